@@ -1,0 +1,275 @@
+"""Face counts of line arrangements, exactly, in a square window or the whole plane.
+
+For ``L`` distinct lines meeting the open window and distinct crossing points ``p``
+strictly inside it, each on ``m_p`` lines, the number of faces is
+
+    1 + L + sum_p (m_p - 1).
+
+:func:`arrangement_faces` evaluates it output-sensitively: the crossings on each line are
+sorted along the line with a numpy float filter carrying a rigorous error bound, and
+only crossings whose error intervals overlap (possible coincidences) or whose side of the
+window is not certain are settled with exact integer arithmetic.  Floats filter; they
+never decide a tie.  :func:`arrangement_faces_reference` is the plain exact O(n^2)
+version (a dictionary of exact points), kept as an independent check.
+
+Examples
+--------
+>>> lines = [(1, 0, 0), (0, 1, 0), (1, 1, 0)]          # x=0, y=0, x+y=0: concurrent
+>>> arrangement_faces(lines), arrangement_faces_reference(lines)
+(6, 6)
+>>> arrangement_faces([(1, 0, 0), (0, 1, 0), (1, 1, -1)])  # general position
+7
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+import numpy as np
+
+from .network import ExactNet
+from .predicates import Line, canonical_line, intersect_lines, line_meets_open_box, unoriented_key
+
+__all__ = [
+    "arrangement_faces",
+    "arrangement_faces_reference",
+    "first_layer_lines",
+    "shallow_line_jumps",
+    "max_regions_formula",
+]
+
+_U = 2.0**-53
+_TINY = 1e-280
+
+
+def max_regions_formula(n: int) -> int:
+    """The maximum number of regions of n lines in the plane, n(n+1)/2 + 1.
+
+    Examples
+    --------
+    >>> [max_regions_formula(n) for n in range(5)]
+    [1, 2, 4, 7, 11]
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 0:
+        raise ValueError(f"n must be a non-negative integer, got {n!r}")
+    return n * (n + 1) // 2 + 1
+
+
+def first_layer_lines(net: ExactNet) -> list[Line]:
+    """Distinct (unoriented, canonical) breakpoint lines of the first hidden layer.
+
+    Neurons with zero weight vector give no line; duplicated or scaled neurons give one.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [2, 0], [0, 0]], [1, 2, 5]), ([[1, 1, 1]], [0])])
+    >>> first_layer_lines(net)
+    [(1, 0, 1)]
+    """
+    return list(shallow_line_jumps(net, with_jumps=False))
+
+
+def shallow_line_jumps(net: ExactNet, with_jumps: bool = True) -> dict[Line, tuple]:
+    """First-layer breakpoint lines with the output gradient jump across each.
+
+    For a network with one hidden layer the output's gradient jumps across a line by
+    ``sum v_j * (slope change) * |c_j| * (a, b)`` over the neurons ``j`` whose breakpoint
+    line is ``c_j * (a x + b y + c) = 0``; the line separates linear regions exactly when
+    that sum is nonzero.
+
+    Returns
+    -------
+    dict
+        ``{line: jump}`` with ``jump`` a tuple (one Fraction per output) when
+        ``with_jumps`` (only meaningful for one hidden layer), else ``()``.
+    """
+    W, b = net.weights[0], net.biases[0]
+    out: dict[Line, list] = {}
+    act = net.activations[0] if net.activations else None
+    if act is None:
+        return {}
+    V = net.weights[1] if with_jumps else None
+    for j, (row, bj) in enumerate(zip(W, b)):
+        w0, w1 = row
+        if w0 == 0 and w1 == 0:
+            continue
+        for q, beta in enumerate(act.breakpoints):
+            c = bj - beta
+            dens = w0.denominator * w1.denominator * c.denominator
+            raw = (int(w0 * dens), int(w1 * dens), int(c * dens))
+            key = unoriented_key(canonical_line(*raw))
+            jumps = out.setdefault(key, [Fraction(0)] * (len(V) if V is not None else 0))
+            if V is not None:
+                cj = abs(w0 / key[0]) if key[0] != 0 else abs(w1 / key[1])
+                dslope = act.slopes[q + 1] - act.slopes[q]
+                for m in range(len(V)):
+                    jumps[m] += V[m][j] * dslope * cj
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def arrangement_faces_reference(lines: Sequence[Line], half: Fraction | None = None) -> int:
+    """Faces of a line arrangement by the formula, with exact points in a dictionary.
+
+    O(n^2) exact intersections; an independent check of :func:`arrangement_faces`.
+
+    Examples
+    --------
+    >>> arrangement_faces_reference([(1, 0, 0), (1, 0, -1), (0, 1, 0)], Fraction(1, 2))
+    4
+    """
+    ls = list(dict.fromkeys(unoriented_key(l) for l in lines))
+    if half is not None:
+        ls = [l for l in ls if line_meets_open_box(l, half)]
+    points: dict = {}
+    for i in range(len(ls)):
+        for j in range(i + 1, len(ls)):
+            p = intersect_lines(ls[i], ls[j])
+            if p is None:
+                continue
+            if half is not None:
+                X, Y, D = p
+                hn, hd = half.numerator, half.denominator
+                if not (abs(X) * hd < hn * D and abs(Y) * hd < hn * D):
+                    continue
+            s = points.setdefault(p, set())
+            s.add(i)
+            s.add(j)
+    return 1 + len(ls) + sum(len(s) - 1 for s in points.values())
+
+
+def _norm_floats(ls: Sequence[Line]) -> np.ndarray:
+    out = np.empty((len(ls), 3))
+    for k, (a, b, c) in enumerate(ls):
+        m = max(abs(a), abs(b), abs(c))
+        out[k] = (a / m, b / m, c / m)  # int / int is correctly rounded
+    return out
+
+
+def _exact_line_contribution(i: int, ls: Sequence[Line], half: Fraction | None) -> int:
+    """sum over distinct points p on line i (inside), with i the smallest index, of m_p - 1."""
+    groups: dict = {}
+    for j in range(len(ls)):
+        if j == i:
+            continue
+        p = intersect_lines(ls[i], ls[j])
+        if p is None:
+            continue
+        if half is not None:
+            X, Y, D = p
+            hn, hd = half.numerator, half.denominator
+            if not (abs(X) * hd < hn * D and abs(Y) * hd < hn * D):
+                continue
+        groups.setdefault(p, []).append(j)
+    return sum(len(g) for g in groups.values() if min(g) > i)
+
+
+def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> int:
+    """Exact number of faces of a line arrangement, in ``(-half, half)^2`` or the plane.
+
+    Parameters
+    ----------
+    lines : sequence of Line
+        Integer lines ``(a, b, c)``; duplicates (also negated or scaled) count once.
+    half : Fraction, optional
+        Half-width of the open window; ``None`` for the whole plane.
+
+    Returns
+    -------
+    int
+
+    Notes
+    -----
+    O(n^2 log n) numpy work for n lines plus exact work on near-ties only.  Error bounds:
+    coefficients are normalised by their largest magnitude and rounded (relative error
+    ``u = 2^-53``); 2x2 determinants carry the bound ``5u(|p1| + |p2|)``; quotients and
+    the position along the line propagate these bounds with first-order terms and a
+    factor ``1 + 1e-6`` of slack.  Every decision whose bound does not exclude a tie is
+    redone in exact integer arithmetic.
+    """
+    ls = list(dict.fromkeys(unoriented_key(l) for l in lines))
+    if half is not None:
+        ls = [l for l in ls if line_meets_open_box(l, half)]
+    n = len(ls)
+    if n <= 1:
+        return 1 + n
+    F = _norm_floats(ls)
+    A, B, C = F[:, 0], F[:, 1], F[:, 2]
+    Bf = float(half) if half is not None else None
+    # float(half) may round: widen/narrow the test accordingly
+    total = 0
+    idx = np.arange(n)
+    for i in range(n):
+        ai, bi, ci = A[i], B[i], C[i]
+        p1, p2 = ai * B, A * bi
+        D = p1 - p2
+        eD = 5 * _U * (np.abs(p1) + np.abs(p2)) + _TINY
+        q1, q2 = bi * C, B * ci
+        X = q1 - q2
+        eX = 5 * _U * (np.abs(q1) + np.abs(q2)) + _TINY
+        r1, r2 = ci * A, C * ai
+        Y = r1 - r2
+        eY = 5 * _U * (np.abs(r1) + np.abs(r2)) + _TINY
+        absD = np.abs(D)
+        sure = absD > 2 * eD
+        sure[i] = True
+        if not sure.all():
+            # near-parallel pairs: exact check; any real crossing among them -> exact line
+            undecided = np.nonzero(~sure)[0]
+            if any(ls[i][0] * ls[j][1] - ls[j][0] * ls[i][1] != 0 for j in undecided):
+                total += _exact_line_contribution(i, ls, half)
+                continue
+        valid = sure.copy()
+        valid[i] = False
+        with np.errstate(divide="ignore", invalid="ignore"):
+            den = np.where(valid, absD - eD, 1.0)
+            x = np.where(valid, X / np.where(valid, D, 1.0), 0.0)
+            y = np.where(valid, Y / np.where(valid, D, 1.0), 0.0)
+            ex = (eX + (np.abs(X) + eX) / den * eD) / den + 2 * _U * np.abs(x)
+            ey = (eY + (np.abs(Y) + eY) / den * eD) / den + 2 * _U * np.abs(y)
+        ex = ex * (1 + 1e-6) + _TINY
+        ey = ey * (1 + 1e-6) + _TINY
+        if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(ex).all()):
+            total += _exact_line_contribution(i, ls, half)
+            continue
+        if half is not None:
+            hb = Bf * (1 + 2 * _U)
+            lb = Bf * (1 - 2 * _U)
+            inside_sure = valid & (np.abs(x) + ex < lb) & (np.abs(y) + ey < lb)
+            outside_sure = valid & ((np.abs(x) - ex > hb) | (np.abs(y) - ey > hb))
+            unsure = valid & ~inside_sure & ~outside_sure
+            if unsure.any():
+                total += _exact_line_contribution(i, ls, half)
+                continue
+            keep = inside_sure
+        else:
+            keep = valid
+        js = idx[keep]
+        if js.size == 0:
+            continue
+        t = -bi * x[keep] + ai * y[keep]
+        et = (abs(bi) * ex[keep] + abs(ai) * ey[keep] + 2 * _U * (np.abs(bi * x[keep]) + np.abs(ai * y[keep])))
+        et = et * (1 + 1e-6) + _TINY
+        lo, hi = t - et, t + et
+        order = np.argsort(lo, kind="stable")
+        lo_s, hi_s, js_s = lo[order], hi[order], js[order]
+        run_hi = np.maximum.accumulate(hi_s)
+        starts = np.empty(js_s.size, dtype=bool)
+        starts[0] = True
+        starts[1:] = lo_s[1:] > run_hi[:-1]
+        comp = np.cumsum(starts) - 1
+        sizes = np.bincount(comp)
+        single = sizes[comp] == 1
+        total += int(np.count_nonzero(single & (js_s > i)))
+        multi = np.nonzero(~single)[0]
+        if multi.size:
+            by_comp: dict[int, list[int]] = {}
+            for k in multi:
+                by_comp.setdefault(int(comp[k]), []).append(int(js_s[k]))
+            li = ls[i]
+            for members in by_comp.values():
+                groups: dict = {}
+                for j in members:
+                    groups.setdefault(intersect_lines(li, ls[j]), []).append(j)
+                total += sum(len(g) for g in groups.values() if min(g) > i)
+    return 1 + n + total

@@ -1,0 +1,111 @@
+"""Certificates that a square box shows every cell of a whole-plane subdivision.
+
+The activation cells of a piecewise-linear net are convex polyhedra ``P_p`` (one per
+pattern ``p``).  Enumerate them inside an open box; if, for every cell that touches the
+box boundary, the *whole* polyhedron ``P_p`` (all its pattern's constraints, not just
+those active in the box) has every vertex strictly inside the box, and every facet
+without a vertex (a full line) crosses the box, then no cell exists outside the box:
+each unbounded edge leaving the box is a ray whose two sides keep the same two cells
+all the way to infinity, so the boundary cells fill the outside.  The count in the box
+is then the count in the plane.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> far_vertices([(1, 0, 0), (0, 1, 0)], Fraction(1))  # the quadrant x, y >= 0: vertex (0, 0)
+(True, Fraction(0, 1))
+>>> far_vertices([(1, 0, 0), (0, 1, -5)], Fraction(1))  # vertex (0, 5) is outside
+(False, Fraction(5, 1))
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Sequence
+
+from .predicates import Line, line_meets_open_box
+
+__all__ = ["far_vertices", "foot_point"]
+
+
+def foot_point(line: Line) -> tuple[Fraction, Fraction]:
+    """The point of the line nearest the origin.
+
+    Examples
+    --------
+    >>> foot_point((1, 1, -2))
+    (Fraction(1, 1), Fraction(1, 1))
+    """
+    a, b, c = line
+    n = a * a + b * b
+    return Fraction(-a * c, n), Fraction(-b * c, n)
+
+
+def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fraction]:
+    """Check the polyhedron ``{x : l(x) >= 0 for l in constraints}`` against a box.
+
+    Parameters
+    ----------
+    constraints : sequence of Line
+        Oriented lines (interior on the + side).  Must describe a polyhedron with
+        nonempty interior.
+    half : Fraction
+        Half-width of the open box ``(-half, half)^2``.
+
+    Returns
+    -------
+    ok : bool
+        Whether every vertex lies strictly inside the box and every vertex-free facet
+        (a full line) crosses it.
+    extent : Fraction
+        The largest coordinate magnitude of an offending vertex or facet foot point
+        (0 when ``ok``): a box wider than this is worth trying.
+
+    Notes
+    -----
+    O(N^2) exact operations for N constraints: for each line, its interval inside the
+    polyhedron is the intersection of the half-lines given by the other constraints.
+    """
+    lines = list(dict.fromkeys(constraints))
+    ok = True
+    extent = Fraction(0)
+    for i, (a, b, c) in enumerate(lines):
+        n = a * a + b * b
+        px, py = Fraction(-a * c, n), Fraction(-b * c, n)
+        dx, dy = -b, a
+        lo: Fraction | None = None
+        hi: Fraction | None = None
+        empty = False
+        for j, (aj, bj, cj) in enumerate(lines):
+            if j == i:
+                continue
+            alpha = aj * px + bj * py + cj
+            beta = aj * dx + bj * dy
+            if beta == 0:
+                if alpha < 0:
+                    empty = True
+                    break
+                continue
+            bound = -alpha / beta
+            if beta > 0:
+                lo = bound if lo is None or bound > lo else lo
+            else:
+                hi = bound if hi is None or bound < hi else hi
+            if lo is not None and hi is not None and lo >= hi:
+                empty = True
+                break
+        if empty:
+            continue  # not a facet (empty or a single point, found through other lines)
+        if lo is None and hi is None:
+            if not line_meets_open_box((a, b, c), half):
+                ok = False
+                extent = max(extent, abs(px), abs(py))
+            continue
+        for t in (lo, hi):
+            if t is None:
+                continue
+            x, y = px + t * dx, py + t * dy
+            if not (abs(x) < half and abs(y) < half):
+                ok = False
+                extent = max(extent, abs(x), abs(y))
+    return ok, extent

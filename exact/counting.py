@@ -1,0 +1,78 @@
+"""Region counts without polygons: the fast path of :func:`count_regions`.
+
+Examples
+--------
+>>> count_regions([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 0.0]], [0.0])], window=None)
+RegionCounts(activation=4, linear=2)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any, NamedTuple, Sequence
+
+from .arrangement import arrangement_faces, shallow_line_jumps
+from .errors import InputError
+from .regions import DEFAULT_MAX_REGIONS, check_window, prepare_net, regions
+
+__all__ = ["RegionCounts", "count_regions"]
+
+
+class RegionCounts(NamedTuple):
+    """Exact counts of activation regions and linear regions."""
+
+    activation: int
+    linear: int
+
+
+def count_regions(
+    net: Any,
+    window: float | Fraction | None = None,
+    *,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    progress: bool = False,
+) -> RegionCounts:
+    """Exact numbers of activation and linear regions, without building polygons.
+
+    Parameters
+    ----------
+    net, plane, activation, max_regions, progress
+        As in :func:`exact.regions`.
+    window : float, Fraction or None, default None
+        Half-width ``B`` of ``[-B, B]^2``; ``None`` (default) counts the whole plane.
+
+    Returns
+    -------
+    RegionCounts
+        ``(activation, linear)``.
+
+    Notes
+    -----
+    One hidden layer: the activation cells are the faces of the arrangement of the
+    distinct breakpoint lines, counted by :func:`exact.arrangement.arrangement_faces`
+    in O(n^2 log n); the linear regions are the faces of the lines across which the
+    output's gradient jumps.  Deeper networks are enumerated cell by cell.
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 20), torch.nn.ReLU(), torch.nn.Linear(20, 1))
+    >>> count_regions(net).activation   # 20 lines in general position: 20*21/2 + 1
+    211
+    """
+    enet = prepare_net(net, plane=plane, activation=activation)
+    w = check_window(window)
+    if enet.n_hidden_layers == 0:
+        return RegionCounts(1, 1)
+    if enet.n_hidden_layers == 1:
+        jumps = shallow_line_jumps(enet)
+        n_act = arrangement_faces(list(jumps), w)
+        n_lin = arrangement_faces([l for l, j in jumps.items() if any(v != 0 for v in j)], w)
+        return RegionCounts(n_act, n_lin)
+    if max_regions is not None and max_regions < 1:
+        raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    r = regions(enet, window=w, max_regions=max_regions, progress=progress)
+    return RegionCounts(r.n_activation, r.n_linear)

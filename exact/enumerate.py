@@ -1,0 +1,211 @@
+"""Exact enumeration of the activation cells of a piecewise-linear MLP on a convex polygon.
+
+The kernel behind :func:`exact.regions`.  A cell is a convex polygon with exact
+homogeneous vertices (see :mod:`exact.predicates`) together with the exact affine map
+of the current layer's activations on it.  Layer by layer, every cell is split by the
+breakpoint lines of that layer's neurons, computed from the cell's own affine map
+(these are the pieces of the "bent hyperplanes").
+
+All arithmetic is on Python integers: the map of a cell is kept as an integer matrix
+``A`` (rows ``(a, b, c)`` meaning ``(a x + b y + c) / t``) and a positive integer ``t``.
+
+Notes
+-----
+Complexity: for each hidden layer of width ``k`` with ``q`` breakpoints per neuron,
+every cell costs ``O(k * n_prev)`` big-integer multiplications for its map plus
+``O(k q V)`` sign evaluations for its ``V`` vertices; output-sensitive in the number of
+cells.  Exactness: the only decisions are signs of integer expressions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Iterable, Sequence
+
+from .errors import TooManyRegionsError
+from .network import ExactNet
+from .predicates import Line, Point, canonical_line, split_polygon
+
+__all__ = ["RawCell", "enumerate_cells", "square"]
+
+
+@dataclass
+class RawCell:
+    """A cell as the kernel produces it (exact integers only)."""
+
+    verts: tuple[Point, ...]
+    edges: tuple[Line, ...]
+    pattern: tuple[int, ...]
+    out: tuple[tuple[int, int, int], ...]  # output map rows, over out_den
+    out_den: int
+    constraints: tuple[Line, ...] = field(default=())  # oriented: interior on + side
+
+
+def square(half_num: int, half_den: int) -> tuple[tuple[Point, ...], tuple[Line, ...]]:
+    """The square ``[-h, h]^2`` with ``h = half_num / half_den`` as an exact polygon.
+
+    Edge lines are oriented with the interior on their positive side.
+
+    Examples
+    --------
+    >>> verts, edges = square(1, 2)
+    >>> verts[0], edges[0]
+    ((-1, -1, 2), (0, 2, 1))
+    """
+    n, d = half_num, half_den
+    verts = ((-n, -n, d), (n, -n, d), (n, n, d), (-n, n, d))
+    edges = ((0, d, n), (-d, 0, n), (0, -d, n), (d, 0, n))  # y>-h, x<h, y<h, x>-h
+    return verts, edges
+
+
+def _reduce_map(rows: Sequence[tuple[int, int, int]], t: int) -> tuple[tuple, int]:
+    g = t
+    for r in rows:
+        for v in r:
+            if g == 1:
+                break
+            g = math.gcd(g, v)
+    if g > 1:
+        rows = tuple((a // g, b // g, c // g) for a, b, c in rows)
+        t //= g
+    return tuple(rows), t
+
+
+def enumerate_cells(
+    net: ExactNet,
+    verts: tuple[Point, ...],
+    edges: tuple[Line, ...],
+    *,
+    max_regions: int | None = None,
+    keep_constraints: bool = False,
+    progress: bool = False,
+) -> list[RawCell]:
+    """Split the convex polygon ``(verts, edges)`` into the activation cells of ``net``.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input.
+    verts, edges : tuple
+        Counter-clockwise exact polygon; edge lines with the interior on their + side.
+    max_regions : int, optional
+        Stop with :class:`TooManyRegionsError` as soon as more cells than this exist.
+    keep_constraints : bool
+        Keep, for every cell, all oriented breakpoint lines defining its pattern (needed
+        to certify whole-plane counts).
+    progress : bool
+        Show a tqdm progress bar (after one second) on standard error.
+
+    Returns
+    -------
+    list of RawCell
+    """
+    layers = net.integer_layers()
+    hidden, out_layer = layers[:-1], layers[-1]
+    # state: (verts, edges, pattern, A rows, t, constraints)
+    state: list[tuple] = [(verts, edges, (), ((1, 0, 0), (0, 1, 0)), 1, ())]
+    bar = _progress_bar(progress, len(hidden))
+    try:
+        for l, layer in enumerate(hidden):
+            act = net.activations[l]
+            mu, sl, ic = act.integer_form
+            bps = [(b.numerator, b.denominator) for b in act.breakpoints]
+            nxt: list[tuple] = []
+            if bar is not None:
+                bar.reset(total=len(state))
+                bar.set_description(f"layer {l + 1}/{len(hidden)}")
+            for vs, es, pat, A, t, cons in state:
+                s = layer.scale * t
+                Z = []
+                for wrow, bj in zip(layer.Wi, layer.bi):
+                    za = zb = 0
+                    zc = t * bj
+                    for w, (a, b, c) in zip(wrow, A):
+                        if w:
+                            za += w * a
+                            zb += w * b
+                            zc += w * c
+                    Z.append((za, zb, zc))
+                parts = [(vs, es, [], cons)]
+                for za, zb, zc in Z:
+                    for bn, bd in bps:
+                        a, b, c = bd * za, bd * zb, bd * zc - bn * s
+                        if a == 0 and b == 0:
+                            sgn = (c > 0) - (c < 0)
+                            for p in parts:
+                                p[2].append(sgn)
+                            continue
+                        line = canonical_line(a, b, c)
+                        neg = (-line[0], -line[1], -line[2])
+                        new_parts = []
+                        for pv, pe, sides, pc in parts:
+                            where, pos, negp = split_polygon(pv, pe, line)
+                            if where == 2:
+                                new_parts.append(
+                                    (pos[0], pos[1], sides + [1], pc + (line,) if keep_constraints else pc)
+                                )
+                                new_parts.append(
+                                    (negp[0], negp[1], sides + [-1], pc + (neg,) if keep_constraints else pc)
+                                )
+                            else:
+                                sides.append(where)
+                                if keep_constraints:
+                                    pc = pc + ((line,) if where > 0 else (neg,))
+                                new_parts.append((pv, pe, sides, pc))
+                        parts = new_parts
+                nq = len(bps)
+                for pv, pe, sides, pc in parts:
+                    pieces = []
+                    rows = []
+                    for j, (za, zb, zc) in enumerate(Z):
+                        q = sum(1 for x in sides[j * nq : (j + 1) * nq] if x > 0)
+                        pieces.append(q)
+                        sq, kq = sl[q], ic[q]
+                        rows.append((sq * za, sq * zb, sq * zc + kq * s))
+                    rows_r, t_r = _reduce_map(rows, mu * s)
+                    nxt.append((pv, pe, pat + tuple(pieces), rows_r, t_r, pc))
+                if max_regions is not None and len(nxt) > max_regions:
+                    raise TooManyRegionsError(
+                        f"more than max_regions={max_regions} cells after hidden layer {l + 1}; "
+                        "raise max_regions (memory grows about 1 kB per cell) or shrink the window"
+                    )
+                if bar is not None:
+                    bar.update(1)
+            state = nxt
+    finally:
+        if bar is not None:
+            bar.close()
+    cells = []
+    for vs, es, pat, A, t, cons in state:
+        s = out_layer.scale * t
+        rows = []
+        for wrow, bj in zip(out_layer.Wi, out_layer.bi):
+            ra = rb = 0
+            rc = t * bj
+            for w, (a, b, c) in zip(wrow, A):
+                if w:
+                    ra += w * a
+                    rb += w * b
+                    rc += w * c
+            rows.append((ra, rb, rc))
+        rows_r, s_r = _reduce_map(rows, s)
+        cells.append(RawCell(vs, es, pat, rows_r, s_r, cons))
+    if max_regions is not None and len(cells) > max_regions:
+        raise TooManyRegionsError(f"{len(cells)} cells exceed max_regions={max_regions}")
+    return cells
+
+
+def _progress_bar(enabled: bool, n_layers: int):
+    if not enabled or n_layers == 0:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=1, unit="cell", delay=1.0, leave=False)
+
+
+def iter_edges(cell: RawCell) -> Iterable[tuple[Point, Point, Line]]:
+    """The edges ``(start, end, line)`` of a raw cell."""
+    n = len(cell.verts)
+    for i in range(n):
+        yield cell.verts[i], cell.verts[(i + 1) % n], cell.edges[i]

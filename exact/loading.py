@@ -1,0 +1,311 @@
+"""Read networks from torch modules and from spec files (JSON, ``.npz``, ``.pt``).
+
+Spec file formats
+-----------------
+JSON
+    ``{"layers": [{"weight": [[...]], "bias": [...]}, ...], "activation": "relu"}``;
+    the last layer is the output layer.  ``activation`` may be a string or an object
+    ``{"name": "leaky_relu", "params": [0.1]}``; default ``relu``.
+``.npz``
+    Arrays ``W0, b0, W1, b1, ...`` (optionally a 0-d string array ``activation``).
+``.pt``
+    A torch ``state_dict`` of ``Linear`` layers (keys ``<name>.weight``/``<name>.bias`` in
+    order), loaded with ``weights_only=True``: arbitrary pickled objects are never run.
+
+Examples
+--------
+>>> import json, tempfile, os
+>>> spec = {"layers": [{"weight": [[1, 0], [0, 1]], "bias": [0, 0]},
+...                    {"weight": [[1, 1]], "bias": [0]}]}
+>>> path = os.path.join(tempfile.mkdtemp(), "net.json")
+>>> with open(path, "w") as f:
+...     json.dump(spec, f)
+>>> load_spec(path).widths
+(2, 2, 1)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from .activations import Activation, get_activation
+from .errors import InputError, SpecFileError, UnsupportedActivationError
+from .network import ExactNet
+
+__all__ = ["from_torch", "load_spec", "save_json"]
+
+
+def _activation_from_spec(obj: Any, where: str) -> Activation:
+    if isinstance(obj, str):
+        return get_activation(obj)
+    if isinstance(obj, dict) and "name" in obj:
+        params = obj.get("params", [])
+        if not isinstance(params, list):
+            raise SpecFileError(f"{where}: activation params must be a list, got {params!r}")
+        return get_activation(obj["name"], *params)
+    raise SpecFileError(f"{where}: activation must be a name or {{'name', 'params'}}, got {obj!r}")
+
+
+def load_spec(path: str | os.PathLike) -> ExactNet:
+    """Load a network from a JSON, ``.npz`` or ``.pt`` spec file.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file; its suffix chooses the format.
+
+    Raises
+    ------
+    SpecFileError
+        Missing file, unknown suffix, unreadable or malformed content.
+    InputError
+        Content that reads but describes an invalid network (NaN, shape mismatch...).
+    """
+    p = os.fspath(path)
+    if not os.path.isfile(p):
+        raise SpecFileError(f"spec file {p!r} does not exist")
+    suffix = os.path.splitext(p)[1].lower()
+    if suffix == ".json":
+        return _load_json(p)
+    if suffix == ".npz":
+        return _load_npz(p)
+    if suffix in (".pt", ".pth"):
+        return _load_pt(p)
+    raise SpecFileError(f"spec file {p!r}: unknown suffix {suffix!r}; use .json, .npz or .pt")
+
+
+def _load_json(p: str) -> ExactNet:
+    try:
+        with open(p, encoding="utf-8") as f:
+            data = json.load(f)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise SpecFileError(f"spec file {p!r} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
+        raise SpecFileError(f"spec file {p!r} needs an object with a 'layers' list")
+    layers = []
+    for i, layer in enumerate(data["layers"]):
+        if not isinstance(layer, dict) or "weight" not in layer or "bias" not in layer:
+            raise SpecFileError(f"spec file {p!r}: layers[{i}] needs 'weight' and 'bias'")
+        for key in ("weight", "bias"):
+            if not isinstance(layer[key], list):
+                raise SpecFileError(f"spec file {p!r}: layers[{i}].{key} must be a list")
+        layers.append((layer["weight"], layer["bias"]))
+    act = _activation_from_spec(data.get("activation", "relu"), f"spec file {p!r}")
+    return ExactNet.from_layers(layers, activation=act)
+
+
+def _load_npz(p: str) -> ExactNet:
+    import numpy as np
+
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files}
+    except Exception as exc:  # numpy raises several types for corrupt archives
+        raise SpecFileError(f"spec file {p!r} is not a readable .npz archive: {exc}") from None
+    layers = []
+    l = 0
+    while f"W{l}" in arrays:
+        if f"b{l}" not in arrays:
+            raise SpecFileError(f"spec file {p!r} has W{l} but no b{l}")
+        layers.append((arrays[f"W{l}"], arrays[f"b{l}"]))
+        l += 1
+    if not layers:
+        raise SpecFileError(f"spec file {p!r} has no arrays W0, b0, ...; found {sorted(arrays)}")
+    act: Activation | str = "relu"
+    if "activation" in arrays:
+        act = get_activation(str(arrays["activation"]))
+    return ExactNet.from_layers(layers, activation=act)
+
+
+def _load_pt(p: str) -> ExactNet:
+    import torch
+
+    try:
+        state = torch.load(p, map_location="cpu", weights_only=True)
+    except Exception as exc:  # unpickling refusals and corrupt files
+        raise SpecFileError(
+            f"spec file {p!r} is not a state_dict loadable with weights_only=True: {exc}"
+        ) from None
+    if not isinstance(state, dict):
+        raise SpecFileError(f"spec file {p!r} holds {type(state).__name__}, not a state_dict")
+    names = []
+    for key in state:
+        if key.endswith(".weight"):
+            names.append(key[: -len(".weight")])
+    if not names:
+        raise SpecFileError(f"spec file {p!r} has no '<layer>.weight' entries")
+    layers = []
+    for n in names:
+        W = state[n + ".weight"]
+        if W.dim() != 2:
+            raise SpecFileError(f"spec file {p!r}: {n}.weight has shape {tuple(W.shape)}, not 2-D")
+        b = state.get(n + ".bias")
+        if b is None:
+            b = torch.zeros(W.shape[0], dtype=W.dtype)
+        layers.append((W, b))
+    return ExactNet.from_layers(layers, activation="relu")
+
+
+def save_json(net: ExactNet, path: str | os.PathLike) -> None:
+    """Write a network as a JSON spec (float weights written as exact ``"p/q"`` strings
+    only when not representable as float).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> net = ExactNet.from_layers([([[0.5, 1.0]], [0.25]), ([[2.0]], [0.0])])
+    >>> path = os.path.join(tempfile.mkdtemp(), "n.json")
+    >>> save_json(net, path)
+    >>> load_spec(path) == net
+    True
+    """
+
+    def enc(v):
+        f = float(v)
+        return f if f == v else str(v)
+
+    acts = {a.describe() for a in net.activations}
+    if len(acts) > 1:
+        raise InputError(f"save_json supports one activation for all layers, got {sorted(acts)}")
+    act = net.activations[0] if net.activations else get_activation("relu")
+    params = []
+    if act.name == "leaky_relu":
+        params = [enc(act.slopes[0])]
+    elif act.name == "hardtanh":
+        params = [enc(b) for b in act.breakpoints]
+    data = {
+        "layers": [
+            {"weight": [[enc(v) for v in r] for r in W], "bias": [enc(v) for v in b]}
+            for W, b in zip(net.weights, net.biases)
+        ],
+        "activation": {"name": act.name, "params": params},
+    }
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump(data, f)
+
+
+# ---------------------------------------------------------------------------------------
+# torch modules
+# ---------------------------------------------------------------------------------------
+
+_FUNC_ACTS = {"relu": "relu", "relu_": "relu", "abs": "abs", "abs_": "abs",
+              "leaky_relu": "leaky_relu", "hardtanh": "hardtanh", "hardtanh_": "hardtanh"}
+
+
+def from_torch(module: Any) -> ExactNet:
+    """Read a torch MLP (Linear layers and supported activations) in forward order.
+
+    The forward pass is traced with ``torch.fx``, so both ``nn.Sequential`` models and
+    custom modules calling ``torch.relu``/``F.relu``/``x.abs()`` in ``forward`` are read.
+
+    Raises
+    ------
+    UnsupportedActivationError
+        Any operation that is not Linear, a supported activation, or an identity
+        (eval-mode Dropout, Identity, Flatten): sigmoid, tanh, GELU, softplus,
+        BatchNorm, training-mode Dropout...
+    InputError
+        A module that cannot be traced, or whose Linear layers are not chained.
+    """
+    import torch
+    import torch.fx as fx
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    if not isinstance(module, nn.Module):
+        raise InputError(f"net must be a torch nn.Module, got {type(module).__name__}")
+    try:
+        gm = fx.symbolic_trace(module)
+    except Exception as exc:
+        raise InputError(
+            f"could not trace {type(module).__name__} with torch.fx ({exc}); pass the layers "
+            "as a list of (W, b) pairs instead"
+        ) from None
+    mods = dict(gm.named_modules())
+    ops: list[tuple[str, Any]] = []  # ("linear", (W, b)) or ("act", Activation)
+
+    def act_from_module(m: nn.Module) -> Activation | None:
+        if isinstance(m, nn.ReLU):
+            return get_activation("relu")
+        if isinstance(m, nn.LeakyReLU):
+            return get_activation("leaky_relu", m.negative_slope)
+        if isinstance(m, nn.Hardtanh):  # includes ReLU6 = hardtanh(0, 6)
+            return get_activation("hardtanh", m.min_val, m.max_val)
+        return None
+
+    for node in gm.graph.nodes:
+        if node.op in ("placeholder", "output", "get_attr"):
+            if node.op == "get_attr":
+                raise UnsupportedActivationError(
+                    f"{type(module).__name__} uses the raw parameter {node.target!r} in forward; "
+                    "only Linear layers and activations are supported"
+                )
+            continue
+        if node.op == "call_module":
+            m = mods[node.target]
+            if isinstance(m, nn.Linear):
+                b = m.bias if m.bias is not None else torch.zeros(m.out_features)
+                ops.append(("linear", (m.weight, b)))
+                continue
+            if isinstance(m, (nn.Identity, nn.Flatten)) or (isinstance(m, nn.Dropout) and not m.training):
+                continue
+            if isinstance(m, nn.Dropout):
+                raise UnsupportedActivationError(
+                    f"module {node.target!r} is Dropout in training mode; call model.eval() first"
+                )
+            act = act_from_module(m)
+            if act is None:
+                raise UnsupportedActivationError(
+                    f"module {node.target!r} ({type(m).__name__}) is not a supported piecewise-linear "
+                    "activation; supported: ReLU, LeakyReLU, Hardtanh, Abs (x.abs())"
+                )
+            ops.append(("act", act))
+            continue
+        name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+        if node.op in ("call_function", "call_method") and name in _FUNC_ACTS:
+            kind = _FUNC_ACTS[name]
+            if kind == "leaky_relu":
+                slope = node.kwargs.get("negative_slope", node.args[1] if len(node.args) > 1 else 0.01)
+                ops.append(("act", get_activation("leaky_relu", slope)))
+            elif kind == "hardtanh":
+                lo = node.kwargs.get("min_val", node.args[1] if len(node.args) > 1 else -1.0)
+                hi = node.kwargs.get("max_val", node.args[2] if len(node.args) > 2 else 1.0)
+                ops.append(("act", get_activation("hardtanh", lo, hi)))
+            else:
+                ops.append(("act", get_activation(kind)))
+            continue
+        if node.op == "call_function" and node.target is F.linear:
+            raise UnsupportedActivationError("F.linear with raw parameters is not supported; use nn.Linear")
+        raise UnsupportedActivationError(
+            f"operation {name or node.target!r} in {type(module).__name__}.forward is not "
+            "supported; only Linear layers and ReLU/LeakyReLU/Hardtanh/Abs activations are"
+        )
+    layers: list[tuple[Any, Any]] = []
+    acts: list[Activation] = []
+    expect_linear = True
+    for kind, val in ops:
+        if kind == "linear":
+            if not expect_linear:
+                raise UnsupportedActivationError(
+                    "two Linear layers follow each other without an activation; "
+                    "fold them into one layer first"
+                )
+            layers.append(val)
+            expect_linear = False
+        else:
+            if expect_linear:
+                raise UnsupportedActivationError(
+                    "an activation follows another activation or starts the network; "
+                    "expected Linear, activation, Linear, ..., Linear"
+                )
+            acts.append(val)
+            expect_linear = True
+    if not layers:
+        raise InputError(f"{type(module).__name__} has no Linear layers")
+    if expect_linear:
+        raise UnsupportedActivationError(
+            "the network ends with an activation; the last layer must be Linear (the output)"
+        )
+    return ExactNet.from_layers(layers, activation=acts)

@@ -1,0 +1,474 @@
+"""Exact activation and linear regions of a piecewise-linear MLP with 2-D input.
+
+Examples
+--------
+>>> import numpy as np
+>>> layers = [(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0.0, 0.0, -1.0])),
+...           (np.array([[1.0, 1.0, 1.0]]), np.array([0.0]))]
+>>> r = regions(layers, window=2.0)
+>>> r.n_activation, r.n_linear
+(7, 7)
+>>> sum(c.exact_area for c in r.cells)
+Fraction(16, 1)
+>>> r.locate((0.25, 0.25)).pattern
+(1, 1, 0)
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Sequence
+
+from .certify import far_vertices
+from .enumerate import RawCell, enumerate_cells, square
+from .errors import InputError, InputTypeError
+from .network import ExactNet, as_exact_net
+from .predicates import (
+    Line,
+    Point,
+    point_from_xy,
+    point_in_polygon,
+    point_to_fractions,
+    polygon_area,
+    unoriented_key,
+)
+
+__all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window"]
+
+DEFAULT_MAX_REGIONS = 2_000_000
+
+
+@dataclass(frozen=True)
+class AffineMap:
+    """An exact affine map ``x -> gradient @ x + offset`` from the plane to R^m.
+
+    Examples
+    --------
+    >>> f = AffineMap(((Fraction(1), Fraction(2)),), (Fraction(1, 2),))
+    >>> f((1, 1))
+    (Fraction(7, 2),)
+    """
+
+    gradient: tuple[tuple[Fraction, Fraction], ...]
+    offset: tuple[Fraction, ...]
+
+    def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
+        x, y = (Fraction(v) if not isinstance(v, float) else Fraction(v) for v in point)
+        return tuple(g[0] * x + g[1] * y + o for g, o in zip(self.gradient, self.offset))
+
+    def __str__(self) -> str:
+        parts = [f"({g[0]})*x1 + ({g[1]})*x2 + ({o})" for g, o in zip(self.gradient, self.offset)]
+        return "; ".join(parts)
+
+
+class Cell:
+    """One activation region: a convex polygon with a fixed pattern.
+
+    Attributes
+    ----------
+    index : int
+    pattern : tuple of int
+        Piece index of each hidden neuron in layer order (ReLU: 0 off, 1 on).
+    affine : AffineMap
+        The network's exact output map on this cell.
+    linear_region : int
+        Index of the linear region (maximal connected union of cells with one map).
+    bounded : bool
+        False for a whole-plane cell that is unbounded (its polygon is then clipped to
+        the certified box).
+    """
+
+    __slots__ = ("index", "verts", "edges", "pattern", "affine", "linear_region", "bounded", "_poly")
+
+    def __init__(self, index, verts, edges, pattern, affine, bounded=True):
+        self.index = index
+        self.verts: tuple[Point, ...] = verts
+        self.edges: tuple[Line, ...] = edges
+        self.pattern: tuple[int, ...] = pattern
+        self.affine: AffineMap = affine
+        self.linear_region = -1
+        self.bounded = bounded
+        self._poly = None
+
+    @property
+    def vertices(self) -> list[tuple[Fraction, Fraction]]:
+        """Exact vertex coordinates, counter-clockwise."""
+        return [point_to_fractions(p) for p in self.verts]
+
+    @property
+    def exact_area(self) -> Fraction:
+        """Exact area of the (possibly clipped) polygon."""
+        return polygon_area(self.verts)
+
+    @property
+    def polygon(self):
+        """The cell as a shapely Polygon (float coordinates: for drawing and measuring)."""
+        if self._poly is None:
+            import shapely
+
+            self._poly = shapely.Polygon([(X / D, Y / D) for X, Y, D in self.verts])
+        return self._poly
+
+    def __repr__(self) -> str:
+        return (
+            f"Cell(index={self.index}, pattern={self.pattern}, linear_region={self.linear_region}, "
+            f"n_vertices={len(self.verts)})"
+        )
+
+
+class Regions:
+    """The exact subdivision of a window (or the plane) into activation and linear regions.
+
+    Attributes
+    ----------
+    net : ExactNet
+    window : Fraction or None
+        Half-width ``B`` of the window ``[-B, B]^2``; ``None`` for the whole plane.
+    box : Fraction
+        Half-width of the box the polygons live in (``window``, or the certified box).
+    cells : list of Cell
+    n_activation, n_linear : int
+    """
+
+    def __init__(self, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]):
+        self.net = net
+        self.window = window
+        self.box = box
+        box_edges = set(square(box.numerator, box.denominator)[1])
+        self.cells: list[Cell] = []
+        for i, rc in enumerate(raw):
+            aff = AffineMap(
+                tuple((Fraction(a, rc.out_den), Fraction(b, rc.out_den)) for a, b, _ in rc.out),
+                tuple(Fraction(c, rc.out_den) for _, _, c in rc.out),
+            )
+            bounded = window is not None or not any(e in box_edges for e in rc.edges)
+            self.cells.append(Cell(i, rc.verts, rc.edges, rc.pattern, aff, bounded))
+        self.boundaries = _shared_edges(self.cells)
+        self.n_linear = _merge_linear(self.cells, self.boundaries)
+
+    @property
+    def n_activation(self) -> int:
+        return len(self.cells)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __repr__(self) -> str:
+        where = "plane" if self.window is None else f"[-{float(self.window)}, {float(self.window)}]^2"
+        return (
+            f"Regions({self.net!r}, window={where}, n_activation={self.n_activation}, "
+            f"n_linear={self.n_linear})"
+        )
+
+    def locate(self, point: Sequence[Any]) -> Cell | None:
+        """The cell containing ``point``, decided exactly.
+
+        A point on a boundary between cells belongs to several closed cells; the one
+        returned is the one with the smallest index.  ``None`` outside the window.
+
+        Examples
+        --------
+        >>> r = regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
+        >>> r.locate((0.5, 0)).pattern, r.locate((3, 0)) is None
+        ((1,), True)
+        """
+        if len(point) != 2:
+            raise InputError(f"point must have 2 coordinates, got {len(point)}")
+        try:
+            p = point_from_xy(point[0], point[1])
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"point {tuple(point)!r}: {exc}") from None
+        best = None
+        for c in self.cells:
+            where = point_in_polygon(c.verts, c.edges, p)
+            if where > 0:
+                return c
+            if where == 0 and best is None:
+                best = c
+        return best
+
+    def summary(self) -> dict:
+        """Counts and areas as plain JSON-ready values."""
+        areas = [float(c.exact_area) for c in self.cells]
+        return {
+            "widths": list(self.net.widths),
+            "window": None if self.window is None else float(self.window),
+            "box": float(self.box),
+            "activation_regions": self.n_activation,
+            "linear_regions": self.n_linear,
+            "smallest_area": min(areas) if areas else None,
+            "largest_area": max(areas) if areas else None,
+        }
+
+    def to_geojson(self) -> dict:
+        """A GeoJSON FeatureCollection with one Polygon feature per cell.
+
+        Properties: ``pattern``, ``linear_region``, ``bounded``, ``area`` (float of the exact
+        area) and the exact affine map as strings ``gradient``/``offset``.
+        """
+        feats = []
+        for c in self.cells:
+            ring = [[X / D, Y / D] for X, Y, D in c.verts]
+            ring.append(ring[0])
+            feats.append(
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    "properties": {
+                        "index": c.index,
+                        "pattern": list(c.pattern),
+                        "linear_region": c.linear_region,
+                        "bounded": c.bounded,
+                        "area": float(c.exact_area),
+                        "gradient": [[str(g) for g in row] for row in c.affine.gradient],
+                        "offset": [str(o) for o in c.affine.offset],
+                    },
+                }
+            )
+        return {"type": "FeatureCollection", "features": feats}
+
+    def plot(self, ax=None, *, fill: bool = True, cmap: str = "tab20", linewidth: float = 0.8):
+        """Draw the cells: linear-region boundaries solid, activation-only boundaries dashed.
+
+        Parameters
+        ----------
+        ax : matplotlib Axes, optional
+            Where to draw; a new figure's axes if omitted.
+        fill : bool
+            Fill cells with a colour per linear region.
+
+        Returns
+        -------
+        list of matplotlib artists
+            The fill collection (if any), the two line collections.
+        """
+        from .plotting import plot_regions
+
+        return plot_regions(self, ax=ax, fill=fill, cmap=cmap, linewidth=linewidth)
+
+
+def _shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
+    """Pairs of cells that share a boundary segment of positive length, with the segment.
+
+    Edges are grouped by their supporting line (exact canonical key); on each line the
+    edges from the two sides are intervals, compared exactly along the line.
+    """
+    groups: dict[Line, tuple[list, list]] = {}
+    for c in cells:
+        n = len(c.verts)
+        for i, e in enumerate(c.edges):
+            key = unoriented_key(e)
+            a, b, _ = key
+            p, q = c.verts[i], c.verts[(i + 1) % n]
+            tp = Fraction(-b * p[0] + a * p[1], p[2])
+            tq = Fraction(-b * q[0] + a * q[1], q[2])
+            lo, hi, plo, phi = (tp, tq, p, q) if tp < tq else (tq, tp, q, p)
+            side = 0 if _same_orientation(e, key) else 1
+            groups.setdefault(key, ([], []))[side].append((lo, hi, c.index, plo, phi))
+    out = []
+    for plus, minus in groups.values():
+        if not plus or not minus:
+            continue
+        plus.sort(key=lambda r: r[0])
+        minus.sort(key=lambda r: r[0])
+        i = j = 0
+        while i < len(plus) and j < len(minus):
+            a, b = plus[i], minus[j]
+            lo = max(a[0], b[0])
+            hi = min(a[1], b[1])
+            if lo < hi:
+                plo = a[3] if a[0] >= b[0] else b[3]
+                phi = a[4] if a[1] <= b[1] else b[4]
+                out.append((a[2], b[2], plo, phi))
+            if a[1] <= b[1]:
+                i += 1
+            else:
+                j += 1
+    return out
+
+
+def _same_orientation(e: Line, key: Line) -> bool:
+    # e and key are the same line; compare the sign of a nonzero coefficient
+    for u, v in zip(e, key):
+        if v != 0:
+            return (u > 0) == (v > 0)
+    return True
+
+
+def _merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]]) -> int:
+    parent = list(range(len(cells)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, j, _, _ in shared:
+        if cells[i].affine == cells[j].affine:
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+    labels: dict[int, int] = {}
+    for c in cells:
+        c.linear_region = labels.setdefault(find(c.index), len(labels))
+    return len(labels)
+
+
+def check_window(window: Any) -> Fraction | None:
+    """Validate a window half-width: ``None`` (whole plane) or a finite number > 0.
+
+    Examples
+    --------
+    >>> check_window(10.0), check_window(None)
+    (Fraction(10, 1), None)
+    >>> check_window(-1)
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got -1
+    """
+    if window is None:
+        return None
+    if isinstance(window, str) and window.strip().lower() in ("plane", "none", "inf"):
+        return None
+    if isinstance(window, bool) or isinstance(window, (list, tuple, dict, str)):
+        raise InputTypeError(f"window must be a number or None, got {window!r}")
+    try:
+        f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
+    except (TypeError, ValueError, OverflowError):
+        raise InputError(
+            f"window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got {window!r}"
+        ) from None
+    if f <= 0:
+        raise InputError(
+            f"window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got {window!r}"
+        )
+    return f
+
+
+def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | None = None) -> ExactNet:
+    """Coerce ``net``, restrict it to ``plane`` if given, and check it has 2-D input."""
+    enet = as_exact_net(net, activation=activation)
+    if plane is not None:
+        if len(plane) != 3:
+            raise InputError(f"plane must be three points (x0, x1, x2), got {len(plane)} items")
+        enet = enet.restrict_to_plane(*plane)
+    if enet.input_dim != 2:
+        raise InputError(
+            f"the network's input is {enet.input_dim}-D; regions are computed for 2-D input. "
+            "Pass plane=(x0, x1, x2) to study a 2-D slice"
+        )
+    return enet
+
+
+def _initial_box(net: ExactNet) -> Fraction:
+    """A box half-width containing every vertex of the first layer's arrangement."""
+    from .arrangement import first_layer_lines
+
+    lines = first_layer_lines(net)
+    ext = Fraction(1)
+    for i, (a1, b1, c1) in enumerate(lines):
+        n = a1 * a1 + b1 * b1
+        ext = max(ext, abs(Fraction(a1 * c1, n)), abs(Fraction(b1 * c1, n)))
+        for a2, b2, c2 in lines[i + 1 :]:
+            D = a1 * b2 - a2 * b1
+            if D:
+                ext = max(ext, abs(Fraction(b1 * c2 - b2 * c1, D)), abs(Fraction(c1 * a2 - c2 * a1, D)))
+    return _round_up_pow2(2 * ext)
+
+
+def _round_up_pow2(x: Fraction) -> Fraction:
+    return Fraction(2) ** max(0, math.ceil(math.log2(x)) if x > 1 else 0)
+
+
+def whole_plane_cells(
+    net: ExactNet, *, max_regions: int | None, progress: bool
+) -> tuple[Fraction, list[RawCell]]:
+    """Enumerate the whole plane: grow a box until the certificate of :mod:`exact.certify` holds."""
+    half = _initial_box(net)
+    while True:
+        verts, edges = square(half.numerator, half.denominator)
+        raw = enumerate_cells(
+            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress
+        )
+        box_edges = set(edges)
+        ok, ext = True, Fraction(0)
+        for rc in raw:
+            if any(e in box_edges for e in rc.edges):
+                ok_c, e = far_vertices(rc.constraints, half)
+                if not ok_c:
+                    ok, ext = False, max(ext, e)
+        if ok:
+            return half, raw
+        half = _round_up_pow2(2 * max(half, ext))
+
+
+def regions(
+    net: Any,
+    window: float | Fraction | None = 10.0,
+    *,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    progress: bool = False,
+) -> Regions:
+    """Enumerate the activation and linear regions of a piecewise-linear MLP exactly.
+
+    Parameters
+    ----------
+    net : torch.nn.Module, list of (W, b), ExactNet, or path
+        The network (see :func:`exact.network.as_exact_net`).  Weights are taken at their
+        exact binary value.
+    window : float, Fraction or None, default 10.0
+        Half-width ``B`` of the window ``[-B, B]^2``; ``None`` for the whole plane.
+    plane : (x0, x1, x2), optional
+        Restrict a network with any input dimension to the affine plane through three
+        points; coordinates are then ``(u, v)`` with ``x = x0 + u (x1-x0) + v (x2-x0)``.
+    activation : str, optional
+        Hidden activation when ``net`` is a list of layers (default ``relu``).
+    max_regions : int or None, default 2_000_000
+        Guard: stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+    progress : bool
+        Show a progress bar on long enumerations.
+
+    Returns
+    -------
+    Regions
+
+    Raises
+    ------
+    InputError
+        Bad window, NaN weights, wrong input dimension, shape mismatch...
+    UnsupportedActivationError
+        Activations that are not piecewise linear.
+    TooManyRegionsError
+        When the enumeration exceeds ``max_regions``.
+
+    Notes
+    -----
+    Cells are built layer by layer: each cell of the previous layers is split by the
+    breakpoint lines of the next layer's neurons, computed from the cell's exact affine
+    map.  Linear regions merge adjacent cells (sharing an edge of positive length) whose
+    exact output maps are equal.  For ``window=None`` the enumeration runs in a box that
+    is enlarged until every cell touching its boundary is certified to have all its
+    vertices inside it (:mod:`exact.certify`), so the count is the whole plane's.
+
+    Examples
+    --------
+    >>> r = regions([([[1.0, 0.0], [-1.0, 0.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=None)
+    >>> r.n_activation, r.n_linear   # |x|: two cells, two linear pieces
+    (2, 2)
+    """
+    enet = prepare_net(net, plane=plane, activation=activation)
+    w = check_window(window)
+    if max_regions is not None and (isinstance(max_regions, bool) or int(max_regions) < 1):
+        raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    if w is None:
+        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress)
+    else:
+        box = w
+        verts, edges = square(w.numerator, w.denominator)
+        raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress)
+    return Regions(enet, w, box, raw)
