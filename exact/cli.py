@@ -1,0 +1,166 @@
+"""The ``exactnet`` command line.
+
+Subcommands
+-----------
+regions SPEC
+    Exact activation and linear regions of a network spec file (JSON, .npz, .pt).
+count N
+    Whole-plane or window counts of a seed-0 benchmark net given by its widths
+    (``exactnet count 2-20-1``), without polygons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Sequence
+
+from .errors import ExactnetError
+
+__all__ = ["main", "build_parser"]
+
+
+def _window_arg(text: str):
+    if text.strip().lower() in ("plane", "none", "inf"):
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--window takes a number B > 0 (window [-B, B]^2) or 'plane', got {text!r}"
+        ) from None
+
+
+def _plane_arg(text: str):
+    try:
+        pts = json.loads(text)
+    except json.JSONDecodeError:
+        raise argparse.ArgumentTypeError(
+            f"--plane takes a JSON list of three points, e.g. '[[0,0,0],[1,0,0],[0,1,0]]', got {text!r}"
+        ) from None
+    if not (isinstance(pts, list) and len(pts) == 3):
+        raise argparse.ArgumentTypeError(f"--plane needs exactly three points, got {text!r}")
+    return pts
+
+
+def _widths_arg(text: str) -> list[int]:
+    try:
+        ws = [int(p) for p in text.replace(",", "-").split("-")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"widths look like 2-20-1, got {text!r}") from None
+    if len(ws) < 2 or any(w < 1 for w in ws):
+        raise argparse.ArgumentTypeError(f"widths look like 2-20-1, got {text!r}")
+    return ws
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``exactnet`` command."""
+    p = argparse.ArgumentParser(
+        prog="exactnet",
+        description="Exact geometry and verified calculus of small neural networks.",
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
+    r.add_argument("spec", help="network spec: .json, .npz or .pt (state_dict, weights only)")
+    r.add_argument("--window", type=_window_arg, default=10.0,
+                   help="half-width B of the window [-B, B]^2, or 'plane' (default 10)")
+    r.add_argument("--plane", type=_plane_arg, default=None,
+                   help="JSON list of three points: study the 2-D slice through them")
+    r.add_argument("--json", action="store_true", help="print one JSON object")
+    r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
+    r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
+    r.add_argument("--count-only", action="store_true",
+                   help="counts only (fast path, no polygons); --plot/--geojson not allowed")
+    r.add_argument("--max-regions", type=int, default=2_000_000,
+                   help="stop with an error beyond this many cells (default 2000000)")
+    r.set_defaults(func=_cmd_regions)
+
+    c = sub.add_parser("count", help="exact counts of a seed-0 benchmark net, e.g. 2-20-1")
+    c.add_argument("widths", type=_widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
+    c.add_argument("--window", type=_window_arg, default=10.0,
+                   help="half-width B of the window, or 'plane' (default 10)")
+    c.add_argument("--seed", type=int, default=0, help="torch.manual_seed (default 0)")
+    c.add_argument("--json", action="store_true", help="print one JSON object")
+    c.set_defaults(func=_cmd_count)
+
+    for extra in _EXTRA_COMMANDS:
+        extra(sub)
+    return p
+
+
+_EXTRA_COMMANDS: list = []
+
+
+def _print_counts(data: dict, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps(data))
+        return
+    for k, v in data.items():
+        print(f"{k:>20}: {v}")
+
+
+def _cmd_regions(args) -> int:
+    from .counting import count_regions
+    from .regions import regions
+
+    if args.count_only:
+        if args.plot or args.geojson:
+            raise ExactnetError("--count-only draws nothing: drop --plot/--geojson or --count-only")
+        cnt = count_regions(args.spec, window=args.window, plane=args.plane,
+                            max_regions=args.max_regions, progress=True)
+        data = {"spec": args.spec, "window": args.window,
+                "activation_regions": cnt.activation, "linear_regions": cnt.linear}
+        _print_counts(data, args.json)
+        return 0
+    reg = regions(args.spec, window=args.window, plane=args.plane,
+                  max_regions=args.max_regions, progress=True)
+    data = {"spec": args.spec, **reg.summary()}
+    if args.geojson:
+        with open(args.geojson, "w", encoding="utf-8") as f:
+            json.dump(reg.to_geojson(), f)
+        data["geojson"] = args.geojson
+    if args.plot:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        fig, ax = plt.subplots(figsize=(7, 7))
+        reg.plot(ax=ax)
+        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
+        plt.close(fig)
+        data["plot"] = args.plot
+    _print_counts(data, args.json)
+    return 0
+
+
+def _cmd_count(args) -> int:
+    from .counting import count_regions
+    from numeric.models import seeded_mlp
+
+    net = seeded_mlp(args.widths, seed=args.seed)
+    cnt = count_regions(net, window=args.window, progress=True)
+    data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
+            "activation_regions": cnt.activation, "linear_regions": cnt.linear}
+    _print_counts(data, args.json)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (2 for errors of use)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 0
+    try:
+        return args.func(args)
+    except ExactnetError as exc:
+        print(f"exactnet {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,91 @@
+"""Drawing exact regions with matplotlib (imported lazily; never shows or saves).
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> from exact import regions
+>>> r = regions([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 0.0]], [0.0])], window=1.0)
+>>> artists = plot_regions(r)
+>>> len(artists)
+3
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .regions import Regions
+
+__all__ = ["plot_regions"]
+
+
+def plot_regions(
+    reg: Regions,
+    ax=None,
+    *,
+    fill: bool = True,
+    cmap: str = "tab20",
+    linewidth: float = 0.8,
+    alpha: float = 0.6,
+):
+    """Draw a :class:`~exact.regions.Regions`: cells, linear and activation-only boundaries.
+
+    Parameters
+    ----------
+    reg : Regions
+    ax : matplotlib Axes, optional
+        Axes to draw in; a new figure's axes if omitted.
+    fill : bool
+        Fill each cell with a colour of its linear region.
+    cmap : str
+        Colormap for the fill.
+    linewidth : float
+        Width of the linear-region boundaries (activation-only ones are thinner, dashed).
+    alpha : float
+        Fill opacity.
+
+    Returns
+    -------
+    list
+        ``[fill PolyCollection (if fill), linear-boundary LineCollection,
+        activation-only LineCollection]``.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import LineCollection, PolyCollection
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    artists = []
+    if fill:
+        polys = [[(X / D, Y / D) for X, Y, D in c.verts] for c in reg.cells]
+        colormap = plt.get_cmap(cmap)
+        colors = [colormap(c.linear_region % colormap.N) for c in reg.cells]
+        pc = PolyCollection(polys, facecolors=colors, edgecolors="none", alpha=alpha)
+        ax.add_collection(pc)
+        artists.append(pc)
+    lin, act = [], []
+    for i, j, p, q in reg.boundaries:
+        seg = [(p[0] / p[2], p[1] / p[2]), (q[0] / q[2], q[1] / q[2])]
+        (lin if reg.cells[i].affine != reg.cells[j].affine else act).append(seg)
+    lc = LineCollection(lin, colors="black", linewidths=linewidth, label="linear-region boundary")
+    ac = LineCollection(
+        act, colors="0.45", linewidths=linewidth * 0.6, linestyles="dashed",
+        label="activation-only boundary",
+    )
+    ax.add_collection(lc)
+    ax.add_collection(ac)
+    artists += [lc, ac]
+    h = float(reg.box)
+    ax.set_xlim(-h, h)
+    ax.set_ylim(-h, h)
+    ax.set_aspect("equal")
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    where = "whole plane (certified box)" if reg.window is None else f"$[-{h:g}, {h:g}]^2$"
+    ax.set_title(
+        f"{'-'.join(map(str, reg.net.widths))}: {reg.n_activation} activation / "
+        f"{reg.n_linear} linear regions\n{where}"
+    )
+    return artists

@@ -1,0 +1,146 @@
+"""Torch MLPs of the exercise sheet: shallow (2->n->1) and deep, any widths.
+
+Layers are created in forward order, so ``torch.manual_seed(s)`` followed by a model
+constructor gives the same weights as ``nn.Sequential`` of the same ``nn.Linear``
+layers created in that order.
+
+Examples
+--------
+>>> m = seeded_mlp([2, 20, 1], seed=0)
+>>> sum(p.numel() for p in m.parameters())
+81
+>>> [tuple(W.shape) for W, b in layers_of(m)]
+[(20, 2), (1, 20)]
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+import torch
+from torch import nn
+
+__all__ = ["Abs", "MLPShallow", "MLPDeep", "make_activation", "seeded_mlp", "layers_of"]
+
+
+class Abs(nn.Module):
+    """The absolute value as an activation module."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x.abs()
+
+
+def make_activation(name: str, *params: float) -> nn.Module:
+    """A torch activation module by name: relu, abs, leaky_relu(slope), hardtanh(min, max).
+
+    Examples
+    --------
+    >>> make_activation("leaky_relu", 0.1)
+    LeakyReLU(negative_slope=0.1)
+    >>> make_activation("gelu")
+    Traceback (most recent call last):
+    ...
+    ValueError: activation must be one of relu, abs, leaky_relu, hardtanh; got 'gelu'
+    """
+    key = str(name).lower()
+    if key == "relu":
+        return nn.ReLU()
+    if key == "abs":
+        return Abs()
+    if key == "leaky_relu":
+        return nn.LeakyReLU(*params) if params else nn.LeakyReLU()
+    if key == "hardtanh":
+        return nn.Hardtanh(*params)
+    raise ValueError(f"activation must be one of relu, abs, leaky_relu, hardtanh; got {name!r}")
+
+
+class MLPShallow(nn.Module):
+    """``input -> hidden -> output`` with one activation (the sheet's shallow net).
+
+    Parameters
+    ----------
+    input_size, hidden_size, output_size : int
+    activation : str
+        relu (default), abs, leaky_relu or hardtanh.
+    """
+
+    def __init__(self, input_size: int, hidden_size: int, output_size: int, activation: str = "relu"):
+        super().__init__()
+        for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
+                        ("output_size", output_size)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"{name} must be a positive integer, got {v!r}")
+        self.fc0 = nn.Linear(input_size, hidden_size)
+        self.fc1 = nn.Linear(hidden_size, output_size)
+        self.act = make_activation(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc1(self.act(self.fc0(x)))
+
+
+class MLPDeep(nn.Module):
+    """``input -> hidden_1 -> ... -> hidden_k -> output`` (the sheet's deep net: 4 x 5).
+
+    Parameters
+    ----------
+    input_size : int
+    hidden_sizes : int or sequence of int
+        Width of each hidden layer; an int means ``n_hidden`` layers of that width.
+    output_size : int
+    n_hidden : int, default 4
+        Number of hidden layers when ``hidden_sizes`` is an int.
+    activation : str
+        relu (default), abs, leaky_relu or hardtanh.
+    """
+
+    def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
+                 n_hidden: int = 4, activation: str = "relu"):
+        super().__init__()
+        hs = [hidden_sizes] * n_hidden if isinstance(hidden_sizes, int) else list(hidden_sizes)
+        widths = [input_size, *hs, output_size]
+        for i, v in enumerate(widths):
+            if isinstance(v, bool) or not isinstance(v, int) or v < 1:
+                raise ValueError(f"width {i} must be a positive integer, got {v!r} in {widths}")
+        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
+        self.act = make_activation(activation)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for layer in self.layers[:-1]:
+            x = self.act(layer(x))
+        return self.layers[-1](x)
+
+
+def seeded_mlp(widths: Sequence[int], seed: int = 0, activation: str = "relu") -> nn.Module:
+    """The benchmark nets: ``torch.manual_seed(seed)``, default init, layers in order.
+
+    Examples
+    --------
+    >>> seeded_mlp([2, 5, 5, 5, 5, 1]).layers[0].weight.shape
+    torch.Size([5, 2])
+    """
+    ws = list(widths)
+    if len(ws) < 3:
+        raise ValueError(f"widths needs input, at least one hidden and output width, got {ws}")
+    torch.manual_seed(seed)
+    if len(ws) == 3:
+        return MLPShallow(ws[0], ws[1], ws[2], activation=activation)
+    return MLPDeep(ws[0], ws[1:-1], ws[-1], activation=activation)
+
+
+def layers_of(model: nn.Module) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The ``nn.Linear`` layers of a model, in registration order, as numpy ``(W, b)``.
+
+    The arrays keep the parameters' dtype (float32 for default models), so their exact
+    binary values reach the exact engine unchanged.
+    """
+    out = []
+    for m in model.modules():
+        if isinstance(m, nn.Linear):
+            W = m.weight.detach().cpu().numpy().copy()
+            b = (m.bias.detach().cpu().numpy().copy() if m.bias is not None
+                 else np.zeros(W.shape[0], dtype=W.dtype))
+            out.append((W, b))
+    if not out:
+        raise ValueError(f"{type(model).__name__} has no nn.Linear layers")
+    return out

@@ -1,0 +1,237 @@
+"""The exact network model, its validation and its readers (torch modules, spec files)."""
+
+import json
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from exact import ExactNet, as_exact_net, load_spec, parameter_count, save_json
+from exact.errors import InputError, InputTypeError, SpecFileError, UnsupportedActivationError
+from exact.loading import from_torch
+
+
+def test_sheet_parameter_count_is_81():
+    # 20 neurons x (2 weights + 1 bias) + 20 output weights + 1 output bias
+    assert parameter_count([2, 20, 1]) == 2 * 20 + 20 + 20 * 1 + 1 == 81
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(2, 20), nn.ReLU(), nn.Linear(20, 1))
+    assert sum(p.numel() for p in m.parameters()) == 81
+
+
+@pytest.mark.parametrize("widths", [[2, 5, 5, 5, 5, 1], [3, 7, 2], [1, 1], [4, 16, 8, 3]])
+def test_parameter_count_matches_torch(widths):
+    mods = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        mods += [nn.Linear(a, b), nn.ReLU()]
+    m = nn.Sequential(*mods[:-1])
+    assert parameter_count(widths) == sum(p.numel() for p in m.parameters())
+
+
+def test_parameter_count_rejects_bad_widths():
+    with pytest.raises(InputError, match=r"widths\[1\] must be a positive integer, got 0"):
+        parameter_count([2, 0, 1])
+    with pytest.raises(InputError, match="at least an input and an output"):
+        parameter_count([2])
+
+
+def test_weights_taken_at_exact_binary_value():
+    net = ExactNet.from_layers([([[np.float32(0.1), 0.1]], [Fraction(1, 3)]), ([[1]], [0])])
+    w32, w64 = net.weights[0][0]
+    assert w32 == Fraction(float(np.float32(0.1))) and w64 == Fraction(0.1)
+    assert w32 != w64 and net.biases[0][0] == Fraction(1, 3)
+
+
+@pytest.mark.parametrize(
+    "layers, match",
+    [
+        ([([[1.0, float("nan")]], [0.0]), ([[1.0]], [0.0])], r"weight of layer 0 contains nan at neuron 0, input 1"),
+        ([([[1.0, 2.0]], [0.0]), ([[float("inf")]], [0.0])], r"weight of layer 1 contains inf at neuron 0"),
+        ([([[1.0, 2.0], [1.0, 1.0]], [0.0]), ([[1.0, 1.0]], [0.0])], r"layer 0: weight has 2 rows .* bias has 1"),
+        ([([[1.0, 2.0]], [0.0]), ([[1.0, 1.0]], [0.0])], r"layer 1 expects 2 inputs but layer 0 has 1 neurons"),
+        ([], r"layers is empty"),
+        ([([[]], []), ([[1.0]], [0.0])], r"has no columns"),
+        ([([[1.0, 2.0], [3.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], r"ragged"),
+    ],
+)
+def test_invalid_layers_name_the_problem(layers, match):
+    with pytest.raises(InputError, match=match):
+        ExactNet.from_layers(layers)
+
+
+@pytest.mark.parametrize(
+    "W, match",
+    [
+        (np.array([[1 + 1j, 0]]), "complex dtype"),
+        (np.array([[True, False]]), "bool dtype"),
+        (np.array([["a", "b"]]), "dtype <U1"),
+        (torch.tensor([[1.0, 2.0]], dtype=torch.complex64), "complex dtype"),
+    ],
+)
+def test_bad_dtypes_are_type_errors(W, match):
+    with pytest.raises(InputTypeError, match=match):
+        ExactNet.from_layers([(W, [0.0]), ([[1.0]], [0.0])])
+
+
+def test_torch_half_precision_is_read_exactly():
+    W = torch.tensor([[0.1, 0.3]], dtype=torch.bfloat16)
+    net = ExactNet.from_layers([(W, torch.zeros(1, dtype=torch.float16)), ([[1.0]], [0.0])])
+    assert net.weights[0][0][0] == Fraction(float(W[0, 0].float()))
+
+
+class SheetShallow(nn.Module):
+    """The sheet's class: activation as a function call inside forward."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc0 = nn.Linear(2, 20)
+        self.fc1 = nn.Linear(20, 1)
+
+    def forward(self, x):
+        return self.fc1(torch.relu(self.fc0(x)))
+
+
+class AbsAct(nn.Module):
+    def forward(self, x):
+        return x.abs()
+
+
+def test_custom_module_read_in_forward_order():
+    torch.manual_seed(0)
+    m = SheetShallow()
+    net = from_torch(m)
+    assert net.widths == (2, 20, 1) and net.activations[0].name == "relu"
+    assert net.weights[0][3][1] == Fraction(float(m.fc0.weight.detach()[3, 1]))
+
+
+def test_forward_order_not_registration_order():
+    class Reversed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(3, 1)  # registered first, used last
+            self.inp = nn.Linear(2, 3)
+
+        def forward(self, x):
+            return self.out(torch.nn.functional.leaky_relu(self.inp(x), 0.25))
+
+    net = from_torch(Reversed())
+    assert net.widths == (2, 3, 1)
+    assert net.activations[0].slopes[0] == Fraction(1, 4)
+
+
+@pytest.mark.parametrize(
+    "act, name", [(nn.ReLU(), "relu"), (AbsAct(), "abs"), (nn.LeakyReLU(0.5), "leaky_relu"),
+                  (nn.Hardtanh(-2.0, 3.0), "hardtanh")]
+)
+def test_supported_activation_modules(act, name):
+    m = nn.Sequential(nn.Linear(2, 3), act, nn.Linear(3, 1))
+    assert from_torch(m).activations[0].name == name
+
+
+@pytest.mark.parametrize("act", [nn.Sigmoid(), nn.Tanh(), nn.GELU(), nn.Softplus(), nn.BatchNorm1d(3)])
+def test_unsupported_activations_rejected(act):
+    m = nn.Sequential(nn.Linear(2, 3), act, nn.Linear(3, 1))
+    with pytest.raises(UnsupportedActivationError, match="not a supported piecewise-linear"):
+        from_torch(m)
+
+
+def test_training_dropout_rejected_eval_dropout_ignored():
+    m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Dropout(0.5), nn.Linear(3, 1))
+    with pytest.raises(UnsupportedActivationError, match="Dropout in training mode"):
+        from_torch(m)
+    assert from_torch(m.eval()).widths == (2, 3, 1)
+
+
+def test_functional_sigmoid_rejected():
+    class Sig(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 2)
+            self.b = nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.b(torch.sigmoid(self.a(x)))
+
+    with pytest.raises(UnsupportedActivationError, match="'sigmoid'"):
+        from_torch(Sig())
+
+
+def test_activation_names_rejected():
+    with pytest.raises(UnsupportedActivationError, match="'tanh' is not piecewise linear"):
+        ExactNet.from_layers([([[1.0, 1.0]], [0.0]), ([[1.0]], [0.0])], activation="tanh")
+
+
+def _spec_dict():
+    return {"layers": [{"weight": [[1.0, -2.0], [0.5, 0.25]], "bias": [0.0, 1.0]},
+                       {"weight": [[1.0, 1.0]], "bias": [0.0]}],
+            "activation": {"name": "leaky_relu", "params": [0.125]}}
+
+
+def test_json_spec_roundtrip(tmp_path):
+    p = tmp_path / "n.json"
+    p.write_text(json.dumps(_spec_dict()))
+    net = load_spec(p)
+    assert net.widths == (2, 2, 1) and net.activations[0].slopes[0] == Fraction(1, 8)
+    q = tmp_path / "m.json"
+    save_json(net, q)
+    assert load_spec(q) == net
+
+
+def test_npz_spec(tmp_path):
+    p = tmp_path / "n.npz"
+    np.savez(p, W0=np.eye(2, dtype=np.float32), b0=np.zeros(2, np.float32),
+             W1=np.ones((1, 2)), b1=np.zeros(1))
+    assert load_spec(p).widths == (2, 2, 1)
+
+
+def test_pt_state_dict_spec(tmp_path):
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    p = tmp_path / "n.pt"
+    torch.save(m.state_dict(), p)
+    assert load_spec(p) == from_torch(m)
+
+
+def test_pt_with_pickled_object_refused(tmp_path):
+    class Evil:
+        def __reduce__(self):
+            return (print, ("this must never run",))
+
+    p = tmp_path / "evil.pt"
+    torch.save({"x": Evil()}, p)
+    with pytest.raises(SpecFileError, match="weights_only=True"):
+        load_spec(p)
+
+
+@pytest.mark.parametrize(
+    "content, suffix, match",
+    [
+        ("{not json", ".json", "is not valid JSON"),
+        ('{"layers": 3}', ".json", "needs an object with a 'layers' list"),
+        ('{"layers": [{"weight": [[1, 2]]}]}', ".json", r"layers\[0\] needs 'weight' and 'bias'"),
+        ("hello", ".txt", "unknown suffix '.txt'"),
+        ("garbage", ".npz", "not a readable .npz"),
+    ],
+)
+def test_invalid_spec_files(tmp_path, content, suffix, match):
+    p = tmp_path / ("bad" + suffix)
+    p.write_text(content)
+    with pytest.raises(SpecFileError, match=match):
+        load_spec(p)
+
+
+def test_missing_spec_file(tmp_path):
+    with pytest.raises(SpecFileError, match="does not exist"):
+        as_exact_net(str(tmp_path / "nope.json"))
+
+
+def test_exact_evaluation_matches_torch_float64():
+    torch.manual_seed(1)
+    m = nn.Sequential(nn.Linear(2, 6), nn.ReLU(), nn.Linear(6, 6), nn.ReLU(), nn.Linear(6, 1)).double()
+    net = from_torch(m)
+    for x in ([0.3, -0.7], [2.0, 5.0], [-1.5, 0.25]):
+        exact_val = net.evaluate(x)[0]
+        torch_val = m(torch.tensor([x], dtype=torch.float64)).item()
+        assert abs(float(exact_val) - torch_val) <= 1e-12 * max(1.0, abs(torch_val))
