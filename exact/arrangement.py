@@ -23,8 +23,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 import numpy as np
 
@@ -247,8 +247,9 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
         js = idx[keep]
         if js.size == 0:
             continue
-        t = -bi * x[keep] + ai * y[keep]
-        et = (abs(bi) * ex[keep] + abs(ai) * ey[keep] + 2 * _U * (np.abs(bi * x[keep]) + np.abs(ai * y[keep])))
+        xk, yk = x[keep], y[keep]
+        t = -bi * xk + ai * yk
+        et = abs(bi) * ex[keep] + abs(ai) * ey[keep] + 2 * _U * (np.abs(bi * xk) + np.abs(ai * yk))
         et = et * (1 + 1e-6) + _TINY
         lo, hi = t - et, t + et
         order = np.argsort(lo, kind="stable")

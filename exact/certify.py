@@ -20,8 +20,8 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Sequence
 
 from .predicates import Line, line_meets_open_box
 

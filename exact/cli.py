@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Sequence
+from collections.abc import Sequence
 
 from .errors import ExactnetError
 
@@ -137,8 +137,9 @@ def _cmd_regions(args) -> int:
 
 
 def _cmd_count(args) -> int:
-    from .counting import count_regions
     from numeric.models import seeded_mlp
+
+    from .counting import count_regions
 
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, progress=True)

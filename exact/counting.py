@@ -8,8 +8,9 @@ RegionCounts(activation=4, linear=2)
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any, NamedTuple, Sequence
+from typing import Any, NamedTuple
 
 from .arrangement import arrangement_faces, shallow_line_jumps
 from .errors import InputError

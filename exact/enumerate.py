@@ -20,8 +20,8 @@ cells.  Exactness: the only decisions are signs of integer expressions.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from .errors import TooManyRegionsError
 from .network import ExactNet

@@ -17,9 +17,10 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError

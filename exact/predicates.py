@@ -17,9 +17,9 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from fractions import Fraction
 from numbers import Rational
-from typing import Sequence
 
 __all__ = [
     "Line",

@@ -17,9 +17,10 @@ Fraction(16, 1)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Sequence
+from typing import Any
 
 from .certify import far_vertices
 from .enumerate import RawCell, enumerate_cells, square
