@@ -4,9 +4,11 @@ Subcommands
 -----------
 regions SPEC
     Exact activation and linear regions of a network spec file (JSON, .npz, .pt).
-count N
+count WIDTHS
     Whole-plane or window counts of a seed-0 benchmark net given by its widths
     (``exactnet count 2-20-1``), without polygons.
+check SPEC
+    Exact regions versus grid sampling (the sheet's method): missed regions, areas.
 """
 
 from __future__ import annotations
@@ -85,12 +87,15 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_cmd_count)
 
-    for extra in _EXTRA_COMMANDS:
-        extra(sub)
+    k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
+    k.add_argument("spec", help="network spec: .json, .npz or .pt")
+    k.add_argument("--window", type=float, default=10.0, help="half-width B of [-B, B]^2 (default 10)")
+    k.add_argument("--res", type=int, default=1000, help="pixels per side (default 1000, as on the sheet)")
+    k.add_argument("--json", action="store_true", help="print one JSON object")
+    k.add_argument("--show-missed", type=int, default=10, metavar="N",
+                   help="list the N largest missed regions (default 10)")
+    k.set_defaults(func=_cmd_check)
     return p
-
-
-_EXTRA_COMMANDS: list = []
 
 
 def _print_counts(data: dict, as_json: bool) -> None:
@@ -146,6 +151,25 @@ def _cmd_count(args) -> int:
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
     _print_counts(data, args.json)
+    return 0
+
+
+def _cmd_check(args) -> int:
+    from .crosscheck import cross_check
+
+    if args.res < 1:
+        raise ExactnetError(f"--res must be a positive integer, got {args.res}")
+    rep = cross_check(args.spec, bound=args.window, res=args.res)
+    data = {"spec": args.spec, **rep.as_dict()}
+    if args.json:
+        data["missed"] = [{"pattern": list(p), "area": a} for p, a in rep.missed[: args.show_missed]]
+        print(json.dumps(data))
+        return 0
+    _print_counts(data, False)
+    if rep.missed:
+        print(f"largest missed regions (of {len(rep.missed)}):")
+        for p, a in rep.missed[: args.show_missed]:
+            print(f"  area {a:.3e}  pattern {''.join(map(str, p))}")
     return 0
 
 

@@ -1,0 +1,236 @@
+"""Cross-check grid sampling (the sheet's method) against the exact regions.
+
+For every pixel centre the exact activation pattern is decided by a float64 forward
+pass with a rigorous running error bound (filter) and, where the bound cannot decide,
+by exact rational evaluation.  The sampled pattern (the torch model in its own dtype,
+usually float32) is compared pixel by pixel; a disagreement is *explained* when the
+pixel centre lies within the sampled dtype's error bound of a neuron's breakpoint.
+
+Examples
+--------
+>>> from numeric.models import seeded_mlp
+>>> rep = cross_check(seeded_mlp([2, 5, 5, 5, 5, 1]), bound=10.0, res=64)
+>>> rep.exact_count, rep.sampled_count <= 81, rep.unexplained
+(81, True, 0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .network import ExactNet
+from .regions import check_window, prepare_net, regions
+
+__all__ = ["CrossCheck", "cross_check", "exact_patterns_at", "torch_model"]
+
+_U64 = 2.0**-53
+_U32 = 2.0**-24
+
+
+def torch_model(net: ExactNet, dtype: Any = None):
+    """A torch ``nn.Sequential`` with the net's weights (float64 unless ``dtype`` given)."""
+    import torch
+    from torch import nn
+
+    from numeric.models import make_activation
+
+    dtype = dtype or torch.float64
+    mods: list = []
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        lin = nn.Linear(len(W[0]), len(W)).to(dtype)
+        with torch.no_grad():
+            lin.weight.copy_(torch.tensor([[float(v) for v in r] for r in W], dtype=torch.float64))
+            lin.bias.copy_(torch.tensor([float(v) for v in b], dtype=torch.float64))
+        mods.append(lin)
+        if l < net.n_hidden_layers:
+            act = net.activations[l]
+            params = ()
+            if act.name == "leaky_relu":
+                params = (float(act.slopes[0]),)
+            elif act.name == "hardtanh":
+                params = tuple(float(v) for v in act.breakpoints)
+            if act.name != "identity":
+                mods.append(make_activation(act.name, *params))
+    return nn.Sequential(*mods)
+
+
+def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarray):
+    """Float forward pass with a running absolute error bound per pre-activation.
+
+    Returns per hidden layer ``(z, err)`` arrays of shape ``(N, width)``.
+    """
+    a = pts.astype(np.float64)
+    ea = input_err.astype(np.float64)
+    out = []
+    for l in range(net.n_hidden_layers):
+        W = np.array([[float(v) for v in r] for r in net.weights[l]])
+        b = np.array([float(v) for v in net.biases[l]])
+        n = W.shape[1]
+        gamma = (n + 2) * u / (1 - (n + 2) * u)
+        absW = np.abs(W)
+        z = a @ W.T + b
+        ez = ea @ absW.T + (gamma + _U64) * (np.abs(a) @ absW.T + np.abs(b))
+        ez = ez * (1 + 1e-6) + 1e-300
+        act = net.activations[l]
+        lip = max(abs(float(sl)) for sl in act.slopes)
+        a = float(act.slopes[0]) * z + float(act.intercepts[0])
+        for k, bp in enumerate(act.breakpoints):
+            a = np.where(z > float(bp), float(act.slopes[k + 1]) * z + float(act.intercepts[k + 1]), a)
+        ea = lip * ez + u * np.abs(a)
+        out.append((z, ez))
+    return out
+
+
+def exact_patterns_at(net: ExactNet, pts: np.ndarray) -> np.ndarray:
+    """Exact activation pattern at each point (float64 points taken at their exact value).
+
+    A float64 pass with an error bound decides most pixels; the undecided ones are
+    evaluated with :meth:`ExactNet.pattern_at` in rational arithmetic.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])])
+    >>> exact_patterns_at(net, np.array([[0.5, 0.0], [0.0, 1.0], [-1e-300, 0.0]])).ravel().tolist()
+    [1, 0, 0]
+    """
+    return _exact_patterns(net, pts)[0]
+
+
+def _exact_patterns(net: ExactNet, pts: np.ndarray) -> tuple[np.ndarray, int]:
+    zs = _float_forward(net, pts, _U64, np.zeros_like(pts))
+    pats = []
+    undecided = np.zeros(len(pts), dtype=bool)
+    for l, (z, ez) in enumerate(zs):
+        bps = [float(b) for b in net.activations[l].breakpoints]
+        piece = np.zeros(z.shape, dtype=np.int8)
+        for bp in bps:
+            piece += (z > bp).astype(np.int8)
+            undecided |= np.any(np.abs(z - bp) <= ez, axis=1)
+        pats.append(piece)
+    pattern = np.concatenate(pats, axis=1)
+    for i in np.nonzero(undecided)[0]:
+        x, y = pts[i]
+        pattern[i] = net.pattern_at((Fraction(float(x)), Fraction(float(y))))
+    return pattern, int(undecided.sum())
+
+
+@dataclass
+class CrossCheck:
+    """Exact versus sampled activation patterns on a pixel grid.
+
+    Attributes
+    ----------
+    bound, res : float, int
+    exact_count : int
+        Exact activation regions in the window.
+    sampled_count : int
+        Distinct patterns seen at pixel centres (a lower bound).
+    missed : list of (pattern, area)
+        Exact regions no pixel centre fell in, largest first, with exact areas (float).
+    spurious : int
+        Sampled patterns that exist nowhere in the window (float error of the sampler).
+    disagreements : int
+        Pixels whose sampled pattern differs from the exact pattern at the pixel centre.
+    unexplained : int
+        Disagreements not within the sampler's float error of a boundary (should be 0).
+    exact_filtered : int
+        Pixels whose exact pattern needed rational arithmetic (float filter undecided).
+    """
+
+    bound: float
+    res: int
+    exact_count: int
+    sampled_count: int
+    missed: list = field(default_factory=list)
+    spurious: int = 0
+    disagreements: int = 0
+    unexplained: int = 0
+    exact_filtered: int = 0
+
+    def as_dict(self) -> dict:
+        return {
+            "bound": self.bound,
+            "res": self.res,
+            "exact_regions": self.exact_count,
+            "sampled_regions": self.sampled_count,
+            "missed_regions": len(self.missed),
+            "missed_area_total": float(sum(a for _, a in self.missed)),
+            "largest_missed_area": float(self.missed[0][1]) if self.missed else 0.0,
+            "spurious_patterns": self.spurious,
+            "pixel_disagreements": self.disagreements,
+            "unexplained_disagreements": self.unexplained,
+            "pixels_decided_exactly": self.exact_filtered,
+        }
+
+
+def cross_check(net: Any, bound: float = 10.0, res: int = 400, *, plane=None) -> CrossCheck:
+    """Compare the sheet's grid sampling with the exact regions of the same net.
+
+    Parameters
+    ----------
+    net : torch.nn.Module, list of (W, b), ExactNet or path
+        A torch module is sampled as it is (its own dtype, float32 by default); other
+        inputs are sampled with a float64 torch copy.
+    bound : float
+        Half-width of the window.
+    res : int
+        Pixels per side.
+
+    Returns
+    -------
+    CrossCheck
+    """
+    import torch
+
+    from numeric.sampling import grid_patterns, grid_points
+
+    B = check_window(bound)
+    if B is None:
+        raise ValueError("cross_check needs a finite window: sampling cannot cover the plane")
+    enet = prepare_net(net, plane=plane)
+    model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
+    sample_dtype = next(model.parameters()).dtype
+    u_s = _U32 if sample_dtype == torch.float32 else (_U64 if sample_dtype == torch.float64 else 2.0**-11)
+    reg = regions(enet, window=B)
+    exact_set = {c.pattern: c for c in reg.cells}
+    bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]
+    g = grid_patterns(model, float(B), res, breakpoints=bps[0] if bps else (0.0,))
+    sampled = g.pattern_set()
+    missed = sorted(
+        ((p, float(c.exact_area)) for p, c in exact_set.items() if p not in sampled),
+        key=lambda t: -t[1],
+    )
+    spurious = len(sampled - set(exact_set))
+    pts = grid_points(float(B), res)
+    sampled_pix = g.patterns[g.image.ravel()]
+    n_exact = n_diff = n_unexplained = 0
+    for s in range(0, len(pts), 1 << 14):
+        p = pts[s : s + (1 << 14)]
+        exact_pat, k = _exact_patterns(enet, p)
+        n_exact += k
+        diff = np.any(sampled_pix[s : s + len(p)] != exact_pat, axis=1)
+        if not diff.any():
+            continue
+        n_diff += int(diff.sum())
+        # explained: within the sampler's error (incl. rounding the input to its dtype) of a breakpoint
+        zs_s = _float_forward(enet, p[diff], u_s, u_s * np.abs(p[diff]))
+        near = np.zeros(int(diff.sum()), dtype=bool)
+        for (z, ez), bb in zip(zs_s, bps):
+            for bp in bb:
+                near |= np.any(np.abs(z - bp) <= 2 * ez, axis=1)
+        n_unexplained += int((~near).sum())
+    return CrossCheck(
+        bound=float(B),
+        res=res,
+        exact_count=reg.n_activation,
+        sampled_count=len(sampled),
+        missed=missed,
+        spurious=spurious,
+        disagreements=n_diff,
+        unexplained=n_unexplained,
+        exact_filtered=n_exact,
+    )

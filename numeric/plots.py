@@ -1,0 +1,183 @@
+"""Figures of the sheet: lse contours, softmax images, model images at several ranges.
+
+Every function takes ``axes=None`` (then makes its own figure) and returns the artists
+it drew; none calls ``show()`` or ``savefig()``.  matplotlib is imported lazily.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> artists = plot_lse_contours()
+>>> len(artists)
+4
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .softmax import logsumexp, softmax
+
+__all__ = ["plot_lse_contours", "plot_softmax_images", "plot_model_images", "plot_pattern_image"]
+
+
+def _axes(axes, n: int, ncols: int, size=(4.2, 4.0)):
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        nrows = (n + ncols - 1) // ncols
+        fig, axs = plt.subplots(nrows, ncols, figsize=(size[0] * ncols, size[1] * nrows), squeeze=False,
+                                layout="constrained")
+        axes = axs.ravel()
+        for ax in axes[n:]:
+            ax.set_visible(False)
+    axes = list(np.ravel(axes))
+    if len(axes) < n:
+        raise ValueError(f"axes: need {n} axes, got {len(axes)}")
+    return axes
+
+
+def _sigma_grid(bound: float, res: int):
+    xs = np.linspace(-bound, bound, res)
+    S1, S2 = np.meshgrid(xs, xs, indexing="xy")  # S1 varies along columns (x axis)
+    return S1, S2, np.stack([S1, S2], axis=-1)
+
+
+def _label(ax, xl="$\\sigma_1$", yl="$\\sigma_2$"):
+    ax.set_xlabel(xl)
+    ax.set_ylabel(yl)
+    ax.set_aspect("equal")
+
+
+def plot_lse_contours(
+    lams: Sequence[float] = (1, 10, 100), bound: float = 1.0, res: int = 201, levels: int = 15, axes=None
+):
+    """Contours of ``lse((σ1, σ2); λ)`` for each λ, and of ``max(σ1, σ2)`` in the last panel.
+
+    Returns
+    -------
+    list of QuadContourSet
+        One per panel (``len(lams) + 1``).
+    """
+    axes = _axes(axes, len(lams) + 1, 2)
+    S1, S2, S = _sigma_grid(bound, res)
+    out = []
+    lv = np.linspace(-bound, bound + np.log(2), levels)
+    for ax, lam in zip(axes, lams):
+        Z = logsumexp(S, lam=lam, axis=-1)
+        cs = ax.contour(S1, S2, Z, levels=lv, cmap="viridis")
+        ax.clabel(cs, fontsize=7, fmt="%.2f")
+        ax.set_title(f"lse contours, $\\lambda = {lam:g}$")
+        _label(ax)
+        out.append(cs)
+    ax = axes[len(lams)]
+    cs = ax.contour(S1, S2, np.maximum(S1, S2), levels=lv, cmap="viridis")
+    ax.clabel(cs, fontsize=7, fmt="%.2f")
+    ax.set_title("max$(\\sigma_1, \\sigma_2)$ (the limit $\\lambda \\to \\infty$)")
+    _label(ax)
+    out.append(cs)
+    return out
+
+
+def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0, res: int = 201, axes=None):
+    """Images of both softmax components for each λ (row k: component k).
+
+    Returns
+    -------
+    list of AxesImage
+        ``2 * len(lams)`` images, component 1 for each λ then component 2.
+    """
+    import matplotlib.pyplot as plt
+
+    n = len(lams)
+    axes = _axes(axes, 2 * n, n)
+    _, _, S = _sigma_grid(bound, res)
+    out = []
+    for k in range(2):
+        for i, lam in enumerate(lams):
+            ax = axes[k * n + i]
+            P = softmax(S, lam=lam, axis=-1)[..., k]
+            im = ax.imshow(P, origin="lower", extent=(-bound, bound, -bound, bound), vmin=0, vmax=1,
+                           cmap="magma")
+            ax.set_title(f"softmax component {k + 1}, $\\lambda = {lam:g}$")
+            _label(ax)
+            plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+            out.append(im)
+    return out
+
+
+def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8, 1e10), res: int = 400,
+                      axes=None, lines=None):
+    """Images of a model's output on ``[-B, B]^2`` for each ``B`` (the sheet's zoom series).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+    bounds : sequence of float
+    res : int
+    axes : sequence of Axes, optional
+    lines : sequence of (w1, w2, b), optional
+        Lines ``w1 x1 + w2 x2 + b = 0`` to overlay (e.g. the exact first-layer lines).
+
+    Returns
+    -------
+    list of AxesImage
+    """
+    import matplotlib.pyplot as plt
+
+    from .sampling import evaluate_grid
+
+    axes = _axes(axes, len(bounds), 3, size=(5.2, 4.4))
+    out = []
+    for ax, B in zip(axes, bounds):
+        img = evaluate_grid(model, B, res)
+        im = ax.imshow(img, origin="lower", extent=(-B, B, -B, B), cmap="viridis", interpolation="nearest")
+        plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="output")
+        if lines is not None:
+            _overlay_lines(ax, lines, B)
+        ax.set_title(f"range $[-B, B]^2$, $B = {_pow10(B)}$")
+        _label(ax, "$x_1$", "$x_2$")
+        out.append(im)
+    return out
+
+
+def _pow10(B: float) -> str:
+    k = np.log10(B)
+    return f"10^{{{int(round(k))}}}" if abs(k - round(k)) < 1e-12 else f"{B:g}"
+
+
+def _overlay_lines(ax, lines, B: float) -> None:
+    t = np.array([-2 * B, 2 * B])
+    for w1, w2, b in lines:
+        w1, w2, b = float(w1), float(w2), float(b)
+        n2 = w1 * w1 + w2 * w2
+        if n2 == 0:
+            continue
+        p0 = np.array([-w1 * b / n2, -w2 * b / n2])
+        d = np.array([-w2, w1]) / np.sqrt(n2)
+        ax.plot(p0[0] + t * d[0] * 2, p0[1] + t * d[1] * 2, color="white", lw=0.6, alpha=0.8)
+    ax.set_xlim(-B, B)
+    ax.set_ylim(-B, B)
+
+
+def plot_pattern_image(grid, ax=None):
+    """The sampled activation-pattern image of a :class:`~numeric.sampling.GridPatterns`.
+
+    Returns
+    -------
+    AxesImage
+    """
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(5, 5))
+    B = grid.bound
+    rng = np.random.default_rng(0)
+    perm = rng.permutation(max(grid.n_patterns, 1))
+    im = ax.imshow(perm[grid.image] if grid.n_patterns else grid.image, origin="lower",
+                   extent=(-B, B, -B, B), cmap="tab20", interpolation="nearest")
+    ax.set_title(f"{grid.n_patterns} sampled patterns ({grid.res}$\\times${grid.res} pixels)")
+    _label(ax, "$x_1$", "$x_2$")
+    return im

@@ -1,0 +1,65 @@
+"""Grid sampling: orientation, lower bound, and the pixel-level cross-check with exact."""
+
+import json
+
+import numpy as np
+import torch
+from catalogue import seeded_torch
+
+from exact import regions
+from exact.cli import main
+from exact.crosscheck import cross_check, exact_patterns_at
+from exact.network import ExactNet
+from numeric import evaluate_grid, grid_patterns, pixel_centres
+
+
+def test_image_orientation_x1_along_columns():
+    lin = torch.nn.Linear(2, 1)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[1.0, 10.0]]))
+        lin.bias.zero_()
+    img = evaluate_grid(lin, 1.0, 8)
+    xs = pixel_centres(1.0, 8)
+    # image[row, col] = x1 + 10 x2 with x1 = xs[col], x2 = xs[row]
+    assert np.allclose(img, xs[None, :] + 10 * xs[:, None])
+
+
+def test_sampled_patterns_are_a_subset_and_lower_bound():
+    for widths in ([2, 20, 1], [2, 5, 5, 5, 5, 1]):
+        model = seeded_torch(widths)
+        exact_set = {c.pattern for c in regions(model, window=10.0).cells}
+        g = grid_patterns(model, 10.0, 300)
+        assert g.pattern_set() <= exact_set
+        assert g.counts.sum() == 300 * 300
+
+
+def test_cross_check_pixel_agreement_on_benchmark_nets():
+    for widths, n in (([2, 20, 1], 197), ([2, 5, 5, 5, 5, 1], 81)):
+        rep = cross_check(seeded_torch(widths), bound=10.0, res=500)
+        assert rep.exact_count == n
+        assert rep.sampled_count + len(rep.missed) == n
+        assert rep.spurious == 0 and rep.unexplained == 0
+        assert all(a > 0 for _, a in rep.missed)
+
+
+def test_pixel_centres_on_a_line_are_decided_exactly():
+    # B = 1, res = 8: centres are dyadic; x = 0.125 runs through a column of centres
+    net = ExactNet.from_layers([([[1.0, 0.0]], [-0.125]), ([[1.0]], [0.0])])
+    rep = cross_check(net, bound=1.0, res=8)
+    assert rep.exact_filtered == 8 and rep.disagreements == 0
+    pts = np.array([[0.125, 0.3], [0.125 + 2**-50, 0.3]])
+    assert exact_patterns_at(net, pts).ravel().tolist() == [0, 1]
+
+
+def test_check_command(tmp_path, capsys):
+    model = seeded_torch([2, 20, 1])
+    spec = {"layers": [{"weight": m.weight.detach().double().tolist(), "bias": m.bias.detach().double().tolist()}
+                       for m in model if isinstance(m, torch.nn.Linear)]}
+    p = tmp_path / "n.json"
+    p.write_text(json.dumps(spec))
+    assert main(["check", str(p), "--res", "300", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exact_regions"] == 197 and data["sampled_regions"] < 197
+    assert data["missed_regions"] == 197 - data["sampled_regions"] and data["unexplained_disagreements"] == 0
+    assert main(["check", str(p), "--res", "100"]) == 0
+    assert "largest missed regions" in capsys.readouterr().out
