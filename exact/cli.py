@@ -7,6 +7,8 @@ regions SPEC
 count WIDTHS
     Whole-plane or window counts of a seed-0 benchmark net given by its widths
     (``exactnet count 2-20-1``), without polygons.
+prove [NAME]
+    The sympy-verified derivations, as Markdown (or LaTeX with --latex).
 check SPEC
     Exact regions versus grid sampling (the sheet's method): missed regions, areas.
 """
@@ -87,6 +89,12 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_cmd_count)
 
+    pr = sub.add_parser("prove", help="print the sympy-verified derivations (exercise 2, bonus, 3(a))")
+    pr.add_argument("name", nargs="?", help="one theorem (default: all); see --list")
+    pr.add_argument("--latex", action="store_true", help="LaTeX instead of Markdown")
+    pr.add_argument("--list", action="store_true", help="list the theorem names")
+    pr.set_defaults(func=_cmd_prove)
+
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
     k.add_argument("spec", help="network spec: .json, .npz or .pt")
     k.add_argument("--window", type=float, default=10.0, help="half-width B of [-B, B]^2 (default 10)")
@@ -151,6 +159,23 @@ def _cmd_count(args) -> int:
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
     _print_counts(data, args.json)
+    return 0
+
+
+def _cmd_prove(args) -> int:
+    from .proofs import THEOREMS
+
+    if args.list:
+        for name, f in THEOREMS.items():
+            print(f"{name:>22}  {(f.__doc__ or '').strip().splitlines()[0]}")
+        return 0
+    if args.name is not None and args.name not in THEOREMS:
+        raise ExactnetError(f"unknown theorem {args.name!r}; choose from: {', '.join(THEOREMS)}")
+    names = [args.name] if args.name else list(THEOREMS)
+    for name in names:
+        d = THEOREMS[name]()
+        print(d.to_latex() if args.latex else d.to_markdown())
+        print()
     return 0
 
 

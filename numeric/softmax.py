@@ -233,13 +233,15 @@ def _lse_function():
         @staticmethod
         def forward(ctx, a, lam, dim):
             p, lse = _torch_weights(a, lam, dim)
-            ctx.save_for_backward(p)
-            ctx.dim = dim
+            ctx.save_for_backward(a, p)
+            ctx.lam, ctx.dim = lam, dim
             return lse
 
         @staticmethod
         def backward(ctx, g):
-            (p,) = ctx.saved_tensors
+            a, p = ctx.saved_tensors
+            if torch.is_grad_enabled():  # create_graph: keep the gradient differentiable (Hessians)
+                p = _fn("softmax").apply(a, ctx.lam, ctx.dim)
             return g.unsqueeze(ctx.dim) * p, None, None
 
     return _LSE
@@ -252,15 +254,17 @@ def _softmax_function():
         @staticmethod
         def forward(ctx, a, lam, dim):
             p, _ = _torch_weights(a, lam, dim)
-            ctx.save_for_backward(p)
+            ctx.save_for_backward(a, p)
             ctx.lam, ctx.dim = lam, dim
             return p
 
         @staticmethod
         def backward(ctx, g):
-            (p,) = ctx.saved_tensors
+            a, p = ctx.saved_tensors
             if math.isinf(ctx.lam) or ctx.lam == 0:
                 return torch.zeros_like(g), None, None  # piecewise constant in x
+            if torch.is_grad_enabled():  # create_graph: differentiable backward
+                p = _fn("softmax").apply(a, ctx.lam, ctx.dim)
             inner = (g * p).sum(dim=ctx.dim, keepdim=True)
             return ctx.lam * p * (g - inner), None, None
 

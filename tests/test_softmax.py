@@ -173,3 +173,9 @@ def test_half_precision_torch_roundtrip():
     # bfloat16 has 8 significant bits: 999 rounds to 1000, a tie
     x = torch.tensor([1e3, 999.0], dtype=torch.bfloat16)
     assert x[1].item() == 1000.0 and softmax(x, lam=1e4).tolist() == [0.5, 0.5]
+
+
+def test_gradgradcheck_second_derivatives():
+    x = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradgradcheck(lambda t: logsumexp(t, lam=1.7), (x,))
+    assert torch.autograd.gradgradcheck(lambda t: softmax(t, lam=-0.8), (x,))

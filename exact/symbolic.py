@@ -1,0 +1,145 @@
+"""Symbolic lse and softmax (sympy), exact values, and limits cross-checked with mpmath.
+
+Examples
+--------
+>>> import sympy as sp
+>>> softmax_exact([1, 2, 3])[2]
+exp(2)/(1 + E + exp(2))
+>>> x = sp.Symbol("x", positive=True)
+>>> checked_limit(1 / x, x, sp.oo)
+0
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+import mpmath
+import sympy as sp
+
+from .errors import VerificationError
+
+__all__ = [
+    "symbols",
+    "lse_sum",
+    "softmax_sum",
+    "lse_vec",
+    "softmax_vec",
+    "softmax_exact",
+    "checked_limit",
+    "numeric_limit_check",
+]
+
+
+def symbols():
+    """The shared symbols: λ > 0, n, indices j, k, m, the vector σ, offset c, factor a > 0."""
+    lam = sp.Symbol("lambda", positive=True)
+    n = sp.Symbol("n", integer=True, positive=True)
+    j, k, m = sp.symbols("j k m", integer=True, positive=True)
+    sigma = sp.IndexedBase("sigma", real=True)
+    c = sp.Symbol("c", real=True)
+    a = sp.Symbol("a", positive=True)
+    return lam, n, j, k, m, sigma, c, a
+
+
+def lse_sum(sigma, lam, n, j):
+    """``(1/λ) log Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
+    return sp.log(sp.Sum(sp.exp(lam * sigma[j]), (j, 1, n))) / lam
+
+
+def softmax_sum(sigma, lam, n, j, k):
+    """``exp(λ σ_k) / Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
+    return sp.exp(lam * sigma[k]) / sp.Sum(sp.exp(lam * sigma[j]), (j, 1, n))
+
+
+def lse_vec(xs: Sequence, lam):
+    """lse of an explicit vector of sympy expressions."""
+    return sp.log(sum(sp.exp(lam * x) for x in xs)) / lam
+
+
+def softmax_vec(xs: Sequence, lam):
+    """softmax of an explicit vector, as a list."""
+    s = sum(sp.exp(lam * x) for x in xs)
+    return [sp.exp(lam * x) / s for x in xs]
+
+
+def softmax_exact(values: Sequence, lam=1) -> list:
+    """Exact softmax of rationals/integers as sympy expressions (simplified).
+
+    Examples
+    --------
+    >>> [float(v) for v in softmax_exact([0, 0])]
+    [0.5, 0.5]
+    """
+    xs = [sp.nsimplify(v) for v in values]
+    return [sp.simplify(v) for v in softmax_vec(xs, sp.nsimplify(lam))]
+
+
+def _sample_value(sym: sp.Symbol, rng: random.Random):
+    if sym.is_integer:
+        return rng.randint(1, 5)
+    v = rng.uniform(0.2, 3.0)
+    if sym.is_positive or sym.is_nonnegative:
+        return v
+    if sym.is_negative:
+        return -v
+    return rng.choice([-1, 1]) * v
+
+
+def numeric_limit_check(expr, var, point, value, *, samples: int = 6, seed: int = 0, dps: int = 60) -> bool:
+    """Check ``lim_{var -> point} expr == value`` numerically at high precision.
+
+    Free symbols other than ``var`` get random values that respect their assumptions
+    (several draws, so that e.g. both orderings of two positive symbols occur); the
+    expression is evaluated with mpmath at ``dps`` digits at ``var = ±1e12`` (or
+    ``point ± 1e-12``) and must agree with ``value`` to 1e-6 relative.
+    """
+    rng = random.Random(seed)
+    free = sorted((expr.free_symbols | sp.sympify(value).free_symbols) - {var}, key=str)
+    if point in (sp.oo, -sp.oo):
+        at = sp.Integer(10) ** 12 * (1 if point == sp.oo else -1)
+    else:
+        at = point + sp.Rational(1, 10**12)
+    with mpmath.workdps(dps):
+        for _ in range(samples):
+            env = {s: sp.nsimplify(_sample_value(s, rng)) for s in free}
+            got = sp.N(expr.subs(env).subs(var, at), dps)
+            want = sp.N(sp.sympify(value).subs(env), dps)
+            if not (got.is_finite and want.is_finite):
+                if got != want:
+                    return False
+                continue
+            if abs(got - want) > sp.Float("1e-6", dps) * (1 + abs(want)):
+                return False
+    return True
+
+
+def checked_limit(expr, var, point, *, dir: str = "+", samples: int = 6):
+    """sympy's limit, accepted only after an mpmath cross-check at high precision.
+
+    Raises
+    ------
+    VerificationError
+        If sympy fails, or its answer disagrees with the numerical evaluation (e.g.
+        sympy 1.14 returns ``b`` for ``lim log(exp(a λ) + exp(b λ))/λ`` with positive
+        ``a, b``, which is wrong whenever ``a > b``: sympy issue 22893).
+
+    Examples
+    --------
+    >>> a, b, lam = sp.symbols("a b lambda", positive=True)
+    >>> checked_limit(sp.log(sp.exp(a * lam) + sp.exp(b * lam)) / lam, lam, sp.oo)
+    Traceback (most recent call last):
+    ...
+    exact.errors.VerificationError: sympy's limit b of log(exp(a*lambda) + exp(b*lambda))/lambda ...
+    """
+    try:
+        val = sp.limit(expr, var, point, dir=dir)
+    except Exception as exc:
+        raise VerificationError(f"sympy could not compute the limit of {sp.sstr(expr)}: {exc}") from None
+    if not numeric_limit_check(expr, var, point, val, samples=samples):
+        raise VerificationError(
+            f"sympy's limit {sp.sstr(val)} of {sp.sstr(expr)} as {var} -> {point} disagrees with "
+            "a high-precision numerical evaluation"
+        )
+    return val
