@@ -34,6 +34,7 @@ from .predicates import Line, canonical_line, intersect_lines, line_meets_open_b
 __all__ = [
     "arrangement_faces",
     "arrangement_faces_reference",
+    "arrangement_terms",
     "first_layer_lines",
     "shallow_line_jumps",
     "max_regions_formula",
@@ -118,6 +119,19 @@ def arrangement_faces_reference(lines: Sequence[Line], half: Fraction | None = N
     >>> arrangement_faces_reference([(1, 0, 0), (1, 0, -1), (0, 1, 0)], Fraction(1, 2))
     4
     """
+    n_lines, points = arrangement_terms(lines, half)
+    return 1 + n_lines + sum(m - 1 for m in points.values())
+
+
+def arrangement_terms(lines: Sequence[Line], half: Fraction | None = None) -> tuple[int, dict]:
+    """The terms of the face formula: ``L`` and ``{point: m_p}`` for the crossings inside.
+
+    Examples
+    --------
+    >>> L, pts = arrangement_terms([(1, 0, 0), (0, 1, 0), (1, 1, 0), (1, 0, -1)])
+    >>> L, sorted(pts.values())
+    (4, [2, 2, 3])
+    """
     ls = list(dict.fromkeys(unoriented_key(l) for l in lines))
     if half is not None:
         ls = [l for l in ls if line_meets_open_box(l, half)]
@@ -135,7 +149,7 @@ def arrangement_faces_reference(lines: Sequence[Line], half: Fraction | None = N
             s = points.setdefault(p, set())
             s.add(i)
             s.add(j)
-    return 1 + len(ls) + sum(len(s) - 1 for s in points.values())
+    return len(ls), {p: len(s) for p, s in points.items()}
 
 
 def _norm_floats(ls: Sequence[Line]) -> np.ndarray:

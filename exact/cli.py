@@ -7,6 +7,8 @@ regions SPEC
 count WIDTHS
     Whole-plane or window counts of a seed-0 benchmark net given by its widths
     (``exactnet count 2-20-1``), without polygons.
+sheet [--out DIR]
+    Write the exercise sheet's complete verified solution (sheet07.md + figures).
 prove [NAME]
     The sympy-verified derivations, as Markdown (or LaTeX with --latex).
 check SPEC
@@ -95,6 +97,12 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("--list", action="store_true", help="list the theorem names")
     pr.set_defaults(func=_cmd_prove)
 
+    sh = sub.add_parser("sheet", help="write the exercise sheet's full verified solution (Markdown + PNG)")
+    sh.add_argument("--out", default="sheet07", help="output directory (default sheet07)")
+    sh.add_argument("--seed", type=int, default=0, help="torch.manual_seed of both nets (default 0)")
+    sh.add_argument("--res", type=int, default=1000, help="pixels per side for sampling (default 1000)")
+    sh.set_defaults(func=_cmd_sheet)
+
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
     k.add_argument("spec", help="network spec: .json, .npz or .pt")
     k.add_argument("--window", type=float, default=10.0, help="half-width B of [-B, B]^2 (default 10)")
@@ -176,6 +184,17 @@ def _cmd_prove(args) -> int:
         d = THEOREMS[name]()
         print(d.to_latex() if args.latex else d.to_markdown())
         print()
+    return 0
+
+
+def _cmd_sheet(args) -> int:
+    from .sheet import write_sheet
+
+    if args.res < 10:
+        raise ExactnetError(f"--res must be at least 10, got {args.res}")
+    path = write_sheet(args.out, seed=args.seed, res=args.res,
+                       log=lambda s: print(f"[sheet] {s}", file=sys.stderr, flush=True))
+    print(path)
     return 0
 
 

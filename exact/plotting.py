@@ -13,6 +13,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,7 +84,9 @@ def plot_regions(
     ax.set_aspect("equal")
     ax.set_xlabel("$x_1$")
     ax.set_ylabel("$x_2$")
-    where = "whole plane (certified box)" if reg.window is None else f"$[-{h:g}, {h:g}]^2$"
+    k = round(math.log10(h)) if h > 0 else 0
+    hs = f"10^{{{k}}}" if h == 10.0**k and abs(k) > 2 else f"{h:g}"
+    where = f"whole plane (certified box $[-{hs}, {hs}]^2$)" if reg.window is None else f"$[-{hs}, {hs}]^2$"
     ax.set_title(
         f"{'-'.join(map(str, reg.net.widths))}: {reg.n_activation} activation / "
         f"{reg.n_linear} linear regions\n{where}"

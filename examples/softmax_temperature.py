@@ -1,0 +1,26 @@
+"""Softmax and lse at several inverse temperatures, numerically stable even at λ = 1e306.
+
+Run: python examples/softmax_temperature.py [out.png]
+"""
+
+import sys
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+import numeric
+
+sigma = np.array([1.0, 2.0, 3.0])
+for lam in (0.0, 1.0, 10.0, 1e306, np.inf, -np.inf):
+    p = numeric.softmax(sigma, lam=lam)
+    lse = numeric.logsumexp(sigma, lam=lam) if lam != 0 else float("nan")
+    print(f"lambda={lam:>8g}  softmax={np.round(p, 5)}  lse={float(lse):.6f}")
+
+fig = plt.figure(figsize=(13, 8), layout="constrained")
+numeric.plot_softmax_images(lams=(1, 10, 100), axes=fig.subplots(2, 3).ravel())
+out = sys.argv[1] if len(sys.argv) > 1 else "softmax.png"
+fig.savefig(out, dpi=100)
+print("wrote", out)

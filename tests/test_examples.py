@@ -1,0 +1,26 @@
+"""The example scripts run and print what they promise."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.mark.parametrize("script, expect", [
+    ("exact_regions_of_your_model.py", "activation regions"),
+    ("slice_of_3d_net.py", "slice:"),
+    ("softmax_temperature.py", "lambda=  1e+306  softmax=[0. 0. 1.]"),
+])
+def test_example_runs(tmp_path, script, expect):
+    out = tmp_path / "x.png"
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT)
+    res = subprocess.run([sys.executable, os.path.join(ROOT, "examples", script), str(out)],
+                         capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert expect in res.stdout
+    assert out.stat().st_size > 5000
+    with open(os.path.join(ROOT, "examples", script)) as f:
+        assert len(f.read().splitlines()) <= 40
