@@ -23,6 +23,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .errors import TooManyRegionsError
 from .network import ExactNet
 from .predicates import Line, Point, canonical_line, split_polygon
@@ -60,16 +62,17 @@ def square(half_num: int, half_den: int) -> tuple[tuple[Point, ...], tuple[Line,
 
 
 def _reduce_map(rows: Sequence[tuple[int, int, int]], t: int) -> tuple[tuple, int]:
-    g = t
-    for r in rows:
-        for v in r:
-            if g == 1:
-                break
-            g = math.gcd(g, v)
+    g = math.gcd(t, *(v for r in rows for v in r))
     if g > 1:
         rows = tuple((a // g, b // g, c // g) for a, b, c in rows)
         t //= g
     return tuple(rows), t
+
+
+def _layer_map(Wobj: np.ndarray, bi: tuple[int, ...], A: tuple, t: int) -> list[tuple[int, int, int]]:
+    """Exact pre-activation rows ``Wi @ A + t * bi e3`` (object-dtype dot: C loop over Python ints)."""
+    Z = Wobj.dot(np.array(A, dtype=object))
+    return [(za, zb, zc + t * bj) for (za, zb, zc), bj in zip(Z.tolist(), bi)]
 
 
 def enumerate_cells(
@@ -115,18 +118,10 @@ def enumerate_cells(
             if bar is not None:
                 bar.reset(total=len(state))
                 bar.set_description(f"layer {l + 1}/{len(hidden)}")
+            Wobj = np.array(layer.Wi, dtype=object)
             for vs, es, pat, A, t, cons in state:
                 s = layer.scale * t
-                Z = []
-                for wrow, bj in zip(layer.Wi, layer.bi):
-                    za = zb = 0
-                    zc = t * bj
-                    for w, (a, b, c) in zip(wrow, A):
-                        if w:
-                            za += w * a
-                            zb += w * b
-                            zc += w * c
-                    Z.append((za, zb, zc))
+                Z = _layer_map(Wobj, layer.bi, A, t)
                 parts = [(vs, es, [], cons)]
                 for za, zb, zc in Z:
                     for bn, bd in bps:
@@ -177,19 +172,9 @@ def enumerate_cells(
         if bar is not None:
             bar.close()
     cells = []
+    Wout = np.array(out_layer.Wi, dtype=object)
     for vs, es, pat, A, t, cons in state:
-        s = out_layer.scale * t
-        rows = []
-        for wrow, bj in zip(out_layer.Wi, out_layer.bi):
-            ra = rb = 0
-            rc = t * bj
-            for w, (a, b, c) in zip(wrow, A):
-                if w:
-                    ra += w * a
-                    rb += w * b
-                    rc += w * c
-            rows.append((ra, rb, rc))
-        rows_r, s_r = _reduce_map(rows, s)
+        rows_r, s_r = _reduce_map(_layer_map(Wout, out_layer.bi, A, t), out_layer.scale * t)
         cells.append(RawCell(vs, es, pat, rows_r, s_r, cons))
     if max_regions is not None and len(cells) > max_regions:
         raise TooManyRegionsError(f"{len(cells)} cells exceed max_regions={max_regions}")

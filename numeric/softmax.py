@@ -194,10 +194,37 @@ def _torch_prepare(x):
     return x, x.dtype
 
 
-def _torch_weights(a, lam: float, dim: int):
+def _torch_fast(a, lam: float, dim: int, need_p: bool):
+    """Fast path for float32 with finite nonzero λ and finite dominant entries; None otherwise.
+
+    Four passes (max, scaled shift, exp, sum); the exact-rest sum for log1p is redone only
+    for inputs where ``Σ exp - 1`` would cancel (fewer than ~1.5 effective terms).
+    """
+    import torch
+
+    if a.dtype != torch.float32 or not abs(lam) < torch.finfo(a.dtype).max:
+        return None
+    m = a.amax(dim=dim, keepdim=True) if lam > 0 else a.amin(dim=dim, keepdim=True)
+    if not bool(torch.isfinite(m).all()):
+        return None
+    e = (a - m).mul_(lam).exp_()
+    s = e.sum(dim=dim, keepdim=True)
+    s_rest = s - 1
+    if bool((s_rest < 0.5).any()):  # cancellation in s - 1: sum the non-dominant terms instead
+        idx = a.argmax(dim=dim, keepdim=True) if lam > 0 else a.argmin(dim=dim, keepdim=True)
+        s_rest = e.scatter(dim, idx, 0.0).sum(dim=dim, keepdim=True)
+    lse = (m + torch.log1p(s_rest) / lam).squeeze(dim)
+    return (e.div_(s) if need_p else None), lse
+
+
+def _torch_weights(a, lam: float, dim: int, need_p: bool = True):
     """Stable softmax of a (float32/64 tensor, no autograd) and the lse, both finite-safe."""
     import torch
 
+    if lam != 0 and not math.isinf(lam):
+        fast = _torch_fast(a, lam, dim, need_p)
+        if fast is not None:
+            return fast
     n = a.shape[dim]
     if lam == 0:
         nanrow = torch.isnan(a).any(dim=dim, keepdim=True)
@@ -232,8 +259,10 @@ def _lse_function():
     class _LSE(torch.autograd.Function):
         @staticmethod
         def forward(ctx, a, lam, dim):
-            p, lse = _torch_weights(a, lam, dim)
-            ctx.save_for_backward(a, p)
+            need = bool(ctx.needs_input_grad[0])
+            p, lse = _torch_weights(a, lam, dim, need_p=need)
+            if need:
+                ctx.save_for_backward(a, p)
             ctx.lam, ctx.dim = lam, dim
             return lse
 

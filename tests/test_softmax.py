@@ -179,3 +179,19 @@ def test_gradgradcheck_second_derivatives():
     x = torch.randn(3, 5, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradgradcheck(lambda t: logsumexp(t, lam=1.7), (x,))
     assert torch.autograd.gradgradcheck(lambda t: softmax(t, lam=-0.8), (x,))
+
+
+def test_float32_fast_path_accuracy_against_mpmath():
+    rng = np.random.default_rng(3)
+    for n, lam in ((2, 1.0), (3, 10.0), (50, 0.5), (1000, 3.0), (5, -7.0)):
+        x = (rng.normal(size=n) * 4).astype(np.float32)
+        t = torch.from_numpy(x)
+        want_lse = float(mp_lse(x, lam))
+        got = float(logsumexp(t, lam=lam))
+        assert abs(got - want_lse) <= 4 * np.spacing(np.float32(abs(want_lse))) + 1e-30
+        want_p = [float(v) for v in mp_softmax(x, lam)]
+        got_p = softmax(t, lam=lam).numpy().astype(np.float64)
+        assert np.allclose(got_p, want_p, rtol=1e-5, atol=1e-30)
+    # the cancellation case goes through the exact-rest sum: log1p keeps the tiny value
+    v = float(logsumexp(torch.tensor([0.0, -30.0]), lam=1.0))
+    assert v == pytest.approx(float(mpmath.log1p(mpmath.exp(-30))), rel=1e-6)

@@ -1,0 +1,291 @@
+"""exactnet benchmarks: exact engines against baselines measured in the same run.
+
+Run on demand (not part of the test suite):
+
+    python benchmarks/run.py                 # everything (several minutes)
+    python benchmarks/run.py --quick         # skip the largest cases
+    python benchmarks/run.py --only nets     # one section: nets, naive, plane, softmax, proofs, sheet
+
+Every case runs in a fresh subprocess, which reports its wall time and peak resident
+memory (ru_maxrss), so cases do not share caches or memory.  Ratios compare against a
+baseline timed in the same run on the same machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import textwrap
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+NETS = [
+    ("2-20-1", [2, 20, 1], 197, 197),
+    ("2-100-1", [2, 100, 1], 4667, 4667),
+    ("2-1000-1", [2, 1000, 1], 466031, None),
+    ("2-5-5-5-5-1", [2, 5, 5, 5, 5, 1], 81, 77),
+    ("2-32-32-32-1", [2, 32, 32, 32, 1], 4705, None),
+    ("2-64-64-64-64-1", [2, 64, 64, 64, 64, 1], 30659, None),
+]
+
+PRELUDE = textwrap.dedent(
+    """
+    import json, resource, sys, time
+    sys.path.insert(0, {root!r})
+    def report(**kw):
+        kw["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print("RESULT " + json.dumps(kw))
+    """
+)
+
+
+def run_case(code: str, timeout: float = 1800) -> dict:
+    """Run ``code`` in a fresh interpreter; return the dict it reported (or an error)."""
+    src = PRELUDE.format(root=ROOT) + textwrap.dedent(code)
+    try:
+        res = subprocess.run([sys.executable, "-c", src], capture_output=True, text=True, timeout=timeout,
+                             env=dict(os.environ, MPLBACKEND="Agg"))
+    except subprocess.TimeoutExpired:
+        return {"error": f"timeout after {timeout:.0f} s"}
+    for line in res.stdout.splitlines():
+        if line.startswith("RESULT "):
+            return json.loads(line[7:])
+    return {"error": (res.stderr.strip().splitlines() or ["no output"])[-1]}
+
+
+def table(header: list[str], rows: list[list]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(str(v) for v in r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def fmt_t(x) -> str:
+    return "—" if x is None else (f"{x:.3f} s" if x < 10 else f"{x:.1f} s")
+
+
+def bench_nets(quick: bool) -> str:
+    rows = []
+    for name, widths, want_act, want_lin in NETS:
+        big = name in ("2-1000-1", "2-64-64-64-64-1")
+        if quick and big:
+            continue
+        count = run_case(f"""
+            from numeric.models import seeded_mlp
+            import exact
+            m = seeded_mlp({widths}, seed=0)
+            t = time.perf_counter(); c = exact.count_regions(m, window=10.0); dt = time.perf_counter() - t
+            report(act=c.activation, lin=c.linear, t=dt)
+        """)
+        polys = {"t": None, "peak_mb": None}
+        if name != "2-1000-1":
+            polys = run_case(f"""
+                from numeric.models import seeded_mlp
+                import exact
+                m = seeded_mlp({widths}, seed=0)
+                t = time.perf_counter(); r = exact.regions(m, window=10.0); dt = time.perf_counter() - t
+                report(act=r.n_activation, lin=r.n_linear, t=dt)
+            """)
+        grid = run_case(f"""
+            import torch
+            from numeric.models import seeded_mlp
+            from numeric.sampling import grid_patterns
+            m = seeded_mlp({widths}, seed=0)
+            torch.set_num_threads(2)
+            t = time.perf_counter(); g = grid_patterns(m, 10.0, 1000); dt = time.perf_counter() - t
+            report(sampled=g.n_patterns, t=dt)
+        """)
+        act = count.get("act")
+        ok = "✔" if act == want_act and (want_lin is None or count.get("lin") == want_lin) else "✘"
+        ratio = (count["t"] / grid["t"]) if "t" in count and grid.get("t") else None
+        rows.append([
+            name, f"{act} / {count.get('lin')} {ok}", want_act if want_lin is None else f"{want_act} / {want_lin}",
+            fmt_t(count.get("t")), f"{count.get('peak_mb', 0):.0f} MB",
+            fmt_t(polys.get("t")), "—" if polys.get("peak_mb") is None else f"{polys['peak_mb']:.0f} MB",
+            grid.get("sampled", grid.get("error")), (act - grid["sampled"]) if act and "sampled" in grid else "—",
+            fmt_t(grid.get("t")), "—" if ratio is None else f"{ratio:.2f}×",
+        ])
+        print(f"  {name}: {rows[-1]}", file=sys.stderr, flush=True)
+    return table(["net", "exact act. / linear", "expected", "count time", "count peak",
+                  "regions() time", "regions() peak", "grid 1000² patterns", "missed by grid",
+                  "grid time", "count / grid time"], rows)
+
+
+def bench_naive() -> str:
+    code = """
+        import shapely
+        from shapely.geometry import LineString, box
+        from shapely.ops import split
+        from fractions import Fraction
+        sys.path.insert(0, {tests!r})
+        from catalogue import LINE_CASES, shallow_layers
+        import exact
+        def naive(neurons, B):
+            polys = [box(-B, -B, B, B)]
+            for w1, w2, b in neurons:
+                w1, w2, b = float(w1), float(w2), float(b)
+                if w1 == 0 and w2 == 0:
+                    continue
+                far = 4 * B + 4 * abs(b) / max(abs(w1), abs(w2))
+                if abs(w2) >= abs(w1):
+                    ln = LineString([(-far, (-b + w1 * far) / w2), (far, (-b - w1 * far) / w2)])
+                else:
+                    ln = LineString([((-b + w2 * far) / w1, -far), ((-b - w2 * far) / w1, far)])
+                out = []
+                for p in polys:
+                    out.extend(g for g in split(p, ln).geoms if g.area > 1e-9)
+                polys = out
+            return len(polys)
+        rows = []
+        t_naive = t_exact = 0.0
+        for name, case in sorted(LINE_CASES.items()):
+            B = 1.0
+            t = time.perf_counter(); n = naive(case["neurons"], B); t_naive += time.perf_counter() - t
+            t = time.perf_counter()
+            e = exact.regions(shallow_layers(case["neurons"]), window=B).n_activation
+            t_exact += time.perf_counter() - t
+            rows.append([name, case["window"].get(1, e), e, n])
+        report(rows=rows, t_naive=t_naive, t_exact=t_exact)
+    """.replace("{tests!r}", repr(os.path.join(ROOT, "tests")))
+    r = run_case(code)
+    if "error" in r:
+        return f"naive baseline failed: {r['error']}"
+    wrong = sum(1 for _, want, _, n in r["rows"] if n != want)
+    rows = [[name, want, e, f"{n}{'' if n == want else ' ✘'}"] for name, want, e, n in r["rows"]]
+    return (table(["case (window [-1,1]²)", "hand-derived", "exact engine", "naive float shapely split"], rows)
+            + f"\n\nNaive float splitting (area > 1e-9 kept) is wrong on {wrong} of {len(rows)} cases; "
+            f"time {r['t_naive']:.3f} s vs exact {r['t_exact']:.3f} s for the whole catalogue.")
+
+
+def bench_plane(quick: bool) -> str:
+    rows = []
+    for n in (100, 1000, 3000, 10000):
+        if quick and n > 1000:
+            continue
+        r = run_case(f"""
+            import numpy as np
+            from exact.arrangement import arrangement_faces, arrangement_faces_reference
+            from exact.predicates import line_from_fractions
+            import torch
+            torch.manual_seed(0)
+            lin = torch.nn.Linear(2, {n})
+            W, b = lin.weight.detach().numpy(), lin.bias.detach().numpy()
+            lines = [line_from_fractions(W[i, 0], W[i, 1], b[i]) for i in range({n})]
+            t = time.perf_counter(); f = arrangement_faces(lines); dt = time.perf_counter() - t
+            ref = tref = None
+            if {n} <= 1000:
+                t = time.perf_counter(); ref = arrangement_faces_reference(lines); tref = time.perf_counter() - t
+            report(faces=f, t=dt, ref=ref, tref=tref)
+        """)
+        max_f = n * (n + 1) // 2 + 1
+        rows.append([n, r.get("faces", r.get("error")), max_f, fmt_t(r.get("t")),
+                     r.get("ref") if r.get("ref") is not None else "—", fmt_t(r.get("tref")),
+                     f"{r['tref'] / r['t']:.0f}×" if r.get("tref") else "—", f"{r.get('peak_mb', 0):.0f} MB"])
+        print(f"  plane n={n}: {rows[-1]}", file=sys.stderr, flush=True)
+    return table(["lines", "exact faces", "n(n+1)/2+1", "fast counter", "plain exact O(n²) dict", "its time",
+                  "speed-up", "peak"], rows)
+
+
+def bench_softmax() -> str:
+    r = run_case("""
+        import torch
+        import numeric
+        torch.manual_seed(0)
+        torch.set_num_threads(2)
+        x = torch.randn(10_000_000, dtype=torch.float32) * 3
+        def best(f, k=5):
+            ts = []
+            for _ in range(k):
+                t = time.perf_counter(); f(); ts.append(time.perf_counter() - t)
+            return min(ts)
+        out = {}
+        out["lse_fwd_torch"] = best(lambda: torch.logsumexp(x, 0))
+        out["lse_fwd_ours"] = best(lambda: numeric.logsumexp(x))
+        out["sm_fwd_torch"] = best(lambda: torch.softmax(x, 0))
+        out["sm_fwd_ours"] = best(lambda: numeric.softmax(x))
+        xg = x.clone().requires_grad_(True)
+        out["lse_bwd_torch"] = best(lambda: torch.autograd.grad(torch.logsumexp(xg, 0), xg))
+        out["lse_bwd_ours"] = best(lambda: torch.autograd.grad(numeric.logsumexp(xg), xg))
+        g = torch.randn_like(x)
+        out["sm_bwd_torch"] = best(lambda: torch.autograd.grad(torch.softmax(xg, 0), xg, g))
+        out["sm_bwd_ours"] = best(lambda: torch.autograd.grad(numeric.softmax(xg), xg, g))
+        xn = x.numpy()
+        import scipy.special
+        out["lse_np_scipy"] = best(lambda: scipy.special.logsumexp(xn))
+        out["lse_np_ours"] = best(lambda: numeric.logsumexp(xn))
+        report(**out)
+    """)
+    if "error" in r:
+        return f"softmax benchmark failed: {r['error']}"
+    rows = []
+    for key, label, base in (("lse_fwd", "logsumexp forward (torch)", "torch.logsumexp"),
+                             ("lse_bwd", "logsumexp forward+backward (torch)", "torch.logsumexp"),
+                             ("sm_fwd", "softmax forward (torch)", "torch.softmax"),
+                             ("sm_bwd", "softmax forward+backward (torch)", "torch.softmax"),
+                             ("lse_np", "logsumexp (numpy)", "scipy.special.logsumexp")):
+        b = r.get(f"{key}_torch", r.get(f"{key}_scipy"))
+        o = r[f"{key}_ours"]
+        rows.append([label, base, f"{b * 1e3:.1f} ms", f"{o * 1e3:.1f} ms", f"{o / b:.2f}×"])
+    return table(["1e7 float32 elements", "baseline", "baseline time", "numeric", "ratio"], rows)
+
+
+def bench_proofs_and_sheet() -> str:
+    p = run_case("""
+        from exact.proofs import all_theorems
+        t = time.perf_counter(); ds = all_theorems(); dt = time.perf_counter() - t
+        report(n=len(ds), t=dt)
+    """)
+    s = run_case("""
+        import tempfile
+        from exact.sheet import write_sheet
+        t = time.perf_counter(); write_sheet(tempfile.mkdtemp()); dt = time.perf_counter() - t
+        report(t=dt)
+    """)
+    return table(["job", "time", "peak", "target"], [
+        [f"all {p.get('n')} sympy derivations", fmt_t(p.get("t")), f"{p.get('peak_mb', 0):.0f} MB", "< 10 s"],
+        ["exactnet sheet (res 1000)", fmt_t(s.get("t")), f"{s.get('peak_mb', 0):.0f} MB", "< 60 s"],
+    ])
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="skip 2-1000-1, 2-64^4-1 and n > 1000 lines")
+    ap.add_argument("--only", choices=["nets", "naive", "plane", "softmax", "proofs", "sheet"], action="append")
+    ap.add_argument("--markdown", metavar="FILE", help="also write the tables to FILE")
+    args = ap.parse_args(argv)
+    only = set(args.only or ["nets", "naive", "plane", "softmax", "proofs"])
+    if "sheet" in only:
+        only.add("proofs")
+    import torch
+
+    head = (f"Machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+            f"torch {torch.__version__}")
+    parts = [head]
+    if "nets" in only:
+        print("benchmark nets ...", file=sys.stderr)
+        parts += ["## Benchmark nets (seed 0, default init, window [-10, 10]²)", bench_nets(args.quick)]
+    if "naive" in only:
+        print("naive float baseline ...", file=sys.stderr)
+        parts += ["## Naive float shapely splitting on the degenerate catalogue", bench_naive()]
+    if "plane" in only:
+        print("whole-plane counts ...", file=sys.stderr)
+        parts += ["## Whole-plane counts of n lines (torch init)", bench_plane(args.quick)]
+    if "softmax" in only:
+        print("softmax ...", file=sys.stderr)
+        parts += ["## numeric lse/softmax vs torch/scipy", bench_softmax()]
+    if "proofs" in only:
+        print("proofs and sheet ...", file=sys.stderr)
+        parts += ["## Symbolic checks and the sheet", bench_proofs_and_sheet()]
+    text = "\n\n".join(parts)
+    print(text)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as f:
+            f.write(text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
