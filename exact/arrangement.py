@@ -178,6 +178,46 @@ def _exact_line_contribution(i: int, ls: Sequence[Line], half: Fraction | None) 
     return sum(len(g) for g in groups.values() if min(g) > i)
 
 
+def float_crossings(i: int, A: np.ndarray, B: np.ndarray, C: np.ndarray):
+    """Float crossings of line ``i`` with every line, with rigorous error bounds.
+
+    ``A, B, C`` are the normalised float coefficients (:func:`_norm_floats`).
+
+    Returns
+    -------
+    undecided : ndarray of int
+        Lines whose parallelism with line i the float test cannot decide.
+    valid : ndarray of bool
+        Lines certainly crossing line i (not i itself).
+    x, y, ex, ey : ndarray
+        Crossing coordinates and bounds on their absolute errors (0 where not valid).
+    """
+    ai, bi, ci = A[i], B[i], C[i]
+    p1, p2 = ai * B, A * bi
+    D = p1 - p2
+    eD = 5 * _U * (np.abs(p1) + np.abs(p2)) + _TINY
+    q1, q2 = bi * C, B * ci
+    X = q1 - q2
+    eX = 5 * _U * (np.abs(q1) + np.abs(q2)) + _TINY
+    r1, r2 = ci * A, C * ai
+    Y = r1 - r2
+    eY = 5 * _U * (np.abs(r1) + np.abs(r2)) + _TINY
+    absD = np.abs(D)
+    valid = absD > 2 * eD
+    valid[i] = True
+    undecided = np.nonzero(~valid)[0]
+    valid[i] = False
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        den = np.where(valid, absD - eD, 1.0)
+        x = np.where(valid, X / np.where(valid, D, 1.0), 0.0)
+        y = np.where(valid, Y / np.where(valid, D, 1.0), 0.0)
+        ex = (eX + (np.abs(X) + eX) / den * eD) / den + 2 * _U * np.abs(x)
+        ey = (eY + (np.abs(Y) + eY) / den * eD) / den + 2 * _U * np.abs(y)
+    ex = np.where(valid, ex * (1 + 1e-6) + _TINY, 0.0)
+    ey = np.where(valid, ey * (1 + 1e-6) + _TINY, 0.0)
+    return undecided, valid, x, y, ex, ey
+
+
 def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> int:
     """Exact number of faces of a line arrangement, in ``(-half, half)^2`` or the plane.
 
@@ -214,35 +254,12 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
     total = 0
     idx = np.arange(n)
     for i in range(n):
-        ai, bi, ci = A[i], B[i], C[i]
-        p1, p2 = ai * B, A * bi
-        D = p1 - p2
-        eD = 5 * _U * (np.abs(p1) + np.abs(p2)) + _TINY
-        q1, q2 = bi * C, B * ci
-        X = q1 - q2
-        eX = 5 * _U * (np.abs(q1) + np.abs(q2)) + _TINY
-        r1, r2 = ci * A, C * ai
-        Y = r1 - r2
-        eY = 5 * _U * (np.abs(r1) + np.abs(r2)) + _TINY
-        absD = np.abs(D)
-        sure = absD > 2 * eD
-        sure[i] = True
-        if not sure.all():
-            # near-parallel pairs: exact check; any real crossing among them -> exact line
-            undecided = np.nonzero(~sure)[0]
-            if any(ls[i][0] * ls[j][1] - ls[j][0] * ls[i][1] != 0 for j in undecided):
-                total += _exact_line_contribution(i, ls, half)
-                continue
-        valid = sure.copy()
-        valid[i] = False
-        with np.errstate(divide="ignore", invalid="ignore"):
-            den = np.where(valid, absD - eD, 1.0)
-            x = np.where(valid, X / np.where(valid, D, 1.0), 0.0)
-            y = np.where(valid, Y / np.where(valid, D, 1.0), 0.0)
-            ex = (eX + (np.abs(X) + eX) / den * eD) / den + 2 * _U * np.abs(x)
-            ey = (eY + (np.abs(Y) + eY) / den * eD) / den + 2 * _U * np.abs(y)
-        ex = ex * (1 + 1e-6) + _TINY
-        ey = ey * (1 + 1e-6) + _TINY
+        ai, bi = A[i], B[i]
+        undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
+        if undecided.size and any(ls[i][0] * ls[j][1] - ls[j][0] * ls[i][1] != 0 for j in undecided):
+            # a near-parallel pair that does cross: settle the whole line exactly
+            total += _exact_line_contribution(i, ls, half)
+            continue
         if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(ex).all()):
             total += _exact_line_contribution(i, ls, half)
             continue

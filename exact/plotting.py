@@ -67,9 +67,9 @@ def plot_regions(
         ax.add_collection(pc)
         artists.append(pc)
     lin, act = [], []
-    for i, j, p, q in reg.boundaries:
+    for k, (_, _, p, q) in enumerate(reg.boundaries):
         seg = [(p[0] / p[2], p[1] / p[2]), (q[0] / q[2], q[1] / q[2])]
-        (lin if reg.cells[i].affine != reg.cells[j].affine else act).append(seg)
+        (lin if reg.is_linear_boundary(k) else act).append(seg)
     lc = LineCollection(lin, colors="black", linewidths=linewidth, label="linear-region boundary")
     ac = LineCollection(
         act, colors="0.45", linewidths=linewidth * 0.6, linestyles="dashed",

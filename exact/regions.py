@@ -16,6 +16,8 @@ Fraction(16, 1)
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,11 +26,12 @@ from typing import Any
 
 from .certify import far_vertices
 from .enumerate import RawCell, enumerate_cells, square
-from .errors import InputError, InputTypeError
+from .errors import InputError, InputTypeError, TooManyRegionsError
 from .network import ExactNet, as_exact_net
 from .predicates import (
     Line,
     Point,
+    intersect_lines,
     point_from_xy,
     point_in_polygon,
     point_to_fractions,
@@ -36,7 +39,7 @@ from .predicates import (
     unoriented_key,
 )
 
-__all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window"]
+__all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window", "affine_on_pattern"]
 
 DEFAULT_MAX_REGIONS = 2_000_000
 
@@ -81,17 +84,43 @@ class Cell:
         the certified box).
     """
 
-    __slots__ = ("index", "verts", "edges", "pattern", "affine", "linear_region", "bounded", "_poly")
+    __slots__ = ("index", "verts", "edges", "_pattern", "_affine", "linear_region", "bounded", "_poly",
+                 "_net")
 
-    def __init__(self, index, verts, edges, pattern, affine, bounded=True):
+    def __init__(self, index, verts, edges, pattern=None, affine=None, bounded=True, net=None):
         self.index = index
         self.verts: tuple[Point, ...] = verts
         self.edges: tuple[Line, ...] = edges
-        self.pattern: tuple[int, ...] = pattern
-        self.affine: AffineMap = affine
+        self._pattern = pattern
+        self._affine = affine
         self.linear_region = -1
         self.bounded = bounded
         self._poly = None
+        self._net = net  # for lazily computed patterns and maps (one-hidden-layer fast path)
+
+    def interior_point(self) -> tuple[Fraction, Fraction]:
+        """An exact point strictly inside the cell (the vertex centroid)."""
+        n = len(self.verts)
+        xs = [Fraction(X, D) for X, _, D in self.verts]
+        ys = [Fraction(Y, D) for _, Y, D in self.verts]
+        return sum(xs) / n, sum(ys) / n
+
+    def _resolve(self) -> None:
+        p = self.interior_point()
+        self._pattern = self._net.pattern_at(p)
+        self._affine = affine_on_pattern(self._net, self._pattern)
+
+    @property
+    def pattern(self) -> tuple[int, ...]:
+        if self._pattern is None:
+            self._resolve()
+        return self._pattern
+
+    @property
+    def affine(self) -> AffineMap:
+        if self._affine is None:
+            self._resolve()
+        return self._affine
 
     @property
     def vertices(self) -> list[tuple[Fraction, Fraction]]:
@@ -133,21 +162,51 @@ class Regions:
     n_activation, n_linear : int
     """
 
-    def __init__(self, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]):
+    def __init__(self, net: ExactNet, window: Fraction | None, box: Fraction, cells: list[Cell],
+                 boundaries: list, same_map: list[bool] | None = None):
         self.net = net
         self.window = window
         self.box = box
+        self.cells = cells
+        self.boundaries = boundaries
+        if same_map is None:
+            same_map = [cells[i].affine == cells[j].affine for i, j, _, _ in boundaries]
+        self._same_map = same_map
+        self.n_linear = _merge_linear(cells, boundaries, same_map)
+
+    @classmethod
+    def from_raw(cls, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]) -> Regions:
+        """Regions from the layer-by-layer kernel's cells (maps known, adjacency found exactly)."""
         box_edges = set(square(box.numerator, box.denominator)[1])
-        self.cells: list[Cell] = []
+        cells: list[Cell] = []
         for i, rc in enumerate(raw):
             aff = AffineMap(
                 tuple((Fraction(a, rc.out_den), Fraction(b, rc.out_den)) for a, b, _ in rc.out),
                 tuple(Fraction(c, rc.out_den) for _, _, c in rc.out),
             )
             bounded = window is not None or not any(e in box_edges for e in rc.edges)
-            self.cells.append(Cell(i, rc.verts, rc.edges, rc.pattern, aff, bounded))
-        self.boundaries = _shared_edges(self.cells)
-        self.n_linear = _merge_linear(self.cells, self.boundaries)
+            cells.append(Cell(i, rc.verts, rc.edges, rc.pattern, aff, bounded))
+        return cls(net, window, box, cells, _shared_edges(cells))
+
+    @classmethod
+    def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, arr) -> Regions:
+        """Regions of a one-hidden-layer net from its line arrangement (patterns computed lazily)."""
+        from .arrangement import shallow_line_jumps
+
+        jumps = shallow_line_jumps(net)
+        n = arr.n_neuron_lines
+        dead = [not any(v != 0 for v in jumps[arr.lines[i]]) for i in range(n)]
+        cells = [
+            Cell(k, vs, es, bounded=window is not None or all(li < n for li in lids), net=net)
+            for k, (vs, es, lids) in enumerate(arr.faces)
+        ]
+        boundaries = [(a, b, p, q) for a, b, p, q, _ in arr.adjacency]
+        same = [dead[li] for _, _, _, _, li in arr.adjacency]
+        return cls(net, window, box, cells, boundaries, same)
+
+    def is_linear_boundary(self, k: int) -> bool:
+        """Whether ``boundaries[k]`` separates two different affine maps."""
+        return not self._same_map[k]
 
     @property
     def n_activation(self) -> int:
@@ -250,6 +309,36 @@ class Regions:
         return plot_regions(self, ax=ax, fill=fill, cmap=cmap, linewidth=linewidth)
 
 
+def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
+    """The exact affine output map of ``net`` on the cell with this activation pattern.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 1]), ([[2, 3]], [5])])
+    >>> str(affine_on_pattern(net, (1, 0)))
+    '(2)*x1 + (0)*x2 + (5)'
+    """
+    G = [(Fraction(1), Fraction(0), Fraction(0)), (Fraction(0), Fraction(1), Fraction(0))]
+    k = 0
+    for l in range(net.n_hidden_layers):
+        act = net.activations[l]
+        rows = []
+        for wrow, bj in zip(net.weights[l], net.biases[l]):
+            z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
+            z[2] += bj
+            q = pattern[k]
+            k += 1
+            s, ic = act.slopes[q], act.intercepts[q]
+            rows.append((s * z[0], s * z[1], s * z[2] + ic))
+        G = rows
+    grads, offs = [], []
+    for wrow, bj in zip(net.weights[-1], net.biases[-1]):
+        z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
+        grads.append((z[0], z[1]))
+        offs.append(z[2] + bj)
+    return AffineMap(tuple(grads), tuple(offs))
+
+
 def _shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
     """Pairs of cells that share a boundary segment of positive length, with the segment.
 
@@ -298,7 +387,8 @@ def _same_orientation(e: Line, key: Line) -> bool:
     return True
 
 
-def _merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]]) -> int:
+def _merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
+                  same_map: list[bool]) -> int:
     parent = list(range(len(cells)))
 
     def find(i: int) -> int:
@@ -307,8 +397,8 @@ def _merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]]
             i = parent[i]
         return i
 
-    for i, j, _, _ in shared:
-        if cells[i].affine == cells[j].affine:
+    for (i, j, _, _), same in zip(shared, same_map):
+        if same:
             ri, rj = find(i), find(j)
             if ri != rj:
                 parent[max(ri, rj)] = min(ri, rj)
@@ -365,18 +455,41 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
 
 
 def _initial_box(net: ExactNet) -> Fraction:
-    """A box half-width containing every vertex of the first layer's arrangement."""
-    from .arrangement import first_layer_lines
+    """A box half-width containing every vertex of the first layer's arrangement strictly inside.
+
+    Float crossings with rigorous error bounds give an upper bound on every coordinate
+    (only an upper bound is needed); near-parallel pairs are intersected exactly.
+    """
+    import numpy as np
+
+    from .arrangement import _norm_floats, first_layer_lines, float_crossings
+    from .certify import foot_point
 
     lines = first_layer_lines(net)
     ext = Fraction(1)
-    for i, (a1, b1, c1) in enumerate(lines):
-        n = a1 * a1 + b1 * b1
-        ext = max(ext, abs(Fraction(a1 * c1, n)), abs(Fraction(b1 * c1, n)))
-        for a2, b2, c2 in lines[i + 1 :]:
-            D = a1 * b2 - a2 * b1
-            if D:
-                ext = max(ext, abs(Fraction(b1 * c2 - b2 * c1, D)), abs(Fraction(c1 * a2 - c2 * a1, D)))
+    for ln in lines:
+        fx, fy = foot_point(ln)
+        ext = max(ext, abs(fx), abs(fy))
+    if len(lines) > 1:
+        F = _norm_floats(lines)
+        A, B, C = F[:, 0], F[:, 1], F[:, 2]
+        bound = 0.0
+        for i in range(len(lines)):
+            undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
+            if valid.any():
+                bound = max(bound, float(np.max(np.maximum(np.abs(x) + ex, np.abs(y) + ey)[valid])))
+            for j in undecided.tolist():
+                p = intersect_lines(lines[i], lines[j])
+                if p is not None:
+                    ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
+        if not np.isfinite(bound):  # overflow: fall back to exact crossings
+            for i, l1 in enumerate(lines):
+                for l2 in lines[i + 1 :]:
+                    p = intersect_lines(l1, l2)
+                    if p is not None:
+                        ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
+        else:
+            ext = max(ext, Fraction(bound) * (1 + Fraction(1, 2**40)))
     return _round_up_pow2(2 * ext)
 
 
@@ -466,10 +579,42 @@ def regions(
     w = check_window(window)
     if max_regions is not None and (isinstance(max_regions, bool) or int(max_regions) < 1):
         raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    with _gc_paused():
+        return _regions(enet, w, max_regions, progress)
+
+
+@contextlib.contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector: building millions of tuples (no cycles) otherwise
+    triggers repeated full collections (measured: 40% of the time on 2-1000-1)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool) -> Regions:
+    if enet.n_hidden_layers == 1:
+        from .arrangement import arrangement_faces, first_layer_lines
+        from .shallow import build_arrangement
+
+        lines = first_layer_lines(enet)
+        box = w if w is not None else _initial_box(enet)
+        if max_regions is not None:
+            expected = arrangement_faces(lines, box)
+            if expected > max_regions:
+                raise TooManyRegionsError(
+                    f"{expected} cells exceed max_regions={max_regions}; raise max_regions (about 1 kB "
+                    "per cell) or shrink the window"
+                )
+        return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
     if w is None:
         box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress)
     else:
         box = w
         verts, edges = square(w.numerator, w.denominator)
         raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress)
-    return Regions(enet, w, box, raw)
+    return Regions.from_raw(enet, w, box, raw)

@@ -11,7 +11,8 @@ from catalogue import BENCHMARK_NETS, seeded_torch
 
 from exact import ExactNet, count_regions, from_torch, regions
 from exact.errors import InputError, TooManyRegionsError
-from exact.predicates import side
+from exact.predicates import polygon_area, side
+from exact.regions import Regions
 
 
 @pytest.mark.parametrize("name", sorted(BENCHMARK_NETS))
@@ -259,3 +260,23 @@ def test_locate_exact_on_boundaries():
     assert r.locate((0, 0.5)) is not None  # on the line: a closed cell containing it
     with pytest.raises(InputError, match="2 coordinates"):
         r.locate((0, 0, 0))
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_shallow_fast_path_agrees_with_layer_splitting(seed):
+    # two independent exact engines: line arrangement with face tracing vs polygon splitting
+    from exact.enumerate import enumerate_cells, square
+
+    rng = np.random.default_rng(seed)
+    W = rng.integers(-4, 5, size=(14, 2)).astype(float)  # small integers: parallels and concurrencies
+    b = rng.integers(-3, 4, size=14).astype(float) / 2
+    layers = [(W, b), (rng.integers(-2, 3, size=(1, 14)).astype(float), [0.0])]
+    net = ExactNet.from_layers(layers)
+    fast = regions(net, window=2.5)
+    raw = enumerate_cells(net, *square(5, 2))
+    assert fast.n_activation == len(raw)
+    assert {c.pattern for c in fast.cells} == {rc.pattern for rc in raw}
+    assert sorted(c.exact_area for c in fast.cells) == sorted(polygon_area(rc.verts) for rc in raw)
+
+    slow = Regions.from_raw(net, Fraction(5, 2), Fraction(5, 2), raw)
+    assert fast.n_linear == slow.n_linear
