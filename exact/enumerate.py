@@ -22,6 +22,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import numpy as np
 
@@ -75,6 +76,67 @@ def _layer_map(Wobj: np.ndarray, bi: tuple[int, ...], A: tuple, t: int) -> list[
     return [(za, zb, zc + t * bj) for (za, zb, zc), bj in zip(Z.tolist(), bi)]
 
 
+class _MapCache:
+    """Exact layer maps of consecutive cells, updated incrementally.
+
+    Sibling cells share their scale ``t`` and differ in a few rows of ``A`` (the neurons
+    whose line split their parent), so ``Wi @ A`` changes by one outer product per
+    differing row: O(k) instead of O(k^2) big-integer products.
+    """
+
+    def __init__(self, Wobj: np.ndarray, bi: tuple[int, ...]):
+        self.W = Wobj
+        self.cols = [Wobj[:, i] for i in range(Wobj.shape[1])]
+        self.bi = bi
+        self.key = None  # (t, A) of the cached product
+        self.WA = None
+
+    def __call__(self, A: tuple, t: int) -> list[tuple[int, int, int]]:
+        if self.key is not None and self.key[0] == t:
+            prev = self.key[1]
+            diff = [i for i in range(len(A)) if A[i] != prev[i]]
+            if len(diff) * 4 <= len(A):
+                WA = self.WA.copy()
+                for i in diff:
+                    d = np.array([A[i][0] - prev[i][0], A[i][1] - prev[i][1], A[i][2] - prev[i][2]],
+                                 dtype=object)
+                    WA += np.outer(self.cols[i], d)
+                self.key, self.WA = (t, A), WA
+                return self._rows(WA, t)
+        WA = self.W.dot(np.array(A, dtype=object))
+        self.key, self.WA = (t, A), WA
+        return self._rows(WA, t)
+
+    def _rows(self, WA: np.ndarray, t: int) -> list[tuple[int, int, int]]:
+        return [(za, zb, zc + t * bj) for (za, zb, zc), bj in zip(WA.tolist(), self.bi)]
+
+
+_U = 2.0**-53
+
+
+def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:
+    """Float filter: for each neuron and breakpoint, +1/-1 when every vertex of the cell is
+    certainly on that side, 0 when the float bound cannot tell (then exact arithmetic decides).
+
+    Coefficients ``z/s`` and vertex coordinates are correctly rounded (relative error u);
+    the value ``a x + b y + c - beta`` then has absolute error below
+    ``5u (|a x| + |b y| + |c|) + u |beta|``.
+    """
+    try:
+        Zf = np.array([(za / s, zb / s, zc / s) for za, zb, zc in Z])
+        P = np.array([(X / D, Y / D, 1.0) for X, Y, D in verts])
+    except OverflowError:
+        return None
+    vals = Zf @ P.T
+    err = 5 * _U * (np.abs(Zf) @ np.abs(P).T) + 1e-300
+    out = np.zeros((len(Z), len(bps_f)), dtype=np.int64)
+    for q, (beta, ebeta) in enumerate(bps_f):
+        d = vals - beta
+        e = err + ebeta
+        out[:, q] = np.where((d > e).all(axis=1), 1, np.where((d < -e).all(axis=1), -1, 0))
+    return out
+
+
 def enumerate_cells(
     net: ExactNet,
     verts: tuple[Point, ...],
@@ -118,18 +180,24 @@ def enumerate_cells(
             if bar is not None:
                 bar.reset(total=len(state))
                 bar.set_description(f"layer {l + 1}/{len(hidden)}")
-            Wobj = np.array(layer.Wi, dtype=object)
+            layer_map = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)
+            bps_f = [(float(Fraction(bn, bd)), abs(float(Fraction(bn, bd))) * _U) for bn, bd in bps]
             for vs, es, pat, A, t, cons in state:
                 s = layer.scale * t
-                Z = _layer_map(Wobj, layer.bi, A, t)
-                parts = [(vs, es, [], cons)]
-                for za, zb, zc in Z:
-                    for bn, bd in bps:
+                Z = layer_map(A, t)
+                sure = _float_sides(Z, s, vs, bps_f)
+                nq = len(bps)
+                # parts: (verts, edges, sides decided by exact splitting {(j, q): side}, constraints)
+                parts = [(vs, es, {}, cons)]
+                for j, (za, zb, zc) in enumerate(Z):
+                    for q, (bn, bd) in enumerate(bps):
+                        if sure is not None and sure[j, q] and not keep_constraints:
+                            continue  # every part lies on the float-certified side
                         a, b, c = bd * za, bd * zb, bd * zc - bn * s
                         if a == 0 and b == 0:
                             sgn = (c > 0) - (c < 0)
                             for p in parts:
-                                p[2].append(sgn)
+                                p[2][j, q] = sgn
                             continue
                         line = canonical_line(a, b, c)
                         neg = (-line[0], -line[1], -line[2])
@@ -137,29 +205,43 @@ def enumerate_cells(
                         for pv, pe, sides, pc in parts:
                             where, pos, negp = split_polygon(pv, pe, line)
                             if where == 2:
-                                new_parts.append(
-                                    (pos[0], pos[1], sides + [1], pc + (line,) if keep_constraints else pc)
-                                )
-                                new_parts.append(
-                                    (negp[0], negp[1], sides + [-1], pc + (neg,) if keep_constraints else pc)
-                                )
+                                sp_, sn_ = dict(sides), dict(sides)
+                                sp_[j, q], sn_[j, q] = 1, -1
+                                pcp, pcn = (pc + (line,), pc + (neg,)) if keep_constraints else (pc, pc)
+                                new_parts.append((pos[0], pos[1], sp_, pcp))
+                                new_parts.append((negp[0], negp[1], sn_, pcn))
                             else:
-                                sides.append(where)
+                                sides[j, q] = where
                                 if keep_constraints:
                                     pc = pc + ((line,) if where > 0 else (neg,))
                                 new_parts.append((pv, pe, sides, pc))
                         parts = new_parts
-                nq = len(bps)
+                base = sure if sure is not None else np.zeros((len(Z), nq), dtype=np.int64)
+                base_pieces = (base > 0).sum(axis=1).tolist()
+                children = []
                 for pv, pe, sides, pc in parts:
-                    pieces = []
+                    pieces = list(base_pieces)
+                    touched = {j for j, _ in sides}
+                    for j in touched:
+                        pieces[j] = sum(1 for q in range(nq) if sides.get((j, q), base[j, q]) > 0)
                     rows = []
-                    for j, (za, zb, zc) in enumerate(Z):
-                        q = sum(1 for x in sides[j * nq : (j + 1) * nq] if x > 0)
-                        pieces.append(q)
+                    for (za, zb, zc), q in zip(Z, pieces):
                         sq, kq = sl[q], ic[q]
-                        rows.append((sq * za, sq * zb, sq * zc + kq * s))
-                    rows_r, t_r = _reduce_map(rows, mu * s)
-                    nxt.append((pv, pe, pat + tuple(pieces), rows_r, t_r, pc))
+                        if sq == 0:
+                            rows.append((0, 0, kq * s))
+                        elif sq == 1 and kq == 0:
+                            rows.append((za, zb, zc))
+                        else:
+                            rows.append((sq * za, sq * zb, sq * zc + kq * s))
+                    children.append((pv, pe, pat + tuple(pieces), rows, pc))
+                # one common scale for the siblings (so the next layer can update maps incrementally)
+                # every child row is slope*Z_j + intercept*s e3, so gcd(s, Z) divides all of them
+                t_c = mu * s
+                g = math.gcd(s, *(v for r in Z for v in r))
+                for pv, pe, pt, rows, pc in children:
+                    if g > 1:
+                        rows = tuple((a // g, b // g, c // g) for a, b, c in rows)
+                    nxt.append((pv, pe, pt, tuple(rows), t_c // g, pc))
                 if max_regions is not None and len(nxt) > max_regions:
                     raise TooManyRegionsError(
                         f"more than max_regions={max_regions} cells after hidden layer {l + 1}; "

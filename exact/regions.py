@@ -343,7 +343,9 @@ def _shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
     """Pairs of cells that share a boundary segment of positive length, with the segment.
 
     Edges are grouped by their supporting line (exact canonical key); on each line the
-    edges from the two sides are intervals, compared exactly along the line.
+    edges from the two sides are intervals of the position ``t`` along the line.  Float
+    values of ``t`` (correctly rounded, so order-preserving) order and compare them; any
+    comparison between equal floats is redone exactly.
     """
     groups: dict[Line, tuple[list, list]] = {}
     for c in cells:
@@ -352,31 +354,59 @@ def _shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
             key = unoriented_key(e)
             a, b, _ = key
             p, q = c.verts[i], c.verts[(i + 1) % n]
-            tp = Fraction(-b * p[0] + a * p[1], p[2])
-            tq = Fraction(-b * q[0] + a * q[1], q[2])
-            lo, hi, plo, phi = (tp, tq, p, q) if tp < tq else (tq, tp, q, p)
+            np_, nq_ = -b * p[0] + a * p[1], -b * q[0] + a * q[1]
+            fp, fq = np_ / p[2], nq_ / q[2]
+            if fp < fq or (fp == fq and np_ * q[2] < nq_ * p[2]):
+                rec = (fp, fq, c.index, p, q, key)
+            else:
+                rec = (fq, fp, c.index, q, p, key)
             side = 0 if _same_orientation(e, key) else 1
-            groups.setdefault(key, ([], []))[side].append((lo, hi, c.index, plo, phi))
+            groups.setdefault(key, ([], []))[side].append(rec)
     out = []
     for plus, minus in groups.values():
         if not plus or not minus:
             continue
-        plus.sort(key=lambda r: r[0])
-        minus.sort(key=lambda r: r[0])
+        _sort_exact(plus)
+        _sort_exact(minus)
         i = j = 0
         while i < len(plus) and j < len(minus):
             a, b = plus[i], minus[j]
-            lo = max(a[0], b[0])
-            hi = min(a[1], b[1])
-            if lo < hi:
-                plo = a[3] if a[0] >= b[0] else b[3]
-                phi = a[4] if a[1] <= b[1] else b[4]
-                out.append((a[2], b[2], plo, phi))
-            if a[1] <= b[1]:
+            c_lo = _cmp_t(a[0], a[3], b[0], b[3], a[5])  # sign of a.lo - b.lo
+            c_hi = _cmp_t(a[1], a[4], b[1], b[4], a[5])  # sign of a.hi - b.hi
+            lo_f, lo_p = (a[0], a[3]) if c_lo >= 0 else (b[0], b[3])
+            hi_f, hi_p = (a[1], a[4]) if c_hi <= 0 else (b[1], b[4])
+            if _cmp_t(lo_f, lo_p, hi_f, hi_p, a[5]) < 0:
+                out.append((a[2], b[2], lo_p, hi_p))
+            if c_hi <= 0:
                 i += 1
             else:
                 j += 1
     return out
+
+
+def _cmp_t(f1: float, p1: Point, f2: float, p2: Point, key: Line) -> int:
+    """Exact sign of t(p1) - t(p2) along ``key``; the floats decide unless they are equal."""
+    if f1 != f2:
+        return -1 if f1 < f2 else 1
+    a, b, _ = key
+    u = (-b * p1[0] + a * p1[1]) * p2[2]
+    v = (-b * p2[0] + a * p2[1]) * p1[2]
+    return (u > v) - (u < v)
+
+
+def _sort_exact(recs: list) -> None:
+    """Sort interval records by their start, exactly (floats first, exact within float ties)."""
+    recs.sort(key=lambda r: r[0])
+    k = 0
+    while k < len(recs):
+        m = k + 1
+        while m < len(recs) and recs[m][0] == recs[k][0]:
+            m += 1
+        if m - k > 1:
+            key = recs[k][5]
+            a, b, _ = key
+            recs[k:m] = sorted(recs[k:m], key=lambda r: Fraction(-b * r[3][0] + a * r[3][1], r[3][2]))
+        k = m
 
 
 def _same_orientation(e: Line, key: Line) -> bool:
