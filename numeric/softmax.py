@@ -295,7 +295,10 @@ def _softmax_function():
             if torch.is_grad_enabled():  # create_graph: differentiable backward
                 p = _fn("softmax").apply(a, ctx.lam, ctx.dim)
             inner = (g * p).sum(dim=ctx.dim, keepdim=True)
-            return ctx.lam * p * (g - inner), None, None
+            if torch.is_grad_enabled():
+                return ctx.lam * p * (g - inner), None, None
+            out = (g - inner).mul_(p)  # in place: two fewer temporaries on the hot path
+            return (out.mul_(ctx.lam) if ctx.lam != 1 else out), None, None
 
     return _Softmax
 
