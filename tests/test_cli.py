@@ -19,7 +19,7 @@ def _write_spec(tmp_path):
 
 
 def test_help_lists_commands(capsys):
-    with pytest.raises(SystemExit) as exc:
+    with pytest.raises(SystemExit, match="0") as exc:
         main(["--help"])
     assert exc.value.code == 0
     out = capsys.readouterr().out
@@ -50,7 +50,7 @@ def test_regions_errors_exit_2(tmp_path, capsys):
     np.savez(bad, W0=np.array([[1.0, np.nan]]), b0=np.zeros(1), W1=np.ones((1, 1)), b1=np.zeros(1))
     assert main(["regions", str(bad)]) == 2
     assert "weight of layer 0 contains nan at neuron 0, input 1" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
+    with pytest.raises(SystemExit, match="2"):
         main(["regions", str(bad), "--window", "wide"])
     assert "--window takes a number" in capsys.readouterr().err
 
