@@ -29,7 +29,14 @@ from fractions import Fraction
 import numpy as np
 
 from .network import ExactNet
-from .predicates import Line, canonical_line, intersect_lines, line_meets_open_box, unoriented_key
+from .predicates import (
+    Line,
+    canonical_line,
+    intersect_lines,
+    line_meets_open_box,
+    point_in_box,
+    unoriented_key,
+)
 
 __all__ = [
     "arrangement_faces",
@@ -141,11 +148,8 @@ def arrangement_terms(lines: Sequence[Line], half: Fraction | None = None) -> tu
             p = intersect_lines(ls[i], ls[j])
             if p is None:
                 continue
-            if half is not None:
-                X, Y, D = p
-                hn, hd = half.numerator, half.denominator
-                if not (abs(X) * hd < hn * D and abs(Y) * hd < hn * D):
-                    continue
+            if half is not None and not point_in_box(p, half):
+                continue
             s = points.setdefault(p, set())
             s.add(i)
             s.add(j)
@@ -169,11 +173,8 @@ def _exact_line_contribution(i: int, ls: Sequence[Line], half: Fraction | None) 
         p = intersect_lines(ls[i], ls[j])
         if p is None:
             continue
-        if half is not None:
-            X, Y, D = p
-            hn, hd = half.numerator, half.denominator
-            if not (abs(X) * hd < hn * D and abs(Y) * hd < hn * D):
-                continue
+        if half is not None and not point_in_box(p, half):
+            continue
         groups.setdefault(p, []).append(j)
     return sum(len(g) for g in groups.values() if min(g) > i)
 

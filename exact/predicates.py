@@ -35,6 +35,8 @@ __all__ = [
     "polygon_area",
     "point_in_polygon",
     "line_meets_open_box",
+    "point_in_box",
+    "position_along",
     "compare_along",
 ]
 
@@ -336,6 +338,33 @@ def point_in_polygon(verts: Sequence[Point], edges: Sequence[Line], p: Point) ->
             return -1
         worst = min(worst, s)
     return worst
+
+
+def point_in_box(p: Point, half: Fraction, closed: bool = False) -> bool:
+    """Whether ``p`` lies in the square ``(-half, half)^2`` (open) or ``[-half, half]^2`` (closed).
+
+    Examples
+    --------
+    >>> point_in_box((1, 0, 1), Fraction(1)), point_in_box((1, 0, 1), Fraction(1), closed=True)
+    (False, True)
+    """
+    X, Y, D = p
+    hn, hd = half.numerator, half.denominator
+    if closed:
+        return abs(X) * hd <= hn * D and abs(Y) * hd <= hn * D
+    return abs(X) * hd < hn * D and abs(Y) * hd < hn * D
+
+
+def position_along(line: Line, p: Point) -> Fraction:
+    """Exact position of ``p`` along ``line``'s direction ``(-b, a)`` (for sorting points on it).
+
+    Examples
+    --------
+    >>> position_along((0, 1, 0), (3, 0, 2))  # on y = 0 the direction is (-1, 0)
+    Fraction(-3, 2)
+    """
+    a, b, _ = line
+    return Fraction(-b * p[0] + a * p[1], p[2])
 
 
 def line_meets_open_box(line: Line, half: Fraction) -> bool:

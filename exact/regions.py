@@ -31,11 +31,13 @@ from .network import ExactNet, as_exact_net
 from .predicates import (
     Line,
     Point,
+    compare_along,
     intersect_lines,
     point_from_xy,
     point_in_polygon,
     point_to_fractions,
     polygon_area,
+    position_along,
     unoriented_key,
 )
 
@@ -354,9 +356,8 @@ def _shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
             key = unoriented_key(e)
             a, b, _ = key
             p, q = c.verts[i], c.verts[(i + 1) % n]
-            np_, nq_ = -b * p[0] + a * p[1], -b * q[0] + a * q[1]
-            fp, fq = np_ / p[2], nq_ / q[2]
-            if fp < fq or (fp == fq and np_ * q[2] < nq_ * p[2]):
+            fp, fq = (-b * p[0] + a * p[1]) / p[2], (-b * q[0] + a * q[1]) / q[2]
+            if fp < fq or (fp == fq and compare_along(key, p, q) < 0):
                 rec = (fp, fq, c.index, p, q, key)
             else:
                 rec = (fq, fp, c.index, q, p, key)
@@ -388,10 +389,7 @@ def _cmp_t(f1: float, p1: Point, f2: float, p2: Point, key: Line) -> int:
     """Exact sign of t(p1) - t(p2) along ``key``; the floats decide unless they are equal."""
     if f1 != f2:
         return -1 if f1 < f2 else 1
-    a, b, _ = key
-    u = (-b * p1[0] + a * p1[1]) * p2[2]
-    v = (-b * p2[0] + a * p2[1]) * p1[2]
-    return (u > v) - (u < v)
+    return compare_along(key, p1, p2)
 
 
 def _sort_exact(recs: list) -> None:
@@ -404,8 +402,7 @@ def _sort_exact(recs: list) -> None:
             m += 1
         if m - k > 1:
             key = recs[k][5]
-            a, b, _ = key
-            recs[k:m] = sorted(recs[k:m], key=lambda r: Fraction(-b * r[3][0] + a * r[3][1], r[3][2]))
+            recs[k:m] = sorted(recs[k:m], key=lambda r: position_along(key, r[3]))
         k = m
 
 

@@ -25,7 +25,15 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U, _norm_floats, float_crossings
-from .predicates import Line, Point, intersect_lines, line_meets_open_box, unoriented_key
+from .predicates import (
+    Line,
+    Point,
+    intersect_lines,
+    line_meets_open_box,
+    point_in_box,
+    position_along,
+    unoriented_key,
+)
 
 __all__ = ["Arrangement", "build_arrangement"]
 
@@ -73,16 +81,6 @@ def _direction_order(lines: Sequence[Line]) -> dict[tuple[int, int], int]:
     return {(i, s): r for r, (_, i, s) in enumerate(dirs)}
 
 
-def _inside_closed(p: Point, hn: int, hd: int) -> bool:
-    X, Y, D = p
-    return abs(X) * hd <= hn * D and abs(Y) * hd <= hn * D
-
-
-def _t_exact(line: Line, p: Point) -> Fraction:
-    a, b, _ = line
-    return Fraction(-b * p[0] + a * p[1], p[2])
-
-
 def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> list[tuple[int, ...]]:
     """Distinct crossings on line ``i`` inside the closed square, sorted along it.
 
@@ -90,7 +88,6 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> li
     """
     A, B, C = F[:, 0], F[:, 1], F[:, 2]
     N = len(L)
-    hn, hd = half.numerator, half.denominator
     Bf = float(half)
     lb, hb = Bf * (1 - 4 * _U), Bf * (1 + 4 * _U)
     undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
@@ -119,7 +116,7 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> li
     exact_points: dict[int, Point] = {}
     for j in exact_js:
         p = intersect_lines(li, L[j])
-        if p is None or not _inside_closed(p, hn, hd):
+        if p is None or not point_in_box(p, half, closed=True):
             continue
         exact_points[j] = p
         px, py = p[0] / p[2], p[1] / p[2]
@@ -153,7 +150,7 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> li
             j = int(j)
             p = exact_points.get(j) or intersect_lines(li, L[j])
             groups.setdefault(p, []).append(j)
-        for p in sorted(groups, key=lambda q: _t_exact(li, q)):
+        for p in sorted(groups, key=lambda q: position_along(li, q)):
             out.append(tuple(sorted(groups[p] + [i])))
     return out
 

@@ -313,43 +313,42 @@ def _fn(name: str):
     return _FUNCS[name]
 
 
-def _torch_logsumexp(x, lam: float, dim: int):
-    import torch
-
+def _torch_input(x, dim: int):
+    """Promoted tensor, dtype to return, axis normalised; refuses 0-d input."""
     a, out_dtype = _torch_prepare(x)
     if a.dim() == 0:
         raise ValueError("x must have at least one dimension")
+    return a, out_dtype, dim % a.dim()
+
+
+def _torch_logsumexp(x, lam: float, dim: int):
+    import torch
+
+    a, out_dtype, dim = _torch_input(x, dim)
     if a.shape[dim] == 0:
         shape = list(a.shape)
         del shape[dim]
         return torch.full(shape, -math.inf, dtype=out_dtype, device=a.device)
     if lam == 0:
         raise ValueError("logsumexp with lam = 0 is undefined: (1/λ) log n -> ±inf as λ -> 0±")
-    dim = dim % a.dim()
     return _fn("lse").apply(a, lam, dim).to(out_dtype)
 
 
 def _torch_softmax(x, lam: float, dim: int):
-    a, out_dtype = _torch_prepare(x)
-    if a.dim() == 0:
-        raise ValueError("x must have at least one dimension")
+    a, out_dtype, dim = _torch_input(x, dim)
     if a.shape[dim] == 0:
         return a.to(out_dtype)
-    dim = dim % a.dim()
     return _fn("softmax").apply(a, lam, dim).to(out_dtype)
 
 
 def _torch_log_softmax(x, lam: float, dim: int):
     import torch
 
-    a, out_dtype = _torch_prepare(x)
-    if a.dim() == 0:
-        raise ValueError("x must have at least one dimension")
+    a, out_dtype, dim = _torch_input(x, dim)
     if a.shape[dim] == 0:
         return a.to(out_dtype)
     if lam == 0 or math.isinf(lam):
         return torch.log(_torch_softmax(a, lam, dim)).to(out_dtype)
-    dim = dim % a.dim()
     return _torch_log_softmax_stable(a, lam, dim).to(out_dtype)
 
 
