@@ -243,13 +243,37 @@ class Regions:
         except (TypeError, ValueError) as exc:
             raise InputError(f"point {tuple(point)!r}: {exc}") from None
         best = None
-        for c in self.cells:
+        for k in self._bbox_candidates(p):
+            c = self.cells[k]
             where = point_in_polygon(c.verts, c.edges, p)
             if where > 0:
                 return c
             if where == 0 and best is None:
                 best = c
         return best
+
+    def _bbox_candidates(self, p: Point) -> list[int]:
+        """Indices of cells whose float bounding box, widened beyond rounding error, holds ``p``.
+
+        A filter only: it never drops the cell that contains ``p`` (each bound is widened by
+        4 ulp of its magnitude); the exact test decides among the candidates.
+        """
+        import numpy as np
+
+        if getattr(self, "_bbox", None) is None:
+            boxes = np.empty((len(self.cells), 4))
+            for k, c in enumerate(self.cells):
+                xs = [X / D for X, _, D in c.verts]
+                ys = [Y / D for _, Y, D in c.verts]
+                boxes[k] = (min(xs), max(xs), min(ys), max(ys))
+            pad = 4 * 2.0**-53 * np.abs(boxes) + 1e-300
+            self._bbox = (boxes[:, 0] - pad[:, 0], boxes[:, 1] + pad[:, 1],
+                          boxes[:, 2] - pad[:, 2], boxes[:, 3] + pad[:, 3])
+        x, y = p[0] / p[2], p[1] / p[2]
+        ex, ey = 4 * 2.0**-53 * abs(x) + 1e-300, 4 * 2.0**-53 * abs(y) + 1e-300
+        x0, x1, y0, y1 = self._bbox
+        hit = (x0 <= x + ex) & (x1 >= x - ex) & (y0 <= y + ey) & (y1 >= y - ey)
+        return np.nonzero(hit)[0].tolist()
 
     def summary(self) -> dict:
         """Counts and areas as plain JSON-ready values."""

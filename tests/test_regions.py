@@ -280,3 +280,19 @@ def test_shallow_fast_path_agrees_with_layer_splitting(seed):
 
     slow = Regions.from_raw(net, Fraction(5, 2), Fraction(5, 2), raw)
     assert fast.n_linear == slow.n_linear
+
+
+def test_deep_line_through_a_vertex_and_along_an_edge():
+    # layer 1: relu(x), relu(y); layer 2: relu(h1 + h2), relu(h1 - h2); output: their sum.
+    # By hand: in x>0,y>0 the line x = y splits (x + y = 0 only touches the origin);
+    # in x>0,y<0 the second neuron is x (its line x = 0 is an edge); elsewhere nothing splits.
+    # Cells: 5. Maps: 2x (x>y>0 and x>0>y, adjacent along y = 0: one linear region),
+    # x + y (y>x>0), y (x<0<y), 0 (x,y<0): 4 linear regions.
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1], [1, -1]], [0, 0]), ([[1, 1]], [0])]
+    for window in (None, 1.0, Fraction(1, 1000)):
+        r = regions(layers, window=window)
+        assert (r.n_activation, r.n_linear) == (5, 4), window
+    r = regions(layers, window=1.0)
+    assert str(r.locate((Fraction(1, 2), Fraction(-1, 4))).affine) == "(2)*x1 + (0)*x2 + (0)"
+    assert r.locate((Fraction(1, 2), Fraction(-1, 4))).linear_region == r.locate((0.5, 0.25)).linear_region
+    assert count_regions(layers, window=None) == (5, 4)
