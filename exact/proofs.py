@@ -95,7 +95,10 @@ def offset_invariance() -> Derivation:
     d.start(sp.exp(lam * (s[k] + c)) / sp.Sum(sp.exp(lam * (s[j] + c)), (j, 1, n)), "definition at σ + c·1")
     d.step(sp.exp(lam * c) * sp.exp(lam * s[k]) / sp.Sum(sp.exp(lam * c) * sp.exp(lam * s[j]), (j, 1, n)),
            r"$e^{\lambda(x + c)} = e^{\lambda c} e^{\lambda x}$")
-    d.step(sp.exp(lam * c) * sp.exp(lam * s[k]) / (sp.exp(lam * c) * S), "the constant factor leaves the sum")
+    ec = sp.exp(lam * c)
+    factored = sp.Mul(sp.Mul(ec, sp.exp(lam * s[k]), evaluate=False),
+                      sp.Pow(sp.Mul(ec, S, evaluate=False), -1, evaluate=False), evaluate=False)
+    d.step(factored, "the constant factor leaves the sum")  # unevaluated: the factor stays visible
     d.step(softmax_sum(s, lam, n, j, k), r"cancel $e^{\lambda c} \neq 0$")
     return d.conclude("softmax is invariant under adding the same constant to every input.")
 
