@@ -67,31 +67,32 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
     polyhedron is the intersection of the half-lines given by the other constraints.
     """
     lines = list(dict.fromkeys(constraints))
+    hn, hd = half.numerator, half.denominator
     ok = True
     extent = Fraction(0)
     for i, (a, b, c) in enumerate(lines):
+        # points of line i: p0 + t d with p0 = (-a c, -b c) / n (the foot point), d = (-b, a)
         n = a * a + b * b
-        px, py = Fraction(-a * c, n), Fraction(-b * c, n)
         dx, dy = -b, a
-        lo: Fraction | None = None
-        hi: Fraction | None = None
+        lo = hi = None  # bounds on t as (numerator, denominator > 0); everything in integers
         empty = False
         for j, (aj, bj, cj) in enumerate(lines):
             if j == i:
                 continue
-            alpha = aj * px + bj * py + cj
-            beta = aj * dx + bj * dy
+            alpha_n = -aj * a * c - bj * b * c + cj * n  # n * l_j(p0)
+            beta = aj * dx + bj * dy  # l_j(p0 + t d) = l_j(p0) + t beta
             if beta == 0:
-                if alpha < 0:
+                if alpha_n < 0:
                     empty = True
                     break
                 continue
-            bound = -alpha / beta
+            num, den = (-alpha_n, beta * n) if beta > 0 else (alpha_n, -beta * n)  # t = num/den
             if beta > 0:
-                lo = bound if lo is None or bound > lo else lo
-            else:
-                hi = bound if hi is None or bound < hi else hi
-            if lo is not None and hi is not None and lo >= hi:
+                if lo is None or num * lo[1] > lo[0] * den:
+                    lo = (num, den)
+            elif hi is None or num * hi[1] < hi[0] * den:
+                hi = (num, den)
+            if lo is not None and hi is not None and lo[0] * hi[1] >= hi[0] * lo[1]:
                 empty = True
                 break
         if empty:
@@ -99,13 +100,17 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
         if lo is None and hi is None:
             if not line_meets_open_box((a, b, c), half):
                 ok = False
-                extent = max(extent, abs(px), abs(py))
+                extent = max(extent, abs(Fraction(-a * c, n)), abs(Fraction(-b * c, n)))
             continue
         for t in (lo, hi):
             if t is None:
                 continue
-            x, y = px + t * dx, py + t * dy
-            if not (abs(x) < half and abs(y) < half):
+            num, den = t
+            # vertex (X, Y) / (n den)
+            X = -a * c * den + num * dx * n
+            Y = -b * c * den + num * dy * n
+            D = n * den
+            if not (abs(X) * hd < hn * D and abs(Y) * hd < hn * D):
                 ok = False
-                extent = max(extent, abs(x), abs(y))
+                extent = max(extent, abs(Fraction(X, D)), abs(Fraction(Y, D)))
     return ok, extent

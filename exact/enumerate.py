@@ -191,9 +191,17 @@ def enumerate_cells(
                 parts = [(vs, es, {}, cons)]
                 for j, (za, zb, zc) in enumerate(Z):
                     for q, (bn, bd) in enumerate(bps):
-                        if sure is not None and sure[j, q] and not keep_constraints:
+                        known = sure[j, q] if sure is not None else 0
+                        if known and not keep_constraints:
                             continue  # every part lies on the float-certified side
                         a, b, c = bd * za, bd * zb, bd * zc - bn * s
+                        if known:  # certified side; only the constraint line is recorded
+                            if a == 0 and b == 0:
+                                continue  # constant on the cell: no constraint
+                            line = canonical_line(a, b, c)
+                            oriented = line if known > 0 else (-line[0], -line[1], -line[2])
+                            parts = [(pv, pe, sides, pc + (oriented,)) for pv, pe, sides, pc in parts]
+                            continue
                         if a == 0 and b == 0:
                             sgn = (c > 0) - (c < 0)
                             for p in parts:
