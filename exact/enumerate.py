@@ -119,8 +119,9 @@ def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:
     certainly on that side, 0 when the float bound cannot tell (then exact arithmetic decides).
 
     Coefficients ``z/s`` and vertex coordinates are correctly rounded (relative error u);
-    the value ``a x + b y + c - beta`` then has absolute error below
-    ``5u (|a x| + |b y| + |c|) + u |beta|``.
+    the products, the three-term sum and the subtraction of ``beta`` add at most
+    ``(2u + 3u + u)`` of the magnitudes, so ``8u (|a x| + |b y| + |c| + |beta|)`` bounds
+    the absolute error of ``a x + b y + c - beta`` with room for second-order terms.
     """
     try:
         Zf = np.array([(za / s, zb / s, zc / s) for za, zb, zc in Z])
@@ -128,11 +129,11 @@ def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:
     except OverflowError:
         return None
     vals = Zf @ P.T
-    err = 5 * _U * (np.abs(Zf) @ np.abs(P).T) + 1e-300
+    mag = np.abs(Zf) @ np.abs(P).T
     out = np.zeros((len(Z), len(bps_f)), dtype=np.int64)
     for q, (beta, ebeta) in enumerate(bps_f):
         d = vals - beta
-        e = err + ebeta
+        e = 8 * _U * (mag + abs(beta)) + ebeta + 1e-300
         out[:, q] = np.where((d > e).all(axis=1), 1, np.where((d < -e).all(axis=1), -1, 0))
     return out
 
