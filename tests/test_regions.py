@@ -8,10 +8,12 @@ import numpy as np
 import pytest
 import torch
 from catalogue import BENCHMARK_NETS, seeded_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exact import ExactNet, count_regions, from_torch, regions
 from exact.errors import InputError, TooManyRegionsError
-from exact.predicates import polygon_area, side
+from exact.predicates import point_from_xy, point_in_polygon, polygon_area, side
 from exact.regions import Regions
 
 
@@ -296,3 +298,33 @@ def test_deep_line_through_a_vertex_and_along_an_edge():
     assert str(r.locate((Fraction(1, 2), Fraction(-1, 4))).affine) == "(2)*x1 + (0)*x2 + (0)"
     assert r.locate((Fraction(1, 2), Fraction(-1, 4))).linear_region == r.locate((0.5, 0.25)).linear_region
     assert count_regions(layers, window=None) == (5, 4)
+
+
+small = st.integers(min_value=-3, max_value=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.tuples(small, small, small), min_size=3, max_size=3),
+       st.lists(st.tuples(small, small, small, small), min_size=3, max_size=3),
+       st.sampled_from(["relu", "abs", "hardtanh"]))
+def test_hypothesis_degenerate_deep_nets_obey_the_laws(l1, l2, act):
+    # tiny integer weights: coincident, concurrent, dead and constant neurons everywhere
+    layers = [([[a, b] for a, b, _ in l1], [c for _, _, c in l1]),
+              ([[a, b, c] for a, b, c, _ in l2], [d for *_, d in l2]),
+              ([[1, -1, 2]], [0])]
+    net = ExactNet.from_layers(layers, activation=act)
+    r = regions(net, window=2.0)
+    assert sum(c.exact_area for c in r.cells) == 16
+    assert len({c.pattern for c in r.cells}) == r.n_activation
+    for c in r.cells:
+        p = c.interior_point()
+        assert net.pattern_at(p) == c.pattern
+        assert net.evaluate(p) == c.affine(p)
+    # an exact rational grid: every point lies in a closed cell; interior points agree exactly
+    for i in range(-3, 4):
+        for j in range(-3, 4):
+            p = (Fraction(i, 2) + Fraction(1, 7), Fraction(j, 2) + Fraction(1, 11))
+            cell = r.locate(p)
+            assert cell is not None
+            if point_in_polygon(cell.verts, cell.edges, point_from_xy(*p)) > 0:
+                assert net.pattern_at(p) == cell.pattern
