@@ -15,6 +15,7 @@ RegionCounts(activation=7, linear=7)
 from .activations import Activation, get_activation
 from .arrangement import arrangement_faces, max_regions_formula
 from .counting import RegionCounts, count_regions
+from .crosscheck import CrossCheck, cross_check
 from .errors import (
     ExactnetError,
     InputError,
@@ -32,6 +33,7 @@ __all__ = [
     "Activation",
     "AffineMap",
     "Cell",
+    "CrossCheck",
     "ExactNet",
     "ExactnetError",
     "InputError",
@@ -45,6 +47,7 @@ __all__ = [
     "arrangement_faces",
     "as_exact_net",
     "count_regions",
+    "cross_check",
     "from_torch",
     "get_activation",
     "load_spec",

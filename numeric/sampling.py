@@ -79,8 +79,9 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
 
 
 @torch.no_grad()
-def evaluate_grid(model: nn.Module, bound: float, res: int = 500, chunk: int = 1 << 16) -> np.ndarray:
-    """The model's first output on the pixel grid, as an image ``(res, res)``.
+def evaluate_grid(model: nn.Module, bound: float, res: int = 500, chunk: int = 1 << 16,
+                  output: int | None = None) -> np.ndarray:
+    """The model's (scalar) output on the pixel grid, as an image ``(res, res)``.
 
     Parameters
     ----------
@@ -92,6 +93,13 @@ def evaluate_grid(model: nn.Module, bound: float, res: int = 500, chunk: int = 1
         Pixels per side.
     chunk : int
         Points per forward pass (bounds the memory).
+    output : int, optional
+        Which output to draw when the model has several; required then.
+
+    Raises
+    ------
+    ValueError
+        A model with several outputs and no ``output`` index, or an index out of range.
 
     Examples
     --------
@@ -108,7 +116,16 @@ def evaluate_grid(model: nn.Module, bound: float, res: int = 500, chunk: int = 1
     out = np.empty(len(pts), dtype=np.float64)
     for s in range(0, len(pts), chunk):
         y = model(torch.as_tensor(pts[s : s + chunk], dtype=dt))
-        out[s : s + chunk] = y.reshape(y.shape[0], -1)[:, 0].double().numpy()
+        y = y.reshape(y.shape[0], -1)
+        m = y.shape[1]
+        if output is None and m != 1:
+            raise ValueError(
+                f"the model has {m} outputs; an image needs a scalar output: pass output=0..{m - 1}"
+            )
+        k = 0 if output is None else output
+        if not 0 <= k < m:
+            raise ValueError(f"output must be in 0..{m - 1}, got {output!r}")
+        out[s : s + chunk] = y[:, k].double().numpy()
     return out.reshape(res, res)
 
 

@@ -63,3 +63,24 @@ def test_check_command(tmp_path, capsys):
     assert data["missed_regions"] == 197 - data["sampled_regions"] and data["unexplained_disagreements"] == 0
     assert main(["check", str(p), "--res", "100"]) == 0
     assert "largest missed regions" in capsys.readouterr().out
+
+
+def test_multi_output_model_needs_an_output_index():
+    import pytest
+
+    model = torch.nn.Linear(2, 3)
+    with pytest.raises(ValueError, match="the model has 3 outputs"):
+        evaluate_grid(model, 1.0, 4)
+    assert evaluate_grid(model, 1.0, 4, output=2).shape == (4, 4)
+    with pytest.raises(ValueError, match=r"output must be in 0..2, got 5"):
+        evaluate_grid(model, 1.0, 4, output=5)
+
+
+def test_numeric_never_imports_exact():
+    import subprocess
+    import sys
+
+    code = ("import sys, numeric, numeric.models, numeric.sampling, numeric.plots, numeric.softmax; "
+            "print(sorted(m for m in sys.modules if m == 'exact' or m.startswith('exact.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"
