@@ -179,6 +179,9 @@ def test_dead_and_constant_neurons_do_not_split():
     assert r.n_activation == 4  # the two axis lines; the zero neuron adds nothing
     assert r.n_linear == 2  # only x = 0 changes the output
     assert count_regions(layers, window=1.0) == (4, 2)
+    # regression: the whole-plane certificate once received the constant neuron's line (0, 0, c)
+    # as a constraint and divided by zero
+    assert count_regions(layers, window=None) == (4, 2)
 
 
 def test_linear_merging_of_cancelling_neurons():
