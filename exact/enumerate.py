@@ -190,41 +190,45 @@ def enumerate_cells(
                 nq = len(bps)
                 # parts: (verts, edges, sides decided by exact splitting {(j, q): side}, constraints)
                 parts = [(vs, es, {}, cons)]
-                for j, (za, zb, zc) in enumerate(Z):
-                    for q, (bn, bd) in enumerate(bps):
-                        known = sure[j, q] if sure is not None else 0
-                        if known and not keep_constraints:
-                            continue  # every part lies on the float-certified side
-                        a, b, c = bd * za, bd * zb, bd * zc - bn * s
-                        if known:  # certified side; only the constraint line is recorded
-                            if a == 0 and b == 0:
-                                continue  # constant on the cell: no constraint
-                            line = canonical_line(a, b, c)
-                            oriented = line if known > 0 else (-line[0], -line[1], -line[2])
-                            parts = [(pv, pe, sides, pc + (oriented,)) for pv, pe, sides, pc in parts]
-                            continue
+                if sure is None:
+                    todo = [(j, q, 0) for j in range(len(Z)) for q in range(nq)]
+                elif keep_constraints:
+                    todo = [(j, q, k) for j, row in enumerate(sure.tolist()) for q, k in enumerate(row)]
+                else:  # only the lines the float filter could not place need exact work
+                    todo = [(int(j), int(q), 0) for j, q in zip(*np.nonzero(sure == 0))]
+                for j, q, known in todo:
+                    za, zb, zc = Z[j]
+                    bn, bd = bps[q]
+                    a, b, c = bd * za, bd * zb, bd * zc - bn * s
+                    if known:  # certified side; only the constraint line is recorded
                         if a == 0 and b == 0:
-                            sgn = (c > 0) - (c < 0)
-                            for p in parts:
-                                p[2][j, q] = sgn
-                            continue
+                            continue  # constant on the cell: no constraint
                         line = canonical_line(a, b, c)
-                        neg = (-line[0], -line[1], -line[2])
-                        new_parts = []
-                        for pv, pe, sides, pc in parts:
-                            where, pos, negp = split_polygon(pv, pe, line)
-                            if where == 2:
-                                sp_, sn_ = dict(sides), dict(sides)
-                                sp_[j, q], sn_[j, q] = 1, -1
-                                pcp, pcn = (pc + (line,), pc + (neg,)) if keep_constraints else (pc, pc)
-                                new_parts.append((pos[0], pos[1], sp_, pcp))
-                                new_parts.append((negp[0], negp[1], sn_, pcn))
-                            else:
-                                sides[j, q] = where
-                                if keep_constraints:
-                                    pc = pc + ((line,) if where > 0 else (neg,))
-                                new_parts.append((pv, pe, sides, pc))
-                        parts = new_parts
+                        oriented = line if known > 0 else (-line[0], -line[1], -line[2])
+                        parts = [(pv, pe, sides, pc + (oriented,)) for pv, pe, sides, pc in parts]
+                        continue
+                    if a == 0 and b == 0:
+                        sgn = (c > 0) - (c < 0)
+                        for p in parts:
+                            p[2][j, q] = sgn
+                        continue
+                    line = canonical_line(a, b, c)
+                    neg = (-line[0], -line[1], -line[2])
+                    new_parts = []
+                    for pv, pe, sides, pc in parts:
+                        where, pos, negp = split_polygon(pv, pe, line)
+                        if where == 2:
+                            sp_, sn_ = dict(sides), dict(sides)
+                            sp_[j, q], sn_[j, q] = 1, -1
+                            pcp, pcn = (pc + (line,), pc + (neg,)) if keep_constraints else (pc, pc)
+                            new_parts.append((pos[0], pos[1], sp_, pcp))
+                            new_parts.append((negp[0], negp[1], sn_, pcn))
+                        else:
+                            sides[j, q] = where
+                            if keep_constraints:
+                                pc = pc + ((line,) if where > 0 else (neg,))
+                            new_parts.append((pv, pe, sides, pc))
+                    parts = new_parts
                 base = sure if sure is not None else np.zeros((len(Z), nq), dtype=np.int64)
                 base_pieces = (base > 0).sum(axis=1).tolist()
                 children = []
