@@ -171,7 +171,7 @@ def enumerate_cells(
     hidden, out_layer = layers[:-1], layers[-1]
     # state: (verts, edges, pattern, A rows, t, constraints)
     state: list[tuple] = [(verts, edges, (), ((1, 0, 0), (0, 1, 0)), 1, ())]
-    bar = _progress_bar(progress, len(hidden))
+    bar = None
     try:
         for l, layer in enumerate(hidden):
             act = net.activations[l]
@@ -179,8 +179,8 @@ def enumerate_cells(
             bps = [(b.numerator, b.denominator) for b in act.breakpoints]
             nxt: list[tuple] = []
             if bar is not None:
-                bar.reset(total=len(state))
-                bar.set_description(f"layer {l + 1}/{len(hidden)}")
+                bar.close()
+            bar = _progress_bar(progress, len(state), f"layer {l + 1}/{len(hidden)}")
             layer_map = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)
             bps_f = [(float(Fraction(bn, bd)), abs(float(Fraction(bn, bd))) * _U) for bn, bd in bps]
             for vs, es, pat, A, t, cons in state:
@@ -276,12 +276,13 @@ def enumerate_cells(
     return cells
 
 
-def _progress_bar(enabled: bool, n_layers: int):
-    if not enabled or n_layers == 0:
+def _progress_bar(enabled: bool, total: int, desc: str):
+    """A tqdm bar on standard error that appears only if the layer takes over a second."""
+    if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=1, unit="cell", delay=1.0, leave=False)
+    return tqdm(total=total, desc=desc, unit="cell", delay=1.0, leave=False)
 
 
 def iter_edges(cell: RawCell) -> Iterable[tuple[Point, Point, Line]]:
