@@ -20,12 +20,15 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .predicates import Line, line_meets_open_box
+from .enumerate import RawCell, enumerate_cells, square
+from .network import ExactNet
+from .predicates import Line, intersect_lines, line_meets_open_box
 
-__all__ = ["far_vertices", "foot_point"]
+__all__ = ["far_vertices", "foot_point", "initial_box", "whole_plane_cells"]
 
 
 def foot_point(line: Line) -> tuple[Fraction, Fraction]:
@@ -114,3 +117,68 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
                 ok = False
                 extent = max(extent, abs(Fraction(X, D)), abs(Fraction(Y, D)))
     return ok, extent
+
+
+def initial_box(net: ExactNet) -> Fraction:
+    """A box half-width containing every vertex of the first layer's arrangement strictly inside.
+
+    Float crossings with rigorous error bounds give an upper bound on every coordinate
+    (only an upper bound is needed); near-parallel pairs are intersected exactly.
+    """
+    import numpy as np
+
+    from .arrangement import _norm_floats, first_layer_lines, float_crossings
+    from .certify import foot_point
+
+    lines = first_layer_lines(net)
+    ext = Fraction(1)
+    for ln in lines:
+        fx, fy = foot_point(ln)
+        ext = max(ext, abs(fx), abs(fy))
+    if len(lines) > 1:
+        F = _norm_floats(lines)
+        A, B, C = F[:, 0], F[:, 1], F[:, 2]
+        bound = 0.0
+        for i in range(len(lines)):
+            undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
+            if valid.any():
+                bound = max(bound, float(np.max(np.maximum(np.abs(x) + ex, np.abs(y) + ey)[valid])))
+            for j in undecided.tolist():
+                p = intersect_lines(lines[i], lines[j])
+                if p is not None:
+                    ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
+        if not np.isfinite(bound):  # overflow: fall back to exact crossings
+            for i, l1 in enumerate(lines):
+                for l2 in lines[i + 1 :]:
+                    p = intersect_lines(l1, l2)
+                    if p is not None:
+                        ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
+        else:
+            ext = max(ext, Fraction(bound) * (1 + Fraction(1, 2**40)))
+    return _round_up_pow2(2 * ext)
+
+
+def _round_up_pow2(x: Fraction) -> Fraction:
+    return Fraction(2) ** max(0, math.ceil(math.log2(x)) if x > 1 else 0)
+
+
+def whole_plane_cells(
+    net: ExactNet, *, max_regions: int | None, progress: bool
+) -> tuple[Fraction, list[RawCell]]:
+    """Enumerate the whole plane: grow a box until the certificate of :mod:`exact.certify` holds."""
+    half = initial_box(net)
+    while True:
+        verts, edges = square(half.numerator, half.denominator)
+        raw = enumerate_cells(
+            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress
+        )
+        box_edges = set(edges)
+        ok, ext = True, Fraction(0)
+        for rc in raw:
+            if any(e in box_edges for e in rc.edges):
+                ok_c, e = far_vertices(rc.constraints, half)
+                if not ok_c:
+                    ok, ext = False, max(ext, e)
+        if ok:
+            return half, raw
+        half = _round_up_pow2(2 * max(half, ext))

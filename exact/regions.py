@@ -18,27 +18,24 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from .certify import far_vertices
+from .adjacency import merge_linear, shared_edges
+from .certify import initial_box, whole_plane_cells
 from .enumerate import RawCell, enumerate_cells, square
 from .errors import InputError, InputTypeError, TooManyRegionsError
 from .network import ExactNet, as_exact_net
 from .predicates import (
     Line,
     Point,
-    compare_along,
-    intersect_lines,
     point_from_xy,
     point_in_polygon,
     point_to_fractions,
     polygon_area,
-    position_along,
-    unoriented_key,
+    to_fraction,
 )
 
 __all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window", "affine_on_pattern"]
@@ -61,7 +58,7 @@ class AffineMap:
     offset: tuple[Fraction, ...]
 
     def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
-        x, y = (Fraction(v) if not isinstance(v, float) else Fraction(v) for v in point)
+        x, y = (to_fraction(v) for v in point)
         return tuple(g[0] * x + g[1] * y + o for g, o in zip(self.gradient, self.offset))
 
     def __str__(self) -> str:
@@ -174,7 +171,7 @@ class Regions:
         if same_map is None:
             same_map = [cells[i].affine == cells[j].affine for i, j, _, _ in boundaries]
         self._same_map = same_map
-        self.n_linear = _merge_linear(cells, boundaries, same_map)
+        self.n_linear = merge_linear(cells, boundaries, same_map)
 
     @classmethod
     def from_raw(cls, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]) -> Regions:
@@ -188,7 +185,7 @@ class Regions:
             )
             bounded = window is not None or not any(e in box_edges for e in rc.edges)
             cells.append(Cell(i, rc.verts, rc.edges, rc.pattern, aff, bounded))
-        return cls(net, window, box, cells, _shared_edges(cells))
+        return cls(net, window, box, cells, shared_edges(cells))
 
     @classmethod
     def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, arr) -> Regions:
@@ -365,100 +362,6 @@ def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
     return AffineMap(tuple(grads), tuple(offs))
 
 
-def _shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
-    """Pairs of cells that share a boundary segment of positive length, with the segment.
-
-    Edges are grouped by their supporting line (exact canonical key); on each line the
-    edges from the two sides are intervals of the position ``t`` along the line.  Float
-    values of ``t`` (correctly rounded, so order-preserving) order and compare them; any
-    comparison between equal floats is redone exactly.
-    """
-    groups: dict[Line, tuple[list, list]] = {}
-    for c in cells:
-        n = len(c.verts)
-        for i, e in enumerate(c.edges):
-            key = unoriented_key(e)
-            a, b, _ = key
-            p, q = c.verts[i], c.verts[(i + 1) % n]
-            fp, fq = (-b * p[0] + a * p[1]) / p[2], (-b * q[0] + a * q[1]) / q[2]
-            if fp < fq or (fp == fq and compare_along(key, p, q) < 0):
-                rec = (fp, fq, c.index, p, q, key)
-            else:
-                rec = (fq, fp, c.index, q, p, key)
-            side = 0 if _same_orientation(e, key) else 1
-            groups.setdefault(key, ([], []))[side].append(rec)
-    out = []
-    for plus, minus in groups.values():
-        if not plus or not minus:
-            continue
-        _sort_exact(plus)
-        _sort_exact(minus)
-        i = j = 0
-        while i < len(plus) and j < len(minus):
-            a, b = plus[i], minus[j]
-            c_lo = _cmp_t(a[0], a[3], b[0], b[3], a[5])  # sign of a.lo - b.lo
-            c_hi = _cmp_t(a[1], a[4], b[1], b[4], a[5])  # sign of a.hi - b.hi
-            lo_f, lo_p = (a[0], a[3]) if c_lo >= 0 else (b[0], b[3])
-            hi_f, hi_p = (a[1], a[4]) if c_hi <= 0 else (b[1], b[4])
-            if _cmp_t(lo_f, lo_p, hi_f, hi_p, a[5]) < 0:
-                out.append((a[2], b[2], lo_p, hi_p))
-            if c_hi <= 0:
-                i += 1
-            else:
-                j += 1
-    return out
-
-
-def _cmp_t(f1: float, p1: Point, f2: float, p2: Point, key: Line) -> int:
-    """Exact sign of t(p1) - t(p2) along ``key``; the floats decide unless they are equal."""
-    if f1 != f2:
-        return -1 if f1 < f2 else 1
-    return compare_along(key, p1, p2)
-
-
-def _sort_exact(recs: list) -> None:
-    """Sort interval records by their start, exactly (floats first, exact within float ties)."""
-    recs.sort(key=lambda r: r[0])
-    k = 0
-    while k < len(recs):
-        m = k + 1
-        while m < len(recs) and recs[m][0] == recs[k][0]:
-            m += 1
-        if m - k > 1:
-            key = recs[k][5]
-            recs[k:m] = sorted(recs[k:m], key=lambda r: position_along(key, r[3]))
-        k = m
-
-
-def _same_orientation(e: Line, key: Line) -> bool:
-    # e and key are the same line; compare the sign of a nonzero coefficient
-    for u, v in zip(e, key):
-        if v != 0:
-            return (u > 0) == (v > 0)
-    return True
-
-
-def _merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
-                  same_map: list[bool]) -> int:
-    parent = list(range(len(cells)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for (i, j, _, _), same in zip(shared, same_map):
-        if same:
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
-    labels: dict[int, int] = {}
-    for c in cells:
-        c.linear_region = labels.setdefault(find(c.index), len(labels))
-    return len(labels)
-
-
 def check_window(window: Any) -> Fraction | None:
     """Validate a window half-width: ``None`` (whole plane) or a finite number > 0.
 
@@ -503,71 +406,6 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
             "Pass plane=(x0, x1, x2) to study a 2-D slice"
         )
     return enet
-
-
-def _initial_box(net: ExactNet) -> Fraction:
-    """A box half-width containing every vertex of the first layer's arrangement strictly inside.
-
-    Float crossings with rigorous error bounds give an upper bound on every coordinate
-    (only an upper bound is needed); near-parallel pairs are intersected exactly.
-    """
-    import numpy as np
-
-    from .arrangement import _norm_floats, first_layer_lines, float_crossings
-    from .certify import foot_point
-
-    lines = first_layer_lines(net)
-    ext = Fraction(1)
-    for ln in lines:
-        fx, fy = foot_point(ln)
-        ext = max(ext, abs(fx), abs(fy))
-    if len(lines) > 1:
-        F = _norm_floats(lines)
-        A, B, C = F[:, 0], F[:, 1], F[:, 2]
-        bound = 0.0
-        for i in range(len(lines)):
-            undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
-            if valid.any():
-                bound = max(bound, float(np.max(np.maximum(np.abs(x) + ex, np.abs(y) + ey)[valid])))
-            for j in undecided.tolist():
-                p = intersect_lines(lines[i], lines[j])
-                if p is not None:
-                    ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
-        if not np.isfinite(bound):  # overflow: fall back to exact crossings
-            for i, l1 in enumerate(lines):
-                for l2 in lines[i + 1 :]:
-                    p = intersect_lines(l1, l2)
-                    if p is not None:
-                        ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
-        else:
-            ext = max(ext, Fraction(bound) * (1 + Fraction(1, 2**40)))
-    return _round_up_pow2(2 * ext)
-
-
-def _round_up_pow2(x: Fraction) -> Fraction:
-    return Fraction(2) ** max(0, math.ceil(math.log2(x)) if x > 1 else 0)
-
-
-def whole_plane_cells(
-    net: ExactNet, *, max_regions: int | None, progress: bool
-) -> tuple[Fraction, list[RawCell]]:
-    """Enumerate the whole plane: grow a box until the certificate of :mod:`exact.certify` holds."""
-    half = _initial_box(net)
-    while True:
-        verts, edges = square(half.numerator, half.denominator)
-        raw = enumerate_cells(
-            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress
-        )
-        box_edges = set(edges)
-        ok, ext = True, Fraction(0)
-        for rc in raw:
-            if any(e in box_edges for e in rc.edges):
-                ok_c, e = far_vertices(rc.constraints, half)
-                if not ok_c:
-                    ok, ext = False, max(ext, e)
-        if ok:
-            return half, raw
-        half = _round_up_pow2(2 * max(half, ext))
 
 
 def regions(
@@ -653,7 +491,7 @@ def _regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progre
         from .shallow import build_arrangement
 
         lines = first_layer_lines(enet)
-        box = w if w is not None else _initial_box(enet)
+        box = w if w is not None else initial_box(enet)
         if max_regions is not None:
             expected = arrangement_faces(lines, box)
             if expected > max_regions:

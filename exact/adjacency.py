@@ -1,0 +1,122 @@
+"""Which cells share an edge, and the linear regions they form.
+
+Edges are grouped by their supporting line; on each line the edges from the two sides
+are intervals of the exact position along the line (floats order them, exact
+comparisons settle float ties), and overlapping intervals of positive length are
+shared boundaries.  Linear regions are the connected components of cells joined
+across boundaries where the output's affine map does not change.
+
+Examples
+--------
+>>> from exact.regions import regions
+>>> r = regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, -1]], [0])], window=1.0)
+>>> len(shared_edges(r.cells)), r.n_linear
+(1, 1)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .predicates import Line, Point, compare_along, position_along, unoriented_key
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .regions import Cell
+
+__all__ = ["shared_edges", "merge_linear"]
+
+
+def shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
+    """Pairs of cells that share a boundary segment of positive length, with the segment.
+
+    Edges are grouped by their supporting line (exact canonical key); on each line the
+    edges from the two sides are intervals of the position ``t`` along the line.  Float
+    values of ``t`` (correctly rounded, so order-preserving) order and compare them; any
+    comparison between equal floats is redone exactly.
+    """
+    groups: dict[Line, tuple[list, list]] = {}
+    for c in cells:
+        n = len(c.verts)
+        for i, e in enumerate(c.edges):
+            key = unoriented_key(e)
+            a, b, _ = key
+            p, q = c.verts[i], c.verts[(i + 1) % n]
+            fp, fq = (-b * p[0] + a * p[1]) / p[2], (-b * q[0] + a * q[1]) / q[2]
+            if fp < fq or (fp == fq and compare_along(key, p, q) < 0):
+                rec = (fp, fq, c.index, p, q, key)
+            else:
+                rec = (fq, fp, c.index, q, p, key)
+            side = 0 if _same_orientation(e, key) else 1
+            groups.setdefault(key, ([], []))[side].append(rec)
+    out = []
+    for plus, minus in groups.values():
+        if not plus or not minus:
+            continue
+        _sort_exact(plus)
+        _sort_exact(minus)
+        i = j = 0
+        while i < len(plus) and j < len(minus):
+            a, b = plus[i], minus[j]
+            c_lo = _cmp_t(a[0], a[3], b[0], b[3], a[5])  # sign of a.lo - b.lo
+            c_hi = _cmp_t(a[1], a[4], b[1], b[4], a[5])  # sign of a.hi - b.hi
+            lo_f, lo_p = (a[0], a[3]) if c_lo >= 0 else (b[0], b[3])
+            hi_f, hi_p = (a[1], a[4]) if c_hi <= 0 else (b[1], b[4])
+            if _cmp_t(lo_f, lo_p, hi_f, hi_p, a[5]) < 0:
+                out.append((a[2], b[2], lo_p, hi_p))
+            if c_hi <= 0:
+                i += 1
+            else:
+                j += 1
+    return out
+
+
+def _cmp_t(f1: float, p1: Point, f2: float, p2: Point, key: Line) -> int:
+    """Exact sign of t(p1) - t(p2) along ``key``; the floats decide unless they are equal."""
+    if f1 != f2:
+        return -1 if f1 < f2 else 1
+    return compare_along(key, p1, p2)
+
+
+def _sort_exact(recs: list) -> None:
+    """Sort interval records by their start, exactly (floats first, exact within float ties)."""
+    recs.sort(key=lambda r: r[0])
+    k = 0
+    while k < len(recs):
+        m = k + 1
+        while m < len(recs) and recs[m][0] == recs[k][0]:
+            m += 1
+        if m - k > 1:
+            key = recs[k][5]
+            recs[k:m] = sorted(recs[k:m], key=lambda r: position_along(key, r[3]))
+        k = m
+
+
+def _same_orientation(e: Line, key: Line) -> bool:
+    # e and key are the same line; compare the sign of a nonzero coefficient
+    for u, v in zip(e, key):
+        if v != 0:
+            return (u > 0) == (v > 0)
+    return True
+
+
+def merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
+                  same_map: list[bool]) -> int:
+    parent = list(range(len(cells)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for (i, j, _, _), same in zip(shared, same_map):
+        if same:
+            ri, rj = find(i), find(j)
+            if ri != rj:
+                parent[max(ri, rj)] = min(ri, rj)
+    labels: dict[int, int] = {}
+    for c in cells:
+        c.linear_region = labels.setdefault(find(c.index), len(labels))
+    return len(labels)
+
+
