@@ -20,7 +20,7 @@ cells.  Exactness: the only decisions are signs of integer expressions.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -68,12 +68,6 @@ def _reduce_map(rows: Sequence[tuple[int, int, int]], t: int) -> tuple[tuple, in
         rows = tuple((a // g, b // g, c // g) for a, b, c in rows)
         t //= g
     return tuple(rows), t
-
-
-def _layer_map(Wobj: np.ndarray, bi: tuple[int, ...], A: tuple, t: int) -> list[tuple[int, int, int]]:
-    """Exact pre-activation rows ``Wi @ A + t * bi e3`` (object-dtype dot: C loop over Python ints)."""
-    Z = Wobj.dot(np.array(A, dtype=object))
-    return [(za, zb, zc + t * bj) for (za, zb, zc), bj in zip(Z.tolist(), bi)]
 
 
 class _MapCache:
@@ -267,9 +261,9 @@ def enumerate_cells(
         if bar is not None:
             bar.close()
     cells = []
-    Wout = np.array(out_layer.Wi, dtype=object)
+    out_map = _MapCache(np.array(out_layer.Wi, dtype=object), out_layer.bi)
     for vs, es, pat, A, t, cons in state:
-        rows_r, s_r = _reduce_map(_layer_map(Wout, out_layer.bi, A, t), out_layer.scale * t)
+        rows_r, s_r = _reduce_map(out_map(A, t), out_layer.scale * t)
         cells.append(RawCell(vs, es, pat, rows_r, s_r, cons))
     if max_regions is not None and len(cells) > max_regions:
         raise TooManyRegionsError(f"{len(cells)} cells exceed max_regions={max_regions}")
@@ -283,10 +277,3 @@ def _progress_bar(enabled: bool, total: int, desc: str):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc=desc, unit="cell", delay=1.0, leave=False)
-
-
-def iter_edges(cell: RawCell) -> Iterable[tuple[Point, Point, Line]]:
-    """The edges ``(start, end, line)`` of a raw cell."""
-    n = len(cell.verts)
-    for i in range(n):
-        yield cell.verts[i], cell.verts[(i + 1) % n], cell.edges[i]

@@ -66,6 +66,8 @@ def _np_prepare(x: Any) -> tuple[np.ndarray, np.dtype]:
         raise TypeError(f"x must be real, got complex dtype {a.dtype}")
     if a.dtype.kind in "OUSV":
         raise TypeError(f"x must be a real array, got dtype {a.dtype}")
+    if a.ndim == 0:
+        raise ValueError("x must have at least one dimension")
     if a.dtype.kind in "biu":
         return a.astype(np.float64), np.dtype(np.float64)
     if a.dtype == np.float16:
@@ -99,7 +101,7 @@ def _exp_correction(a, m, lam: float, d, z, where, isfinite):
 
 
 def _np_core(a: np.ndarray, lam: float, axis: int):
-    """Return (m, d, e, s_rest) for finite nonzero lam: m dominant, e = exp(lam*d)."""
+    """Return (m, z, e, s_rest) for finite nonzero lam: m dominant, z = lam (a - m), e = exp(z)."""
     m = np.max(a, axis=axis, keepdims=True) if lam > 0 else np.min(a, axis=axis, keepdims=True)
     with np.errstate(invalid="ignore", over="ignore"):
         d = np.where(a == m, 0, a - m)
@@ -113,7 +115,7 @@ def _np_core(a: np.ndarray, lam: float, axis: int):
     rest = e.copy()
     np.put_along_axis(rest, idx, 0, axis=axis)
     s_rest = np.sum(rest, axis=axis, keepdims=True)
-    return m, d, e, s_rest
+    return m, z, e, s_rest
 
 
 def _np_tie_weights(a: np.ndarray, lam: float, axis: int) -> np.ndarray:
@@ -126,8 +128,6 @@ def _np_tie_weights(a: np.ndarray, lam: float, axis: int) -> np.ndarray:
 
 def _np_logsumexp(x: Any, lam: float, axis: int) -> np.ndarray:
     a, out_dtype = _np_prepare(x)
-    if a.ndim == 0:
-        raise ValueError("x must have at least one dimension")
     if a.shape[axis] == 0:
         shape = list(a.shape)
         del shape[axis]
@@ -146,8 +146,6 @@ def _np_logsumexp(x: Any, lam: float, axis: int) -> np.ndarray:
 
 def _np_softmax(x: Any, lam: float, axis: int) -> np.ndarray:
     a, out_dtype = _np_prepare(x)
-    if a.ndim == 0:
-        raise ValueError("x must have at least one dimension")
     if a.shape[axis] == 0:
         return a.astype(out_dtype)
     if lam == 0:
@@ -156,7 +154,7 @@ def _np_softmax(x: Any, lam: float, axis: int) -> np.ndarray:
         return np.where(nanrow, np.nan, np.full(a.shape, 1.0 / n, dtype=a.dtype)).astype(out_dtype)
     if math.isinf(lam):
         return _np_tie_weights(a, lam, axis).astype(out_dtype)
-    m, d, e, s_rest = _np_core(a, lam, axis)
+    _, _, e, s_rest = _np_core(a, lam, axis)
     with np.errstate(invalid="ignore"):
         p = e / (1 + s_rest)
     return p.astype(out_dtype)
@@ -164,16 +162,12 @@ def _np_softmax(x: Any, lam: float, axis: int) -> np.ndarray:
 
 def _np_log_softmax(x: Any, lam: float, axis: int) -> np.ndarray:
     a, out_dtype = _np_prepare(x)
-    if a.ndim == 0:
-        raise ValueError("x must have at least one dimension")
     if a.shape[axis] == 0:
         return a.astype(out_dtype)
     if lam == 0 or math.isinf(lam):
         with np.errstate(divide="ignore"):
             return np.log(_np_softmax(a, lam, axis)).astype(out_dtype)
-    m, d, e, s_rest = _np_core(a, lam, axis)
-    with np.errstate(invalid="ignore", over="ignore"):
-        z = np.where(d == 0, 0, d * a.dtype.type(lam) if abs(lam) < np.finfo(a.dtype).max else d * np.inf)
+    _, z, _, s_rest = _np_core(a, lam, axis)
     return (z - np.log1p(s_rest)).astype(out_dtype)
 
 
