@@ -47,7 +47,7 @@ __all__ = [
     "max_regions_formula",
 ]
 
-_U = 2.0**-53
+_U = 2.0**-53  # unit roundoff of float64: the one constant every float filter in exact uses
 _TINY = 1e-280
 
 

@@ -26,6 +26,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .arrangement import _U
 from .errors import TooManyRegionsError
 from .network import ExactNet
 from .predicates import Line, Point, canonical_line, split_polygon
@@ -105,7 +106,6 @@ class _MapCache:
         return [(za, zb, zc + t * bj) for (za, zb, zc), bj in zip(WA.tolist(), self.bi)]
 
 
-_U = 2.0**-53
 
 
 def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:

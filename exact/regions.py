@@ -257,17 +257,19 @@ class Regions:
         """
         import numpy as np
 
+        from .arrangement import _U
+
         if getattr(self, "_bbox", None) is None:
             boxes = np.empty((len(self.cells), 4))
             for k, c in enumerate(self.cells):
                 xs = [X / D for X, _, D in c.verts]
                 ys = [Y / D for _, Y, D in c.verts]
                 boxes[k] = (min(xs), max(xs), min(ys), max(ys))
-            pad = 4 * 2.0**-53 * np.abs(boxes) + 1e-300
+            pad = 4 * _U * np.abs(boxes) + 1e-300
             self._bbox = (boxes[:, 0] - pad[:, 0], boxes[:, 1] + pad[:, 1],
                           boxes[:, 2] - pad[:, 2], boxes[:, 3] + pad[:, 3])
         x, y = p[0] / p[2], p[1] / p[2]
-        ex, ey = 4 * 2.0**-53 * abs(x) + 1e-300, 4 * 2.0**-53 * abs(y) + 1e-300
+        ex, ey = 4 * _U * abs(x) + 1e-300, 4 * _U * abs(y) + 1e-300
         x0, x1, y0, y1 = self._bbox
         hit = (x0 <= x + ex) & (x1 >= x - ex) & (y0 <= y + ey) & (y1 >= y - ey)
         return np.nonzero(hit)[0].tolist()
