@@ -219,6 +219,31 @@ def float_crossings(i: int, A: np.ndarray, B: np.ndarray, C: np.ndarray):
     return undecided, valid, x, y, ex, ey
 
 
+def tie_clusters(ai: float, bi: float, x, y, ex, ey, js: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sort crossings along a line and group those that might coincide.
+
+    The position along the line's direction ``(-bi, ai)`` is ``t = -bi x + ai y``; each
+    crossing's error interval ``[t - e, t + e]`` holds the exact position.  Exactly equal
+    crossings have overlapping intervals, so they fall in one connected run of overlapping
+    intervals: the runs are the clusters that exact arithmetic must settle.
+
+    Returns
+    -------
+    js_sorted : ndarray
+        ``js`` ordered by the interval starts.
+    starts : ndarray of bool
+        True where a new cluster begins.
+    """
+    t = -bi * x + ai * y
+    et = (abs(bi) * ex + abs(ai) * ey + 2 * _U * (np.abs(bi * x) + np.abs(ai * y))) * (1 + 1e-6) + _TINY
+    lo, hi = t - et, t + et
+    order = np.argsort(lo, kind="stable")
+    lo_s, hi_s = lo[order], hi[order]
+    starts = np.ones(order.size, dtype=bool)
+    starts[1:] = lo_s[1:] > np.maximum.accumulate(hi_s)[:-1]
+    return js[order], starts
+
+
 def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> int:
     """Exact number of faces of a line arrangement, in ``(-half, half)^2`` or the plane.
 
@@ -279,17 +304,7 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
         js = idx[keep]
         if js.size == 0:
             continue
-        xk, yk = x[keep], y[keep]
-        t = -bi * xk + ai * yk
-        et = abs(bi) * ex[keep] + abs(ai) * ey[keep] + 2 * _U * (np.abs(bi * xk) + np.abs(ai * yk))
-        et = et * (1 + 1e-6) + _TINY
-        lo, hi = t - et, t + et
-        order = np.argsort(lo, kind="stable")
-        lo_s, hi_s, js_s = lo[order], hi[order], js[order]
-        run_hi = np.maximum.accumulate(hi_s)
-        starts = np.empty(js_s.size, dtype=bool)
-        starts[0] = True
-        starts[1:] = lo_s[1:] > run_hi[:-1]
+        js_s, starts = tie_clusters(ai, bi, x[keep], y[keep], ex[keep], ey[keep], js)
         comp = np.cumsum(starts) - 1
         sizes = np.bincount(comp)
         single = sizes[comp] == 1

@@ -24,7 +24,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arrangement import _U, _norm_floats, float_crossings
+from .arrangement import _U, _norm_floats, float_crossings, tie_clusters
 from .predicates import (
     Line,
     Point,
@@ -81,13 +81,14 @@ def _direction_order(lines: Sequence[Line]) -> dict[tuple[int, int], int]:
     return {(i, s): r for r, (_, i, s) in enumerate(dirs)}
 
 
-def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> list[tuple[int, ...]]:
+def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction, win: np.ndarray,
+                   vert: np.ndarray) -> list[tuple[int, ...]]:
     """Distinct crossings on line ``i`` inside the closed square, sorted along it.
 
-    Each crossing is the sorted tuple of all line indices through it.
+    Each crossing is the sorted tuple of all line indices through it.  ``win`` marks the
+    window lines, ``vert`` the vertical ones among them (x = ±B).
     """
     A, B, C = F[:, 0], F[:, 1], F[:, 2]
-    N = len(L)
     Bf = float(half)
     lb, hb = Bf * (1 - 4 * _U), Bf * (1 + 4 * _U)
     undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
@@ -95,13 +96,8 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> li
     exact_js = set(int(j) for j in undecided) | set(int(j) for j in np.nonzero(valid & ~finite)[0])
     valid &= finite
     # which coordinates are free: a crossing with a vertical window line has x = ±B exactly
-    win = np.zeros(N, dtype=bool)
-    win[n:] = True
-    vert = np.zeros(N, dtype=bool)  # window lines x = ±B
-    for k in range(n, N):
-        vert[k] = L[k][1] == 0
-    i_vert = bool(vert[i]) if i >= n else False
-    i_horz = (i >= n) and not i_vert
+    i_vert = bool(vert[i])
+    i_horz = bool(win[i]) and not i_vert
     test_x = ~((win & vert) | i_vert)
     test_y = ~((win & ~vert) | i_horz)
     ax, ay = np.abs(x), np.abs(y)
@@ -129,15 +125,7 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction) -> li
         return []
     js_a = np.array(js, dtype=np.int64)
     xa, ya, exa, eya = np.array(xs), np.array(ys), np.array(exs), np.array(eys)
-    ai, bi = A[i], B[i]
-    t = -bi * xa + ai * ya
-    et = (abs(bi) * exa + abs(ai) * eya + 2 * _U * (np.abs(bi * xa) + np.abs(ai * ya))) * (1 + 1e-6) + 1e-300
-    lo, hi = t - et, t + et
-    order = np.argsort(lo, kind="stable")
-    lo_s, hi_s, js_s = lo[order], hi[order], js_a[order]
-    run_hi = np.maximum.accumulate(hi_s)
-    starts = np.ones(js_s.size, dtype=bool)
-    starts[1:] = lo_s[1:] > run_hi[:-1]
+    js_s, starts = tie_clusters(A[i], B[i], xa, ya, exa, eya, js_a)
     bounds = list(np.nonzero(starts)[0]) + [js_s.size]
     out: list[tuple[int, ...]] = []
     for s, e in zip(bounds[:-1], bounds[1:]):
@@ -178,6 +166,9 @@ def build_arrangement(neuron_lines: Sequence[Line], half: Fraction, progress: bo
     N = len(L)
     F = _norm_floats(L)
     rank = _direction_order(L)
+    win = np.zeros(N, dtype=bool)
+    win[n:] = True
+    vert = win & np.array([ln[1] == 0 for ln in L])  # window lines x = ±B
     # half-edges: pairs (2e forward, 2e+1 backward)
     origin_parts: list[np.ndarray] = []
     line_parts: list[np.ndarray] = []
@@ -191,7 +182,7 @@ def build_arrangement(neuron_lines: Sequence[Line], half: Fraction, progress: bo
         it = tqdm(it, desc="crossings", unit="line", delay=1.0, leave=False)
     for i in it:
         ids = []
-        for g in _line_vertices(i, L, F, n, half):
+        for g in _line_vertices(i, L, F, n, half, win, vert):
             k = (g[0], g[1])
             v = key_id.get(k)
             if v is None:
