@@ -1,0 +1,112 @@
+"""The certified-float layer-batched engine against the exact engine, cell by cell."""
+
+from fractions import Fraction
+
+import pytest
+from catalogue import seeded_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exact import ExactNet, count_regions, from_torch, regions
+from exact.batched import Undecided, batched_cells
+from exact.enumerate import enumerate_cells, square
+from exact.errors import TooManyRegionsError
+
+
+def _exact_cells(net, half):
+    verts, edges = square(half.numerator, half.denominator)
+    return {rc.pattern: rc for rc in enumerate_cells(net, verts, edges)}
+
+
+def _assert_same_cells(net, half):
+    """Same patterns, and every float vertex within its certified bound of the exact one."""
+    bc = batched_cells(net, half)
+    exact = _exact_cells(net, half)
+    patterns = [tuple(p) for p in bc.patterns.tolist()]
+    assert len(set(patterns)) == len(patterns)
+    assert set(patterns) == set(exact)
+    for c, p in enumerate(patterns):
+        ex = [(Fraction(X, D), Fraction(Y, D)) for X, Y, D in exact[p].verts]
+        s, n = int(bc.start[c]), int(bc.nv[c])
+        assert n == len(ex)
+        for v in range(s, s + n):
+            fx, fy, e = Fraction(bc.x[v]), Fraction(bc.y[v]), Fraction(bc.err[v])
+            assert any(abs(fx - X) <= e and abs(fy - Y) <= e for X, Y in ex)
+    return bc
+
+
+@pytest.mark.parametrize("act", ["relu", "abs", "hardtanh", "leaky_relu"])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_same_cells_and_certified_vertices(seed, act):
+    torch_net = seeded_torch([2, 6, 6, 6, 1], seed)
+    net = from_torch(torch_net)
+    if act != "relu":
+        net = ExactNet(net.weights, net.biases, (ExactNet.from_layers(
+            [([[1, 0]], [0]), ([[1]], [0])], activation=act).activations[0],) * 3)
+    half = Fraction(3)
+    bc = _assert_same_cells(net, half)
+    r = regions(net, window=half)
+    assert bc.linear_count() == r.n_linear
+    assert count_regions(net, window=half) == (r.n_activation, r.n_linear)
+
+
+def test_benchmark_nets_agree_with_the_exact_engine():
+    for widths in ([2, 5, 5, 5, 5, 1], [2, 16, 16, 16, 1]):
+        net = from_torch(seeded_torch(widths))
+        bc = _assert_same_cells(net, Fraction(10))
+        r = regions(net, window=10.0)
+        assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
+
+
+rational = st.fractions(min_value=-2, max_value=2, max_denominator=50)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(rational, min_size=24, max_size=24), st.sampled_from(["relu", "abs", "hardtanh"]))
+def test_hypothesis_rational_weights(vals, act):
+    # non-dyadic weights: the float weights are rounded, and the bounds must cover it
+    it = iter(vals)
+    layers = [([[next(it), next(it)] for _ in range(4)], [next(it) for _ in range(4)]),
+              ([[next(it) for _ in range(4)] for _ in range(2)], [next(it) for _ in range(2)]),
+              ([[1, -1]], [0])]
+    net = ExactNet.from_layers(layers, activation=act)
+    try:
+        _assert_same_cells(net, Fraction(3, 2))
+    except Undecided:
+        pass  # allowed: near ties are handed to the exact engine
+    r = regions(net, window=Fraction(3, 2))
+    assert count_regions(net, window=Fraction(3, 2)) == (r.n_activation, r.n_linear)
+
+
+def test_exact_ties_are_never_decided_by_floats():
+    # the deep line x = y passes exactly through the vertex (0, 0) of the first layer's lines
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, -1], [1, 1]], [0, 0]), ([[1, 1]], [0])]
+    with pytest.raises(Undecided):
+        batched_cells(ExactNet.from_layers(layers), Fraction(1))
+    r = regions(layers, window=1.0)
+    assert count_regions(layers, window=1.0) == (r.n_activation, r.n_linear) == (5, 4)
+    # a second-layer line along a first-layer line (zero at both ends of an edge)
+    along = [([[1, 0], [0, 1]], [0, 0]), ([[2, 0]], [0]), ([[1]], [0])]
+    with pytest.raises(Undecided):
+        batched_cells(ExactNet.from_layers(along), Fraction(1))
+
+
+def test_near_tie_is_decided_by_certified_floats():
+    # three lines that would meet at (0, 2**-40) if both biases were 2**-40; with -3 * 2**-40
+    # they form a tiny triangle of area 2**-80, which the float path must find on its own
+    eps = 2.0**-40
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, -1], [1, 1]], [eps, -3 * eps]), ([[1, 1]], [0])]
+    net = ExactNet.from_layers(layers)
+    bc = _assert_same_cells(net, Fraction(1))
+    r = regions(net, window=1.0)
+    assert min(c.exact_area for c in r.cells) == Fraction(1, 2**80)
+    assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear) == (10, 8)
+
+
+def test_max_regions_guard_and_empty_breakpoints():
+    net = from_torch(seeded_torch([2, 16, 16, 1]))
+    with pytest.raises(TooManyRegionsError, match="max_regions=10"):
+        batched_cells(net, Fraction(10), max_regions=10)
+    ident = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0]), ([[1]], [0])], activation="identity")
+    bc = batched_cells(ident, Fraction(1))
+    assert (len(bc), bc.linear_count()) == (1, 1)
