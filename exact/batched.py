@@ -67,7 +67,6 @@ __all__ = ["BatchedCells", "Undecided", "batched_cells"]
 _SAFE = 1.0 + 16 * _U  # covers the rounding of the bound computations themselves
 _TINY = 1e-300  # covers underflow in the bounds
 _CHUNK = 1 << 14  # vertices per chunk when classifying all neurons at once
-_VCOLS = ("x", "y", "e", "lab", "L", "LE")  # vertex columns; L, LE: line of the edge to the next vertex
 
 
 class Undecided(ExactnetError):
@@ -96,6 +95,9 @@ class BatchedCells:
         Output map ``(d/dx, d/dy, offset)`` of each cell.
     out_err : ndarray of float64, shape (m, 3)
         Entrywise error bound of ``out``, valid in every cell.
+    hashes, hash_keys : ndarray of uint64
+        ``hashes[c] = sum_g patterns[c, g] * hash_keys[g]`` (wrapping), kept up to date
+        during the splits, to find neighbours.
     """
 
     net: ExactNet
@@ -110,6 +112,8 @@ class BatchedCells:
     label_piece: np.ndarray
     out: np.ndarray
     out_err: np.ndarray
+    hashes: np.ndarray
+    hash_keys: np.ndarray
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -138,11 +142,7 @@ class BatchedCells:
         newp = np.where(p == q + 1, q, q + 1)
         if not np.all((p == q + 1) | (p == q)):
             raise Undecided("an edge's line does not separate its cell from the next piece")
-        rng = np.random.default_rng(20261126)
-        R = rng.integers(1, 2**63, size=N, dtype=np.uint64)
-        h = np.zeros(C, dtype=np.uint64)
-        for col in range(N):  # wrap-around sum of piece * R
-            h += self.patterns[:, col].astype(np.uint64) * R[col]
+        h, R = self.hashes, self.hash_keys
         step = R[g]
         hn = np.where(newp > p, h[cell] + step, h[cell] - step)
         order = np.argsort(h, kind="stable")
@@ -152,12 +152,14 @@ class BatchedCells:
         nb = order[pos]
         if not np.all(hs[pos] == hn):
             raise Undecided("a cell across an edge was not found")
-        key = np.unique(np.minimum(cell, nb) * C + np.maximum(cell, nb))
+        key, first = np.unique(np.minimum(cell, nb) * C + np.maximum(cell, nb), return_index=True)
         a, b = key // C, key % C
-        # verify the matches in full: the two patterns differ in exactly one neuron, by one piece
-        d = self.patterns[a].astype(np.int16) - self.patterns[b]
-        nz = np.count_nonzero(d, axis=1)
-        if not (np.all(nz == 1) and np.all(np.abs(d).sum(axis=1) == 1)):
+        # verify each match in full: b's pattern is a's with the one neuron moved
+        src, dst = cell[first], nb[first]
+        moved = self.patterns[src]
+        moved[np.arange(len(src)), g[first]] = newp[first]
+        row = np.dtype((np.void, N))
+        if not np.array_equal(moved.view(row), self.patterns[dst].view(row)):
             raise Undecided("pattern hash collision")
         return np.stack([a, b], axis=1)
 
@@ -210,7 +212,8 @@ class _Buffer:
     def __getitem__(self, k: str) -> np.ndarray:
         return self.cols[k]
 
-    def append(self, new: dict[str, np.ndarray]) -> np.ndarray:
+    def append(self, new: dict[str, np.ndarray]) -> int:
+        """Append rows; returns the index of the first new row."""
         m = len(next(iter(new.values())))
         if self.n + m > len(next(iter(self.cols.values()))):
             cap = 2 * (self.n + m)
@@ -220,9 +223,9 @@ class _Buffer:
                 self.cols[k] = b
         for k, v in new.items():
             self.cols[k][self.n : self.n + m] = v
-        idx = np.arange(self.n, self.n + m)
+        first = self.n
         self.n += m
-        return idx
+        return first
 
     def view(self, k: str) -> np.ndarray:
         return self.cols[k][: self.n]
@@ -265,8 +268,8 @@ def _intersect(L1, E1, L2, E2):
     """
     a1, b1, c1 = L1[:, 0], L1[:, 1], L1[:, 2]
     a2, b2, c2 = L2[:, 0], L2[:, 1], L2[:, 2]
-    ea1, eb1, ec1 = E1[:, 0], E1[:, 1], E1[:, 2]
-    ea2, eb2, ec2 = E2[:, 0], E2[:, 1], E2[:, 2]
+    ea1, eb1, ec1 = E1[..., 0], E1[..., 1], E1[..., 2]  # rows, or one row for all
+    ea2, eb2, ec2 = E2[..., 0], E2[..., 1], E2[..., 2]
 
     def det(p, ep, q, eq, r, er, s, es):  # p q - r s and its error bound
         pq, rs = p * q, r * s
@@ -291,7 +294,7 @@ def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     """For every cell, neuron and breakpoint: +1 / -1 if the whole cell is certainly above /
     below, 0 if the line may cut it (those are settled vertex by vertex later).
 
-    ``M`` has shape ``(k, 3, C)`` (one map per neuron and cell), ``E`` shape ``(k, 3)``.
+    ``M`` has shape ``(3, k, C)`` (coefficient, neuron, cell), ``E`` shape ``(k, 3)``.
     Each cell is enclosed in its float bounding box widened by its largest vertex error;
     over a box with centre ``c`` and half-sides ``(h_x, h_y)`` the exact map varies from its
     value at ``c`` by at most ``(|m_0| + E_0) h_x + (|m_1| + E_1) h_y``, and its value at
@@ -299,7 +302,7 @@ def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     the cells instead of over all vertices; boxes are a little larger than the cells, so
     some lines that miss a cell are left to the vertex tests.
     """
-    k, _, C = M.shape
+    _, k, C = M.shape
     nq = len(bps)
     xmin, xmax = np.minimum.reduceat(x, start), np.maximum.reduceat(x, start)
     ymin, ymax = np.minimum.reduceat(y, start), np.maximum.reduceat(y, start)
@@ -307,7 +310,7 @@ def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     cx, cy = 0.5 * (xmin + xmax), 0.5 * (ymin + ymax)
     hx = (0.5 * (xmax - xmin) + emax) * (1 + 4 * _U) + _U * np.abs(cx)  # covers the rounding of c
     hy = (0.5 * (ymax - ymin) + emax) * (1 + 4 * _U) + _U * np.abs(cy)
-    m0, m1, m2 = M[:, 0, :], M[:, 1, :], M[:, 2, :]
+    m0, m1, m2 = M
     t0, t1 = m0 * cx, m1 * cy
     base = t0 + t1 + m2
     np.abs(t0, out=t0)
@@ -329,6 +332,15 @@ def _rounding(v: Fraction) -> float:
     if f.as_integer_ratio() == (v.numerator, v.denominator):
         return 0.0
     return 2.0 * float(abs(Fraction(f) - v))
+
+
+def _float_matrix(rows) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 values of a matrix of Fractions and bounds on their rounding errors."""
+    vals = [(v.numerator, v.denominator) for row in rows for v in row]
+    f = [n / d for n, d in vals]  # correctly rounded
+    err = [0.0 if x.as_integer_ratio() == nd else _rounding(Fraction(*nd)) for x, nd in zip(f, vals)]
+    shape = (len(rows), len(rows[0]))
+    return np.array(f).reshape(shape), np.array(err).reshape(shape)
 
 
 def _act_floats(act):
@@ -366,15 +378,26 @@ def _layer_bounds(Wf, bf, EW, Eb, A, E, consts):
     return Mabs + En, En
 
 
-def _next_map(Wf, bf, M, piece, slopes, inter):
-    """Float maps ``(k', 3, C)`` of the next layer's pre-activations in every cell."""
-    k, _, C = M.shape
-    pt = piece.T  # (k, C)
-    H = M * slopes[pt][:, None, :]
-    if inter.any():
-        H[:, 2, :] += inter[pt]
-    Mn = (Wf @ H.reshape(k, 3 * C)).reshape(Wf.shape[0], 3, C)
-    Mn[:, 2, :] += bf[:, None]
+def _next_map(Wf, bf, M, anc, piece, slopes, inter):
+    """Float maps ``(3, k', C)`` of the next layer's pre-activations in the cells whose
+    ancestors in ``M`` (shape ``(3, k, C0)``) are ``anc``.
+
+    One coefficient at a time through a single work buffer: fresh large arrays cost page
+    faults that here took longer than the arithmetic.
+    """
+    pt = np.ascontiguousarray(piece.T)  # (k, C)
+    s = slopes[pt]
+    c = inter[pt] if inter.any() else None
+    k, C = pt.shape
+    Mn = np.empty((3, Wf.shape[0], C))
+    buf = np.empty((k, C))
+    for d in range(3):
+        np.take(M[d], anc, axis=1, out=buf, mode="clip")  # "raise" would buffer the output
+        buf *= s
+        if d == 2 and c is not None:
+            buf += c
+        np.matmul(Wf, buf, out=Mn[d])
+    Mn[2] += bf[:, None]
     return Mn
 
 
@@ -403,24 +426,23 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
     """
-    Ws = [np.array(W, dtype=float) for W in net.weights]
-    bs = [np.array(b, dtype=float) for b in net.biases]
-    EW = [np.array([[_rounding(w) for w in row] for row in W], dtype=float) for W in net.weights]
-    Eb = [np.array([_rounding(v) for v in b], dtype=float) for b in net.biases]
+    Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
+    bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
+    bs, Eb = [v[0] for v in bs], [v[0] for v in Eb]
     h = float(half)
     eh = _rounding(half)
-    x = np.array([-h, h, h, -h])
-    y = np.array([-h, -h, h, h])
-    ev = np.full(4, eh)
-    lab = np.full(4, -1, dtype=np.int64)
-    L = np.array([[0.0, 1.0, h], [1.0, 0.0, -h], [0.0, 1.0, -h], [1.0, 0.0, h]])  # the window's sides
-    LE = np.array([[0.0, 0.0, eh]] * 4)
+    # vertex records: x, y, error, label of the edge to the next vertex, that edge's line (a, b, c)
+    rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
+                    [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
+    etab = [np.array([0.0, 0.0, eh])]  # error bound of each label's line; row 0: the window's sides
     start = np.array([0], dtype=np.int64)
     nv = np.array([4], dtype=np.int64)
-    M = np.concatenate([Ws[0], bs[0][:, None]], axis=1)[:, :, None]  # (k, 3, 1)
+    M = np.concatenate([Ws[0], bs[0][:, None]], axis=1).T.copy()[:, :, None]  # (3, k, 1)
     E = np.concatenate([EW[0], Eb[0][:, None]], axis=1) * _SAFE + _TINY
-    A = np.abs(M[:, :, 0]) + E
+    A = np.abs(M[:, :, 0].T) + E
     pat = np.zeros((1, 0), dtype=np.int8)
+    keys = np.random.default_rng(20261126).integers(1, 2**63, size=sum(net.widths[1:-1]), dtype=np.uint64)
+    hashes = np.zeros(1, dtype=np.uint64)
     label_neuron: list[int] = []
     label_piece: list[int] = []
     g0 = 0
@@ -428,28 +450,34 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     for l in range(nhid):
         act = net.activations[l]
         bps, slopes, inter, consts = _act_floats(act)
-        k, _, C = M.shape
+        _, k, C = M.shape
         nq = len(bps)
         lab0 = len(label_neuron)
         for j in range(k):
-            for q in range(nq):
+            for beta, ebeta in bps:
                 label_neuron.append(g0 + j)
-                label_piece.append(q)
-        cls = _classify(M, E, start, nv, x, y, ev, bps) if nq else np.zeros((C, k, 0), np.int8)
+                label_piece.append(len(label_neuron) - 1 - lab0 - j * nq)
+                row = E[j].copy()  # the line m - beta = 0: c - beta adds one rounding
+                row[2] += ebeta + _U * (A[j, 2] + abs(beta))
+                etab.append(row * _SAFE)
+        etab_a = np.array(etab)
+        cls = (_classify(M, E, start, nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
+               else np.zeros((C, k, 0), np.int8))
         piece = (cls > 0).sum(axis=2).astype(np.int8)  # pieces known from the classification
         cand = cls == 0  # (C, k, nq): the line may cut the cell
-        verts = _Buffer({"x": x, "y": y, "e": ev, "lab": lab, "L": L, "LE": LE})
-        cells = _Buffer({"start": start, "nv": nv, "anc": np.arange(C), "piece": piece})
+        verts = _Buffer({"v": rec})
+        hashes = hashes + piece.astype(np.uint64) @ keys[g0 : g0 + k]
+        cells = _Buffer({"start": start, "nv": nv, "anc": np.arange(C), "piece": piece, "hash": hashes})
         bar = _bar(progress, k * nq, f"layer {l + 1}/{nhid}")
         for j in range(k):
             for q in range(nq):
                 if bar is not None:
                     bar.update(1)
-                anc = cells.view("anc")
-                sel = np.nonzero(cand[anc, j, q])[0]
+                sel = np.flatnonzero(cand[cells.view("anc"), j, q])
                 if len(sel) == 0:
                     continue
-                _split_step(verts, cells, sel, M[j], E[j], bps[q], lab0 + j * nq + q, j)
+                _split_step(verts, cells, sel, M[:, j, :], E[j], bps[q], lab0 + j * nq + q, etab_a, j,
+                            keys[g0 + j])
                 if max_regions is not None and cells.n > max_regions:
                     raise TooManyRegionsError(
                         f"more than max_regions={max_regions} cells in hidden layer {l + 1}; "
@@ -459,88 +487,89 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
             bar.close()
         # compact: cells in order, their vertices contiguous
         start_b, nv_b = cells.view("start"), cells.view("nv")
-        idx = _ranges(start_b, nv_b)
-        x, y, ev, lab, L, LE = (verts.view(c)[idx] for c in _VCOLS)
+        rec = verts.view("v")[_ranges(start_b, nv_b)]
         nv = nv_b.copy()
         start = np.cumsum(nv) - nv
         anc = cells.view("anc")
         piece = cells.view("piece").copy()
+        hashes = cells.view("hash").copy()
         pat = np.concatenate([pat[anc], piece], axis=1)
-        M = _next_map(Ws[l + 1], bs[l + 1], np.take(M, anc, axis=2), piece.astype(np.int64), slopes, inter)
+        M = _next_map(Ws[l + 1], bs[l + 1], M, anc, piece, slopes, inter)
         A, E = _layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
         g0 += k
-    return BatchedCells(net, pat, start, nv, x, y, ev, lab, np.array(label_neuron, dtype=np.int64),
-                        np.array(label_piece, dtype=np.int64), M.transpose(2, 0, 1), E)
+    return BatchedCells(net, pat, start, nv, rec[:, 0].copy(), rec[:, 1].copy(), rec[:, 2].copy(),
+                        rec[:, 3].astype(np.int64), np.array(label_neuron, dtype=np.int64),
+                        np.array(label_piece, dtype=np.int64), M.transpose(2, 1, 0), E, hashes, keys)
 
 
-def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, Mj, Ej, bp, label: int, j: int):
+def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, Mj, Ej, bp, label: int,
+                etab: np.ndarray, j: int, key: np.uint64):
     """Split the selected cells by the line of neuron ``j`` at breakpoint ``bp``.
 
     Cells entirely above the breakpoint get their piece of neuron ``j`` raised; a cut cell
-    keeps its slot as the part above and gets a new slot for the part below.
+    keeps its slot as the part above and gets a new slot for the part below.  ``etab`` holds
+    the error bound of the line of each label (row ``label + 1``); ``key`` is the neuron's
+    hash key, added to the hash of every cell whose piece is raised.
     """
     beta, ebeta = bp
-    st, n = cells["start"][sel], cells["nv"][sel]
-    idx = _ranges(st, n)
-    local = np.repeat(np.arange(len(sel)), n)
-    a = cells["anc"][sel][local]
-    xv, yv, ev = verts["x"][idx], verts["y"][idx], verts["e"][idx]
-    f, fe = _values(Mj[:, a], Ej, xv, yv, ev, beta, ebeta)
+    n = cells["nv"][sel]
+    offs = np.cumsum(n) - n
+    rec = verts["v"][_ranges(cells["start"][sel], n)]  # (G, 7)
+    G = len(rec)
+    f, fe = _values(Mj[:, np.repeat(cells["anc"][sel], n)], Ej, rec[:, 0], rec[:, 1], rec[:, 2],
+                    beta, ebeta)
     pos, neg = f > fe, f < -fe
     if not np.all(pos | neg):
         raise Undecided(f"a vertex is too close to the line of neuron {j} to decide its side in floats")
-    offs = np.cumsum(n) - n
-    npos = np.add.reduceat(pos.astype(np.int64), offs)
+    npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
-    cells["piece"][sel[allpos], j] += 1
-    mixed = (npos > 0) & ~allpos
-    if not mixed.any():
+    up = sel[allpos]
+    cells["piece"][up, j] += 1
+    cells["hash"][up] += key
+    mcells = np.flatnonzero((npos > 0) & ~allpos)
+    m = len(mcells)
+    if m == 0:
         return
-    # position of each vertex's successor within its cell (cyclic)
-    r = np.arange(len(idx)) - np.repeat(offs, n)
-    succ = np.repeat(offs, n) + (r + 1) % np.repeat(n, n)
-    mcells = np.nonzero(mixed)[0]
-    C_ = np.nonzero(neg & pos[succ])[0]  # last negative vertex before the positive run
-    A_ = np.nonzero(pos & neg[succ])[0]  # last positive vertex before the negative run
-    if len(C_) != len(mcells) or len(A_) != len(mcells):  # impossible for convex cells
+    succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
+    succ[offs + n - 1] = offs
+    C_ = np.flatnonzero(neg & pos[succ])  # last negative vertex before the positive run
+    A_ = np.flatnonzero(pos & neg[succ])  # last positive vertex before the negative run
+    if len(C_) != m or len(A_) != m:  # impossible for convex cells
         raise Undecided("a cut cell is not convex in floats")
     D_ = succ[C_]
-    m = len(mcells)
-    # the cut line in each cut cell, as a line a x + b y + c = 0 (c shifted by the breakpoint)
+    # the cut line in each cut cell: a x + b y + (c - beta) = 0
     cut = Mj[:, cells["anc"][sel[mcells]]].T.copy()
-    cut_e = np.repeat(Ej[None, :], m, axis=0)
     cut[:, 2] -= beta
-    cut_e[:, 2] = (cut_e[:, 2] + ebeta + _U * (np.abs(cut[:, 2]) + abs(beta))) * _SAFE
-    Lv, LEv = verts["L"][idx], verts["LE"][idx]
-    p1 = _intersect(cut, cut_e, Lv[A_], LEv[A_])  # on edge A -> B
-    p2 = _intersect(cut, cut_e, Lv[C_], LEv[C_])  # on edge C -> D
-    # a pool of rows: the gathered vertices, then P1/P2 with the edge line each child needs
-    G = len(idx)
-    cut_lab = np.full(m, label, dtype=np.int64)
-    pool = {
-        "x": np.concatenate([xv, p1[0], p2[0], p2[0], p1[0]]),
-        "y": np.concatenate([yv, p1[1], p2[1], p2[1], p1[1]]),
-        "e": np.concatenate([ev, p1[2], p2[2], p2[2], p1[2]]),
-        "lab": np.concatenate([verts["lab"][idx], cut_lab, verts["lab"][idx][C_], cut_lab,
-                               verts["lab"][idx][A_]]),
-        "L": np.concatenate([Lv, cut, Lv[C_], cut, Lv[A_]]),
-        "LE": np.concatenate([LEv, cut_e, LEv[C_], cut_e, LEv[A_]]),
-    }
+    AC = np.concatenate([A_, C_])
+    edge = rec[AC, 4:7]
+    edge_e = etab[rec[AC, 3].astype(np.int64) + 1]
+    px, py, pe = _intersect(np.concatenate([cut, cut]), etab[label + 1], edge, edge_e)
+    # P1 (on edge A -> B) and P2 (on edge C -> D), each with the edge line its child needs
+    new = np.empty((4 * m, 7))
+    new[:, 0] = np.concatenate([px[:m], px[m:], px[m:], px[:m]])
+    new[:, 1] = np.concatenate([py[:m], py[m:], py[m:], py[:m]])
+    new[:, 2] = np.concatenate([pe[:m], pe[m:], pe[m:], pe[:m]])
+    new[:m, 3], new[:m, 4:] = label, cut  # P1 in the upper part: the cut edge follows
+    new[m : 2 * m, 3:] = rec[C_, 3:]  # P2 in the upper part: the rest of edge C -> D follows
+    new[2 * m : 3 * m, 3], new[2 * m : 3 * m, 4:] = label, cut  # P2 in the lower part
+    new[3 * m :, 3:] = rec[A_, 3:]  # P1 in the lower part: the rest of edge A -> B follows
+    pool = np.concatenate([rec, new])
     ar = np.arange(m)
-    p1_pos, p2_pos, p2_neg, p1_neg = G + ar, G + m + ar, G + 2 * m + ar, G + 3 * m + ar
     nm, npm = n[mcells], npos[mcells]
-    shift = r[D_]  # rotate each cut cell to start at its first positive vertex
     base = offs[mcells]
-    # positive part: the npos positive vertices, then P1 (cut edge), P2; negative: the rest, P2, P1
+    shift = D_ - base  # rotate each cut cell to start at its first positive vertex
+    # upper part: the npos positive vertices, then P1, P2; lower part: the rest, then P2, P1
     pos_len, neg_len = npm + 2, nm - npm + 2
-    src_pos = _child_sources(base, shift, nm, np.zeros(m, np.int64), npm, p1_pos, p2_pos)
-    src_neg = _child_sources(base, shift, nm, npm, nm - npm, p2_neg, p1_neg)
-    vp = verts.append({k: v[src_pos] for k, v in pool.items()})
-    vn = verts.append({k: v[src_neg] for k, v in pool.items()})
+    src_pos = _child_sources(base, shift, nm, np.zeros(m, np.int64), npm, G + ar, G + m + ar)
+    src_neg = _child_sources(base, shift, nm, npm, nm - npm, G + 2 * m + ar, G + 3 * m + ar)
+    vp = verts.append({"v": pool[src_pos]})
+    vn = verts.append({"v": pool[src_neg]})
     parents = sel[mcells]
-    cells.append({"start": vn[0] + np.cumsum(neg_len) - neg_len, "nv": neg_len,
-                  "anc": cells["anc"][parents], "piece": cells["piece"][parents]})
-    cells["start"][parents] = vp[0] + np.cumsum(pos_len) - pos_len
+    cells.append({"start": vn + np.cumsum(neg_len) - neg_len, "nv": neg_len,
+                  "anc": cells["anc"][parents], "piece": cells["piece"][parents],
+                  "hash": cells["hash"][parents]})
+    cells["hash"][parents] += key
+    cells["start"][parents] = vp + np.cumsum(pos_len) - pos_len
     cells["nv"][parents] = pos_len
     cells["piece"][parents, j] += 1
 

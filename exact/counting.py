@@ -75,7 +75,8 @@ def count_regions(
     if enet.n_hidden_layers == 1:
         jumps = shallow_line_jumps(enet)
         n_act = arrangement_faces(list(jumps), w)
-        n_lin = arrangement_faces([l for l, j in jumps.items() if any(v != 0 for v in j)], w)
+        kinks = [l for l, j in jumps.items() if any(v != 0 for v in j)]
+        n_lin = n_act if len(kinks) == len(jumps) else arrangement_faces(kinks, w)
         return RegionCounts(n_act, n_lin)
     if max_regions is not None and (isinstance(max_regions, bool) or max_regions < 1):
         raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")

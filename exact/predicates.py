@@ -71,6 +71,11 @@ def to_fraction(x: object) -> Fraction:
     >>> to_fraction(0.1) == Fraction(1, 10)
     False
     """
+    if type(x) is float:  # the common case (weights from numpy/torch), without the ABC checks
+        if x - x != 0:  # NaN or infinity
+            raise ValueError(f"expected a finite number, got {x!r}")
+        n, d = x.as_integer_ratio()
+        return Fraction(n, d)
     if isinstance(x, Fraction):
         return x
     if isinstance(x, bool) or type(x).__name__ in ("bool_", "bool"):
