@@ -110,3 +110,17 @@ def test_max_regions_guard_and_empty_breakpoints():
     ident = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0]), ([[1]], [0])], activation="identity")
     bc = batched_cells(ident, Fraction(1))
     assert (len(bc), bc.linear_count()) == (1, 1)
+
+
+@pytest.mark.parametrize("widths", [[2, 5, 5, 5, 5, 1], [2, 8, 8, 1]])
+def test_adjacency_from_patterns_matches_exact_shared_edges(widths):
+    # the batched engine infers neighbours from patterns alone (one neuron flips across an
+    # edge); the exact engine finds shared edges geometrically: the pairs must be the same
+    net = from_torch(seeded_torch(widths, seed=3))
+    bc = batched_cells(net, Fraction(4))
+    pats = [tuple(p) for p in bc.patterns.tolist()]
+    mine = {frozenset((pats[i], pats[j])) for i, j in bc.adjacent_pairs().tolist()}
+    r = regions(net, window=4)
+    theirs = {frozenset((r.cells[i].pattern, r.cells[j].pattern)) for i, j, _, _ in r.boundaries}
+    assert mine == theirs
+    assert len(mine) > len(pats)  # a real subdivision, not a trivial one
