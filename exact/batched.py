@@ -166,17 +166,25 @@ class BatchedCells:
     def linear_count(self) -> int:
         """Number of linear regions: cells joined across edges where the output map is unchanged.
 
-        Maps that differ by more than their error bounds are different; the rest are
-        compared exactly.
+        Across an edge only neuron ``g`` changes piece, so the two output maps differ by
+        ``J (s' - s)(z_g - beta)``, where ``J`` is the gain from neuron ``g`` to the output
+        under the downstream pattern both cells share and ``z_g - beta`` is not constant.
+        Maps further apart than their error bounds are different; of the rest, a pair is
+        equal when every path from ``g`` to the output meets a zero weight or a neuron on a
+        zero-slope piece (``J = 0`` structurally), and is compared exactly otherwise.
         """
         pairs = self.adjacent_pairs()
         if len(pairs) == 0:
             return len(self)
         i, j = pairs[:, 0], pairs[:, 1]
         apart = np.abs(self.out[i] - self.out[j]) > 2 * self.out_err
-        maybe = ~apart.reshape(len(pairs), -1).any(axis=1)
+        maybe = pairs[~apart.reshape(len(pairs), -1).any(axis=1)]
+        if len(maybe) == 0:
+            return len(self)
         from .regions import affine_on_pattern
 
+        flipped = np.argmax(self.patterns[maybe[:, 0]] != self.patterns[maybe[:, 1]], axis=1)
+        gain_free = self._zero_gain(maybe[:, 0], flipped)
         parent = list(range(len(self)))
 
         def find(a: int) -> int:
@@ -186,15 +194,36 @@ class BatchedCells:
             return a
 
         merged = 0
-        for a, b in pairs[maybe].tolist():
-            fa = affine_on_pattern(self.net, tuple(self.patterns[a].tolist()))
-            fb = affine_on_pattern(self.net, tuple(self.patterns[b].tolist()))
-            if fa == fb:
-                ra, rb = find(a), find(b)
-                if ra != rb:
-                    parent[max(ra, rb)] = min(ra, rb)
-                    merged += 1
+        for (a, b), free in zip(maybe.tolist(), gain_free):
+            if not free:
+                fa = affine_on_pattern(self.net, tuple(self.patterns[a].tolist()))
+                fb = affine_on_pattern(self.net, tuple(self.patterns[b].tolist()))
+                if fa != fb:
+                    continue
+            ra, rb = find(a), find(b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+                merged += 1
         return len(self) - merged
+
+    def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> list[bool]:
+        """For each (cell, global neuron): whether no path from the neuron to the output
+        avoids zero weights and zero-slope pieces of the cell's pattern (exact, structural)."""
+        net = self.net
+        widths = net.widths[1:-1]
+        offs = np.cumsum((0,) + widths)
+        nz = [np.array([[w != 0 for w in row] for row in W], dtype=bool) for W in net.weights]
+        live = [np.array([s != 0 for s in act.slopes], dtype=bool) for act in net.activations]
+        out = []
+        for c, g in zip(cells.tolist(), neurons.tolist()):
+            l = int(np.searchsorted(offs, g, side="right")) - 1
+            reach = np.zeros(widths[l], dtype=bool)
+            reach[g - offs[l]] = True
+            for m in range(l + 1, len(widths)):
+                fed = nz[m][:, reach].any(axis=1)
+                reach = fed & live[m][self.patterns[c, offs[m] : offs[m + 1]]]
+            out.append(not nz[-1][:, reach].any())
+        return out
 
 
 class _Buffer:

@@ -197,8 +197,9 @@ _FUNC_ACTS = {"relu": "relu", "relu_": "relu", "abs": "abs", "abs_": "abs",
 def from_torch(module: Any) -> ExactNet:
     """Read a torch MLP (Linear layers and supported activations) in forward order.
 
-    The forward pass is traced with ``torch.fx``, so both ``nn.Sequential`` models and
-    custom modules calling ``torch.relu``/``F.relu``/``x.abs()`` in ``forward`` are read.
+    A plain (possibly nested) ``nn.Sequential`` of torch's own modules is read child by
+    child; anything else is traced with ``torch.fx``, so custom modules calling
+    ``torch.relu``/``F.relu``/``x.abs()`` in ``forward`` are read too.
 
     Raises
     ------
@@ -216,14 +217,6 @@ def from_torch(module: Any) -> ExactNet:
 
     if not isinstance(module, nn.Module):
         raise InputError(f"net must be a torch nn.Module, got {type(module).__name__}")
-    try:
-        gm = fx.symbolic_trace(module)
-    except Exception as exc:
-        raise InputError(
-            f"could not trace {type(module).__name__} with torch.fx ({exc}); pass the layers "
-            "as a list of (W, b) pairs instead"
-        ) from None
-    mods = dict(gm.named_modules())
     ops: list[tuple[str, Any]] = []  # ("linear", (W, b)) or ("act", Activation)
 
     def act_from_module(m: nn.Module) -> Activation | None:
@@ -235,6 +228,37 @@ def from_torch(module: Any) -> ExactNet:
             return get_activation("hardtanh", m.min_val, m.max_val)
         return None
 
+    def module_op(target: str, m: nn.Module) -> tuple[str, Any] | None:
+        """The op of one leaf module: ("linear", (W, b)), ("act", Activation) or None (identity)."""
+        if isinstance(m, nn.Linear):
+            b = m.bias if m.bias is not None else torch.zeros(m.out_features)
+            return ("linear", (m.weight, b))
+        if isinstance(m, (nn.Identity, nn.Flatten)) or (isinstance(m, nn.Dropout) and not m.training):
+            return None
+        if isinstance(m, nn.Dropout):
+            raise UnsupportedActivationError(
+                f"module {target!r} is Dropout in training mode; call model.eval() first"
+            )
+        act = act_from_module(m)
+        if act is None:
+            raise UnsupportedActivationError(
+                f"module {target!r} ({type(m).__name__}) is not a supported piecewise-linear "
+                "activation; supported: ReLU, LeakyReLU, Hardtanh, Abs (x.abs())"
+            )
+        return ("act", act)
+
+    leaves = _sequential_leaves(module, nn)
+    if leaves is not None:  # a plain Sequential: its forward is the chain, no tracing needed
+        ops = [op for op in (module_op(t, m) for t, m in leaves) if op is not None]
+        return _assemble(ops, module)
+    try:
+        gm = fx.symbolic_trace(module)
+    except Exception as exc:
+        raise InputError(
+            f"could not trace {type(module).__name__} with torch.fx ({exc}); pass the layers "
+            "as a list of (W, b) pairs instead"
+        ) from None
+    mods = dict(gm.named_modules())
     for node in gm.graph.nodes:
         if node.op in ("placeholder", "output", "get_attr"):
             if node.op == "get_attr":
@@ -244,24 +268,9 @@ def from_torch(module: Any) -> ExactNet:
                 )
             continue
         if node.op == "call_module":
-            m = mods[node.target]
-            if isinstance(m, nn.Linear):
-                b = m.bias if m.bias is not None else torch.zeros(m.out_features)
-                ops.append(("linear", (m.weight, b)))
-                continue
-            if isinstance(m, (nn.Identity, nn.Flatten)) or (isinstance(m, nn.Dropout) and not m.training):
-                continue
-            if isinstance(m, nn.Dropout):
-                raise UnsupportedActivationError(
-                    f"module {node.target!r} is Dropout in training mode; call model.eval() first"
-                )
-            act = act_from_module(m)
-            if act is None:
-                raise UnsupportedActivationError(
-                    f"module {node.target!r} ({type(m).__name__}) is not a supported piecewise-linear "
-                    "activation; supported: ReLU, LeakyReLU, Hardtanh, Abs (x.abs())"
-                )
-            ops.append(("act", act))
+            op = module_op(node.target, mods[node.target])
+            if op is not None:
+                ops.append(op)
             continue
         name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
         if node.op in ("call_function", "call_method") and name in _FUNC_ACTS:
@@ -282,6 +291,30 @@ def from_torch(module: Any) -> ExactNet:
             f"operation {name or node.target!r} in {type(module).__name__}.forward is not "
             "supported; only Linear layers and ReLU/LeakyReLU/Hardtanh/Abs activations are"
         )
+    return _assemble(ops, module)
+
+
+def _sequential_leaves(module: Any, nn: Any) -> list[tuple[str, Any]] | None:
+    """The leaf modules of a plain (possibly nested) ``nn.Sequential`` in order, or None if
+    anything in it is a custom module whose forward would have to be traced."""
+    if type(module) is not nn.Sequential:
+        return None
+    out = []
+    for name, child in module.named_children():
+        if type(child) is nn.Sequential:
+            sub = _sequential_leaves(child, nn)
+            if sub is None:
+                return None
+            out += [(f"{name}.{n}", m) for n, m in sub]
+        elif type(child).__module__.startswith("torch.nn.modules"):
+            out.append((name, child))
+        else:
+            return None
+    return out
+
+
+def _assemble(ops: list[tuple[str, Any]], module: Any) -> ExactNet:
+    """Check the op chain is Linear, activation, ..., Linear and build the ExactNet."""
     layers: list[tuple[Any, Any]] = []
     acts: list[Activation] = []
     expect_linear = True

@@ -124,3 +124,24 @@ def test_adjacency_from_patterns_matches_exact_shared_edges(widths):
     theirs = {frozenset((r.cells[i].pattern, r.cells[j].pattern)) for i, j, _, _ in r.boundaries}
     assert mine == theirs
     assert len(mine) > len(pats)  # a real subdivision, not a trivial one
+
+
+def test_linear_merges_structural_and_by_cancellation():
+    # output = A - B with A = relu(x) + relu(y)/2 + 0.3, B = relu(x) - relu(y)/4 + 0.7: where both
+    # are on, relu(x) cancels, so crossing x = 0 there keeps the map (a merge no path
+    # analysis can see); elsewhere zero-slope pieces block paths (structural merges)
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 0.5], [1, -0.25]], [0.3, 0.7]), ([[1, -1]], [0])]
+    net = ExactNet.from_layers(layers)
+    bc = batched_cells(net, Fraction(3))
+    r = regions(net, window=3)
+    assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
+    assert r.n_linear < r.n_activation
+    # many dead units: negative biases switch most second-layer neurons off
+    torch_net = seeded_torch([2, 8, 8, 8, 1], seed=5)
+    with __import__("torch").no_grad():
+        torch_net[2].bias -= 0.6
+    net = from_torch(torch_net)
+    bc = batched_cells(net, Fraction(5))
+    r = regions(net, window=5)
+    assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
+    assert r.n_activation - r.n_linear > 5

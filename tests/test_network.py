@@ -235,3 +235,22 @@ def test_exact_evaluation_matches_torch_float64():
         exact_val = net.evaluate(x)[0]
         torch_val = m(torch.tensor([x], dtype=torch.float64)).item()
         assert abs(float(exact_val) - torch_val) <= 1e-12 * max(1.0, abs(torch_val))
+
+
+def test_plain_sequential_read_directly_agrees_with_tracing():
+    torch.manual_seed(1)
+    inner = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.125), nn.Sequential(nn.Linear(4, 3), nn.ReLU()),
+                          nn.Identity(), nn.Linear(3, 1))
+
+    class Wrapped(nn.Module):  # a custom forward: read through torch.fx
+        def __init__(self):
+            super().__init__()
+            self.body = inner
+
+        def forward(self, x):
+            return self.body(x)
+
+    direct, traced = from_torch(inner), from_torch(Wrapped())
+    assert direct == traced
+    assert direct.widths == (2, 4, 3, 1)
+    assert [a.name for a in direct.activations] == ["leaky_relu", "relu"]
