@@ -62,7 +62,7 @@ from .arrangement import _U
 from .errors import ExactnetError, TooManyRegionsError
 from .network import ExactNet
 
-__all__ = ["BatchedCells", "Undecided", "batched_cells"]
+__all__ = ["BatchedCells", "Undecided", "batched_cells", "constraint_rows"]
 
 _SAFE = 1.0 + 16 * _U  # covers the rounding of the bound computations themselves
 _TINY = 1e-300  # covers underflow in the bounds
@@ -98,6 +98,8 @@ class BatchedCells:
     hashes, hash_keys : ndarray of uint64
         ``hashes[c] = sum_g patterns[c, g] * hash_keys[g]`` (wrapping), kept up to date
         during the splits, to find neighbours.
+    lines : ndarray of float64, shape (V, 3)
+        Float coefficients ``(a, b, c)`` of the line of the edge from each vertex to the next.
     """
 
     net: ExactNet
@@ -114,6 +116,7 @@ class BatchedCells:
     out_err: np.ndarray
     hashes: np.ndarray
     hash_keys: np.ndarray
+    lines: np.ndarray
 
     def __len__(self) -> int:
         return len(self.patterns)
@@ -407,6 +410,106 @@ def _layer_bounds(Wf, bf, EW, Eb, A, E, consts):
     return Mabs + En, En
 
 
+def _float_net(net: ExactNet):
+    """Float weights and biases of every layer with bounds on their rounding."""
+    Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
+    bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
+    return list(Ws), [v[0] for v in bs], list(EW), [v[0] for v in Eb]
+
+
+def _first_map(Ws, bs, EW, Eb, C: int):
+    """The first layer's maps ``(3, k, C)`` (the same in every cell), error and magnitude bounds."""
+    M = np.repeat(np.concatenate([Ws[0], bs[0][:, None]], axis=1).T[:, :, None], C, axis=2)
+    E = np.concatenate([EW[0], Eb[0][:, None]], axis=1) * _SAFE + _TINY
+    return M, E, np.abs(M[:, :, 0].T) + E
+
+
+def _line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
+    """Error bound of the line ``m - beta = 0`` of a neuron with map bound ``Ej`` (``c - beta``
+    adds one rounding)."""
+    row = Ej.copy()
+    row[2] += ebeta + _U * (Aj[2] + abs(beta))
+    return row * _SAFE
+
+
+def constraint_rows(net: ExactNet, patterns: np.ndarray):
+    """Every breakpoint line of every hidden neuron in the cells with these patterns.
+
+    Returns
+    -------
+    rows : ndarray, shape (B, N, 3)
+        Float lines ``(a, b, c)``, oriented so that the cell is on the positive side, in the
+        batched engine's label order (layer, neuron, breakpoint).
+    err : ndarray, shape (N, 3)
+        Entrywise error bound of ``rows``, valid in every cell.
+    support : ndarray of bool, shape (B, N, k1)
+        For each line, the first-layer neurons with a path to its neuron through nonzero
+        weights and nonzero-slope pieces: its gradient is exactly a combination of their
+        weight vectors.  An empty support means an exactly zero gradient (no line at all).
+    rep : ndarray of int, shape (B, N)
+        A neuron whose gradient is exactly a multiple of this line's: a neuron whose live
+        inputs all share one ``rep`` has that ``rep`` (its gradient is a combination of
+        parallel vectors); exactly parallel first-layer neurons share one.  Equal ``rep``
+        means exactly parallel lines (different ``rep`` proves nothing).
+    """
+    Ws, bs, EW, Eb = _float_net(net)
+    B = len(patterns)
+    M, E, A = _first_map(Ws, bs, EW, Eb, B)
+    k1 = len(net.weights[0])
+    moving = np.repeat(np.diag([w1 != 0 or w2 != 0 for w1, w2 in net.weights[0]])[None], B, axis=0)
+    W0 = net.weights[0]
+    canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
+                  and (W0[j][0] != 0 or W0[j][1] != 0) or j == i) for i in range(k1)]
+    rep = np.repeat(np.array(canon)[None], B, axis=0)  # (B, k): exactly parallel first-layer lines share one
+    reps = []
+    rows, errs, const = [], [], []
+    g0 = 0
+    for l, act in enumerate(net.activations):
+        bps, slopes, inter, consts = _act_floats(act)
+        k = M.shape[1]
+        piece = patterns[:, g0 : g0 + k].astype(np.int64)
+        for q, (beta, ebeta) in enumerate(bps):
+            sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
+            line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
+            line[:, :, 2] -= sign * beta
+            rows.append(line)
+            errs.append(np.array([_line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
+            const.append(moving)
+            reps.append(rep)
+        live = np.array([s != 0 for s in act.slopes])[piece]  # (B, k)
+        nz = np.array([[w != 0 for w in row] for row in net.weights[l + 1]], dtype=np.float32)
+        feeding = (live & moving.any(axis=2)).astype(np.float32)  # (B, k): live, non-constant inputs
+        inputs = (feeding[:, None, :] * nz[None]) > 0  # (B, k', k): live inputs of each neuron
+        big = np.iinfo(np.int64).max
+        lo = np.where(inputs, rep[:, None, :], big).min(axis=2)
+        hi = np.where(inputs, rep[:, None, :], -1).max(axis=2)
+        rep = np.where(lo == hi, lo, g0 + k + np.arange(nz.shape[0]))  # one rep shared by all inputs
+        moving = np.matmul(nz, (moving & live[:, :, None]).astype(np.float32)) > 0  # 0/1 sums: exact
+        M = _next_map(Ws[l + 1], bs[l + 1], M, np.arange(B), piece, slopes, inter)
+        A, E = _layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
+        g0 += k
+    nq_rows = [r.shape[1] for r in rows]
+    # interleave to label order: within a layer, neuron-major then breakpoint
+    out_rows, out_err, out_const, out_rep = [], [], [], []
+    i = 0
+    for act in net.activations:
+        nq = len(act.breakpoints)
+        if nq == 0:
+            continue
+        block = rows[i : i + nq]
+        k = nq_rows[i]
+        out_rows.append(np.stack(block, axis=2).reshape(B, k * nq, 3))
+        out_err.append(np.stack(errs[i : i + nq], axis=1).reshape(k * nq, 3))
+        out_const.append(np.stack(const[i : i + nq], axis=2).reshape(B, k * nq, k1))
+        out_rep.append(np.stack(reps[i : i + nq], axis=2).reshape(B, k * nq))
+        i += nq
+    if not out_rows:
+        return (np.zeros((B, 0, 3)), np.zeros((0, 3)), np.zeros((B, 0, k1), dtype=bool),
+                np.zeros((B, 0), dtype=np.int64))
+    return (np.concatenate(out_rows, axis=1), np.concatenate(out_err), np.concatenate(out_const, axis=1),
+            np.concatenate(out_rep, axis=1))
+
+
 def _next_map(Wf, bf, M, anc, piece, slopes, inter):
     """Float maps ``(3, k', C)`` of the next layer's pre-activations in the cells whose
     ancestors in ``M`` (shape ``(3, k, C0)``) are ``anc``.
@@ -455,9 +558,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
     """
-    Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
-    bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
-    bs, Eb = [v[0] for v in bs], [v[0] for v in Eb]
+    Ws, bs, EW, Eb = _float_net(net)
     h = float(half)
     eh = _rounding(half)
     # vertex records: x, y, error, label of the edge to the next vertex, that edge's line (a, b, c)
@@ -466,9 +567,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     etab = [np.array([0.0, 0.0, eh])]  # error bound of each label's line; row 0: the window's sides
     start = np.array([0], dtype=np.int64)
     nv = np.array([4], dtype=np.int64)
-    M = np.concatenate([Ws[0], bs[0][:, None]], axis=1).T.copy()[:, :, None]  # (3, k, 1)
-    E = np.concatenate([EW[0], Eb[0][:, None]], axis=1) * _SAFE + _TINY
-    A = np.abs(M[:, :, 0].T) + E
+    M, E, A = _first_map(Ws, bs, EW, Eb, 1)
     pat = np.zeros((1, 0), dtype=np.int8)
     keys = np.random.default_rng(20261126).integers(1, 2**63, size=sum(net.widths[1:-1]), dtype=np.uint64)
     hashes = np.zeros(1, dtype=np.uint64)
@@ -483,12 +582,10 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         nq = len(bps)
         lab0 = len(label_neuron)
         for j in range(k):
-            for beta, ebeta in bps:
+            for q, (beta, ebeta) in enumerate(bps):
                 label_neuron.append(g0 + j)
-                label_piece.append(len(label_neuron) - 1 - lab0 - j * nq)
-                row = E[j].copy()  # the line m - beta = 0: c - beta adds one rounding
-                row[2] += ebeta + _U * (A[j, 2] + abs(beta))
-                etab.append(row * _SAFE)
+                label_piece.append(q)
+                etab.append(_line_error(E[j], A[j], beta, ebeta))
         etab_a = np.array(etab)
         cls = (_classify(M, E, start, nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
@@ -528,7 +625,8 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         g0 += k
     return BatchedCells(net, pat, start, nv, rec[:, 0].copy(), rec[:, 1].copy(), rec[:, 2].copy(),
                         rec[:, 3].astype(np.int64), np.array(label_neuron, dtype=np.int64),
-                        np.array(label_piece, dtype=np.int64), M.transpose(2, 1, 0), E, hashes, keys)
+                        np.array(label_piece, dtype=np.int64), M.transpose(2, 1, 0), E, hashes, keys,
+                        rec[:, 4:7].copy())
 
 
 def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, Mj, Ej, bp, label: int,

@@ -14,6 +14,7 @@ from typing import Any, NamedTuple
 
 from .arrangement import arrangement_faces, shallow_line_jumps
 from .batched import Undecided, batched_cells
+from .certify import batched_plane_cells
 from .errors import InputError
 from .regions import DEFAULT_MAX_REGIONS, check_window, prepare_net, regions
 
@@ -55,10 +56,10 @@ def count_regions(
     One hidden layer: the activation cells are the faces of the arrangement of the
     distinct breakpoint lines, counted by :func:`exact.arrangement.arrangement_faces`
     in O(n^2 log n); the linear regions are the faces of the lines across which the
-    output's gradient jumps.  Deeper networks in a window are split layer by layer with
-    certified float arithmetic (:mod:`exact.batched`), which hands over to the exact
-    engine of :func:`exact.regions` if any side test is too close to call; in the whole
-    plane they go to :func:`exact.regions` directly.
+    output's gradient jumps.  Deeper networks are split layer by layer with certified
+    float arithmetic (:mod:`exact.batched`; in the whole plane inside a box grown until
+    :func:`exact.certify.rays_leave_freely` holds), which hands over to the exact engine of
+    :func:`exact.regions` if any test is too close to call.
 
     Examples
     --------
@@ -80,11 +81,13 @@ def count_regions(
         return RegionCounts(n_act, n_lin)
     if max_regions is not None and (isinstance(max_regions, bool) or max_regions < 1):
         raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
-    if w is not None:
-        try:
+    try:
+        if w is None:
+            _, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
+        else:
             cells = batched_cells(enet, w, max_regions=max_regions, progress=progress)
-            return RegionCounts(len(cells), cells.linear_count())
-        except Undecided:
-            pass  # a side test too close to call in floats: the exact engine decides
+        return RegionCounts(len(cells), cells.linear_count())
+    except Undecided:
+        pass  # a test too close to call in floats: the exact engine decides
     r = regions(enet, window=w, max_regions=max_regions, progress=progress)
     return RegionCounts(r.n_activation, r.n_linear)

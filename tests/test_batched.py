@@ -76,6 +76,8 @@ def test_hypothesis_rational_weights(vals, act):
         pass  # allowed: near ties are handed to the exact engine
     r = regions(net, window=Fraction(3, 2))
     assert count_regions(net, window=Fraction(3, 2)) == (r.n_activation, r.n_linear)
+    plane = regions(net, window=None)
+    assert count_regions(net) == (plane.n_activation, plane.n_linear)
 
 
 def test_exact_ties_are_never_decided_by_floats():
@@ -145,3 +147,54 @@ def test_linear_merges_structural_and_by_cancellation():
     r = regions(net, window=5)
     assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
     assert r.n_activation - r.n_linear > 5
+
+
+@pytest.mark.parametrize("act", ["relu", "abs", "hardtanh", "leaky_relu"])
+def test_whole_plane_certificate_agrees_with_the_exact_certificate(act):
+    from exact.certify import batched_plane_cells
+
+    decided = 0
+    for widths, seed in [([2, 5, 5, 5, 5, 1], 0), ([2, 4, 4, 4, 1], 1), ([2, 6, 6, 1], 2), ([2, 3, 3, 3, 3, 1], 3)]:
+        net = from_torch(seeded_torch(widths, seed))
+        net = ExactNet(net.weights, net.biases, (ExactNet.from_layers(
+            [([[1, 0]], [0]), ([[1]], [0])], activation=act).activations[0],) * len(net.activations))
+        r = regions(net, window=None)
+        try:
+            half, bc = batched_plane_cells(net, max_regions=None, progress=False)
+        except Undecided:
+            continue
+        decided += 1
+        assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
+        # and the count is stable in a much larger box, by the exact engine
+        big = regions(net, window=4 * max(half, r.box))
+        assert (big.n_activation, big.n_linear) == (r.n_activation, r.n_linear)
+    assert decided >= 3
+
+
+def test_whole_plane_far_bends_and_strips_grow_the_box():
+    from exact.certify import batched_plane_cells
+
+    # layer 2 bends x = 0 into x = 1000 on the right: far outside the first layer's box
+    bend = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 0]], [-1000]), ([[1]], [0])])
+    # one first-layer line; the cell x > 0 is a strip 0 < x < 1000 seen in a small box
+    strip = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [-1000]), ([[1]], [0])])
+    for net, want in ((bend, (6, 2)), (strip, (3, 2))):
+        half, bc = batched_plane_cells(net, max_regions=None, progress=False)
+        assert half > 1000
+        assert (len(bc), bc.linear_count()) == want
+        assert count_regions(net) == want
+        r = regions(net, window=None)
+        assert (r.n_activation, r.n_linear) == want
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.integers(-3, 3), min_size=21, max_size=21), st.sampled_from(["relu", "abs", "hardtanh"]))
+def test_hypothesis_whole_plane_counts_match_the_exact_engine(vals, act):
+    # tiny integer weights: parallel, coincident and constant lines everywhere
+    it = iter(vals)
+    layers = [([[next(it), next(it)] for _ in range(3)], [next(it) for _ in range(3)]),
+              ([[next(it) for _ in range(3)] for _ in range(3)], [next(it) for _ in range(3)]),
+              ([[1, -1, 2]], [0])]
+    net = ExactNet.from_layers(layers, activation=act)
+    r = regions(net, window=None)
+    assert count_regions(net) == (r.n_activation, r.n_linear)
