@@ -4,7 +4,7 @@ Run on demand (not part of the test suite):
 
     python benchmarks/run.py                 # everything (several minutes)
     python benchmarks/run.py --quick         # skip the largest cases
-    python benchmarks/run.py --only nets     # one section: nets, naive, plane, softmax, proofs, sheet
+    python benchmarks/run.py --only nets     # a section: nets naive plane deepplane softmax proofs sheet
 
 Every case runs in a fresh subprocess, which reports its wall time and peak resident
 memory (ru_maxrss), so cases do not share caches or memory.  Ratios compare against a
@@ -225,6 +225,42 @@ def bench_plane(quick: bool) -> str:
                   "speed-up", "peak"], rows)
 
 
+def bench_deep_plane(quick: bool) -> str:
+    rows = []
+    for name, widths, _, _ in NETS:
+        if len(widths) == 3 or (quick and name == "2-64-64-64-64-1"):
+            continue
+        fast = timed_case(f"""
+            from numeric.models import seeded_mlp
+            import exact
+            from exact.certify import batched_plane_cells
+            m = seeded_mlp({widths}, seed=0)
+            c, dt = timed(lambda: exact.count_regions(m))
+            half, _ = batched_plane_cells(exact.from_torch(m), max_regions=None, progress=False)
+            report(act=c.activation, lin=c.linear, t=dt, half=float(half))
+        """)
+        # baseline: the exact engine, in the whole plane (its own certificate) or, where that
+        # takes too long, in a window 4x the certified box (a count that may only grow)
+        big = name == "2-64-64-64-64-1"
+        half = fast.get("half", 1.0)
+        ref = run_case(f"""
+            from numeric.models import seeded_mlp
+            import exact
+            m = seeded_mlp({widths}, seed=0)
+            t = time.perf_counter(); r = exact.regions(m, window={4 * half if big else None})
+            report(act=r.n_activation, lin=r.n_linear, t=time.perf_counter() - t)
+        """)
+        same = "✔" if (fast.get("act"), fast.get("lin")) == (ref.get("act"), ref.get("lin")) else "✘"
+        rows.append([name, f"{fast.get('act')} / {fast.get('lin')}", f"{half:g}", fmt_t(fast.get("t")),
+                     f"{fast.get('peak_mb', 0):.0f} MB",
+                     ("window 4× box: " if big else "plane: ") + f"{ref.get('act')} / {ref.get('lin')} {same}",
+                     fmt_t(ref.get("t")),
+                     f"{ref['t'] / fast['t']:.0f}×" if "t" in ref and "t" in fast else "—"])
+        print(f"  deep plane {name}: {rows[-1]}", file=sys.stderr, flush=True)
+    return table(["net", "count_regions(net) act. / linear", "certified box half-width", "time", "peak",
+                  "exact engine", "its time", "speed-up"], rows)
+
+
 def bench_softmax() -> str:
     r = run_case("""
         import torch
@@ -289,10 +325,11 @@ def bench_proofs_and_sheet() -> str:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="skip 2-1000-1, 2-64^4-1 and n > 1000 lines")
-    ap.add_argument("--only", choices=["nets", "naive", "plane", "softmax", "proofs", "sheet"], action="append")
+    ap.add_argument("--only", choices=["nets", "naive", "plane", "deepplane", "softmax", "proofs", "sheet"],
+                    action="append")
     ap.add_argument("--markdown", metavar="FILE", help="also write the tables to FILE")
     args = ap.parse_args(argv)
-    only = set(args.only or ["nets", "naive", "plane", "softmax", "proofs"])
+    only = set(args.only or ["nets", "naive", "plane", "deepplane", "softmax", "proofs"])
     if "sheet" in only:
         only.add("proofs")
     import torch
@@ -309,6 +346,9 @@ def main(argv=None) -> int:
     if "plane" in only:
         print("whole-plane counts ...", file=sys.stderr)
         parts += ["## Whole-plane counts of n lines (torch init)", bench_plane(args.quick)]
+    if "deepplane" in only:
+        print("whole-plane deep counts ...", file=sys.stderr)
+        parts += ["## Whole-plane counts of deep nets (seed 0)", bench_deep_plane(args.quick)]
     if "softmax" in only:
         print("softmax ...", file=sys.stderr)
         parts += ["## numeric lse/softmax vs torch/scipy", bench_softmax()]
