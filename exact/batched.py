@@ -298,20 +298,16 @@ def _intersect(L1, E1, L2, E2):
     Undecided
         If ``|D| <= dD``: the floats cannot certify that the lines are not parallel.
     """
-    a1, b1, c1 = L1[:, 0], L1[:, 1], L1[:, 2]
-    a2, b2, c2 = L2[:, 0], L2[:, 1], L2[:, 2]
-    ea1, eb1, ec1 = E1[..., 0], E1[..., 1], E1[..., 2]  # rows, or one row for all
-    ea2, eb2, ec2 = E2[..., 0], E2[..., 1], E2[..., 2]
-
-    def det(p, ep, q, eq, r, er, s, es):  # p q - r s and its error bound
-        pq, rs = p * q, r * s
-        err = (ep * np.abs(q) + np.abs(p) * eq + ep * eq + er * np.abs(s) + np.abs(r) * es + er * es
-               + 3 * _U * (np.abs(pq) + np.abs(rs)))
-        return pq - rs, err
-
-    D, dD = det(a1, ea1, b2, eb2, a2, ea2, b1, eb1)
-    Nx, dNx = det(b1, eb1, c2, ec2, b2, eb2, c1, ec1)
-    Ny, dNy = det(c1, ec1, a2, ea2, c2, ec2, a1, ea1)
+    # the three 2x2 determinants p q - r t at once, rows D, N_x, N_y:
+    # (a1, b1, c1) * (b2, c2, a2) - (a2, b2, c2) * (b1, c1, a1)
+    rot = [1, 2, 0]
+    p, ep, q, eq = L1.T, E1.T, L2[:, rot].T, E2[:, rot].T
+    r, er, t, et = L2.T, E2.T, L1[:, rot].T, E1[:, rot].T
+    pq, rt = p * q, r * t
+    val = pq - rt
+    err = (ep * np.abs(q) + np.abs(p) * eq + ep * eq + er * np.abs(t) + np.abs(r) * et + er * et
+           + 3 * _U * (np.abs(pq) + np.abs(rt)))
+    (D, Nx, Ny), (dD, dNx, dNy) = val, err
     dD = dD * _SAFE + _TINY
     room = np.abs(D) - dD
     if not np.all(room > 0):
@@ -594,21 +590,29 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         verts = _Buffer({"v": rec})
         hashes = hashes + piece.astype(np.uint64) @ keys[g0 : g0 + k]
         cells = _Buffer({"start": start, "nv": nv, "anc": np.arange(C), "piece": piece, "hash": hashes})
-        bar = _bar(progress, k * nq, f"layer {l + 1}/{nhid}")
-        for j in range(k):
-            for q in range(nq):
-                if bar is not None:
-                    bar.update(1)
-                sel = np.flatnonzero(cand[cells.view("anc"), j, q])
-                if len(sel) == 0:
-                    continue
-                _split_step(verts, cells, sel, M[:, j, :], E[j], bps[q], lab0 + j * nq + q, etab_a, j,
-                            keys[g0 + j])
-                if max_regions is not None and cells.n > max_regions:
-                    raise TooManyRegionsError(
-                        f"more than max_regions={max_regions} cells in hidden layer {l + 1}; "
-                        "raise max_regions or shrink the window"
-                    )
+        # rounds: in round r every cell is split by the r-th line that may cut its ancestor,
+        # so the number of numpy passes is the largest candidate count, not k * nq
+        rows_c, cols_c = np.nonzero(cand.reshape(C, k * nq))
+        counts = np.bincount(rows_c, minlength=C)
+        n_rounds = int(counts.max()) if len(rows_c) else 0
+        todo = np.full((C, max(n_rounds, 1)), -1, dtype=np.int64)
+        todo[rows_c, np.arange(len(rows_c)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols_c
+        layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
+                       etab_a, keys[g0 : g0 + k])
+        bar = _bar(progress, n_rounds, f"layer {l + 1}/{nhid}")
+        for r in range(n_rounds):
+            if bar is not None:
+                bar.update(1)
+            jq = todo[cells.view("anc"), r]
+            sel = np.flatnonzero(jq >= 0)
+            if len(sel) == 0:
+                continue
+            _split_step(verts, cells, sel, jq[sel], layer)
+            if max_regions is not None and cells.n > max_regions:
+                raise TooManyRegionsError(
+                    f"more than max_regions={max_regions} cells in hidden layer {l + 1}; "
+                    "raise max_regions or shrink the window"
+                )
         if bar is not None:
             bar.close()
         # compact: cells in order, their vertices contiguous
@@ -629,30 +633,46 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
                         rec[:, 4:7].copy())
 
 
-def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, Mj, Ej, bp, label: int,
-                etab: np.ndarray, j: int, key: np.uint64):
-    """Split the selected cells by the line of neuron ``j`` at breakpoint ``bp``.
+@dataclass
+class _Layer:
+    """What a split step needs of the current layer."""
 
-    Cells entirely above the breakpoint get their piece of neuron ``j`` raised; a cut cell
-    keeps its slot as the part above and gets a new slot for the part below.  ``etab`` holds
-    the error bound of the line of each label (row ``label + 1``); ``key`` is the neuron's
-    hash key, added to the hash of every cell whose piece is raised.
+    M: np.ndarray  # (3, k, C) maps of the layer-start cells
+    E: np.ndarray  # (k, 3) a priori error bound of the maps
+    beta: np.ndarray  # (nq,) breakpoints
+    ebeta: np.ndarray  # (nq,) their rounding bounds
+    nq: int
+    lab0: int  # label of (neuron 0, breakpoint 0)
+    etab: np.ndarray  # error bound of each label's line (row label + 1)
+    keys: np.ndarray  # hash key of each neuron
+
+
+def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray, layer: _Layer):
+    """Split each selected cell by one line: neuron ``jq // nq`` at breakpoint ``jq % nq``.
+
+    Cells entirely above the breakpoint get that neuron's piece raised (and its hash key
+    added); a cut cell keeps its slot as the part above and gets a new slot for the part
+    below.
     """
-    beta, ebeta = bp
+    nq = layer.nq
+    j, q = jq // nq, jq % nq
     n = cells["nv"][sel]
     offs = np.cumsum(n) - n
     rec = verts["v"][_ranges(cells["start"][sel], n)]  # (G, 7)
     G = len(rec)
-    f, fe = _values(Mj[:, np.repeat(cells["anc"][sel], n)], Ej, rec[:, 0], rec[:, 1], rec[:, 2],
-                    beta, ebeta)
+    anc = cells["anc"][sel]
+    jv, qv = np.repeat(j, n), np.repeat(q, n)
+    f, fe = _values(layer.M[:, jv, np.repeat(anc, n)], layer.E[jv].T, rec[:, 0], rec[:, 1], rec[:, 2],
+                    layer.beta[qv], layer.ebeta[qv])
     pos, neg = f > fe, f < -fe
     if not np.all(pos | neg):
-        raise Undecided(f"a vertex is too close to the line of neuron {j} to decide its side in floats")
+        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
+        raise Undecided(f"a vertex is too close to the line of neuron {bad} to decide its side in floats")
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
-    up = sel[allpos]
-    cells["piece"][up, j] += 1
-    cells["hash"][up] += key
+    up, jup = sel[allpos], j[allpos]
+    cells["piece"][up, jup] += 1
+    cells["hash"][up] += layer.keys[jup]
     mcells = np.flatnonzero((npos > 0) & ~allpos)
     m = len(mcells)
     if m == 0:
@@ -665,12 +685,15 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, Mj, Ej, bp, lab
         raise Undecided("a cut cell is not convex in floats")
     D_ = succ[C_]
     # the cut line in each cut cell: a x + b y + (c - beta) = 0
-    cut = Mj[:, cells["anc"][sel[mcells]]].T.copy()
-    cut[:, 2] -= beta
+    jm, qm = j[mcells], q[mcells]
+    cut = layer.M[:, jm, anc[mcells]].T.copy()
+    cut[:, 2] -= layer.beta[qm]
+    label = layer.lab0 + jq[mcells]
+    cut_e = layer.etab[label + 1]
     AC = np.concatenate([A_, C_])
     edge = rec[AC, 4:7]
-    edge_e = etab[rec[AC, 3].astype(np.int64) + 1]
-    px, py, pe = _intersect(np.concatenate([cut, cut]), etab[label + 1], edge, edge_e)
+    edge_e = layer.etab[rec[AC, 3].astype(np.int64) + 1]
+    px, py, pe = _intersect(np.concatenate([cut, cut]), np.concatenate([cut_e, cut_e]), edge, edge_e)
     # P1 (on edge A -> B) and P2 (on edge C -> D), each with the edge line its child needs
     new = np.empty((4 * m, 7))
     new[:, 0] = np.concatenate([px[:m], px[m:], px[m:], px[:m]])
@@ -681,38 +704,29 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, Mj, Ej, bp, lab
     new[2 * m : 3 * m, 3], new[2 * m : 3 * m, 4:] = label, cut  # P2 in the lower part
     new[3 * m :, 3:] = rec[A_, 3:]  # P1 in the lower part: the rest of edge A -> B follows
     pool = np.concatenate([rec, new])
-    ar = np.arange(m)
     nm, npm = n[mcells], npos[mcells]
-    base = offs[mcells]
-    shift = D_ - base  # rotate each cut cell to start at its first positive vertex
-    # upper part: the npos positive vertices, then P1, P2; lower part: the rest, then P2, P1
+    # both parts of each cut cell, back to back: the npos positive vertices (rotated to start
+    # at the first one), P1 (the cut edge follows), P2; then the other vertices, P2, P1
+    size = nm + 4
+    out_off = np.cumsum(size) - size
+    cellv = np.repeat(np.arange(m), size)
+    t = np.arange(int(size.sum())) - out_off[cellv]
+    src = offs[mcells][cellv] + (t + (D_ - offs[mcells])[cellv] - 2 * (t > npm[cellv])) % nm[cellv]
+    ar = np.arange(m)
+    src[out_off + npm] = G + ar
+    src[out_off + npm + 1] = G + m + ar
+    src[out_off + nm + 2] = G + 2 * m + ar
+    src[out_off + nm + 3] = G + 3 * m + ar
+    v0 = verts.append({"v": pool[src]})
     pos_len, neg_len = npm + 2, nm - npm + 2
-    src_pos = _child_sources(base, shift, nm, np.zeros(m, np.int64), npm, G + ar, G + m + ar)
-    src_neg = _child_sources(base, shift, nm, npm, nm - npm, G + 2 * m + ar, G + 3 * m + ar)
-    vp = verts.append({"v": pool[src_pos]})
-    vn = verts.append({"v": pool[src_neg]})
     parents = sel[mcells]
-    cells.append({"start": vn + np.cumsum(neg_len) - neg_len, "nv": neg_len,
+    cells.append({"start": v0 + out_off + pos_len, "nv": neg_len,
                   "anc": cells["anc"][parents], "piece": cells["piece"][parents],
                   "hash": cells["hash"][parents]})
-    cells["hash"][parents] += key
-    cells["start"][parents] = vp + np.cumsum(pos_len) - pos_len
+    cells["hash"][parents] += layer.keys[jm]
+    cells["start"][parents] = v0 + out_off
     cells["nv"][parents] = pos_len
-    cells["piece"][parents, j] += 1
-
-
-def _child_sources(base, shift, nm, first, count, tail1, tail2):
-    """Pool indices of children: ``count`` rotated vertices from position ``first``, then two tails."""
-    m = len(base)
-    length = count + 2
-    out_off = np.cumsum(length) - length
-    rot = _ranges(first, count)
-    cell = np.repeat(np.arange(m), count)
-    src = np.empty(int(length.sum()), dtype=np.int64)
-    src[out_off[cell] + rot - first[cell]] = base[cell] + (shift[cell] + rot) % nm[cell]
-    src[out_off + count] = tail1
-    src[out_off + count + 1] = tail2
-    return src
+    cells["piece"][parents, jm] += 1
 
 
 def _bar(enabled: bool, total: int, desc: str):
