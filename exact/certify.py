@@ -170,8 +170,16 @@ def _round_up_pow2(x: Fraction) -> Fraction:
 def whole_plane_cells(
     net: ExactNet, *, max_regions: int | None, progress: bool
 ) -> tuple[Fraction, list[RawCell]]:
-    """Enumerate the whole plane: grow a box until the certificate of :mod:`exact.certify` holds."""
-    half = initial_box(net)
+    """Enumerate the whole plane: grow a box until the certificate of :mod:`exact.certify` holds.
+
+    The box search starts where the float certificate of :func:`batched_plane_cells`
+    ended (when it can decide), which saves the exact enumerations of the smaller boxes;
+    the exact certificate still decides, and still grows the box if it must.
+    """
+    try:
+        half, _ = batched_plane_cells(net, max_regions=max_regions, progress=progress)
+    except Undecided:
+        half = initial_box(net)
     while True:
         verts, edges = square(half.numerator, half.denominator)
         raw = enumerate_cells(
@@ -261,11 +269,13 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     bad = (deriv < -derr) & ~skip
     if not bad.any():
         return True, Fraction(0)
-    xi, ki = np.nonzero(bad)
-    px, py = cells.x[ex[xi]], cells.y[ex[xi]]
-    val = A[xi, ki, 0] * px + A[xi, ki, 1] * py + A[xi, ki, 2]
-    t = np.maximum(val, 0.0) / -deriv[xi, ki]
-    far = np.maximum(np.abs(px + t * d[xi, 0]), np.abs(py + t * d[xi, 1]))
+    # each obstructed ray ends at its nearest cut, where the cell has a vertex outside the box
+    px, py = cells.x[ex][:, None], cells.y[ex][:, None]
+    val = A[:, :, 0] * px + A[:, :, 1] * py + A[:, :, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(bad, np.maximum(val, 0.0) / -deriv, np.inf).min(axis=1)
+    hit = np.isfinite(t)
+    far = np.maximum(np.abs(px[hit, 0] + t[hit] * d[hit, 0]), np.abs(py[hit, 0] + t[hit] * d[hit, 1]))
     return False, Fraction(float(far.max())) if np.isfinite(far.max()) else Fraction(2) ** 1000
 
 
