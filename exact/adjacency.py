@@ -99,9 +99,16 @@ def _same_orientation(e: Line, key: Line) -> bool:
     return True
 
 
-def merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
-                  same_map: list[bool]) -> int:
-    parent = list(range(len(cells)))
+def component_labels(n: int, pairs) -> list[int]:
+    """Labels ``0, 1, ...`` (in order of first appearance) of the connected components of
+    ``n`` items joined by the index ``pairs`` (union-find with path halving).
+
+    Examples
+    --------
+    >>> component_labels(5, [(0, 3), (3, 4)])
+    [0, 1, 2, 0, 0]
+    """
+    parent = list(range(n))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -109,14 +116,19 @@ def merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
             i = parent[i]
         return i
 
-    for (i, j, _, _), same in zip(shared, same_map):
-        if same:
-            ri, rj = find(i), find(j)
-            if ri != rj:
-                parent[max(ri, rj)] = min(ri, rj)
+    for i, j in pairs:
+        ri, rj = find(i), find(j)
+        if ri != rj:
+            parent[max(ri, rj)] = min(ri, rj)
     labels: dict[int, int] = {}
+    return [labels.setdefault(find(i), len(labels)) for i in range(n)]
+
+
+def merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
+                  same_map: list[bool]) -> int:
+    """Set each cell's ``linear_region`` (components of boundaries with the same map on both
+    sides) and return the number of linear regions."""
+    labels = component_labels(len(cells), [(i, j) for (i, j, _, _), same in zip(shared, same_map) if same])
     for c in cells:
-        c.linear_region = labels.setdefault(find(c.index), len(labels))
-    return len(labels)
-
-
+        c.linear_region = labels[c.index]
+    return max(labels, default=-1) + 1

@@ -184,30 +184,18 @@ class BatchedCells:
         maybe = pairs[~apart.reshape(len(pairs), -1).any(axis=1)]
         if len(maybe) == 0:
             return len(self)
+        from .adjacency import component_labels
         from .regions import affine_on_pattern
 
         flipped = np.argmax(self.patterns[maybe[:, 0]] != self.patterns[maybe[:, 1]], axis=1)
         gain_free = self._zero_gain(maybe[:, 0], flipped)
-        parent = list(range(len(self)))
 
-        def find(a: int) -> int:
-            while parent[a] != a:
-                parent[a] = parent[parent[a]]
-                a = parent[a]
-            return a
+        def same_map(a: int, b: int) -> bool:
+            f = [affine_on_pattern(self.net, tuple(self.patterns[c].tolist())) for c in (a, b)]
+            return f[0] == f[1]
 
-        merged = 0
-        for (a, b), free in zip(maybe.tolist(), gain_free):
-            if not free:
-                fa = affine_on_pattern(self.net, tuple(self.patterns[a].tolist()))
-                fb = affine_on_pattern(self.net, tuple(self.patterns[b].tolist()))
-                if fa != fb:
-                    continue
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-                merged += 1
-        return len(self) - merged
+        joined = [(a, b) for (a, b), free in zip(maybe.tolist(), gain_free) if free or same_map(a, b)]
+        return max(component_labels(len(self), joined), default=-1) + 1
 
     def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> list[bool]:
         """For each (cell, global neuron): whether no path from the neuron to the output
