@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 from .predicates import Line, Point, compare_along, position_along, unoriented_key
@@ -41,7 +42,7 @@ def shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
             key = unoriented_key(e)
             a, b, _ = key
             p, q = c.verts[i], c.verts[(i + 1) % n]
-            fp, fq = (-b * p[0] + a * p[1]) / p[2], (-b * q[0] + a * q[1]) / q[2]
+            fp, fq = _monotone_div(-b * p[0] + a * p[1], p[2]), _monotone_div(-b * q[0] + a * q[1], q[2])
             if fp < fq or (fp == fq and compare_along(key, p, q) < 0):
                 rec = (fp, fq, c.index, p, q, key)
             else:
@@ -68,6 +69,16 @@ def shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
             else:
                 j += 1
     return out
+
+
+def _monotone_div(n: int, d: int) -> float:
+    """``n / d`` rounded to a float, or an infinity of its sign when beyond the float range
+    (rounding stays monotone, so float order never contradicts the exact one; equal floats,
+    infinities included, are compared exactly)."""
+    try:
+        return n / d
+    except OverflowError:
+        return math.inf if (n > 0) == (d > 0) else -math.inf
 
 
 def _cmp_t(f1: float, p1: Point, f2: float, p2: Point, key: Line) -> int:

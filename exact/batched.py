@@ -53,6 +53,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -62,7 +63,7 @@ from .arrangement import _U
 from .errors import ExactnetError, TooManyRegionsError
 from .network import ExactNet
 
-__all__ = ["BatchedCells", "Undecided", "batched_cells", "constraint_rows"]
+__all__ = ["BatchedCells", "Undecided", "batched_cells", "constraint_rows", "quiet_floats"]
 
 _SAFE = 1.0 + 16 * _U  # covers the rounding of the bound computations themselves
 _TINY = 1e-300  # covers underflow in the bounds
@@ -71,6 +72,18 @@ _CHUNK = 1 << 14  # vertices per chunk when classifying all neurons at once
 
 class Undecided(ExactnetError):
     """A float side test could not be certified; the exact engine has to decide."""
+
+
+def quiet_floats(f):
+    """Run ``f`` with numpy's floating-point warnings off: an overflow or NaN only ever makes
+    a test undecided (comparisons with NaN are false), never decides one."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return f(*args, **kwargs)
+
+    return wrapper
 
 
 @dataclass
@@ -121,6 +134,7 @@ class BatchedCells:
     def __len__(self) -> int:
         return len(self.patterns)
 
+    @quiet_floats
     def adjacent_pairs(self) -> np.ndarray:
         """Pairs ``(i, j)``, ``i < j``, of cells sharing an edge of positive length.
 
@@ -166,6 +180,7 @@ class BatchedCells:
             raise Undecided("pattern hash collision")
         return np.stack([a, b], axis=1)
 
+    @quiet_floats
     def linear_count(self) -> int:
         """Number of linear regions: cells joined across edges where the output map is unchanged.
 
@@ -395,9 +410,20 @@ def _layer_bounds(Wf, bf, EW, Eb, A, E, consts):
 
 
 def _float_net(net: ExactNet):
-    """Float weights and biases of every layer with bounds on their rounding."""
-    Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
-    bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
+    """Float weights and biases of every layer with bounds on their rounding.
+
+    Raises
+    ------
+    Undecided
+        If a weight is beyond the float range (Fractions may be).
+    """
+    try:
+        Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
+        bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
+    except OverflowError:
+        raise Undecided("a weight is beyond the float range") from None
+    if not all(np.isfinite(a).all() for a in Ws + bs + EW + Eb):
+        raise Undecided("a weight is beyond the float range")
     return list(Ws), [v[0] for v in bs], list(EW), [v[0] for v in Eb]
 
 
@@ -416,6 +442,7 @@ def _line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
     return row * _SAFE
 
 
+@quiet_floats
 def constraint_rows(net: ExactNet, patterns: np.ndarray):
     """Every breakpoint line of every hidden neuron in the cells with these patterns.
 
@@ -517,6 +544,7 @@ def _next_map(Wf, bf, M, anc, piece, slopes, inter):
     return Mn
 
 
+@quiet_floats
 def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
                   progress: bool = False) -> BatchedCells:
     """Activation cells of ``net`` in ``[-half, half]^2``, split with certified floats.

@@ -27,7 +27,7 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U
-from .batched import BatchedCells, Undecided, batched_cells, constraint_rows
+from .batched import BatchedCells, Undecided, batched_cells, constraint_rows, quiet_floats
 from .enumerate import RawCell, enumerate_cells, square
 from .network import ExactNet
 from .predicates import Line, intersect_lines, line_meets_open_box
@@ -197,6 +197,7 @@ def whole_plane_cells(
         half = _round_up_pow2(2 * max(half, ext))
 
 
+@quiet_floats
 def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fraction]:
     """The float form of the certificate for cells found by :func:`exact.batched.batched_cells`.
 
@@ -235,6 +236,8 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     n_out = -np.sign(box[:, 2])[:, None] * box[:, :2]
     bcells, bi = np.unique(cov[ex], return_inverse=True)
     rows, err, support, rep = constraint_rows(net, cells.patterns[bcells])
+    if not (np.isfinite(rows).all() and np.isfinite(err).all()):
+        raise Undecided("constraint lines beyond the float range")
     const = ~support.any(axis=2)
     R, Re = rows[bi, ray], err[ray]
     d = np.stack([-R[:, 1], R[:, 0]], axis=1)

@@ -198,3 +198,20 @@ def test_hypothesis_whole_plane_counts_match_the_exact_engine(vals, act):
     net = ExactNet.from_layers(layers, activation=act)
     r = regions(net, window=None)
     assert count_regions(net) == (r.n_activation, r.n_linear)
+
+
+@pytest.mark.filterwarnings("error")
+@pytest.mark.parametrize("scale", [1e-300, 1e-150, 1e150, 1e300])
+def test_extreme_weights_hand_over_without_warnings(scale):
+    # floats overflow or lose everything: the float path must give up quietly, never guess
+    layers = [([[scale, 0], [0, scale], [scale, scale]], [0.1 * scale, -0.2 * scale, 0.05 * scale]),
+              ([[1, -1, 2], [2, 1, -1]], [0.3, -0.1]), ([[1, 1]], [0])]
+    net = ExactNet.from_layers(layers)
+    for window in (1.0, None):
+        r = regions(net, window=window)
+        assert count_regions(net, window=window) == (r.n_activation, r.n_linear)
+    huge = ExactNet.from_layers([([[Fraction(10) ** 400, 1], [1, -1]], [0, 0]), ([[1, 1]], [0]), ([[1]], [0])])
+    with pytest.raises(Undecided, match="float range"):
+        batched_cells(huge, Fraction(1))
+    assert count_regions(huge, window=1.0) == (regions(huge, window=1.0).n_activation,
+                                              regions(huge, window=1.0).n_linear)
