@@ -138,7 +138,7 @@ def bench_nets(quick: bool, regioncam_large: bool = False) -> str:
         rows.append([
             name, f"{act} / {count.get('lin')} {ok}", want_act if want_lin is None else f"{want_act} / {want_lin}",
             fmt_t(count.get("t")), f"{count.get('peak_mb', 0):.0f} MB",
-            rc.get("faces", rc.get("error")), fmt_t(rc.get("t")), "—" if rc_ratio is None else f"{rc_ratio:.2f}×",
+            rc.get("faces", rc.get("error")), fmt_t(rc.get("t")), "—" if rc_ratio is None else f"{rc_ratio:.2g}×",
             f"{fmt_t(polys.get('t'))} {ok_p}" if "t" in polys else polys.get("error"),
             "—" if polys.get("peak_mb") is None else f"{polys['peak_mb']:.0f} MB",
             grid.get("sampled", grid.get("error")), (act - grid["sampled"]) if act and "sampled" in grid else "—",

@@ -1,39 +1,29 @@
 """Layer-batched enumeration of activation cells with certified float arithmetic.
 
-The fast path of :func:`exact.count_regions` for deep networks in a window.  It builds
-the same cells as :func:`exact.enumerate.enumerate_cells`, but all cells of a layer are
-split at once with numpy, in float64, and every decision carries a rigorous error bound:
+The fast path of :func:`exact.count_regions` for deep networks.  It finds the same cells
+as :func:`exact.enumerate.enumerate_cells`, but splits all cells of a layer at once with
+numpy in float64, every decision resting on the rigorous bounds of
+:mod:`exact.floatmaps`:
 
-* each cell's map (the current layer's pre-activations as affine functions of the
-  input) is a float matrix ``M`` with an entrywise bound ``E`` on ``|M - M_exact|``;
-* each vertex is a float point with a bound ``e`` on its distance (max-norm) from the
-  exact vertex, which is the intersection of the same two exact lines;
-* a side test "is neuron ``j`` above breakpoint ``b`` at vertex ``v``" is accepted only
-  when ``|f| > bound``.  One undecided test anywhere and the whole computation gives up
-  (:class:`Undecided`); the caller then runs the exact engine.  Floats filter; they never
-  decide a tie.
+* at the start of a layer, each cell's float bounding box (widened by its vertices'
+  bounds) tells which neurons certainly do not cut it;
+* then, in rounds, every cell is split by its next candidate line: the line's value at
+  each vertex must be farther from zero than its bound, and the new vertices are the
+  Cramer intersections of the cut line with the edges' lines;
+* one undecided test anywhere — a vertex on a line, a line along an edge, a neuron
+  exactly at its breakpoint on a whole cell — and the whole computation gives up with
+  :class:`~exact.errors.Undecided`; the caller then runs the exact engine.  Floats filter;
+  they never decide a tie.
 
 When every test is decided, the cells, their patterns and their combinatorics are those
-of the exact arrangement: every vertex of every cell has strict, certified signs for all
-neurons except the two whose lines meet there.  Then each edge (not on the window
-border) lies on exactly one breakpoint line, and the cell across it has the same
-pattern with that one neuron moved to the neighbouring piece.  That gives the adjacency
-for the linear regions without any geometry; whether two adjacent cells have the same
-output map is decided by the float maps and their bounds, or exactly
-(:func:`exact.regions.affine_on_pattern`) when the bounds cannot tell.
-
-Bounds used (``u = 2**-53``, ``gamma_k = k u / (1 - k u)``); each final bound is also
-multiplied by ``1 + 16 u`` to cover the rounding of the bound itself:
-
-* value of row ``m`` (bound ``e_m``) at ``(x, y)`` (bound ``e``), minus breakpoint ``beta``:
-  ``e_m . (|x|+e, |y|+e, 1) + (|m_0|+|m_1|) e + 5u (|m_0 x| + |m_1 y| + |m_2| + |beta|)``
-  plus the breakpoint's own rounding;
-* cut point ``P = A + t (B - A)``, ``t = f_A / (f_A - f_B)``: ``t`` is monotone in each of
-  ``f_A, f_B`` (fixed signs), so its exact value lies between the four corner values of
-  the boxes ``f_A +- e_fA``, ``f_B +- e_fB``; then
-  ``e_P = max(e_A, e_B) + dt |B - A| + 4u (|A| + |B|)``;
-* next layer: ``M' = W H + b`` with ``H = slope * M + intercept``:
-  ``E' = |W| (E_H + (gamma_k + 2u)(|H| + E_H)) + 2u (|M'| + |b|)``.
+of the exact subdivision: every vertex has strict, certified signs for all neurons but
+the two whose lines meet there.  Then each edge not on the window lies on exactly one
+breakpoint line, and the cell across it has the same pattern with that one neuron moved
+to the neighbouring piece.  That gives the adjacency for the linear regions without
+geometry (patterns are matched by a hash kept up to date during the splits, then
+compared in full); whether two neighbours share their output map is decided by the
+float maps and their bounds, by the structure of the network (no live path from the
+flipped neuron to the output), or exactly.
 
 Examples
 --------
@@ -53,37 +43,31 @@ Examples
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
 from .arrangement import _U
-from .errors import ExactnetError, TooManyRegionsError
+from .errors import TooManyRegionsError, Undecided
+from .floatmaps import (
+    SAFE,
+    TINY,
+    act_floats,
+    first_map,
+    float_net,
+    intersect,
+    layer_bounds,
+    line_error,
+    next_map,
+    quiet_floats,
+    rounding,
+    values,
+)
 from .network import ExactNet
 
-__all__ = ["BatchedCells", "Undecided", "batched_cells", "constraint_rows", "quiet_floats"]
+__all__ = ["BatchedCells", "Undecided", "batched_cells"]
 
-_SAFE = 1.0 + 16 * _U  # covers the rounding of the bound computations themselves
-_TINY = 1e-300  # covers underflow in the bounds
-_CHUNK = 1 << 14  # vertices per chunk when classifying all neurons at once
-
-
-class Undecided(ExactnetError):
-    """A float side test could not be certified; the exact engine has to decide."""
-
-
-def quiet_floats(f):
-    """Run ``f`` with numpy's floating-point warnings off: an overflow or NaN only ever makes
-    a test undecided (comparisons with NaN are false), never decides one."""
-
-    @functools.wraps(f)
-    def wrapper(*args, **kwargs):
-        with np.errstate(all="ignore"):
-            return f(*args, **kwargs)
-
-    return wrapper
 
 
 @dataclass
@@ -275,52 +259,6 @@ def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     return np.repeat(starts - offs, lens) + np.arange(total)
 
 
-def _values(m, e, x, y, ev, beta, ebeta):
-    """Float values of maps ``m`` (shape ``(3, n)``, error bound ``e`` of shape ``(3,)``) at
-    points, and certified error bounds (see module notes)."""
-    ax, ay = np.abs(x), np.abs(y)
-    t0, t1 = m[0] * x, m[1] * y
-    f = t0 + t1 + m[2] - beta
-    err = (e[0] * (ax + ev) + e[1] * (ay + ev) + e[2]
-           + (np.abs(m[0]) + np.abs(m[1])) * ev
-           + 5 * _U * (np.abs(t0) + np.abs(t1) + np.abs(m[2]) + abs(beta)) + ebeta)
-    return f, err * _SAFE + _TINY
-
-
-def _intersect(L1, E1, L2, E2):
-    """Intersection of two lines ``a x + b y + c = 0`` given as float rows (``(n, 3)``)
-    with entrywise error bounds, by Cramer's rule, with a max-norm error bound.
-
-    With ``D = a1 b2 - a2 b1``, ``N_x = b1 c2 - b2 c1``, ``N_y = c1 a2 - c2 a1`` and error
-    bounds ``dD, dN`` (coefficient errors plus ``3u`` of the product magnitudes),
-    ``|x - x*| <= (|x| dD + dN_x) / (|D| - dD) + u |x|``; the bound depends only on the two
-    lines, not on earlier vertices, so errors do not build up along a chain of cuts.
-
-    Raises
-    ------
-    Undecided
-        If ``|D| <= dD``: the floats cannot certify that the lines are not parallel.
-    """
-    # the three 2x2 determinants p q - r t at once, rows D, N_x, N_y:
-    # (a1, b1, c1) * (b2, c2, a2) - (a2, b2, c2) * (b1, c1, a1)
-    rot = [1, 2, 0]
-    p, ep, q, eq = L1.T, E1.T, L2[:, rot].T, E2[:, rot].T
-    r, er, t, et = L2.T, E2.T, L1[:, rot].T, E1[:, rot].T
-    pq, rt = p * q, r * t
-    val = pq - rt
-    err = (ep * np.abs(q) + np.abs(p) * eq + ep * eq + er * np.abs(t) + np.abs(r) * et + er * et
-           + 3 * _U * (np.abs(pq) + np.abs(rt)))
-    (D, Nx, Ny), (dD, dNx, dNy) = val, err
-    dD = dD * _SAFE + _TINY
-    room = np.abs(D) - dD
-    if not np.all(room > 0):
-        raise Undecided("two lines are too close to parallel to intersect in floats")
-    x, y = Nx / D, Ny / D
-    ex = (np.abs(x) * dD + dNx) / room + _U * np.abs(x)
-    ey = (np.abs(y) * dD + dNy) / room + _U * np.abs(y)
-    return x, y, np.maximum(ex, ey) * _SAFE * _SAFE + _TINY
-
-
 def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     """For every cell, neuron and breakpoint: +1 / -1 if the whole cell is certainly above /
     below, 0 if the line may cut it (those are settled vertex by vertex later).
@@ -352,196 +290,9 @@ def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     out = np.zeros((C, k, nq), dtype=np.int8)
     for qi, (beta, ebeta) in enumerate(bps):
         f = base - beta
-        err = (spread + 5 * _U * (mag + abs(beta)) + ebeta) * _SAFE + _TINY
+        err = (spread + 5 * _U * (mag + abs(beta)) + ebeta) * SAFE + TINY
         out[:, :, qi] = ((f > err).astype(np.int8) - (f < -err).astype(np.int8)).T
     return out
-
-
-def _rounding(v: Fraction) -> float:
-    """A float bound on ``|float(v) - v|`` (twice the rounded exact difference; 0 when exact)."""
-    f = float(v)
-    if f.as_integer_ratio() == (v.numerator, v.denominator):
-        return 0.0
-    return 2.0 * float(abs(Fraction(f) - v))
-
-
-def _float_matrix(rows) -> tuple[np.ndarray, np.ndarray]:
-    """Float64 values of a matrix of Fractions and bounds on their rounding errors."""
-    vals = [(v.numerator, v.denominator) for row in rows for v in row]
-    f = [n / d for n, d in vals]  # correctly rounded
-    err = [0.0 if x.as_integer_ratio() == nd else _rounding(Fraction(*nd)) for x, nd in zip(f, vals)]
-    shape = (len(rows), len(rows[0]))
-    return np.array(f).reshape(shape), np.array(err).reshape(shape)
-
-
-def _act_floats(act):
-    """Breakpoints (float, rounding bound), float slopes and intercepts, and the activation's
-    constants for the error bounds: max |slope|, slope rounding, max |intercept| (exact bound)."""
-    bps = [(float(b), _rounding(b)) for b in act.breakpoints]
-    slopes = np.array([float(s) for s in act.slopes])
-    inter = np.array([float(c) for c in act.intercepts])
-    smax = float(np.abs(slopes).max())
-    ds = max(_rounding(s) for s in act.slopes)
-    dc = max(_rounding(c) for c in act.intercepts)
-    cmax = float(np.abs(inter).max()) + dc
-    return bps, slopes, inter, (smax, ds, cmax, dc)
-
-
-def _layer_bounds(Wf, bf, EW, Eb, A, E, consts):
-    """A priori bounds for the next layer, valid in every cell: ``A' >= |M'_exact|`` and
-    ``E' >= |M' - M'_exact|`` (shape ``(k', 3)``), from those of this layer.
-
-    With ``H = slope * M + intercept e3`` (slope, intercept of any piece):
-    ``|H*| <= AH = smax A + cmax e3`` and ``|H - H*| <= EH = smax E + (ds + 2u smax) A + u AH + dc e3``;
-    then ``|M'| <= (|W| (AH + EH) + |b|)(1 + gamma)`` and
-    ``E' = |W| EH + |W - W*| AH + gamma_k |W| (AH + EH) + u |M'| + |b - b*|``.
-    """
-    smax, ds, cmax, dc = consts
-    k = Wf.shape[1]
-    e3 = np.array([0.0, 0.0, 1.0])
-    AH = smax * A + cmax * e3
-    EH = smax * E + (ds + 2 * _U * smax) * A + _U * AH + dc * e3
-    g = (k + 1) * _U / (1 - (k + 1) * _U)
-    absW = np.abs(Wf)
-    Mabs = (absW @ (AH + EH) + np.abs(bf)[:, None] * e3) * (1 + 2 * g)
-    En = absW @ EH + EW @ AH + g * (absW @ (AH + EH)) + _U * Mabs + Eb[:, None] * e3
-    En = En * (1 + 4 * (k + 4) * _U) + _TINY
-    return Mabs + En, En
-
-
-def _float_net(net: ExactNet):
-    """Float weights and biases of every layer with bounds on their rounding.
-
-    Raises
-    ------
-    Undecided
-        If a weight is beyond the float range (Fractions may be).
-    """
-    try:
-        Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
-        bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
-    except OverflowError:
-        raise Undecided("a weight is beyond the float range") from None
-    if not all(np.isfinite(a).all() for a in Ws + bs + EW + Eb):
-        raise Undecided("a weight is beyond the float range")
-    return list(Ws), [v[0] for v in bs], list(EW), [v[0] for v in Eb]
-
-
-def _first_map(Ws, bs, EW, Eb, C: int):
-    """The first layer's maps ``(3, k, C)`` (the same in every cell), error and magnitude bounds."""
-    M = np.repeat(np.concatenate([Ws[0], bs[0][:, None]], axis=1).T[:, :, None], C, axis=2)
-    E = np.concatenate([EW[0], Eb[0][:, None]], axis=1) * _SAFE + _TINY
-    return M, E, np.abs(M[:, :, 0].T) + E
-
-
-def _line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
-    """Error bound of the line ``m - beta = 0`` of a neuron with map bound ``Ej`` (``c - beta``
-    adds one rounding)."""
-    row = Ej.copy()
-    row[2] += ebeta + _U * (Aj[2] + abs(beta))
-    return row * _SAFE
-
-
-@quiet_floats
-def constraint_rows(net: ExactNet, patterns: np.ndarray):
-    """Every breakpoint line of every hidden neuron in the cells with these patterns.
-
-    Returns
-    -------
-    rows : ndarray, shape (B, N, 3)
-        Float lines ``(a, b, c)``, oriented so that the cell is on the positive side, in the
-        batched engine's label order (layer, neuron, breakpoint).
-    err : ndarray, shape (N, 3)
-        Entrywise error bound of ``rows``, valid in every cell.
-    support : ndarray of bool, shape (B, N, k1)
-        For each line, the first-layer neurons with a path to its neuron through nonzero
-        weights and nonzero-slope pieces: its gradient is exactly a combination of their
-        weight vectors.  An empty support means an exactly zero gradient (no line at all).
-    rep : ndarray of int, shape (B, N)
-        A neuron whose gradient is exactly a multiple of this line's: a neuron whose live
-        inputs all share one ``rep`` has that ``rep`` (its gradient is a combination of
-        parallel vectors); exactly parallel first-layer neurons share one.  Equal ``rep``
-        means exactly parallel lines (different ``rep`` proves nothing).
-    """
-    Ws, bs, EW, Eb = _float_net(net)
-    B = len(patterns)
-    M, E, A = _first_map(Ws, bs, EW, Eb, B)
-    k1 = len(net.weights[0])
-    moving = np.repeat(np.diag([w1 != 0 or w2 != 0 for w1, w2 in net.weights[0]])[None], B, axis=0)
-    W0 = net.weights[0]
-    canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
-                  and (W0[j][0] != 0 or W0[j][1] != 0) or j == i) for i in range(k1)]
-    rep = np.repeat(np.array(canon)[None], B, axis=0)  # (B, k): exactly parallel first-layer lines share one
-    reps = []
-    rows, errs, const = [], [], []
-    g0 = 0
-    for l, act in enumerate(net.activations):
-        bps, slopes, inter, consts = _act_floats(act)
-        k = M.shape[1]
-        piece = patterns[:, g0 : g0 + k].astype(np.int64)
-        for q, (beta, ebeta) in enumerate(bps):
-            sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
-            line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
-            line[:, :, 2] -= sign * beta
-            rows.append(line)
-            errs.append(np.array([_line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
-            const.append(moving)
-            reps.append(rep)
-        live = np.array([s != 0 for s in act.slopes])[piece]  # (B, k)
-        nz = np.array([[w != 0 for w in row] for row in net.weights[l + 1]], dtype=np.float32)
-        feeding = (live & moving.any(axis=2)).astype(np.float32)  # (B, k): live, non-constant inputs
-        inputs = (feeding[:, None, :] * nz[None]) > 0  # (B, k', k): live inputs of each neuron
-        big = np.iinfo(np.int64).max
-        lo = np.where(inputs, rep[:, None, :], big).min(axis=2)
-        hi = np.where(inputs, rep[:, None, :], -1).max(axis=2)
-        rep = np.where(lo == hi, lo, g0 + k + np.arange(nz.shape[0]))  # one rep shared by all inputs
-        moving = np.matmul(nz, (moving & live[:, :, None]).astype(np.float32)) > 0  # 0/1 sums: exact
-        M = _next_map(Ws[l + 1], bs[l + 1], M, np.arange(B), piece, slopes, inter)
-        A, E = _layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
-        g0 += k
-    nq_rows = [r.shape[1] for r in rows]
-    # interleave to label order: within a layer, neuron-major then breakpoint
-    out_rows, out_err, out_const, out_rep = [], [], [], []
-    i = 0
-    for act in net.activations:
-        nq = len(act.breakpoints)
-        if nq == 0:
-            continue
-        block = rows[i : i + nq]
-        k = nq_rows[i]
-        out_rows.append(np.stack(block, axis=2).reshape(B, k * nq, 3))
-        out_err.append(np.stack(errs[i : i + nq], axis=1).reshape(k * nq, 3))
-        out_const.append(np.stack(const[i : i + nq], axis=2).reshape(B, k * nq, k1))
-        out_rep.append(np.stack(reps[i : i + nq], axis=2).reshape(B, k * nq))
-        i += nq
-    if not out_rows:
-        return (np.zeros((B, 0, 3)), np.zeros((0, 3)), np.zeros((B, 0, k1), dtype=bool),
-                np.zeros((B, 0), dtype=np.int64))
-    return (np.concatenate(out_rows, axis=1), np.concatenate(out_err), np.concatenate(out_const, axis=1),
-            np.concatenate(out_rep, axis=1))
-
-
-def _next_map(Wf, bf, M, anc, piece, slopes, inter):
-    """Float maps ``(3, k', C)`` of the next layer's pre-activations in the cells whose
-    ancestors in ``M`` (shape ``(3, k, C0)``) are ``anc``.
-
-    One coefficient at a time through a single work buffer: fresh large arrays cost page
-    faults that here took longer than the arithmetic.
-    """
-    pt = np.ascontiguousarray(piece.T)  # (k, C)
-    s = slopes[pt]
-    c = inter[pt] if inter.any() else None
-    k, C = pt.shape
-    Mn = np.empty((3, Wf.shape[0], C))
-    buf = np.empty((k, C))
-    for d in range(3):
-        np.take(M[d], anc, axis=1, out=buf, mode="clip")  # "raise" would buffer the output
-        buf *= s
-        if d == 2 and c is not None:
-            buf += c
-        np.matmul(Wf, buf, out=Mn[d])
-    Mn[2] += bf[:, None]
-    return Mn
 
 
 @quiet_floats
@@ -570,16 +321,16 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
     """
-    Ws, bs, EW, Eb = _float_net(net)
+    Ws, bs, EW, Eb = float_net(net)
     h = float(half)
-    eh = _rounding(half)
+    eh = rounding(half)
     # vertex records: x, y, error, label of the edge to the next vertex, that edge's line (a, b, c)
     rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
                     [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
     etab = [np.array([0.0, 0.0, eh])]  # error bound of each label's line; row 0: the window's sides
     start = np.array([0], dtype=np.int64)
     nv = np.array([4], dtype=np.int64)
-    M, E, A = _first_map(Ws, bs, EW, Eb, 1)
+    M, E, A = first_map(Ws, bs, EW, Eb, 1)
     pat = np.zeros((1, 0), dtype=np.int8)
     keys = np.random.default_rng(20261126).integers(1, 2**63, size=sum(net.widths[1:-1]), dtype=np.uint64)
     hashes = np.zeros(1, dtype=np.uint64)
@@ -589,7 +340,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     nhid = net.n_hidden_layers
     for l in range(nhid):
         act = net.activations[l]
-        bps, slopes, inter, consts = _act_floats(act)
+        bps, slopes, inter, consts = act_floats(act)
         _, k, C = M.shape
         nq = len(bps)
         lab0 = len(label_neuron)
@@ -597,7 +348,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
             for q, (beta, ebeta) in enumerate(bps):
                 label_neuron.append(g0 + j)
                 label_piece.append(q)
-                etab.append(_line_error(E[j], A[j], beta, ebeta))
+                etab.append(line_error(E[j], A[j], beta, ebeta))
         etab_a = np.array(etab)
         cls = (_classify(M, E, start, nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
@@ -640,8 +391,8 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         piece = cells.view("piece").copy()
         hashes = cells.view("hash").copy()
         pat = np.concatenate([pat[anc], piece], axis=1)
-        M = _next_map(Ws[l + 1], bs[l + 1], M, anc, piece, slopes, inter)
-        A, E = _layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
+        M = next_map(Ws[l + 1], bs[l + 1], M, anc, piece, slopes, inter)
+        A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
         g0 += k
     return BatchedCells(net, pat, start, nv, rec[:, 0].copy(), rec[:, 1].copy(), rec[:, 2].copy(),
                         rec[:, 3].astype(np.int64), np.array(label_neuron, dtype=np.int64),
@@ -678,7 +429,7 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     G = len(rec)
     anc = cells["anc"][sel]
     jv, qv = np.repeat(j, n), np.repeat(q, n)
-    f, fe = _values(layer.M[:, jv, np.repeat(anc, n)], layer.E[jv].T, rec[:, 0], rec[:, 1], rec[:, 2],
+    f, fe = values(layer.M[:, jv, np.repeat(anc, n)], layer.E[jv].T, rec[:, 0], rec[:, 1], rec[:, 2],
                     layer.beta[qv], layer.ebeta[qv])
     pos, neg = f > fe, f < -fe
     if not np.all(pos | neg):
@@ -709,7 +460,7 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     AC = np.concatenate([A_, C_])
     edge = rec[AC, 4:7]
     edge_e = layer.etab[rec[AC, 3].astype(np.int64) + 1]
-    px, py, pe = _intersect(np.concatenate([cut, cut]), np.concatenate([cut_e, cut_e]), edge, edge_e)
+    px, py, pe = intersect(np.concatenate([cut, cut]), np.concatenate([cut_e, cut_e]), edge, edge_e)
     # P1 (on edge A -> B) and P2 (on edge C -> D), each with the edge line its child needs
     new = np.empty((4 * m, 7))
     new[:, 0] = np.concatenate([px[:m], px[m:], px[m:], px[:m]])

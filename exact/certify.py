@@ -27,8 +27,10 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U
-from .batched import BatchedCells, Undecided, batched_cells, constraint_rows, quiet_floats
+from .batched import BatchedCells, batched_cells
 from .enumerate import RawCell, enumerate_cells, square
+from .errors import Undecided
+from .floatmaps import constraint_rows, quiet_floats
 from .network import ExactNet
 from .predicates import Line, intersect_lines, line_meets_open_box
 
@@ -206,7 +208,7 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     along any such ray (then the cell's boundary outside the box is just these rays, and
     its polyhedron has every vertex inside).  Directional derivatives come with rigorous
     error bounds; a constraint that may be parallel to a ray (derivative within its bound)
-    cannot be settled in floats and raises :class:`~exact.batched.Undecided` (a strip
+    cannot be settled in floats and raises :class:`~exact.errors.Undecided` (a strip
     between parallel lines is such a case).  Lines of neurons whose gradient is zero
     through every path are skipped: they are constants, not lines.
 

@@ -13,9 +13,9 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from .arrangement import arrangement_faces, shallow_line_jumps
-from .batched import Undecided, batched_cells
+from .batched import batched_cells
 from .certify import batched_plane_cells
-from .errors import InputError
+from .errors import InputError, Undecided
 from .regions import DEFAULT_MAX_REGIONS, check_window, prepare_net, regions
 
 __all__ = ["RegionCounts", "count_regions"]

@@ -21,6 +21,7 @@ __all__ = [
     "SpecFileError",
     "TooManyRegionsError",
     "VerificationError",
+    "Undecided",
 ]
 
 
@@ -50,3 +51,11 @@ class TooManyRegionsError(ExactnetError, RuntimeError):
 
 class VerificationError(ExactnetError, AssertionError):
     """A derivation step could not be verified by the computer algebra system."""
+
+
+class Undecided(ExactnetError):
+    """A float test could not be certified; the exact engine has to decide.
+
+    Raised inside the fast paths (:mod:`exact.floatmaps`, :mod:`exact.batched`) and caught
+    by the public functions, which then run the exact engine; users do not see it.
+    """
