@@ -69,7 +69,6 @@ from .network import ExactNet
 __all__ = ["BatchedCells", "Undecided", "batched_cells"]
 
 
-
 @dataclass
 class BatchedCells:
     """Activation cells found by :func:`batched_cells`.
