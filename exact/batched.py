@@ -364,7 +364,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         todo = np.full((C, max(n_rounds, 1)), -1, dtype=np.int64)
         todo[rows_c, np.arange(len(rows_c)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols_c
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
-                       etab_a, keys[g0 : g0 + k])
+                       etab_a, keys[g0 : g0 + k], l + 1)
         bar = _bar(progress, n_rounds, f"layer {l + 1}/{nhid}")
         for r in range(n_rounds):
             if bar is not None:
@@ -411,6 +411,7 @@ class _Layer:
     lab0: int  # label of (neuron 0, breakpoint 0)
     etab: np.ndarray  # error bound of each label's line (row label + 1)
     keys: np.ndarray  # hash key of each neuron
+    index: int  # hidden layer, from 1 (for messages)
 
 
 def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray, layer: _Layer):
@@ -433,7 +434,8 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     pos, neg = f > fe, f < -fe
     if not np.all(pos | neg):
         bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
-        raise Undecided(f"a vertex is too close to the line of neuron {bad} to decide its side in floats")
+        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
+                        "to decide its side in floats")
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
     up, jup = sel[allpos], j[allpos]

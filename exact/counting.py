@@ -8,6 +8,7 @@ RegionCounts(activation=4, linear=2)
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -19,6 +20,8 @@ from .errors import InputError, Undecided
 from .regions import DEFAULT_MAX_REGIONS, check_window, prepare_net, regions
 
 __all__ = ["RegionCounts", "count_regions"]
+
+log = logging.getLogger(__name__)
 
 
 class RegionCounts(NamedTuple):
@@ -59,7 +62,8 @@ def count_regions(
     output's gradient jumps.  Deeper networks are split layer by layer with certified
     float arithmetic (:mod:`exact.batched`; in the whole plane inside a box grown until
     :func:`exact.certify.rays_leave_freely` holds), which hands over to the exact engine of
-    :func:`exact.regions` if any test is too close to call.
+    :func:`exact.regions` if any test is too close to call (logged at INFO level on the
+    ``exact.counting`` logger).
 
     Examples
     --------
@@ -87,7 +91,7 @@ def count_regions(
         else:
             cells = batched_cells(enet, w, max_regions=max_regions, progress=progress)
         return RegionCounts(len(cells), cells.linear_count())
-    except Undecided:
-        pass  # a test too close to call in floats: the exact engine decides
+    except Undecided as why:  # a test too close to call in floats: the exact engine decides
+        log.info("count_regions: certified floats could not decide (%s); using the exact engine", why)
     r = regions(enet, window=w, max_regions=max_regions, progress=progress)
     return RegionCounts(r.n_activation, r.n_linear)

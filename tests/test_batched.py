@@ -81,13 +81,15 @@ def test_hypothesis_rational_weights(vals, act):
     assert count_regions(net) == (plane.n_activation, plane.n_linear)
 
 
-def test_exact_ties_are_never_decided_by_floats():
+def test_exact_ties_are_never_decided_by_floats(caplog):
     # the deep line x = y passes exactly through the vertex (0, 0) of the first layer's lines
     layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, -1], [1, 1]], [0, 0]), ([[1, 1]], [0])]
     with pytest.raises(Undecided):
         batched_cells(ExactNet.from_layers(layers), Fraction(1))
     r = regions(layers, window=1.0)
-    assert count_regions(layers, window=1.0) == (r.n_activation, r.n_linear) == (5, 4)
+    with caplog.at_level("INFO", logger="exact.counting"):
+        assert count_regions(layers, window=1.0) == (r.n_activation, r.n_linear) == (5, 4)
+    assert "neuron 0 of hidden layer 2" in caplog.text and "exact engine" in caplog.text
     # a second-layer line along a first-layer line (zero at both ends of an edge)
     along = [([[1, 0], [0, 1]], [0, 0]), ([[2, 0]], [0]), ([[1]], [0])]
     with pytest.raises(Undecided):
