@@ -294,30 +294,47 @@ def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     return out
 
 
-def _refine(cand, piece, M, E, start, nv, rec, bps) -> None:
-    """Settle the box test's candidates vertex by vertex, in place: a line with every vertex
-    of the cell certainly on one side does not cut it (and raises the piece if above).
+def _settle(rows, cols, mcol, start, nv, rec, layer: _Layer) -> np.ndarray:
+    """For pairs (cell ``rows[i]``, line ``cols[i]``): +1 / -1 if every vertex of the cell is
+    certainly above / below the line, 0 if it may cut the cell (or a test is undecided).
 
-    Boxes let through about twice as many lines as really cut a cell, and the largest
-    count sets the number of split rounds.
+    ``mcol[cell]`` is the cell's column in ``layer.M``.  Boxes let through about twice as many
+    lines as really cut a cell, and the largest count sets the number of split rounds.
     """
-    C, k, nq = cand.shape
-    rows, cols = np.nonzero(cand.reshape(C, k * nq))
+    nq = layer.nq
     j, q = cols // nq, cols % nq
     n = nv[rows]
     idx = _ranges(start[rows], n)
     jv, qv = np.repeat(j, n), np.repeat(q, n)
-    beta = np.array([b for b, _ in bps])
-    ebeta = np.array([e for _, e in bps])
-    f, fe = values(M[:, jv, np.repeat(rows, n)], E[jv].T, rec[idx, 0], rec[idx, 1], rec[idx, 2],
-                   beta[qv], ebeta[qv])
+    f, fe = values(layer.M[:, jv, np.repeat(mcol[rows], n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
+                   rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
     code = (f > fe).astype(np.int8) - (f < -fe).astype(np.int8)
     offs = np.cumsum(n) - n
     lo, hi = np.minimum.reduceat(code, offs), np.maximum.reduceat(code, offs)
-    sure = (lo == hi) & (lo != 0)
-    cand[rows[sure], j[sure], q[sure]] = False
-    up = sure & (lo > 0)
-    np.add.at(piece, (rows[up], j[up]), 1)
+    return np.where(lo == hi, lo, 0)
+
+
+def _plan(rows, cols, C: int) -> np.ndarray:
+    """The lines still to apply to each of ``C`` cells, one column per round (-1: none)."""
+    counts = np.bincount(rows, minlength=C)
+    todo = np.full((C, max(int(counts.max()) if len(rows) else 0, 1)), -1, dtype=np.int64)
+    order = np.argsort(rows, kind="stable")
+    rows, cols = rows[order], cols[order]
+    todo[rows, np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols
+    return todo
+
+
+def _settle_and_plan(rows, cols, cells: _Buffer, verts: _Buffer, layer: _Layer) -> np.ndarray:
+    """Drop the pairs whose line certainly misses the cell (raising the piece where the cell is
+    above it) and return the plan of the rest; ``cells`` get ``plan = their index``."""
+    code = _settle(rows, cols, cells["anc"], cells["start"], cells["nv"], verts["v"], layer)
+    up = code > 0
+    ju = cols[up] // layer.nq
+    np.add.at(cells["piece"], (rows[up], ju), 1)
+    np.add.at(cells["hash"], rows[up], layer.keys[ju])
+    keep = code == 0
+    cells["plan"][: cells.n] = np.arange(cells.n)
+    return _plan(rows[keep], cols[keep], cells.n)
 
 
 @quiet_floats
@@ -378,26 +395,29 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         cls = (_classify(M, E, start, nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
         piece = (cls > 0).sum(axis=2).astype(np.int8)  # pieces known from the classification
-        cand = cls == 0  # (C, k, nq): the line may cut the cell
-        if cand.any():
-            _refine(cand, piece, M, E, start, nv, rec, bps)
         verts = _Buffer({"v": rec})
         hashes = hashes + piece.astype(np.uint64) @ keys[g0 : g0 + k]
-        cells = _Buffer({"start": start, "nv": nv, "anc": np.arange(C), "piece": piece, "hash": hashes})
-        # rounds: in round r every cell is split by the r-th line that may cut its ancestor,
-        # so the number of numpy passes is the largest candidate count, not k * nq
-        rows_c, cols_c = np.nonzero(cand.reshape(C, k * nq))
-        counts = np.bincount(rows_c, minlength=C)
-        n_rounds = int(counts.max()) if len(rows_c) else 0
-        todo = np.full((C, max(n_rounds, 1)), -1, dtype=np.int64)
-        todo[rows_c, np.arange(len(rows_c)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols_c
+        cells = _Buffer({"start": start, "nv": nv, "anc": np.arange(C), "piece": piece, "hash": hashes,
+                         "plan": np.arange(C)})
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
                        etab_a, keys[g0 : g0 + k], l + 1)
-        bar = _bar(progress, n_rounds, f"layer {l + 1}/{nhid}")
-        for r in range(n_rounds):
+        rows_c, cols_c = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
+        todo = _settle_and_plan(rows_c, cols_c, cells, verts, layer)
+        # rounds: in round r every cell is split by the r-th line of its plan, so the number of
+        # numpy passes is the largest line count of a cell, not k * nq; every 8 rounds the
+        # pieces get plans of their own (a piece is cut by fewer lines than its parent)
+        bar = _bar(progress, k * nq, f"layer {l + 1}/{nhid}")
+        r = 0
+        while r < todo.shape[1]:
             if bar is not None:
                 bar.update(1)
-            jq = todo[cells.view("anc"), r]
+            if r == 8 and todo.shape[1] > 12:
+                left = todo[cells.view("plan"), r:]
+                rows_c, at = np.nonzero(left >= 0)
+                todo, r = _settle_and_plan(rows_c, left[rows_c, at], cells, verts, layer), 0
+                continue
+            jq = todo[cells.view("plan"), r]
+            r += 1
             sel = np.flatnonzero(jq >= 0)
             if len(sel) == 0:
                 continue
@@ -518,7 +538,7 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     parents = sel[mcells]
     cells.append({"start": v0 + out_off + pos_len, "nv": neg_len,
                   "anc": cells["anc"][parents], "piece": cells["piece"][parents],
-                  "hash": cells["hash"][parents]})
+                  "hash": cells["hash"][parents], "plan": cells["plan"][parents]})
     cells["hash"][parents] += layer.keys[jm]
     cells["start"][parents] = v0 + out_off
     cells["nv"][parents] = pos_len
