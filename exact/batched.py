@@ -119,7 +119,7 @@ class BatchedCells:
 
     @quiet_floats
     def adjacent_pairs(self) -> np.ndarray:
-        """Pairs ``(i, j)``, ``i < j``, of cells sharing an edge of positive length.
+        """Pairs ``(i, j)``, ``i < j``, of cells sharing an edge of positive length (each once).
 
         The cell across an edge on breakpoint line ``(g, q)`` has the pattern of this one
         with neuron ``g`` moved across breakpoint ``q`` (see the module notes).  Patterns are
@@ -139,29 +139,27 @@ class BatchedCells:
         g = self.label_neuron[self.label[inner]]
         q = self.label_piece[self.label[inner]]
         p = self.patterns[cell, g].astype(np.int64)
-        newp = np.where(p == q + 1, q, q + 1)
         if not np.all((p == q + 1) | (p == q)):
             raise Undecided("an edge's line does not separate its cell from the next piece")
-        h, R = self.hashes, self.hash_keys
-        step = R[g]
-        hn = np.where(newp > p, h[cell] + step, h[cell] - step)
-        order = np.argsort(h, kind="stable")
-        hs = h[order]
-        pos = np.searchsorted(hs, hn)
-        pos[pos >= C] = C - 1
+        # each shared edge once, from the cell above its line; the neighbour is one piece lower
+        above = p == q + 1
+        cell, g = cell[above], g[above]
+        hn = self.hashes[cell] - self.hash_keys[g]
+        order = np.argsort(self.hashes, kind="stable")
+        hs = self.hashes[order]
+        pos = np.minimum(np.searchsorted(hs, hn), C - 1)
         nb = order[pos]
         if not np.all(hs[pos] == hn):
             raise Undecided("a cell across an edge was not found")
-        key, first = np.unique(np.minimum(cell, nb) * C + np.maximum(cell, nb), return_index=True)
-        a, b = key // C, key % C
-        # verify each match in full: b's pattern is a's with the one neuron moved
-        src, dst = cell[first], nb[first]
-        moved = self.patterns[src]
-        moved[np.arange(len(src)), g[first]] = newp[first]
+        # verify each match in full: the neighbour's pattern is this one's with neuron g one lower
+        moved = self.patterns[cell]
+        moved[np.arange(len(cell)), g] -= 1
         row = np.dtype((np.void, N))
-        if not np.array_equal(moved.view(row), self.patterns[dst].view(row)):
+        if not np.array_equal(moved.view(row), self.patterns[nb].view(row)):
             raise Undecided("pattern hash collision")
-        return np.stack([a, b], axis=1)
+        # two convex cells share at most one edge, and the lower one never sees this edge
+        # from above, so each pair appears once
+        return np.stack([np.minimum(cell, nb), np.maximum(cell, nb)], axis=1)
 
     @quiet_floats
     def linear_count(self) -> int:
