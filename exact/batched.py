@@ -60,6 +60,7 @@ from .floatmaps import (
     layer_bounds,
     line_error,
     next_map,
+    nonzero_structure,
     quiet_floats,
     rounding,
     values,
@@ -199,8 +200,7 @@ class BatchedCells:
         net = self.net
         widths = net.widths[1:-1]
         offs = np.cumsum((0,) + widths)
-        nz = [np.array([[w != 0 for w in row] for row in W], dtype=bool) for W in net.weights]
-        live = [np.array([s != 0 for s in act.slopes], dtype=bool) for act in net.activations]
+        nz, live = nonzero_structure(net)
         out = []
         for c, g in zip(cells.tolist(), neurons.tolist()):
             l = int(np.searchsorted(offs, g, side="right")) - 1
@@ -313,11 +313,12 @@ def _settle(rows, cols, mcol, start, nv, rec, layer: _Layer) -> np.ndarray:
 
 
 def _plan(rows, cols, C: int) -> np.ndarray:
-    """The lines still to apply to each of ``C`` cells, one column per round (-1: none)."""
+    """The lines still to apply to each of ``C`` cells, one column per round (-1: none).
+
+    ``rows`` must be sorted (as ``np.nonzero`` gives them).
+    """
     counts = np.bincount(rows, minlength=C)
     todo = np.full((C, max(int(counts.max()) if len(rows) else 0, 1)), -1, dtype=np.int64)
-    order = np.argsort(rows, kind="stable")
-    rows, cols = rows[order], cols[order]
     todo[rows, np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols
     return todo
 

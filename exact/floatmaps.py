@@ -45,7 +45,7 @@ from .errors import Undecided
 from .network import ExactNet
 
 __all__ = ["quiet_floats", "rounding", "values", "intersect", "float_net", "first_map", "act_floats",
-           "layer_bounds", "line_error", "next_map", "constraint_rows"]
+           "layer_bounds", "line_error", "next_map", "constraint_rows", "nonzero_structure"]
 
 SAFE = 1.0 + 16 * _U  # covers the rounding of the bound computations themselves
 TINY = 1e-300  # covers underflow in the bounds
@@ -221,59 +221,56 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ..
     Ws, bs, EW, Eb = float_net(net)
     B = len(patterns)
     M, E, A = first_map(Ws, bs, EW, Eb, B)
-    k1 = len(net.weights[0])
-    moving = np.repeat(np.diag([w1 != 0 or w2 != 0 for w1, w2 in net.weights[0]])[None], B, axis=0)
+    nz, live = nonzero_structure(net)
     W0 = net.weights[0]
+    k1 = len(W0)
+    moving = np.repeat(np.diag(nz[0].any(axis=1))[None], B, axis=0)  # (B, k, k1): the support
     canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
-                  and (W0[j][0] != 0 or W0[j][1] != 0) or j == i) for i in range(k1)]
+                  and nz[0][j].any() or j == i) for i in range(k1)]
     rep = np.repeat(np.array(canon)[None], B, axis=0)  # (B, k): exactly parallel first-layer lines share one
-    reps = []
-    rows, errs, const = [], [], []
+    rows, errs, supports, reps = [], [], [], []
     g0 = 0
     for l, act in enumerate(net.activations):
         bps, slopes, inter, consts = act_floats(act)
-        k = M.shape[1]
+        k, nq = M.shape[1], len(bps)
         piece = patterns[:, g0 : g0 + k].astype(np.int64)
-        for q, (beta, ebeta) in enumerate(bps):
-            sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
-            line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
-            line[:, :, 2] -= sign * beta
-            rows.append(line)
-            errs.append(np.array([line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
-            const.append(moving)
-            reps.append(rep)
-        live = np.array([s != 0 for s in act.slopes])[piece]  # (B, k)
-        nz = np.array([[w != 0 for w in row] for row in net.weights[l + 1]], dtype=np.float32)
-        feeding = (live & moving.any(axis=2)).astype(np.float32)  # (B, k): live, non-constant inputs
-        inputs = (feeding[:, None, :] * nz[None]) > 0  # (B, k', k): live inputs of each neuron
+        if nq:  # this layer's lines in label order: neuron-major, then breakpoint
+            lines, line_errs = [], []
+            for q, (beta, ebeta) in enumerate(bps):
+                sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
+                line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
+                line[:, :, 2] -= sign * beta
+                lines.append(line)
+                line_errs.append(np.array([line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
+            rows.append(np.stack(lines, axis=2).reshape(B, k * nq, 3))
+            errs.append(np.stack(line_errs, axis=1).reshape(k * nq, 3))
+            supports.append(np.repeat(moving, nq, axis=1))
+            reps.append(np.repeat(rep, nq, axis=1))
+        alive = live[l][piece]  # (B, k)
+        nzf = nz[l + 1].astype(np.float32)
+        feeding = (alive & moving.any(axis=2)).astype(np.float32)  # (B, k): live, non-constant inputs
+        inputs = (feeding[:, None, :] * nzf[None]) > 0  # (B, k', k): live inputs of each neuron
         big = np.iinfo(np.int64).max
         lo = np.where(inputs, rep[:, None, :], big).min(axis=2)
         hi = np.where(inputs, rep[:, None, :], -1).max(axis=2)
-        rep = np.where(lo == hi, lo, g0 + k + np.arange(nz.shape[0]))  # one rep shared by all inputs
-        moving = np.matmul(nz, (moving & live[:, :, None]).astype(np.float32)) > 0  # 0/1 sums: exact
+        rep = np.where(lo == hi, lo, g0 + k + np.arange(nzf.shape[0]))  # one rep shared by all inputs
+        moving = np.matmul(nzf, (moving & alive[:, :, None]).astype(np.float32)) > 0  # 0/1 sums: exact
         M = next_map(Ws[l + 1], bs[l + 1], M, np.arange(B), piece, slopes, inter)
         A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
         g0 += k
-    nq_rows = [r.shape[1] for r in rows]
-    # interleave to label order: within a layer, neuron-major then breakpoint
-    out_rows, out_err, out_const, out_rep = [], [], [], []
-    i = 0
-    for act in net.activations:
-        nq = len(act.breakpoints)
-        if nq == 0:
-            continue
-        block = rows[i : i + nq]
-        k = nq_rows[i]
-        out_rows.append(np.stack(block, axis=2).reshape(B, k * nq, 3))
-        out_err.append(np.stack(errs[i : i + nq], axis=1).reshape(k * nq, 3))
-        out_const.append(np.stack(const[i : i + nq], axis=2).reshape(B, k * nq, k1))
-        out_rep.append(np.stack(reps[i : i + nq], axis=2).reshape(B, k * nq))
-        i += nq
-    if not out_rows:
+    if not rows:
         return (np.zeros((B, 0, 3)), np.zeros((0, 3)), np.zeros((B, 0, k1), dtype=bool),
                 np.zeros((B, 0), dtype=np.int64))
-    return (np.concatenate(out_rows, axis=1), np.concatenate(out_err), np.concatenate(out_const, axis=1),
-            np.concatenate(out_rep, axis=1))
+    return (np.concatenate(rows, axis=1), np.concatenate(errs), np.concatenate(supports, axis=1),
+            np.concatenate(reps, axis=1))
+
+
+def nonzero_structure(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Which weights are exactly nonzero (one boolean matrix per layer) and which pieces of each
+    hidden layer's activation have a nonzero slope: the paths a gradient can take."""
+    nz = [np.array([[w != 0 for w in row] for row in W], dtype=bool) for W in net.weights]
+    live = [np.array([s != 0 for s in act.slopes], dtype=bool) for act in net.activations]
+    return nz, live
 
 
 def next_map(Wf: np.ndarray, bf: np.ndarray, M: np.ndarray, anc: np.ndarray, piece: np.ndarray,
