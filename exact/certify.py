@@ -170,18 +170,21 @@ def _round_up_pow2(x: Fraction) -> Fraction:
 
 
 def whole_plane_cells(
-    net: ExactNet, *, max_regions: int | None, progress: bool
+    net: ExactNet, *, max_regions: int | None, progress: bool, start: Fraction | None = None
 ) -> tuple[Fraction, list[RawCell]]:
     """Enumerate the whole plane: grow a box until the certificate of :mod:`exact.certify` holds.
 
-    The box search starts where the float certificate of :func:`batched_plane_cells`
-    ended (when it can decide), which saves the exact enumerations of the smaller boxes;
-    the exact certificate still decides, and still grows the box if it must.
+    The box search starts at ``start`` or, by default, where the float certificate of
+    :func:`batched_plane_cells` ended (when it can decide, else at :func:`initial_box`),
+    which saves the exact enumerations of the smaller boxes; the exact certificate still
+    decides, and still grows the box if it must.
     """
-    try:
-        half, _ = batched_plane_cells(net, max_regions=max_regions, progress=progress)
-    except Undecided:
-        half = initial_box(net)
+    half = start
+    if half is None:
+        try:
+            half, _ = batched_plane_cells(net, max_regions=max_regions, progress=progress)
+        except Undecided:
+            half = initial_box(net)
     while True:
         verts, edges = square(half.numerator, half.denominator)
         raw = enumerate_cells(

@@ -15,9 +15,9 @@ from typing import Any, NamedTuple
 
 from .arrangement import arrangement_faces, shallow_line_jumps
 from .batched import batched_cells
-from .certify import batched_plane_cells
+from .certify import batched_plane_cells, initial_box
 from .errors import InputError, Undecided
-from .regions import DEFAULT_MAX_REGIONS, check_window, prepare_net, regions
+from .regions import DEFAULT_MAX_REGIONS, check_window, exact_regions, prepare_net
 
 __all__ = ["RegionCounts", "count_regions"]
 
@@ -85,13 +85,16 @@ def count_regions(
         return RegionCounts(n_act, n_lin)
     if max_regions is not None and (isinstance(max_regions, bool) or max_regions < 1):
         raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    half = None  # the float certificate's box, if it got that far
     try:
         if w is None:
-            _, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
+            half, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
         else:
             cells = batched_cells(enet, w, max_regions=max_regions, progress=progress)
         return RegionCounts(len(cells), cells.linear_count())
     except Undecided as why:  # a test too close to call in floats: the exact engine decides
         log.info("count_regions: certified floats could not decide (%s); using the exact engine", why)
-    r = regions(enet, window=w, max_regions=max_regions, progress=progress)
+    # in the plane, start the exact search without asking the floats a second time
+    start = (half if half is not None else initial_box(enet)) if w is None else None
+    r = exact_regions(enet, w, max_regions=max_regions, progress=progress, plane_start=start)
     return RegionCounts(r.n_activation, r.n_linear)

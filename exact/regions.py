@@ -38,7 +38,8 @@ from .predicates import (
     to_fraction,
 )
 
-__all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window", "affine_on_pattern"]
+__all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window", "affine_on_pattern",
+           "exact_regions"]
 
 DEFAULT_MAX_REGIONS = 2_000_000
 
@@ -470,8 +471,18 @@ def regions(
     w = check_window(window)
     if max_regions is not None and (isinstance(max_regions, bool) or int(max_regions) < 1):
         raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    return exact_regions(enet, w, max_regions=max_regions, progress=progress)
+
+
+def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None, progress: bool,
+                  plane_start: Fraction | None = None) -> Regions:
+    """:func:`regions` on an already checked net and window (garbage collector paused).
+
+    ``plane_start``: for a deep net in the whole plane, the box to start the exact search
+    from (by default :func:`exact.certify.whole_plane_cells` asks the float certificate).
+    """
     with _gc_paused():
-        return _regions(enet, w, max_regions, progress)
+        return _regions(enet, w, max_regions, progress, plane_start)
 
 
 @contextlib.contextmanager
@@ -487,7 +498,8 @@ def _gc_paused():
             gc.enable()
 
 
-def _regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool) -> Regions:
+def _regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool,
+             plane_start: Fraction | None = None) -> Regions:
     if enet.n_hidden_layers == 1:
         from .arrangement import arrangement_faces, first_layer_lines
         from .shallow import build_arrangement
@@ -503,7 +515,7 @@ def _regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progre
                 )
         return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
     if w is None:
-        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress)
+        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=plane_start)
     else:
         box = w
         verts, edges = square(w.numerator, w.denominator)
