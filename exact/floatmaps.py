@@ -172,6 +172,10 @@ def float_net(net: ExactNet) -> tuple[list, list, list, list]:
     Undecided
         If a weight is beyond the float range (Fractions may be).
     """
+    fl = net.float_layers()
+    if fl is not None:  # the exact values already are floats
+        Ws, bs = list(fl[0]), list(fl[1])
+        return Ws, bs, [np.zeros_like(W) for W in Ws], [np.zeros_like(b) for b in bs]
     try:
         Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
         bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
@@ -268,7 +272,11 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ..
 def nonzero_structure(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Which weights are exactly nonzero (one boolean matrix per layer) and which pieces of each
     hidden layer's activation have a nonzero slope: the paths a gradient can take."""
-    nz = [np.array([[w != 0 for w in row] for row in W], dtype=bool) for W in net.weights]
+    fl = net.float_layers()
+    if fl is not None:
+        nz = [W != 0 for W in fl[0]]
+    else:
+        nz = [np.array([[w != 0 for w in row] for row in W], dtype=bool) for W in net.weights]
     live = [np.array([s != 0 for s in act.slopes], dtype=bool) for act in net.activations]
     return nz, live
 

@@ -218,6 +218,12 @@ def from_torch(module: Any) -> ExactNet:
     if not isinstance(module, nn.Module):
         raise InputError(f"net must be a torch nn.Module, got {type(module).__name__}")
     ops: list[tuple[str, Any]] = []  # ("linear", (W, b)) or ("act", Activation)
+    for name, m in module.named_modules():
+        if m._forward_hooks or m._forward_pre_hooks:
+            raise InputError(
+                f"module {name or type(module).__name__!r} has forward hooks, which could change "
+                "what flows between layers; remove them, or pass the layers as (W, b) pairs"
+            )
 
     def act_from_module(m: nn.Module) -> Activation | None:
         if isinstance(m, nn.ReLU):
@@ -297,11 +303,11 @@ def from_torch(module: Any) -> ExactNet:
 def _sequential_leaves(module: Any, nn: Any) -> list[tuple[str, Any]] | None:
     """The leaf modules of a plain (possibly nested) ``nn.Sequential`` in order, or None if
     anything in it is a custom module whose forward would have to be traced."""
-    if type(module) is not nn.Sequential:
+    if not _plain_sequential(module, nn):
         return None
     out = []
     for name, child in module.named_children():
-        if type(child) is nn.Sequential:
+        if _plain_sequential(child, nn):
             sub = _sequential_leaves(child, nn)
             if sub is None:
                 return None
@@ -311,6 +317,13 @@ def _sequential_leaves(module: Any, nn: Any) -> list[tuple[str, Any]] | None:
         else:
             return None
     return out
+
+
+def _plain_sequential(module: Any, nn: Any) -> bool:
+    """An ``nn.Sequential`` (or a subclass) that runs its children in order: ``forward`` and
+    ``__call__`` not overridden (hooks are refused by :func:`from_torch`)."""
+    return (isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward
+            and type(module).__call__ is nn.Module.__call__)
 
 
 def _assemble(ops: list[tuple[str, Any]], module: Any) -> ExactNet:

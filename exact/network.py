@@ -22,11 +22,55 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
 from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 
 __all__ = ["ExactNet", "IntLayer", "as_exact_net", "parameter_count"]
+
+
+def _activations(activation: str | Activation | Sequence[str | Activation], n_hidden: int
+                 ) -> tuple[Activation, ...]:
+    if isinstance(activation, (str, Activation)):
+        acts = [activation] * n_hidden
+    else:
+        acts = list(activation)
+        if len(acts) != n_hidden:
+            raise InputError(f"activation: got {len(acts)} activations for {n_hidden} hidden layers")
+    return tuple(a if isinstance(a, Activation) else get_activation(a) for a in acts)
+
+
+def _float_array(obj: Any, ndim: int) -> np.ndarray | None:
+    """``obj`` as float64 if it is a non-empty, finite numpy array or torch tensor of a real
+    float dtype with ``ndim`` dimensions (every such value is exact in float64); else None, and
+    the general path validates it and words the error."""
+    mod = type(obj).__module__
+    if mod.startswith("torch"):
+        if not obj.is_floating_point():
+            return None
+        obj = obj.detach().cpu().double().numpy()
+    elif not isinstance(obj, np.ndarray) or obj.dtype.kind != "f" or obj.dtype.itemsize > 8:
+        return None
+    if obj.ndim != ndim or obj.size == 0 or not np.isfinite(obj).all():
+        return None
+    return np.asarray(obj, dtype=np.float64)
+
+
+def _float_layers(layers: Sequence[Any]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """The layers as float64 arrays when every weight and bias is a well-formed float array
+    whose shapes chain; None sends them down the general path."""
+    Ws, bs = [], []
+    for pair in layers:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            return None
+        W, b = _float_array(pair[0], 2), _float_array(pair[1], 1)
+        if W is None or b is None or len(b) != len(W) or (Ws and W.shape[1] != Ws[-1].shape[0]):
+            return None
+        Ws.append(W)
+        bs.append(b)
+    return Ws, bs
 
 
 @dataclass(frozen=True)
@@ -127,22 +171,110 @@ def _entry(v: Any, what: str, i: int, j: int | None) -> Fraction:
         raise InputError(f"{what} contains {v!r} at {neuron}; weights must be finite") from None
 
 
-@dataclass(frozen=True)
 class ExactNet:
-    """An MLP with exact rational weights.
+    """An MLP with exact rational weights (immutable).
 
-    Attributes
+    Parameters
     ----------
     weights : tuple of tuple of tuple of Fraction
         ``weights[l][i][j]``: layer ``l``, output neuron ``i``, input ``j``.
     biases : tuple of tuple of Fraction
     activations : tuple of Activation
         One per hidden layer (``len(weights) - 1`` of them).
+
+    Notes
+    -----
+    A network read from float arrays (numpy, torch) keeps those float64 arrays, which hold
+    the weights' exact binary values, and makes the Fractions only when ``weights`` or
+    ``biases`` is first read: the certified float engines never need them, and turning a
+    few thousand floats into Fractions costs milliseconds.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> net = ExactNet.from_layers([(np.array([[0.5, 0.1]]), np.array([0.0])),
+    ...                             (np.array([[1.0]]), np.array([0.0]))])
+    >>> net.float_layers()[0][0]
+    array([[0.5, 0.1]])
+    >>> ExactNet.from_layers([([[0.5, 0.1]], [0]), ([[1]], [0])]).float_layers() is None
+    True
+    >>> net.weights[0][0][1] == Fraction(0.1)   # the exact binary value of 0.1
+    True
+    >>> net == ExactNet(net.weights, net.biases, net.activations)
+    True
     """
 
-    weights: tuple[tuple[tuple[Fraction, ...], ...], ...]
-    biases: tuple[tuple[Fraction, ...], ...]
-    activations: tuple[Activation, ...]
+    __slots__ = ("_weights", "_biases", "activations", "_floats")
+
+    def __init__(self, weights: Sequence[Sequence[Sequence[Fraction]]], biases: Sequence[Sequence[Fraction]],
+                 activations: Sequence[Activation]):
+        if len(activations) != len(weights) - 1:
+            raise InputError(f"activations: {len(weights)} layers need {len(weights) - 1} activations, "
+                             f"got {len(activations)}")
+        object.__setattr__(self, "_weights", tuple(tuple(tuple(r) for r in W) for W in weights))
+        object.__setattr__(self, "_biases", tuple(tuple(b) for b in biases))
+        object.__setattr__(self, "activations", tuple(activations))
+        object.__setattr__(self, "_floats", None)
+
+    @classmethod
+    def _from_floats(cls, Ws: Sequence[np.ndarray], bs: Sequence[np.ndarray],
+                     activations: Sequence[Activation]) -> ExactNet:
+        """A network whose weights are the exact values of finite float64 arrays (validated by
+        the caller); the Fractions are made on first use."""
+        net = cls.__new__(cls)
+        frozen = []
+        for a in list(Ws) + list(bs):
+            a = np.array(a, dtype=np.float64)  # a private copy
+            a.setflags(write=False)
+            frozen.append(a)
+        object.__setattr__(net, "_weights", None)
+        object.__setattr__(net, "_biases", None)
+        object.__setattr__(net, "activations", tuple(activations))
+        object.__setattr__(net, "_floats", (tuple(frozen[: len(Ws)]), tuple(frozen[len(Ws):])))
+        return net
+
+    @property
+    def weights(self) -> tuple[tuple[tuple[Fraction, ...], ...], ...]:
+        """``weights[l][i][j]`` as Fractions: layer ``l``, output neuron ``i``, input ``j``."""
+        if self._weights is None:
+            object.__setattr__(self, "_weights", tuple(
+                tuple(tuple(Fraction(v) for v in row) for row in W.tolist()) for W in self._floats[0]))
+        return self._weights
+
+    @property
+    def biases(self) -> tuple[tuple[Fraction, ...], ...]:
+        """``biases[l][i]`` as Fractions."""
+        if self._biases is None:
+            object.__setattr__(self, "_biases", tuple(
+                tuple(Fraction(v) for v in b.tolist()) for b in self._floats[1]))
+        return self._biases
+
+    def float_layers(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None:
+        """The read-only float64 arrays ``(Ws, bs)`` equal to the exact weights, when the network
+        was read from float arrays; ``None`` otherwise (see :func:`exact.floatmaps.float_net`)."""
+        return self._floats
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"ExactNet is immutable; cannot set {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExactNet):
+            return NotImplemented
+        if self.activations != other.activations:
+            return False
+        a, b = self._floats, other._floats
+        if a is not None and b is not None:
+            return (len(a[0]) == len(b[0]) and all(x.shape == y.shape and np.array_equal(x, y)
+                                                   for x, y in zip(a[0] + a[1], b[0] + b[1])))
+        return self.weights == other.weights and self.biases == other.biases
+
+    def __hash__(self) -> int:
+        return hash((self.weights, self.biases, self.activations))
+
+    def __reduce__(self):
+        if self._floats is not None:
+            return (ExactNet._from_floats, (self._floats[0], self._floats[1], self.activations))
+        return (ExactNet, (self.weights, self.biases, self.activations))
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -180,6 +312,10 @@ class ExactNet:
             raise InputTypeError(f"layers must be a list of (W, b) pairs, got {_describe(layers)}")
         if len(layers) == 0:
             raise InputError("layers is empty: a network needs at least an output layer")
+        acts = _activations(activation, len(layers) - 1)
+        fast = _float_layers(layers)
+        if fast is not None:
+            return cls._from_floats(fast[0], fast[1], acts)
         Ws, bs = [], []
         for l, pair in enumerate(layers):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
@@ -197,35 +333,28 @@ class ExactNet:
                 )
             Ws.append(tuple(tuple(r) for r in W))
             bs.append(tuple(b))
-        n_hidden = len(Ws) - 1
-        if isinstance(activation, (str, Activation)):
-            acts = [activation] * n_hidden
-        else:
-            acts = list(activation)
-            if len(acts) != n_hidden:
-                raise InputError(
-                    f"activation: got {len(acts)} activations for {n_hidden} hidden layers"
-                )
-        acts = [a if isinstance(a, Activation) else get_activation(a) for a in acts]
-        return cls(tuple(Ws), tuple(bs), tuple(acts))
+        return cls(tuple(Ws), tuple(bs), acts)
 
     # -- shape ----------------------------------------------------------------------------
     @property
     def widths(self) -> tuple[int, ...]:
         """``(input, hidden..., output)`` widths."""
+        if self._floats is not None:
+            Ws = self._floats[0]
+            return (Ws[0].shape[1],) + tuple(W.shape[0] for W in Ws)
         return (len(self.weights[0][0]),) + tuple(len(W) for W in self.weights)
 
     @property
     def input_dim(self) -> int:
-        return len(self.weights[0][0])
+        return self.widths[0]
 
     @property
     def output_dim(self) -> int:
-        return len(self.weights[-1])
+        return self.widths[-1]
 
     @property
     def n_hidden_layers(self) -> int:
-        return len(self.weights) - 1
+        return len(self.activations)
 
     @property
     def n_parameters(self) -> int:

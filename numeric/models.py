@@ -15,6 +15,7 @@ Examples
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Sequence
 
 import numpy as np
@@ -55,32 +56,43 @@ def make_activation(name: str, *params: float) -> nn.Module:
     raise ValueError(f"activation must be one of relu, abs, leaky_relu, hardtanh; got {name!r}")
 
 
-class MLPShallow(nn.Module):
+class MLPShallow(nn.Sequential):
     """``input -> hidden -> output`` with one activation (the sheet's shallow net).
+
+    An ``nn.Sequential`` (``fc0``, ``act``, ``fc1``), so :func:`exact.as_exact_net` reads it
+    child by child instead of tracing ``forward``.
 
     Parameters
     ----------
     input_size, hidden_size, output_size : int
     activation : str
         relu (default), abs, leaky_relu or hardtanh.
+
+    Examples
+    --------
+    >>> MLPShallow(2, 3, 1)
+    MLPShallow(
+      (fc0): Linear(in_features=2, out_features=3, bias=True)
+      (act): ReLU()
+      (fc1): Linear(in_features=3, out_features=1, bias=True)
+    )
     """
 
     def __init__(self, input_size: int, hidden_size: int, output_size: int, activation: str = "relu"):
-        super().__init__()
         for name, v in (("input_size", input_size), ("hidden_size", hidden_size),
                         ("output_size", output_size)):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
-        self.fc0 = nn.Linear(input_size, hidden_size)
-        self.fc1 = nn.Linear(hidden_size, output_size)
-        self.act = make_activation(activation)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.fc1(self.act(self.fc0(x)))
+        fc0 = nn.Linear(input_size, hidden_size)
+        fc1 = nn.Linear(hidden_size, output_size)
+        super().__init__(OrderedDict([("fc0", fc0), ("act", make_activation(activation)), ("fc1", fc1)]))
 
 
-class MLPDeep(nn.Module):
+class MLPDeep(nn.Sequential):
     """``input -> hidden_1 -> ... -> hidden_k -> output`` (the sheet's deep net: 4 x 5).
+
+    An ``nn.Sequential`` of ``Linear, activation, ..., Linear`` (layers created in forward
+    order); :attr:`layers` lists the ``Linear`` layers.
 
     Parameters
     ----------
@@ -92,23 +104,32 @@ class MLPDeep(nn.Module):
         Number of hidden layers when ``hidden_sizes`` is an int.
     activation : str
         relu (default), abs, leaky_relu or hardtanh.
+
+    Examples
+    --------
+    >>> m = MLPDeep(2, [4, 3], 1)
+    >>> [l.out_features for l in m.layers], type(m[1]).__name__
+    ([4, 3, 1], 'ReLU')
     """
 
     def __init__(self, input_size: int, hidden_sizes: int | Sequence[int], output_size: int,
                  n_hidden: int = 4, activation: str = "relu"):
-        super().__init__()
         hs = [hidden_sizes] * n_hidden if isinstance(hidden_sizes, int) else list(hidden_sizes)
         widths = [input_size, *hs, output_size]
         for i, v in enumerate(widths):
             if isinstance(v, bool) or not isinstance(v, int) or v < 1:
                 raise ValueError(f"width {i} must be a positive integer, got {v!r} in {widths}")
-        self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
-        self.act = make_activation(activation)
+        mods: list[nn.Module] = []
+        for i, (a, b) in enumerate(zip(widths[:-1], widths[1:])):
+            if i:
+                mods.append(make_activation(activation))  # one module per position
+            mods.append(nn.Linear(a, b))
+        super().__init__(*mods)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for layer in self.layers[:-1]:
-            x = self.act(layer(x))
-        return self.layers[-1](x)
+    @property
+    def layers(self) -> list[nn.Linear]:
+        """The ``Linear`` layers in forward order (the last is the output layer)."""
+        return [m for m in self if isinstance(m, nn.Linear)]
 
 
 def seeded_mlp(widths: Sequence[int], seed: int = 0, activation: str = "relu") -> nn.Module:

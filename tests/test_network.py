@@ -81,6 +81,63 @@ def test_torch_half_precision_is_read_exactly():
     assert net.weights[0][0][0] == Fraction(float(W[0, 0].float()))
 
 
+def _all_array_net(dtype=np.float32, nan_at=None):
+    rng = np.random.default_rng(3)
+    layers = [(rng.normal(size=(4, 2)).astype(dtype), rng.normal(size=4).astype(dtype)),
+              (rng.normal(size=(1, 4)).astype(dtype), rng.normal(size=1).astype(dtype))]
+    if nan_at is not None:
+        layers[nan_at[0]][0][nan_at[1], nan_at[2]] = np.nan
+    return layers
+
+
+def test_float_arrays_kept_and_fractions_made_on_demand_are_exact():
+    layers = _all_array_net()
+    lazy = ExactNet.from_layers(layers)
+    assert lazy.float_layers() is not None and lazy.widths == (2, 4, 1)
+    # the same net through the general path: lists of Fractions at the floats' exact values
+    eager = ExactNet.from_layers([([[Fraction(float(v)) for v in r] for r in W], [Fraction(float(v)) for v in b])
+                                  for W, b in layers])
+    assert eager.float_layers() is None
+    assert lazy.weights == eager.weights and lazy.biases == eager.biases
+    assert lazy == eager and hash(lazy) == hash(eager)
+    # a float32 value is not the decimal it prints as
+    assert lazy.weights[0][0][0] == Fraction(float(layers[0][0][0, 0]))
+    assert lazy.weights[0][0][0] != Fraction(str(layers[0][0][0, 0]))
+
+
+def test_float_path_copies_and_freezes_the_arrays():
+    layers = _all_array_net(np.float64)
+    net = ExactNet.from_layers(layers)
+    before = net.weights[0][0][0]
+    layers[0][0][0, 0] += 1.0  # the caller's array changes; the net does not
+    assert net.float_layers()[0][0][0, 0] == float(before)
+    with pytest.raises(ValueError):
+        net.float_layers()[0][0][0, 0] = 5.0
+    with pytest.raises(AttributeError, match="immutable"):
+        net.activations = ()
+
+
+def test_float_path_round_trips_through_pickle():
+    import pickle
+
+    net = ExactNet.from_layers(_all_array_net())
+    back = pickle.loads(pickle.dumps(net))
+    assert back == net and back.float_layers() is not None
+    eager = ExactNet(net.weights, net.biases, net.activations)
+    assert pickle.loads(pickle.dumps(eager)) == eager
+
+
+def test_nan_in_float_arrays_named_like_lists():
+    with pytest.raises(InputError, match=r"weight of layer 1 contains nan at neuron 0, input 2"):
+        ExactNet.from_layers(_all_array_net(nan_at=(1, 0, 2)))
+
+
+def test_constructor_checks_activation_count():
+    net = ExactNet.from_layers(_all_array_net())
+    with pytest.raises(InputError, match="2 layers need 1 activations, got 0"):
+        ExactNet(net.weights, net.biases, ())
+
+
 class SheetShallow(nn.Module):
     """The sheet's class: activation as a function call inside forward."""
 
@@ -254,3 +311,27 @@ def test_plain_sequential_read_directly_agrees_with_tracing():
     assert direct == traced
     assert direct.widths == (2, 4, 3, 1)
     assert [a.name for a in direct.activations] == ["leaky_relu", "relu"]
+
+
+def test_sequential_subclass_read_directly_unless_forward_is_overridden():
+    from numeric.models import MLPDeep, seeded_mlp
+
+    class Reversed(nn.Sequential):
+        def forward(self, x):  # not the chain: must be traced, and tracing sees the real order
+            return self[2](self[1](self[0](x)))
+
+    torch.manual_seed(0)
+    plain = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 3), nn.ReLU(), nn.Linear(3, 1))
+    assert as_exact_net(seeded_mlp([2, 4, 3, 1])) == as_exact_net(plain)  # same seed, same order
+    assert isinstance(seeded_mlp([2, 4, 3, 1]), MLPDeep)
+    torch.manual_seed(0)
+    r = Reversed(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1), nn.Linear(1, 1))
+    assert as_exact_net(r).widths == (2, 4, 1)  # the unused last Linear is not read
+
+
+def test_forward_hooks_refused():
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1))
+    m[0].register_forward_hook(lambda mod, inp, out: 2 * out)
+    with pytest.raises(InputError, match="module '0' has forward hooks"):
+        as_exact_net(m)
