@@ -362,50 +362,80 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
     """
-    Ws, bs, EW, Eb = float_net(net)
-    h = float(half)
-    eh = rounding(half)
-    # vertex records: x, y, error, label of the edge to the next vertex, that edge's line (a, b, c)
-    rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
-                    [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
-    etab = [np.array([0.0, 0.0, eh])]  # error bound of each label's line; row 0: the window's sides
-    start = np.array([0], dtype=np.int64)
-    nv = np.array([4], dtype=np.int64)
-    M, E, A = first_map(Ws, bs, EW, Eb, 1)
-    pat = np.zeros((1, 0), dtype=np.int8)
-    keys = np.random.default_rng(20261126).integers(1, 2**63, size=sum(net.widths[1:-1]), dtype=np.uint64)
-    hashes = np.zeros(1, dtype=np.uint64)
-    label_neuron: list[int] = []
-    label_piece: list[int] = []
-    g0 = 0
-    nhid = net.n_hidden_layers
-    for l in range(nhid):
-        act = net.activations[l]
-        bps, slopes, inter, consts = act_floats(act)
+    st = _Subdivision(net, half)
+    for l in range(net.n_hidden_layers):
+        st.split_layer(max_regions, progress)
+    return st.cells()
+
+
+class _Subdivision:
+    """The cells after the hidden layers split so far, in the arrays the next layer needs.
+
+    Vertex records ``rec`` (one row per vertex, cells' vertices contiguous and
+    counter-clockwise): x, y, error bound, label of the edge to the next vertex, and that
+    edge's line (a, b, c).  ``M`` (3, k, C) holds the next layer's float pre-activation maps
+    in each cell, with the a priori bounds ``E`` (error) and ``A`` (magnitude).
+    """
+
+    def __init__(self, net: ExactNet, half: Fraction):
+        self.net = net
+        self.Ws, self.bs, self.EW, self.Eb = float_net(net)
+        h = float(half)
+        eh = rounding(half)
+        self.rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
+                             [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
+        self.etab = [np.array([0.0, 0.0, eh])]  # error bound of each label's line; row 0: the window
+        self.start = np.array([0], dtype=np.int64)
+        self.nv = np.array([4], dtype=np.int64)
+        self.M, self.E, self.A = first_map(self.Ws, self.bs, self.EW, self.Eb, 1)
+        self.pat = np.zeros((1, 0), dtype=np.int8)
+        self.keys = np.random.default_rng(20261126).integers(1, 2**63, size=sum(net.widths[1:-1]),
+                                                             dtype=np.uint64)
+        self.hashes = np.zeros(1, dtype=np.uint64)
+        self.label_neuron: list[int] = []
+        self.label_piece: list[int] = []
+        self.g0 = 0  # global index of the next layer's first neuron
+        self.l = 0  # hidden layers split so far
+
+    def begin_layer(self) -> tuple[_Layer, np.ndarray, np.ndarray]:
+        """Label the next layer's lines and classify them against every cell's bounding box.
+
+        Returns the layer, the pieces known from the boxes ``(C, k)`` and the pairs ``(cell,
+        line)`` the boxes leave open, as ``(rows, cols)`` with ``cols = neuron * nq + q``.
+        """
+        l, M, E, A = self.l, self.M, self.E, self.A
+        bps, self.slopes, self.inter, self.consts = act_floats(self.net.activations[l])
         _, k, C = M.shape
         nq = len(bps)
-        lab0 = len(label_neuron)
+        lab0 = len(self.label_neuron)
         for j in range(k):
             for q, (beta, ebeta) in enumerate(bps):
-                label_neuron.append(g0 + j)
-                label_piece.append(q)
-                etab.append(line_error(E[j], A[j], beta, ebeta))
-        etab_a = np.array(etab)
-        cls = (_classify(M, E, start, nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
+                self.label_neuron.append(self.g0 + j)
+                self.label_piece.append(q)
+                self.etab.append(line_error(E[j], A[j], beta, ebeta))
+        rec = self.rec
+        cls = (_classify(M, E, self.start, self.nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
         piece = (cls > 0).sum(axis=2).astype(np.int8)  # pieces known from the classification
-        verts = _Buffer({"v": rec})
-        hashes = hashes + piece.astype(np.uint64) @ keys[g0 : g0 + k]
-        cells = _Buffer({"start": start, "nv": nv, "anc": np.arange(C), "piece": piece, "hash": hashes,
-                         "plan": np.arange(C)})
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
-                       etab_a, keys[g0 : g0 + k], l + 1)
-        rows_c, cols_c = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
+                       np.array(self.etab), self.keys[self.g0 : self.g0 + k], l + 1)
+        rows, cols = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
+        return layer, piece, rows, cols
+
+    def split_layer(self, max_regions: int | None, progress: bool) -> None:
+        """Split every cell by the next hidden layer's lines."""
+        layer, piece, rows_c, cols_c = self.begin_layer()
+        _, k, C = self.M.shape
+        nq = layer.nq
+        verts = _Buffer({"v": self.rec})
+        hashes = self.hashes + piece.astype(np.uint64) @ layer.keys
+        cells = _Buffer({"start": self.start, "nv": self.nv, "anc": np.arange(C), "piece": piece,
+                         "hash": hashes, "plan": np.arange(C)})
         todo = _settle_and_plan(rows_c, cols_c, cells, verts, layer)
         # rounds: in round r every cell is split by the r-th line of its plan, so the number of
         # numpy passes is the largest line count of a cell, not k * nq; every 8 rounds the
         # pieces get plans of their own (a piece is cut by fewer lines than its parent)
-        bar = _bar(progress, k * nq, f"layer {l + 1}/{nhid}")
+        bar = _bar(progress, k * nq, f"layer {layer.index}/{self.net.n_hidden_layers}")
         r = 0
         while r < todo.shape[1]:
             if bar is not None:
@@ -421,29 +451,45 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
             if len(sel) == 0:
                 continue
             _split_step(verts, cells, sel, jq[sel], layer)
-            if max_regions is not None and cells.n > max_regions:
-                raise TooManyRegionsError(
-                    f"more than max_regions={max_regions} cells in hidden layer {l + 1}; "
-                    "raise max_regions or shrink the window"
-                )
+            _check_size(cells.n, max_regions, layer.index)
         if bar is not None:
             bar.close()
         # compact: cells in order, their vertices contiguous
         start_b, nv_b = cells.view("start"), cells.view("nv")
-        rec = verts.view("v")[_ranges(start_b, nv_b)]
-        nv = nv_b.copy()
-        start = np.cumsum(nv) - nv
+        self.rec = verts.view("v")[_ranges(start_b, nv_b)]
+        self.nv = nv_b.copy()
+        self.start = np.cumsum(self.nv) - self.nv
         anc = cells.view("anc")
         piece = cells.view("piece").copy()
-        hashes = cells.view("hash").copy()
-        pat = np.concatenate([pat[anc], piece], axis=1)
-        M = next_map(Ws[l + 1], bs[l + 1], M, anc, piece, slopes, inter)
-        A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
-        g0 += k
-    return BatchedCells(net, pat, start, nv, rec[:, 0].copy(), rec[:, 1].copy(), rec[:, 2].copy(),
-                        rec[:, 3].astype(np.int64), np.array(label_neuron, dtype=np.int64),
-                        np.array(label_piece, dtype=np.int64), M.transpose(2, 1, 0), E, hashes, keys,
-                        rec[:, 4:7].copy())
+        self.hashes = cells.view("hash").copy()
+        self.pat = np.concatenate([self.pat[anc], piece], axis=1)
+        self.advance(anc, piece)
+
+    def advance(self, anc: np.ndarray, piece: np.ndarray) -> None:
+        """Maps and bounds of the layer after the one just split (cells from ancestors ``anc``)."""
+        l = self.l
+        self.M = next_map(self.Ws[l + 1], self.bs[l + 1], self.M, anc, piece, self.slopes, self.inter)
+        self.A, self.E = layer_bounds(self.Ws[l + 1], self.bs[l + 1], self.EW[l + 1], self.Eb[l + 1],
+                                      self.A, self.E, self.consts)
+        self.g0 += piece.shape[1]
+        self.l += 1
+
+    def cells(self) -> BatchedCells:
+        """The cells, once every hidden layer is split."""
+        rec = self.rec
+        return BatchedCells(self.net, self.pat, self.start, self.nv, rec[:, 0].copy(), rec[:, 1].copy(),
+                            rec[:, 2].copy(), rec[:, 3].astype(np.int64),
+                            np.array(self.label_neuron, dtype=np.int64),
+                            np.array(self.label_piece, dtype=np.int64), self.M.transpose(2, 1, 0), self.E,
+                            self.hashes, self.keys, rec[:, 4:7].copy())
+
+
+def _check_size(n: int, max_regions: int | None, layer: int) -> None:
+    if max_regions is not None and n > max_regions:
+        raise TooManyRegionsError(
+            f"more than max_regions={max_regions} cells in hidden layer {layer}; "
+            "raise max_regions or shrink the window"
+        )
 
 
 @dataclass
