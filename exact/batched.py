@@ -67,7 +67,7 @@ from .floatmaps import (
 )
 from .network import ExactNet
 
-__all__ = ["BatchedCells", "Undecided", "batched_cells"]
+__all__ = ["BatchedCells", "Undecided", "above_neighbours", "batched_cells"]
 
 
 @dataclass
@@ -133,31 +133,8 @@ class BatchedCells:
             If some edge has no matching cell (which the certified construction rules
             out; the exact engine is then used).
         """
-        C, N = self.patterns.shape
-        cov = np.repeat(np.arange(C), self.nv)
-        inner = self.label >= 0
-        cell = cov[inner]
-        g = self.label_neuron[self.label[inner]]
-        q = self.label_piece[self.label[inner]]
-        p = self.patterns[cell, g].astype(np.int64)
-        if not np.all((p == q + 1) | (p == q)):
-            raise Undecided("an edge's line does not separate its cell from the next piece")
-        # each shared edge once, from the cell above its line; the neighbour is one piece lower
-        above = p == q + 1
-        cell, g = cell[above], g[above]
-        hn = self.hashes[cell] - self.hash_keys[g]
-        order = np.argsort(self.hashes, kind="stable")
-        hs = self.hashes[order]
-        pos = np.minimum(np.searchsorted(hs, hn), C - 1)
-        nb = order[pos]
-        if not np.all(hs[pos] == hn):
-            raise Undecided("a cell across an edge was not found")
-        # verify each match in full: the neighbour's pattern is this one's with neuron g one lower
-        moved = self.patterns[cell]
-        moved[np.arange(len(cell)), g] -= 1
-        row = np.dtype((np.void, N))
-        if not np.array_equal(moved.view(row), self.patterns[nb].view(row)):
-            raise Undecided("pattern hash collision")
+        _, cell, nb, _ = above_neighbours(self.patterns, self.hashes, self.hash_keys, self.nv, self.label,
+                                          self.label_neuron, self.label_piece)
         # two convex cells share at most one edge, and the lower one never sees this edge
         # from above, so each pair appears once
         return np.stack([np.minimum(cell, nb), np.maximum(cell, nb)], axis=1)
@@ -211,6 +188,50 @@ class BatchedCells:
                 reach = fed & live[m][self.patterns[c, offs[m] : offs[m + 1]]]
             out.append(not nz[-1][:, reach].any())
         return out
+
+
+def above_neighbours(patterns: np.ndarray, hashes: np.ndarray, hash_keys: np.ndarray, nv: np.ndarray,
+                     label: np.ndarray, label_neuron: np.ndarray, label_piece: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Every inner edge once, seen from the cell above its line, with the cell across it.
+
+    Cells and vertices as in :class:`BatchedCells` (vertices of cell ``c`` contiguous, in cell
+    order, ``nv[c]`` of them).  Returns ``(v, cell, nb, g)``: the edge from vertex ``v`` to
+    the next lies on a line of neuron ``g``, ``cell`` is above it and ``nb`` (the same pattern
+    with ``g`` one piece lower) across it.  Patterns are matched by hash, then compared in full.
+
+    Raises
+    ------
+    Undecided
+        If an edge's line does not separate its cell from the next piece, or no cell has
+        the pattern across an edge (both ruled out by the certified construction).
+    """
+    C, N = patterns.shape
+    cov = np.repeat(np.arange(C), nv)
+    v = np.flatnonzero(label >= 0)
+    cell = cov[v]
+    g = label_neuron[label[v]]
+    q = label_piece[label[v]]
+    p = patterns[cell, g].astype(np.int64)
+    if not np.all((p == q + 1) | (p == q)):
+        raise Undecided("an edge's line does not separate its cell from the next piece")
+    # each shared edge once, from the cell above its line; the neighbour is one piece lower
+    above = p == q + 1
+    v, cell, g = v[above], cell[above], g[above]
+    hn = hashes[cell] - hash_keys[g]
+    order = np.argsort(hashes, kind="stable")
+    hs = hashes[order]
+    pos = np.minimum(np.searchsorted(hs, hn), C - 1)
+    nb = order[pos]
+    if not np.all(hs[pos] == hn):
+        raise Undecided("a cell across an edge was not found")
+    # verify each match in full: the neighbour's pattern is this one's with neuron g one lower
+    moved = patterns[cell]
+    moved[np.arange(len(cell)), g] -= 1
+    row = np.dtype((np.void, N))
+    if not np.array_equal(moved.view(row), patterns[nb].view(row)):
+        raise Undecided("pattern hash collision")
+    return v, cell, nb, g
 
 
 class _Buffer:
@@ -363,7 +384,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         network); the caller must then use the exact engine.
     """
     st = _Subdivision(net, half)
-    for l in range(net.n_hidden_layers):
+    for _ in range(net.n_hidden_layers):
         st.split_layer(max_regions, progress)
     return st.cells()
 
@@ -396,13 +417,17 @@ class _Subdivision:
         self.label_piece: list[int] = []
         self.g0 = 0  # global index of the next layer's first neuron
         self.l = 0  # hidden layers split so far
+        self._open: tuple | None = None  # (layer, what begin_layer returned for it)
 
     def begin_layer(self) -> tuple[_Layer, np.ndarray, np.ndarray]:
         """Label the next layer's lines and classify them against every cell's bounding box.
 
-        Returns the layer, the pieces known from the boxes ``(C, k)`` and the pairs ``(cell,
-        line)`` the boxes leave open, as ``(rows, cols)`` with ``cols = neuron * nq + q``.
+        Returns the layer, the pieces known from the boxes ``(C, k)`` (a fresh copy on every
+        call) and the pairs ``(cell, line)`` the boxes leave open, as ``(rows, cols)`` with
+        ``cols = neuron * nq + q``.  Calling it again for the same layer returns the same.
         """
+        if self._open is not None and self._open[0] == self.l:  # asked twice for this layer
+            return self._open[1]
         l, M, E, A = self.l, self.M, self.E, self.A
         bps, self.slopes, self.inter, self.consts = act_floats(self.net.activations[l])
         _, k, C = M.shape
@@ -420,7 +445,8 @@ class _Subdivision:
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
                        np.array(self.etab), self.keys[self.g0 : self.g0 + k], l + 1)
         rows, cols = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
-        return layer, piece, rows, cols
+        self._open = (l, (layer, piece, rows, cols))
+        return layer, piece.copy(), rows, cols
 
     def split_layer(self, max_regions: int | None, progress: bool) -> None:
         """Split every cell by the next hidden layer's lines."""

@@ -14,9 +14,9 @@ from fractions import Fraction
 from typing import Any, NamedTuple
 
 from .arrangement import arrangement_faces, shallow_line_jumps
-from .batched import batched_cells
 from .certify import batched_plane_cells, initial_box
 from .errors import InputError, Undecided
+from .lastlayer import batched_counts
 from .regions import DEFAULT_MAX_REGIONS, check_window, exact_regions, prepare_net
 
 __all__ = ["RegionCounts", "count_regions"]
@@ -60,8 +60,10 @@ def count_regions(
     distinct breakpoint lines, counted by :func:`exact.arrangement.arrangement_faces`
     in O(n^2 log n); the linear regions are the faces of the lines across which the
     output's gradient jumps.  Deeper networks are split layer by layer with certified
-    float arithmetic (:mod:`exact.batched`; in the whole plane inside a box grown until
-    :func:`exact.certify.rays_leave_freely` holds), which hands over to the exact engine of
+    float arithmetic (:mod:`exact.batched`; in a window the last layer's cells are counted,
+    not built, by :mod:`exact.lastlayer`; in the whole plane all layers are split inside a
+    box grown until :func:`exact.certify.rays_leave_freely` holds), which hands over to the
+    exact engine of
     :func:`exact.regions` if any test is too close to call (logged at INFO level on the
     ``exact.counting`` logger).
 
@@ -89,9 +91,8 @@ def count_regions(
     try:
         if w is None:
             half, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
-        else:
-            cells = batched_cells(enet, w, max_regions=max_regions, progress=progress)
-        return RegionCounts(len(cells), cells.linear_count())
+            return RegionCounts(len(cells), cells.linear_count())
+        return RegionCounts(*batched_counts(enet, w, max_regions=max_regions, progress=progress))
     except Undecided as why:  # a test too close to call in floats: the exact engine decides
         log.info("count_regions: certified floats could not decide (%s); using the exact engine", why)
     # in the plane, start the exact search without asking the floats a second time

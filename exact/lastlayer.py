@@ -1,0 +1,321 @@
+"""Counting the last hidden layer's cells without building them.
+
+For :func:`exact.count_regions` the cells of the last hidden layer are never needed, only
+their number and whether any two neighbours share an output map.  Inside a cell ``P`` of
+the layers before, the last layer's breakpoint lines are straight chords, and a convex
+region cut by ``L`` chords, no three through one point and no two meeting on the border,
+has ``1 + L + I`` pieces, ``I`` the number of chord pairs that cross inside.  Two chords
+cross inside ``P`` exactly when their endpoints interleave along the border, so only the
+order of the endpoints is needed.  Every step is a certified float test
+(:mod:`exact.floatmaps`), and any test within its bound raises
+:class:`~exact.errors.Undecided`:
+
+* each chord's two endpoints: the edges where the line's certified sign changes;
+* the order of endpoints on one edge: the exact parameter ``t = f_i / (f_i - f_{i+1})``
+  of each endpoint lies in an interval computed from the bounds of ``f``; intervals of
+  neighbouring endpoints must be disjoint;
+* no three lines through one point: every crossing point (Cramer, bounded) must be
+  certainly off every other chord of the cell.
+
+Linear regions.  The output map changes across a chord of neuron ``k`` by
+``V[:, k] (s_{q+1} - s_q) (z_k - beta_q)``, which is nonzero exactly when ``V[:, k]`` has a
+nonzero entry and the slope jumps (exact tests).  Across an edge of ``P`` (a line of an
+earlier layer) the last layer's pattern ``s`` is the same on both sides (its
+pre-activations are continuous), so the two output maps differ by
+``sum_k V[:, k] slope(s_k) (M_k(P) - M_k(P'))``, ``M`` the last layer's maps; that
+difference is evaluated, with a bound, on every stretch of the edge between chord
+endpoints.  When every difference is certainly nonzero no two neighbours merge and the
+linear count equals the activation count; otherwise :func:`batched_counts` splits the
+last layer after all and merges as :meth:`~exact.batched.BatchedCells.linear_count` does.
+
+Examples
+--------
+>>> import torch
+>>> from exact.network import as_exact_net
+>>> _ = torch.manual_seed(0)
+>>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8),
+...                           torch.nn.ReLU(), torch.nn.Linear(8, 1))
+>>> batched_counts(as_exact_net(net), Fraction(10))
+(131, 131)
+>>> from exact import regions
+>>> r = regions(net, window=10)   # the exact engine, polygon by polygon
+>>> r.n_activation, r.n_linear
+(131, 131)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .arrangement import _U
+from .batched import _check_size, _ranges, _Subdivision, above_neighbours
+from .errors import Undecided
+from .floatmaps import SAFE, TINY, intersect, nonzero_structure, quiet_floats, values
+from .network import ExactNet
+
+__all__ = ["batched_counts", "count_last_layer"]
+
+
+@quiet_floats
+def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
+                   progress: bool = False) -> tuple[int, int]:
+    """Numbers of activation and linear regions of ``net`` in ``[-half, half]^2``.
+
+    The layers before the last are split by :class:`~exact.batched._Subdivision`; the last
+    is counted by :func:`count_last_layer`, or split too when neighbours may merge.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    half : Fraction
+        Half-width of the window.
+    max_regions : int, optional
+        Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+    progress : bool
+        A tqdm bar per split layer (shown after one second).
+
+    Returns
+    -------
+    (int, int)
+        Activation and linear region counts.
+
+    Raises
+    ------
+    Undecided
+        When a test is too close to call in floats; the caller then uses the exact engine.
+    """
+    st = _Subdivision(net, half)
+    for _ in range(net.n_hidden_layers - 1):
+        st.split_layer(max_regions, progress)
+    n = count_last_layer(st)
+    if n is not None:
+        _check_size(n, max_regions, net.n_hidden_layers)
+        return n, n
+    st.split_layer(max_regions, progress)
+    cells = st.cells()
+    return len(cells), cells.linear_count()
+
+
+def count_last_layer(st: _Subdivision) -> int | None:
+    """Number of cells after splitting ``st`` by its last hidden layer, if no two neighbours
+    among them share an output map; ``None`` if some may (the caller then splits).
+
+    Raises
+    ------
+    Undecided
+        A vertex too close to a line, two endpoints on an edge too close to order, or a
+        crossing point too close to a third line.
+    """
+    if st.l != st.net.n_hidden_layers - 1:
+        raise ValueError(f"count_last_layer needs the layers before the last split, got {st.l} of "
+                         f"{st.net.n_hidden_layers}")
+    layer, piece, rows, cols = st.begin_layer()
+    nq = layer.nq
+    C, k = piece.shape
+    if len(rows) == 0:
+        return C if _no_merges(st, layer, piece, _Chords.empty()) else None
+    ch = _chords(st, layer, piece, rows, cols)
+    crossings = _crossing_pairs(ch)
+    _no_triple_points(st, layer, ch, crossings)
+    n = C + ch.n + len(crossings[0])
+    # across a chord of neuron k the map jumps by V[:, k] (slope jump) (z_k - beta)
+    nz, _ = nonzero_structure(st.net)
+    act = st.net.activations[st.l]
+    jumps = np.array([act.slopes[q + 1] != act.slopes[q] for q in range(nq)], dtype=bool)
+    if not (nz[-1][:, ch.k].any(axis=0) & jumps[ch.q]).all():
+        return None
+    return n if _no_merges(st, layer, piece, ch) else None
+
+
+class _Chords:
+    """The chords of the last layer's lines in the cells, and their endpoints.
+
+    Chord ``x`` is line ``(k[x], q[x])`` in cell ``cell[x]`` (chords sorted by cell).  The
+    ``2 n`` endpoints are sorted around each cell (by cell, edge, position on the edge);
+    endpoint ``e`` belongs to chord ``chord[e]``, lies on the edge from the cell's vertex
+    ``edge[e]`` (local index) to the next, and the line's value goes up along that edge
+    when ``rising[e]``.  ``lo[x] < hi[x]`` are the ranks of chord ``x``'s endpoints.
+    """
+
+    def __init__(self, cell, k, q, e_cell, e_edge, e_chord, e_rising, lo, hi, piece_gain):
+        self.cell, self.k, self.q = cell, k, q
+        self.e_cell, self.e_edge, self.e_chord, self.e_rising = e_cell, e_edge, e_chord, e_rising
+        self.lo, self.hi = lo, hi
+        self.piece_gain = piece_gain  # (vertex, neuron) pairs where a chord's line is above
+        self.n = len(cell)
+
+    @classmethod
+    def empty(cls) -> _Chords:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z, z, z, z, np.zeros(0, bool), z, z, (z, z))
+
+
+def _chords(st: _Subdivision, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> _Chords:
+    """Signs of every open (cell, line) pair at the cell's vertices; the lines with both signs
+    are chords.  Raises pieces of cells certainly above a line (in ``piece``)."""
+    nq = layer.nq
+    rec, start, nv = st.rec, st.start, st.nv
+    n = nv[rows]
+    offs = np.cumsum(n) - n
+    idx = _ranges(start[rows], n)
+    j, q = cols // nq, cols % nq
+    jv, qv = np.repeat(j, n), np.repeat(q, n)
+    f, fe = values(layer.M[:, jv, np.repeat(rows, n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
+                   rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
+    pos, neg = f > fe, f < -fe
+    if not np.all(pos | neg):
+        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
+        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
+                        "to decide its side in floats")
+    npos = np.add.reduceat(pos, offs, dtype=np.int64)
+    allpos = npos == n
+    np.add.at(piece, (rows[allpos], j[allpos]), 1)
+    cross = (npos > 0) & ~allpos
+    X = np.flatnonzero(cross)
+    G = len(f)
+    succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
+    succ[offs + n - 1] = offs
+    falls = np.flatnonzero(pos & neg[succ])  # the edge from here to the next leaves the line's upper side
+    rises = np.flatnonzero(neg & pos[succ])
+    if len(falls) != len(X) or len(rises) != len(X):  # impossible for convex cells
+        raise Undecided("a cell crossed by a line is not convex in floats")
+    # endpoint on the edge a -> succ(a): exact t = |f_a| / (|f_a| + |f_b|), in an interval
+    a = np.concatenate([falls, rises])
+    b = succ[a]
+    fa, fb, ea, eb = np.abs(f[a]), np.abs(f[b]), fe[a], fe[b]
+    t = fa / (fa + fb)
+    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 4 * _U)
+    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 4 * _U)
+    pair = np.repeat(np.arange(len(rows)), n)[a]
+    e_cell = rows[pair]
+    e_edge = idx[a] - start[e_cell]
+    order = np.lexsort((t, e_edge, e_cell))
+    same = (e_cell[order][1:] == e_cell[order][:-1]) & (e_edge[order][1:] == e_edge[order][:-1])
+    if np.any(same & ~(t_hi[order][:-1] < t_lo[order][1:])):
+        raise Undecided(f"two lines of hidden layer {layer.index} meet an edge too close together "
+                        "to order in floats")
+    nX = len(X)
+    e_chord = np.concatenate([np.arange(nX), np.arange(nX)])
+    rank = np.empty(2 * nX, dtype=np.int64)
+    rank[order] = np.arange(2 * nX)
+    lo, hi = np.minimum(rank[:nX], rank[nX:]), np.maximum(rank[:nX], rank[nX:])
+    e_rising = np.arange(2 * nX) >= nX
+    # where a chord's line is above: (global vertex, neuron) for the pieces along the edges
+    above = pos & np.repeat(cross, n)
+    gain = (idx[above], jv[above])
+    return _Chords(rows[X], j[X], q[X], e_cell[order], e_edge[order], e_chord[order], e_rising[order],
+                   lo, hi, gain)
+
+
+def _crossing_pairs(ch: _Chords) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs of chords of one cell whose endpoints interleave: they cross inside."""
+    if ch.n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z
+    end = np.searchsorted(ch.cell, ch.cell, side="right")
+    x = np.arange(ch.n)
+    cnt = end - x - 1
+    pa = np.repeat(x, cnt)
+    pb = _ranges(x + 1, cnt)
+    la, ha, lb, hb = ch.lo[pa], ch.hi[pa], ch.lo[pb], ch.hi[pb]
+    inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
+    return pa[inside], pb[inside]
+
+
+def _lines(layer, ch: _Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float lines ``(a, b, c - beta)`` of chords ``x`` and their error bounds."""
+    L = layer.M[:, ch.k[x], ch.cell[x]].T.copy()
+    L[:, 2] -= layer.beta[ch.q[x]]
+    return L, layer.etab[layer.lab0 + ch.k[x] * layer.nq + ch.q[x] + 1]
+
+
+def _no_triple_points(st: _Subdivision, layer, ch: _Chords, crossings) -> None:
+    """Raise :class:`Undecided` unless every crossing point is certainly off every other chord
+    of its cell (then no three lines meet inside a cell, and ``1 + L + I`` holds)."""
+    pa, pb = crossings
+    if len(pa) == 0:
+        return
+    first = np.searchsorted(ch.cell, ch.cell[pa], side="left")
+    size = np.searchsorted(ch.cell, ch.cell[pa], side="right") - first
+    if not np.any(size > 2):
+        return
+    La, Ea = _lines(layer, ch, pa)
+    Lb, Eb = _lines(layer, ch, pb)
+    px, py, pe = intersect(La, Ea, Lb, Eb)
+    tp = np.repeat(np.arange(len(pa)), size)
+    tc = _ranges(first, size)
+    keep = (tc != pa[tp]) & (tc != pb[tp])
+    tp, tc = tp[keep], tc[keep]
+    kc, qc = ch.k[tc], ch.q[tc]
+    f, fe = values(layer.M[:, kc, ch.cell[tc]], layer.E[kc].T, px[tp], py[tp], pe[tp], layer.beta[qc],
+                   layer.ebeta[qc])
+    if not np.all(np.abs(f) > fe):
+        raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
+
+
+def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: _Chords) -> bool:
+    """Whether the output maps certainly differ on the two sides of every stretch of every
+    edge of the earlier layers (between chord endpoints).
+
+    Across an edge on line ``l`` the two maps differ by a multiple of ``l`` (the network is
+    continuous), so one coefficient tells whether they differ: the one where ``l``'s
+    coefficient is largest.  With ``D = M(P) - M(P')`` in that coefficient (``|D*| <= 2A``,
+    ``|D - D*| <= 2E + 2uA``), output weights ``V`` (rounding ``EV``) and slopes of bound
+    ``smax`` (rounding ``ds``), the exact difference ``sum_k V_k s_k D_k`` on a stretch is
+    within ``sum_k |V_k| smax dD_k + (|V_k| ds + EV_k (smax + ds)) 2 (A_k + E_k)`` of its
+    value on the floats, and summing ``k`` products and then the jump at each endpoint
+    rounds by at most ``gamma_{k+F+4}`` times the sum of their magnitudes.  A bound that is
+    too loose only sends the count to the split path.
+    """
+    if st.l == 0:
+        return True  # one hidden layer: the only edges are chords and the window
+    v, cell, nb, _ = above_neighbours(st.pat, st.hashes, st.keys, st.nv, st.rec[:, 3].astype(np.int64),
+                                      np.array(st.label_neuron, dtype=np.int64),
+                                      np.array(st.label_piece, dtype=np.int64))
+    nE = len(v)
+    if nE == 0:
+        return True
+    V, EV = st.Ws[-1], st.EW[-1]  # (m, k)
+    smax, ds, _, _ = st.consts
+    slopes = st.slopes
+    A, E = st.A, layer.E  # (k, 3): a priori magnitude and error of the last layer's maps
+    k = V.shape[1]
+    d = np.argmax(np.abs(st.rec[v, 4:6]), axis=1)  # x or y coefficient of the edge's line
+    D = np.empty((nE, k))
+    for c in (0, 1):
+        at = np.flatnonzero(d == c)
+        D[at] = (layer.M[c][:, cell[at]] - layer.M[c][:, nb[at]]).T
+    # pieces at each edge's first vertex
+    row_of = np.full(len(st.rec), -1, dtype=np.int64)
+    row_of[v] = np.arange(nE)
+    pe = piece[cell].astype(np.int64)
+    gv, gk = ch.piece_gain
+    r = row_of[gv]
+    np.add.at(pe, (r[r >= 0], gk[r >= 0]), 1)
+    base = np.einsum("ok,ek->eo", V, slopes[pe] * D)
+    # jumps at the chord endpoints on these edges, in order along each edge
+    er = row_of[st.start[ch.e_cell] + ch.e_edge]
+    on = er >= 0
+    er, x, rising = er[on], ch.e_chord[on], ch.e_rising[on]
+    kx, qx = ch.k[x], ch.q[x]
+    dslope = np.where(rising, slopes[qx + 1] - slopes[qx], slopes[qx] - slopes[qx + 1])
+    terms = V[:, kx].T * (dslope * D[er, kx])[:, None]  # (F, m)
+    counts = np.bincount(er, minlength=nE)
+    F = int(counts.max()) if len(er) else 0
+    slot = np.arange(len(er)) - (np.cumsum(counts) - counts)[er]
+    T = np.zeros((nE, F + 1, V.shape[0]))
+    T[:, 0] = base
+    T[er, slot + 1] = terms
+    T = np.cumsum(T, axis=1)
+    # bounds, per output and coefficient (x, y), then per edge
+    absV = np.abs(V)
+    dD = 2 * E + 2 * _U * A
+    inputs = absV * smax @ dD + (absV * ds + EV * (smax + ds)) @ (2 * (A + E))  # (m, 3)
+    mags = (absV * smax @ (2 * A))[:, d].T.copy()  # (nE, m)
+    np.add.at(mags, er, np.abs(terms))
+    g = (k + F + 4) * _U / (1 - (k + F + 4) * _U)
+    bound = (inputs[:, d].T + g * mags) * (1 + 8 * _U) * SAFE + TINY
+    return bool(np.all((np.abs(T) > bound[:, None]).any(axis=2)))
