@@ -49,6 +49,7 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U
+from .chords import _ranges
 from .errors import TooManyRegionsError, Undecided
 from .floatmaps import (
     SAFE,
@@ -266,15 +267,6 @@ class _Buffer:
 
     def view(self, k: str) -> np.ndarray:
         return self.cols[k][: self.n]
-
-
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + n)`` for each pair (vectorised)."""
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offs = np.cumsum(lens) - lens
-    return np.repeat(starts - offs, lens) + np.arange(total)
 
 
 def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:

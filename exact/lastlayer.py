@@ -50,7 +50,8 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U
-from .batched import _check_size, _ranges, _Subdivision, above_neighbours
+from .batched import _check_size, _Subdivision, above_neighbours
+from .chords import Chords, _ranges, chord_lines, crossing_pairs, find_chords
 from .errors import Undecided
 from .floatmaps import SAFE, TINY, intersect, nonzero_structure, quiet_floats, values
 from .network import ExactNet
@@ -116,9 +117,9 @@ def count_last_layer(st: _Subdivision) -> int | None:
     nq = layer.nq
     C, k = piece.shape
     if len(rows) == 0:
-        return C if _no_merges(st, layer, piece, _Chords.empty()) else None
-    ch = _chords(st, layer, piece, rows, cols)
-    crossings = _crossing_pairs(ch)
+        return C if _no_merges(st, layer, piece, Chords.empty()) else None
+    ch = find_chords(st, layer, piece, rows, cols)
+    crossings = crossing_pairs(ch)
     _no_triple_points(st, layer, ch, crossings)
     n = C + ch.n + len(crossings[0])
     # across a chord of neuron k the map jumps by V[:, k] (slope jump) (z_k - beta)
@@ -130,109 +131,7 @@ def count_last_layer(st: _Subdivision) -> int | None:
     return n if _no_merges(st, layer, piece, ch) else None
 
 
-class _Chords:
-    """The chords of the last layer's lines in the cells, and their endpoints.
-
-    Chord ``x`` is line ``(k[x], q[x])`` in cell ``cell[x]`` (chords sorted by cell).  The
-    ``2 n`` endpoints are sorted around each cell (by cell, edge, position on the edge);
-    endpoint ``e`` belongs to chord ``chord[e]``, lies on the edge from the cell's vertex
-    ``edge[e]`` (local index) to the next, and the line's value goes up along that edge
-    when ``rising[e]``.  ``lo[x] < hi[x]`` are the ranks of chord ``x``'s endpoints.
-    """
-
-    def __init__(self, cell, k, q, e_cell, e_edge, e_chord, e_rising, lo, hi, piece_gain):
-        self.cell, self.k, self.q = cell, k, q
-        self.e_cell, self.e_edge, self.e_chord, self.e_rising = e_cell, e_edge, e_chord, e_rising
-        self.lo, self.hi = lo, hi
-        self.piece_gain = piece_gain  # (vertex, neuron) pairs where a chord's line is above
-        self.n = len(cell)
-
-    @classmethod
-    def empty(cls) -> _Chords:
-        z = np.zeros(0, dtype=np.int64)
-        return cls(z, z, z, z, z, z, np.zeros(0, bool), z, z, (z, z))
-
-
-def _chords(st: _Subdivision, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> _Chords:
-    """Signs of every open (cell, line) pair at the cell's vertices; the lines with both signs
-    are chords.  Raises pieces of cells certainly above a line (in ``piece``)."""
-    nq = layer.nq
-    rec, start, nv = st.rec, st.start, st.nv
-    n = nv[rows]
-    offs = np.cumsum(n) - n
-    idx = _ranges(start[rows], n)
-    j, q = cols // nq, cols % nq
-    jv, qv = np.repeat(j, n), np.repeat(q, n)
-    f, fe = values(layer.M[:, jv, np.repeat(rows, n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
-                   rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
-    pos, neg = f > fe, f < -fe
-    if not np.all(pos | neg):
-        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
-        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
-                        "to decide its side in floats")
-    npos = np.add.reduceat(pos, offs, dtype=np.int64)
-    allpos = npos == n
-    np.add.at(piece, (rows[allpos], j[allpos]), 1)
-    cross = (npos > 0) & ~allpos
-    X = np.flatnonzero(cross)
-    G = len(f)
-    succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
-    succ[offs + n - 1] = offs
-    falls = np.flatnonzero(pos & neg[succ])  # the edge from here to the next leaves the line's upper side
-    rises = np.flatnonzero(neg & pos[succ])
-    if len(falls) != len(X) or len(rises) != len(X):  # impossible for convex cells
-        raise Undecided("a cell crossed by a line is not convex in floats")
-    # endpoint on the edge a -> succ(a): exact t = |f_a| / (|f_a| + |f_b|), in an interval
-    a = np.concatenate([falls, rises])
-    b = succ[a]
-    fa, fb, ea, eb = np.abs(f[a]), np.abs(f[b]), fe[a], fe[b]
-    t = fa / (fa + fb)
-    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 4 * _U)
-    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 4 * _U)
-    pair = np.repeat(np.arange(len(rows)), n)[a]
-    e_cell = rows[pair]
-    e_edge = idx[a] - start[e_cell]
-    order = np.lexsort((t, e_edge, e_cell))
-    same = (e_cell[order][1:] == e_cell[order][:-1]) & (e_edge[order][1:] == e_edge[order][:-1])
-    if np.any(same & ~(t_hi[order][:-1] < t_lo[order][1:])):
-        raise Undecided(f"two lines of hidden layer {layer.index} meet an edge too close together "
-                        "to order in floats")
-    nX = len(X)
-    e_chord = np.concatenate([np.arange(nX), np.arange(nX)])
-    rank = np.empty(2 * nX, dtype=np.int64)
-    rank[order] = np.arange(2 * nX)
-    lo, hi = np.minimum(rank[:nX], rank[nX:]), np.maximum(rank[:nX], rank[nX:])
-    e_rising = np.arange(2 * nX) >= nX
-    # where a chord's line is above: (global vertex, neuron) for the pieces along the edges
-    above = pos & np.repeat(cross, n)
-    gain = (idx[above], jv[above])
-    return _Chords(rows[X], j[X], q[X], e_cell[order], e_edge[order], e_chord[order], e_rising[order],
-                   lo, hi, gain)
-
-
-def _crossing_pairs(ch: _Chords) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs of chords of one cell whose endpoints interleave: they cross inside."""
-    if ch.n == 0:
-        z = np.zeros(0, dtype=np.int64)
-        return z, z
-    end = np.searchsorted(ch.cell, ch.cell, side="right")
-    x = np.arange(ch.n)
-    cnt = end - x - 1
-    pa = np.repeat(x, cnt)
-    pb = _ranges(x + 1, cnt)
-    la, ha, lb, hb = ch.lo[pa], ch.hi[pa], ch.lo[pb], ch.hi[pb]
-    inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
-    return pa[inside], pb[inside]
-
-
-def _lines(layer, ch: _Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Float lines ``(a, b, c - beta)`` of chords ``x`` and their error bounds."""
-    L = layer.M[:, ch.k[x], ch.cell[x]].T.copy()
-    L[:, 2] -= layer.beta[ch.q[x]]
-    return L, layer.etab[layer.lab0 + ch.k[x] * layer.nq + ch.q[x] + 1]
-
-
-def _no_triple_points(st: _Subdivision, layer, ch: _Chords, crossings) -> None:
+def _no_triple_points(st: _Subdivision, layer, ch: Chords, crossings) -> None:
     """Raise :class:`Undecided` unless every crossing point is certainly off every other chord
     of its cell (then no three lines meet inside a cell, and ``1 + L + I`` holds)."""
     pa, pb = crossings
@@ -242,8 +141,8 @@ def _no_triple_points(st: _Subdivision, layer, ch: _Chords, crossings) -> None:
     size = np.searchsorted(ch.cell, ch.cell[pa], side="right") - first
     if not np.any(size > 2):
         return
-    La, Ea = _lines(layer, ch, pa)
-    Lb, Eb = _lines(layer, ch, pb)
+    La, Ea, _ = chord_lines(layer, ch, pa)
+    Lb, Eb, _ = chord_lines(layer, ch, pb)
     px, py, pe = intersect(La, Ea, Lb, Eb)
     tp = np.repeat(np.arange(len(pa)), size)
     tc = _ranges(first, size)
@@ -256,7 +155,7 @@ def _no_triple_points(st: _Subdivision, layer, ch: _Chords, crossings) -> None:
         raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
 
 
-def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: _Chords) -> bool:
+def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     """Whether the output maps certainly differ on the two sides of every stretch of every
     edge of the earlier layers (between chord endpoints).
 

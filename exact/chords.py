@@ -1,0 +1,171 @@
+"""The chords a layer's breakpoint lines cut through the cells, found with certified floats.
+
+Inside a convex cell a line that has vertices strictly on both sides is a chord: it enters
+the cell through one edge and leaves through another.  This module finds, for every cell
+at once:
+
+* the signs of each line that may cut the cell at each of its vertices (certified, see
+  :func:`exact.floatmaps.values`); lines with one sign everywhere leave the cell whole;
+* each chord's two endpoints: the edges where the sign changes.  On the edge from vertex
+  ``i`` to ``i + 1`` the endpoint's exact parameter is ``t = f_i / (f_i - f_{i+1})``, and
+  the bounds of ``f`` give an interval for it;
+* the order of all endpoints around each cell: by edge, then by ``t``, where neighbouring
+  intervals on one edge must be disjoint;
+* the pairs of chords that cross inside the cell: those whose endpoints interleave
+  around the border, an exact consequence of that order.
+
+Any test within its bound raises :class:`~exact.errors.Undecided`.  Used by
+:mod:`exact.lastlayer` (counting) and :mod:`exact.arrange` (building the cells).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .arrangement import _U
+from .errors import Undecided
+from .floatmaps import values
+
+__all__ = ["Chords", "find_chords", "crossing_pairs", "chord_lines"]
+
+
+@dataclass
+class Chords:
+    """Chords of one layer's lines in the cells of a subdivision.
+
+    Chord ``x`` is line ``(k[x], q[x])`` (neuron, breakpoint) in cell ``cell[x]``; chords
+    are sorted by cell.  Its ``2 n`` endpoints are sorted around each cell (by cell, edge,
+    then position on the edge): endpoint ``e`` belongs to chord ``e_chord[e]``, lies on
+    the edge from the cell's vertex ``e_edge[e]`` (local index) to the next, and the
+    line's value rises along that edge when ``e_rising[e]``.  ``entry[x]`` and
+    ``exit[x]`` are the sorted positions of chord ``x``'s rising and falling endpoints;
+    walking from entry to exit, the line's upper side is on the right.
+    ``piece_gain`` lists ``(global vertex, neuron)`` for every vertex above a chord's line.
+    """
+
+    cell: np.ndarray
+    k: np.ndarray
+    q: np.ndarray
+    e_cell: np.ndarray
+    e_edge: np.ndarray
+    e_chord: np.ndarray
+    e_rising: np.ndarray
+    entry: np.ndarray
+    exit: np.ndarray
+    piece_gain: tuple[np.ndarray, np.ndarray]
+
+    @property
+    def n(self) -> int:
+        return len(self.cell)
+
+    @property
+    def lo(self) -> np.ndarray:
+        return np.minimum(self.entry, self.exit)
+
+    @property
+    def hi(self) -> np.ndarray:
+        return np.maximum(self.entry, self.exit)
+
+    @classmethod
+    def empty(cls) -> Chords:
+        z = np.zeros(0, dtype=np.int64)
+        return cls(z, z, z, z, z, z, np.zeros(0, bool), z, z, (z, z))
+
+
+def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Chords:
+    """The chords among the open pairs ``(cell rows[i], line cols[i])`` (``cols = neuron * nq +
+    q``, rows sorted) of subdivision ``st`` (:class:`exact.batched._Subdivision`).
+
+    Raises the pieces (in ``piece``, shape ``(C, k)``) of cells certainly above a line.
+
+    Raises
+    ------
+    Undecided
+        A vertex too close to a line, or two endpoints on one edge too close to order.
+    """
+    if len(rows) == 0:
+        return Chords.empty()
+    nq = layer.nq
+    rec, start, nv = st.rec, st.start, st.nv
+    n = nv[rows]
+    offs = np.cumsum(n) - n
+    idx = _ranges(start[rows], n)
+    j, q = cols // nq, cols % nq
+    jv, qv = np.repeat(j, n), np.repeat(q, n)
+    f, fe = values(layer.M[:, jv, np.repeat(rows, n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
+                   rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
+    pos, neg = f > fe, f < -fe
+    if not np.all(pos | neg):
+        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
+        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
+                        "to decide its side in floats")
+    npos = np.add.reduceat(pos, offs, dtype=np.int64)
+    allpos = npos == n
+    np.add.at(piece, (rows[allpos], j[allpos]), 1)
+    cross = (npos > 0) & ~allpos
+    X = np.flatnonzero(cross)
+    G = len(f)
+    succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
+    succ[offs + n - 1] = offs
+    falls = np.flatnonzero(pos & neg[succ])  # the edge from here to the next leaves the upper side
+    rises = np.flatnonzero(neg & pos[succ])
+    if len(falls) != len(X) or len(rises) != len(X):  # impossible for convex cells
+        raise Undecided("a cell crossed by a line is not convex in floats")
+    # endpoint on the edge a -> succ(a): exact t = |f_a| / (|f_a| + |f_b|), in an interval
+    a = np.concatenate([falls, rises])
+    b = succ[a]
+    fa, fb, ea, eb = np.abs(f[a]), np.abs(f[b]), fe[a], fe[b]
+    t = fa / (fa + fb)
+    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 4 * _U)
+    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 4 * _U)
+    e_cell = rows[np.repeat(np.arange(len(rows)), n)[a]]
+    e_edge = idx[a] - start[e_cell]
+    order = np.lexsort((t, e_edge, e_cell))
+    same = (e_cell[order][1:] == e_cell[order][:-1]) & (e_edge[order][1:] == e_edge[order][:-1])
+    if np.any(same & ~(t_hi[order][:-1] < t_lo[order][1:])):
+        raise Undecided(f"two lines of hidden layer {layer.index} meet an edge too close together "
+                        "to order in floats")
+    nX = len(X)
+    rank = np.empty(2 * nX, dtype=np.int64)
+    rank[order] = np.arange(2 * nX)
+    e_chord = np.concatenate([np.arange(nX), np.arange(nX)])
+    e_rising = np.arange(2 * nX) >= nX
+    above = pos & np.repeat(cross, n)
+    return Chords(rows[X], j[X], q[X], e_cell[order], e_edge[order], e_chord[order], e_rising[order],
+                  rank[nX:], rank[:nX], (idx[above], jv[above]))
+
+
+def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs ``(a, b)``, ``a < b``, of chords of one cell whose endpoints interleave
+    around it: exactly the pairs that cross inside the cell."""
+    if ch.n == 0:
+        z = np.zeros(0, dtype=np.int64)
+        return z, z
+    end = np.searchsorted(ch.cell, ch.cell, side="right")
+    x = np.arange(ch.n)
+    cnt = end - x - 1
+    pa = np.repeat(x, cnt)
+    pb = _ranges(x + 1, cnt)
+    lo, hi = ch.lo, ch.hi
+    la, ha, lb, hb = lo[pa], hi[pa], lo[pb], hi[pb]
+    inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
+    return pa[inside], pb[inside]
+
+
+def chord_lines(layer, ch: Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Float lines ``(a, b, c - beta)`` of chords ``x``, their error bounds and their labels."""
+    L = layer.M[:, ch.k[x], ch.cell[x]].T.copy()
+    L[:, 2] -= layer.beta[ch.q[x]]
+    label = layer.lab0 + ch.k[x] * layer.nq + ch.q[x]
+    return L, layer.etab[label + 1], label
+
+
+def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+    """Concatenation of ``arange(s, s + n)`` for each pair (vectorised)."""
+    total = int(lens.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offs = np.cumsum(lens) - lens
+    return np.repeat(starts - offs, lens) + np.arange(total)
