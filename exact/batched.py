@@ -43,11 +43,14 @@ Examples
 
 from __future__ import annotations
 
+import functools
+import logging
 from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
 
+from .arrange import arrange_cells
 from .arrangement import _U
 from .chords import _ranges
 from .errors import TooManyRegionsError, Undecided
@@ -67,6 +70,8 @@ from .floatmaps import (
     values,
 )
 from .network import ExactNet
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BatchedCells", "Undecided", "above_neighbours", "batched_cells"]
 
@@ -351,7 +356,7 @@ def _settle_and_plan(rows, cols, cells: _Buffer, verts: _Buffer, layer: _Layer) 
 
 @quiet_floats
 def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
-                  progress: bool = False) -> BatchedCells:
+                  progress: bool = False, method: str = "arrange") -> BatchedCells:
     """Activation cells of ``net`` in ``[-half, half]^2``, split with certified floats.
 
     Parameters
@@ -363,7 +368,11 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     max_regions : int, optional
         Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
     progress : bool
-        A tqdm bar per layer (shown after one second).
+        A tqdm bar per layer split in rounds (shown after one second).
+    method : {"arrange", "rounds"}
+        ``"arrange"`` (default) builds each layer's cells as one arrangement per cell
+        (:mod:`exact.arrange`), falling back to rounds for a layer where a test is too
+        close to call; ``"rounds"`` always splits by one line per cell and round.
 
     Returns
     -------
@@ -375,7 +384,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
     """
-    st = _Subdivision(net, half)
+    st = _Subdivision(net, half, method)
     for _ in range(net.n_hidden_layers):
         st.split_layer(max_regions, progress)
     return st.cells()
@@ -390,7 +399,10 @@ class _Subdivision:
     in each cell, with the a priori bounds ``E`` (error) and ``A`` (magnitude).
     """
 
-    def __init__(self, net: ExactNet, half: Fraction):
+    def __init__(self, net: ExactNet, half: Fraction, method: str = "arrange"):
+        if method not in ("arrange", "rounds"):
+            raise ValueError(f"method must be 'arrange' or 'rounds', got {method!r}")
+        self.method = method
         self.net = net
         self.Ws, self.bs, self.EW, self.Eb = float_net(net)
         h = float(half)
@@ -402,8 +414,7 @@ class _Subdivision:
         self.nv = np.array([4], dtype=np.int64)
         self.M, self.E, self.A = first_map(self.Ws, self.bs, self.EW, self.Eb, 1)
         self.pat = np.zeros((1, 0), dtype=np.int8)
-        self.keys = np.random.default_rng(20261126).integers(1, 2**63, size=sum(net.widths[1:-1]),
-                                                             dtype=np.uint64)
+        self.keys = _hash_keys(sum(net.widths[1:-1]))
         self.hashes = np.zeros(1, dtype=np.uint64)
         self.label_neuron: list[int] = []
         self.label_piece: list[int] = []
@@ -441,8 +452,26 @@ class _Subdivision:
         return layer, piece.copy(), rows, cols
 
     def split_layer(self, max_regions: int | None, progress: bool) -> None:
-        """Split every cell by the next hidden layer's lines."""
+        """Split every cell by the next hidden layer's lines.
+
+        First as one arrangement per cell (:func:`exact.arrange.arrange_cells`); if a test
+        there is too close to call, by rounds of single cuts, whose tests differ (and which
+        raise :class:`Undecided` in turn if they cannot decide either).
+        """
         layer, piece, rows_c, cols_c = self.begin_layer()
+        if self.method == "arrange":
+            try:
+                done = arrange_cells(self, layer, piece.copy(), rows_c, cols_c)
+            except Undecided as why:
+                log.debug("hidden layer %d: %s; splitting it in rounds", layer.index, why)
+            else:
+                _check_size(len(done.nv), max_regions, layer.index)
+                self.rec, self.nv = done.rec, done.nv
+                self.start = np.cumsum(self.nv) - self.nv
+                self.hashes = self.hashes[done.anc] + done.piece.astype(np.uint64) @ layer.keys
+                self.pat = np.concatenate([self.pat[done.anc], done.piece], axis=1)
+                self.advance(done.anc, done.piece)
+                return
         _, k, C = self.M.shape
         nq = layer.nq
         verts = _Buffer({"v": self.rec})
@@ -500,6 +529,14 @@ class _Subdivision:
                             np.array(self.label_neuron, dtype=np.int64),
                             np.array(self.label_piece, dtype=np.int64), self.M.transpose(2, 1, 0), self.E,
                             self.hashes, self.keys, rec[:, 4:7].copy())
+
+
+@functools.lru_cache(maxsize=8)
+def _hash_keys(n: int) -> np.ndarray:
+    """``n`` fixed random 63-bit keys (read-only; cached: making a generator costs ~0.5 ms)."""
+    keys = np.random.default_rng(20261126).integers(1, 2**63, size=n, dtype=np.uint64)
+    keys.setflags(write=False)
+    return keys
 
 
 def _check_size(n: int, max_regions: int | None, layer: int) -> None:

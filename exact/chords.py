@@ -28,7 +28,7 @@ from .arrangement import _U
 from .errors import Undecided
 from .floatmaps import values
 
-__all__ = ["Chords", "find_chords", "crossing_pairs", "chord_lines"]
+__all__ = ["Chords", "find_chords", "crossing_pairs", "chord_lines", "add_ones"]
 
 
 @dataclass
@@ -103,7 +103,7 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
                         "to decide its side in floats")
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
-    np.add.at(piece, (rows[allpos], j[allpos]), 1)
+    add_ones(piece, rows[allpos], j[allpos])
     cross = (npos > 0) & ~allpos
     X = np.flatnonzero(cross)
     G = len(f)
@@ -160,6 +160,17 @@ def chord_lines(layer, ch: Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
     L[:, 2] -= layer.beta[ch.q[x]]
     label = layer.lab0 + ch.k[x] * layer.nq + ch.q[x]
     return L, layer.etab[label + 1], label
+
+
+def add_ones(a: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> None:
+    """``a[rows[i], cols[i]] += 1`` for every ``i``, repeated pairs adding up (like ``np.add.at``,
+    which is slow on small integer arrays indexed by two arrays)."""
+    if len(rows) == 0:
+        return
+    if a.size <= 8 * len(rows) + 4096:
+        a += np.bincount(rows * a.shape[1] + cols, minlength=a.size).reshape(a.shape).astype(a.dtype)
+    else:
+        np.add.at(a, (rows, cols), 1)
 
 
 def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:

@@ -51,7 +51,7 @@ import numpy as np
 
 from .arrangement import _U
 from .batched import _check_size, _Subdivision, above_neighbours
-from .chords import Chords, _ranges, chord_lines, crossing_pairs, find_chords
+from .chords import Chords, _ranges, add_ones, chord_lines, crossing_pairs, find_chords
 from .errors import Undecided
 from .floatmaps import SAFE, TINY, intersect, nonzero_structure, quiet_floats, values
 from .network import ExactNet
@@ -193,7 +193,7 @@ def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     pe = piece[cell].astype(np.int64)
     gv, gk = ch.piece_gain
     r = row_of[gv]
-    np.add.at(pe, (r[r >= 0], gk[r >= 0]), 1)
+    add_ones(pe, r[r >= 0], gk[r >= 0])
     base = np.einsum("ok,ek->eo", V, slopes[pe] * D)
     # jumps at the chord endpoints on these edges, in order along each edge
     er = row_of[st.start[ch.e_cell] + ch.e_edge]

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import ExactNet, count_regions, from_torch, regions
-from exact.batched import batched_cells
+from exact.arrange import arrange_cells
+from exact.batched import _Subdivision, batched_cells
 from exact.enumerate import enumerate_cells, square
 from exact.errors import TooManyRegionsError, Undecided
 
@@ -19,9 +20,10 @@ def _exact_cells(net, half):
     return {rc.pattern: rc for rc in enumerate_cells(net, verts, edges)}
 
 
-def _assert_same_cells(net, half):
-    """Same patterns, and every float vertex within its certified bound of the exact one."""
-    bc = batched_cells(net, half)
+def _assert_same_cells(net, half, method="arrange"):
+    """Same patterns, and the float vertices within their certified bounds of the exact ones,
+    in the same counter-clockwise order."""
+    bc = batched_cells(net, half, method=method)
     exact = _exact_cells(net, half)
     patterns = [tuple(p) for p in bc.patterns.tolist()]
     assert len(set(patterns)) == len(patterns)
@@ -30,31 +32,54 @@ def _assert_same_cells(net, half):
         ex = [(Fraction(X, D), Fraction(Y, D)) for X, Y, D in exact[p].verts]
         s, n = int(bc.start[c]), int(bc.nv[c])
         assert n == len(ex)
+        match = []
         for v in range(s, s + n):
             fx, fy, e = Fraction(bc.x[v]), Fraction(bc.y[v]), Fraction(bc.err[v])
-            assert any(abs(fx - X) <= e and abs(fy - Y) <= e for X, Y in ex)
+            match.append([i for i, (X, Y) in enumerate(ex) if abs(fx - X) <= e and abs(fy - Y) <= e])
+        assert all(len(mt) == 1 for mt in match)
+        first = match[0][0]
+        assert [mt[0] for mt in match] == [(first + i) % n for i in range(n)]
     return bc
 
 
+METHODS = pytest.mark.parametrize("method", ["arrange", "rounds"])
+
+
+def _arranged_in_one_pass(net, half):
+    """Every layer built by the one-pass arrangement itself (no fallback to rounds), giving
+    the same cells as rounds."""
+    st_ = _Subdivision(net, half)
+    for _ in range(net.n_hidden_layers):
+        layer, piece, rows, cols = st_.begin_layer()
+        arrange_cells(st_, layer, piece, rows, cols)  # raises Undecided rather than fall back
+        st_.split_layer(None, False)
+    one = {tuple(p) for p in st_.cells().patterns.tolist()}
+    assert one == {tuple(p) for p in batched_cells(net, half, method="rounds").patterns.tolist()}
+
+
+@METHODS
 @pytest.mark.parametrize("act", ["relu", "abs", "hardtanh", "leaky_relu"])
 @pytest.mark.parametrize("seed", [0, 1])
-def test_same_cells_and_certified_vertices(seed, act):
+def test_same_cells_and_certified_vertices(seed, act, method):
     torch_net = seeded_torch([2, 6, 6, 6, 1], seed)
     net = from_torch(torch_net)
     if act != "relu":
         net = ExactNet(net.weights, net.biases, (ExactNet.from_layers(
             [([[1, 0]], [0]), ([[1]], [0])], activation=act).activations[0],) * 3)
     half = Fraction(3)
-    bc = _assert_same_cells(net, half)
+    bc = _assert_same_cells(net, half, method)
+    _arranged_in_one_pass(net, half)
     r = regions(net, window=half)
     assert bc.linear_count() == r.n_linear
     assert count_regions(net, window=half) == (r.n_activation, r.n_linear)
 
 
-def test_benchmark_nets_agree_with_the_exact_engine():
+@METHODS
+def test_benchmark_nets_agree_with_the_exact_engine(method):
     for widths in ([2, 5, 5, 5, 5, 1], [2, 16, 16, 16, 1]):
         net = from_torch(seeded_torch(widths))
-        bc = _assert_same_cells(net, Fraction(10))
+        bc = _assert_same_cells(net, Fraction(10), method)
+        _arranged_in_one_pass(net, Fraction(10))
         r = regions(net, window=10.0)
         assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
 
@@ -63,8 +88,9 @@ rational = st.fractions(min_value=-2, max_value=2, max_denominator=50)
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.lists(rational, min_size=24, max_size=24), st.sampled_from(["relu", "abs", "hardtanh"]))
-def test_hypothesis_rational_weights(vals, act):
+@given(st.lists(rational, min_size=24, max_size=24), st.sampled_from(["relu", "abs", "hardtanh"]),
+       st.sampled_from(["arrange", "rounds"]))
+def test_hypothesis_rational_weights(vals, act, method):
     # non-dyadic weights: the float weights are rounded, and the bounds must cover it
     it = iter(vals)
     layers = [([[next(it), next(it)] for _ in range(4)], [next(it) for _ in range(4)]),
@@ -72,7 +98,7 @@ def test_hypothesis_rational_weights(vals, act):
               ([[1, -1]], [0])]
     net = ExactNet.from_layers(layers, activation=act)
     try:
-        _assert_same_cells(net, Fraction(3, 2))
+        _assert_same_cells(net, Fraction(3, 2), method)
     except Undecided:
         pass  # allowed: near ties are handed to the exact engine
     r = regions(net, window=Fraction(3, 2))
@@ -84,25 +110,29 @@ def test_hypothesis_rational_weights(vals, act):
 def test_exact_ties_are_never_decided_by_floats(caplog):
     # the deep line x = y passes exactly through the vertex (0, 0) of the first layer's lines
     layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, -1], [1, 1]], [0, 0]), ([[1, 1]], [0])]
-    with pytest.raises(Undecided):
-        batched_cells(ExactNet.from_layers(layers), Fraction(1))
+    for method in ("arrange", "rounds"):
+        with pytest.raises(Undecided):
+            batched_cells(ExactNet.from_layers(layers), Fraction(1), method=method)
     r = regions(layers, window=1.0)
     with caplog.at_level("INFO", logger="exact.counting"):
         assert count_regions(layers, window=1.0) == (r.n_activation, r.n_linear) == (5, 4)
     assert "neuron 0 of hidden layer 2" in caplog.text and "exact engine" in caplog.text
     # a second-layer line along a first-layer line (zero at both ends of an edge)
     along = [([[1, 0], [0, 1]], [0, 0]), ([[2, 0]], [0]), ([[1]], [0])]
-    with pytest.raises(Undecided):
-        batched_cells(ExactNet.from_layers(along), Fraction(1))
+    for method in ("arrange", "rounds"):
+        with pytest.raises(Undecided):
+            batched_cells(ExactNet.from_layers(along), Fraction(1), method=method)
 
 
-def test_near_tie_is_decided_by_certified_floats():
+@METHODS
+def test_near_tie_is_decided_by_certified_floats(method):
     # three lines that would meet at (0, 2**-40) if both biases were 2**-40; with -3 * 2**-40
     # they form a tiny triangle of area 2**-80, which the float path must find on its own
     eps = 2.0**-40
     layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, -1], [1, 1]], [eps, -3 * eps]), ([[1, 1]], [0])]
     net = ExactNet.from_layers(layers)
-    bc = _assert_same_cells(net, Fraction(1))
+    bc = _assert_same_cells(net, Fraction(1), method)
+    _arranged_in_one_pass(net, Fraction(1))
     r = regions(net, window=1.0)
     assert min(c.exact_area for c in r.cells) == Fraction(1, 2**80)
     assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear) == (10, 8)
@@ -220,7 +250,8 @@ def test_extreme_weights_hand_over_without_warnings(scale):
                                               regions(huge, window=1.0).n_linear)
 
 
-def test_mixed_magnitudes_agree_or_hand_over():
+@METHODS
+def test_mixed_magnitudes_agree_or_hand_over(method):
     # rows scaled from 1e-6 to 1e6, float32 and float64 weights, up to 5 hidden layers, all
     # activations, windows from 0.01 to 1000: the float path must agree with the exact engine
     # cell for cell whenever it decides
@@ -239,7 +270,7 @@ def test_mixed_magnitudes_agree_or_hand_over():
         half = Fraction(float(10.0 ** rng.uniform(-2, 3)))
         r = regions(net, window=half)
         try:
-            bc = batched_cells(net, half)
+            bc = batched_cells(net, half, method=method)
         except Undecided:
             continue
         decided += 1
