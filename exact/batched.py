@@ -7,9 +7,11 @@ numpy in float64, every decision resting on the rigorous bounds of
 
 * at the start of a layer, each cell's float bounding box (widened by its vertices'
   bounds) tells which neurons certainly do not cut it;
-* then, in rounds, every cell is split by its next candidate line: the line's value at
-  each vertex must be farther from zero than its bound, and the new vertices are the
-  Cramer intersections of the cut line with the edges' lines;
+* then every cell is split by all the lines that cut it in one pass, as the arrangement
+  of its chords (:mod:`exact.arrange`); if a test there is too close to call, that layer
+  is split in rounds instead, every cell by its next candidate line per round: the
+  line's value at each vertex must be farther from zero than its bound, and the new
+  vertices are the Cramer intersections of the cut line with the edges' lines;
 * one undecided test anywhere — a vertex on a line, a line along an edge, a neuron
   exactly at its breakpoint on a whole cell — and the whole computation gives up with
   :class:`~exact.errors.Undecided`; the caller then runs the exact engine.  Floats filter;
