@@ -54,7 +54,7 @@ import numpy as np
 
 from .arrange import arrange_cells
 from .arrangement import _U
-from .chords import _ranges
+from .chords import _ranges, certain_sides
 from .errors import TooManyRegionsError, Undecided
 from .floatmaps import (
     SAFE,
@@ -579,13 +579,7 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     G = len(rec)
     anc = cells["anc"][sel]
     jv, qv = np.repeat(j, n), np.repeat(q, n)
-    f, fe = values(layer.M[:, jv, np.repeat(anc, n)], layer.E[jv].T, rec[:, 0], rec[:, 1], rec[:, 2],
-                    layer.beta[qv], layer.ebeta[qv])
-    pos, neg = f > fe, f < -fe
-    if not np.all(pos | neg):
-        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
-        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
-                        "to decide its side in floats")
+    _, _, pos, neg = certain_sides(layer, jv, qv, np.repeat(anc, n), rec)
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
     up, jup = sel[allpos], j[allpos]

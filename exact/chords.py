@@ -28,7 +28,7 @@ from .arrangement import _U
 from .errors import Undecided
 from .floatmaps import values
 
-__all__ = ["Chords", "find_chords", "crossing_pairs", "chord_lines", "add_ones"]
+__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "add_ones"]
 
 
 @dataclass
@@ -94,13 +94,7 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     idx = _ranges(start[rows], n)
     j, q = cols // nq, cols % nq
     jv, qv = np.repeat(j, n), np.repeat(q, n)
-    f, fe = values(layer.M[:, jv, np.repeat(rows, n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
-                   rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
-    pos, neg = f > fe, f < -fe
-    if not np.all(pos | neg):
-        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
-        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
-                        "to decide its side in floats")
+    f, fe, pos, neg = certain_sides(layer, jv, qv, np.repeat(rows, n), rec[idx])
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
     add_ones(piece, rows[allpos], j[allpos])
@@ -135,6 +129,26 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     above = pos & np.repeat(cross, n)
     return Chords(rows[X], j[X], q[X], e_cell[order], e_edge[order], e_chord[order], e_rising[order],
                   rank[nX:], rank[:nX], (idx[above], jv[above]))
+
+
+def certain_sides(layer, jv: np.ndarray, qv: np.ndarray, cv: np.ndarray, vrec: np.ndarray
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Values (and bounds) of lines ``(jv, qv)`` of the cells ``cv`` (columns of ``layer.M``) at
+    vertex records ``vrec``, and which are certainly above / below.
+
+    Raises
+    ------
+    Undecided
+        If some vertex is within its bound of its line.
+    """
+    f, fe = values(layer.M[:, jv, cv], layer.E[jv].T, vrec[:, 0], vrec[:, 1], vrec[:, 2],
+                   layer.beta[qv], layer.ebeta[qv])
+    pos, neg = f > fe, f < -fe
+    if not np.all(pos | neg):
+        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
+        raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
+                        "to decide its side in floats")
+    return f, fe, pos, neg
 
 
 def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:

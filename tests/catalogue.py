@@ -91,6 +91,24 @@ def seeded_torch(widths, seed=0):
     return nn.Sequential(*mods)
 
 
+def scaled_random_nets(seed, count, max_hidden=5):
+    """``count`` random ``(layers, activation, half)``: rows scaled from 1e-6 to 1e6, some
+    weights rounded through float32, 2 to ``max_hidden`` hidden layers of width 2 to 5,
+    windows of half-width 0.01 to 1000 (stress cases for the certified float paths)."""
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        widths = [2] + [int(rng.integers(2, 6)) for _ in range(int(rng.integers(2, max_hidden + 1)))] + [1]
+        layers = []
+        for a, b in zip(widths[:-1], widths[1:]):
+            scale = 10.0 ** rng.uniform(-6, 6, size=(b, 1))
+            W = rng.standard_normal((b, a)) * scale
+            if rng.random() < 0.3:
+                W = W.astype(np.float32).astype(np.float64)
+            layers.append((W, rng.standard_normal(b) * scale[:, 0] * rng.uniform(0, 3)))
+        act = str(rng.choice(["relu", "abs", "hardtanh", "leaky_relu"]))
+        yield layers, act, F(float(10.0 ** rng.uniform(-2, 3)))
+
+
 # the benchmark nets in [-10, 10]^2 (counts measured by an independent exact method)
 BENCHMARK_NETS = {
     "2-20-1": ([2, 20, 1], 197, 197),

@@ -2,9 +2,8 @@
 
 from fractions import Fraction
 
-import numpy as np
 import pytest
-from catalogue import seeded_torch
+from catalogue import scaled_random_nets, seeded_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -255,19 +254,9 @@ def test_mixed_magnitudes_agree_or_hand_over(method):
     # rows scaled from 1e-6 to 1e6, float32 and float64 weights, up to 5 hidden layers, all
     # activations, windows from 0.01 to 1000: the float path must agree with the exact engine
     # cell for cell whenever it decides
-    rng = np.random.default_rng(7)
     decided = 0
-    for _ in range(30):
-        widths = [2] + [int(rng.integers(2, 6)) for _ in range(int(rng.integers(2, 6)))] + [1]
-        layers = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            scale = 10.0 ** rng.uniform(-6, 6, size=(b, 1))
-            W = rng.standard_normal((b, a)) * scale
-            if rng.random() < 0.3:
-                W = W.astype(np.float32).astype(np.float64)
-            layers.append((W, rng.standard_normal(b) * scale[:, 0] * rng.uniform(0, 3)))
-        net = ExactNet.from_layers(layers, activation=str(rng.choice(["relu", "abs", "hardtanh", "leaky_relu"])))
-        half = Fraction(float(10.0 ** rng.uniform(-2, 3)))
+    for layers, act, half in scaled_random_nets(7, 30):
+        net = ExactNet.from_layers(layers, activation=act)
         r = regions(net, window=half)
         try:
             bc = batched_cells(net, half, method=method)

@@ -2,9 +2,8 @@
 
 from fractions import Fraction
 
-import numpy as np
 import pytest
-from catalogue import seeded_torch
+from catalogue import scaled_random_nets, seeded_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -145,16 +144,9 @@ def test_count_last_layer_needs_the_earlier_layers_split():
 
 def test_mixed_magnitudes_agree_or_hand_over():
     # rows scaled from 1e-6 to 1e6: whenever the count decides, it is the exact count
-    rng = np.random.default_rng(11)
     decided = 0
-    for _ in range(25):
-        widths = [2] + [int(rng.integers(2, 6)) for _ in range(int(rng.integers(2, 5)))] + [1]
-        layers = []
-        for a, b in zip(widths[:-1], widths[1:]):
-            scale = 10.0 ** rng.uniform(-6, 6, size=(b, 1))
-            layers.append((rng.standard_normal((b, a)) * scale, rng.standard_normal(b) * scale[:, 0]))
-        net = ExactNet.from_layers(layers, activation=str(rng.choice(["relu", "abs", "hardtanh", "leaky_relu"])))
-        half = Fraction(float(10.0 ** rng.uniform(-2, 3)))
+    for layers, act, half in scaled_random_nets(11, 25, max_hidden=4):
+        net = ExactNet.from_layers(layers, activation=act)
         r = regions(net, window=half)
         try:
             got = batched_counts(net, half)
