@@ -370,7 +370,8 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     max_regions : int, optional
         Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
     progress : bool
-        A tqdm bar per layer split in rounds (shown after one second).
+        A tqdm bar over the hidden layers, and one per layer split in rounds (shown after
+        one second).
     method : {"arrange", "rounds"}
         ``"arrange"`` (default) builds each layer's cells as one arrangement per cell
         (:mod:`exact.arrange`), falling back to rounds for a layer where a test is too
@@ -387,8 +388,13 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         network); the caller must then use the exact engine.
     """
     st = _Subdivision(net, half, method)
-    for _ in range(net.n_hidden_layers):
-        st.split_layer(max_regions, progress)
+    bar = _layer_bar(progress, net)
+    try:
+        for _ in range(net.n_hidden_layers):
+            st.split_layer(max_regions, progress)
+            bar.update(1)
+    finally:
+        bar.close()
     return st.cells()
 
 
@@ -641,9 +647,23 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     cells["piece"][parents, jm] += 1
 
 
-def _bar(enabled: bool, total: int, desc: str):
+def _bar(enabled: bool, total: int, desc: str, unit: str = "line"):
     if not enabled:
         return None
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit="line", delay=1.0, leave=False)
+    return tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False)
+
+
+def _layer_bar(enabled: bool, net: ExactNet):
+    """A bar over the hidden layers (shown after one second; a no-op when disabled)."""
+    bar = _bar(enabled, net.n_hidden_layers, "hidden layers", unit="layer")
+    return bar if bar is not None else _NoBar()
+
+
+class _NoBar:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -50,7 +50,7 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U
-from .batched import _check_size, _Subdivision, above_neighbours
+from .batched import _check_size, _layer_bar, _Subdivision, above_neighbours
 from .chords import Chords, _ranges, add_ones, chord_lines, crossing_pairs, find_chords
 from .errors import Undecided
 from .floatmaps import SAFE, TINY, intersect, nonzero_structure, quiet_floats, values
@@ -76,7 +76,7 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
     max_regions : int, optional
         Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
     progress : bool
-        A tqdm bar per split layer (shown after one second).
+        A tqdm bar over the hidden layers (shown after one second).
 
     Returns
     -------
@@ -89,13 +89,20 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
         When a test is too close to call in floats; the caller then uses the exact engine.
     """
     st = _Subdivision(net, half)
-    for _ in range(net.n_hidden_layers - 1):
-        st.split_layer(max_regions, progress)
-    n = count_last_layer(st)
+    bar = _layer_bar(progress, net)
+    try:
+        for _ in range(net.n_hidden_layers - 1):
+            st.split_layer(max_regions, progress)
+            bar.update(1)
+        n = count_last_layer(st)
+        if n is None:  # neighbours may merge: build the last layer's cells after all
+            st.split_layer(max_regions, progress)
+        bar.update(1)
+    finally:
+        bar.close()
     if n is not None:
         _check_size(n, max_regions, net.n_hidden_layers)
         return n, n
-    st.split_layer(max_regions, progress)
     cells = st.cells()
     return len(cells), cells.linear_count()
 

@@ -155,3 +155,27 @@ def test_mixed_magnitudes_agree_or_hand_over():
         decided += 1
         assert got == (r.n_activation, r.n_linear)
     assert decided >= 12
+
+
+def test_progress_bar_counts_the_layers(monkeypatch):
+    import exact.batched as batched
+
+    made = []
+
+    class Recorder:
+        def __init__(self, enabled, total, desc, unit="line"):
+            self.total, self.desc, self.n, self.closed = total, desc, 0, False
+            made.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def close(self):
+            self.closed = True
+
+    monkeypatch.setattr(batched, "_bar", lambda *a, **k: Recorder(*a, **k) if a[0] else None)
+    net = from_torch(seeded_torch([2, 8, 8, 8, 1]))
+    assert batched_counts(net, Fraction(5), progress=True) == batched_counts(net, Fraction(5))
+    layers = [b for b in made if b.desc == "hidden layers"]
+    assert len(layers) == 1 and layers[0].total == 3 and layers[0].closed
+    assert layers[0].n == 3
