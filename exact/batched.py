@@ -276,20 +276,23 @@ class _Buffer:
         return self.cols[k][: self.n]
 
 
-def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
+def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
     """For every cell, neuron and breakpoint: +1 / -1 if the whole cell is certainly above /
     below, 0 if the line may cut it (those are settled vertex by vertex later).
 
-    ``M`` has shape ``(3, k, C)`` (coefficient, neuron, cell), ``E`` shape ``(k, 3)``.
-    Each cell is enclosed in its float bounding box widened by its largest vertex error;
-    over a box with centre ``c`` and half-sides ``(h_x, h_y)`` the exact map varies from its
-    value at ``c`` by at most ``(|m_0| + E_0) h_x + (|m_1| + E_1) h_y``, and its value at
-    ``c`` is within ``E . (|c_x|, |c_y|, 1) + 5u (...)`` of the float one.  One pass over
-    the cells instead of over all vertices; boxes are a little larger than the cells, so
-    some lines that miss a cell are left to the vertex tests.
+    ``M`` has shape ``(3, k, C)`` (coefficient, neuron, cell); ``E`` and ``A`` (shape
+    ``(k, 3)``) bound the maps' errors and the exact maps' magnitudes.  Each cell is
+    enclosed in its float bounding box widened by its largest vertex error; over a box
+    with centre ``c`` and half-sides ``(h_x, h_y)`` the exact map varies from its exact
+    value at ``c`` by at most ``|m*_0| h_x + |m*_1| h_y <= |m_0| h_x + |m_1| h_y + E_0 h_x +
+    E_1 h_y``, and the float value at ``c`` is within ``E . (|c_x|, |c_y|, 1)`` plus the
+    rounding ``5u ((A + E) . (|c_x|, |c_y|, 1) + |beta|)`` of the exact one (``|m| <= A + E``).
+    The terms in ``E`` and ``A`` are one small matrix product; every term is nonnegative,
+    and the sum is widened by ``1 + 64u`` for its own rounding.  One pass over the cells
+    instead of over all vertices; boxes are a little larger than the cells, so some lines
+    that miss a cell are left to the vertex tests.
     """
     _, k, C = M.shape
-    nq = len(bps)
     xmin, xmax = np.minimum.reduceat(x, start), np.maximum.reduceat(x, start)
     ymin, ymax = np.minimum.reduceat(y, start), np.maximum.reduceat(y, start)
     emax = np.maximum.reduceat(ev, start)
@@ -297,18 +300,24 @@ def _classify(M, E, start, nv, x, y, ev, bps) -> np.ndarray:
     hx = (0.5 * (xmax - xmin) + emax) * (1 + 4 * _U) + _U * np.abs(cx)  # covers the rounding of c
     hy = (0.5 * (ymax - ymin) + emax) * (1 + 4 * _U) + _U * np.abs(cy)
     m0, m1, m2 = M
-    t0, t1 = m0 * cx, m1 * cy
-    base = t0 + t1 + m2
-    np.abs(t0, out=t0)
-    np.abs(t1, out=t1)
-    mag = t0 + t1 + np.abs(m2)
-    spread = (np.abs(m0) + E[:, 0, None]) * hx + (np.abs(m1) + E[:, 1, None]) * hy
-    spread += E[:, 0, None] * np.abs(cx) + E[:, 1, None] * np.abs(cy) + E[:, 2, None]
-    out = np.zeros((C, k, nq), dtype=np.int8)
+    base = m0 * cx
+    base += m1 * cy
+    base += m2
+    err = np.abs(m0)
+    err *= hx
+    t = np.abs(m1)
+    t *= hy
+    err += t
+    ax, ay = np.abs(cx), np.abs(cy)
+    per_cell = np.stack([hx + ax, hy + ay, np.ones(C), ax, ay, np.ones(C)])  # (6, C)
+    per_neuron = np.concatenate([E, 5 * _U * (A + E)], axis=1)  # (k, 6)
+    err += per_neuron @ per_cell
+    err *= 1 + 64 * _U
+    out = np.empty((C, k, len(bps)), dtype=np.int8)
     for qi, (beta, ebeta) in enumerate(bps):
         f = base - beta
-        err = (spread + 5 * _U * (mag + abs(beta)) + ebeta) * SAFE + TINY
-        out[:, :, qi] = ((f > err).astype(np.int8) - (f < -err).astype(np.int8)).T
+        e = err + ((5 * _U * abs(beta) + ebeta) * SAFE + TINY)
+        out[:, :, qi] = ((f > e).astype(np.int8) - (f < -e).astype(np.int8)).T
     return out
 
 
@@ -450,7 +459,7 @@ class _Subdivision:
                 self.label_piece.append(q)
                 self.etab.append(line_error(E[j], A[j], beta, ebeta))
         rec = self.rec
-        cls = (_classify(M, E, self.start, self.nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
+        cls = (_classify(M, E, A, self.start, self.nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
         piece = (cls > 0).sum(axis=2).astype(np.int8)  # pieces known from the classification
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,

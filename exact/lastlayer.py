@@ -190,10 +190,9 @@ def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     A, E = st.A, layer.E  # (k, 3): a priori magnitude and error of the last layer's maps
     k = V.shape[1]
     d = np.argmax(np.abs(st.rec[v, 4:6]), axis=1)  # x or y coefficient of the edge's line
-    D = np.empty((nE, k))
-    for c in (0, 1):
-        at = np.flatnonzero(d == c)
-        D[at] = (layer.M[c][:, cell[at]] - layer.M[c][:, nb[at]]).T
+    C = layer.M.shape[2]
+    MT = layer.M[:2].transpose(0, 2, 1).reshape(2 * C, k)  # rows (coefficient, cell): fast to gather
+    D = MT[d * C + cell] - MT[d * C + nb]
     # pieces at each edge's first vertex
     row_of = np.full(len(st.rec), -1, dtype=np.int64)
     row_of[v] = np.arange(nE)
@@ -201,7 +200,7 @@ def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     gv, gk = ch.piece_gain
     r = row_of[gv]
     add_ones(pe, r[r >= 0], gk[r >= 0])
-    base = np.einsum("ok,ek->eo", V, slopes[pe] * D)
+    base = (slopes[pe] * D) @ V.T  # (nE, m)
     # jumps at the chord endpoints on these edges, in order along each edge
     er = row_of[st.start[ch.e_cell] + ch.e_edge]
     on = er >= 0
