@@ -276,6 +276,9 @@ class _Buffer:
         return self.cols[k][: self.n]
 
 
+_BLOCK = 1 << 16  # elements per temporary in blocked loops (512 KB of float64)
+
+
 def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
     """For every cell, neuron and breakpoint: +1 / -1 if the whole cell is certainly above /
     below, 0 if the line may cut it (those are settled vertex by vertex later).
@@ -299,25 +302,29 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
     cx, cy = 0.5 * (xmin + xmax), 0.5 * (ymin + ymax)
     hx = (0.5 * (xmax - xmin) + emax) * (1 + 4 * _U) + _U * np.abs(cx)  # covers the rounding of c
     hy = (0.5 * (ymax - ymin) + emax) * (1 + 4 * _U) + _U * np.abs(cy)
-    m0, m1, m2 = M
-    base = m0 * cx
-    base += m1 * cy
-    base += m2
-    err = np.abs(m0)
-    err *= hx
-    t = np.abs(m1)
-    t *= hy
-    err += t
     ax, ay = np.abs(cx), np.abs(cy)
     per_cell = np.stack([hx + ax, hy + ay, np.ones(C), ax, ay, np.ones(C)])  # (6, C)
     per_neuron = np.concatenate([E, 5 * _U * (A + E)], axis=1)  # (k, 6)
-    err += per_neuron @ per_cell
-    err *= 1 + 64 * _U
     out = np.empty((C, k, len(bps)), dtype=np.int8)
-    for qi, (beta, ebeta) in enumerate(bps):
-        f = base - beta
-        e = err + ((5 * _U * abs(beta) + ebeta) * SAFE + TINY)
-        out[:, :, qi] = ((f > e).astype(np.int8) - (f < -e).astype(np.int8)).T
+    # blocks of cells, so the temporaries stay in cache (and out of fresh, page-faulting memory)
+    step = max(1, _BLOCK // k)
+    for c0 in range(0, C, step):
+        sl = slice(c0, min(C, c0 + step))
+        m0, m1, m2 = M[0][:, sl], M[1][:, sl], M[2][:, sl]
+        base = m0 * cx[sl]
+        base += m1 * cy[sl]
+        base += m2
+        err = np.abs(m0)
+        err *= hx[sl]
+        t = np.abs(m1)
+        t *= hy[sl]
+        err += t
+        err += per_neuron @ per_cell[:, sl]
+        err *= 1 + 64 * _U
+        for qi, (beta, ebeta) in enumerate(bps):
+            f = base - beta
+            e = err + ((5 * _U * abs(beta) + ebeta) * SAFE + TINY)
+            out[sl, :, qi] = ((f > e).astype(np.int8) - (f < -e).astype(np.int8)).T
     return out
 
 
