@@ -23,6 +23,23 @@ builds that arrangement directly, for all cells at once:
 Every order and sign is certified; any test within its bound raises
 :class:`~exact.errors.Undecided` (the caller then splits round by round, or hands over to
 the exact engine).  As a check, the number of faces of each cell must be ``1 + L + I``.
+
+Examples
+--------
+The lines ``x = 0``, ``y = 0`` and ``x + y = 1/2`` cross pairwise inside ``[-1, 1]^2``:
+``1 + 3 + 3 = 7`` faces, every sign pattern but "left, below, above ``x + y = 1/2``".
+
+>>> from fractions import Fraction
+>>> from exact import ExactNet
+>>> from exact.batched import _Subdivision
+>>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -0.5]), ([[1, 1, 1]], [0])])
+>>> st = _Subdivision(net, Fraction(1))
+>>> layer, piece, rows, cols = st.begin_layer()
+>>> cells = arrange_cells(st, layer, piece, rows, cols)
+>>> sorted(map(tuple, cells.piece.tolist()))
+[(0, 0, 0), (0, 1, 0), (0, 1, 1), (1, 0, 0), (1, 0, 1), (1, 1, 0), (1, 1, 1)]
+>>> cells.nv.tolist()   # vertices of each face, counter-clockwise
+[4, 5, 3, 5, 3, 5, 3]
 """
 
 from __future__ import annotations

@@ -16,6 +16,22 @@ at once:
 
 Any test within its bound raises :class:`~exact.errors.Undecided`.  Used by
 :mod:`exact.lastlayer` (counting) and :mod:`exact.arrange` (building the cells).
+
+Examples
+--------
+In ``[-1, 1]^2`` the lines ``x = 0``, ``y = 0`` and ``x + y = 1/2`` are chords of the one
+cell, and each pair crosses inside it; ``x = 2`` misses the cell.
+
+>>> from fractions import Fraction
+>>> from exact import ExactNet
+>>> from exact.batched import _Subdivision
+>>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1], [1, 0]], [0, 0, -0.5, -2]),
+...                             ([[1, 1, 1, 1]], [0])])
+>>> st = _Subdivision(net, Fraction(1))
+>>> layer, piece, rows, cols = st.begin_layer()
+>>> ch = find_chords(st, layer, piece, rows, cols)
+>>> ch.k.tolist(), [p.tolist() for p in crossing_pairs(ch)]
+([0, 1, 2], [[0, 0, 1], [1, 2, 2]])
 """
 
 from __future__ import annotations
