@@ -69,12 +69,8 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
 
     Parameters
     ----------
-    net : ExactNet
-        A network with 2-D input and at least one hidden layer.
-    half : Fraction
-        Half-width of the window.
-    max_regions : int, optional
-        Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+    net, half, max_regions
+        As in :func:`exact.batched.batched_cells`.
     progress : bool
         A tqdm bar over the hidden layers (shown after one second).
 
