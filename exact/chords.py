@@ -128,8 +128,9 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     b = succ[a]
     fa, fb, ea, eb = np.abs(f[a]), np.abs(f[b]), fe[a], fe[b]
     t = fa / (fa + fb)
-    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 4 * _U)
-    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 4 * _U)
+    # (about five roundings in each expression; 8u covers them)
+    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 8 * _U)
+    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 8 * _U)
     e_cell = rows[np.repeat(np.arange(len(rows)), n)[a]]
     e_edge = idx[a] - start[e_cell]
     order = np.lexsort((t, e_edge, e_cell))

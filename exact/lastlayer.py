@@ -165,7 +165,7 @@ def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     Across an edge on line ``l`` the two maps differ by a multiple of ``l`` (the network is
     continuous), so one coefficient tells whether they differ: the one where ``l``'s
     coefficient is largest.  With ``D = M(P) - M(P')`` in that coefficient (``|D*| <= 2A``,
-    ``|D - D*| <= 2E + 2uA``), output weights ``V`` (rounding ``EV``) and slopes of bound
+    ``|D - D*| <= 2E + 2u(A + E)``), output weights ``V`` (rounding ``EV``) and slopes of bound
     ``smax`` (rounding ``ds``), the exact difference ``sum_k V_k s_k D_k`` on a stretch is
     within ``sum_k |V_k| smax dD_k + (|V_k| ds + EV_k (smax + ds)) 2 (A_k + E_k)`` of its
     value on the floats, and summing ``k`` products and then the jump at each endpoint
@@ -213,9 +213,9 @@ def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     T = np.cumsum(T, axis=1)
     # bounds, per output and coefficient (x, y), then per edge
     absV = np.abs(V)
-    dD = 2 * E + 2 * _U * A
+    dD = 2 * E + 2 * _U * (A + E)  # both maps' errors, and the rounding of their difference
     inputs = absV * smax @ dD + (absV * ds + EV * (smax + ds)) @ (2 * (A + E))  # (m, 3)
-    mags = (absV * smax @ (2 * A))[:, d].T.copy()  # (nE, m)
+    mags = (absV * smax @ (2 * (A + E)))[:, d].T.copy()  # (nE, m): |V s D| <= |V| smax 2 (A + E)
     np.add.at(mags, er, np.abs(terms))
     g = (k + F + 4) * _U / (1 - (k + F + 4) * _U)
     bound = (inputs[:, d].T + g * mags) * (1 + 8 * _U) * SAFE + TINY
