@@ -17,8 +17,9 @@ builds that arrangement directly, for all cells at once:
 * faces are the cycles of that successor map, found with pointer jumping; their vertices
   come out counter-clockwise;
 * each face's piece for every line of its cell: known for the two lines through its first
-  vertex from the side the face is on, and a certified sign test at that vertex for the
-  others.
+  vertex from the side the face is on; for the others, from the border order when that
+  vertex is on the border (a line is above on the arc from where it enters to where it
+  leaves), else by a certified sign test at that vertex.
 
 Every order and sign is certified; any test within its bound raises
 :class:`~exact.errors.Undecided` (the caller then splits round by round, or hands over to
@@ -49,7 +50,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .arrangement import _U
-from .chords import _ranges, add_ones, chord_lines, crossing_pairs, find_chords
+from .chords import _ranges, add_ones, chord_lines, crossing_pairs, find_chords, sort_within
 from .errors import Undecided
 from .floatmaps import SAFE, TINY, intersect, values
 
@@ -115,7 +116,7 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     s = dx * cx[pt] + dy * cy[pt]
     es = ((np.abs(dx) + np.abs(dy)) * ce[pt]
           + 3 * _U * (np.abs(dx * cx[pt]) + np.abs(dy * cy[pt]))) * SAFE + TINY
-    order = np.lexsort((s, on))
+    order = sort_within(s, on)
     ss, sn, se = s[order], on[order], es[order]
     if np.any((sn[1:] == sn[:-1]) & ~(ss[:-1] + se[:-1] < ss[1:] - se[1:])):
         raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
@@ -218,15 +219,22 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     if not np.array_equal(np.bincount(fcell, minlength=len(start))[Q], 1 + L_c[Q] + I_c[Q]) or size.min() < 3:
         raise Undecided(f"the arrangement of hidden layer {layer.index}'s lines is inconsistent in floats")
     fpiece = _face_pieces(layer, ch, piece, order[head], order[np.cumsum(size) - 1], fcell, so[head],
-                          chord_h, upper_h, px, py_, pe)
+                          chord_h, upper_h, px, py_, pe, nB, b_of_end[ch.entry], b_of_end[ch.exit])
     return ArrangedCells(out_rec, size, fcell, fpiece)
 
 
-def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, pe) -> np.ndarray:
+def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, pe, nB, b_in, b_out
+                 ) -> np.ndarray:
     """This layer's pieces in each face: the cell's known pieces plus one for every chord of
-    the cell the face lies above.  The face's first vertex ``v`` is on the chords of its
-    first and last half-edges ``h0``, ``ht`` (their side is known); the other chords of the
-    cell are tested at ``v``."""
+    the cell the face lies above.
+
+    The face's first vertex ``v`` (the start of its least half-edge ``h0``) is on the chords
+    of ``h0`` and of its last half-edge ``ht``: the face's side of those is known.  For the
+    other chords: when ``h0`` is on the border (``h0 < nB``, its border position), ``v`` is
+    above chord ``x`` exactly when it lies on the border arc from ``x``'s entry ``b_in[x]``
+    counter-clockwise to its exit ``b_out[x]`` (the line rises at the entry); otherwise a
+    certified sign test at ``v`` decides.
+    """
     first = np.searchsorted(ch.cell, fcell, side="left")
     L = np.searchsorted(ch.cell, fcell, side="right") - first
     nF = len(fcell)
@@ -238,14 +246,21 @@ def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, p
         hit = chord_h[h][f] == x
         known |= hit
         above |= hit & upper_h[h][f]
-    t = np.flatnonzero(~known)
-    xt, vt = x[t], v[f[t]]
-    kt, qt = ch.k[xt], ch.q[xt]
-    val, err = values(layer.M[:, kt, ch.cell[xt]], layer.E[kt].T, px[vt], py[vt], pe[vt], layer.beta[qt],
-                      layer.ebeta[qt])
-    if not np.all(np.abs(val) > err):
-        raise Undecided(f"a vertex is too close to a line of hidden layer {layer.index} to decide its side")
-    above[t] = val > 0
+    # faces starting on the border: the arcs of the border order decide, exactly
+    p = h0[f]
+    on_border = ~known & (p < nB)
+    a, b, pb = b_in[x[on_border]], b_out[x[on_border]], p[on_border]
+    above[on_border] = np.where(a < b, (a < pb) & (pb < b), (pb > a) | (pb < b))
+    t = np.flatnonzero(~known & ~on_border)
+    if len(t):
+        xt, vt = x[t], v[f[t]]
+        kt, qt = ch.k[xt], ch.q[xt]
+        val, err = values(layer.M[:, kt, ch.cell[xt]], layer.E[kt].T, px[vt], py[vt], pe[vt], layer.beta[qt],
+                          layer.ebeta[qt])
+        if not np.all(np.abs(val) > err):
+            raise Undecided(f"a vertex is too close to a line of hidden layer {layer.index} "
+                            "to decide its side")
+        above[t] = val > 0
     out = piece[fcell].copy()
-    add_ones(out, f[above], ch.k[x[above]])
+    add_ones(out, f[above], ch.k[x[above]], unique=layer.nq == 1)
     return out

@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import numpy as np
 import pytest
 from catalogue import scaled_random_nets, seeded_torch
 from hypothesis import given, settings
@@ -179,3 +180,20 @@ def test_progress_bar_counts_the_layers(monkeypatch):
     layers = [b for b in made if b.desc == "hidden layers"]
     assert len(layers) == 1 and layers[0].total == 3 and layers[0].closed
     assert layers[0].n == 3
+
+
+def test_add_ones_and_sort_within_match_numpy():
+    from exact.chords import add_ones, sort_within
+
+    rng = np.random.default_rng(0)
+    for shape, n in (((5, 3), 40), ((300, 40), 50)):  # the bincount and the np.add.at branches
+        rows, cols = rng.integers(0, shape[0], n), rng.integers(0, shape[1], n)
+        a, b = np.zeros(shape, np.int8), np.zeros(shape, np.int8)
+        add_ones(a, rows, cols)
+        np.add.at(b, (rows, cols), 1)
+        assert np.array_equal(a, b) and a.sum() == n
+    c = np.zeros((4, 4), np.int8)
+    add_ones(c, np.array([0, 1, 3]), np.array([2, 2, 0]), unique=True)
+    assert c.sum() == 3 and c[1, 2] == 1
+    t, g = rng.random(500), rng.integers(0, 7, 500)
+    assert np.array_equal(sort_within(t, g), np.lexsort((t, g)))
