@@ -72,6 +72,7 @@ from .floatmaps import (
     values,
 )
 from .network import ExactNet
+from .progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -404,7 +405,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         network); the caller must then use the exact engine.
     """
     st = _Subdivision(net, half, method)
-    bar = _layer_bar(progress, net)
+    bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers):
             st.split_layer(max_regions, progress)
@@ -506,11 +507,11 @@ class _Subdivision:
         # rounds: in round r every cell is split by the r-th line of its plan, so the number of
         # numpy passes is the largest line count of a cell, not k * nq; every 8 rounds the
         # pieces get plans of their own (a piece is cut by fewer lines than its parent)
-        bar = _bar(progress, k * nq, f"layer {layer.index}/{self.net.n_hidden_layers}")
+        bar = progress_bar(progress, k * nq, f"layer {layer.index}/{self.net.n_hidden_layers}",
+                           unit="line")
         r = 0
         while r < todo.shape[1]:
-            if bar is not None:
-                bar.update(1)
+            bar.update(1)
             if r == 8 and todo.shape[1] > 12:
                 left = todo[cells.view("plan"), r:]
                 rows_c, at = np.nonzero(left >= 0)
@@ -523,8 +524,7 @@ class _Subdivision:
                 continue
             _split_step(verts, cells, sel, jq[sel], layer)
             _check_size(cells.n, max_regions, layer.index)
-        if bar is not None:
-            bar.close()
+        bar.close()
         # compact: cells in order, their vertices contiguous
         start_b, nv_b = cells.view("start"), cells.view("nv")
         self.rec = verts.view("v")[_ranges(start_b, nv_b)]
@@ -661,25 +661,3 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     cells["start"][parents] = v0 + out_off
     cells["nv"][parents] = pos_len
     cells["piece"][parents, jm] += 1
-
-
-def _bar(enabled: bool, total: int, desc: str, unit: str = "line"):
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False)
-
-
-def _layer_bar(enabled: bool, net: ExactNet):
-    """A bar over the hidden layers (shown after one second; a no-op when disabled)."""
-    bar = _bar(enabled, net.n_hidden_layers, "hidden layers", unit="layer")
-    return bar if bar is not None else _NoBar()
-
-
-class _NoBar:
-    def update(self, n: int = 1) -> None:
-        pass
-
-    def close(self) -> None:
-        pass

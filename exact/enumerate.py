@@ -30,6 +30,7 @@ from .arrangement import _U
 from .errors import TooManyRegionsError
 from .network import ExactNet
 from .predicates import Line, Point, canonical_line, split_polygon
+from .progress import progress_bar
 
 __all__ = ["RawCell", "enumerate_cells", "square"]
 
@@ -174,7 +175,7 @@ def enumerate_cells(
             nxt: list[tuple] = []
             if bar is not None:
                 bar.close()
-            bar = _progress_bar(progress, len(state), f"layer {l + 1}/{len(hidden)}")
+            bar = progress_bar(progress, len(state), f"layer {l + 1}/{len(hidden)}", unit="cell")
             layer_map = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)
             bps_f = [(float(Fraction(bn, bd)), abs(float(Fraction(bn, bd))) * _U) for bn, bd in bps]
             for vs, es, pat, A, t, cons in state:
@@ -254,8 +255,7 @@ def enumerate_cells(
                         f"more than max_regions={max_regions} cells after hidden layer {l + 1}; "
                         "raise max_regions (memory grows about 1 kB per cell) or shrink the window"
                     )
-                if bar is not None:
-                    bar.update(1)
+                bar.update(1)
             state = nxt
     finally:
         if bar is not None:
@@ -268,12 +268,3 @@ def enumerate_cells(
     if max_regions is not None and len(cells) > max_regions:
         raise TooManyRegionsError(f"{len(cells)} cells exceed max_regions={max_regions}")
     return cells
-
-
-def _progress_bar(enabled: bool, total: int, desc: str):
-    """A tqdm bar on standard error that appears only if the layer takes over a second."""
-    if not enabled:
-        return None
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, desc=desc, unit="cell", delay=1.0, leave=False)

@@ -50,11 +50,12 @@ from fractions import Fraction
 import numpy as np
 
 from .arrangement import _U
-from .batched import _check_size, _layer_bar, _Subdivision, above_neighbours
+from .batched import _check_size, _Subdivision, above_neighbours
 from .chords import Chords, _ranges, add_ones, chord_lines, crossing_pairs, find_chords
 from .errors import Undecided
 from .floatmaps import SAFE, TINY, intersect, nonzero_structure, quiet_floats, values
 from .network import ExactNet
+from .progress import progress_bar
 
 __all__ = ["batched_counts", "count_last_layer"]
 
@@ -85,7 +86,7 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
         When a test is too close to call in floats; the caller then uses the exact engine.
     """
     st = _Subdivision(net, half)
-    bar = _layer_bar(progress, net)
+    bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers - 1):
             st.split_layer(max_regions, progress)

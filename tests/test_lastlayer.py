@@ -160,12 +160,13 @@ def test_mixed_magnitudes_agree_or_hand_over():
 
 def test_progress_bar_counts_the_layers(monkeypatch):
     import exact.batched as batched
+    import exact.lastlayer as lastlayer
 
     made = []
 
     class Recorder:
-        def __init__(self, enabled, total, desc, unit="line"):
-            self.total, self.desc, self.n, self.closed = total, desc, 0, False
+        def __init__(self, enabled, total, desc, unit="it"):
+            self.enabled, self.total, self.desc, self.n, self.closed = enabled, total, desc, 0, False
             made.append(self)
 
         def update(self, n=1):
@@ -174,10 +175,11 @@ def test_progress_bar_counts_the_layers(monkeypatch):
         def close(self):
             self.closed = True
 
-    monkeypatch.setattr(batched, "_bar", lambda *a, **k: Recorder(*a, **k) if a[0] else None)
+    monkeypatch.setattr(batched, "progress_bar", Recorder)
+    monkeypatch.setattr(lastlayer, "progress_bar", Recorder)
     net = from_torch(seeded_torch([2, 8, 8, 8, 1]))
     assert batched_counts(net, Fraction(5), progress=True) == batched_counts(net, Fraction(5))
-    layers = [b for b in made if b.desc == "hidden layers"]
+    layers = [b for b in made if b.desc == "hidden layers" and b.enabled]
     assert len(layers) == 1 and layers[0].total == 3 and layers[0].closed
     assert layers[0].n == 3
 
