@@ -491,11 +491,8 @@ class _Subdivision:
                 log.debug("hidden layer %d: %s; splitting it in rounds", layer.index, why)
             else:
                 _check_size(len(done.nv), max_regions, layer.index)
-                self.rec, self.nv = done.rec, done.nv
-                self.start = np.cumsum(self.nv) - self.nv
-                self.hashes = self.hashes[done.anc] + done.piece.astype(np.uint64) @ layer.keys
-                self.pat = np.concatenate([self.pat[done.anc], done.piece], axis=1)
-                self.advance(done.anc, done.piece)
+                hashes = self.hashes[done.anc] + done.piece.astype(np.uint64) @ layer.keys
+                self._take(done.rec, done.nv, done.anc, done.piece, hashes)
                 return
         _, k, C = self.M.shape
         nq = layer.nq
@@ -527,17 +524,16 @@ class _Subdivision:
         bar.close()
         # compact: cells in order, their vertices contiguous
         start_b, nv_b = cells.view("start"), cells.view("nv")
-        self.rec = verts.view("v")[_ranges(start_b, nv_b)]
-        self.nv = nv_b.copy()
-        self.start = np.cumsum(self.nv) - self.nv
-        anc = cells.view("anc")
-        piece = cells.view("piece").copy()
-        self.hashes = cells.view("hash").copy()
-        self.pat = np.concatenate([self.pat[anc], piece], axis=1)
-        self.advance(anc, piece)
+        self._take(verts.view("v")[_ranges(start_b, nv_b)], nv_b.copy(), cells.view("anc"),
+                   cells.view("piece").copy(), cells.view("hash").copy())
 
-    def advance(self, anc: np.ndarray, piece: np.ndarray) -> None:
-        """Maps and bounds of the layer after the one just split (cells from ancestors ``anc``)."""
+    def _take(self, rec: np.ndarray, nv: np.ndarray, anc: np.ndarray, piece: np.ndarray,
+              hashes: np.ndarray) -> None:
+        """Make the cells just built (vertex records contiguous per cell, parents ``anc``, this
+        layer's ``piece``) the current ones, and move on to the next layer's maps and bounds."""
+        self.rec, self.nv, self.hashes = rec, nv, hashes
+        self.start = np.cumsum(nv) - nv
+        self.pat = np.concatenate([self.pat[anc], piece], axis=1)
         l = self.l
         self.M = next_map(self.Ws[l + 1], self.bs[l + 1], self.M, anc, piece, self.slopes, self.inter)
         self.A, self.E = layer_bounds(self.Ws[l + 1], self.bs[l + 1], self.EW[l + 1], self.Eb[l + 1],
