@@ -119,13 +119,10 @@ def count_last_layer(st: _Subdivision) -> int | None:
                          f"{st.net.n_hidden_layers}")
     layer, piece, rows, cols = st.begin_layer()
     nq = layer.nq
-    C, k = piece.shape
-    if len(rows) == 0:
-        return C if _no_merges(st, layer, piece, Chords.empty()) else None
-    ch = find_chords(st, layer, piece, rows, cols)
+    ch = find_chords(st, layer, piece, rows, cols)  # no open pairs: no chords
     crossings = crossing_pairs(ch)
-    _no_triple_points(st, layer, ch, crossings)
-    n = C + ch.n + len(crossings[0])
+    _no_triple_points(layer, ch, crossings)
+    n = len(piece) + ch.n + len(crossings[0])
     # across a chord of neuron k the map jumps by V[:, k] (slope jump) (z_k - beta)
     nz, _ = nonzero_structure(st.net)
     act = st.net.activations[st.l]
@@ -135,7 +132,7 @@ def count_last_layer(st: _Subdivision) -> int | None:
     return n if _no_merges(st, layer, piece, ch) else None
 
 
-def _no_triple_points(st: _Subdivision, layer, ch: Chords, crossings) -> None:
+def _no_triple_points(layer, ch: Chords, crossings) -> None:
     """Raise :class:`Undecided` unless every crossing point is certainly off every other chord
     of its cell (then no three lines meet inside a cell, and ``1 + L + I`` holds)."""
     pa, pb = crossings
