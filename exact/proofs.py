@@ -17,7 +17,16 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Derivation, verify_equal
-from .symbolic import checked_limit, lse_sum, lse_vec, softmax_exact, softmax_sum, softmax_vec, symbols
+from .symbolic import (
+    checked_limit,
+    exp_sum,
+    lse_sum,
+    lse_vec,
+    softmax_exact,
+    softmax_sum,
+    softmax_vec,
+    symbols,
+)
 
 __all__ = [
     "THEOREMS",
@@ -91,7 +100,7 @@ def offset_invariance() -> Derivation:
         r"$\operatorname{softmax}(\sigma + c\mathbf{1};\lambda)_k = \operatorname{softmax}(\sigma;\lambda)_k$",
         r"$n \in \mathbb{N}$ symbolic, $c \in \mathbb{R}$, $1 \le k \le n$",
     )
-    S = sp.Sum(sp.exp(lam * s[j]), (j, 1, n))
+    S = exp_sum(s, lam, n, j)
     d.start(sp.exp(lam * (s[k] + c)) / sp.Sum(sp.exp(lam * (s[j] + c)), (j, 1, n)), "definition at σ + c·1")
     d.step(sp.exp(lam * c) * sp.exp(lam * s[k]) / sp.Sum(sp.exp(lam * c) * sp.exp(lam * s[j]), (j, 1, n)),
            r"$e^{\lambda(x + c)} = e^{\lambda c} e^{\lambda x}$")
@@ -109,7 +118,7 @@ def lse_offset() -> Derivation:
     d = Derivation("Offset equivariance of lse",
                    r"$\operatorname{lse}(\sigma + c\mathbf{1};\lambda) = \operatorname{lse}(\sigma;\lambda) + c$",
                    r"$n$ symbolic, $\lambda > 0$")
-    S = sp.Sum(sp.exp(lam * s[j]), (j, 1, n))
+    S = exp_sum(s, lam, n, j)
     d.start(sp.log(sp.Sum(sp.exp(lam * (s[j] + c)), (j, 1, n))) / lam, "definition at σ + c·1")
     d.step(sp.log(sp.exp(lam * c) * S) / lam, r"factor $e^{\lambda c}$ out of the sum")
     d.step((lam * c + sp.log(S)) / lam, r"$\log(ab) = \log a + \log b$, $\log e^{\lambda c} = \lambda c$")
@@ -147,7 +156,7 @@ def gradient_is_softmax() -> Derivation:
         r"$n$ symbolic, $1 \le k \le n$, $\lambda > 0$",
     )
     L = lse_sum(s, lam, n, j)
-    S = sp.Sum(sp.exp(lam * s[j]), (j, 1, n))
+    S = exp_sum(s, lam, n, j)
     g = sp.diff(L, s[k])
     d.start(sp.Derivative(L, s[k]), "derivative of the definition")
     d.step(g, r"chain rule: $(\log S)' = S'/S$, and $\partial \sigma_j / \partial \sigma_k = \delta_{jk}$",
@@ -166,7 +175,7 @@ def softmax_sums_to_one() -> Derivation:
     d = Derivation("Softmax is a probability vector",
                    r"$\sum_{k=1}^n \operatorname{softmax}(\sigma;\lambda)_k = 1$ and every component is positive",
                    r"$n$ symbolic")
-    S = sp.Sum(sp.exp(lam * s[j]), (j, 1, n))
+    S = exp_sum(s, lam, n, j)
     d.start(sp.Sum(softmax_sum(s, lam, n, j, k), (k, 1, n)), "sum of the components")
     d.step(sp.Sum(sp.exp(lam * s[k]), (k, 1, n)) / S, "the denominator does not depend on k")
     d.step(sp.Integer(1), "numerator and denominator are the same sum (rename k to j)")
@@ -364,7 +373,7 @@ def lambda_derivative() -> Derivation:
         r"$H(p) = -\sum_k p_k\log p_k$",
         r"$n$ symbolic, $p = \operatorname{softmax}(\sigma;\lambda)$, $\lambda > 0$",
     )
-    S = sp.Sum(sp.exp(lam * s[j]), (j, 1, n))
+    S = exp_sum(s, lam, n, j)
     L = sp.log(S) / lam
     dL = sp.diff(L, lam)
     d.start(sp.Derivative(L, lam), "derivative of the definition")

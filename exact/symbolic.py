@@ -22,6 +22,7 @@ from .errors import VerificationError
 
 __all__ = [
     "symbols",
+    "exp_sum",
     "lse_sum",
     "softmax_sum",
     "lse_vec",
@@ -43,14 +44,19 @@ def symbols():
     return lam, n, j, k, m, sigma, c, a
 
 
+def exp_sum(sigma, lam, n, j):
+    """The partition sum ``Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
+    return sp.Sum(sp.exp(lam * sigma[j]), (j, 1, n))
+
+
 def lse_sum(sigma, lam, n, j):
     """``(1/λ) log Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
-    return sp.log(sp.Sum(sp.exp(lam * sigma[j]), (j, 1, n))) / lam
+    return sp.log(exp_sum(sigma, lam, n, j)) / lam
 
 
 def softmax_sum(sigma, lam, n, j, k):
     """``exp(λ σ_k) / Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
-    return sp.exp(lam * sigma[k]) / sp.Sum(sp.exp(lam * sigma[j]), (j, 1, n))
+    return sp.exp(lam * sigma[k]) / exp_sum(sigma, lam, n, j)
 
 
 def lse_vec(xs: Sequence, lam):
