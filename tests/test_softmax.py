@@ -73,9 +73,14 @@ def test_softmax_within_4_ulp_of_mpmath(x, lam):
 
 @pytest.mark.parametrize("x, lam", HARD)
 def test_torch_matches_numpy(x, lam):
+    # torch's exp and numpy's exp are different libm kernels (which one runs depends on the
+    # CPU's SIMD level), so the two paths may differ in the last bit; each must be within
+    # 2 ulp of the other (and each is within 4 ulp of mpmath, tested above).
     t = torch.tensor(x, dtype=torch.float64)
-    assert float(logsumexp(t, lam=lam)) == float(logsumexp(np.array(x), lam=lam))
-    assert np.array_equal(softmax(t, lam=lam).numpy(), softmax(np.array(x), lam=lam))
+    assert ulps(float(logsumexp(t, lam=lam)), float(logsumexp(np.array(x), lam=lam))) <= 2
+    got, want = softmax(t, lam=lam).numpy(), softmax(np.array(x), lam=lam)
+    for g, w in zip(got, want):
+        assert ulps(float(g), w) <= 2 if w >= 1e-300 else abs(g - w) < 1e-300
 
 
 def test_cases_where_torch_and_scipy_fail():
