@@ -204,7 +204,7 @@ def bench_plane(quick: bool) -> str:
             continue
         r = run_case(f"""
             import numpy as np
-            from exact.arrangement import arrangement_faces, arrangement_faces_reference
+            from exact.line_count import arrangement_faces, arrangement_faces_reference
             from exact.predicates import line_from_fractions
             import torch
             torch.manual_seed(0)
@@ -234,9 +234,9 @@ def bench_deep_plane(quick: bool) -> str:
         fast = timed_case(f"""
             from numeric.models import seeded_mlp
             import exact
-            from exact.certify import batched_plane_cells
+            from exact._certified.plane import batched_plane_cells
             m = seeded_mlp({widths}, seed=0)
-            c, dt = timed(lambda: exact.count_regions(m))
+            c, dt = timed(lambda: exact.count_regions(m, window=None))
             half, _ = batched_plane_cells(exact.from_torch(m), max_regions=None, progress=False)
             report(act=c.activation, lin=c.linear, t=dt, half=float(half))
         """)
@@ -258,7 +258,7 @@ def bench_deep_plane(quick: bool) -> str:
                      fmt_t(ref.get("t")),
                      f"{ref['t'] / fast['t']:.0f}×" if "t" in ref and "t" in fast else "—"])
         print(f"  deep plane {name}: {rows[-1]}", file=sys.stderr, flush=True)
-    return table(["net", "count_regions(net) act. / linear", "certified box half-width", "time", "peak",
+    return table(["net", "count_regions(net, window=None) act. / linear", "certified box half-width", "time", "peak",
                   "exact engine", "its time", "speed-up"], rows)
 
 
@@ -307,7 +307,7 @@ def bench_softmax() -> str:
 
 def bench_proofs_and_sheet() -> str:
     p = run_case("""
-        from exact.proofs import all_theorems
+        from exact.symbolic.theorems import all_theorems
         t = time.perf_counter(); ds = all_theorems(); dt = time.perf_counter() - t
         report(n=len(ds), t=dt)
     """)

@@ -12,9 +12,9 @@ Examples
 RegionCounts(activation=7, linear=7)
 """
 
+from ._api import count_regions, regions
 from .activations import Activation, get_activation
-from .arrangement import arrangement_faces, max_regions_formula
-from .counting import RegionCounts, count_regions
+from .cells import Cell, RegionCounts, Regions
 from .crosscheck import CrossCheck, cross_check
 from .errors import (
     ExactnetError,
@@ -25,9 +25,9 @@ from .errors import (
     UnsupportedActivationError,
     VerificationError,
 )
-from .loading import from_torch, load_spec, save_json
-from .network import ExactNet, as_exact_net, parameter_count
-from .regions import AffineMap, Cell, Regions, regions
+from .line_count import arrangement_faces, max_regions_formula
+from .loading import as_exact_net, from_torch, load_spec, save_json
+from .network import AffineMap, ExactNet, parameter_count
 
 __all__ = [
     "Activation",

@@ -8,7 +8,7 @@ across boundaries where the output's affine map does not change.
 
 Examples
 --------
->>> from exact.regions import regions
+>>> from exact import regions
 >>> r = regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, -1]], [0])], window=1.0)
 >>> len(shared_edges(r.cells)), r.n_linear
 (1, 1)
@@ -17,17 +17,23 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import Protocol
 
 from .predicates import Line, Point, compare_along, position_along, unoriented_key
 
-if TYPE_CHECKING:  # pragma: no cover
-    from .regions import Cell
-
-__all__ = ["shared_edges", "merge_linear"]
+__all__ = ["PolygonCell", "component_labels", "merge_linear", "shared_edges"]
 
 
-def shared_edges(cells: list[Cell]) -> list[tuple[int, int, Point, Point]]:
+class PolygonCell(Protocol):
+    """What this module reads of a cell (:class:`exact.Cell` has it)."""
+
+    index: int
+    verts: Sequence[Point]
+    edges: Sequence[Line]
+
+
+def shared_edges(cells: Sequence[PolygonCell]) -> list[tuple[int, int, Point, Point]]:
     """Pairs of cells that share a boundary segment of positive length, with the segment.
 
     Edges are grouped by their supporting line (exact canonical key); on each line the
@@ -135,7 +141,7 @@ def component_labels(n: int, pairs) -> list[int]:
     return [labels.setdefault(find(i), len(labels)) for i in range(n)]
 
 
-def merge_linear(cells: list[Cell], shared: list[tuple[int, int, Point, Point]],
+def merge_linear(cells: Sequence[PolygonCell], shared: list[tuple[int, int, Point, Point]],
                   same_map: list[bool]) -> int:
     """Set each cell's ``linear_region`` (components of boundaries with the same map on both
     sides) and return the number of linear regions."""

@@ -123,8 +123,7 @@ def _print_counts(data: dict, as_json: bool) -> None:
 
 
 def _cmd_regions(args) -> int:
-    from .counting import count_regions
-    from .regions import regions
+    from ._api import count_regions, regions
 
     if args.count_only:
         if args.plot or args.geojson:
@@ -160,7 +159,7 @@ def _cmd_regions(args) -> int:
 def _cmd_count(args) -> int:
     from numeric.models import seeded_mlp
 
-    from .counting import count_regions
+    from ._api import count_regions
 
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, progress=True)
@@ -171,7 +170,7 @@ def _cmd_count(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from .proofs import THEOREMS
+    from .symbolic.theorems import THEOREMS
 
     if args.list:
         for name, f in THEOREMS.items():

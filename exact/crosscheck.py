@@ -22,13 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from .arrangement import _U
+from ._api import regions
+from ._fp import U32, U
 from .network import ExactNet
-from .regions import check_window, prepare_net, regions
+from .validation import check_window, prepare_net
 
 __all__ = ["CrossCheck", "cross_check", "exact_patterns_at", "torch_model"]
 
-_U32 = 2.0**-24
 
 
 def torch_model(net: ExactNet, dtype: Any = None):
@@ -73,7 +73,7 @@ def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarr
         gamma = (n + 2) * u / (1 - (n + 2) * u)
         absW = np.abs(W)
         z = a @ W.T + b
-        ez = ea @ absW.T + (gamma + _U) * (np.abs(a) @ absW.T + np.abs(b))
+        ez = ea @ absW.T + (gamma + U) * (np.abs(a) @ absW.T + np.abs(b))
         ez = ez * (1 + 1e-6) + 1e-300
         act = net.activations[l]
         lip = max(abs(float(sl)) for sl in act.slopes)
@@ -101,7 +101,7 @@ def exact_patterns_at(net: ExactNet, pts: np.ndarray) -> np.ndarray:
 
 
 def _exact_patterns(net: ExactNet, pts: np.ndarray) -> tuple[np.ndarray, int]:
-    zs = _float_forward(net, pts, _U, np.zeros_like(pts))
+    zs = _float_forward(net, pts, U, np.zeros_like(pts))
     pats = []
     undecided = np.zeros(len(pts), dtype=bool)
     for l, (z, ez) in enumerate(zs):
@@ -194,7 +194,7 @@ def cross_check(net: Any, bound: float = 10.0, res: int = 400, *, plane=None) ->
     enet = prepare_net(net, plane=plane)
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     sample_dtype = next(model.parameters()).dtype
-    u_s = _U32 if sample_dtype == torch.float32 else (_U if sample_dtype == torch.float64 else 2.0**-11)
+    u_s = U32 if sample_dtype == torch.float32 else (U if sample_dtype == torch.float64 else 2.0**-11)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
     bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]

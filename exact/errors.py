@@ -56,6 +56,6 @@ class VerificationError(ExactnetError, AssertionError):
 class Undecided(ExactnetError):
     """A float test could not be certified; the exact engine has to decide.
 
-    Raised inside the fast paths (:mod:`exact.floatmaps`, :mod:`exact.batched`) and caught
+    Raised inside the fast paths (:mod:`exact._certified.bounds`, :mod:`exact._certified.subdivision`) and caught
     by the public functions, which then run the exact engine; users do not see it.
     """

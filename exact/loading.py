@@ -355,3 +355,29 @@ def _assemble(ops: list[tuple[str, Any]], module: Any) -> ExactNet:
             "the network ends with an activation; the last layer must be Linear (the output)"
         )
     return ExactNet.from_layers(layers, activation=acts)
+
+
+def as_exact_net(net: Any, activation: str | None = None) -> ExactNet:
+    """Coerce any accepted network description into an :class:`ExactNet`.
+
+    Accepts an :class:`ExactNet`, a torch ``nn.Module``, a list of ``(W, b)`` pairs, or a
+    path (str or ``os.PathLike``) to a JSON, ``.npz`` or ``.pt`` spec file.
+
+    Examples
+    --------
+    >>> as_exact_net([([[1.0, 2.0]], [0.5]), ([[1.0]], [0.0])]).widths
+    (2, 1, 1)
+    """
+    import os
+
+    if isinstance(net, ExactNet):
+        return net
+    if isinstance(net, (str, os.PathLike)):
+        from .loading import load_spec
+
+        return load_spec(net)
+    if type(net).__module__.startswith("torch") or hasattr(net, "named_modules"):
+        from .loading import from_torch
+
+        return from_torch(net)
+    return ExactNet.from_layers(net, activation=activation or "relu")

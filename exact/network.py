@@ -28,7 +28,7 @@ from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 
-__all__ = ["ExactNet", "IntLayer", "as_exact_net", "parameter_count"]
+__all__ = ["AffineMap", "ExactNet", "IntLayer", "affine_on_pattern", "nonzero_structure", "parameter_count"]
 
 
 def _activations(activation: str | Activation | Sequence[str | Activation], n_hidden: int
@@ -251,7 +251,7 @@ class ExactNet:
 
     def float_layers(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None:
         """The read-only float64 arrays ``(Ws, bs)`` equal to the exact weights, when the network
-        was read from float arrays; ``None`` otherwise (see :func:`exact.floatmaps.float_net`)."""
+        was read from float arrays; ``None`` otherwise (see :func:`exact._certified.bounds.float_net`)."""
         return self._floats
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -452,27 +452,66 @@ class ExactNet:
         return tuple(pat)
 
 
-def as_exact_net(net: Any, activation: str | None = None) -> ExactNet:
-    """Coerce any accepted network description into an :class:`ExactNet`.
-
-    Accepts an :class:`ExactNet`, a torch ``nn.Module``, a list of ``(W, b)`` pairs, or a
-    path (str or ``os.PathLike``) to a JSON, ``.npz`` or ``.pt`` spec file.
+@dataclass(frozen=True)
+class AffineMap:
+    """An exact affine map ``x -> gradient @ x + offset`` from the plane to R^m.
 
     Examples
     --------
-    >>> as_exact_net([([[1.0, 2.0]], [0.5]), ([[1.0]], [0.0])]).widths
-    (2, 1, 1)
+    >>> f = AffineMap(((Fraction(1), Fraction(2)),), (Fraction(1, 2),))
+    >>> f((1, 1))
+    (Fraction(7, 2),)
     """
-    import os
 
-    if isinstance(net, ExactNet):
-        return net
-    if isinstance(net, (str, os.PathLike)):
-        from .loading import load_spec
+    gradient: tuple[tuple[Fraction, Fraction], ...]
+    offset: tuple[Fraction, ...]
 
-        return load_spec(net)
-    if type(net).__module__.startswith("torch") or hasattr(net, "named_modules"):
-        from .loading import from_torch
+    def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
+        x, y = (to_fraction(v) for v in point)
+        return tuple(g[0] * x + g[1] * y + o for g, o in zip(self.gradient, self.offset))
 
-        return from_torch(net)
-    return ExactNet.from_layers(net, activation=activation or "relu")
+    def __str__(self) -> str:
+        parts = [f"({g[0]})*x1 + ({g[1]})*x2 + ({o})" for g, o in zip(self.gradient, self.offset)]
+        return "; ".join(parts)
+
+
+def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
+    """The exact affine output map of ``net`` on the cell with this activation pattern.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 1]), ([[2, 3]], [5])])
+    >>> str(affine_on_pattern(net, (1, 0)))
+    '(2)*x1 + (0)*x2 + (5)'
+    """
+    G = [(Fraction(1), Fraction(0), Fraction(0)), (Fraction(0), Fraction(1), Fraction(0))]
+    k = 0
+    for l in range(net.n_hidden_layers):
+        act = net.activations[l]
+        rows = []
+        for wrow, bj in zip(net.weights[l], net.biases[l]):
+            z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
+            z[2] += bj
+            q = pattern[k]
+            k += 1
+            s, ic = act.slopes[q], act.intercepts[q]
+            rows.append((s * z[0], s * z[1], s * z[2] + ic))
+        G = rows
+    grads, offs = [], []
+    for wrow, bj in zip(net.weights[-1], net.biases[-1]):
+        z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
+        grads.append((z[0], z[1]))
+        offs.append(z[2] + bj)
+    return AffineMap(tuple(grads), tuple(offs))
+
+
+def nonzero_structure(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Which weights are exactly nonzero (one boolean matrix per layer) and which pieces of each
+    hidden layer's activation have a nonzero slope: the paths a gradient can take."""
+    fl = net.float_layers()
+    if fl is not None:
+        nz = [W != 0 for W in fl[0]]
+    else:
+        nz = [np.array([[w != 0 for w in row] for row in W], dtype=bool) for W in net.weights]
+    live = [np.array([s != 0 for s in act.slopes], dtype=bool) for act in net.activations]
+    return nz, live

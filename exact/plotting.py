@@ -14,16 +14,13 @@ Examples
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .regions import Regions
+from typing import Any
 
 __all__ = ["plot_regions"]
 
 
 def plot_regions(
-    reg: Regions,
+    reg: Any,
     ax=None,
     *,
     fill: bool = True,
@@ -31,11 +28,13 @@ def plot_regions(
     linewidth: float = 0.8,
     alpha: float = 0.6,
 ):
-    """Draw a :class:`~exact.regions.Regions`: cells, linear and activation-only boundaries.
+    """Draw a :class:`~exact.cells.Regions`: cells, linear and activation-only boundaries.
 
     Parameters
     ----------
     reg : Regions
+        The regions to draw (an :class:`exact.Regions`; this module reads its cells and
+        window only, so it does not import the class).
     ax : matplotlib Axes, optional
         Axes to draw in; a new figure's axes if omitted.
     fill : bool

@@ -384,3 +384,16 @@ def line_meets_open_box(line: Line, half: Fraction) -> bool:
     n, d = half.numerator, half.denominator
     vals = [a * sx * n + b * sy * n + c * d for sx in (-1, 1) for sy in (-1, 1)]
     return any(v > 0 for v in vals) and any(v < 0 for v in vals)
+
+
+def foot_point(line: Line) -> tuple[Fraction, Fraction]:
+    """The point of the line nearest the origin.
+
+    Examples
+    --------
+    >>> foot_point((1, 1, -2))
+    (Fraction(1, 1), Fraction(1, 1))
+    """
+    a, b, c = line
+    n = a * a + b * b
+    return Fraction(-a * c, n), Fraction(-b * c, n)

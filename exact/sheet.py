@@ -53,12 +53,12 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
     import numeric
     from numeric.models import layers_of, seeded_mlp
 
-    from .arrangement import arrangement_terms, first_layer_lines, max_regions_formula
-    from .counting import count_regions
+    from ._api import count_regions, regions
     from .crosscheck import cross_check
-    from .network import as_exact_net, parameter_count
-    from .proofs import THEOREMS
-    from .regions import regions
+    from .line_count import arrangement_terms, first_layer_lines, max_regions_formula
+    from .loading import as_exact_net
+    from .network import parameter_count
+    from .symbolic.theorems import THEOREMS
 
     say = log or (lambda s: None)
     t0 = time.perf_counter()
@@ -169,7 +169,7 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
            "neurons' boundaries bend where they cross earlier neurons' lines (bent hyperplanes).", "",
            _md_table(["window", "activation regions", "linear regions"], rows), "",
            f"The whole-plane count is certified: every cell touching the box $[-{float(rplane.box):g}, "
-           f"{float(rplane.box):g}]^2$ has all its vertices inside it (see `exact.certify`).", ""]
+           f"{float(rplane.box):g}]^2$ has all its vertices inside it (see `exact.whole_plane`).", ""]
 
     # ---------------------------------------------------------------- 4
     say("4: maximum number of regions")
@@ -183,7 +183,7 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
     for n in ns:
         W = rng.normal(size=(n, 2))
         b = rng.normal(size=n)
-        got = count_regions([(W, b), (np.ones((1, n)), np.zeros(1))]).activation
+        got = count_regions([(W, b), (np.ones((1, n)), np.zeros(1))], window=None).activation
         reached += got == max_regions_formula(n)
         if n <= 10 or n % 10 == 0:
             rows.append([n, got, max_regions_formula(n)])
@@ -202,7 +202,7 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
         layers = [([[a, b] for a, b, _ in neurons], [c for _, _, c in neurons]), ([[1] * len(neurons)], [0])]
         L, pts = arrangement_terms(first_layer_lines(as_exact_net(layers)))
         terms = " + ".join(f"({m} − 1)" for m in sorted(pts.values(), reverse=True)) or "0"
-        rows.append([name, count_regions(layers).activation, max_regions_formula(len(neurons)),
+        rows.append([name, count_regions(layers, window=None).activation, max_regions_formula(len(neurons)),
                      f"1 + {L} + {terms} = {1 + L + sum(m - 1 for m in pts.values())}"])
     md += ["Degenerate nets fall short exactly as the arrangement formula $1 + L + \\sum_p (m_p - 1)$ "
            "predicts (formula column: L distinct lines, one term per crossing point, computed by the "

@@ -22,7 +22,7 @@ print(f"{r.n_activation} activation regions, {r.n_linear} linear regions in [-3,
 print("smallest region area (exact):", float(min(c.exact_area for c in r.cells)))
 cell = r.locate((0.5, -1.0))
 print("pattern at (0.5, -1):", cell.pattern, " output map:", cell.affine)
-print("whole plane:", exact.count_regions(model))
+print("whole plane:", exact.count_regions(model, window=None))
 
 fig, ax = plt.subplots(figsize=(6, 6))
 r.plot(ax=ax)

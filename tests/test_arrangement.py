@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import count_regions, max_regions_formula, regions
-from exact.arrangement import arrangement_faces, arrangement_faces_reference
+from exact.line_count import arrangement_faces, arrangement_faces_reference
 from exact.predicates import line_from_fractions
 
 
@@ -59,7 +59,7 @@ def test_general_position_reaches_the_maximum():
     for n in (1, 2, 5, 17, 40):
         W, b = rng.normal(size=(n, 2)), rng.normal(size=n)
         layers = [(W, b), (np.ones((1, n)), np.zeros(1))]
-        assert count_regions(layers).activation == max_regions_formula(n) == n * (n + 1) // 2 + 1
+        assert count_regions(layers, window=None).activation == max_regions_formula(n) == n * (n + 1) // 2 + 1
 
 
 def test_fast_counter_handles_many_ties():

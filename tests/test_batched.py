@@ -8,10 +8,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import ExactNet, count_regions, from_torch, regions
-from exact.arrange import arrange_cells
-from exact.batched import _Subdivision, batched_cells
-from exact.enumerate import enumerate_cells, square
+from exact._certified.chord_faces import arrange_cells
+from exact._certified.subdivision import Subdivision, batched_cells
 from exact.errors import TooManyRegionsError, Undecided
+from exact.layer_split import enumerate_cells, square
 
 
 def _exact_cells(net, half):
@@ -47,7 +47,7 @@ METHODS = pytest.mark.parametrize("method", ["arrange", "rounds"])
 def _arranged_in_one_pass(net, half):
     """Every layer built by the one-pass arrangement itself (no fallback to rounds), giving
     the same cells as rounds."""
-    st_ = _Subdivision(net, half)
+    st_ = Subdivision(net, half)
     for _ in range(net.n_hidden_layers):
         layer, piece, rows, cols = st_.begin_layer()
         arrange_cells(st_, layer, piece, rows, cols)  # raises Undecided rather than fall back
@@ -103,7 +103,7 @@ def test_hypothesis_rational_weights(vals, act, method):
     r = regions(net, window=Fraction(3, 2))
     assert count_regions(net, window=Fraction(3, 2)) == (r.n_activation, r.n_linear)
     plane = regions(net, window=None)
-    assert count_regions(net) == (plane.n_activation, plane.n_linear)
+    assert count_regions(net, window=None) == (plane.n_activation, plane.n_linear)
 
 
 def test_exact_ties_are_never_decided_by_floats(caplog):
@@ -183,7 +183,7 @@ def test_linear_merges_structural_and_by_cancellation():
 
 @pytest.mark.parametrize("act", ["relu", "abs", "hardtanh", "leaky_relu"])
 def test_whole_plane_certificate_agrees_with_the_exact_certificate(act):
-    from exact.certify import batched_plane_cells
+    from exact._certified.plane import batched_plane_cells
 
     decided = 0
     for widths, seed in [([2, 5, 5, 5, 5, 1], 0), ([2, 4, 4, 4, 1], 1), ([2, 6, 6, 1], 2), ([2, 3, 3, 3, 3, 1], 3)]:
@@ -204,7 +204,7 @@ def test_whole_plane_certificate_agrees_with_the_exact_certificate(act):
 
 
 def test_whole_plane_far_bends_and_strips_grow_the_box():
-    from exact.certify import batched_plane_cells
+    from exact._certified.plane import batched_plane_cells
 
     # layer 2 bends x = 0 into x = 1000 on the right: far outside the first layer's box
     bend = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 0]], [-1000]), ([[1]], [0])])
@@ -214,7 +214,7 @@ def test_whole_plane_far_bends_and_strips_grow_the_box():
         half, bc = batched_plane_cells(net, max_regions=None, progress=False)
         assert half > 1000
         assert (len(bc), bc.linear_count()) == want
-        assert count_regions(net) == want
+        assert count_regions(net, window=None) == want
         r = regions(net, window=None)
         assert (r.n_activation, r.n_linear) == want
 
@@ -229,7 +229,7 @@ def test_hypothesis_whole_plane_counts_match_the_exact_engine(vals, act):
               ([[1, -1, 2]], [0])]
     net = ExactNet.from_layers(layers, activation=act)
     r = regions(net, window=None)
-    assert count_regions(net) == (r.n_activation, r.n_linear)
+    assert count_regions(net, window=None) == (r.n_activation, r.n_linear)
 
 
 @pytest.mark.filterwarnings("error")

@@ -9,14 +9,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import ExactNet, count_regions, from_torch, regions
-from exact.batched import _Subdivision, batched_cells
+from exact._certified.last_layer import batched_counts, count_last_layer
+from exact._certified.subdivision import Subdivision, batched_cells
 from exact.errors import TooManyRegionsError, Undecided
-from exact.lastlayer import batched_counts, count_last_layer
 
 
 def _counted(net, half):
     """The last layer's count when the counting path decides it (None: it defers to splitting)."""
-    st_ = _Subdivision(net, half)
+    st_ = Subdivision(net, half)
     for _ in range(net.n_hidden_layers - 1):
         st_.split_layer(None, False)
     return count_last_layer(st_)
@@ -140,7 +140,7 @@ def test_max_regions_guard():
 def test_count_last_layer_needs_the_earlier_layers_split():
     net = from_torch(seeded_torch([2, 4, 4, 1]))
     with pytest.raises(ValueError, match="got 0 of 2"):
-        count_last_layer(_Subdivision(net, Fraction(1)))
+        count_last_layer(Subdivision(net, Fraction(1)))
 
 
 def test_mixed_magnitudes_agree_or_hand_over():
@@ -159,8 +159,8 @@ def test_mixed_magnitudes_agree_or_hand_over():
 
 
 def test_progress_bar_counts_the_layers(monkeypatch):
-    import exact.batched as batched
-    import exact.lastlayer as lastlayer
+    import exact._certified.last_layer as lastlayer
+    import exact._certified.subdivision as batched
 
     made = []
 
@@ -185,7 +185,7 @@ def test_progress_bar_counts_the_layers(monkeypatch):
 
 
 def test_add_ones_and_sort_within_match_numpy():
-    from exact.chords import add_ones, sort_within
+    from exact._certified.chords import add_ones, sort_within
 
     rng = np.random.default_rng(0)
     for shape, n in (((5, 3), 40), ((300, 40), 50)):  # the bincount and the np.add.at branches

@@ -12,10 +12,10 @@ import torch
 
 import numeric
 from exact.cli import main
-from exact.derivation import Derivation
 from exact.errors import VerificationError
-from exact.proofs import THEOREMS
-from exact.symbolic import checked_limit, lse_vec, softmax_exact, softmax_vec
+from exact.symbolic.derivation import Derivation
+from exact.symbolic.expressions import checked_limit, lse_vec, softmax_exact, softmax_vec
+from exact.symbolic.theorems import THEOREMS
 
 
 @pytest.mark.parametrize("name", list(THEOREMS))

@@ -12,9 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import ExactNet, count_regions, from_torch, regions
+from exact.cells import Regions
 from exact.errors import InputError, TooManyRegionsError
 from exact.predicates import point_from_xy, point_in_polygon, polygon_area, side
-from exact.regions import Regions
 
 
 @pytest.mark.parametrize("name", sorted(BENCHMARK_NETS))
@@ -199,7 +199,7 @@ def test_hardtanh_two_lines_per_neuron_and_abs_leaky():
     assert regions(shifted, window=0.5, activation="hardtanh").n_activation == 2
     assert count_regions(layers, window=3.0, activation="hardtanh") == (3, 3)
     assert regions(layers, window=1.0, activation="abs").n_linear == 2
-    assert count_regions(layers, activation="leaky_relu") == (2, 2)
+    assert count_regions(layers, window=None, activation="leaky_relu") == (2, 2)
 
 
 def test_whole_plane_deep_is_stable_beyond_the_certified_box():
@@ -215,7 +215,7 @@ def test_whole_plane_deep_is_stable_beyond_the_certified_box():
 def test_whole_plane_shallow_matches_formula():
     for seed in range(3):
         net = seeded_torch([2, 20, 1], seed)
-        assert regions(net, window=None).n_activation == count_regions(net).activation == 211
+        assert regions(net, window=None).n_activation == count_regions(net, window=None).activation == 211
 
 
 def test_plane_slice_of_a_3d_net():
@@ -270,7 +270,7 @@ def test_locate_exact_on_boundaries():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_shallow_fast_path_agrees_with_layer_splitting(seed):
     # two independent exact engines: line arrangement with face tracing vs polygon splitting
-    from exact.enumerate import enumerate_cells, square
+    from exact.layer_split import enumerate_cells, square
 
     rng = np.random.default_rng(seed)
     W = rng.integers(-4, 5, size=(14, 2)).astype(float)  # small integers: parallels and concurrencies

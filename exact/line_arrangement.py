@@ -24,7 +24,8 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arrangement import _U, _norm_floats, float_crossings, tie_clusters
+from ._fp import U
+from .line_count import float_crossings, norm_floats, tie_clusters
 from .predicates import (
     Line,
     Point,
@@ -90,7 +91,7 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction, win: 
     """
     A, B, C = F[:, 0], F[:, 1], F[:, 2]
     Bf = float(half)
-    lb, hb = Bf * (1 - 4 * _U), Bf * (1 + 4 * _U)
+    lb, hb = Bf * (1 - 4 * U), Bf * (1 + 4 * U)
     undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
     finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(ex) & np.isfinite(ey)
     exact_js = set(int(j) for j in undecided) | set(int(j) for j in np.nonzero(valid & ~finite)[0])
@@ -119,8 +120,8 @@ def _line_vertices(i: int, L: list, F: np.ndarray, n: int, half: Fraction, win: 
         js.append(j)
         xs.append(px)
         ys.append(py)
-        exs.append(4 * _U * abs(px) + 1e-300)
-        eys.append(4 * _U * abs(py) + 1e-300)
+        exs.append(4 * U * abs(px) + 1e-300)
+        eys.append(4 * U * abs(py) + 1e-300)
     if not js:
         return []
     js_a = np.array(js, dtype=np.int64)
@@ -164,7 +165,7 @@ def build_arrangement(neuron_lines: Sequence[Line], half: Fraction, progress: bo
     window = [unoriented_key(l) for l in ((hd, 0, -hn), (hd, 0, hn), (0, hd, -hn), (0, hd, hn))]
     L = inner + window
     N = len(L)
-    F = _norm_floats(L)
+    F = norm_floats(L)
     rank = _direction_order(L)
     win = np.zeros(N, dtype=bool)
     win[n:] = True

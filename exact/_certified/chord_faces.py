@@ -1,12 +1,12 @@
 """Split every cell by all of a layer's lines in one pass: the arrangement of its chords.
 
-Inside each cell the layer's lines are chords (:mod:`exact.chords`), and the new cells
+Inside each cell the layer's lines are chords (:mod:`exact._certified.chords`), and the new cells
 are the faces of their arrangement.  Instead of cutting by one line per round, this
 builds that arrangement directly, for all cells at once:
 
 * points: the cell's vertices, the chords' endpoints on its edges and the crossing
   points of chord pairs whose endpoints interleave (Cramer intersections with bounds,
-  :func:`exact.floatmaps.intersect`);
+  :func:`exact._certified.bounds.intersect`);
 * the order of points along each chord: by the projection on the chord's float
   direction, where the bounds of neighbouring points must not overlap (so no three lines
   meet in a point); along the border, by edge and the certified endpoint order;
@@ -32,9 +32,9 @@ The lines ``x = 0``, ``y = 0`` and ``x + y = 1/2`` cross pairwise inside ``[-1, 
 
 >>> from fractions import Fraction
 >>> from exact import ExactNet
->>> from exact.batched import _Subdivision
+>>> from exact._certified.subdivision import Subdivision
 >>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -0.5]), ([[1, 1, 1]], [0])])
->>> st = _Subdivision(net, Fraction(1))
+>>> st = Subdivision(net, Fraction(1))
 >>> layer, piece, rows, cols = st.begin_layer()
 >>> cells = arrange_cells(st, layer, piece, rows, cols)
 >>> sorted(map(tuple, cells.piece.tolist()))
@@ -49,10 +49,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrangement import _U
-from .chords import _ranges, add_ones, chord_lines, crossing_pairs, find_chords, sort_within
-from .errors import Undecided
-from .floatmaps import SAFE, TINY, intersect, values
+from .._fp import SAFE, TINY, U
+from ..errors import Undecided
+from .bounds import intersect, values
+from .chords import add_ones, chord_lines, crossing_pairs, find_chords, ranges, sort_within
 
 __all__ = ["ArrangedCells", "arrange_cells"]
 
@@ -69,7 +69,7 @@ class ArrangedCells:
 
 
 def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> ArrangedCells:
-    """The cells of subdivision ``st`` (:class:`exact.batched._Subdivision`) split by all the
+    """The cells of subdivision ``st`` (:class:`exact._certified.subdivision.Subdivision`) split by all the
     lines of ``layer`` that may cut them (pairs ``rows``, ``cols`` as from ``begin_layer``).
 
     ``piece`` (shape ``(C, k)``, the pieces known from the bounding boxes) is updated in place.
@@ -85,7 +85,7 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
     has = np.zeros(C, dtype=bool)
     has[ch.cell] = True
     keep = np.flatnonzero(~has)
-    kept = ArrangedCells(rec[_ranges(start[keep], nv[keep])], nv[keep], keep, piece[keep])
+    kept = ArrangedCells(rec[ranges(start[keep], nv[keep])], nv[keep], keep, piece[keep])
     if ch.n == 0:
         return kept
     faces = _faces(st, layer, ch, piece)
@@ -115,7 +115,7 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     dx, dy = -Lx[on, 1], Lx[on, 0]  # the chord's direction: its upper side on the right
     s = dx * cx[pt] + dy * cy[pt]
     es = ((np.abs(dx) + np.abs(dy)) * ce[pt]
-          + 3 * _U * (np.abs(dx * cx[pt]) + np.abs(dy * cy[pt]))) * SAFE + TINY
+          + 3 * U * (np.abs(dx * cx[pt]) + np.abs(dy * cy[pt]))) * SAFE + TINY
     order = sort_within(s, on)
     ss, sn, se = s[order], on[order], es[order]
     if np.any((sn[1:] == sn[:-1]) & ~(ss[:-1] + se[:-1] < ss[1:] - se[1:])):
@@ -135,9 +135,9 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     Q = ch.cell[np.r_[True, ch.cell[1:] != ch.cell[:-1]]]  # the cut cells (chords are sorted by cell)
     nQ = nv[Q]
     b_cell = np.concatenate([np.repeat(Q, nQ), ch.e_cell])
-    b_edge = np.concatenate([_ranges(np.zeros_like(Q), nQ), ch.e_edge])
+    b_edge = np.concatenate([ranges(np.zeros_like(Q), nQ), ch.e_edge])
     b_sub = np.concatenate([np.zeros(int(nQ.sum()), np.int64), 1 + np.arange(2 * nX)])  # vertex i first
-    b_id = np.concatenate([_ranges(start[Q], nQ), V0 + np.arange(2 * nX)])
+    b_id = np.concatenate([ranges(start[Q], nQ), V0 + np.arange(2 * nX)])
     # endpoints are sorted by (cell, edge, t) already, so one key orders the border
     border = np.argsort((b_cell * (int(nv.max()) + 1) + b_edge) * (2 * nX + 1) + b_sub, kind="stable")
     bpts, bcell, bedge = b_id[border], b_cell[border], b_edge[border]
@@ -239,7 +239,7 @@ def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, p
     L = np.searchsorted(ch.cell, fcell, side="right") - first
     nF = len(fcell)
     f = np.repeat(np.arange(nF), L)
-    x = _ranges(first, L)
+    x = ranges(first, L)
     above = np.zeros(len(x), dtype=bool)
     known = np.zeros(len(x), dtype=bool)
     for h in (h0, ht):

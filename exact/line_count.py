@@ -23,11 +23,13 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
 
+from ._fp import TINY_CROSSING, U
 from .network import ExactNet
 from .predicates import (
     Line,
@@ -47,8 +49,6 @@ __all__ = [
     "max_regions_formula",
 ]
 
-_U = 2.0**-53  # unit roundoff of float64: the one constant every float filter in exact uses
-_TINY = 1e-280
 
 
 def max_regions_formula(n: int) -> int:
@@ -156,7 +156,7 @@ def arrangement_terms(lines: Sequence[Line], half: Fraction | None = None) -> tu
     return len(ls), {p: len(s) for p, s in points.items()}
 
 
-def _norm_floats(ls: Sequence[Line]) -> np.ndarray:
+def norm_floats(ls: Sequence[Line]) -> np.ndarray:
     out = np.empty((len(ls), 3))
     for k, (a, b, c) in enumerate(ls):
         m = max(abs(a), abs(b), abs(c))
@@ -182,7 +182,7 @@ def _exact_line_contribution(i: int, ls: Sequence[Line], half: Fraction | None) 
 def float_crossings(i: int, A: np.ndarray, B: np.ndarray, C: np.ndarray):
     """Float crossings of line ``i`` with every line, with rigorous error bounds.
 
-    ``A, B, C`` are the normalised float coefficients (:func:`_norm_floats`).
+    ``A, B, C`` are the normalised float coefficients (:func:`norm_floats`).
 
     Returns
     -------
@@ -196,13 +196,13 @@ def float_crossings(i: int, A: np.ndarray, B: np.ndarray, C: np.ndarray):
     ai, bi, ci = A[i], B[i], C[i]
     p1, p2 = ai * B, A * bi
     D = p1 - p2
-    eD = 5 * _U * (np.abs(p1) + np.abs(p2)) + _TINY
+    eD = 5 * U * (np.abs(p1) + np.abs(p2)) + TINY_CROSSING
     q1, q2 = bi * C, B * ci
     X = q1 - q2
-    eX = 5 * _U * (np.abs(q1) + np.abs(q2)) + _TINY
+    eX = 5 * U * (np.abs(q1) + np.abs(q2)) + TINY_CROSSING
     r1, r2 = ci * A, C * ai
     Y = r1 - r2
-    eY = 5 * _U * (np.abs(r1) + np.abs(r2)) + _TINY
+    eY = 5 * U * (np.abs(r1) + np.abs(r2)) + TINY_CROSSING
     absD = np.abs(D)
     valid = absD > 2 * eD
     valid[i] = True
@@ -212,10 +212,10 @@ def float_crossings(i: int, A: np.ndarray, B: np.ndarray, C: np.ndarray):
         den = np.where(valid, absD - eD, 1.0)
         x = np.where(valid, X / np.where(valid, D, 1.0), 0.0)
         y = np.where(valid, Y / np.where(valid, D, 1.0), 0.0)
-        ex = (eX + (np.abs(X) + eX) / den * eD) / den + 2 * _U * np.abs(x)
-        ey = (eY + (np.abs(Y) + eY) / den * eD) / den + 2 * _U * np.abs(y)
-    ex = np.where(valid, ex * (1 + 1e-6) + _TINY, 0.0)
-    ey = np.where(valid, ey * (1 + 1e-6) + _TINY, 0.0)
+        ex = (eX + (np.abs(X) + eX) / den * eD) / den + 2 * U * np.abs(x)
+        ey = (eY + (np.abs(Y) + eY) / den * eD) / den + 2 * U * np.abs(y)
+    ex = np.where(valid, ex * (1 + 1e-6) + TINY_CROSSING, 0.0)
+    ey = np.where(valid, ey * (1 + 1e-6) + TINY_CROSSING, 0.0)
     return undecided, valid, x, y, ex, ey
 
 
@@ -235,7 +235,7 @@ def tie_clusters(ai: float, bi: float, x, y, ex, ey, js: np.ndarray) -> tuple[np
         True where a new cluster begins.
     """
     t = -bi * x + ai * y
-    et = (abs(bi) * ex + abs(ai) * ey + 2 * _U * (np.abs(bi * x) + np.abs(ai * y))) * (1 + 1e-6) + _TINY
+    et = (abs(bi) * ex + abs(ai) * ey + 2 * U * (np.abs(bi * x) + np.abs(ai * y))) * (1 + 1e-6) + TINY_CROSSING
     lo, hi = t - et, t + et
     order = np.argsort(lo, kind="stable")
     lo_s, hi_s = lo[order], hi[order]
@@ -273,7 +273,7 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
     n = len(ls)
     if n <= 1:
         return 1 + n
-    F = _norm_floats(ls)
+    F = norm_floats(ls)
     A, B, C = F[:, 0], F[:, 1], F[:, 2]
     Bf = float(half) if half is not None else None
     # float(half) may round: widen/narrow the test accordingly
@@ -290,8 +290,8 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
             total += _exact_line_contribution(i, ls, half)
             continue
         if half is not None:
-            hb = Bf * (1 + 2 * _U)
-            lb = Bf * (1 - 2 * _U)
+            hb = Bf * (1 + 2 * U)
+            lb = Bf * (1 - 2 * U)
             inside_sure = valid & (np.abs(x) + ex < lb) & (np.abs(y) + ey < lb)
             outside_sure = valid & ((np.abs(x) - ex > hb) | (np.abs(y) - ey > hb))
             unsure = valid & ~inside_sure & ~outside_sure
@@ -321,3 +321,46 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
                     groups.setdefault(intersect_lines(li, ls[j]), []).append(j)
                 total += sum(len(g) for g in groups.values() if min(g) > i)
     return 1 + n + total
+
+
+def initial_box(net: ExactNet) -> Fraction:
+    """A box half-width containing every vertex of the first layer's arrangement strictly inside.
+
+    Float crossings with rigorous error bounds give an upper bound on every coordinate
+    (only an upper bound is needed); near-parallel pairs are intersected exactly.
+    """
+    import numpy as np
+
+    from .line_count import first_layer_lines, float_crossings, norm_floats
+    from .predicates import foot_point
+
+    lines = first_layer_lines(net)
+    ext = Fraction(1)
+    for ln in lines:
+        fx, fy = foot_point(ln)
+        ext = max(ext, abs(fx), abs(fy))
+    if len(lines) > 1:
+        F = norm_floats(lines)
+        A, B, C = F[:, 0], F[:, 1], F[:, 2]
+        bound = 0.0
+        for i in range(len(lines)):
+            undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
+            if valid.any():
+                bound = max(bound, float(np.max(np.maximum(np.abs(x) + ex, np.abs(y) + ey)[valid])))
+            for j in undecided.tolist():
+                p = intersect_lines(lines[i], lines[j])
+                if p is not None:
+                    ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
+        if not np.isfinite(bound):  # overflow: fall back to exact crossings
+            for i, l1 in enumerate(lines):
+                for l2 in lines[i + 1 :]:
+                    p = intersect_lines(l1, l2)
+                    if p is not None:
+                        ext = max(ext, abs(Fraction(p[0], p[2])), abs(Fraction(p[1], p[2])))
+        else:
+            ext = max(ext, Fraction(bound) * (1 + Fraction(1, 2**40)))
+    return round_up_pow2(2 * ext)
+
+
+def round_up_pow2(x: Fraction) -> Fraction:
+    return Fraction(2) ** max(0, math.ceil(math.log2(x)) if x > 1 else 0)

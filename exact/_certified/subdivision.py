@@ -1,14 +1,14 @@
 """Layer-batched enumeration of activation cells with certified float arithmetic.
 
 The fast path of :func:`exact.count_regions` for deep networks.  It finds the same cells
-as :func:`exact.enumerate.enumerate_cells`, but splits all cells of a layer at once with
+as :func:`exact.layer_split.enumerate_cells`, but splits all cells of a layer at once with
 numpy in float64, every decision resting on the rigorous bounds of
-:mod:`exact.floatmaps`:
+:mod:`exact._certified.bounds`:
 
 * at the start of a layer, each cell's float bounding box (widened by its vertices'
   bounds) tells which neurons certainly do not cut it;
 * then every cell is split by all the lines that cut it in one pass, as the arrangement
-  of its chords (:mod:`exact.arrange`); if a test there is too close to call, that layer
+  of its chords (:mod:`exact._certified.chord_faces`); if a test there is too close to call, that layer
   is split in rounds instead, every cell by its next candidate line per round: the
   line's value at each vertex must be farther from zero than its bound, and the new
   vertices are the Cramer intersections of the cut line with the edges' lines;
@@ -33,7 +33,7 @@ Examples
 >>> _ = torch.manual_seed(0)
 >>> net = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 5),
 ...                           torch.nn.ReLU(), torch.nn.Linear(5, 1))
->>> from exact.network import as_exact_net
+>>> from exact.loading import as_exact_net
 >>> cells = batched_cells(as_exact_net(net), Fraction(10))
 >>> len(cells), cells.linear_count()
 (42, 38)
@@ -52,195 +52,19 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arrange import arrange_cells
-from .arrangement import _U
-from .chords import _ranges, certain_sides
-from .errors import TooManyRegionsError, Undecided
-from .floatmaps import (
-    SAFE,
-    TINY,
-    act_floats,
-    first_map,
-    float_net,
-    intersect,
-    layer_bounds,
-    line_error,
-    next_map,
-    nonzero_structure,
-    quiet_floats,
-    rounding,
-    values,
-)
-from .network import ExactNet
-from .progress import progress_bar
+from .._fp import SAFE, TINY, U
+from .._progress import progress_bar
+from ..errors import TooManyRegionsError, Undecided
+from ..network import ExactNet
+from .bounds import first_map, intersect, layer_bounds, line_error, next_map, quiet_floats, rounding, values
+from .cell_table import BatchedCells
+from .chord_faces import arrange_cells
+from .chords import certain_sides, ranges
+from .float_net import act_floats, float_net
 
 log = logging.getLogger(__name__)
 
-__all__ = ["BatchedCells", "Undecided", "above_neighbours", "batched_cells"]
-
-
-@dataclass
-class BatchedCells:
-    """Activation cells found by :func:`batched_cells`.
-
-    Attributes
-    ----------
-    net : ExactNet
-    patterns : ndarray of int8, shape (C, N)
-        Piece index of every hidden neuron (layer order) in each cell.
-    start, nv : ndarray of int64, shape (C,)
-        Cell ``c`` owns vertices ``start[c] : start[c] + nv[c]`` (counter-clockwise).
-    x, y, err : ndarray of float64, shape (V,)
-        Vertex coordinates and a bound on their max-norm distance from the exact vertex.
-    label : ndarray of int64, shape (V,)
-        Line of the edge from each vertex to the next: ``-1`` for the window border, else
-        an index into ``label_neuron`` / ``label_piece``.
-    label_neuron, label_piece : ndarray of int64
-        Global neuron index and breakpoint index of each line label.
-    out : ndarray of float64, shape (C, m, 3)
-        Output map ``(d/dx, d/dy, offset)`` of each cell.
-    out_err : ndarray of float64, shape (m, 3)
-        Entrywise error bound of ``out``, valid in every cell.
-    hashes, hash_keys : ndarray of uint64
-        ``hashes[c] = sum_g patterns[c, g] * hash_keys[g]`` (wrapping), kept up to date
-        during the splits, to find neighbours.
-    lines : ndarray of float64, shape (V, 3)
-        Float coefficients ``(a, b, c)`` of the line of the edge from each vertex to the next.
-    """
-
-    net: ExactNet
-    patterns: np.ndarray
-    start: np.ndarray
-    nv: np.ndarray
-    x: np.ndarray
-    y: np.ndarray
-    err: np.ndarray
-    label: np.ndarray
-    label_neuron: np.ndarray
-    label_piece: np.ndarray
-    out: np.ndarray
-    out_err: np.ndarray
-    hashes: np.ndarray
-    hash_keys: np.ndarray
-    lines: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.patterns)
-
-    @quiet_floats
-    def adjacent_pairs(self) -> np.ndarray:
-        """Pairs ``(i, j)``, ``i < j``, of cells sharing an edge of positive length (each once).
-
-        The cell across an edge on breakpoint line ``(g, q)`` has the pattern of this one
-        with neuron ``g`` moved across breakpoint ``q`` (see the module notes).  Patterns are
-        matched by a hash and then compared in full, so a collision cannot join the wrong
-        cells.
-
-        Raises
-        ------
-        Undecided
-            If some edge has no matching cell (which the certified construction rules
-            out; the exact engine is then used).
-        """
-        _, cell, nb, _ = above_neighbours(self.patterns, self.hashes, self.hash_keys, self.nv, self.label,
-                                          self.label_neuron, self.label_piece)
-        # two convex cells share at most one edge, and the lower one never sees this edge
-        # from above, so each pair appears once
-        return np.stack([np.minimum(cell, nb), np.maximum(cell, nb)], axis=1)
-
-    @quiet_floats
-    def linear_count(self) -> int:
-        """Number of linear regions: cells joined across edges where the output map is unchanged.
-
-        Across an edge only neuron ``g`` changes piece, so the two output maps differ by
-        ``J (s' - s)(z_g - beta)``, where ``J`` is the gain from neuron ``g`` to the output
-        under the downstream pattern both cells share and ``z_g - beta`` is not constant.
-        Maps further apart than their error bounds are different; of the rest, a pair is
-        equal when every path from ``g`` to the output meets a zero weight or a neuron on a
-        zero-slope piece (``J = 0`` structurally), and is compared exactly otherwise.
-        """
-        pairs = self.adjacent_pairs()
-        if len(pairs) == 0:
-            return len(self)
-        i, j = pairs[:, 0], pairs[:, 1]
-        apart = np.abs(self.out[i] - self.out[j]) > 2 * self.out_err
-        maybe = pairs[~apart.reshape(len(pairs), -1).any(axis=1)]
-        if len(maybe) == 0:
-            return len(self)
-        from .adjacency import component_labels
-        from .regions import affine_on_pattern
-
-        flipped = np.argmax(self.patterns[maybe[:, 0]] != self.patterns[maybe[:, 1]], axis=1)
-        gain_free = self._zero_gain(maybe[:, 0], flipped)
-
-        def same_map(a: int, b: int) -> bool:
-            f = [affine_on_pattern(self.net, tuple(self.patterns[c].tolist())) for c in (a, b)]
-            return f[0] == f[1]
-
-        joined = [(a, b) for (a, b), free in zip(maybe.tolist(), gain_free) if free or same_map(a, b)]
-        return max(component_labels(len(self), joined), default=-1) + 1
-
-    def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> list[bool]:
-        """For each (cell, global neuron): whether no path from the neuron to the output
-        avoids zero weights and zero-slope pieces of the cell's pattern (exact, structural)."""
-        net = self.net
-        widths = net.widths[1:-1]
-        offs = np.cumsum((0,) + widths)
-        nz, live = nonzero_structure(net)
-        out = []
-        for c, g in zip(cells.tolist(), neurons.tolist()):
-            l = int(np.searchsorted(offs, g, side="right")) - 1
-            reach = np.zeros(widths[l], dtype=bool)
-            reach[g - offs[l]] = True
-            for m in range(l + 1, len(widths)):
-                fed = nz[m][:, reach].any(axis=1)
-                reach = fed & live[m][self.patterns[c, offs[m] : offs[m + 1]]]
-            out.append(not nz[-1][:, reach].any())
-        return out
-
-
-def above_neighbours(patterns: np.ndarray, hashes: np.ndarray, hash_keys: np.ndarray, nv: np.ndarray,
-                     label: np.ndarray, label_neuron: np.ndarray, label_piece: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Every inner edge once, seen from the cell above its line, with the cell across it.
-
-    Cells and vertices as in :class:`BatchedCells` (vertices of cell ``c`` contiguous, in cell
-    order, ``nv[c]`` of them).  Returns ``(v, cell, nb, g)``: the edge from vertex ``v`` to
-    the next lies on a line of neuron ``g``, ``cell`` is above it and ``nb`` (the same pattern
-    with ``g`` one piece lower) across it.  Patterns are matched by hash, then compared in full.
-
-    Raises
-    ------
-    Undecided
-        If an edge's line does not separate its cell from the next piece, or no cell has
-        the pattern across an edge (both ruled out by the certified construction).
-    """
-    C, N = patterns.shape
-    cov = np.repeat(np.arange(C), nv)
-    v = np.flatnonzero(label >= 0)
-    cell = cov[v]
-    g = label_neuron[label[v]]
-    q = label_piece[label[v]]
-    p = patterns[cell, g].astype(np.int64)
-    if not np.all((p == q + 1) | (p == q)):
-        raise Undecided("an edge's line does not separate its cell from the next piece")
-    # each shared edge once, from the cell above its line; the neighbour is one piece lower
-    above = p == q + 1
-    v, cell, g = v[above], cell[above], g[above]
-    hn = hashes[cell] - hash_keys[g]
-    order = np.argsort(hashes, kind="stable")
-    hs = hashes[order]
-    pos = np.minimum(np.searchsorted(hs, hn), C - 1)
-    nb = order[pos]
-    if not np.all(hs[pos] == hn):
-        raise Undecided("a cell across an edge was not found")
-    # verify each match in full: the neighbour's pattern is this one's with neuron g one lower
-    moved = patterns[cell]
-    moved[np.arange(len(cell)), g] -= 1
-    row = np.dtype((np.void, N))
-    if not np.array_equal(moved.view(row), patterns[nb].view(row)):
-        raise Undecided("pattern hash collision")
-    return v, cell, nb, g
+__all__ = ["Subdivision", "batched_cells", "check_size"]
 
 
 class _Buffer:
@@ -301,11 +125,11 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
     ymin, ymax = np.minimum.reduceat(y, start), np.maximum.reduceat(y, start)
     emax = np.maximum.reduceat(ev, start)
     cx, cy = 0.5 * (xmin + xmax), 0.5 * (ymin + ymax)
-    hx = (0.5 * (xmax - xmin) + emax) * (1 + 4 * _U) + _U * np.abs(cx)  # covers the rounding of c
-    hy = (0.5 * (ymax - ymin) + emax) * (1 + 4 * _U) + _U * np.abs(cy)
+    hx = (0.5 * (xmax - xmin) + emax) * (1 + 4 * U) + U * np.abs(cx)  # covers the rounding of c
+    hy = (0.5 * (ymax - ymin) + emax) * (1 + 4 * U) + U * np.abs(cy)
     ax, ay = np.abs(cx), np.abs(cy)
     per_cell = np.stack([hx + ax, hy + ay, np.ones(C), ax, ay, np.ones(C)])  # (6, C)
-    per_neuron = np.concatenate([E, 5 * _U * (A + E)], axis=1)  # (k, 6)
+    per_neuron = np.concatenate([E, 5 * U * (A + E)], axis=1)  # (k, 6)
     out = np.empty((C, k, len(bps)), dtype=np.int8)
     # blocks of cells, so the temporaries stay in cache (and out of fresh, page-faulting memory)
     step = max(1, _BLOCK // k)
@@ -321,10 +145,10 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
         t *= hy[sl]
         err += t
         err += per_neuron @ per_cell[:, sl]
-        err *= 1 + 64 * _U
+        err *= 1 + 64 * U
         for qi, (beta, ebeta) in enumerate(bps):
             f = base - beta
-            e = err + ((5 * _U * abs(beta) + ebeta) * SAFE + TINY)
+            e = err + ((5 * U * abs(beta) + ebeta) * SAFE + TINY)
             out[sl, :, qi] = ((f > e).astype(np.int8) - (f < -e).astype(np.int8)).T
     return out
 
@@ -339,7 +163,7 @@ def _settle(rows, cols, mcol, start, nv, rec, layer: _Layer) -> np.ndarray:
     nq = layer.nq
     j, q = cols // nq, cols % nq
     n = nv[rows]
-    idx = _ranges(start[rows], n)
+    idx = ranges(start[rows], n)
     jv, qv = np.repeat(j, n), np.repeat(q, n)
     f, fe = values(layer.M[:, jv, np.repeat(mcol[rows], n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
                    rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
@@ -391,7 +215,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         one second).
     method : {"arrange", "rounds"}
         ``"arrange"`` (default) builds each layer's cells as one arrangement per cell
-        (:mod:`exact.arrange`), falling back to rounds for a layer where a test is too
+        (:mod:`exact._certified.chord_faces`), falling back to rounds for a layer where a test is too
         close to call; ``"rounds"`` always splits by one line per cell and round.
 
     Returns
@@ -404,7 +228,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
     """
-    st = _Subdivision(net, half, method)
+    st = Subdivision(net, half, method)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers):
@@ -415,7 +239,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     return st.cells()
 
 
-class _Subdivision:
+class Subdivision:
     """The cells after the hidden layers split so far, in the arrays the next layer needs.
 
     Vertex records ``rec`` (one row per vertex, cells' vertices contiguous and
@@ -479,7 +303,7 @@ class _Subdivision:
     def split_layer(self, max_regions: int | None, progress: bool) -> None:
         """Split every cell by the next hidden layer's lines.
 
-        First as one arrangement per cell (:func:`exact.arrange.arrange_cells`); if a test
+        First as one arrangement per cell (:func:`exact._certified.chord_faces.arrange_cells`); if a test
         there is too close to call, by rounds of single cuts, whose tests differ (and which
         raise :class:`Undecided` in turn if they cannot decide either).
         """
@@ -490,7 +314,7 @@ class _Subdivision:
             except Undecided as why:
                 log.debug("hidden layer %d: %s; splitting it in rounds", layer.index, why)
             else:
-                _check_size(len(done.nv), max_regions, layer.index)
+                check_size(len(done.nv), max_regions, layer.index)
                 hashes = self.hashes[done.anc] + done.piece.astype(np.uint64) @ layer.keys
                 self._take(done.rec, done.nv, done.anc, done.piece, hashes)
                 return
@@ -520,11 +344,11 @@ class _Subdivision:
             if len(sel) == 0:
                 continue
             _split_step(verts, cells, sel, jq[sel], layer)
-            _check_size(cells.n, max_regions, layer.index)
+            check_size(cells.n, max_regions, layer.index)
         bar.close()
         # compact: cells in order, their vertices contiguous
         start_b, nv_b = cells.view("start"), cells.view("nv")
-        self._take(verts.view("v")[_ranges(start_b, nv_b)], nv_b.copy(), cells.view("anc"),
+        self._take(verts.view("v")[ranges(start_b, nv_b)], nv_b.copy(), cells.view("anc"),
                    cells.view("piece").copy(), cells.view("hash").copy())
 
     def _take(self, rec: np.ndarray, nv: np.ndarray, anc: np.ndarray, piece: np.ndarray,
@@ -559,7 +383,7 @@ def _hash_keys(n: int) -> np.ndarray:
     return keys
 
 
-def _check_size(n: int, max_regions: int | None, layer: int) -> None:
+def check_size(n: int, max_regions: int | None, layer: int) -> None:
     if max_regions is not None and n > max_regions:
         raise TooManyRegionsError(
             f"more than max_regions={max_regions} cells in hidden layer {layer}; "
@@ -593,7 +417,7 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     j, q = jq // nq, jq % nq
     n = cells["nv"][sel]
     offs = np.cumsum(n) - n
-    rec = verts["v"][_ranges(cells["start"][sel], n)]  # (G, 7)
+    rec = verts["v"][ranges(cells["start"][sel], n)]  # (G, 7)
     G = len(rec)
     anc = cells["anc"][sel]
     jv, qv = np.repeat(j, n), np.repeat(q, n)

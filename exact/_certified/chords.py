@@ -5,7 +5,7 @@ the cell through one edge and leaves through another.  This module finds, for ev
 at once:
 
 * the signs of each line that may cut the cell at each of its vertices (certified, see
-  :func:`exact.floatmaps.values`); lines with one sign everywhere leave the cell whole;
+  :func:`exact._certified.bounds.values`); lines with one sign everywhere leave the cell whole;
 * each chord's two endpoints: the edges where the sign changes.  On the edge from vertex
   ``i`` to ``i + 1`` the endpoint's exact parameter is ``t = f_i / (f_i - f_{i+1})``, and
   the bounds of ``f`` give an interval for it;
@@ -15,7 +15,7 @@ at once:
   around the border, an exact consequence of that order.
 
 Any test within its bound raises :class:`~exact.errors.Undecided`.  Used by
-:mod:`exact.lastlayer` (counting) and :mod:`exact.arrange` (building the cells).
+:mod:`exact._certified.last_layer` (counting) and :mod:`exact._certified.chord_faces` (building the cells).
 
 Examples
 --------
@@ -24,10 +24,10 @@ cell, and each pair crosses inside it; ``x = 2`` misses the cell.
 
 >>> from fractions import Fraction
 >>> from exact import ExactNet
->>> from exact.batched import _Subdivision
+>>> from exact._certified.subdivision import Subdivision
 >>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1], [1, 0]], [0, 0, -0.5, -2]),
 ...                             ([[1, 1, 1, 1]], [0])])
->>> st = _Subdivision(net, Fraction(1))
+>>> st = Subdivision(net, Fraction(1))
 >>> layer, piece, rows, cols = st.begin_layer()
 >>> ch = find_chords(st, layer, piece, rows, cols)
 >>> ch.k.tolist(), [p.tolist() for p in crossing_pairs(ch)]
@@ -40,9 +40,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .arrangement import _U
-from .errors import Undecided
-from .floatmaps import values
+from .._fp import U
+from ..errors import Undecided
+from .bounds import values
 
 __all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "add_ones",
            "sort_within"]
@@ -93,7 +93,7 @@ class Chords:
 
 def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Chords:
     """The chords among the open pairs ``(cell rows[i], line cols[i])`` (``cols = neuron * nq +
-    q``, rows sorted) of subdivision ``st`` (:class:`exact.batched._Subdivision`).
+    q``, rows sorted) of subdivision ``st`` (:class:`exact._certified.subdivision.Subdivision`).
 
     Raises the pieces (in ``piece``, shape ``(C, k)``) of cells certainly above a line.
 
@@ -108,7 +108,7 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     rec, start, nv = st.rec, st.start, st.nv
     n = nv[rows]
     offs = np.cumsum(n) - n
-    idx = _ranges(start[rows], n)
+    idx = ranges(start[rows], n)
     j, q = cols // nq, cols % nq
     jv, qv = np.repeat(j, n), np.repeat(q, n)
     f, fe, pos, neg = certain_sides(layer, jv, qv, np.repeat(rows, n), rec[idx])
@@ -130,8 +130,8 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     fa, fb, ea, eb = np.abs(f[a]), np.abs(f[b]), fe[a], fe[b]
     t = fa / (fa + fb)
     # (about five roundings in each expression; 8u covers them)
-    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 8 * _U)
-    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 8 * _U)
+    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 8 * U)
+    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 8 * U)
     e_cell = rows[np.repeat(np.arange(len(rows)), n)[a]]
     e_edge = idx[a] - start[e_cell]
     order = sort_within(t, e_cell * (int(nv.max()) + 1) + e_edge)
@@ -179,7 +179,7 @@ def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:
     x = np.arange(ch.n)
     cnt = end - x - 1
     pa = np.repeat(x, cnt)
-    pb = _ranges(x + 1, cnt)
+    pb = ranges(x + 1, cnt)
     lo, hi = ch.lo, ch.hi
     la, ha, lb, hb = lo[pa], hi[pa], lo[pb], hi[pb]
     inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
@@ -215,7 +215,7 @@ def add_ones(a: np.ndarray, rows: np.ndarray, cols: np.ndarray, unique: bool = F
         np.add.at(a, (rows, cols), 1)
 
 
-def _ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
+def ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     """Concatenation of ``arange(s, s + n)`` for each pair (vectorised)."""
     total = int(lens.sum())
     if total == 0:

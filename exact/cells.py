@@ -5,6 +5,7 @@ Examples
 >>> import numpy as np
 >>> layers = [(np.array([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]]), np.array([0.0, 0.0, -1.0])),
 ...           (np.array([[1.0, 1.0, 1.0]]), np.array([0.0]))]
+>>> from exact import regions
 >>> r = regions(layers, window=2.0)
 >>> r.n_activation, r.n_linear
 (7, 7)
@@ -16,55 +17,17 @@ Fraction(16, 1)
 
 from __future__ import annotations
 
-import contextlib
-import gc
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 from .adjacency import merge_linear, shared_edges
-from .certify import initial_box, whole_plane_cells
-from .enumerate import RawCell, enumerate_cells, square
-from .errors import InputError, InputTypeError, TooManyRegionsError
-from .network import ExactNet, as_exact_net
-from .predicates import (
-    Line,
-    Point,
-    point_from_xy,
-    point_in_polygon,
-    point_to_fractions,
-    polygon_area,
-    to_fraction,
-)
+from .errors import InputError
+from .layer_split import RawCell, square
+from .network import AffineMap, ExactNet, affine_on_pattern
+from .predicates import Line, Point, point_from_xy, point_in_polygon, point_to_fractions, polygon_area
 
-__all__ = ["AffineMap", "Cell", "Regions", "regions", "prepare_net", "check_window", "affine_on_pattern",
-           "exact_regions"]
-
-DEFAULT_MAX_REGIONS = 2_000_000
-
-
-@dataclass(frozen=True)
-class AffineMap:
-    """An exact affine map ``x -> gradient @ x + offset`` from the plane to R^m.
-
-    Examples
-    --------
-    >>> f = AffineMap(((Fraction(1), Fraction(2)),), (Fraction(1, 2),))
-    >>> f((1, 1))
-    (Fraction(7, 2),)
-    """
-
-    gradient: tuple[tuple[Fraction, Fraction], ...]
-    offset: tuple[Fraction, ...]
-
-    def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
-        x, y = (to_fraction(v) for v in point)
-        return tuple(g[0] * x + g[1] * y + o for g, o in zip(self.gradient, self.offset))
-
-    def __str__(self) -> str:
-        parts = [f"({g[0]})*x1 + ({g[1]})*x2 + ({o})" for g, o in zip(self.gradient, self.offset)]
-        return "; ".join(parts)
+__all__ = ["Cell", "RegionCounts", "Regions"]
 
 
 class Cell:
@@ -191,7 +154,7 @@ class Regions:
     @classmethod
     def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, arr) -> Regions:
         """Regions of a one-hidden-layer net from its line arrangement (patterns computed lazily)."""
-        from .arrangement import shallow_line_jumps
+        from .line_count import shallow_line_jumps
 
         jumps = shallow_line_jumps(net)
         n = arr.n_neuron_lines
@@ -230,6 +193,7 @@ class Regions:
 
         Examples
         --------
+        >>> from exact import regions
         >>> r = regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
         >>> r.locate((0.5, 0)).pattern, r.locate((3, 0)) is None
         ((1,), True)
@@ -258,7 +222,7 @@ class Regions:
         """
         import numpy as np
 
-        from .arrangement import _U
+        from ._fp import U
 
         if getattr(self, "_bbox", None) is None:
             boxes = np.empty((len(self.cells), 4))
@@ -266,11 +230,11 @@ class Regions:
                 xs = [X / D for X, _, D in c.verts]
                 ys = [Y / D for _, Y, D in c.verts]
                 boxes[k] = (min(xs), max(xs), min(ys), max(ys))
-            pad = 4 * _U * np.abs(boxes) + 1e-300
+            pad = 4 * U * np.abs(boxes) + 1e-300
             self._bbox = (boxes[:, 0] - pad[:, 0], boxes[:, 1] + pad[:, 1],
                           boxes[:, 2] - pad[:, 2], boxes[:, 3] + pad[:, 3])
         x, y = p[0] / p[2], p[1] / p[2]
-        ex, ey = 4 * _U * abs(x) + 1e-300, 4 * _U * abs(y) + 1e-300
+        ex, ey = 4 * U * abs(x) + 1e-300, 4 * U * abs(y) + 1e-300
         x0, x1, y0, y1 = self._bbox
         hit = (x0 <= x + ex) & (x1 >= x - ex) & (y0 <= y + ey) & (y1 >= y - ey)
         return np.nonzero(hit)[0].tolist()
@@ -335,189 +299,8 @@ class Regions:
         return plot_regions(self, ax=ax, fill=fill, cmap=cmap, linewidth=linewidth)
 
 
-def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
-    """The exact affine output map of ``net`` on the cell with this activation pattern.
+class RegionCounts(NamedTuple):
+    """Exact counts of activation regions and linear regions."""
 
-    Examples
-    --------
-    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 1]), ([[2, 3]], [5])])
-    >>> str(affine_on_pattern(net, (1, 0)))
-    '(2)*x1 + (0)*x2 + (5)'
-    """
-    G = [(Fraction(1), Fraction(0), Fraction(0)), (Fraction(0), Fraction(1), Fraction(0))]
-    k = 0
-    for l in range(net.n_hidden_layers):
-        act = net.activations[l]
-        rows = []
-        for wrow, bj in zip(net.weights[l], net.biases[l]):
-            z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
-            z[2] += bj
-            q = pattern[k]
-            k += 1
-            s, ic = act.slopes[q], act.intercepts[q]
-            rows.append((s * z[0], s * z[1], s * z[2] + ic))
-        G = rows
-    grads, offs = [], []
-    for wrow, bj in zip(net.weights[-1], net.biases[-1]):
-        z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
-        grads.append((z[0], z[1]))
-        offs.append(z[2] + bj)
-    return AffineMap(tuple(grads), tuple(offs))
-
-
-def check_window(window: Any) -> Fraction | None:
-    """Validate a window half-width: ``None`` (whole plane) or a finite number > 0.
-
-    Examples
-    --------
-    >>> check_window(10.0), check_window(None)
-    (Fraction(10, 1), None)
-    >>> check_window(-1)
-    Traceback (most recent call last):
-    ...
-    exact.errors.InputError: window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got -1
-    """
-    if window is None:
-        return None
-    if isinstance(window, str) and window.strip().lower() in ("plane", "none", "inf"):
-        return None
-    if isinstance(window, bool) or isinstance(window, (list, tuple, dict, str)):
-        raise InputTypeError(f"window must be a number or None, got {window!r}")
-    try:
-        f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
-    except (TypeError, ValueError, OverflowError):
-        raise InputError(
-            f"window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got {window!r}"
-        ) from None
-    if f <= 0:
-        raise InputError(
-            f"window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got {window!r}"
-        )
-    return f
-
-
-def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | None = None) -> ExactNet:
-    """Coerce ``net``, restrict it to ``plane`` if given, and check it has 2-D input."""
-    enet = as_exact_net(net, activation=activation)
-    if plane is not None:
-        if len(plane) != 3:
-            raise InputError(f"plane must be three points (x0, x1, x2), got {len(plane)} items")
-        enet = enet.restrict_to_plane(*plane)
-    if enet.input_dim != 2:
-        raise InputError(
-            f"the network's input is {enet.input_dim}-D; regions are computed for 2-D input. "
-            "Pass plane=(x0, x1, x2) to study a 2-D slice"
-        )
-    return enet
-
-
-def regions(
-    net: Any,
-    window: float | Fraction | None = 10.0,
-    *,
-    plane: Sequence[Any] | None = None,
-    activation: str | None = None,
-    max_regions: int | None = DEFAULT_MAX_REGIONS,
-    progress: bool = False,
-) -> Regions:
-    """Enumerate the activation and linear regions of a piecewise-linear MLP exactly.
-
-    Parameters
-    ----------
-    net : torch.nn.Module, list of (W, b), ExactNet, or path
-        The network (see :func:`exact.network.as_exact_net`).  Weights are taken at their
-        exact binary value.
-    window : float, Fraction or None, default 10.0
-        Half-width ``B`` of the window ``[-B, B]^2``; ``None`` for the whole plane.
-    plane : (x0, x1, x2), optional
-        Restrict a network with any input dimension to the affine plane through three
-        points; coordinates are then ``(u, v)`` with ``x = x0 + u (x1-x0) + v (x2-x0)``.
-    activation : str, optional
-        Hidden activation when ``net`` is a list of layers (default ``relu``).
-    max_regions : int or None, default 2_000_000
-        Guard: stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
-    progress : bool
-        Show a progress bar on long enumerations.
-
-    Returns
-    -------
-    Regions
-
-    Raises
-    ------
-    InputError
-        Bad window, NaN weights, wrong input dimension, shape mismatch...
-    UnsupportedActivationError
-        Activations that are not piecewise linear.
-    TooManyRegionsError
-        When the enumeration exceeds ``max_regions``.
-
-    Notes
-    -----
-    Cells are built layer by layer: each cell of the previous layers is split by the
-    breakpoint lines of the next layer's neurons, computed from the cell's exact affine
-    map.  Linear regions merge adjacent cells (sharing an edge of positive length) whose
-    exact output maps are equal.  For ``window=None`` the enumeration runs in a box that
-    is enlarged until every cell touching its boundary is certified to have all its
-    vertices inside it (:mod:`exact.certify`), so the count is the whole plane's.
-
-    Examples
-    --------
-    >>> r = regions([([[1.0, 0.0], [-1.0, 0.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=None)
-    >>> r.n_activation, r.n_linear   # |x|: two cells, two linear pieces
-    (2, 2)
-    """
-    enet = prepare_net(net, plane=plane, activation=activation)
-    w = check_window(window)
-    if max_regions is not None and (isinstance(max_regions, bool) or int(max_regions) < 1):
-        raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
-    return exact_regions(enet, w, max_regions=max_regions, progress=progress)
-
-
-def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None, progress: bool,
-                  plane_start: Fraction | None = None) -> Regions:
-    """:func:`regions` on an already checked net and window (garbage collector paused).
-
-    ``plane_start``: for a deep net in the whole plane, the box to start the exact search
-    from (by default :func:`exact.certify.whole_plane_cells` asks the float certificate).
-    """
-    with _gc_paused():
-        return _regions(enet, w, max_regions, progress, plane_start)
-
-
-@contextlib.contextmanager
-def _gc_paused():
-    """Pause the cyclic garbage collector: building millions of tuples (no cycles) otherwise
-    triggers repeated full collections (measured: 40% of the time on 2-1000-1)."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool,
-             plane_start: Fraction | None = None) -> Regions:
-    if enet.n_hidden_layers == 1:
-        from .arrangement import arrangement_faces, first_layer_lines
-        from .shallow import build_arrangement
-
-        lines = first_layer_lines(enet)
-        box = w if w is not None else initial_box(enet)
-        if max_regions is not None:
-            expected = arrangement_faces(lines, box)
-            if expected > max_regions:
-                raise TooManyRegionsError(
-                    f"{expected} cells exceed max_regions={max_regions}; raise max_regions (about 1 kB "
-                    "per cell) or shrink the window"
-                )
-        return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
-    if w is None:
-        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=plane_start)
-    else:
-        box = w
-        verts, edges = square(w.numerator, w.denominator)
-        raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress)
-    return Regions.from_raw(enet, w, box, raw)
+    activation: int
+    linear: int

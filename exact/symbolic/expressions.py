@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import mpmath
 import sympy as sp
 
-from .errors import VerificationError
+from ..errors import VerificationError
 
 __all__ = [
     "symbols",

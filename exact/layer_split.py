@@ -26,11 +26,11 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arrangement import _U
+from ._fp import U
+from ._progress import progress_bar
 from .errors import TooManyRegionsError
 from .network import ExactNet
 from .predicates import Line, Point, canonical_line, split_polygon
-from .progress import progress_bar
 
 __all__ = ["RawCell", "enumerate_cells", "square"]
 
@@ -128,7 +128,7 @@ def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:
     out = np.zeros((len(Z), len(bps_f)), dtype=np.int64)
     for q, (beta, ebeta) in enumerate(bps_f):
         d = vals - beta
-        e = 8 * _U * (mag + abs(beta)) + ebeta + 1e-300
+        e = 8 * U * (mag + abs(beta)) + ebeta + 1e-300
         out[:, q] = np.where((d > e).all(axis=1), 1, np.where((d < -e).all(axis=1), -1, 0))
     return out
 
@@ -177,7 +177,7 @@ def enumerate_cells(
                 bar.close()
             bar = progress_bar(progress, len(state), f"layer {l + 1}/{len(hidden)}", unit="cell")
             layer_map = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)
-            bps_f = [(float(Fraction(bn, bd)), abs(float(Fraction(bn, bd))) * _U) for bn, bd in bps]
+            bps_f = [(float(Fraction(bn, bd)), abs(float(Fraction(bn, bd))) * U) for bn, bd in bps]
             for vs, es, pat, A, t, cons in state:
                 s = layer.scale * t
                 Z = layer_map(A, t)

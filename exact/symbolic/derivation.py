@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 
 import sympy as sp
 
-from .errors import VerificationError
+from ..errors import VerificationError
 
 __all__ = ["Derivation", "Step", "canonical_sums", "verify_equal"]
 

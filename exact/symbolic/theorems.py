@@ -1,6 +1,6 @@
 """The sheet's theorems as sympy-verified derivations (exercise 2, bonus 4, 3(a)).
 
-Each function returns a :class:`~exact.derivation.Derivation` whose steps were all
+Each function returns a :class:`~exact.symbolic.derivation.Derivation` whose steps were all
 verified when it was built; :data:`THEOREMS` maps the CLI names to the functions.
 
 Examples
@@ -17,7 +17,7 @@ from __future__ import annotations
 import sympy as sp
 
 from .derivation import Derivation, verify_equal
-from .symbolic import (
+from .expressions import (
     checked_limit,
     exp_sum,
     lse_sum,

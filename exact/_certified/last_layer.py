@@ -7,7 +7,7 @@ region cut by ``L`` chords, no three through one point and no two meeting on the
 has ``1 + L + I`` pieces, ``I`` the number of chord pairs that cross inside.  Two chords
 cross inside ``P`` exactly when their endpoints interleave along the border, so only the
 order of the endpoints is needed.  Every step is a certified float test
-(:mod:`exact.floatmaps`), and any test within its bound raises
+(:mod:`exact._certified.bounds`), and any test within its bound raises
 :class:`~exact.errors.Undecided`:
 
 * each chord's two endpoints: the edges where the line's certified sign changes;
@@ -26,12 +26,12 @@ pre-activations are continuous), so the two output maps differ by
 difference is evaluated, with a bound, on every stretch of the edge between chord
 endpoints.  When every difference is certainly nonzero no two neighbours merge and the
 linear count equals the activation count; otherwise :func:`batched_counts` splits the
-last layer after all and merges as :meth:`~exact.batched.BatchedCells.linear_count` does.
+last layer after all and merges as :meth:`~exact._certified.cell_table.BatchedCells.linear_count` does.
 
 Examples
 --------
 >>> import torch
->>> from exact.network import as_exact_net
+>>> from exact.loading import as_exact_net
 >>> _ = torch.manual_seed(0)
 >>> net = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 8),
 ...                           torch.nn.ReLU(), torch.nn.Linear(8, 1))
@@ -49,13 +49,14 @@ from fractions import Fraction
 
 import numpy as np
 
-from .arrangement import _U
-from .batched import _check_size, _Subdivision, above_neighbours
-from .chords import Chords, _ranges, add_ones, chord_lines, crossing_pairs, find_chords
-from .errors import Undecided
-from .floatmaps import SAFE, TINY, intersect, nonzero_structure, quiet_floats, values
-from .network import ExactNet
-from .progress import progress_bar
+from .._fp import SAFE, TINY, U
+from .._progress import progress_bar
+from ..errors import Undecided
+from ..network import ExactNet, nonzero_structure
+from .bounds import intersect, quiet_floats, values
+from .cell_table import above_neighbours
+from .chords import Chords, add_ones, chord_lines, crossing_pairs, find_chords, ranges
+from .subdivision import Subdivision, check_size
 
 __all__ = ["batched_counts", "count_last_layer"]
 
@@ -65,13 +66,13 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
                    progress: bool = False) -> tuple[int, int]:
     """Numbers of activation and linear regions of ``net`` in ``[-half, half]^2``.
 
-    The layers before the last are split by :class:`~exact.batched._Subdivision`; the last
+    The layers before the last are split by :class:`~exact._certified.subdivision.Subdivision`; the last
     is counted by :func:`count_last_layer`, or split too when neighbours may merge.
 
     Parameters
     ----------
     net, half, max_regions
-        As in :func:`exact.batched.batched_cells`.
+        As in :func:`exact._certified.subdivision.batched_cells`.
     progress : bool
         A tqdm bar over the hidden layers (shown after one second).
 
@@ -85,7 +86,7 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
     Undecided
         When a test is too close to call in floats; the caller then uses the exact engine.
     """
-    st = _Subdivision(net, half)
+    st = Subdivision(net, half)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers - 1):
@@ -98,13 +99,13 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
     finally:
         bar.close()
     if n is not None:
-        _check_size(n, max_regions, net.n_hidden_layers)
+        check_size(n, max_regions, net.n_hidden_layers)
         return n, n
     cells = st.cells()
     return len(cells), cells.linear_count()
 
 
-def count_last_layer(st: _Subdivision) -> int | None:
+def count_last_layer(st: Subdivision) -> int | None:
     """Number of cells after splitting ``st`` by its last hidden layer, if no two neighbours
     among them share an output map; ``None`` if some may (the caller then splits).
 
@@ -146,7 +147,7 @@ def _no_triple_points(layer, ch: Chords, crossings) -> None:
     Lb, Eb, _ = chord_lines(layer, ch, pb)
     px, py, pe = intersect(La, Ea, Lb, Eb)
     tp = np.repeat(np.arange(len(pa)), size)
-    tc = _ranges(first, size)
+    tc = ranges(first, size)
     keep = (tc != pa[tp]) & (tc != pb[tp])
     tp, tc = tp[keep], tc[keep]
     kc, qc = ch.k[tc], ch.q[tc]
@@ -156,7 +157,7 @@ def _no_triple_points(layer, ch: Chords, crossings) -> None:
         raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
 
 
-def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
+def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     """Whether the output maps certainly differ on the two sides of every stretch of every
     edge of the earlier layers (between chord endpoints).
 
@@ -211,10 +212,10 @@ def _no_merges(st: _Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     T = np.cumsum(T, axis=1)
     # bounds, per output and coefficient (x, y), then per edge
     absV = np.abs(V)
-    dD = 2 * E + 2 * _U * (A + E)  # both maps' errors, and the rounding of their difference
+    dD = 2 * E + 2 * U * (A + E)  # both maps' errors, and the rounding of their difference
     inputs = absV * smax @ dD + (absV * ds + EV * (smax + ds)) @ (2 * (A + E))  # (m, 3)
     mags = (absV * smax @ (2 * (A + E)))[:, d].T.copy()  # (nE, m): |V s D| <= |V| smax 2 (A + E)
     np.add.at(mags, er, np.abs(terms))
-    g = (k + F + 4) * _U / (1 - (k + F + 4) * _U)
-    bound = (inputs[:, d].T + g * mags) * (1 + 8 * _U) * SAFE + TINY
+    g = (k + F + 4) * U / (1 - (k + F + 4) * U)
+    bound = (inputs[:, d].T + g * mags) * (1 + 8 * U) * SAFE + TINY
     return bool(np.all((np.abs(T) > bound[:, None]).any(axis=2)))

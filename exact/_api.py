@@ -1,0 +1,269 @@
+"""The two public entry points of the region engine: :func:`regions` and :func:`count_regions`.
+
+Both validate their arguments (:mod:`exact.validation`), choose an engine and, when
+certified floats cannot decide a test, fall back to the exact engine:
+
+* one hidden layer: the line arrangement (:mod:`exact.line_count` counts its faces,
+  :mod:`exact.line_arrangement` traces them);
+* deeper nets: the certified-float engine (:mod:`exact._certified`) for counts, the
+  exact layer splitter (:mod:`exact.layer_split`) for polygons and as the fallback;
+* the whole plane (``window=None``): a box grown until a certificate shows that it
+  holds every cell (:mod:`exact._certified.plane` in floats, :mod:`exact.whole_plane`
+  exactly).
+
+Examples
+--------
+>>> count_regions([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 0.0]], [0.0])], window=None)
+RegionCounts(activation=4, linear=2)
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import logging
+from collections.abc import Iterator, Sequence
+from fractions import Fraction
+from typing import Any
+
+from ._certified import batched_counts, batched_plane_cells
+from .cells import RegionCounts, Regions
+from .errors import TooManyRegionsError, Undecided
+from .layer_split import enumerate_cells, square
+from .line_arrangement import build_arrangement
+from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
+from .network import ExactNet
+from .validation import (
+    DEFAULT_MAX_REGIONS,
+    DEFAULT_WINDOW,
+    WindowLike,
+    check_max_regions,
+    check_window,
+    prepare_net,
+)
+from .whole_plane import whole_plane_cells
+
+__all__ = ["count_regions", "exact_regions", "regions"]
+
+log = logging.getLogger("exact.counting")
+
+
+def regions(
+    net: Any,
+    window: WindowLike = DEFAULT_WINDOW,
+    *,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    progress: bool = False,
+) -> Regions:
+    """Enumerate the activation and linear regions of a piecewise-linear MLP exactly.
+
+    Parameters
+    ----------
+    net : torch.nn.Module, list of (W, b), ExactNet, or path
+        The network (see :func:`exact.as_exact_net`).  Weights are taken at their exact
+        binary value.
+    window : float, int, Fraction or None, default 10
+        Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`);
+        ``None`` for the whole plane.
+    plane : (x0, x1, x2), optional
+        Restrict a network with any input dimension to the affine plane through three
+        points; coordinates are then ``(u, v)`` with ``x = x0 + u (x1-x0) + v (x2-x0)``.
+    activation : str, optional
+        Hidden activation when ``net`` is a list of layers (default ``relu``).
+    max_regions : int or None, default 2_000_000
+        Guard: stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+    progress : bool, default False
+        Show a progress bar (on stderr) on long enumerations.
+
+    Returns
+    -------
+    Regions
+        The exact cells, their patterns and affine maps, and the linear-region count.
+
+    Raises
+    ------
+    InputError
+        Bad window, NaN weights, wrong input dimension, shape mismatch...
+    UnsupportedActivationError
+        Activations that are not piecewise linear.
+    TooManyRegionsError
+        When the enumeration exceeds ``max_regions``.
+
+    See Also
+    --------
+    count_regions : the two counts without polygons, much faster on deep nets.
+
+    Notes
+    -----
+    Cells are built layer by layer: each cell of the previous layers is split by the
+    breakpoint lines of the next layer's neurons, computed from the cell's exact affine
+    map.  Linear regions merge adjacent cells (sharing an edge of positive length) whose
+    exact output maps are equal.  For ``window=None`` the enumeration runs in a box that
+    is enlarged until every cell touching its boundary is certified to have all its
+    vertices inside it (:mod:`exact.whole_plane`), so the count is the whole plane's.
+
+    Examples
+    --------
+    >>> r = regions([([[1.0, 0.0], [-1.0, 0.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=None)
+    >>> r.n_activation, r.n_linear   # |x|: two cells, two linear pieces
+    (2, 2)
+    """
+    enet = prepare_net(net, plane=plane, activation=activation)
+    w = check_window(window)
+    check_max_regions(max_regions)
+    return exact_regions(enet, w, max_regions=max_regions, progress=progress)
+
+
+def count_regions(
+    net: Any,
+    window: WindowLike = DEFAULT_WINDOW,
+    *,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    progress: bool = False,
+) -> RegionCounts:
+    """Exact numbers of activation and linear regions, without building polygons.
+
+    Parameters
+    ----------
+    net : torch.nn.Module, list of (W, b), ExactNet, or path
+        As in :func:`regions`.
+    window : float, int, Fraction or None, default 10
+        Half-width ``B`` of ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`, the same default
+        as :func:`regions`); ``None`` counts the whole plane.
+    plane, activation, max_regions, progress
+        As in :func:`regions`.
+
+    Returns
+    -------
+    RegionCounts
+        ``(activation, linear)``.
+
+    Raises
+    ------
+    InputError, UnsupportedActivationError, TooManyRegionsError
+        As in :func:`regions`.
+
+    Notes
+    -----
+    One hidden layer: the activation cells are the faces of the arrangement of the
+    distinct breakpoint lines, counted by :func:`exact.arrangement_faces` in
+    O(n^2 log n); the linear regions are the faces of the lines across which the
+    output's gradient jumps.  Deeper networks are split layer by layer with certified
+    float arithmetic (:mod:`exact._certified`: in a window the last layer's cells are
+    counted, not built; in the whole plane all layers are split inside a box grown until
+    the float certificate holds), which hands over to the exact engine of
+    :func:`regions` if any test is too close to call (logged at INFO level on the
+    ``exact.counting`` logger).
+
+    Examples
+    --------
+    >>> import torch
+    >>> _ = torch.manual_seed(0)
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 20), torch.nn.ReLU(), torch.nn.Linear(20, 1))
+    >>> count_regions(net, window=None).activation   # 20 lines in general position: 20*21/2 + 1
+    211
+    >>> count_regions(net)                            # in the default window [-10, 10]^2
+    RegionCounts(activation=197, linear=197)
+    """
+    enet = prepare_net(net, plane=plane, activation=activation)
+    w = check_window(window)
+    check_max_regions(max_regions)
+    if enet.n_hidden_layers == 0:
+        return RegionCounts(1, 1)
+    if enet.n_hidden_layers == 1:
+        jumps = shallow_line_jumps(enet)
+        n_act = arrangement_faces(list(jumps), w)
+        kinks = [l for l, j in jumps.items() if any(v != 0 for v in j)]
+        n_lin = n_act if len(kinks) == len(jumps) else arrangement_faces(kinks, w)
+        return RegionCounts(n_act, n_lin)
+    half = None  # the float certificate's box, if it got that far
+    try:
+        if w is None:
+            half, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
+            return RegionCounts(len(cells), cells.linear_count())
+        return RegionCounts(*batched_counts(enet, w, max_regions=max_regions, progress=progress))
+    except Undecided as why:  # a test too close to call in floats: the exact engine decides
+        log.info("count_regions: certified floats could not decide (%s); using the exact engine", why)
+    # in the plane, start the exact search without asking the floats a second time
+    start = (half if half is not None else initial_box(enet)) if w is None else None
+    r = exact_regions(enet, w, max_regions=max_regions, progress=progress, plane_start=start)
+    return RegionCounts(r.n_activation, r.n_linear)
+
+
+def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None, progress: bool,
+                  plane_start: Fraction | None = None) -> Regions:
+    """:func:`regions` on an already checked net and window (garbage collector paused).
+
+    Parameters
+    ----------
+    enet : ExactNet
+        A network with 2-D input.
+    w : Fraction or None
+        Checked half-width, ``None`` for the whole plane.
+    max_regions : int or None
+        As in :func:`regions`.
+    progress : bool
+        As in :func:`regions`.
+    plane_start : Fraction, optional
+        For a deep net in the whole plane, the box to start the exact search from; by
+        default the box where the float certificate ended (or the initial box, if the
+        floats cannot decide).
+
+    Returns
+    -------
+    Regions
+    """
+    with _gc_paused():
+        if enet.n_hidden_layers == 1:
+            return _shallow_regions(enet, w, max_regions, progress)
+        if w is not None:
+            verts, edges = square(w.numerator, w.denominator)
+            raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress)
+            return Regions.from_raw(enet, w, w, raw)
+        start = plane_start if plane_start is not None else _float_plane_box(enet, max_regions, progress)
+        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start)
+        return Regions.from_raw(enet, w, box, raw)
+
+
+def _shallow_regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool
+                     ) -> Regions:
+    """One hidden layer: the faces of the line arrangement, refused beyond ``max_regions``."""
+    lines = first_layer_lines(enet)
+    box = w if w is not None else initial_box(enet)
+    if max_regions is not None:
+        expected = arrangement_faces(lines, box)
+        if expected > max_regions:
+            raise TooManyRegionsError(
+                f"{expected} cells exceed max_regions={max_regions}; raise max_regions (about 1 kB "
+                "per cell) or shrink the window"
+            )
+    return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
+
+
+def _float_plane_box(enet: ExactNet, max_regions: int | None, progress: bool) -> Fraction:
+    """Where the float whole-plane certificate ends, or the initial box if it cannot decide."""
+    try:
+        half, _ = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
+    except Undecided:
+        half = initial_box(enet)
+    return half
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector.
+
+    Building millions of tuples (no cycles) otherwise triggers repeated full collections
+    (measured: 40% of the time on 2-1000-1).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()

@@ -1,0 +1,175 @@
+"""Float maps of a network with rigorous error bounds: the arithmetic of the fast paths.
+
+Everything here is float64 numpy, and every result comes with a bound on its distance
+from the exact value (on the exact binary value of the weights).  A test built on these
+numbers decides only when the value is farther from zero than its bound; otherwise it
+raises :class:`~exact.errors.Undecided` and the exact engine takes over.
+
+Bounds used (``u = 2**-53``, ``gamma_k = k u / (1 - k u)``); each final bound is also
+multiplied by ``1 + 16 u`` to cover the rounding of the bound itself:
+
+* **maps, a priori**: the first layer's map is ``[W | b]`` (bound: the weights'
+  rounding, zero for float weights).  With ``|M*| <= A`` and ``|M - M*| <= E`` valid in
+  every cell, ``H = slope * M + intercept`` obeys ``|H*| <= AH = smax A + cmax e3`` and
+  ``|H - H*| <= EH = smax E + (ds + 2u smax) A + u AH + dc e3``, and the next layer's
+  ``M' = W H + b`` obeys ``E' = |W| EH + |W - W*| AH + gamma_k |W| (AH + EH) + u |M'| +
+  |b - b*|``.  One bound per layer and neuron, whatever the cell: no per-cell error
+  arithmetic.
+* **values**: a row ``m`` (bound ``e_m``) at a point ``(x, y)`` (bound ``e``) minus a
+  breakpoint ``beta``: ``e_m . (|x|+e, |y|+e, 1) + (|m_0|+|m_1|) e + 5u (|m_0 x| + |m_1 y|
+  + |m_2| + |beta|)``, plus the breakpoint's own rounding.
+* **vertices**: the intersection of two lines by Cramer's rule, bounded from the two
+  lines' bounds alone (:func:`intersect`), so errors do not build up along a chain of
+  cuts.
+
+Examples
+--------
+>>> import numpy as np
+>>> L = np.array([[1.0, 0.0, -0.5]]); M = np.array([[0.0, 1.0, -0.25]]); E = np.zeros((1, 3))
+>>> x, y, e = intersect(L, E, M, E)
+>>> float(x[0]), float(y[0]), bool(e[0] < 1e-15)
+(0.5, 0.25, True)
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from fractions import Fraction
+
+import numpy as np
+
+from .._fp import SAFE, TINY, U
+from ..errors import Undecided
+
+__all__ = ["first_map", "intersect", "layer_bounds", "line_error", "next_map", "quiet_floats", "rounding", "values"]
+
+
+def quiet_floats(f: Callable) -> Callable:
+    """Run ``f`` with numpy's floating-point warnings off: an overflow or NaN only ever makes
+    a test undecided (comparisons with NaN are false), never decides one."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        with np.errstate(all="ignore"):
+            return f(*args, **kwargs)
+
+    return wrapper
+
+
+def values(m: np.ndarray, e: np.ndarray, x: np.ndarray, y: np.ndarray, ev: np.ndarray,
+           beta: np.ndarray | float, ebeta: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
+    """Float values of maps ``m`` (shape ``(3, n)``, error bound ``e`` of shape ``(3,)``) at
+    points, and certified error bounds (see module notes)."""
+    ax, ay = np.abs(x), np.abs(y)
+    t0, t1 = m[0] * x, m[1] * y
+    f = t0 + t1 + m[2] - beta
+    err = (e[0] * (ax + ev) + e[1] * (ay + ev) + e[2]
+           + (np.abs(m[0]) + np.abs(m[1])) * ev
+           + 5 * U * (np.abs(t0) + np.abs(t1) + np.abs(m[2]) + abs(beta)) + ebeta)
+    return f, err * SAFE + TINY
+
+
+def intersect(L1: np.ndarray, E1: np.ndarray, L2: np.ndarray, E2: np.ndarray
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersection of two lines ``a x + b y + c = 0`` given as float rows (``(n, 3)``)
+    with entrywise error bounds, by Cramer's rule, with a max-norm error bound.
+
+    With ``D = a1 b2 - a2 b1``, ``N_x = b1 c2 - b2 c1``, ``N_y = c1 a2 - c2 a1`` and error
+    bounds ``dD, dN`` (coefficient errors plus ``3u`` of the product magnitudes),
+    ``|x - x*| <= (|x| dD + dN_x) / (|D| - dD) + u |x|``; the bound depends only on the two
+    lines, not on earlier vertices, so errors do not build up along a chain of cuts.
+
+    Raises
+    ------
+    Undecided
+        If ``|D| <= dD``: the floats cannot certify that the lines are not parallel.
+    """
+    # the three 2x2 determinants p q - r t at once, rows D, N_x, N_y:
+    # (a1, b1, c1) * (b2, c2, a2) - (a2, b2, c2) * (b1, c1, a1)
+    rot = [1, 2, 0]
+    p, ep, q, eq = L1.T, E1.T, L2[:, rot].T, E2[:, rot].T
+    r, er, t, et = L2.T, E2.T, L1[:, rot].T, E1[:, rot].T
+    pq, rt = p * q, r * t
+    val = pq - rt
+    err = (ep * np.abs(q) + np.abs(p) * eq + ep * eq + er * np.abs(t) + np.abs(r) * et + er * et
+           + 3 * U * (np.abs(pq) + np.abs(rt)))
+    (D, Nx, Ny), (dD, dNx, dNy) = val, err
+    dD = dD * SAFE + TINY
+    room = np.abs(D) - dD
+    if not np.all(room > 0):
+        raise Undecided("two lines are too close to parallel to intersect in floats")
+    x, y = Nx / D, Ny / D
+    ex = (np.abs(x) * dD + dNx) / room + U * np.abs(x)
+    ey = (np.abs(y) * dD + dNy) / room + U * np.abs(y)
+    return x, y, np.maximum(ex, ey) * SAFE * SAFE + TINY
+
+
+def rounding(v: Fraction) -> float:
+    """A float bound on ``|float(v) - v|`` (twice the rounded exact difference; 0 when exact)."""
+    f = float(v)
+    if f.as_integer_ratio() == (v.numerator, v.denominator):
+        return 0.0
+    return 2.0 * float(abs(Fraction(f) - v))
+
+
+def layer_bounds(Wf: np.ndarray, bf: np.ndarray, EW: np.ndarray, Eb: np.ndarray, A: np.ndarray,
+                 E: np.ndarray, consts: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """A priori bounds for the next layer, valid in every cell: ``A' >= |M'_exact|`` and
+    ``E' >= |M' - M'_exact|`` (shape ``(k', 3)``), from those of this layer.
+
+    With ``H = slope * M + intercept e3`` (slope, intercept of any piece):
+    ``|H*| <= AH = smax A + cmax e3`` and ``|H - H*| <= EH = smax E + (ds + 2u smax) A + u AH + dc e3``;
+    then ``|M'| <= (|W| (AH + EH) + |b|)(1 + gamma)`` and
+    ``E' = |W| EH + |W - W*| AH + gamma_k |W| (AH + EH) + u |M'| + |b - b*|``.
+    """
+    smax, ds, cmax, dc = consts
+    k = Wf.shape[1]
+    e3 = np.array([0.0, 0.0, 1.0])
+    AH = smax * A + cmax * e3
+    EH = smax * E + (ds + 2 * U * smax) * A + U * AH + dc * e3
+    g = (k + 1) * U / (1 - (k + 1) * U)
+    absW = np.abs(Wf)
+    Mabs = (absW @ (AH + EH) + np.abs(bf)[:, None] * e3) * (1 + 2 * g)
+    En = absW @ EH + EW @ AH + g * (absW @ (AH + EH)) + U * Mabs + Eb[:, None] * e3
+    En = En * (1 + 4 * (k + 4) * U) + TINY
+    return Mabs + En, En
+
+
+def first_map(Ws: list, bs: list, EW: list, Eb: list, C: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The first layer's maps ``(3, k, C)`` (the same in every cell), error and magnitude bounds."""
+    M = np.repeat(np.concatenate([Ws[0], bs[0][:, None]], axis=1).T[:, :, None], C, axis=2)
+    E = np.concatenate([EW[0], Eb[0][:, None]], axis=1) * SAFE + TINY
+    return M, E, np.abs(M[:, :, 0].T) + E
+
+
+def line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
+    """Error bound of the line ``m - beta = 0`` of a neuron with map bound ``Ej`` (``c - beta``
+    adds one rounding)."""
+    row = Ej.copy()
+    row[2] += ebeta + U * (Aj[2] + abs(beta))
+    return row * SAFE
+
+
+def next_map(Wf: np.ndarray, bf: np.ndarray, M: np.ndarray, anc: np.ndarray, piece: np.ndarray,
+             slopes: np.ndarray, inter: np.ndarray) -> np.ndarray:
+    """Float maps ``(3, k', C)`` of the next layer's pre-activations in the cells whose
+    ancestors in ``M`` (shape ``(3, k, C0)``) are ``anc``.
+
+    One coefficient at a time through a single work buffer: fresh large arrays cost page
+    faults that here took longer than the arithmetic.
+    """
+    pt = np.ascontiguousarray(piece.T)  # (k, C)
+    s = slopes[pt]
+    c = inter[pt] if inter.any() else None
+    k, C = pt.shape
+    Mn = np.empty((3, Wf.shape[0], C))
+    buf = np.empty((k, C))
+    for d in range(3):
+        np.take(M[d], anc, axis=1, out=buf, mode="clip")  # "raise" would buffer the output
+        buf *= s
+        if d == 2 and c is not None:
+            buf += c
+        np.matmul(Wf, buf, out=Mn[d])
+    Mn[2] += bf[:, None]
+    return Mn

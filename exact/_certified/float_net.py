@@ -1,0 +1,133 @@
+"""A network read into float64 arrays, each with a bound on its rounding.
+
+The bridge from :class:`~exact.network.ExactNet` (exact weights) to the float arithmetic
+of :mod:`.bounds`: the weights, biases and activation pieces as float arrays with
+rigorous bounds on their distance from the exact values (zero for float weights, which
+are exact), and every breakpoint line of the cells with given patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from ..activations import Activation
+from ..errors import Undecided
+from ..network import ExactNet, nonzero_structure
+from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
+
+__all__ = ["act_floats", "constraint_rows", "float_net"]
+
+
+def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 values of a matrix of Fractions and bounds on their rounding errors."""
+    vals = [(v.numerator, v.denominator) for row in rows for v in row]
+    f = [n / d for n, d in vals]  # correctly rounded
+    err = [0.0 if x.as_integer_ratio() == nd else rounding(Fraction(*nd)) for x, nd in zip(f, vals)]
+    shape = (len(rows), len(rows[0]))
+    return np.array(f).reshape(shape), np.array(err).reshape(shape)
+
+
+def act_floats(act: Activation) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray, tuple]:
+    """Breakpoints (float, rounding bound), float slopes and intercepts, and the activation's
+    constants for the error bounds: max |slope|, slope rounding, max |intercept| (exact bound)."""
+    bps = [(float(b), rounding(b)) for b in act.breakpoints]
+    slopes = np.array([float(s) for s in act.slopes])
+    inter = np.array([float(c) for c in act.intercepts])
+    smax = float(np.abs(slopes).max())
+    ds = max(rounding(s) for s in act.slopes)
+    dc = max(rounding(c) for c in act.intercepts)
+    cmax = float(np.abs(inter).max()) + dc
+    return bps, slopes, inter, (smax, ds, cmax, dc)
+
+
+def float_net(net: ExactNet) -> tuple[list, list, list, list]:
+    """Float weights and biases of every layer with bounds on their rounding.
+
+    Raises
+    ------
+    Undecided
+        If a weight is beyond the float range (Fractions may be).
+    """
+    fl = net.float_layers()
+    if fl is not None:  # the exact values already are floats
+        Ws, bs = list(fl[0]), list(fl[1])
+        return Ws, bs, [np.zeros_like(W) for W in Ws], [np.zeros_like(b) for b in bs]
+    try:
+        Ws, EW = zip(*(_float_matrix(W) for W in net.weights))
+        bs, Eb = zip(*(_float_matrix([b]) for b in net.biases))
+    except OverflowError:
+        raise Undecided("a weight is beyond the float range") from None
+    if not all(np.isfinite(a).all() for a in Ws + bs + EW + Eb):
+        raise Undecided("a weight is beyond the float range")
+    return list(Ws), [v[0] for v in bs], list(EW), [v[0] for v in Eb]
+
+
+@quiet_floats
+def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Every breakpoint line of every hidden neuron in the cells with these patterns.
+
+    Returns
+    -------
+    rows : ndarray, shape (B, N, 3)
+        Float lines ``(a, b, c)``, oriented so that the cell is on the positive side, in the
+        batched engine's label order (layer, neuron, breakpoint).
+    err : ndarray, shape (N, 3)
+        Entrywise error bound of ``rows``, valid in every cell.
+    support : ndarray of bool, shape (B, N, k1)
+        For each line, the first-layer neurons with a path to its neuron through nonzero
+        weights and nonzero-slope pieces: its gradient is exactly a combination of their
+        weight vectors.  An empty support means an exactly zero gradient (no line at all).
+    rep : ndarray of int, shape (B, N)
+        A neuron whose gradient is exactly a multiple of this line's: a neuron whose live
+        inputs all share one ``rep`` has that ``rep`` (its gradient is a combination of
+        parallel vectors); exactly parallel first-layer neurons share one.  Equal ``rep``
+        means exactly parallel lines (different ``rep`` proves nothing).
+    """
+    Ws, bs, EW, Eb = float_net(net)
+    B = len(patterns)
+    M, E, A = first_map(Ws, bs, EW, Eb, B)
+    nz, live = nonzero_structure(net)
+    W0 = net.weights[0]
+    k1 = len(W0)
+    moving = np.repeat(np.diag(nz[0].any(axis=1))[None], B, axis=0)  # (B, k, k1): the support
+    canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
+                  and nz[0][j].any() or j == i) for i in range(k1)]
+    rep = np.repeat(np.array(canon)[None], B, axis=0)  # (B, k): exactly parallel first-layer lines share one
+    rows, errs, supports, reps = [], [], [], []
+    g0 = 0
+    for l, act in enumerate(net.activations):
+        bps, slopes, inter, consts = act_floats(act)
+        k, nq = M.shape[1], len(bps)
+        piece = patterns[:, g0 : g0 + k].astype(np.int64)
+        if nq:  # this layer's lines in label order: neuron-major, then breakpoint
+            lines, line_errs = [], []
+            for q, (beta, ebeta) in enumerate(bps):
+                sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
+                line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
+                line[:, :, 2] -= sign * beta
+                lines.append(line)
+                line_errs.append(np.array([line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
+            rows.append(np.stack(lines, axis=2).reshape(B, k * nq, 3))
+            errs.append(np.stack(line_errs, axis=1).reshape(k * nq, 3))
+            supports.append(np.repeat(moving, nq, axis=1))
+            reps.append(np.repeat(rep, nq, axis=1))
+        alive = live[l][piece]  # (B, k)
+        nzf = nz[l + 1].astype(np.float32)
+        feeding = (alive & moving.any(axis=2)).astype(np.float32)  # (B, k): live, non-constant inputs
+        inputs = (feeding[:, None, :] * nzf[None]) > 0  # (B, k', k): live inputs of each neuron
+        big = np.iinfo(np.int64).max
+        lo = np.where(inputs, rep[:, None, :], big).min(axis=2)
+        hi = np.where(inputs, rep[:, None, :], -1).max(axis=2)
+        rep = np.where(lo == hi, lo, g0 + k + np.arange(nzf.shape[0]))  # one rep shared by all inputs
+        moving = np.matmul(nzf, (moving & alive[:, :, None]).astype(np.float32)) > 0  # 0/1 sums: exact
+        M = next_map(Ws[l + 1], bs[l + 1], M, np.arange(B), piece, slopes, inter)
+        A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
+        g0 += k
+    if not rows:
+        return (np.zeros((B, 0, 3)), np.zeros((0, 3)), np.zeros((B, 0, k1), dtype=bool),
+                np.zeros((B, 0), dtype=np.int64))
+    return (np.concatenate(rows, axis=1), np.concatenate(errs), np.concatenate(supports, axis=1),
+            np.concatenate(reps, axis=1))

@@ -1,0 +1,127 @@
+"""The whole-plane certificate in certified floats.
+
+The float form of :mod:`exact.whole_plane`'s certificate for the cells that
+:func:`~exact._certified.subdivision.batched_cells` finds in a box: the box grows until
+every ray leaving it provably meets no further breakpoint line.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import numpy as np
+
+from .._fp import U
+from ..errors import Undecided
+from ..line_count import initial_box, round_up_pow2
+from ..network import ExactNet
+from .bounds import quiet_floats
+from .cell_table import BatchedCells
+from .float_net import constraint_rows
+from .subdivision import batched_cells
+
+__all__ = ["batched_plane_cells", "rays_leave_freely"]
+
+
+@quiet_floats
+def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fraction]:
+    """The float form of the certificate for cells found by :func:`exact._certified.subdivision.batched_cells`.
+
+    For every cell on the box boundary, each breakpoint line that leaves the box continues
+    as a ray; the certificate holds when no constraint of the cell's pattern decreases
+    along any such ray (then the cell's boundary outside the box is just these rays, and
+    its polyhedron has every vertex inside).  Directional derivatives come with rigorous
+    error bounds; a constraint that may be parallel to a ray (derivative within its bound)
+    cannot be settled in floats and raises :class:`~exact.errors.Undecided` (a strip
+    between parallel lines is such a case).  Lines of neurons whose gradient is zero
+    through every path are skipped: they are constants, not lines.
+
+    Returns
+    -------
+    ok : bool
+    extent : Fraction
+        When not ``ok``: a coordinate bound of a point where some ray is cut (a box wider
+        than this is worth trying).
+    """
+    C = len(cells)
+    lab, start, nv = cells.label, cells.start, cells.nv
+    V = len(lab)
+    prev = np.arange(V) - 1
+    prev[start] = start + nv - 1
+    leaving = (lab[prev] >= 0) & (lab == -1)  # a line's edge ends at this vertex, a box edge follows
+    entering = (lab[prev] == -1) & (lab >= 0)  # a box edge ends here, a line's edge follows
+    ex = np.flatnonzero(leaving | entering)
+    if len(ex) == 0:
+        if C == 1:
+            return True, Fraction(0)  # nothing crosses the box; all neurons are constant
+        raise Undecided("cells without lines leaving the box")
+    cov = np.repeat(np.arange(C), nv)
+    ray = np.where(leaving[ex], lab[prev[ex]], lab[ex])
+    # ray direction: along the line, pointing out through the box side at the vertex
+    box = cells.lines[np.where(leaving[ex], ex, prev[ex])]
+    n_out = -np.sign(box[:, 2])[:, None] * box[:, :2]
+    bcells, bi = np.unique(cov[ex], return_inverse=True)
+    rows, err, support, rep = constraint_rows(net, cells.patterns[bcells])
+    if not (np.isfinite(rows).all() and np.isfinite(err).all()):
+        raise Undecided("constraint lines beyond the float range")
+    const = ~support.any(axis=2)
+    R, Re = rows[bi, ray], err[ray]
+    d = np.stack([-R[:, 1], R[:, 0]], axis=1)
+    de = np.stack([Re[:, 1], Re[:, 0]], axis=1)
+    dn = (d * n_out).sum(axis=1)
+    dn_err = ((de * np.abs(n_out)).sum(axis=1) * (1 + 8 * U)
+              + 4 * U * (np.abs(d) * np.abs(n_out)).sum(axis=1))
+    if not np.all(np.abs(dn) > dn_err):
+        raise Undecided("a line leaves the box too close to parallel to the box side")
+    d *= np.sign(dn)[:, None]
+    A = rows[bi]  # (X, N, 3)
+    ax, ay = np.abs(d[:, None, 0]), np.abs(d[:, None, 1])
+    deriv = A[:, :, 0] * d[:, None, 0] + A[:, :, 1] * d[:, None, 1]
+    derr = (err[None, :, 0] * (ax + de[:, None, 0]) + np.abs(A[:, :, 0]) * de[:, None, 0]
+            + err[None, :, 1] * (ay + de[:, None, 1]) + np.abs(A[:, :, 1]) * de[:, None, 1]
+            + 3 * U * (np.abs(A[:, :, 0]) * ax + np.abs(A[:, :, 1]) * ay)) * (1 + 8 * U) + 1e-300
+    skip = const[bi] | (np.arange(A.shape[1])[None, :] == ray[:, None])
+    unsure = (np.abs(deriv) <= derr) & ~skip
+    if unsure.any():
+        xi, ki = np.nonzero(unsure)
+        if not np.all(rep[bi[xi], ki] == rep[bi[xi], ray[xi]]):
+            raise Undecided("a constraint may be parallel to a ray leaving the box")
+        skip[xi, ki] = True  # exactly parallel: constant along the ray, never cuts it
+        # a strip: a cell whose only line in the box has an opposite parallel constraint
+        # has that constraint's line as a facet outside the box, or behind it
+        n_lines = np.add.reduceat((lab >= 0).astype(np.int64), start)
+        strip = (n_lines[cov[ex[xi]]] == 1) & ((A[xi, ki, :2] * R[xi, :2]).sum(axis=1) < 0)
+        if strip.any():
+            Ls = A[xi[strip], ki[strip]]
+            foot = np.abs(Ls[:, 2]) / np.hypot(Ls[:, 0], Ls[:, 1])
+            return False, Fraction(float(foot.min())) * 2
+    bad = (deriv < -derr) & ~skip
+    if not bad.any():
+        return True, Fraction(0)
+    # each obstructed ray ends at its nearest cut, where the cell has a vertex outside the box
+    px, py = cells.x[ex][:, None], cells.y[ex][:, None]
+    val = A[:, :, 0] * px + A[:, :, 1] * py + A[:, :, 2]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = np.where(bad, np.maximum(val, 0.0) / -deriv, np.inf).min(axis=1)
+    hit = np.isfinite(t)
+    far = np.maximum(np.abs(px[hit, 0] + t[hit] * d[hit, 0]), np.abs(py[hit, 0] + t[hit] * d[hit, 1]))
+    return False, Fraction(float(far.max())) if np.isfinite(far.max()) else Fraction(2) ** 1000
+
+
+def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: bool
+                        ) -> tuple[Fraction, BatchedCells]:
+    """Whole-plane cells with the batched engine: grow the box until :func:`rays_leave_freely`.
+
+    Raises
+    ------
+    Undecided
+        When the engine or the certificate meets a test floats cannot settle.
+    """
+    half = initial_box(net)
+    for _ in range(60):
+        cells = batched_cells(net, half, max_regions=max_regions, progress=progress)
+        ok, ext = rays_leave_freely(net, cells)
+        if ok:
+            return half, cells
+        half = round_up_pow2(2 * max(half, ext))
+    raise Undecided("the certified box did not settle after 60 doublings")

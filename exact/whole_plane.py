@@ -1,0 +1,136 @@
+"""Certificates that a square box shows every cell of a whole-plane subdivision.
+
+The activation cells of a piecewise-linear net are convex polyhedra ``P_p`` (one per
+pattern ``p``).  Enumerate them inside an open box; if, for every cell that touches the
+box boundary, the *whole* polyhedron ``P_p`` (all its pattern's constraints, not just
+those active in the box) has every vertex strictly inside the box, and every facet
+without a vertex (a full line) crosses the box, then no cell exists outside the box:
+each unbounded edge leaving the box is a ray whose two sides keep the same two cells
+all the way to infinity, so the boundary cells fill the outside.  The count in the box
+is then the count in the plane.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> far_vertices([(1, 0, 0), (0, 1, 0)], Fraction(1))  # the quadrant x, y >= 0: vertex (0, 0)
+(True, Fraction(0, 1))
+>>> far_vertices([(1, 0, 0), (0, 1, -5)], Fraction(1))  # vertex (0, 5) is outside
+(False, Fraction(5, 1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+from .layer_split import RawCell, enumerate_cells, square
+from .line_count import round_up_pow2
+from .network import ExactNet
+from .predicates import Line, line_meets_open_box
+
+__all__ = ["far_vertices", "whole_plane_cells"]
+
+
+def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fraction]:
+    """Check the polyhedron ``{x : l(x) >= 0 for l in constraints}`` against a box.
+
+    Parameters
+    ----------
+    constraints : sequence of Line
+        Oriented lines (interior on the + side).  Must describe a polyhedron with
+        nonempty interior.
+    half : Fraction
+        Half-width of the open box ``(-half, half)^2``.
+
+    Returns
+    -------
+    ok : bool
+        Whether every vertex lies strictly inside the box and every vertex-free facet
+        (a full line) crosses it.
+    extent : Fraction
+        The largest coordinate magnitude of an offending vertex or facet foot point
+        (0 when ``ok``): a box wider than this is worth trying.
+
+    Notes
+    -----
+    O(N^2) exact operations for N constraints: for each line, its interval inside the
+    polyhedron is the intersection of the half-lines given by the other constraints.
+    """
+    lines = list(dict.fromkeys(constraints))
+    hn, hd = half.numerator, half.denominator
+    ok = True
+    extent = Fraction(0)
+    for i, (a, b, c) in enumerate(lines):
+        # points of line i: p0 + t d with p0 = (-a c, -b c) / n (the foot point), d = (-b, a)
+        n = a * a + b * b
+        dx, dy = -b, a
+        lo = hi = None  # bounds on t as (numerator, denominator > 0); everything in integers
+        empty = False
+        for j, (aj, bj, cj) in enumerate(lines):
+            if j == i:
+                continue
+            alpha_n = -aj * a * c - bj * b * c + cj * n  # n * l_j(p0)
+            beta = aj * dx + bj * dy  # l_j(p0 + t d) = l_j(p0) + t beta
+            if beta == 0:
+                if alpha_n < 0:
+                    empty = True
+                    break
+                continue
+            num, den = (-alpha_n, beta * n) if beta > 0 else (alpha_n, -beta * n)  # t = num/den
+            if beta > 0:
+                if lo is None or num * lo[1] > lo[0] * den:
+                    lo = (num, den)
+            elif hi is None or num * hi[1] < hi[0] * den:
+                hi = (num, den)
+            if lo is not None and hi is not None and lo[0] * hi[1] >= hi[0] * lo[1]:
+                empty = True
+                break
+        if empty:
+            continue  # not a facet (empty or a single point, found through other lines)
+        if lo is None and hi is None:
+            if not line_meets_open_box((a, b, c), half):
+                ok = False
+                extent = max(extent, abs(Fraction(-a * c, n)), abs(Fraction(-b * c, n)))
+            continue
+        for t in (lo, hi):
+            if t is None:
+                continue
+            num, den = t
+            # vertex (X, Y) / (n den)
+            X = -a * c * den + num * dx * n
+            Y = -b * c * den + num * dy * n
+            D = n * den
+            if not (abs(X) * hd < hn * D and abs(Y) * hd < hn * D):
+                ok = False
+                extent = max(extent, abs(Fraction(X, D)), abs(Fraction(Y, D)))
+    return ok, extent
+
+
+def whole_plane_cells(
+    net: ExactNet, *, max_regions: int | None, progress: bool, start: Fraction
+) -> tuple[Fraction, list[RawCell]]:
+    """Enumerate the whole plane: grow a box until the certificate of this module holds.
+
+    The box search starts at ``start`` (the API passes the box where the float
+    certificate ended, which saves the exact enumerations of the smaller boxes, or
+    :func:`~exact.line_count.initial_box`); the exact certificate still decides, and still
+    grows the box if it must.
+    """
+    half = start
+    while True:
+        verts, edges = square(half.numerator, half.denominator)
+        raw = enumerate_cells(
+            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress
+        )
+        box_edges = set(edges)
+        ok, ext = True, Fraction(0)
+        for rc in raw:
+            if any(e in box_edges for e in rc.edges):
+                ok_c, e = far_vertices(rc.constraints, half)
+                if not ok_c:
+                    ok, ext = False, max(ext, e)
+        if ok:
+            return half, raw
+        half = round_up_pow2(2 * max(half, ext))
+
+
