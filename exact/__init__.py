@@ -1,8 +1,49 @@
-"""exactnet's exact side: region enumeration, exact lse/softmax and verified proofs.
+"""exactnet's exact side: region enumeration, exact lse/softmax and verified derivations.
 
 Weights are taken at their exact binary value and every geometric decision is made in
-exact integer arithmetic.  Note: the unrelated PyPI package ``exact`` also installs a
-top-level ``exact`` module; do not install both in one environment.
+exact integer arithmetic; floats only filter, with rigorous error bounds.  Note: the
+unrelated PyPI package ``exact`` also installs a top-level ``exact`` module; do not
+install both in one environment.
+
+Regions of ReLU networks with 2-D input
+---------------------------------------
+:func:`regions`
+    The exact cells (polygons with rational vertices), their activation patterns and
+    affine maps, and the linear regions, in a window or the whole plane.
+:func:`count_regions`
+    The two counts only, without polygons (certified floats, exact on any tie).
+:class:`Regions`, :class:`Cell`, :class:`RegionCounts`
+    The results: point location, areas, GeoJSON, plotting.
+:func:`cross_check`, :class:`CrossCheck`
+    Exact regions against grid sampling: missed regions, wrong pixels.
+:func:`arrangement_faces`, :func:`max_regions_formula`
+    Faces of a line arrangement (Zaslavsky's count); the maximum n(n+1)/2 + 1.
+:data:`DEFAULT_WINDOW`, :data:`DEFAULT_MAX_REGIONS`
+    The window half-width (10) and the size guard every function and command shares.
+
+Networks
+--------
+:class:`ExactNet`, :func:`as_exact_net`
+    A piecewise-linear MLP with exact weights, from torch modules, ``(W, b)`` lists or
+    spec files.
+:func:`from_torch`, :func:`load_spec`, :func:`save_json`
+    Reading and writing networks.
+:class:`AffineMap`, :func:`parameter_count`
+    An exact affine map; the number of weights of an MLP.
+:class:`Activation`, :func:`get_activation`
+    ReLU, Abs, LeakyReLU, Hardtanh, identity.
+
+Exact log-sum-exp and soft(arg)max (sympy; loaded on first use)
+---------------------------------------------------------------
+:func:`logsumexp`, :func:`softmax`, :func:`log_softmax`
+    The twins of :mod:`numeric`'s functions, with the same signature, as exact sympy
+    values.  The verified derivations are in :mod:`exact.symbolic.theorems`.
+
+Errors
+------
+:class:`ExactnetError` and its family (:mod:`exact.errors`): :class:`InputError`,
+:class:`InputTypeError`, :class:`SpecFileError`, :class:`UnsupportedActivationError`,
+:class:`TooManyRegionsError`, :class:`VerificationError`.
 
 Examples
 --------
@@ -10,7 +51,11 @@ Examples
 >>> exact.count_regions([([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0]),
 ...                      ([[1.0, 1.0, 1.0]], [0.0])])
 RegionCounts(activation=7, linear=7)
+>>> exact.softmax([0, 0])
+[1/2, 1/2]
 """
+
+from importlib import import_module
 
 from ._api import count_regions, regions
 from .activations import Activation, get_activation
@@ -28,8 +73,13 @@ from .errors import (
 from .line_count import arrangement_faces, max_regions_formula
 from .loading import as_exact_net, from_torch, load_spec, save_json
 from .network import AffineMap, ExactNet, parameter_count
+from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
+
+_LAZY = {"logsumexp": "symbolic.twins", "softmax": "symbolic.twins", "log_softmax": "symbolic.twins"}
 
 __all__ = [
+    "DEFAULT_MAX_REGIONS",
+    "DEFAULT_WINDOW",
     "Activation",
     "AffineMap",
     "Cell",
@@ -51,10 +101,24 @@ __all__ = [
     "from_torch",
     "get_activation",
     "load_spec",
+    "log_softmax",
+    "logsumexp",
     "max_regions_formula",
     "parameter_count",
     "regions",
     "save_json",
+    "softmax",
 ]
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Load the sympy twins on first use, so that ``import exact`` does not import sympy."""
+    if name in _LAZY:
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module 'exact' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

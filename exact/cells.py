@@ -62,7 +62,13 @@ class Cell:
         self._net = net  # for lazily computed patterns and maps (one-hidden-layer fast path)
 
     def interior_point(self) -> tuple[Fraction, Fraction]:
-        """An exact point strictly inside the cell (the vertex centroid)."""
+        """Return an exact point strictly inside the cell (the vertex centroid).
+
+        Returns
+        -------
+        (Fraction, Fraction)
+            The average of the vertices, inside because the cell is convex.
+        """
         n = len(self.verts)
         xs = [Fraction(X, D) for X, _, D in self.verts]
         ys = [Fraction(Y, D) for _, Y, D in self.verts]
@@ -75,12 +81,14 @@ class Cell:
 
     @property
     def pattern(self) -> tuple[int, ...]:
+        """Piece index of each hidden neuron, in layer order (ReLU: 0 off, 1 on)."""
         if self._pattern is None:
             self._resolve()
         return self._pattern
 
     @property
     def affine(self) -> AffineMap:
+        """The network's exact output map on this cell."""
         if self._affine is None:
             self._resolve()
         return self._affine
@@ -139,7 +147,7 @@ class Regions:
 
     @classmethod
     def from_raw(cls, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]) -> Regions:
-        """Regions from the layer-by-layer kernel's cells (maps known, adjacency found exactly)."""
+        """Build regions from the layer-by-layer kernel's cells (maps known, adjacency found exactly)."""
         box_edges = set(square(box.numerator, box.denominator)[1])
         cells: list[Cell] = []
         for i, rc in enumerate(raw):
@@ -153,7 +161,7 @@ class Regions:
 
     @classmethod
     def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, arr) -> Regions:
-        """Regions of a one-hidden-layer net from its line arrangement (patterns computed lazily)."""
+        """Build the regions of a one-hidden-layer net from its line arrangement (lazy patterns)."""
         from .line_count import shallow_line_jumps
 
         jumps = shallow_line_jumps(net)
@@ -168,11 +176,12 @@ class Regions:
         return cls(net, window, box, cells, boundaries, same)
 
     def is_linear_boundary(self, k: int) -> bool:
-        """Whether ``boundaries[k]`` separates two different affine maps."""
+        """Tell whether ``boundaries[k]`` separates two different affine maps."""
         return not self._same_map[k]
 
     @property
     def n_activation(self) -> int:
+        """Number of activation regions (cells)."""
         return len(self.cells)
 
     def __len__(self) -> int:
@@ -186,7 +195,7 @@ class Regions:
         )
 
     def locate(self, point: Sequence[Any]) -> Cell | None:
-        """The cell containing ``point``, decided exactly.
+        """Return the cell containing ``point``, decided exactly.
 
         A point on a boundary between cells belongs to several closed cells; the one
         returned is the one with the smallest index.  ``None`` outside the window.
@@ -215,7 +224,7 @@ class Regions:
         return best
 
     def _bbox_candidates(self, p: Point) -> list[int]:
-        """Indices of cells whose float bounding box, widened beyond rounding error, holds ``p``.
+        """Return the cells whose float bounding box, widened beyond rounding error, holds ``p``.
 
         A filter only: it never drops the cell that contains ``p`` (each bound is widened by
         4 ulp of its magnitude); the exact test decides among the candidates.
@@ -240,7 +249,20 @@ class Regions:
         return np.nonzero(hit)[0].tolist()
 
     def summary(self) -> dict:
-        """Counts and areas as plain JSON-ready values."""
+        """Return counts and areas as plain JSON-ready values.
+
+        Returns
+        -------
+        dict
+            ``widths``, ``window`` (None for the plane), ``box``, ``activation_regions``,
+            ``linear_regions``, ``smallest_area``, ``largest_area``.
+
+        Examples
+        --------
+        >>> from exact import regions
+        >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).summary()["largest_area"]
+        2.0
+        """
         areas = [float(c.exact_area) for c in self.cells]
         return {
             "widths": list(self.net.widths),
@@ -253,10 +275,21 @@ class Regions:
         }
 
     def to_geojson(self) -> dict:
-        """A GeoJSON FeatureCollection with one Polygon feature per cell.
+        """Return a GeoJSON FeatureCollection with one Polygon feature per cell.
 
-        Properties: ``pattern``, ``linear_region``, ``bounded``, ``area`` (float of the exact
-        area) and the exact affine map as strings ``gradient``/``offset``.
+        Returns
+        -------
+        dict
+            A FeatureCollection.  Properties of each feature: ``index``, ``pattern``,
+            ``linear_region``, ``bounded``, ``area`` (float of the exact area) and the exact
+            affine map as strings ``gradient``/``offset``.
+
+        Examples
+        --------
+        >>> from exact import regions
+        >>> g = regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).to_geojson()
+        >>> len(g["features"]), g["features"][0]["geometry"]["type"]
+        (2, 'Polygon')
         """
         feats = []
         for c in self.cells:

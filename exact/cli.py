@@ -22,20 +22,24 @@ import json
 import sys
 from collections.abc import Sequence
 
-from .errors import ExactnetError
+from .errors import ExactnetError, InputError
+from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 
 __all__ = ["main", "build_parser"]
 
 
-def _window_arg(text: str):
+def _window_arg(text: str) -> float | None:
+    """Parse ``--window``: a half-width B > 0 or ``plane``, checked as the API checks it."""
     if text.strip().lower() in ("plane", "none", "inf"):
         return None
     try:
-        return float(text)
-    except ValueError:
+        value = float(text)
+        check_window(value)
+    except (ValueError, InputError):
         raise argparse.ArgumentTypeError(
             f"--window takes a number B > 0 (window [-B, B]^2) or 'plane', got {text!r}"
         ) from None
+    return value
 
 
 def _plane_arg(text: str):
@@ -61,7 +65,18 @@ def _widths_arg(text: str) -> list[int]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of the ``exactnet`` command."""
+    """Build the argument parser of the ``exactnet`` command.
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        One subparser per command, each with its own ``--help``.
+
+    Examples
+    --------
+    >>> build_parser().parse_args(["count", "2-20-1"]).window
+    10
+    """
     p = argparse.ArgumentParser(
         prog="exactnet",
         description="Exact geometry and verified calculus of small neural networks.",
@@ -70,8 +85,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
     r.add_argument("spec", help="network spec: .json, .npz or .pt (state_dict, weights only)")
-    r.add_argument("--window", type=_window_arg, default=10.0,
-                   help="half-width B of the window [-B, B]^2, or 'plane' (default 10)")
+    r.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
+                   help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
     r.add_argument("--plane", type=_plane_arg, default=None,
                    help="JSON list of three points: study the 2-D slice through them")
     r.add_argument("--json", action="store_true", help="print one JSON object")
@@ -79,14 +94,14 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
     r.add_argument("--count-only", action="store_true",
                    help="counts only (fast path, no polygons); --plot/--geojson not allowed")
-    r.add_argument("--max-regions", type=int, default=2_000_000,
-                   help="stop with an error beyond this many cells (default 2000000)")
+    r.add_argument("--max-regions", type=int, default=DEFAULT_MAX_REGIONS,
+                   help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
     r.set_defaults(func=_cmd_regions)
 
     c = sub.add_parser("count", help="exact counts of a seed-0 benchmark net, e.g. 2-20-1")
     c.add_argument("widths", type=_widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
-    c.add_argument("--window", type=_window_arg, default=10.0,
-                   help="half-width B of the window, or 'plane' (default 10)")
+    c.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
+                   help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
     c.add_argument("--seed", type=int, default=0, help="torch.manual_seed (default 0)")
     c.add_argument("--json", action="store_true", help="print one JSON object")
     c.set_defaults(func=_cmd_count)
@@ -105,7 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
     k.add_argument("spec", help="network spec: .json, .npz or .pt")
-    k.add_argument("--window", type=float, default=10.0, help="half-width B of [-B, B]^2 (default 10)")
+    k.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
+                   help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW})")
     k.add_argument("--res", type=int, default=1000, help="pixels per side (default 1000, as on the sheet)")
     k.add_argument("--json", action="store_true", help="print one JSON object")
     k.add_argument("--show-missed", type=int, default=10, metavar="N",
@@ -202,7 +218,7 @@ def _cmd_check(args) -> int:
 
     if args.res < 1:
         raise ExactnetError(f"--res must be a positive integer, got {args.res}")
-    rep = cross_check(args.spec, bound=args.window, res=args.res)
+    rep = cross_check(args.spec, window=args.window, res=args.res)
     data = {"spec": args.spec, **rep.as_dict()}
     if args.json:
         data["missed"] = [{"pattern": list(p), "area": a} for p, a in rep.missed[: args.show_missed]]
@@ -217,7 +233,24 @@ def _cmd_check(args) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status (2 for errors of use)."""
+    """Run the command line and return the exit status.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        The arguments (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        0 on success, 2 when an :class:`~exact.errors.ExactnetError` stops a command.
+
+    Examples
+    --------
+    >>> main(["count", "2-3-1", "--json"])
+    {"widths": "2-3-1", "seed": 0, "window": 10, "activation_regions": 7, "linear_regions": 7}
+    0
+    """
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):

@@ -9,13 +9,14 @@ pixel centre lies within the sampled dtype's error bound of a neuron's breakpoin
 Examples
 --------
 >>> from numeric.models import seeded_mlp
->>> rep = cross_check(seeded_mlp([2, 5, 5, 5, 5, 1]), bound=10.0, res=64)
+>>> rep = cross_check(seeded_mlp([2, 5, 5, 5, 5, 1]), window=10.0, res=64)
 >>> rep.exact_count, rep.sampled_count <= 81, rep.unexplained
 (81, True, 0)
 """
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -24,15 +25,39 @@ import numpy as np
 
 from ._api import regions
 from ._fp import U32, U
+from .errors import InputError
 from .network import ExactNet
-from .validation import check_window, prepare_net
+from .validation import DEFAULT_WINDOW, check_window, prepare_net
 
 __all__ = ["CrossCheck", "cross_check", "exact_patterns_at", "torch_model"]
 
 
 
 def torch_model(net: ExactNet, dtype: Any = None):
-    """A torch ``nn.Sequential`` with the net's weights (float64 unless ``dtype`` given)."""
+    """Build a torch ``nn.Sequential`` with the net's weights (float64 unless ``dtype`` given).
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network; its weights are rounded to ``dtype``.
+    dtype : torch.dtype, optional
+        Parameter dtype, float64 by default.
+
+    Returns
+    -------
+    torch.nn.Sequential
+        ``Linear`` layers and the net's activations, in order.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
+    >>> torch_model(net)
+    Sequential(
+      (0): Linear(in_features=2, out_features=2, bias=True)
+      (1): ReLU()
+      (2): Linear(in_features=2, out_features=1, bias=True)
+    )
+    """
     import torch
     from torch import nn
 
@@ -124,7 +149,10 @@ class CrossCheck:
 
     Attributes
     ----------
-    bound, res : float, int
+    window : float
+        Half-width ``B`` of the sampled window ``[-B, B]^2``.
+    res : int
+        Pixels per side.
     exact_count : int
         Exact activation regions in the window.
     sampled_count : int
@@ -141,7 +169,7 @@ class CrossCheck:
         Pixels whose exact pattern needed rational arithmetic (float filter undecided).
     """
 
-    bound: float
+    window: float
     res: int
     exact_count: int
     sampled_count: int
@@ -152,8 +180,9 @@ class CrossCheck:
     exact_filtered: int = 0
 
     def as_dict(self) -> dict:
+        """Return the report as a JSON-ready dict (areas as floats)."""
         return {
-            "bound": self.bound,
+            "window": self.window,
             "res": self.res,
             "exact_regions": self.exact_count,
             "sampled_regions": self.sampled_count,
@@ -167,7 +196,8 @@ class CrossCheck:
         }
 
 
-def cross_check(net: Any, bound: float = 10.0, res: int = 400, *, plane=None) -> CrossCheck:
+def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, plane=None,
+                bound: float | None = None) -> CrossCheck:
     """Compare the sheet's grid sampling with the exact regions of the same net.
 
     Parameters
@@ -175,22 +205,42 @@ def cross_check(net: Any, bound: float = 10.0, res: int = 400, *, plane=None) ->
     net : torch.nn.Module, list of (W, b), ExactNet or path
         A torch module is sampled as it is (its own dtype, float32 by default); other
         inputs are sampled with a float64 torch copy.
-    bound : float
-        Half-width of the window.
-    res : int
+    window : float, default 10
+        Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`).
+    res : int, default 400
         Pixels per side.
+    plane : (x0, x1, x2), optional
+        Study the 2-D slice through three points, as in :func:`exact.regions`.
+    bound : float, optional
+        Old name of ``window`` (deprecated; a FutureWarning).
 
     Returns
     -------
     CrossCheck
+        Exact and sampled counts, missed regions with their areas, pixel disagreements.
+
+    Raises
+    ------
+    InputError
+        ``window=None`` (sampling cannot cover the plane), or bad input as in
+        :func:`exact.regions`.
+
+    Examples
+    --------
+    >>> cross_check([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0, res=4).missed
+    []
     """
     import torch
 
     from numeric.sampling import grid_patterns, grid_points
 
-    B = check_window(bound)
+    if bound is not None:
+        warnings.warn("cross_check(bound=...) is now window=...; bound= will be removed", FutureWarning,
+                      stacklevel=2)
+        window = bound
+    B = check_window(window)
     if B is None:
-        raise ValueError("cross_check needs a finite window: sampling cannot cover the plane")
+        raise InputError("cross_check needs a finite window (a number > 0): sampling cannot cover the plane")
     enet = prepare_net(net, plane=plane)
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     sample_dtype = next(model.parameters()).dtype
@@ -224,7 +274,7 @@ def cross_check(net: Any, bound: float = 10.0, res: int = 400, *, plane=None) ->
                 near |= np.any(np.abs(z - bp) <= 2 * ez, axis=1)
         n_unexplained += int((~near).sum())
     return CrossCheck(
-        bound=float(B),
+        window=float(B),
         res=res,
         exact_count=reg.n_activation,
         sampled_count=len(sampled),

@@ -15,11 +15,12 @@ torch.Size([20, 2])
 
 from importlib import import_module
 
-from .softmax import log_softmax, logsumexp, softmax
+from .stable_lse import log_softmax, logsumexp, softmax
 
 _LAZY = {
     "Abs": "models", "MLPDeep": "models", "MLPShallow": "models", "layers_of": "models",
     "make_activation": "models", "seeded_mlp": "models",
+    "DEFAULT_WINDOW": "sampling",
     "GridPatterns": "sampling", "evaluate_grid": "sampling", "grid_patterns": "sampling",
     "grid_points": "sampling", "pixel_centres": "sampling", "hidden_preactivations": "sampling",
     "plot_lse_contours": "plots", "plot_softmax_images": "plots", "plot_model_images": "plots",

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .softmax import logsumexp, softmax
+from .stable_lse import logsumexp, softmax
 
 __all__ = ["plot_lse_contours", "plot_softmax_images", "plot_model_images", "plot_pattern_image"]
 
@@ -173,7 +173,7 @@ def plot_pattern_image(grid, ax=None):
 
     if ax is None:
         _, ax = plt.subplots(figsize=(5, 5))
-    B = grid.bound
+    B = grid.window
     rng = np.random.default_rng(0)
     perm = rng.permutation(max(grid.n_patterns, 1))
     im = ax.imshow(perm[grid.image] if grid.n_patterns else grid.image, origin="lower",

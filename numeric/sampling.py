@@ -11,14 +11,16 @@ region that contains no pixel centre is missed.
 Examples
 --------
 >>> from numeric.models import seeded_mlp
->>> g = grid_patterns(seeded_mlp([2, 20, 1]), bound=10.0, res=200)
+>>> g = grid_patterns(seeded_mlp([2, 20, 1]), window=10.0, res=200)
 >>> g.n_patterns <= 197, g.image.shape
 (True, (200, 200))
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +28,7 @@ import torch
 from torch import nn
 
 __all__ = [
+    "DEFAULT_WINDOW",
     "pixel_centres",
     "grid_points",
     "evaluate_grid",
@@ -36,38 +39,87 @@ __all__ = [
 ]
 
 
-def _check_grid(bound: float, res: int) -> None:
-    if isinstance(bound, bool) or not isinstance(bound, (int, float, np.floating, np.integer)):
-        raise TypeError(f"bound must be a number, got {bound!r}")
-    if not np.isfinite(bound) or bound <= 0:
-        raise ValueError(f"bound must be a finite number > 0, got {bound!r}")
+DEFAULT_WINDOW = 10.0
+"""Half-width of the default window ``[-10, 10]^2`` (the same as :mod:`exact`'s)."""
+
+
+def _accepts_bound(f: Callable) -> Callable:
+    """Accept the old keyword ``bound=`` for ``window=``, with a FutureWarning (0.1 -> 0.2)."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        if "bound" in kwargs:
+            if "window" in kwargs:
+                raise TypeError(f"{f.__name__}() got both window= and its old name bound=")
+            warnings.warn(f"{f.__name__}(bound=...) is now window=...; bound= will be removed",
+                          FutureWarning, stacklevel=2)
+            kwargs["window"] = kwargs.pop("bound")
+        return f(*args, **kwargs)
+
+    return wrapper
+
+
+def _check_grid(window: float, res: int) -> None:
+    if isinstance(window, bool) or not isinstance(window, (int, float, np.floating, np.integer)):
+        raise TypeError(f"window must be a number, got {window!r}")
+    if not np.isfinite(window) or window <= 0:
+        raise ValueError(f"window must be a finite number > 0, got {window!r}")
     if isinstance(res, bool) or not isinstance(res, (int, np.integer)) or res < 1:
         raise ValueError(f"res must be a positive integer, got {res!r}")
 
 
-def pixel_centres(bound: float, res: int) -> np.ndarray:
-    """The ``res`` pixel-centre coordinates of ``[-bound, bound]`` (float64).
+def pixel_centres(window: float, res: int) -> np.ndarray:
+    """Return the ``res`` pixel-centre coordinates of ``[-window, window]`` (float64).
+
+    Parameters
+    ----------
+    window : float
+        Half-width ``B`` of the interval ``[-B, B]``.
+    res : int
+        Number of pixels.
+
+    Returns
+    -------
+    ndarray of float64, shape (res,)
+        ``-B + (i + 1/2) 2B/res``.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A window that is not a finite number > 0, or ``res < 1``.
 
     Examples
     --------
     >>> pixel_centres(1.0, 4).tolist()
     [-0.75, -0.25, 0.25, 0.75]
     """
-    _check_grid(bound, res)
-    return -bound + (np.arange(res) + 0.5) * (2.0 * bound / res)
+    _check_grid(window, res)
+    return -window + (np.arange(res) + 0.5) * (2.0 * window / res)
 
 
-def grid_points(bound: float, res: int) -> np.ndarray:
-    """All pixel centres as an array of shape ``(res * res, 2)``, row-major in ``x2``.
+def grid_points(window: float, res: int) -> np.ndarray:
+    """Return all pixel centres as an array of shape ``(res * res, 2)``, row-major in ``x2``.
 
     Point ``k = row * res + col`` is ``(xs[col], xs[row])``.
+
+    Parameters
+    ----------
+    window : float
+        Half-width ``B`` of the square ``[-B, B]^2``.
+    res : int
+        Pixels per side.
+
+    Returns
+    -------
+    ndarray of float64, shape (res * res, 2)
+        The points.
 
     Examples
     --------
     >>> grid_points(1.0, 2).tolist()
     [[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]]
     """
-    xs = pixel_centres(bound, res)
+    xs = pixel_centres(window, res)
     X, Y = np.meshgrid(xs, xs, indexing="xy")
     return np.stack([X.ravel(), Y.ravel()], axis=1)
 
@@ -78,23 +130,29 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
     return torch.float32
 
 
+@_accepts_bound
 @torch.no_grad()
-def evaluate_grid(model: nn.Module, bound: float, res: int = 500, chunk: int = 1 << 16,
+def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 500, chunk: int = 1 << 16,
                   output: int | None = None) -> np.ndarray:
-    """The model's (scalar) output on the pixel grid, as an image ``(res, res)``.
+    """Evaluate the model's (scalar) output on the pixel grid, as an image ``(res, res)``.
 
     Parameters
     ----------
     model : torch.nn.Module
         Maps ``(N, 2)`` to ``(N, m)``; evaluated in the dtype of its parameters.
-    bound : float
-        Half-width of the square ``[-bound, bound]^2``.
+    window : float, default 10
+        Half-width ``B`` of the square ``[-B, B]^2`` (was ``bound``).
     res : int
         Pixels per side.
     chunk : int
         Points per forward pass (bounds the memory).
     output : int, optional
         Which output to draw when the model has several; required then.
+
+    Returns
+    -------
+    ndarray of float64, shape (res, res)
+        ``image[row, col]`` is the output at ``(xs[col], xs[row])``.
 
     Raises
     ------
@@ -111,7 +169,7 @@ def evaluate_grid(model: nn.Module, bound: float, res: int = 500, chunk: int = 1
     >>> bool(img[0, 3] > 0 and img[3, 0] < 0)   # x1 grows along columns
     True
     """
-    pts = grid_points(bound, res)
+    pts = grid_points(window, res)
     dt = _model_dtype(model)
     out = np.empty(len(pts), dtype=np.float64)
     for s in range(0, len(pts), chunk):
@@ -142,7 +200,32 @@ def infer_breakpoints(model: nn.Module) -> tuple[float, ...]:
 
 @torch.no_grad()
 def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Tensor]:
-    """Outputs of every ``nn.Linear`` but the last, in the order they run in ``forward``."""
+    """Return the outputs of every ``nn.Linear`` but the last, in the order they run in ``forward``.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        An MLP of ``nn.Linear`` layers (the last one is the output).
+    points : ndarray, shape (N, d)
+        Inputs, cast to the model's parameter dtype.
+
+    Returns
+    -------
+    list of torch.Tensor
+        One ``(N, width)`` tensor of pre-activations per hidden layer.
+
+    Raises
+    ------
+    ValueError
+        A model without ``nn.Linear`` layers.
+
+    Examples
+    --------
+    >>> import numpy as np, torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    >>> [z.shape for z in hidden_preactivations(net, np.zeros((5, 2)))]
+    [torch.Size([5, 3])]
+    """
     seen: list[torch.Tensor] = []
     hooks = [
         m.register_forward_hook(lambda mod, inp, out: seen.append(out))
@@ -188,8 +271,10 @@ class GridPatterns:
 
     Attributes
     ----------
-    bound : float
+    window : float
+        Half-width ``B`` of the sampled square ``[-B, B]^2``.
     res : int
+        Pixels per side.
     patterns : ndarray of int8, shape (n_patterns, n_hidden)
         The distinct patterns (piece index per hidden neuron, layer order).
     counts : ndarray of int, shape (n_patterns,)
@@ -198,7 +283,7 @@ class GridPatterns:
         Index into ``patterns`` of each pixel (``origin="lower"`` orientation).
     """
 
-    bound: float
+    window: float
     res: int
     patterns: np.ndarray
     counts: np.ndarray
@@ -206,28 +291,37 @@ class GridPatterns:
 
     @property
     def n_patterns(self) -> int:
+        """Number of distinct sampled patterns (a lower bound of the activation regions)."""
         return len(self.patterns)
 
+    @property
+    def bound(self) -> float:
+        """Old name of :attr:`window` (deprecated)."""
+        warnings.warn("GridPatterns.bound is now GridPatterns.window", FutureWarning, stacklevel=2)
+        return self.window
+
     def pattern_set(self) -> set[tuple[int, ...]]:
-        """The sampled patterns as a set of tuples."""
+        """Return the sampled patterns as a set of tuples."""
         return {tuple(int(v) for v in row) for row in self.patterns}
 
 
+@_accepts_bound
 def grid_patterns(
     model: nn.Module,
-    bound: float = 10.0,
+    window: float = DEFAULT_WINDOW,
     res: int = 1000,
     *,
     breakpoints: Sequence[float] | None = None,
     chunk: int = 1 << 15,
 ) -> GridPatterns:
-    """Activation patterns of a model at the pixel centres of ``[-bound, bound]^2``.
+    """Sample the activation patterns of a model at the pixel centres of ``[-window, window]^2``.
 
     Parameters
     ----------
     model : torch.nn.Module
         An MLP of ``nn.Linear`` layers (the last one is the output).
-    bound : float
+    window : float, default 10
+        Half-width ``B`` of the square ``[-B, B]^2`` (was ``bound``).
     res : int
         Pixels per side (the sheet used 1000).
     breakpoints : sequence of float, optional
@@ -238,10 +332,23 @@ def grid_patterns(
     Returns
     -------
     GridPatterns
+        The distinct patterns, their pixel counts and the pattern image.
+
+    Raises
+    ------
+    TypeError, ValueError
+        A window that is not a finite number > 0, or ``res < 1``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.ReLU(), torch.nn.Linear(1, 1))
+    >>> grid_patterns(net, window=1.0, res=8).n_patterns <= 2
+    True
     """
-    _check_grid(bound, res)
+    _check_grid(window, res)
     bps = tuple(breakpoints) if breakpoints is not None else infer_breakpoints(model)
-    pts = grid_points(bound, res)
+    pts = grid_points(window, res)
     ids = np.empty(len(pts), dtype=np.int64)
     table: dict[bytes, int] = {}
     rows: list[np.ndarray] = []
@@ -259,4 +366,4 @@ def grid_patterns(
         ids[s : s + chunk] = local[inv]
     patterns = np.array(rows, dtype=np.int8)
     counts = np.bincount(ids, minlength=len(rows))
-    return GridPatterns(float(bound), int(res), patterns, counts, ids.reshape(res, res))
+    return GridPatterns(float(window), int(res), patterns, counts, ids.reshape(res, res))

@@ -35,7 +35,7 @@ def test_sampled_patterns_are_a_subset_and_lower_bound():
 
 def test_cross_check_pixel_agreement_on_benchmark_nets():
     for widths, n in (([2, 20, 1], 197), ([2, 5, 5, 5, 5, 1], 81)):
-        rep = cross_check(seeded_torch(widths), bound=10.0, res=500)
+        rep = cross_check(seeded_torch(widths), window=10.0, res=500)
         assert rep.exact_count == n
         assert rep.sampled_count + len(rep.missed) == n
         assert rep.spurious == 0 and rep.unexplained == 0
@@ -45,7 +45,7 @@ def test_cross_check_pixel_agreement_on_benchmark_nets():
 def test_pixel_centres_on_a_line_are_decided_exactly():
     # B = 1, res = 8: centres are dyadic; x = 0.125 runs through a column of centres
     net = ExactNet.from_layers([([[1.0, 0.0]], [-0.125]), ([[1.0]], [0.0])])
-    rep = cross_check(net, bound=1.0, res=8)
+    rep = cross_check(net, window=1.0, res=8)
     assert rep.exact_filtered == 8 and rep.disagreements == 0
     pts = np.array([[0.125, 0.3], [0.125 + 2**-50, 0.3]])
     assert exact_patterns_at(net, pts).ravel().tolist() == [0, 1]
@@ -80,7 +80,7 @@ def test_numeric_never_imports_exact():
     import subprocess
     import sys
 
-    code = ("import sys, numeric, numeric.models, numeric.sampling, numeric.plots, numeric.softmax; "
+    code = ("import sys, numeric, numeric.models, numeric.sampling, numeric.plots, numeric.stable_lse; "
             "print(sorted(m for m in sys.modules if m == 'exact' or m.startswith('exact.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -386,6 +386,10 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     TypeError
         Complex or non-numeric input, non-real ``lam``.
 
+    See Also
+    --------
+    exact.logsumexp : the exact (sympy) twin.
+
     Notes
     -----
     ``lse = m + log1p(Σ_{j≠k} exp(λ (x_j - m))) / λ`` with ``m = x_k`` the max (λ > 0) or
@@ -429,6 +433,10 @@ def softmax(x: Any, lam: float = 1.0, axis: int = -1):
     ``softmax(x; λ) = softmax(λ x; 1)``: rescaling the input is a temperature change;
     ``softmax(x + c) = softmax(x)``.  The torch backward is ``λ p ⊙ (g - <g, p>)``.
 
+    See Also
+    --------
+    exact.softmax : the exact (sympy) twin.
+
     Examples
     --------
     >>> import numpy as np
@@ -444,7 +452,33 @@ def softmax(x: Any, lam: float = 1.0, axis: int = -1):
 
 
 def log_softmax(x: Any, lam: float = 1.0, axis: int = -1):
-    """``log softmax(x; λ) = λ x - λ lse(x; λ)``, computed without cancellation.
+    """Log-softmax with inverse temperature, ``λ x - λ lse(x; λ)``, without cancellation.
+
+    Parameters
+    ----------
+    x : array_like or torch.Tensor
+        Input; numpy in, numpy out; torch in, torch out (differentiable).
+    lam : float, default 1
+        Inverse temperature λ; ``±inf`` gives 0 at the maximisers (minimisers) and
+        ``-inf`` elsewhere, ``0`` the uniform ``-log n``.
+    axis : int, default -1
+        Axis along which ``exp`` of the result sums to 1.
+
+    Returns
+    -------
+    ndarray or Tensor
+        Same shape as ``x``.
+
+    Raises
+    ------
+    ValueError
+        ``lam`` NaN; scalar input.
+    TypeError
+        Complex or non-numeric input, non-real ``lam``.
+
+    See Also
+    --------
+    exact.log_softmax : the exact (sympy) twin.
 
     Examples
     --------
