@@ -5,7 +5,7 @@ Subcommands
 regions SPEC
     Exact activation and linear regions of a network spec file (JSON, .npz, .pt).
 count WIDTHS
-    Whole-plane or window counts of a seed-0 benchmark net given by its widths
+    Window or whole-plane counts of a seeded benchmark net given by its widths
     (``exactnet count 2-20-1``), without polygons.
 sheet [--out DIR]
     Write the exercise sheet's complete verified solution (sheet07.md + figures).
@@ -13,19 +13,57 @@ prove [NAME]
     The sympy-verified derivations, as Markdown (or LaTeX with --latex).
 check SPEC
     Exact regions versus grid sampling (the sheet's method): missed regions, areas.
+
+Exit status
+-----------
+0
+    Success.
+1
+    A refusal or failure while working: a job over a size limit (``--max-regions``, too
+    many parameters or pixels), missed regions with ``check --fail-on-missed``, out of
+    memory, a file that cannot be written, or an internal error (a bug: please report it;
+    ``EXACTNET_TRACEBACK=1`` shows the traceback).
+2
+    A usage or input error: a bad option or value, a missing or malformed spec file, a
+    network the engine cannot read.  Without a command, the help is printed and the
+    status is 2.
+130
+    Interrupted (Ctrl-C).
+
+Progress bars and messages go to standard error; results to standard output.
+``--quiet`` turns the progress bars off.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
-from .errors import ExactnetError, InputError
+from .errors import ExactnetError, InputError, TooManyRegionsError
+from .network import parameter_count
 from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 
-__all__ = ["main", "build_parser"]
+__all__ = ["EXIT_INPUT", "EXIT_REFUSED", "build_parser", "main"]
+
+EXIT_REFUSED = 1
+"""Exit status of a refusal or failure while working."""
+
+EXIT_INPUT = 2
+"""Exit status of a usage or input error."""
+
+MAX_COUNT_PARAMETERS = 20_000_000
+"""Largest benchmark net ``exactnet count`` builds (80 MB of float32 weights)."""
+
+MAX_CHECK_PIXELS = 16_000_000
+"""Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
+
+
+class _Refused(ExactnetError, RuntimeError):
+    """A job refused before it starts because it is too big (exit status 1)."""
 
 
 def _window_arg(text: str) -> float | None:
@@ -42,10 +80,10 @@ def _window_arg(text: str) -> float | None:
     return value
 
 
-def _plane_arg(text: str):
+def _plane_arg(text: str) -> list:
     try:
         pts = json.loads(text)
-    except json.JSONDecodeError:
+    except (json.JSONDecodeError, RecursionError):
         raise argparse.ArgumentTypeError(
             f"--plane takes a JSON list of three points, e.g. '[[0,0,0],[1,0,0],[0,1,0]]', got {text!r}"
         ) from None
@@ -55,13 +93,39 @@ def _plane_arg(text: str):
 
 
 def _widths_arg(text: str) -> list[int]:
+    usage = ("widths look like 2-20-1: input width 2, one or more hidden widths, output width; "
+             f"got {text!r}")
     try:
         ws = [int(p) for p in text.replace(",", "-").split("-")]
     except ValueError:
-        raise argparse.ArgumentTypeError(f"widths look like 2-20-1, got {text!r}") from None
-    if len(ws) < 2 or any(w < 1 for w in ws):
-        raise argparse.ArgumentTypeError(f"widths look like 2-20-1, got {text!r}")
+        raise argparse.ArgumentTypeError(usage) from None
+    if len(ws) < 3 or any(w < 1 for w in ws):
+        raise argparse.ArgumentTypeError(usage)
+    if ws[0] != 2:
+        raise argparse.ArgumentTypeError(f"count's nets have 2-D input (widths 2-...), got {text!r}")
     return ws
+
+
+def _int_arg(name: str, lo: int, hi: int):
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            v = None
+        if v is None or not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} takes an integer from {lo} to {hi}, got {text!r}")
+        return v
+
+    return parse
+
+
+def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool = True) -> None:
+    if window:
+        sp.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
+                        help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
+    if json_out:
+        sp.add_argument("--json", action="store_true", help="print one JSON object")
+    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -77,33 +141,35 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["count", "2-20-1"]).window
     10
     """
+    from . import __version__
+
     p = argparse.ArgumentParser(
         prog="exactnet",
         description="Exact geometry and verified calculus of small neural networks.",
+        epilog="Exit status: 0 success, 1 refused or failed (size limits, --fail-on-missed), "
+               "2 usage or input error.",
     )
+    p.add_argument("--version", action="version", version=f"exactnet {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
     r.add_argument("spec", help="network spec: .json, .npz or .pt (state_dict, weights only)")
-    r.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
-                   help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
+    _common(r)
     r.add_argument("--plane", type=_plane_arg, default=None,
                    help="JSON list of three points: study the 2-D slice through them")
-    r.add_argument("--json", action="store_true", help="print one JSON object")
     r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
     r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
     r.add_argument("--count-only", action="store_true",
                    help="counts only (fast path, no polygons); --plot/--geojson not allowed")
-    r.add_argument("--max-regions", type=int, default=DEFAULT_MAX_REGIONS,
+    r.add_argument("--max-regions", type=_int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
                    help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
     r.set_defaults(func=_cmd_regions)
 
-    c = sub.add_parser("count", help="exact counts of a seed-0 benchmark net, e.g. 2-20-1")
+    c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
     c.add_argument("widths", type=_widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
-    c.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
-                   help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
-    c.add_argument("--seed", type=int, default=0, help="torch.manual_seed (default 0)")
-    c.add_argument("--json", action="store_true", help="print one JSON object")
+    _common(c)
+    c.add_argument("--seed", type=_int_arg("--seed", 0, 2**63 - 1), default=0,
+                   help="torch.manual_seed (default 0)")
     c.set_defaults(func=_cmd_count)
 
     pr = sub.add_parser("prove", help="print the sympy-verified derivations (exercise 2, bonus, 3(a))")
@@ -114,20 +180,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     sh = sub.add_parser("sheet", help="write the exercise sheet's full verified solution (Markdown + PNG)")
     sh.add_argument("--out", default="sheet07", help="output directory (default sheet07)")
-    sh.add_argument("--seed", type=int, default=0, help="torch.manual_seed of both nets (default 0)")
-    sh.add_argument("--res", type=int, default=1000, help="pixels per side for sampling (default 1000)")
+    sh.add_argument("--seed", type=_int_arg("--seed", 0, 2**63 - 1), default=0,
+                    help="torch.manual_seed of both nets (default 0)")
+    sh.add_argument("--res", type=_int_arg("--res", 10, 4000), default=1000,
+                    help="pixels per side for sampling (default 1000)")
+    sh.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     sh.set_defaults(func=_cmd_sheet)
 
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
     k.add_argument("spec", help="network spec: .json, .npz or .pt")
-    k.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
-                   help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW})")
-    k.add_argument("--res", type=int, default=1000, help="pixels per side (default 1000, as on the sheet)")
-    k.add_argument("--json", action="store_true", help="print one JSON object")
-    k.add_argument("--show-missed", type=int, default=10, metavar="N",
+    _common(k)
+    k.add_argument("--res", type=_int_arg("--res", 1, 10**9), default=1000,
+                   help="pixels per side (default 1000, as on the sheet; at most 4000)")
+    k.add_argument("--show-missed", type=_int_arg("--show-missed", 0, 10**9), default=10, metavar="N",
                    help="list the N largest missed regions (default 10)")
+    k.add_argument("--fail-on-missed", action="store_true",
+                   help="exit with status 1 when sampling missed a region")
     k.set_defaults(func=_cmd_check)
     return p
+
+
+def _human(value) -> str:
+    return "whole plane" if value is None else str(value)
 
 
 def _print_counts(data: dict, as_json: bool) -> None:
@@ -135,50 +209,77 @@ def _print_counts(data: dict, as_json: bool) -> None:
         print(json.dumps(data))
         return
     for k, v in data.items():
-        print(f"{k:>20}: {v}")
+        print(f"{k.replace('_', ' '):>20}: {_human(v)}")
+
+
+def _writable(path: str | None, option: str) -> None:
+    """Refuse an output path before any work: its folder must exist and it must not be a folder."""
+    if path is None:
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise InputError(f"{option} {path!r} is a folder; give a file name")
+    if not p.parent.is_dir():
+        raise InputError(f"{option} {path!r}: the folder {str(p.parent)!r} does not exist")
 
 
 def _cmd_regions(args) -> int:
     from ._api import count_regions, regions
+    from .loading import as_exact_net
 
+    if args.count_only and (args.plot or args.geojson):
+        raise InputError("--count-only draws nothing: drop --plot/--geojson or --count-only")
+    _writable(args.plot, "--plot")
+    _writable(args.geojson, "--geojson")
+    net = as_exact_net(args.spec)
+    source = {"spec": args.spec}
+    if args.plane is not None:
+        source["sliced_from_widths"] = list(net.widths)
     if args.count_only:
-        if args.plot or args.geojson:
-            raise ExactnetError("--count-only draws nothing: drop --plot/--geojson or --count-only")
-        cnt = count_regions(args.spec, window=args.window, plane=args.plane,
-                            max_regions=args.max_regions, progress=True)
-        data = {"spec": args.spec, "window": args.window,
-                "activation_regions": cnt.activation, "linear_regions": cnt.linear}
+        cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
+                            progress=not args.quiet)
+        data = {**source, "window": args.window, "activation_regions": cnt.activation,
+                "linear_regions": cnt.linear}
         _print_counts(data, args.json)
         return 0
-    reg = regions(args.spec, window=args.window, plane=args.plane,
-                  max_regions=args.max_regions, progress=True)
-    data = {"spec": args.spec, **reg.summary()}
+    reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
+                  progress=not args.quiet)
+    data = {**source, **reg.summary()}
     if args.geojson:
         with open(args.geojson, "w", encoding="utf-8") as f:
             json.dump(reg.to_geojson(), f)
         data["geojson"] = args.geojson
     if args.plot:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
-
-        fig, ax = plt.subplots(figsize=(7, 7))
-        reg.plot(ax=ax)
-        fig.savefig(args.plot, dpi=150, bbox_inches="tight")
-        plt.close(fig)
+        _save_plot(reg, args.plot)
         data["plot"] = args.plot
     _print_counts(data, args.json)
     return 0
 
 
+def _save_plot(reg, path: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(7, 7))
+    reg.plot(ax=ax)
+    fig.savefig(path, dpi=150, bbox_inches="tight")
+    plt.close(fig)
+
+
 def _cmd_count(args) -> int:
+    n = parameter_count(args.widths)
+    if n > MAX_COUNT_PARAMETERS:
+        raise _Refused(f"{'-'.join(map(str, args.widths))} has {n:.3g} parameters ({4 * n / 1e9:.3g} GB of "
+                       f"float32 weights); exactnet count builds nets of up to {MAX_COUNT_PARAMETERS:,} "
+                       "parameters")
     from numeric.models import seeded_mlp
 
     from ._api import count_regions
 
     net = seeded_mlp(args.widths, seed=args.seed)
-    cnt = count_regions(net, window=args.window, progress=True)
+    cnt = count_regions(net, window=args.window, progress=not args.quiet)
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
     _print_counts(data, args.json)
@@ -193,7 +294,7 @@ def _cmd_prove(args) -> int:
             print(f"{name:>22}  {(f.__doc__ or '').strip().splitlines()[0]}")
         return 0
     if args.name is not None and args.name not in THEOREMS:
-        raise ExactnetError(f"unknown theorem {args.name!r}; choose from: {', '.join(THEOREMS)}")
+        raise InputError(f"unknown theorem {args.name!r}; choose from: {', '.join(THEOREMS)}")
     names = [args.name] if args.name else list(THEOREMS)
     for name in names:
         d = THEOREMS[name]()
@@ -205,10 +306,13 @@ def _cmd_prove(args) -> int:
 def _cmd_sheet(args) -> int:
     from .sheet import write_sheet
 
-    if args.res < 10:
-        raise ExactnetError(f"--res must be at least 10, got {args.res}")
-    path = write_sheet(args.out, seed=args.seed, res=args.res,
-                       log=lambda s: print(f"[sheet] {s}", file=sys.stderr, flush=True))
+    out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InputError(f"--out {args.out!r} is a file; give a folder (it is created if missing)")
+    if not out.parent.is_dir():
+        raise InputError(f"--out {args.out!r}: the folder {str(out.parent)!r} does not exist")
+    log = None if args.quiet else (lambda s: print(f"[sheet] {s}", file=sys.stderr, flush=True))
+    path = write_sheet(args.out, seed=args.seed, res=args.res, log=log)
     print(path)
     return 0
 
@@ -216,20 +320,24 @@ def _cmd_sheet(args) -> int:
 def _cmd_check(args) -> int:
     from .crosscheck import cross_check
 
-    if args.res < 1:
-        raise ExactnetError(f"--res must be a positive integer, got {args.res}")
+    if args.window is None:
+        raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
+    if args.res * args.res > MAX_CHECK_PIXELS:
+        gb = args.res**2 * 40 / 1e9
+        raise _Refused(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while sampling); "
+                       f"check samples at most {MAX_CHECK_PIXELS:,} (--res 4000)")
     rep = cross_check(args.spec, window=args.window, res=args.res)
     data = {"spec": args.spec, **rep.as_dict()}
     if args.json:
         data["missed"] = [{"pattern": list(p), "area": a} for p, a in rep.missed[: args.show_missed]]
         print(json.dumps(data))
-        return 0
-    _print_counts(data, False)
-    if rep.missed:
-        print(f"largest missed regions (of {len(rep.missed)}):")
-        for p, a in rep.missed[: args.show_missed]:
-            print(f"  area {a:.3e}  pattern {''.join(map(str, p))}")
-    return 0
+    else:
+        _print_counts(data, False)
+        if rep.missed and args.show_missed:
+            print(f"largest missed regions (of {len(rep.missed)}):")
+            for p, a in rep.missed[: args.show_missed]:
+                print(f"  area {a:.3e}  pattern {''.join(map(str, p))}")
+    return EXIT_REFUSED if args.fail_on_missed and rep.missed else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -243,7 +351,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 2 when an :class:`~exact.errors.ExactnetError` stops a command.
+        0 on success, 1 for a refusal or failure, 2 for a usage or input error (see the
+        module's Exit status).  argparse's own usage errors exit with 2 via ``SystemExit``.
 
     Examples
     --------
@@ -254,14 +363,36 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
-        parser.print_help()
-        return 0
+        parser.print_help(sys.stderr)
+        return EXIT_INPUT
     try:
         return args.func(args)
+    except (TooManyRegionsError, _Refused) as exc:
+        return _fail(args, f"refused: {exc}", EXIT_REFUSED)
     except ExactnetError as exc:
-        print(f"exactnet {args.command}: error: {exc}", file=sys.stderr)
-        return 2
+        return _fail(args, f"error: {exc}", EXIT_INPUT)
+    except MemoryError:
+        return _fail(args, "ran out of memory; try a smaller window, net or --max-regions", EXIT_REFUSED)
+    except KeyboardInterrupt:
+        return _fail(args, "interrupted", 130)
+    except OSError as exc:
+        return _fail(args, f"error: {exc.strerror or exc} ({exc.filename or 'no file'})", EXIT_REFUSED)
+    except Exception as exc:  # a bug: say so plainly, without a traceback unless asked
+        if os.environ.get("EXACTNET_TRACEBACK"):
+            raise
+        return _fail(args, f"internal error ({type(exc).__name__}: {exc}). This is a bug: please report "
+                     "it with the command line; EXACTNET_TRACEBACK=1 shows the traceback", EXIT_REFUSED)
+
+
+def _fail(args, message: str, status: int) -> int:
+    print(f"exactnet {args.command}: {message}", file=sys.stderr)
+    return status
+
+
+def run() -> None:
+    """Entry point of the ``exactnet`` console script and ``python -m exactnet``."""
+    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -68,3 +68,98 @@ def test_console_script_installed():
     assert shutil.which("exactnet") is not None
     out = subprocess.run(["exactnet", "--help"], capture_output=True, text=True, check=True).stdout
     assert "exactnet" in out
+
+
+# --- conventions: exit status, no traceback, messages that name the argument -----------
+
+CLI_CASES = [
+    # (arguments, exit status, fragment of standard error)
+    (["count", "2-1"], 2, "widths look like 2-20-1"),
+    (["count", "2-20"], 2, "widths look like 2-20-1"),
+    (["count", "3-5-1"], 2, "2-D input"),
+    (["count", "--seed", "1e20", "2-3-1"], 2, "--seed takes an integer"),
+    (["count", "--seed", "100000000000000000000", "2-3-1"], 2, "--seed takes an integer"),
+    (["count", "2-99999999999-1"], 1, "parameters"),
+    (["count", "2-3-1", "--window", "-1"], 2, "--window takes a number"),
+    (["count", "2-3-1", "--window", "nan"], 2, "--window takes a number"),
+    (["check", "{spec}", "--res", "30000"], 1, "900,000,000 pixels"),
+    (["check", "{spec}", "--window", "plane"], 2, "cannot cover the whole plane"),
+    (["regions", "{spec}", "--plot", "{tmp}/no/such/folder/r.png"], 2, "does not exist"),
+    (["regions", "{spec}", "--geojson", "{tmp}"], 2, "is a folder"),
+    (["regions", "{spec}", "--count-only", "--plot", "{tmp}/r.png"], 2, "--count-only draws nothing"),
+    (["regions", "{spec}", "--max-regions", "0"], 2, "--max-regions takes an integer"),
+    (["regions", "{spec}", "--max-regions", "3"], 1, "refused: 7 cells exceed max_regions=3"),
+    (["sheet", "--out", "{spec}"], 2, "is a file"),
+    (["prove", "no_such_theorem"], 2, "unknown theorem"),
+    ([], 2, "usage: exactnet"),
+]
+
+
+@pytest.mark.parametrize("argv, status, fragment", CLI_CASES, ids=lambda v: " ".join(v) if isinstance(v, list) else None)
+def test_cli_conventions_in_process(argv, status, fragment, tmp_path, capsys):
+    spec = _write_spec(tmp_path)
+    argv = [a.format(spec=spec, tmp=tmp_path) for a in argv]
+    try:
+        got = main(argv)
+    except SystemExit as exc:  # argparse's own usage errors
+        got = exc.code
+    err = capsys.readouterr().err
+    assert got == status and fragment in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, status, fragment", CLI_CASES[:3] + CLI_CASES[5:6] + CLI_CASES[10:11] + CLI_CASES[-1:])
+def test_cli_conventions_as_a_program(argv, status, fragment, tmp_path):
+    spec = _write_spec(tmp_path)
+    argv = [a.format(spec=spec, tmp=tmp_path) for a in argv]
+    out = subprocess.run(["exactnet", *argv], capture_output=True, text=True)
+    assert out.returncode == status and fragment in out.stderr and "Traceback" not in out.stderr
+
+
+def test_version_and_python_m(tmp_path):
+    import sys
+
+    from exact import __version__
+
+    for cmd in (["exactnet", "--version"], [sys.executable, "-m", "exactnet", "--version"]):
+        out = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path)
+        assert out.returncode == 0 and out.stdout.strip() == f"exactnet {__version__}"
+
+
+def test_check_fail_on_missed(tmp_path, capsys):
+    spec = _write_spec(tmp_path)  # 7 regions; a 2x2 grid cannot see them all
+    assert main(["check", str(spec), "--window", "2", "--res", "2", "--fail-on-missed", "--quiet"]) == 1
+    assert main(["check", str(spec), "--window", "2", "--res", "2", "--quiet"]) == 0
+    assert main(["check", str(spec), "--window", "2", "--res", "400", "--fail-on-missed", "-q"]) == 0
+
+
+def test_internal_errors_have_no_traceback(monkeypatch, capsys):
+    import exact.cli as cli
+
+    def boom(args):
+        raise ZeroDivisionError("made up")
+
+    parser = cli.build_parser()
+    monkeypatch.setattr(cli, "build_parser", lambda: parser)
+    parser._subparsers._group_actions[0].choices["prove"].set_defaults(func=boom)
+    assert main(["prove"]) == 1
+    err = capsys.readouterr().err
+    assert "internal error (ZeroDivisionError: made up)" in err and "Traceback" not in err
+    monkeypatch.setenv("EXACTNET_TRACEBACK", "1")
+    with pytest.raises(ZeroDivisionError):
+        main(["prove"])
+
+
+def test_whole_plane_prints_in_words(tmp_path, capsys):
+    spec = _write_spec(tmp_path)
+    assert main(["regions", str(spec), "--window", "plane", "--count-only"]) == 0
+    assert "window: whole plane" in capsys.readouterr().out
+
+
+def test_slices_report_the_input_net(tmp_path, capsys):
+    spec = {"layers": [{"weight": [[1.0, 0.0, 0.0], [0.0, 1.0, 1.0]], "bias": [0.0, 0.0]},
+                       {"weight": [[1.0, 1.0]], "bias": [0.0]}]}
+    p = tmp_path / "net3d.json"
+    p.write_text(json.dumps(spec))
+    assert main(["regions", str(p), "--plane", "[[0,0,0],[1,0,0],[0,1,0]]", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["sliced_from_widths"] == [3, 2, 1] and data["widths"] == [2, 2, 1]

@@ -1,0 +1,6 @@
+"""``python -m exactnet``: the exactnet command line (the same as the ``exactnet`` script)."""
+
+from exact.cli import run
+
+if __name__ == "__main__":
+    run()
