@@ -6,11 +6,12 @@ rigorous error bound (:mod:`.bounds`); a test within its bound raises
 (:mod:`exact.layer_split`).  Floats filter; they never decide a tie.
 
 Modules, bottom up: :mod:`.bounds` (error-bounded float maps, values and Cramer
-intersections), :mod:`.chords` (a layer's lines as chords of the cells),
-:mod:`.chord_faces` (the faces of all cells' chords in one pass), :mod:`.cell_table`
-(the certified cells, their neighbours and linear count), :mod:`.subdivision` (the
-layer-by-layer state), :mod:`.last_layer` (counting the last layer without building
-it) and :mod:`.plane` (the whole-plane certificate).  The API uses only the two entry
+intersections), :mod:`.float_net` (the network's weights in floats with rounding bounds,
+and its breakpoint lines in given cells), :mod:`.chords` (a layer's lines as chords of
+the cells), :mod:`.chord_faces` (the faces of all cells' chords in one pass),
+:mod:`.cell_table` (the certified cells, their neighbours and linear count),
+:mod:`.subdivision` (the layer-by-layer state), :mod:`.last_layer` (counting the last
+layer without building it) and :mod:`.plane` (the whole-plane certificate).  The API uses only the two entry
 points re-exported here.
 """
 

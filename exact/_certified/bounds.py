@@ -22,6 +22,12 @@ multiplied by ``1 + 16 u`` to cover the rounding of the bound itself:
   lines' bounds alone (:func:`intersect`), so errors do not build up along a chain of
   cuts.
 
+References
+----------
+.. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed., SIAM,
+   2002, §2.2 (the standard model ``fl(a op b) = (a op b)(1 + d)``, ``|d| <= u``) and §3.1
+   (``gamma_k`` for sums and dot products).
+
 Examples
 --------
 >>> import numpy as np
@@ -42,12 +48,26 @@ import numpy as np
 from .._fp import SAFE, TINY, U
 from ..errors import Undecided
 
-__all__ = ["first_map", "intersect", "layer_bounds", "line_error", "next_map", "quiet_floats", "rounding", "values"]
+__all__ = ["first_map", "intersect", "layer_bounds", "line_error", "next_map", "quiet_floats", "rounding",
+           "values"]
 
 
 def quiet_floats(f: Callable) -> Callable:
-    """Run ``f`` with numpy's floating-point warnings off: an overflow or NaN only ever makes
-    a test undecided (comparisons with NaN are false), never decides one."""
+    """Run ``f`` with numpy's floating-point warnings off.
+
+    An overflow or NaN only ever makes a test undecided (comparisons with NaN are false),
+    never decides one.
+
+    Parameters
+    ----------
+    f : callable
+        The function to wrap.
+
+    Returns
+    -------
+    callable
+        ``f`` under ``np.errstate(all="ignore")``, with ``f``'s name and docstring.
+    """
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
@@ -59,8 +79,37 @@ def quiet_floats(f: Callable) -> Callable:
 
 def values(m: np.ndarray, e: np.ndarray, x: np.ndarray, y: np.ndarray, ev: np.ndarray,
            beta: np.ndarray | float, ebeta: np.ndarray | float) -> tuple[np.ndarray, np.ndarray]:
-    """Float values of maps ``m`` (shape ``(3, n)``, error bound ``e`` of shape ``(3,)``) at
-    points, and certified error bounds (see module notes)."""
+    """Evaluate float maps minus a breakpoint at points, with certified error bounds.
+
+    The bound is the one of the module notes (**values**).
+
+    Parameters
+    ----------
+    m : ndarray, shape (3, n)
+        Float maps ``(d/dx, d/dy, offset)``, one column per point.
+    e : ndarray, shape (3,) or (3, n)
+        Entrywise error bound of ``m``.
+    x, y : ndarray, shape (n,)
+        Float coordinates of the points.
+    ev : ndarray, shape (n,)
+        Max-norm error bound of the points.
+    beta : ndarray of shape (n,), or float
+        The breakpoint subtracted.
+    ebeta : ndarray of shape (n,), or float
+        Rounding bound of ``beta``.
+
+    Returns
+    -------
+    f : ndarray, shape (n,)
+        Float values ``m_0 x + m_1 y + m_2 - beta``.
+    err : ndarray, shape (n,)
+        Bounds on ``|f - f*|``, ``f*`` the exact value at the exact point.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the standard model and ``gamma_k``).
+    """
     ax, ay = np.abs(x), np.abs(y)
     t0, t1 = m[0] * x, m[1] * y
     f = t0 + t1 + m[2] - beta
@@ -72,18 +121,38 @@ def values(m: np.ndarray, e: np.ndarray, x: np.ndarray, y: np.ndarray, ev: np.nd
 
 def intersect(L1: np.ndarray, E1: np.ndarray, L2: np.ndarray, E2: np.ndarray
               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Intersection of two lines ``a x + b y + c = 0`` given as float rows (``(n, 3)``)
-    with entrywise error bounds, by Cramer's rule, with a max-norm error bound.
+    """Intersect pairs of lines by Cramer's rule, with a max-norm error bound.
 
     With ``D = a1 b2 - a2 b1``, ``N_x = b1 c2 - b2 c1``, ``N_y = c1 a2 - c2 a1`` and error
     bounds ``dD, dN`` (coefficient errors plus ``3u`` of the product magnitudes),
     ``|x - x*| <= (|x| dD + dN_x) / (|D| - dD) + u |x|``; the bound depends only on the two
     lines, not on earlier vertices, so errors do not build up along a chain of cuts.
 
+    Parameters
+    ----------
+    L1, L2 : ndarray, shape (n, 3)
+        Float lines ``a x + b y + c = 0`` as rows ``(a, b, c)``.
+    E1, E2 : ndarray, shape (n, 3)
+        Entrywise error bounds of ``L1`` and ``L2``.
+
+    Returns
+    -------
+    x, y : ndarray, shape (n,)
+        Float coordinates of the intersection of ``L1[i]`` and ``L2[i]``.
+    err : ndarray, shape (n,)
+        Bound on the max-norm distance from the exact intersection point.
+
     Raises
     ------
     Undecided
         If ``|D| <= dD``: the floats cannot certify that the lines are not parallel.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
+    .. [2] G. Cramer, *Introduction à l'analyse des lignes courbes algébriques*, Geneva,
+       1750 (Cramer's rule).
     """
     # the three 2x2 determinants p q - r t at once, rows D, N_x, N_y:
     # (a1, b1, c1) * (b2, c2, a2) - (a2, b2, c2) * (b1, c1, a1)
@@ -106,7 +175,19 @@ def intersect(L1: np.ndarray, E1: np.ndarray, L2: np.ndarray, E2: np.ndarray
 
 
 def rounding(v: Fraction) -> float:
-    """A float bound on ``|float(v) - v|`` (twice the rounded exact difference; 0 when exact)."""
+    """Bound the rounding error of ``float(v)``.
+
+    Parameters
+    ----------
+    v : Fraction
+        An exact value in the float range.
+
+    Returns
+    -------
+    float
+        A bound on ``|float(v) - v|``: twice the rounded exact difference, 0 when ``v`` is
+        a float.
+    """
     f = float(v)
     if f.as_integer_ratio() == (v.numerator, v.denominator):
         return 0.0
@@ -115,13 +196,42 @@ def rounding(v: Fraction) -> float:
 
 def layer_bounds(Wf: np.ndarray, bf: np.ndarray, EW: np.ndarray, Eb: np.ndarray, A: np.ndarray,
                  E: np.ndarray, consts: tuple) -> tuple[np.ndarray, np.ndarray]:
-    """A priori bounds for the next layer, valid in every cell: ``A' >= |M'_exact|`` and
-    ``E' >= |M' - M'_exact|`` (shape ``(k', 3)``), from those of this layer.
+    """Bound the next layer's maps a priori, in every cell at once, from this layer's bounds.
 
     With ``H = slope * M + intercept e3`` (slope, intercept of any piece):
     ``|H*| <= AH = smax A + cmax e3`` and ``|H - H*| <= EH = smax E + (ds + 2u smax) A + u AH + dc e3``;
     then ``|M'| <= (|W| (AH + EH) + |b|)(1 + gamma)`` and
     ``E' = |W| EH + |W - W*| AH + gamma_k |W| (AH + EH) + u |M'| + |b - b*|``.
+
+    Parameters
+    ----------
+    Wf : ndarray, shape (k', k)
+        Float weights of the next layer.
+    bf : ndarray, shape (k',)
+        Its float biases.
+    EW : ndarray, shape (k', k)
+        Rounding bounds of ``Wf``.
+    Eb : ndarray, shape (k',)
+        Rounding bounds of ``bf``.
+    A : ndarray, shape (k, 3)
+        Bound on the exact maps of this layer: ``A >= |M_exact|``.
+    E : ndarray, shape (k, 3)
+        Bound on their errors: ``E >= |M - M_exact|``.
+    consts : tuple of float
+        ``(smax, ds, cmax, dc)`` of the activation, as from
+        :func:`exact._certified.float_net.act_floats`.
+
+    Returns
+    -------
+    A_next : ndarray, shape (k', 3)
+        ``A' >= |M'_exact|``.
+    E_next : ndarray, shape (k', 3)
+        ``E' >= |M' - M'_exact|``.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the standard model and ``gamma_k``).
     """
     smax, ds, cmax, dc = consts
     k = Wf.shape[1]
@@ -137,15 +247,51 @@ def layer_bounds(Wf: np.ndarray, bf: np.ndarray, EW: np.ndarray, Eb: np.ndarray,
 
 
 def first_map(Ws: list, bs: list, EW: list, Eb: list, C: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The first layer's maps ``(3, k, C)`` (the same in every cell), error and magnitude bounds."""
+    """Build the first layer's maps in every cell, with error and magnitude bounds.
+
+    Parameters
+    ----------
+    Ws, bs : list of ndarray
+        Float weights ``(k_l, k_{l-1})`` and biases ``(k_l,)`` of every layer.
+    EW, Eb : list of ndarray
+        Their rounding bounds, of the same shapes.
+    C : int
+        Number of cells.
+
+    Returns
+    -------
+    M : ndarray, shape (3, k, C)
+        The maps ``[W | b]`` of the ``k`` first-layer neurons, the same in every cell.
+    E : ndarray, shape (k, 3)
+        Entrywise error bound of ``M``.
+    A : ndarray, shape (k, 3)
+        Bound on the exact maps' magnitudes, ``|M| + E``.
+    """
     M = np.repeat(np.concatenate([Ws[0], bs[0][:, None]], axis=1).T[:, :, None], C, axis=2)
     E = np.concatenate([EW[0], Eb[0][:, None]], axis=1) * SAFE + TINY
     return M, E, np.abs(M[:, :, 0].T) + E
 
 
 def line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
-    """Error bound of the line ``m - beta = 0`` of a neuron with map bound ``Ej`` (``c - beta``
-    adds one rounding)."""
+    """Bound the error of a neuron's line ``m - beta = 0``.
+
+    Parameters
+    ----------
+    Ej : ndarray, shape (3,)
+        Error bound of the neuron's map ``m``.
+    Aj : ndarray, shape (3,)
+        Bound on the exact map's magnitude.
+    beta : float
+        The breakpoint.
+    ebeta : float
+        Rounding bound of ``beta``.
+
+    Returns
+    -------
+    ndarray, shape (3,)
+        Entrywise error bound of the float line ``(a, b, c - beta)`` (``c - beta`` adds one
+        rounding).
+    """
     row = Ej.copy()
     row[2] += ebeta + U * (Aj[2] + abs(beta))
     return row * SAFE
@@ -153,11 +299,31 @@ def line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
 
 def next_map(Wf: np.ndarray, bf: np.ndarray, M: np.ndarray, anc: np.ndarray, piece: np.ndarray,
              slopes: np.ndarray, inter: np.ndarray) -> np.ndarray:
-    """Float maps ``(3, k', C)`` of the next layer's pre-activations in the cells whose
-    ancestors in ``M`` (shape ``(3, k, C0)``) are ``anc``.
+    """Compute the float maps of the next layer's pre-activations in every cell.
 
     One coefficient at a time through a single work buffer: fresh large arrays cost page
-    faults that here took longer than the arithmetic.
+    faults that here took longer than the arithmetic.  The error bounds are those of
+    :func:`layer_bounds`, valid in every cell.
+
+    Parameters
+    ----------
+    Wf : ndarray, shape (k', k)
+        Float weights of the next layer.
+    bf : ndarray, shape (k',)
+        Its float biases.
+    M : ndarray, shape (3, k, C0)
+        This layer's maps in the cells before the split.
+    anc : ndarray of int, shape (C,)
+        The cell before the split that each cell lies in (a column of ``M``).
+    piece : ndarray of int, shape (C, k)
+        This layer's piece of every neuron in each cell.
+    slopes, inter : ndarray, shape (nq + 1,)
+        Float slopes and intercepts of the activation's pieces.
+
+    Returns
+    -------
+    ndarray, shape (3, k', C)
+        The next layer's float maps ``(d/dx, d/dy, offset)`` in each cell.
     """
     pt = np.ascontiguousarray(piece.T)  # (k, C)
     s = slopes[pt]

@@ -22,11 +22,12 @@ __all__ = ["BatchedCells", "above_neighbours"]
 
 @dataclass
 class BatchedCells:
-    """Activation cells found by :func:`batched_cells`.
+    """Activation cells found by :func:`~exact._certified.subdivision.batched_cells`.
 
     Attributes
     ----------
     net : ExactNet
+        The network the cells belong to.
     patterns : ndarray of int8, shape (C, N)
         Piece index of every hidden neuron (layer order) in each cell.
     start, nv : ndarray of int64, shape (C,)
@@ -77,6 +78,11 @@ class BatchedCells:
         matched by a hash and then compared in full, so a collision cannot join the wrong
         cells.
 
+        Returns
+        -------
+        ndarray of int64, shape (P, 2)
+            The pairs ``(i, j)``.
+
         Raises
         ------
         Undecided
@@ -91,7 +97,7 @@ class BatchedCells:
 
     @quiet_floats
     def linear_count(self) -> int:
-        """Number of linear regions: cells joined across edges where the output map is unchanged.
+        """Count the linear regions: cells joined across edges where the output map is unchanged.
 
         Across an edge only neuron ``g`` changes piece, so the two output maps differ by
         ``J (s' - s)(z_g - beta)``, where ``J`` is the gain from neuron ``g`` to the output
@@ -99,6 +105,16 @@ class BatchedCells:
         Maps further apart than their error bounds are different; of the rest, a pair is
         equal when every path from ``g`` to the output meets a zero weight or a neuron on a
         zero-slope piece (``J = 0`` structurally), and is compared exactly otherwise.
+
+        Returns
+        -------
+        int
+            The number of linear regions.
+
+        Raises
+        ------
+        Undecided
+            As :meth:`adjacent_pairs`.
         """
         pairs = self.adjacent_pairs()
         if len(pairs) == 0:
@@ -122,8 +138,11 @@ class BatchedCells:
         return max(component_labels(len(self), joined), default=-1) + 1
 
     def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> list[bool]:
-        """For each (cell, global neuron): whether no path from the neuron to the output
-        avoids zero weights and zero-slope pieces of the cell's pattern (exact, structural)."""
+        """Tell, for each (cell, global neuron), whether the neuron's gain to the output is zero.
+
+        The gain is structurally zero when no path from the neuron to the output avoids zero
+        weights and zero-slope pieces of the cell's pattern (exact).
+        """
         net = self.net
         widths = net.widths[1:-1]
         offs = np.cumsum((0,) + widths)
@@ -146,9 +165,33 @@ def above_neighbours(patterns: np.ndarray, hashes: np.ndarray, hash_keys: np.nda
     """Every inner edge once, seen from the cell above its line, with the cell across it.
 
     Cells and vertices as in :class:`BatchedCells` (vertices of cell ``c`` contiguous, in cell
-    order, ``nv[c]`` of them).  Returns ``(v, cell, nb, g)``: the edge from vertex ``v`` to
-    the next lies on a line of neuron ``g``, ``cell`` is above it and ``nb`` (the same pattern
-    with ``g`` one piece lower) across it.  Patterns are matched by hash, then compared in full.
+    order, ``nv[c]`` of them).  Patterns are matched by hash, then compared in full.
+
+    Parameters
+    ----------
+    patterns : ndarray of int8, shape (C, N)
+        Piece index of every hidden neuron in each cell.
+    hashes : ndarray of uint64, shape (C,)
+        ``sum_g patterns[c, g] * hash_keys[g]`` (wrapping) for each cell.
+    hash_keys : ndarray of uint64, shape (N,)
+        The hash key of each neuron.
+    nv : ndarray of int64, shape (C,)
+        Number of vertices of each cell.
+    label : ndarray of int64, shape (V,)
+        Line label of the edge from each vertex to the next (-1: the window).
+    label_neuron, label_piece : ndarray of int64, shape (n_labels,)
+        Global neuron and breakpoint of each line label.
+
+    Returns
+    -------
+    v : ndarray of int64, shape (n,)
+        The edge from vertex ``v`` to the next lies on a line of neuron ``g``.
+    cell : ndarray of int64, shape (n,)
+        The cell above that line.
+    nb : ndarray of int64, shape (n,)
+        The cell across the edge: the same pattern with ``g`` one piece lower.
+    g : ndarray of int64, shape (n,)
+        The neuron.
 
     Raises
     ------

@@ -25,6 +25,12 @@ Every order and sign is certified; any test within its bound raises
 :class:`~exact.errors.Undecided` (the caller then splits round by round, or hands over to
 the exact engine).  As a check, the number of faces of each cell must be ``1 + L + I``.
 
+References
+----------
+.. [1] M. de Berg, O. Cheong, M. van Kreveld and M. Overmars, *Computational Geometry:
+   Algorithms and Applications*, 3rd ed., Springer, 2008, ch. 2 (the doubly-connected
+   edge list: half-edges, their successors and the face cycles).
+
 Examples
 --------
 The lines ``x = 0``, ``y = 0`` and ``x + y = 1/2`` cross pairwise inside ``[-1, 1]^2``:
@@ -59,8 +65,20 @@ __all__ = ["ArrangedCells", "arrange_cells"]
 
 @dataclass
 class ArrangedCells:
-    """Cells after one layer: vertex records ``rec`` (contiguous per cell), vertex counts
-    ``nv``, parent cell ``anc`` and this layer's piece of every neuron ``piece``."""
+    """The cells of a subdivision after one layer's split.
+
+    Attributes
+    ----------
+    rec : ndarray of float64, shape (V, 7)
+        Vertex records, contiguous per cell and counter-clockwise: x, y, error bound,
+        label of the edge to the next vertex and that edge's line ``(a, b, c)``.
+    nv : ndarray of int64, shape (C,)
+        Number of vertices of each cell.
+    anc : ndarray of int64, shape (C,)
+        The cell of the subdivision before the split that each cell lies in.
+    piece : ndarray, shape (C, k)
+        This layer's piece of every neuron in each cell.
+    """
 
     rec: np.ndarray
     nv: np.ndarray
@@ -69,15 +87,41 @@ class ArrangedCells:
 
 
 def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> ArrangedCells:
-    """The cells of subdivision ``st`` (:class:`exact._certified.subdivision.Subdivision`) split by all the
-    lines of ``layer`` that may cut them (pairs ``rows``, ``cols`` as from ``begin_layer``).
+    """Split the cells of a subdivision by all the lines of a layer that may cut them.
 
-    ``piece`` (shape ``(C, k)``, the pieces known from the bounding boxes) is updated in place.
+    Cells no line cuts are kept whole; the others are replaced by the faces of their
+    chords' arrangement (see the module notes).
+
+    Parameters
+    ----------
+    st : exact._certified.subdivision.Subdivision
+        The subdivision, with ``C`` cells, after the layers before ``layer``.
+    layer : exact._certified.subdivision._Layer
+        The layer to split by, as from ``st.begin_layer()``.
+    piece : ndarray, shape (C, k)
+        The pieces known from the bounding boxes; updated in place (cells certainly above a
+        line gain its piece).
+    rows, cols : ndarray of int64, shape (P,)
+        The open pairs ``(cell rows[i], line cols[i])`` from ``begin_layer``, with
+        ``cols = neuron * nq + q``; ``rows`` sorted.
+
+    Returns
+    -------
+    ArrangedCells
+        The uncut cells first (in order), then the faces of the cut ones.
 
     Raises
     ------
     Undecided
         A sign or an order too close to call in floats.
+
+    References
+    ----------
+    .. [1] M. de Berg, O. Cheong, M. van Kreveld and M. Overmars, *Computational
+       Geometry: Algorithms and Applications*, 3rd ed., Springer, 2008, ch. 2 (the
+       doubly-connected edge list and its face cycles).
+    .. [2] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     ch = find_chords(st, layer, piece, rows, cols)
     rec, start, nv = st.rec, st.start, st.nv
@@ -93,33 +137,222 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
                          np.concatenate([kept.anc, faces.anc]), np.concatenate([kept.piece, faces.piece]))
 
 
+@dataclass(frozen=True)
+class _ChordLines:
+    """The float line ``(a, b, c - beta)`` of every chord, its error bound and its label."""
+
+    L: np.ndarray  # (X, 3)
+    E: np.ndarray  # (X, 3)
+    label: np.ndarray  # (X,)
+
+
+@dataclass(frozen=True)
+class _Points:
+    """Every point of the arrangement, by id: coordinates and a max-norm error bound.
+
+    Ids ``[0, V0)`` are the cells' vertices, ``V0 + e`` the chords' endpoints and
+    ``V0 + 2 X + i`` the crossing points (``X`` chords).
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    err: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Crossings:
+    """The crossing points of chord pairs inside their cells.
+
+    Crossing ``i`` of chords ``a[i] < b[i]`` of one cell is at ``(x[i], y[i])`` within
+    ``err[i]`` (max norm); ``turn[i]`` is the sign of the determinant ``a_a b_b - a_b b_a``
+    of their lines (certified by :func:`~exact._certified.bounds.intersect`).
+    """
+
+    a: np.ndarray
+    b: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    err: np.ndarray
+    turn: np.ndarray
+
+
+@dataclass(frozen=True)
+class _ChordPaths:
+    """The points along every chord, from its entry to its exit.
+
+    Chord ``x`` passes ``m[x]`` crossing points, so it has ``m[x] + 2`` points, the ids
+    ``pts[pt_off[x] : pt_off[x] + m[x] + 2]``, and ``m[x] + 1`` segments, numbered from
+    ``seg_off[x]`` (``n_seg`` in all; segment ``s`` is number ``seg_index[s]`` of chord
+    ``seg_chord[s]``).  ``at[i]`` is the position on its chord of crossing ``i`` on chord
+    ``a[i]``, and ``at[n + i]`` of crossing ``i`` on chord ``b[i]`` (``n`` crossings; 0 is the
+    entry).
+    """
+
+    m: np.ndarray
+    seg_off: np.ndarray
+    pt_off: np.ndarray
+    pts: np.ndarray
+    at: np.ndarray
+    n_seg: int
+    seg_chord: np.ndarray
+    seg_index: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Border:
+    """The border of every cut cell, counter-clockwise: its vertices and the chords' endpoints.
+
+    Border position ``i`` holds point ``pts[i]`` on edge ``edge[i]`` of cell ``cell[i]``, and
+    ``nxt[i]`` is the next position around that cell; ``of_end[e]`` is the position of
+    endpoint ``e``.  ``cut`` lists the cut cells.
+    """
+
+    cut: np.ndarray
+    pts: np.ndarray
+    cell: np.ndarray
+    edge: np.ndarray
+    nxt: np.ndarray
+    of_end: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of border positions."""
+        return len(self.pts)
+
+
+@dataclass(frozen=True)
+class _HalfEdges:
+    """Every half-edge of the arrangement, each with its face on the left.
+
+    Numbered along the border first (``[0, n_border)``, the border positions), then the
+    chord segments forward (entry to exit, upper side on the right), then backward.
+    Half-edge ``h`` starts at point ``src[h]`` in cell ``cell[h]``, lies on the line with
+    record ``line[h]`` (label, a, b, c) and on chord ``chord[h]`` (-1 on the border), has its
+    face on the chord's upper side when ``upper[h]``, and is followed around its face by
+    ``nxt[h]``.
+    """
+
+    n_border: int
+    nxt: np.ndarray
+    src: np.ndarray
+    cell: np.ndarray
+    line: np.ndarray
+    chord: np.ndarray
+    upper: np.ndarray
+
+
+@dataclass(frozen=True)
+class _Arrangement:
+    """The arrangement of the chords in every cut cell, as a half-edge structure."""
+
+    points: _Points
+    crossings: _Crossings
+    border: _Border
+    half: _HalfEdges
+
+
+@dataclass(frozen=True)
+class _Faces:
+    """The faces of the arrangement, each a cycle of half-edges.
+
+    Face ``f`` lies in cell ``cell[f]``, has ``size[f]`` vertices and starts with its least
+    half-edge ``first[f]`` at point ``vertex[f]``; ``last[f]`` is its last half-edge.
+    """
+
+    cell: np.ndarray
+    size: np.ndarray
+    first: np.ndarray
+    last: np.ndarray
+    vertex: np.ndarray
+
+
 def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
-    rec, start, nv = st.rec, st.start, st.nv
-    V0 = len(rec)
-    nX = ch.n
-    X = np.arange(nX)
-    Lx, Ex, labx = chord_lines(layer, ch, X)
+    """Build the faces of the chords' arrangement in every cut cell, with their pieces."""
+    lines = _known_chord_lines(layer, ch)
+    arr = _arrangement(st, layer, ch, lines)
+    half = arr.half
+    order, head, size = _cycles(half.nxt)
+    so = half.src[order]
+    out_rec = np.column_stack([arr.points.x[so], arr.points.y[so], arr.points.err[so], half.line[order]])
+    faces = _Faces(half.cell[order[head]], size, order[head], order[np.cumsum(size) - 1], so[head])
+    _check_face_counts(layer, ch, arr, faces, len(st.start))
+    return ArrangedCells(out_rec, size, faces.cell, _face_pieces(layer, ch, piece, arr, faces))
+
+
+def _known_chord_lines(layer, ch) -> _ChordLines:
+    """Return the chords' float lines, raising Undecided unless each is known well enough."""
+    Lx, Ex, labx = chord_lines(layer, ch, np.arange(ch.n))
     if not np.all(Ex[:, 0] + Ex[:, 1] < 0.25 * (np.abs(Lx[:, 0]) + np.abs(Lx[:, 1]))):
         raise Undecided(f"a line of hidden layer {layer.index} is not known well enough in floats")
-    # endpoints (in their sorted order around the cells) on the edges' lines
-    ev = start[ch.e_cell] + ch.e_edge
+    return _ChordLines(Lx, Ex, labx)
+
+
+def _arrangement(st, layer, ch, lines: _ChordLines) -> _Arrangement:
+    """Build the points, the crossings, the border and the half-edges of the chords."""
+    rec = st.rec
+    V0 = len(rec)
+    ex, ey, ee = _endpoints(st, layer, ch, lines)
+    cr = _crossings(ch, lines)
+    on, order = _order_on_chords(layer, lines, cr)
+    paths = _chord_paths(ch, cr, on, order, V0)
+    border = _border(st, ch, V0)
+    nxt = _successors(ch, cr, paths, border, V0)
+    points = _Points(np.concatenate([rec[:, 0], ex, cr.x]), np.concatenate([rec[:, 1], ey, cr.y]),
+                     np.concatenate([rec[:, 2], ee, cr.err]))
+    return _Arrangement(points, cr, border, _half_edges(st, ch, lines, paths, border, nxt))
+
+
+def _endpoints(st, layer, ch, lines: _ChordLines) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersect each chord with the edge lines of its endpoints (Cramer, with bounds).
+
+    Returns the coordinates and error bounds of the endpoints, in their sorted order
+    around the cells.
+    """
+    rec = st.rec
+    ev = st.start[ch.e_cell] + ch.e_edge
     e_lab = rec[ev, 3].astype(np.int64)
-    ex, ey, ee = intersect(Lx[ch.e_chord], Ex[ch.e_chord], rec[ev, 4:7], layer.etab[e_lab + 1])
-    # crossing points, and the order of the points on each chord
+    return intersect(lines.L[ch.e_chord], lines.E[ch.e_chord], rec[ev, 4:7], layer.etab[e_lab + 1])
+
+
+def _crossings(ch, lines: _ChordLines) -> _Crossings:
+    """Intersect the chord pairs that cross inside their cell (Cramer, with bounds)."""
+    Lx, Ex = lines.L, lines.E
     pa, pb = crossing_pairs(ch)
-    ncr = len(pa)
     cx, cy, ce = intersect(Lx[pa], Ex[pa], Lx[pb], Ex[pb])
     sD = np.sign(Lx[pa, 0] * Lx[pb, 1] - Lx[pb, 0] * Lx[pa, 1])  # certified by intersect
-    on = np.concatenate([pa, pb])  # chord of each (chord, crossing) incidence
+    return _Crossings(pa, pb, cx, cy, ce, sD)
+
+
+def _order_on_chords(layer, lines: _ChordLines, cr: _Crossings) -> tuple[np.ndarray, np.ndarray]:
+    """Order the crossing points along each chord, from its entry to its exit, certified.
+
+    Incidence ``i`` is crossing ``i`` on chord ``on[i] = a[i]`` and incidence ``n + i`` the
+    same crossing on chord ``b[i]``; returns ``(on, order)``, ``order`` sorting the
+    incidences by chord, then along it.  Raises Undecided when the bounds of neighbouring
+    points on a chord overlap (three lines may meet in one point).
+    """
+    Lx = lines.L
+    ncr = len(cr.a)
+    on = np.concatenate([cr.a, cr.b])  # chord of each (chord, crossing) incidence
     pt = np.concatenate([np.arange(ncr), np.arange(ncr)])
     dx, dy = -Lx[on, 1], Lx[on, 0]  # the chord's direction: its upper side on the right
-    s = dx * cx[pt] + dy * cy[pt]
-    es = ((np.abs(dx) + np.abs(dy)) * ce[pt]
-          + 3 * U * (np.abs(dx * cx[pt]) + np.abs(dy * cy[pt]))) * SAFE + TINY
+    s = dx * cr.x[pt] + dy * cr.y[pt]
+    es = ((np.abs(dx) + np.abs(dy)) * cr.err[pt]
+          + 3 * U * (np.abs(dx * cr.x[pt]) + np.abs(dy * cr.y[pt]))) * SAFE + TINY
     order = sort_within(s, on)
     ss, sn, se = s[order], on[order], es[order]
     if np.any((sn[1:] == sn[:-1]) & ~(ss[:-1] + se[:-1] < ss[1:] - se[1:])):
         raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
+    return on, order
+
+
+def _chord_paths(ch, cr: _Crossings, on: np.ndarray, order: np.ndarray, V0: int) -> _ChordPaths:
+    """Lay out the points of every chord in order (entry, crossings, exit) and its segments."""
+    nX = ch.n
+    X = np.arange(nX)
+    ncr = len(cr.a)
+    pt = np.concatenate([np.arange(ncr), np.arange(ncr)])
+    sn = on[order]
     m = np.bincount(on, minlength=nX)  # crossing points on each chord
     seg_off = np.cumsum(m + 1) - (m + 1)  # chord x has m + 1 segments
     nS = int((m + 1).sum())
@@ -131,7 +364,15 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     at = np.empty(2 * ncr, dtype=np.int64)
     at[order] = rank + 1  # position of each incidence on its chord (0 is the entry)
     chord_pts[cp_off[on] + at] = V0 + 2 * nX + pt
-    # the border of each cut cell: its vertices and the endpoints, counter-clockwise
+    seg_x = np.repeat(X, m + 1)
+    seg_i = np.arange(nS) - seg_off[seg_x]
+    return _ChordPaths(m, seg_off, cp_off, chord_pts, at, nS, seg_x, seg_i)
+
+
+def _border(st, ch, V0: int) -> _Border:
+    """Walk the border of each cut cell: its vertices and the endpoints, counter-clockwise."""
+    start, nv = st.start, st.nv
+    nX = ch.n
     Q = ch.cell[np.r_[True, ch.cell[1:] != ch.cell[:-1]]]  # the cut cells (chords are sorted by cell)
     nQ = nv[Q]
     b_cell = np.concatenate([np.repeat(Q, nQ), ch.e_cell])
@@ -150,22 +391,36 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     b_of_end = np.empty(2 * nX, dtype=np.int64)  # border position of each endpoint
     isend = bpts >= V0
     b_of_end[bpts[isend] - V0] = np.flatnonzero(isend)
+    return _Border(Q, bpts, bcell, bedge, nextb, b_of_end)
+
+
+def _successors(ch, cr: _Crossings, paths: _ChordPaths, border: _Border, V0: int) -> np.ndarray:
+    """Return the next half-edge around its face, for every half-edge.
+
+    Half-edges are numbered as in :class:`_HalfEdges`.  Along the border the next is the
+    next border position, or the chord an endpoint starts; at a chord's end it is the
+    border; at a crossing it is the left turn onto the other chord.
+    """
+    nX = ch.n
+    nB, nS = border.n, paths.n_seg
+    pa, pb, sD = cr.a, cr.b, cr.turn
+    ncr = len(pa)
+    m, seg_off, at = paths.m, paths.seg_off, paths.at
+    seg_x, seg_i = paths.seg_chord, paths.seg_index
     # successor of every half-edge: border [0, nB), chord forward [nB, nB + nS), backward after
     H = nB + 2 * nS
     nxt = np.empty(H, dtype=np.int64)
-    v = bpts[nextb]
+    v = border.pts[border.nxt]
     into = v >= V0  # the border reaches an endpoint: turn into its chord
     e = v[into] - V0
     xe = ch.e_chord[e]
-    nxt[:nB] = nextb
+    nxt[:nB] = border.nxt
     nxt[np.flatnonzero(into)] = np.where(ch.e_rising[e], nB + seg_off[xe], nB + nS + seg_off[xe] + m[xe])
-    seg_x = np.repeat(X, m + 1)
-    seg_i = np.arange(nS) - seg_off[seg_x]
     # forward segment i of chord x ends at position i + 1; backward segment i ends at position i
     for direction, end_pos, base in ((1, seg_i + 1, nB), (-1, seg_i, nB + nS)):
-        end_pt = chord_pts[cp_off[seg_x] + end_pos]
+        end_pt = paths.pts[paths.pt_off[seg_x] + end_pos]
         out = end_pt < V0 + 2 * nX  # an endpoint: continue along the border
-        nxt[base + np.flatnonzero(out)] = b_of_end[end_pt[out] - V0]
+        nxt[base + np.flatnonzero(out)] = border.of_end[end_pt[out] - V0]
         h = np.flatnonzero(~out)
         c = end_pt[h] - V0 - 2 * nX
         x = seg_x[h]
@@ -174,8 +429,19 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
         turn = direction * np.where(first_is_x, sD[c], -sD[c])  # direction along y: a left turn
         py = np.where(first_is_x, at[ncr + c], at[c])  # position of c on y
         nxt[base + h] = np.where(turn > 0, nB + seg_off[y] + py, nB + nS + seg_off[y] + py - 1)
-    # faces: cycles of nxt (pointer jumping for the least member, then the distance to the end)
+    return nxt
+
+
+def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find the cycles of the permutation ``nxt`` by pointer jumping.
+
+    Returns ``(order, head, size)``: ``order`` lists the elements cycle by cycle (cycles by
+    their least element), each cycle from its least element on in ``nxt`` order; ``head``
+    marks the first of each cycle in ``order``, and ``size`` gives the cycles' lengths.
+    """
+    # pointer jumping for the least member, then the distance to the end
     # (no label changing in a round means every cycle fits in the window already covered)
+    H = len(nxt)
     lab = np.arange(H)
     p = nxt
     while True:
@@ -195,46 +461,59 @@ def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
     fid = np.cumsum(head) - 1
     nF = int(fid[-1]) + 1
     size = np.bincount(fid, minlength=nF)
-    # half-edge attributes: start point, line record, cell, chord (-1 on the border), side
+    return order, head, size
+
+
+def _half_edges(st, ch, lines: _ChordLines, paths: _ChordPaths, border: _Border, nxt: np.ndarray
+                ) -> _HalfEdges:
+    """Gather each half-edge's start point, cell, line record, chord and side."""
+    nB, nS = border.n, paths.n_seg
+    seg_x, seg_i = paths.seg_chord, paths.seg_index
+    chord_pts, cp_off = paths.pts, paths.pt_off
+    H = nB + 2 * nS
     src = np.empty(H, dtype=np.int64)
-    src[:nB] = bpts
+    src[:nB] = border.pts
     src[nB : nB + nS] = chord_pts[cp_off[seg_x] + seg_i]
     src[nB + nS :] = chord_pts[cp_off[seg_x] + seg_i + 1]
-    cell_h = np.concatenate([bcell, ch.cell[seg_x], ch.cell[seg_x]])
+    cell_h = np.concatenate([border.cell, ch.cell[seg_x], ch.cell[seg_x]])
     line = np.empty((H, 4))
-    line[:nB] = rec[start[bcell] + bedge, 3:7]
-    line[nB:, 0] = np.tile(labx[seg_x], 2)
-    line[nB:, 1:] = np.tile(Lx[seg_x], (2, 1))
+    line[:nB] = st.rec[st.start[border.cell] + border.edge, 3:7]
+    line[nB:, 0] = np.tile(lines.label[seg_x], 2)
+    line[nB:, 1:] = np.tile(lines.L[seg_x], (2, 1))
     chord_h = np.concatenate([np.full(nB, -1), seg_x, seg_x])
     upper_h = np.r_[np.zeros(nB + nS, bool), np.ones(nS, bool)]  # backward: upper side on the left
-    px = np.concatenate([rec[:, 0], ex, cx])
-    py_ = np.concatenate([rec[:, 1], ey, cy])
-    pe = np.concatenate([rec[:, 2], ee, ce])
-    so = src[order]
-    out_rec = np.column_stack([px[so], py_[so], pe[so], line[order]])
-    fcell = cell_h[order[head]]
-    # check: a cell cut by L chords crossing I times has 1 + L + I faces
-    L_c = np.bincount(ch.cell, minlength=len(start))
-    I_c = np.bincount(ch.cell[pa], minlength=len(start))
-    if not np.array_equal(np.bincount(fcell, minlength=len(start))[Q], 1 + L_c[Q] + I_c[Q]) or size.min() < 3:
-        raise Undecided(f"the arrangement of hidden layer {layer.index}'s lines is inconsistent in floats")
-    fpiece = _face_pieces(layer, ch, piece, order[head], order[np.cumsum(size) - 1], fcell, so[head],
-                          chord_h, upper_h, px, py_, pe, nB, b_of_end[ch.entry], b_of_end[ch.exit])
-    return ArrangedCells(out_rec, size, fcell, fpiece)
+    return _HalfEdges(nB, nxt, src, cell_h, line, chord_h, upper_h)
 
 
-def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, pe, nB, b_in, b_out
-                 ) -> np.ndarray:
-    """This layer's pieces in each face: the cell's known pieces plus one for every chord of
-    the cell the face lies above.
+def _check_face_counts(layer, ch, arr: _Arrangement, faces: _Faces, n_cells: int) -> None:
+    """Raise Undecided unless each cut cell has as many faces as its chords make.
 
-    The face's first vertex ``v`` (the start of its least half-edge ``h0``) is on the chords
-    of ``h0`` and of its last half-edge ``ht``: the face's side of those is known.  For the
-    other chords: when ``h0`` is on the border (``h0 < nB``, its border position), ``v`` is
-    above chord ``x`` exactly when it lies on the border arc from ``x``'s entry ``b_in[x]``
-    counter-clockwise to its exit ``b_out[x]`` (the line rises at the entry); otherwise a
-    certified sign test at ``v`` decides.
+    A cell cut by ``L`` chords crossing ``I`` times has ``1 + L + I`` faces, each with at
+    least three vertices.
     """
+    Q = arr.border.cut
+    L_c = np.bincount(ch.cell, minlength=n_cells)
+    I_c = np.bincount(ch.cell[arr.crossings.a], minlength=n_cells)
+    if (not np.array_equal(np.bincount(faces.cell, minlength=n_cells)[Q], 1 + L_c[Q] + I_c[Q])
+            or faces.size.min() < 3):
+        raise Undecided(f"the arrangement of hidden layer {layer.index}'s lines is inconsistent in floats")
+
+
+def _face_pieces(layer, ch, piece: np.ndarray, arr: _Arrangement, faces: _Faces) -> np.ndarray:
+    """Return this layer's pieces in each face.
+
+    A face has its cell's known pieces plus one for every chord of the cell it lies above.
+    The face's first vertex ``v`` (the start of its least half-edge ``h0``) is on the
+    chords of ``h0`` and of its last half-edge ``ht``: the face's side of those is known.
+    For the other chords: when ``h0`` is on the border (``h0 < nB``, its border position),
+    ``v`` is above chord ``x`` exactly when it lies on the border arc from ``x``'s entry
+    ``b_in[x]`` counter-clockwise to its exit ``b_out[x]`` (the line rises at the entry);
+    otherwise a certified sign test at ``v`` decides.
+    """
+    half, pts = arr.half, arr.points
+    h0, fcell, v = faces.first, faces.cell, faces.vertex
+    nB = half.n_border
+    b_in, b_out = arr.border.of_end[ch.entry], arr.border.of_end[ch.exit]
     first = np.searchsorted(ch.cell, fcell, side="left")
     L = np.searchsorted(ch.cell, fcell, side="right") - first
     nF = len(fcell)
@@ -242,10 +521,10 @@ def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, p
     x = ranges(first, L)
     above = np.zeros(len(x), dtype=bool)
     known = np.zeros(len(x), dtype=bool)
-    for h in (h0, ht):
-        hit = chord_h[h][f] == x
+    for h in (h0, faces.last):
+        hit = half.chord[h][f] == x
         known |= hit
-        above |= hit & upper_h[h][f]
+        above |= hit & half.upper[h][f]
     # faces starting on the border: the arcs of the border order decide, exactly
     p = h0[f]
     on_border = ~known & (p < nB)
@@ -255,8 +534,8 @@ def _face_pieces(layer, ch, piece, h0, ht, fcell, v, chord_h, upper_h, px, py, p
     if len(t):
         xt, vt = x[t], v[f[t]]
         kt, qt = ch.k[xt], ch.q[xt]
-        val, err = values(layer.M[:, kt, ch.cell[xt]], layer.E[kt].T, px[vt], py[vt], pe[vt], layer.beta[qt],
-                          layer.ebeta[qt])
+        val, err = values(layer.M[:, kt, ch.cell[xt]], layer.E[kt].T, pts.x[vt], pts.y[vt], pts.err[vt],
+                          layer.beta[qt], layer.ebeta[qt])
         if not np.all(np.abs(val) > err):
             raise Undecided(f"a vertex is too close to a line of hidden layer {layer.index} "
                             "to decide its side")

@@ -45,7 +45,7 @@ from ..errors import Undecided
 from .bounds import values
 
 __all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "add_ones",
-           "sort_within"]
+           "sort_within", "ranges"]
 
 
 @dataclass
@@ -59,7 +59,19 @@ class Chords:
     line's value rises along that edge when ``e_rising[e]``.  ``entry[x]`` and
     ``exit[x]`` are the sorted positions of chord ``x``'s rising and falling endpoints;
     walking from entry to exit, the line's upper side is on the right.
-    ``piece_gain`` lists ``(global vertex, neuron)`` for every vertex above a chord's line.
+
+    Attributes
+    ----------
+    cell, k, q : ndarray of int64, shape (X,)
+        Cell, neuron and breakpoint of each chord.
+    e_cell, e_edge, e_chord : ndarray of int64, shape (2 X,)
+        Cell, edge (local index of its first vertex) and chord of each endpoint.
+    e_rising : ndarray of bool, shape (2 X,)
+        Whether the line's value rises along the edge at each endpoint.
+    entry, exit : ndarray of int64, shape (X,)
+        Sorted positions of each chord's rising and falling endpoints.
+    piece_gain : tuple of two ndarray of int64
+        ``(global vertex, neuron)`` for every vertex above a chord's line.
     """
 
     cell: np.ndarray
@@ -75,32 +87,57 @@ class Chords:
 
     @property
     def n(self) -> int:
+        """Number of chords."""
         return len(self.cell)
 
     @property
     def lo(self) -> np.ndarray:
+        """First of each chord's two endpoint positions."""
         return np.minimum(self.entry, self.exit)
 
     @property
     def hi(self) -> np.ndarray:
+        """Last of each chord's two endpoint positions."""
         return np.maximum(self.entry, self.exit)
 
     @classmethod
     def empty(cls) -> Chords:
+        """Return the chords of a layer that cuts no cell."""
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z, z, z, z, z, np.zeros(0, bool), z, z, (z, z))
 
 
 def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Chords:
-    """The chords among the open pairs ``(cell rows[i], line cols[i])`` (``cols = neuron * nq +
-    q``, rows sorted) of subdivision ``st`` (:class:`exact._certified.subdivision.Subdivision`).
+    """Find the chords among the open pairs of cells and lines, and order their endpoints.
 
-    Raises the pieces (in ``piece``, shape ``(C, k)``) of cells certainly above a line.
+    Also raises the pieces (in ``piece``) of cells certainly above a line.
+
+    Parameters
+    ----------
+    st : exact._certified.subdivision.Subdivision
+        The subdivision, with ``C`` cells.
+    layer : exact._certified.subdivision._Layer
+        The layer whose lines are tested, as from ``st.begin_layer()``.
+    piece : ndarray, shape (C, k)
+        The pieces known so far; updated in place.
+    rows, cols : ndarray of int64, shape (P,)
+        The open pairs ``(cell rows[i], line cols[i])``, ``cols = neuron * nq + q``,
+        ``rows`` sorted.
+
+    Returns
+    -------
+    Chords
+        The pairs whose line cuts its cell, sorted by cell, with their endpoints.
 
     Raises
     ------
     Undecided
         A vertex too close to a line, or two endpoints on one edge too close to order.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     if len(rows) == 0:
         return Chords.empty()
@@ -151,8 +188,25 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
 
 def certain_sides(layer, jv: np.ndarray, qv: np.ndarray, cv: np.ndarray, vrec: np.ndarray
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Values (and bounds) of lines ``(jv, qv)`` of the cells ``cv`` (columns of ``layer.M``) at
-    vertex records ``vrec``, and which are certainly above / below.
+    """Evaluate lines at vertices, and tell which vertices are certainly above or below.
+
+    Parameters
+    ----------
+    layer : exact._certified.subdivision._Layer
+        The layer whose lines are evaluated.
+    jv, qv : ndarray of int64, shape (n,)
+        Neuron and breakpoint of the line at each vertex.
+    cv : ndarray of int64, shape (n,)
+        The cell of each vertex (a column of ``layer.M``).
+    vrec : ndarray, shape (n, 7)
+        Vertex records (x, y, error bound, ...).
+
+    Returns
+    -------
+    f, fe : ndarray, shape (n,)
+        Float values of the lines at the vertices and bounds on their errors.
+    pos, neg : ndarray of bool, shape (n,)
+        Whether each vertex is certainly above (``f > fe``) or below (``f < -fe``).
 
     Raises
     ------
@@ -170,8 +224,21 @@ def certain_sides(layer, jv: np.ndarray, qv: np.ndarray, cv: np.ndarray, vrec: n
 
 
 def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:
-    """The pairs ``(a, b)``, ``a < b``, of chords of one cell whose endpoints interleave
-    around it: exactly the pairs that cross inside the cell."""
+    """Find the pairs of chords that cross inside their cell.
+
+    Two chords of a convex cell cross inside it exactly when their endpoints interleave
+    around its border, so the certified endpoint order decides, with no further test.
+
+    Parameters
+    ----------
+    ch : Chords
+        Chords sorted by cell, ``X`` of them.
+
+    Returns
+    -------
+    a, b : ndarray of int64, shape (I,)
+        The crossing pairs of chords ``(a[i], b[i])``, ``a[i] < b[i]``, of one cell.
+    """
     if ch.n == 0:
         z = np.zeros(0, dtype=np.int64)
         return z, z
@@ -187,7 +254,26 @@ def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:
 
 
 def chord_lines(layer, ch: Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Float lines ``(a, b, c - beta)`` of chords ``x``, their error bounds and their labels."""
+    """Return the float lines of some chords, their error bounds and their labels.
+
+    Parameters
+    ----------
+    layer : exact._certified.subdivision._Layer
+        The layer of the chords.
+    ch : Chords
+        The chords.
+    x : ndarray of int64, shape (n,)
+        The chords wanted.
+
+    Returns
+    -------
+    L : ndarray, shape (n, 3)
+        Float lines ``(a, b, c - beta)``.
+    E : ndarray, shape (n, 3)
+        Their entrywise error bounds.
+    label : ndarray of int64, shape (n,)
+        Their line labels.
+    """
     L = layer.M[:, ch.k[x], ch.cell[x]].T.copy()
     L[:, 2] -= layer.beta[ch.q[x]]
     label = layer.lab0 + ch.k[x] * layer.nq + ch.q[x]
@@ -195,16 +281,41 @@ def chord_lines(layer, ch: Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
 
 
 def sort_within(t: np.ndarray, group: np.ndarray) -> np.ndarray:
-    """The order by ``group`` (integers), then by ``t`` (like ``np.lexsort((t, group))``, twice as
-    fast here: two argsorts)."""
+    """Sort by ``group``, then by ``t``.
+
+    Like ``np.lexsort((t, group))``, twice as fast here: two stable argsorts.
+
+    Parameters
+    ----------
+    t : ndarray, shape (n,)
+        The secondary key.
+    group : ndarray of int, shape (n,)
+        The primary key.
+
+    Returns
+    -------
+    ndarray of int64, shape (n,)
+        The sorting permutation.
+    """
     by_t = np.argsort(t, kind="stable")
     return by_t[np.argsort(group[by_t], kind="stable")]
 
 
 def add_ones(a: np.ndarray, rows: np.ndarray, cols: np.ndarray, unique: bool = False) -> None:
-    """``a[rows[i], cols[i]] += 1`` for every ``i``, repeated pairs adding up (like ``np.add.at``,
-    which is slow on small integer arrays indexed by two arrays); ``unique`` promises that no
-    pair repeats, so plain fancy indexing does."""
+    """Add one at each of the given positions, in place, repeated positions adding up.
+
+    ``a[rows[i], cols[i]] += 1`` for every ``i``, like ``np.add.at``, which is slow on small
+    integer arrays indexed by two arrays.
+
+    Parameters
+    ----------
+    a : ndarray, shape (R, K)
+        The array to update.
+    rows, cols : ndarray of int, shape (n,)
+        The positions.
+    unique : bool
+        A promise that no position repeats, so that plain fancy indexing does.
+    """
     if len(rows) == 0:
         return
     if unique:
@@ -216,7 +327,18 @@ def add_ones(a: np.ndarray, rows: np.ndarray, cols: np.ndarray, unique: bool = F
 
 
 def ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenation of ``arange(s, s + n)`` for each pair (vectorised)."""
+    """Concatenate ``arange(s, s + n)`` for each pair (vectorised).
+
+    Parameters
+    ----------
+    starts, lens : ndarray of int, shape (n,)
+        Start and length of each range.
+
+    Returns
+    -------
+    ndarray of int64, shape (sum(lens),)
+        The ranges, one after the other.
+    """
     total = int(lens.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)

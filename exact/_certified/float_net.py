@@ -18,7 +18,7 @@ from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
 from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
 
-__all__ = ["act_floats", "constraint_rows", "float_net"]
+__all__ = ["act_floats", "constraint_rows", "float_weights"]
 
 
 def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.ndarray]:
@@ -31,8 +31,23 @@ def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.nd
 
 
 def act_floats(act: Activation) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray, tuple]:
-    """Breakpoints (float, rounding bound), float slopes and intercepts, and the activation's
-    constants for the error bounds: max |slope|, slope rounding, max |intercept| (exact bound)."""
+    """Read an activation into floats, with the constants its error bounds need.
+
+    Parameters
+    ----------
+    act : Activation
+        A piecewise-linear activation with ``nq`` breakpoints.
+
+    Returns
+    -------
+    bps : list of (float, float)
+        Each breakpoint as a float and a bound on its rounding.
+    slopes, inter : ndarray, shape (nq + 1,)
+        Float slope and intercept of each piece.
+    consts : tuple of float
+        ``(smax, ds, cmax, dc)``: max ``|slope|``, a bound on the slopes' rounding, a bound
+        on the exact ``|intercept|`` and one on the intercepts' rounding.
+    """
     bps = [(float(b), rounding(b)) for b in act.breakpoints]
     slopes = np.array([float(s) for s in act.slopes])
     inter = np.array([float(c) for c in act.intercepts])
@@ -43,8 +58,22 @@ def act_floats(act: Activation) -> tuple[list[tuple[float, float]], np.ndarray, 
     return bps, slopes, inter, (smax, ds, cmax, dc)
 
 
-def float_net(net: ExactNet) -> tuple[list, list, list, list]:
-    """Float weights and biases of every layer with bounds on their rounding.
+def float_weights(net: ExactNet) -> tuple[list, list, list, list]:
+    """Read a network's weights and biases into floats, with bounds on their rounding.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network, with layer widths ``k_0 = 2, k_1, ..., k_L``.
+
+    Returns
+    -------
+    Ws : list of ndarray
+        Float weights of every layer, shape ``(k_l, k_{l-1})``.
+    bs : list of ndarray
+        Float biases, shape ``(k_l,)``.
+    EW, Eb : list of ndarray
+        Bounds on the rounding of ``Ws`` and ``bs`` (zero for float weights), same shapes.
 
     Raises
     ------
@@ -65,9 +94,37 @@ def float_net(net: ExactNet) -> tuple[list, list, list, list]:
     return list(Ws), [v[0] for v in bs], list(EW), [v[0] for v in Eb]
 
 
+def _oriented_lines(M: np.ndarray, E: np.ndarray, A: np.ndarray, piece: np.ndarray, bps: list
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Orient one layer's lines so that each cell is on their positive side.
+
+    ``M`` (shape ``(3, k, B)``) holds the layer's maps in ``B`` cells, with error and
+    magnitude bounds ``E``, ``A`` (shape ``(k, 3)``); ``piece`` (shape ``(B, k)``) the cells'
+    pieces and ``bps`` the breakpoints (float, rounding bound).  Returns the lines, shape
+    ``(B, k * nq, 3)``, neuron-major then breakpoint, and their error bounds ``(k * nq, 3)``.
+    """
+    B, k, nq = len(piece), M.shape[1], len(bps)
+    lines, line_errs = [], []
+    for q, (beta, ebeta) in enumerate(bps):
+        sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
+        line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
+        line[:, :, 2] -= sign * beta
+        lines.append(line)
+        line_errs.append(np.array([line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
+    return np.stack(lines, axis=2).reshape(B, k * nq, 3), np.stack(line_errs, axis=1).reshape(k * nq, 3)
+
+
 @quiet_floats
 def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ...]:
-    """Every breakpoint line of every hidden neuron in the cells with these patterns.
+    """Build every breakpoint line of every hidden neuron in the cells with these patterns.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network, with ``N`` breakpoint lines in all (one per hidden neuron and
+        breakpoint) and ``k1`` first-layer neurons.
+    patterns : ndarray of int, shape (B, n_hidden)
+        Piece index of every hidden neuron (layer order) in each of ``B`` cells.
 
     Returns
     -------
@@ -85,8 +142,18 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ..
         inputs all share one ``rep`` has that ``rep`` (its gradient is a combination of
         parallel vectors); exactly parallel first-layer neurons share one.  Equal ``rep``
         means exactly parallel lines (different ``rep`` proves nothing).
+
+    Raises
+    ------
+    Undecided
+        If a weight is beyond the float range.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds of :mod:`exact._certified.bounds`).
     """
-    Ws, bs, EW, Eb = float_net(net)
+    Ws, bs, EW, Eb = float_weights(net)
     B = len(patterns)
     M, E, A = first_map(Ws, bs, EW, Eb, B)
     nz, live = nonzero_structure(net)
@@ -103,15 +170,9 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ..
         k, nq = M.shape[1], len(bps)
         piece = patterns[:, g0 : g0 + k].astype(np.int64)
         if nq:  # this layer's lines in label order: neuron-major, then breakpoint
-            lines, line_errs = [], []
-            for q, (beta, ebeta) in enumerate(bps):
-                sign = np.where(piece > q, 1.0, -1.0)  # (B, k)
-                line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
-                line[:, :, 2] -= sign * beta
-                lines.append(line)
-                line_errs.append(np.array([line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
-            rows.append(np.stack(lines, axis=2).reshape(B, k * nq, 3))
-            errs.append(np.stack(line_errs, axis=1).reshape(k * nq, 3))
+            layer_rows, layer_errs = _oriented_lines(M, E, A, piece, bps)
+            rows.append(layer_rows)
+            errs.append(layer_errs)
             supports.append(np.repeat(moving, nq, axis=1))
             reps.append(np.repeat(rep, nq, axis=1))
         alive = live[l][piece]  # (B, k)

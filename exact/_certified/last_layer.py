@@ -85,6 +85,16 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
     ------
     Undecided
         When a test is too close to call in floats; the caller then uses the exact engine.
+    TooManyRegionsError
+        When more than ``max_regions`` cells exist after some layer.
+
+    References
+    ----------
+    .. [1] T. Zaslavsky, "Facing up to arrangements: face-count formulas for partitions of
+       space by hyperplanes", *Mem. Amer. Math. Soc.* 1 (1975), no. 154 (``1 + L + I``
+       pieces of a convex region cut by ``L`` chords crossing ``I`` times).
+    .. [2] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     st = Subdivision(net, half)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
@@ -106,14 +116,37 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
 
 
 def count_last_layer(st: Subdivision) -> int | None:
-    """Number of cells after splitting ``st`` by its last hidden layer, if no two neighbours
-    among them share an output map; ``None`` if some may (the caller then splits).
+    """Count the cells of the last hidden layer without building them.
+
+    A convex cell cut by ``L`` chords crossing ``I`` times, no three lines through a point,
+    has ``1 + L + I`` pieces (see the module notes).
+
+    Parameters
+    ----------
+    st : Subdivision
+        The subdivision after every hidden layer but the last.
+
+    Returns
+    -------
+    int or None
+        The number of cells after splitting ``st`` by its last hidden layer, if no two
+        neighbours among them share an output map; ``None`` if some may (the caller then
+        splits).
 
     Raises
     ------
+    ValueError
+        If ``st`` has not split exactly the layers before the last.
     Undecided
         A vertex too close to a line, two endpoints on an edge too close to order, or a
         crossing point too close to a third line.
+
+    References
+    ----------
+    .. [1] T. Zaslavsky, "Facing up to arrangements: face-count formulas for partitions of
+       space by hyperplanes", *Mem. Amer. Math. Soc.* 1 (1975), no. 154.
+    .. [2] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     if st.l != st.net.n_hidden_layers - 1:
         raise ValueError(f"count_last_layer needs the layers before the last split, got {st.l} of "
@@ -134,8 +167,10 @@ def count_last_layer(st: Subdivision) -> int | None:
 
 
 def _no_triple_points(layer, ch: Chords, crossings) -> None:
-    """Raise :class:`Undecided` unless every crossing point is certainly off every other chord
-    of its cell (then no three lines meet inside a cell, and ``1 + L + I`` holds)."""
+    """Raise :class:`Undecided` unless every crossing point is certainly off every other chord.
+
+    Then no three lines meet inside a cell, and ``1 + L + I`` holds.
+    """
     pa, pb = crossings
     if len(pa) == 0:
         return
@@ -158,8 +193,9 @@ def _no_triple_points(layer, ch: Chords, crossings) -> None:
 
 
 def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
-    """Whether the output maps certainly differ on the two sides of every stretch of every
-    edge of the earlier layers (between chord endpoints).
+    """Tell whether the output maps certainly differ across every stretch of every earlier edge.
+
+    The stretches are the pieces of the edges of the earlier layers between chord endpoints.
 
     Across an edge on line ``l`` the two maps differ by a multiple of ``l`` (the network is
     continuous), so one coefficient tells whether they differ: the one where ``l``'s

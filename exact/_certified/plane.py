@@ -25,25 +25,84 @@ __all__ = ["batched_plane_cells", "rays_leave_freely"]
 
 @quiet_floats
 def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fraction]:
-    """The float form of the certificate for cells found by :func:`exact._certified.subdivision.batched_cells`.
+    """Check the whole-plane certificate in floats for cells found in a box.
 
-    For every cell on the box boundary, each breakpoint line that leaves the box continues
-    as a ray; the certificate holds when no constraint of the cell's pattern decreases
-    along any such ray (then the cell's boundary outside the box is just these rays, and
-    its polyhedron has every vertex inside).  Directional derivatives come with rigorous
-    error bounds; a constraint that may be parallel to a ray (derivative within its bound)
-    cannot be settled in floats and raises :class:`~exact.errors.Undecided` (a strip
-    between parallel lines is such a case).  Lines of neurons whose gradient is zero
-    through every path are skipped: they are constants, not lines.
+    The float form of :mod:`exact.whole_plane`'s certificate for cells found by
+    :func:`exact._certified.subdivision.batched_cells`.  For every cell on the box boundary,
+    each breakpoint line that leaves the box continues as a ray; the certificate holds when
+    no constraint of the cell's pattern decreases along any such ray (then the cell's
+    boundary outside the box is just these rays, and its polyhedron has every vertex
+    inside).  Directional derivatives come with rigorous error bounds; a constraint that
+    may be parallel to a ray (derivative within its bound) cannot be settled in floats and
+    raises :class:`~exact.errors.Undecided` (a strip between parallel lines is such a
+    case).  Lines of neurons whose gradient is zero through every path are skipped: they
+    are constants, not lines.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network the cells belong to.
+    cells : BatchedCells
+        Its ``C`` cells in a box ``[-half, half]^2``.
 
     Returns
     -------
     ok : bool
+        Whether the certificate holds.
     extent : Fraction
         When not ``ok``: a coordinate bound of a point where some ray is cut (a box wider
         than this is worth trying).
+
+    Raises
+    ------
+    Undecided
+        When some cell has no line leaving the box, a constraint is beyond the float range,
+        a line leaves the box too close to parallel to its side, or a constraint may be
+        parallel to a ray.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     C = len(cells)
+    ex, ray, n_out = _box_exits(cells)
+    if len(ex) == 0:
+        if C == 1:
+            return True, Fraction(0)  # nothing crosses the box; all neurons are constant
+        raise Undecided("cells without lines leaving the box")
+    cell = np.repeat(np.arange(C), cells.nv)[ex]
+    bcells, bi = np.unique(cell, return_inverse=True)
+    rows, err, support, rep = constraint_rows(net, cells.patterns[bcells])
+    if not (np.isfinite(rows).all() and np.isfinite(err).all()):
+        raise Undecided("constraint lines beyond the float range")
+    const = ~support.any(axis=2)
+    R = rows[bi, ray]
+    d, de = _ray_directions(R, err[ray], n_out)
+    A = rows[bi]  # (X, N, 3)
+    deriv, derr = _derivatives(A, err, d, de)
+    skip = const[bi] | (np.arange(A.shape[1])[None, :] == ray[:, None])
+    unsure = (np.abs(deriv) <= derr) & ~skip
+    if unsure.any():
+        xi, ki = np.nonzero(unsure)
+        if not np.all(rep[bi[xi], ki] == rep[bi[xi], ray[xi]]):
+            raise Undecided("a constraint may be parallel to a ray leaving the box")
+        skip[xi, ki] = True  # exactly parallel: constant along the ray, never cuts it
+        strip = _strip_extent(cells, cell[xi], A[xi, ki], R[xi])
+        if strip is not None:
+            return False, strip
+    bad = (deriv < -derr) & ~skip
+    if not bad.any():
+        return True, Fraction(0)
+    return False, _cut_extent(cells, ex, d, A, deriv, bad)
+
+
+def _box_exits(cells: BatchedCells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Find where breakpoint lines meet the box sides.
+
+    Returns ``(ex, ray, n_out)``: the vertices where a line's edge and a box edge meet, the
+    label of that line, and the outward normal ``(a, b)`` of that box side.
+    """
     lab, start, nv = cells.label, cells.start, cells.nv
     V = len(lab)
     prev = np.arange(V) - 1
@@ -51,21 +110,19 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     leaving = (lab[prev] >= 0) & (lab == -1)  # a line's edge ends at this vertex, a box edge follows
     entering = (lab[prev] == -1) & (lab >= 0)  # a box edge ends here, a line's edge follows
     ex = np.flatnonzero(leaving | entering)
-    if len(ex) == 0:
-        if C == 1:
-            return True, Fraction(0)  # nothing crosses the box; all neurons are constant
-        raise Undecided("cells without lines leaving the box")
-    cov = np.repeat(np.arange(C), nv)
     ray = np.where(leaving[ex], lab[prev[ex]], lab[ex])
     # ray direction: along the line, pointing out through the box side at the vertex
     box = cells.lines[np.where(leaving[ex], ex, prev[ex])]
     n_out = -np.sign(box[:, 2])[:, None] * box[:, :2]
-    bcells, bi = np.unique(cov[ex], return_inverse=True)
-    rows, err, support, rep = constraint_rows(net, cells.patterns[bcells])
-    if not (np.isfinite(rows).all() and np.isfinite(err).all()):
-        raise Undecided("constraint lines beyond the float range")
-    const = ~support.any(axis=2)
-    R, Re = rows[bi, ray], err[ray]
+    return ex, ray, n_out
+
+
+def _ray_directions(R: np.ndarray, Re: np.ndarray, n_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Direct each ray along its line ``R`` (bound ``Re``), out through the box side ``n_out``.
+
+    Returns the directions and their entrywise error bounds.  Raises Undecided when the
+    sign of a direction's component along ``n_out`` is within its bound.
+    """
     d = np.stack([-R[:, 1], R[:, 0]], axis=1)
     de = np.stack([Re[:, 1], Re[:, 0]], axis=1)
     dn = (d * n_out).sum(axis=1)
@@ -74,48 +131,84 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     if not np.all(np.abs(dn) > dn_err):
         raise Undecided("a line leaves the box too close to parallel to the box side")
     d *= np.sign(dn)[:, None]
-    A = rows[bi]  # (X, N, 3)
+    return d, de
+
+
+def _derivatives(A: np.ndarray, err: np.ndarray, d: np.ndarray, de: np.ndarray
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """Differentiate every constraint ``A`` (bound ``err``) along each ray direction ``d``.
+
+    Returns the derivatives, shape ``(X, N)``, and rigorous bounds on their errors.
+    """
     ax, ay = np.abs(d[:, None, 0]), np.abs(d[:, None, 1])
     deriv = A[:, :, 0] * d[:, None, 0] + A[:, :, 1] * d[:, None, 1]
     derr = (err[None, :, 0] * (ax + de[:, None, 0]) + np.abs(A[:, :, 0]) * de[:, None, 0]
             + err[None, :, 1] * (ay + de[:, None, 1]) + np.abs(A[:, :, 1]) * de[:, None, 1]
             + 3 * U * (np.abs(A[:, :, 0]) * ax + np.abs(A[:, :, 1]) * ay)) * (1 + 8 * U) + 1e-300
-    skip = const[bi] | (np.arange(A.shape[1])[None, :] == ray[:, None])
-    unsure = (np.abs(deriv) <= derr) & ~skip
-    if unsure.any():
-        xi, ki = np.nonzero(unsure)
-        if not np.all(rep[bi[xi], ki] == rep[bi[xi], ray[xi]]):
-            raise Undecided("a constraint may be parallel to a ray leaving the box")
-        skip[xi, ki] = True  # exactly parallel: constant along the ray, never cuts it
-        # a strip: a cell whose only line in the box has an opposite parallel constraint
-        # has that constraint's line as a facet outside the box, or behind it
-        n_lines = np.add.reduceat((lab >= 0).astype(np.int64), start)
-        strip = (n_lines[cov[ex[xi]]] == 1) & ((A[xi, ki, :2] * R[xi, :2]).sum(axis=1) < 0)
-        if strip.any():
-            Ls = A[xi[strip], ki[strip]]
-            foot = np.abs(Ls[:, 2]) / np.hypot(Ls[:, 0], Ls[:, 1])
-            return False, Fraction(float(foot.min())) * 2
-    bad = (deriv < -derr) & ~skip
-    if not bad.any():
-        return True, Fraction(0)
-    # each obstructed ray ends at its nearest cut, where the cell has a vertex outside the box
+    return deriv, derr
+
+
+def _strip_extent(cells: BatchedCells, cell: np.ndarray, parallel: np.ndarray, ray_line: np.ndarray
+                  ) -> Fraction | None:
+    """Return a box half-width that reaches the far side of a strip, or ``None`` if none is.
+
+    A cell whose only line in the box has an opposite, exactly parallel constraint
+    ``parallel`` (one per ray along ``ray_line``) is a strip: that constraint's line is a
+    facet outside the box, or behind it.
+    """
+    lab, start = cells.label, cells.start
+    n_lines = np.add.reduceat((lab >= 0).astype(np.int64), start)
+    strip = (n_lines[cell] == 1) & ((parallel[:, :2] * ray_line[:, :2]).sum(axis=1) < 0)
+    if not strip.any():
+        return None
+    Ls = parallel[strip]
+    foot = np.abs(Ls[:, 2]) / np.hypot(Ls[:, 0], Ls[:, 1])
+    return Fraction(float(foot.min())) * 2
+
+
+def _cut_extent(cells: BatchedCells, ex: np.ndarray, d: np.ndarray, A: np.ndarray, deriv: np.ndarray,
+                bad: np.ndarray) -> Fraction:
+    """Return a coordinate bound of the farthest point where an obstructed ray is cut.
+
+    Each ray (from vertex ``ex`` along ``d``) ends at its nearest cut by a constraint of
+    ``A`` that decreases along it (``bad``), where the cell has a vertex outside the box.
+    """
     px, py = cells.x[ex][:, None], cells.y[ex][:, None]
     val = A[:, :, 0] * px + A[:, :, 1] * py + A[:, :, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(bad, np.maximum(val, 0.0) / -deriv, np.inf).min(axis=1)
     hit = np.isfinite(t)
     far = np.maximum(np.abs(px[hit, 0] + t[hit] * d[hit, 0]), np.abs(py[hit, 0] + t[hit] * d[hit, 1]))
-    return False, Fraction(float(far.max())) if np.isfinite(far.max()) else Fraction(2) ** 1000
+    return Fraction(float(far.max())) if np.isfinite(far.max()) else Fraction(2) ** 1000
 
 
 def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: bool
                         ) -> tuple[Fraction, BatchedCells]:
     """Whole-plane cells with the batched engine: grow the box until :func:`rays_leave_freely`.
 
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    max_regions : int or None
+        Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+    progress : bool
+        Progress bars, as in :func:`~exact._certified.subdivision.batched_cells`.
+
+    Returns
+    -------
+    half : Fraction
+        Half-width of the certified box ``[-half, half]^2``.
+    cells : BatchedCells
+        The cells in that box, one for each cell of the whole plane.
+
     Raises
     ------
     Undecided
-        When the engine or the certificate meets a test floats cannot settle.
+        When the engine or the certificate meets a test floats cannot settle, or the box
+        did not settle after 60 doublings.
+    TooManyRegionsError
+        When more than ``max_regions`` cells exist in some box.
     """
     half = initial_box(net)
     for _ in range(60):

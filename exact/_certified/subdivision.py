@@ -60,7 +60,7 @@ from .bounds import first_map, intersect, layer_bounds, line_error, next_map, qu
 from .cell_table import BatchedCells
 from .chord_faces import arrange_cells
 from .chords import certain_sides, ranges
-from .float_net import act_floats, float_net
+from .float_net import act_floats, float_weights
 
 log = logging.getLogger(__name__)
 
@@ -105,7 +105,9 @@ _BLOCK = 1 << 16  # elements per temporary in blocked loops (512 KB of float64)
 
 
 def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
-    """For every cell, neuron and breakpoint: +1 / -1 if the whole cell is certainly above /
+    """Classify every cell against every line by its bounding box.
+
+    For every cell, neuron and breakpoint: +1 / -1 if the whole cell is certainly above /
     below, 0 if the line may cut it (those are settled vertex by vertex later).
 
     ``M`` has shape ``(3, k, C)`` (coefficient, neuron, cell); ``E`` and ``A`` (shape
@@ -154,7 +156,9 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
 
 
 def _settle(rows, cols, mcol, start, nv, rec, layer: _Layer) -> np.ndarray:
-    """For pairs (cell ``rows[i]``, line ``cols[i]``): +1 / -1 if every vertex of the cell is
+    """Settle pairs of cells and lines by the vertices.
+
+    For pairs (cell ``rows[i]``, line ``cols[i]``): +1 / -1 if every vertex of the cell is
     certainly above / below the line, 0 if it may cut the cell (or a test is undecided).
 
     ``mcol[cell]`` is the cell's column in ``layer.M``.  Boxes let through about twice as many
@@ -174,7 +178,7 @@ def _settle(rows, cols, mcol, start, nv, rec, layer: _Layer) -> np.ndarray:
 
 
 def _plan(rows, cols, C: int) -> np.ndarray:
-    """The lines still to apply to each of ``C`` cells, one column per round (-1: none).
+    """Plan the lines still to apply to each of ``C`` cells, one column per round (-1: none).
 
     ``rows`` must be sorted (as ``np.nonzero`` gives them).
     """
@@ -185,8 +189,11 @@ def _plan(rows, cols, C: int) -> np.ndarray:
 
 
 def _settle_and_plan(rows, cols, cells: _Buffer, verts: _Buffer, layer: _Layer) -> np.ndarray:
-    """Drop the pairs whose line certainly misses the cell (raising the piece where the cell is
-    above it) and return the plan of the rest; ``cells`` get ``plan = their index``."""
+    """Drop the pairs whose line certainly misses the cell, and plan the rest.
+
+    The piece is raised where the cell is above the line; ``cells`` get ``plan = their
+    index``.
+    """
     code = _settle(rows, cols, cells["anc"], cells["start"], cells["nv"], verts["v"], layer)
     up = code > 0
     ju = cols[up] // layer.nq
@@ -221,12 +228,25 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
     Returns
     -------
     BatchedCells
+        The cells, their patterns, vertices (with error bounds) and output maps.
 
     Raises
     ------
     Undecided
         When a side test is too close to call in floats (a degenerate or nearly degenerate
         network); the caller must then use the exact engine.
+    TooManyRegionsError
+        When more than ``max_regions`` cells exist after some layer.
+    ValueError
+        If ``method`` is not ``"arrange"`` or ``"rounds"``.
+
+    References
+    ----------
+    .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
+       SIAM, 2002, §2.2 and §3.1 (the error bounds).
+    .. [2] J. R. Shewchuk, "Adaptive precision floating-point arithmetic and fast robust
+       geometric predicates", *Discrete Comput. Geom.* 18 (1997), 305-363 (floats that
+       filter and hand ties to exact arithmetic).
     """
     st = Subdivision(net, half, method)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
@@ -246,6 +266,22 @@ class Subdivision:
     counter-clockwise): x, y, error bound, label of the edge to the next vertex, and that
     edge's line (a, b, c).  ``M`` (3, k, C) holds the next layer's float pre-activation maps
     in each cell, with the a priori bounds ``E`` (error) and ``A`` (magnitude).
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    half : Fraction
+        Half-width of the window ``[-half, half]^2``, the one cell to begin with.
+    method : {"arrange", "rounds"}
+        How :meth:`split_layer` splits a layer, as in :func:`batched_cells`.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is not ``"arrange"`` or ``"rounds"``.
+    Undecided
+        If a weight is beyond the float range.
     """
 
     def __init__(self, net: ExactNet, half: Fraction, method: str = "arrange"):
@@ -253,7 +289,7 @@ class Subdivision:
             raise ValueError(f"method must be 'arrange' or 'rounds', got {method!r}")
         self.method = method
         self.net = net
-        self.Ws, self.bs, self.EW, self.Eb = float_net(net)
+        self.Ws, self.bs, self.EW, self.Eb = float_weights(net)
         h = float(half)
         eh = rounding(half)
         self.rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
@@ -271,12 +307,20 @@ class Subdivision:
         self.l = 0  # hidden layers split so far
         self._open: tuple | None = None  # (layer, what begin_layer returned for it)
 
-    def begin_layer(self) -> tuple[_Layer, np.ndarray, np.ndarray]:
+    def begin_layer(self) -> tuple[_Layer, np.ndarray, np.ndarray, np.ndarray]:
         """Label the next layer's lines and classify them against every cell's bounding box.
 
-        Returns the layer, the pieces known from the boxes ``(C, k)`` (a fresh copy on every
-        call) and the pairs ``(cell, line)`` the boxes leave open, as ``(rows, cols)`` with
-        ``cols = neuron * nq + q``.  Calling it again for the same layer returns the same.
+        Calling it again for the same layer returns the same.
+
+        Returns
+        -------
+        layer : _Layer
+            What a split step needs of the layer.
+        piece : ndarray of int8, shape (C, k)
+            The pieces known from the boxes (a fresh copy on every call).
+        rows, cols : ndarray of int64, shape (P,)
+            The pairs ``(cell, line)`` the boxes leave open, with ``cols = neuron * nq + q``;
+            ``rows`` sorted.
         """
         if self._open is not None and self._open[0] == self.l:  # asked twice for this layer
             return self._open[1]
@@ -306,6 +350,20 @@ class Subdivision:
         First as one arrangement per cell (:func:`exact._certified.chord_faces.arrange_cells`); if a test
         there is too close to call, by rounds of single cuts, whose tests differ (and which
         raise :class:`Undecided` in turn if they cannot decide either).
+
+        Parameters
+        ----------
+        max_regions : int or None
+            Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+        progress : bool
+            A tqdm bar over the lines when the layer is split in rounds.
+
+        Raises
+        ------
+        Undecided
+            When a test of the rounds is too close to call in floats.
+        TooManyRegionsError
+            When more than ``max_regions`` cells exist.
         """
         layer, piece, rows_c, cols_c = self.begin_layer()
         if self.method == "arrange":
@@ -353,8 +411,11 @@ class Subdivision:
 
     def _take(self, rec: np.ndarray, nv: np.ndarray, anc: np.ndarray, piece: np.ndarray,
               hashes: np.ndarray) -> None:
-        """Make the cells just built (vertex records contiguous per cell, parents ``anc``, this
-        layer's ``piece``) the current ones, and move on to the next layer's maps and bounds."""
+        """Make the cells just built the current ones, and move on to the next layer's maps.
+
+        The cells come as vertex records contiguous per cell, parents ``anc`` and this layer's
+        ``piece``; the next layer's maps and bounds follow from them.
+        """
         self.rec, self.nv, self.hashes = rec, nv, hashes
         self.start = np.cumsum(nv) - nv
         self.pat = np.concatenate([self.pat[anc], piece], axis=1)
@@ -366,7 +427,13 @@ class Subdivision:
         self.l += 1
 
     def cells(self) -> BatchedCells:
-        """The cells, once every hidden layer is split."""
+        """Return the cells, once every hidden layer is split.
+
+        Returns
+        -------
+        BatchedCells
+            The cells with their patterns, vertices and output maps.
+        """
         rec = self.rec
         return BatchedCells(self.net, self.pat, self.start, self.nv, rec[:, 0].copy(), rec[:, 1].copy(),
                             rec[:, 2].copy(), rec[:, 3].astype(np.int64),
@@ -384,6 +451,22 @@ def _hash_keys(n: int) -> np.ndarray:
 
 
 def check_size(n: int, max_regions: int | None, layer: int) -> None:
+    """Stop when a layer has more cells than allowed.
+
+    Parameters
+    ----------
+    n : int
+        Number of cells.
+    max_regions : int or None
+        The most cells allowed; ``None`` for no limit.
+    layer : int
+        The hidden layer, from 1 (for the message).
+
+    Raises
+    ------
+    TooManyRegionsError
+        If ``n > max_regions``.
+    """
     if max_regions is not None and n > max_regions:
         raise TooManyRegionsError(
             f"more than max_regions={max_regions} cells in hidden layer {layer}; "
