@@ -12,7 +12,32 @@ __all__ = ["progress_bar"]
 
 
 def progress_bar(enabled: bool, total: int, desc: str, unit: str = "it"):
-    """A tqdm bar (``leave=False``, appearing after one second), or a no-op bar when disabled."""
+    """Make a tqdm bar on standard error, or a no-op bar when disabled.
+
+    Parameters
+    ----------
+    enabled : bool
+        Whether to show a bar at all.
+    total : int
+        Expected number of updates.
+    desc : str
+        Label shown before the bar.
+    unit : str
+        Name of one update.
+
+    Returns
+    -------
+    tqdm or no-op bar
+        An object with ``update(n=1)`` and ``close()``; the tqdm bar (``leave=False``)
+        appears only after one second.
+
+    Examples
+    --------
+    >>> bar = progress_bar(False, 3, "layer 1/1", unit="cell")
+    >>> for _ in range(3):
+    ...     bar.update()
+    >>> bar.close()
+    """
     if not enabled:
         return _NoBar()
     from tqdm.auto import tqdm
@@ -21,8 +46,10 @@ def progress_bar(enabled: bool, total: int, desc: str, unit: str = "it"):
 
 
 class _NoBar:
+    """A progress bar that shows nothing."""
+
     def update(self, n: int = 1) -> None:
-        pass
+        """Do nothing."""
 
     def close(self) -> None:
-        pass
+        """Do nothing."""

@@ -27,6 +27,7 @@ from .predicates import to_fraction
 __all__ = ["Activation", "get_activation", "SUPPORTED"]
 
 SUPPORTED = ("relu", "abs", "leaky_relu", "hardtanh", "identity")
+"""Names :func:`get_activation` accepts (besides the aliases ``leakyrelu``, ``absolute``, ``linear``)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,14 @@ class Activation:
         Sorted, strictly increasing.
     slopes, intercepts : tuple of Fraction
         One per piece (``len(breakpoints) + 1`` pieces).
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> h = Activation("hardtanh", (Fraction(-1), Fraction(2)), (Fraction(0), Fraction(1), Fraction(0)),
+    ...                (Fraction(-1), Fraction(0), Fraction(2)))
+    >>> h == get_activation("hardtanh", -1, 2), h.apply(Fraction(5))
+    (True, Fraction(2, 1))
     """
 
     name: str
@@ -49,7 +58,17 @@ class Activation:
     intercepts: tuple[Fraction, ...]
 
     def piece(self, z: Fraction) -> int:
-        """Index of the piece that holds ``z`` (number of breakpoints strictly below).
+        """Find the index of the piece that holds ``z`` (the number of breakpoints strictly below).
+
+        Parameters
+        ----------
+        z : Fraction
+            The pre-activation.
+
+        Returns
+        -------
+        int
+            From 0 to ``len(breakpoints)``.
 
         Examples
         --------
@@ -59,7 +78,17 @@ class Activation:
         return sum(1 for b in self.breakpoints if b < z)
 
     def apply(self, z: Fraction) -> Fraction:
-        """Exact value of the activation at ``z``.
+        """Evaluate the activation at ``z`` exactly.
+
+        Parameters
+        ----------
+        z : Fraction
+            The pre-activation.
+
+        Returns
+        -------
+        Fraction
+            ``slopes[q] * z + intercepts[q]`` on the piece ``q`` holding ``z``.
 
         Examples
         --------
@@ -71,7 +100,13 @@ class Activation:
 
     @property
     def integer_form(self) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
-        """``(mu, slopes*mu, intercepts*mu)`` with ``mu`` the common denominator."""
+        """``(mu, slopes*mu, intercepts*mu)`` with ``mu`` the common denominator.
+
+        Examples
+        --------
+        >>> get_activation("leaky_relu", 0.5).integer_form
+        (2, (1, 2), (0, 0))
+        """
         vals = self.slopes + self.intercepts
         mu = math.lcm(*(v.denominator for v in vals))
         return (
@@ -81,7 +116,12 @@ class Activation:
         )
 
     def describe(self) -> str:
-        """Short human-readable name with parameters.
+        """Give a short human-readable name with parameters.
+
+        Returns
+        -------
+        str
+            The name, with ``leaky_relu``'s slope or ``hardtanh``'s bounds as floats.
 
         Examples
         --------
@@ -106,6 +146,10 @@ def get_activation(name: str, *params: object) -> Activation:
         0.01), ``hardtanh`` (parameters: min and max, default -1 and 1) or ``identity``.
     *params
         Numeric parameters, taken at their exact binary value.
+
+    Returns
+    -------
+    Activation
 
     Raises
     ------

@@ -26,7 +26,25 @@ __all__ = ["PolygonCell", "component_labels", "merge_linear", "shared_edges"]
 
 
 class PolygonCell(Protocol):
-    """What this module reads of a cell (:class:`exact.Cell` has it)."""
+    """What this module reads of a cell (:class:`exact.Cell` has it).
+
+    Attributes
+    ----------
+    index : int
+        Position of the cell in its list (``cells[i].index == i``).
+    verts : sequence of Point
+        Counter-clockwise homogeneous vertices.
+    edges : sequence of Line
+        ``edges[i]`` supports the edge from ``verts[i]`` to ``verts[i + 1]``, oriented
+        with the cell on its positive side.
+
+    Examples
+    --------
+    >>> from exact import regions
+    >>> cell = regions([([[1, 0]], [0]), ([[1]], [0])], window=1.0).cells[0]
+    >>> cell.index, len(cell.verts), len(cell.edges)   # a half of the square [-1, 1]^2
+    (0, 4, 4)
+    """
 
     index: int
     verts: Sequence[Point]
@@ -34,12 +52,34 @@ class PolygonCell(Protocol):
 
 
 def shared_edges(cells: Sequence[PolygonCell]) -> list[tuple[int, int, Point, Point]]:
-    """Pairs of cells that share a boundary segment of positive length, with the segment.
+    """Find the pairs of cells that share a boundary segment of positive length, with the segment.
 
+    Parameters
+    ----------
+    cells : sequence of PolygonCell
+        Cells of one subdivision, ``cells[i].index == i``, edges oriented with the cell
+        on their positive side.
+
+    Returns
+    -------
+    list of (int, int, Point, Point)
+        ``(i, j, p, q)``: cell ``i`` (on the positive side of the common line's
+        canonical key) and cell ``j`` share the segment from ``p`` to ``q``, ordered
+        along the line.
+
+    Notes
+    -----
     Edges are grouped by their supporting line (exact canonical key); on each line the
     edges from the two sides are intervals of the position ``t`` along the line.  Float
     values of ``t`` (correctly rounded, so order-preserving) order and compare them; any
-    comparison between equal floats is redone exactly.
+    comparison between equal floats is redone exactly.  O(E log E) for E edges.
+
+    Examples
+    --------
+    >>> from exact import regions
+    >>> r = regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, -1]], [0])], window=1.0)
+    >>> shared_edges(r.cells)                  # the two halves x > 0, x < 0 share x = 0
+    [(1, 0, (0, -1, 1), (0, 1, 1))]
     """
     groups: dict[Line, tuple[list, list]] = {}
     for c in cells:
@@ -78,9 +118,11 @@ def shared_edges(cells: Sequence[PolygonCell]) -> list[tuple[int, int, Point, Po
 
 
 def _monotone_div(n: int, d: int) -> float:
-    """``n / d`` rounded to a float, or an infinity of its sign when beyond the float range
-    (rounding stays monotone, so float order never contradicts the exact one; equal floats,
-    infinities included, are compared exactly)."""
+    """Round ``n / d`` to a float, or to an infinity of its sign when beyond the float range.
+
+    Rounding stays monotone, so float order never contradicts the exact one; equal floats,
+    infinities included, are compared exactly.
+    """
     try:
         return n / d
     except OverflowError:
@@ -109,7 +151,7 @@ def _sort_exact(recs: list) -> None:
 
 
 def _same_orientation(e: Line, key: Line) -> bool:
-    # e and key are the same line; compare the sign of a nonzero coefficient
+    """Tell whether ``e`` and ``key`` (the same line) have the same positive side."""
     for u, v in zip(e, key):
         if v != 0:
             return (u > 0) == (v > 0)
@@ -117,8 +159,23 @@ def _same_orientation(e: Line, key: Line) -> bool:
 
 
 def component_labels(n: int, pairs) -> list[int]:
-    """Labels ``0, 1, ...`` (in order of first appearance) of the connected components of
-    ``n`` items joined by the index ``pairs`` (union-find with path halving).
+    """Label the connected components of ``n`` items joined by index pairs.
+
+    Parameters
+    ----------
+    n : int
+        Number of items ``0 .. n-1``.
+    pairs : iterable of (int, int)
+        Items joined by an edge.
+
+    Returns
+    -------
+    list of int
+        The component label of each item: ``0, 1, ...`` in order of first appearance.
+
+    Notes
+    -----
+    Union-find with path halving; nearly linear in ``n`` plus the number of pairs.
 
     Examples
     --------
@@ -143,8 +200,32 @@ def component_labels(n: int, pairs) -> list[int]:
 
 def merge_linear(cells: Sequence[PolygonCell], shared: list[tuple[int, int, Point, Point]],
                   same_map: list[bool]) -> int:
-    """Set each cell's ``linear_region`` (components of boundaries with the same map on both
-    sides) and return the number of linear regions."""
+    """Set each cell's ``linear_region`` and return the number of linear regions.
+
+    Linear regions are the connected components of cells joined across boundaries with
+    the same affine map on both sides.
+
+    Parameters
+    ----------
+    cells : sequence of PolygonCell
+        The cells; each gets an attribute ``linear_region`` (an int label).
+    shared : list of (int, int, Point, Point)
+        The shared boundaries, as :func:`shared_edges` gives them.
+    same_map : list of bool
+        For each shared boundary, whether the output's map is the same on both sides.
+
+    Returns
+    -------
+    int
+        The number of linear regions.
+
+    Examples
+    --------
+    >>> from exact import regions
+    >>> r = regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, -1]], [0])], window=1.0)
+    >>> merge_linear(r.cells, shared_edges(r.cells), [False]), [c.linear_region for c in r.cells]
+    (2, [0, 1])
+    """
     labels = component_labels(len(cells), [(i, j) for (i, j, _, _), same in zip(shared, same_map) if same])
     for c in cells:
         c.linear_region = labels[c.index]

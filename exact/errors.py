@@ -26,36 +26,111 @@ __all__ = [
 
 
 class ExactnetError(Exception):
-    """Base class of every error raised on purpose by exactnet."""
+    """Base class of every error raised on purpose by exactnet.
+
+    Examples
+    --------
+    >>> from exact import get_activation
+    >>> try:
+    ...     get_activation("gelu")
+    ... except ExactnetError as exc:
+    ...     print(type(exc).__name__)
+    UnsupportedActivationError
+    """
 
 
 class InputError(ExactnetError, ValueError):
-    """An argument has a value the function cannot work with (NaN, wrong shape, ...)."""
+    """An argument has a value the function cannot work with (NaN, wrong shape, ...).
+
+    Examples
+    --------
+    >>> from exact import ExactNet
+    >>> ExactNet.from_layers([])
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: layers is empty: a network needs at least an output layer
+    """
 
 
 class InputTypeError(ExactnetError, TypeError):
-    """An argument has a type the function cannot work with (complex, bool, object...)."""
+    """An argument has a type the function cannot work with (complex, bool, object...).
+
+    Examples
+    --------
+    >>> from exact import ExactNet
+    >>> ExactNet.from_layers([([[1j, 0]], [0]), ([[1]], [0])])
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputTypeError: weight of layer 0[0, 0]: expected a real number, got the complex value 1j
+    """
 
 
 class UnsupportedActivationError(InputError):
-    """The network uses an activation that is not piecewise linear (sigmoid, GELU, ...)."""
+    """The network uses an activation that is not piecewise linear (sigmoid, GELU, ...).
+
+    Examples
+    --------
+    >>> from exact import get_activation
+    >>> get_activation("tanh")
+    Traceback (most recent call last):
+    ...
+    exact.errors.UnsupportedActivationError: activation 'tanh' is not piecewise linear ...
+    """
 
 
 class SpecFileError(InputError):
-    """A network spec file (JSON, .npz, .pt) is missing, unreadable or malformed."""
+    """A network spec file (JSON, .npz, .pt) is missing, unreadable or malformed.
+
+    Examples
+    --------
+    >>> from exact import load_spec
+    >>> load_spec("no/such/net.json")
+    Traceback (most recent call last):
+    ...
+    exact.errors.SpecFileError: spec file 'no/such/net.json' does not exist
+    """
 
 
 class TooManyRegionsError(ExactnetError, RuntimeError):
-    """Enumeration stopped because it would exceed the ``max_regions`` guard."""
+    """Enumeration stopped because it would exceed the ``max_regions`` guard.
+
+    Examples
+    --------
+    >>> from exact import ExactNet
+    >>> from exact.layer_split import enumerate_cells, square
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])  # 4 cells
+    >>> enumerate_cells(net, *square(1, 1), max_regions=3)
+    Traceback (most recent call last):
+    ...
+    exact.errors.TooManyRegionsError: more than max_regions=3 cells after hidden layer 1; ...
+    """
 
 
 class VerificationError(ExactnetError, AssertionError):
-    """A derivation step could not be verified by the computer algebra system."""
+    """A derivation step could not be verified by the computer algebra system.
+
+    Raised by the derivations of :mod:`exact.symbolic`; an AssertionError too, so a
+    failed proof fails a test.
+
+    Examples
+    --------
+    >>> issubclass(VerificationError, AssertionError)
+    True
+    """
 
 
 class Undecided(ExactnetError):
     """A float test could not be certified; the exact engine has to decide.
 
-    Raised inside the fast paths (:mod:`exact._certified.bounds`, :mod:`exact._certified.subdivision`) and caught
-    by the public functions, which then run the exact engine; users do not see it.
+    Raised inside the fast paths (:mod:`exact._certified.bounds`,
+    :mod:`exact._certified.subdivision`) and caught by the public functions, which then
+    run the exact engine; users do not see it.
+
+    Examples
+    --------
+    >>> try:
+    ...     raise Undecided("two crossings too close to order in floats")
+    ... except ExactnetError as exc:
+    ...     print(exc)
+    two crossings too close to order in floats
     """

@@ -34,10 +34,11 @@ from .activations import Activation, get_activation
 from .errors import InputError, SpecFileError, UnsupportedActivationError
 from .network import ExactNet
 
-__all__ = ["from_torch", "load_spec", "save_json"]
+__all__ = ["as_exact_net", "from_torch", "load_spec", "save_json"]
 
 
 def _activation_from_spec(obj: Any, where: str) -> Activation:
+    """Read a spec's ``activation`` entry: a name or ``{"name": ..., "params": [...]}``."""
     if isinstance(obj, str):
         return get_activation(obj)
     if isinstance(obj, dict) and "name" in obj:
@@ -54,7 +55,13 @@ def load_spec(path: str | os.PathLike) -> ExactNet:
     Parameters
     ----------
     path : str or os.PathLike
-        The file; its suffix chooses the format.
+        The file; its suffix (``.json``, ``.npz``, ``.pt`` or ``.pth``, any case) chooses
+        the format described in this module's docstring.
+
+    Returns
+    -------
+    ExactNet
+        The network, with weights at their exact (binary or written) values.
 
     Raises
     ------
@@ -62,6 +69,22 @@ def load_spec(path: str | os.PathLike) -> ExactNet:
         Missing file, unknown suffix, unreadable or malformed content.
     InputError
         Content that reads but describes an invalid network (NaN, shape mismatch...).
+    UnsupportedActivationError
+        A JSON or ``.npz`` spec naming an activation that is not piecewise linear.
+
+    Examples
+    --------
+    >>> import json, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "net.json")
+    >>> with open(path, "w") as f:
+    ...     json.dump({"layers": [{"weight": [[1, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}],
+    ...                "activation": {"name": "leaky_relu", "params": [0.5]}}, f)
+    >>> load_spec(path).activations[0].describe()
+    'leaky_relu(0.5)'
+    >>> load_spec(path + ".txt")
+    Traceback (most recent call last):
+    ...
+    exact.errors.SpecFileError: spec file '....json.txt' does not exist
     """
     p = os.fspath(path)
     if not os.path.isfile(p):
@@ -77,6 +100,7 @@ def load_spec(path: str | os.PathLike) -> ExactNet:
 
 
 def _load_json(p: str) -> ExactNet:
+    """Read a JSON spec ``{"layers": [{"weight", "bias"}, ...], "activation": ...}``."""
     try:
         with open(p, encoding="utf-8") as f:
             data = json.load(f)
@@ -97,6 +121,7 @@ def _load_json(p: str) -> ExactNet:
 
 
 def _load_npz(p: str) -> ExactNet:
+    """Read arrays ``W0, b0, W1, b1, ...`` (and optionally ``activation``) from an ``.npz``."""
     import numpy as np
 
     try:
@@ -120,6 +145,7 @@ def _load_npz(p: str) -> ExactNet:
 
 
 def _load_pt(p: str) -> ExactNet:
+    """Read a state_dict of Linear layers (ReLU between them) with ``weights_only=True``."""
     import torch
 
     try:
@@ -149,8 +175,28 @@ def _load_pt(p: str) -> ExactNet:
 
 
 def save_json(net: ExactNet, path: str | os.PathLike) -> None:
-    """Write a network as a JSON spec (float weights written as exact ``"p/q"`` strings
-    only when not representable as float).
+    """Write a network as a JSON spec that :func:`load_spec` reads back exactly.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network; all its hidden layers must share one activation.
+    path : str or os.PathLike
+        The file to write (overwritten).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        When the hidden layers use different activations.
+
+    Notes
+    -----
+    A weight is written as a JSON number when it equals its float value, else as an
+    exact ``"p/q"`` string.
 
     Examples
     --------
@@ -201,23 +247,55 @@ def from_torch(module: Any) -> ExactNet:
     child; anything else is traced with ``torch.fx``, so custom modules calling
     ``torch.relu``/``F.relu``/``x.abs()`` in ``forward`` are read too.
 
+    Parameters
+    ----------
+    module : torch.nn.Module
+        ``Linear, activation, Linear, ..., Linear`` in forward order; the first Linear
+        takes the input (``in_features`` of it), the last gives the output.  Weights are
+        taken at their exact binary value.
+
+    Returns
+    -------
+    ExactNet
+        The same network with exact rational weights, one activation per hidden layer.
+
     Raises
     ------
     UnsupportedActivationError
         Any operation that is not Linear, a supported activation, or an identity
         (eval-mode Dropout, Identity, Flatten): sigmoid, tanh, GELU, softplus,
-        BatchNorm, training-mode Dropout...
+        BatchNorm, training-mode Dropout...; two Linear layers or two activations in a
+        row, or an activation at either end.
     InputError
-        A module that cannot be traced, or whose Linear layers are not chained.
+        Not an ``nn.Module``, forward hooks on any submodule, a module that cannot be
+        traced, or no Linear layer at all.
+
+    Examples
+    --------
+    >>> import torch.nn as nn
+    >>> m = nn.Sequential(nn.Linear(2, 3), nn.LeakyReLU(0.25), nn.Linear(3, 1))
+    >>> net = from_torch(m)
+    >>> net.widths, net.activations[0].describe()
+    ((2, 3, 1), 'leaky_relu(0.25)')
+    >>> from_torch(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1)))
+    Traceback (most recent call last):
+    ...
+    exact.errors.UnsupportedActivationError: module '1' (Sigmoid) is not a supported piecewise-linear ...
     """
-    import torch
-    import torch.fx as fx
     import torch.nn as nn
-    import torch.nn.functional as F
 
     if not isinstance(module, nn.Module):
         raise InputError(f"net must be a torch nn.Module, got {type(module).__name__}")
-    ops: list[tuple[str, Any]] = []  # ("linear", (W, b)) or ("act", Activation)
+    _refuse_hooks(module)
+    leaves = _sequential_leaves(module, nn)
+    if leaves is not None:  # a plain Sequential: its forward is the chain, no tracing needed
+        ops = [op for op in (_module_op(t, m) for t, m in leaves) if op is not None]
+        return _assemble(ops, module)
+    return _assemble(_traced_ops(module), module)
+
+
+def _refuse_hooks(module: Any) -> None:
+    """Raise InputError if ``module`` or any submodule has forward (pre-)hooks."""
     for name, m in module.named_modules():
         if m._forward_hooks or m._forward_pre_hooks:
             raise InputError(
@@ -225,38 +303,47 @@ def from_torch(module: Any) -> ExactNet:
                 "what flows between layers; remove them, or pass the layers as (W, b) pairs"
             )
 
-    def act_from_module(m: nn.Module) -> Activation | None:
-        if isinstance(m, nn.ReLU):
-            return get_activation("relu")
-        if isinstance(m, nn.LeakyReLU):
-            return get_activation("leaky_relu", m.negative_slope)
-        if isinstance(m, nn.Hardtanh):  # includes ReLU6 = hardtanh(0, 6)
-            return get_activation("hardtanh", m.min_val, m.max_val)
+
+def _module_activation(m: Any) -> Activation | None:
+    """Return the activation of a torch activation module, or None if it is not one we read."""
+    import torch.nn as nn
+
+    if isinstance(m, nn.ReLU):
+        return get_activation("relu")
+    if isinstance(m, nn.LeakyReLU):
+        return get_activation("leaky_relu", m.negative_slope)
+    if isinstance(m, nn.Hardtanh):  # includes ReLU6 = hardtanh(0, 6)
+        return get_activation("hardtanh", m.min_val, m.max_val)
+    return None
+
+
+def _module_op(target: str, m: Any) -> tuple[str, Any] | None:
+    """Read one leaf module: ("linear", (W, b)), ("act", Activation) or None (identity)."""
+    import torch
+    import torch.nn as nn
+
+    if isinstance(m, nn.Linear):
+        b = m.bias if m.bias is not None else torch.zeros(m.out_features)
+        return ("linear", (m.weight, b))
+    if isinstance(m, (nn.Identity, nn.Flatten)) or (isinstance(m, nn.Dropout) and not m.training):
         return None
+    if isinstance(m, nn.Dropout):
+        raise UnsupportedActivationError(
+            f"module {target!r} is Dropout in training mode; call model.eval() first"
+        )
+    act = _module_activation(m)
+    if act is None:
+        raise UnsupportedActivationError(
+            f"module {target!r} ({type(m).__name__}) is not a supported piecewise-linear "
+            "activation; supported: ReLU, LeakyReLU, Hardtanh, Abs (x.abs())"
+        )
+    return ("act", act)
 
-    def module_op(target: str, m: nn.Module) -> tuple[str, Any] | None:
-        """The op of one leaf module: ("linear", (W, b)), ("act", Activation) or None (identity)."""
-        if isinstance(m, nn.Linear):
-            b = m.bias if m.bias is not None else torch.zeros(m.out_features)
-            return ("linear", (m.weight, b))
-        if isinstance(m, (nn.Identity, nn.Flatten)) or (isinstance(m, nn.Dropout) and not m.training):
-            return None
-        if isinstance(m, nn.Dropout):
-            raise UnsupportedActivationError(
-                f"module {target!r} is Dropout in training mode; call model.eval() first"
-            )
-        act = act_from_module(m)
-        if act is None:
-            raise UnsupportedActivationError(
-                f"module {target!r} ({type(m).__name__}) is not a supported piecewise-linear "
-                "activation; supported: ReLU, LeakyReLU, Hardtanh, Abs (x.abs())"
-            )
-        return ("act", act)
 
-    leaves = _sequential_leaves(module, nn)
-    if leaves is not None:  # a plain Sequential: its forward is the chain, no tracing needed
-        ops = [op for op in (module_op(t, m) for t, m in leaves) if op is not None]
-        return _assemble(ops, module)
+def _traced_ops(module: Any) -> list[tuple[str, Any]]:
+    """Trace ``module`` with ``torch.fx`` and read its graph's nodes in order."""
+    import torch.fx as fx
+
     try:
         gm = fx.symbolic_trace(module)
     except Exception as exc:
@@ -265,44 +352,55 @@ def from_torch(module: Any) -> ExactNet:
             "as a list of (W, b) pairs instead"
         ) from None
     mods = dict(gm.named_modules())
+    ops = []
     for node in gm.graph.nodes:
-        if node.op in ("placeholder", "output", "get_attr"):
-            if node.op == "get_attr":
-                raise UnsupportedActivationError(
-                    f"{type(module).__name__} uses the raw parameter {node.target!r} in forward; "
-                    "only Linear layers and activations are supported"
-                )
-            continue
-        if node.op == "call_module":
-            op = module_op(node.target, mods[node.target])
-            if op is not None:
-                ops.append(op)
-            continue
-        name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
-        if node.op in ("call_function", "call_method") and name in _FUNC_ACTS:
-            kind = _FUNC_ACTS[name]
-            if kind == "leaky_relu":
-                slope = node.kwargs.get("negative_slope", node.args[1] if len(node.args) > 1 else 0.01)
-                ops.append(("act", get_activation("leaky_relu", slope)))
-            elif kind == "hardtanh":
-                lo = node.kwargs.get("min_val", node.args[1] if len(node.args) > 1 else -1.0)
-                hi = node.kwargs.get("max_val", node.args[2] if len(node.args) > 2 else 1.0)
-                ops.append(("act", get_activation("hardtanh", lo, hi)))
-            else:
-                ops.append(("act", get_activation(kind)))
-            continue
-        if node.op == "call_function" and node.target is F.linear:
-            raise UnsupportedActivationError("F.linear with raw parameters is not supported; use nn.Linear")
+        op = _node_op(node, mods, module)
+        if op is not None:
+            ops.append(op)
+    return ops
+
+
+def _node_op(node: Any, mods: dict[str, Any], module: Any) -> tuple[str, Any] | None:
+    """Read one traced node: ("linear", (W, b)), ("act", Activation) or None (input, output, identity)."""
+    import torch.nn.functional as F
+
+    if node.op in ("placeholder", "output"):
+        return None
+    if node.op == "get_attr":
         raise UnsupportedActivationError(
-            f"operation {name or node.target!r} in {type(module).__name__}.forward is not "
-            "supported; only Linear layers and ReLU/LeakyReLU/Hardtanh/Abs activations are"
+            f"{type(module).__name__} uses the raw parameter {node.target!r} in forward; "
+            "only Linear layers and activations are supported"
         )
-    return _assemble(ops, module)
+    if node.op == "call_module":
+        return _module_op(node.target, mods[node.target])
+    name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", "")
+    if node.op in ("call_function", "call_method") and name in _FUNC_ACTS:
+        return ("act", _function_activation(node, _FUNC_ACTS[name]))
+    if node.op == "call_function" and node.target is F.linear:
+        raise UnsupportedActivationError("F.linear with raw parameters is not supported; use nn.Linear")
+    raise UnsupportedActivationError(
+        f"operation {name or node.target!r} in {type(module).__name__}.forward is not "
+        "supported; only Linear layers and ReLU/LeakyReLU/Hardtanh/Abs activations are"
+    )
+
+
+def _function_activation(node: Any, kind: str) -> Activation:
+    """Build the activation a traced function or method call applies, with torch's defaults."""
+    if kind == "leaky_relu":
+        slope = node.kwargs.get("negative_slope", node.args[1] if len(node.args) > 1 else 0.01)
+        return get_activation("leaky_relu", slope)
+    if kind == "hardtanh":
+        lo = node.kwargs.get("min_val", node.args[1] if len(node.args) > 1 else -1.0)
+        hi = node.kwargs.get("max_val", node.args[2] if len(node.args) > 2 else 1.0)
+        return get_activation("hardtanh", lo, hi)
+    return get_activation(kind)
 
 
 def _sequential_leaves(module: Any, nn: Any) -> list[tuple[str, Any]] | None:
-    """The leaf modules of a plain (possibly nested) ``nn.Sequential`` in order, or None if
-    anything in it is a custom module whose forward would have to be traced."""
+    """List the leaf modules of a plain (possibly nested) ``nn.Sequential`` in order.
+
+    None if anything in it is a custom module whose forward would have to be traced.
+    """
     if not _plain_sequential(module, nn):
         return None
     out = []
@@ -320,14 +418,17 @@ def _sequential_leaves(module: Any, nn: Any) -> list[tuple[str, Any]] | None:
 
 
 def _plain_sequential(module: Any, nn: Any) -> bool:
-    """An ``nn.Sequential`` (or a subclass) that runs its children in order: ``forward`` and
-    ``__call__`` not overridden (hooks are refused by :func:`from_torch`)."""
+    """Tell whether ``module`` is an ``nn.Sequential`` (or subclass) that runs its children in order.
+
+    That is, ``forward`` and ``__call__`` are not overridden (hooks are refused by
+    :func:`from_torch`).
+    """
     return (isinstance(module, nn.Sequential) and type(module).forward is nn.Sequential.forward
             and type(module).__call__ is nn.Module.__call__)
 
 
 def _assemble(ops: list[tuple[str, Any]], module: Any) -> ExactNet:
-    """Check the op chain is Linear, activation, ..., Linear and build the ExactNet."""
+    """Check that the op chain is Linear, activation, ..., Linear and build the ExactNet."""
     layers: list[tuple[Any, Any]] = []
     acts: list[Activation] = []
     expect_linear = True
@@ -360,24 +461,42 @@ def _assemble(ops: list[tuple[str, Any]], module: Any) -> ExactNet:
 def as_exact_net(net: Any, activation: str | None = None) -> ExactNet:
     """Coerce any accepted network description into an :class:`ExactNet`.
 
-    Accepts an :class:`ExactNet`, a torch ``nn.Module``, a list of ``(W, b)`` pairs, or a
-    path (str or ``os.PathLike``) to a JSON, ``.npz`` or ``.pt`` spec file.
+    Parameters
+    ----------
+    net : ExactNet, torch.nn.Module, sequence of (W, b), str or os.PathLike
+        An :class:`ExactNet` (returned as is), a torch module (read by
+        :func:`from_torch`), a path to a JSON, ``.npz`` or ``.pt`` spec file (read by
+        :func:`load_spec`), or ``[(W0, b0), (W1, b1), ...]`` with ``W`` of shape
+        ``(out, in)`` and ``b`` of shape ``(out,)`` (read by :meth:`ExactNet.from_layers`).
+    activation : str, optional
+        Activation of every hidden layer for a list of pairs (default ``"relu"``);
+        ignored for the other kinds, which say their own.
+
+    Returns
+    -------
+    ExactNet
+
+    Raises
+    ------
+    InputError
+        A malformed network (see :meth:`ExactNet.from_layers`, :func:`from_torch`);
+        :class:`SpecFileError` for a path that cannot be read.
+    InputTypeError
+        Weights of a non-real dtype, or ``net`` of no accepted kind.
+    UnsupportedActivationError
+        An activation that is not piecewise linear.
 
     Examples
     --------
     >>> as_exact_net([([[1.0, 2.0]], [0.5]), ([[1.0]], [0.0])]).widths
     (2, 1, 1)
+    >>> as_exact_net([([[1.0, 2.0]], [0.5]), ([[1.0]], [0.0])], activation="abs").activations[0].name
+    'abs'
     """
-    import os
-
     if isinstance(net, ExactNet):
         return net
     if isinstance(net, (str, os.PathLike)):
-        from .loading import load_spec
-
         return load_spec(net)
     if type(net).__module__.startswith("torch") or hasattr(net, "named_modules"):
-        from .loading import from_torch
-
         return from_torch(net)
     return ExactNet.from_layers(net, activation=activation or "relu")

@@ -3,7 +3,8 @@
 :class:`ExactNet` holds each layer's weight matrix ``W`` (shape ``(out, in)``) and bias
 ``b`` as :class:`fractions.Fraction` values equal to the exact binary value of the
 inputs, and one :class:`~exact.activations.Activation` per hidden layer.  The last
-layer is the output layer and has no activation.
+layer is the output layer and has no activation.  Arrays are read and checked by
+:mod:`exact.array_input`.
 
 Examples
 --------
@@ -25,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
+from .array_input import describe_value, float_layers, to_matrix, to_vector
 from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 
@@ -33,6 +35,7 @@ __all__ = ["AffineMap", "ExactNet", "IntLayer", "affine_on_pattern", "nonzero_st
 
 def _activations(activation: str | Activation | Sequence[str | Activation], n_hidden: int
                  ) -> tuple[Activation, ...]:
+    """Expand ``activation`` (one for all, or one per hidden layer) into Activations."""
     if isinstance(activation, (str, Activation)):
         acts = [activation] * n_hidden
     else:
@@ -42,40 +45,24 @@ def _activations(activation: str | Activation | Sequence[str | Activation], n_hi
     return tuple(a if isinstance(a, Activation) else get_activation(a) for a in acts)
 
 
-def _float_array(obj: Any, ndim: int) -> np.ndarray | None:
-    """``obj`` as float64 if it is a non-empty, finite numpy array or torch tensor of a real
-    float dtype with ``ndim`` dimensions (every such value is exact in float64); else None, and
-    the general path validates it and words the error."""
-    mod = type(obj).__module__
-    if mod.startswith("torch"):
-        if not obj.is_floating_point():
-            return None
-        obj = obj.detach().cpu().double().numpy()
-    elif not isinstance(obj, np.ndarray) or obj.dtype.kind != "f" or obj.dtype.itemsize > 8:
-        return None
-    if obj.ndim != ndim or obj.size == 0 or not np.isfinite(obj).all():
-        return None
-    return np.asarray(obj, dtype=np.float64)
-
-
-def _float_layers(layers: Sequence[Any]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
-    """The layers as float64 arrays when every weight and bias is a well-formed float array
-    whose shapes chain; None sends them down the general path."""
-    Ws, bs = [], []
-    for pair in layers:
-        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-            return None
-        W, b = _float_array(pair[0], 2), _float_array(pair[1], 1)
-        if W is None or b is None or len(b) != len(W) or (Ws and W.shape[1] != Ws[-1].shape[0]):
-            return None
-        Ws.append(W)
-        bs.append(b)
-    return Ws, bs
-
-
 @dataclass(frozen=True)
 class IntLayer:
-    """A layer scaled to integers: ``W = Wi / scale``, ``b = bi / scale``."""
+    """A layer scaled to integers: ``W = Wi / scale``, ``b = bi / scale``.
+
+    Attributes
+    ----------
+    Wi : tuple of tuple of int
+        Integer weights, shape ``(out, in)``.
+    bi : tuple of int
+        Integer biases, shape ``(out,)``.
+    scale : int
+        Positive common denominator (the lcm of the layer's denominators).
+
+    Examples
+    --------
+    >>> ExactNet.from_layers([([[0.5, 1]], [0.25]), ([[1]], [0])]).integer_layers()[0]
+    IntLayer(Wi=((2, 4),), bi=(1,), scale=4)
+    """
 
     Wi: tuple[tuple[int, ...], ...]
     bi: tuple[int, ...]
@@ -83,9 +70,22 @@ class IntLayer:
 
 
 def parameter_count(widths: Sequence[int]) -> int:
-    """Number of weights and biases of a fully connected MLP with these widths.
+    """Count the weights and biases of a fully connected MLP with these widths.
 
-    ``sum_l (n_{l-1} + 1) * n_l`` for widths ``(n_0, ..., n_L)``.
+    Parameters
+    ----------
+    widths : sequence of int
+        ``(n_0, ..., n_L)``: input width, hidden widths, output width; each positive.
+
+    Returns
+    -------
+    int
+        ``sum_l (n_{l-1} + 1) * n_l``.
+
+    Raises
+    ------
+    InputError
+        Fewer than two widths, or a width that is not a positive integer.
 
     Examples
     --------
@@ -103,74 +103,6 @@ def parameter_count(widths: Sequence[int]) -> int:
     return sum((w[i] + 1) * w[i + 1] for i in range(len(w) - 1))
 
 
-def _to_matrix(obj: Any, what: str) -> list[list[Fraction]]:
-    rows = _to_nested(obj, what)
-    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
-        raise InputError(f"{what} must be a non-empty 2-D array, got {_describe(obj)}")
-    n = len(rows[0])
-    if n == 0:
-        raise InputError(f"{what} has no columns (shape ({len(rows)}, 0))")
-    for i, r in enumerate(rows):
-        if len(r) != n:
-            raise InputError(f"{what} is ragged: row 0 has {n} entries, row {i} has {len(r)}")
-    return [[_entry(v, what, i, j) for j, v in enumerate(r)] for i, r in enumerate(rows)]
-
-
-def _to_vector(obj: Any, what: str) -> list[Fraction]:
-    vals = _to_nested(obj, what)
-    if not isinstance(vals, list) or any(isinstance(v, list) for v in vals):
-        raise InputError(f"{what} must be a 1-D array, got {_describe(obj)}")
-    return [_entry(v, what, i, None) for i, v in enumerate(vals)]
-
-
-def _describe(obj: Any) -> str:
-    shape = getattr(obj, "shape", None)
-    if shape is not None:
-        return f"an array of shape {tuple(shape)}"
-    return f"{type(obj).__name__} {obj!r}"[:120]
-
-
-def _to_nested(obj: Any, what: str) -> Any:
-    """Turn numpy arrays, torch tensors and nested sequences into nested lists of scalars."""
-    mod = type(obj).__module__
-    if mod.startswith("torch"):
-        if obj.is_complex():
-            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
-        if obj.dtype == __import__("torch").bool:
-            raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
-        t = obj.detach().cpu()
-        if t.is_floating_point() and t.dtype not in (__import__("torch").float64,):
-            t = t.double()  # float16/bfloat16/float32 -> float64 is exact
-        obj = t.numpy()
-        mod = "numpy"
-    if mod.startswith("numpy"):
-        kind = obj.dtype.kind
-        if kind == "c":
-            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
-        if kind == "b":
-            raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
-        if kind in "OUSV":
-            if kind != "O":
-                raise InputTypeError(f"{what} has dtype {obj.dtype}; weights must be real numbers")
-        if obj.dtype.itemsize > 8 and kind == "f":
-            raise InputTypeError(f"{what} has dtype {obj.dtype}; use float64 or Fraction")
-        return obj.tolist() if kind != "O" else [_to_nested(x, what) for x in obj]
-    if isinstance(obj, (list, tuple)):
-        return [_to_nested(x, what) for x in obj]
-    return obj
-
-
-def _entry(v: Any, what: str, i: int, j: int | None) -> Fraction:
-    where = f"{what}[{i}]" if j is None else f"{what}[{i}, {j}]"
-    try:
-        return to_fraction(v)
-    except TypeError as exc:
-        raise InputTypeError(f"{where}: {exc}") from None
-    except ValueError:
-        neuron = f"neuron {i}" + ("" if j is None else f", input {j}")
-        raise InputError(f"{what} contains {v!r} at {neuron}; weights must be finite") from None
-
-
 class ExactNet:
     """An MLP with exact rational weights (immutable).
 
@@ -179,8 +111,15 @@ class ExactNet:
     weights : tuple of tuple of tuple of Fraction
         ``weights[l][i][j]``: layer ``l``, output neuron ``i``, input ``j``.
     biases : tuple of tuple of Fraction
+        ``biases[l][i]``: layer ``l``, output neuron ``i``.
     activations : tuple of Activation
         One per hidden layer (``len(weights) - 1`` of them).
+
+    Raises
+    ------
+    InputError
+        When the number of activations is not ``len(weights) - 1``.  The constructor
+        checks nothing else: :meth:`from_layers` validates.
 
     Notes
     -----
@@ -219,8 +158,10 @@ class ExactNet:
     @classmethod
     def _from_floats(cls, Ws: Sequence[np.ndarray], bs: Sequence[np.ndarray],
                      activations: Sequence[Activation]) -> ExactNet:
-        """A network whose weights are the exact values of finite float64 arrays (validated by
-        the caller); the Fractions are made on first use."""
+        """Make a network whose weights are the exact values of finite float64 arrays.
+
+        The caller validates the arrays; the Fractions are made on first use.
+        """
         net = cls.__new__(cls)
         frozen = []
         for a in list(Ws) + list(bs):
@@ -250,8 +191,15 @@ class ExactNet:
         return self._biases
 
     def float_layers(self) -> tuple[tuple[np.ndarray, ...], tuple[np.ndarray, ...]] | None:
-        """The read-only float64 arrays ``(Ws, bs)`` equal to the exact weights, when the network
-        was read from float arrays; ``None`` otherwise (see :func:`exact._certified.bounds.float_net`)."""
+        """Return the read-only float64 arrays equal to the exact weights, if the net was read from floats.
+
+        Returns
+        -------
+        tuple (Ws, bs) of tuples of ndarray, or None
+            ``Ws[l]`` of shape ``(out, in)``, ``bs[l]`` of shape ``(out,)``, when the
+            network was read from float arrays; ``None`` otherwise (see
+            :func:`exact._certified.bounds.float_net`).
+        """
         return self._floats
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -294,12 +242,19 @@ class ExactNet:
         activation : str or Activation or sequence of them
             Activation of every hidden layer, or one per hidden layer.
 
+        Returns
+        -------
+        ExactNet
+            The network, weights at their exact (binary) values.
+
         Raises
         ------
         InputError
             Empty network or layer, shape mismatch, NaN/inf weights (names layer and neuron).
         InputTypeError
-            Complex, bool or string dtypes.
+            Complex, bool or string dtypes, or ``layers`` not a sequence.
+        UnsupportedActivationError
+            An activation name that is not piecewise linear.
 
         Examples
         --------
@@ -309,19 +264,19 @@ class ExactNet:
         exact.errors.InputError: bias of layer 0 contains nan at neuron 0; weights must be finite
         """
         if isinstance(layers, (str, bytes)) or not hasattr(layers, "__len__"):
-            raise InputTypeError(f"layers must be a list of (W, b) pairs, got {_describe(layers)}")
+            raise InputTypeError(f"layers must be a list of (W, b) pairs, got {describe_value(layers)}")
         if len(layers) == 0:
             raise InputError("layers is empty: a network needs at least an output layer")
         acts = _activations(activation, len(layers) - 1)
-        fast = _float_layers(layers)
+        fast = float_layers(layers)
         if fast is not None:
             return cls._from_floats(fast[0], fast[1], acts)
         Ws, bs = [], []
         for l, pair in enumerate(layers):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
-                raise InputError(f"layers[{l}] must be a (W, b) pair, got {_describe(pair)}")
-            W = _to_matrix(pair[0], f"weight of layer {l}")
-            b = _to_vector(pair[1], f"bias of layer {l}")
+                raise InputError(f"layers[{l}] must be a (W, b) pair, got {describe_value(pair)}")
+            W = to_matrix(pair[0], f"weight of layer {l}")
+            b = to_vector(pair[1], f"bias of layer {l}")
             if len(b) != len(W):
                 raise InputError(
                     f"layer {l}: weight has {len(W)} rows (neurons) but bias has {len(b)} entries"
@@ -346,18 +301,22 @@ class ExactNet:
 
     @property
     def input_dim(self) -> int:
+        """Input width (2 for the plane)."""
         return self.widths[0]
 
     @property
     def output_dim(self) -> int:
+        """Output width."""
         return self.widths[-1]
 
     @property
     def n_hidden_layers(self) -> int:
+        """Number of hidden layers (of activations)."""
         return len(self.activations)
 
     @property
     def n_parameters(self) -> int:
+        """Number of weights and biases (:func:`parameter_count` of the widths)."""
         return parameter_count(self.widths)
 
     def __repr__(self) -> str:
@@ -366,10 +325,20 @@ class ExactNet:
 
     # -- transformations ----------------------------------------------------------------
     def restrict_to_plane(self, x0: Any, x1: Any, x2: Any) -> ExactNet:
-        """The network restricted to the affine plane through three points.
+        """Restrict the network to the affine plane through three points.
 
         The new input ``(u, v)`` maps to ``x0 + u (x1 - x0) + v (x2 - x0)``; the first layer
         is composed with that map exactly.
+
+        Parameters
+        ----------
+        x0, x1, x2 : sequence of real
+            Three points of the input space, each of length :attr:`input_dim`.
+
+        Returns
+        -------
+        ExactNet
+            A network with 2-D input and the same later layers.
 
         Raises
         ------
@@ -385,7 +354,7 @@ class ExactNet:
         d = self.input_dim
         pts = []
         for name, p in (("plane[0]", x0), ("plane[1]", x1), ("plane[2]", x2)):
-            v = _to_vector(p, name)
+            v = to_vector(p, name)
             if len(v) != d:
                 raise InputError(f"{name} has {len(v)} coordinates but the network input is {d}-D")
             pts.append(v)
@@ -402,7 +371,19 @@ class ExactNet:
         return ExactNet((W,) + self.weights[1:], (b,) + self.biases[1:], self.activations)
 
     def integer_layers(self) -> tuple[IntLayer, ...]:
-        """Each layer scaled by the lcm of its denominators to integers."""
+        """Scale each layer by the lcm of its denominators to integers.
+
+        Returns
+        -------
+        tuple of IntLayer
+            One per layer, the output layer last.
+
+        Examples
+        --------
+        >>> net = ExactNet.from_layers([([[0.5, 1]], [0.25]), ([[3]], [1])])
+        >>> [(L.Wi, L.bi, L.scale) for L in net.integer_layers()]
+        [(((2, 4),), (1,), 4), (((3,),), (1,), 1)]
+        """
         out = []
         for W, b in zip(self.weights, self.biases):
             dens = [v.denominator for r in W for v in r] + [v.denominator for v in b]
@@ -417,7 +398,24 @@ class ExactNet:
         return tuple(out)
 
     def evaluate(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
-        """Exact output of the network at a point (rationals in, rationals out).
+        """Compute the exact output of the network at a point (rationals in, rationals out).
+
+        Parameters
+        ----------
+        point : sequence of real
+            :attr:`input_dim` coordinates, taken at their exact values.
+
+        Returns
+        -------
+        tuple of Fraction
+            The :attr:`output_dim` outputs.
+
+        Raises
+        ------
+        InputError
+            A point of the wrong length or with NaN/inf coordinates.
+        InputTypeError
+            Non-real coordinates.
 
         Examples
         --------
@@ -425,7 +423,7 @@ class ExactNet:
         >>> net.evaluate([Fraction(-1, 3), Fraction(1, 2)])
         (Fraction(1, 2),)
         """
-        x = _to_vector(list(point), "point")
+        x = to_vector(list(point), "point")
         if len(x) != self.input_dim:
             raise InputError(f"point has {len(x)} coordinates, the network input is {self.input_dim}-D")
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
@@ -434,7 +432,25 @@ class ExactNet:
         return tuple(x)
 
     def pattern_at(self, point: Sequence[Any]) -> tuple[int, ...]:
-        """Exact activation pattern (piece index per hidden neuron) at a point.
+        """Compute the exact activation pattern (piece index per hidden neuron) at a point.
+
+        Parameters
+        ----------
+        point : sequence of real
+            :attr:`input_dim` coordinates, taken at their exact values.
+
+        Returns
+        -------
+        tuple of int
+            The piece index (:meth:`Activation.piece`) of every hidden neuron, layer
+            after layer.
+
+        Raises
+        ------
+        InputError
+            A point of the wrong length or with NaN/inf coordinates.
+        InputTypeError
+            Non-real coordinates.
 
         Examples
         --------
@@ -442,7 +458,7 @@ class ExactNet:
         >>> net.pattern_at([1, 0])
         (1, 0)
         """
-        x = _to_vector(list(point), "point")
+        x = to_vector(list(point), "point")
         pat: list[int] = []
         for l in range(self.n_hidden_layers):
             W, b, act = self.weights[l], self.biases[l], self.activations[l]
@@ -456,6 +472,13 @@ class ExactNet:
 class AffineMap:
     """An exact affine map ``x -> gradient @ x + offset`` from the plane to R^m.
 
+    Attributes
+    ----------
+    gradient : tuple of (Fraction, Fraction)
+        One row per output, shape ``(m, 2)``.
+    offset : tuple of Fraction
+        Shape ``(m,)``.
+
     Examples
     --------
     >>> f = AffineMap(((Fraction(1), Fraction(2)),), (Fraction(1, 2),))
@@ -467,6 +490,7 @@ class AffineMap:
     offset: tuple[Fraction, ...]
 
     def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
+        """Evaluate the map exactly at ``point = (x, y)`` (any real numbers)."""
         x, y = (to_fraction(v) for v in point)
         return tuple(g[0] * x + g[1] * y + o for g, o in zip(self.gradient, self.offset))
 
@@ -476,7 +500,20 @@ class AffineMap:
 
 
 def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
-    """The exact affine output map of ``net`` on the cell with this activation pattern.
+    """Compose the exact affine output map of ``net`` on the cell with this activation pattern.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input.
+    pattern : sequence of int
+        Piece index of every hidden neuron, layer after layer (as
+        :meth:`ExactNet.pattern_at` gives it).
+
+    Returns
+    -------
+    AffineMap
+        The output as an affine function of the input wherever the pattern holds.
 
     Examples
     --------
@@ -506,8 +543,26 @@ def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
 
 
 def nonzero_structure(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Which weights are exactly nonzero (one boolean matrix per layer) and which pieces of each
-    hidden layer's activation have a nonzero slope: the paths a gradient can take."""
+    """Find the paths a gradient can take: nonzero weights and pieces of nonzero slope.
+
+    Parameters
+    ----------
+    net : ExactNet
+
+    Returns
+    -------
+    nonzero : list of ndarray of bool
+        One matrix per layer, shape ``(out, in)``: which weights are exactly nonzero.
+    live : list of ndarray of bool
+        One vector per hidden layer, shape ``(pieces,)``: which pieces of its activation
+        have a nonzero slope.
+
+    Examples
+    --------
+    >>> nz, live = nonzero_structure(ExactNet.from_layers([([[1, 0]], [0]), ([[2]], [0])]))
+    >>> nz[0].tolist(), live[0].tolist()
+    ([[True, False]], [False, True])
+    """
     fl = net.float_layers()
     if fl is not None:
         nz = [W != 0 for W in fl[0]]

@@ -3,7 +3,14 @@
 Points are homogeneous integer triples ``(X, Y, D)`` with ``D > 0`` standing for
 ``(X/D, Y/D)``; lines are integer triples ``(a, b, c)`` standing for
 ``a*x + b*y + c = 0``.  Every predicate here works on Python integers, so every
-decision is exact whatever the size of the numbers.  Floats never enter.
+decision is exact whatever the size of the numbers.  Floats never enter: the float
+filters elsewhere in :mod:`exact` hand every case their error bound cannot settle to
+these predicates, the filter-then-exact scheme of Shewchuk [1]_.
+
+References
+----------
+.. [1] J. R. Shewchuk, "Adaptive precision floating-point arithmetic and fast robust
+   geometric predicates", *Discrete Comput. Geom.* 18 (1997), 305-363.
 
 Examples
 --------
@@ -38,10 +45,15 @@ __all__ = [
     "point_in_box",
     "position_along",
     "compare_along",
+    "unoriented_key",
+    "foot_point",
 ]
 
 Line = tuple[int, int, int]
+"""An integer line ``(a, b, c)``: the points with ``a*x + b*y + c = 0``, oriented (positive side ``> 0``)."""
+
 Point = tuple[int, int, int]
+"""A homogeneous integer point ``(X, Y, D)`` with ``D > 0``: the point ``(X/D, Y/D)``."""
 
 
 def to_fraction(x: object) -> Fraction:
@@ -98,7 +110,24 @@ def to_fraction(x: object) -> Fraction:
 
 
 def point_from_xy(x: object, y: object) -> Point:
-    """Homogeneous integer point of the exact values ``(x, y)``.
+    """Make the homogeneous integer point of the exact values ``(x, y)``.
+
+    Parameters
+    ----------
+    x, y : real
+        Coordinates, taken at their exact values (see :func:`to_fraction`).
+
+    Returns
+    -------
+    Point
+        ``(X, Y, D)`` in lowest terms, ``D > 0``.
+
+    Raises
+    ------
+    TypeError
+        For bool, complex, str or other non-real values.
+    ValueError
+        For NaN or infinities.
 
     Examples
     --------
@@ -111,7 +140,17 @@ def point_from_xy(x: object, y: object) -> Point:
 
 
 def point_to_fractions(p: Point) -> tuple[Fraction, Fraction]:
-    """The exact Cartesian coordinates of a homogeneous point.
+    """Return the exact Cartesian coordinates of a homogeneous point.
+
+    Parameters
+    ----------
+    p : Point
+        ``(X, Y, D)`` with ``D != 0``.
+
+    Returns
+    -------
+    (Fraction, Fraction)
+        ``(X/D, Y/D)``.
 
     Examples
     --------
@@ -122,6 +161,7 @@ def point_to_fractions(p: Point) -> tuple[Fraction, Fraction]:
 
 
 def _reduce_point(X: int, Y: int, D: int) -> Point:
+    """Normalise ``(X, Y, D)``: lowest terms, ``D > 0``."""
     if D < 0:
         X, Y, D = -X, -Y, -D
     g = math.gcd(math.gcd(X, Y), D)
@@ -131,9 +171,19 @@ def _reduce_point(X: int, Y: int, D: int) -> Point:
 
 
 def canonical_line(a: int, b: int, c: int) -> Line:
-    """The unique representative of the oriented line ``a x + b y + c = 0``.
+    """Return the unique representative of the oriented line ``a x + b y + c = 0``.
 
     Divides by the gcd; keeps the orientation (the positive side stays positive).
+
+    Parameters
+    ----------
+    a, b, c : int
+        Coefficients, not all zero.
+
+    Returns
+    -------
+    Line
+        ``(a, b, c) / gcd(a, b, c)``.
 
     Examples
     --------
@@ -147,7 +197,16 @@ def canonical_line(a: int, b: int, c: int) -> Line:
 
 
 def unoriented_key(line: Line) -> Line:
-    """Key shared by a line and its negation: first nonzero coefficient made positive.
+    """Return the key shared by a line and its negation: first nonzero coefficient made positive.
+
+    Parameters
+    ----------
+    line : Line
+
+    Returns
+    -------
+    Line
+        The canonical line (:func:`canonical_line`), negated if needed.
 
     Examples
     --------
@@ -161,7 +220,24 @@ def unoriented_key(line: Line) -> Line:
 
 
 def line_from_fractions(a: object, b: object, c: object) -> Line:
-    """Integer line equivalent (same positive side) to ``a x + b y + c = 0``.
+    """Make the integer line equivalent (same positive side) to ``a x + b y + c = 0``.
+
+    Parameters
+    ----------
+    a, b, c : real
+        Coefficients, taken at their exact values (see :func:`to_fraction`).
+
+    Returns
+    -------
+    Line
+        The canonical integer line (:func:`canonical_line`).
+
+    Raises
+    ------
+    TypeError
+        For bool, complex, str or other non-real values.
+    ValueError
+        For NaN or infinities.
 
     Examples
     --------
@@ -174,7 +250,17 @@ def line_from_fractions(a: object, b: object, c: object) -> Line:
 
 
 def side(line: Line, p: Point) -> int:
-    """Sign (-1, 0, 1) of ``a x + b y + c`` at the point ``p`` (exact).
+    """Return the sign (-1, 0, 1) of ``a x + b y + c`` at the point ``p`` (exact).
+
+    Parameters
+    ----------
+    line : Line
+    p : Point
+
+    Returns
+    -------
+    int
+        1 on the positive side, -1 on the negative side, 0 on the line.
 
     Examples
     --------
@@ -186,7 +272,17 @@ def side(line: Line, p: Point) -> int:
 
 
 def intersect_lines(l1: Line, l2: Line) -> Point | None:
-    """Exact intersection point of two lines, or ``None`` if they are parallel or equal.
+    """Intersect two lines exactly.
+
+    Parameters
+    ----------
+    l1, l2 : Line
+
+    Returns
+    -------
+    Point or None
+        The crossing point in lowest terms, or ``None`` if the lines are parallel or
+        equal.
 
     Examples
     --------
@@ -204,7 +300,18 @@ def intersect_lines(l1: Line, l2: Line) -> Point | None:
 
 
 def compare_along(line: Line, p: Point, q: Point) -> int:
-    """Sign of ``t(p) - t(q)`` where ``t`` is the position along ``line``'s direction ``(-b, a)``.
+    """Compare two points by their position along ``line``'s direction ``(-b, a)``.
+
+    Parameters
+    ----------
+    line : Line
+    p, q : Point
+        Usually points on ``line``; any points are compared by their projections.
+
+    Returns
+    -------
+    int
+        Sign of ``t(p) - t(q)`` with ``t(x, y) = -b x + a y``.
 
     Examples
     --------
@@ -218,11 +325,12 @@ def compare_along(line: Line, p: Point, q: Point) -> int:
 
 
 def _cut(line: Line, v: Point, w: Point, sv: int, sw: int) -> Point:
-    """The point where segment v-w meets ``line``; ``sv``, ``sw`` are the exact values there."""
+    """Return the point where segment v-w meets ``line``; ``sv``, ``sw`` are the exact values there."""
     return _reduce_point(sv * w[0] - sw * v[0], sv * w[1] - sw * v[1], sv * w[2] - sw * v[2])
 
 
 def _value(line: Line, p: Point) -> int:
+    """Evaluate ``a X + b Y + c D`` (``D`` times the line's value at ``p``)."""
     return line[0] * p[0] + line[1] * p[1] + line[2] * p[2]
 
 
@@ -307,7 +415,16 @@ def split_polygon(
 
 
 def polygon_area(verts: Sequence[Point]) -> Fraction:
-    """Exact area of a counter-clockwise polygon (shoelace formula).
+    """Compute the exact area of a counter-clockwise polygon (shoelace formula).
+
+    Parameters
+    ----------
+    verts : sequence of Point
+        Vertices in counter-clockwise order (clockwise gives the negated area).
+
+    Returns
+    -------
+    Fraction
 
     Examples
     --------
@@ -324,10 +441,21 @@ def polygon_area(verts: Sequence[Point]) -> Fraction:
 
 
 def point_in_polygon(verts: Sequence[Point], edges: Sequence[Line], p: Point) -> int:
-    """Where ``p`` lies relative to a convex polygon: 1 inside, 0 on the boundary, -1 outside.
+    """Locate ``p`` relative to a convex polygon.
 
-    The polygon's edge lines must be oriented with the interior on their positive side
-    (as :func:`split_polygon` and the window constructor produce them).
+    Parameters
+    ----------
+    verts : sequence of Point
+        Vertices in counter-clockwise order (not read: the edges decide).
+    edges : sequence of Line
+        Edge lines oriented with the interior on their positive side (as
+        :func:`split_polygon` and the window constructor produce them).
+    p : Point
+
+    Returns
+    -------
+    int
+        1 inside, 0 on the boundary, -1 outside.
 
     Examples
     --------
@@ -346,7 +474,19 @@ def point_in_polygon(verts: Sequence[Point], edges: Sequence[Line], p: Point) ->
 
 
 def point_in_box(p: Point, half: Fraction, closed: bool = False) -> bool:
-    """Whether ``p`` lies in the square ``(-half, half)^2`` (open) or ``[-half, half]^2`` (closed).
+    """Tell whether ``p`` lies in the square ``(-half, half)^2`` (open) or ``[-half, half]^2`` (closed).
+
+    Parameters
+    ----------
+    p : Point
+    half : Fraction
+        Half-width of the square, positive.
+    closed : bool
+        Include the boundary.
+
+    Returns
+    -------
+    bool
 
     Examples
     --------
@@ -361,7 +501,17 @@ def point_in_box(p: Point, half: Fraction, closed: bool = False) -> bool:
 
 
 def position_along(line: Line, p: Point) -> Fraction:
-    """Exact position of ``p`` along ``line``'s direction ``(-b, a)`` (for sorting points on it).
+    """Compute the exact position of ``p`` along ``line``'s direction ``(-b, a)``.
+
+    Parameters
+    ----------
+    line : Line
+    p : Point
+
+    Returns
+    -------
+    Fraction
+        ``t = -b x + a y``: a sort key for the points on ``line``.
 
     Examples
     --------
@@ -373,7 +523,18 @@ def position_along(line: Line, p: Point) -> Fraction:
 
 
 def line_meets_open_box(line: Line, half: Fraction) -> bool:
-    """Whether the line passes through the open square ``(-half, half)^2``.
+    """Tell whether the line passes through the open square ``(-half, half)^2``.
+
+    Parameters
+    ----------
+    line : Line
+    half : Fraction
+        Half-width of the square, positive.
+
+    Returns
+    -------
+    bool
+        True when the square's corners lie strictly on both sides of the line.
 
     Examples
     --------
@@ -387,7 +548,17 @@ def line_meets_open_box(line: Line, half: Fraction) -> bool:
 
 
 def foot_point(line: Line) -> tuple[Fraction, Fraction]:
-    """The point of the line nearest the origin.
+    """Return the point of the line nearest the origin.
+
+    Parameters
+    ----------
+    line : Line
+        With ``(a, b) != (0, 0)``.
+
+    Returns
+    -------
+    (Fraction, Fraction)
+        ``-c (a, b) / (a^2 + b^2)``.
 
     Examples
     --------

@@ -55,6 +55,13 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
     -----
     O(N^2) exact operations for N constraints: for each line, its interval inside the
     polyhedron is the intersection of the half-lines given by the other constraints.
+
+    Examples
+    --------
+    >>> far_vertices([(1, 0, 0), (-1, 0, 3), (0, 1, 0)], Fraction(2))  # strip 0 <= x <= 3, y >= 0
+    (False, Fraction(3, 1))
+    >>> far_vertices([(1, 0, 0), (-1, 0, 1)], Fraction(2))  # strip 0 <= x <= 1: two full lines
+    (True, Fraction(0, 1))
     """
     lines = list(dict.fromkeys(constraints))
     hn, hd = half.numerator, half.denominator
@@ -115,6 +122,38 @@ def whole_plane_cells(
     certificate ended, which saves the exact enumerations of the smaller boxes, or
     :func:`~exact.line_count.initial_box`); the exact certificate still decides, and still
     grows the box if it must.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input.
+    max_regions : int or None
+        Stop with :class:`~exact.errors.TooManyRegionsError` as soon as a box holds more
+        cells than this.
+    progress : bool
+        Show tqdm progress bars (after one second) on standard error.
+    start : Fraction
+        Half-width of the first box tried, positive.
+
+    Returns
+    -------
+    half : Fraction
+        Half-width of the certified box: ``start``, or a power of two above it.
+    cells : list of RawCell
+        The cells in the box ``[-half, half]^2``, with their constraints; one per
+        activation cell of the whole plane.
+
+    Raises
+    ------
+    TooManyRegionsError
+        When a box holds more than ``max_regions`` cells.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -5]), ([[1, 1, 1]], [0])])
+    >>> half, cells = whole_plane_cells(net, max_regions=None, progress=False, start=Fraction(1))
+    >>> half, len(cells)          # the vertices (0, 0), (5, 0), (0, 5) need a box wider than 5
+    (Fraction(16, 1), 7)
     """
     half = start
     while True:
@@ -132,5 +171,3 @@ def whole_plane_cells(
         if ok:
             return half, raw
         half = round_up_pow2(2 * max(half, ext))
-
-

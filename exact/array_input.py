@@ -1,0 +1,231 @@
+"""Read weight arrays (numpy, torch, nested lists) as exact rationals, with one message per fault.
+
+:class:`~exact.network.ExactNet` reads its layers through this module: float arrays that
+are already well formed take the fast path (:func:`float_layers`, float64 kept as is);
+anything else is turned entry by entry into :class:`fractions.Fraction` values at their
+exact binary value (:func:`to_matrix`, :func:`to_vector`), and each fault is reported
+with the argument's name and the entry's position.
+
+Examples
+--------
+>>> to_matrix([[1, 0.5]], "weight of layer 0")
+[[Fraction(1, 1), Fraction(1, 2)]]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .errors import InputError, InputTypeError
+from .predicates import to_fraction
+
+__all__ = ["describe_value", "float_layers", "to_matrix", "to_vector"]
+
+
+def _float_array(obj: Any, ndim: int) -> np.ndarray | None:
+    """Return ``obj`` as float64 if it is a well-formed float array, else None.
+
+    Well-formed: a non-empty, finite numpy array or torch tensor of a real float dtype with
+    ``ndim`` dimensions (every such value is exact in float64).  On None the general path
+    validates ``obj`` and words the error.
+    """
+    mod = type(obj).__module__
+    if mod.startswith("torch"):
+        if not obj.is_floating_point():
+            return None
+        obj = obj.detach().cpu().double().numpy()
+    elif not isinstance(obj, np.ndarray) or obj.dtype.kind != "f" or obj.dtype.itemsize > 8:
+        return None
+    if obj.ndim != ndim or obj.size == 0 or not np.isfinite(obj).all():
+        return None
+    return np.asarray(obj, dtype=np.float64)
+
+
+def float_layers(layers: Sequence[Any]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+    """Return the layers as float64 arrays ``(Ws, bs)``, or None for the general path.
+
+    Parameters
+    ----------
+    layers : sequence of (W, b)
+        Candidate layers: ``W`` of shape ``(out, in)``, ``b`` of shape ``(out,)``.
+
+    Returns
+    -------
+    (list of ndarray, list of ndarray) or None
+        The arrays (float64; float16/32 values converted exactly) when every weight and
+        bias is a non-empty, finite numpy array or torch tensor of a real float dtype
+        and the shapes chain; ``None`` otherwise, and the general path then validates
+        the layers and words the error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> Ws, bs = float_layers([(np.eye(2), np.zeros(2)), (np.ones((1, 2)), np.zeros(1))])
+    >>> [W.shape for W in Ws], [b.shape for b in bs]
+    ([(2, 2), (1, 2)], [(2,), (1,)])
+    >>> float_layers([([[1.0]], [0.0])]) is None          # lists take the general path
+    True
+    """
+    Ws, bs = [], []
+    for pair in layers:
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            return None
+        W, b = _float_array(pair[0], 2), _float_array(pair[1], 1)
+        if W is None or b is None or len(b) != len(W) or (Ws and W.shape[1] != Ws[-1].shape[0]):
+            return None
+        Ws.append(W)
+        bs.append(b)
+    return Ws, bs
+
+
+def to_matrix(obj: Any, what: str) -> list[list[Fraction]]:
+    """Read a non-empty 2-D array as exact rationals.
+
+    Parameters
+    ----------
+    obj : array_like
+        A numpy array, torch tensor or nested sequence of real numbers, shape ``(m, n)``
+        with ``m, n >= 1``.
+    what : str
+        The argument's name for messages (``"weight of layer 0"``).
+
+    Returns
+    -------
+    list of list of Fraction
+        ``m`` rows of ``n`` exact values.
+
+    Raises
+    ------
+    InputError
+        Not 2-D, empty, ragged, or a NaN/inf entry (the message names its position).
+    InputTypeError
+        Complex, bool, string or long-double values.
+
+    Examples
+    --------
+    >>> to_matrix([[1, 0.5]], "W")
+    [[Fraction(1, 1), Fraction(1, 2)]]
+    >>> to_matrix([[1], [1, 2]], "W")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: W is ragged: row 0 has 1 entries, row 1 has 2
+    """
+    rows = _to_nested(obj, what)
+    if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
+        raise InputError(f"{what} must be a non-empty 2-D array, got {describe_value(obj)}")
+    n = len(rows[0])
+    if n == 0:
+        raise InputError(f"{what} has no columns (shape ({len(rows)}, 0))")
+    for i, r in enumerate(rows):
+        if len(r) != n:
+            raise InputError(f"{what} is ragged: row 0 has {n} entries, row {i} has {len(r)}")
+    return [[_entry(v, what, i, j) for j, v in enumerate(r)] for i, r in enumerate(rows)]
+
+
+def to_vector(obj: Any, what: str) -> list[Fraction]:
+    """Read a 1-D array as exact rationals.
+
+    Parameters
+    ----------
+    obj : array_like
+        A numpy array, torch tensor or sequence of real numbers, shape ``(n,)``.
+    what : str
+        The argument's name for messages (``"bias of layer 0"``).
+
+    Returns
+    -------
+    list of Fraction
+        The ``n`` exact values.
+
+    Raises
+    ------
+    InputError
+        Not 1-D, or a NaN/inf entry (the message names its position).
+    InputTypeError
+        Complex, bool, string or long-double values.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_vector(np.array([0.25, 2.0]), "bias")
+    [Fraction(1, 4), Fraction(2, 1)]
+    >>> to_vector([1, float("inf")], "bias")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: bias contains inf at neuron 1; weights must be finite
+    """
+    vals = _to_nested(obj, what)
+    if not isinstance(vals, list) or any(isinstance(v, list) for v in vals):
+        raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
+    return [_entry(v, what, i, None) for i, v in enumerate(vals)]
+
+
+def describe_value(obj: Any) -> str:
+    """Describe a value briefly for an error message: its shape, or its type and repr.
+
+    Parameters
+    ----------
+    obj : object
+
+    Returns
+    -------
+    str
+        ``"an array of shape (m, n)"`` for anything with a ``shape``, else the type
+        name and repr, cut to 120 characters.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> describe_value(np.zeros((2, 3))), describe_value("net.json")
+    ('an array of shape (2, 3)', "str 'net.json'")
+    """
+    shape = getattr(obj, "shape", None)
+    if shape is not None:
+        return f"an array of shape {tuple(shape)}"
+    return f"{type(obj).__name__} {obj!r}"[:120]
+
+
+def _to_nested(obj: Any, what: str) -> Any:
+    """Turn numpy arrays, torch tensors and nested sequences into nested lists of scalars."""
+    mod = type(obj).__module__
+    if mod.startswith("torch"):
+        if obj.is_complex():
+            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
+        if obj.dtype == __import__("torch").bool:
+            raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
+        t = obj.detach().cpu()
+        if t.is_floating_point() and t.dtype not in (__import__("torch").float64,):
+            t = t.double()  # float16/bfloat16/float32 -> float64 is exact
+        obj = t.numpy()
+        mod = "numpy"
+    if mod.startswith("numpy"):
+        kind = obj.dtype.kind
+        if kind == "c":
+            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
+        if kind == "b":
+            raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
+        if kind in "OUSV":
+            if kind != "O":
+                raise InputTypeError(f"{what} has dtype {obj.dtype}; weights must be real numbers")
+        if obj.dtype.itemsize > 8 and kind == "f":
+            raise InputTypeError(f"{what} has dtype {obj.dtype}; use float64 or Fraction")
+        return obj.tolist() if kind != "O" else [_to_nested(x, what) for x in obj]
+    if isinstance(obj, (list, tuple)):
+        return [_to_nested(x, what) for x in obj]
+    return obj
+
+
+def _entry(v: Any, what: str, i: int, j: int | None) -> Fraction:
+    """Read one entry exactly; the message names ``what`` and the entry's position."""
+    where = f"{what}[{i}]" if j is None else f"{what}[{i}, {j}]"
+    try:
+        return to_fraction(v)
+    except TypeError as exc:
+        raise InputTypeError(f"{where}: {exc}") from None
+    except ValueError:
+        neuron = f"neuron {i}" + ("" if j is None else f", input {j}")
+        raise InputError(f"{what} contains {v!r} at {neuron}; weights must be finite") from None
