@@ -26,14 +26,50 @@ __all__ = ["Abs", "MLPShallow", "MLPDeep", "make_activation", "seeded_mlp", "lay
 
 
 class Abs(nn.Module):
-    """The absolute value as an activation module."""
+    """The absolute value as an activation module (torch has none).
+
+    Examples
+    --------
+    >>> Abs()(torch.tensor([-2.0, 3.0]))
+    tensor([2., 3.])
+    """
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Return ``|x|`` elementwise.
+
+        Parameters
+        ----------
+        x : torch.Tensor
+            Any shape.
+
+        Returns
+        -------
+        torch.Tensor
+            The same shape and dtype.
+        """
         return x.abs()
 
 
 def make_activation(name: str, *params: float) -> nn.Module:
-    """A torch activation module by name: relu, abs, leaky_relu(slope), hardtanh(min, max).
+    """Build a torch activation module by name: relu, abs, leaky_relu(slope), hardtanh(min, max).
+
+    Parameters
+    ----------
+    name : str
+        ``"relu"``, ``"abs"``, ``"leaky_relu"`` or ``"hardtanh"`` (any case).
+    *params : float
+        Passed to the module: the negative slope of leaky_relu (default 0.01), the
+        ``min_val, max_val`` of hardtanh (default -1, 1); relu and abs take none.
+
+    Returns
+    -------
+    torch.nn.Module
+        A fresh module (one per position in a network).
+
+    Raises
+    ------
+    ValueError
+        For any other name.
 
     Examples
     --------
@@ -65,8 +101,14 @@ class MLPShallow(nn.Sequential):
     Parameters
     ----------
     input_size, hidden_size, output_size : int
+        The three widths, each a positive integer.
     activation : str
-        relu (default), abs, leaky_relu or hardtanh.
+        relu (default), abs, leaky_relu or hardtanh (see :func:`make_activation`).
+
+    Raises
+    ------
+    ValueError
+        If a width is not a positive integer, or for an unknown activation.
 
     Examples
     --------
@@ -97,13 +139,20 @@ class MLPDeep(nn.Sequential):
     Parameters
     ----------
     input_size : int
+        Width of the input, a positive integer.
     hidden_sizes : int or sequence of int
         Width of each hidden layer; an int means ``n_hidden`` layers of that width.
     output_size : int
+        Width of the output, a positive integer.
     n_hidden : int, default 4
         Number of hidden layers when ``hidden_sizes`` is an int.
     activation : str
-        relu (default), abs, leaky_relu or hardtanh.
+        relu (default), abs, leaky_relu or hardtanh (see :func:`make_activation`).
+
+    Raises
+    ------
+    ValueError
+        If a width is not a positive integer, or for an unknown activation.
 
     Examples
     --------
@@ -133,12 +182,39 @@ class MLPDeep(nn.Sequential):
 
 
 def seeded_mlp(widths: Sequence[int], seed: int = 0, activation: str = "relu") -> nn.Module:
-    """The benchmark nets: ``torch.manual_seed(seed)``, default init, layers in order.
+    """Build the benchmark nets: ``torch.manual_seed(seed)``, default init, layers in order.
+
+    Parameters
+    ----------
+    widths : sequence of int
+        ``[input, hidden_1, ..., hidden_k, output]``, at least three widths.
+    seed : int, default 0
+        Passed to ``torch.manual_seed`` (this resets torch's global generator).
+    activation : str, default "relu"
+        See :func:`make_activation`.
+
+    Returns
+    -------
+    MLPShallow or MLPDeep
+        :class:`MLPShallow` for three widths, :class:`MLPDeep` otherwise, in torch's default
+        dtype (float32).
+
+    Raises
+    ------
+    ValueError
+        For fewer than three widths, a width that is not a positive integer or an
+        unknown activation.
 
     Examples
     --------
     >>> seeded_mlp([2, 5, 5, 5, 5, 1]).layers[0].weight.shape
     torch.Size([5, 2])
+    >>> bool((seeded_mlp([2, 3, 1], seed=1).fc0.weight == seeded_mlp([2, 3, 1], seed=1).fc0.weight).all())
+    True
+    >>> seeded_mlp([2, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: widths needs input, at least one hidden and output width, got [2, 1]
     """
     ws = list(widths)
     if len(ws) < 3:
@@ -150,10 +226,36 @@ def seeded_mlp(widths: Sequence[int], seed: int = 0, activation: str = "relu") -
 
 
 def layers_of(model: nn.Module) -> list[tuple[np.ndarray, np.ndarray]]:
-    """The ``nn.Linear`` layers of a model, in registration order, as numpy ``(W, b)``.
+    """Return the ``nn.Linear`` layers of a model, in registration order, as numpy ``(W, b)``.
 
     The arrays keep the parameters' dtype (float32 for default models), so their exact
     binary values reach the exact engine unchanged.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any module; its ``Linear`` submodules are collected with ``model.modules()``.
+
+    Returns
+    -------
+    list of (numpy.ndarray, numpy.ndarray)
+        Per layer ``W`` of shape ``(out, in)`` and ``b`` of shape ``(out,)`` (zeros for a
+        layer without bias), copies detached from the model.
+
+    Raises
+    ------
+    ValueError
+        If the model has no ``nn.Linear`` layer.
+
+    Examples
+    --------
+    >>> W, b = layers_of(seeded_mlp([2, 3, 1]))[0]
+    >>> W.shape, b.shape, W.dtype
+    ((3, 2), (3,), dtype('float32'))
+    >>> layers_of(nn.ReLU())
+    Traceback (most recent call last):
+    ...
+    ValueError: ReLU has no nn.Linear layers
     """
     out = []
     for m in model.modules():

@@ -54,12 +54,38 @@ def _label(ax, xl="$\\sigma_1$", yl="$\\sigma_2$"):
 def plot_lse_contours(
     lams: Sequence[float] = (1, 10, 100), bound: float = 1.0, res: int = 201, levels: int = 15, axes=None
 ):
-    """Contours of ``lse((σ1, σ2); λ)`` for each λ, and of ``max(σ1, σ2)`` in the last panel.
+    """Draw contours of ``lse((σ1, σ2); λ)`` for each λ, and of ``max(σ1, σ2)`` in the last panel.
+
+    Parameters
+    ----------
+    lams : sequence of float, default (1, 10, 100)
+        The inverse temperatures λ, one panel each.
+    bound : float, default 1.0
+        The panels show ``[-bound, bound]^2``.
+    res : int, default 201
+        Grid points per side.
+    levels : int, default 15
+        Number of contour levels, shared by all panels (from ``-bound`` to ``bound + log 2``).
+    axes : sequence of Axes, optional
+        At least ``len(lams) + 1`` axes; by default a new figure with two columns.
 
     Returns
     -------
     list of QuadContourSet
         One per panel (``len(lams) + 1``).
+
+    Raises
+    ------
+    ValueError
+        If ``axes`` holds fewer than ``len(lams) + 1`` axes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> fig, axs = plt.subplots(1, 2)
+    >>> [type(a).__name__ for a in plot_lse_contours(lams=(10,), res=21, axes=axs)]
+    ['QuadContourSet', 'QuadContourSet']
+    >>> plt.close(fig)
     """
     axes = _axes(axes, len(lams) + 1, 2)
     S1, S2, S = _sigma_grid(bound, res)
@@ -82,12 +108,39 @@ def plot_lse_contours(
 
 
 def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0, res: int = 201, axes=None):
-    """Images of both softmax components for each λ (row k: component k).
+    """Draw images of both softmax components for each λ (row k: component k).
+
+    Parameters
+    ----------
+    lams : sequence of float, default (1, 10, 100)
+        The inverse temperatures λ, one column each.
+    bound : float, default 1.0
+        The images show ``[-bound, bound]^2``.
+    res : int, default 201
+        Pixels per side.
+    axes : sequence of Axes, optional
+        At least ``2 * len(lams)`` axes, filled row by row; by default a new figure.
 
     Returns
     -------
     list of AxesImage
         ``2 * len(lams)`` images, component 1 for each λ then component 2.
+
+    Raises
+    ------
+    ValueError
+        If ``axes`` holds fewer than ``2 * len(lams)`` axes.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> len(plot_softmax_images(lams=(1,), res=11))
+    2
+    >>> plot_softmax_images(lams=(1, 10), axes=[plt.gca()])
+    Traceback (most recent call last):
+    ...
+    ValueError: axes: need 4 axes, got 1
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -110,20 +163,40 @@ def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0
 
 def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8, 1e10), res: int = 400,
                       axes=None, lines=None):
-    """Images of a model's output on ``[-B, B]^2`` for each ``B`` (the sheet's zoom series).
+    """Draw images of a model's output on ``[-B, B]^2`` for each ``B`` (the sheet's zoom series).
 
     Parameters
     ----------
     model : torch.nn.Module
-    bounds : sequence of float
-    res : int
+        A model from R^2 to R, evaluated by :func:`numeric.sampling.evaluate_grid`.
+    bounds : sequence of float, default (1e0, 1e2, ..., 1e10)
+        The half-widths ``B``, one panel each.
+    res : int, default 400
+        Pixels per side.
     axes : sequence of Axes, optional
+        At least ``len(bounds)`` axes; by default a new figure with three columns.
     lines : sequence of (w1, w2, b), optional
         Lines ``w1 x1 + w2 x2 + b = 0`` to overlay (e.g. the exact first-layer lines).
 
     Returns
     -------
     list of AxesImage
+        One per ``B``, with extent ``(-B, B, -B, B)``.
+
+    Raises
+    ------
+    ValueError
+        If ``axes`` holds fewer than ``len(bounds)`` axes, or (as raised by
+        :func:`~numeric.sampling.evaluate_grid`) for a ``B`` or ``res`` it rejects.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from numeric.models import seeded_mlp
+    >>> ims = plot_model_images(seeded_mlp([2, 3, 1]), bounds=(1.0, 100.0), res=16, lines=[(1, 0, 0.5)])
+    >>> [im.get_extent() for im in ims]
+    [[-1.0, 1.0, -1.0, 1.0], [-100.0, 100.0, -100.0, 100.0]]
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 
@@ -163,11 +236,32 @@ def _overlay_lines(ax, lines, B: float) -> None:
 
 
 def plot_pattern_image(grid, ax=None):
-    """The sampled activation-pattern image of a :class:`~numeric.sampling.GridPatterns`.
+    """Draw the sampled activation-pattern image of a :class:`~numeric.sampling.GridPatterns`.
+
+    Pattern indices are mapped to colours through a fixed random permutation (seed 0), so
+    patterns with close indices get unrelated colours.
+
+    Parameters
+    ----------
+    grid : GridPatterns
+        From :func:`numeric.sampling.grid_patterns`.
+    ax : Axes, optional
+        By default a new 5 x 5 inch figure.
 
     Returns
     -------
     AxesImage
+        The image, titled with the number of sampled patterns.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> from numeric.models import seeded_mlp
+    >>> from numeric.sampling import grid_patterns
+    >>> im = plot_pattern_image(grid_patterns(seeded_mlp([2, 3, 1]), 10.0, 16))
+    >>> im.axes.get_title().split(" (")[0], im.get_array().shape
+    ('6 sampled patterns', (16, 16))
+    >>> plt.close("all")
     """
     import matplotlib.pyplot as plt
 

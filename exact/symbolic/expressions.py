@@ -34,7 +34,21 @@ __all__ = [
 
 
 def symbols():
-    """The shared symbols: λ > 0, n, indices j, k, m, the vector σ, offset c, factor a > 0."""
+    """Return the shared symbols: λ > 0, n, indices j, k, m, the vector σ, offset c, factor a > 0.
+
+    Returns
+    -------
+    tuple
+        ``(lam, n, j, k, m, sigma, c, a)``: ``lam`` positive; ``n``, ``j``, ``k``, ``m``
+        positive integers; ``sigma`` a real ``IndexedBase``; ``c`` real; ``a`` positive.
+        The same call always gives the same (equal) symbols.
+
+    Examples
+    --------
+    >>> lam, n, j, k, m, sigma, c, a = symbols()
+    >>> lam, lam.is_positive, n.is_integer, sigma[j].is_real
+    (lambda, True, True, True)
+    """
     lam = sp.Symbol("lambda", positive=True)
     n = sp.Symbol("n", integer=True, positive=True)
     j, k, m = sp.symbols("j k m", integer=True, positive=True)
@@ -45,38 +59,167 @@ def symbols():
 
 
 def exp_sum(sigma, lam, n, j):
-    """The partition sum ``Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
+    """Build the partition sum ``Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``.
+
+    Parameters
+    ----------
+    sigma : sympy.IndexedBase
+        The vector σ.
+    lam : sympy.Expr
+        The inverse temperature λ.
+    n : sympy.Symbol
+        The length of σ.
+    j : sympy.Symbol
+        The summation index.
+
+    Returns
+    -------
+    sympy.Sum
+        Unevaluated.
+
+    Examples
+    --------
+    >>> lam, n, j, k, m, sigma, c, a = symbols()
+    >>> exp_sum(sigma, lam, n, j)
+    Sum(exp(lambda*sigma[j]), (j, 1, n))
+    """
     return sp.Sum(sp.exp(lam * sigma[j]), (j, 1, n))
 
 
 def lse_sum(sigma, lam, n, j):
-    """``(1/λ) log Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
+    """Build the log-sum-exp ``(1/λ) log Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``.
+
+    Parameters
+    ----------
+    sigma, lam, n, j
+        As in :func:`exp_sum`.
+
+    Returns
+    -------
+    sympy.Expr
+        ``log(exp_sum(sigma, lam, n, j)) / lam``.
+
+    Notes
+    -----
+    For λ > 0 it is a convex, smoothed maximum of σ: ``max σ ≤ lse ≤ max σ + log(n)/λ``
+    (derived in :func:`exact.symbolic.theorems.bounds` and
+    :func:`~exact.symbolic.theorems.hessian`).
+
+    References
+    ----------
+    .. [1] S. Boyd and L. Vandenberghe, *Convex Optimization*, Cambridge University
+       Press, 2004, §3.1.5 (log-sum-exp is convex).
+
+    Examples
+    --------
+    >>> lam, n, j, k, m, sigma, c, a = symbols()
+    >>> lse_sum(sigma, lam, n, j)
+    log(Sum(exp(lambda*sigma[j]), (j, 1, n)))/lambda
+    """
     return sp.log(exp_sum(sigma, lam, n, j)) / lam
 
 
 def softmax_sum(sigma, lam, n, j, k):
-    """``exp(λ σ_k) / Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``."""
+    """Build the softmax component ``exp(λ σ_k) / Σ_{j=1}^n exp(λ σ_j)`` for symbolic ``n``.
+
+    Parameters
+    ----------
+    sigma, lam, n, j
+        As in :func:`exp_sum`.
+    k : sympy.Symbol
+        The component's index.
+
+    Returns
+    -------
+    sympy.Expr
+        ``exp(lam * sigma[k]) / exp_sum(sigma, lam, n, j)``.
+
+    Examples
+    --------
+    >>> lam, n, j, k, m, sigma, c, a = symbols()
+    >>> softmax_sum(sigma, lam, n, j, k)
+    exp(lambda*sigma[k])/Sum(exp(lambda*sigma[j]), (j, 1, n))
+    """
     return sp.exp(lam * sigma[k]) / exp_sum(sigma, lam, n, j)
 
 
 def lse_vec(xs: Sequence, lam):
-    """lse of an explicit vector of sympy expressions."""
+    """Build the log-sum-exp ``(1/λ) log Σ_i exp(λ x_i)`` of an explicit vector.
+
+    Parameters
+    ----------
+    xs : sequence of sympy.Expr, length n
+        The entries (numbers are accepted and stay exact).
+    lam : sympy.Expr or number
+        The inverse temperature λ.
+
+    Returns
+    -------
+    sympy.Expr
+        Not simplified.
+
+    References
+    ----------
+    .. [1] S. Boyd and L. Vandenberghe, *Convex Optimization*, Cambridge University
+       Press, 2004, §3.1.5 (log-sum-exp is convex).
+
+    Examples
+    --------
+    >>> x, y, lam = sp.symbols("x y lambda")
+    >>> lse_vec([x, y], lam)
+    log(exp(lambda*x) + exp(lambda*y))/lambda
+    >>> lse_vec([0, 0], 1)
+    log(2)
+    """
     return sp.log(sum(sp.exp(lam * x) for x in xs)) / lam
 
 
 def softmax_vec(xs: Sequence, lam):
-    """softmax of an explicit vector, as a list."""
+    """Build the softmax ``exp(λ x_k) / Σ_i exp(λ x_i)`` of an explicit vector, as a list.
+
+    Parameters
+    ----------
+    xs : sequence of sympy.Expr, length n
+        The entries.
+    lam : sympy.Expr or number
+        The inverse temperature λ.
+
+    Returns
+    -------
+    list of sympy.Expr, length n
+        The components, not simplified.
+
+    Examples
+    --------
+    >>> x, y, lam = sp.symbols("x y lambda")
+    >>> softmax_vec([x, y], lam)[0]
+    exp(lambda*x)/(exp(lambda*x) + exp(lambda*y))
+    """
     s = sum(sp.exp(lam * x) for x in xs)
     return [sp.exp(lam * x) / s for x in xs]
 
 
 def softmax_exact(values: Sequence, lam=1) -> list:
-    """Exact softmax of rationals/integers as sympy expressions (simplified).
+    """Compute the exact softmax of rationals/integers as sympy expressions (simplified).
+
+    Parameters
+    ----------
+    values : sequence of int, Fraction, float or sympy number, length n
+        Floats go through :func:`sympy.nsimplify`, so ``0.5`` becomes ``1/2``.
+    lam : number, default 1
+        The inverse temperature λ (also nsimplified).
+
+    Returns
+    -------
+    list of sympy.Expr, length n
+        The components, each simplified.
 
     Examples
     --------
     >>> [float(v) for v in softmax_exact([0, 0])]
     [0.5, 0.5]
+    >>> softmax_exact([0, 1], lam=2)
+    [1/(1 + exp(2)), exp(2)/(1 + exp(2))]
     """
     xs = [sp.nsimplify(v) for v in values]
     return [sp.simplify(v) for v in softmax_vec(xs, sp.nsimplify(lam))]
@@ -99,7 +242,36 @@ def numeric_limit_check(expr, var, point, value, *, samples: int = 6, seed: int 
     Free symbols other than ``var`` get random values that respect their assumptions
     (several draws, so that e.g. both orderings of two positive symbols occur); the
     expression is evaluated with mpmath at ``dps`` digits at ``var = ±1e12`` (or
-    ``point ± 1e-12``) and must agree with ``value`` to 1e-6 relative.
+    ``point + 1e-12``) and must agree with ``value`` to 1e-6 relative.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The expression whose limit is checked.
+    var : sympy.Symbol
+        The variable that tends to ``point``.
+    point : sympy.Expr
+        ``sympy.oo``, ``-sympy.oo`` or a finite value (approached from above).
+    value : sympy.Expr
+        The claimed limit; it may contain the other free symbols.
+    samples : int, default 6
+        Number of random draws of the other free symbols.
+    seed : int, default 0
+        Seed of those draws.
+    dps : int, default 60
+        Decimal digits of the evaluation.
+
+    Returns
+    -------
+    bool
+        True when every draw agrees (infinite values must be equal); a numerical
+        check, not a proof.
+
+    Examples
+    --------
+    >>> lam = sp.Symbol("lambda", positive=True)
+    >>> numeric_limit_check(sp.exp(-lam), lam, sp.oo, 0), numeric_limit_check(sp.exp(-lam), lam, sp.oo, 1)
+    (True, False)
     """
     rng = random.Random(seed)
     free = sorted((expr.free_symbols | sp.sympify(value).free_symbols) - {var}, key=str)
@@ -122,7 +294,26 @@ def numeric_limit_check(expr, var, point, value, *, samples: int = 6, seed: int 
 
 
 def checked_limit(expr, var, point, *, dir: str = "+", samples: int = 6):
-    """sympy's limit, accepted only after an mpmath cross-check at high precision.
+    """Compute sympy's limit, accepted only after an mpmath cross-check at high precision.
+
+    Parameters
+    ----------
+    expr : sympy.Expr
+        The expression.
+    var : sympy.Symbol
+        The variable that tends to ``point``.
+    point : sympy.Expr
+        ``sympy.oo``, ``-sympy.oo`` or a finite value.
+    dir : str, default "+"
+        The side of a finite ``point``, passed to :func:`sympy.limit` (the numerical
+        cross-check always approaches a finite point from above).
+    samples : int, default 6
+        Random draws of the other free symbols in :func:`numeric_limit_check`.
+
+    Returns
+    -------
+    sympy.Expr
+        The limit that sympy computed and the numerical check confirmed.
 
     Raises
     ------
@@ -133,7 +324,10 @@ def checked_limit(expr, var, point, *, dir: str = "+", samples: int = 6):
 
     Examples
     --------
-    >>> a, b, lam = sp.symbols("a b lambda", positive=True)
+    >>> x, y, lam = sp.symbols("x y lambda", positive=True)
+    >>> checked_limit(softmax_vec([x, y], lam)[0], lam, 0)
+    1/2
+    >>> a, b = sp.symbols("a b", positive=True)
     >>> checked_limit(sp.log(sp.exp(a * lam) + sp.exp(b * lam)) / lam, lam, sp.oo)
     Traceback (most recent call last):
     ...
