@@ -58,6 +58,7 @@ RegionCounts(activation=7, linear=7)
 from importlib import import_module
 
 from ._api import count_regions, regions
+from ._version import __version__ as __version__
 from .activations import Activation, get_activation
 from .cells import Cell, RegionCounts, Regions
 from .crosscheck import CrossCheck, cross_check
@@ -110,7 +111,6 @@ __all__ = [
     "softmax",
 ]
 
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):

@@ -17,6 +17,7 @@ Fraction(16, 1)
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -188,7 +189,7 @@ class Regions:
         return len(self.cells)
 
     def __repr__(self) -> str:
-        where = "plane" if self.window is None else f"[-{float(self.window)}, {float(self.window)}]^2"
+        where = "plane" if self.window is None else f"[-{_number(self.window)}, {_number(self.window)}]^2"
         return (
             f"Regions({self.net!r}, window={where}, n_activation={self.n_activation}, "
             f"n_linear={self.n_linear})"
@@ -263,15 +264,15 @@ class Regions:
         >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).summary()["largest_area"]
         2.0
         """
-        areas = [float(c.exact_area) for c in self.cells]
+        areas = [c.exact_area for c in self.cells]
         return {
             "widths": list(self.net.widths),
-            "window": None if self.window is None else float(self.window),
-            "box": float(self.box),
+            "window": None if self.window is None else _number(self.window),
+            "box": _number(self.box),
             "activation_regions": self.n_activation,
             "linear_regions": self.n_linear,
-            "smallest_area": min(areas) if areas else None,
-            "largest_area": max(areas) if areas else None,
+            "smallest_area": _number(min(areas)) if areas else None,
+            "largest_area": _number(max(areas)) if areas else None,
         }
 
     def to_geojson(self) -> dict:
@@ -293,8 +294,7 @@ class Regions:
         """
         feats = []
         for c in self.cells:
-            ring = [[X / D, Y / D] for X, Y, D in c.verts]
-            ring.append(ring[0])
+            ring = _float_ring(c.verts)
             feats.append(
                 {
                     "type": "Feature",
@@ -304,7 +304,7 @@ class Regions:
                         "pattern": list(c.pattern),
                         "linear_region": c.linear_region,
                         "bounded": c.bounded,
-                        "area": float(c.exact_area),
+                        "area": _number(c.exact_area),
                         "gradient": [[str(g) for g in row] for row in c.affine.gradient],
                         "offset": [str(o) for o in c.affine.offset],
                     },
@@ -337,3 +337,53 @@ class RegionCounts(NamedTuple):
 
     activation: int
     linear: int
+
+
+def _number(q: Fraction) -> float | str:
+    """Return ``q`` as a float when a float holds it, else as exact scientific text.
+
+    A value beyond the float range (or a nonzero value that would underflow to 0) becomes a
+    string such as ``"4.00000e+400"``, its six leading digits correctly rounded, so that no
+    JSON field is ever ``inf`` or a silent 0.
+
+    Examples
+    --------
+    >>> _number(Fraction(3, 2)), _number(Fraction(4 * 10**400)), _number(Fraction(-1, 10**400))
+    (1.5, '4.00000e+400', '-1.00000e-400')
+    """
+    try:
+        f = float(q)
+    except OverflowError:
+        f = math.inf
+    if math.isfinite(f) and (f != 0 or q == 0):
+        return f
+    return _scientific(q)
+
+
+def _scientific(q: Fraction, digits: int = 6) -> str:
+    """Format a nonzero rational in scientific notation, rounded from its exact value."""
+    a = abs(q)
+    e = len(str(a.numerator)) - len(str(a.denominator))
+    while a >= Fraction(10) ** (e + 1):
+        e += 1
+    while a < Fraction(10) ** e:
+        e -= 1
+    m = round(a / Fraction(10) ** e * 10 ** (digits - 1))
+    if m == 10**digits:
+        m, e = m // 10, e + 1
+    s = str(m)
+    return f"{'-' if q < 0 else ''}{s[0]}.{s[1:]}e{e:+d}"
+
+
+def _float_ring(verts: Sequence[Point]) -> list[list[float]]:
+    """Return the closed ring of float vertex coordinates, refusing coordinates beyond floats."""
+    try:
+        ring = [[X / D, Y / D] for X, Y, D in verts]
+    except OverflowError:
+        big = max(max(abs(Fraction(X, D)), abs(Fraction(Y, D))) for X, Y, D in verts)
+        raise InputError(
+            f"to_geojson: a vertex coordinate reaches {_scientific(big)}, beyond the float range of "
+            "GeoJSON numbers; the exact vertices are in Cell.vertices"
+        ) from None
+    ring.append(ring[0])
+    return ring

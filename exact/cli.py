@@ -43,6 +43,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from ._version import __version__
 from .errors import ExactnetError, InputError, TooManyRegionsError
 from .network import parameter_count
 from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
@@ -141,8 +142,6 @@ def build_parser() -> argparse.ArgumentParser:
     >>> build_parser().parse_args(["count", "2-20-1"]).window
     10
     """
-    from . import __version__
-
     p = argparse.ArgumentParser(
         prog="exactnet",
         description="Exact geometry and verified calculus of small neural networks.",

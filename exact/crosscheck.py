@@ -243,8 +243,6 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
         raise InputError("cross_check needs a finite window (a number > 0): sampling cannot cover the plane")
     enet = prepare_net(net, plane=plane)
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
-    sample_dtype = next(model.parameters()).dtype
-    u_s = U32 if sample_dtype == torch.float32 else (U if sample_dtype == torch.float64 else 2.0**-11)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
     bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]
@@ -254,9 +252,36 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
         ((p, float(c.exact_area)) for p, c in exact_set.items() if p not in sampled),
         key=lambda t: -t[1],
     )
-    spurious = len(sampled - set(exact_set))
-    pts = grid_points(float(B), res)
-    sampled_pix = g.patterns[g.image.ravel()]
+    u_s = _unit_roundoff(next(model.parameters()).dtype)
+    n_exact, n_diff, n_unexplained = _compare_pixels(enet, grid_points(float(B), res),
+                                                     g.patterns[g.image.ravel()], bps, u_s)
+    return CrossCheck(
+        window=float(B),
+        res=res,
+        exact_count=reg.n_activation,
+        sampled_count=len(sampled),
+        missed=missed,
+        spurious=len(sampled - set(exact_set)),
+        disagreements=n_diff,
+        unexplained=n_unexplained,
+        exact_filtered=n_exact,
+    )
+
+
+def _unit_roundoff(dtype) -> float:
+    """Return the unit roundoff of the sampler's torch dtype (float32, float64, else half)."""
+    import torch
+
+    return U32 if dtype == torch.float32 else (U if dtype == torch.float64 else 2.0**-11)
+
+
+def _compare_pixels(enet: ExactNet, pts: np.ndarray, sampled_pix: np.ndarray, bps: list, u_s: float
+                    ) -> tuple[int, int, int]:
+    """Count pixels decided exactly, pixels whose sampled pattern is wrong, and unexplained ones.
+
+    A wrong pixel is explained when its centre lies within the sampler's float error
+    (including the rounding of the input to its dtype) of some neuron's breakpoint.
+    """
     n_exact = n_diff = n_unexplained = 0
     for s in range(0, len(pts), 1 << 14):
         p = pts[s : s + (1 << 14)]
@@ -266,21 +291,10 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
         if not diff.any():
             continue
         n_diff += int(diff.sum())
-        # explained: within the sampler's error (incl. rounding the input to its dtype) of a breakpoint
         zs_s = _float_forward(enet, p[diff], u_s, u_s * np.abs(p[diff]))
         near = np.zeros(int(diff.sum()), dtype=bool)
         for (z, ez), bb in zip(zs_s, bps):
             for bp in bb:
                 near |= np.any(np.abs(z - bp) <= 2 * ez, axis=1)
         n_unexplained += int((~near).sum())
-    return CrossCheck(
-        window=float(B),
-        res=res,
-        exact_count=reg.n_activation,
-        sampled_count=len(sampled),
-        missed=missed,
-        spurious=spurious,
-        disagreements=n_diff,
-        unexplained=n_unexplained,
-        exact_filtered=n_exact,
-    )
+    return n_exact, n_diff, n_unexplained

@@ -146,12 +146,15 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
     """
     enet = as_exact_net(net, activation=activation)
     if plane is not None:
+        if isinstance(plane, (str, bytes, dict)) or not hasattr(plane, "__len__"):
+            raise InputTypeError(f"plane must be three points (x0, x1, x2), got {plane!r}")
         if len(plane) != 3:
             raise InputError(f"plane must be three points (x0, x1, x2), got {len(plane)} items")
         enet = enet.restrict_to_plane(*plane)
     if enet.input_dim != 2:
         raise InputError(
-            f"the network's input is {enet.input_dim}-D; regions are computed for 2-D input. "
-            "Pass plane=(x0, x1, x2) to study a 2-D slice"
+            f"the network's input is {enet.input_dim}-D, and regions are computed for 2-D input: "
+            "give three points spanning a plane through the input space (plane=(x0, x1, x2) in "
+            "Python, --plane '[[...], [...], [...]]' on the command line) to study that 2-D slice"
         )
     return enet
