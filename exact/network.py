@@ -198,7 +198,7 @@ class ExactNet:
         tuple (Ws, bs) of tuples of ndarray, or None
             ``Ws[l]`` of shape ``(out, in)``, ``bs[l]`` of shape ``(out,)``, when the
             network was read from float arrays; ``None`` otherwise (see
-            :func:`exact._certified.bounds.float_net`).
+            :func:`exact._certified.float_net.float_weights`).
         """
         return self._floats
 
