@@ -43,7 +43,8 @@ Errors
 ------
 :class:`ExactnetError` and its family (:mod:`exact.errors`): :class:`InputError`,
 :class:`InputTypeError`, :class:`SpecFileError`, :class:`UnsupportedActivationError`,
-:class:`TooManyRegionsError`, :class:`VerificationError`.
+:class:`ResourceLimitError` (a job over a size or memory limit, refused before it starts)
+and its :class:`TooManyRegionsError`, :class:`VerificationError`.
 
 Examples
 --------
@@ -66,6 +67,7 @@ from .errors import (
     ExactnetError,
     InputError,
     InputTypeError,
+    ResourceLimitError,
     SpecFileError,
     TooManyRegionsError,
     UnsupportedActivationError,
@@ -91,6 +93,7 @@ __all__ = [
     "InputTypeError",
     "RegionCounts",
     "Regions",
+    "ResourceLimitError",
     "SpecFileError",
     "TooManyRegionsError",
     "UnsupportedActivationError",

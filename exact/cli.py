@@ -44,7 +44,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
-from .errors import ExactnetError, InputError, TooManyRegionsError
+from .errors import ExactnetError, InputError, ResourceLimitError
 from .network import parameter_count
 from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 
@@ -61,10 +61,6 @@ MAX_COUNT_PARAMETERS = 20_000_000
 
 MAX_CHECK_PIXELS = 16_000_000
 """Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
-
-
-class _Refused(ExactnetError, RuntimeError):
-    """A job refused before it starts because it is too big (exit status 1)."""
 
 
 def _window_arg(text: str) -> float | None:
@@ -270,7 +266,7 @@ def _save_plot(reg, path: str) -> None:
 def _cmd_count(args) -> int:
     n = parameter_count(args.widths)
     if n > MAX_COUNT_PARAMETERS:
-        raise _Refused(f"{'-'.join(map(str, args.widths))} has {n:.3g} parameters ({4 * n / 1e9:.3g} GB of "
+        raise ResourceLimitError(f"{'-'.join(map(str, args.widths))} has {n:.3g} parameters ({4 * n / 1e9:.3g} GB of "
                        f"float32 weights); exactnet count builds nets of up to {MAX_COUNT_PARAMETERS:,} "
                        "parameters")
     from numeric.models import seeded_mlp
@@ -323,7 +319,7 @@ def _cmd_check(args) -> int:
         raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
     if args.res * args.res > MAX_CHECK_PIXELS:
         gb = args.res**2 * 40 / 1e9
-        raise _Refused(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while sampling); "
+        raise ResourceLimitError(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while sampling); "
                        f"check samples at most {MAX_CHECK_PIXELS:,} (--res 4000)")
     rep = cross_check(args.spec, window=args.window, res=args.res)
     data = {"spec": args.spec, **rep.as_dict()}
@@ -366,7 +362,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INPUT
     try:
         return args.func(args)
-    except (TooManyRegionsError, _Refused) as exc:
+    except ResourceLimitError as exc:
         return _fail(args, f"refused: {exc}", EXIT_REFUSED)
     except ExactnetError as exc:
         return _fail(args, f"error: {exc}", EXIT_INPUT)

@@ -19,6 +19,7 @@ __all__ = [
     "InputTypeError",
     "UnsupportedActivationError",
     "SpecFileError",
+    "ResourceLimitError",
     "TooManyRegionsError",
     "VerificationError",
     "Undecided",
@@ -91,7 +92,20 @@ class SpecFileError(InputError):
     """
 
 
-class TooManyRegionsError(ExactnetError, RuntimeError):
+class ResourceLimitError(ExactnetError, RuntimeError):
+    """A job refused because it would exceed a size or memory limit.
+
+    Raised before the memory is allocated wherever the size can be estimated; the message
+    says how big the job would be and which argument sets the limit.
+
+    Examples
+    --------
+    >>> issubclass(TooManyRegionsError, ResourceLimitError)
+    True
+    """
+
+
+class TooManyRegionsError(ResourceLimitError):
     """Enumeration stopped because it would exceed the ``max_regions`` guard.
 
     Examples
