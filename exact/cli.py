@@ -266,9 +266,9 @@ def _save_plot(reg, path: str) -> None:
 def _cmd_count(args) -> int:
     n = parameter_count(args.widths)
     if n > MAX_COUNT_PARAMETERS:
-        raise ResourceLimitError(f"{'-'.join(map(str, args.widths))} has {n:.3g} parameters ({4 * n / 1e9:.3g} GB of "
-                       f"float32 weights); exactnet count builds nets of up to {MAX_COUNT_PARAMETERS:,} "
-                       "parameters")
+        name = "-".join(map(str, args.widths))
+        raise ResourceLimitError(f"{name} has {n:.3g} parameters ({4 * n / 1e9:.3g} GB of float32 weights); "
+                                 f"exactnet count builds nets of up to {MAX_COUNT_PARAMETERS:,} parameters")
     from numeric.models import seeded_mlp
 
     from ._api import count_regions
@@ -319,8 +319,8 @@ def _cmd_check(args) -> int:
         raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
     if args.res * args.res > MAX_CHECK_PIXELS:
         gb = args.res**2 * 40 / 1e9
-        raise ResourceLimitError(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while sampling); "
-                       f"check samples at most {MAX_CHECK_PIXELS:,} (--res 4000)")
+        raise ResourceLimitError(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while "
+                                 f"sampling); check samples at most {MAX_CHECK_PIXELS:,} (--res 4000)")
     rep = cross_check(args.spec, window=args.window, res=args.res)
     data = {"spec": args.spec, **rep.as_dict()}
     if args.json:
