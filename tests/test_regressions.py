@@ -1,0 +1,235 @@
+"""One named case per bug fixed so far, each with its exact expected value.
+
+Every test names the bug and the commit that fixed it, uses the smallest input found that
+showed it, and checks a value derived by hand or by an independent formula (never a number
+copied from the engine's own output).  Each one fails on the code before its fix; that was
+checked by running this file against ``git archive`` snapshots of the parent commits (or,
+where no such snapshot can run, by undoing the fix in a scratch copy).
+
+New bugs get a new case here, in the same form.
+"""
+
+import re
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+import exact
+import numeric
+from exact.errors import InputError, InputTypeError
+
+# --- exact geometry -------------------------------------------------------------------------
+
+
+def test_float32_tie_point1_point2_point3_has_7_regions_not_6():
+    """Float ties: x = 0.1f, y = 0.2f, x + y = 0.3f look concurrent in float32 arithmetic.
+
+    In float32, ``0.1f + 0.2f == 0.3f``, so float predicates (and the naive float shapely
+    splitting of ``benchmarks/run.py``) see one triple point and count 6 faces.  The exact
+    binary values differ by 2^-27, so the lines form a tiny triangle: 7 faces.  Exact integer
+    predicates since a7c57f1 (case added to the catalogue in ed6e81f).
+    """
+    f32 = np.float32
+    w = [(f32(1), f32(0), -f32(0.1)), (f32(0), f32(1), -f32(0.2)), (f32(1), f32(1), -f32(0.3))]
+    layers = [([[a, b] for a, b, _ in w], [c for _, _, c in w]), ([[1, 1, 1]], [0])]
+    # the float32 view: one triple point
+    assert f32(0.1) + f32(0.2) == f32(0.3)
+    # the exact view, with Fractions: the crossing of the first two lines misses the third
+    x, y = Fraction(float(f32(0.1))), Fraction(float(f32(0.2)))
+    assert x + y - Fraction(float(f32(0.3))) == Fraction(-1, 2**27)
+    # arrangement formula, 3 pairwise non-parallel lines and no triple point: 1 + 3 + 3
+    expected = 1 + 3 + 3
+    # every pattern has its own map (the only vanishing linear combination l1 + l2 - l3 of
+    # the lines leaves the constant 2^-27), so linear regions = activation regions
+    assert exact.count_regions(layers, window=None) == (expected, expected)
+    assert exact.count_regions(layers, window=1) == (expected, expected)  # all crossings near (0.1, 0.2)
+    assert exact.regions(layers, window=1).n_activation == expected
+    # the input does tell the two readings apart: at the decimals 0.1, 0.2, 0.3 the lines are
+    # concurrent, 1 + 3 + 2 = 6 sectors with six different maps
+    tenths = [-Fraction("0.1"), -Fraction("0.2"), -Fraction("0.3")]
+    decimal = [([[1, 0], [0, 1], [1, 1]], tenths), ([[1, 1, 1]], [0])]
+    assert exact.count_regions(decimal, window=None) == (6, 6)
+
+
+@pytest.mark.parametrize("const", [0, 1, -1])
+def test_constant_neuron_in_a_whole_plane_deep_count(const):
+    """Constant neuron, whole plane: the certificate got the line (0, 0, c) and divided by zero.
+
+    A layer-2 neuron with zero weights is the constant relu(c).  When the float filter
+    certified its side, the exact whole-plane search recorded ``(0, 0, c)`` as a constraint
+    and ``far_vertices`` divided by ``a^2 + b^2 = 0`` (ZeroDivisionError, ``c != 0``).  The
+    guard (a constant line is no constraint) came with 5900521, the change that records
+    certified constraint lines; the regression case, with c = 0 only, is from cb76066.  No
+    commit had the bug, so its failure was checked by removing the guard in a scratch copy.
+
+    By hand: h1 = relu(x), h2 = relu(y); g1 = relu(h1) = h1 adds no line, g2 = relu(c) is
+    constant; the output is relu(x) + relu(c).  Cells: the four quadrants (4 activation
+    regions); only x = 0 changes the output: 2 linear regions.
+    """
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 0], [0, 0]], [0, const]), ([[1, 1]], [0])]
+    assert exact.count_regions(layers, window=None) == (4, 2)
+    r = exact.regions(layers, window=None)
+    assert (r.n_activation, r.n_linear) == (4, 2)
+
+
+@pytest.mark.filterwarnings("error")
+def test_weights_at_1e300_do_not_overflow_the_shared_edge_order():
+    """OverflowError at 1e300-scale weights: the exact engine ordered shared edges by a float
+    ``n / d`` of integers beyond the float range (and the float paths warned on overflow).
+    Fixed in 8fd00c0 (positions beyond the range round to infinities; float paths give up
+    quietly and hand over).
+
+    Net (s = 1e300): h1 = relu(s x), h2 = relu(s y), g = relu(h1 - h2 + 0.3), output g.  The
+    bias 0.3 (denominator 2^54) keeps the bent lines' integer coefficients near 2^1050.
+    By hand, per quadrant: x>0, y>0 is cut by s(x - y) + 0.3 = 0 (2 cells); x<0, y>0 is cut
+    by y = 0.3/s (2 cells); x<0, y<0 (g = 0.3) and x>0, y<0 (g = s x + 0.3) are not cut:
+    6 activation regions, in [-1, 1]^2 as in the plane.  Maps: s x - s y + 0.3, 0 (twice:
+    the two "g off" cells, adjacent along x = 0 for y > 0.3/s), -s y + 0.3, 0.3, s x + 0.3:
+    5 linear regions.
+    """
+    s = 1e300
+    layers = [([[s, 0], [0, s]], [0, 0]), ([[1, -1]], [0.3]), ([[1]], [0])]
+    for window in (1.0, None):
+        r = exact.regions(layers, window=window)
+        assert (r.n_activation, r.n_linear) == (6, 5), window
+        assert exact.count_regions(layers, window=window) == (6, 5), window
+
+
+def test_weight_beyond_the_float_range_is_counted_exactly():
+    """OverflowError for a Fraction weight of 10^400: ``count_regions``' certified float path
+    converted it to float and crashed instead of handing over to the exact engine.  Fixed in
+    8fd00c0 (such weights make the float path Undecided).
+
+    By hand: layer 1 draws 10^400 x + y = 0 and x = y, two distinct lines through the origin
+    (4 sectors); g = relu(h1 + h2) is zero exactly where both are off, so it cuts nothing.
+    The four maps (10^400 + 1) x, 10^400 x + y, x - y and 0 all differ: (4, 4).
+    """
+    layers = [([[Fraction(10) ** 400, 1], [1, -1]], [0, 0]), ([[1, 1]], [0]), ([[1]], [0])]
+    assert exact.count_regions(layers, window=1) == (4, 4)
+    assert exact.count_regions(layers, window=None) == (4, 4)
+
+
+# --- reading networks and the API -------------------------------------------------------------
+
+
+def test_forward_hooks_are_refused_not_ignored():
+    """Misread torch module: forward hooks were silently ignored by both readers, so a model
+    whose hook changes what flows between layers was read as a different network.  Fixed in
+    1f3f724 (hooks are an error).
+
+    Here the hook adds 20 to the first layer's output: the real lines are x = -20 and
+    y = -20, outside [-10, 10]^2 (1 region), where the hook-less reading has 4 quadrants.
+    """
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    with torch.no_grad():
+        model[0].weight.copy_(torch.eye(2))
+        model[0].bias.zero_()
+        model[2].weight.fill_(1.0)
+        model[2].bias.zero_()
+    assert exact.count_regions(model) == (4, 4)  # without the hook: the four quadrants
+    model[0].register_forward_hook(lambda mod, inp, out: out + 20)
+    assert model(torch.zeros(1, 2)).item() == 40.0  # the hook really changes the function
+    with pytest.raises(InputError, match=r"module '0' has forward hooks"):
+        exact.count_regions(model)
+
+    class Custom(nn.Module):  # the torch.fx reader, hook on the top module
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 2), nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.b(torch.relu(self.a(x)))
+
+    custom = Custom()
+    custom.register_forward_pre_hook(lambda mod, inp: (inp[0] * 2,))
+    with pytest.raises(InputError, match=r"'Custom' has forward hooks"):
+        exact.from_torch(custom)
+
+
+def test_max_regions_is_checked_the_same_way_everywhere():
+    """``max_regions`` of the wrong type: ``count_regions`` accepted 2.5, "5" and True, and
+    ``regions(max_regions="5")`` crashed with a bare TypeError ('>' between int and str).
+    Fixed in 80b2a3f (one validator for every entry point: InputTypeError)."""
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]
+    for bad in (2.5, "5", True):
+        for f in (exact.count_regions, exact.regions):
+            msg = "max_regions must be a positive integer or None, got " + re.escape(repr(bad))
+            with pytest.raises(InputTypeError, match=msg):
+                f(layers, window=1, max_regions=bad)
+    with pytest.raises(InputError, match=r"max_regions must be a positive integer or None, got 0"):
+        exact.count_regions(layers, window=1, max_regions=0)
+
+
+def test_count_regions_and_regions_share_one_default_window():
+    """Two defaults: ``count_regions()`` counted the whole plane while ``regions()`` used
+    [-10, 10]^2, so the same call without ``window`` gave different answers.  Fixed in
+    80b2a3f (DEFAULT_WINDOW = 10 for both and every CLI command; window=None is the plane).
+
+    One neuron relu(x - 20): its line x = 20 misses [-10, 10]^2 (1 region) but splits the
+    plane (2 regions).
+    """
+    layers = [([[1, 0]], [-20]), ([[1]], [0])]
+    assert exact.count_regions(layers) == (1, 1)
+    r = exact.regions(layers)
+    assert (r.n_activation, r.n_linear) == (1, 1)
+    assert exact.count_regions(layers, window=None) == (2, 2)
+
+
+def test_quick_enumeration_prints_no_progress_bar(capsys):
+    """Progress bars: ``reset()`` printed a bar at once, even for enumerations taking
+    milliseconds (``progress=True`` is what the CLI passes).  Fixed in 5e67e56 (one bar per
+    layer, shown only after a second; test of the CLI's output in 970b73c).
+
+    The net is the hand-derived case of test_regions (relu(x), relu(y); relu(h1 + h2),
+    relu(h1 - h2); their sum): 5 cells, 4 linear regions in [-1, 1]^2.
+    """
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1], [1, -1]], [0, 0]), ([[1, 1]], [0])]
+    r = exact.regions(layers, window=1, progress=True)
+    assert (r.n_activation, r.n_linear) == (5, 4)
+    assert capsys.readouterr().err == ""
+
+
+def test_evaluate_grid_refuses_several_outputs_without_an_index():
+    """``numeric.evaluate_grid`` silently drew output 0 of a multi-output model.  Fixed in
+    836aa3e (an error unless ``output=`` picks one)."""
+    import torch
+
+    model = torch.nn.Linear(2, 3)
+    with pytest.raises(ValueError, match=r"the model has 3 outputs"):
+        numeric.evaluate_grid(model, 1.0, 4)
+    with torch.no_grad():
+        model.weight.zero_()
+        model.bias.copy_(torch.tensor([1.0, 2.0, 3.0]))
+    assert np.array_equal(numeric.evaluate_grid(model, 1.0, 4, output=2), np.full((4, 4), 3.0))
+
+
+# --- symbolic side -----------------------------------------------------------------------------
+
+
+def test_sympy_wrong_limit_of_lse_over_lambda_is_caught(monkeypatch):
+    """sympy 1.14 returns ``b`` for lim_{λ→∞} log(e^{aλ} + e^{bλ})/λ with positive a, b
+    (the package cites sympy issue 22893); the limit is max(a, b), so ``b`` is wrong whenever
+    a > b.  Caught
+    since dc112c0: every limit is accepted only after an mpmath check at 60 digits.
+
+    By hand: for a = 3, b = 1 the limit is 3 (log(e^{3λ}(1 + e^{-2λ}))/λ = 3 + o(1)).
+    """
+    import sympy as sp
+
+    from exact.errors import VerificationError
+    from exact.symbolic.expressions import checked_limit
+
+    a, b, lam = sp.symbols("a b lambda", positive=True)
+    expr = sp.log(sp.exp(a * lam) + sp.exp(b * lam)) / lam
+    if sp.limit(expr, lam, sp.oo) != sp.Max(a, b):  # sympy still wrong: it must be caught
+        with pytest.raises(VerificationError, match=r"sympy's limit .* disagrees with a high-precision"):
+            checked_limit(expr, lam, sp.oo)
+    assert checked_limit(expr.subs({a: 3, b: 1}), lam, sp.oo) == 3
+    # whatever this sympy answers, the cross-check must reject its old wrong answer b
+    monkeypatch.setattr(sp, "limit", lambda *args, **kwargs: b)
+    with pytest.raises(VerificationError, match=r"sympy's limit b of .* disagrees"):
+        checked_limit(expr, lam, sp.oo)
