@@ -18,13 +18,14 @@ Fraction(1, 1)
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
-from .errors import InputError, UnsupportedActivationError
+from .errors import InputError, InputTypeError, UnsupportedActivationError
 from .predicates import to_fraction
 
-__all__ = ["Activation", "get_activation", "SUPPORTED"]
+__all__ = ["Activation", "get_activation", "piecewise_linear", "SUPPORTED"]
 
 SUPPORTED = ("relu", "abs", "leaky_relu", "hardtanh", "identity")
 """Names :func:`get_activation` accepts (besides the aliases ``leakyrelu``, ``absolute``, ``linear``)."""
@@ -129,11 +130,19 @@ class Activation:
         'leaky_relu(0.25)'
         """
         if self.name == "leaky_relu":
-            return f"leaky_relu({float(self.slopes[0])!r})"
+            return f"leaky_relu({_short(self.slopes[0])})"
         if self.name == "hardtanh":
             lo, hi = self.breakpoints
-            return f"hardtanh({float(lo)!r}, {float(hi)!r})"
+            return f"hardtanh({_short(lo)}, {_short(hi)})"
         return self.name
+
+
+def _short(v: Fraction) -> str:
+    """Show a parameter as a float's repr, or exactly if it is beyond the float range."""
+    try:
+        return repr(float(v))
+    except OverflowError:
+        return str(v)
 
 
 def get_activation(name: str, *params: object) -> Activation:
@@ -154,10 +163,13 @@ def get_activation(name: str, *params: object) -> Activation:
     Raises
     ------
     UnsupportedActivationError
-        For any other name (sigmoid, tanh, gelu, softplus...): these are not piecewise
-        linear, so the network has no finite set of linear regions.
+        For any other name: sigmoid, tanh, gelu, softplus... are not piecewise linear, so
+        the network has no finite set of linear regions; a misspelt name is unknown.
     InputError
-        For bad parameters (hardtanh with min >= max, NaN slope).
+        For bad parameters (hardtanh with min >= max, NaN slope, more parameters than
+        the activation takes).
+    InputTypeError
+        A name that is not a string.
 
     Examples
     --------
@@ -168,12 +180,19 @@ def get_activation(name: str, *params: object) -> Activation:
     ...
     exact.errors.UnsupportedActivationError: activation 'sigmoid' is not piecewise linear ...
     """
-    key = str(name).lower().replace("-", "_")
+    if not isinstance(name, str):
+        raise InputTypeError(f"activation name must be a string such as 'relu', got "
+                             f"{type(name).__name__} {name!r}"[:160])
+    key = name.lower().replace("-", "_")
     key = {"leakyrelu": "leaky_relu", "absolute": "abs", "linear": "identity"}.get(key, key)
     try:
         vals = [to_fraction(p) for p in params]
     except (TypeError, ValueError) as exc:
         raise InputError(f"activation {name!r} parameters {params!r}: {exc}") from None
+    n_params = {"relu": 0, "abs": 0, "identity": 0, "leaky_relu": 1, "hardtanh": 2}.get(key)
+    if n_params is not None and len(vals) > n_params:
+        raise InputError(f"activation {name!r} takes at most {n_params} parameters, got {len(vals)}: "
+                         f"{params!r}"[:200])
     zero, one = Fraction(0), Fraction(1)
     if key == "relu":
         return Activation("relu", (zero,), (zero, one), (zero, zero))
@@ -188,9 +207,85 @@ def get_activation(name: str, *params: object) -> Activation:
         lo = vals[0] if len(vals) > 0 else -one
         hi = vals[1] if len(vals) > 1 else one
         if not lo < hi:
-            raise InputError(f"hardtanh needs min < max, got min={float(lo)}, max={float(hi)}")
+            raise InputError(f"hardtanh needs min < max, got min={_short(lo)}, max={_short(hi)}")
         return Activation("hardtanh", (lo, hi), (zero, one, zero), (lo, zero, hi))
+    if key not in _SMOOTH:
+        import difflib
+
+        close = difflib.get_close_matches(key, SUPPORTED, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise UnsupportedActivationError(f"unknown activation {name!r}{hint}; "
+                                         f"supported: {', '.join(SUPPORTED)}")
     raise UnsupportedActivationError(
         f"activation {name!r} is not piecewise linear and is not supported; "
         f"supported: {', '.join(SUPPORTED)}"
     )
+
+
+_SMOOTH = ("sigmoid", "tanh", "gelu", "softplus", "silu", "swish", "elu", "selu", "celu", "mish",
+           "softsign", "logsigmoid", "log_sigmoid", "hardswish", "tanhshrink", "softmax",
+           "exp", "sin", "cos", "square", "sqrt")
+"""Names refused as not piecewise linear; any other unknown name is reported as unknown."""
+
+
+def piecewise_linear(name: str, breakpoints: Sequence[object], slopes: Sequence[object],
+                     intercepts: Sequence[object]) -> Activation:
+    """Build and check a general continuous piecewise-linear activation from its pieces.
+
+    Parameters
+    ----------
+    name : str
+        Its name (kept as given; :meth:`Activation.describe` shows it).
+    breakpoints : sequence of real, shape (k,)
+        Strictly increasing.
+    slopes, intercepts : sequence of real, shape (k + 1,)
+        Piece ``q`` is ``slopes[q] * z + intercepts[q]``.
+
+    Returns
+    -------
+    Activation
+
+    Raises
+    ------
+    InputTypeError
+        A name that is not a string; a value that is not a real number.
+    InputError
+        Wrong lengths, breakpoints not strictly increasing, NaN/inf values, or two pieces
+        that do not meet at their breakpoint (the function would not be continuous).
+
+    Notes
+    -----
+    Every value is taken at its exact value; continuity is checked exactly. ``O(k)``.
+
+    Examples
+    --------
+    >>> piecewise_linear("relu", [0], [0, 1], [0, 0]) == get_activation("relu")
+    True
+    >>> piecewise_linear("step", [0], [0, 0], [0, 1])
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: activation 'step': pieces 0 and 1 do not meet at breakpoint 0 (0 vs 1)
+    """
+    if not isinstance(name, str):
+        raise InputTypeError(f"activation name must be a string, got {type(name).__name__} {name!r}"[:160])
+    vals = []
+    for what, seq in (("breakpoints", breakpoints), ("slopes", slopes), ("intercepts", intercepts)):
+        try:
+            vals.append(tuple(to_fraction(v) for v in seq))
+        except TypeError as exc:
+            raise InputTypeError(f"activation {name!r} {what}: {exc}") from None
+        except ValueError as exc:
+            raise InputError(f"activation {name!r} {what}: {exc}") from None
+    bps, sl, ic = vals
+    if len(sl) != len(bps) + 1 or len(ic) != len(bps) + 1:
+        raise InputError(f"activation {name!r}: {len(bps)} breakpoints need {len(bps) + 1} slopes and "
+                         f"intercepts, got {len(sl)} and {len(ic)}")
+    for i in range(len(bps)):
+        if i and not bps[i - 1] < bps[i]:
+            raise InputError(f"activation {name!r}: breakpoints must increase strictly, got {bps[i - 1]} "
+                             f"then {bps[i]}")
+        left, right = sl[i] * bps[i] + ic[i], sl[i + 1] * bps[i] + ic[i + 1]
+        if left != right:
+            raise InputError(f"activation {name!r}: pieces {i} and {i + 1} do not meet at breakpoint "
+                             f"{bps[i]} ({left} vs {right})")
+    return Activation(name, bps, sl, ic)

@@ -14,7 +14,9 @@ Examples
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -24,6 +26,9 @@ from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 
 __all__ = ["describe_value", "float_layers", "to_matrix", "to_vector"]
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist = 3, 60, 60, 6
 
 
 def _float_array(obj: Any, ndim: int) -> np.ndarray | None:
@@ -35,8 +40,8 @@ def _float_array(obj: Any, ndim: int) -> np.ndarray | None:
     """
     mod = type(obj).__module__
     if mod.startswith("torch"):
-        if not obj.is_floating_point():
-            return None
+        if not obj.is_floating_point() or obj.is_meta or obj.layout != _torch().strided or obj.is_quantized:
+            return None  # the general path words the error (or converts a sparse tensor)
         obj = obj.detach().cpu().double().numpy()
     elif not isinstance(obj, np.ndarray) or obj.dtype.kind != "f" or obj.dtype.itemsize > 8:
         return None
@@ -101,9 +106,10 @@ def to_matrix(obj: Any, what: str) -> list[list[Fraction]]:
     Raises
     ------
     InputError
-        Not 2-D, empty, ragged, or a NaN/inf entry (the message names its position).
+        Not 2-D, empty, ragged, nested deeper than a matrix, a NaN/inf entry (the message
+        names its position), or a meta tensor (no values).
     InputTypeError
-        Complex, bool, string or long-double values.
+        Complex, bool, string, ``Decimal`` or long-double values, quantized tensors.
 
     Examples
     --------
@@ -114,6 +120,8 @@ def to_matrix(obj: Any, what: str) -> list[list[Fraction]]:
     ...
     exact.errors.InputError: W is ragged: row 0 has 1 entries, row 1 has 2
     """
+    if len(getattr(obj, "shape", (0, 0))) != 2:
+        raise InputError(f"{what} must be a non-empty 2-D array, got {describe_value(obj)}")
     rows = _to_nested(obj, what)
     if not isinstance(rows, list) or not rows or not all(isinstance(r, list) for r in rows):
         raise InputError(f"{what} must be a non-empty 2-D array, got {describe_value(obj)}")
@@ -144,9 +152,9 @@ def to_vector(obj: Any, what: str) -> list[Fraction]:
     Raises
     ------
     InputError
-        Not 1-D, or a NaN/inf entry (the message names its position).
+        Not 1-D, a NaN/inf entry (the message names its position), or a meta tensor.
     InputTypeError
-        Complex, bool, string or long-double values.
+        Complex, bool, string, ``Decimal`` or long-double values, quantized tensors.
 
     Examples
     --------
@@ -158,6 +166,8 @@ def to_vector(obj: Any, what: str) -> list[Fraction]:
     ...
     exact.errors.InputError: bias contains inf at neuron 1; weights must be finite
     """
+    if len(getattr(obj, "shape", (0,))) != 1:
+        raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
     vals = _to_nested(obj, what)
     if not isinstance(vals, list) or any(isinstance(v, list) for v in vals):
         raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
@@ -186,42 +196,75 @@ def describe_value(obj: Any) -> str:
     shape = getattr(obj, "shape", None)
     if shape is not None:
         return f"an array of shape {tuple(shape)}"
-    return f"{type(obj).__name__} {obj!r}"[:120]
+    return f"{type(obj).__name__} {_REPR.repr(obj)}"[:120]
 
 
-def _to_nested(obj: Any, what: str) -> Any:
-    """Turn numpy arrays, torch tensors and nested sequences into nested lists of scalars."""
+def _torch():
+    import torch
+
+    return torch
+
+
+def _tensor_to_numpy(obj: Any, what: str) -> np.ndarray:
+    """Return a tensor's values as a numpy array (floats as float64: exact); refuse what has none."""
+    torch = _torch()
+    if obj.is_meta:
+        raise InputError(f"{what} is a meta tensor: it has shape {tuple(obj.shape)} but no values; "
+                         "materialise and load the weights first")
+    if obj.is_quantized:
+        raise InputTypeError(f"{what} is a quantized tensor ({obj.dtype}); a quantized layer does not "
+                             "compute the float network: pass the float weights")
+    if obj.is_complex():
+        raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
+    if obj.dtype == torch.bool:
+        raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
+    t = obj.detach().cpu()
+    if t.layout != torch.strided:
+        t = t.to_dense()  # sparse: the same values
+    if t.is_floating_point() and t.dtype != torch.float64:
+        t = t.double()  # float16/bfloat16/float32 -> float64 is exact
+    return t.numpy()
+
+
+def _to_nested(obj: Any, what: str, depth: int = 0) -> Any:
+    """Turn numpy arrays, torch tensors and nested sequences into nested lists of scalars.
+
+    Sequences nested deeper than a matrix are left as they are (the caller reports them),
+    so no input can exhaust the recursion limit.
+    """
     mod = type(obj).__module__
     if mod.startswith("torch"):
-        if obj.is_complex():
-            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
-        if obj.dtype == __import__("torch").bool:
-            raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
-        t = obj.detach().cpu()
-        if t.is_floating_point() and t.dtype not in (__import__("torch").float64,):
-            t = t.double()  # float16/bfloat16/float32 -> float64 is exact
-        obj = t.numpy()
+        obj = _tensor_to_numpy(obj, what)
         mod = "numpy"
-    if mod.startswith("numpy"):
+    if mod.startswith("numpy") and isinstance(obj, np.ndarray):
         kind = obj.dtype.kind
         if kind == "c":
             raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
         if kind == "b":
             raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
-        if kind in "OUSV":
-            if kind != "O":
-                raise InputTypeError(f"{what} has dtype {obj.dtype}; weights must be real numbers")
+        if kind in "USVMm":
+            raise InputTypeError(f"{what} has dtype {obj.dtype}; weights must be real numbers")
         if obj.dtype.itemsize > 8 and kind == "f":
             raise InputTypeError(f"{what} has dtype {obj.dtype}; use float64 or Fraction")
-        return obj.tolist() if kind != "O" else [_to_nested(x, what) for x in obj]
-    if isinstance(obj, (list, tuple)):
-        return [_to_nested(x, what) for x in obj]
+        if kind != "O":
+            return obj.tolist()
+        obj = list(obj)
+    if isinstance(obj, (list, tuple)) and depth < 2:
+        return [_to_nested(x, what, depth + 1) for x in obj]
     return obj
 
 
 def _entry(v: Any, what: str, i: int, j: int | None) -> Fraction:
     """Read one entry exactly; the message names ``what`` and the entry's position."""
     where = f"{what}[{i}]" if j is None else f"{what}[{i}, {j}]"
+    if isinstance(v, (str, bytes)):
+        raise InputTypeError(f"{where} is the string {_REPR.repr(v)}; weights are numbers, not text "
+                             "(Fraction(text) gives a decimal's exact value)")
+    if isinstance(v, Decimal):
+        raise InputTypeError(f"{where} is {v!r}; Decimal weights are refused: pass Fraction(d) for its "
+                             "exact value or float(d) for the nearest float")
+    if isinstance(v, (list, tuple, np.ndarray)):
+        raise InputError(f"{where} is a sequence, not a number: {what} is nested too deeply")
     try:
         return to_fraction(v)
     except TypeError as exc:

@@ -38,10 +38,17 @@ def _activations(activation: str | Activation | Sequence[str | Activation], n_hi
     """Expand ``activation`` (one for all, or one per hidden layer) into Activations."""
     if isinstance(activation, (str, Activation)):
         acts = [activation] * n_hidden
-    else:
+    elif isinstance(activation, (list, tuple)):
         acts = list(activation)
         if len(acts) != n_hidden:
             raise InputError(f"activation: got {len(acts)} activations for {n_hidden} hidden layers")
+    else:
+        raise InputTypeError("activation must be a name such as 'relu', an Activation, or a list of them "
+                             f"(one per hidden layer), got {describe_value(activation)}")
+    for i, a in enumerate(acts):
+        if not isinstance(a, (str, Activation)):
+            raise InputTypeError(f"activation[{i}] must be a name such as 'relu' or an Activation, "
+                                 f"got {describe_value(a)}")
     return tuple(a if isinstance(a, Activation) else get_activation(a) for a in acts)
 
 
@@ -252,7 +259,8 @@ class ExactNet:
         InputError
             Empty network or layer, shape mismatch, NaN/inf weights (names layer and neuron).
         InputTypeError
-            Complex, bool or string dtypes, or ``layers`` not a sequence.
+            Complex, bool or string dtypes, string or ``Decimal`` entries, ``layers`` not a
+            sequence, or ``activation`` of another type.
         UnsupportedActivationError
             An activation name that is not piecewise linear.
 

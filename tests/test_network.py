@@ -6,9 +6,12 @@ from fractions import Fraction
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
-from exact import ExactNet, as_exact_net, load_spec, parameter_count, save_json
+from exact import ExactNet, as_exact_net, get_activation, load_spec, parameter_count, save_json
+from exact.activations import piecewise_linear
 from exact.errors import InputError, InputTypeError, SpecFileError, UnsupportedActivationError
 from exact.loading import from_torch
 
@@ -335,3 +338,92 @@ def test_forward_hooks_refused():
     m[0].register_forward_hook(lambda mod, inp, out: 2 * out)
     with pytest.raises(InputError, match="module '0' has forward hooks"):
         as_exact_net(m)
+
+
+# --- save -> load round trip (issue 13, item 4) -------------------------------------------
+
+_values = st.one_of(
+    st.integers(-10**30, 10**30),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.fractions(max_denominator=10**12),
+    st.integers(-3, 3).map(lambda k: k * 2**20000 + 1),                    # beyond float, 6000 digits
+    st.integers(1, 9).map(lambda k: Fraction(3**k, 2**1100)),                # dyadic but not a float
+    st.integers(1, 9).map(lambda k: Fraction(-(10**5000) - k, 7)),           # long decimals
+)
+_activations = st.one_of(
+    st.sampled_from([get_activation(n) for n in ("relu", "abs", "identity")]),
+    _values.map(lambda s: get_activation("leaky_relu", s)),
+    st.tuples(_values, _values).filter(lambda t: t[0] != t[1])
+      .map(lambda t: get_activation("hardtanh", min(t), max(t))),
+    st.just(piecewise_linear("wiggle", [-1, Fraction(1, 3)], [1, -2, Fraction(1, 7)],
+                             [0, -3, -3 - Fraction(2, 3) - Fraction(1, 21)])),
+)
+
+
+@st.composite
+def _nets(draw):
+    widths = draw(st.lists(st.integers(1, 3), min_size=2, max_size=4))
+    layers = [([[draw(_values) for _ in range(a)] for _ in range(b)], [draw(_values) for _ in range(b)])
+              for a, b in zip(widths[:-1], widths[1:])]
+    acts = [draw(_activations) for _ in widths[2:]]
+    return ExactNet.from_layers(layers, activation=acts)
+
+
+@settings(max_examples=60, deadline=None)
+@given(_nets())
+def test_save_then_load_gives_the_same_net(net):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        path = f"{d}/net.json"
+        save_json(net, path)
+        back = load_spec(path)
+    assert back == net and hash(back) == hash(net)
+    assert back.activations == net.activations
+
+
+def test_round_trip_of_float_arrays_keeps_the_binary_values(tmp_path):
+    layers = _all_array_net(np.float32)
+    net = ExactNet.from_layers(layers, activation="leaky_relu")
+    save_json(net, tmp_path / "n.json")
+    back = load_spec(tmp_path / "n.json")
+    assert back == net and back.weights[0][0][0] == Fraction(float(layers[0][0][0, 0]))
+
+
+def test_round_trip_would_fail_with_decimal_text(tmp_path, monkeypatch):
+    # made to fail on purpose: the round-trip check can fail -- an encoder that writes every
+    # value through float() loses 1/3
+    from exact import loading
+
+    net = ExactNet.from_layers([([[Fraction(1, 3)]], [0]), ([[1]], [0])])
+    monkeypatch.setattr(loading, "_encode", lambda v: float(v))
+    save_json(net, tmp_path / "n.json")
+    assert load_spec(tmp_path / "n.json") != net
+
+
+# --- activations of .pt and .npz specs -----------------------------------------------------
+
+def test_pt_activation_entry(tmp_path):
+    torch.manual_seed(0)
+    m = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.25), nn.Linear(4, 3), nn.Hardtanh(-1.0, 2.0), nn.Linear(3, 1))
+    p = tmp_path / "n.pt"
+    torch.save({**m.state_dict(), "activation": [{"name": "leaky_relu", "params": [0.25]},
+                                                 {"name": "hardtanh", "params": [-1, 2]}]}, p)
+    assert load_spec(p) == from_torch(m)
+    torch.save({**m.state_dict(), "activation": "abs"}, p)
+    assert [a.name for a in load_spec(p).activations] == ["abs", "abs"]
+    torch.save(m.state_dict(), p)  # no entry: ReLU, as documented
+    assert [a.name for a in load_spec(p).activations] == ["relu", "relu"]
+
+
+def test_npz_activation_name_or_json(tmp_path):
+    p = tmp_path / "n.npz"
+    arrays = dict(W0=np.eye(2), b0=np.zeros(2), W1=np.ones((1, 2)), b1=np.zeros(1))
+    np.savez(p, **arrays, activation=np.array("abs"))
+    assert load_spec(p).activations[0].name == "abs"
+    np.savez(p, **arrays, activation=np.array('{"name": "leaky_relu", "params": ["1/3"]}'))
+    assert load_spec(p).activations[0].slopes[0] == Fraction(1, 3)
+    np.savez(p, **arrays, activation=np.array('{"name": "leaky_relu", "params": [0.5'))
+    with pytest.raises(SpecFileError, match="'activation' is not valid JSON"):
+        load_spec(p)

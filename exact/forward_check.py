@@ -1,0 +1,202 @@
+"""Check a network read from a torch module against the module's own forward: a misread detector.
+
+:func:`check_forward` runs the module on a float64 copy of its parameters at a few
+hundred points at several scales and compares the outputs with the float64 forward of
+the network read; a difference beyond the rounding bound of the two float computations
+means the reader missed something the forward does, and the reading is refused.  It
+decides nothing about regions: every region decision stays exact.
+
+Examples
+--------
+>>> import torch
+>>> from exact.network import ExactNet
+>>> m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+>>> check_forward(m, ExactNet.from_layers([(m[0].weight, m[0].bias), (m[2].weight, m[2].bias)]))
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .activations import Activation
+from .errors import InputError
+from .network import ExactNet
+
+__all__ = ["check_forward"]
+
+
+
+def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: int = 0) -> None:
+    """Compare a module's own forward (float64) with the network read from it.
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The module; it is run on a float64 copy of its parameters and floating buffers
+        (:func:`torch.func.functional_call`), under ``torch.no_grad()``.
+    net : ExactNet
+        The network read from it.
+    points_per_scale : int, optional
+        Random points per scale, at most; fewer for nets of over 1500 parameters (at least
+        8), so the check costs about ``5 * 10^5`` multiply-adds.
+    seed : int, optional
+        Seed of the points, so a refusal is reproducible.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        At some point the two outputs differ by more than the rounding bound (in float64, and
+        for a parametrized module again in its own precision), or the module's forward
+        fails or returns another shape.
+
+    Notes
+    -----
+    The points are uniform in ``[-s, s]^d`` for ``s`` in ``2^-8, 1, 2^8`` and the
+    distance ``R`` of the farthest first-layer hyperplane and ``4R``.  With ``S`` the
+    forward of ``|x|`` through ``|W|``, ``|b|`` and each activation's largest slope and
+    intercept, both float computations are within ``gamma_K S`` of the exact value
+    (``K`` = the sum of the layers' fan-ins + 2, ``gamma_K ~ K 2^-53``), so the tolerance
+    is ``(8 K 2^-53 + 2^-40) S``: a misread (a dropped ReLU, a wrong slope) shows as a
+    relative difference far above it.  A parametrized module (``weight_norm``...) computes
+    other weights in float64; when its float64 run disagrees, it is run again as it is, in
+    its own dtype of unit roundoff ``u``, with tolerance ``(8 K u + 2^-40) S``, and only a
+    disagreement there too is refused.  Points where ``S`` overflows are skipped; it is a
+    detector of misreadings, not a decision about regions.  Cost ``O(points * parameters)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from exact.network import ExactNet
+    >>> m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    >>> check_forward(m, ExactNet.from_layers([(m[0].weight, m[0].bias), (m[2].weight, m[2].bias)]))
+    >>> check_forward(m, ExactNet.from_layers([(m[0].weight, m[0].bias), (m[2].weight, m[2].bias)],
+    ...                                       activation="abs"))
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: reading Sequential does not reproduce its forward: ...
+    """
+    Ws, bs = _float_weights(net)
+    n_par = sum(W.size + b.size for W, b in zip(Ws, bs))
+    per = int(min(points_per_scale, max(8, 1e5 // max(n_par, 1))))  # a budget for wide nets
+    X = _test_points(Ws[0], bs[0], per, seed)
+    K = sum(W.shape[1] + 2 for W in Ws)
+    theirs = _module_forward(module, X, net.output_dim, None)
+    ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * 2.0**-53)
+    dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), None)
+    if bad.any() and dtype not in (None, _torch().float64) and _parametrized(module):
+        # Weights computed in forward (weight_norm and other parametrizations) come out
+        # differently in float64: for them, the module's own precision decides.
+        X = _torch().from_numpy(X).to(dtype).double().numpy()
+        theirs = _module_forward(module, X, net.output_dim, dtype)
+        u = _torch().finfo(dtype).eps / 2
+        ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * u)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise InputError(
+            f"reading {type(module).__name__} does not reproduce its forward: at x = {X[i].tolist()} "
+            f"output {j} is {float(theirs[i, j])!r} but the network read gives {float(ours[i, j])!r} "
+            f"(tolerance {tol[i, j]:.3g}); forward does something the reader does not see. Pass the "
+            "layers as (W, b) pairs, or report the module"
+        )
+
+
+def _parametrized(module: Any) -> bool:
+    """Tell whether any submodule computes a weight from others (``torch.nn.utils.parametrize``)."""
+    from torch.nn.utils.parametrize import is_parametrized
+
+    return any(is_parametrized(m) for m in module.modules())
+
+
+def _torch():
+    import torch
+
+    return torch
+
+
+def _compare(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...], X: np.ndarray,
+             theirs: np.ndarray, Ku: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return the read network's outputs at ``X``, the tolerances and where ``theirs`` differs."""
+    with np.errstate(all="ignore"):
+        ours, scale = _float_forward(Ws, bs, acts, X)
+        tol = (8 * Ku + 2.0**-40) * scale + 1e-300
+        bad = np.isfinite(scale) & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
+    return ours, tol, bad
+
+
+def _float_weights(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Return the net's weights as float64 arrays (huge exact values become +-inf)."""
+    fl = net.float_layers()
+    if fl is not None:
+        return list(fl[0]), list(fl[1])
+    return ([np.array([[_to_float(v) for v in r] for r in W]) for W in net.weights],
+            [np.array([_to_float(v) for v in b]) for b in net.biases])
+
+
+def _test_points(W0: np.ndarray, b0: np.ndarray, per: int, seed: int) -> np.ndarray:
+    """``per`` points at each scale (rounded to float32, so every dtype sees the same points)."""
+    with np.errstate(all="ignore"):
+        norms = np.abs(W0).sum(axis=1)
+        dist = np.abs(b0[norms > 0]) / norms[norms > 0]
+        R = float(np.clip(np.max(dist[np.isfinite(dist)], initial=1.0), 2.0**-8, 2.0**100))
+    rng = np.random.default_rng(seed)
+    scales = (2.0**-8, 1.0, 2.0**8, R, 4 * R)
+    X = np.concatenate([rng.uniform(-s, s, size=(per, W0.shape[1])) for s in scales])
+    return X.astype(np.float32).astype(np.float64)
+
+
+def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+    """Run the module's forward at ``X``, in float64 (``dtype`` None) or as it is (in ``dtype``).
+
+    In float64, the module runs on float64 copies of its floating parameters and buffers.
+    """
+    torch = _torch()
+    from torch.func import functional_call
+
+    state = {} if dtype is not None else {
+        k: (v.detach().cpu().double() if v.is_floating_point() else v)
+        for k, v in list(module.named_parameters()) + list(module.named_buffers())}
+    threads = torch.get_num_threads()
+    try:
+        # A few hundred points are a tiny job: on a busy machine, torch's thread pool makes it
+        # 100x slower than one thread does.  The setting is restored at once.
+        torch.set_num_threads(1)
+        with torch.no_grad():
+            y = functional_call(module, state, (torch.from_numpy(X).to(dtype or torch.float64),))
+    except Exception as exc:  # the user's forward: any error
+        raise InputError(f"could not run forward of {type(module).__name__} in {dtype or torch.float64} to "
+                         f"check the reading ({type(exc).__name__}: {str(exc)[:200]})") from None
+    finally:
+        torch.set_num_threads(threads)
+    if not isinstance(y, torch.Tensor) or tuple(y.shape) != (len(X), m):
+        shape = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
+        raise InputError(f"forward of {type(module).__name__} returns {shape} for {len(X)} points; the "
+                         f"network read gives ({len(X)}, {m})")
+    return y.detach().cpu().double().numpy()
+
+
+def _float_forward(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],
+                   X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Compute the read network's float64 forward at ``X`` and its scale ``S`` (see :func:`check_forward`)."""
+    h, s = X, np.abs(X)
+    for W, b, a in zip(Ws, bs, acts):
+        z, s = h @ W.T + b, s @ np.abs(W).T + np.abs(b)
+        bp, slopes, icepts = (np.array([_to_float(v) for v in vals])
+                              for vals in (a.breakpoints, a.slopes, a.intercepts))
+        q = np.searchsorted(bp, z, side="left")  # the number of breakpoints strictly below z
+        h = slopes[q] * z + icepts[q]
+        s = np.abs(slopes).max() * s + np.abs(icepts).max()
+    return h @ Ws[-1].T + bs[-1], s @ np.abs(Ws[-1]).T + np.abs(bs[-1])
+
+
+def _to_float(v: Any) -> float:
+    """``float(v)``, with values beyond the float range as +-inf instead of OverflowError."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
