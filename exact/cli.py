@@ -290,10 +290,14 @@ def _cmd_prove(args) -> int:
         return 0
     if args.name is not None and args.name not in THEOREMS:
         raise InputError(f"unknown theorem {args.name!r}; choose from: {', '.join(THEOREMS)}")
-    names = [args.name] if args.name else list(THEOREMS)
-    for name in names:
-        d = THEOREMS[name]()
-        print(d.to_latex() if args.latex else d.to_markdown())
+    derivations = [THEOREMS[name]() for name in ([args.name] if args.name else THEOREMS)]
+    if args.latex:
+        from .symbolic.render import latex_document
+
+        print(latex_document(derivations), end="")
+        return 0
+    for d in derivations:
+        print(d.to_markdown())
         print()
     return 0
 

@@ -1,6 +1,8 @@
-"""Symbolic side: every derivation verifies, a wrong step fails loudly, sympy's answers
-agree with torch autograd and mpmath, and the known wrong sympy limit is caught."""
+"""Symbolic side: every derivation verifies (and re-verifies), a wrong step fails loudly, each
+route of a check can fail alone, sympy's answers agree with torch autograd and mpmath, and the
+known wrong sympy limit is caught.  ``test_mutations.py`` breaks every link on purpose."""
 
+import functools
 import random
 from fractions import Fraction
 
@@ -14,17 +16,36 @@ import numeric
 from exact.cli import main
 from exact.errors import VerificationError
 from exact.symbolic.derivation import Derivation
-from exact.symbolic.expressions import checked_limit, lse_vec, softmax_exact, softmax_vec
+from exact.symbolic.expressions import checked_limit, lse_vec, numeric_limit_check, softmax_exact, softmax_vec
+from exact.symbolic.pointwise import numeric_equal
 from exact.symbolic.theorems import THEOREMS
+
+
+@functools.cache
+def built(name):
+    """Each theorem built (and so verified) once per test session (test_mutations, test_latex use it too)."""
+    return THEOREMS[name]()
 
 
 @pytest.mark.parametrize("name", list(THEOREMS))
 def test_every_theorem_verifies_and_renders(name):
-    d = THEOREMS[name]()
+    d = built(name)
+    assert d.verified  # runs every check again
     md, tex = d.to_markdown(), d.to_latex()
-    checks = max(len(d.steps) - 1, 0) + len(d.facts)
+    checks = sum(1 for s in d.steps if s.relation) + len(d.facts)
     assert checks >= 1 and md.count("✔") == checks
     assert tex.count("\\checkmark") == checks
+    assert "<lambda>" not in md and "<function" not in md and "sympy check:" not in md
+    assert md.count("— checked: ") == checks and all((s.method or not s.relation) for s in d.steps)
+
+
+@pytest.mark.parametrize("name", list(THEOREMS))
+def test_no_step_repeats_the_previous_formula(name):
+    """A step shows its rewrite: its rendered formula differs from the previous one."""
+    d = built(name)
+    repeats = [s.why for prev, s in zip(d.steps, d.steps[1:])
+               if s.relation and sp.latex(prev.expr) == sp.latex(s.expr)]
+    assert repeats == []
 
 
 def test_a_wrong_step_raises():
@@ -34,10 +55,97 @@ def test_a_wrong_step_raises():
     d.step(sp.Integer(1), "exp(x) exp(-x) = 1")
     with pytest.raises(VerificationError, match="step 2 'off by one' not verified"):
         d.step(sp.Integer(2), "off by one")
+    assert len(d.steps) == 2  # the failed step is not kept
     with pytest.raises(VerificationError, match="not verified"):
-        d.step(sp.Integer(0), "an inequality sympy cannot prove", relation="<=", check=lambda: None)
-    with pytest.raises(VerificationError, match="fact"):
-        d.fact("1 = 2", "nonsense", lambda: sp.Integer(1) == 2)
+        d.step(sp.Integer(0), "a check that returns nothing", relation="<=", check=lambda a, b: None)
+    with pytest.raises(VerificationError, match="fact 1 'nonsense' not verified"):
+        d.fact(sp.Integer(1), "=", 2, "nonsense")
+
+
+def test_inequality_steps_are_checked_the_right_way_round():
+    """Regression: the default check of ``step(..., relation=">")`` tested ``new - previous > 0``,
+    so ``x > x + 1`` got a check mark.  Now the previous expression must exceed the new one."""
+    x = sp.Symbol("x", real=True)
+    for rel, wrong, right in ((">", x + 1, x - 1), (">=", x + 1, x), ("<", x - 1, x + 1), ("<=", x - 1, x)):
+        d = Derivation("direction", "s")
+        d.start(x)
+        with pytest.raises(VerificationError, match=f"not verified: x {rel} "):
+            d.step(wrong, "wrong way round", relation=rel)
+        d.step(right, "right way round", relation=rel)
+        assert d.steps[-1].method.startswith(("lhs - rhs", "rhs - lhs"))
+
+
+def test_verified_reruns_the_checks():
+    x = sp.Symbol("x", real=True)
+    d = Derivation("t", "s")
+    assert not d.verified  # nothing was checked
+    d.start((x + 1) ** 2)
+    d.step(x**2 + 2 * x + 1, "expand")
+    assert d.verified
+    d.steps[1].expr = x**2 + 2 * x  # tampered with after the fact
+    assert not d.verified
+    with pytest.raises(VerificationError, match="step 1 'expand' not verified"):
+        d.verify()
+
+
+def test_each_route_of_an_equality_check_can_fail_alone(monkeypatch):
+    """The sympy route and the mpmath route each reject a wrong step on their own."""
+    import exact.symbolic.checks as checks
+
+    x = sp.Symbol("x", positive=True)
+    assert checks.equal_check()(sp.Derivative(sp.log(x), x), 1 / x) is not None
+    monkeypatch.setattr(checks, "numeric_equal", lambda *a, **k: "numbers skipped")
+    assert checks.equal_check()(sp.Derivative(sp.log(x), x), 2 / x) is None  # sympy alone says no
+    monkeypatch.setattr(checks, "numeric_equal", numeric_equal)
+    monkeypatch.setattr(checks, "verify_equal", lambda *a, **k: "sympy skipped")
+    assert checks.equal_check()(sp.Derivative(sp.log(x), x), 2 / x) is None  # mpmath alone says no
+
+
+def test_each_route_of_an_inequality_check_can_fail_alone(monkeypatch):
+    """The sign proof and the random-point spot check each reject a false bound on their own."""
+    import exact.symbolic.checks as checks
+
+    lam, n = sp.Symbol("lambda", positive=True), sp.Symbol("n", integer=True, positive=True)
+    M, j = sp.Symbol("M", real=True), sp.Symbol("j", integer=True, positive=True)
+    lse = M + sp.log(sp.Sum(sp.exp(-lam * sp.IndexedBase("delta", nonnegative=True)[j]), (j, 1, n))) / lam
+    right, wrong = M + sp.log(n) / lam, M + sp.log(n) / lam - sp.Rational(1, 10**6)
+    assert "interval arithmetic" in checks.sign_check("<=")(lse, right)
+    monkeypatch.setattr(checks, "_spot_inequality", lambda *a, **k: "spot check skipped")
+    assert checks.sign_check("<=")(lse, wrong) is None  # no proof of a false bound
+    monkeypatch.undo()
+    monkeypatch.setattr(checks, "prove_nonnegative", lambda *a, **k: "proof skipped")
+    x = sp.Symbol("x", real=True)
+    assert checks.sign_check(">=")(x**2, x**2 + 1) is None  # the spot check finds it false
+
+
+def test_the_limit_arguments_reject_what_they_do_not_prove():
+    from exact.symbolic.checks import continuity_check, derivative_quotient_check, same_limit_check
+
+    x = sp.Symbol("x", positive=True)
+    assert continuity_check()(sp.Limit(1 / (1 + sp.exp(x)), x, 0), sp.Rational(1, 3)) is None  # wrong value
+    assert continuity_check()(sp.Limit(sp.sin(x) / x, x, 0), 1) is None  # not continuous as written
+    g = sp.log(1 + x)
+    assert derivative_quotient_check()(sp.Limit((g + 1) / x, x, 0), sp.Subs(sp.Derivative(g + 1, x), x, 0)) is None
+    assert derivative_quotient_check()(sp.Limit(g / x, x, 0), 2 * sp.Subs(sp.Derivative(g, x), x, 0)) is None
+    assert same_limit_check()(sp.Limit(g, x, 0), sp.Limit(2 * g, x, 0)) is None
+
+
+def test_numeric_limit_check_approaches_from_the_side_asked_for():
+    """Regression: for ``dir="-"`` the numerical cross-check evaluated at ``point + 1e-12``."""
+    x = sp.Symbol("x", real=True)
+    step = sp.Heaviside(x)
+    assert numeric_limit_check(step, x, 0, 0, dir="-") and not numeric_limit_check(step, x, 0, 0, dir="+")
+    assert not numeric_limit_check(step, x, 0, 0, dir="+-")
+    logistic = 1 / (1 + sp.exp(1 / x))
+    assert checked_limit(logistic, x, 0, dir="-") == 1 and checked_limit(logistic, x, 0, dir="+") == 0
+
+
+def test_inequality_proofs_name_their_method():
+    d = built("bounds")
+    upper, lower = d.steps[2], d.steps[5]
+    assert (upper.relation, lower.relation) == ("<=", ">=")
+    assert "interval arithmetic (mpmath.iv)" in upper.method and "log is increasing" in upper.method
+    assert "premise" not in upper.method and "rhs - lhs >= 0 proved" in upper.method
 
 
 def test_sympy_wrong_limit_is_caught():

@@ -1,7 +1,9 @@
-"""The symbolic side: sympy expressions of lse/softmax and the verified derivations.
+"""The symbolic side: sympy expressions of lse/softmax and the checked derivations.
 
-:mod:`.derivation` holds :class:`~exact.symbolic.derivation.Derivation` (a chain of
-steps, each checked by sympy when it is added), :mod:`.expressions` the symbolic
-log-sum-exp and soft(arg)max and the mpmath-checked limits, :mod:`.theorems` the
-exercise sheet's derivations.  sympy is imported only when this package is.
+:mod:`.derivation` holds :class:`~exact.symbolic.derivation.Derivation` (chains of steps and
+side facts, each checked when it is added and re-checkable), :mod:`.checks` the checks (sympy
+and, independently, mpmath at random points from :mod:`.pointwise`; signs of differences from
+:mod:`.signs`), :mod:`.render` the Markdown and LaTeX output, :mod:`.expressions` the symbolic
+log-sum-exp and soft(arg)max, and :mod:`.theorems` (with :mod:`.calculus`, :mod:`.limits`,
+:mod:`.counting`) the exercise sheet's derivations.  sympy is imported only when this package is.
 """

@@ -1,26 +1,30 @@
-"""Derivations whose every step sympy has checked, rendered to Markdown or LaTeX.
+"""Derivations whose every link is checked when added and can be re-checked, in Markdown or LaTeX.
 
-A :class:`Derivation` is a chain ``e_0 R_1 e_1 R_2 e_2 ...`` of sympy expressions with
-relations ``=``, ``<=``, ``<``, ``>=``; each link carries a justification in words and
-is verified when it is added.  Equalities are verified by simplifying the difference
-(after canonical renaming of summation indices, optional ``doit`` and substitution of
-previously verified identities); inequalities need a ``check``: a sympy computation
-that returns True.  A link that cannot be verified raises
-:class:`~exact.errors.VerificationError` at once: nothing passes silently.
+A :class:`Derivation` holds chains ``e_0 R_1 e_1 R_2 e_2 ...`` of sympy expressions (each
+:meth:`~Derivation.start` begins a chain) and side facts ``lhs R rhs``; the relations are
+``=``, ``<=``, ``<``, ``>=``, ``>`` (and ``approx`` for facts).  Every link carries a
+justification in words and a *check*: a function of the link's two expressions
+(:mod:`.checks`) that returns what it verified, in words, or None.  The default check of
+``=`` is sympy *and* mpmath at random points (:func:`~.checks.equal_check`); of an
+inequality, a proof of the sign of the difference (:func:`~.checks.sign_check`).  A link
+that cannot be verified raises :class:`~exact.errors.VerificationError` at once.
 
-Side facts (a limit, a recurrence's solution) are added with :meth:`Derivation.fact`,
-again with a check.
+The checks are kept: :meth:`Derivation.verify` runs them again on the expressions the
+derivation holds now, so a test can replace an expression by a wrong one
+(:meth:`Derivation.replaced`) and see verification fail.
 
 Examples
 --------
 >>> import sympy as sp
 >>> x = sp.Symbol("x", positive=True)
->>> d = Derivation("square", "(x+1)^2 = x^2 + 2x + 1")
+>>> d = Derivation("square", "$(x+1)^2 > x^2 + 1$")
 >>> d.start((x + 1) ** 2)
 >>> d.step(x**2 + 2 * x + 1, "expand the square")
->>> d.step(x**2 + 1, "drop 2x > 0", relation=">", check=lambda: (2 * x).is_positive)
->>> print(d.to_markdown().splitlines()[0])
-### square
+>>> d.step(x**2 + 1, "drop $2x > 0$", relation=">")
+>>> d.verified
+True
+>>> d.replaced(step=2, expr=x**2 + 2 * x + 2).verified
+False
 >>> d.step(x**2, "wrong")
 Traceback (most recent call last):
 ...
@@ -29,111 +33,23 @@ exact.errors.VerificationError: square: step 3 'wrong' not verified: x**2 + 1 = 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
 from dataclasses import dataclass, field
 
 import sympy as sp
 
 from ..errors import VerificationError
+from . import render
+from .checks import Check, canonical_sums, equal_check, sign_check, verify_equal
 
-__all__ = ["Derivation", "Step", "canonical_sums", "verify_equal"]
+__all__ = ["Derivation", "Step", "Fact", "canonical_sums", "verify_equal"]
 
-_REL_LATEX = {"=": "=", "<=": r"\le", "<": "<", ">=": r"\ge", ">": ">"}
-
-
-def canonical_sums(expr: sp.Expr) -> sp.Expr:
-    """Rename the dummy index of every single-index ``Sum`` to one shared symbol.
-
-    ``Sum(f(k), (k, 1, n))`` and ``Sum(f(j), (j, 1, n))`` become the same expression.
-
-    Parameters
-    ----------
-    expr : sympy.Expr
-        Any expression; sums over several indices are left as they are.
-
-    Returns
-    -------
-    sympy.Expr
-        ``expr`` with every single-index sum running over the positive integer ``i_``.
-
-    Examples
-    --------
-    >>> j, k, n = sp.symbols("j k n", integer=True, positive=True)
-    >>> x = sp.IndexedBase("x")
-    >>> canonical_sums(sp.Sum(x[k], (k, 1, n))) == canonical_sums(sp.Sum(x[j], (j, 1, n)))
-    True
-    """
-    idx = sp.Symbol("i_", integer=True, positive=True)
-
-    def rename(s):
-        if len(s.limits) != 1:
-            return s
-        v, a, b = s.limits[0]
-        return sp.Sum(s.function.xreplace({v: idx}), (idx, a, b))
-
-    return expr.replace(lambda e: isinstance(e, sp.Sum), rename)
-
-
-def verify_equal(a: sp.Expr, b: sp.Expr, subs: dict | None = None) -> str | None:
-    """Try to show ``a == b`` with sympy; return the method that worked, or None.
-
-    Parameters
-    ----------
-    a, b : sympy.Expr or sympy.Matrix
-        The two sides (anything :func:`sympy.sympify` accepts).
-    subs : dict, optional
-        Previously verified identities ``{old: new}`` substituted into ``a - b`` first.
-
-    Returns
-    -------
-    str or None
-        The tactic that reduced ``a - b`` (after :func:`canonical_sums`) to 0, in words,
-        or None when every tactic failed or raised: None is "not shown", not "false".
-
-    Notes
-    -----
-    The tactics, cheapest first: the raw difference, ``simplify``, ``simplify(expand)``,
-    ``simplify(doit)`` and ``logcombine``/``expand_log`` with ``force=True``.  A matrix
-    difference counts as 0 when every entry is.
-
-    Examples
-    --------
-    >>> x = sp.Symbol("x")
-    >>> verify_equal(sp.sin(x) ** 2 + sp.cos(x) ** 2, 1)
-    'simplify(lhs - rhs) = 0'
-    >>> verify_equal(x + 1, 2, subs={x: 1})
-    'lhs - rhs = 0 structurally using x = 1'
-    >>> verify_equal(x, x + 1) is None
-    True
-    """
-    a, b = sp.sympify(a), sp.sympify(b)
-    tries = [
-        ("lhs - rhs = 0 structurally", lambda d: d),
-        ("simplify(lhs - rhs) = 0", sp.simplify),
-        ("simplify(expand(lhs - rhs)) = 0", lambda d: sp.simplify(sp.expand(d))),
-        ("simplify(doit(lhs - rhs)) = 0", lambda d: sp.simplify(d.doit())),
-        ("logcombine/expand_log(lhs - rhs) = 0",
-         lambda d: sp.simplify(sp.expand_log(sp.logcombine(d, force=True), force=True))),
-    ]
-    diff = canonical_sums(a) - canonical_sums(b)
-    if subs:
-        diff = canonical_sums(diff.subs(subs))
-    for name, f in tries:
-        try:
-            r = diff.applyfunc(f) if isinstance(diff, sp.MatrixBase) else f(diff)
-        except Exception:  # a failing tactic is just a tactic that did not work
-            continue
-        if isinstance(r, sp.MatrixBase):
-            r = 0 if all(e == 0 for e in r) else 1
-        if r == 0:
-            return name + (" using " + ", ".join(f"{sp.sstr(k)} = {sp.sstr(v)}" for k, v in subs.items())
-                           if subs else "")
-    return None
+_RELATIONS = ("=", "<=", "<", ">=", ">")
 
 
 @dataclass
 class Step:
-    """One verified link of a derivation.
+    """One link of a chain: ``previous relation expr``.
 
     Parameters
     ----------
@@ -141,72 +57,108 @@ class Step:
         The expression the link arrives at.
     relation : str
         ``"="``, ``"<="``, ``"<"``, ``">="`` or ``">"`` to the previous expression; ``""``
-        for the first expression of the chain.
+        for the first expression of a chain.
     why : str
-        The justification in words (Markdown/LaTeX).
+        The justification (words and ``$math$``).
     method : str
-        How sympy verified it.
+        What the check verified, in words (filled in when the step is verified).
+    check : callable or None
+        ``check(previous, expr) -> str | None``; None for the first expression of a chain.
 
     Examples
     --------
     >>> d = Derivation("t", "1 + 1 = 2")
     >>> d.start(sp.Integer(1) + 1)
     >>> d.step(2, "add")
-    >>> d.steps[1]
-    Step(expr=2, relation='=', why='add', method='lhs - rhs = 0 structurally')
+    >>> d.steps[1].relation, d.steps[1].method.startswith("sympy: lhs - rhs = 0 structurally")
+    ('=', True)
     """
 
     expr: sp.Basic
     relation: str
     why: str
-    method: str
+    method: str = ""
+    check: Check | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass
 class Fact:
-    """A verified side fact: a LaTeX statement and what sympy computed to check it.
+    """A side fact ``label lhs relation rhs``, checked like a step.
 
     Parameters
     ----------
-    latex : str
-        The statement, in LaTeX.
+    lhs, rhs : sympy.Basic
+        The two sides.
+    relation : str
+        One of ``=``, ``<=``, ``<``, ``>=``, ``>``, ``approx``.
     why : str
-        The justification in words.
+        The justification (words and ``$math$``).
     method : str
-        How sympy checked it.
+        What the check verified, in words.
+    label : str
+        LaTeX shown before the formula (e.g. ``n = 2:``).
+    check : callable
+        ``check(lhs, rhs) -> str | None``.
     """
 
-    latex: str
+    lhs: sp.Basic
+    relation: str
+    rhs: sp.Basic
     why: str
-    method: str
+    method: str = ""
+    label: str = ""
+    check: Check | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def latex(self) -> str:
+        """The fact as one LaTeX formula."""
+        return render.fact_math(self)
+
+
+def _default_check(relation: str, subs: dict | None, hyps) -> Check:
+    if relation == "=":
+        return equal_check(subs=subs, hyps=hyps)
+    return sign_check(relation)
+
+
+def _run(check: Check, lhs, rhs) -> str | None:
+    try:
+        r = check(lhs, rhs)
+    except Exception:  # a check that crashes has not verified anything
+        return None
+    return r if isinstance(r, str) and r else None
 
 
 @dataclass
 class Derivation:
-    """A chain of sympy-verified steps with justifications.
+    """Chains of checked steps and checked side facts, with justifications.
 
-    Build it with :meth:`start`, :meth:`step` and :meth:`fact`; each link is verified
-    when it is added, so a derivation that exists is a verified one.
+    Build it with :meth:`start`, :meth:`step`, :meth:`fact` and :meth:`conclude`; each link
+    is verified when it is added, and :meth:`verify` checks all of them again.
 
     Parameters
     ----------
     title : str
-        The heading of the rendered derivation.
+        The heading.
     statement : str
-        What is shown, in LaTeX.
+        What is shown (words and ``$math$``).
     assumptions : str
-        The hypotheses, in words/LaTeX.
+        The hypotheses.
+    argument : str
+        An argument in words that the chains and facts check the computations of.
+    hypotheses : tuple of sympy relations
+        Conditions the default checks may use (e.g. ``k <= n`` for an index ``1 <= k <= n``).
     steps : list of Step
-        The chain, normally filled by :meth:`start` and :meth:`step`.
+        The chains, each beginning with a step of relation ``""``.
     facts : list of Fact
-        Side facts, normally filled by :meth:`fact`.
+        Side facts.
     conclusion : str
-        The closing sentence, normally set by :meth:`conclude`.
+        The closing sentence.
 
     Examples
     --------
     >>> x = sp.Symbol("x")
-    >>> d = Derivation("double", "x + x = 2x")
+    >>> d = Derivation("double", "$x + x = 2x$")
     >>> d.start(x + x)
     >>> d.step(2 * x, "collect")
     >>> [s.relation for s in d.steps]
@@ -216,12 +168,14 @@ class Derivation:
     title: str
     statement: str
     assumptions: str = ""
+    argument: str = ""
+    hypotheses: tuple = ()
     steps: list = field(default_factory=list)
     facts: list = field(default_factory=list)
     conclusion: str = ""
 
     def start(self, expr: sp.Basic, why: str = "definition") -> None:
-        """Set the first expression of the chain (dropping any steps already added).
+        """Begin a new chain with ``expr``.
 
         Parameters
         ----------
@@ -230,110 +184,181 @@ class Derivation:
         why : str, default "definition"
             Where it comes from.
         """
-        self.steps = [Step(sp.sympify(expr), "", why, "definition")]
+        self.steps.append(Step(sp.sympify(expr), "", why, "", None))
 
-    def step(
-        self,
-        expr: sp.Basic,
-        why: str,
-        relation: str = "=",
-        check: Callable[[], bool] | None = None,
-        subs: dict | None = None,
-        method: str = "",
-    ) -> None:
-        """Append ``relation expr`` and verify it against the previous expression.
+    def step(self, expr: sp.Basic, why: str, relation: str = "=", check: Check | None = None,
+             subs: dict | None = None) -> None:
+        """Append ``relation expr`` to the current chain and verify it.
 
         Parameters
         ----------
         expr : sympy.Basic
             The next expression.
         why : str
-            The justification in words (Markdown/LaTeX).
+            The justification (words and ``$math$``).
         relation : {"=", "<=", "<", ">=", ">"}
             How the previous expression relates to ``expr``.
         check : callable, optional
-            A sympy computation returning True that verifies the link instead of the
-            default test (:func:`verify_equal` for ``=``, the sign of the simplified
-            difference otherwise).  An exception counts as failure.
+            ``check(previous, expr) -> str | None`` (see :mod:`.checks`); default
+            :func:`~.checks.equal_check` for ``=`` (with ``subs`` and the derivation's
+            hypotheses), :func:`~.checks.sign_check` otherwise.
         subs : dict, optional
-            Verified identities passed to :func:`verify_equal`.
-        method : str, optional
-            How ``check`` verifies the link, for the rendering; default its docstring or name.
+            Verified identities for the default equality check.
 
         Raises
         ------
         VerificationError
-            Before :meth:`start`, for an unknown relation, or when sympy cannot verify the link.
+            Before :meth:`start`, for an unknown relation, or when the check fails.
 
         Examples
         --------
         >>> x = sp.Symbol("x")
-        >>> d = Derivation("t", "(x + 1)^2 = x^2 + 2x + 1")
-        >>> d.start((x + 1) ** 2)
-        >>> d.step(x**2 + 2 * x + 1, "expand")
-        >>> d.steps[-1].method
-        'simplify(lhs - rhs) = 0'
-        >>> d.step(x, "wrong")
+        >>> d = Derivation("t", "$x > x + 1$ is false")
+        >>> d.start(x)
+        >>> d.step(x + 1, "wrong way round", relation=">")
         Traceback (most recent call last):
         ...
-        exact.errors.VerificationError: t: step 2 'wrong' not verified: x**2 + 2*x + 1 = x
+        exact.errors.VerificationError: t: step 1 'wrong way round' not verified: x > x + 1
         """
         if not self.steps:
             raise VerificationError(f"{self.title}: step before start()")
-        if relation not in _REL_LATEX:
+        if relation not in _RELATIONS:
             raise VerificationError(f"{self.title}: unknown relation {relation!r}")
-        expr = sp.sympify(expr)
-        prev = self.steps[-1].expr
-        n = len(self.steps)
-        if check is not None:
-            ok = _run_check(check)
-            method = "sympy check: " + (method or getattr(check, "__doc__", None) or _describe_check(check))
-        elif relation == "=":
-            method = verify_equal(prev, expr, subs)
-            ok = method is not None
-        else:
-            diff = (expr - prev) if relation in (">=", ">") else (prev - expr)
-            diff = sp.simplify(diff)
-            ok = bool(diff.is_nonnegative if relation in ("<=", ">=") else diff.is_positive)
-            method = f"sign of the simplified difference {sp.sstr(diff)}"
-        if not ok:
-            raise VerificationError(
-                f"{self.title}: step {n} {why!r} not verified: {sp.sstr(prev)} {relation} {sp.sstr(expr)}"
-            )
-        self.steps.append(Step(expr, relation, why, method))
+        check = check or _default_check(relation, subs, self.hypotheses)
+        self.steps.append(Step(sp.sympify(expr), relation, why, "", check))
+        try:
+            self._check_step(len(self.steps) - 1)
+        except VerificationError:
+            self.steps.pop()
+            raise
 
-    def fact(self, latex: str, why: str, check: Callable[[], bool], method: str = "") -> None:
-        """Record a side fact after its sympy check returned True.
+    def fact(self, lhs: sp.Basic, relation: str, rhs: sp.Basic, why: str, check: Check | None = None,
+             label: str = "", subs: dict | None = None) -> None:
+        """Record the side fact ``label lhs relation rhs`` after its check passed.
 
         Parameters
         ----------
-        latex : str
-            The fact, in LaTeX.
+        lhs, rhs : sympy.Basic
+            The two sides.
+        relation : {"=", "<=", "<", ">=", ">", "approx"}
+            The relation (``approx`` needs a ``check``).
         why : str
-            The justification in words.
-        check : callable
-            A sympy computation that must return True (an exception counts as failure).
-        method : str, optional
-            How ``check`` verifies the fact; default its docstring or name.
+            The justification.
+        check : callable, optional
+            ``check(lhs, rhs) -> str | None``; defaults as in :meth:`step`.
+        label : str, optional
+            LaTeX shown before the formula.
+        subs : dict, optional
+            Verified identities for the default equality check.
 
         Raises
         ------
         VerificationError
-            When ``check`` does not return True.
+            When the check fails.
 
         Examples
         --------
-        >>> d = Derivation("t", "e > 2")
-        >>> d.fact("e > 2", "numerically", lambda: sp.E > 2, "sympy comparison")
-        >>> d.fact("e > 3", "wrong", lambda: sp.E > 3)
+        >>> d = Derivation("t", "$e > 2$")
+        >>> d.fact(sp.E, ">", 2, "numerically")
+        >>> d.fact(sp.E, ">", 3, "wrong")
         Traceback (most recent call last):
         ...
-        exact.errors.VerificationError: t: fact 'e > 3' not verified (wrong)
+        exact.errors.VerificationError: t: fact 2 'wrong' not verified: E > 3
         """
-        if not _run_check(check):
-            raise VerificationError(f"{self.title}: fact {latex!r} not verified ({why})")
-        method = method or getattr(check, "__doc__", None) or _describe_check(check)
-        self.facts.append(Fact(latex, why, method))
+        if relation not in (*_RELATIONS, "approx") or (relation == "approx" and check is None):
+            raise VerificationError(f"{self.title}: unknown relation {relation!r} or a missing check")
+        f = Fact(sp.sympify(lhs), relation, sp.sympify(rhs), why, "", label,
+                 check or _default_check(relation, subs, self.hypotheses))
+        self.facts.append(f)
+        try:
+            self._check_fact(len(self.facts) - 1)
+        except VerificationError:
+            self.facts.pop()
+            raise
+
+    def _check_step(self, i: int) -> None:
+        s = self.steps[i]
+        if s.relation == "":
+            return
+        prev = self.steps[i - 1].expr
+        method = _run(s.check, prev, s.expr) if s.check is not None else None
+        if method is None:
+            raise VerificationError(f"{self.title}: step {i} {s.why!r} not verified: "
+                                    f"{sp.sstr(prev)} {s.relation} {sp.sstr(s.expr)}")
+        s.method = method
+
+    def _check_fact(self, i: int) -> None:
+        f = self.facts[i]
+        method = _run(f.check, f.lhs, f.rhs) if f.check is not None else None
+        if method is None:
+            raise VerificationError(f"{self.title}: fact {i + 1} {f.why!r} not verified: "
+                                    f"{sp.sstr(f.lhs)} {f.relation} {sp.sstr(f.rhs)}")
+        f.method = method
+
+    def verify(self, steps=None, facts=None) -> None:
+        """Run the checks again on the expressions held now.
+
+        Parameters
+        ----------
+        steps : iterable of int, optional
+            Indices of the steps whose link to the previous expression is checked; default all.
+        facts : iterable of int, optional
+            Indices of the facts to check; default all (none when only ``steps`` is given).
+
+        Raises
+        ------
+        VerificationError
+            For the first link whose check fails.
+        """
+        if steps is None and facts is None:
+            steps, facts = range(len(self.steps)), range(len(self.facts))
+        for i in steps or ():
+            if 0 < i < len(self.steps) or (i == 0 and self.steps):
+                self._check_step(i)
+        for i in facts or ():
+            self._check_fact(i)
+
+    @property
+    def verified(self) -> bool:
+        """Whether every check passes on the expressions held now (runs them all again)."""
+        if not self.steps and not self.facts:
+            return False
+        try:
+            self.verify()
+        except VerificationError:
+            return False
+        return True
+
+    def replaced(self, *, step: int | None = None, expr=None, fact: int | None = None, lhs=None,
+                 rhs=None) -> Derivation:
+        """Return a copy with one expression replaced (for testing that the checks can fail).
+
+        Parameters
+        ----------
+        step : int, optional
+            Index of the step whose ``expr`` is replaced.
+        expr : sympy.Basic, optional
+            The new expression of that step.
+        fact : int, optional
+            Index of the fact whose ``lhs`` and/or ``rhs`` is replaced.
+        lhs, rhs : sympy.Basic, optional
+            The new sides of that fact.
+
+        Returns
+        -------
+        Derivation
+            A copy; the checks are the same functions, the original is unchanged.
+        """
+        d = copy.copy(self)
+        d.steps, d.facts = [copy.copy(s) for s in self.steps], [copy.copy(f) for f in self.facts]
+        if step is not None:
+            d.steps[step].expr = sp.sympify(expr)
+        if fact is not None:
+            if lhs is not None:
+                d.facts[fact].lhs = sp.sympify(lhs)
+            if rhs is not None:
+                d.facts[fact].rhs = sp.sympify(rhs)
+        return d
 
     def conclude(self, text: str) -> Derivation:
         """Set the concluding sentence and return the derivation.
@@ -341,7 +366,7 @@ class Derivation:
         Parameters
         ----------
         text : str
-            The conclusion, in words/LaTeX.
+            The conclusion (words and ``$math$``).
 
         Returns
         -------
@@ -351,77 +376,22 @@ class Derivation:
         self.conclusion = text
         return self
 
-    @property
-    def verified(self) -> bool:
-        """Whether the derivation is verified: always True, as every failed step or fact raises."""
-        return True
-
     def to_markdown(self) -> str:
-        """Render as Markdown with LaTeX math (``$$...$$``), a check mark and method per step.
+        """Render as Markdown (:func:`.render.markdown`).
 
         Returns
         -------
         str
-            A ``###`` heading, the claim, the assumptions, one display per step and fact,
-            and the conclusion.
+            A ``###`` heading, the claim, one display and one check mark per link.
         """
-        out = [f"### {self.title}", "", f"**Claim.** {self.statement}", ""]
-        if self.assumptions:
-            out += [f"*Assumptions:* {self.assumptions}", ""]
-        if self.steps:
-            first = self.steps[0]
-            out.append(f"$$ {sp.latex(first.expr)} $$")
-            out.append(f"<small>({first.why})</small>")
-            out.append("")
-            for s in self.steps[1:]:
-                out.append(f"$$ {_REL_LATEX[s.relation]} {sp.latex(s.expr)} $$")
-                out.append(f"✔ {s.why} — *{s.method}*")
-                out.append("")
-        for f in self.facts:
-            out.append(f"$$ {f.latex} $$")
-            out.append(f"✔ {f.why} — *{f.method}*")
-            out.append("")
-        if self.conclusion:
-            out += [f"**Conclusion.** {self.conclusion}", ""]
-        return "\n".join(out)
+        return render.markdown(self)
 
     def to_latex(self) -> str:
-        """Render as a LaTeX fragment (``align*``) with the justification of each step.
+        """Render as a LaTeX fragment (:func:`.render.latex`); see :func:`.render.latex_document`.
 
         Returns
         -------
         str
-            A starred subsection, the claim, an ``align*`` of the steps and one display per fact.
+            A starred subsection with one display per link.
         """
-        out = [f"\\subsection*{{{self.title}}}", f"\\textbf{{Claim.}} {self.statement}\\\\"]
-        if self.assumptions:
-            out.append(f"\\emph{{Assumptions:}} {self.assumptions}\\\\")
-        if self.steps:
-            out.append("\\begin{align*}")
-            lines = [f"& {sp.latex(self.steps[0].expr)} && \\text{{{_tex_text(self.steps[0].why)}}}"]
-            for s in self.steps[1:]:
-                lines.append(f"{_REL_LATEX[s.relation]}\\; & {sp.latex(s.expr)} && "
-                             f"\\text{{\\checkmark\\ {_tex_text(s.why)}}}")
-            out.append(" \\\\\n".join(lines))
-            out.append("\\end{align*}")
-        for f in self.facts:
-            out.append(f"\\[ {f.latex} \\quad \\text{{\\checkmark\\ {_tex_text(f.why)}}} \\]")
-        if self.conclusion:
-            out.append(f"\\textbf{{Conclusion.}} {self.conclusion}")
-        return "\n".join(out)
-
-
-def _tex_text(s: str) -> str:
-    return s.replace("\\", "\\textbackslash ").replace("_", "\\_").replace("%", "\\%").replace("&", "\\&")
-
-
-def _run_check(check: Callable[[], bool]) -> bool:
-    try:
-        r = check()
-    except Exception:  # a check that crashes has not verified anything
-        return False
-    return r is True or r is sp.true
-
-
-def _describe_check(check: Callable[[], bool]) -> str:
-    return getattr(check, "__name__", "custom check")
+        return render.latex(self)

@@ -236,13 +236,14 @@ def _sample_value(sym: sp.Symbol, rng: random.Random):
     return rng.choice([-1, 1]) * v
 
 
-def numeric_limit_check(expr, var, point, value, *, samples: int = 6, seed: int = 0, dps: int = 60) -> bool:
+def numeric_limit_check(expr, var, point, value, *, dir: str = "+", samples: int = 6, seed: int = 0,
+                        dps: int = 60) -> bool:
     """Check ``lim_{var -> point} expr == value`` numerically at high precision.
 
     Free symbols other than ``var`` get random values that respect their assumptions
     (several draws, so that e.g. both orderings of two positive symbols occur); the
     expression is evaluated with mpmath at ``dps`` digits at ``var = ±1e12`` (or
-    ``point + 1e-12``) and must agree with ``value`` to 1e-6 relative.
+    ``point ± 1e-12`` on the side ``dir``) and must agree with ``value`` to 1e-6 relative.
 
     Parameters
     ----------
@@ -251,9 +252,11 @@ def numeric_limit_check(expr, var, point, value, *, samples: int = 6, seed: int 
     var : sympy.Symbol
         The variable that tends to ``point``.
     point : sympy.Expr
-        ``sympy.oo``, ``-sympy.oo`` or a finite value (approached from above).
+        ``sympy.oo``, ``-sympy.oo`` or a finite value.
     value : sympy.Expr
         The claimed limit; it may contain the other free symbols.
+    dir : {"+", "-", "+-"}, default "+"
+        The side from which a finite ``point`` is approached (``"+-"``: both).
     samples : int, default 6
         Number of random draws of the other free symbols.
     seed : int, default 0
@@ -272,24 +275,29 @@ def numeric_limit_check(expr, var, point, value, *, samples: int = 6, seed: int 
     >>> lam = sp.Symbol("lambda", positive=True)
     >>> numeric_limit_check(sp.exp(-lam), lam, sp.oo, 0), numeric_limit_check(sp.exp(-lam), lam, sp.oo, 1)
     (True, False)
+    >>> x = sp.Symbol("x", real=True)
+    >>> numeric_limit_check(sp.sign(x), x, 0, -1, dir="-"), numeric_limit_check(sp.sign(x), x, 0, -1)
+    (True, False)
     """
+    if dir not in ("+", "-", "+-"):
+        raise ValueError(f"dir must be '+', '-' or '+-', got {dir!r}")
     rng = random.Random(seed)
     free = sorted((expr.free_symbols | sp.sympify(value).free_symbols) - {var}, key=str)
     if point in (sp.oo, -sp.oo):
-        at = sp.Integer(10) ** 12 * (1 if point == sp.oo else -1)
+        ats = [sp.Integer(10) ** 12 * (1 if point == sp.oo else -1)]
     else:
-        at = point + sp.Rational(1, 10**12)
+        ats = [point + s * sp.Rational(1, 10**12) for s, side in ((1, "+"), (-1, "-")) if side in dir]
     with mpmath.workdps(dps):
         for _ in range(samples):
             env = {s: sp.nsimplify(_sample_value(s, rng)) for s in free}
-            got = sp.N(expr.subs(env).subs(var, at), dps)
             want = sp.N(sp.sympify(value).subs(env), dps)
-            if not (got.is_finite and want.is_finite):
-                if got != want:
+            for at in ats:
+                got = sp.N(expr.subs(env).subs(var, at), dps)
+                if not (got.is_finite and want.is_finite):
+                    if got != want:
+                        return False
+                elif abs(got - want) > sp.Float("1e-6", dps) * (1 + abs(want)):
                     return False
-                continue
-            if abs(got - want) > sp.Float("1e-6", dps) * (1 + abs(want)):
-                return False
     return True
 
 
@@ -304,9 +312,8 @@ def checked_limit(expr, var, point, *, dir: str = "+", samples: int = 6):
         The variable that tends to ``point``.
     point : sympy.Expr
         ``sympy.oo``, ``-sympy.oo`` or a finite value.
-    dir : str, default "+"
-        The side of a finite ``point``, passed to :func:`sympy.limit` (the numerical
-        cross-check always approaches a finite point from above).
+    dir : {"+", "-", "+-"}, default "+"
+        The side of a finite ``point``, for :func:`sympy.limit` and the numerical cross-check.
     samples : int, default 6
         Random draws of the other free symbols in :func:`numeric_limit_check`.
 
@@ -337,7 +344,7 @@ def checked_limit(expr, var, point, *, dir: str = "+", samples: int = 6):
         val = sp.limit(expr, var, point, dir=dir)
     except Exception as exc:
         raise VerificationError(f"sympy could not compute the limit of {sp.sstr(expr)}: {exc}") from None
-    if not numeric_limit_check(expr, var, point, val, samples=samples):
+    if not numeric_limit_check(expr, var, point, val, dir=dir, samples=samples):
         raise VerificationError(
             f"sympy's limit {sp.sstr(val)} of {sp.sstr(expr)} as {var} -> {point} disagrees with "
             "a high-precision numerical evaluation"

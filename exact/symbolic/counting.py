@@ -1,0 +1,189 @@
+r"""Bonus 4 and 3(a) as checked derivations: the maximal number of regions, the number of parameters.
+
+Examples
+--------
+>>> parameter_count_formula().steps[-1].expr
+81
+"""
+
+from __future__ import annotations
+
+import sympy as sp
+
+from .checks import Check
+from .derivation import Derivation
+
+__all__ = ["recurrence_check", "max_regions", "parameter_count_formula"]
+
+
+def recurrence_check(func: sp.Function, var: sp.Symbol, base: tuple, increment: sp.Expr) -> Check:
+    """Check ``func(var) = closed form`` for ``func(b0) = v0``, ``func(x) = func(x - 1) + increment(x)``.
+
+    Three routes: induction (the closed form has the base value, and its difference
+    ``c(x) - c(x - 1)`` simplifies to the increment), :func:`sympy.rsolve` of the recurrence,
+    and iterating the recurrence in integers up to ``b0 + 20``.
+
+    Parameters
+    ----------
+    func : sympy.Function
+        The undefined function (``R``); the link's lhs must be ``func(var)``.
+    var : sympy.Symbol
+        The integer variable.
+    base : (int, int)
+        ``(b0, v0)``: the value at the start.
+    increment : sympy.Expr
+        In terms of ``var``.
+
+    Returns
+    -------
+    callable
+        ``check(lhs, rhs) -> str | None``.
+
+    Examples
+    --------
+    >>> n, R = sp.Symbol("n", integer=True, positive=True), sp.Function("R")
+    >>> recurrence_check(R, n, (0, 1), n)(R(n), n * (n + 1) / 2 + 1) is not None
+    True
+    >>> recurrence_check(R, n, (0, 1), n)(R(n), n * (n + 1) / 2) is None
+    True
+    """
+    b0, v0 = base
+
+    def check(lhs, rhs):
+        if lhs != func(var):
+            return None
+        c = sp.Lambda(var, rhs)
+        if sp.simplify(c(b0) - v0) != 0 or sp.simplify(c(var) - c(var - 1) - increment) != 0:
+            return None
+        solved = sp.rsolve(func(var) - func(var - 1) - increment, func(var), {func(b0): v0})
+        if solved is None or sp.simplify(solved - rhs) != 0:
+            return None
+        value = v0
+        for x in range(b0 + 1, b0 + 21):
+            value += increment.subs(var, x)
+            if c(x) != value:
+                return None
+        return (f"induction: the closed form is {v0} at {var} = {b0} and grows by {sp.sstr(increment)} "
+                f"(sympy "
+                f"simplify); rsolve of the recurrence gives it too; iterating the recurrence agrees up to "
+                f"{var} = {b0 + 20}")
+
+    return check
+
+
+def max_regions() -> Derivation:
+    r"""Bonus 4: n lines cut the plane into at most n(n+1)/2 + 1 regions.
+
+    Returns
+    -------
+    Derivation
+        The pieces of the n-th line, the recurrence's solution, the binomial form, and the
+        change of the output map across a neuron's line (activation vs linear regions).
+
+    References
+    ----------
+    .. [1] T. Zaslavsky, "Facing up to arrangements: face-count formulas for partitions of
+       space by hyperplanes", *Memoirs of the AMS* 1(154), 1975.
+
+    Examples
+    --------
+    >>> max_regions().steps[1].expr
+    n*(n + 1)/2 + 1
+    """
+    n = sp.Symbol("n", integer=True, positive=True)
+    kk = sp.Symbol("k", integer=True, nonnegative=True)
+    R, P = sp.Function("R"), sp.Function("P")
+    d = Derivation(
+        "4 (bonus) Maximal number of regions of n lines",
+        r"$n$ lines cut the plane into at most $R_n = \frac{n(n+1)}{2} + 1 = \sum_{i=0}^{2}\binom{n}{i}$ "
+        r"regions, with equality exactly in general position (no two lines parallel, no three through one "
+        r"point)",
+        r"the lines $w_i \cdot x + b_i = 0$ of the $n$ hidden neurons of a $2\to n\to 1$ ReLU net "
+        r"($w_i \ne 0$)",
+        argument=(
+            r"Add the lines one at a time. The $n$-th line $\ell$ meets each of the $n-1$ earlier lines "
+            r"(none is parallel to it) in one point, and these points are distinct (no three lines through "
+            r"one point), so they cut $\ell$ into $n$ pieces (first fact below with $k = n - 1$). A piece "
+            r"meets no earlier line inside it, so it lies in one region of the earlier lines; that region is "
+            r"convex, the piece crosses it from boundary to boundary and splits it into two. Two pieces "
+            r"never lie in the same region: the region is convex, so it would contain the segment of $\ell$ "
+            r"between them, which passes through one of the crossing points, on an earlier line. So $\ell$ "
+            r"adds exactly $n$ regions: $R_n = R_{n-1} + n$, $R_0 = 1$. Without general position $\ell$ has "
+            r"fewer distinct crossing points, hence fewer pieces, and adds fewer regions."),
+    )
+    d.fact(P(kk), "=", kk + 1,
+           r"$k$ distinct points cut a line into $P_k$ pieces: $P_0 = 1$, and each new point lies inside one "
+           r"piece and cuts it in two, $P_k = P_{k-1} + 1$",
+           check=recurrence_check(P, kk, (0, 1), sp.Integer(1)))
+    d.start(R(n), r"the number of regions of $n$ lines in general position: $R_0 = 1$, $R_n = R_{n-1} + n$ "
+            "(the argument above)")
+    d.step(n * (n + 1) / 2 + 1, "solve the recurrence", check=recurrence_check(R, n, (0, 1), n))
+    i = sp.Symbol("i", integer=True, nonnegative=True)
+    d.step(sp.Sum(sp.binomial(n, i), (i, 0, 2)), r"$1 + n + \binom n2$")
+    d.fact(sp.Sum(sp.binomial(n, i), (i, 0, 1)), "=", n + 1,
+           r"input dimension $d$: $\sum_{i=0}^{d}\binom{n}{i}$ in general position (Zaslavsky); $d = 1$: $n$ "
+           r"points cut a line into $n + 1$ intervals", label=r"d = 1:")
+    a, w1, w2, b, x1, x2, c = sp.symbols("a_i w_i1 w_i2 b_i x_1 x_2 c", real=True)
+    z = w1 * x1 + w2 * x2 + b
+    d.fact(sp.Add(a * z + c, -c, evaluate=False), "=", a * z,
+           r"across the line of neuron $i$ (away from the other lines) only neuron $i$ switches, so the "
+           r"output's affine map changes by $a_i(w_i\cdot x + b_i)$: by $0$ exactly when the output weight "
+           r"$a_i = 0$",
+           label=r"f_{\text{on}} - f_{\text{off}} =")
+    return d.conclude(
+        r"a $2\to n\to 1$ ReLU net has at most $n(n+1)/2+1$ activation regions, reached exactly when no two "
+        r"neuron lines are parallel and no three meet in a point; otherwise the count is $1 + L + \sum_p "
+        r"(m_p - 1)$ ($L$ distinct lines, $m_p$ lines through the crossing point $p$). Its linear regions "
+        r"are as many exactly when, in addition, every output weight $a_i \ne 0$: a line whose neuron has "
+        r"$a_i = 0$ separates no two affine pieces, and its activation regions merge (e.g. 7 activation but "
+        r"4 linear regions for 3 lines in general position with one zero output weight).")
+
+
+def _count_check(widths: list[int], subs: dict | None = None) -> Check:
+    """Check the formula at ``widths`` against a count of the entries of symbol matrices of those shapes."""
+    def check(lhs, rhs):
+        value = sp.sympify(lhs).subs(subs or {}).doit()
+        entries = set()
+        for layer, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+            entries |= sp.Matrix(n_out, n_in, lambda r, c, L=layer: sp.Symbol(f"W{L}_{r}_{c}")).free_symbols
+            entries |= sp.Matrix(n_out, 1, lambda r, c, L=layer: sp.Symbol(f"b{L}_{r}")).free_symbols
+        if value != rhs or len(entries) != rhs:
+            return None
+        shapes = ", ".join(f"{o}x{i} and {o}" for i, o in zip(widths, widths[1:]))
+        return (f"the formula evaluates to {rhs} (sympy), and an independent count of the entries of symbol "
+                f"matrices of shapes {shapes} gives {len(entries)}")
+
+    return check
+
+
+def parameter_count_formula() -> Derivation:
+    r"""3(a): parameters of a 2→h→1 MLP, and of any widths.
+
+    Returns
+    -------
+    Derivation
+        Weights and biases per layer, evaluated at 2→20→1 and at 2→5→5→5→5→1.
+
+    Examples
+    --------
+    >>> parameter_count_formula().facts[0].rhs
+    111
+    """
+    din, h, dout = sp.symbols("d h o", integer=True, positive=True)
+    d = Derivation(
+        "3(a) Number of parameters",
+        r"an MLP with widths $n_0, \dots, n_L$ has $\sum_{l=1}^{L}(n_{l-1} + 1)\,n_l$ parameters; "
+        r"$2\to20\to1$: 81",
+        r"a dense layer $n_{l-1}\to n_l$ has an $n_l\times n_{l-1}$ weight matrix and $n_l$ biases",
+    )
+    d.start(din * h + h + h * dout + dout,
+            r"weights ($h\times d$, $o\times h$) and biases ($h$, $o$) of both layers")
+    d.step((din + 1) * h + (h + 1) * dout, "group per layer")
+    d.step(sp.Integer(81), r"$d = 2$, $h = 20$, $o = 1$",
+           check=_count_check([2, 20, 1], {din: 2, h: 20, dout: 1}))
+    deep = [2, 5, 5, 5, 5, 1]
+    terms = [sp.Mul(a + 1, b, evaluate=False) for a, b in zip(deep, deep[1:])]
+    d.fact(sp.Add(*terms, evaluate=False), "=", sp.Integer(111),
+           r"the deep net of 3(d), $2\to5\to5\to5\to5\to1$",
+           check=_count_check(deep), label=r"\sum_l (n_{l-1} + 1)\,n_l =")
+    return d.conclude("81 parameters for the sheet's 2→20→1 net (40 + 20 + 20 + 1).")
