@@ -1,11 +1,17 @@
-"""numeric lse/softmax against mpmath at 50 digits, special values, torch autograd."""
+"""numeric lse/softmax: special values, laws, torch autograd, and one regression test per bug.
 
+The adversarial accuracy table (every backend and dtype against mpmath) is
+``test_softmax_mpmath.py``; this file holds the named cases.
+"""
+
+import functools
 import math
 
 import mpmath
 import numpy as np
 import pytest
 import torch
+from test_softmax_mpmath import route
 
 from numeric import log_softmax, logsumexp, softmax
 
@@ -34,53 +40,7 @@ def ulps(got, want):
     return abs(got - want) / math.ulp(want)
 
 
-HARD = [
-    ([0.0, -40.0], 1.0),
-    ([1e3, 1.0], 1e306),
-    ([1e3, 1.0], 1.0),
-    ([1.0, 2.0, 3.0], 1.0),
-    ([11.0, 12.0, 13.0], 1.0),
-    ([10.0, 20.0, 30.0], 1.0),
-    ([1e-300, -1e-300], 1.0),
-    ([700.0, 700.0, 700.0], 1.0),
-    ([-745.0, -745.5], 1.0),
-    ([1.0, 2.0, 3.0], -1.0),
-    ([1.0, 2.0, 3.0], 1e-3),
-    ([1.0, 2.0, 3.0], 100.0),
-    ([0.5, 0.25, 0.125, 1e-5], 37.0),
-    (list(np.linspace(-3, 3, 50)), 2.5),
-    ([1e308, 1e308], 1.0),
-    ([-1e308, 1e308], 1.0),
-]
-
-
-@pytest.mark.parametrize("x, lam", HARD)
-def test_lse_within_4_ulp_of_mpmath(x, lam):
-    got = float(logsumexp(np.array(x), lam=lam))
-    assert ulps(got, mp_lse(x, lam)) <= 4
-
-
-@pytest.mark.parametrize("x, lam", HARD)
-def test_softmax_within_4_ulp_of_mpmath(x, lam):
-    got = softmax(np.array(x), lam=lam)
-    want = mp_softmax(x, lam)
-    for g, w in zip(got, want):
-        if float(w) < 1e-300:  # below float64's normal range: allow absolute error
-            assert abs(g - float(w)) < 1e-300
-        else:
-            assert ulps(float(g), w) <= 4
-
-
-@pytest.mark.parametrize("x, lam", HARD)
-def test_torch_matches_numpy(x, lam):
-    # torch's exp and numpy's exp are different libm kernels (which one runs depends on the
-    # CPU's SIMD level), so the two paths may differ in the last bit; each must be within
-    # 2 ulp of the other (and each is within 4 ulp of mpmath, tested above).
-    t = torch.tensor(x, dtype=torch.float64)
-    assert ulps(float(logsumexp(t, lam=lam)), float(logsumexp(np.array(x), lam=lam))) <= 2
-    got, want = softmax(t, lam=lam).numpy(), softmax(np.array(x), lam=lam)
-    for g, w in zip(got, want):
-        assert ulps(float(g), w) <= 2 if w >= 1e-300 else abs(g - w) < 1e-300
+INF = math.inf
 
 
 def test_cases_where_torch_and_scipy_fail():
@@ -123,6 +83,7 @@ def test_infinite_entries_nan_and_empty():
     assert np.isnan(logsumexp(np.array([np.nan, 1.0])))
     assert np.isnan(softmax(np.array([np.nan, 1.0]))).all()
     assert logsumexp(np.zeros((3, 0))).tolist() == [-np.inf] * 3
+    assert logsumexp(np.zeros((3, 0)), lam=-2).tolist() == [np.inf] * 3  # (1/λ) log 0 for λ < 0
     assert softmax(np.zeros((3, 0))).shape == (3, 0)
     assert logsumexp(np.array([1, 2, 3])).dtype == np.float64  # integers promoted
 
@@ -145,6 +106,10 @@ def test_axis_argument():
     assert np.allclose(softmax(x, axis=0).sum(axis=0), 1)
     assert logsumexp(x, axis=0).shape == (4,)
     assert np.allclose(log_softmax(x, lam=2, axis=1), np.log(softmax(x, lam=2, axis=1)))
+    t = torch.tensor(x)
+    for axis in (0, 1, -1, -2):
+        assert np.allclose(softmax(t, lam=0.7, axis=axis).numpy(), softmax(x, lam=0.7, axis=axis), rtol=1e-15)
+        assert np.allclose(log_softmax(t, lam=-3, axis=axis).numpy(), log_softmax(x, lam=-3, axis=axis))
 
 
 def test_torch_backward_uses_softmax():
@@ -161,14 +126,6 @@ def test_torch_backward_uses_softmax():
     y = torch.tensor([1e3, 1e3], dtype=torch.float32, requires_grad=True)
     (torch.logsumexp(y * 1e4, 0) / 1e4).backward()
     assert y.grad[0].item() != 0.5
-
-
-@pytest.mark.parametrize("lam", [1.0, -2.5, 0.3, 17.0])
-def test_gradcheck(lam):
-    x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
-    assert torch.autograd.gradcheck(lambda t: logsumexp(t, lam=lam), (x,))
-    assert torch.autograd.gradcheck(lambda t: softmax(t, lam=lam, axis=0), (x,))
-    assert torch.autograd.gradcheck(lambda t: log_softmax(t, lam=lam), (x,))
 
 
 def test_half_precision_torch_roundtrip():
@@ -200,3 +157,209 @@ def test_float32_fast_path_accuracy_against_mpmath():
     # the cancellation case goes through the exact-rest sum: log1p keeps the tiny value
     v = float(logsumexp(torch.tensor([0.0, -30.0]), lam=1.0))
     assert v == pytest.approx(float(mpmath.log1p(mpmath.exp(-30))), rel=1e-6)
+
+
+# --- gradients: gradcheck, gradgradcheck and the analytic Jacobian -----------------------
+
+GRID_LAMS = [-INF, -1e306, -1.0, 1e-300, 1.0, 1e306, INF]
+INPUTS = {"generic": [[0.3, -1.2, 2.1, 0.9], [1.5, 0.25, -0.75, 3.0]],
+          "ties": [[1.0, 3.0, 3.0, -2.0], [0.0, 0.0, 0.0, 0.0]]}
+FUNCS = {"lse": logsumexp, "softmax": softmax, "log_softmax": log_softmax}
+
+
+def analytic_jacobian(func: str, x: np.ndarray, lam: float) -> np.ndarray:
+    """Block-diagonal Jacobian of one function of each row (tie weights for λ = ±inf)."""
+    rows, n = x.shape
+    p = softmax(x, lam=lam)
+    scale = 0.0 if math.isinf(lam) else lam  # piecewise constant in x at λ = ±inf
+    if func == "lse":
+        jac = np.zeros((rows, rows, n))
+        for r in range(rows):
+            jac[r, r] = p[r]
+        return jac
+    jac = np.zeros((rows, n, rows, n))
+    for r in range(rows):
+        eye = np.eye(n)
+        block = eye - p[r][None, :]  # d log p_i / d x_j = λ (δ_ij - p_j)
+        if func == "softmax":
+            block = p[r][:, None] * block
+        jac[r, :, r, :] = scale * block if scale else 0.0
+    return jac
+
+
+def finite_differences_apply(func: str, kind: str, lam: float) -> bool:
+    """Where central differences (eps = 1e-6) can see the derivative at all."""
+    if kind == "ties" and abs(lam) >= 1e306:
+        return False  # a jump of the whole weight across a tie, not a slope
+    if func == "log_softmax" and math.isinf(lam):
+        return False  # -inf entries
+    return not (func == "lse" and lam == 1e-300)  # lse ≈ log(n)/λ = 1e300: no digits left
+
+
+@pytest.mark.parametrize("backend", ["torch", "torch-ops"])
+@pytest.mark.parametrize("kind", sorted(INPUTS))
+@pytest.mark.parametrize("func", sorted(FUNCS))
+@pytest.mark.parametrize("lam", GRID_LAMS)
+def test_gradients_are_the_analytic_jacobian(lam, func, kind, backend):
+    x = torch.tensor(INPUTS[kind], dtype=torch.float64, requires_grad=True)
+    f = functools.partial(FUNCS[func], lam=lam)
+    with route(backend):  # CPU tensors through numpy's kernels, or torch's own ops
+        jac = torch.autograd.functional.jacobian(f, x).numpy()
+        want = analytic_jacobian(func, np.array(INPUTS[kind]), lam)
+        assert np.isfinite(jac).all()
+        np.testing.assert_allclose(jac, want, rtol=1e-14, atol=0)
+        if finite_differences_apply(func, kind, lam):
+            assert torch.autograd.gradcheck(f, (x,))
+            assert torch.autograd.gradgradcheck(f, (x,))
+
+
+def test_the_gradient_test_catches_a_wrong_backward(monkeypatch):
+    # the backward of issue 14 (λ (x - m) - λ (lse - m), whose where(x == m) cuts the tied
+    # maximum out of the graph) fails the Jacobian test at the ties
+    def old_log_softmax(t, lam=1.0, axis=-1):
+        m = t.amax(dim=axis, keepdim=True)
+        d = torch.where(t == m, torch.zeros((), dtype=t.dtype), t - m)
+        lse = logsumexp(t, lam=lam, axis=axis).unsqueeze(axis)
+        return lam * d - lam * torch.where(lse == m, torch.zeros((), dtype=t.dtype), lse - m)
+
+    monkeypatch.setitem(FUNCS, "log_softmax", old_log_softmax)
+    with pytest.raises(AssertionError, match="Not equal to tolerance"):
+        test_gradients_are_the_analytic_jacobian(1.0, "log_softmax", "ties", "torch")
+    test_gradients_are_the_analytic_jacobian(1.0, "log_softmax", "generic", "torch")  # fine without ties
+
+
+# --- regressions of issue 14, each with its exact value ----------------------------------
+
+def test_regression_log_softmax_gradient_at_a_tied_maximum():
+    x = torch.tensor([0.0, 0.0], dtype=torch.float64, requires_grad=True)
+    log_softmax(x).backward(torch.tensor([0.3, -1.1], dtype=torch.float64))
+    assert x.grad.tolist() == pytest.approx([0.7, -0.7], rel=1e-15)  # was [0, 0]
+    x = torch.tensor([1.0, 3.0, 3.0], dtype=torch.float64, requires_grad=True)
+    g = [0.3, -1.1, 0.7]
+    log_softmax(x).backward(torch.tensor(g, dtype=torch.float64))
+    p = mp_softmax([1.0, 3.0, 3.0], 1.0)
+    want = [float(mpmath.mpf(gk) - pk * mpmath.fsum(g)) for gk, pk in zip(g, p)]  # [0.306, -1.053, 0.747]
+    assert all(ulps(a, b) <= 2 for a, b in zip(x.grad.tolist(), want))  # was [0.306, -0.153, -0.153]
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_regression_huge_negative_lambda_in_low_precision(dtype):
+    # the sign of d * inf for λ < 0 gave [0, nan]
+    assert softmax(np.array([1, 2], dtype=dtype), lam=-1e306).tolist() == [1.0, 0.0]
+    assert log_softmax(np.array([1, 2], dtype=dtype), lam=-1e306).tolist() == [0.0, -np.inf]
+    assert float(logsumexp(np.array([1, 2], dtype=dtype), lam=-1e306)) == 1.0
+
+
+def test_regression_lambda_beyond_float32_in_torch():
+    x = torch.tensor([1.0, 2.0])
+    assert log_softmax(x, lam=1e306).tolist() == [-INF, 0.0]  # -1e306 is beyond float32
+    assert log_softmax(x, lam=1e-300).tolist() == [-0.6931471824645996] * 2  # float32(-log 2)
+    for lam, want in ((1e306, [0.0, 0.0]), (1e-300, [0.0, 0.0]), (3.4e38, [0.0, 0.0])):
+        t = x.clone().requires_grad_(True)
+        softmax(t, lam=lam).backward(torch.tensor([1.0, 0.0]))
+        assert t.grad.tolist() == want  # was NaN
+    t = x.clone().requires_grad_(True)
+    log_softmax(t, lam=3.4e38).backward(torch.tensor([1.0, 0.0]))
+    big = float(np.float32(3.4e38))
+    assert t.grad.tolist() == [big, -big]  # λ (g - p Σg), was NaN
+
+
+def test_regression_tiny_lambda_shift():
+    # lse - m overflowed for λ = 1e-310: log_softmax gave -inf
+    for x in (np.array([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float64)):
+        assert [float(v) for v in log_softmax(x, lam=1e-310)] == [-math.log(2)] * 2
+        assert float(logsumexp(x, lam=1e-310)) == INF  # log(2)/1e-310 is beyond float64
+
+
+def test_regression_inputs_spanning_more_than_float_max():
+    x = [1e308, -1e308]
+    want = float(mp_lse(x, 1e-308))  # 1.1269280110429725e308, not 1e308
+    assert 1.1269e308 < want < 1.127e308
+    assert ulps(float(logsumexp(np.array(x), lam=1e-308)), want) <= 2
+    assert ulps(float(logsumexp(torch.tensor(x, dtype=torch.float64), lam=1e-308)), want) <= 2
+    assert float(log_softmax(np.array(x), lam=1e-30)[1]) == pytest.approx(-2e278, rel=1e-15)
+
+
+def test_regression_single_float32_entry_with_tiny_lambda():
+    assert float(logsumexp(np.array([1.0], dtype=np.float32), lam=1e-300)) == 1.0  # was NaN
+    assert float(logsumexp(torch.tensor([1.0]), lam=1e-300)) == 1.0
+
+
+def test_regression_all_minus_inf_is_the_limit_of_equal_entries_in_both_libraries():
+    x = [-INF, -INF, -INF]
+    want = [-math.log(3)] * 3
+    assert log_softmax(np.array(x)).tolist() == want
+    assert log_softmax(torch.tensor(x, dtype=torch.float64)).tolist() == want  # was [0, 0, 0]
+    assert softmax(torch.tensor(x, dtype=torch.float64)).tolist() == [1 / 3] * 3
+
+
+def test_regression_empty_input_with_negative_lambda():
+    assert float(logsumexp(np.zeros(0), lam=-1)) == INF  # (1/λ) log 0 = +inf for λ < 0
+    assert float(logsumexp(torch.zeros(0), lam=-1)) == INF
+    assert float(logsumexp(torch.zeros(0), lam=INF)) == -INF
+    with pytest.raises(ValueError, match="lam = 0 is undefined"):
+        logsumexp(np.zeros(0), lam=0)
+
+
+@pytest.mark.parametrize("make", [np.zeros, torch.zeros])
+def test_regression_axis_out_of_range(make):
+    with pytest.raises(IndexError, match="axis 5 is out of range for x with 1 dimension"):
+        logsumexp(make(3), axis=5)  # torch wrapped it around before
+    with pytest.raises(IndexError, match="axis -3 is out of range for x with 2 dimensions"):
+        softmax(make((2, 2)), axis=-3)
+    with pytest.raises(TypeError, match="axis must be an integer"):
+        log_softmax(make(3), axis=True)
+
+
+def test_regression_torch_log_softmax_keeps_values_below_ulp_of_the_max():
+    want = -float(mpmath.log1p(mpmath.exp(-37)))  # -8.533047625744065e-17
+    for x in (np.array([1.0, 2.0]), torch.tensor([1.0, 2.0], dtype=torch.float64)):
+        assert ulps(float(log_softmax(x, lam=-37.0)[0]), want) <= 1  # torch gave 0.0
+    assert ulps(float(log_softmax(torch.tensor([1e3, 1e3 - 40], dtype=torch.float64))[0]),
+                -float(mpmath.log1p(mpmath.exp(-40)))) <= 1
+
+
+def test_each_slice_of_a_matrix_is_its_own_vector():
+    # rows of every kind side by side: near one-hot (the rest summed apart), spread, ties,
+    # -inf entries, all -inf, NaN; along either axis, numpy and torch (both routes)
+    rows = [[0.0, -40.0, -50.0, -60.0], [1.0, 2.0, 3.0, 2.5], [3.0, 3.0, 1.0, 3.0],
+            [-INF, 0.0, -1.0, 2.0], [-INF, -INF, -INF, -INF], [math.nan, 1.0, 2.0, 3.0],
+            [1e308, -1e308, 0.0, 1.0]]
+    x = np.array(rows)
+    for fn in (logsumexp, softmax, log_softmax):
+        for lam in (1.0, -2.5, 1e-300):
+            want = [np.asarray(fn(np.array(r), lam=lam), dtype=float) for r in rows]
+            for axis, arr in ((-1, x), (0, x.T.copy())):
+                for backend in ("numpy", "torch", "torch-ops"):
+                    with route(backend):
+                        got = fn(arr if backend == "numpy" else torch.tensor(arr), lam=lam, axis=axis)
+                    got = np.asarray(got, dtype=float)
+                    got = got if axis == -1 or fn is logsumexp else got.T
+                    for g, w in zip(got, want):
+                        assert (np.isnan(g) == np.isnan(w)).all()  # NaN stays in its slice
+                        np.testing.assert_array_max_ulp(g, w, maxulp=2)
+
+
+def test_each_slice_of_a_matrix_has_its_own_gradient():
+    rows = [[0.0, -40.0, -50.0, -60.0], [1.0, 2.0, 3.0, 2.5], [3.0, 3.0, 1.0, 3.0], [-INF, 0.0, -1.0, 2.0],
+            [-INF, -INF, -INF, -INF], [5.0, 0.1, 0.2, 0.3]]
+    gs = np.random.default_rng(1).normal(size=(len(rows), 4))
+    for fn in (logsumexp, softmax, log_softmax):
+        for lam in (1.0, -2.5):
+            for backend in ("torch", "torch-ops"):
+                with route(backend):
+                    want = []
+                    for r, g in zip(rows, gs):
+                        t = torch.tensor(r, dtype=torch.float64, requires_grad=True)
+                        out = fn(t, lam=lam)
+                        out.backward(torch.tensor(g[0] if fn is logsumexp else g))
+                        want.append(t.grad.numpy())
+                    for axis in (-1, 0):
+                        x = torch.tensor(rows if axis == -1 else np.array(rows).T.copy(), dtype=torch.float64,
+                                         requires_grad=True)
+                        out = fn(x, lam=lam, axis=axis)
+                        gg = gs[:, 0] if fn is logsumexp else (gs if axis == -1 else gs.T.copy())
+                        out.backward(torch.tensor(gg))
+                        got = x.grad.numpy() if axis == -1 else x.grad.numpy().T
+                        for a, b in zip(got, want):
+                            np.testing.assert_array_max_ulp(a, b, maxulp=2)
