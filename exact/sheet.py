@@ -58,7 +58,9 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
     quick : bool
         Smaller images and a shorter exercise-4 table (for tests).
     log : callable, optional
-        Receives one progress line per section.
+        Receives progress lines, each starting with the seconds elapsed: one per section, per
+        derivation and per cross-checked window, and at the end the total run time (which is
+        kept out of the Markdown).
 
     Returns
     -------
@@ -75,7 +77,8 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
     The sections, in order: exercise 2 (lse and softmax: derivations and two figures),
     3(a)-(c) (the 2→20→1 net: parameters, images, exact counts), 3(d) (the 2→5→5→5→5→1
     net), 4 (maximal region count, random and degenerate nets) and a cross-check of
-    exact counts against pixel sampling.  Only the timing footer differs between runs.
+    exact counts against pixel sampling.  Two runs with the same arguments write the same
+    Markdown.
 
     Examples
     --------
@@ -91,32 +94,56 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
     matplotlib.use("Agg")
     from numeric.models import seeded_mlp
 
-    say = log or (lambda s: None)
-    t0 = time.perf_counter()
+    say = _Progress(log)
     if isinstance(res, bool) or not isinstance(res, int) or res < 10:
         raise ValueError(f"res must be an integer >= 10, got {res!r}")
     os.makedirs(out_dir, exist_ok=True)
     img_res = 120 if quick else 400
     shallow = seeded_mlp([2, 20, 1], seed=seed)
     deep = seeded_mlp([2, 5, 5, 5, 5, 1], seed=seed)
-    md = _save(_title_section(seed), out_dir)
-    say("2: derivations and figures")
-    md += _save(_lse_softmax_section(), out_dir)
-    say("3(a)-(c): shallow net")
-    md += _save(_shallow_net_section(shallow, img_res), out_dir)
+    say("2: log-sum-exp and soft(arg)max (13 derivations, 2 figures)")
+    md = _save(_lse_softmax_section(say), out_dir)
+    say("3(a)-(b): the 2→20→1 net and its images")
+    md += _save(_shallow_net_section(shallow, img_res, say), out_dir)
+    say("3(c): exact counts of the 2→20→1 net")
     md += _save(_shallow_counts_section(shallow), out_dir)
-    say("3(d): deep net")
+    say("3(d): the 2→5→5→5→5→1 net, its images and exact regions")
     md += _save(_deep_net_section(deep, img_res), out_dir)
     say("4: maximum number of regions")
-    md += _save(_max_regions_section(seed, quick), out_dir)
-    say("cross-check: sampling vs exact")
-    md += _save(_cross_check_section(shallow, deep, res), out_dir)
-    md += [f"---\n*Generated in {time.perf_counter() - t0:.1f} s.*", ""]
+    md += _save(_max_regions_section(seed, quick, say), out_dir)
+    md += _save(_cross_check_section(shallow, deep, res, say), out_dir)
+    md = _title_section(seed, md).lines + md
     path = os.path.join(out_dir, "sheet07.md")
     with open(path, "w", encoding="utf-8") as f:
         f.write("\n".join(md))
-    say(f"wrote {path}")
+    say(f"wrote {path} in {say.elapsed():.1f} s")
     return path
+
+
+class _Progress:
+    """The ``log`` callback with the seconds elapsed in front; proves the sheet's theorems one by one."""
+
+    def __init__(self, log: Callable[[str], None] | None):
+        self._log = log
+        self._t0 = time.perf_counter()
+        self._proved = 0
+
+    def elapsed(self) -> float:
+        """Seconds since the sheet was started."""
+        return time.perf_counter() - self._t0
+
+    def __call__(self, message: str) -> None:
+        """Send one progress line (nothing without a ``log``)."""
+        if self._log is not None:
+            self._log(f"{self.elapsed():5.1f} s  {message}")
+
+    def theorem(self, name: str) -> str:
+        """Build (so verify) the theorem ``name``, reporting it first; return its Markdown."""
+        from .symbolic.theorems import THEOREMS
+
+        self._proved += 1
+        self(f"  derivation {self._proved}/{len(THEOREMS)}: {name}")
+        return THEOREMS[name]().to_markdown()
 
 
 def _save(section: _Section, out_dir: str) -> list[str]:
@@ -129,26 +156,38 @@ def _save(section: _Section, out_dir: str) -> list[str]:
     return section.lines
 
 
-def _title_section(seed: int) -> _Section:
-    """Build the title and the sentence on what is exact, verified or sampled."""
-    return _Section(["# Exercise sheet 7 — a verified solution", "",
-                     f"Written by `exactnet sheet` (seed {seed}). Every region count is exact (integer "
-                     "arithmetic on the binary values of the float32 weights); every derivation step was "
-                     "checked by sympy when this file was written; sampled numbers are labelled as such.", ""],
-                    {})
+def _title_section(seed: int, body: list[str]) -> _Section:
+    """Build the title and what is exact, how each derivation step was checked, what is sampled."""
+    steps = sum(line.count("✔") for line in body)
+    return _Section([
+        "# Exercise sheet 7 — a verified solution", "",
+        f"Written by `exactnet sheet` (seed {seed}). Every region count is exact (integer arithmetic on "
+        "the binary values of the float32 weights). Each of the "
+        f"{steps} derivation steps marked ✔ was checked when this file was written, and says how: an "
+        "equality by sympy and, independently, by mpmath at random points (derivatives also by finite "
+        "differences, limits also evaluated next to the limit point) — except the two recurrences "
+        "(induction, sympy's `rsolve` and iterating them) and the parameter counts (counting the entries of "
+        "symbol matrices); an inequality by a proof of the sign of the difference (sympy's assumptions, "
+        "sign rules for sums and products, or interval arithmetic with outward rounding, `mpmath.iv`), "
+        "spot-checked at random points; decimal values by interval arithmetic. Sampled numbers are "
+        "labelled as such.", ""], {})
 
 
-def _lse_softmax_section() -> _Section:
+def _lse_softmax_section(say: _Progress) -> _Section:
     """Build exercise 2: the lse/softmax derivations, the lse contours and the softmax images."""
     import matplotlib.pyplot as plt
 
     import numeric
 
-    from .symbolic.theorems import THEOREMS
-
-    md = ["## 2 Log-sum-exp and soft(arg)max", ""]
+    md = ["## 2 Log-sum-exp and soft(arg)max", "",
+          "The sheet's *soft(arg)max* is the function called softmax in this solution (as in numpy, torch "
+          "and this package): $\\operatorname{softmax}(\\sigma;\\lambda)_k = e^{\\lambda\\sigma_k} / "
+          "\\sum_j e^{\\lambda\\sigma_j}$, a smoothed arg max (the one-hot vector of the largest entry) as "
+          "$\\operatorname{lse}(\\sigma;\\lambda) = \\frac1\\lambda\\log\\sum_j e^{\\lambda\\sigma_j}$ is a "
+          "smoothed max.", ""]
     for name in ("softmax-values", "offset", "temperature", "lse-offset"):
-        md.append(THEOREMS[name]().to_markdown())
+        md.append(say.theorem(name))
+    say("  figures 2(b), 2(c)")
     contours = plt.figure(figsize=(9, 8.5), layout="constrained")
     numeric.plot_lse_contours(lams=(1, 10, 100), axes=contours.subplots(2, 2).ravel())
     md += ["### 2(b) Contours of lse", "",
@@ -161,14 +200,13 @@ def _lse_softmax_section() -> _Section:
            "![softmax images](softmax_images.png)", "",
            "Component k is large where σ_k is the larger entry; as λ grows the transition across the "
            "diagonal sharpens into the arg max indicator (one-hot), with the value 1/2 on the tie line.", ""]
-    md += ["### 2(d), 2(e)", ""]
     for name in ("gradient", "sum-to-one", "hessian", "bounds", "limit-infinity", "limit-ties",
                  "limit-minus-infinity", "limit-zero", "lambda-derivative"):
-        md.append(THEOREMS[name]().to_markdown())
+        md.append(say.theorem(name))
     return _Section(md, {"lse_contours.png": contours, "softmax_images.png": images})
 
 
-def _shallow_net_section(shallow, img_res: int) -> _Section:
+def _shallow_net_section(shallow, img_res: int, say: _Progress) -> _Section:
     """Build exercise 3(a), 3(b): the parameter count and the 2→20→1 net's images with its exact lines."""
     import matplotlib.pyplot as plt
 
@@ -176,10 +214,9 @@ def _shallow_net_section(shallow, img_res: int) -> _Section:
     from numeric.models import layers_of
 
     from .network import parameter_count
-    from .symbolic.theorems import THEOREMS
 
     md = ["## 3 Linear regions of MLPs", ""]
-    md.append(THEOREMS["parameter-count"]().to_markdown())
+    md.append(say.theorem("parameter-count"))
     n_params = sum(p.numel() for p in shallow.parameters())
     md += [f"The model built here has {n_params} parameters "
            f"(`parameter_count([2, 20, 1])` = {parameter_count([2, 20, 1])}).", ""]
@@ -238,6 +275,16 @@ def _shallow_counts_section(shallow) -> _Section:
         "This follows from the init's bounded bias-to-weight ratio; no Gaussian bias is needed.", ""], {})
 
 
+class _Panel(NamedTuple):
+    """One panel of ``deep_regions.png``: the regions drawn, the square shown, and its title (None: default)."""
+
+    regions: Any
+    centre: tuple[float, float]
+    half: float
+    title: str | None
+    linewidth: float = 0.8
+
+
 def _deep_net_section(deep, img_res: int) -> _Section:
     """Build exercise 3(d): the 2→5→5→5→5→1 net's images, its exact regions drawn, and their counts."""
     import matplotlib.pyplot as plt
@@ -249,34 +296,109 @@ def _deep_net_section(deep, img_res: int) -> _Section:
     images = plt.figure(figsize=(15.6, 8.8), layout="constrained")
     numeric.plot_model_images(deep, bounds=RANGES, res=img_res, axes=images.subplots(2, 3).ravel())
     md = ["### 3(d) The 2→5→5→5→5→1 network", "", "![deep images](deep_ranges.png)", ""]
-    drawn, axs = plt.subplots(2, 3, figsize=(15, 10), layout="constrained")
     rows = []
-    for B, ax in zip(RANGES, axs.ravel()):
-        r = regions(deep, window=B)
-        r.plot(ax=ax)
+    by_window = {}
+    for B in RANGES:
+        r = by_window[B] = regions(deep, window=B)
         rows.append([_window(B), r.n_activation, r.n_linear])
     rplane = regions(deep, window=None)
     rows.append(["whole plane", rplane.n_activation, rplane.n_linear])
+    panels, where = _deep_panels(rplane, [by_window[1.0], regions(deep, window=10.0), by_window[100.0]])
+    drawn, axs = plt.subplots(2, 3, figsize=(15, 10), layout="constrained")
+    for panel, ax in zip(panels, axs.ravel()):
+        _draw_panel(panel, ax)
     md += ["![deep regions](deep_regions.png)", "",
-           "Exact regions: solid black lines separate linear regions, dashed grey lines are "
-           "activation boundaries across which the output's affine map does not change. The deeper "
-           "neurons' boundaries bend where they cross earlier neurons' lines (bent hyperplanes).", "",
+           "Exact regions, coloured by linear region: solid black lines separate linear regions, dashed "
+           "grey lines are activation boundaries across which the output's affine map does not change. "
+           "The deeper neurons' boundaries bend where they cross earlier neurons' lines (bent "
+           "hyperplanes). Panels: the windows $[-1, 1]^2$, $[-10, 10]^2$, $[-100, 100]^2$ and the whole "
+           f"plane (its farthest vertex has max-norm {_farthest_vertex(rplane):.4g}; every window beyond "
+           "it shows the same rays from the centre), then " + where, "",
            _md_table(["window", "activation regions", "linear regions"], rows), "",
            f"The whole-plane count is certified: every cell touching the box $[-{float(rplane.box):g}, "
            f"{float(rplane.box):g}]^2$ has all its vertices inside it (see `exact.whole_plane`).", ""]
     return _Section(md, {"deep_ranges.png": images, "deep_regions.png": drawn})
 
 
-def _max_regions_section(seed: int, quick: bool) -> _Section:
-    """Build exercise 4: random nets reach n(n+1)/2 + 1 regions; degenerate nets meet the arrangement formula."""
+def _deep_panels(rplane, windows: list) -> tuple[list[_Panel], str]:
+    """Choose the six panels of ``deep_regions.png``: three windows, the plane, two zooms on dashed lines.
+
+    The zooms are found from the exact regions' activation-only boundaries
+    (``is_linear_boundary`` False): the first shows every bounded one, the second the point
+    where most of them meet, at twice the length of the shortest one there.  Coordinates are
+    rounded to floats here only to choose what to draw.  Returns the panels and the caption's end.
+    """
+    box = float(rplane.box)
+    segs = [(_xy(p), _xy(q)) for k, (_, _, p, q) in enumerate(rplane.boundaries)
+            if not rplane.is_linear_boundary(k)]
+    panels = [_Panel(r, (0.0, 0.0), float(r.window), None) for r in windows]
+    panels.append(_Panel(rplane, (0.0, 0.0), box, None))
+    if not segs:
+        for h in (3.0, 30.0):
+            panels.append(_Panel(rplane, (0.0, 0.0), h, f"the plane's regions in $[-{h:g}, {h:g}]^2$"))
+        return panels, ("the plane's regions in $[-3, 3]^2$ and $[-30, 30]^2$. This net has no dashed "
+                        "boundary: every activation region is a linear region.")
+    bounded = [seg for seg in segs if max(abs(v) for pt in seg for v in pt) < box] or segs
+    xs = [x for seg in bounded for x, _ in seg]
+    ys = [y for seg in bounded for _, y in seg]
+    whole = _nice_square((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2,
+                         min(0.6 * max(max(xs) - min(xs), max(ys) - min(ys)), box))
+    ends = [pt for seg in segs for pt in seg]
+    hub = max(ends, key=ends.count)
+    n_hub = ends.count(hub)
+    shortest = min(math.dist(*seg) for seg in segs if hub in seg)
+    close = _nice_square(*hub, 2 * shortest)
+    which = "all" if len(bounded) == len(segs) else f"the {len(bounded)} bounded"
+    for (c, h), what in ((whole, f"{which} dashed boundaries"), (close, f"{n_hub} dashed boundaries meet")):
+        title = (f"zoom: {what}\n"
+                 f"$x_1 \\in [{c[0] - h:.4g}, {c[0] + h:.4g}]$, $x_2 \\in [{c[1] - h:.4g}, {c[1] + h:.4g}]$")
+        panels.append(_Panel(rplane, c, h, title, 1.8))
+    return panels, (f"two zooms on the {len(segs)} dashed boundaries found in the exact regions: {which} "
+                    f"of them lie in $x_1 \\in [{min(xs):.4g}, {max(xs):.4g}]$, $x_2 \\in [{min(ys):.4g}, "
+                    f"{max(ys):.4g}]$, and {n_hub} meet at $({hub[0]:.4f}, {hub[1]:.4f})$, the shortest "
+                    f"there {shortest:.3g} long.")
+
+
+def _farthest_vertex(rplane) -> float:
+    """Return the largest max-norm of a vertex of the plane's regions off the certified box (for the caption)."""
+    box = float(rplane.box)
+    norms = (max(map(abs, _xy(v))) for c in rplane.cells for v in c.verts)
+    return max((r for r in norms if r < box), default=0.0)
+
+
+def _nice_square(cx: float, cy: float, half: float) -> tuple[tuple[float, float], float]:
+    """Round a square's half-width up, and its centre, to two significant digits of the half-width."""
+    step = 10.0 ** (math.floor(math.log10(half)) - 1)
+    return (round(cx / step) * step, round(cy / step) * step), math.ceil(half / step) * step
+
+
+def _draw_panel(panel: _Panel, ax) -> None:
+    """Draw one panel of ``deep_regions.png`` (zooms with thicker lines), ticks without offset text."""
+    from numeric.plots import scale_ticks
+
+    panel.regions.plot(ax=ax, linewidth=panel.linewidth)
+    (cx, cy), h = panel.centre, panel.half
+    ax.set_xlim(cx - h, cx + h)
+    ax.set_ylim(cy - h, cy + h)
+    if panel.title is not None:
+        ax.set_title(panel.title)
+    scale_ticks(ax.xaxis, max(abs(cx - h), abs(cx + h)), "$x_1$")
+    scale_ticks(ax.yaxis, max(abs(cy - h), abs(cy + h)), "$x_2$")
+
+
+def _xy(p: tuple[int, int, int]) -> tuple[float, float]:
+    """Return a homogeneous integer point as floats (for choosing what to draw only)."""
+    return p[0] / p[2], p[1] / p[2]
+
+
+def _max_regions_section(seed: int, quick: bool, say: _Progress) -> _Section:
+    """Build exercise 4: the theorem, random nets at the maximum, a zero output weight, degenerate nets."""
     import numpy as np
 
     from ._api import count_regions
-    from .line_count import arrangement_terms, first_layer_lines, max_regions_formula
-    from .loading import as_exact_net
-    from .symbolic.theorems import THEOREMS
+    from .line_count import max_regions_formula
 
-    md = ["## 4 Bonus: maximal number of linear regions", "", THEOREMS["max-regions"]().to_markdown()]
+    md = ["## 4 Bonus: maximal number of linear regions", "", say.theorem("max-regions")]
     rng = np.random.default_rng(seed)
     rows = []
     ns = range(1, 51) if not quick else range(1, 11)
@@ -284,12 +406,38 @@ def _max_regions_section(seed: int, quick: bool) -> _Section:
     for n in ns:
         W = rng.normal(size=(n, 2))
         b = rng.normal(size=n)
-        got = count_regions([(W, b), (np.ones((1, n)), np.zeros(1))], window=None).activation
-        reached += got == max_regions_formula(n)
+        got = count_regions([(W, b), (np.ones((1, n)), np.zeros(1))], window=None)
+        reached += got.activation == got.linear == max_regions_formula(n)
         if n <= 10 or n % 10 == 0:
-            rows.append([n, got, max_regions_formula(n)])
-    md += [f"Random Gaussian nets (seed {seed}): {reached} of {len(ns)} reach the maximum exactly.", "",
-           _md_table(["n", "exact regions (plane)", "n(n+1)/2 + 1"], rows), ""]
+            rows.append([n, got.activation, got.linear, max_regions_formula(n)])
+    md += [f"Random Gaussian nets (seed {seed}, every output weight 1): {reached} of {len(ns)} reach the "
+           "maximum exactly, in activation and in linear regions.", "",
+           _md_table(["n", "exact activation regions (plane)", "exact linear regions (plane)",
+                      "n(n+1)/2 + 1"], rows), ""]
+    lines = ([[1, 0], [0, 1], [1, 1]], [0, 0, -1])
+    rows = []
+    for a in ((1, 1, 1), (1, 1, 0)):
+        c = count_regions([lines, ([list(a)], [0])], window=None)
+        rows.append([f"$a = ({a[0]}, {a[1]}, {a[2]})$", c.activation, c.linear])
+    md += ["The maximum counts activation regions; linear regions reach it only when, in addition, every "
+           "output weight $a_i \\ne 0$. The example of the conclusion, counted by the package: the lines "
+           "$x_1 = 0$, $x_2 = 0$, $x_1 + x_2 = 1$ (general position) with output weights $a$:", "",
+           _md_table(["output weights", "exact activation regions", "exact linear regions"], rows), "",
+           f"With $a_3 = 0$ the line $x_1 + x_2 = 1$ separates no two affine pieces: the {rows[1][1]} "
+           f"activation regions merge into the {rows[1][2]} regions of the two other lines. So the "
+           "answer: a $2\\to n\\to 1$ ReLU net has at most $n(n+1)/2 + 1$ linear regions, reached exactly "
+           "when its lines are in general position and no output weight is 0.", ""]
+    return _Section(md + _degenerate_nets(), {})
+
+
+def _degenerate_nets() -> list[str]:
+    """Build exercise 4's table of degenerate nets against the arrangement formula."""
+    import numpy as np
+
+    from ._api import count_regions
+    from .line_count import arrangement_terms, first_layer_lines, max_regions_formula
+    from .loading import as_exact_net
+
     degenerate = [
         ("3 lines through one point", [(1, 0, 0), (0, 1, 0), (1, 1, 0)]),
         ("4 parallel lines", [(1, 0, k) for k in range(4)]),
@@ -305,30 +453,33 @@ def _max_regions_section(seed: int, quick: bool) -> _Section:
         terms = " + ".join(f"({m} − 1)" for m in sorted(pts.values(), reverse=True)) or "0"
         rows.append([name, count_regions(layers, window=None).activation, max_regions_formula(len(neurons)),
                      f"1 + {L} + {terms} = {1 + L + sum(m - 1 for m in pts.values())}"])
-    md += ["Degenerate nets fall short exactly as the arrangement formula $1 + L + \\sum_p (m_p - 1)$ "
-           "predicts (formula column: L distinct lines, one term per crossing point, computed by the "
-           "plain O(n²) reference, independent of the engine):", "",
-           _md_table(["net", "exact regions (engine)", "maximum for its width", "formula"], rows), ""]
-    return _Section(md, {})
+    return ["Degenerate nets fall short exactly as the arrangement formula $1 + L + \\sum_p (m_p - 1)$ "
+            "predicts (formula column: L distinct lines, one term per crossing point, computed by the "
+            "plain O(n²) reference, independent of the engine):", "",
+            _md_table(["net", "exact activation regions (engine)", "maximum for its width", "formula"], rows),
+            ""]
 
 
-def _cross_check_section(shallow, deep, res: int) -> _Section:
+def _cross_check_section(shallow, deep, res: int, say: _Progress) -> _Section:
     """Build the cross-check: exact counts against sampling ``res`` × ``res`` pixels, both nets, three windows."""
     from .crosscheck import cross_check
 
     rows = []
-    for label, model in (("2→20→1", shallow), ("2→5→5→5→5→1", deep)):
-        for B in (1.0, 10.0, 100.0):
-            rep = cross_check(model, window=B, res=res)
-            big = f"{rep.missed[0][1]:.2e}" if rep.missed else "—"
-            rows.append([label, f"$[-{B:g}, {B:g}]^2$", rep.exact_count, rep.sampled_count, len(rep.missed), big,
-                         rep.disagreements, rep.unexplained])
+    jobs = [(label, model, B) for label, model in (("2→20→1", shallow), ("2→5→5→5→5→1", deep))
+            for B in (1.0, 10.0, 100.0)]
+    for i, (label, model, B) in enumerate(jobs, 1):
+        say(f"cross-check {i}/{len(jobs)}: {label} in [-{B:g}, {B:g}]^2, {res}×{res} pixels")
+        rep = cross_check(model, window=B, res=res)
+        big = f"{rep.missed[0][1]:.2e}" if rep.missed else "—"
+        rows.append([label, f"$[-{B:g}, {B:g}]^2$", rep.exact_count, rep.sampled_count, len(rep.missed), big,
+                     rep.disagreements, rep.unexplained])
     return _Section([
         "## Cross-check: exact regions versus pixel sampling", "",
-        f"The sheet counts regions from images. Sampling the pattern at the centres of "
-        f"{res}×{res} pixels (float32, as the torch model computes) finds only a lower bound:", "",
-        _md_table(["net", "window", "exact", "sampled", "missed", "largest missed area",
-                   "pixels off", "unexplained"], rows), "",
+        f"The sheet counts regions from images. Sampling the activation pattern at the centres of "
+        f"{res}×{res} pixels (float32, as the torch model computes) finds only a lower bound on the number "
+        "of activation regions:", "",
+        _md_table(["net", "window", "exact activation regions", "sampled patterns", "missed",
+                   "largest missed area", "pixels off", "unexplained"], rows), "",
         "'pixels off' counts pixel centres whose float32 pattern differs from the exact one; "
         "'unexplained' those not within float32 error of a boundary (always 0 here).", ""], {})
 

@@ -20,7 +20,8 @@ import numpy as np
 
 from .stable_lse import logsumexp, softmax
 
-__all__ = ["plot_lse_contours", "plot_softmax_images", "plot_model_images", "plot_pattern_image"]
+__all__ = ["plot_lse_contours", "plot_softmax_images", "plot_model_images", "plot_pattern_image",
+           "scale_ticks"]
 
 
 def _axes(axes, n: int, ncols: int, size=(4.2, 4.0)):
@@ -65,7 +66,8 @@ def plot_lse_contours(
     res : int, default 201
         Grid points per side.
     levels : int, default 15
-        Number of contour levels, shared by all panels (from ``-bound`` to ``bound + log 2``).
+        At most this many contour levels, shared by all panels: round numbers
+        (``matplotlib.ticker.MaxNLocator``) from ``-bound`` to ``bound + log 2``.
     axes : sequence of Axes, optional
         At least ``len(lams) + 1`` axes; by default a new figure with two columns.
 
@@ -79,32 +81,52 @@ def plot_lse_contours(
     ValueError
         If ``axes`` holds fewer than ``len(lams) + 1`` axes.
 
+    Notes
+    -----
+    Each level is labelled once, at the point of its contour farthest from both the frame
+    and the diagonal ``σ1 = σ2`` (below it); a level whose contour stays within 8 % of the
+    panel's width of the frame is left unlabelled, so no label touches the frame.
+
     Examples
     --------
     >>> import matplotlib.pyplot as plt
     >>> fig, axs = plt.subplots(1, 2)
-    >>> [type(a).__name__ for a in plot_lse_contours(lams=(10,), res=21, axes=axs)]
-    ['QuadContourSet', 'QuadContourSet']
+    >>> sets = plot_lse_contours(lams=(10,), res=21, axes=axs)
+    >>> [type(a).__name__ for a in sets], [float(v) for v in sets[0].levels[:3]]
+    (['QuadContourSet', 'QuadContourSet'], [-1.0, -0.8, -0.6])
     >>> plt.close(fig)
     """
+    from matplotlib.ticker import MaxNLocator
+
     axes = _axes(axes, len(lams) + 1, 2)
     S1, S2, S = _sigma_grid(bound, res)
+    lv = MaxNLocator(levels).tick_values(-bound, bound + np.log(2))
+    panels = [(logsumexp(S, lam=lam, axis=-1), f"lse contours, $\\lambda = {lam:g}$") for lam in lams]
+    panels.append((np.maximum(S1, S2), "max$(\\sigma_1, \\sigma_2)$ (the limit $\\lambda \\to \\infty$)"))
     out = []
-    lv = np.linspace(-bound, bound + np.log(2), levels)
-    for ax, lam in zip(axes, lams):
-        Z = logsumexp(S, lam=lam, axis=-1)
+    for ax, (Z, title) in zip(axes, panels):
         cs = ax.contour(S1, S2, Z, levels=lv, cmap="viridis")
-        ax.clabel(cs, fontsize=7, fmt="%.2f")
-        ax.set_title(f"lse contours, $\\lambda = {lam:g}$")
+        _label_contours(ax, cs, bound)
+        ax.set_title(title)
         _label(ax)
         out.append(cs)
-    ax = axes[len(lams)]
-    cs = ax.contour(S1, S2, np.maximum(S1, S2), levels=lv, cmap="viridis")
-    ax.clabel(cs, fontsize=7, fmt="%.2f")
-    ax.set_title("max$(\\sigma_1, \\sigma_2)$ (the limit $\\lambda \\to \\infty$)")
-    _label(ax)
-    out.append(cs)
     return out
+
+
+def _label_contours(ax, cs, bound: float) -> None:
+    """Label each level once, away from the frame and from the diagonal (see plot_lse_contours)."""
+    margin = 0.08 * 2 * bound
+    spots = []
+    for segs in cs.allsegs:
+        pts = np.concatenate([s for s in segs if len(s)]) if any(len(s) for s in segs) else np.empty((0, 2))
+        if not len(pts):
+            continue
+        frame = bound - np.abs(pts).max(axis=1)
+        score = np.minimum(frame - margin, (pts[:, 0] - pts[:, 1]) / np.sqrt(2) - margin)
+        if score.max() > 0:
+            spots.append(tuple(pts[int(np.argmax(score))]))
+    if spots:
+        ax.clabel(cs, fontsize=8, fmt=lambda v: f"{round(v, 6):g}", manual=spots, inline_spacing=3)
 
 
 def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0, res: int = 201, axes=None):
@@ -207,13 +229,69 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
     for ax, B in zip(axes, bounds):
         img = evaluate_grid(model, B, res)
         im = ax.imshow(img, origin="lower", extent=(-B, B, -B, B), cmap="viridis", interpolation="nearest")
-        plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="output")
+        bar = plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        scale_ticks(bar.ax.yaxis, float(np.nanmax(np.abs(img))), "output")
         if lines is not None:
             _overlay_lines(ax, lines, B)
         ax.set_title(f"range $[-B, B]^2$, $B = {_pow10(B)}$")
         _label(ax, "$x_1$", "$x_2$")
+        scale_ticks(ax.xaxis, B, "$x_1$")
+        scale_ticks(ax.yaxis, B, "$x_2$")
         out.append(im)
     return out
+
+
+def scale_ticks(axis, extent: float, label: str) -> int:
+    r"""Label an axis in units of ``10^k`` when its values reach ``10^4``, never with offset text.
+
+    matplotlib's default shows a ``1e6`` offset on one panel and ``250000`` on the next;
+    here every axis of a figure follows one rule: ticks are plain numbers with one number
+    of decimals per axis, divided by ``10^k`` (``k = floor(log10(extent))``) when ``k >= 4``
+    or ``k <= -4``, and the factor is written into the axis label, e.g. ``output (×10^6)``.
+
+    Parameters
+    ----------
+    axis : matplotlib.axis.Axis
+        ``ax.xaxis``, ``ax.yaxis`` or a colour bar's ``bar.ax.yaxis``.
+    extent : float
+        The largest absolute value shown on the axis (a window's half-width, an image's
+        largest ``|value|``); 0 or not finite means no scaling.
+    label : str
+        The axis label without the factor.
+
+    Returns
+    -------
+    int
+        The exponent ``k`` used (0 when the ticks are unscaled).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = plt.figure().add_subplot()
+    >>> _ = ax.set_xlim(-1e6, 1e6)
+    >>> scale_ticks(ax.xaxis, 1e6, "$x_1$"), scale_ticks(ax.yaxis, 250.0, "output")
+    (6, 0)
+    >>> print(ax.get_xlabel())
+    $x_1$ ($\times 10^{6}$)
+    >>> ax.figure.canvas.draw()
+    >>> [t.get_text() for t in ax.get_xticklabels()][:3], ax.xaxis.get_offset_text().get_visible()
+    (['−1.00', '−0.75', '−0.50'], False)
+    >>> plt.close("all")
+    """
+    from matplotlib.ticker import ScalarFormatter
+
+    k = int(np.floor(np.log10(extent))) if np.isfinite(extent) and extent > 0 else 0
+    k = 0 if -4 < k < 4 else k
+    fmt = ScalarFormatter(useOffset=False)
+    if k:
+        fmt.set_powerlimits((k, k))     # a fixed order of magnitude: ticks are v / 10^k
+        axis.set_label_text(f"{label} ($\\times 10^{{{k}}}$)")
+    else:
+        fmt.set_scientific(False)
+        axis.set_label_text(label)
+    axis.set_major_formatter(fmt)
+    axis.get_offset_text().set_visible(False)
+    return k
 
 
 def _pow10(B: float) -> str:
