@@ -27,16 +27,20 @@ from fractions import Fraction
 from typing import Any
 
 from ._certified import batched_counts, batched_plane_cells
+from ._certified.budget import format_bytes
 from .cells import RegionCounts, Regions
-from .errors import TooManyRegionsError, Undecided
-from .layer_split import enumerate_cells, square
+from .errors import ResourceLimitError, TooManyRegionsError, Undecided
+from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
 from .network import ExactNet
 from .validation import (
+    DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
     DEFAULT_WINDOW,
+    MemoryLike,
     WindowLike,
+    check_max_memory,
     check_max_regions,
     check_window,
     prepare_net,
@@ -55,6 +59,7 @@ def regions(
     plane: Sequence[Any] | None = None,
     activation: str | None = None,
     max_regions: int | None = DEFAULT_MAX_REGIONS,
+    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
     progress: bool = False,
 ) -> Regions:
     """Enumerate the activation and linear regions of a piecewise-linear MLP exactly.
@@ -74,6 +79,10 @@ def regions(
         Hidden activation when ``net`` is a list of layers (default ``relu``).
     max_regions : int or None, default 2_000_000
         Guard: stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
+    max_memory : int, float, str or None, default "auto"
+        Guard: refuse (:class:`~exact.errors.ResourceLimitError`) a job estimated to need more
+        memory: bytes, ``"2GB"``, ``"auto"`` (half the memory available,
+        :data:`exact.validation.DEFAULT_MAX_MEMORY`) or ``None`` (no limit); see Notes.
     progress : bool, default False
         Show a progress bar (on stderr) on long enumerations.
 
@@ -90,6 +99,8 @@ def regions(
         Activations that are not piecewise linear.
     TooManyRegionsError
         When the enumeration exceeds ``max_regions``.
+    ResourceLimitError
+        When the job would need more than ``max_memory``.
 
     See Also
     --------
@@ -104,6 +115,11 @@ def regions(
     is enlarged until every cell touching its boundary is certified to have all its
     vertices inside it (:mod:`exact.whole_plane`), so the count is the whole plane's.
 
+    Memory: ``3.3 kB + 8 bytes x hidden neurons`` per cell (1.5 kB with one hidden layer).
+    The cells are counted before they are built (the arrangement's faces, or certified
+    floats when the bound ``prod (1 + n + n(n-1)/2)`` over the layers' ``n`` lines is over
+    a limit) and a job over a limit is refused; else the enumeration stops when it is.
+
     Examples
     --------
     >>> r = regions([([[1.0, 0.0], [-1.0, 0.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=None)
@@ -113,7 +129,8 @@ def regions(
     enet = prepare_net(net, plane=plane, activation=activation)
     w = check_window(window)
     check_max_regions(max_regions)
-    return exact_regions(enet, w, max_regions=max_regions, progress=progress)
+    mem = check_max_memory(max_memory)
+    return exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
 
 
 def count_regions(
@@ -123,6 +140,7 @@ def count_regions(
     plane: Sequence[Any] | None = None,
     activation: str | None = None,
     max_regions: int | None = DEFAULT_MAX_REGIONS,
+    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
     progress: bool = False,
 ) -> RegionCounts:
     """Exact numbers of activation and linear regions, without building polygons.
@@ -134,7 +152,7 @@ def count_regions(
     window : float, int, Fraction or None, default 10
         Half-width ``B`` of ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`, the same default
         as :func:`regions`); ``None`` counts the whole plane.
-    plane, activation, max_regions, progress
+    plane, activation, max_regions, max_memory, progress
         As in :func:`regions`.
 
     Returns
@@ -144,7 +162,7 @@ def count_regions(
 
     Raises
     ------
-    InputError, UnsupportedActivationError, TooManyRegionsError
+    InputError, UnsupportedActivationError, TooManyRegionsError, ResourceLimitError
         As in :func:`regions`.
 
     Notes
@@ -157,7 +175,10 @@ def count_regions(
     counted, not built; in the whole plane all layers are split inside a box grown until
     the float certificate holds), which hands over to the exact engine of
     :func:`regions` if any test is too close to call (logged at INFO level on the
-    ``exact.counting`` logger).
+    ``exact.counting`` logger).  Memory: one byte per cell and hidden neuron (patterns),
+    the vertices and 24 bytes per cell and next-layer neuron (float maps), with arrays
+    over (cell, line) pairs built in bounded chunks; a layer over ``max_regions`` or
+    ``max_memory`` is refused once counted, before it is built.
 
     Examples
     --------
@@ -172,6 +193,7 @@ def count_regions(
     enet = prepare_net(net, plane=plane, activation=activation)
     w = check_window(window)
     check_max_regions(max_regions)
+    mem = check_max_memory(max_memory)
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
     if enet.n_hidden_layers == 1:
@@ -180,22 +202,32 @@ def count_regions(
         kinks = [l for l, j in jumps.items() if any(v != 0 for v in j)]
         n_lin = n_act if len(kinks) == len(jumps) else arrangement_faces(kinks, w)
         return RegionCounts(n_act, n_lin)
+    return _deep_counts(enet, w, max_regions, mem, progress)
+
+
+def _deep_counts(enet: ExactNet, w: Fraction | None, max_regions: int | None, mem: int | None,
+                 progress: bool) -> RegionCounts:
+    """:func:`count_regions` of a deep net: certified floats, else the exact engine."""
     half = None  # the float certificate's box, if it got that far
     try:
         if w is None:
-            half, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
+            half, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress,
+                                              max_memory=mem)
             return RegionCounts(len(cells), cells.linear_count())
-        return RegionCounts(*batched_counts(enet, w, max_regions=max_regions, progress=progress))
+        return RegionCounts(*batched_counts(enet, w, max_regions=max_regions, progress=progress,
+                                            max_memory=mem))
     except Undecided as why:  # a test too close to call in floats: the exact engine decides
         log.info("count_regions: certified floats could not decide (%s); using the exact engine", why)
     # in the plane, start the exact search without asking the floats a second time
     start = (half if half is not None else initial_box(enet)) if w is None else None
-    r = exact_regions(enet, w, max_regions=max_regions, progress=progress, plane_start=start)
+    r = exact_regions(enet, w, max_regions=max_regions, progress=progress, plane_start=start, max_memory=mem,
+                      precount=False)
     return RegionCounts(r.n_activation, r.n_linear)
 
 
 def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None, progress: bool,
-                  plane_start: Fraction | None = None) -> Regions:
+                  plane_start: Fraction | None = None, max_memory: int | None = None,
+                  precount: bool = True) -> Regions:
     """:func:`regions` on an already checked net and window (garbage collector paused).
 
     Parameters
@@ -212,6 +244,12 @@ def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None
         For a deep net in the whole plane, the box to start the exact search from; by
         default the box where the float certificate ended (or the initial box, if the
         floats cannot decide).
+    max_memory : int, optional
+        The memory budget in bytes (checked), ``None`` for no limit.
+    precount : bool
+        For a deep net in a window, count the cells with certified floats first when a
+        simple bound cannot rule out a job over ``max_regions`` or ``max_memory``
+        (``False`` when the caller knows the floats cannot decide).
 
     Returns
     -------
@@ -219,38 +257,91 @@ def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None
     """
     with _gc_paused():
         if enet.n_hidden_layers == 1:
-            return _shallow_regions(enet, w, max_regions, progress)
+            return _shallow_regions(enet, w, max_regions, progress, max_memory)
+        per_cell = cell_bytes(sum(enet.widths[1:-1]), enet.widths[-1], constraints=w is None)
         if w is not None:
+            if precount:
+                _refuse_early(enet, w, max_regions, max_memory, per_cell)
             verts, edges = square(w.numerator, w.denominator)
-            raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress)
+            raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress,
+                                  max_memory=max_memory)
             return Regions.from_raw(enet, w, w, raw)
-        start = plane_start if plane_start is not None else _float_plane_box(enet, max_regions, progress)
+        if plane_start is not None:
+            start = plane_start
+        else:
+            start, n = _float_plane_box(enet, max_regions, progress, max_memory)
+            _check_regions(n, per_cell, max_regions, max_memory)
         box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start)
         return Regions.from_raw(enet, w, box, raw)
 
 
-def _shallow_regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool
-                     ) -> Regions:
-    """One hidden layer: the faces of the line arrangement, refused beyond ``max_regions``."""
+def _check_regions(n: int | None, per_cell: int, max_regions: int | None, max_memory: int | None) -> None:
+    """Refuse ``n`` cells of ``per_cell`` bytes over a limit (``n = None``: unknown, nothing to check)."""
+    if n is None:
+        return
+    if max_regions is not None and n > max_regions:
+        raise TooManyRegionsError(f"{n} cells exceed max_regions={max_regions}; raise max_regions (None for "
+                                  "no limit) or shrink the window")
+    if max_memory is not None and n * per_cell > max_memory:
+        raise ResourceLimitError(
+            f"regions() would need about {format_bytes(n * per_cell)} for its {n:,} cells (about "
+            f"{format_bytes(per_cell)} each), more than max_memory={format_bytes(max_memory)}; raise "
+            "max_memory (None for no limit) or shrink the window, or count them with count_regions(), "
+            "which builds no polygons"
+        )
+
+
+def _refuse_early(enet: ExactNet, w: Fraction, max_regions: int | None, max_memory: int | None,
+                  per_cell: int) -> None:
+    """Refuse a deep job in a window before enumerating, if its cells are over a limit.
+
+    In 2-D each cell of a layer is cut by at most ``n`` lines of the next (``n`` = width x
+    breakpoints) into at most ``1 + n + n(n-1)/2`` pieces; when that bound is under both
+    limits nothing more is needed, else the certified floats count the cells exactly (if
+    they cannot decide, the enumeration's own running guard stops it).
+    """
+    bound = 1
+    for k, act in zip(enet.widths[1:-1], enet.activations):
+        n = k * len(act.breakpoints)
+        bound *= 1 + n + n * (n - 1) // 2
+    if (max_regions is None or bound <= max_regions) and (max_memory is None
+                                                           or bound * per_cell <= max_memory):
+        return
+    try:
+        n_cells, _ = batched_counts(enet, w, max_regions=max_regions, max_memory=max_memory)
+    except Undecided:
+        return
+    except TooManyRegionsError:
+        raise
+    except ResourceLimitError as exc:  # the count alone is over the budget: the polygons would be too
+        raise ResourceLimitError(f"regions() would need more than max_memory={format_bytes(max_memory)}: "
+                                 f"even counting its cells does ({exc})") from None
+    _check_regions(n_cells, per_cell, max_regions, max_memory)
+
+
+def _shallow_regions(enet: ExactNet, w: Fraction | None, max_regions: int | None, progress: bool,
+                     max_memory: int | None = None) -> Regions:
+    """One hidden layer: the faces of the line arrangement, refused over ``max_regions``, ``max_memory``."""
     lines = first_layer_lines(enet)
     box = w if w is not None else initial_box(enet)
-    if max_regions is not None:
-        expected = arrangement_faces(lines, box)
-        if expected > max_regions:
-            raise TooManyRegionsError(
-                f"{expected} cells exceed max_regions={max_regions}; raise max_regions (about 1 kB "
-                "per cell) or shrink the window"
-            )
+    if max_regions is not None or max_memory is not None:
+        _check_regions(arrangement_faces(lines, box), _SHALLOW_CELL_BYTES, max_regions, max_memory)
     return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
 
 
-def _float_plane_box(enet: ExactNet, max_regions: int | None, progress: bool) -> Fraction:
-    """Where the float whole-plane certificate ends, or the initial box if it cannot decide."""
+_SHALLOW_CELL_BYTES = 1500
+"""Memory of one cell of a one-hidden-layer :class:`Regions` (measured: 1.3-1.4 kB at peak)."""
+
+
+def _float_plane_box(enet: ExactNet, max_regions: int | None, progress: bool, max_memory: int | None = None
+                     ) -> tuple[Fraction, int | None]:
+    """Where the float whole-plane certificate ends and its number of cells (initial box, None: undecided)."""
     try:
-        half, _ = batched_plane_cells(enet, max_regions=max_regions, progress=progress)
+        half, cells = batched_plane_cells(enet, max_regions=max_regions, progress=progress,
+                                          max_memory=max_memory)
     except Undecided:
-        half = initial_box(enet)
-    return half
+        return initial_box(enet), None
+    return half, len(cells)
 
 
 @contextlib.contextmanager

@@ -28,7 +28,7 @@ from .layer_split import RawCell, square
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .predicates import Line, Point, point_from_xy, point_in_polygon, point_to_fractions, polygon_area
 
-__all__ = ["Cell", "RegionCounts", "Regions"]
+__all__ = ["Cell", "RegionCounts", "Regions", "json_number"]
 
 
 class Cell:
@@ -189,7 +189,8 @@ class Regions:
         return len(self.cells)
 
     def __repr__(self) -> str:
-        where = "plane" if self.window is None else f"[-{_number(self.window)}, {_number(self.window)}]^2"
+        b = None if self.window is None else json_number(self.window)
+        where = "plane" if b is None else f"[-{b}, {b}]^2"
         return (
             f"Regions({self.net!r}, window={where}, n_activation={self.n_activation}, "
             f"n_linear={self.n_linear})"
@@ -225,28 +226,27 @@ class Regions:
         return best
 
     def _bbox_candidates(self, p: Point) -> list[int]:
-        """Return the cells whose float bounding box, widened beyond rounding error, holds ``p``.
+        """Return the cells whose float bounding box, made of float brackets, may hold ``p``.
 
-        A filter only: it never drops the cell that contains ``p`` (each bound is widened by
-        4 ulp of its magnitude); the exact test decides among the candidates.
+        A filter only: every coordinate is bracketed between floats (infinite ones beyond
+        the float range, :func:`exact._fp.float_bounds`), so it never drops the cell that
+        contains ``p``; the exact test decides among the candidates.
         """
         import numpy as np
 
-        from ._fp import U
+        from ._float_range import float_bounds
 
         if getattr(self, "_bbox", None) is None:
             boxes = np.empty((len(self.cells), 4))
             for k, c in enumerate(self.cells):
-                xs = [X / D for X, _, D in c.verts]
-                ys = [Y / D for _, Y, D in c.verts]
-                boxes[k] = (min(xs), max(xs), min(ys), max(ys))
-            pad = 4 * U * np.abs(boxes) + 1e-300
-            self._bbox = (boxes[:, 0] - pad[:, 0], boxes[:, 1] + pad[:, 1],
-                          boxes[:, 2] - pad[:, 2], boxes[:, 3] + pad[:, 3])
-        x, y = p[0] / p[2], p[1] / p[2]
-        ex, ey = 4 * U * abs(x) + 1e-300, 4 * U * abs(y) + 1e-300
+                xs = [float_bounds(X, D) for X, _, D in c.verts]
+                ys = [float_bounds(Y, D) for _, Y, D in c.verts]
+                boxes[k] = (min(v for v, _ in xs), max(v for _, v in xs),
+                            min(v for v, _ in ys), max(v for _, v in ys))
+            self._bbox = tuple(boxes.T)
+        (xlo, xhi), (ylo, yhi) = float_bounds(p[0], p[2]), float_bounds(p[1], p[2])
         x0, x1, y0, y1 = self._bbox
-        hit = (x0 <= x + ex) & (x1 >= x - ex) & (y0 <= y + ey) & (y1 >= y - ey)
+        hit = (x0 <= xhi) & (x1 >= xlo) & (y0 <= yhi) & (y1 >= ylo)
         return np.nonzero(hit)[0].tolist()
 
     def summary(self) -> dict:
@@ -267,12 +267,12 @@ class Regions:
         areas = [c.exact_area for c in self.cells]
         return {
             "widths": list(self.net.widths),
-            "window": None if self.window is None else _number(self.window),
-            "box": _number(self.box),
+            "window": None if self.window is None else json_number(self.window),
+            "box": json_number(self.box),
             "activation_regions": self.n_activation,
             "linear_regions": self.n_linear,
-            "smallest_area": _number(min(areas)) if areas else None,
-            "largest_area": _number(max(areas)) if areas else None,
+            "smallest_area": json_number(min(areas)) if areas else None,
+            "largest_area": json_number(max(areas)) if areas else None,
         }
 
     def to_geojson(self) -> dict:
@@ -304,7 +304,7 @@ class Regions:
                         "pattern": list(c.pattern),
                         "linear_region": c.linear_region,
                         "bounded": c.bounded,
-                        "area": _number(c.exact_area),
+                        "area": json_number(c.exact_area),
                         "gradient": [[str(g) for g in row] for row in c.affine.gradient],
                         "offset": [str(o) for o in c.affine.offset],
                     },
@@ -339,17 +339,29 @@ class RegionCounts(NamedTuple):
     linear: int
 
 
-def _number(q: Fraction) -> float | str:
+def json_number(q: Fraction) -> float | str:
     """Return ``q`` as a float when a float holds it, else as exact scientific text.
 
     A value beyond the float range (or a nonzero value that would underflow to 0) becomes a
     string such as ``"4.00000e+400"``, its six leading digits correctly rounded, so that no
     JSON field is ever ``inf`` or a silent 0.
 
+    Parameters
+    ----------
+    q : Fraction
+        An exact value.
+
+    Returns
+    -------
+    float or str
+        ``float(q)`` when it is finite and nonzero (or ``q == 0``), else scientific text.
+
     Examples
     --------
-    >>> _number(Fraction(3, 2)), _number(Fraction(4 * 10**400)), _number(Fraction(-1, 10**400))
-    (1.5, '4.00000e+400', '-1.00000e-400')
+    >>> json_number(Fraction(3, 2)), json_number(Fraction(4 * 10**400))
+    (1.5, '4.00000e+400')
+    >>> json_number(Fraction(-1, 10**400))
+    '-1.00000e-400'
     """
     try:
         f = float(q)

@@ -11,6 +11,10 @@ All arithmetic is on Python integers: the map of a cell is kept as an integer ma
 
 Notes
 -----
+Memory: the layers are chained as generators, so the cells are made depth first and
+only one cell's children per layer hold that layer's exact maps; the list returned holds
+the final cells with their output maps (:func:`cell_bytes` each).
+
 Complexity: for each hidden layer of width ``k`` with ``q`` breakpoints per neuron,
 every cell costs ``O(k * n_prev)`` big-integer multiplications for its map plus
 ``O(k q V)`` sign evaluations for its ``V`` vertices; output-sensitive in the number of
@@ -22,21 +26,25 @@ with a rigorous error bound only spares exact work on lines that certainly miss 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
 
 import numpy as np
 
+from ._certified.blocks import ranges
+from ._certified.budget import format_bytes
+from ._float_range import float_bounds, to_float
 from ._fp import U
 from ._progress import progress_bar
 from .activations import Activation
-from .errors import TooManyRegionsError
+from .errors import ResourceLimitError, TooManyRegionsError, Undecided
+from .line_arrangement import build_arrangement
+from .line_count import arrangement_faces
 from .network import ExactNet, IntLayer
-from .predicates import Line, Point, canonical_line, split_polygon
+from .predicates import Line, Point, canonical_line, split_polygon, unoriented_key
 
-__all__ = ["RawCell", "enumerate_cells", "square"]
+__all__ = ["RawCell", "cell_bytes", "enumerate_cells", "square"]
 
 
 @dataclass
@@ -152,7 +160,8 @@ def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:
 
     For each neuron and breakpoint: +1/-1 when every vertex of the cell is certainly on
     that side, 0 when the float bound cannot tell (then exact arithmetic decides); None
-    when a value overflows the float range.
+    when a coefficient or coordinate is outside the float range (beyond it, or below
+    its normal range: :func:`~exact._float_range.to_float`).
 
     In the standard model of float arithmetic (Higham 2002, §2.2), coefficients ``z/s``
     and vertex coordinates are correctly rounded (relative error u);
@@ -161,17 +170,18 @@ def _float_sides(Z, s: int, verts, bps_f) -> np.ndarray | None:
     the absolute error of ``a x + b y + c - beta`` with room for second-order terms.
     """
     try:
-        Zf = np.array([(za / s, zb / s, zc / s) for za, zb, zc in Z])
-        P = np.array([(X / D, Y / D, 1.0) for X, Y, D in verts])
-    except OverflowError:
+        Zf = np.array([(to_float(za, s), to_float(zb, s), to_float(zc, s)) for za, zb, zc in Z])
+        P = np.array([(to_float(X, D), to_float(Y, D), 1.0) for X, Y, D in verts])
+    except Undecided:  # beyond the float range, or below its normal range
         return None
-    vals = Zf @ P.T
-    mag = np.abs(Zf) @ np.abs(P).T
     out = np.zeros((len(Z), len(bps_f)), dtype=np.int64)
-    for q, (beta, ebeta) in enumerate(bps_f):
-        d = vals - beta
-        e = 8 * U * (mag + abs(beta)) + ebeta + 1e-300
-        out[:, q] = np.where((d > e).all(axis=1), 1, np.where((d < -e).all(axis=1), -1, 0))
+    with np.errstate(over="ignore", invalid="ignore"):  # inf and NaN fail both tests: undecided
+        vals = Zf @ P.T
+        mag = np.abs(Zf) @ np.abs(P).T
+        for q, (beta, ebeta) in enumerate(bps_f):
+            d = vals - beta
+            e = 8 * U * (mag + abs(beta)) + ebeta + 1e-300
+            out[:, q] = np.where((d > e).all(axis=1), 1, np.where((d < -e).all(axis=1), -1, 0))
     return out
 
 
@@ -183,6 +193,7 @@ def enumerate_cells(
     max_regions: int | None = None,
     keep_constraints: bool = False,
     progress: bool = False,
+    max_memory: int | None = None,
 ) -> list[RawCell]:
     """Split the convex polygon ``(verts, edges)`` into the activation cells of ``net``.
 
@@ -202,6 +213,9 @@ def enumerate_cells(
         to certify whole-plane counts).
     progress : bool
         Show a tqdm progress bar (after one second) on standard error.
+    max_memory : int, optional
+        Stop with :class:`~exact.errors.ResourceLimitError` as soon as the cells made so
+        far would take more than this many bytes (estimated by :func:`cell_bytes`).
 
     Returns
     -------
@@ -213,12 +227,14 @@ def enumerate_cells(
     ------
     TooManyRegionsError
         When more than ``max_regions`` cells exist after some layer.
+    ResourceLimitError
+        When the cells would take more than ``max_memory`` bytes.
 
     Notes
     -----
-    Layer by layer, each cell's pre-activations ``Z / s`` are computed exactly and every
-    breakpoint line is first placed by a float filter with a rigorous error bound
-    (standard model, Higham 2002); only lines the filter cannot place cut the cell with
+    Depth first (memory: :func:`cell_bytes` per final cell).  Each cell's pre-activations
+    ``Z / s`` are exact; every breakpoint line is first placed by a float filter with a
+    rigorous error bound (Higham 2002); only lines it cannot place cut the cell with
     exact integer predicates (the filter-then-exact scheme of Shewchuk 1997).
 
     References
@@ -240,20 +256,58 @@ def enumerate_cells(
     exact.errors.TooManyRegionsError: more than max_regions=3 cells after hidden layer 1; ...
     """
     layers = net.integer_layers()
-    hidden, out_layer = layers[:-1], layers[-1]
-    # state: (verts, edges, pattern, A rows, t, constraints)
-    state: list[tuple] = [(verts, edges, (), ((1, 0, 0), (0, 1, 0)), 1, ())]
-    bar = None
-    try:
-        for l, layer in enumerate(hidden):
-            if bar is not None:
-                bar.close()
-            bar = progress_bar(progress, len(state), f"layer {l + 1}/{len(hidden)}", unit="cell")
-            state = _split_layer(state, layer, net.activations[l], l, bar, max_regions, keep_constraints)
-    finally:
-        if bar is not None:
-            bar.close()
-    return _output_cells(state, out_layer, max_regions)
+    state = _chained_layers(net, layers[:-1], verts, edges, max_regions, keep_constraints)
+    limit = None if max_memory is None else max_memory // cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
+    return _output_cells(state, layers[-1], max_regions, limit, max_memory, progress)
+
+
+def _chained_layers(net: ExactNet, hidden: list[IntLayer], verts: tuple[Point, ...], edges: tuple[Line, ...],
+                    max_regions: int | None, keep_constraints: bool) -> Iterator[tuple]:
+    """Chain one generator per hidden layer, each splitting the cells of the one before as they come.
+
+    The cells come out depth first as ``(verts, edges, pattern, A rows, t, constraints)``.
+    """
+    state: Iterator[tuple] = iter([(verts, edges, (), ((1, 0, 0), (0, 1, 0)), 1, ())])
+    counts = [0] * len(hidden)
+    half = _square_half(verts, edges)
+    n_lines = len(net.weights[0]) * len(net.activations[0].breakpoints) if hidden else 0
+    for l, layer in enumerate(hidden):
+        if l == 0 and half is not None and not keep_constraints and n_lines >= _TRACE_FROM:
+            state = _first_layer_cells(half, layer, net.activations[0], counts, max_regions)
+        else:
+            state = _split_layer(state, layer, net.activations[l], l, counts, max_regions, keep_constraints)
+    return state
+
+
+def cell_bytes(n_neurons: int, n_out: int, constraints: bool = False) -> int:
+    """Estimate the memory of one cell of :func:`enumerate_cells` and of :class:`exact.Regions`.
+
+    Measured on seeded nets (``tests/test_memory.py``): about 3.3 kB for the polygon, the
+    output map, the Regions cell and its adjacency, plus 8 bytes per hidden neuron for the
+    pattern (a tuple) and 400 bytes per output; with ``keep_constraints`` (the whole
+    plane) 64 bytes more per hidden neuron (measured 36 to 56).  The maps of the hidden
+    layers are not held per cell (the cells are made depth first).
+
+    Parameters
+    ----------
+    n_neurons : int
+        Hidden neurons (the pattern's length).
+    n_out : int
+        Outputs.
+    constraints : bool
+        Whether every cell keeps its constraint lines.
+
+    Returns
+    -------
+    int
+        Bytes per cell.
+
+    Examples
+    --------
+    >>> cell_bytes(600, 1) < 10_000
+    True
+    """
+    return 3300 + 8 * n_neurons + 400 * n_out + (64 * n_neurons if constraints else 0)
 
 
 def _lines_to_place(sure: np.ndarray | None, n_neurons: int, n_breaks: int,
@@ -340,19 +394,15 @@ def _piece_counts(sides: dict, base: np.ndarray, base_pieces: list[int]) -> list
     return pieces
 
 
-def _activated_rows(Z: list[tuple[int, int, int]], pieces: list[int], sl: tuple[int, ...],
-                    ic: tuple[int, ...], s: int) -> list[tuple[int, int, int]]:
-    """Apply each neuron's piece to its pre-activation: rows ``slope * z + intercept``, over ``mu * s``."""
-    rows = []
-    for (za, zb, zc), q in zip(Z, pieces):
-        sq, kq = sl[q], ic[q]
-        if sq == 0:
-            rows.append((0, 0, kq * s))
-        elif sq == 1 and kq == 0:
-            rows.append((za, zb, zc))
-        else:
-            rows.append((sq * za, sq * zb, sq * zc + kq * s))
-    return rows
+def _piece_row(z: tuple[int, int, int], sq: int, kq: int, s: int, g: int) -> tuple[int, int, int]:
+    """One neuron's activated row ``(slope * z + intercept * s) / g`` on one piece."""
+    if sq == 0:
+        row = (0, 0, kq * s)
+    elif sq == 1 and kq == 0:
+        row = z
+    else:
+        row = (sq * z[0], sq * z[1], sq * z[2] + kq * s)
+    return row if g == 1 else (row[0] // g, row[1] // g, row[2] // g)
 
 
 def _children(parts: list[tuple], pat: tuple[int, ...], Z: list[tuple[int, int, int]], s: int,
@@ -361,53 +411,186 @@ def _children(parts: list[tuple], pat: tuple[int, ...], Z: list[tuple[int, int, 
 
     The siblings share one scale ``t`` (so the next layer can update maps
     incrementally): every child row is ``slope * Z_j + intercept * s e3``, so
-    ``gcd(s, Z)`` divides all of them.
+    ``gcd(s, Z)`` divides all of them.  They also share the row tuples themselves: a
+    neuron on the same piece in two siblings has the same row object.
     """
     mu, sl, ic = integer_form
     base_pieces = (base > 0).sum(axis=1).tolist()
-    t_c = mu * s
     g = math.gcd(s, *(v for r in Z for v in r))
+    t_c = mu * s // g
+    table: list[list] = [[None] * len(sl) for _ in Z]  # row of neuron j on piece q, made once
     out = []
     for pv, pe, sides, pc in parts:
         pieces = _piece_counts(sides, base, base_pieces)
-        rows = _activated_rows(Z, pieces, sl, ic, s)
-        if g > 1:
-            rows = tuple((a // g, b // g, c // g) for a, b, c in rows)
-        out.append((pv, pe, pat + tuple(pieces), tuple(rows), t_c // g, pc))
+        rows = []
+        for j, q in enumerate(pieces):
+            row = table[j][q]
+            if row is None:
+                row = table[j][q] = _piece_row(Z[j], sl[q], ic[q], s, g)
+            rows.append(row)
+        out.append((pv, pe, pat + tuple(pieces), tuple(rows), t_c, pc))
     return out
 
 
-def _split_layer(state: list[tuple], layer: IntLayer, act: Activation, layer_no: int, bar: Any,
-                 max_regions: int | None, keep_constraints: bool) -> list[tuple]:
-    """Split every cell of ``state`` by the breakpoint lines of hidden layer ``layer_no``."""
+_TRACE_FROM = 20
+"""From this many first-layer lines on, a square's first layer is traced as an arrangement
+(:func:`_first_layer_cells`) instead of cut line by line (measured: as fast at about 20
+lines, 5x faster at 100; cutting keeps, per part, the side of every line)."""
+
+
+def _square_half(verts: tuple[Point, ...], edges: tuple[Line, ...]) -> Fraction | None:
+    """Return ``h`` if the polygon is the square ``[-h, h]^2`` as :func:`square` makes it, else None."""
+    X, _, D = verts[0]
+    return Fraction(-X, D) if X < 0 and (verts, edges) == square(-X, D) else None
+
+
+def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts: list[int],
+                       max_regions: int | None) -> Iterator[tuple]:
+    """Yield the first hidden layer's cells in ``[-half, half]^2``: the faces of its lines.
+
+    The same cells :func:`_split_layer` makes by cutting the square line after line, but
+    traced at once by :func:`exact.line_arrangement.build_arrangement` (``O(n^2 log n)``
+    instead of cutting every part by every line, and no record of each part's sides).
+    The pieces follow from one face's exact sides, flipped across the shared edges
+    (:func:`_spread_sides`).
+    """
+    integer_form = act.integer_form
+    bps = [(b.numerator, b.denominator) for b in act.breakpoints]
+    s = layer.scale
+    Z = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)(((1, 0, 0), (0, 1, 0)), 1)
+    own = [(bd * za, bd * zb, bd * zc - bn * s) for za, zb, zc in Z for bn, bd in bps]  # (neuron, q)
+    cut = [canonical_line(*l) for l in own if l[0] or l[1]]
+    if max_regions is not None and arrangement_faces(cut, half) > max_regions:
+        raise TooManyRegionsError(f"more than max_regions={max_regions} cells after hidden layer 1; "
+                                  "raise max_regions (None for no limit) or shrink the window")
+    arr = build_arrangement(cut, half)
+    counts[0] += len(arr.faces)
+    index = {l: i for i, l in enumerate(arr.lines[: arr.n_neuron_lines])}
+    # each (neuron, q): its arrangement line and orientation, or -1 and its constant side
+    col = np.array([index.get(unoriented_key(l), -1) if l[0] or l[1] else -1 for l in own], dtype=np.int64)
+    x, y = _inner_point(arr.faces[0][0])
+    root = [(a * x + b * y + c > 0) - (a * x + b * y + c < 0) for a, b, c in own]  # exact, on face 0
+    orient = np.array([root[i] * _side(arr.lines[col[i]], x, y) if col[i] >= 0 else root[i]
+                       for i in range(len(own))], dtype=np.int8)
+    n = arr.n_neuron_lines  # column n: the constant lines (side = orient)
+    sides = _spread_sides(len(arr.faces), n, arr.adjacency, [_side(l, x, y) for l in arr.lines[:n]] + [1])
+    nq = len(bps)
+    mu, sl, ic = integer_form
+    g = math.gcd(s, *(v for r in Z for v in r))
+    table: list[list] = [[None] * len(sl) for _ in Z]
+    col[col < 0] = n
+    faces = arr.faces
+    del arr  # the adjacency is no longer needed, and each face goes once yielded
+    faces.reverse()
+    for f in range(len(faces)):
+        vs, es, _ = faces.pop()
+        side = orient * sides[f, col]  # each (neuron, q), exact
+        pieces = (side.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
+        rows = []
+        for j, q in enumerate(pieces):
+            row = table[j][q]
+            if row is None:
+                row = table[j][q] = _piece_row(Z[j], sl[q], ic[q], s, g)
+            rows.append(row)
+        yield vs, es, tuple(pieces), tuple(rows), mu * s // g, ()
+
+
+def _inner_point(verts: tuple[Point, ...]) -> tuple[Fraction, Fraction]:
+    """Return the average of a convex polygon's vertices, a point strictly inside it."""
+    n = len(verts)
+    return sum(Fraction(X, D) for X, _, D in verts) / n, sum(Fraction(Y, D) for _, Y, D in verts) / n
+
+
+def _side(line: Line, x: Fraction, y: Fraction) -> int:
+    """Return the exact sign of ``line`` at ``(x, y)``."""
+    v = line[0] * x + line[1] * y + line[2]
+    return (v > 0) - (v < 0)
+
+
+def _spread_sides(n_faces: int, n_lines: int, adjacency: list, root: list[int]) -> np.ndarray:
+    """Return each face's side (+1 / -1, int8) of every line, from face 0's ``root`` sides.
+
+    Breadth first across the shared edges: the face across an edge on line ``l`` has
+    every side of the face it is reached from, but the opposite side of ``l``.  ``root``
+    may have extra columns (kept as they are in every face).
+    """
+    sides = np.zeros((n_faces, len(root)), dtype=np.int8)
+    sides[0] = root
+    if not adjacency:
+        return sides
+    fa, fb, li = (np.array([e[i] for e in adjacency], dtype=np.int64) for i in (0, 1, 4))
+    src, dst, lin = np.concatenate([fa, fb]), np.concatenate([fb, fa]), np.concatenate([li, li])
+    order = np.argsort(src, kind="stable")
+    src, dst, lin = src[order], dst[order], lin[order]
+    off = np.searchsorted(src, np.arange(n_faces + 1))
+    seen = np.zeros(n_faces, dtype=bool)
+    seen[0] = True
+    front = np.array([0])
+    while len(front):
+        arcs = ranges(off[front], off[front + 1] - off[front])
+        arcs = arcs[~seen[dst[arcs]]]
+        reached, first = np.unique(dst[arcs], return_index=True)
+        arcs = arcs[first]
+        seen[reached] = True
+        sides[reached] = sides[src[arcs]]
+        sides[reached, lin[arcs]] *= -1
+        front = reached
+    return sides
+
+
+def _split_layer(state: Iterable[tuple], layer: IntLayer, act: Activation, layer_no: int, counts: list[int],
+                 max_regions: int | None, keep_constraints: bool) -> Iterator[tuple]:
+    """Split the cells of ``state`` by the breakpoint lines of hidden layer ``layer_no``, lazily.
+
+    Yields the children of one cell after the other (and lets go of each once yielded), so
+    that chained over the layers the cells are made depth first; ``counts[layer_no]``
+    counts them.
+    """
     integer_form = act.integer_form
     bps = [(b.numerator, b.denominator) for b in act.breakpoints]
     layer_map = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)
-    bps_f = [(float(Fraction(bn, bd)), abs(float(Fraction(bn, bd))) * U) for bn, bd in bps]
-    nxt: list[tuple] = []
+    # each breakpoint as a float and a bound on its error (infinite beyond the float range)
+    bps_f = [(lo, hi - lo) for lo, hi in (float_bounds(Fraction(bn, bd)) for bn, bd in bps)]
     for vs, es, pat, A, t, cons in state:
         s = layer.scale * t
         Z = layer_map(A, t)
         sure = _float_sides(Z, s, vs, bps_f)
         parts = _cut_cell(vs, es, cons, Z, s, bps, sure, keep_constraints)
         base = sure if sure is not None else np.zeros((len(Z), len(bps)), dtype=np.int64)
-        nxt += _children(parts, pat, Z, s, base, integer_form)
-        if max_regions is not None and len(nxt) > max_regions:
+        children = _children(parts, pat, Z, s, base, integer_form)
+        del parts
+        counts[layer_no] += len(children)
+        if max_regions is not None and counts[layer_no] > max_regions:
             raise TooManyRegionsError(
                 f"more than max_regions={max_regions} cells after hidden layer {layer_no + 1}; "
-                "raise max_regions (memory grows about 1 kB per cell) or shrink the window"
+                "raise max_regions (None for no limit) or shrink the window"
             )
-        bar.update(1)
-    return nxt
+        children.reverse()
+        while children:
+            yield children.pop()
 
 
-def _output_cells(state: list[tuple], out_layer: IntLayer, max_regions: int | None) -> list[RawCell]:
-    """Attach the output layer's exact map (in lowest terms) to every cell."""
-    cells = []
+def _output_cells(state: Iterable[tuple], out_layer: IntLayer, max_regions: int | None, limit: int | None,
+                  max_memory: int | None, progress: bool) -> list[RawCell]:
+    """Attach the output layer's exact map (in lowest terms) to every cell, up to ``limit`` cells."""
+    cells: list[RawCell] = []
     out_map = _MapCache(np.array(out_layer.Wi, dtype=object), out_layer.bi)
-    for vs, es, pat, A, t, cons in state:
-        rows_r, s_r = _reduce_map(out_map(A, t), out_layer.scale * t)
-        cells.append(RawCell(vs, es, pat, rows_r, s_r, cons))
+    bar = progress_bar(progress, None, "cells", unit="cell")
+    try:
+        for vs, es, pat, A, t, cons in state:
+            rows_r, s_r = _reduce_map(out_map(A, t), out_layer.scale * t)
+            cells.append(RawCell(vs, es, pat, rows_r, s_r, cons))
+            if len(cells) % 1024 == 0:
+                bar.update(1024)
+                if limit is not None and len(cells) > limit:
+                    raise ResourceLimitError(
+                        f"the exact cells would need more than max_memory={format_bytes(max_memory)} "
+                        f"(more than {len(cells):,} cells so far, about {format_bytes(max_memory / limit)} "
+                        "each); raise max_memory (None for no limit) or shrink the window, or count them "
+                        "with count_regions, which builds no polygons"
+                    )
+    finally:
+        bar.close()
     if max_regions is not None and len(cells) > max_regions:
         raise TooManyRegionsError(f"{len(cells)} cells exceed max_regions={max_regions}")
     return cells

@@ -24,7 +24,9 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._float_range import FAR, float_bounds, to_float
 from ._fp import U
+from .errors import Undecided
 from .line_count import float_crossings, norm_floats, tie_clusters
 from .predicates import (
     Line,
@@ -100,8 +102,8 @@ def _line_vertices(i: int, L: list, F: np.ndarray, half: Fraction, win: np.ndarr
     window lines, ``vert`` the vertical ones among them (x = ±B).
     """
     A, B, C = F[:, 0], F[:, 1], F[:, 2]
-    Bf = float(half)
-    lb, hb = Bf * (1 - 4 * U), Bf * (1 + 4 * U)
+    lo, hi = float_bounds(half)  # lo <= half <= hi at any magnitude; the margins cover the sums
+    lb, hb = lo * (1 - 4 * U), hi * (1 + 4 * U)
     undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
     finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(ex) & np.isfinite(ey)
     exact_js = set(int(j) for j in undecided) | set(int(j) for j in np.nonzero(valid & ~finite)[0])
@@ -126,7 +128,10 @@ def _line_vertices(i: int, L: list, F: np.ndarray, half: Fraction, win: np.ndarr
         if p is None or not point_in_box(p, half, closed=True):
             continue
         exact_points[j] = p
-        px, py = p[0] / p[2], p[1] / p[2]
+        try:
+            px, py = to_float(p[0], p[2]), to_float(p[1], p[2])
+        except Undecided:  # beyond the float range
+            return _exact_line_vertices(i, L, half)
         js.append(j)
         xs.append(px)
         ys.append(py)
@@ -136,6 +141,8 @@ def _line_vertices(i: int, L: list, F: np.ndarray, half: Fraction, win: np.ndarr
         return []
     js_a = np.array(js, dtype=np.int64)
     xa, ya, exa, eya = np.array(xs), np.array(ys), np.array(exs), np.array(eys)
+    if not (np.abs(np.concatenate([xa, ya, exa, eya])) < FAR).all():
+        return _exact_line_vertices(i, L, half)
     js_s, starts = tie_clusters(A[i], B[i], xa, ya, exa, eya, js_a)
     bounds = list(np.nonzero(starts)[0]) + [js_s.size]
     out: list[tuple[int, ...]] = []
@@ -152,6 +159,16 @@ def _line_vertices(i: int, L: list, F: np.ndarray, half: Fraction, win: np.ndarr
         for p in sorted(groups, key=lambda q: position_along(li, q)):
             out.append(tuple(sorted(groups[p] + [i])))
     return out
+
+
+def _exact_line_vertices(i: int, L: list, half: Fraction) -> list[tuple[int, ...]]:
+    """:func:`_line_vertices` in exact arithmetic only, for crossings beyond the float range."""
+    groups: dict[Point, list[int]] = {}
+    for j in range(len(L)):
+        p = intersect_lines(L[i], L[j]) if j != i else None
+        if p is not None and point_in_box(p, half, closed=True):
+            groups.setdefault(p, []).append(j)
+    return [tuple(sorted(groups[p] + [i])) for p in sorted(groups, key=lambda q: position_along(L[i], q))]
 
 
 def build_arrangement(neuron_lines: Sequence[Line], half: Fraction, progress: bool = False) -> Arrangement:

@@ -32,12 +32,12 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 
 import numpy as np
 
+from ._float_range import float_bounds
 from ._fp import TINY_CROSSING, U
 from .network import ExactNet
 from .predicates import (
@@ -453,10 +453,8 @@ def _line_contribution(i: int, ls: Sequence[Line], F: np.ndarray, half: Fraction
     if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(ex).all()):
         return _exact_line_contribution(i, ls, half)
     if half is not None:
-        # float(half) may round: widen/narrow the test accordingly
-        Bf = float(half)
-        hb = Bf * (1 + 2 * U)
-        lb = Bf * (1 - 2 * U)
+        lo, hi = float_bounds(half)  # lo <= half <= hi at any magnitude; the margins cover the sums
+        lb, hb = lo * (1 - 2 * U), hi * (1 + 2 * U)
         inside_sure = valid & (np.abs(x) + ex < lb) & (np.abs(y) + ey < lb)
         outside_sure = valid & ((np.abs(x) - ex > hb) | (np.abs(y) - ey > hb))
         unsure = valid & ~inside_sure & ~outside_sure
@@ -561,13 +559,19 @@ def round_up_pow2(x: Fraction) -> Fraction:
     Returns
     -------
     Fraction
-        ``2^ceil(log2(x))`` for ``x > 1``, else 1.  The logarithm is taken in floats, so
-        an ``x`` within a rounding error above a power of two gives that power (slightly
-        less than ``x``), and an ``x`` beyond the float range raises OverflowError.
+        ``2^k`` with ``2^(k-1) < x <= 2^k`` for ``x > 1``, else 1.  Exact at any magnitude:
+        the bit lengths of numerator and denominator give ``k`` up to one, and one integer
+        comparison settles it.
 
     Examples
     --------
-    >>> round_up_pow2(Fraction(5, 2)), round_up_pow2(Fraction(1, 3))
-    (Fraction(4, 1), Fraction(1, 1))
+    >>> round_up_pow2(Fraction(5, 2)), round_up_pow2(Fraction(1, 3)), round_up_pow2(Fraction(4))
+    (Fraction(4, 1), Fraction(1, 1), Fraction(4, 1))
+    >>> round_up_pow2(1 + Fraction(1, 2**60))     # just above a power of two
+    Fraction(2, 1)
     """
-    return Fraction(2) ** max(0, math.ceil(math.log2(x)) if x > 1 else 0)
+    n, d = x.numerator, x.denominator
+    if n <= d:
+        return Fraction(1)
+    k = n.bit_length() - d.bit_length()  # 2^(k-1) < n/d < 2^(k+1)
+    return Fraction(1 << (k if n <= d << k else k + 1))

@@ -5,14 +5,21 @@ rigorous error bound (:mod:`.bounds`); a test within its bound raises
 :class:`~exact.errors.Undecided` and the caller hands the job to the exact engine
 (:mod:`exact.layer_split`).  Floats filter; they never decide a tie.
 
-Modules, bottom up: :mod:`.bounds` (error-bounded float maps, values and Cramer
+Modules, bottom up: :mod:`.blocks` (array kernels, and the chunks that bound their
+memory), :mod:`.budget` (the ``max_regions`` / ``max_memory`` limits, checked before a
+layer is built), :mod:`.bounds` (error-bounded float maps, values and Cramer
 intersections), :mod:`.float_net` (the network's weights in floats with rounding bounds,
 and its breakpoint lines in given cells), :mod:`.chords` (a layer's lines as chords of
-the cells), :mod:`.chord_faces` (the faces of all cells' chords in one pass),
-:mod:`.cell_table` (the certified cells, their neighbours and linear count),
-:mod:`.subdivision` (the layer-by-layer state), :mod:`.last_layer` (counting the last
-layer without building it) and :mod:`.plane` (the whole-plane certificate).  The API uses only the two entry
-points re-exported here.
+the cells), :mod:`.pieces` (each face's pattern, spread across the chords),
+:mod:`.chord_faces` (the faces of all cells' chords in one pass), :mod:`.rounds` (the
+round-by-round fallback), :mod:`.cell_table` (the certified cells, their neighbours and
+linear count), :mod:`.subdivision` (the layer-by-layer state), :mod:`.last_layer`
+(counting the last layer without building it) and :mod:`.plane` (the whole-plane
+certificate).  The API uses only the two entry points re-exported here.
+
+Memory is ``O(cells + vertices)`` times the pattern width (one byte per cell and hidden
+neuron, 24 bytes per cell and next-layer neuron for the float maps): every array over
+pairs (cell and line, face and chord, edge and neuron) is built in chunks.
 """
 
 from .last_layer import batched_counts

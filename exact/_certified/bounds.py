@@ -47,6 +47,8 @@ import numpy as np
 
 from .._fp import SAFE, TINY, U
 from ..errors import Undecided
+from . import blocks
+from .blocks import even_chunks
 
 __all__ = ["first_map", "intersect", "layer_bounds", "line_error", "next_map", "quiet_floats", "rounding",
            "values"]
@@ -185,13 +187,13 @@ def rounding(v: Fraction) -> float:
     Returns
     -------
     float
-        A bound on ``|float(v) - v|``: twice the rounded exact difference, 0 when ``v`` is
-        a float.
+        A bound on ``|float(v) - v|``: twice the rounded exact difference plus the
+        smallest subnormal (the difference may underflow), 0 when ``v`` is a float.
     """
     f = float(v)
     if f.as_integer_ratio() == (v.numerator, v.denominator):
         return 0.0
-    return 2.0 * float(abs(Fraction(f) - v))
+    return 2.0 * float(abs(Fraction(f) - v)) + 5e-324
 
 
 def layer_bounds(Wf: np.ndarray, bf: np.ndarray, EW: np.ndarray, Eb: np.ndarray, A: np.ndarray,
@@ -301,8 +303,10 @@ def next_map(Wf: np.ndarray, bf: np.ndarray, M: np.ndarray, anc: np.ndarray, pie
              slopes: np.ndarray, inter: np.ndarray) -> np.ndarray:
     """Compute the float maps of the next layer's pre-activations in every cell.
 
-    One coefficient at a time through a single work buffer: fresh large arrays cost page
-    faults that here took longer than the arithmetic.  The error bounds are those of
+    One coefficient at a time through a work buffer, a chunk of cells at a time
+    (:func:`~exact._certified.blocks.chunks`): fresh large arrays cost page faults that
+    here took longer than the arithmetic, and ``(k, cells)`` arrays of a wide layer would
+    take ``cells x width x 8`` bytes.  The error bounds are those of
     :func:`layer_bounds`, valid in every cell.
 
     Parameters
@@ -325,17 +329,26 @@ def next_map(Wf: np.ndarray, bf: np.ndarray, M: np.ndarray, anc: np.ndarray, pie
     ndarray, shape (3, k', C)
         The next layer's float maps ``(d/dx, d/dy, offset)`` in each cell.
     """
-    pt = np.ascontiguousarray(piece.T)  # (k, C)
-    s = slopes[pt]
-    c = inter[pt] if inter.any() else None
-    k, C = pt.shape
+    C, k = piece.shape
     Mn = np.empty((3, Wf.shape[0], C))
-    buf = np.empty((k, C))
-    for d in range(3):
-        np.take(M[d], anc, axis=1, out=buf, mode="clip")  # "raise" would buffer the output
-        buf *= s
-        if d == 2 and c is not None:
-            buf += c
-        np.matmul(Wf, buf, out=Mn[d])
+    with_inter = bool(inter.any())
+    # one parent (the first layer): W (s * m) = (W * m) s, product by product the same
+    # roundings (two per term, as the bounds count), with no (k, cells) product to form
+    WM = [Wf * M[d][:, 0] if M.shape[2] == 1 and not (d == 2 and with_inter) else None for d in range(3)]
+    for c0, c1 in even_chunks(C, k, 8 * blocks.BLOCK):  # (k, cells) temporaries, ~40 MB
+        pt = np.ascontiguousarray(piece[c0:c1].T)  # (k, n)
+        s = slopes[pt]
+        c = inter[pt] if with_inter else None
+        buf = np.empty(pt.shape)
+        ac = anc[c0:c1]
+        for d in range(3):
+            if WM[d] is not None:
+                Mn[d][:, c0:c1] = WM[d] @ s
+                continue
+            np.take(M[d], ac, axis=1, out=buf, mode="clip")  # "raise" would buffer the output
+            buf *= s
+            if d == 2 and c is not None:
+                buf += c
+            Mn[d][:, c0:c1] = Wf @ buf
     Mn[2] += bf[:, None]
     return Mn

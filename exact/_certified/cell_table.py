@@ -15,6 +15,7 @@ import numpy as np
 
 from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
+from .blocks import even_chunks
 from .bounds import quiet_floats
 
 __all__ = ["BatchedCells", "above_neighbours"]
@@ -89,11 +90,15 @@ class BatchedCells:
             If some edge has no matching cell (which the certified construction rules
             out; the exact engine is then used).
         """
-        _, cell, nb, _ = above_neighbours(self.patterns, self.hashes, self.hash_keys, self.nv, self.label,
+        return self._pairs_and_neurons()[0]
+
+    def _pairs_and_neurons(self) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`adjacent_pairs`, and the global neuron whose line separates each pair."""
+        _, cell, nb, g = above_neighbours(self.patterns, self.hashes, self.hash_keys, self.nv, self.label,
                                           self.label_neuron, self.label_piece)
         # two convex cells share at most one edge, and the lower one never sees this edge
         # from above, so each pair appears once
-        return np.stack([np.minimum(cell, nb), np.maximum(cell, nb)], axis=1)
+        return np.stack([np.minimum(cell, nb), np.maximum(cell, nb)], axis=1), g
 
     @quiet_floats
     def linear_count(self) -> int:
@@ -116,19 +121,19 @@ class BatchedCells:
         Undecided
             As :meth:`adjacent_pairs`.
         """
-        pairs = self.adjacent_pairs()
+        pairs, flipped = self._pairs_and_neurons()
         if len(pairs) == 0:
             return len(self)
         i, j = pairs[:, 0], pairs[:, 1]
         apart = np.abs(self.out[i] - self.out[j]) > 2 * self.out_err
-        maybe = pairs[~apart.reshape(len(pairs), -1).any(axis=1)]
+        close = ~apart.reshape(len(pairs), -1).any(axis=1)
+        maybe, flipped = pairs[close], flipped[close]
         if len(maybe) == 0:
             return len(self)
         from ..adjacency import component_labels
         from ..network import affine_on_pattern
 
-        flipped = np.argmax(self.patterns[maybe[:, 0]] != self.patterns[maybe[:, 1]], axis=1)
-        gain_free = self._zero_gain(maybe[:, 0], flipped)
+        gain_free = self._zero_gain(maybe[:, 0], flipped).tolist()
 
         def same_map(a: int, b: int) -> bool:
             f = [affine_on_pattern(self.net, tuple(self.patterns[c].tolist())) for c in (a, b)]
@@ -137,25 +142,28 @@ class BatchedCells:
         joined = [(a, b) for (a, b), free in zip(maybe.tolist(), gain_free) if free or same_map(a, b)]
         return max(component_labels(len(self), joined), default=-1) + 1
 
-    def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> list[bool]:
+    def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> np.ndarray:
         """Tell, for each (cell, global neuron), whether the neuron's gain to the output is zero.
 
         The gain is structurally zero when no path from the neuron to the output avoids zero
-        weights and zero-slope pieces of the cell's pattern (exact).
+        weights and zero-slope pieces of the cell's pattern (exact: sums of 0/1 in float32).
+        The pairs go by the neuron's layer, in chunks of (pair, neuron) arrays.
         """
-        net = self.net
-        widths = net.widths[1:-1]
+        widths = self.net.widths[1:-1]
         offs = np.cumsum((0,) + widths)
-        nz, live = nonzero_structure(net)
-        out = []
-        for c, g in zip(cells.tolist(), neurons.tolist()):
-            l = int(np.searchsorted(offs, g, side="right")) - 1
-            reach = np.zeros(widths[l], dtype=bool)
-            reach[g - offs[l]] = True
-            for m in range(l + 1, len(widths)):
-                fed = nz[m][:, reach].any(axis=1)
-                reach = fed & live[m][self.patterns[c, offs[m] : offs[m + 1]]]
-            out.append(not nz[-1][:, reach].any())
+        nz, live = nonzero_structure(self.net)
+        nzf = [a.T.astype(np.float32) for a in nz]  # (inputs, outputs)
+        out = np.zeros(len(cells), dtype=bool)
+        layer = np.searchsorted(offs, neurons, side="right") - 1
+        for l in range(len(widths)):
+            sel = np.flatnonzero(layer == l)
+            for lo, hi in even_chunks(len(sel), max(widths)):
+                s = sel[lo:hi]
+                fed = nzf[l + 1][neurons[s] - offs[l]] > 0  # (P, next width): fed by the neuron
+                for m in range(l + 1, len(widths)):
+                    alive = live[m][self.patterns[cells[s], offs[m] : offs[m + 1]]]
+                    fed = (fed & alive).astype(np.float32) @ nzf[m + 1] > 0
+                out[s] = ~fed.any(axis=1)
         return out
 
 
@@ -219,9 +227,10 @@ def above_neighbours(patterns: np.ndarray, hashes: np.ndarray, hash_keys: np.nda
     if not np.all(hs[pos] == hn):
         raise Undecided("a cell across an edge was not found")
     # verify each match in full: the neighbour's pattern is this one's with neuron g one lower
-    moved = patterns[cell]
-    moved[np.arange(len(cell)), g] -= 1
     row = np.dtype((np.void, N))
-    if not np.array_equal(moved.view(row), patterns[nb].view(row)):
-        raise Undecided("pattern hash collision")
+    for lo, hi in even_chunks(len(cell), N):  # (edge, neuron) arrays, a chunk at a time
+        moved = patterns[cell[lo:hi]]
+        moved[np.arange(hi - lo), g[lo:hi]] -= 1
+        if not np.array_equal(moved.view(row), patterns[nb[lo:hi]].view(row)):
+            raise Undecided("pattern hash collision")
     return v, cell, nb, g

@@ -57,8 +57,10 @@ import numpy as np
 
 from .._fp import SAFE, TINY, U
 from ..errors import Undecided
-from .bounds import intersect, values
-from .chords import add_ones, chord_lines, crossing_pairs, find_chords, ranges, sort_within
+from .blocks import ranges
+from .bounds import intersect
+from .chords import chord_lines, crossing_pairs, find_chords, sort_within
+from .pieces import face_pieces
 
 __all__ = ["ArrangedCells", "arrange_cells"]
 
@@ -86,7 +88,8 @@ class ArrangedCells:
     piece: np.ndarray
 
 
-def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> ArrangedCells:
+def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray, check=None
+                  ) -> ArrangedCells:
     """Split the cells of a subdivision by all the lines of a layer that may cut them.
 
     Cells no line cuts are kept whole; the others are replaced by the faces of their
@@ -104,6 +107,10 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
     rows, cols : ndarray of int64, shape (P,)
         The open pairs ``(cell rows[i], line cols[i])`` from ``begin_layer``, with
         ``cols = neuron * nq + q``; ``rows`` sorted.
+    check : callable, optional
+        ``check(n_cells, n_vertices, n_half_edges)``, called once the chords and their
+        crossings are known and before anything of their size is built; it raises to
+        refuse the job (:class:`~exact._certified.budget.Budget`).
 
     Returns
     -------
@@ -124,15 +131,22 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
        SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     ch = find_chords(st, layer, piece, rows, cols)
+    pairs = crossing_pairs(ch)
     rec, start, nv = st.rec, st.start, st.nv
     C = len(start)
     has = np.zeros(C, dtype=bool)
     has[ch.cell] = True
     keep = np.flatnonzero(~has)
+    if check is not None:  # a cut cell has 1 + L + I faces, and 4 half-edges per chord and crossing
+        n_cut, n_cr = C - len(keep), len(pairs[0])
+        half_edges = int(nv[has].sum()) + 4 * ch.n + 4 * n_cr
+        check(len(keep) + n_cut + ch.n + n_cr, int(nv[keep].sum()) + half_edges, half_edges)
     kept = ArrangedCells(rec[ranges(start[keep], nv[keep])], nv[keep], keep, piece[keep])
     if ch.n == 0:
         return kept
-    faces = _faces(st, layer, ch, piece)
+    faces = _faces(st, layer, ch, piece, pairs)
+    if len(keep) == 0:  # every cell is cut (the first layer): no copy of the faces
+        return faces
     return ArrangedCells(np.concatenate([kept.rec, faces.rec]), np.concatenate([kept.nv, faces.nv]),
                          np.concatenate([kept.anc, faces.anc]), np.concatenate([kept.piece, faces.piece]))
 
@@ -257,6 +271,7 @@ class _Faces:
 
     Face ``f`` lies in cell ``cell[f]``, has ``size[f]`` vertices and starts with its least
     half-edge ``first[f]`` at point ``vertex[f]``; ``last[f]`` is its last half-edge.
+    Half-edge ``h`` bounds face ``of_half[h]``.
     """
 
     cell: np.ndarray
@@ -264,19 +279,22 @@ class _Faces:
     first: np.ndarray
     last: np.ndarray
     vertex: np.ndarray
+    of_half: np.ndarray
 
 
-def _faces(st, layer, ch, piece: np.ndarray) -> ArrangedCells:
+def _faces(st, layer, ch, piece: np.ndarray, pairs: tuple) -> ArrangedCells:
     """Build the faces of the chords' arrangement in every cut cell, with their pieces."""
     lines = _known_chord_lines(layer, ch)
-    arr = _arrangement(st, layer, ch, lines)
+    arr = _arrangement(st, layer, ch, lines, pairs)
     half = arr.half
     order, head, size = _cycles(half.nxt)
     so = half.src[order]
     out_rec = np.column_stack([arr.points.x[so], arr.points.y[so], arr.points.err[so], half.line[order]])
-    faces = _Faces(half.cell[order[head]], size, order[head], order[np.cumsum(size) - 1], so[head])
+    of_half = np.empty(len(order), dtype=np.int64)
+    of_half[order] = np.cumsum(head) - 1
+    faces = _Faces(half.cell[order[head]], size, order[head], order[np.cumsum(size) - 1], so[head], of_half)
     _check_face_counts(layer, ch, arr, faces, len(st.start))
-    return ArrangedCells(out_rec, size, faces.cell, _face_pieces(layer, ch, piece, arr, faces))
+    return ArrangedCells(out_rec, size, faces.cell, face_pieces(layer, ch, piece, arr, faces))
 
 
 def _known_chord_lines(layer, ch) -> _ChordLines:
@@ -287,12 +305,12 @@ def _known_chord_lines(layer, ch) -> _ChordLines:
     return _ChordLines(Lx, Ex, labx)
 
 
-def _arrangement(st, layer, ch, lines: _ChordLines) -> _Arrangement:
+def _arrangement(st, layer, ch, lines: _ChordLines, pairs: tuple) -> _Arrangement:
     """Build the points, the crossings, the border and the half-edges of the chords."""
     rec = st.rec
     V0 = len(rec)
     ex, ey, ee = _endpoints(st, layer, ch, lines)
-    cr = _crossings(ch, lines)
+    cr = _crossings(lines, pairs)
     on, order = _order_on_chords(layer, lines, cr)
     paths = _chord_paths(ch, cr, on, order, V0)
     border = _border(st, ch, V0)
@@ -314,10 +332,10 @@ def _endpoints(st, layer, ch, lines: _ChordLines) -> tuple[np.ndarray, np.ndarra
     return intersect(lines.L[ch.e_chord], lines.E[ch.e_chord], rec[ev, 4:7], layer.etab[e_lab + 1])
 
 
-def _crossings(ch, lines: _ChordLines) -> _Crossings:
+def _crossings(lines: _ChordLines, pairs: tuple) -> _Crossings:
     """Intersect the chord pairs that cross inside their cell (Cramer, with bounds)."""
     Lx, Ex = lines.L, lines.E
-    pa, pb = crossing_pairs(ch)
+    pa, pb = pairs
     cx, cy, ce = intersect(Lx[pa], Ex[pa], Lx[pb], Ex[pb])
     sD = np.sign(Lx[pa, 0] * Lx[pb, 1] - Lx[pb, 0] * Lx[pa, 1])  # certified by intersect
     return _Crossings(pa, pb, cx, cy, ce, sD)
@@ -497,49 +515,3 @@ def _check_face_counts(layer, ch, arr: _Arrangement, faces: _Faces, n_cells: int
     if (not np.array_equal(np.bincount(faces.cell, minlength=n_cells)[Q], 1 + L_c[Q] + I_c[Q])
             or faces.size.min() < 3):
         raise Undecided(f"the arrangement of hidden layer {layer.index}'s lines is inconsistent in floats")
-
-
-def _face_pieces(layer, ch, piece: np.ndarray, arr: _Arrangement, faces: _Faces) -> np.ndarray:
-    """Return this layer's pieces in each face.
-
-    A face has its cell's known pieces plus one for every chord of the cell it lies above.
-    The face's first vertex ``v`` (the start of its least half-edge ``h0``) is on the
-    chords of ``h0`` and of its last half-edge ``ht``: the face's side of those is known.
-    For the other chords: when ``h0`` is on the border (``h0 < nB``, its border position),
-    ``v`` is above chord ``x`` exactly when it lies on the border arc from ``x``'s entry
-    ``b_in[x]`` counter-clockwise to its exit ``b_out[x]`` (the line rises at the entry);
-    otherwise a certified sign test at ``v`` decides.
-    """
-    half, pts = arr.half, arr.points
-    h0, fcell, v = faces.first, faces.cell, faces.vertex
-    nB = half.n_border
-    b_in, b_out = arr.border.of_end[ch.entry], arr.border.of_end[ch.exit]
-    first = np.searchsorted(ch.cell, fcell, side="left")
-    L = np.searchsorted(ch.cell, fcell, side="right") - first
-    nF = len(fcell)
-    f = np.repeat(np.arange(nF), L)
-    x = ranges(first, L)
-    above = np.zeros(len(x), dtype=bool)
-    known = np.zeros(len(x), dtype=bool)
-    for h in (h0, faces.last):
-        hit = half.chord[h][f] == x
-        known |= hit
-        above |= hit & half.upper[h][f]
-    # faces starting on the border: the arcs of the border order decide, exactly
-    p = h0[f]
-    on_border = ~known & (p < nB)
-    a, b, pb = b_in[x[on_border]], b_out[x[on_border]], p[on_border]
-    above[on_border] = np.where(a < b, (a < pb) & (pb < b), (pb > a) | (pb < b))
-    t = np.flatnonzero(~known & ~on_border)
-    if len(t):
-        xt, vt = x[t], v[f[t]]
-        kt, qt = ch.k[xt], ch.q[xt]
-        val, err = values(layer.M[:, kt, ch.cell[xt]], layer.E[kt].T, pts.x[vt], pts.y[vt], pts.err[vt],
-                          layer.beta[qt], layer.ebeta[qt])
-        if not np.all(np.abs(val) > err):
-            raise Undecided(f"a vertex is too close to a line of hidden layer {layer.index} "
-                            "to decide its side")
-        above[t] = val > 0
-    out = piece[fcell].copy()
-    add_ones(out, f[above], ch.k[x[above]], unique=layer.nq == 1)
-    return out

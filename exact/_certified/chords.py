@@ -42,10 +42,11 @@ import numpy as np
 
 from .._fp import U
 from ..errors import Undecided
+from . import blocks
+from .blocks import add_ones, chunks, ranges
 from .bounds import values
 
-__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "add_ones",
-           "sort_within", "ranges"]
+__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "sort_within"]
 
 
 @dataclass
@@ -106,6 +107,20 @@ class Chords:
         z = np.zeros(0, dtype=np.int64)
         return cls(z, z, z, z, z, z, np.zeros(0, bool), z, z, (z, z))
 
+    @classmethod
+    def concat(cls, parts: list[Chords]) -> Chords:
+        """Join the chords of consecutive groups of cells (numbered within each group)."""
+        if len(parts) == 1:
+            return parts[0]
+        X = np.cumsum([0] + [p.n for p in parts])  # chords before each group
+        cat = np.concatenate
+        return cls(cat([p.cell for p in parts]), cat([p.k for p in parts]), cat([p.q for p in parts]),
+                   cat([p.e_cell for p in parts]), cat([p.e_edge for p in parts]),
+                   cat([p.e_chord + o for p, o in zip(parts, X)]), cat([p.e_rising for p in parts]),
+                   cat([p.entry + 2 * o for p, o in zip(parts, X)]),
+                   cat([p.exit + 2 * o for p, o in zip(parts, X)]),
+                   (cat([p.piece_gain[0] for p in parts]), cat([p.piece_gain[1] for p in parts])))
+
 
 def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Chords:
     """Find the chords among the open pairs of cells and lines, and order their endpoints.
@@ -141,6 +156,18 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     """
     if len(rows) == 0:
         return Chords.empty()
+    # in chunks of whole cells (the endpoints of a cell are ordered together), so that the
+    # arrays over (pair, vertex) stay small: all at once they take ~150 bytes each
+    if len(rows) * int(st.nv.max()) <= blocks.BLOCK:  # one chunk
+        return _chords_in(st, layer, piece, rows, cols)
+    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    size = np.add.reduceat(st.nv[rows], first)
+    bounds = [(int(first[lo]), int(first[hi]) if hi < len(first) else len(rows)) for lo, hi in chunks(size)]
+    return Chords.concat([_chords_in(st, layer, piece, rows[a:b], cols[a:b]) for a, b in bounds])
+
+
+def _chords_in(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray) -> Chords:
+    """:func:`find_chords` on the pairs of some whole cells."""
     nq = layer.nq
     rec, start, nv = st.rec, st.start, st.nv
     n = nv[rows]
@@ -243,14 +270,18 @@ def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:
         z = np.zeros(0, dtype=np.int64)
         return z, z
     end = np.searchsorted(ch.cell, ch.cell, side="right")
-    x = np.arange(ch.n)
-    cnt = end - x - 1
-    pa = np.repeat(x, cnt)
-    pb = ranges(x + 1, cnt)
+    cnt = end - np.arange(ch.n) - 1  # later chords of the same cell
     lo, hi = ch.lo, ch.hi
-    la, ha, lb, hb = lo[pa], hi[pa], lo[pb], hi[pb]
-    inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
-    return pa[inside], pb[inside]
+    out_a, out_b = [], []
+    for x0, x1 in chunks(cnt):  # the pairs of a cell number L^2 / 2, the crossings maybe far fewer
+        x = np.arange(x0, x1)
+        pa = np.repeat(x, cnt[x0:x1])
+        pb = ranges(x + 1, cnt[x0:x1])
+        la, ha, lb, hb = lo[pa], hi[pa], lo[pb], hi[pb]
+        inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
+        out_a.append(pa[inside])
+        out_b.append(pb[inside])
+    return np.concatenate(out_a), np.concatenate(out_b)
 
 
 def chord_lines(layer, ch: Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -299,48 +330,3 @@ def sort_within(t: np.ndarray, group: np.ndarray) -> np.ndarray:
     """
     by_t = np.argsort(t, kind="stable")
     return by_t[np.argsort(group[by_t], kind="stable")]
-
-
-def add_ones(a: np.ndarray, rows: np.ndarray, cols: np.ndarray, unique: bool = False) -> None:
-    """Add one at each of the given positions, in place, repeated positions adding up.
-
-    ``a[rows[i], cols[i]] += 1`` for every ``i``, like ``np.add.at``, which is slow on small
-    integer arrays indexed by two arrays.
-
-    Parameters
-    ----------
-    a : ndarray, shape (R, K)
-        The array to update.
-    rows, cols : ndarray of int, shape (n,)
-        The positions.
-    unique : bool
-        A promise that no position repeats, so that plain fancy indexing does.
-    """
-    if len(rows) == 0:
-        return
-    if unique:
-        a[rows, cols] += 1
-    elif a.size <= 64 * len(rows) + 4096:
-        a += np.bincount(rows * a.shape[1] + cols, minlength=a.size).reshape(a.shape).astype(a.dtype)
-    else:
-        np.add.at(a, (rows, cols), 1)
-
-
-def ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
-    """Concatenate ``arange(s, s + n)`` for each pair (vectorised).
-
-    Parameters
-    ----------
-    starts, lens : ndarray of int, shape (n,)
-        Start and length of each range.
-
-    Returns
-    -------
-    ndarray of int64, shape (sum(lens),)
-        The ranges, one after the other.
-    """
-    total = int(lens.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    offs = np.cumsum(lens) - lens
-    return np.repeat(starts - offs, lens) + np.arange(total)

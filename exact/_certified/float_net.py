@@ -13,12 +13,13 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._float_range import to_float
 from ..activations import Activation
 from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
 from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
 
-__all__ = ["act_floats", "constraint_rows", "float_weights"]
+__all__ = ["act_floats", "constraint_rows", "float_weights", "net_parts"]
 
 
 def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.ndarray]:
@@ -48,9 +49,9 @@ def act_floats(act: Activation) -> tuple[list[tuple[float, float]], np.ndarray, 
         ``(smax, ds, cmax, dc)``: max ``|slope|``, a bound on the slopes' rounding, a bound
         on the exact ``|intercept|`` and one on the intercepts' rounding.
     """
-    bps = [(float(b), rounding(b)) for b in act.breakpoints]
-    slopes = np.array([float(s) for s in act.slopes])
-    inter = np.array([float(c) for c in act.intercepts])
+    bps = [(to_float(b), rounding(b)) for b in act.breakpoints]  # Undecided beyond the float range
+    slopes = np.array([to_float(s) for s in act.slopes])
+    inter = np.array([to_float(c) for c in act.intercepts])
     smax = float(np.abs(slopes).max())
     ds = max(rounding(s) for s in act.slopes)
     dc = max(rounding(c) for c in act.intercepts)
@@ -114,8 +115,39 @@ def _oriented_lines(M: np.ndarray, E: np.ndarray, A: np.ndarray, piece: np.ndarr
     return np.stack(lines, axis=2).reshape(B, k * nq, 3), np.stack(line_errs, axis=1).reshape(k * nq, 3)
 
 
+def net_parts(net: ExactNet) -> tuple:
+    """Read what :func:`constraint_rows` needs of a network, once for many calls.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network.
+
+    Returns
+    -------
+    tuple
+        The float weights with their rounding bounds (:func:`float_weights`), the nonzero
+        structure (:func:`exact.network.nonzero_structure`) and, for each first-layer
+        neuron, the first neuron whose line is exactly parallel to its own (``O(k1^2)``
+        exact products).
+
+    Raises
+    ------
+    Undecided
+        If a weight is beyond the float range.
+    """
+    Ws, bs, EW, Eb = float_weights(net)
+    nz, live = nonzero_structure(net)
+    W0 = net.weights[0]
+    k1 = len(W0)
+    canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
+                  and nz[0][j].any() or j == i) for i in range(k1)]
+    return Ws, bs, EW, Eb, nz, live, canon
+
+
 @quiet_floats
-def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ...]:
+def constraint_rows(net: ExactNet, patterns: np.ndarray, parts: tuple | None = None
+                    ) -> tuple[np.ndarray, ...]:
     """Build every breakpoint line of every hidden neuron in the cells with these patterns.
 
     Parameters
@@ -125,6 +157,8 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ..
         breakpoint) and ``k1`` first-layer neurons.
     patterns : ndarray of int, shape (B, n_hidden)
         Piece index of every hidden neuron (layer order) in each of ``B`` cells.
+    parts : tuple, optional
+        :func:`net_parts` of ``net``, when called for many batches of cells.
 
     Returns
     -------
@@ -153,15 +187,11 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray) -> tuple[np.ndarray, ..
     .. [1] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
        SIAM, 2002, §2.2 and §3.1 (the error bounds of :mod:`exact._certified.bounds`).
     """
-    Ws, bs, EW, Eb = float_weights(net)
+    Ws, bs, EW, Eb, nz, live, canon = parts if parts is not None else net_parts(net)
     B = len(patterns)
     M, E, A = first_map(Ws, bs, EW, Eb, B)
-    nz, live = nonzero_structure(net)
-    W0 = net.weights[0]
-    k1 = len(W0)
+    k1 = len(canon)
     moving = np.repeat(np.diag(nz[0].any(axis=1))[None], B, axis=0)  # (B, k, k1): the support
-    canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
-                  and nz[0][j].any() or j == i) for i in range(k1)]
     rep = np.repeat(np.array(canon)[None], B, axis=0)  # (B, k): exactly parallel first-layer lines share one
     rows, errs, supports, reps = [], [], [], []
     g0 = 0

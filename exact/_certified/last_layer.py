@@ -53,9 +53,10 @@ from .._fp import SAFE, TINY, U
 from .._progress import progress_bar
 from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
+from .blocks import add_ones, chunks, ranges
 from .bounds import intersect, quiet_floats, values
 from .cell_table import above_neighbours
-from .chords import Chords, add_ones, chord_lines, crossing_pairs, find_chords, ranges
+from .chords import Chords, chord_lines, crossing_pairs, find_chords
 from .subdivision import Subdivision, check_size
 
 __all__ = ["batched_counts", "count_last_layer"]
@@ -63,7 +64,7 @@ __all__ = ["batched_counts", "count_last_layer"]
 
 @quiet_floats
 def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
-                   progress: bool = False) -> tuple[int, int]:
+                   progress: bool = False, max_memory: int | None = None) -> tuple[int, int]:
     """Numbers of activation and linear regions of ``net`` in ``[-half, half]^2``.
 
     The layers before the last are split by :class:`~exact._certified.subdivision.Subdivision`; the last
@@ -71,7 +72,7 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
 
     Parameters
     ----------
-    net, half, max_regions
+    net, half, max_regions, max_memory
         As in :func:`exact._certified.subdivision.batched_cells`.
     progress : bool
         A tqdm bar over the hidden layers (shown after one second).
@@ -87,6 +88,8 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
         When a test is too close to call in floats; the caller then uses the exact engine.
     TooManyRegionsError
         When more than ``max_regions`` cells exist after some layer.
+    ResourceLimitError
+        When a layer would take more than ``max_memory`` bytes (refused before it is built).
 
     References
     ----------
@@ -96,7 +99,7 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
     .. [2] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
        SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
-    st = Subdivision(net, half)
+    st = Subdivision(net, half, max_memory=max_memory)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers - 1):
@@ -203,9 +206,10 @@ def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     ``|D - D*| <= 2E + 2u(A + E)``), output weights ``V`` (rounding ``EV``) and slopes of bound
     ``smax`` (rounding ``ds``), the exact difference ``sum_k V_k s_k D_k`` on a stretch is
     within ``sum_k |V_k| smax dD_k + (|V_k| ds + EV_k (smax + ds)) 2 (A_k + E_k)`` of its
-    value on the floats, and summing ``k`` products and then the jump at each endpoint
-    rounds by at most ``gamma_{k+F+4}`` times the sum of their magnitudes.  A bound that is
-    too loose only sends the count to the split path.
+    value on the floats, and summing ``k`` products and then the jump at each of the edge's
+    ``F`` endpoints rounds by at most ``gamma_{k+F+4}`` times the sum of their magnitudes.  A
+    bound that is too loose only sends the count to the split path.  The ``(edge, neuron)``
+    arrays go in chunks of edges (:func:`~exact._certified.blocks.chunks`).
     """
     if st.l == 0:
         return True  # one hidden layer: the only edges are chords and the window
@@ -215,37 +219,54 @@ def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     nE = len(v)
     if nE == 0:
         return True
+    row_of = np.full(len(st.rec), -1, dtype=np.int64)
+    row_of[v] = np.arange(nE)
+    # the chord endpoints on these edges: sorted by edge (v increases), then along it
+    er = row_of[st.start[ch.e_cell] + ch.e_edge]
+    on = er >= 0
+    er, x, rising = er[on], ch.e_chord[on], ch.e_rising[on]
+    # pieces gained at each edge's first vertex, sorted by edge
+    gv, gk = ch.piece_gain
+    gr = row_of[gv]
+    o = np.flatnonzero(gr >= 0)
+    o = o[np.argsort(gr[o], kind="stable")]
+    gr, gk = gr[o], gk[o]
+    k = st.Ws[-1].shape[1]
+    for lo, hi in chunks(k + np.bincount(er, minlength=nE)):
+        e0, e1 = np.searchsorted(er, [lo, hi])
+        g0, g1 = np.searchsorted(gr, [lo, hi])
+        if not _edges_differ(st, layer, piece, ch, v[lo:hi], cell[lo:hi], nb[lo:hi],
+                             (er[e0:e1] - lo, x[e0:e1], rising[e0:e1]), (gr[g0:g1] - lo, gk[g0:g1])):
+            return False
+    return True
+
+
+def _edges_differ(st: Subdivision, layer, piece: np.ndarray, ch: Chords, v: np.ndarray, cell: np.ndarray,
+                  nb: np.ndarray, ends: tuple, gains: tuple) -> bool:
+    """:func:`_no_merges` on some edges ``v`` (from ``cell`` to ``nb``).
+
+    ``ends = (edge, chord, rising)`` are the chord endpoints on them, by edge and then along
+    it, and ``gains = (edge, neuron)`` the pieces gained at their first vertices.
+    """
+    er, x, rising = ends
+    nE = len(v)
     V, EV = st.Ws[-1], st.EW[-1]  # (m, k)
     smax, ds, _, _ = st.consts
     slopes = st.slopes
     A, E = st.A, layer.E  # (k, 3): a priori magnitude and error of the last layer's maps
     k = V.shape[1]
     d = np.argmax(np.abs(st.rec[v, 4:6]), axis=1)  # x or y coefficient of the edge's line
-    C = layer.M.shape[2]
-    MT = layer.M[:2].transpose(0, 2, 1).reshape(2 * C, k)  # rows (coefficient, cell): fast to gather
-    D = MT[d * C + cell] - MT[d * C + nb]
-    # pieces at each edge's first vertex
-    row_of = np.full(len(st.rec), -1, dtype=np.int64)
-    row_of[v] = np.arange(nE)
-    pe = piece[cell].astype(np.int64)
-    gv, gk = ch.piece_gain
-    r = row_of[gv]
-    add_ones(pe, r[r >= 0], gk[r >= 0])
-    base = (slopes[pe] * D) @ V.T  # (nE, m)
+    D = layer.M[d, :, cell] - layer.M[d, :, nb]  # (nE, k)
+    pe = piece[cell].astype(np.int64)  # pieces at each edge's first vertex
+    add_ones(pe, *gains)
+    S = (slopes[pe] * D) @ V.T  # (nE, m): the difference on each edge's first stretch
     # jumps at the chord endpoints on these edges, in order along each edge
-    er = row_of[st.start[ch.e_cell] + ch.e_edge]
-    on = er >= 0
-    er, x, rising = er[on], ch.e_chord[on], ch.e_rising[on]
     kx, qx = ch.k[x], ch.q[x]
     dslope = np.where(rising, slopes[qx + 1] - slopes[qx], slopes[qx] - slopes[qx + 1])
-    terms = V[:, kx].T * (dslope * D[er, kx])[:, None]  # (F, m)
+    terms = V[:, kx].T * (dslope * D[er, kx])[:, None]  # (n_ends, m)
     counts = np.bincount(er, minlength=nE)
     F = int(counts.max()) if len(er) else 0
     slot = np.arange(len(er)) - (np.cumsum(counts) - counts)[er]
-    T = np.zeros((nE, F + 1, V.shape[0]))
-    T[:, 0] = base
-    T[er, slot + 1] = terms
-    T = np.cumsum(T, axis=1)
     # bounds, per output and coefficient (x, y), then per edge
     absV = np.abs(V)
     dD = 2 * E + 2 * U * (A + E)  # both maps' errors, and the rounding of their difference
@@ -254,4 +275,14 @@ def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     np.add.at(mags, er, np.abs(terms))
     g = (k + F + 4) * U / (1 - (k + F + 4) * U)
     bound = (inputs[:, d].T + g * mags) * (1 + 8 * U) * SAFE + TINY
-    return bool(np.all((np.abs(T) > bound[:, None]).any(axis=2)))
+    if not np.all((np.abs(S) > bound).any(axis=1)):
+        return False
+    by_slot = np.argsort(slot, kind="stable")
+    cut = np.searchsorted(slot[by_slot], np.arange(F + 1))
+    for s in range(F):  # add the jumps one endpoint at a time, in order along each edge
+        sel = by_slot[cut[s] : cut[s + 1]]
+        r = er[sel]  # each edge at most once
+        S[r] += terms[sel]
+        if not np.all((np.abs(S[r]) > bound[r]).any(axis=1)):
+            return False
+    return True

@@ -15,9 +15,11 @@ from .._fp import U
 from ..errors import Undecided
 from ..line_count import initial_box, round_up_pow2
 from ..network import ExactNet
+from . import blocks
+from .blocks import even_chunks
 from .bounds import quiet_floats
 from .cell_table import BatchedCells
-from .float_net import constraint_rows
+from .float_net import constraint_rows, net_parts
 from .subdivision import batched_cells
 
 __all__ = ["batched_plane_cells", "rays_leave_freely"]
@@ -71,9 +73,38 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
         if C == 1:
             return True, Fraction(0)  # nothing crosses the box; all neurons are constant
         raise Undecided("cells without lines leaving the box")
-    cell = np.repeat(np.arange(C), cells.nv)[ex]
+    cell = np.repeat(np.arange(C), cells.nv)[ex]  # sorted, as ex is
     bcells, bi = np.unique(cell, return_inverse=True)
-    rows, err, support, rep = constraint_rows(net, cells.patterns[bcells])
+    # (ray, line) and (cell, line, first-layer neuron) arrays, a chunk of boundary cells at a time
+    N, k1 = len(cells.label_neuron), net.widths[1]
+    strips, cuts, failed = [], [], None
+    parts = net_parts(net)
+    for b0, b1 in even_chunks(len(bcells), N * (k1 + 4), 8 * blocks.BLOCK):
+        r0, r1 = np.searchsorted(bi, [b0, b1])
+        strip, cut = _chunk_of_rays(cells, parts, bcells[b0:b1], bi[r0:r1] - b0, ex[r0:r1], ray[r0:r1],
+                                    n_out[r0:r1], cell[r0:r1])
+        if strip is not None:
+            strips.append(strip)
+        elif isinstance(cut, Undecided):
+            failed = failed or cut
+        elif cut is not None:
+            cuts.append(cut)
+    if strips:
+        return False, min(strips)
+    if failed is not None:
+        raise failed
+    return (False, max(cuts)) if cuts else (True, Fraction(0))
+
+
+def _chunk_of_rays(cells: BatchedCells, parts: tuple, bcells: np.ndarray, bi: np.ndarray, ex: np.ndarray,
+                   ray: np.ndarray, n_out: np.ndarray, cell: np.ndarray):
+    """:func:`rays_leave_freely` on the rays ``ex`` of the boundary cells ``bcells``.
+
+    Returns ``(strip, cut)``: a box half-width that reaches the far side of a strip (or
+    ``None``), else where an obstructed ray is cut (``None`` if no ray is, or the
+    :class:`Undecided` that computing it raised).
+    """
+    rows, err, support, rep = constraint_rows(cells.net, cells.patterns[bcells], parts)
     if not (np.isfinite(rows).all() and np.isfinite(err).all()):
         raise Undecided("constraint lines beyond the float range")
     const = ~support.any(axis=2)
@@ -90,11 +121,14 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
         skip[xi, ki] = True  # exactly parallel: constant along the ray, never cuts it
         strip = _strip_extent(cells, cell[xi], A[xi, ki], R[xi])
         if strip is not None:
-            return False, strip
+            return strip, None
     bad = (deriv < -derr) & ~skip
     if not bad.any():
-        return True, Fraction(0)
-    return False, _cut_extent(cells, ex, d, A, deriv, bad)
+        return None, None
+    try:
+        return None, _cut_extent(cells, ex, d, A, deriv, bad)
+    except Undecided as why:  # raised only if no other chunk finds a strip
+        return None, why
 
 
 def _box_exits(cells: BatchedCells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -163,6 +197,8 @@ def _strip_extent(cells: BatchedCells, cell: np.ndarray, parallel: np.ndarray, r
         return None
     Ls = parallel[strip]
     foot = np.abs(Ls[:, 2]) / np.hypot(Ls[:, 0], Ls[:, 1])
+    if not np.isfinite(foot.min()):
+        raise Undecided("a strip reaches beyond the float range")
     return Fraction(float(foot.min())) * 2
 
 
@@ -172,6 +208,7 @@ def _cut_extent(cells: BatchedCells, ex: np.ndarray, d: np.ndarray, A: np.ndarra
 
     Each ray (from vertex ``ex`` along ``d``) ends at its nearest cut by a constraint of
     ``A`` that decreases along it (``bad``), where the cell has a vertex outside the box.
+    Raises Undecided when the cut lies beyond the float range.
     """
     px, py = cells.x[ex][:, None], cells.y[ex][:, None]
     val = A[:, :, 0] * px + A[:, :, 1] * py + A[:, :, 2]
@@ -179,11 +216,13 @@ def _cut_extent(cells: BatchedCells, ex: np.ndarray, d: np.ndarray, A: np.ndarra
         t = np.where(bad, np.maximum(val, 0.0) / -deriv, np.inf).min(axis=1)
     hit = np.isfinite(t)
     far = np.maximum(np.abs(px[hit, 0] + t[hit] * d[hit, 0]), np.abs(py[hit, 0] + t[hit] * d[hit, 1]))
-    return Fraction(float(far.max())) if np.isfinite(far.max()) else Fraction(2) ** 1000
+    if not hit.any() or not np.isfinite(far.max()):
+        raise Undecided("a ray is cut beyond the float range")
+    return Fraction(float(far.max()))
 
 
-def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: bool
-                        ) -> tuple[Fraction, BatchedCells]:
+def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: bool,
+                        max_memory: int | None = None) -> tuple[Fraction, BatchedCells]:
     """Whole-plane cells with the batched engine: grow the box until :func:`rays_leave_freely`.
 
     Parameters
@@ -194,6 +233,9 @@ def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: boo
         Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
     progress : bool
         Progress bars, as in :func:`~exact._certified.subdivision.batched_cells`.
+    max_memory : int, optional
+        Refuse a box whose cells would take more than this many bytes, as in
+        :func:`~exact._certified.subdivision.batched_cells`.
 
     Returns
     -------
@@ -209,10 +251,12 @@ def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: boo
         did not settle after 60 doublings.
     TooManyRegionsError
         When more than ``max_regions`` cells exist in some box.
+    ResourceLimitError
+        When the cells of some box would take more than ``max_memory`` bytes.
     """
     half = initial_box(net)
     for _ in range(60):
-        cells = batched_cells(net, half, max_regions=max_regions, progress=progress)
+        cells = batched_cells(net, half, max_regions=max_regions, progress=progress, max_memory=max_memory)
         ok, ext = rays_leave_freely(net, cells)
         if ok:
             return half, cells

@@ -8,10 +8,15 @@ numpy in float64, every decision resting on the rigorous bounds of
 * at the start of a layer, each cell's float bounding box (widened by its vertices'
   bounds) tells which neurons certainly do not cut it;
 * then every cell is split by all the lines that cut it in one pass, as the arrangement
-  of its chords (:mod:`exact._certified.chord_faces`); if a test there is too close to call, that layer
-  is split in rounds instead, every cell by its next candidate line per round: the
-  line's value at each vertex must be farther from zero than its bound, and the new
-  vertices are the Cramer intersections of the cut line with the edges' lines;
+  of its chords (:mod:`exact._certified.chord_faces`); if a test there is too close to
+  call, that layer is split in rounds instead (:mod:`exact._certified.rounds`), every
+  cell by its next candidate line per round: the line's value at each vertex must be
+  farther from zero than its bound, and the new vertices are the Cramer intersections
+  of the cut line with the edges' lines;
+* before a layer's cells are built they are counted (``1 + L + I`` per cut cell) and
+  their memory estimated (:meth:`Subdivision.split_bytes`); a layer over ``max_regions``
+  or ``max_memory`` is refused then (:class:`~exact._certified.budget.Budget`), and every
+  array over (cell, line) pairs is built in chunks (:mod:`exact._certified.blocks`);
 * one undecided test anywhere — a vertex on a line, a line along an edge, a neuron
   exactly at its breakpoint on a whole cell — and the whole computation gives up with
   :class:`~exact.errors.Undecided`; the caller then runs the exact engine.  Floats filter;
@@ -52,53 +57,22 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._float_range import to_float
 from .._fp import SAFE, TINY, U
 from .._progress import progress_bar
 from ..errors import TooManyRegionsError, Undecided
 from ..network import ExactNet
-from .bounds import first_map, intersect, layer_bounds, line_error, next_map, quiet_floats, rounding, values
+from .blocks import even_chunks, piece_hashes
+from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
+from .budget import Budget, chunk_bytes
 from .cell_table import BatchedCells
 from .chord_faces import arrange_cells
-from .chords import certain_sides, ranges
 from .float_net import act_floats, float_weights
+from .rounds import split_in_rounds
 
 log = logging.getLogger(__name__)
 
 __all__ = ["Subdivision", "batched_cells", "check_size"]
-
-
-class _Buffer:
-    """Growable columns of equal length (amortised doubling)."""
-
-    def __init__(self, cols: dict[str, np.ndarray]):
-        self.n = len(next(iter(cols.values())))
-        cap = max(16, 2 * self.n)
-        self.cols = {}
-        for k, v in cols.items():
-            a = np.empty((cap,) + v.shape[1:], dtype=v.dtype)
-            a[: self.n] = v
-            self.cols[k] = a
-
-    def __getitem__(self, k: str) -> np.ndarray:
-        return self.cols[k]
-
-    def append(self, new: dict[str, np.ndarray]) -> int:
-        """Append rows; returns the index of the first new row."""
-        m = len(next(iter(new.values())))
-        if self.n + m > len(next(iter(self.cols.values()))):
-            cap = 2 * (self.n + m)
-            for k, a in self.cols.items():
-                b = np.empty((cap,) + a.shape[1:], dtype=a.dtype)
-                b[: self.n] = a[: self.n]
-                self.cols[k] = b
-        for k, v in new.items():
-            self.cols[k][self.n : self.n + m] = v
-        first = self.n
-        self.n += m
-        return first
-
-    def view(self, k: str) -> np.ndarray:
-        return self.cols[k][: self.n]
 
 
 _BLOCK = 1 << 16  # elements per temporary in blocked loops (512 KB of float64)
@@ -155,58 +129,10 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
     return out
 
 
-def _settle(rows, cols, mcol, start, nv, rec, layer: _Layer) -> np.ndarray:
-    """Settle pairs of cells and lines by the vertices.
-
-    For pairs (cell ``rows[i]``, line ``cols[i]``): +1 / -1 if every vertex of the cell is
-    certainly above / below the line, 0 if it may cut the cell (or a test is undecided).
-
-    ``mcol[cell]`` is the cell's column in ``layer.M``.  Boxes let through about twice as many
-    lines as really cut a cell, and the largest count sets the number of split rounds.
-    """
-    nq = layer.nq
-    j, q = cols // nq, cols % nq
-    n = nv[rows]
-    idx = ranges(start[rows], n)
-    jv, qv = np.repeat(j, n), np.repeat(q, n)
-    f, fe = values(layer.M[:, jv, np.repeat(mcol[rows], n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
-                   rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
-    code = (f > fe).astype(np.int8) - (f < -fe).astype(np.int8)
-    offs = np.cumsum(n) - n
-    lo, hi = np.minimum.reduceat(code, offs), np.maximum.reduceat(code, offs)
-    return np.where(lo == hi, lo, 0)
-
-
-def _plan(rows, cols, C: int) -> np.ndarray:
-    """Plan the lines still to apply to each of ``C`` cells, one column per round (-1: none).
-
-    ``rows`` must be sorted (as ``np.nonzero`` gives them).
-    """
-    counts = np.bincount(rows, minlength=C)
-    todo = np.full((C, max(int(counts.max()) if len(rows) else 0, 1)), -1, dtype=np.int64)
-    todo[rows, np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols
-    return todo
-
-
-def _settle_and_plan(rows, cols, cells: _Buffer, verts: _Buffer, layer: _Layer) -> np.ndarray:
-    """Drop the pairs whose line certainly misses the cell, and plan the rest.
-
-    The piece is raised where the cell is above the line; ``cells`` get ``plan = their
-    index``.
-    """
-    code = _settle(rows, cols, cells["anc"], cells["start"], cells["nv"], verts["v"], layer)
-    up = code > 0
-    ju = cols[up] // layer.nq
-    np.add.at(cells["piece"], (rows[up], ju), 1)
-    np.add.at(cells["hash"], rows[up], layer.keys[ju])
-    keep = code == 0
-    cells["plan"][: cells.n] = np.arange(cells.n)
-    return _plan(rows[keep], cols[keep], cells.n)
-
-
 @quiet_floats
 def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
-                  progress: bool = False, method: str = "arrange") -> BatchedCells:
+                  progress: bool = False, method: str = "arrange", max_memory: int | None = None
+                  ) -> BatchedCells:
     """Activation cells of ``net`` in ``[-half, half]^2``, split with certified floats.
 
     Parameters
@@ -224,6 +150,10 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         ``"arrange"`` (default) builds each layer's cells as one arrangement per cell
         (:mod:`exact._certified.chord_faces`), falling back to rounds for a layer where a test is too
         close to call; ``"rounds"`` always splits by one line per cell and round.
+    max_memory : int, optional
+        Refuse with :class:`~exact.errors.ResourceLimitError`, before building a layer, when
+        the estimated memory of the job exceeds this many bytes
+        (:meth:`Subdivision.split_bytes`).
 
     Returns
     -------
@@ -237,6 +167,8 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
         network); the caller must then use the exact engine.
     TooManyRegionsError
         When more than ``max_regions`` cells exist after some layer.
+    ResourceLimitError
+        When a layer would take more than ``max_memory`` bytes.
     ValueError
         If ``method`` is not ``"arrange"`` or ``"rounds"``.
 
@@ -248,7 +180,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
        geometric predicates", *Discrete Comput. Geom.* 18 (1997), 305-363 (floats that
        filter and hand ties to exact arithmetic).
     """
-    st = Subdivision(net, half, method)
+    st = Subdivision(net, half, method, max_memory)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers):
@@ -275,22 +207,26 @@ class Subdivision:
         Half-width of the window ``[-half, half]^2``, the one cell to begin with.
     method : {"arrange", "rounds"}
         How :meth:`split_layer` splits a layer, as in :func:`batched_cells`.
+    max_memory : int, optional
+        The job's memory budget in bytes: :meth:`begin_layer` and :meth:`split_layer`
+        refuse a layer estimated over it (:meth:`split_bytes`) before building it.
 
     Raises
     ------
     ValueError
         If ``method`` is not ``"arrange"`` or ``"rounds"``.
     Undecided
-        If a weight is beyond the float range.
+        If a weight or ``half`` is beyond the float range.
     """
 
-    def __init__(self, net: ExactNet, half: Fraction, method: str = "arrange"):
+    def __init__(self, net: ExactNet, half: Fraction, method: str = "arrange", max_memory: int | None = None):
         if method not in ("arrange", "rounds"):
             raise ValueError(f"method must be 'arrange' or 'rounds', got {method!r}")
         self.method = method
+        self.max_memory = max_memory
         self.net = net
         self.Ws, self.bs, self.EW, self.Eb = float_weights(net)
-        h = float(half)
+        h = to_float(half)  # a window beyond the float range hands over
         eh = rounding(half)
         self.rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
                              [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
@@ -337,7 +273,12 @@ class Subdivision:
         rec = self.rec
         cls = (_classify(M, E, A, self.start, self.nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
-        piece = (cls > 0).sum(axis=2).astype(np.int8)  # pieces known from the classification
+        piece = (cls > 0).sum(axis=2, dtype=np.int8)  # pieces known from the classification
+        open_pairs = int(np.count_nonzero(cls == 0))
+        Budget(None, self.max_memory).check(C, self.held_bytes() + 3 * piece.nbytes + 2 * cls.nbytes
+                                            + 16 * open_pairs + chunk_bytes(8 * open_pairs)
+                                            + chunk_bytes(cls.size, 96),
+                                            f"hidden layer {l + 1}")
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
                        np.array(self.etab), self.keys[self.g0 : self.g0 + k], l + 1)
         rows, cols = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
@@ -363,51 +304,69 @@ class Subdivision:
         Undecided
             When a test of the rounds is too close to call in floats.
         TooManyRegionsError
-            When more than ``max_regions`` cells exist.
+            When more than ``max_regions`` cells would exist (checked once the chords and
+            their crossings are counted, before the cells are built).
+        ResourceLimitError
+            When the layer's cells are estimated to take more than ``max_memory``.
         """
         layer, piece, rows_c, cols_c = self.begin_layer()
+        budget = Budget(max_regions, self.max_memory)
+
+        def check(cells: int, verts: int, half_edges: int | None = None) -> None:
+            # the rounds' buffers grow by doubling: twice the vertices and the cells
+            doubled = half_edges is None
+            est = self.split_bytes(cells * (1 + doubled), verts * (1 + doubled), half_edges or 0,
+                                   piece.shape[1])
+            budget.check(cells, est, f"hidden layer {layer.index}")
+
         if self.method == "arrange":
             try:
-                done = arrange_cells(self, layer, piece.copy(), rows_c, cols_c)
+                done = arrange_cells(self, layer, piece.copy(), rows_c, cols_c, check)
             except Undecided as why:
                 log.debug("hidden layer %d: %s; splitting it in rounds", layer.index, why)
             else:
-                check_size(len(done.nv), max_regions, layer.index)
-                hashes = self.hashes[done.anc] + done.piece.astype(np.uint64) @ layer.keys
+                hashes = self.hashes[done.anc] + piece_hashes(done.piece, layer.keys)
                 self._take(done.rec, done.nv, done.anc, done.piece, hashes)
                 return
-        _, k, C = self.M.shape
-        nq = layer.nq
-        verts = _Buffer({"v": self.rec})
-        hashes = self.hashes + piece.astype(np.uint64) @ layer.keys
-        cells = _Buffer({"start": self.start, "nv": self.nv, "anc": np.arange(C), "piece": piece,
-                         "hash": hashes, "plan": np.arange(C)})
-        todo = _settle_and_plan(rows_c, cols_c, cells, verts, layer)
-        # rounds: in round r every cell is split by the r-th line of its plan, so the number of
-        # numpy passes is the largest line count of a cell, not k * nq; every 8 rounds the
-        # pieces get plans of their own (a piece is cut by fewer lines than its parent)
-        bar = progress_bar(progress, k * nq, f"layer {layer.index}/{self.net.n_hidden_layers}",
-                           unit="line")
-        r = 0
-        while r < todo.shape[1]:
-            bar.update(1)
-            if r == 8 and todo.shape[1] > 12:
-                left = todo[cells.view("plan"), r:]
-                rows_c, at = np.nonzero(left >= 0)
-                todo, r = _settle_and_plan(rows_c, left[rows_c, at], cells, verts, layer), 0
-                continue
-            jq = todo[cells.view("plan"), r]
-            r += 1
-            sel = np.flatnonzero(jq >= 0)
-            if len(sel) == 0:
-                continue
-            _split_step(verts, cells, sel, jq[sel], layer)
-            check_size(cells.n, max_regions, layer.index)
-        bar.close()
-        # compact: cells in order, their vertices contiguous
-        start_b, nv_b = cells.view("start"), cells.view("nv")
-        self._take(verts.view("v")[ranges(start_b, nv_b)], nv_b.copy(), cells.view("anc"),
-                   cells.view("piece").copy(), cells.view("hash").copy())
+        self._take(*split_in_rounds(self, layer, piece, rows_c, cols_c, check, progress))
+
+    def held_bytes(self) -> int:
+        """Return the bytes the current cells take (vertices, patterns, maps).
+
+        Returns
+        -------
+        int
+        """
+        return sum(a.nbytes for a in (self.rec, self.pat, self.M, self.hashes, self.start, self.nv))
+
+    def split_bytes(self, cells: int, verts: int, half_edges: int, k: int) -> int:
+        """Estimate the peak memory of splitting the current cells by the next layer.
+
+        What is held now, plus the new cells' vertices (56 bytes each), patterns (one byte
+        per neuron), next maps (24 bytes per neuron of the layer after), pieces, hashes and
+        indices; plus the arrangement's half-edges
+        (about 250 bytes each while the faces are traced) and the chunked temporaries.
+        Measured against tracemalloc in ``tests/test_memory.py``.
+
+        Parameters
+        ----------
+        cells, verts : int
+            Cells and vertices after the split.
+        half_edges : int
+            Half-edges of the arrangement that builds them (0 when split in rounds).
+        k : int
+            Width of the layer being split.
+
+        Returns
+        -------
+        int
+            Bytes.
+        """
+        n_old = self.pat.shape[1]
+        k_next = self.Ws[self.l + 1].shape[0]
+        per_cell = n_old + 2 * k + 24 * k_next + 64
+        return (self.held_bytes() + per_cell * cells + 56 * verts + 250 * half_edges
+                + chunk_bytes(cells * (k + k_next), 32, 8) + chunk_bytes(half_edges))
 
     def _take(self, rec: np.ndarray, nv: np.ndarray, anc: np.ndarray, piece: np.ndarray,
               hashes: np.ndarray) -> None:
@@ -418,7 +377,7 @@ class Subdivision:
         """
         self.rec, self.nv, self.hashes = rec, nv, hashes
         self.start = np.cumsum(nv) - nv
-        self.pat = np.concatenate([self.pat[anc], piece], axis=1)
+        self.pat = _extend_patterns(self.pat, anc, piece)
         l = self.l
         self.M = next_map(self.Ws[l + 1], self.bs[l + 1], self.M, anc, piece, self.slopes, self.inter)
         self.A, self.E = layer_bounds(self.Ws[l + 1], self.bs[l + 1], self.EW[l + 1], self.Eb[l + 1],
@@ -440,6 +399,17 @@ class Subdivision:
                             np.array(self.label_neuron, dtype=np.int64),
                             np.array(self.label_piece, dtype=np.int64), self.M.transpose(2, 1, 0), self.E,
                             self.hashes, self.keys, rec[:, 4:7].copy())
+
+
+def _extend_patterns(pat: np.ndarray, anc: np.ndarray, piece: np.ndarray) -> np.ndarray:
+    """Return ``[pat[anc] | piece]``, filled a chunk of cells at a time (no ``pat[anc]`` copy)."""
+    if pat.shape[1] == 0:
+        return piece
+    out = np.empty((len(anc), pat.shape[1] + piece.shape[1]), dtype=pat.dtype)
+    for c0, c1 in even_chunks(len(anc), out.shape[1]):
+        np.take(pat, anc[c0:c1], axis=0, out=out[c0:c1, : pat.shape[1]], mode="clip")
+    out[:, pat.shape[1] :] = piece
+    return out
 
 
 @functools.lru_cache(maxsize=8)
@@ -469,8 +439,8 @@ def check_size(n: int, max_regions: int | None, layer: int) -> None:
     """
     if max_regions is not None and n > max_regions:
         raise TooManyRegionsError(
-            f"more than max_regions={max_regions} cells in hidden layer {layer}; "
-            "raise max_regions or shrink the window"
+            f"more than max_regions={max_regions} cells in hidden layer {layer} (it has {n:,}); "
+            "raise max_regions (None for no limit) or shrink the window"
         )
 
 
@@ -487,80 +457,3 @@ class _Layer:
     etab: np.ndarray  # error bound of each label's line (row label + 1)
     keys: np.ndarray  # hash key of each neuron
     index: int  # hidden layer, from 1 (for messages)
-
-
-def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray, layer: _Layer):
-    """Split each selected cell by one line: neuron ``jq // nq`` at breakpoint ``jq % nq``.
-
-    Cells entirely above the breakpoint get that neuron's piece raised (and its hash key
-    added); a cut cell keeps its slot as the part above and gets a new slot for the part
-    below.
-    """
-    nq = layer.nq
-    j, q = jq // nq, jq % nq
-    n = cells["nv"][sel]
-    offs = np.cumsum(n) - n
-    rec = verts["v"][ranges(cells["start"][sel], n)]  # (G, 7)
-    G = len(rec)
-    anc = cells["anc"][sel]
-    jv, qv = np.repeat(j, n), np.repeat(q, n)
-    _, _, pos, neg = certain_sides(layer, jv, qv, np.repeat(anc, n), rec)
-    npos = np.add.reduceat(pos, offs, dtype=np.int64)
-    allpos = npos == n
-    up, jup = sel[allpos], j[allpos]
-    cells["piece"][up, jup] += 1
-    cells["hash"][up] += layer.keys[jup]
-    mcells = np.flatnonzero((npos > 0) & ~allpos)
-    m = len(mcells)
-    if m == 0:
-        return
-    succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
-    succ[offs + n - 1] = offs
-    C_ = np.flatnonzero(neg & pos[succ])  # last negative vertex before the positive run
-    A_ = np.flatnonzero(pos & neg[succ])  # last positive vertex before the negative run
-    if len(C_) != m or len(A_) != m:  # impossible for convex cells
-        raise Undecided("a cut cell is not convex in floats")
-    D_ = succ[C_]
-    # the cut line in each cut cell: a x + b y + (c - beta) = 0
-    jm, qm = j[mcells], q[mcells]
-    cut = layer.M[:, jm, anc[mcells]].T.copy()
-    cut[:, 2] -= layer.beta[qm]
-    label = layer.lab0 + jq[mcells]
-    cut_e = layer.etab[label + 1]
-    AC = np.concatenate([A_, C_])
-    edge = rec[AC, 4:7]
-    edge_e = layer.etab[rec[AC, 3].astype(np.int64) + 1]
-    px, py, pe = intersect(np.concatenate([cut, cut]), np.concatenate([cut_e, cut_e]), edge, edge_e)
-    # P1 (on edge A -> B) and P2 (on edge C -> D), each with the edge line its child needs
-    new = np.empty((4 * m, 7))
-    new[:, 0] = np.concatenate([px[:m], px[m:], px[m:], px[:m]])
-    new[:, 1] = np.concatenate([py[:m], py[m:], py[m:], py[:m]])
-    new[:, 2] = np.concatenate([pe[:m], pe[m:], pe[m:], pe[:m]])
-    new[:m, 3], new[:m, 4:] = label, cut  # P1 in the upper part: the cut edge follows
-    new[m : 2 * m, 3:] = rec[C_, 3:]  # P2 in the upper part: the rest of edge C -> D follows
-    new[2 * m : 3 * m, 3], new[2 * m : 3 * m, 4:] = label, cut  # P2 in the lower part
-    new[3 * m :, 3:] = rec[A_, 3:]  # P1 in the lower part: the rest of edge A -> B follows
-    pool = np.concatenate([rec, new])
-    nm, npm = n[mcells], npos[mcells]
-    # both parts of each cut cell, back to back: the npos positive vertices (rotated to start
-    # at the first one), P1 (the cut edge follows), P2; then the other vertices, P2, P1
-    size = nm + 4
-    out_off = np.cumsum(size) - size
-    cellv = np.repeat(np.arange(m), size)
-    t = np.arange(int(size.sum())) - out_off[cellv]
-    src = offs[mcells][cellv] + (t + (D_ - offs[mcells])[cellv] - 2 * (t > npm[cellv])) % nm[cellv]
-    ar = np.arange(m)
-    src[out_off + npm] = G + ar
-    src[out_off + npm + 1] = G + m + ar
-    src[out_off + nm + 2] = G + 2 * m + ar
-    src[out_off + nm + 3] = G + 3 * m + ar
-    v0 = verts.append({"v": pool[src]})
-    pos_len, neg_len = npm + 2, nm - npm + 2
-    parents = sel[mcells]
-    cells.append({"start": v0 + out_off + pos_len, "nv": neg_len,
-                  "anc": cells["anc"][parents], "piece": cells["piece"][parents],
-                  "hash": cells["hash"][parents], "plan": cells["plan"][parents]})
-    cells["hash"][parents] += layer.keys[jm]
-    cells["start"][parents] = v0 + out_off
-    cells["nv"][parents] = pos_len
-    cells["piece"][parents, jm] += 1
