@@ -18,8 +18,9 @@ Regions of ReLU networks with 2-D input
     Exact regions against grid sampling: missed regions, wrong pixels.
 :func:`arrangement_faces`, :func:`max_regions_formula`
     Faces of a line arrangement (Zaslavsky's count); the maximum n(n+1)/2 + 1.
-:data:`DEFAULT_WINDOW`, :data:`DEFAULT_MAX_REGIONS`
-    The window half-width (10) and the size guard every function and command shares.
+:data:`DEFAULT_WINDOW`, :data:`DEFAULT_MAX_REGIONS`, :data:`DEFAULT_MAX_MEMORY`
+    The window half-width (10) and the size and memory guards every function and command
+    shares (jobs over a guard are refused before their memory is allocated).
 
 Networks
 --------
@@ -76,11 +77,12 @@ from .errors import (
 from .line_count import arrangement_faces, max_regions_formula
 from .loading import as_exact_net, from_torch, load_spec, save_json
 from .network import AffineMap, ExactNet, parameter_count
-from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
+from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
 
 _LAZY = {"logsumexp": "symbolic.twins", "softmax": "symbolic.twins", "log_softmax": "symbolic.twins"}
 
 __all__ = [
+    "DEFAULT_MAX_MEMORY",
     "DEFAULT_MAX_REGIONS",
     "DEFAULT_WINDOW",
     "Activation",

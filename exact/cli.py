@@ -41,12 +41,20 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from fractions import Fraction
 from pathlib import Path
 
 from ._version import __version__
+from .cells import json_number
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .network import parameter_count
-from .validation import DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
+from .validation import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_REGIONS,
+    DEFAULT_WINDOW,
+    check_max_memory,
+    check_window,
+)
 
 __all__ = ["EXIT_INPUT", "EXIT_REFUSED", "build_parser", "main"]
 
@@ -63,14 +71,14 @@ MAX_CHECK_PIXELS = 16_000_000
 """Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
 
 
-def _window_arg(text: str) -> float | None:
-    """Parse ``--window``: a half-width B > 0 or ``plane``, checked as the API checks it."""
+def _window_arg(text: str) -> Fraction | None:
+    """Parse ``--window``: a half-width B > 0 (exact, any magnitude) or ``plane``."""
     if text.strip().lower() in ("plane", "none", "inf"):
         return None
     try:
-        value = float(text)
+        value = Fraction(text.strip())
         check_window(value)
-    except (ValueError, InputError):
+    except (ValueError, ZeroDivisionError, InputError):
         raise argparse.ArgumentTypeError(
             f"--window takes a number B > 0 (window [-B, B]^2) or 'plane', got {text!r}"
         ) from None
@@ -103,6 +111,17 @@ def _widths_arg(text: str) -> list[int]:
     return ws
 
 
+def _memory_arg(text: str) -> int | str | None:
+    """Parse ``--max-memory``: bytes, a size such as ``2GB``, ``auto`` or ``none``."""
+    value = None if text.strip().lower() == "none" else text.strip()
+    try:
+        check_max_memory(int(value) if value is not None and value.isdigit() else value)
+    except (InputError, ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(f"--max-memory takes bytes, a size such as 2GB, 'auto' or 'none' "
+                                         f"({exc})") from None
+    return int(value) if value is not None and value.isdigit() else value
+
+
 def _int_arg(name: str, lo: int, hi: int):
     def parse(text: str) -> int:
         try:
@@ -116,10 +135,15 @@ def _int_arg(name: str, lo: int, hi: int):
     return parse
 
 
-def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool = True) -> None:
+def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool = True,
+            memory: bool = False) -> None:
     if window:
         sp.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
                         help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
+    if memory:
+        sp.add_argument("--max-memory", type=_memory_arg, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
+                        help="refuse jobs estimated above this memory: bytes, e.g. 2GB, 'auto' (half the "
+                             "available memory, the default) or 'none'")
     if json_out:
         sp.add_argument("--json", action="store_true", help="print one JSON object")
     sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
@@ -149,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
     r.add_argument("spec", help="network spec: .json, .npz or .pt (state_dict, weights only)")
-    _common(r)
+    _common(r, memory=True)
     r.add_argument("--plane", type=_plane_arg, default=None,
                    help="JSON list of three points: study the 2-D slice through them")
     r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
@@ -162,7 +186,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
     c.add_argument("widths", type=_widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
-    _common(c)
+    _common(c, memory=True)
     c.add_argument("--seed", type=_int_arg("--seed", 0, 2**63 - 1), default=0,
                    help="torch.manual_seed (default 0)")
     c.set_defaults(func=_cmd_count)
@@ -200,6 +224,7 @@ def _human(value) -> str:
 
 
 def _print_counts(data: dict, as_json: bool) -> None:
+    data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
     if as_json:
         print(json.dumps(data))
         return
@@ -232,13 +257,13 @@ def _cmd_regions(args) -> int:
         source["sliced_from_widths"] = list(net.widths)
     if args.count_only:
         cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
-                            progress=not args.quiet)
+                            max_memory=args.max_memory, progress=not args.quiet)
         data = {**source, "window": args.window, "activation_regions": cnt.activation,
                 "linear_regions": cnt.linear}
         _print_counts(data, args.json)
         return 0
     reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
-                  progress=not args.quiet)
+                  max_memory=args.max_memory, progress=not args.quiet)
     data = {**source, **reg.summary()}
     if args.geojson:
         with open(args.geojson, "w", encoding="utf-8") as f:
@@ -274,7 +299,7 @@ def _cmd_count(args) -> int:
     from ._api import count_regions
 
     net = seeded_mlp(args.widths, seed=args.seed)
-    cnt = count_regions(net, window=args.window, progress=not args.quiet)
+    cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet)
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
     _print_counts(data, args.json)

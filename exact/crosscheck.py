@@ -31,6 +31,8 @@ from .validation import DEFAULT_WINDOW, check_window, prepare_net
 
 __all__ = ["CrossCheck", "cross_check", "exact_patterns_at", "torch_model"]
 
+_MAX_SAMPLED_WINDOW = Fraction(2) ** 510  # 4 B^2 = 2^1022 is the largest power of two whose area fits
+
 
 
 def torch_model(net: ExactNet, dtype: Any = None):
@@ -241,6 +243,9 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
     B = check_window(window)
     if B is None:
         raise InputError("cross_check needs a finite window (a number > 0): sampling cannot cover the plane")
+    if B > _MAX_SAMPLED_WINDOW:
+        raise InputError(f"cross_check samples a float grid and reports float areas: window must be at most "
+                         f"{float(_MAX_SAMPLED_WINDOW):.3g} (areas up to 4 B^2 stay finite), got {window!r}")
     enet = prepare_net(net, plane=plane)
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     reg = regions(enet, window=B)

@@ -16,6 +16,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from .errors import InputError
+
 __all__ = ["plot_regions"]
 
 
@@ -59,7 +61,7 @@ def plot_regions(
         _, ax = plt.subplots(figsize=(6, 6))
     artists = []
     if fill:
-        polys = [[(X / D, Y / D) for X, Y, D in c.verts] for c in reg.cells]
+        polys = [[_xy(v) for v in c.verts] for c in reg.cells]
         colormap = plt.get_cmap(cmap)
         colors = [colormap(c.linear_region % colormap.N) for c in reg.cells]
         pc = PolyCollection(polys, facecolors=colors, edgecolors="none", alpha=alpha)
@@ -67,7 +69,7 @@ def plot_regions(
         artists.append(pc)
     lin, act = [], []
     for k, (_, _, p, q) in enumerate(reg.boundaries):
-        seg = [(p[0] / p[2], p[1] / p[2]), (q[0] / q[2], q[1] / q[2])]
+        seg = [_xy(p), _xy(q)]
         (lin if reg.is_linear_boundary(k) else act).append(seg)
     lc = LineCollection(lin, colors="black", linewidths=linewidth, label="linear-region boundary")
     ac = LineCollection(
@@ -91,3 +93,14 @@ def plot_regions(
         f"{reg.n_linear} linear regions\n{where}"
     )
     return artists
+
+
+def _xy(p: tuple[int, int, int]) -> tuple[float, float]:
+    """Return a homogeneous integer point as floats, refusing coordinates beyond the float range."""
+    try:
+        return p[0] / p[2], p[1] / p[2]
+    except OverflowError:
+        raise InputError(
+            "plot: a vertex lies beyond the float range (about 1.8e308), which matplotlib cannot "
+            "draw; plot a window instead (regions(net, window=B))"
+        ) from None

@@ -163,3 +163,28 @@ def test_slices_report_the_input_net(tmp_path, capsys):
     assert main(["regions", str(p), "--plane", "[[0,0,0],[1,0,0],[0,1,0]]", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["sliced_from_widths"] == [3, 2, 1] and data["widths"] == [2, 2, 1]
+
+
+def test_windows_beyond_floats_are_exact(tmp_path, capsys):
+    assert main(["count", "2-3-1", "--window", "1e400", "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["window"] == "1.00000e+400" and data["activation_regions"] == 7
+    spec = _write_spec(tmp_path)
+    assert main(["regions", str(spec), "--window", "1e400", "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["largest_area"].endswith("e+800") and data["activation_regions"] == 7
+    assert main(["check", str(spec), "--window", "1e400", "--res", "4"]) == 2
+    assert "float grid" in capsys.readouterr().err
+    assert main(["regions", str(spec), "--window", "1e400", "--plot", str(tmp_path / "r.png")]) == 2
+    assert "beyond the float range" in capsys.readouterr().err
+
+
+def test_max_memory_option(capsys):
+    assert main(["count", "2-3-1", "--max-memory", "2GB", "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_regions"] == 7
+    assert main(["count", "2-3000-1-1", "--max-memory", "1MB", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "refused" in err and "Traceback" not in err
+    with pytest.raises(SystemExit, match="2"):
+        main(["count", "2-3-1", "--max-memory", "lots"])
+    assert "--max-memory takes bytes" in capsys.readouterr().err
