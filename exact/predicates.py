@@ -98,6 +98,9 @@ def to_fraction(x: object) -> Fraction:
         return Fraction(x.numerator, x.denominator)
     if isinstance(x, complex) or "complex" in type(x).__name__:
         raise TypeError(f"expected a real number, got the complex value {x!r}")
+    if isinstance(x, (str, bytes)) or type(x).__name__ in ("Decimal", "str_", "bytes_"):
+        # float('0.1') would silently make the decimal 1/10 inexact
+        raise TypeError(f"expected a real number, got {type(x).__name__} {x!r}")
     try:
         f = float(x)  # numpy float16/32/64 convert to float64 exactly
     except (TypeError, ValueError):

@@ -466,11 +466,14 @@ def test_to_fraction_refuses_non_real_values(bad, match):
         P.to_fraction(bad)
 
 
-@pytest.mark.xfail(strict=True, reason="package bug: to_fraction('0.5') returns 1/2 via float(); "
-                   "its docstring promises a TypeError for str")
 def test_to_fraction_refuses_strings():
+    """Regression: to_fraction('0.5') returned 1/2 through float(), and '0.1' the binary 0.1."""
     with pytest.raises(TypeError, match=r"expected a real number, got str"):
         P.to_fraction("0.5")
+    from decimal import Decimal
+
+    with pytest.raises(TypeError, match=r"expected a real number, got Decimal"):
+        P.to_fraction(Decimal("0.1"))
 
 
 # --- the laws catch broken predicates ---------------------------------------------------------
