@@ -271,7 +271,8 @@ def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None
         else:
             start, n = _float_plane_box(enet, max_regions, progress, max_memory)
             _check_regions(n, per_cell, max_regions, max_memory)
-        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start)
+        box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start,
+                                     max_memory=max_memory)
         return Regions.from_raw(enet, w, box, raw)
 
 

@@ -114,7 +114,8 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
 
 
 def whole_plane_cells(
-    net: ExactNet, *, max_regions: int | None, progress: bool, start: Fraction
+    net: ExactNet, *, max_regions: int | None, progress: bool, start: Fraction,
+    max_memory: int | None = None,
 ) -> tuple[Fraction, list[RawCell]]:
     """Enumerate the whole plane: grow a box until the certificate of this module holds.
 
@@ -134,6 +135,10 @@ def whole_plane_cells(
         Show tqdm progress bars (after one second) on standard error.
     start : Fraction
         Half-width of the first box tried, positive.
+    max_memory : int, optional
+        Stop with :class:`~exact.errors.ResourceLimitError` as soon as a box's cells would
+        take more than this many bytes (the running guard of
+        :func:`~exact.layer_split.enumerate_cells`).
 
     Returns
     -------
@@ -147,6 +152,8 @@ def whole_plane_cells(
     ------
     TooManyRegionsError
         When a box holds more than ``max_regions`` cells.
+    ResourceLimitError
+        When a box's cells would take more than ``max_memory`` bytes.
 
     Examples
     --------
@@ -159,7 +166,8 @@ def whole_plane_cells(
     while True:
         verts, edges = square(half.numerator, half.denominator)
         raw = enumerate_cells(
-            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress
+            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress,
+            max_memory=max_memory,
         )
         box_edges = set(edges)
         ok, ext = True, Fraction(0)

@@ -282,3 +282,20 @@ def test_default_max_memory_is_half_the_available_memory():
 def test_format_bytes():
     assert [format_bytes(n) for n in (512, 2048, 3.2e6, 1.5e9, 2e12)] == [
         "512 bytes", "2.05 kB", "3.2 MB", "1.5 GB", "2 TB"]
+
+
+def test_exact_whole_plane_path_has_the_running_memory_guard():
+    """The exact whole-plane enumeration (the fallback when floats cannot decide) stops at
+    max_memory instead of running unguarded (it did before: issue 13's last gap)."""
+    from fractions import Fraction
+
+    from exact.errors import ResourceLimitError
+    from exact.loading import as_exact_net
+    from exact.whole_plane import whole_plane_cells
+    from numeric import seeded_mlp
+
+    net = as_exact_net(seeded_mlp([2, 100, 2, 1], seed=0))
+    half, cells = whole_plane_cells(net, max_regions=None, progress=False, start=Fraction(64))
+    assert len(cells) == 5194  # the guard looks every 1024 cells
+    with pytest.raises(ResourceLimitError, match="max_memory"):
+        whole_plane_cells(net, max_regions=None, progress=False, start=Fraction(64), max_memory=500_000)
