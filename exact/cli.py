@@ -228,8 +228,9 @@ def _print_counts(data: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(data))
         return
+    width = max((len(k) for k in data), default=0)
     for k, v in data.items():
-        print(f"{k.replace('_', ' '):>20}: {_human(v)}")
+        print(f"{k.replace('_', ' '):>{width}}: {_human(v)}")
 
 
 def _writable(path: str | None, option: str) -> None:
@@ -241,6 +242,14 @@ def _writable(path: str | None, option: str) -> None:
         raise InputError(f"{option} {path!r} is a folder; give a file name")
     if not p.parent.is_dir():
         raise InputError(f"{option} {path!r}: the folder {str(p.parent)!r} does not exist")
+    if option == "--plot":
+        from matplotlib.figure import Figure
+
+        kinds = Figure().canvas.get_supported_filetypes()
+        if p.suffix.lstrip(".").lower() not in kinds:
+            what = p.suffix or "a file without a suffix"
+            raise InputError(f"--plot {path!r}: matplotlib cannot write {what}; "
+                             f"use one of {', '.join('.' + k for k in sorted(kinds))}")
 
 
 def _cmd_regions(args) -> int:

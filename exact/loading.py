@@ -418,13 +418,14 @@ def _encode_activation(a: Activation) -> str | dict:
                                for k in ("breakpoints", "slopes", "intercepts")}}
 
 
-def save_json(net: ExactNet, path: str | os.PathLike) -> None:
+def save_json(net: Any, path: str | os.PathLike) -> None:
     """Write a network as a JSON spec that :func:`load_spec` reads back exactly.
 
     Parameters
     ----------
-    net : ExactNet
-        The network.
+    net : ExactNet, torch.nn.Module or list of (W, b)
+        The network; anything :func:`as_exact_net` reads (a torch module is read, and
+        checked, as :func:`from_torch` does).
     path : str or os.PathLike
         The file to write (overwritten).
 
@@ -434,8 +435,8 @@ def save_json(net: ExactNet, path: str | os.PathLike) -> None:
 
     Raises
     ------
-    InputTypeError
-        ``net`` not an :class:`ExactNet`.
+    InputTypeError, InputError
+        ``net`` is not a network :func:`as_exact_net` can read.
 
     Notes
     -----
@@ -458,8 +459,10 @@ def save_json(net: ExactNet, path: str | os.PathLike) -> None:
     >>> load_spec(path) == net
     True
     """
-    if not isinstance(net, ExactNet):
-        raise InputTypeError(f"net must be an ExactNet (see as_exact_net), got {type(net).__name__}")
+    if isinstance(net, (str, bytes, os.PathLike)):
+        raise InputTypeError(f"net must be a network (ExactNet, torch module, list of (W, b)), got the "
+                             f"path {net!r}; load it first with load_spec")
+    net = as_exact_net(net)
     data: dict[str, Any] = {"layers": [
         {"weight": [[_encode(v) for v in r] for r in W], "bias": [_encode(v) for v in b]}
         for W, b in zip(net.weights, net.biases)

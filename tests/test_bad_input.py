@@ -258,9 +258,21 @@ API_CASES = [
     ("meta torch module", lambda: exact.from_torch(nn.Sequential(nn.Linear(2, 2, device="meta"))), InputError,
      "parameter '0.weight' of Sequential is a meta tensor"),
     ("load_spec(5)", lambda: load_spec(5), InputTypeError, "path must be a file name (str or os.PathLike), got int 5"),
-    ("save_json of a list", lambda: save_json(_layers(1.0), "x.json"), InputTypeError,
-     "net must be an ExactNet (see as_exact_net), got list"),
+    ("save_json of a path", lambda: save_json("net.json", "x.json"), InputTypeError,
+     "got the path 'net.json'; load it first with load_spec"),
+    ("save_json of a non-network", lambda: save_json(5, "x.json"), InputTypeError, "5"),
 ]
+
+
+def test_save_json_takes_what_as_exact_net_takes(tmp_path):
+    """Regression (new-user trial): save_json(torch module) raised 'net must be an ExactNet'."""
+    import torch
+
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
+    for net in (model, _layers(1.0)):
+        save_json(net, tmp_path / "n.json")
+        assert load_spec(tmp_path / "n.json") == exact.as_exact_net(net)
 
 
 @pytest.mark.parametrize("name, call, error, fragment", API_CASES, ids=[c[0] for c in API_CASES])

@@ -86,6 +86,7 @@ CLI_CASES = [
     (["check", "{spec}", "--window", "plane"], 2, "cannot cover the whole plane"),
     (["regions", "{spec}", "--plot", "{tmp}/no/such/folder/r.png"], 2, "does not exist"),
     (["regions", "{spec}", "--geojson", "{tmp}"], 2, "is a folder"),
+    (["regions", "{spec}", "--plot", "{tmp}/r.xyz"], 2, "matplotlib cannot write .xyz"),
     (["regions", "{spec}", "--count-only", "--plot", "{tmp}/r.png"], 2, "--count-only draws nothing"),
     (["regions", "{spec}", "--max-regions", "0"], 2, "--max-regions takes an integer"),
     (["regions", "{spec}", "--max-regions", "3"], 1, "refused: 7 cells exceed max_regions=3"),
