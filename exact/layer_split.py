@@ -32,7 +32,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._certified.blocks import ranges
+from ._certified.blocks import breadth_first_arcs
 from ._certified.budget import format_bytes
 from ._float_range import float_bounds, to_float
 from ._fp import U
@@ -522,19 +522,10 @@ def _spread_sides(n_faces: int, n_lines: int, adjacency: list, root: list[int]) 
     src, dst, lin = np.concatenate([fa, fb]), np.concatenate([fb, fa]), np.concatenate([li, li])
     order = np.argsort(src, kind="stable")
     src, dst, lin = src[order], dst[order], lin[order]
-    off = np.searchsorted(src, np.arange(n_faces + 1))
-    seen = np.zeros(n_faces, dtype=bool)
-    seen[0] = True
-    front = np.array([0])
-    while len(front):
-        arcs = ranges(off[front], off[front + 1] - off[front])
-        arcs = arcs[~seen[dst[arcs]]]
-        reached, first = np.unique(dst[arcs], return_index=True)
-        arcs = arcs[first]
-        seen[reached] = True
+    for arcs in breadth_first_arcs(src, dst, n_faces, np.array([0]))[0]:
+        reached = dst[arcs]
         sides[reached] = sides[src[arcs]]
         sides[reached, lin[arcs]] *= -1
-        front = reached
     return sides
 
 

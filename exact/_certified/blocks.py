@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["BLOCK", "add_ones", "chunks", "even_chunks", "piece_hashes", "ranges"]
+__all__ = ["BLOCK", "add_ones", "breadth_first_arcs", "chunks", "even_chunks", "piece_hashes", "ranges"]
 
 BLOCK = 1 << 18
 """Pairs handled per numpy pass in the chunked loops (a few MB per temporary).
@@ -156,3 +156,48 @@ def piece_hashes(piece: np.ndarray, keys: np.ndarray) -> np.ndarray:
     for c0, c1 in even_chunks(len(piece), piece.shape[1]):
         out[c0:c1] = piece[c0:c1].astype(np.uint64) @ keys
     return out
+
+
+def breadth_first_arcs(src: np.ndarray, dst: np.ndarray, n: int, roots: np.ndarray
+                       ) -> tuple[list[np.ndarray], bool]:
+    """Return the arcs of a breadth-first search from ``roots``, round by round.
+
+    Parameters
+    ----------
+    src, dst : ndarray of int64, shape (A,)
+        The arcs ``src[a] -> dst[a]`` of a graph on nodes ``0 .. n-1``, ``src`` sorted.
+    n : int
+        Number of nodes.
+    roots : ndarray of int64
+        The nodes the search starts from.
+
+    Returns
+    -------
+    rounds : list of ndarray of int64
+        Round ``r`` holds one arc into each node first reached in round ``r``, from a node
+        reached before; a caller walking the rounds in order can fill each node from its
+        parent.
+    complete : bool
+        Whether every node was reached.
+
+    Examples
+    --------
+    >>> src, dst = np.array([0, 1, 1, 2]), np.array([1, 0, 2, 1])
+    >>> rounds, complete = breadth_first_arcs(src, dst, 4, np.array([0]))
+    >>> [dst[a].tolist() for a in rounds], complete
+    ([[1], [2]], False)
+    """
+    off = np.searchsorted(src, np.arange(n + 1))
+    seen = np.zeros(n, dtype=bool)
+    seen[roots] = True
+    front, rounds = roots, []
+    while len(front):
+        arcs = ranges(off[front], off[front + 1] - off[front])
+        arcs = arcs[~seen[dst[arcs]]]
+        reached, first = np.unique(dst[arcs], return_index=True)
+        arcs = arcs[first]
+        seen[reached] = True
+        if len(arcs):
+            rounds.append(arcs)
+        front = reached
+    return rounds, bool(seen.all())

@@ -30,7 +30,7 @@ import numpy as np
 
 from ..errors import Undecided
 from . import blocks
-from .blocks import add_ones, ranges
+from .blocks import add_ones, breadth_first_arcs, ranges
 from .bounds import values
 
 __all__ = ["face_pieces"]
@@ -85,21 +85,12 @@ def _spread_pieces(out: np.ndarray, roots: np.ndarray, ch, half, of_half: np.nda
     dst = np.concatenate([upper, lower])[by_src]
     step = np.concatenate([np.ones(nS, np.int8), -np.ones(nS, np.int8)])[by_src]
     neuron = np.concatenate([k, k])[by_src]
-    nF = len(out)
-    off = np.searchsorted(src, np.arange(nF + 1))
-    seen = np.zeros(nF, dtype=bool)
-    seen[roots] = True
-    front = roots
-    while len(front):
-        arcs = ranges(off[front], off[front + 1] - off[front])
-        arcs = arcs[~seen[dst[arcs]]]
-        reached, first = np.unique(dst[arcs], return_index=True)
-        arcs = arcs[first]
-        seen[reached] = True
+    rounds, complete = breadth_first_arcs(src, dst, len(out), roots)
+    for arcs in rounds:
+        reached = dst[arcs]
         out[reached] = out[src[arcs]]
         out[reached, neuron[arcs]] += step[arcs]
-        front = reached
-    if not seen.all():  # the faces of a cell are connected across its chords
+    if not complete:  # the faces of a cell are connected across its chords
         raise Undecided("the arrangement of a layer's lines is inconsistent in floats")
 
 
