@@ -394,6 +394,17 @@ def _piece_counts(sides: dict, base: np.ndarray, base_pieces: list[int]) -> list
     return pieces
 
 
+def _rows_on(pieces: Sequence[int], table: list[list], Z, sl, ic, s: int, g: int) -> tuple:
+    """Return each neuron's activated row on its piece, made once per (neuron, piece) in ``table``."""
+    rows = []
+    for j, q in enumerate(pieces):
+        row = table[j][q]
+        if row is None:
+            row = table[j][q] = _piece_row(Z[j], sl[q], ic[q], s, g)
+        rows.append(row)
+    return tuple(rows)
+
+
 def _piece_row(z: tuple[int, int, int], sq: int, kq: int, s: int, g: int) -> tuple[int, int, int]:
     """One neuron's activated row ``(slope * z + intercept * s) / g`` on one piece."""
     if sq == 0:
@@ -422,13 +433,7 @@ def _children(parts: list[tuple], pat: tuple[int, ...], Z: list[tuple[int, int, 
     out = []
     for pv, pe, sides, pc in parts:
         pieces = _piece_counts(sides, base, base_pieces)
-        rows = []
-        for j, q in enumerate(pieces):
-            row = table[j][q]
-            if row is None:
-                row = table[j][q] = _piece_row(Z[j], sl[q], ic[q], s, g)
-            rows.append(row)
-        out.append((pv, pe, pat + tuple(pieces), tuple(rows), t_c, pc))
+        out.append((pv, pe, pat + tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), t_c, pc))
     return out
 
 
@@ -486,13 +491,7 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
         vs, es, _ = faces.pop()
         side = orient * sides[f, col]  # each (neuron, q), exact
         pieces = (side.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
-        rows = []
-        for j, q in enumerate(pieces):
-            row = table[j][q]
-            if row is None:
-                row = table[j][q] = _piece_row(Z[j], sl[q], ic[q], s, g)
-            rows.append(row)
-        yield vs, es, tuple(pieces), tuple(rows), mu * s // g, ()
+        yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g, ()
 
 
 def _inner_point(verts: tuple[Point, ...]) -> tuple[Fraction, Fraction]:
