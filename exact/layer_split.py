@@ -42,7 +42,7 @@ from .errors import ResourceLimitError, TooManyRegionsError, Undecided
 from .line_arrangement import build_arrangement
 from .line_count import arrangement_faces
 from .network import ExactNet, IntLayer
-from .predicates import Line, Point, canonical_line, split_polygon, unoriented_key
+from .predicates import Line, Point, canonical_line, point_from_xy, side, split_polygon, unoriented_key
 
 __all__ = ["RawCell", "cell_bytes", "enumerate_cells", "square"]
 
@@ -473,12 +473,12 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
     index = {l: i for i, l in enumerate(arr.lines[: arr.n_neuron_lines])}
     # each (neuron, q): its arrangement line and orientation, or -1 and its constant side
     col = np.array([index.get(unoriented_key(l), -1) if l[0] or l[1] else -1 for l in own], dtype=np.int64)
-    x, y = _inner_point(arr.faces[0][0])
-    root = [(a * x + b * y + c > 0) - (a * x + b * y + c < 0) for a, b, c in own]  # exact, on face 0
-    orient = np.array([root[i] * _side(arr.lines[col[i]], x, y) if col[i] >= 0 else root[i]
+    p0 = point_from_xy(*_inner_point(arr.faces[0][0]))
+    root = [side(l, p0) for l in own]  # exact, on face 0
+    orient = np.array([root[i] * side(arr.lines[col[i]], p0) if col[i] >= 0 else root[i]
                        for i in range(len(own))], dtype=np.int8)
     n = arr.n_neuron_lines  # column n: the constant lines (side = orient)
-    sides = _spread_sides(len(arr.faces), n, arr.adjacency, [_side(l, x, y) for l in arr.lines[:n]] + [1])
+    sides = _spread_sides(len(arr.faces), n, arr.adjacency, [side(l, p0) for l in arr.lines[:n]] + [1])
     nq = len(bps)
     mu, sl, ic = integer_form
     g = math.gcd(s, *(v for r in Z for v in r))
@@ -489,8 +489,8 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
     faces.reverse()
     for f in range(len(faces)):
         vs, es, _ = faces.pop()
-        side = orient * sides[f, col]  # each (neuron, q), exact
-        pieces = (side.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
+        signs = orient * sides[f, col]  # each (neuron, q), exact
+        pieces = (signs.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
         yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g, ()
 
 
@@ -498,12 +498,6 @@ def _inner_point(verts: tuple[Point, ...]) -> tuple[Fraction, Fraction]:
     """Return the average of a convex polygon's vertices, a point strictly inside it."""
     n = len(verts)
     return sum(Fraction(X, D) for X, _, D in verts) / n, sum(Fraction(Y, D) for _, Y, D in verts) / n
-
-
-def _side(line: Line, x: Fraction, y: Fraction) -> int:
-    """Return the exact sign of ``line`` at ``(x, y)``."""
-    v = line[0] * x + line[1] * y + line[2]
-    return (v > 0) - (v < 0)
 
 
 def _spread_sides(n_faces: int, n_lines: int, adjacency: list, root: list[int]) -> np.ndarray:
