@@ -258,7 +258,7 @@ def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None
     with _gc_paused():
         if enet.n_hidden_layers == 1:
             return _shallow_regions(enet, w, max_regions, progress, max_memory)
-        per_cell = cell_bytes(sum(enet.widths[1:-1]), enet.widths[-1], constraints=w is None)
+        per_cell = cell_bytes(sum(enet.widths[1:-1]), enet.widths[-1])
         if w is not None:
             if precount:
                 _refuse_early(enet, w, max_regions, max_memory, per_cell)

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -64,9 +64,6 @@ class RawCell:
         One row ``(a, b, c)`` per output: the output is ``(a x + b y + c) / out_den``.
     out_den : int
         Positive common denominator of ``out`` (in lowest terms with it).
-    constraints : tuple of Line
-        With ``keep_constraints``, every breakpoint line that defines the pattern,
-        oriented with the cell on its positive side; else empty.
 
     Examples
     --------
@@ -81,7 +78,6 @@ class RawCell:
     pattern: tuple[int, ...]
     out: tuple[tuple[int, int, int], ...]  # output map rows, over out_den
     out_den: int
-    constraints: tuple[Line, ...] = field(default=())  # oriented: interior on + side
 
 
 def square(half_num: int, half_den: int) -> tuple[tuple[Point, ...], tuple[Line, ...]]:
@@ -191,7 +187,6 @@ def enumerate_cells(
     edges: tuple[Line, ...],
     *,
     max_regions: int | None = None,
-    keep_constraints: bool = False,
     progress: bool = False,
     max_memory: int | None = None,
 ) -> list[RawCell]:
@@ -208,9 +203,6 @@ def enumerate_cells(
         with the interior on its positive side.
     max_regions : int, optional
         Stop with :class:`TooManyRegionsError` as soon as more cells than this exist.
-    keep_constraints : bool
-        Keep, for every cell, all oriented breakpoint lines defining its pattern (needed
-        to certify whole-plane counts).
     progress : bool
         Show a tqdm progress bar (after one second) on standard error.
     max_memory : int, optional
@@ -256,37 +248,37 @@ def enumerate_cells(
     exact.errors.TooManyRegionsError: more than max_regions=3 cells after hidden layer 1; ...
     """
     layers = net.integer_layers()
-    state = _chained_layers(net, layers[:-1], verts, edges, max_regions, keep_constraints)
+    state = _chained_layers(net, layers[:-1], verts, edges, max_regions)
     limit = None if max_memory is None else max_memory // cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
     return _output_cells(state, layers[-1], max_regions, limit, max_memory, progress)
 
 
 def _chained_layers(net: ExactNet, hidden: list[IntLayer], verts: tuple[Point, ...], edges: tuple[Line, ...],
-                    max_regions: int | None, keep_constraints: bool) -> Iterator[tuple]:
+                    max_regions: int | None) -> Iterator[tuple]:
     """Chain one generator per hidden layer, each splitting the cells of the one before as they come.
 
-    The cells come out depth first as ``(verts, edges, pattern, A rows, t, constraints)``.
+    The cells come out depth first as ``(verts, edges, pattern, A rows, t)``.
     """
-    state: Iterator[tuple] = iter([(verts, edges, (), ((1, 0, 0), (0, 1, 0)), 1, ())])
+    state: Iterator[tuple] = iter([(verts, edges, (), ((1, 0, 0), (0, 1, 0)), 1)])
     counts = [0] * len(hidden)
     half = _square_half(verts, edges)
     n_lines = len(net.weights[0]) * len(net.activations[0].breakpoints) if hidden else 0
     for l, layer in enumerate(hidden):
-        if l == 0 and half is not None and not keep_constraints and n_lines >= _TRACE_FROM:
+        if l == 0 and half is not None and n_lines >= _TRACE_FROM:
             state = _first_layer_cells(half, layer, net.activations[0], counts, max_regions)
         else:
-            state = _split_layer(state, layer, net.activations[l], l, counts, max_regions, keep_constraints)
+            state = _split_layer(state, layer, net.activations[l], l, counts, max_regions)
     return state
 
 
-def cell_bytes(n_neurons: int, n_out: int, constraints: bool = False) -> int:
+def cell_bytes(n_neurons: int, n_out: int) -> int:
     """Estimate the memory of one cell of :func:`enumerate_cells` and of :class:`exact.Regions`.
 
     Measured on seeded nets (``tests/test_memory.py``): about 3.3 kB for the polygon, the
     output map, the Regions cell and its adjacency, plus 8 bytes per hidden neuron for the
-    pattern (a tuple) and 400 bytes per output; with ``keep_constraints`` (the whole
-    plane) 64 bytes more per hidden neuron (measured 36 to 56).  The maps of the hidden
-    layers are not held per cell (the cells are made depth first).
+    pattern (a tuple) and 400 bytes per output.  The maps of the hidden layers are not
+    held per cell (the cells are made depth first), and the whole plane's certificate
+    rebuilds the constraints of the few cells it checks from their patterns.
 
     Parameters
     ----------
@@ -294,8 +286,6 @@ def cell_bytes(n_neurons: int, n_out: int, constraints: bool = False) -> int:
         Hidden neurons (the pattern's length).
     n_out : int
         Outputs.
-    constraints : bool
-        Whether every cell keeps its constraint lines.
 
     Returns
     -------
@@ -307,77 +297,56 @@ def cell_bytes(n_neurons: int, n_out: int, constraints: bool = False) -> int:
     >>> cell_bytes(600, 1) < 10_000
     True
     """
-    return 3300 + 8 * n_neurons + 400 * n_out + (64 * n_neurons if constraints else 0)
+    return 3300 + 8 * n_neurons + 400 * n_out
 
 
-def _lines_to_place(sure: np.ndarray | None, n_neurons: int, n_breaks: int,
-                    keep_constraints: bool) -> list[tuple[int, int, int]]:
-    """List the ``(neuron, breakpoint, certified side)`` lines that exact work must handle.
-
-    The side is 0 when the float filter could not place the line; a nonzero side is
-    listed only when ``keep_constraints`` asks for the constraint line to be recorded.
-    """
+def _lines_to_place(sure: np.ndarray | None, n_neurons: int, n_breaks: int) -> list[tuple[int, int]]:
+    """List the ``(neuron, breakpoint)`` lines that the float filter could not place."""
     if sure is None:
-        return [(j, q, 0) for j in range(n_neurons) for q in range(n_breaks)]
-    if keep_constraints:
-        return [(j, q, k) for j, row in enumerate(sure.tolist()) for q, k in enumerate(row)]
-    # only the lines the float filter could not place need exact work
-    return [(int(j), int(q), 0) for j, q in zip(*np.nonzero(sure == 0))]
+        return [(j, q) for j in range(n_neurons) for q in range(n_breaks)]
+    return [(int(j), int(q)) for j, q in zip(*np.nonzero(sure == 0))]
 
 
-def _cut_parts(parts: list[tuple], j: int, q: int, line: Line, keep_constraints: bool) -> list[tuple]:
+def _cut_parts(parts: list[tuple], j: int, q: int, line: Line) -> list[tuple]:
     """Split every part by the canonical ``line`` of neuron ``j`` at breakpoint ``q``, exactly.
 
-    A part is ``(verts, edges, sides, constraints)``; ``sides`` maps ``(j, q)`` to the
-    exact side of the part.  A cut part becomes two parts with copied ``sides``; an uncut
-    part records its side in place.
+    A part is ``(verts, edges, sides)``; ``sides`` maps ``(j, q)`` to the exact side of
+    the part.  A cut part becomes two parts with copied ``sides``; an uncut part records
+    its side in place.
     """
-    neg = (-line[0], -line[1], -line[2])
     new_parts = []
-    for pv, pe, sides, pc in parts:
+    for pv, pe, sides in parts:
         where, pos, negp = split_polygon(pv, pe, line)
         if where == 2:
             sp_, sn_ = dict(sides), dict(sides)
             sp_[j, q], sn_[j, q] = 1, -1
-            pcp, pcn = (pc + (line,), pc + (neg,)) if keep_constraints else (pc, pc)
-            new_parts.append((pos[0], pos[1], sp_, pcp))
-            new_parts.append((negp[0], negp[1], sn_, pcn))
+            new_parts.append((pos[0], pos[1], sp_))
+            new_parts.append((negp[0], negp[1], sn_))
         else:
             sides[j, q] = where
-            if keep_constraints:
-                pc = pc + ((line,) if where > 0 else (neg,))
-            new_parts.append((pv, pe, sides, pc))
+            new_parts.append((pv, pe, sides))
     return new_parts
 
 
-def _cut_cell(vs: tuple[Point, ...], es: tuple[Line, ...], cons: tuple[Line, ...],
-              Z: list[tuple[int, int, int]], s: int, bps: list[tuple[int, int]],
-              sure: np.ndarray | None, keep_constraints: bool) -> list[tuple]:
+def _cut_cell(vs: tuple[Point, ...], es: tuple[Line, ...], Z: list[tuple[int, int, int]], s: int,
+              bps: list[tuple[int, int]], sure: np.ndarray | None) -> list[tuple]:
     """Cut one cell by the breakpoint lines of its layer that the float filter left open.
 
-    The cell is the polygon ``(vs, es)`` with constraints ``cons``; ``Z / s`` are its
-    pre-activations, ``bn / bd`` the breakpoints ``bps``.  Returns the parts
-    ``(verts, edges, sides, constraints)``, with ``sides`` the exactly decided
-    ``{(j, q): side}``.
+    The cell is the polygon ``(vs, es)``; ``Z / s`` are its pre-activations, ``bn / bd``
+    the breakpoints ``bps``.  Returns the parts ``(verts, edges, sides)``, with ``sides``
+    the exactly decided ``{(j, q): side}``.
     """
-    parts = [(vs, es, {}, cons)]
-    for j, q, known in _lines_to_place(sure, len(Z), len(bps), keep_constraints):
+    parts = [(vs, es, {})]
+    for j, q in _lines_to_place(sure, len(Z), len(bps)):
         za, zb, zc = Z[j]
         bn, bd = bps[q]
         a, b, c = bd * za, bd * zb, bd * zc - bn * s
-        if known:  # certified side; only the constraint line is recorded
-            if a == 0 and b == 0:
-                continue  # constant on the cell: no constraint
-            line = canonical_line(a, b, c)
-            oriented = line if known > 0 else (-line[0], -line[1], -line[2])
-            parts = [(pv, pe, sides, pc + (oriented,)) for pv, pe, sides, pc in parts]
-            continue
         if a == 0 and b == 0:
             sgn = (c > 0) - (c < 0)
             for p in parts:
                 p[2][j, q] = sgn
             continue
-        parts = _cut_parts(parts, j, q, canonical_line(a, b, c), keep_constraints)
+        parts = _cut_parts(parts, j, q, canonical_line(a, b, c))
     return parts
 
 
@@ -418,7 +387,7 @@ def _piece_row(z: tuple[int, int, int], sq: int, kq: int, s: int, g: int) -> tup
 
 def _children(parts: list[tuple], pat: tuple[int, ...], Z: list[tuple[int, int, int]], s: int,
               base: np.ndarray, integer_form: tuple[int, tuple[int, ...], tuple[int, ...]]) -> list[tuple]:
-    """Make the next layer's cells ``(verts, edges, pattern, A, t, constraints)`` of the parts.
+    """Make the next layer's cells ``(verts, edges, pattern, A, t)`` of the parts.
 
     The siblings share one scale ``t`` (so the next layer can update maps
     incrementally): every child row is ``slope * Z_j + intercept * s e3``, so
@@ -431,9 +400,9 @@ def _children(parts: list[tuple], pat: tuple[int, ...], Z: list[tuple[int, int, 
     t_c = mu * s // g
     table: list[list] = [[None] * len(sl) for _ in Z]  # row of neuron j on piece q, made once
     out = []
-    for pv, pe, sides, pc in parts:
+    for pv, pe, sides in parts:
         pieces = _piece_counts(sides, base, base_pieces)
-        out.append((pv, pe, pat + tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), t_c, pc))
+        out.append((pv, pe, pat + tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), t_c))
     return out
 
 
@@ -491,7 +460,7 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
         vs, es, _ = faces.pop()
         signs = orient * sides[f, col]  # each (neuron, q), exact
         pieces = (signs.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
-        yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g, ()
+        yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g
 
 
 def _inner_point(verts: tuple[Point, ...]) -> tuple[Fraction, Fraction]:
@@ -523,7 +492,7 @@ def _spread_sides(n_faces: int, n_lines: int, adjacency: list, root: list[int]) 
 
 
 def _split_layer(state: Iterable[tuple], layer: IntLayer, act: Activation, layer_no: int, counts: list[int],
-                 max_regions: int | None, keep_constraints: bool) -> Iterator[tuple]:
+                 max_regions: int | None) -> Iterator[tuple]:
     """Split the cells of ``state`` by the breakpoint lines of hidden layer ``layer_no``, lazily.
 
     Yields the children of one cell after the other (and lets go of each once yielded), so
@@ -535,11 +504,11 @@ def _split_layer(state: Iterable[tuple], layer: IntLayer, act: Activation, layer
     layer_map = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)
     # each breakpoint as a float and a bound on its error (infinite beyond the float range)
     bps_f = [(lo, hi - lo) for lo, hi in (float_bounds(Fraction(bn, bd)) for bn, bd in bps)]
-    for vs, es, pat, A, t, cons in state:
+    for vs, es, pat, A, t in state:
         s = layer.scale * t
         Z = layer_map(A, t)
         sure = _float_sides(Z, s, vs, bps_f)
-        parts = _cut_cell(vs, es, cons, Z, s, bps, sure, keep_constraints)
+        parts = _cut_cell(vs, es, Z, s, bps, sure)
         base = sure if sure is not None else np.zeros((len(Z), len(bps)), dtype=np.int64)
         children = _children(parts, pat, Z, s, base, integer_form)
         del parts
@@ -561,9 +530,9 @@ def _output_cells(state: Iterable[tuple], out_layer: IntLayer, max_regions: int 
     out_map = _MapCache(np.array(out_layer.Wi, dtype=object), out_layer.bi)
     bar = progress_bar(progress, None, "cells", unit="cell")
     try:
-        for vs, es, pat, A, t, cons in state:
+        for vs, es, pat, A, t in state:
             rows_r, s_r = _reduce_map(out_map(A, t), out_layer.scale * t)
-            cells.append(RawCell(vs, es, pat, rows_r, s_r, cons))
+            cells.append(RawCell(vs, es, pat, rows_r, s_r))
             if len(cells) % 1024 == 0:
                 bar.update(1024)
                 if limit is not None and len(cells) > limit:

@@ -20,15 +20,16 @@ Examples
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
 from .layer_split import RawCell, enumerate_cells, square
 from .line_count import round_up_pow2
-from .network import ExactNet
-from .predicates import Line, line_meets_open_box
+from .network import ExactNet, IntLayer
+from .predicates import Line, canonical_line, line_meets_open_box
 
-__all__ = ["far_vertices", "whole_plane_cells"]
+__all__ = ["far_vertices", "pattern_constraints", "whole_plane_cells"]
 
 
 def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fraction]:
@@ -113,6 +114,77 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
     return ok, extent
 
 
+def pattern_constraints(net: ExactNet, pattern: Sequence[int], *,
+                        layers: Sequence[IntLayer] | None = None) -> tuple[Line, ...]:
+    """Return the oriented breakpoint lines that define an activation pattern's cell.
+
+    The cell of ``pattern`` is ``{x : l(x) >= 0 for every returned line l}`` (up to its
+    boundary): for every hidden neuron, its pre-activation as an exact affine function
+    of the input on the pattern's earlier pieces, against each breakpoint of its
+    activation, oriented so that the neuron's own piece is on the positive side.  A
+    neuron constant on the pattern gives no line.  Built from the pattern alone, so a
+    whole-plane enumeration need not keep every cell's constraints (``O(cells x n)``
+    memory) to certify the few cells that touch the box.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input.
+    pattern : sequence of int
+        Piece index of every hidden neuron, layer after layer (as
+        :attr:`RawCell.pattern <exact.layer_split.RawCell>` and
+        :meth:`ExactNet.pattern_at` give it).
+    layers : sequence of IntLayer, optional
+        ``net.integer_layers()``, passed by callers that ask for many patterns (it is
+        not cached on the net).
+
+    Returns
+    -------
+    tuple of Line
+        Distinct oriented lines ``(a, b, c)`` in lowest terms, the cell on their
+        positive side; exact integers.
+
+    Notes
+    -----
+    ``O(n^2)`` big-integer products for ``n`` hidden neurons, exact throughout: each
+    layer's map on the pattern is kept as integer rows over one positive scale.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [1, 1]], [0, -2]), ([[1, -1]], [0])])
+    >>> pattern_constraints(net, (1, 0))      # x > 0 and x + y < 2
+    ((1, 0, 0), (-1, -1, 2))
+    >>> pattern_constraints(net, net.pattern_at((3, 0)))
+    ((1, 0, 0), (1, 1, -2))
+    """
+    n_hidden = sum(net.widths[1:-1])
+    if len(pattern) != n_hidden:
+        raise ValueError(f"pattern has {len(pattern)} entries; the net has {n_hidden} hidden neurons")
+    if layers is None:
+        layers = net.integer_layers()
+    A, t, k = [(1, 0, 0), (0, 1, 0)], 1, 0  # the current layer's input is (A rows) / t
+    lines: list[Line] = []
+    for layer, act in zip(layers[:-1], net.activations):
+        mu, slopes, icepts = act.integer_form
+        bps = [(b.numerator, b.denominator) for b in act.breakpoints]
+        s = layer.scale * t  # pre-activations are Z / s
+        rows = []
+        for wrow, bj in zip(layer.Wi, layer.bi):
+            z = [sum(w * r[c] for w, r in zip(wrow, A)) for c in range(3)]
+            z[2] += bj * t
+            q = pattern[k]
+            k += 1
+            for i, (bn, bd) in enumerate(bps):
+                a, b, c = bd * z[0], bd * z[1], bd * z[2] - bn * s
+                if a or b:  # z crosses breakpoint i: above it on pieces > i
+                    line = canonical_line(a, b, c)
+                    lines.append(line if i < q else (-line[0], -line[1], -line[2]))
+            rows.append([slopes[q] * z[0], slopes[q] * z[1], slopes[q] * z[2] + icepts[q] * s])
+        g = math.gcd(mu * s, *(v for r in rows for v in r))
+        A, t = [[v // g for v in r] for r in rows], mu * s // g
+    return tuple(dict.fromkeys(lines))
+
+
 def whole_plane_cells(
     net: ExactNet, *, max_regions: int | None, progress: bool, start: Fraction,
     max_memory: int | None = None,
@@ -145,8 +217,8 @@ def whole_plane_cells(
     half : Fraction
         Half-width of the certified box: ``start``, or a power of two above it.
     cells : list of RawCell
-        The cells in the box ``[-half, half]^2``, with their constraints; one per
-        activation cell of the whole plane.
+        The cells in the box ``[-half, half]^2``, one per activation cell of the whole
+        plane.
 
     Raises
     ------
@@ -162,18 +234,17 @@ def whole_plane_cells(
     >>> half, len(cells)          # the vertices (0, 0), (5, 0), (0, 5) need a box wider than 5
     (Fraction(16, 1), 7)
     """
+    layers = net.integer_layers()
     half = start
     while True:
         verts, edges = square(half.numerator, half.denominator)
-        raw = enumerate_cells(
-            net, verts, edges, max_regions=max_regions, keep_constraints=True, progress=progress,
-            max_memory=max_memory,
-        )
+        raw = enumerate_cells(net, verts, edges, max_regions=max_regions, progress=progress,
+                              max_memory=max_memory)
         box_edges = set(edges)
         ok, ext = True, Fraction(0)
         for rc in raw:
             if any(e in box_edges for e in rc.edges):
-                ok_c, e = far_vertices(rc.constraints, half)
+                ok_c, e = far_vertices(pattern_constraints(net, rc.pattern, layers=layers), half)
                 if not ok_c:
                     ok, ext = False, max(ext, e)
         if ok:

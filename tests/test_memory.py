@@ -191,7 +191,7 @@ def test_cell_bytes_bounds_regions_memory(widths, window):
     r = []
     peak = _peak_during(lambda: r.append(regions(net, window=window)))
     per_cell = peak / r[0].n_activation
-    assert per_cell <= cell_bytes(sum(widths[1:-1]), 1, constraints=window is None) <= 2 * per_cell
+    assert per_cell <= cell_bytes(sum(widths[1:-1]), 1) <= 2 * per_cell
 
 
 @pytest.fixture
@@ -232,9 +232,8 @@ def _cells_key(raw):
 @pytest.mark.parametrize("name", sorted(LINE_CASES))
 @pytest.mark.parametrize("act", ["relu", "hardtanh", "abs"])
 def test_traced_first_layer_equals_the_cut_one(name, act, monkeypatch):
-    # the first hidden layer of regions() in a square is traced as an arrangement now (from
-    # 20 lines on: here from 0); with keep_constraints the square is still cut line by line
-    monkeypatch.setattr(exact.layer_split, "_TRACE_FROM", 0)
+    # the first hidden layer of regions() in a square is traced as an arrangement (from
+    # 20 lines on): traced from 0 lines on against cut line by line (never traced)
     neurons = LINE_CASES[name]["neurons"]
     W, b = shallow_layers(neurons)[0]
     layers = [(W, b), ([[1] * len(neurons), [1, -1] * (len(neurons) // 2) + [0] * (len(neurons) % 2)], [0, 1]),
@@ -242,7 +241,10 @@ def test_traced_first_layer_equals_the_cut_one(name, act, monkeypatch):
     net = exact.ExactNet.from_layers(layers, activation=act)
     for half in LINE_CASES[name]["window"]:
         sq = square(Fraction(half).numerator, Fraction(half).denominator)
-        assert _cells_key(enumerate_cells(net, *sq)) == _cells_key(enumerate_cells(net, *sq, keep_constraints=True))
+        monkeypatch.setattr(exact.layer_split, "_TRACE_FROM", 0)
+        traced = _cells_key(enumerate_cells(net, *sq))
+        monkeypatch.setattr(exact.layer_split, "_TRACE_FROM", 10**9)
+        assert traced == _cells_key(enumerate_cells(net, *sq))
 
 
 def test_chunks_cover_every_item_once():
