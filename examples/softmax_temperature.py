@@ -16,8 +16,10 @@ import numeric
 sigma = np.array([1.0, 2.0, 3.0])
 for lam in (0.0, 1.0, 10.0, 1e306, np.inf, -np.inf):
     p = numeric.softmax(sigma, lam=lam)
-    lse = numeric.logsumexp(sigma, lam=lam) if lam != 0 else float("nan")
-    print(f"lambda={lam:>8g}  softmax={np.round(p, 5)}  lse={float(lse):.6f}")
+    # lse_lambda = (1/lambda) log sum exp(lambda sigma) is undefined at lambda = 0 (its limit
+    # there is +inf or -inf from either side, as `exactnet prove` shows); softmax is uniform
+    lse = f"{float(numeric.logsumexp(sigma, lam=lam)):.6f}" if lam != 0 else "undefined"
+    print(f"lambda={lam:>8g}  softmax={np.round(p, 5)}  lse={lse}")
 
 fig = plt.figure(figsize=(13, 8), layout="constrained")
 numeric.plot_softmax_images(lams=(1, 10, 100), axes=fig.subplots(2, 3).ravel())
