@@ -42,7 +42,16 @@ from .errors import ResourceLimitError, TooManyRegionsError, Undecided
 from .line_arrangement import build_arrangement
 from .line_count import arrangement_faces
 from .network import ExactNet, IntLayer
-from .predicates import Line, Point, canonical_line, point_from_xy, side, split_polygon, unoriented_key
+from .predicates import (
+    Line,
+    Point,
+    canonical_line,
+    point_from_xy,
+    side,
+    split_polygon,
+    unoriented_key,
+    vertex_centroid,
+)
 
 __all__ = ["RawCell", "cell_bytes", "enumerate_cells", "square"]
 
@@ -442,7 +451,7 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
     index = {l: i for i, l in enumerate(arr.lines[: arr.n_neuron_lines])}
     # each (neuron, q): its arrangement line and orientation, or -1 and its constant side
     col = np.array([index.get(unoriented_key(l), -1) if l[0] or l[1] else -1 for l in own], dtype=np.int64)
-    p0 = point_from_xy(*_inner_point(arr.faces[0][0]))
+    p0 = point_from_xy(*vertex_centroid(arr.faces[0][0]))
     root = [side(l, p0) for l in own]  # exact, on face 0
     orient = np.array([root[i] * side(arr.lines[col[i]], p0) if col[i] >= 0 else root[i]
                        for i in range(len(own))], dtype=np.int8)
@@ -461,12 +470,6 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
         signs = orient * sides[f, col]  # each (neuron, q), exact
         pieces = (signs.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
         yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g
-
-
-def _inner_point(verts: tuple[Point, ...]) -> tuple[Fraction, Fraction]:
-    """Return the average of a convex polygon's vertices, a point strictly inside it."""
-    n = len(verts)
-    return sum(Fraction(X, D) for X, _, D in verts) / n, sum(Fraction(Y, D) for _, Y, D in verts) / n
 
 
 def _spread_sides(n_faces: int, n_lines: int, adjacency: list, root: list[int]) -> np.ndarray:

@@ -40,6 +40,7 @@ __all__ = [
     "intersect_lines",
     "split_polygon",
     "polygon_area",
+    "vertex_centroid",
     "point_in_polygon",
     "line_meets_open_box",
     "point_in_box",
@@ -441,6 +442,27 @@ def polygon_area(verts: Sequence[Point]) -> Fraction:
         X2, Y2, D2 = verts[(i + 1) % n]
         total += Fraction(X1 * Y2 - X2 * Y1, D1 * D2)
     return total / 2
+
+
+def vertex_centroid(verts: Sequence[Point]) -> tuple[Fraction, Fraction]:
+    """Return the average of a polygon's vertices: strictly inside a convex polygon of nonzero area.
+
+    Parameters
+    ----------
+    verts : sequence of Point
+        The vertices (at least one).
+
+    Returns
+    -------
+    (Fraction, Fraction)
+
+    Examples
+    --------
+    >>> vertex_centroid([(0, 0, 1), (2, 0, 1), (0, 1, 2)])
+    (Fraction(2, 3), Fraction(1, 6))
+    """
+    n = len(verts)
+    return sum(Fraction(X, D) for X, _, D in verts) / n, sum(Fraction(Y, D) for _, Y, D in verts) / n
 
 
 def point_in_polygon(verts: Sequence[Point], edges: Sequence[Line], p: Point) -> int:
