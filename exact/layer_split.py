@@ -32,26 +32,17 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._certified.blocks import breadth_first_arcs
 from ._certified.budget import format_bytes
 from ._float_range import float_bounds, to_float
 from ._fp import U
 from ._progress import progress_bar
 from .activations import Activation
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
+from .face_maps import FaceMaps
 from .line_arrangement import build_arrangement
-from .line_count import arrangement_faces
+from .line_count import arrangement_faces, first_layer_lines
 from .network import ExactNet, IntLayer
-from .predicates import (
-    Line,
-    Point,
-    canonical_line,
-    point_from_xy,
-    side,
-    split_polygon,
-    unoriented_key,
-    vertex_centroid,
-)
+from .predicates import Line, Point, canonical_line, split_polygon
 
 __all__ = ["RawCell", "cell_bytes", "enumerate_cells", "square"]
 
@@ -274,7 +265,7 @@ def _chained_layers(net: ExactNet, hidden: list[IntLayer], verts: tuple[Point, .
     n_lines = len(net.weights[0]) * len(net.activations[0].breakpoints) if hidden else 0
     for l, layer in enumerate(hidden):
         if l == 0 and half is not None and n_lines >= _TRACE_FROM:
-            state = _first_layer_cells(half, layer, net.activations[0], counts, max_regions)
+            state = _first_layer_cells(net, half, counts, max_regions)
         else:
             state = _split_layer(state, layer, net.activations[l], l, counts, max_regions)
     return state
@@ -427,7 +418,7 @@ def _square_half(verts: tuple[Point, ...], edges: tuple[Line, ...]) -> Fraction 
     return Fraction(-X, D) if X < 0 and (verts, edges) == square(-X, D) else None
 
 
-def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts: list[int],
+def _first_layer_cells(net: ExactNet, half: Fraction, counts: list[int],
                        max_regions: int | None) -> Iterator[tuple]:
     """Yield the first hidden layer's cells in ``[-half, half]^2``: the faces of its lines.
 
@@ -435,63 +426,32 @@ def _first_layer_cells(half: Fraction, layer: IntLayer, act: Activation, counts:
     traced at once by :func:`exact.line_arrangement.build_arrangement` (``O(n^2 log n)``
     instead of cutting every part by every line, and no record of each part's sides).
     The pieces follow from one face's exact sides, flipped across the shared edges
-    (:func:`_spread_sides`).
+    (:class:`exact.face_maps.FaceMaps`, one bit per face and line).
     """
-    integer_form = act.integer_form
-    bps = [(b.numerator, b.denominator) for b in act.breakpoints]
+    layer, act = net.integer_layers()[0], net.activations[0]
     s = layer.scale
     Z = _MapCache(np.array(layer.Wi, dtype=object), layer.bi)(((1, 0, 0), (0, 1, 0)), 1)
-    own = [(bd * za, bd * zb, bd * zc - bn * s) for za, zb, zc in Z for bn, bd in bps]  # (neuron, q)
-    cut = [canonical_line(*l) for l in own if l[0] or l[1]]
+    cut = first_layer_lines(net)
     if max_regions is not None and arrangement_faces(cut, half) > max_regions:
         raise TooManyRegionsError(f"more than max_regions={max_regions} cells after hidden layer 1; "
                                   "raise max_regions (None for no limit) or shrink the window")
     arr = build_arrangement(cut, half)
     counts[0] += len(arr.faces)
-    index = {l: i for i, l in enumerate(arr.lines[: arr.n_neuron_lines])}
-    # each (neuron, q): its arrangement line and orientation, or -1 and its constant side
-    col = np.array([index.get(unoriented_key(l), -1) if l[0] or l[1] else -1 for l in own], dtype=np.int64)
-    p0 = point_from_xy(*vertex_centroid(arr.faces[0][0]))
-    root = [side(l, p0) for l in own]  # exact, on face 0
-    orient = np.array([root[i] * side(arr.lines[col[i]], p0) if col[i] >= 0 else root[i]
-                       for i in range(len(own))], dtype=np.int8)
-    n = arr.n_neuron_lines  # column n: the constant lines (side = orient)
-    sides = _spread_sides(len(arr.faces), n, arr.adjacency, [side(l, p0) for l in arr.lines[:n]] + [1])
-    nq = len(bps)
-    mu, sl, ic = integer_form
+    fm = FaceMaps(net, arr, maps=False)
+    mu, sl, ic = act.integer_form
     g = math.gcd(s, *(v for r in Z for v in r))
     table: list[list] = [[None] * len(sl) for _ in Z]
-    col[col < 0] = n
     faces = arr.faces
     del arr  # the adjacency is no longer needed, and each face goes once yielded
     faces.reverse()
-    for f in range(len(faces)):
-        vs, es, _ = faces.pop()
-        signs = orient * sides[f, col]  # each (neuron, q), exact
-        pieces = (signs.reshape(len(Z), nq) > 0).sum(axis=1).tolist() if nq else [0] * len(Z)
-        yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g
+    for start in range(0, len(fm), _CHUNK):
+        for pieces in fm.pieces(slice(start, start + _CHUNK)).tolist():
+            vs, es, _ = faces.pop()
+            yield vs, es, tuple(pieces), _rows_on(pieces, table, Z, sl, ic, s, g), mu * s // g
 
 
-def _spread_sides(n_faces: int, n_lines: int, adjacency: list, root: list[int]) -> np.ndarray:
-    """Return each face's side (+1 / -1, int8) of every line, from face 0's ``root`` sides.
-
-    Breadth first across the shared edges: the face across an edge on line ``l`` has
-    every side of the face it is reached from, but the opposite side of ``l``.  ``root``
-    may have extra columns (kept as they are in every face).
-    """
-    sides = np.zeros((n_faces, len(root)), dtype=np.int8)
-    sides[0] = root
-    if not adjacency:
-        return sides
-    fa, fb, li = (np.array([e[i] for e in adjacency], dtype=np.int64) for i in (0, 1, 4))
-    src, dst, lin = np.concatenate([fa, fb]), np.concatenate([fb, fa]), np.concatenate([li, li])
-    order = np.argsort(src, kind="stable")
-    src, dst, lin = src[order], dst[order], lin[order]
-    for arcs in breadth_first_arcs(src, dst, n_faces, np.array([0]))[0]:
-        reached = dst[arcs]
-        sides[reached] = sides[src[arcs]]
-        sides[reached, lin[arcs]] *= -1
-    return sides
+_CHUNK = 4096
+"""Faces whose patterns are unpacked at once by :func:`_first_layer_cells`."""
 
 
 def _split_layer(state: Iterable[tuple], layer: IntLayer, act: Activation, layer_no: int, counts: list[int],

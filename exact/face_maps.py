@@ -1,0 +1,292 @@
+"""Activation patterns and exact output maps of every face of a first-layer line arrangement, at array speed.
+
+The faces of the first hidden layer's lines in a square are its activation cells.  Their
+patterns follow from one face's exact sides of every line, flipped across the shared
+edges breadth first; the sides are kept as bits (one per line and face, 1/8 of a byte).
+For a net with one hidden layer the output map of a face follows the same way: crossing
+an edge on a line changes only the neurons on that line, so each face's exact map is its
+parent's plus the change of those neurons' terms, ``O(1)`` big-integer operations per
+face instead of ``O(n)`` Fraction products for a pattern and its map.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> from exact.line_arrangement import build_arrangement
+>>> from exact.line_count import first_layer_lines
+>>> from exact.network import ExactNet
+>>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 2]], [3])])
+>>> arr = build_arrangement(first_layer_lines(net), Fraction(1))
+>>> fm = FaceMaps(net, arr)
+>>> sorted((fm.pattern(f), str(fm.affine(f))) for f in range(len(fm)))[-1]
+((1, 1), '(1)*x1 + (2)*x2 + (3)')
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from ._certified.blocks import breadth_first_arcs
+from .network import AffineMap, ExactNet, IntLayer
+from .predicates import canonical_line, point_from_xy, side, unoriented_key, vertex_centroid
+
+__all__ = ["FaceMaps", "breadth_first_levels", "face_sides", "neuron_line_columns"]
+
+
+def neuron_line_columns(Z: Sequence[tuple[int, int, int]], s: int, breakpoints: Sequence[Fraction],
+                        arr) -> tuple[np.ndarray, np.ndarray]:
+    """Match each (neuron, breakpoint) line with its arrangement line, and orient it.
+
+    Parameters
+    ----------
+    Z : sequence of (int, int, int)
+        Each neuron's pre-activation ``(a x + b y + c) / s``.
+    s : int
+        Positive common denominator of ``Z``.
+    breakpoints : sequence of Fraction
+        The activation's breakpoints.
+    arr : Arrangement
+        The arrangement of these lines in a square
+        (:func:`exact.line_arrangement.build_arrangement`).
+
+    Returns
+    -------
+    col : ndarray of int64, shape (neurons * breakpoints,)
+        The arrangement line of each (neuron, breakpoint), or ``arr.n_neuron_lines`` for
+        one constant on the square (no line, or a line that misses it).
+    orient : ndarray of int8
+        ``+1`` where the (neuron, breakpoint) line's positive side (pre-activation above
+        the breakpoint) is its arrangement line's positive side, ``-1`` where it is the
+        negative one; for a constant column, its exact side on the square.
+
+    Examples
+    --------
+    >>> from exact.line_arrangement import build_arrangement
+    >>> arr = build_arrangement([(1, 0, 0)], Fraction(1))
+    >>> col, orient = neuron_line_columns([(-2, 0, 0), (0, 0, 5)], 1, [Fraction(0)], arr)
+    >>> col.tolist(), orient.tolist()      # -2x > 0 is the - side of x = 0; 5 > 0 everywhere
+    ([0, 1], [-1, 1])
+    """
+    bps = [(b.numerator, b.denominator) for b in breakpoints]
+    own = [(bd * za, bd * zb, bd * zc - bn * s) for za, zb, zc in Z for bn, bd in bps]
+    n = arr.n_neuron_lines
+    index = {line: i for i, line in enumerate(arr.lines[:n])}
+    col = np.array([index.get(unoriented_key(canonical_line(*l)), n) if l[0] or l[1] else n for l in own],
+                   dtype=np.int64)
+    p0 = point_from_xy(*vertex_centroid(arr.faces[0][0]))  # exact, strictly inside face 0
+    orient = np.array([side(l, p0) * (side(arr.lines[c], p0) if c < n else 1) for l, c in zip(own, col)],
+                      dtype=np.int8)
+    return col, orient
+
+
+def face_sides(arr, levels: list | None = None) -> np.ndarray:
+    """Return every face's sides of the arrangement's neuron lines, as bits.
+
+    Face 0's sides are exact (at its vertex centroid); the face across an edge on line
+    ``l`` has the sides of the face it is reached from, except that of ``l`` (breadth
+    first over the shared edges).
+
+    Parameters
+    ----------
+    arr : Arrangement
+    levels : list, optional
+        Its :func:`breadth_first_levels`, when the caller has them already.
+
+    Returns
+    -------
+    ndarray of uint8, shape (faces, ceil((n + 1) / 8))
+        Bit ``l`` (little-endian within each byte) of row ``f`` is 1 where face ``f`` is
+        on the positive side of neuron line ``l``; bit ``n`` is always 1 (the column of
+        the constant lines, see :func:`neuron_line_columns`).
+
+    Examples
+    --------
+    >>> from exact.line_arrangement import build_arrangement
+    >>> arr = build_arrangement([(1, 0, 0), (0, 1, 0)], Fraction(1))
+    >>> bits = np.unpackbits(face_sides(arr), axis=1, bitorder="little")[:, :3]
+    >>> sorted(map(tuple, bits.tolist()))
+    [(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1)]
+    """
+    n = arr.n_neuron_lines
+    p0 = point_from_xy(*vertex_centroid(arr.faces[0][0]))
+    root = np.array([side(line, p0) > 0 for line in arr.lines[:n]] + [True], dtype=np.uint8)
+    bits = np.zeros((len(arr.faces), (n + 8) // 8), dtype=np.uint8)
+    bits[0] = np.packbits(root, bitorder="little")
+    for a_src, reached, line in breadth_first_levels(arr) if levels is None else levels:
+        bits[reached] = bits[a_src]
+        bits[reached, line >> 3] ^= (1 << (line & 7)).astype(np.uint8)
+    return bits
+
+
+def breadth_first_levels(arr) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Cross the shared edges breadth first from face 0, one level at a time.
+
+    Parameters
+    ----------
+    arr : Arrangement
+
+    Returns
+    -------
+    list of (src, dst, line)
+        Per level, arrays of the crossings that reach new faces: from face ``src`` across
+        an edge on neuron line ``line`` into face ``dst`` (each face reached once).
+
+    Examples
+    --------
+    >>> from exact.line_arrangement import build_arrangement
+    >>> arr = build_arrangement([(1, 0, 0), (0, 1, 0)], Fraction(1))
+    >>> [len(dst) for _, dst, _ in breadth_first_levels(arr)]
+    [2, 1]
+    """
+    if not arr.adjacency:
+        return []
+    adj, m = arr.adjacency, len(arr.adjacency)
+    fa, fb, li = (np.fromiter((e[i] for e in adj), dtype=np.int64, count=m) for i in (0, 1, 4))
+    src, dst, lin = np.concatenate([fa, fb]), np.concatenate([fb, fa]), np.concatenate([li, li])
+    order = np.argsort(src, kind="stable")
+    src, dst, lin = src[order], dst[order], lin[order]
+    return [(src[arcs], dst[arcs], lin[arcs])
+            for arcs in breadth_first_arcs(src, dst, len(arr.faces), np.array([0]))[0]]
+
+
+def _bit(bits: np.ndarray, faces: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """Read the side bits ``bits[faces, cols]`` (elementwise), as 0/1 int8."""
+    return ((bits[faces, cols >> 3] >> (cols & 7).astype(np.uint8)) & 1).astype(np.int8)
+
+
+class FaceMaps:
+    """The patterns and exact output maps of the faces of a one-hidden-layer net's arrangement.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input; output maps need exactly one hidden layer.
+    arr : Arrangement
+        The faces of ``net``'s first-layer lines in a square.
+    maps : bool
+        Compute every face's exact output map (one hidden layer only).
+
+    Notes
+    -----
+    Memory: one bit per face and neuron line for the sides, plus ``3 * outputs`` Python
+    integers per face for the maps.  Time: ``O(faces * outputs)`` big-integer additions
+    after ``O(faces * lines / 8)`` byte copies.
+    """
+
+    def __init__(self, net: ExactNet, arr, maps: bool = True):
+        layer = net.integer_layers()[0]
+        act = net.activations[0]
+        self._n = net.widths[1]
+        self._nq = len(act.breakpoints)
+        self._mu, self._sl, self._ic = act.integer_form
+        self._s = layer.scale
+        self._Z = [(w[0], w[1], b) for w, b in zip(layer.Wi, layer.bi)]
+        self.col, self.orient = neuron_line_columns(self._Z, self._s, act.breakpoints, arr)
+        levels = breadth_first_levels(arr)
+        self.bits = face_sides(arr, levels)
+        self.num: np.ndarray | None = None
+        self.den = 1
+        if maps:
+            if net.n_hidden_layers != 1:
+                raise ValueError("exact output maps by face need a net with one hidden layer")
+            self._output_maps(net.integer_layers()[1], arr, levels)
+
+    def __len__(self) -> int:
+        return len(self.bits)
+
+    def pieces(self, faces: np.ndarray | slice) -> np.ndarray:
+        """Return the piece of every neuron on the given faces.
+
+        Parameters
+        ----------
+        faces : ndarray of int or slice
+            Face indices.
+
+        Returns
+        -------
+        ndarray of int8, shape (len(faces), neurons)
+        """
+        rows = np.unpackbits(self.bits[faces], axis=1, bitorder="little")[:, self.col].astype(np.int8)
+        above = (2 * rows - 1) * self.orient > 0  # each (neuron, breakpoint): pre-activation above it
+        return above.reshape(len(rows), self._n, self._nq).sum(axis=2, dtype=np.int8)
+
+    def pattern(self, f: int) -> tuple[int, ...]:
+        """Return face ``f``'s activation pattern (the piece of each neuron).
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        tuple of int
+        """
+        return tuple(self.pieces(np.array([f]))[0].tolist())
+
+    def affine(self, f: int) -> AffineMap:
+        """Return the net's exact output map on face ``f``.
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        AffineMap
+        """
+        if self.num is None:
+            raise ValueError("these FaceMaps were built without output maps")
+        rows = self.num[f]
+        d = self.den
+        return AffineMap(tuple((Fraction(a, d), Fraction(b, d)) for a, b, _ in rows),
+                         tuple(Fraction(c, d) for _, _, c in rows))
+
+    def _piece_terms(self, out: IntLayer) -> np.ndarray:
+        """Each (neuron, piece)'s term of the output numerators, object array (n, pieces, outputs, 3)."""
+        s, sl, ic = self._s, self._sl, self._ic
+        R = np.empty((self._n, len(sl), len(out.Wi), 3), dtype=object)
+        for j, (za, zb, zc) in enumerate(self._Z):
+            for p in range(len(sl)):
+                row = (sl[p] * za, sl[p] * zb, sl[p] * zc + ic[p] * s)
+                for o, wrow in enumerate(out.Wi):
+                    R[j, p, o] = (wrow[j] * row[0], wrow[j] * row[1], wrow[j] * row[2])
+        return R
+
+    def _output_maps(self, out: IntLayer, arr, levels: list) -> None:
+        """Fill ``num`` (faces, outputs, 3) and ``den``: face 0 directly, then one change per crossing."""
+        R = self._piece_terms(out)
+        den = out.scale * self._mu * self._s
+        base = np.array([[0, 0, b * self._mu * self._s] for b in out.bi], dtype=object)
+        p0 = self.pieces(np.array([0]))[0]
+        num = np.empty((len(self), len(out.Wi), 3), dtype=object)
+        num[0] = base + R[np.arange(self._n), p0].sum(axis=0) if self._n else base
+        self._spread_maps(num, R, arr.n_neuron_lines, levels)
+        g = math.gcd(den, *(int(v) for v in num.ravel()))
+        self.num, self.den = (num // g if g > 1 else num), den // g
+
+    def _spread_maps(self, num: np.ndarray, R: np.ndarray, n_lines: int, levels: list) -> None:
+        """Spread the maps breadth first: a face's map is its parent's plus the crossed neurons' change."""
+        order = np.argsort(self.col, kind="stable")  # (neuron, breakpoint) entries grouped by line
+        starts = np.searchsorted(self.col[order], np.arange(n_lines + 1))
+        nq = self._nq
+        for a_src, a_dst, line in levels:
+            num[a_dst] = num[a_src]
+            mult = starts[line + 1] - starts[line]
+            arc_of = np.repeat(np.arange(len(line)), mult)
+            first = np.repeat(starts[line] - np.cumsum(mult) + mult, mult)
+            entries = order[first + np.arange(len(arc_of))]  # every (neuron, q) on each arc's line
+            j = entries // nq
+            cols = self.col[(j[:, None] * nq + np.arange(nq)).ravel()].reshape(-1, nq)
+            faces_s = np.repeat(a_src[arc_of], nq).reshape(-1, nq)
+            orient = self.orient[(j[:, None] * nq + np.arange(nq)).ravel()].reshape(-1, nq)
+            before = ((2 * _bit(self.bits, faces_s, cols) - 1) * orient > 0).sum(axis=1)
+            faces_d = np.repeat(a_dst[arc_of], nq).reshape(-1, nq)
+            after = ((2 * _bit(self.bits, faces_d, cols) - 1) * orient > 0).sum(axis=1)
+            change = R[j, after] - R[j, before]
+            if len(arc_of) == len(line):  # one (neuron, breakpoint) per crossed line: no repeats
+                num[a_dst] += change
+            else:
+                np.add.at(num, a_dst[arc_of], change)

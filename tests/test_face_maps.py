@@ -1,0 +1,77 @@
+"""Patterns and exact maps of arrangement faces, against the exact evaluation of the net at each face.
+
+``FaceMaps`` spreads one face's sides and map across shared edges; the reference here
+evaluates the net at an exact point inside every face (``ExactNet.pattern_at``) and
+composes its map from the pattern (``affine_on_pattern``), independently of the spread.
+"""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from catalogue import LINE_CASES, shallow_layers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from exact import ExactNet
+from exact.face_maps import FaceMaps, breadth_first_levels
+from exact.line_arrangement import build_arrangement
+from exact.line_count import first_layer_lines
+from exact.network import affine_on_pattern
+from exact.predicates import vertex_centroid
+
+ACTS = ["relu", "leaky_relu", "hardtanh", "abs"]
+
+
+def _check_every_face(net, half):
+    arr = build_arrangement(first_layer_lines(net), Fraction(half))
+    fm = FaceMaps(net, arr)
+    assert len(fm) == len(arr.faces)
+    for f, (verts, _, _) in enumerate(arr.faces):
+        pattern = net.pattern_at(vertex_centroid(verts))
+        assert fm.pattern(f) == pattern, f
+        assert fm.affine(f) == affine_on_pattern(net, pattern), f
+    return fm
+
+
+@pytest.mark.parametrize("name", sorted(LINE_CASES))
+@pytest.mark.parametrize("act", ACTS)
+def test_catalogue_faces(name, act):
+    # duplicated, scaled, parallel and concurrent lines, dead neurons, lines missing the window
+    neurons = LINE_CASES[name]["neurons"]
+    W, b = shallow_layers(neurons)[0]
+    out = [[1 + (j % 3) for j in range(len(neurons))], [(-1) ** j for j in range(len(neurons))]]
+    net = ExactNet.from_layers([(W, b), (out, [0, Fraction(1, 3)])], activation=act)
+    for half in LINE_CASES[name]["window"]:
+        _check_every_face(net, half)
+
+
+small = st.fractions(min_value=-3, max_value=3, max_denominator=3)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 6), st.sampled_from(ACTS), st.data())
+def test_random_rational_nets(n, act, data):
+    W = [[data.draw(small), data.draw(small)] for _ in range(n)]
+    b = [data.draw(small) for _ in range(n)]
+    v = [[data.draw(small) for _ in range(n)]]
+    net = ExactNet.from_layers([(W, b), (v, [data.draw(small)])], activation=act)
+    _check_every_face(net, 2)
+
+
+def test_patterns_only_for_deep_nets():
+    net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0]), ([[1]], [0])])
+    arr = build_arrangement(first_layer_lines(net), Fraction(1))
+    fm = FaceMaps(net, arr, maps=False)
+    assert sorted(map(tuple, fm.pieces(slice(None)).tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    with pytest.raises(ValueError, match="without output maps"):
+        fm.affine(0)
+    with pytest.raises(ValueError, match="one hidden layer"):
+        FaceMaps(net, arr)
+
+
+def test_every_face_is_reached_once():
+    net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
+    arr = build_arrangement(first_layer_lines(net), Fraction(2))
+    reached = np.concatenate([dst for _, dst, _ in breadth_first_levels(arr)])
+    assert sorted(reached.tolist()) == list(range(1, len(arr.faces)))
