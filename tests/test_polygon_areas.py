@@ -1,0 +1,74 @@
+"""Float areas with rigorous bounds, and exact extreme areas, against exact shoelace sums."""
+
+from fractions import Fraction
+
+from catalogue import seeded_torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import exact
+from exact.line_arrangement import build_arrangement
+from exact.line_count import first_layer_lines
+from exact.polygon_areas import extreme_areas, float_areas
+from exact.predicates import point_from_xy, polygon_area
+
+coord = st.fractions(min_value=-10, max_value=10, max_denominator=10**6)
+
+
+def _convex(points):
+    """The counter-clockwise convex hull of exact points (monotone chain), as homogeneous points."""
+    pts = sorted(set(points))
+
+    def cross(o, a, b):
+        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
+
+    lower, upper = [], []
+    for p in pts:
+        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
+            lower.pop()
+        lower.append(p)
+    for p in reversed(pts):
+        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
+            upper.pop()
+        upper.append(p)
+    return [point_from_xy(*p) for p in lower[:-1] + upper[:-1]]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(coord, coord), min_size=3, max_size=9), min_size=1, max_size=12))
+def test_bound_holds_and_extremes_are_exact(point_sets):
+    polys = [p for p in (_convex(ps) for ps in point_sets) if len(p) >= 3]
+    if not polys:
+        return
+    exact_areas = [polygon_area(p) for p in polys]
+    area, err = float_areas(polys)
+    for a, e, q in zip(area, err, exact_areas):
+        assert abs(Fraction(a) - q) <= Fraction(e)
+    assert extreme_areas(polys) == (min(exact_areas), max(exact_areas))
+
+
+def test_near_ties_are_settled_exactly():
+    # two triangles whose areas differ by 2^-80: floats cannot tell them apart
+    eps = Fraction(1, 2**80)
+    a = [point_from_xy(0, 0), point_from_xy(1, 0), point_from_xy(0, 1)]
+    b = [point_from_xy(0, 0), point_from_xy(1 + 2 * eps, 0), point_from_xy(0, 1)]
+    assert extreme_areas([b, a]) == (Fraction(1, 2), Fraction(1, 2) + eps)
+    assert extreme_areas([a, b]) == (Fraction(1, 2), Fraction(1, 2) + eps)
+
+
+def test_arrangement_faces():
+    net = exact.from_torch(seeded_torch([2, 60, 1], 0))
+    faces = [f[0] for f in build_arrangement(first_layer_lines(net), Fraction(10)).faces]
+    exact_areas = [polygon_area(p) for p in faces]
+    assert sum(exact_areas) == 400
+    assert extreme_areas(faces) == (min(exact_areas), max(exact_areas))
+
+
+def test_coordinates_beyond_the_filter_go_exact():
+    big = 10**400
+    tri = [(0, 0, 1), (big, 0, 1), (0, big, 1)]
+    assert float_areas([tri]) is None
+    assert extreme_areas([tri]) == (Fraction(big * big, 2),) * 2
+    tiny = [(0, 0, 1), (1, 0, big), (0, 1, big)]
+    assert float_areas([tiny]) is None
+    assert extreme_areas([tiny, tri]) == (Fraction(1, 2 * big * big), Fraction(big * big, 2))
