@@ -26,8 +26,8 @@ import numpy as np
 
 from ._float_range import FAR, float_bounds, to_float
 from ._fp import U
+from .crossing_filter import float_crossings, norm_floats, tie_clusters
 from .errors import Undecided
-from .line_count import float_crossings, norm_floats, tie_clusters
 from .predicates import (
     Line,
     Point,

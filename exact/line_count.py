@@ -37,8 +37,7 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._float_range import float_bounds
-from ._fp import TINY_CROSSING, U
+from .crossing_filter import earlier_crossings, float_crossings, norm_floats
 from .network import ExactNet
 from .predicates import (
     Line,
@@ -57,9 +56,6 @@ __all__ = [
     "first_layer_lines",
     "shallow_line_jumps",
     "max_regions_formula",
-    "norm_floats",
-    "float_crossings",
-    "tie_clusters",
     "initial_box",
     "round_up_pow2",
 ]
@@ -244,157 +240,6 @@ def arrangement_terms(lines: Sequence[Line], half: Fraction | None = None) -> tu
     return len(ls), {p: len(s) for p, s in points.items()}
 
 
-def norm_floats(ls: Sequence[Line]) -> np.ndarray:
-    """Round the lines, each divided by its largest coefficient magnitude, to floats.
-
-    Parameters
-    ----------
-    ls : sequence of Line
-        Integer lines, not all coefficients zero.
-
-    Returns
-    -------
-    ndarray of float, shape (len(ls), 3)
-        Rows ``(a, b, c) / max(|a|, |b|, |c|)``, each entry correctly rounded (``int / int``
-        is), so with relative error at most ``u = 2^-53`` [2]_.
-
-    Examples
-    --------
-    >>> norm_floats([(2, 0, -4), (1, 1, 0)])
-    array([[ 0.5,  0. , -1. ],
-           [ 1. ,  1. ,  0. ]])
-    """
-    out = np.empty((len(ls), 3))
-    for k, (a, b, c) in enumerate(ls):
-        m = max(abs(a), abs(b), abs(c))
-        out[k] = (a / m, b / m, c / m)  # int / int is correctly rounded
-    return out
-
-
-def _exact_line_contribution(i: int, ls: Sequence[Line], half: Fraction | None) -> int:
-    """Sum ``m_p - 1`` over the distinct points p on line i (inside) where i is the smallest index."""
-    groups: dict = {}
-    for j in range(len(ls)):
-        if j == i:
-            continue
-        p = intersect_lines(ls[i], ls[j])
-        if p is None:
-            continue
-        if half is not None and not point_in_box(p, half):
-            continue
-        groups.setdefault(p, []).append(j)
-    return sum(len(g) for g in groups.values() if min(g) > i)
-
-
-def float_crossings(i: int, A: np.ndarray, B: np.ndarray, C: np.ndarray):
-    """Cross line ``i`` with every line in floats, with rigorous error bounds.
-
-    Parameters
-    ----------
-    i : int
-        Index of the line.
-    A, B, C : ndarray of float, shape (n,)
-        The normalised float coefficients (columns of :func:`norm_floats`).
-
-    Returns
-    -------
-    undecided : ndarray of int
-        Lines whose parallelism with line i the float test cannot decide.
-    valid : ndarray of bool
-        Lines certainly crossing line i (not i itself).
-    x, y, ex, ey : ndarray
-        Crossing coordinates and bounds on their absolute errors (0 where not valid).
-
-    Notes
-    -----
-    In the standard model [2]_, each 2x2 determinant ``p1 - p2`` carries the bound
-    ``5u(|p1| + |p2|)`` (plus ``TINY_CROSSING`` for underflow); the quotients propagate
-    these to first order with a factor ``1 + 1e-6`` of slack.  Lines whose determinant is
-    not certainly nonzero are returned as ``undecided`` for exact arithmetic.
-
-    Examples
-    --------
-    >>> F = norm_floats([(1, 0, 0), (0, 1, 0), (2, 2, -1)])   # x = 0, y = 0, x + y = 1/2
-    >>> undecided, valid, x, y, ex, ey = float_crossings(0, F[:, 0], F[:, 1], F[:, 2])
-    >>> undecided.tolist(), valid.tolist(), y.tolist()
-    ([], [False, True, True], [0.0, 0.0, 0.5])
-    >>> bool(ey[2] < 1e-15)
-    True
-    """
-    ai, bi, ci = A[i], B[i], C[i]
-    p1, p2 = ai * B, A * bi
-    D = p1 - p2
-    eD = 5 * U * (np.abs(p1) + np.abs(p2)) + TINY_CROSSING
-    q1, q2 = bi * C, B * ci
-    X = q1 - q2
-    eX = 5 * U * (np.abs(q1) + np.abs(q2)) + TINY_CROSSING
-    r1, r2 = ci * A, C * ai
-    Y = r1 - r2
-    eY = 5 * U * (np.abs(r1) + np.abs(r2)) + TINY_CROSSING
-    absD = np.abs(D)
-    valid = absD > 2 * eD
-    valid[i] = True
-    undecided = np.nonzero(~valid)[0]
-    valid[i] = False
-    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-        den = np.where(valid, absD - eD, 1.0)
-        x = np.where(valid, X / np.where(valid, D, 1.0), 0.0)
-        y = np.where(valid, Y / np.where(valid, D, 1.0), 0.0)
-        ex = (eX + (np.abs(X) + eX) / den * eD) / den + 2 * U * np.abs(x)
-        ey = (eY + (np.abs(Y) + eY) / den * eD) / den + 2 * U * np.abs(y)
-    ex = np.where(valid, ex * (1 + 1e-6) + TINY_CROSSING, 0.0)
-    ey = np.where(valid, ey * (1 + 1e-6) + TINY_CROSSING, 0.0)
-    return undecided, valid, x, y, ex, ey
-
-
-def tie_clusters(ai: float, bi: float, x, y, ex, ey, js: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sort crossings along a line and group those that might coincide.
-
-    Parameters
-    ----------
-    ai, bi : float
-        The line's normalised coefficients ``a, b`` (direction ``(-bi, ai)``).
-    x, y, ex, ey : ndarray of float, shape (k,)
-        Crossing coordinates and bounds on their absolute errors
-        (:func:`float_crossings`).
-    js : ndarray of int, shape (k,)
-        The index of the other line of each crossing.
-
-    Notes
-    -----
-    The position along the line's direction ``(-bi, ai)`` is ``t = -bi x + ai y``; each
-    crossing's error interval ``[t - e, t + e]`` holds the exact position.  Exactly equal
-    crossings have overlapping intervals, so they fall in one connected run of overlapping
-    intervals: the runs are the clusters that exact arithmetic must settle.  The bound
-    on ``t`` adds the rounding of its two products and sum (standard model [2]_).
-
-    Returns
-    -------
-    js_sorted : ndarray
-        ``js`` ordered by the interval starts.
-    starts : ndarray of bool
-        True where a new cluster begins.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> x, y = np.array([0.0, 0.0, 0.0]), np.array([0.5, 0.5, 2.0])   # on x = 0: t = y
-    >>> e = np.full(3, 1e-16)
-    >>> js, starts = tie_clusters(1.0, 0.0, x, y, e, e, np.array([3, 4, 5]))
-    >>> js.tolist(), starts.tolist()       # lines 3 and 4 might cross x = 0 at one point
-    ([3, 4, 5], [True, False, True])
-    """
-    t = -bi * x + ai * y
-    et = ((abs(bi) * ex + abs(ai) * ey + 2 * U * (np.abs(bi * x) + np.abs(ai * y))) * (1 + 1e-6)
-          + TINY_CROSSING)
-    lo, hi = t - et, t + et
-    order = np.argsort(lo, kind="stable")
-    lo_s, hi_s = lo[order], hi[order]
-    starts = np.ones(order.size, dtype=bool)
-    starts[1:] = lo_s[1:] > np.maximum.accumulate(hi_s)[:-1]
-    return js[order], starts
-
-
 def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> int:
     """Count the faces of a line arrangement exactly, in ``(-half, half)^2`` or the plane.
 
@@ -434,64 +279,7 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
     n = len(ls)
     if n <= 1:
         return 1 + n
-    F = norm_floats(ls)
-    return 1 + n + sum(_line_contribution(i, ls, F, half) for i in range(n))
-
-
-def _line_contribution(i: int, ls: Sequence[Line], F: np.ndarray, half: Fraction | None) -> int:
-    """Sum ``m_p - 1`` over the crossings p inside on line i where i is the smallest index.
-
-    Floats filter (:func:`float_crossings`, :func:`tie_clusters`); a near-parallel pair
-    that crosses, an overflow, or a crossing near the window's boundary sends the whole
-    line to :func:`_exact_line_contribution`.
-    """
-    A, B, C = F[:, 0], F[:, 1], F[:, 2]
-    undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
-    if undecided.size and any(ls[i][0] * ls[j][1] - ls[j][0] * ls[i][1] != 0 for j in undecided):
-        # a near-parallel pair that does cross: settle the whole line exactly
-        return _exact_line_contribution(i, ls, half)
-    if not (np.isfinite(x).all() and np.isfinite(y).all() and np.isfinite(ex).all()):
-        return _exact_line_contribution(i, ls, half)
-    if half is not None:
-        lo, hi = float_bounds(half)  # lo <= half <= hi at any magnitude; the margins cover the sums
-        lb, hb = lo * (1 - 2 * U), hi * (1 + 2 * U)
-        inside_sure = valid & (np.abs(x) + ex < lb) & (np.abs(y) + ey < lb)
-        outside_sure = valid & ((np.abs(x) - ex > hb) | (np.abs(y) - ey > hb))
-        unsure = valid & ~inside_sure & ~outside_sure
-        if unsure.any():
-            return _exact_line_contribution(i, ls, half)
-        keep = inside_sure
-    else:
-        keep = valid
-    js = np.arange(len(ls))[keep]
-    if js.size == 0:
-        return 0
-    js_s, starts = tie_clusters(A[i], B[i], x[keep], y[keep], ex[keep], ey[keep], js)
-    return _cluster_contribution(i, ls, js_s, starts)
-
-
-def _cluster_contribution(i: int, ls: Sequence[Line], js_s: np.ndarray, starts: np.ndarray) -> int:
-    """Sum ``m_p - 1`` over the crossings on line i, given as clusters that might coincide.
-
-    A single crossing counts when its other line comes after i; a cluster of several is
-    grouped by exact crossing point.
-    """
-    comp = np.cumsum(starts) - 1
-    sizes = np.bincount(comp)
-    single = sizes[comp] == 1
-    total = int(np.count_nonzero(single & (js_s > i)))
-    multi = np.nonzero(~single)[0]
-    if multi.size:
-        by_comp: dict[int, list[int]] = {}
-        for k in multi:
-            by_comp.setdefault(int(comp[k]), []).append(int(js_s[k]))
-        li = ls[i]
-        for members in by_comp.values():
-            groups: dict = {}
-            for j in members:
-                groups.setdefault(intersect_lines(li, ls[j]), []).append(j)
-            total += sum(len(g) for g in groups.values() if min(g) > i)
-    return total
+    return 1 + n + earlier_crossings(ls, norm_floats(ls), half)
 
 
 def initial_box(net: ExactNet) -> Fraction:

@@ -91,3 +91,12 @@ def test_formula_independent_of_code_on_a_pencil_plus_one():
     for k in range(1, 7):
         lines = [(1, j, 0) for j in range(k)] + [(0, 1, -5)]  # y = 5 meets each x + j y = 0 once
         assert arrangement_faces(lines) == 2 * k + (k + 1) == 3 * k + 1
+
+
+def test_near_parallel_crossing_pair_is_counted_exactly():
+    # two lines through (0, 0) whose floats are both (1, 1, 0): their determinant is -1,
+    # so they cross; the float filter cannot see it and must hand the pair to exact work
+    k = 2**60
+    lines = [(k + 1, k, 0), (k, k - 1, 0), (0, 1, -1)]
+    assert arrangement_faces(lines) == arrangement_faces_reference(lines) == 7
+    assert arrangement_faces(lines, Fraction(2**70)) == 7
