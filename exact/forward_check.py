@@ -16,19 +16,23 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .activations import Activation
 from .errors import InputError
+from .float_rounding import round_or_inf
 from .network import ExactNet
 
-__all__ = ["check_forward"]
+__all__ = ["check_forward", "dense_bound"]
 
 
 
-def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: int = 0) -> None:
+def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: int = 0, *,
+                  input_shape: Sequence[int] | None = None,
+                  layer_parts: Sequence[Sequence[tuple[Callable, int]]] | None = None) -> None:
     """Compare a module's own forward (float64) with the network read from it.
 
     Parameters
@@ -43,6 +47,13 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
         8), so the check costs about ``5 * 10^5`` multiply-adds.
     seed : int, optional
         Seed of the points, so a refusal is reproducible.
+    input_shape : sequence of int, optional
+        The shape of one sample the module reads (``(C, H, W)``); the network's flat input
+        points are reshaped to it (row-major).  Default: flat vectors.
+    layer_parts : sequence of sequences of (callable, int), optional
+        Per layer of ``net``, the magnitude bound ``s -> |W| s + |b|`` (:func:`dense_bound`)
+        and fan-in of each operation the reader composed into it (a Conv, then a
+        BatchNorm...), each rounded by the module.  Default: each layer is one operation.
 
     Returns
     -------
@@ -57,17 +68,16 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
 
     Notes
     -----
-    The points are uniform in ``[-s, s]^d`` for ``s`` in ``2^-8, 1, 2^8`` and the
-    distance ``R`` of the farthest first-layer hyperplane and ``4R``.  With ``S`` the
-    forward of ``|x|`` through ``|W|``, ``|b|`` and each activation's largest slope and
-    intercept, both float computations are within ``gamma_K S`` of the exact value
-    (``K`` = the sum of the layers' fan-ins + 2, ``gamma_K ~ K 2^-53``), so the tolerance
-    is ``(8 K 2^-53 + 2^-40) S``: a misread (a dropped ReLU, a wrong slope) shows as a
-    relative difference far above it.  A parametrized module (``weight_norm``...) computes
-    other weights in float64; when its float64 run disagrees, it is run again as it is, in
-    its own dtype of unit roundoff ``u``, with tolerance ``(8 K u + 2^-40) S``, and only a
-    disagreement there too is refused.  Points where ``S`` overflows are skipped; it is a
-    detector of misreadings, not a decision about regions.  Cost ``O(points * parameters)``.
+    The points are uniform in ``[-s, s]^d`` for ``s`` in ``2^-8, 1, 2^8`` and the distance
+    ``R`` of the farthest first-layer hyperplane and ``4R``.  With ``S`` the forward of ``|x|``
+    through ``|W|``, ``|b|`` (of each of the ``layer_parts``) and each activation's largest
+    slope and intercept, both float computations are within ``gamma_K S`` of the exact value
+    (``K`` = the sum of the fan-ins + 2, ``gamma_K ~ K 2^-53``), so the tolerance is
+    ``(8 K 2^-53 + 2^-40) S``: a misread (a dropped ReLU, a wrong slope) shows as a relative
+    difference far above it.  A parametrized module (``weight_norm``...) computes other
+    weights in float64; when its float64 run disagrees, it is run again in its own dtype of
+    unit roundoff ``u``, with tolerance ``(8 K u + 2^-40) S``, and only a disagreement there
+    too is refused.  Points where ``S`` overflows are skipped.  Cost ``O(points * parameters)``.
 
     Examples
     --------
@@ -82,28 +92,58 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
     exact.errors.InputError: reading Sequential does not reproduce its forward: ...
     """
     Ws, bs = _float_weights(net)
+    layer_parts = layer_parts or [[(dense_bound(W, b), W.shape[1])] for W, b in zip(Ws, bs)]
     n_par = sum(W.size + b.size for W, b in zip(Ws, bs))
     per = int(min(points_per_scale, max(8, 1e5 // max(n_par, 1))))  # a budget for wide nets
     X = _test_points(Ws[0], bs[0], per, seed)
-    K = sum(W.shape[1] + 2 for W in Ws)
-    theirs = _module_forward(module, X, net.output_dim, None)
-    ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * 2.0**-53)
+    K = sum(fan_in + 2 for parts in layer_parts for _, fan_in in parts)
+    shape = tuple(input_shape) if input_shape is not None else None
+    theirs = _module_forward(module, X, net.output_dim, None, shape)
+    ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * 2.0**-53, layer_parts)
     dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), None)
     if bad.any() and dtype not in (None, _torch().float64) and _parametrized(module):
         # Weights computed in forward (weight_norm and other parametrizations) come out
         # differently in float64: for them, the module's own precision decides.
         X = _torch().from_numpy(X).to(dtype).double().numpy()
-        theirs = _module_forward(module, X, net.output_dim, dtype)
+        theirs = _module_forward(module, X, net.output_dim, dtype, shape)
         u = _torch().finfo(dtype).eps / 2
-        ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * u)
+        ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * u, layer_parts)
     if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise InputError(
-            f"reading {type(module).__name__} does not reproduce its forward: at x = {X[i].tolist()} "
-            f"output {j} is {float(theirs[i, j])!r} but the network read gives {float(ours[i, j])!r} "
-            f"(tolerance {tol[i, j]:.3g}); forward does something the reader does not see. Pass the "
-            "layers as (W, b) pairs, or report the module"
-        )
+        _refuse(module, X, theirs, ours, tol, bad)
+
+
+def dense_bound(W: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
+    """Make the magnitude bound ``s -> |W| s + |b|`` of a dense float layer.
+
+    Parameters
+    ----------
+    W : ndarray, shape (m, n)
+    b : ndarray, shape (m,)
+
+    Returns
+    -------
+    callable
+        Maps magnitudes of shape ``(P, n)`` to ``(P, m)``.
+
+    Examples
+    --------
+    >>> dense_bound(np.array([[1.0, -2.0]]), np.array([-1.0]))(np.array([[1.0, 1.0]]))
+    array([[4.]])
+    """
+    absW, absb = np.abs(W), np.abs(b)
+    return lambda s: s @ absW.T + absb
+
+
+def _refuse(module: Any, X: np.ndarray, theirs: np.ndarray, ours: np.ndarray, tol: np.ndarray,
+            bad: np.ndarray) -> None:
+    """Raise the misread error at the first point where the two forwards differ."""
+    i, j = np.argwhere(bad)[0]
+    raise InputError(
+        f"reading {type(module).__name__} does not reproduce its forward: at x = {X[i].tolist()} "
+        f"output {j} is {float(theirs[i, j])!r} but the network read gives {float(ours[i, j])!r} "
+        f"(tolerance {tol[i, j]:.3g}); forward does something the reader does not see. Pass the "
+        "layers as (W, b) pairs, or report the module"
+    )
 
 
 def _parametrized(module: Any) -> bool:
@@ -120,10 +160,11 @@ def _torch():
 
 
 def _compare(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...], X: np.ndarray,
-             theirs: np.ndarray, Ku: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+             theirs: np.ndarray, Ku: float, parts: Sequence[Sequence[tuple[Callable, int]]]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Return the read network's outputs at ``X``, the tolerances and where ``theirs`` differs."""
     with np.errstate(all="ignore"):
-        ours, scale = _float_forward(Ws, bs, acts, X)
+        ours, scale = _float_forward(Ws, bs, acts, X, parts)
         tol = (8 * Ku + 2.0**-40) * scale + 1e-300
         bad = np.isfinite(scale) & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
     return ours, tol, bad
@@ -134,8 +175,8 @@ def _float_weights(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
     fl = net.float_layers()
     if fl is not None:
         return list(fl[0]), list(fl[1])
-    return ([np.array([[_to_float(v) for v in r] for r in W]) for W in net.weights],
-            [np.array([_to_float(v) for v in b]) for b in net.biases])
+    return ([np.array([[round_or_inf(v) for v in r] for r in W]) for W in net.weights],
+            [np.array([round_or_inf(v) for v in b]) for b in net.biases])
 
 
 def _test_points(W0: np.ndarray, b0: np.ndarray, per: int, seed: int) -> np.ndarray:
@@ -150,10 +191,12 @@ def _test_points(W0: np.ndarray, b0: np.ndarray, per: int, seed: int) -> np.ndar
     return X.astype(np.float32).astype(np.float64)
 
 
-def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any) -> np.ndarray:
+def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any, shape: tuple[int, ...] | None
+                    ) -> np.ndarray:
     """Run the module's forward at ``X``, in float64 (``dtype`` None) or as it is (in ``dtype``).
 
     In float64, the module runs on float64 copies of its floating parameters and buffers.
+    Each row of ``X`` is reshaped to ``shape`` when given.
     """
     torch = _torch()
     from torch.func import functional_call
@@ -167,7 +210,8 @@ def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any) -> np.ndarra
         # 100x slower than one thread does.  The setting is restored at once.
         torch.set_num_threads(1)
         with torch.no_grad():
-            y = functional_call(module, state, (torch.from_numpy(X).to(dtype or torch.float64),))
+            x = torch.from_numpy(X).to(dtype or torch.float64)
+            y = functional_call(module, state, (x.reshape(len(X), *shape) if shape else x,))
     except Exception as exc:  # the user's forward: any error
         raise InputError(f"could not run forward of {type(module).__name__} in {dtype or torch.float64} to "
                          f"check the reading ({type(exc).__name__}: {str(exc)[:200]})") from None
@@ -181,22 +225,19 @@ def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any) -> np.ndarra
 
 
 def _float_forward(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],
-                   X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                   X: np.ndarray, parts: Sequence[Sequence[tuple[Callable, int]]]
+                   ) -> tuple[np.ndarray, np.ndarray]:
     """Compute the read network's float64 forward at ``X`` and its scale ``S`` (see :func:`check_forward`)."""
     h, s = X, np.abs(X)
-    for W, b, a in zip(Ws, bs, acts):
-        z, s = h @ W.T + b, s @ np.abs(W).T + np.abs(b)
-        bp, slopes, icepts = (np.array([_to_float(v) for v in vals])
+    for W, b, a, layer in zip(Ws, bs, acts, parts):
+        z = h @ W.T + b
+        for bound, _ in layer:
+            s = bound(s)
+        bp, slopes, icepts = (np.array([round_or_inf(v) for v in vals])
                               for vals in (a.breakpoints, a.slopes, a.intercepts))
         q = np.searchsorted(bp, z, side="left")  # the number of breakpoints strictly below z
         h = slopes[q] * z + icepts[q]
         s = np.abs(slopes).max() * s + np.abs(icepts).max()
-    return h @ Ws[-1].T + bs[-1], s @ np.abs(Ws[-1]).T + np.abs(bs[-1])
-
-
-def _to_float(v: Any) -> float:
-    """``float(v)``, with values beyond the float range as +-inf instead of OverflowError."""
-    try:
-        return float(v)
-    except OverflowError:
-        return float("inf") if v > 0 else float("-inf")
+    for bound, _ in parts[-1]:
+        s = bound(s)
+    return h @ Ws[-1].T + bs[-1], s

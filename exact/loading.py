@@ -1,4 +1,6 @@
-"""Read networks from spec files (JSON, ``.npz``, ``.pt``) and torch modules; write JSON specs.
+"""Read networks from spec files (JSON, ``.npz``, ``.pt``, ``.safetensors``), state_dicts and torch modules.
+
+Also writes JSON specs (:func:`save_json`).
 
 Spec file formats
 -----------------
@@ -16,12 +18,21 @@ JSON
     A torch ``state_dict`` of ``Linear`` layers (tensors ``<name>.weight`` and
     ``<name>.bias`` in order), loaded with ``weights_only=True``: pickled code never runs.
     An optional entry ``"activation"`` (a string, dict or list, as in JSON) gives the
-    activations: ``torch.save({**model.state_dict(), "activation": "abs"}, path)``.
+    activations: ``torch.save({**model.state_dict(), "activation": "abs"}, path)``; an
+    optional entry ``"widths"`` the widths the layers must have.  A state_dict in memory
+    (given to :func:`as_exact_net`) is read the same way (:mod:`exact.state_dicts`).
+``.safetensors``
+    The same tensors in a safetensors file, read directly (:mod:`exact.safetensors_file`;
+    F64, F32, F16 and BF16, exactly).  Its layers are taken in the natural order of their
+    names (``2`` before ``10``), and its ``__metadata__`` may hold ``"activation"`` (a name
+    or JSON) and ``"widths"`` (JSON).
 
 The ``activation`` entry of every format is a name (``"relu"``, ``"abs"``,
 ``"identity"``, ``"leaky_relu"``, ``"hardtanh"``), an object ``{"name": ..., "params":
 [...]}`` (``leaky_relu``: the negative slope; ``hardtanh``: min and max), or a list of
-these, one per hidden layer; default ``"relu"``.
+these, one per hidden layer; default ``"relu"``, or the ``activation`` argument of
+:func:`load_spec` and :func:`as_exact_net` for a spec that names none (one that names its
+own must agree with the argument).
 
 Examples
 --------
@@ -37,37 +48,41 @@ Fraction(1, 3)
 
 from __future__ import annotations
 
-import difflib
 import json
 import os
 import re
 import stat
+from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
 
-from .activations import Activation, get_activation, piecewise_linear
+from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError, SpecFileError
 from .network import ExactNet
+from .safetensors_file import read_safetensors
+from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, spec_matrix, spec_vector
+from .state_dicts import check_architecture, from_state_dict, given_activation, resolve_activation
 from .torch_reading import from_torch
 
 __all__ = ["as_exact_net", "from_torch", "load_spec", "save_json"]
 
-MAX_DECIMAL_DIGITS = 4000
-"""Longest decimal integer a spec may hold (Python reads at most 4300 digits from text by
-default); longer integers are written in hexadecimal, which has no limit."""
-
-_EXACT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|[0-9]+)(?:/(0[xX][0-9a-fA-F]+|[0-9]+))?")
 _NPZ_KEY = re.compile(r"([Wb])(0|[1-9][0-9]*)")
 
 
-def load_spec(path: str | os.PathLike) -> ExactNet:
-    """Load a network from a JSON, ``.npz`` or ``.pt`` spec file.
+def load_spec(path: str | os.PathLike, *, activation: Any = None, widths: Sequence[int] | None = None
+              ) -> ExactNet:
+    """Load a network from a JSON, ``.npz``, ``.pt`` or ``.safetensors`` spec file.
 
     Parameters
     ----------
     path : str or os.PathLike
-        The file; its suffix (``.json``, ``.npz``, ``.pt`` or ``.pth``, any case) chooses
-        the format described in this module's docstring.
+        The file; its suffix (``.json``, ``.npz``, ``.pt`` or ``.pth``, ``.safetensors``,
+        any case) chooses the format described in this module's docstring.
+    activation : str, Activation, dict or list, optional
+        The activations, for a file that does not name them (a file that does must agree);
+        default ReLU.  As the ``activation`` entry of a spec, or :class:`Activation` objects.
+    widths : sequence of int, optional
+        The widths the network must have (``[in, hidden..., out]``).
 
     Returns
     -------
@@ -82,7 +97,8 @@ def load_spec(path: str | os.PathLike) -> ExactNet:
         keys, a gap in the numbered ``.npz`` layers, non-tensor ``.pt`` entries, pickled
         objects).
     InputError
-        Content that reads but describes an invalid network (NaN, shape mismatch...).
+        Content that reads but describes an invalid network (NaN, shape mismatch...), or
+        disagrees with ``activation`` or ``widths``.
     InputTypeError
         ``path`` not a path.
     UnsupportedActivationError
@@ -108,13 +124,18 @@ def load_spec(path: str | os.PathLike) -> ExactNet:
     p = os.fspath(path)
     _check_regular_file(p)
     suffix = os.path.splitext(p)[1].lower()
-    if suffix == ".json":
-        return _load_json(p)
-    if suffix == ".npz":
-        return _load_npz(p)
     if suffix in (".pt", ".pth"):
-        return _load_pt(p)
-    raise SpecFileError(f"spec file {p!r}: unknown suffix {suffix!r}; use .json, .npz or .pt")
+        return _load_pt(p, activation, widths)
+    if suffix == ".safetensors":
+        return _load_safetensors(p, activation, widths)
+    if suffix == ".json":
+        net = _load_json(p, activation)
+    elif suffix == ".npz":
+        net = _load_npz(p, activation)
+    else:
+        raise SpecFileError(f"spec file {p!r}: unknown suffix {suffix!r}; use .json, .npz, .pt or "
+                            ".safetensors")
+    return check_architecture(net, widths=widths, where=f"spec file {p!r}")
 
 
 def _check_regular_file(p: str) -> None:
@@ -138,107 +159,11 @@ def _check_regular_file(p: str) -> None:
         raise SpecFileError(f"spec file {p!r} is not a regular file")
 
 
-def _did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
-    close = difflib.get_close_matches(key, allowed, n=1)
-    return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _check_keys(obj: dict, allowed: tuple[str, ...], where: str) -> None:
-    """Refuse keys outside ``allowed``, naming the key and the allowed ones."""
-    for key in obj:
-        if key not in allowed:
-            raise SpecFileError(f"{where}: unknown key {key!r}{_did_you_mean(str(key), allowed)}; "
-                                f"allowed keys: {', '.join(map(repr, allowed))}")
-
-
-# ---------------------------------------------------------------------------------------
-# values and activations, shared by the formats
-# ---------------------------------------------------------------------------------------
-
-def _exact_string(text: str, where: str) -> Fraction:
-    """Read ``"p"`` or ``"p/q"`` (decimal or ``0x`` hexadecimal integers) exactly."""
-    m = _EXACT.fullmatch(text)
-    if m is None:
-        raise SpecFileError(f"{where} is the string {text[:60]!r}; a weight is a number or an exact "
-                            "rational string such as '-1/3' or '0x1f/0x3'")
-    sign, num, den = m.groups()
-
-    def integer(digits: str) -> int:
-        if digits[:2].lower() == "0x":
-            return int(digits, 16)
-        if len(digits) > MAX_DECIMAL_DIGITS:
-            raise SpecFileError(f"{where} has {len(digits)} decimal digits, more than {MAX_DECIMAL_DIGITS}; "
-                                "write long integers in hexadecimal ('0x...')")
-        return int(digits)
-
-    q = integer(den) if den else 1
-    if q == 0:
-        raise SpecFileError(f"{where} is {text!r}: a zero denominator")
-    value = Fraction(integer(num), q)
-    return -value if sign == "-" else value
-
-
-def _spec_value(v: Any, where: str) -> Any:
-    """One weight, bias or activation parameter of a spec: a number or an exact string."""
-    if isinstance(v, str):
-        return _exact_string(v, where)
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        kind = "a list" if isinstance(v, list) else f"{type(v).__name__} {v!r}"[:80]
-        raise SpecFileError(f"{where} is {kind}; a weight is a number or an exact rational string 'p/q'")
-    return v
-
-
-def _spec_matrix(obj: Any, where: str) -> list[list[Any]]:
-    """Read a list of rows of values (ExactNet.from_layers checks the rows' lengths)."""
-    if not isinstance(obj, list) or not all(isinstance(r, list) for r in obj):
-        raise SpecFileError(f"{where} must be a list of rows (lists of numbers)")
-    return [[_spec_value(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(obj)]
-
-
-def _spec_vector(obj: Any, where: str) -> list[Any]:
-    if not isinstance(obj, list):
-        raise SpecFileError(f"{where} must be a list of numbers")
-    return [_spec_value(v, f"{where}[{i}]") for i, v in enumerate(obj)]
-
-
-def _activation_from_spec(obj: Any, where: str) -> Activation | list[Activation]:
-    """Read an ``activation`` entry: a name, an object, or a list of them (one per hidden layer)."""
-    if isinstance(obj, list):
-        return [_one_activation(a, f"{where}[{i}]") for i, a in enumerate(obj)]
-    return _one_activation(obj, where)
-
-
-def _one_activation(obj: Any, where: str) -> Activation:
-    if isinstance(obj, str):
-        return get_activation(obj)
-    if not isinstance(obj, dict):
-        raise SpecFileError(f"{where} must be a name, an object {{'name', 'params'}} or a list of them, "
-                            f"got {type(obj).__name__} {obj!r}"[:200])
-    if "breakpoints" in obj:  # the general form save_json writes for a custom Activation
-        _check_keys(obj, ("name", "breakpoints", "slopes", "intercepts"), where)
-        parts = [_spec_vector(obj.get(k), f"{where}.{k}") for k in ("breakpoints", "slopes", "intercepts")]
-        return piecewise_linear(obj.get("name"), *parts)
-    _check_keys(obj, ("name", "params"), where)
-    if "name" not in obj:
-        raise SpecFileError(f"{where} has no 'name'")
-    params = obj.get("params", [])
-    if not isinstance(params, list):
-        raise SpecFileError(f"{where}.params must be a list, got {params!r}"[:200])
-    values = [_spec_value(v, f"{where}.params[{i}]") for i, v in enumerate(params)]
-    return get_activation(obj["name"], *values)
-
-
-def _check_activation_count(act: Any, n_layers: int, where: str) -> None:
-    if isinstance(act, list) and len(act) != n_layers - 1:
-        raise SpecFileError(f"{where}: 'activation' lists {len(act)} activations for "
-                            f"{n_layers - 1} hidden layers")
-
-
 # ---------------------------------------------------------------------------------------
 # the three formats
 # ---------------------------------------------------------------------------------------
 
-def _load_json(p: str) -> ExactNet:
+def _load_json(p: str, activation: Any) -> ExactNet:
     """Read a JSON spec ``{"layers": [{"weight", "bias"}, ...], "activation": ...}``."""
     where = f"spec file {p!r}"
 
@@ -270,24 +195,28 @@ def _load_json(p: str) -> ExactNet:
         raise SpecFileError(f"{where} is not valid JSON: {exc}") from None
     except OSError as exc:
         raise SpecFileError(f"{where} cannot be read: {exc.strerror or exc}") from None
+    return _from_spec_object(data, where, activation)
+
+
+def _from_spec_object(data: Any, where: str, activation: Any) -> ExactNet:
+    """Read the object of a JSON spec (from a file, or given in memory)."""
     if isinstance(data, dict):
-        _check_keys(data, ("layers", "activation"), where)
+        check_keys(data, ("layers", "activation"), where)
     if not isinstance(data, dict) or not isinstance(data.get("layers"), list):
         raise SpecFileError(f"{where} needs an object with a 'layers' list")
     layers = []
     for i, layer in enumerate(data["layers"]):
         if isinstance(layer, dict):
-            _check_keys(layer, ("weight", "bias"), f"{where}: layers[{i}]")
+            check_keys(layer, ("weight", "bias"), f"{where}: layers[{i}]")
         if not isinstance(layer, dict) or "weight" not in layer or "bias" not in layer:
             raise SpecFileError(f"{where}: layers[{i}] needs 'weight' and 'bias'")
-        layers.append((_spec_matrix(layer["weight"], f"{where}: layers[{i}].weight"),
-                       _spec_vector(layer["bias"], f"{where}: layers[{i}].bias")))
-    act = _activation_from_spec(data.get("activation", "relu"), f"{where}: activation")
-    _check_activation_count(act, len(layers), where)
+        layers.append((spec_matrix(layer["weight"], f"{where}: layers[{i}].weight"),
+                       spec_vector(layer["bias"], f"{where}: layers[{i}].bias")))
+    act = resolve_activation(data.get("activation"), activation, len(layers), where)
     return ExactNet.from_layers(layers, activation=act)
 
 
-def _load_npz(p: str) -> ExactNet:
+def _load_npz(p: str, activation: Any) -> ExactNet:
     """Read arrays ``W0, b0, W1, b1, ...`` (and optionally ``activation``) from an ``.npz``."""
     import numpy as np
 
@@ -301,7 +230,7 @@ def _load_npz(p: str) -> ExactNet:
     for key in arrays:
         m = _NPZ_KEY.fullmatch(key)
         if m is None and key != "activation":
-            raise SpecFileError(f"{where}: unknown array {key!r}{_did_you_mean(key, ('activation',))}; "
+            raise SpecFileError(f"{where}: unknown array {key!r}{did_you_mean(key, ('activation',))}; "
                                 "allowed: W0, b0, W1, b1, ... and 'activation'")
         if m is not None:
             found[m.group(1)].add(int(m.group(2)))
@@ -313,7 +242,7 @@ def _load_npz(p: str) -> ExactNet:
         if missing:
             raise SpecFileError(f"{where} has layers up to {n - 1} but no {', '.join(missing)}: "
                                 "arrays must be numbered W0, b0, W1, b1, ... without gaps")
-    act: Any = "relu"
+    text: Any = None
     if "activation" in arrays:
         a = arrays["activation"]
         if a.dtype.kind != "U" or a.ndim != 0:
@@ -325,8 +254,7 @@ def _load_npz(p: str) -> ExactNet:
                 text = json.loads(text)
             except (ValueError, RecursionError) as exc:
                 raise SpecFileError(f"{where}: 'activation' is not valid JSON: {exc}") from None
-        act = _activation_from_spec(text, f"{where}: activation")
-        _check_activation_count(act, n, where)
+    act = resolve_activation(text, activation, n, where)
     return ExactNet.from_layers([(arrays[f"W{i}"], arrays[f"b{i}"]) for i in range(n)], activation=act)
 
 
@@ -343,8 +271,8 @@ def _torch_reason(exc: Exception) -> str:
     return text.strip()[:200]
 
 
-def _load_pt(p: str) -> ExactNet:
-    """Read a state_dict of Linear layers with ``weights_only=True`` (and an optional ``activation``)."""
+def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
+    """Read a state_dict of Linear layers with ``weights_only=True`` (and optional architecture entries)."""
     import torch
 
     where = f"spec file {p!r}"
@@ -358,29 +286,34 @@ def _load_pt(p: str) -> ExactNet:
     if not isinstance(state, dict):
         raise SpecFileError(f"{where} holds {type(state).__name__}, not a state_dict")
     for key, v in state.items():
-        if key == "activation":
-            continue
-        if not (isinstance(key, str) and key.endswith((".weight", ".bias"))):
-            raise SpecFileError(f"{where}: entry {key!r}{_did_you_mean(str(key), ('activation',))} is not "
-                                "a Linear layer's '<name>.weight' or '<name>.bias' (nor 'activation')")
-        if not isinstance(v, torch.Tensor):
+        if key not in ("activation", "widths") and not isinstance(v, torch.Tensor):
             raise SpecFileError(f"{where}: entry {key!r} is a {type(v).__name__}, not a tensor")
-    names = [k[: -len(".weight")] for k in state if isinstance(k, str) and k.endswith(".weight")]
-    for key in state:
-        if key.endswith(".bias") and key[: -len(".bias")] not in names:
-            raise SpecFileError(f"{where}: entry {key!r} has no matching weight")
-    if not names:
-        raise SpecFileError(f"{where} has no '<layer>.weight' entries")
-    layers = []
-    for n in names:
-        W = state[n + ".weight"]
-        if W.dim() != 2:
-            raise SpecFileError(f"{where}: {n}.weight has shape {tuple(W.shape)}, not 2-D")
-        b = state.get(n + ".bias")
-        layers.append((W, b if b is not None else torch.zeros(W.shape[0], dtype=W.dtype)))
-    act = _activation_from_spec(state.get("activation", "relu"), f"{where}: activation")
-    _check_activation_count(act, len(layers), where)
-    return ExactNet.from_layers(layers, activation=act)
+    return from_state_dict(state, where, activation=activation, widths=widths, in_file=True)
+
+
+def _natural(name: str) -> list[Any]:
+    """Sort key putting ``'2'`` before ``'10'`` and ``'fc2'`` before ``'fc10'``."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
+
+
+def _load_safetensors(p: str, activation: Any, widths: Any) -> ExactNet:
+    """Read a ``.safetensors`` state_dict; layers in the natural order of their names."""
+    where = f"spec file {p!r}"
+    tensors, meta = read_safetensors(p)
+    state: dict[str, Any] = {}
+    for key, text in meta.items():
+        if key in ("activation", "widths"):
+            try:
+                state[key] = json.loads(text) if text.lstrip().startswith(("{", "[")) else text
+            except (ValueError, RecursionError) as exc:
+                raise SpecFileError(f"{where}: __metadata__ {key!r} is not valid JSON: {exc}") from None
+        elif did_you_mean(key, ("activation", "widths")):
+            hint = did_you_mean(key, ("activation", "widths"))
+            raise SpecFileError(f"{where}: __metadata__ has the key {key!r}{hint}; "
+                                "exactnet reads 'activation' and 'widths' (other metadata is ignored)")
+    order = sorted(tensors, key=lambda k: _natural(k.rsplit(".", 1)[0]) + [(2, 0, k)])
+    state.update((k, tensors[k]) for k in order)
+    return from_state_dict(state, where, activation=activation, widths=widths, in_file=True)
 
 
 # ---------------------------------------------------------------------------------------
@@ -474,19 +407,31 @@ def save_json(net: Any, path: str | os.PathLike) -> None:
         json.dump(data, f)
 
 
-def as_exact_net(net: Any, activation: str | None = None) -> ExactNet:
+def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | None = None,
+                 input_shape: Sequence[int] | None = None) -> ExactNet:
     """Coerce any accepted network description into an :class:`ExactNet`.
 
     Parameters
     ----------
-    net : ExactNet, torch.nn.Module, sequence of (W, b), str or os.PathLike
-        An :class:`ExactNet` (returned as is), a torch module (read by
-        :func:`from_torch`), a path to a JSON, ``.npz`` or ``.pt`` spec file (read by
-        :func:`load_spec`), or ``[(W0, b0), (W1, b1), ...]`` with ``W`` of shape
+    net : ExactNet, torch.nn.Module, state_dict, dict, sequence of (W, b), str or os.PathLike
+        An :class:`ExactNet`; a torch module (read by :func:`from_torch`); a path to a
+        JSON, ``.npz``, ``.pt`` or ``.safetensors`` spec file (read by :func:`load_spec`);
+        a ``state_dict`` (a mapping of ``<layer>.weight``/``<layer>.bias`` tensors or
+        arrays, in order, as ``model.state_dict()`` gives it, optionally with
+        ``"activation"`` and ``"widths"`` entries); the object of a JSON spec
+        (``{"layers": [...], ...}``); or ``[(W0, b0), (W1, b1), ...]`` with ``W`` of shape
         ``(out, in)`` and ``b`` of shape ``(out,)`` (read by :meth:`ExactNet.from_layers`).
-    activation : str, optional
-        Activation of every hidden layer for a list of pairs (default ``"relu"``);
-        ignored for the other kinds, which say their own.
+    activation : str, Activation, dict or list, optional
+        The hidden activation(s), one for all or one per hidden layer (a name, an
+        :class:`Activation`, or a spec object such as ``{"name": "leaky_relu", "params":
+        [0.1]}``).  For pairs, state_dicts and spec files that do not name their own it
+        is used (default ``"relu"``); for anything that names its own (a torch module, an
+        :class:`ExactNet`, a spec with an ``activation`` entry) it must agree, or an error
+        says so.
+    widths : sequence of int, optional
+        The widths ``[in, hidden..., out]`` the network must have; checked for every kind.
+    input_shape : sequence of int, optional
+        For a torch module: the shape of one input sample (see :func:`from_torch`).
 
     Returns
     -------
@@ -495,7 +440,9 @@ def as_exact_net(net: Any, activation: str | None = None) -> ExactNet:
     Raises
     ------
     InputError
-        A malformed network (see :meth:`ExactNet.from_layers`, :func:`from_torch`);
+        A malformed network (see :meth:`ExactNet.from_layers`, :func:`from_torch`,
+        :func:`~exact.state_dicts.from_state_dict`), one that disagrees with
+        ``activation`` or ``widths``, ``input_shape`` for what is no torch module;
         :class:`SpecFileError` for a path that cannot be read.
     InputTypeError
         Weights of a non-real dtype, or ``net`` of no accepted kind.
@@ -508,11 +455,27 @@ def as_exact_net(net: Any, activation: str | None = None) -> ExactNet:
     (2, 1, 1)
     >>> as_exact_net([([[1.0, 2.0]], [0.5]), ([[1.0]], [0.0])], activation="abs").activations[0].name
     'abs'
+    >>> import torch
+    >>> model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.Tanh(), torch.nn.Linear(3, 1))
+    >>> state = model.state_dict()
+    >>> as_exact_net(state, activation={"name": "leaky_relu", "params": [0.1]}).activations[0].describe()
+    'leaky_relu(0.1)'
     """
+    is_module = type(net).__module__.startswith("torch") or hasattr(net, "named_modules")
+    if input_shape is not None and not is_module:
+        raise InputError(f"input_shape is for torch modules (the shape of one input sample); net is a "
+                         f"{type(net).__name__}")
     if isinstance(net, ExactNet):
-        return net
+        return check_architecture(net, activation, widths)
     if isinstance(net, (str, os.PathLike)):
-        return load_spec(net)
-    if type(net).__module__.startswith("torch") or hasattr(net, "named_modules"):
-        return from_torch(net)
-    return ExactNet.from_layers(net, activation=activation or "relu")
+        return load_spec(net, activation=activation, widths=widths)
+    if isinstance(net, Mapping):
+        if "layers" in net:
+            return check_architecture(_from_spec_object(dict(net), "net", activation), widths=widths)
+        return from_state_dict(net, "net (a state_dict)", activation=activation, widths=widths)
+    if is_module:
+        return check_architecture(from_torch(net, input_shape=input_shape), activation, widths,
+                                  where=type(net).__name__)
+    act = given_activation(activation)
+    return check_architecture(ExactNet.from_layers(net, activation=act if act is not None else "relu"),
+                              widths=widths)

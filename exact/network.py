@@ -26,16 +26,44 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
+from .affine_maps import AffineMap
 from .array_input import describe_value, float_layers, to_matrix, to_vector
 from .errors import InputError, InputTypeError
-from .predicates import to_fraction
 
-__all__ = ["AffineMap", "ExactNet", "IntLayer", "affine_on_pattern", "nonzero_structure", "parameter_count"]
+__all__ = ["AffineMap", "ExactNet", "IntLayer", "affine_on_pattern", "expand_activations",
+           "nonzero_structure", "parameter_count"]
 
 
-def _activations(activation: str | Activation | Sequence[str | Activation], n_hidden: int
-                 ) -> tuple[Activation, ...]:
-    """Expand ``activation`` (one for all, or one per hidden layer) into Activations."""
+def expand_activations(activation: str | Activation | Sequence[str | Activation], n_hidden: int
+                       ) -> tuple[Activation, ...]:
+    """Expand ``activation`` (one for all, or one per hidden layer) into Activations.
+
+    Parameters
+    ----------
+    activation : str or Activation or sequence of them
+        One for every hidden layer, or a list with one per hidden layer.
+    n_hidden : int
+        The number of hidden layers.
+
+    Returns
+    -------
+    tuple of Activation
+        ``n_hidden`` of them.
+
+    Raises
+    ------
+    InputError
+        A list of the wrong length.
+    InputTypeError
+        Anything that is not a name or an Activation.
+    UnsupportedActivationError
+        A name that is not piecewise linear.
+
+    Examples
+    --------
+    >>> [a.name for a in expand_activations(["relu", "abs"], 2)]
+    ['relu', 'abs']
+    """
     if isinstance(activation, (str, Activation)):
         acts = [activation] * n_hidden
     elif isinstance(activation, (list, tuple)):
@@ -275,7 +303,7 @@ class ExactNet:
             raise InputTypeError(f"layers must be a list of (W, b) pairs, got {describe_value(layers)}")
         if len(layers) == 0:
             raise InputError("layers is empty: a network needs at least an output layer")
-        acts = _activations(activation, len(layers) - 1)
+        acts = expand_activations(activation, len(layers) - 1)
         fast = float_layers(layers)
         if fast is not None:
             return cls._from_floats(fast[0], fast[1], acts)
@@ -474,37 +502,6 @@ class ExactNet:
             pat.extend(act.piece(v) for v in z)
             x = [act.apply(v) for v in z]
         return tuple(pat)
-
-
-@dataclass(frozen=True)
-class AffineMap:
-    """An exact affine map ``x -> gradient @ x + offset`` from the plane to R^m.
-
-    Attributes
-    ----------
-    gradient : tuple of (Fraction, Fraction)
-        One row per output, shape ``(m, 2)``.
-    offset : tuple of Fraction
-        Shape ``(m,)``.
-
-    Examples
-    --------
-    >>> f = AffineMap(((Fraction(1), Fraction(2)),), (Fraction(1, 2),))
-    >>> f((1, 1))
-    (Fraction(7, 2),)
-    """
-
-    gradient: tuple[tuple[Fraction, Fraction], ...]
-    offset: tuple[Fraction, ...]
-
-    def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
-        """Evaluate the map exactly at ``point = (x, y)`` (any real numbers)."""
-        x, y = (to_fraction(v) for v in point)
-        return tuple(g[0] * x + g[1] * y + o for g, o in zip(self.gradient, self.offset))
-
-    def __str__(self) -> str:
-        parts = [f"({g[0]})*x1 + ({g[1]})*x2 + ({o})" for g, o in zip(self.gradient, self.offset)]
-        return "; ".join(parts)
 
 
 def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:

@@ -4,11 +4,24 @@ A plain (possibly nested) ``nn.Sequential`` of torch's own modules is a chain by
 construction and is read child by child.  Any other module is traced with ``torch.fx``
 and its graph is read by data flow (:func:`read_graph`): from the output node back
 through each operation's one tensor argument to the single input.  Only the structures
-the engine represents are accepted — a chain ``Linear, activation, Linear, ..., Linear``
-with activations ReLU, LeakyReLU, Hardtanh (ReLU6), Abs or none, and the no-ops Identity,
-Flatten and eval-mode Dropout.  Everything else is refused with an error naming the fx
-node: a value that does not reach the output (a dropped branch, an in-place operation on
-a value used elsewhere), a value used twice, a second input, an unknown call.
+the engine represents are accepted: a chain of affine layers and activations, where the
+affine layers that follow each other without an activation are composed into one layer
+exactly (:class:`~exact.sparse_affine.SparseAffine`).  The affine layers are Linear,
+Conv1d/Conv2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d and eval-mode BatchNorm1d/2d; the
+reshapes Flatten, Unflatten, ``view``/``reshape``; the activations ReLU, LeakyReLU,
+Hardtanh (ReLU6), Abs; the no-ops Identity and eval-mode Dropout (:mod:`exact.torch_ops`).
+A network that reads images is read as an MLP on the flattened image (``C*H*W``
+inputs, in torch's row-major order).  Everything else is refused with an error naming
+the fx node: a value that does not reach the output (a dropped branch, an in-place
+operation on a value used elsewhere), a second input, a residual addition, max pooling,
+an unknown call.
+
+BatchNorm in eval mode computes ``x * alpha + beta`` with ``alpha = weight / sqrt(var +
+eps)``, which is irrational in general; the reader folds the float64 ``alpha`` and
+``beta`` that torch's eval forward computes (:func:`~exact.conv_folding.batch_norm_scale`)
+into the neighbouring affine layers, exactly.  **The folded network is the one analysed
+exactly**; it is the network torch computes in float64, up to the rounding of each
+operation.
 
 Whatever the path, :func:`~exact.forward_check.check_forward` then runs the module's own forward (on a
 float64 copy of its parameters) on a few hundred points at several scales and compares
@@ -26,65 +39,74 @@ Examples
 ...         return self.b(torch.relu(self.a(x)))
 >>> from_torch(Net()).widths
 (2, 3, 1)
+>>> conv = torch.nn.Sequential(torch.nn.Unflatten(1, (1, 4, 4)), torch.nn.Conv2d(1, 2, 3), torch.nn.ReLU(),
+...                            torch.nn.Flatten(), torch.nn.Linear(8, 1))
+>>> from_torch(conv).widths                      # an MLP on the 16 pixels
+(16, 8, 1)
 """
 
 from __future__ import annotations
 
-import functools
-import operator
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from .activations import Activation, get_activation
-from .errors import InputError, UnsupportedActivationError
-from .forward_check import check_forward
+from .activations import Activation
+from .errors import InputError, InputTypeError, UnsupportedActivationError
+from .forward_check import check_forward, dense_bound
 from .network import ExactNet
+from .sparse_affine import SparseAffine
+from .torch_ops import Op, is_node, module_op, node_label, node_op
 
 __all__ = ["from_torch", "read_graph"]
 
-_REQUIRED = object()
-"""Marks a parameter without a default in the signature tables below."""
 
+def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNet:
+    """Read a torch network (affine layers and supported activations) by data flow.
 
-def from_torch(module: Any) -> ExactNet:
-    """Read a torch MLP (Linear layers and supported activations) by data flow.
-
-    A plain (possibly nested) ``nn.Sequential`` of torch's own modules is read child by
-    child; anything else is traced with ``torch.fx`` and read from the output back to the
-    input (:func:`read_graph`), so custom modules calling ``torch.relu``/``F.relu``/
-    ``x.abs()`` in ``forward``, subclasses of ``nn.Linear`` and nested Sequentials are
-    read too.  The reading is then checked against the module's own forward
-    (:func:`~exact.forward_check.check_forward`).
+    A plain ``nn.Sequential`` of torch's own modules is read child by child; anything else
+    is traced with ``torch.fx`` and read from the output back to the input
+    (:func:`read_graph`), so ``torch.relu``/``F.conv2d``/``x.view(x.size(0), -1)`` in a
+    custom ``forward`` are read too.  Consecutive affine layers are composed exactly; the
+    reading is then checked against the module's own forward (:func:`.check_forward`).
 
     Parameters
     ----------
     module : torch.nn.Module
-        Computes ``Linear, activation, Linear, ..., Linear`` on its one input: the first
-        Linear takes the input (its ``in_features``), the last gives the output.  Weights
-        are taken at their exact binary value.
+        Computes affine layers and activations in a chain ``affine, activation, affine, ...,
+        affine`` on its one input.  Weights are taken at their exact binary value;
+        eval-mode BatchNorm is folded as the float64 scale and shift torch computes.
+    input_shape : sequence of int, optional
+        The shape of one input sample, without the batch axis (``(C, H, W)`` for images).
+        Needed when the first layer cannot tell it (a convolution or pooling); a network
+        that begins with ``nn.Unflatten(1, (C, H, W))`` or a Linear tells it itself.
 
     Returns
     -------
     ExactNet
-        The same network with exact rational weights, one activation per hidden layer.
+        The same network with exact weights, one activation per hidden layer, on the
+        flattened input (``prod(input_shape)`` inputs, row-major).
 
     Raises
     ------
     UnsupportedActivationError
-        An operation that is not Linear, a supported activation or a no-op (Identity,
-        Flatten, eval-mode Dropout): sigmoid, tanh, GELU, BatchNorm, training-mode
-        Dropout, an addition or any other join of two values (so a reused value)...;
-        two Linear layers or two activations in a row, or an
-        activation at either end.  The message names the module or fx node.
+        An operation that is not a supported layer, activation or no-op (sigmoid, GELU,
+        MaxPool, training-mode BatchNorm or Dropout, a residual addition or any other join
+        of two values...); two activations in a row, or one at either end.  The message
+        names the module or fx node.
     InputError
         Not an ``nn.Module``; forward hooks; a module fx cannot trace; a graph that is not
-        a chain (a dropped value, a second input, several outputs); meta or
-        uninitialised (lazy) parameters; no Linear layer; a forward that disagrees with
-        the network read.
+        a chain (a dropped value, a second input, several outputs); meta or lazy
+        parameters; no affine layer; a convolution without ``input_shape``; an output of
+        several axes per sample; a forward that disagrees with the network read.
+    InputTypeError
+        ``input_shape`` not a sequence of integers.
+    ResourceLimitError
+        A layer too large to read as a dense MLP layer, or a composition too large.
 
     Notes
     -----
-    Cost: one trace and one pass over the graph, then one batched forward of a few hundred
-    points through the module and through the read network, ``O(points * parameters)``.
+    Cost: one trace, one pass over the graph, each layer built as a sparse exact map and
+    consecutive ones composed in integers, then the forward check, ``O(points * parameters)``.
 
     Examples
     --------
@@ -93,6 +115,9 @@ def from_torch(module: Any) -> ExactNet:
     >>> net = from_torch(m)
     >>> net.widths, net.activations[0].describe()
     ((2, 3, 1), 'leaky_relu(0.25)')
+    >>> from_torch(nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1)),
+    ...            input_shape=(1, 4, 4)).widths
+    (16, 8, 1)
     >>> from_torch(nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1)))
     Traceback (most recent call last):
     ...
@@ -102,19 +127,33 @@ def from_torch(module: Any) -> ExactNet:
 
     if not isinstance(module, nn.Module):
         raise InputError(f"net must be a torch nn.Module, got {type(module).__name__}")
+    shape = _check_input_shape(input_shape)
     _refuse_unmaterialised(module)
     _refuse_hooks(module)
     leaves = _sequential_leaves(module, nn)
-    if leaves is not None:  # a plain Sequential: its data flow is the chain of its children
-        ops = [op for op in (_module_op(f"module {t!r}", m) for t, m in leaves) if op is not None]
-        net = _assemble(ops, module)
-        # Only an instance-level ``forward`` override or a global hook could escape the
-        # child-by-child reading, and either shows at almost any point: 8 per scale do.
-        check_forward(module, net, points_per_scale=8)
-        return net
-    net = _assemble(read_graph(_trace(module)), module)
-    check_forward(module, net)
+    # A plain Sequential's data flow is the chain of its children: only an instance-level
+    # ``forward`` override or a global hook could escape that reading, and either shows at
+    # almost any point, so 8 points per scale check it.
+    ops = ([op for op in (module_op(f"module {t!r}", m) for t, m in leaves) if op is not None]
+           if leaves is not None else read_graph(_trace(module)))
+    net, shape, parts = _assemble(ops, module, shape)
+    check_forward(module, net, points_per_scale=8 if leaves is not None else 64, input_shape=shape,
+                  layer_parts=parts)
     return net
+
+
+def _check_input_shape(input_shape: Any) -> tuple[int, ...] | None:
+    """Validate ``input_shape``: None or a non-empty sequence of positive integers."""
+    if input_shape is None:
+        return None
+    if isinstance(input_shape, (str, bytes)) or not hasattr(input_shape, "__len__"):
+        raise InputTypeError(f"input_shape must be a sequence of sizes such as (1, 8, 8), "
+                             f"got {input_shape!r}"[:200])
+    sizes = tuple(input_shape)
+    if not sizes or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes):
+        raise InputError(f"input_shape must be positive integer sizes (one sample, no batch axis), "
+                         f"got {input_shape!r}"[:200])
+    return sizes
 
 
 def _refuse_hooks(module: Any) -> None:
@@ -140,41 +179,6 @@ def _refuse_unmaterialised(module: Any) -> None:
                              f"shape {tuple(t.shape)} but no values; materialise and load the weights first")
 
 
-def _module_activation(m: Any) -> Activation | None:
-    """Return the activation of a torch activation module, or None if it is not one we read."""
-    import torch.nn as nn
-
-    if isinstance(m, nn.ReLU):
-        return get_activation("relu")
-    if isinstance(m, nn.LeakyReLU):
-        return get_activation("leaky_relu", m.negative_slope)
-    if isinstance(m, nn.Hardtanh):  # includes ReLU6 = hardtanh(0, 6)
-        return get_activation("hardtanh", m.min_val, m.max_val)
-    return None
-
-
-def _module_op(label: str, m: Any) -> tuple[str, Any, str] | None:
-    """Read one leaf module: ("linear", (W, b), label), ("act", Activation, label) or None (a no-op)."""
-    import torch
-    import torch.nn as nn
-
-    if isinstance(m, nn.Linear):
-        b = m.bias if m.bias is not None else torch.zeros(m.out_features, dtype=m.weight.dtype)
-        return ("linear", (m.weight, b), label)
-    if isinstance(m, (nn.Identity, nn.Flatten)) or (isinstance(m, nn.Dropout) and not m.training):
-        return None
-    if isinstance(m, nn.Dropout):
-        raise UnsupportedActivationError(f"{label} is Dropout in training mode; call model.eval() first")
-    act = _module_activation(m)
-    if act is None:
-        raise UnsupportedActivationError(
-            f"{label} ({type(m).__name__}) is not a supported piecewise-linear activation or "
-            "layer; supported: Linear, ReLU, LeakyReLU, Hardtanh, Abs (x.abs()), Identity, Flatten, "
-            "eval-mode Dropout"
-        )
-    return ("act", act, label)
-
-
 def _trace(module: Any) -> Any:
     """Trace ``module`` with ``torch.fx``; InputError if it cannot be traced."""
     import torch.fx as fx
@@ -192,13 +196,7 @@ def _trace(module: Any) -> Any:
 # the graph, by data flow
 # ---------------------------------------------------------------------------------------
 
-def _node_label(node: Any) -> str:
-    """Name a node for messages: ``node 'relu' (call_function relu)``."""
-    target = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", node.target)
-    return f"node {node.name!r} ({node.op} {target})"
-
-
-def read_graph(gm: Any) -> list[tuple[str, Any, str]]:
+def read_graph(gm: Any) -> list[Op]:
     """Read a traced module's graph from its output back to its one input.
 
     Parameters
@@ -208,9 +206,9 @@ def read_graph(gm: Any) -> list[tuple[str, Any, str]]:
 
     Returns
     -------
-    list of (kind, value, label)
-        In forward order: ``("linear", (W, b), label)`` or ``("act", Activation, label)``;
-        no-ops are dropped.  ``label`` names the fx node for messages.
+    list of Op
+        In forward order (:class:`~exact.torch_ops.Op`: affine maps, reshapes and
+        activations); no-ops are dropped.  Each op's label names its fx node.
 
     Raises
     ------
@@ -219,12 +217,13 @@ def read_graph(gm: Any) -> list[tuple[str, Any, str]]:
         value used elsewhere), a second input, an output that is not one tensor, a
         constant where the chain needs a tensor or a tensor where it needs a constant.
     UnsupportedActivationError
-        A call that is not Linear, a supported activation or a no-op.
+        A call that is not a supported layer, activation or no-op.
 
     Notes
     -----
     Every node must feed the output, and every operation on the way back must read
-    exactly one tensor (its input; only ``F.linear`` also reads parameters), so the nodes
+    exactly one tensor (its input; ``F.linear`` and ``F.conv2d`` also read parameters, and
+    ``x.view(x.size(0), -1)`` the batch size of its own input), so the nodes
     form one path and each value on it is used once, by the next operation: the structure
     :class:`~exact.network.ExactNet` represents.  A reused value needs an operation that
     joins two tensors (an addition, a product, a maximum), which is refused by name.
@@ -250,19 +249,19 @@ def read_graph(gm: Any) -> list[tuple[str, Any, str]]:
     x = _the_input(nodes)
     out = next(n for n in nodes if n.op == "output")
     result = out.args[0]
-    if not _is_node(result):
+    if not is_node(result):
         raise InputError(f"forward of {type(gm).__name__} returns {type(result).__name__}, not one tensor; "
                          "only networks with one output tensor are read")
     feeding = _ancestors(result) | {out}
     for n in nodes:
         if n not in feeding and not (n.op == "placeholder" and n is not x):
             raise InputError(
-                f"{_node_label(n)} does not feed the output: its value is dropped (a dead branch, "
+                f"{node_label(n)} does not feed the output: its value is dropped (a dead branch, "
                 "or an in-place operation the data flow does not show); remove it from forward"
             )
     ops, node = [], result
     while node is not x:
-        op, node = _node_op(node, gm)
+        op, node = node_op(node, gm)
         if op is not None:
             ops.append(op)
     return ops[::-1]
@@ -289,121 +288,6 @@ def _ancestors(node: Any) -> set[Any]:
                 seen.add(a)
                 todo.append(a)
     return seen
-
-
-@functools.cache
-def _function_table() -> dict[Any, tuple[str, tuple[tuple[str, Any], ...]]]:
-    """Map each supported torch function to its kind and its parameters (name, default)."""
-    import torch
-    import torch.nn.functional as F
-
-    x = (("input", _REQUIRED),)
-    table = {torch.relu: ("relu", x), torch.relu_: ("relu", x), F.relu: ("relu", x + (("inplace", False),)),
-             torch.abs: ("abs", x), torch.abs_: ("abs", x), torch.absolute: ("abs", x),
-             operator.abs: ("abs", x),
-             F.leaky_relu: ("leaky_relu", x + (("negative_slope", 0.01), ("inplace", False))),
-             F.leaky_relu_: ("leaky_relu", x + (("negative_slope", 0.01),)),
-             F.hardtanh: ("hardtanh", x + (("min_val", -1.0), ("max_val", 1.0), ("inplace", False))),
-             F.hardtanh_: ("hardtanh", x + (("min_val", -1.0), ("max_val", 1.0))),
-             F.relu6: ("relu6", x + (("inplace", False),)),
-             F.dropout: ("dropout", x + (("p", 0.5), ("training", True), ("inplace", False))),
-             F.linear: ("linear", x + (("weight", _REQUIRED), ("bias", None)))}
-    return table
-
-
-_METHODS = {"relu": "relu", "relu_": "relu", "abs": "abs", "abs_": "abs", "absolute": "abs",
-            "absolute_": "abs"}
-
-
-def _bind(node: Any, params: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
-    """Bind a call's args and kwargs to ``params``; refuse extra or missing arguments."""
-    label = _node_label(node)
-    if len(node.args) > len(params):
-        raise InputError(f"{label} has {len(node.args)} positional arguments; expected at most {len(params)}")
-    names = [p for p, _ in params]
-    bound = dict(zip(names, node.args))
-    for k, v in node.kwargs.items():
-        if k not in names or k in bound:
-            raise InputError(f"{label} has an unexpected argument {k!r}")
-        bound[k] = v
-    for p, default in params:
-        if p not in bound:
-            if default is _REQUIRED:
-                raise InputError(f"{label} misses its argument {p!r}")
-            bound[p] = default
-    return bound
-
-
-def _node_op(node: Any, gm: Any) -> tuple[tuple[str, Any, str] | None, Any]:
-    """Read one node of the chain: its op (None for a no-op) and the node it reads."""
-    label = _node_label(node)
-    if node.op == "call_module":
-        bound = _bind(node, (("input", _REQUIRED),))
-        return _module_op(label, gm.get_submodule(node.target)), _tensor_arg(bound, "input", label)
-    if node.op == "call_method" and node.target in _METHODS:
-        bound = _bind(node, (("input", _REQUIRED),))
-        return ("act", get_activation(_METHODS[node.target]), label), _tensor_arg(bound, "input", label)
-    table = _function_table() if node.op == "call_function" else {}
-    try:
-        kind, params = table[node.target]
-    except (KeyError, TypeError):  # TypeError: an unhashable target
-        name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", node.target)
-        raise UnsupportedActivationError(
-            f"{label}: operation {name!r} is not supported; only Linear layers and ReLU, LeakyReLU, "
-            "Hardtanh, Abs activations are (a residual addition, a product or a reshape is not a chain "
-            "of layers)"
-        ) from None
-    bound = _bind(node, params)
-    inp = _tensor_arg(bound, "input", label)
-    for k, v in bound.items():
-        if k not in ("input", "weight", "bias") and _is_node(v):
-            raise InputError(f"{label}: argument {k!r} is computed in forward; it must be a constant")
-    if kind == "linear":
-        return ("linear", (_attr(bound["weight"], gm, label), _bias(bound, gm, label)), label), inp
-    if kind == "dropout":
-        if bound["training"]:
-            raise UnsupportedActivationError(f"{label} is dropout with training=True; call model.eval() "
-                                             "and pass training=self.training")
-        return None, inp
-    if kind == "relu6":
-        return ("act", get_activation("hardtanh", 0.0, 6.0), label), inp
-    extra = {"leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val")}.get(kind, ())
-    return ("act", get_activation(kind, *(bound[k] for k in extra)), label), inp
-
-
-def _is_node(v: Any) -> bool:
-    from torch.fx import Node
-
-    return isinstance(v, Node)
-
-
-def _tensor_arg(bound: dict[str, Any], key: str, label: str) -> Any:
-    """Return the node an argument refers to; refuse a constant."""
-    v = bound[key]
-    if not _is_node(v):
-        what = f"{label}: its {key} is the constant {v!r}"[:200]
-        raise InputError(f"{what}, not the previous layer's output")
-    return v
-
-
-def _attr(v: Any, gm: Any, label: str) -> Any:
-    """Return the tensor behind a ``get_attr`` node (a parameter used with ``F.linear``)."""
-    if not _is_node(v) or v.op != "get_attr":
-        raise InputError(f"{label}: its weight must be a parameter of the module, got {v!r}")
-    obj = gm
-    for part in v.target.split("."):
-        obj = getattr(obj, part)
-    return obj
-
-
-def _bias(bound: dict[str, Any], gm: Any, label: str) -> Any:
-    """Return the bias of an ``F.linear`` node (zeros when it is None)."""
-    import torch
-
-    W = _attr(bound["weight"], gm, label)
-    if bound["bias"] is None:
-        return torch.zeros(W.shape[0], dtype=W.dtype)
-    return _attr(bound["bias"], gm, label)
 
 
 # ---------------------------------------------------------------------------------------
@@ -441,30 +325,62 @@ def _plain_sequential(module: Any, nn: Any) -> bool:
             and type(module).__call__ is nn.Module.__call__)
 
 
-def _assemble(ops: list[tuple[str, Any, str]], module: Any) -> ExactNet:
-    """Check that the op chain is Linear, activation, ..., Linear and build the ExactNet."""
-    layers: list[tuple[Any, Any]] = []
+def _assemble(ops: list[Op], module: Any, input_shape: tuple[int, ...] | None
+              ) -> tuple[ExactNet, tuple[int, ...], list[list[tuple[Callable, int]]]]:
+    """Check that the chain is affine, activation, ..., affine; compose each run of affine ops exactly.
+
+    Returns the network, the per-sample input shape, and for each layer the magnitude bound
+    (``s -> |W| s + |b|``) and fan-in of each op it composes (the forward check's tolerance).
+    """
+    runs: list[list[tuple[Any, str]]] = []
     acts: list[Activation] = []
+    pending: list[tuple[Any, str]] = []
+    shape = net_shape = input_shape
     prev = "the input"
-    for kind, val, label in ops:
-        if kind == "linear":
-            if len(layers) > len(acts):
+    for op in ops:
+        if op.kind == "act":
+            if not pending:
                 raise UnsupportedActivationError(
-                    f"two Linear layers follow each other without an activation ({prev}, then {label}); "
-                    "fold them into one layer first"
-                )
-            layers.append(val)
+                    f"an activation ({op.label}) follows {prev}; expected an affine layer (Linear, "
+                    "Conv, ...) before each activation")
+            runs.append(pending)
+            acts.append(op.value)
+            pending = []
         else:
-            if len(layers) == len(acts):
-                raise UnsupportedActivationError(
-                    f"an activation ({label}) follows {prev}; expected Linear, activation, ..., Linear"
-                )
-            acts.append(val)
-        prev = label
-    if not layers:
-        raise InputError(f"{type(module).__name__} has no Linear layers")
-    if len(layers) == len(acts):
+            if shape is None and op.first_shape is None and op.kind == "affine":
+                raise InputError(
+                    f"{op.label} needs the shape of the network's input sample: pass from_torch(net, "
+                    "input_shape=(C, H, W)), or begin the network with nn.Unflatten(1, (C, H, W)) so that it "
+                    "reads flat vectors")
+            if shape is None and op.first_shape is not None:
+                shape = net_shape = op.first_shape
+            if op.kind == "affine":
+                part, shape = op.value(shape)
+                pending.append((part, op.label))
+            elif shape is not None:  # a reshape of a flat input of unknown length changes nothing
+                shape = op.value(shape)
+        prev = op.label
+    if not runs and not pending:
+        raise InputError(f"{type(module).__name__} has no affine layers (Linear, Conv, ...)")
+    if not pending:
         raise UnsupportedActivationError(
-            f"the network ends with an activation ({prev}); the last layer must be Linear (the output)"
-        )
-    return ExactNet.from_layers(layers, activation=acts)
+            f"the network ends with an activation ({prev}); the last layer must be affine (the output)")
+    if len(shape) != 1:
+        raise InputError(f"the output of {type(module).__name__} has shape {shape} per sample; a network's "
+                         "output must be one vector per sample: end it with nn.Flatten()")
+    runs.append(pending)
+    layers, parts = zip(*(_compose(run) for run in runs))
+    return ExactNet.from_layers(list(layers), activation=acts), net_shape, list(parts)
+
+
+def _compose(run: list[tuple[Any, str]]) -> tuple[tuple[Any, Any], list[tuple[Callable, int]]]:
+    """One layer from a run of affine maps: a float pair as it is, else the exact composition."""
+    if len(run) == 1 and isinstance(run[0][0], tuple):
+        W, b = run[0][0]
+        return (W, b), [(dense_bound(W, b), W.shape[1])]
+    maps = [SparseAffine.from_dense(*m) if isinstance(m, tuple) else m for m, _ in run]
+    bounds = [(f.abs_bound, f.fan_in()) for f in maps]
+    total = maps[0]
+    for f, (_, label) in zip(maps[1:], run[1:]):
+        total = f.compose(total, what=f"{run[0][1]} ... {label}")
+    return total.dense_layer(), bounds

@@ -24,3 +24,17 @@ def test_example_runs(tmp_path, script, expect):
     assert out.stat().st_size > 5000
     with open(os.path.join(ROOT, "examples", script)) as f:
         assert len(f.read().splitlines()) <= 40
+
+
+def test_conv_digits_example_runs(tmp_path):
+    # needs the examples extra (scikit-learn, whose digits ship with it); the test extra leaves it out
+    pytest.importorskip("sklearn", reason="scikit-learn not installed (pip install -e '.[examples]')")
+    out = tmp_path / "digits.png"
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT)
+    script = os.path.join(ROOT, "examples", "conv_digits.py")
+    res = subprocess.run([sys.executable, script, str(out)], capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    assert "training accuracy 0.9" in res.stdout and "plane through digits 0, 1, 2: " in res.stdout
+    assert out.stat().st_size > 5000
+    with open(script) as f:
+        assert len(f.read().splitlines()) <= 40

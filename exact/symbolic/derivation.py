@@ -13,6 +13,10 @@ The checks are kept: :meth:`Derivation.verify` runs them again on the expression
 derivation holds now, so a test can replace an expression by a wrong one
 (:meth:`Derivation.replaced`) and see verification fail.
 
+In a notebook a derivation shows itself: ``_repr_markdown_`` gives :meth:`~Derivation.to_markdown`
+(Jupyter renders its math) and ``_repr_latex_`` gives :meth:`~Derivation.to_latex` (used when
+the notebook is exported to LaTeX/PDF); both come from :mod:`.render`.
+
 Examples
 --------
 >>> import sympy as sp
@@ -395,3 +399,11 @@ class Derivation:
             A starred subsection with one display per link.
         """
         return render.latex(self)
+
+    def _repr_markdown_(self) -> str:
+        """Show the derivation in a notebook: :meth:`to_markdown` (Jupyter renders its ``$…$`` math)."""
+        return self.to_markdown()
+
+    def _repr_latex_(self) -> str:
+        """Give the LaTeX form (:meth:`to_latex`) that a notebook exported to PDF shows."""
+        return self.to_latex()

@@ -1,0 +1,306 @@
+"""The values of spec files and state_dicts: exact numbers, activations, keys, one message per fault.
+
+Shared by every format :mod:`exact.loading` reads (JSON, ``.npz``, ``.pt``,
+``.safetensors``, in-memory state_dicts): a weight is a number or an exact rational
+string ``"p/q"``; an ``activation`` entry is a name, an object ``{"name", "params"}`` (or
+the general pieces :func:`exact.save_json` writes), or a list of them, one per hidden
+layer.  Faults raise :class:`~exact.errors.SpecFileError` naming where they are.
+
+Examples
+--------
+>>> exact_string("-1/3", "w")
+Fraction(-1, 3)
+>>> activation_from_spec({"name": "leaky_relu", "params": [0.5]}, "activation").describe()
+'leaky_relu(0.5)'
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from fractions import Fraction
+from typing import Any
+
+from .activations import Activation, get_activation, piecewise_linear
+from .errors import SpecFileError
+
+__all__ = ["MAX_DECIMAL_DIGITS", "activation_from_spec", "check_activation_count", "check_keys",
+           "did_you_mean", "exact_string", "spec_matrix", "spec_value", "spec_vector"]
+
+MAX_DECIMAL_DIGITS = 4000
+"""Longest decimal integer a spec may hold (Python reads at most 4300 digits from text by
+default); longer integers are written in hexadecimal, which has no limit."""
+
+_EXACT = re.compile(r"([+-]?)(0[xX][0-9a-fA-F]+|[0-9]+)(?:/(0[xX][0-9a-fA-F]+|[0-9]+))?")
+
+
+def did_you_mean(key: str, allowed: tuple[str, ...]) -> str:
+    """Suggest the closest allowed key, for a message.
+
+    Parameters
+    ----------
+    key : str
+        The key found.
+    allowed : tuple of str
+        The keys allowed.
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'x'?)"`` or ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("activaton", ("activation",))
+    " (did you mean 'activation'?)"
+    """
+    close = difflib.get_close_matches(key, allowed, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def check_keys(obj: dict, allowed: tuple[str, ...], where: str) -> None:
+    """Refuse keys outside ``allowed``, naming the key and the allowed ones.
+
+    Parameters
+    ----------
+    obj : dict
+        The object read.
+    allowed : tuple of str
+        Its allowed keys.
+    where : str
+        Names the object in the message.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SpecFileError
+        For the first unknown key.
+
+    Examples
+    --------
+    >>> check_keys({"layers": []}, ("layers", "activation"), "spec")
+    """
+    for key in obj:
+        if key not in allowed:
+            raise SpecFileError(f"{where}: unknown key {key!r}{did_you_mean(str(key), allowed)}; "
+                                f"allowed keys: {', '.join(map(repr, allowed))}")
+
+
+def exact_string(text: str, where: str) -> Fraction:
+    """Read ``"p"`` or ``"p/q"`` (decimal or ``0x`` hexadecimal integers) exactly.
+
+    Parameters
+    ----------
+    text : str
+        The string.
+    where : str
+        Names the value in messages.
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    SpecFileError
+        Any other string, a zero denominator, more than :data:`MAX_DECIMAL_DIGITS` digits.
+
+    Examples
+    --------
+    >>> exact_string("0x10/3", "w")
+    Fraction(16, 3)
+    """
+    m = _EXACT.fullmatch(text)
+    if m is None:
+        raise SpecFileError(f"{where} is the string {text[:60]!r}; a weight is a number or an exact "
+                            "rational string such as '-1/3' or '0x1f/0x3'")
+    sign, num, den = m.groups()
+
+    def integer(digits: str) -> int:
+        if digits[:2].lower() == "0x":
+            return int(digits, 16)
+        if len(digits) > MAX_DECIMAL_DIGITS:
+            raise SpecFileError(f"{where} has {len(digits)} decimal digits, more than {MAX_DECIMAL_DIGITS}; "
+                                "write long integers in hexadecimal ('0x...')")
+        return int(digits)
+
+    q = integer(den) if den else 1
+    if q == 0:
+        raise SpecFileError(f"{where} is {text!r}: a zero denominator")
+    value = Fraction(integer(num), q)
+    return -value if sign == "-" else value
+
+
+def spec_value(v: Any, where: str) -> Any:
+    """Read one weight, bias or activation parameter of a spec: a number or an exact string.
+
+    Parameters
+    ----------
+    v : object
+        The value read.
+    where : str
+        Names the value in messages.
+
+    Returns
+    -------
+    int, float or Fraction
+
+    Raises
+    ------
+    SpecFileError
+        A bool, list, None or other non-number.
+
+    Examples
+    --------
+    >>> spec_value("1/2", "w"), spec_value(0.5, "w")
+    (Fraction(1, 2), 0.5)
+    """
+    if isinstance(v, str):
+        return exact_string(v, where)
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        kind = "a list" if isinstance(v, list) else f"{type(v).__name__} {v!r}"[:80]
+        raise SpecFileError(f"{where} is {kind}; a weight is a number or an exact rational string 'p/q'")
+    return v
+
+
+def spec_matrix(obj: Any, where: str) -> list[list[Any]]:
+    """Read a list of rows of values (:meth:`~exact.network.ExactNet.from_layers` checks their lengths).
+
+    Parameters
+    ----------
+    obj : object
+        The value read.
+    where : str
+        Names the value in messages.
+
+    Returns
+    -------
+    list of list
+
+    Raises
+    ------
+    SpecFileError
+        Not a list of lists, or a bad value.
+
+    Examples
+    --------
+    >>> spec_matrix([[1, "1/3"]], "W")
+    [[1, Fraction(1, 3)]]
+    """
+    if not isinstance(obj, list) or not all(isinstance(r, list) for r in obj):
+        raise SpecFileError(f"{where} must be a list of rows (lists of numbers)")
+    return [[spec_value(v, f"{where}[{i}][{j}]") for j, v in enumerate(r)] for i, r in enumerate(obj)]
+
+
+def spec_vector(obj: Any, where: str) -> list[Any]:
+    """Read a list of values.
+
+    Parameters
+    ----------
+    obj : object
+        The value read.
+    where : str
+        Names the value in messages.
+
+    Returns
+    -------
+    list
+
+    Raises
+    ------
+    SpecFileError
+        Not a list, or a bad value.
+
+    Examples
+    --------
+    >>> spec_vector([0, "-2"], "b")
+    [0, Fraction(-2, 1)]
+    """
+    if not isinstance(obj, list):
+        raise SpecFileError(f"{where} must be a list of numbers")
+    return [spec_value(v, f"{where}[{i}]") for i, v in enumerate(obj)]
+
+
+def activation_from_spec(obj: Any, where: str) -> Activation | list[Activation]:
+    """Read an ``activation`` entry: a name, an object, or a list of them (one per hidden layer).
+
+    Parameters
+    ----------
+    obj : str, dict or list
+        ``"relu"``, ``{"name": "leaky_relu", "params": [0.1]}``, the pieces
+        ``{"name", "breakpoints", "slopes", "intercepts"}``, or a list of these.
+    where : str
+        Names the entry in messages.
+
+    Returns
+    -------
+    Activation or list of Activation
+
+    Raises
+    ------
+    SpecFileError
+        A malformed entry (unknown keys, no name, params not a list).
+    UnsupportedActivationError
+        A name that is not piecewise linear.
+
+    Examples
+    --------
+    >>> [a.name for a in activation_from_spec(["relu", "abs"], "activation")]
+    ['relu', 'abs']
+    """
+    if isinstance(obj, list):
+        return [_one_activation(a, f"{where}[{i}]") for i, a in enumerate(obj)]
+    return _one_activation(obj, where)
+
+
+def _one_activation(obj: Any, where: str) -> Activation:
+    if isinstance(obj, str):
+        return get_activation(obj)
+    if not isinstance(obj, dict):
+        raise SpecFileError(f"{where} must be a name, an object {{'name', 'params'}} or a list of them, "
+                            f"got {type(obj).__name__} {obj!r}"[:200])
+    if "breakpoints" in obj:  # the general form save_json writes for a custom Activation
+        check_keys(obj, ("name", "breakpoints", "slopes", "intercepts"), where)
+        parts = [spec_vector(obj.get(k), f"{where}.{k}") for k in ("breakpoints", "slopes", "intercepts")]
+        return piecewise_linear(obj.get("name"), *parts)
+    check_keys(obj, ("name", "params"), where)
+    if "name" not in obj:
+        raise SpecFileError(f"{where} has no 'name'")
+    params = obj.get("params", [])
+    if not isinstance(params, list):
+        raise SpecFileError(f"{where}.params must be a list, got {params!r}"[:200])
+    values = [spec_value(v, f"{where}.params[{i}]") for i, v in enumerate(params)]
+    return get_activation(obj["name"], *values)
+
+
+def check_activation_count(act: Any, n_layers: int, where: str) -> None:
+    """Refuse a list of activations whose length is not the number of hidden layers.
+
+    Parameters
+    ----------
+    act : Activation or list of Activation
+        As :func:`activation_from_spec` returns it.
+    n_layers : int
+        Layers of the network (the output layer included).
+    where : str
+        Names the spec in the message.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SpecFileError
+        ``len(act) != n_layers - 1``.
+
+    Examples
+    --------
+    >>> check_activation_count(["relu"], 2, "spec")
+    """
+    if isinstance(act, list) and len(act) != n_layers - 1:
+        raise SpecFileError(f"{where}: 'activation' lists {len(act)} activations for "
+                            f"{n_layers - 1} hidden layers")
