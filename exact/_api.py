@@ -31,9 +31,10 @@ from ._certified.budget import format_bytes
 from .cells import RegionCounts, Regions
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
 from .layer_split import cell_bytes, enumerate_cells, square
-from .line_arrangement import build_arrangement
+from .line_arrangement import Arrangement, build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
 from .network import ExactNet
+from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -46,6 +47,7 @@ from .validation import (
     prepare_net,
 )
 from .whole_plane import whole_plane_cells
+from .windows import ConvexWindow
 
 __all__ = ["count_regions", "exact_regions", "regions"]
 
@@ -69,9 +71,10 @@ def regions(
     net : torch.nn.Module, list of (W, b), ExactNet, or path
         The network (see :func:`exact.as_exact_net`).  Weights are taken at their exact
         binary value.
-    window : float, int, Fraction or None, default 10
-        Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`);
-        ``None`` for the whole plane.
+    window : float, int, Fraction, (xmin, xmax, ymin, ymax), sequence of (x, y) or None, default 10
+        Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`); a
+        rectangle; the vertices of a convex polygon (exact values, either orientation:
+        :func:`exact.validation.check_window`: the first cell); ``None`` for the whole plane.
     plane : (x0, x1, x2), optional
         Restrict a network with any input dimension to the affine plane through three
         points; coordinates are then ``(u, v)`` with ``x = x0 + u (x1-x0) + v (x2-x0)``.
@@ -115,10 +118,8 @@ def regions(
     is enlarged until every cell touching its boundary is certified to have all its
     vertices inside it (:mod:`exact.whole_plane`), so the count is the whole plane's.
 
-    Memory: ``3.3 kB + 8 bytes x hidden neurons`` per cell (1.5 kB with one hidden layer).
-    The cells are counted before they are built (the arrangement's faces, or certified
-    floats when the bound ``prod (1 + n + n(n-1)/2)`` over the layers' ``n`` lines is over
-    a limit) and a job over a limit is refused; else the enumeration stops when it is.
+    Memory: ``3.3 kB + 8 bytes x hidden neurons`` per cell (1.5 kB with one hidden layer);
+    cells are counted before they are built, and a job over a limit is refused.
 
     Examples
     --------
@@ -130,7 +131,9 @@ def regions(
     w = check_window(window)
     check_max_regions(max_regions)
     mem = check_max_memory(max_memory)
-    return exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
+    out = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
+    out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
+    return out
 
 
 def count_regions(
@@ -149,9 +152,10 @@ def count_regions(
     ----------
     net : torch.nn.Module, list of (W, b), ExactNet, or path
         As in :func:`regions`.
-    window : float, int, Fraction or None, default 10
+    window : float, int, Fraction, (xmin, xmax, ymin, ymax), sequence of (x, y) or None, default 10
         Half-width ``B`` of ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`, the same default
-        as :func:`regions`); ``None`` counts the whole plane.
+        as :func:`regions`), a rectangle or a convex polygon as in :func:`regions`;
+        ``None`` counts the whole plane.
     plane, activation, max_regions, max_memory, progress
         As in :func:`regions`.
 
@@ -197,15 +201,33 @@ def count_regions(
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
     if enet.n_hidden_layers == 1:
+        if isinstance(w, ConvexWindow) and not w.is_rectangle:
+            r = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
+            return RegionCounts(r.n_activation, r.n_linear)
         jumps = shallow_line_jumps(enet)
-        n_act = arrangement_faces(list(jumps), w)
+        n_act = _faces(list(jumps), w)
         kinks = [l for l, j in jumps.items() if any(v != 0 for v in j)]
-        n_lin = n_act if len(kinks) == len(jumps) else arrangement_faces(kinks, w)
+        n_lin = n_act if len(kinks) == len(jumps) else _faces(kinks, w)
         return RegionCounts(n_act, n_lin)
     return _deep_counts(enet, w, max_regions, mem, progress)
 
 
-def _deep_counts(enet: ExactNet, w: Fraction | None, max_regions: int | None, mem: int | None,
+def _faces(lines: list[Line], w: Fraction | ConvexWindow | None) -> int:
+    """Faces of a line arrangement in a square, the plane, or a rectangle.
+
+    A rectangle ``[x0, x1] x [y0, y1]`` is the square ``[-1, 1]^2`` after the exact change
+    of coordinates ``x = cx + rx u``, ``y = cy + ry v`` (centre ``c``, half-sides ``r``),
+    which maps each line to a line with rational coefficients and the faces one to one.
+    """
+    if not isinstance(w, ConvexWindow):
+        return arrangement_faces(lines, w)
+    x0, x1, y0, y1 = w.bounds
+    cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
+    moved = [line_from_fractions(a * rx, b * ry, a * cx + b * cy + c) for a, b, c in lines]
+    return arrangement_faces(moved, Fraction(1))
+
+
+def _deep_counts(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: int | None, mem: int | None,
                  progress: bool) -> RegionCounts:
     """:func:`count_regions` of a deep net: certified floats, else the exact engine."""
     half = None  # the float certificate's box, if it got that far
@@ -225,8 +247,8 @@ def _deep_counts(enet: ExactNet, w: Fraction | None, max_regions: int | None, me
     return RegionCounts(r.n_activation, r.n_linear)
 
 
-def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None, progress: bool,
-                  plane_start: Fraction | None = None, max_memory: int | None = None,
+def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regions: int | None,
+                  progress: bool, plane_start: Fraction | None = None, max_memory: int | None = None,
                   precount: bool = True) -> Regions:
     """:func:`regions` on an already checked net and window (garbage collector paused).
 
@@ -234,8 +256,8 @@ def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None
     ----------
     enet : ExactNet
         A network with 2-D input.
-    w : Fraction or None
-        Checked half-width, ``None`` for the whole plane.
+    w : Fraction, ConvexWindow or None
+        Checked window: a half-width, a convex polygon, or ``None`` for the whole plane.
     max_regions : int or None
         As in :func:`regions`.
     progress : bool
@@ -257,15 +279,18 @@ def exact_regions(enet: ExactNet, w: Fraction | None, *, max_regions: int | None
     """
     with _gc_paused():
         if enet.n_hidden_layers == 1:
+            if isinstance(w, ConvexWindow):
+                return _shallow_polygon_regions(enet, w, max_regions, progress, max_memory)
             return _shallow_regions(enet, w, max_regions, progress, max_memory)
         per_cell = cell_bytes(sum(enet.widths[1:-1]), enet.widths[-1])
         if w is not None:
             if precount:
                 _refuse_early(enet, w, max_regions, max_memory, per_cell)
-            verts, edges = square(w.numerator, w.denominator)
+            poly = isinstance(w, ConvexWindow)
+            verts, edges = (w.verts, w.edges) if poly else square(w.numerator, w.denominator)
             raw = enumerate_cells(enet, verts, edges, max_regions=max_regions, progress=progress,
                                   max_memory=max_memory)
-            return Regions.from_raw(enet, w, w, raw)
+            return Regions.from_raw(enet, w, w.half if poly else w, raw)
         if plane_start is not None:
             start = plane_start
         else:
@@ -292,7 +317,7 @@ def _check_regions(n: int | None, per_cell: int, max_regions: int | None, max_me
         )
 
 
-def _refuse_early(enet: ExactNet, w: Fraction, max_regions: int | None, max_memory: int | None,
+def _refuse_early(enet: ExactNet, w: Fraction | ConvexWindow, max_regions: int | None, max_memory: int | None,
                   per_cell: int) -> None:
     """Refuse a deep job in a window before enumerating, if its cells are over a limit.
 
@@ -328,6 +353,36 @@ def _shallow_regions(enet: ExactNet, w: Fraction | None, max_regions: int | None
     if max_regions is not None or max_memory is not None:
         _check_regions(arrangement_faces(lines, box), _SHALLOW_CELL_BYTES, max_regions, max_memory)
     return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
+
+
+def _shallow_polygon_regions(enet: ExactNet, w: ConvexWindow, max_regions: int | None, progress: bool,
+                             max_memory: int | None) -> Regions:
+    """One hidden layer in a convex polygon: the faces inside it of the arrangement with its sides.
+
+    The polygon's side lines join the neuron lines in the square ``[-h, h]^2`` around the
+    polygon; no side line enters the polygon, so each face is inside it or outside, and
+    the faces inside are the cells.  Memory is that of all the faces in the square
+    (refused over ``max_memory`` before they are built); ``max_regions`` is checked on
+    the cells inside (for a rectangle counted first by :func:`_faces`; for another
+    polygon once the faces are traced).
+    """
+    neuron = first_layer_lines(enet)
+    lines = neuron + [unoriented_key(e) for e in w.edges]
+    n_square = arrangement_faces(lines, w.half)
+    _check_regions(n_square, _SHALLOW_CELL_BYTES, None, max_memory)
+    if max_regions is not None and n_square > max_regions and w.is_rectangle:
+        _check_regions(_faces(neuron, w), _SHALLOW_CELL_BYTES, max_regions, None)
+    arr = build_arrangement(lines, w.half, progress=progress)
+    # a convex face is in the polygon when its vertices are (else one of them is strictly outside)
+    keep = [k for k, (vs, _, _) in enumerate(arr.faces)
+            if all(point_in_polygon(w.verts, w.edges, v) >= 0 for v in vs)]
+    new = {k: i for i, k in enumerate(keep)}
+    faces = [arr.faces[k] for k in keep]
+    adjacency = [(new[a], new[b], p, q, li) for a, b, p, q, li in arr.adjacency if a in new and b in new]
+    known = set(neuron)
+    n = sum(1 for l in arr.lines[: arr.n_neuron_lines] if l in known)  # the neuron lines come first
+    _check_regions(len(faces), _SHALLOW_CELL_BYTES, max_regions, None)
+    return Regions.from_arrangement(enet, w, w.half, Arrangement(arr.lines, n, faces, adjacency))
 
 
 _SHALLOW_CELL_BYTES = 1500

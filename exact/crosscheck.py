@@ -27,7 +27,8 @@ from ._api import regions
 from ._fp import U32, U
 from .errors import InputError
 from .network import ExactNet
-from .validation import DEFAULT_WINDOW, check_window, prepare_net
+from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
+from .windows import ConvexWindow
 
 __all__ = ["CrossCheck", "cross_check", "exact_patterns_at", "torch_model"]
 
@@ -151,8 +152,9 @@ class CrossCheck:
 
     Attributes
     ----------
-    window : float
-        Half-width ``B`` of the sampled window ``[-B, B]^2``.
+    window : float or dict
+        Half-width ``B`` of the sampled window ``[-B, B]^2``, or the rectangle or polygon
+        as :meth:`exact.windows.ConvexWindow.to_json` writes it.
     res : int
         Pixels per side.
     exact_count : int
@@ -171,7 +173,7 @@ class CrossCheck:
         Pixels whose exact pattern needed rational arithmetic (float filter undecided).
     """
 
-    window: float
+    window: float | dict
     res: int
     exact_count: int
     sampled_count: int
@@ -198,7 +200,7 @@ class CrossCheck:
         }
 
 
-def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, plane=None,
+def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *, plane=None,
                 bound: float | None = None) -> CrossCheck:
     """Compare the sheet's grid sampling with the exact regions of the same net.
 
@@ -207,10 +209,12 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
     net : torch.nn.Module, list of (W, b), ExactNet or path
         A torch module is sampled as it is (its own dtype, float32 by default); other
         inputs are sampled with a float64 torch copy.
-    window : float, default 10
-        Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`).
+    window : float, (xmin, xmax, ymin, ymax) or sequence of (x, y), default 10
+        Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`), or a
+        rectangle or convex polygon as in :func:`exact.regions`; a polygon is sampled at
+        the pixel centres of its bounding box that lie in it.
     res : int, default 400
-        Pixels per side.
+        Pixels per side (of the bounding box, for a rectangle or polygon).
     plane : (x0, x1, x2), optional
         Study the 2-D slice through three points, as in :func:`exact.regions`.
     bound : float, optional
@@ -234,8 +238,6 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
     """
     import torch
 
-    from numeric.sampling import grid_patterns, grid_points
-
     if bound is not None:
         warnings.warn("cross_check(bound=...) is now window=...; bound= will be removed", FutureWarning,
                       stacklevel=2)
@@ -243,25 +245,25 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
     B = check_window(window)
     if B is None:
         raise InputError("cross_check needs a finite window (a number > 0): sampling cannot cover the plane")
-    if B > _MAX_SAMPLED_WINDOW:
-        raise InputError(f"cross_check samples a float grid and reports float areas: window must be at most "
-                         f"{float(_MAX_SAMPLED_WINDOW):.3g} (areas up to 4 B^2 stay finite), got {window!r}")
+    poly = isinstance(B, ConvexWindow)
+    if (B.half if poly else B) > _MAX_SAMPLED_WINDOW:
+        raise InputError(f"cross_check samples a float grid and reports float areas: the window must lie in "
+                         f"[-B, B]^2 with B at most {float(_MAX_SAMPLED_WINDOW):.3g} (areas up to 4 B^2 stay "
+                         f"finite), got {window!r}")
     enet = prepare_net(net, plane=plane)
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
     bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]
-    g = grid_patterns(model, float(B), res, breakpoints=bps[0] if bps else (0.0,))
-    sampled = g.pattern_set()
+    pts, pix, sampled = _sample(model, B, res, bps[0] if bps else (0.0,))
     missed = sorted(
         ((p, float(c.exact_area)) for p, c in exact_set.items() if p not in sampled),
         key=lambda t: -t[1],
     )
     u_s = _unit_roundoff(next(model.parameters()).dtype)
-    n_exact, n_diff, n_unexplained = _compare_pixels(enet, grid_points(float(B), res),
-                                                     g.patterns[g.image.ravel()], bps, u_s)
+    n_exact, n_diff, n_unexplained = _compare_pixels(enet, pts, pix, bps, u_s)
     return CrossCheck(
-        window=float(B),
+        window=B.to_json() if poly else float(B),
         res=res,
         exact_count=reg.n_activation,
         sampled_count=len(sampled),
@@ -271,6 +273,43 @@ def cross_check(net: Any, window: float = DEFAULT_WINDOW, res: int = 400, *, pla
         unexplained=n_unexplained,
         exact_filtered=n_exact,
     )
+
+
+def _sample(model, w: Fraction | ConvexWindow, res: int, bps: tuple[float, ...]
+            ) -> tuple[np.ndarray, np.ndarray, set]:
+    """Sample the model's patterns in the window: the points, their patterns, the set of patterns."""
+    from numeric.sampling import grid_patterns, grid_points
+
+    if isinstance(w, ConvexWindow):
+        pts, pix = _sample_window(model, w, res, bps)
+        return pts, pix, {tuple(int(v) for v in row) for row in np.unique(pix, axis=0)} if len(pix) else set()
+    g = grid_patterns(model, float(w), res, breakpoints=bps)
+    return grid_points(float(w), res), g.patterns[g.image.ravel()], g.pattern_set()
+
+
+def _sample_window(model, w: ConvexWindow, res: int, bps: tuple[float, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """Sample a polygon window: the pixel centres of its bounding box that lie in it, and their patterns.
+
+    ``res x res`` pixels over ``[xmin, xmax] x [ymin, ymax]`` (centres ``xmin + (i + 1/2)
+    (xmax - xmin) / res``, in floats); which centres are in the window is decided exactly
+    (:meth:`~exact.windows.ConvexWindow.contains`).  The patterns are the model's own,
+    in its dtype, as :func:`numeric.sampling.grid_patterns` samples them.
+    """
+    import torch
+
+    from numeric.sampling import hidden_preactivations
+
+    x0, x1, y0, y1 = (float(v) for v in w.bounds)
+    xs = x0 + (np.arange(res) + 0.5) * ((x1 - x0) / res)
+    ys = y0 + (np.arange(res) + 0.5) * ((y1 - y0) / res)
+    X, Y = np.meshgrid(xs, ys, indexing="xy")
+    pts = np.stack([X.ravel(), Y.ravel()], axis=1)
+    pts = pts[w.contains(pts)]
+    parts = []
+    for s in range(0, max(len(pts), 1), 1 << 15):  # once at least: no point in it still gives the width
+        zs = hidden_preactivations(model, pts[s : s + (1 << 15)])
+        parts.append(torch.cat([sum((z > b).to(torch.int8) for b in bps) for z in zs], dim=1).numpy())
+    return pts, np.concatenate(parts)
 
 
 def _unit_roundoff(dtype) -> float:

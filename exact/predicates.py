@@ -95,8 +95,8 @@ def to_fraction(x: object) -> Fraction:
         raise TypeError(f"expected a real number, got the boolean {x!r}")
     if isinstance(x, int):
         return Fraction(x)
-    if isinstance(x, Rational):
-        return Fraction(x.numerator, x.denominator)
+    if isinstance(x, Rational):  # numpy integers too: int() keeps them from wrapping around
+        return Fraction(int(x.numerator), int(x.denominator))
     if isinstance(x, complex) or "complex" in type(x).__name__:
         raise TypeError(f"expected a real number, got the complex value {x!r}")
     if isinstance(x, (str, bytes)) or type(x).__name__ in ("Decimal", "str_", "bytes_"):

@@ -15,9 +15,13 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
+from .array_input import to_vector
 from .errors import InputError, InputTypeError
 from .loading import as_exact_net
 from .network import ExactNet
+from .windows import ConvexWindow, convex_window, rectangle_window
 
 __all__ = [
     "DEFAULT_MAX_MEMORY",
@@ -26,8 +30,11 @@ __all__ = [
     "MemoryLike",
     "WindowLike",
     "available_memory",
+    "DEFAULT_MAX_PIECES",
     "check_max_memory",
+    "check_max_pieces",
     "check_max_regions",
+    "check_point",
     "check_window",
     "prepare_net",
 ]
@@ -38,8 +45,12 @@ DEFAULT_WINDOW = 10
 DEFAULT_MAX_REGIONS = 2_000_000
 """Default guard: enumerations beyond this many cells stop with an error."""
 
-WindowLike = int | float | Fraction | None
-"""A window half-width ``B > 0`` (the square ``[-B, B]^2``) or ``None`` for the whole plane."""
+DEFAULT_MAX_PIECES = 1_000_000
+"""Default guard of :func:`exact.count_on_segment`: more pieces than this stop with an error."""
+
+WindowLike = int | float | Fraction | tuple | Sequence | ConvexWindow | None
+"""A window half-width ``B > 0`` (the square ``[-B, B]^2``), a rectangle ``(xmin, xmax, ymin, ymax)``,
+the vertices of a convex polygon, or ``None`` for the whole plane (see :func:`check_window`)."""
 
 DEFAULT_MAX_MEMORY = "auto"
 """Default memory budget: half the memory available when the job starts.
@@ -59,53 +70,88 @@ _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 
           "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
-def check_window(window: Any) -> Fraction | None:
-    """Validate a window half-width: ``None`` (whole plane) or a finite number > 0.
+def check_window(window: Any) -> Fraction | ConvexWindow | None:
+    """Validate a window: a half-width, ``None`` (whole plane), a rectangle or a convex polygon.
 
     Parameters
     ----------
-    window : int, float, Fraction, str or None
-        The half-width ``B`` of ``[-B, B]^2``; ``None`` or one of the strings ``"plane"``,
-        ``"none"``, ``"inf"`` for the whole plane.
+    window : number, str, (xmin, xmax, ymin, ymax), sequence of (x, y), ConvexWindow or None
+        A finite number ``B > 0`` for the square ``[-B, B]^2``; ``None`` or one of the
+        strings ``"plane"``, ``"none"``, ``"inf"`` for the whole plane; four numbers for
+        the rectangle ``[xmin, xmax] x [ymin, ymax]``; three or more vertices ``(x, y)`` of a
+        convex polygon (either orientation; see :func:`exact.windows.convex_window`).  All
+        values are taken exactly (floats at their binary value).
 
     Returns
     -------
-    Fraction or None
-        The exact half-width, or ``None`` for the whole plane.
+    Fraction, ConvexWindow or None
+        The exact half-width (also for a rectangle or polygon that is the square
+        ``[-B, B]^2``), the rectangle or polygon, or ``None`` for the whole plane.
 
     Raises
     ------
     InputTypeError
-        For a bool, a container or another string.
+        For a bool, a mapping or another string.
     InputError
-        For a value that is not a finite number > 0.
+        For a number that is not finite and > 0, an empty rectangle, or a polygon with
+        fewer than three vertices, zero area, or that is not convex.
 
     Examples
     --------
     >>> check_window(10.0), check_window(None)
     (Fraction(10, 1), None)
+    >>> str(check_window((0, 1, -1, 2))), check_window((-2, 2, -2, 2))
+    ('[0, 1] x [-1, 2]', Fraction(2, 1))
+    >>> check_window([(0, 0), (1, 0), (0, 1)]).area
+    Fraction(1, 2)
     >>> check_window(-1)
     Traceback (most recent call last):
     ...
-    exact.errors.InputError: window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got -1
+    exact.errors.InputError: window must be a finite number > 0 (half-width B of [-B, B]^2), ...
     """
     if window is None:
         return None
+    if isinstance(window, ConvexWindow):  # made by hand, perhaps: checked like any polygon
+        checked = convex_window(window.vertices)
+        return _as_square(window if checked == window else checked)
+    if hasattr(window, "tolist") and not isinstance(window, (list, tuple)):
+        window = window.tolist()  # numpy scalars and arrays (0-d too), torch tensors: plain numbers
     if isinstance(window, str) and window.strip().lower() in ("plane", "none", "inf"):
         return None
-    if isinstance(window, bool) or isinstance(window, (list, tuple, dict, str)):
-        raise InputTypeError(f"window must be a number or None, got {window!r}")
+    if isinstance(window, bool) or isinstance(window, (dict, str, bytes)):
+        raise InputTypeError(f"window must be a number, a rectangle (xmin, xmax, ymin, ymax), the vertices "
+                             f"of a convex polygon, or None; got {window!r}")
+    if isinstance(window, np.ndarray) or (isinstance(window, Sequence) and not isinstance(window, str)):
+        return _as_square(_shaped_window(window))
+    msg = (f"window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
+           f"ymax), the vertices of a convex polygon, or None; got {window!r}")
     try:
         f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
     except (TypeError, ValueError, OverflowError):
-        raise InputError(
-            f"window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got {window!r}"
-        ) from None
+        raise InputError(msg) from None
     if f <= 0:
-        raise InputError(
-            f"window must be a finite number > 0 (half-width B of [-B, B]^2) or None, got {window!r}"
-        )
+        raise InputError(msg)
     return f
+
+
+def _shaped_window(window: Any) -> ConvexWindow:
+    """Read four numbers as a rectangle, a sequence of pairs as a convex polygon."""
+    items = window.tolist() if isinstance(window, np.ndarray) else list(window)
+    if items and all(isinstance(v, (Sequence, np.ndarray)) and not isinstance(v, (str, bytes))
+                     for v in items):
+        return convex_window(items)
+    if len(items) == 4:
+        return rectangle_window(*items)
+    raise InputError(f"window: give a half-width B, a rectangle of four numbers (xmin, xmax, ymin, ymax) or "
+                     f"the vertices (x, y) of a convex polygon; got {window!r:.80}")
+
+
+def _as_square(w: ConvexWindow) -> Fraction | ConvexWindow:
+    """Return ``h`` when the window is the square ``[-h, h]^2`` (the same job, one engine), else ``w``."""
+    x0, x1, y0, y1 = w.bounds
+    if len(w.verts) == 4 and -x0 == x1 == -y0 == y1 and w.area == 4 * x1 * x1:
+        return x1
+    return w
 
 
 def check_max_regions(max_regions: Any) -> None:
@@ -132,12 +178,42 @@ def check_max_regions(max_regions: Any) -> None:
     ...
     exact.errors.InputError: max_regions must be a positive integer or None, got 0
     """
-    if max_regions is None:
+    _check_limit(max_regions, "max_regions")
+
+
+def check_max_pieces(max_pieces: Any) -> None:
+    """Validate the ``max_pieces`` guard of :func:`exact.count_on_segment`.
+
+    Parameters
+    ----------
+    max_pieces : int or None
+        A positive integer, or ``None`` for no guard.
+
+    Raises
+    ------
+    InputTypeError
+        For a bool or a value that is not an integer.
+    InputError
+        For an integer < 1.
+
+    Examples
+    --------
+    >>> check_max_pieces(0)
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: max_pieces must be a positive integer or None, got 0
+    """
+    _check_limit(max_pieces, "max_pieces")
+
+
+def _check_limit(value: Any, name: str) -> None:
+    """Refuse a size guard that is not a positive integer or None, naming it."""
+    if value is None:
         return
-    if isinstance(max_regions, bool) or not isinstance(max_regions, numbers.Integral):
-        raise InputTypeError(f"max_regions must be a positive integer or None, got {max_regions!r}")
-    if max_regions < 1:
-        raise InputError(f"max_regions must be a positive integer or None, got {max_regions!r}")
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise InputTypeError(f"{name} must be a positive integer or None, got {value!r}")
+    if value < 1:
+        raise InputError(f"{name} must be a positive integer or None, got {value!r}")
 
 
 def available_memory() -> int | None:
@@ -293,3 +369,54 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
             "Python, --plane '[[...], [...], [...]]' on the command line) to study that 2-D slice"
         )
     return enet
+
+
+def check_point(point: Any, name: str, dim: int) -> tuple[Fraction, ...]:
+    """Read a point of the input space exactly: ``dim`` finite real coordinates.
+
+    Parameters
+    ----------
+    point : sequence of real, numpy array or torch tensor, shape (dim,)
+        Coordinates: ints, floats (at their exact binary value), Fractions.
+    name : str
+        The argument's name, for messages (``"a"``).
+    dim : int
+        The number of coordinates required (the network's input width).
+
+    Returns
+    -------
+    tuple of Fraction
+        The exact coordinates.
+
+    Raises
+    ------
+    InputTypeError
+        For a scalar, a string or a mapping, or a coordinate that is not a real number.
+    InputError
+        For a point that is not 1-D, has the wrong length or a NaN/inf coordinate.
+
+    Examples
+    --------
+    >>> check_point([1, 0.5], "a", 2)
+    (Fraction(1, 1), Fraction(1, 2))
+    >>> check_point([1, float("nan")], "b", 2)
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: b[1] must be a finite number, got nan
+    """
+    if isinstance(point, (str, bytes, dict)) or not (hasattr(point, "__len__") or hasattr(point, "shape")):
+        raise InputTypeError(f"{name} must be a sequence of {dim} numbers, got {point!r:.80}")
+    flat = point.tolist() if hasattr(point, "tolist") and hasattr(point, "shape") else point
+    if isinstance(flat, (list, tuple)):
+        for i, v in enumerate(flat):
+            if isinstance(v, numbers.Real) and not isinstance(v, (numbers.Rational, bool)):
+                try:
+                    finite = math.isfinite(float(v))
+                except (TypeError, ValueError, OverflowError):
+                    finite = True  # to_vector words the refusal of what is not a number
+                if not finite:
+                    raise InputError(f"{name}[{i}] must be a finite number, got {v!r}")
+    coords = to_vector(point, name)
+    if len(coords) != dim:
+        raise InputError(f"{name} has {len(coords)} coordinates but the network input is {dim}-D")
+    return tuple(coords)

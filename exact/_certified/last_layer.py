@@ -53,6 +53,7 @@ from .._fp import SAFE, TINY, U
 from .._progress import progress_bar
 from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
+from ..windows import ConvexWindow
 from .blocks import add_ones, chunks, ranges
 from .bounds import intersect, quiet_floats, values
 from .cell_table import above_neighbours
@@ -63,16 +64,16 @@ __all__ = ["batched_counts", "count_last_layer"]
 
 
 @quiet_floats
-def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
+def batched_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions: int | None = None,
                    progress: bool = False, max_memory: int | None = None) -> tuple[int, int]:
-    """Numbers of activation and linear regions of ``net`` in ``[-half, half]^2``.
+    """Numbers of activation and linear regions of ``net`` in a window (a square or a convex polygon).
 
     The layers before the last are split by :class:`~exact._certified.subdivision.Subdivision`; the last
     is counted by :func:`count_last_layer`, or split too when neighbours may merge.
 
     Parameters
     ----------
-    net, half, max_regions, max_memory
+    net, window, max_regions, max_memory
         As in :func:`exact._certified.subdivision.batched_cells`.
     progress : bool
         A tqdm bar over the hidden layers (shown after one second).
@@ -99,7 +100,7 @@ def batched_counts(net: ExactNet, half: Fraction, *, max_regions: int | None = N
     .. [2] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
        SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
-    st = Subdivision(net, half, max_memory=max_memory)
+    st = Subdivision(net, window, max_memory=max_memory)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers - 1):

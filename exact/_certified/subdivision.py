@@ -62,6 +62,7 @@ from .._fp import SAFE, TINY, U
 from .._progress import progress_bar
 from ..errors import TooManyRegionsError, Undecided
 from ..network import ExactNet
+from ..windows import ConvexWindow
 from .blocks import even_chunks, piece_hashes
 from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
 from .budget import Budget, chunk_bytes
@@ -72,7 +73,7 @@ from .rounds import split_in_rounds
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Subdivision", "batched_cells", "check_size"]
+__all__ = ["Subdivision", "batched_cells", "check_size", "window_records"]
 
 
 _BLOCK = 1 << 16  # elements per temporary in blocked loops (512 KB of float64)
@@ -125,22 +126,25 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
         for qi, (beta, ebeta) in enumerate(bps):
             f = base - beta
             e = err + ((5 * U * abs(beta) + ebeta) * SAFE + TINY)
-            out[sl, :, qi] = ((f > e).astype(np.int8) - (f < -e).astype(np.int8)).T
+            # an overflowed product makes f infinite (or NaN) while e, built from the a priori
+            # magnitudes, may stay finite: only a finite f decides
+            fin = np.isfinite(f)
+            out[sl, :, qi] = ((fin & (f > e)).astype(np.int8) - (fin & (f < -e)).astype(np.int8)).T
     return out
 
 
 @quiet_floats
-def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
+def batched_cells(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions: int | None = None,
                   progress: bool = False, method: str = "arrange", max_memory: int | None = None
                   ) -> BatchedCells:
-    """Activation cells of ``net`` in ``[-half, half]^2``, split with certified floats.
+    """Activation cells of ``net`` in a window, split with certified floats.
 
     Parameters
     ----------
     net : ExactNet
         A network with 2-D input and at least one hidden layer.
-    half : Fraction
-        Half-width of the window.
+    window : Fraction or ConvexWindow
+        Half-width ``h`` of the window ``[-h, h]^2``, or a convex polygon.
     max_regions : int, optional
         Stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
     progress : bool
@@ -180,7 +184,7 @@ def batched_cells(net: ExactNet, half: Fraction, *, max_regions: int | None = No
        geometric predicates", *Discrete Comput. Geom.* 18 (1997), 305-363 (floats that
        filter and hand ties to exact arithmetic).
     """
-    st = Subdivision(net, half, method, max_memory)
+    st = Subdivision(net, window, method, max_memory)
     bar = progress_bar(progress, net.n_hidden_layers, "hidden layers", unit="layer")
     try:
         for _ in range(net.n_hidden_layers):
@@ -203,8 +207,9 @@ class Subdivision:
     ----------
     net : ExactNet
         A network with 2-D input and at least one hidden layer.
-    half : Fraction
-        Half-width of the window ``[-half, half]^2``, the one cell to begin with.
+    window : Fraction or ConvexWindow
+        The half-width of the window ``[-half, half]^2``, or a convex polygon: the one
+        cell to begin with.
     method : {"arrange", "rounds"}
         How :meth:`split_layer` splits a layer, as in :func:`batched_cells`.
     max_memory : int, optional
@@ -216,23 +221,21 @@ class Subdivision:
     ValueError
         If ``method`` is not ``"arrange"`` or ``"rounds"``.
     Undecided
-        If a weight or ``half`` is beyond the float range.
+        If a weight or a coordinate of the window is beyond the float range.
     """
 
-    def __init__(self, net: ExactNet, half: Fraction, method: str = "arrange", max_memory: int | None = None):
+    def __init__(self, net: ExactNet, window: Fraction | ConvexWindow, method: str = "arrange",
+                 max_memory: int | None = None):
         if method not in ("arrange", "rounds"):
             raise ValueError(f"method must be 'arrange' or 'rounds', got {method!r}")
         self.method = method
         self.max_memory = max_memory
         self.net = net
         self.Ws, self.bs, self.EW, self.Eb = float_weights(net)
-        h = to_float(half)  # a window beyond the float range hands over
-        eh = rounding(half)
-        self.rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
-                             [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
-        self.etab = [np.array([0.0, 0.0, eh])]  # error bound of each label's line; row 0: the window
+        self.rec, e_window = window_records(window)
+        self.etab = [e_window]  # error bound of each label's line; row 0: the window's sides
         self.start = np.array([0], dtype=np.int64)
-        self.nv = np.array([4], dtype=np.int64)
+        self.nv = np.array([len(self.rec)], dtype=np.int64)
         self.M, self.E, self.A = first_map(self.Ws, self.bs, self.EW, self.Eb, 1)
         self.pat = np.zeros((1, 0), dtype=np.int8)
         self.keys = _hash_keys(sum(net.widths[1:-1]))
@@ -399,6 +402,50 @@ class Subdivision:
                             np.array(self.label_neuron, dtype=np.int64),
                             np.array(self.label_piece, dtype=np.int64), self.M.transpose(2, 1, 0), self.E,
                             self.hashes, self.keys, rec[:, 4:7].copy())
+
+
+def window_records(window: Fraction | ConvexWindow) -> tuple[np.ndarray, np.ndarray]:
+    """Make the window the first cell's vertex records, with the error bound of its sides' lines.
+
+    Parameters
+    ----------
+    window : Fraction or ConvexWindow
+        The half-width ``h`` of ``[-h, h]^2``, or a convex polygon.
+
+    Returns
+    -------
+    rec : ndarray, shape (n, 7)
+        One row per vertex, counter-clockwise: x, y, the rounding bound of both, label -1
+        (the window), and the line ``(a, b, c)`` of the side to the next vertex (interior
+        on its positive side), scaled so that ``max(|a|, |b|) = 1``.
+    err : ndarray, shape (3,)
+        A bound on the rounding of each coefficient, over all the sides.
+
+    Raises
+    ------
+    Undecided
+        A coordinate or coefficient beyond the float range (or below its normal range).
+
+    Examples
+    --------
+    >>> rec, err = window_records(Fraction(1, 2))
+    >>> rec[0].tolist(), err.tolist()
+    ([-0.5, -0.5, 0.0, -1.0, 0.0, 1.0, 0.5], [0.0, 0.0, 0.0])
+    """
+    if isinstance(window, Fraction):
+        h, eh = to_float(window), rounding(window)  # a window beyond the float range hands over
+        rec = np.array([[-h, -h, eh, -1, 0.0, 1.0, h], [h, -h, eh, -1, 1.0, 0.0, -h],
+                        [h, h, eh, -1, 0.0, 1.0, -h], [-h, h, eh, -1, 1.0, 0.0, h]])
+        return rec, np.array([0.0, 0.0, eh])
+    rows, errs = [], []
+    for (X, Y, D), line in zip(window.verts, window.edges):
+        m = max(abs(line[0]), abs(line[1]))
+        coef = [Fraction(v, m) for v in line]
+        x, y = Fraction(X, D), Fraction(Y, D)
+        floats = [to_float(v) for v in (x, y, *coef)]  # first: beyond the float range hands over
+        errs.append([rounding(v) for v in coef])
+        rows.append([floats[0], floats[1], max(rounding(x), rounding(y)), -1] + floats[2:])
+    return np.array(rows), np.array(errs).max(axis=0)
 
 
 def _extend_patterns(pat: np.ndarray, anc: np.ndarray, piece: np.ndarray) -> np.ndarray:

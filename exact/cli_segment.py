@@ -1,0 +1,197 @@
+"""The ``exactnet segment`` command: exact pieces of a network along a segment between two points.
+
+``exactnet segment SPEC --from A --to B [--json] [--max-pieces N] [--max-memory SIZE]``
+counts the activation and linear pieces of ``t -> f(A + t (B - A))``, ``t`` in ``[0, 1]``
+(:func:`exact.count_on_segment`), for a network of any input width, and prints the counts
+and the exact breakpoints ``t`` (``p/q``; ``--json``: one object with ``spec``,
+``input_dim``, ``activation_pieces``, ``linear_pieces``, ``activation_breakpoints`` and
+``linear_breakpoints``).
+
+A point is given as numbers separated by commas (``--from 0,0.5,1/3``; a point whose first
+number is negative needs ``--from=-1,2``), or by a file: ``--from-file a.npy`` (a numpy
+array, floats at their binary value) or a text file of numbers separated by commas,
+spaces or new lines (a JSON list too).  Numbers written as text are exact: ``0.1`` is
+1/10, ``1/3`` a third.
+
+Examples
+--------
+>>> import argparse
+>>> sub = argparse.ArgumentParser().add_subparsers()
+>>> add_segment_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+>>> sub.choices["segment"].parse_args(["net.json", "--from", "0,1/2", "--to", "1,0"]).from_point
+[Fraction(0, 1), Fraction(1, 2)]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections.abc import Callable
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .errors import InputError
+from .validation import DEFAULT_MAX_PIECES, check_point
+
+__all__ = ["add_segment_command", "read_point_file"]
+
+
+def _point_arg(text: str) -> list[Fraction]:
+    """Parse ``--from`` / ``--to``: exact numbers separated by commas."""
+    try:
+        return _numbers(text)
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"a point is exact numbers separated by commas, e.g. 0,0.5,-1/3, got {text[:80]!r}") from None
+
+
+def _numbers(text: str) -> list[Fraction]:
+    """Read numbers separated by commas or white space (brackets ignored), each exactly."""
+    items = [t for t in re.split(r"[,\s]+", text.strip().strip("[]").strip()) if t]
+    if not items:
+        raise ValueError("no numbers")
+    return [Fraction(t) for t in items]
+
+
+def read_point_file(path: str) -> Any:
+    r"""Read a point from a file: a ``.npy`` array, or text of numbers (commas, spaces, new lines).
+
+    Parameters
+    ----------
+    path : str
+        The file.  ``.npy``: a numpy array (any shape; flattened), floats at their exact
+        binary value.  Otherwise text, each number read exactly (``0.1`` is 1/10).
+
+    Returns
+    -------
+    ndarray or list of Fraction
+        The coordinates.
+
+    Raises
+    ------
+    InputError
+        A file that is missing, unreadable, or holds something else than numbers.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "a.txt")
+    >>> _ = Path(p).write_text("[0.5, 1/3,\n 2]")
+    >>> read_point_file(p)
+    [Fraction(1, 2), Fraction(1, 3), Fraction(2, 1)]
+    """
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"point file {path!r} does not exist or is not a file")
+    try:
+        if p.suffix.lower() == ".npy":
+            import numpy as np
+
+            arr = np.load(p, allow_pickle=False)
+            return arr.reshape(-1)
+        return _numbers(p.read_text(encoding="utf-8"))
+    except (ValueError, ZeroDivisionError, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"point file {path!r} holds no list of numbers ({exc})") from None
+
+
+def add_segment_command(sub: Any, *, common: Callable[..., None], int_arg: Callable[..., Any]) -> None:
+    """Add ``segment`` to the ``exactnet`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse subparsers action
+        What ``ArgumentParser.add_subparsers()`` returned.
+    common : callable
+        ``common(parser, window=..., json_out=..., memory=...)``: adds the options every
+        command shares (``--max-memory``, ``--json``, ``--quiet``).
+    int_arg : callable
+        ``int_arg(name, lo, hi)``: an argparse type for an integer in ``[lo, hi]``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> add_segment_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+    >>> sorted(sub.choices)
+    ['segment']
+    """
+    sg = sub.add_parser("segment", help="exact activation/linear pieces along a segment between two points "
+                                        "(any input width)")
+    sg.add_argument("spec", help="network spec: .json, .npz or .pt")
+    sg.add_argument("--from", dest="from_point", type=_point_arg, metavar="X,Y,...",
+                    help="first end point: exact numbers separated by commas (--from=-1,2 when it starts "
+                         "with a minus)")
+    sg.add_argument("--to", dest="to_point", type=_point_arg, metavar="X,Y,...", help="second end point")
+    sg.add_argument("--from-file", metavar="FILE", help="first end point from a .npy or text file")
+    sg.add_argument("--to-file", metavar="FILE", help="second end point from a .npy or text file")
+    sg.add_argument("--max-pieces", type=int_arg("--max-pieces", 1, 10**12), default=DEFAULT_MAX_PIECES,
+                    help=f"stop with an error beyond this many pieces (default {DEFAULT_MAX_PIECES})")
+    common(sg, window=False, memory=True)
+    sg.set_defaults(func=segment_command)
+
+
+def segment_command(args: argparse.Namespace) -> int:
+    """Run ``exactnet segment`` on parsed arguments; print the counts and breakpoints.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``spec``, ``from_point``/``from_file``, ``to_point``/``to_file``, ``max_pieces``,
+        ``max_memory``, ``json``.
+
+    Returns
+    -------
+    int
+        0 (errors are raised, and the command line turns them into exit statuses).
+
+    Raises
+    ------
+    InputError
+        Both or neither of ``--from`` and ``--from-file`` (or ``--to``), or bad points.
+
+    Examples
+    --------
+    >>> import json, os, tempfile
+    >>> spec = os.path.join(tempfile.mkdtemp(), "ramp.json")
+    >>> layers = [{"weight": [[1], [1]], "bias": [0, -1]}, {"weight": [[1, -1]], "bias": [0]}]
+    >>> with open(spec, "w") as f:
+    ...     json.dump({"layers": layers}, f)
+    >>> args = argparse.Namespace(spec=spec, from_point=[-1], to_point=[2], from_file=None, to_file=None,
+    ...                           max_pieces=10, max_memory=None, json=True)
+    >>> segment_command(args)  # doctest: +ELLIPSIS
+    {"spec": ..., "activation_pieces": 3, "linear_pieces": 3, "activation_breakpoints": ["1/3", "2/3"], ...}
+    0
+    """
+    from .loading import as_exact_net
+    from .segment_count import count_on_segment
+
+    a = _one_point(args.from_point, args.from_file, "--from")
+    b = _one_point(args.to_point, args.to_file, "--to")
+    net = as_exact_net(args.spec)
+    a, b = check_point(a, "--from", net.input_dim), check_point(b, "--to", net.input_dim)
+    s = count_on_segment(net, a, b, max_pieces=args.max_pieces, max_memory=args.max_memory)
+    data = {"spec": args.spec, "input_dim": net.input_dim, **s.as_dict()}
+    if args.json:
+        print(json.dumps(data))
+        return 0
+    lin = set(s.breakpoints.linear)
+    print(f"             spec: {args.spec} (input width {net.input_dim})")
+    print(f"activation pieces: {s.activation}")
+    print(f"    linear pieces: {s.linear}")
+    if s.breakpoints.activation:
+        print("breakpoints t (exact; * where the output map changes):")
+    for t in s.breakpoints.activation:
+        print(f"  {'*' if t in lin else ' '} {float(t):.17g}  = {t}")
+    return 0
+
+
+def _one_point(value: Any, path: str | None, option: str) -> Any:
+    """Return the point given by ``option`` or by ``option-file``: exactly one of them."""
+    if (value is None) == (path is None):
+        raise InputError(f"give the end point with {option} X,Y,... or {option}-file FILE (one of them)")
+    return read_point_file(path) if path is not None else value
