@@ -18,15 +18,28 @@ Fraction(16, 1)
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .adjacency import merge_linear, shared_edges
 from .errors import InputError
+from .face_maps import FaceGraph, LazyFaceMaps
 from .layer_split import RawCell, square
-from .network import AffineMap, ExactNet, affine_on_pattern
-from .predicates import Line, Point, point_from_xy, point_in_polygon, point_to_fractions, polygon_area
+from .network import AffineMap, ExactNet
+from .predicates import (
+    Line,
+    Point,
+    point_from_xy,
+    point_in_polygon,
+    point_to_fractions,
+    polygon_area,
+    vertex_centroid,
+)
+from .windows import ConvexWindow
+
+if TYPE_CHECKING:
+    from .level_sets import LevelSet
 
 __all__ = ["Cell", "RegionCounts", "Regions", "json_number"]
 
@@ -49,9 +62,9 @@ class Cell:
     """
 
     __slots__ = ("index", "verts", "edges", "_pattern", "_affine", "linear_region", "bounded", "_poly",
-                 "_net")
+                 "_source")
 
-    def __init__(self, index, verts, edges, pattern=None, affine=None, bounded=True, net=None):
+    def __init__(self, index, verts, edges, pattern=None, affine=None, bounded=True, source=None):
         self.index = index
         self.verts: tuple[Point, ...] = verts
         self.edges: tuple[Line, ...] = edges
@@ -60,7 +73,7 @@ class Cell:
         self.linear_region = -1
         self.bounded = bounded
         self._poly = None
-        self._net = net  # for lazily computed patterns and maps (one-hidden-layer fast path)
+        self._source = source  # pattern(index) and affine(index) when not given (one hidden layer)
 
     def interior_point(self) -> tuple[Fraction, Fraction]:
         """Return an exact point strictly inside the cell (the vertex centroid).
@@ -70,15 +83,11 @@ class Cell:
         (Fraction, Fraction)
             The average of the vertices, inside because the cell is convex.
         """
-        n = len(self.verts)
-        xs = [Fraction(X, D) for X, _, D in self.verts]
-        ys = [Fraction(Y, D) for _, Y, D in self.verts]
-        return sum(xs) / n, sum(ys) / n
+        return vertex_centroid(self.verts)
 
     def _resolve(self) -> None:
-        p = self.interior_point()
-        self._pattern = self._net.pattern_at(p)
-        self._affine = affine_on_pattern(self._net, self._pattern)
+        self._pattern = self._source.pattern(self.index)
+        self._affine = self._source.affine(self.index)
 
     @property
     def pattern(self) -> tuple[int, ...]:
@@ -126,12 +135,20 @@ class Regions:
     Attributes
     ----------
     net : ExactNet
-    window : Fraction or None
-        Half-width ``B`` of the window ``[-B, B]^2``; ``None`` for the whole plane.
+    window : Fraction, ConvexWindow or None
+        Half-width ``B`` of the window ``[-B, B]^2``, a rectangle or convex polygon
+        (:class:`exact.windows.ConvexWindow`), or ``None`` for the whole plane.
     box : Fraction
-        Half-width of the box the polygons live in (``window``, or the certified box).
+        Half-width of the box the polygons live in (``window``, the square around a
+        polygon window, or the certified box).
     cells : list of Cell
+        Also reachable by iterating: ``list(regions)``, ``regions[k]``, ``len(regions)``.
     n_activation, n_linear : int
+    plane : tuple of three points or None
+        The input-space points of the slice these regions live on (plane coordinates
+        ``(u, v)`` mean ``x0 + u (x1 - x0) + v (x2 - x0)``), as given to
+        :func:`exact.regions` (``plane=``); ``None`` otherwise.  :meth:`plot` reads it
+        for ``mark_points``.
     """
 
     def __init__(self, net: ExactNet, window: Fraction | None, box: Fraction, cells: list[Cell],
@@ -145,6 +162,8 @@ class Regions:
             same_map = [cells[i].affine == cells[j].affine for i, j, _, _ in boundaries]
         self._same_map = same_map
         self.n_linear = merge_linear(cells, boundaries, same_map)
+        self.plane: tuple | None = None
+        self.face_maps: LazyFaceMaps | None = None  # one hidden layer: every cell's pattern and map as arrays
 
     @classmethod
     def from_raw(cls, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]) -> Regions:
@@ -162,19 +181,26 @@ class Regions:
 
     @classmethod
     def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, arr) -> Regions:
-        """Build the regions of a one-hidden-layer net from its line arrangement (lazy patterns)."""
+        """Build the regions of a one-hidden-layer net from its line arrangement.
+
+        Patterns and maps are made for all cells at once when the first is asked for
+        (:class:`exact.face_maps.LazyFaceMaps`).
+        """
         from .line_count import shallow_line_jumps
 
         jumps = shallow_line_jumps(net)
         n = arr.n_neuron_lines
         dead = [not any(v != 0 for v in jumps[arr.lines[i]]) for i in range(n)]
+        source = LazyFaceMaps(net, FaceGraph.from_arrangement(arr))
         cells = [
-            Cell(k, vs, es, bounded=window is not None or all(li < n for li in lids), net=net)
+            Cell(k, vs, es, bounded=window is not None or all(li < n for li in lids), source=source)
             for k, (vs, es, lids) in enumerate(arr.faces)
         ]
         boundaries = [(a, b, p, q) for a, b, p, q, _ in arr.adjacency]
         same = [dead[li] for _, _, _, _, li in arr.adjacency]
-        return cls(net, window, box, cells, boundaries, same)
+        regions = cls(net, window, box, cells, boundaries, same)
+        regions.face_maps = source
+        return regions
 
     def is_linear_boundary(self, k: int) -> bool:
         """Tell whether ``boundaries[k]`` separates two different affine maps."""
@@ -188,9 +214,18 @@ class Regions:
     def __len__(self) -> int:
         return len(self.cells)
 
+    def __iter__(self) -> Iterator[Cell]:
+        return iter(self.cells)
+
+    def __getitem__(self, k: int) -> Cell:
+        return self.cells[k]
+
     def __repr__(self) -> str:
-        b = None if self.window is None else json_number(self.window)
-        where = "plane" if b is None else f"[-{b}, {b}]^2"
+        if isinstance(self.window, ConvexWindow):
+            where = str(self.window)
+        else:
+            b = None if self.window is None else json_number(self.window)
+            where = "plane" if b is None else f"[-{b}, {b}]^2"
         return (
             f"Regions({self.net!r}, window={where}, n_activation={self.n_activation}, "
             f"n_linear={self.n_linear})"
@@ -267,7 +302,8 @@ class Regions:
         areas = [c.exact_area for c in self.cells]
         return {
             "widths": list(self.net.widths),
-            "window": None if self.window is None else json_number(self.window),
+            "window": (self.window.to_json() if isinstance(self.window, ConvexWindow)
+                       else None if self.window is None else json_number(self.window)),
             "box": json_number(self.box),
             "activation_regions": self.n_activation,
             "linear_regions": self.n_linear,
@@ -312,7 +348,55 @@ class Regions:
             )
         return {"type": "FeatureCollection", "features": feats}
 
-    def plot(self, ax=None, *, fill: bool = True, cmap: str = "tab20", linewidth: float = 0.8):
+    def level_set(self, c: Any = 0, output: int = 0) -> LevelSet:
+        """Return the exact level set ``{f_output = c}``: segments with rational endpoints.
+
+        Parameters
+        ----------
+        c : real, default 0
+            The level, at its exact value.
+        output : int, default 0
+            Which output.
+
+        Returns
+        -------
+        LevelSet
+            See :func:`exact.level_sets.level_set` (cells where ``f`` is constant ``c``
+            are in ``flat_pieces``).
+
+        Examples
+        --------
+        >>> from exact import regions
+        >>> regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])], window=2).level_set(0).length
+        8.0
+        """
+        from .level_sets import level_set
+
+        return level_set(self, c, output)
+
+    def decision_boundary(self) -> LevelSet:
+        """Return the exact decision boundary, where the arg max of the outputs changes.
+
+        Returns
+        -------
+        LevelSet
+            See :func:`exact.level_sets.decision_boundary`; for one output, the level
+            set ``f = 0``.
+
+        Examples
+        --------
+        >>> from exact import regions
+        >>> r = regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 0], [0, 1]], [0, 0])], window=1)
+        >>> r.decision_boundary().segments      # relu(x) vs relu(-x): the line x = 0
+        (((Fraction(0, 1), Fraction(-1, 1)), (Fraction(0, 1), Fraction(1, 1))),)
+        """
+        from .level_sets import decision_boundary
+
+        return decision_boundary(self)
+
+    def plot(self, ax=None, *, fill: bool = True, color: str = "index", cmap: str | None = None,
+             linewidth: float = 0.8, output: int = 0, level_set: Any = None, decision_boundary: bool = False,
+             mark_points: Any = None):
         """Draw the cells: linear-region boundaries solid, activation-only boundaries dashed.
 
         Parameters
@@ -320,16 +404,44 @@ class Regions:
         ax : matplotlib Axes, optional
             Where to draw; a new figure's axes if omitted.
         fill : bool
-            Fill cells with a colour per linear region.
+            Fill the cells.
+        color : {"index", "pattern", "output"}
+            Fill by linear-region index, by a stable hash of the activation pattern, or by
+            output ``output`` at each cell's centroid (with a colour bar).
+        level_set : real, LevelSet, or a sequence of them, optional
+            Draw ``{f_output = c}`` exactly.
+        decision_boundary : bool
+            Draw the exact decision boundary.
+        mark_points : sequence of points or True, optional
+            Points to mark (see :func:`exact.plotting.plot_regions`).
 
         Returns
         -------
         list of matplotlib artists
-            The fill collection (if any), the two line collections.
+            The fill collection (if any), the two line collections, then the extras
+            asked for (:func:`exact.plotting.plot_regions`).
         """
         from .plotting import plot_regions
 
-        return plot_regions(self, ax=ax, fill=fill, cmap=cmap, linewidth=linewidth)
+        return plot_regions(self, ax=ax, fill=fill, color=color, cmap=cmap, linewidth=linewidth,
+                            output=output, level_set=level_set, decision_boundary=decision_boundary,
+                            mark_points=mark_points)
+
+    def _repr_png_(self) -> bytes | None:
+        """Render the plot as PNG bytes for notebooks (``None`` over 100 000 cells or beyond floats)."""
+        import io
+
+        from .plotting import save_regions_plot
+
+        if len(self.cells) > 100_000:
+            return None
+        buf = io.BytesIO()
+        try:
+            save_regions_plot(self, buf, format="png", dpi=72, figsize=(6, 6),
+                              mark_points=True if self.plane is not None else None)
+        except InputError:
+            return None
+        return buf.getvalue()
 
 
 class RegionCounts(NamedTuple):
@@ -337,6 +449,10 @@ class RegionCounts(NamedTuple):
 
     activation: int
     linear: int
+
+    def _repr_html_(self) -> str:
+        return ("<table><tr><th>activation regions</th><th>linear regions</th></tr>"
+                f"<tr><td>{self.activation}</td><td>{self.linear}</td></tr></table>")
 
 
 def json_number(q: Fraction) -> float | str:

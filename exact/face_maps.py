@@ -16,7 +16,7 @@ Examples
 >>> from exact.network import ExactNet
 >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 2]], [3])])
 >>> arr = build_arrangement(first_layer_lines(net), Fraction(1))
->>> fm = FaceMaps(net, arr)
+>>> fm = FaceMaps(net, FaceGraph.from_arrangement(arr))
 >>> sorted((fm.pattern(f), str(fm.affine(f))) for f in range(len(fm)))[-1]
 ((1, 1), '(1)*x1 + (2)*x2 + (3)')
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -33,11 +34,56 @@ from ._certified.blocks import breadth_first_arcs
 from .network import AffineMap, ExactNet, IntLayer
 from .predicates import canonical_line, point_from_xy, side, unoriented_key, vertex_centroid
 
-__all__ = ["FaceMaps", "breadth_first_levels", "face_sides", "neuron_line_columns"]
+__all__ = ["FaceGraph", "FaceMaps", "LazyFaceMaps", "breadth_first_levels", "face_sides",
+           "neuron_line_columns"]
+
+
+@dataclass(frozen=True)
+class FaceGraph:
+    """What :class:`FaceMaps` needs of an arrangement: its lines, one face, and who borders whom.
+
+    Far smaller than the arrangement (no vertices, no edge points), so a result can keep
+    it to work patterns and maps out when first asked for.
+
+    Attributes
+    ----------
+    lines : tuple of Line
+        The arrangement's lines, neuron lines first.
+    n_neuron_lines : int
+    root : tuple of Point
+        The vertices of face 0.
+    n_faces : int
+    fa, fb, line : ndarray of int64
+        Face ``fa[k]`` and face ``fb[k]`` share an edge on neuron line ``line[k]``.
+    """
+
+    lines: tuple
+    n_neuron_lines: int
+    root: tuple
+    n_faces: int
+    fa: np.ndarray
+    fb: np.ndarray
+    line: np.ndarray
+
+    @classmethod
+    def from_arrangement(cls, arr) -> FaceGraph:
+        """Take the face graph of an :class:`~exact.line_arrangement.Arrangement`.
+
+        Parameters
+        ----------
+        arr : Arrangement
+
+        Returns
+        -------
+        FaceGraph
+        """
+        adj, m = arr.adjacency, len(arr.adjacency)
+        fa, fb, li = (np.fromiter((e[i] for e in adj), dtype=np.int64, count=m) for i in (0, 1, 4))
+        return cls(tuple(arr.lines), arr.n_neuron_lines, tuple(arr.faces[0][0]), len(arr.faces), fa, fb, li)
 
 
 def neuron_line_columns(Z: Sequence[tuple[int, int, int]], s: int, breakpoints: Sequence[Fraction],
-                        arr) -> tuple[np.ndarray, np.ndarray]:
+                        graph: FaceGraph) -> tuple[np.ndarray, np.ndarray]:
     """Match each (neuron, breakpoint) line with its arrangement line, and orient it.
 
     Parameters
@@ -48,14 +94,14 @@ def neuron_line_columns(Z: Sequence[tuple[int, int, int]], s: int, breakpoints: 
         Positive common denominator of ``Z``.
     breakpoints : sequence of Fraction
         The activation's breakpoints.
-    arr : Arrangement
+    graph : FaceGraph
         The arrangement of these lines in a square
         (:func:`exact.line_arrangement.build_arrangement`).
 
     Returns
     -------
     col : ndarray of int64, shape (neurons * breakpoints,)
-        The arrangement line of each (neuron, breakpoint), or ``arr.n_neuron_lines`` for
+        The arrangement line of each (neuron, breakpoint), or ``graph.n_neuron_lines`` for
         one constant on the square (no line, or a line that misses it).
     orient : ndarray of int8
         ``+1`` where the (neuron, breakpoint) line's positive side (pre-activation above
@@ -65,24 +111,24 @@ def neuron_line_columns(Z: Sequence[tuple[int, int, int]], s: int, breakpoints: 
     Examples
     --------
     >>> from exact.line_arrangement import build_arrangement
-    >>> arr = build_arrangement([(1, 0, 0)], Fraction(1))
-    >>> col, orient = neuron_line_columns([(-2, 0, 0), (0, 0, 5)], 1, [Fraction(0)], arr)
+    >>> graph = FaceGraph.from_arrangement(build_arrangement([(1, 0, 0)], Fraction(1)))
+    >>> col, orient = neuron_line_columns([(-2, 0, 0), (0, 0, 5)], 1, [Fraction(0)], graph)
     >>> col.tolist(), orient.tolist()      # -2x > 0 is the - side of x = 0; 5 > 0 everywhere
     ([0, 1], [-1, 1])
     """
     bps = [(b.numerator, b.denominator) for b in breakpoints]
     own = [(bd * za, bd * zb, bd * zc - bn * s) for za, zb, zc in Z for bn, bd in bps]
-    n = arr.n_neuron_lines
-    index = {line: i for i, line in enumerate(arr.lines[:n])}
+    n = graph.n_neuron_lines
+    index = {line: i for i, line in enumerate(graph.lines[:n])}
     col = np.array([index.get(unoriented_key(canonical_line(*l)), n) if l[0] or l[1] else n for l in own],
                    dtype=np.int64)
-    p0 = point_from_xy(*vertex_centroid(arr.faces[0][0]))  # exact, strictly inside face 0
-    orient = np.array([side(l, p0) * (side(arr.lines[c], p0) if c < n else 1) for l, c in zip(own, col)],
+    p0 = point_from_xy(*vertex_centroid(graph.root))  # exact, strictly inside face 0
+    orient = np.array([side(l, p0) * (side(graph.lines[c], p0) if c < n else 1) for l, c in zip(own, col)],
                       dtype=np.int8)
     return col, orient
 
 
-def face_sides(arr, levels: list | None = None) -> np.ndarray:
+def face_sides(graph: FaceGraph, levels: list | None = None) -> np.ndarray:
     """Return every face's sides of the arrangement's neuron lines, as bits.
 
     Face 0's sides are exact (at its vertex centroid); the face across an edge on line
@@ -91,7 +137,7 @@ def face_sides(arr, levels: list | None = None) -> np.ndarray:
 
     Parameters
     ----------
-    arr : Arrangement
+    graph : FaceGraph
     levels : list, optional
         Its :func:`breadth_first_levels`, when the caller has them already.
 
@@ -105,28 +151,28 @@ def face_sides(arr, levels: list | None = None) -> np.ndarray:
     Examples
     --------
     >>> from exact.line_arrangement import build_arrangement
-    >>> arr = build_arrangement([(1, 0, 0), (0, 1, 0)], Fraction(1))
-    >>> bits = np.unpackbits(face_sides(arr), axis=1, bitorder="little")[:, :3]
+    >>> graph = FaceGraph.from_arrangement(build_arrangement([(1, 0, 0), (0, 1, 0)], Fraction(1)))
+    >>> bits = np.unpackbits(face_sides(graph), axis=1, bitorder="little")[:, :3]
     >>> sorted(map(tuple, bits.tolist()))
     [(0, 0, 1), (0, 1, 1), (1, 0, 1), (1, 1, 1)]
     """
-    n = arr.n_neuron_lines
-    p0 = point_from_xy(*vertex_centroid(arr.faces[0][0]))
-    root = np.array([side(line, p0) > 0 for line in arr.lines[:n]] + [True], dtype=np.uint8)
-    bits = np.zeros((len(arr.faces), (n + 8) // 8), dtype=np.uint8)
+    n = graph.n_neuron_lines
+    p0 = point_from_xy(*vertex_centroid(graph.root))
+    root = np.array([side(line, p0) > 0 for line in graph.lines[:n]] + [True], dtype=np.uint8)
+    bits = np.zeros((graph.n_faces, (n + 8) // 8), dtype=np.uint8)
     bits[0] = np.packbits(root, bitorder="little")
-    for a_src, reached, line in breadth_first_levels(arr) if levels is None else levels:
+    for a_src, reached, line in breadth_first_levels(graph) if levels is None else levels:
         bits[reached] = bits[a_src]
         bits[reached, line >> 3] ^= (1 << (line & 7)).astype(np.uint8)
     return bits
 
 
-def breadth_first_levels(arr) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+def breadth_first_levels(graph: FaceGraph) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
     """Cross the shared edges breadth first from face 0, one level at a time.
 
     Parameters
     ----------
-    arr : Arrangement
+    graph : FaceGraph
 
     Returns
     -------
@@ -137,19 +183,18 @@ def breadth_first_levels(arr) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]
     Examples
     --------
     >>> from exact.line_arrangement import build_arrangement
-    >>> arr = build_arrangement([(1, 0, 0), (0, 1, 0)], Fraction(1))
-    >>> [len(dst) for _, dst, _ in breadth_first_levels(arr)]
+    >>> graph = FaceGraph.from_arrangement(build_arrangement([(1, 0, 0), (0, 1, 0)], Fraction(1)))
+    >>> [len(dst) for _, dst, _ in breadth_first_levels(graph)]
     [2, 1]
     """
-    if not arr.adjacency:
+    if not len(graph.fa):
         return []
-    adj, m = arr.adjacency, len(arr.adjacency)
-    fa, fb, li = (np.fromiter((e[i] for e in adj), dtype=np.int64, count=m) for i in (0, 1, 4))
+    fa, fb, li = graph.fa, graph.fb, graph.line
     src, dst, lin = np.concatenate([fa, fb]), np.concatenate([fb, fa]), np.concatenate([li, li])
     order = np.argsort(src, kind="stable")
     src, dst, lin = src[order], dst[order], lin[order]
     return [(src[arcs], dst[arcs], lin[arcs])
-            for arcs in breadth_first_arcs(src, dst, len(arr.faces), np.array([0]))[0]]
+            for arcs in breadth_first_arcs(src, dst, graph.n_faces, np.array([0]))[0]]
 
 
 def _bit(bits: np.ndarray, faces: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -164,8 +209,9 @@ class FaceMaps:
     ----------
     net : ExactNet
         A network with 2-D input; output maps need exactly one hidden layer.
-    arr : Arrangement
-        The faces of ``net``'s first-layer lines in a square.
+    graph : FaceGraph
+        The faces of ``net``'s first-layer lines in a square (possibly with more lines
+        that no neuron has, e.g. a polygon window's sides, after the neuron lines).
     maps : bool
         Compute every face's exact output map (one hidden layer only).
 
@@ -176,7 +222,7 @@ class FaceMaps:
     after ``O(faces * lines / 8)`` byte copies.
     """
 
-    def __init__(self, net: ExactNet, arr, maps: bool = True):
+    def __init__(self, net: ExactNet, graph: FaceGraph, maps: bool = True):
         layer = net.integer_layers()[0]
         act = net.activations[0]
         self._n = net.widths[1]
@@ -184,15 +230,15 @@ class FaceMaps:
         self._mu, self._sl, self._ic = act.integer_form
         self._s = layer.scale
         self._Z = [(w[0], w[1], b) for w, b in zip(layer.Wi, layer.bi)]
-        self.col, self.orient = neuron_line_columns(self._Z, self._s, act.breakpoints, arr)
-        levels = breadth_first_levels(arr)
-        self.bits = face_sides(arr, levels)
+        self.col, self.orient = neuron_line_columns(self._Z, self._s, act.breakpoints, graph)
+        levels = breadth_first_levels(graph)
+        self.bits = face_sides(graph, levels)
         self.num: np.ndarray | None = None
         self.den = 1
         if maps:
             if net.n_hidden_layers != 1:
                 raise ValueError("exact output maps by face need a net with one hidden layer")
-            self._output_maps(net.integer_layers()[1], arr, levels)
+            self._output_maps(net.integer_layers()[1], graph.n_neuron_lines, levels)
 
     def __len__(self) -> int:
         return len(self.bits)
@@ -255,7 +301,7 @@ class FaceMaps:
                     R[j, p, o] = (wrow[j] * row[0], wrow[j] * row[1], wrow[j] * row[2])
         return R
 
-    def _output_maps(self, out: IntLayer, arr, levels: list) -> None:
+    def _output_maps(self, out: IntLayer, n_lines: int, levels: list) -> None:
         """Fill ``num`` (faces, outputs, 3) and ``den``: face 0 directly, then one change per crossing."""
         R = self._piece_terms(out)
         den = out.scale * self._mu * self._s
@@ -263,7 +309,7 @@ class FaceMaps:
         p0 = self.pieces(np.array([0]))[0]
         num = np.empty((len(self), len(out.Wi), 3), dtype=object)
         num[0] = base + R[np.arange(self._n), p0].sum(axis=0) if self._n else base
-        self._spread_maps(num, R, arr.n_neuron_lines, levels)
+        self._spread_maps(num, R, n_lines, levels)
         g = math.gcd(den, *(int(v) for v in num.ravel()))
         self.num, self.den = (num // g if g > 1 else num), den // g
 
@@ -286,7 +332,71 @@ class FaceMaps:
             faces_d = np.repeat(a_dst[arc_of], nq).reshape(-1, nq)
             after = ((2 * _bit(self.bits, faces_d, cols) - 1) * orient > 0).sum(axis=1)
             change = R[j, after] - R[j, before]
-            if len(arc_of) == len(line):  # one (neuron, breakpoint) per crossed line: no repeats
+            if np.all(mult == 1):  # one (neuron, breakpoint) per crossed line: no face twice
                 num[a_dst] += change
             else:
                 np.add.at(num, a_dst[arc_of], change)
+
+
+class LazyFaceMaps:
+    """:class:`FaceMaps` made when a face's pattern or map is first asked for.
+
+    What a one-hidden-layer :class:`~exact.cells.Regions` keeps: a result that is only
+    counted, drawn or saved as polygons never pays for the patterns and maps.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with one hidden layer.
+    graph : FaceGraph
+
+    Examples
+    --------
+    >>> from exact.line_arrangement import build_arrangement
+    >>> net = ExactNet.from_layers([([[1, 0]], [0]), ([[2]], [1])])
+    >>> maps = LazyFaceMaps(net, FaceGraph.from_arrangement(build_arrangement([(1, 0, 0)], Fraction(1))))
+    >>> sorted(maps.pattern(f) for f in (0, 1)), maps.built
+    ([(0,), (1,)], True)
+    """
+
+    def __init__(self, net: ExactNet, graph: FaceGraph):
+        self._net, self._graph = net, graph
+        self._maps: FaceMaps | None = None
+
+    @property
+    def built(self) -> bool:
+        """Whether the arrays are made yet."""
+        return self._maps is not None
+
+    @property
+    def maps(self) -> FaceMaps:
+        """The arrays, made on first use."""
+        if self._maps is None:
+            self._maps = FaceMaps(self._net, self._graph)
+        return self._maps
+
+    def pattern(self, f: int) -> tuple[int, ...]:
+        """Return face ``f``'s activation pattern (see :meth:`FaceMaps.pattern`).
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        tuple of int
+        """
+        return self.maps.pattern(f)
+
+    def affine(self, f: int) -> AffineMap:
+        """Return the exact output map on face ``f`` (see :meth:`FaceMaps.affine`).
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        AffineMap
+        """
+        return self.maps.affine(f)

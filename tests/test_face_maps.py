@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import ExactNet
-from exact.face_maps import FaceMaps, breadth_first_levels
+from exact.face_maps import FaceGraph, FaceMaps, breadth_first_levels
 from exact.line_arrangement import build_arrangement
 from exact.line_count import first_layer_lines
 from exact.network import affine_on_pattern
@@ -25,7 +25,7 @@ ACTS = ["relu", "leaky_relu", "hardtanh", "abs"]
 
 def _check_every_face(net, half):
     arr = build_arrangement(first_layer_lines(net), Fraction(half))
-    fm = FaceMaps(net, arr)
+    fm = FaceMaps(net, FaceGraph.from_arrangement(arr))
     assert len(fm) == len(arr.faces)
     for f, (verts, _, _) in enumerate(arr.faces):
         pattern = net.pattern_at(vertex_centroid(verts))
@@ -62,16 +62,16 @@ def test_random_rational_nets(n, act, data):
 def test_patterns_only_for_deep_nets():
     net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0]), ([[1]], [0])])
     arr = build_arrangement(first_layer_lines(net), Fraction(1))
-    fm = FaceMaps(net, arr, maps=False)
+    fm = FaceMaps(net, FaceGraph.from_arrangement(arr), maps=False)
     assert sorted(map(tuple, fm.pieces(slice(None)).tolist())) == [(0, 0), (0, 1), (1, 0), (1, 1)]
     with pytest.raises(ValueError, match="without output maps"):
         fm.affine(0)
     with pytest.raises(ValueError, match="one hidden layer"):
-        FaceMaps(net, arr)
+        FaceMaps(net, FaceGraph.from_arrangement(arr))
 
 
 def test_every_face_is_reached_once():
     net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
     arr = build_arrangement(first_layer_lines(net), Fraction(2))
-    reached = np.concatenate([dst for _, dst, _ in breadth_first_levels(arr)])
+    reached = np.concatenate([dst for _, dst, _ in breadth_first_levels(FaceGraph.from_arrangement(arr))])
     assert sorted(reached.tolist()) == list(range(1, len(arr.faces)))
