@@ -1,0 +1,279 @@
+"""The ``exactnet count-many`` command: exact counts of many spec files, one JSON line each.
+
+``exactnet count-many FILE... [--jobs N | --scheduler ADDRESS] [--window W] [--jsonl OUT [--resume]]``
+counts each file's network with :func:`exact.count_many` and writes one JSON object per
+line, in the order the nets finish: ``file``, ``sha256`` (of the file's bytes),
+``window`` (``null`` for the whole plane), ``activation_regions``, ``linear_regions`` and
+``seconds`` (the worker's counting time); for a net that failed, ``error`` (the error's
+class) and ``message`` instead of the counts.  Lines go to standard output, or to the
+file ``--jsonl OUT``, flushed one by one, so that an interrupted run keeps every finished
+line.  ``--jsonl`` never overwrites a file: ``--resume`` continues it, skipping each file
+already counted there with the same path (as given, normalised), the same sha256 and the
+same window.  A file changed since (another sha256) or another window is counted again,
+and its new line, appended, is the one that holds; failed nets are tried again.
+
+Exit status: 0 when every net is counted (or was already), 1 when one or more failed or
+were refused (each has its line), 2 for a usage error found before any work (an option,
+``--jsonl`` exists without ``--resume``, ``--resume`` without ``--jsonl``).
+
+Examples
+--------
+>>> import argparse
+>>> sub = argparse.ArgumentParser().add_subparsers()
+>>> add_count_many_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+>>> sorted(sub.choices)
+['count-many']
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable
+from fractions import Fraction
+from typing import Any, TextIO
+
+from .cells import RegionCounts
+from .errors import InputError
+from .many_nets import NetFailure, timed_counts
+from .validation import DEFAULT_MAX_REGIONS
+from .windows import ConvexWindow
+
+__all__ = ["add_count_many_command", "count_many_command", "counted_files", "file_digest"]
+
+
+def add_count_many_command(sub: Any, *, common: Callable[..., None], int_arg: Callable[..., Any]) -> None:
+    """Add ``count-many`` to the ``exactnet`` subcommands.
+
+    Parameters
+    ----------
+    sub : argparse subparsers action
+        What ``ArgumentParser.add_subparsers()`` returned.
+    common : callable
+        ``common(parser, window=..., json_out=..., memory=...)``: adds the options every
+        command shares (``--window``, ``--max-memory``, ``--quiet``).
+    int_arg : callable
+        ``int_arg(name, lo, hi)``: an argparse type for an integer in ``[lo, hi]``.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> sub = argparse.ArgumentParser().add_subparsers()
+    >>> add_count_many_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+    >>> sub.choices["count-many"].parse_args(["a.json", "--jobs", "2"]).jobs
+    2
+    """
+    cm = sub.add_parser("count-many", help="exact counts of many spec files in parallel, one JSON line each")
+    cm.add_argument("files", nargs="+", metavar="FILE", help="network spec files: .json, .npz or .pt")
+    cm.add_argument("--jobs", type=int_arg("--jobs", 1, 4096), default=1,
+                    help="worker processes on this machine (default 1: in this process)")
+    cm.add_argument("--scheduler", metavar="ADDRESS",
+                    help="a dask.distributed scheduler to count on, e.g. tcp://10.0.0.5:8786 "
+                         "(pip install 'exactnet[dask]'); not with --jobs")
+    cm.add_argument("--jsonl", metavar="OUT",
+                    help="write the JSON lines to this file (default: standard output)")
+    cm.add_argument("--resume", action="store_true",
+                    help="continue --jsonl OUT: skip files already counted there (same path, sha256, window)")
+    cm.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
+                    help=f"refuse a net beyond this many cells (default {DEFAULT_MAX_REGIONS})")
+    common(cm, json_out=False, memory=True)
+    cm.set_defaults(func=count_many_command)
+
+
+def count_many_command(args: argparse.Namespace) -> int:
+    """Run ``exactnet count-many`` on parsed arguments.
+
+    Parameters
+    ----------
+    args : argparse.Namespace
+        ``files``, ``jobs``, ``scheduler``, ``jsonl``, ``resume``, ``window``,
+        ``max_regions``, ``max_memory``, ``quiet``.
+
+    Returns
+    -------
+    int
+        0 when every net is counted, 1 when some failed.
+
+    Raises
+    ------
+    InputError
+        A usage error, before any work.
+
+    Examples
+    --------
+    >>> ns = argparse.Namespace(files=["no/such.json"], jobs=1, scheduler=None, jsonl=None, resume=False,
+    ...                         window=10, max_regions=None, max_memory=None, quiet=True)
+    >>> count_many_command(ns)
+    {"file": "no/such.json", "sha256": null, "window": 10, "error": "SpecFileError", ...}
+    1
+    """
+    files = list(dict.fromkeys(os.path.normpath(f) for f in args.files))  # each file once, in order
+    _check_usage(args)
+    window = _window_json(args.window)
+    digests = {f: file_digest(f) for f in files}
+    done = counted_files(args.jsonl, window) if args.resume and os.path.exists(args.jsonl) else set()
+    todo = [f for f in files if digests[f] is None or (f, digests[f]) not in done]
+    if args.jsonl:
+        cut = _cut_short(args.jsonl)
+        with open(args.jsonl, "a", encoding="utf-8") as out:
+            if cut:  # a last line cut short by a crash: new lines start on their own
+                out.write("\n")
+            failed = _run(todo, digests, window, args, out)
+    else:
+        failed = _run(todo, digests, window, args, sys.stdout)
+    if not args.quiet:
+        where = f" (results in {args.jsonl})" if args.jsonl else ""
+        print(f"exactnet count-many: {len(todo) - failed} counted, {failed} failed, "
+              f"{len(files) - len(todo)} already counted{where}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+def _check_usage(args: argparse.Namespace) -> None:
+    """Refuse option combinations that cannot work, before any work."""
+    if args.resume and not args.jsonl:
+        raise InputError("--resume continues a results file: give it with --jsonl OUT")
+    if args.scheduler and args.jobs != 1:
+        raise InputError(f"--scheduler counts on the cluster's workers: drop --jobs {args.jobs}")
+    if args.jsonl:
+        if os.path.isdir(args.jsonl):
+            raise InputError(f"--jsonl {args.jsonl!r} is a folder; give a file name")
+        parent = os.path.dirname(args.jsonl) or "."
+        if not os.path.isdir(parent):
+            raise InputError(f"--jsonl {args.jsonl!r}: the folder {parent!r} does not exist")
+        if os.path.exists(args.jsonl) and not args.resume:
+            raise InputError(f"--jsonl {args.jsonl!r} exists: add --resume to continue it, or remove it")
+
+
+def _run(files: list[str], digests: dict[str, str | None], window: Any, args: argparse.Namespace,
+         out: TextIO) -> int:
+    """Count ``files``, writing a line as each finishes; return how many failed."""
+    if not files:
+        return 0
+    options = dict(window=args.window, max_regions=args.max_regions, max_memory=args.max_memory,
+                   on_error="return", progress=not args.quiet)
+    if not args.scheduler:
+        return _write_lines(timed_counts(files, jobs=args.jobs, **options), files, digests, window, out)
+    try:
+        from distributed import Client
+    except ImportError:
+        raise InputError("--scheduler needs dask.distributed: pip install 'exactnet[dask]'") from None
+    with Client(args.scheduler) as client:
+        return _write_lines(timed_counts(files, executor=client.get_executor(), **options), files, digests,
+                            window, out)
+
+
+def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float | None]], files: list[str],
+                 digests: dict[str, str | None], window: Any, out: TextIO) -> int:
+    failed = 0
+    for index, result, seconds in outcomes:
+        line: dict[str, Any] = {"file": files[index], "sha256": digests[files[index]], "window": window}
+        if isinstance(result, NetFailure):
+            failed += 1
+            line.update(error=result.error, message=result.message)
+        else:
+            line.update(activation_regions=result.activation, linear_regions=result.linear,
+                        seconds=round(seconds, 6))
+        out.write(json.dumps(line) + "\n")
+        out.flush()
+    return failed
+
+
+def file_digest(path: str | os.PathLike) -> str | None:
+    """Return the sha256 of a file's bytes in hex, or ``None`` if it cannot be read.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The file.
+
+    Returns
+    -------
+    str or None
+        64 hex digits; ``None`` for a missing or unreadable file (its load then fails
+        with the reason).
+
+    Examples
+    --------
+    >>> file_digest("no/such/file") is None
+    True
+    """
+    h = hashlib.sha256()
+    try:
+        with open(path, "rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                h.update(block)
+    except OSError:
+        return None
+    return h.hexdigest()
+
+
+def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
+    r"""Return the ``(file, sha256)`` pairs a results file holds counts of, for one window.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        A ``count-many`` JSON-lines file.
+    window : int, float, str or None
+        The window as the lines write it (``null``, i.e. ``None``, for the whole plane).
+
+    Returns
+    -------
+    set of (str, str)
+        Files counted in that window, with the sha256 they had; lines that failed, that
+        are not JSON (a line cut short by a crash) or of another window are left out.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> p = os.path.join(tempfile.mkdtemp(), "out.jsonl")
+    >>> with open(p, "w") as f:
+    ...     _ = f.write('{"file": "a.json", "sha256": "ab", "window": 10, "activation_regions": 7}\n{"fi')
+    >>> counted_files(p, 10), counted_files(p, None)
+    ({('a.json', 'ab')}, set())
+    """
+    done = set()
+    with open(path, encoding="utf-8") as f:
+        for text in f:
+            try:
+                line = json.loads(text)
+            except json.JSONDecodeError:
+                continue
+            if (isinstance(line, dict) and "activation_regions" in line and line.get("window") == window
+                    and isinstance(line.get("file"), str) and isinstance(line.get("sha256"), str)):
+                done.add((os.path.normpath(line["file"]), line["sha256"]))
+    return done
+
+
+def _cut_short(path: str) -> bool:
+    """Whether a file exists, is not empty and does not end with a newline."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            if f.tell() == 0:
+                return False
+            f.seek(-1, os.SEEK_END)
+            return f.read(1) != b"\n"
+    except FileNotFoundError:
+        return False
+
+
+def _window_json(window: Any) -> int | float | str | dict | None:
+    """Return the window as a JSON value that keeps it exact: an integer, a float, else ``"p/q"``.
+
+    A rectangle or polygon window gives its :meth:`~exact.windows.ConvexWindow.to_json`.
+    """
+    if window is None:
+        return None
+    if isinstance(window, ConvexWindow):
+        return window.to_json()
+    q = Fraction(window)
+    if q.denominator == 1:
+        return q.numerator
+    return float(q) if Fraction(float(q)) == q else f"{q.numerator}/{q.denominator}"

@@ -1,0 +1,414 @@
+"""Region counts of many networks on any :class:`concurrent.futures.Executor`.
+
+:func:`count_many` counts a batch of networks (training checkpoints, a sweep) and returns
+the results in input order; :func:`iter_count_many` yields them as they finish.  The
+work runs serially in this process, in a :class:`~concurrent.futures.ProcessPoolExecutor`
+of ``jobs`` processes, or on any executor given, such as a dask.distributed cluster's
+``Client.get_executor()``.  Each network is read in the calling process
+(:func:`exact.as_exact_net`) and sent to the workers as its exact weights (an
+:class:`ExactNet` pickles as its float64 arrays or Fractions): torch modules and spec
+files never travel.  Each worker counts with :func:`exact.count_regions`, with its BLAS
+and OpenMP pools held to one thread while it does.
+
+Examples
+--------
+>>> nets = [[([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])],                       # one line: 2
+...         [([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])]]  # two lines: 4
+>>> count_many(nets, window=1)
+[RegionCounts(activation=2, linear=2), RegionCounts(activation=4, linear=4)]
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import multiprocessing
+import os
+import sys
+import time
+from collections.abc import Iterable, Iterator, Sequence, Sized
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, Literal
+
+from ._api import count_regions
+from ._progress import progress_bar
+from .cells import RegionCounts
+from .errors import ExactnetError, InputError, InputTypeError
+from .network import ExactNet
+from .validation import (
+    DEFAULT_MAX_MEMORY,
+    DEFAULT_MAX_REGIONS,
+    DEFAULT_WINDOW,
+    MemoryLike,
+    WindowLike,
+    check_max_memory,
+    check_max_regions,
+    check_window,
+    prepare_net,
+)
+
+__all__ = ["NetFailure", "count_many", "iter_count_many", "timed_counts"]
+
+OnError = Literal["raise", "return"]
+
+
+@dataclass(frozen=True)
+class NetFailure:
+    """A network of a batch that could not be counted, and why.
+
+    With ``on_error="return"``, :func:`count_many` and :func:`iter_count_many` put one in
+    the place of each network that failed: a file that cannot be read, a malformed
+    network, a job over ``max_regions`` or ``max_memory``, a worker lost for good.
+
+    Parameters
+    ----------
+    index : int
+        Position of the network in ``nets``.
+    source : str or None
+        Its path when it was given as one, else ``None``.
+    error : str
+        Name of the exception's class (``"SpecFileError"``, ``"TooManyRegionsError"``,
+        ``"BrokenProcessPool"``, ...).
+    message : str
+        The exception's message.
+
+    Examples
+    --------
+    >>> f = NetFailure(3, "ckpt/e3.pt", "SpecFileError", "spec file 'ckpt/e3.pt' does not exist")
+    >>> print(f)
+    nets[3] (ckpt/e3.pt): SpecFileError: spec file 'ckpt/e3.pt' does not exist
+    """
+
+    index: int
+    source: str | None
+    error: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{_where(self.index, self.source)}: {self.error}: {self.message}"
+
+
+def count_many(
+    nets: Iterable[Any],
+    *,
+    window: WindowLike = DEFAULT_WINDOW,
+    executor: cf.Executor | None = None,
+    jobs: int | None = None,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
+    on_error: OnError = "raise",
+    progress: bool = False,
+) -> list[RegionCounts | NetFailure]:
+    """Count the regions of many networks, in parallel; results in input order.
+
+    Parameters
+    ----------
+    nets : iterable
+        The networks: anything :func:`exact.as_exact_net` accepts (torch modules, lists
+        of ``(W, b)``, :class:`ExactNet`, spec file paths), mixed freely.  Each is read
+        in this process when its turn comes; a generator is fine.
+    window : float, int, Fraction or None, default 10
+        Half-width ``B`` of ``[-B, B]^2`` for every net; ``None`` for the whole plane.
+    executor : concurrent.futures.Executor, optional
+        Where to count: any executor, e.g. a ``ProcessPoolExecutor`` or a dask
+        ``Client.get_executor()``.  It is used, not shut down.
+    jobs : int, optional
+        Without ``executor``: ``None`` or 1 counts serially in this process; ``n > 1``
+        starts a ``ProcessPoolExecutor`` of ``n`` processes (start method
+        ``forkserver``, else ``spawn``: safe with torch loaded) and shuts it down at the
+        end.  Not together with ``executor``.
+    plane, activation, max_regions, max_memory
+        As in :func:`exact.count_regions`, for every net; checked once, here.  Each
+        worker works ``max_memory="auto"`` out when its net starts.
+    on_error : {"raise", "return"}, default "raise"
+        ``"raise"``: the first net that fails stops the batch (nets not started are
+        cancelled) and its error is raised again naming its index (the same class for
+        exactnet's errors).  ``"return"``: a :class:`NetFailure` takes its place and the
+        other nets go on.
+    progress : bool, default False
+        A progress bar of finished nets on standard error.
+
+    Returns
+    -------
+    list of RegionCounts (or NetFailure)
+        ``result[i]`` is ``count_regions(nets[i], ...)`` (or a :class:`NetFailure`).
+
+    Raises
+    ------
+    InputError, InputTypeError
+        A bad shared argument (window, guards, plane, jobs, executor, on_error), before
+        any work.
+    ExactnetError
+        With ``on_error="raise"``: the first failure, e.g. :class:`SpecFileError`,
+        :class:`TooManyRegionsError`, naming the net.
+
+    Notes
+    -----
+    Workers hold BLAS and OpenMP to one thread (and torch, if imported there); the
+    calling process's settings are never changed.  A ``ProcessPoolExecutor`` whose
+    worker dies breaks, failing its unfinished nets (``BrokenProcessPool``); a dask
+    cluster re-runs them.  With process pools started by ``spawn`` or ``forkserver``
+    (``jobs > 1``), a script must call this under ``if __name__ == "__main__":``.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> shallow = [([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0]), ([[1.0, 1.0, 1.0]], [0.0])]
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     count_many([shallow, "no/such.json"], window=None, executor=pool, on_error="return")
+    [RegionCounts(activation=7, linear=7), NetFailure(index=1, source='no/such.json', ...)]
+    """
+    out: list[Any] = []
+    for index, result, _ in timed_counts(nets, window=window, executor=executor, jobs=jobs, plane=plane,
+                                         activation=activation, max_regions=max_regions,
+                                         max_memory=max_memory, on_error=on_error, progress=progress):
+        out.extend([None] * (index + 1 - len(out)))
+        out[index] = result
+    return out
+
+
+def iter_count_many(
+    nets: Iterable[Any],
+    *,
+    window: WindowLike = DEFAULT_WINDOW,
+    executor: cf.Executor | None = None,
+    jobs: int | None = None,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
+    on_error: OnError = "raise",
+    progress: bool = False,
+) -> Iterator[tuple[int, RegionCounts | NetFailure]]:
+    """Count the regions of many networks, yielding each result as it finishes.
+
+    Parameters
+    ----------
+    nets, window, executor, jobs, plane, activation, max_regions, max_memory, on_error, progress
+        As in :func:`count_many`.
+
+    Returns
+    -------
+    iterator of (int, RegionCounts or NetFailure)
+        ``(index, result)`` once per net, in the order they finish (input order when
+        serial).  Closing the iterator early cancels the nets not started.
+
+    Raises
+    ------
+    InputError, InputTypeError, ExactnetError
+        As in :func:`count_many`: a bad shared argument at once, a net's failure when
+        the iteration reaches it.
+
+    Examples
+    --------
+    >>> nets = [[([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]] * 3
+    >>> sorted(iter_count_many(nets, window=2))
+    [(0, RegionCounts(activation=2, linear=2)), (1, RegionCounts(activation=2, linear=2)), (2, ...)]
+    """
+    return _untimed(timed_counts(nets, window=window, executor=executor, jobs=jobs, plane=plane,
+                                 activation=activation, max_regions=max_regions, max_memory=max_memory,
+                                 on_error=on_error, progress=progress))
+
+
+def _untimed(timed: Iterator[tuple[int, Any, float | None]]) -> Iterator[tuple[int, Any]]:
+    """Drop the times; closing this closes ``timed`` (which cancels, and ends an own pool)."""
+    try:
+        for index, result, _ in timed:
+            yield index, result
+    finally:
+        timed.close()  # type: ignore[attr-defined]
+
+
+def timed_counts(
+    nets: Iterable[Any],
+    *,
+    window: WindowLike = DEFAULT_WINDOW,
+    executor: cf.Executor | None = None,
+    jobs: int | None = None,
+    plane: Sequence[Any] | None = None,
+    activation: str | None = None,
+    max_regions: int | None = DEFAULT_MAX_REGIONS,
+    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
+    on_error: OnError = "raise",
+    progress: bool = False,
+) -> Iterator[tuple[int, RegionCounts | NetFailure, float | None]]:
+    """:func:`iter_count_many` with each net's counting time, as the worker measured it.
+
+    Parameters
+    ----------
+    nets, window, executor, jobs, plane, activation, max_regions, max_memory, on_error, progress
+        As in :func:`count_many`.
+
+    Returns
+    -------
+    iterator of (int, RegionCounts or NetFailure, float or None)
+        ``(index, result, seconds)``; ``seconds`` is ``None`` for a net that failed.
+
+    Raises
+    ------
+    InputError, InputTypeError, ExactnetError
+        As in :func:`iter_count_many`.
+
+    Examples
+    --------
+    >>> [(i, r, s > 0) for i, r, s in timed_counts([[([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]])]
+    [(0, RegionCounts(activation=2, linear=2), True)]
+    """
+    task = _check_shared(nets, window, executor, jobs, plane, max_regions, max_memory, on_error)
+    return _outcomes(nets, task, executor, jobs, plane, activation, on_error, progress)
+
+
+def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jobs: int | None, plane: Any,
+              activation: Any, on_error: OnError, progress: bool
+              ) -> Iterator[tuple[int, RegionCounts | NetFailure, float | None]]:
+    """Run a checked batch; a pool of our own starts at the first ``next`` and ends with the iterator."""
+    pool, owned = (executor, False) if executor is not None else _own_pool(jobs)
+    total = len(nets) if isinstance(nets, Sized) else None
+    bar = progress_bar(progress, total, "nets", unit="net")  # type: ignore[arg-type]
+    run = _serial if pool is None else _parallel
+    try:
+        for outcome in run(pool, nets, task, plane, activation, on_error):
+            bar.update()
+            yield outcome
+    finally:
+        bar.close()
+        if owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass(frozen=True)
+class _Task:
+    """The checked settings every net is counted with."""
+
+    window: Fraction | None
+    max_regions: int | None
+    max_memory: int | str | None  # "auto": each worker works it out when its net starts
+    parent: int  # the calling process's id: its thread settings are left alone
+
+
+def _check_shared(nets: Any, window: Any, executor: Any, jobs: Any, plane: Any, max_regions: Any,
+                  max_memory: Any, on_error: Any) -> _Task:
+    """Check the arguments shared by every net, once, before any work."""
+    if isinstance(nets, (str, bytes, os.PathLike, ExactNet)) or hasattr(nets, "named_modules"):
+        raise InputTypeError(f"nets must be an iterable of networks, got one network "
+                             f"({type(nets).__name__}); count one network with count_regions")
+    if not isinstance(nets, Iterable):
+        raise InputTypeError(f"nets must be an iterable of networks, got {type(nets).__name__}")
+    w = check_window(window)
+    check_max_regions(max_regions)
+    mem = check_max_memory(max_memory)
+    auto = isinstance(max_memory, str) and max_memory.strip().lower() == "auto"
+    if plane is not None:  # checked once, on a probe net: a bad plane is no single net's fault
+        prepare_net([([[0] * _point_dimension(plane)], [0])], plane=plane)
+    if on_error not in ("raise", "return"):
+        raise InputError(f"on_error must be 'raise' or 'return', got {on_error!r}")
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int)):
+        raise InputTypeError(f"jobs must be a positive integer or None, got {jobs!r}")
+    if jobs is not None and jobs < 1:
+        raise InputError(f"jobs must be a positive integer or None, got {jobs!r}")
+    if executor is not None:
+        if not isinstance(executor, cf.Executor):
+            raise InputTypeError("executor must be a concurrent.futures.Executor, got "
+                                 f"{type(executor).__name__}")
+        if jobs is not None:
+            raise InputError(f"give executor= or jobs=, not both (got jobs={jobs!r} and an executor)")
+    return _Task(w, max_regions, "auto" if auto else mem, os.getpid())
+
+
+def _point_dimension(plane: Any) -> int:
+    """Return the length of ``plane[0]``, or 2 when it has none (:func:`prepare_net` then says why)."""
+    try:
+        return max(1, len(plane[0]))
+    except (TypeError, IndexError, KeyError):
+        return 2
+
+
+def _own_pool(jobs: int | None) -> tuple[cf.Executor | None, bool]:
+    """No pool for ``jobs`` None or 1; else a process pool safe with torch loaded."""
+    if jobs is None or jobs == 1:
+        return None, False
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx), True
+
+
+def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation: Any,
+            on_error: OnError) -> Iterator[tuple[int, Any, float | None]]:
+    """Read and count each net in turn, in this process."""
+    for index, net in enumerate(nets):
+        try:
+            counts, seconds = _count_task(prepare_net(net, plane=plane, activation=activation), task)
+        except Exception as exc:  # noqa: BLE001 - one net's failure is reported, not fatal
+            counts, seconds = _failed(index, _source(net), exc, on_error), None
+        yield index, counts, seconds
+
+
+def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, activation: Any,
+              on_error: OnError) -> Iterator[tuple[int, Any, float | None]]:
+    """Read each net here, submit it, and yield the results as they come back."""
+    futures: dict[cf.Future, tuple[int, str | None]] = {}
+    try:
+        for index, net in enumerate(nets):
+            try:
+                enet = prepare_net(net, plane=plane, activation=activation)
+            except Exception as exc:  # noqa: BLE001 - reported as this net's failure
+                failure = _failed(index, _source(net), exc, on_error)
+            else:
+                futures[pool.submit(_count_task, enet, task)] = (index, _source(net))
+                continue
+            yield index, failure, None
+        for fut in cf.as_completed(list(futures)):
+            index, source = futures.pop(fut)
+            try:
+                counts, seconds = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a worker's error, or a lost worker
+                counts, seconds = _failed(index, source, exc, on_error), None
+            yield index, counts, seconds
+    finally:  # stopped early (an error raised, the iterator closed): cancel what has not started
+        for fut in futures:
+            fut.cancel()
+
+
+def _count_task(net: ExactNet, task: _Task) -> tuple[RegionCounts, float]:
+    """Count one net and time it: what each worker runs (on one thread, outside the caller's process)."""
+    start = time.perf_counter()
+    if os.getpid() == task.parent:  # the caller's process: its thread settings are its own
+        counts = count_regions(net, window=task.window, max_regions=task.max_regions,
+                               max_memory=task.max_memory)
+        return counts, time.perf_counter() - start
+    from threadpoolctl import threadpool_limits
+
+    torch = sys.modules.get("torch")
+    if torch is not None:
+        torch.set_num_threads(1)
+    with threadpool_limits(limits=1):
+        counts = count_regions(net, window=task.window, max_regions=task.max_regions,
+                               max_memory=task.max_memory)
+    return counts, time.perf_counter() - start
+
+
+def _source(net: Any) -> str | None:
+    """Return the path of a net given as one, else None."""
+    return os.fspath(net) if isinstance(net, (str, os.PathLike)) else None
+
+
+def _where(index: int, source: str | None) -> str:
+    return f"nets[{index}]" + (f" ({source})" if source else "")
+
+
+def _failed(index: int, source: str | None, exc: BaseException, on_error: OnError) -> NetFailure:
+    """Return the failure record of a net, or with ``on_error="raise"`` raise its error naming the net."""
+    if on_error == "return":
+        return NetFailure(index, source, type(exc).__name__, str(exc))
+    if isinstance(exc, ExactnetError):
+        try:
+            again = type(exc)(f"{_where(index, source)}: {exc}")
+        except TypeError:  # a subclass with another constructor: raise it as it is
+            again = None
+        if again is not None:
+            raise again from exc
+    if hasattr(exc, "add_note"):  # Python >= 3.11
+        exc.add_note(f"while counting {_where(index, source)}")
+    raise exc
