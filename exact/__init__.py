@@ -12,8 +12,18 @@ Regions of ReLU networks with 2-D input
     affine maps, and the linear regions, in a window or the whole plane.
 :func:`count_regions`
     The two counts only, without polygons (certified floats, exact on any tie).
+:func:`count_many`, :func:`iter_count_many`, :class:`NetFailure`
+    The counts of many networks on any executor (a process pool, a dask cluster), in
+    input order or as they finish; what a failed network gives with ``on_error="return"``.
 :class:`Regions`, :class:`Cell`, :class:`RegionCounts`
-    The results: point location, areas, GeoJSON, plotting.
+    The results: point location, areas, GeoJSON, plotting (colours by region, pattern
+    or output), notebook display.
+:class:`LevelSet`
+    An exact level set ``Regions.level_set(c)`` or decision boundary
+    ``Regions.decision_boundary()``: segments with rational endpoints.
+:func:`count_on_segment`, :class:`SegmentCount`
+    Activation and linear pieces along a segment between two points, any input width,
+    with the exact breakpoints.
 :func:`cross_check`, :class:`CrossCheck`
     Exact regions against grid sampling: missed regions, wrong pixels.
 :func:`arrangement_faces`, :func:`max_regions_formula`
@@ -25,8 +35,9 @@ Regions of ReLU networks with 2-D input
 Networks
 --------
 :class:`ExactNet`, :func:`as_exact_net`
-    A piecewise-linear MLP with exact weights, from torch modules, ``(W, b)`` lists or
-    spec files.
+    A piecewise-linear MLP with exact weights, from torch modules (conv nets and
+    BatchNorm included, read on the flattened input), ``(W, b)`` lists, state_dicts with
+    their architecture, or spec files (JSON, ``.npz``, ``.pt``, ``.safetensors``).
 :func:`from_torch`, :func:`load_spec`, :func:`save_json`
     Reading and writing networks.
 :class:`AffineMap`, :func:`parameter_count`
@@ -74,9 +85,12 @@ from .errors import (
     UnsupportedActivationError,
     VerificationError,
 )
+from .level_sets import LevelSet
 from .line_count import arrangement_faces, max_regions_formula
 from .loading import as_exact_net, from_torch, load_spec, save_json
+from .many_nets import NetFailure, count_many, iter_count_many
 from .network import AffineMap, ExactNet, parameter_count
+from .segment_count import SegmentCount, count_on_segment
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
 
 _LAZY = {"logsumexp": "symbolic.twins", "softmax": "symbolic.twins", "log_softmax": "symbolic.twins"}
@@ -93,19 +107,25 @@ __all__ = [
     "ExactnetError",
     "InputError",
     "InputTypeError",
+    "LevelSet",
+    "NetFailure",
     "RegionCounts",
     "Regions",
     "ResourceLimitError",
+    "SegmentCount",
     "SpecFileError",
     "TooManyRegionsError",
     "UnsupportedActivationError",
     "VerificationError",
     "arrangement_faces",
     "as_exact_net",
+    "count_many",
+    "count_on_segment",
     "count_regions",
     "cross_check",
     "from_torch",
     "get_activation",
+    "iter_count_many",
     "load_spec",
     "log_softmax",
     "logsumexp",

@@ -13,6 +13,11 @@ prove [NAME]
     The sympy-verified derivations, as Markdown (or LaTeX with --latex).
 check SPEC
     Exact regions versus grid sampling (the sheet's method): missed regions, areas.
+count-many FILE...
+    Counts of many spec files, in parallel, one JSON line each (:mod:`exact.cli_many`).
+segment SPEC --from X,Y,... --to X,Y,...
+    Exact activation and linear pieces along a segment, any input width
+    (:mod:`exact.cli_segment`).
 
 Exit status
 -----------
@@ -46,6 +51,8 @@ from pathlib import Path
 
 from ._version import __version__
 from .cells import json_number
+from .cli_many import add_count_many_command
+from .cli_segment import add_segment_command
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .network import parameter_count
 from .validation import (
@@ -55,6 +62,7 @@ from .validation import (
     check_max_memory,
     check_window,
 )
+from .windows import ConvexWindow
 
 __all__ = ["EXIT_INPUT", "EXIT_REFUSED", "build_parser", "main"]
 
@@ -71,18 +79,26 @@ MAX_CHECK_PIXELS = 16_000_000
 """Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
 
 
-def _window_arg(text: str) -> Fraction | None:
-    """Parse ``--window``: a half-width B > 0 (exact, any magnitude) or ``plane``."""
+def _window_arg(text: str) -> Fraction | ConvexWindow | None:
+    """Parse ``--window``: a half-width B > 0, ``plane``, ``xmin,xmax,ymin,ymax`` or a JSON polygon.
+
+    Every number is read exactly (``0.1`` is 1/10): a polygon's JSON is read with its
+    decimals as exact fractions.
+    """
     if text.strip().lower() in ("plane", "none", "inf"):
         return None
+    usage = ("--window takes a number B > 0 (window [-B, B]^2), 'plane', a rectangle xmin,xmax,ymin,ymax or "
+             f"the vertices of a convex polygon as JSON, e.g. '[[0,0],[1,0],[0,1]]'; got {text!r}")
     try:
-        value = Fraction(text.strip())
-        check_window(value)
-    except (ValueError, ZeroDivisionError, InputError):
-        raise argparse.ArgumentTypeError(
-            f"--window takes a number B > 0 (window [-B, B]^2) or 'plane', got {text!r}"
-        ) from None
-    return value
+        if text.strip().startswith("["):
+            value = json.loads(text, parse_float=Fraction, parse_int=Fraction)
+        else:
+            parts = [Fraction(v.strip()) for v in text.split(",")]
+            value = parts[0] if len(parts) == 1 else tuple(parts)
+        return check_window(value)
+    except (ValueError, ZeroDivisionError, RecursionError, TypeError) as exc:
+        why = f" ({exc})" if isinstance(exc, InputError) else ""
+        raise argparse.ArgumentTypeError(usage + why) from None
 
 
 def _plane_arg(text: str) -> list:
@@ -95,6 +111,15 @@ def _plane_arg(text: str) -> list:
     if not (isinstance(pts, list) and len(pts) == 3):
         raise argparse.ArgumentTypeError(f"--plane needs exactly three points, got {text!r}")
     return pts
+
+
+def _level_arg(text: str) -> Fraction:
+    """Parse ``--level-set``: an exact number (``0.1`` is 1/10, ``1/3`` a third)."""
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"--level-set takes an exact number such as 0, -1/3 or 0.25, got {text!r}") from None
 
 
 def _widths_arg(text: str) -> list[int]:
@@ -139,7 +164,8 @@ def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool 
             memory: bool = False) -> None:
     if window:
         sp.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
-                        help=f"half-width B of the window [-B, B]^2, or 'plane' (default {DEFAULT_WINDOW})")
+                        help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW}), 'plane', a "
+                             "rectangle xmin,xmax,ymin,ymax, or a convex polygon '[[x,y],[x,y],...]'")
     if memory:
         sp.add_argument("--max-memory", type=_memory_arg, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                         help="refuse jobs estimated above this memory: bytes, e.g. 2GB, 'auto' (half the "
@@ -178,6 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON list of three points: study the 2-D slice through them")
     r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
     r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
+    _level_set_options(r)
     r.add_argument("--count-only", action="store_true",
                    help="counts only (fast path, no polygons); --plot/--geojson not allowed")
     r.add_argument("--max-regions", type=_int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
@@ -216,7 +243,27 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--fail-on-missed", action="store_true",
                    help="exit with status 1 when sampling missed a region")
     k.set_defaults(func=_cmd_check)
+    add_count_many_command(sub, common=_common, int_arg=_int_arg)
+    add_segment_command(sub, common=_common, int_arg=_int_arg)
     return p
+
+
+def _level_set_options(r: argparse.ArgumentParser) -> None:
+    """Add the ``regions`` options for level sets, decision boundaries and plot colours."""
+    r.add_argument("--level-set", type=_level_arg, action="append", metavar="C",
+                   help="exact level set {f = C} of output --output (repeatable; C exact: 0.1 is 1/10; "
+                        "--level-set=-1/2 for a negative fraction): counts printed, exact segments in "
+                        "--json and --segments, drawn by --plot")
+    r.add_argument("--decision-boundary", action="store_true",
+                   help="exact decision boundary (where the arg max of the outputs changes; f = 0 for one "
+                        "output), reported and drawn like --level-set")
+    r.add_argument("--output", type=_int_arg("--output", 0, 10**9), default=0,
+                   help="output used by --level-set and --color output (default 0)")
+    r.add_argument("--segments", metavar="FILE",
+                   help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')")
+    r.add_argument("--color", choices=("index", "pattern", "output"), default="index",
+                   help="--plot fill: by linear region (default), by a stable hash of the activation "
+                        "pattern, or by the output at each cell's centroid")
 
 
 def _human(value) -> str:
@@ -225,6 +272,8 @@ def _human(value) -> str:
 
 def _print_counts(data: dict, as_json: bool) -> None:
     data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
+    data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, ConvexWindow) else v
+            for k, v in data.items()}
     if as_json:
         print(json.dumps(data))
         return
@@ -258,8 +307,14 @@ def _cmd_regions(args) -> int:
 
     if args.count_only and (args.plot or args.geojson):
         raise InputError("--count-only draws nothing: drop --plot/--geojson or --count-only")
+    if args.count_only and (args.level_set or args.decision_boundary or args.segments):
+        raise InputError("--count-only builds no cells: drop --level-set/--decision-boundary/--segments "
+                         "or --count-only")
+    if args.segments and not (args.level_set or args.decision_boundary):
+        raise InputError("--segments writes level sets: add --level-set C or --decision-boundary")
     _writable(args.plot, "--plot")
     _writable(args.geojson, "--geojson")
+    _writable(args.segments, "--segments")
     net = as_exact_net(args.spec)
     source = {"spec": args.spec}
     if args.plane is not None:
@@ -274,27 +329,44 @@ def _cmd_regions(args) -> int:
     reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                   max_memory=args.max_memory, progress=not args.quiet)
     data = {**source, **reg.summary()}
+    curves = _level_sets(reg, args, data)
     if args.geojson:
         with open(args.geojson, "w", encoding="utf-8") as f:
             json.dump(reg.to_geojson(), f)
         data["geojson"] = args.geojson
     if args.plot:
-        _save_plot(reg, args.plot)
+        _save_plot(reg, args.plot, args, curves)
         data["plot"] = args.plot
     _print_counts(data, args.json)
     return 0
 
 
-def _save_plot(reg, path: str) -> None:
-    import matplotlib
+def _level_sets(reg, args, data: dict) -> list:
+    """Compute the requested level sets and decision boundary; report them in ``data``."""
+    curves = [reg.level_set(c, args.output) for c in args.level_set or []]
+    if args.decision_boundary:
+        curves.append(reg.decision_boundary())
+    for ls in curves:
+        if args.json and ls.kind == "decision boundary":
+            data["decision_boundary"] = ls.as_dict()
+        elif args.json:
+            data.setdefault("level_sets", []).append(ls.as_dict())
+        else:
+            name = ls.kind if ls.kind == "decision boundary" else f"level set f{ls.output} = {ls.level}"
+            data[name] = (f"{len(ls.segments)} segments, {len(ls.points)} isolated points, "
+                          f"{len(ls.flat_pieces)} flat cells, length {ls.length:.6g}")
+    if args.segments:
+        with open(args.segments, "w", encoding="utf-8") as f:
+            json.dump([ls.as_dict() for ls in curves], f)
+        data["segments"] = args.segments
+    return curves
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(7, 7))
-    reg.plot(ax=ax)
-    fig.savefig(path, dpi=150, bbox_inches="tight")
-    plt.close(fig)
+def _save_plot(reg, path: str, args, curves: list) -> None:
+    from .plotting import save_regions_plot
+
+    save_regions_plot(reg, path, color=args.color, output=args.output, level_set=curves or None,
+                      mark_points=True if reg.plane is not None else None)
 
 
 def _cmd_count(args) -> int:

@@ -38,7 +38,7 @@ from ._fp import U
 from ._progress import progress_bar
 from .activations import Activation
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
-from .face_maps import FaceMaps
+from .face_maps import FaceGraph, FaceMaps
 from .line_arrangement import build_arrangement
 from .line_count import arrangement_faces, first_layer_lines
 from .network import ExactNet, IntLayer
@@ -437,7 +437,7 @@ def _first_layer_cells(net: ExactNet, half: Fraction, counts: list[int],
                                   "raise max_regions (None for no limit) or shrink the window")
     arr = build_arrangement(cut, half)
     counts[0] += len(arr.faces)
-    fm = FaceMaps(net, arr, maps=False)
+    fm = FaceMaps(net, FaceGraph.from_arrangement(arr), maps=False)
     mu, sl, ic = act.integer_form
     g = math.gcd(s, *(v for r in Z for v in r))
     table: list[list] = [[None] * len(sl) for _ in Z]

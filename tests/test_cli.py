@@ -189,3 +189,123 @@ def test_max_memory_option(capsys):
     with pytest.raises(SystemExit, match="2"):
         main(["count", "2-3-1", "--max-memory", "lots"])
     assert "--max-memory takes bytes" in capsys.readouterr().err
+
+
+def _write_diamond(tmp_path):
+    """|x| + |y| - 1: its zero level set is the diamond with corners (±1, 0), (0, ±1)."""
+    spec = {"layers": [{"weight": [[1, 0], [-1, 0], [0, 1], [0, -1]], "bias": [0, 0, 0, 0]},
+                       {"weight": [[1, 1, 1, 1]], "bias": [-1]}]}
+    p = tmp_path / "diamond.json"
+    p.write_text(json.dumps(spec))
+    return p
+
+
+def test_regions_level_set_and_decision_boundary(tmp_path, capsys):
+    p = _write_diamond(tmp_path)
+    seg, png = tmp_path / "seg.json", tmp_path / "r.png"
+    assert main(["regions", str(p), "--window", "2", "--level-set", "0", "--level-set=-1/2",
+                 "--decision-boundary", "--json", "--segments", str(seg), "--plot", str(png),
+                 "--color", "pattern", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    zero, half = data["level_sets"]
+    assert {frozenset(map(tuple, s)) for s in zero["segments"]} == {
+        frozenset({("1", "0"), ("0", "1")}), frozenset({("0", "1"), ("-1", "0")}),
+        frozenset({("-1", "0"), ("0", "-1")}), frozenset({("0", "-1"), ("1", "0")})}
+    assert half["level"] == "-1/2" and ["1/2", "0"] in [q for s in half["segments"] for q in s]
+    assert data["decision_boundary"]["segments"] == zero["segments"]  # one output: f = 0
+    assert json.loads(seg.read_text()) == [zero, half, data["decision_boundary"]]
+    assert png.stat().st_size > 1000
+    assert main(["regions", str(p), "--window", "2", "--level-set", "-1", "-q"]) == 0
+    assert "level set f0 = -1: 0 segments, 1 isolated points, 0 flat cells" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--count-only", "--level-set", "0"], "--count-only builds no cells"),
+    (["--segments", "{tmp}/s.json"], "--segments writes level sets"),
+    (["--level-set", "0", "--output", "1"], "output=1 is out of range"),
+])
+def test_regions_level_set_errors_exit_2(tmp_path, capsys, argv, message):
+    p = _write_diamond(tmp_path)
+    assert main(["regions", str(p), *[a.format(tmp=tmp_path) for a in argv]]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    with pytest.raises(SystemExit, match="2"):
+        main(["regions", str(p), "--level-set", "half"])
+    assert "--level-set takes an exact number" in capsys.readouterr().err
+
+
+def test_regions_and_check_in_a_rectangle_and_a_polygon(tmp_path, capsys):
+    p = _write_spec(tmp_path)  # relu(x) + relu(y) + relu(x + y - 1)
+    assert main(["regions", str(p), "--window", "0,2,-1,2", "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # by hand: y = 0 cuts the rectangle, x + y = 1 crosses both parts, x = 0 is its side: 4 cells
+    assert data["window"] == {"rectangle": [0.0, 2.0, -1.0, 2.0]} and data["activation_regions"] == 4
+    assert main(["regions", str(p), "--window", "[[0,0],[2,0],[0,2]]", "--count-only", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["window"] == {"polygon": [[0.0, 0.0], [2.0, 0.0], [0.0, 2.0]]} and data["activation_regions"] == 2
+    assert main(["regions", str(p), "--window", "[[0,0],[2,0],[0,0.1]]", "--count-only"]) == 0
+    assert "polygon (0, 0), (2, 0), (0, 1/10)" in capsys.readouterr().out  # decimals read exactly
+    assert main(["regions", str(p), "--window=-2,2,-2,2", "--count-only", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["window"] == 2  # the square [-2, 2]^2 itself
+    assert main(["check", str(p), "--window", "0,2,-1,2", "--res", "40", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["exact_regions"] == 4 and data["spurious_patterns"] == 0
+
+
+@pytest.mark.parametrize("window, message", [
+    ("1,0,0,1", "xmin < xmax"), ("[[0,0],[2,0],[1,0.5],[2,2],[0,2]]", "turns the wrong way at vertex 2"),
+    ("[[0,0],[1,1]]", "at least three vertices"), ("1,2,3", "a rectangle of four numbers"),
+])
+def test_bad_window_shapes_exit_2(tmp_path, capsys, window, message):
+    with pytest.raises(SystemExit, match="2"):
+        main(["regions", str(_write_spec(tmp_path)), "--window", window])
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def _write_ramp(tmp_path, width=1):
+    """relu(x_1) - relu(x_1 - 1), with ``width`` inputs (the others have weight 0)."""
+    spec = {"layers": [{"weight": [[1] + [0] * (width - 1), [1] + [0] * (width - 1)], "bias": [0, -1]},
+                       {"weight": [[1, -1]], "bias": [0]}]}
+    p = tmp_path / "ramp.json"
+    p.write_text(json.dumps(spec))
+    return p
+
+
+def test_segment_counts_and_exact_breakpoints(tmp_path, capsys):
+    p = _write_ramp(tmp_path)
+    assert main(["segment", str(p), "--from=-1", "--to", "2", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data == {"spec": str(p), "input_dim": 1, "activation_pieces": 3, "linear_pieces": 3,
+                    "activation_breakpoints": ["1/3", "2/3"], "linear_breakpoints": ["1/3", "2/3"]}
+    assert main(["segment", str(p), "--from", "0.1", "--to", "2"]) == 0  # 0.1 is exactly 1/10
+    out = capsys.readouterr().out
+    assert "activation pieces: 2" in out and "= 9/19" in out  # x = 1/10 + 19t/10 = 1 at t = 9/19
+    q = _write_ramp(tmp_path, width=5)
+    a, b = tmp_path / "a.npy", tmp_path / "b.txt"
+    np.save(a, np.array([-1.0, 0.5, 0.25, 3.0, 0.0], dtype=np.float32))
+    b.write_text("2, 0\n0 0\n1/3\n")
+    assert main(["segment", str(q), "--from-file", str(a), "--to-file", str(b), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_breakpoints"] == ["1/3", "2/3"]
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--from", "0"], "give the end point with --to"),
+    (["--from", "0", "--to", "1", "--to-file", "x.txt"], "give the end point with --to"),
+    (["--from", "0,1", "--to", "1"], "--from has 2 coordinates but the network input is 1-D"),
+    (["--from", "1", "--to", "1"], "a and b are the same point"),
+    (["--from", "0", "--to-file", "{tmp}/missing.txt"], "does not exist"),
+])
+def test_segment_errors_exit_2(tmp_path, capsys, argv, message):
+    p = _write_ramp(tmp_path)
+    assert main(["segment", str(p), *[a.format(tmp=tmp_path) for a in argv]]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    with pytest.raises(SystemExit, match="2"):
+        main(["segment", str(p), "--from", "zero", "--to", "1"])
+    assert "a point is exact numbers separated by commas" in capsys.readouterr().err
+
+
+def test_segment_refuses_over_max_pieces(tmp_path, capsys):
+    assert main(["segment", str(_write_ramp(tmp_path)), "--from=-1", "--to", "2", "--max-pieces", "2"]) == 1
+    assert "more than max_pieces=2 pieces" in capsys.readouterr().err

@@ -207,6 +207,20 @@ def test_evaluate_grid_refuses_several_outputs_without_an_index():
     assert np.array_equal(numeric.evaluate_grid(model, 1.0, 4, output=2), np.full((4, 4), 3.0))
 
 
+def test_regions_iterate_over_their_cells():
+    """``len(regions)`` worked but ``list(regions)`` and ``for cell in regions`` raised
+    ``TypeError: 'Regions' object is not iterable`` (issue 16: ``__iter__`` and
+    ``__getitem__`` added).
+
+    By hand: the lines x = 0 and y = 0 cut [-1, 1]^2 into 4 quadrants of area 1 each.
+    """
+    r = exact.regions([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])], window=1)
+    cells = list(r)
+    assert len(cells) == len(r) == 4 and cells == r.cells and r[3] is r.cells[3]
+    assert sorted(c.pattern for c in r) == [(0, 0), (0, 1), (1, 0), (1, 1)]
+    assert [c.exact_area for c in r] == [1, 1, 1, 1]
+
+
 # --- symbolic side -----------------------------------------------------------------------------
 
 
@@ -252,3 +266,65 @@ def test_exact_whole_plane_does_not_keep_every_cells_constraints():
         tracemalloc.stop()
     assert r.n_activation == 1954
     assert peak / r.n_activation <= cell_bytes(62, 1)
+
+
+def test_state_dict_in_memory_read_as_a_list_of_pairs():
+    """``count_regions(model.state_dict())`` raised ``layers[0] must be a (W, b) pair, got str
+    '0.weight'`` (issue 16: state_dicts in memory are read as Linear layers, in order).
+
+    By hand: the layers x and y, summed after a ReLU: the lines x = 0 and y = 0 cut [-1, 1]^2
+    into 4 quadrants, each with its own affine map.
+    """
+    import torch
+
+    state = {"0.weight": torch.eye(2), "0.bias": torch.zeros(2), "2.weight": torch.ones(1, 2),
+             "2.bias": torch.zeros(1)}
+    assert exact.count_regions(state, window=1) == (4, 4)
+
+
+def test_activation_argument_was_ignored_for_a_torch_module():
+    """``count_regions(relu_module, activation="abs")`` counted the ReLU net and dropped the
+    argument without a word (issue 16: an activation given alongside a network that names its
+    own must agree with it).
+    """
+    import torch
+
+    m = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1))
+    with pytest.raises(InputError, match=r"activation='abs' was given, but the network has relu"):
+        exact.count_regions(m, window=1, activation="abs")
+
+
+def test_overflowed_box_value_does_not_decide_a_side():
+    # review of the polygon windows: in the certified engine's box test an overflowed
+    # product made the float value infinite while its a priori bound stayed finite, and
+    # "inf > bound" decided that a line misses a cell it cuts: (1, 1) instead of (2, 2)
+    net = exact.ExactNet.from_layers([([[4e307, 2e307], [1.0, 0.0]], [-1.5e308, 0.0]),
+                                      ([[1e-300, 1.0]], [-5.0]), ([[1.0]], [0.0])])
+    w = [(4.5, -8.0), (5.5, -8.0), (5.0, -7.0)]
+    assert exact.count_regions(net, window=w) == (2, 2)
+    assert exact.regions(net, window=w).n_activation == 2
+
+
+def test_window_beyond_the_float_range_goes_exact_not_overflow():
+    net = exact.ExactNet.from_layers([([[1, -1]], [0]), ([[1]], [0]), ([[1]], [0])])
+    assert exact.count_regions(net, window=(0, 10**400, 0, 1)) == (2, 2)
+    with pytest.raises(exact.errors.TooManyRegionsError):
+        exact.regions(net, window=(0, 10**400, 0, 1), max_regions=1)
+
+
+def test_polygon_going_round_twice_is_refused():
+    with pytest.raises(InputError, match="vertices 0 and 3 are the same point"):
+        exact.count_regions([([[1, 0]], [0]), ([[1]], [0])], window=[(0, 0), (1, 0), (1, 1)] * 2)
+
+
+def test_numpy_and_torch_window_values():
+    import torch
+
+    from exact.validation import check_window
+
+    assert check_window(np.array(10.0)) == 10  # a 0-d array was a TypeError
+    assert check_window((np.int64(0), np.int64(1), 0, 1)).bounds == (0, 1, 0, 1)
+    assert check_window([np.array([0, 0]), np.array([1, 0]), np.array([0, 1])]).area == Fraction(1, 2)
+    assert check_window(torch.tensor([0.0, 1.0, 0.0, 2.0])).area == 2
+    big = np.int64(2**62)
+    assert exact.predicates.to_fraction(big) * 4 == 2**64  # no wrap-around in int64
