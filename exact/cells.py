@@ -27,6 +27,7 @@ from .errors import InputError
 from .face_maps import FaceGraph, LazyFaceMaps
 from .layer_split import RawCell, square
 from .network import AffineMap, ExactNet
+from .polygon_areas import extreme_areas
 from .predicates import (
     Line,
     Point,
@@ -299,7 +300,7 @@ class Regions:
         >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).summary()["largest_area"]
         2.0
         """
-        areas = [c.exact_area for c in self.cells]
+        extremes = extreme_areas([c.verts for c in self.cells])  # floats filter, exact decides
         return {
             "widths": list(self.net.widths),
             "window": (self.window.to_json() if isinstance(self.window, ConvexWindow)
@@ -307,8 +308,8 @@ class Regions:
             "box": json_number(self.box),
             "activation_regions": self.n_activation,
             "linear_regions": self.n_linear,
-            "smallest_area": json_number(min(areas)) if areas else None,
-            "largest_area": json_number(max(areas)) if areas else None,
+            "smallest_area": None if extremes is None else json_number(extremes[0]),
+            "largest_area": None if extremes is None else json_number(extremes[1]),
         }
 
     def to_geojson(self) -> dict:

@@ -233,7 +233,7 @@ class FaceMaps:
         self.col, self.orient = neuron_line_columns(self._Z, self._s, act.breakpoints, graph)
         levels = breadth_first_levels(graph)
         self.bits = face_sides(graph, levels)
-        self.num: np.ndarray | None = None
+        self.num: list | None = None  # per face, per output: integer (a, b, c) over den
         self.den = 1
         if maps:
             if net.n_hidden_layers != 1:
@@ -311,7 +311,7 @@ class FaceMaps:
         num[0] = base + R[np.arange(self._n), p0].sum(axis=0) if self._n else base
         self._spread_maps(num, R, n_lines, levels)
         g = math.gcd(den, *(int(v) for v in num.ravel()))
-        self.num, self.den = (num // g if g > 1 else num), den // g
+        self.num, self.den = (num // g if g > 1 else num).tolist(), den // g  # lists: fast to index
 
     def _spread_maps(self, num: np.ndarray, R: np.ndarray, n_lines: int, levels: list) -> None:
         """Spread the maps breadth first: a face's map is its parent's plus the crossed neurons' change."""

@@ -327,7 +327,7 @@ def output_maps(reg: Any) -> list[list[tuple[Fraction, Fraction, Fraction]]]:
     fm = reg.face_maps.maps
     d = fm.den
     return [[(Fraction(a, d), Fraction(b, d), Fraction(c, d)) for a, b, c in rows]
-            for rows in fm.num.tolist()]
+            for rows in fm.num]
 
 
 def _rows(aff: Any) -> list[_Map]:
