@@ -1,0 +1,134 @@
+"""Reading a box window for a network of any input width, and whether its corners fit in memory.
+
+Examples
+--------
+>>> check_box([(0, 1), (0, 2)], 2)
+((Fraction(0, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(2, 1)))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+from .._certified.budget import format_bytes
+from ..errors import InputError, InputTypeError, ResourceLimitError
+from ..predicates import to_fraction
+from .layer_cells import cell_bytes_nd
+
+__all__ = ["BoxLike", "check_box", "check_box_fits"]
+
+
+BoxLike = int | float | Fraction | Sequence[Any]
+"""A half-width ``B > 0`` (the cube ``[-B, B]^d``), ``d`` pairs ``(lo_i, hi_i)``, or the same flat."""
+
+
+def _number(v: Any, where: str) -> Fraction:
+    """One finite real number, exactly, or an error naming ``where``."""
+    try:
+        return to_fraction(v)
+    except TypeError as exc:
+        raise InputTypeError(f"{where}: {exc}") from None
+    except ValueError:
+        raise InputError(f"{where} must be a finite number, got {v!r}") from None
+
+
+def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
+    """Read a window for a ``d``-dimensional input: a half-width or one interval per axis.
+
+    Parameters
+    ----------
+    window : real or sequence of (real, real)
+        ``B > 0`` for the cube ``[-B, B]^d``, or ``d`` pairs ``(lo_i, hi_i)`` with
+        ``lo_i < hi_i`` (a list, a tuple or an array of shape ``(d, 2)``), or the same
+        ``2 d`` numbers flat, ``(lo_1, hi_1, lo_2, hi_2, ...)`` (the plane's rectangle
+        ``(xmin, xmax, ymin, ymax)`` for ``d = 2``).
+    d : int
+        The input width.
+
+    Returns
+    -------
+    lo, hi : tuple of Fraction
+        The exact bounds of each axis.
+
+    Raises
+    ------
+    InputError
+        ``None`` (the whole space: no box), a non-finite or
+        non-positive half-width, the wrong number of pairs, or ``lo_i >= hi_i``.
+    InputTypeError
+        A bool, a string, or entries that are not real numbers.
+
+    Examples
+    --------
+    >>> check_box(0.5, 2)
+    ((Fraction(-1, 2), Fraction(-1, 2)), (Fraction(1, 2), Fraction(1, 2)))
+    >>> check_box([(0, 1), (-2, 2), (0, Fraction(1, 3))], 3)[1]
+    (Fraction(1, 1), Fraction(2, 1), Fraction(1, 3))
+    >>> check_box((0, 1, -2, 2), 2)
+    ((Fraction(0, 1), Fraction(-2, 1)), (Fraction(1, 1), Fraction(2, 1)))
+    >>> check_box(float("inf"), 3)
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: window must be a finite number, got inf
+    """
+    if window is None:
+        raise InputError("window=None is the whole space, which has no box; give a half-width B (the cube "
+                         "[-B, B]^d) or one (lo, hi) pair per axis")
+    if hasattr(window, "tolist") and getattr(window, "ndim", 0) > 0:
+        window = window.tolist()
+    if isinstance(window, (list, tuple)) and len(window) == 2 * d and not any(
+            isinstance(v, (list, tuple)) for v in window):   # flat (lo_1, hi_1, lo_2, hi_2, ...)
+        window = [window[2 * i: 2 * i + 2] for i in range(d)]
+    if isinstance(window, (list, tuple)):
+        if len(window) != d:
+            raise InputError(f"window must give one (lo, hi) pair per axis: {d} for this {d}-D network, got "
+                             f"{len(window)}")
+        lo, hi = [], []
+        for i, pair in enumerate(window):
+            if not isinstance(pair, (list, tuple)) or len(pair) != 2:
+                raise InputError(f"window[{i}] must be a pair (lo, hi), got {pair!r:.60}")
+            a, b = _number(pair[0], f"window[{i}][0]"), _number(pair[1], f"window[{i}][1]")
+            if not a < b:
+                raise InputError(f"window[{i}] = ({pair[0]!r}, {pair[1]!r}) must have lo < hi")
+            lo.append(a)
+            hi.append(b)
+        return tuple(lo), tuple(hi)
+    B = _number(window, "window")
+    if B <= 0:
+        raise InputError(f"window must be a finite number > 0 (half-width B of [-B, B]^{d}) or one (lo, hi) "
+                         f"pair per axis, got {window!r}")
+    return (-B,) * d, (B,) * d
+
+
+def check_box_fits(d: int, max_memory: int | None) -> None:
+    """Refuse a box whose ``2^d`` vertices alone would exceed the memory budget.
+
+    Parameters
+    ----------
+    d : int
+        The input width.
+    max_memory : int or None
+        The budget in bytes; ``None`` for no limit.
+
+    Raises
+    ------
+    ResourceLimitError
+        When the box's vertices alone would take more.
+
+    Examples
+    --------
+    >>> check_box_fits(3, 10**6)
+    >>> check_box_fits(40, 10**9)
+    Traceback (most recent call last):
+    ...
+    exact.errors.ResourceLimitError: the 40-D box alone has 2^40 vertices, ...
+    """
+    if max_memory is None:
+        return
+    need = (1 << min(d, 64)) * (cell_bytes_nd(1, 0, d, 0, 0) - 1000)
+    if need > max_memory:
+        raise ResourceLimitError(f"the {d}-D box alone has 2^{d} vertices, about {format_bytes(need)}, "
+                                 f"more than max_memory={format_bytes(max_memory)}; raise max_memory "
+                                 "(None for no limit)")

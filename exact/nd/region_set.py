@@ -1,0 +1,365 @@
+"""The exact cells of a box (or of the whole space) in any dimension, and their linear regions.
+
+:class:`RegionsND` holds the activation cells of a network in a box ``prod [lo_i, hi_i]``
+(each a :class:`CellND`: exact vertices, halfspaces, pattern, affine map, volume), which
+cells share a facet, and the linear regions: cells joined across shared facets where the
+exact output maps agree.  :meth:`RegionsND.build` runs the exact engine
+(:mod:`exact.nd.layer_cells`) on arguments already checked; the public entry points are
+:func:`exact.nd.regions_nd` and :func:`exact.nd.count_regions_nd`.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> from exact.network import ExactNet
+>>> net = ExactNet.from_layers([([[1, 0, 0], [0, 1, 0]], [0, 0]), ([[1, 1]], [0])])
+>>> r = RegionsND.build(net, [Fraction(-1)] * 3, [Fraction(1)] * 3)
+>>> r.n_activation, r.n_linear, sum(c.volume for c in r.cells)
+(4, 4, Fraction(8, 1))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..network import AffineMap, ExactNet
+from ..predicates import to_fraction
+from .facet_adjacency import linear_labels, shared_facets
+from .layer_cells import RawCellND, enumerate_cells_nd
+from .polytope import HPoint, Row, box, contains, facet_rows, interior_point, point_from_fractions
+from .volume import polytope_volume
+from .whole_space import whole_space_cells
+
+__all__ = ["AffineMapND", "CellND", "Halfspaces", "RegionsND"]
+
+
+@dataclass(frozen=True)
+class AffineMapND(AffineMap):
+    """An exact affine map ``x -> gradient @ x + offset`` from ``R^d`` to ``R^m``.
+
+    :class:`exact.AffineMap` for any input width (the plane's class reads two
+    coordinates).
+
+    Attributes
+    ----------
+    gradient : tuple of tuple of Fraction
+        Shape ``(m, d)``.
+    offset : tuple of Fraction
+        Shape ``(m,)``.
+
+    Examples
+    --------
+    >>> f = AffineMapND(((Fraction(1), Fraction(0), Fraction(-2)),), (Fraction(1, 2),))
+    >>> f((1, 5, 1)), str(f)
+    ((Fraction(-1, 2),), '(1)*x1 + (0)*x2 + (-2)*x3 + (1/2)')
+    """
+
+    def __call__(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
+        """Evaluate the map exactly at ``point`` (``d`` real numbers)."""
+        x = [to_fraction(v) for v in point]
+        return tuple(sum((a * b for a, b in zip(g, x)), o) for g, o in zip(self.gradient, self.offset))
+
+    def __str__(self) -> str:
+        return "; ".join(" + ".join([f"({a})*x{k + 1}" for k, a in enumerate(g)] + [f"({o})"])
+                         for g, o in zip(self.gradient, self.offset))
+
+    def float_view(self, digits: int = 6) -> str:
+        """Write the map with coefficients rounded to ``digits`` significant digits (for reading only).
+
+        Parameters
+        ----------
+        digits : int, default 6
+
+        Returns
+        -------
+        str
+
+        Examples
+        --------
+        >>> AffineMapND(((Fraction(2, 3), Fraction(1), Fraction(0)),), (Fraction(-1),)).float_view(3)
+        '0.667*x1 + 1*x2 + 0*x3 + -1'
+        """
+        def f(v: Fraction) -> str:
+            try:
+                return f"{v.numerator / v.denominator:.{digits}g}"
+            except OverflowError:
+                return "inf" if v > 0 else "-inf"
+
+        return "; ".join(" + ".join([f"{f(a)}*x{k + 1}" for k, a in enumerate(g)] + [f(o)])
+                         for g, o in zip(self.gradient, self.offset))
+
+    def _repr_html_(self) -> str:
+        return f"<code>{self}</code>"
+
+
+class Halfspaces(NamedTuple):
+    """A cell as ``D x <= g``, exact integers, with each row's role.
+
+    Attributes
+    ----------
+    D : tuple of tuple of int
+        Shape ``(k, d)``.
+    g : tuple of int
+        Shape ``(k,)``.
+    facet : tuple of bool
+        Whether each row is a facet (the others are redundant).
+    on_box : tuple of bool
+        Whether each row is a side of the box (the others are breakpoint hyperplanes).
+    """
+
+    D: tuple[tuple[int, ...], ...]
+    g: tuple[int, ...]
+    facet: tuple[bool, ...]
+    on_box: tuple[bool, ...]
+
+
+class CellND:
+    """One activation cell: a convex polytope with exact vertices and one activation pattern.
+
+    Attributes
+    ----------
+    index : int
+    pattern : tuple of int
+        Piece index of each hidden neuron in layer order (ReLU: 0 off, 1 on).
+    linear_region : int
+        Index of the linear region holding the cell.
+    verts : tuple of HPoint
+        Exact homogeneous vertices ``(X_1, ..., X_d, D)``.
+    rows : tuple of Row
+        The cell is ``{x : row(x) >= 0}``; the box's ``2 d`` sides first.
+    facet : tuple of bool
+        Whether each row is a facet.
+    bounded : bool
+        False for a cell of the whole space whose region is unbounded (it is then shown
+        clipped to the certified box); True in a box (see :attr:`clipped`).
+    """
+
+    __slots__ = ("index", "pattern", "linear_region", "verts", "tight", "rows", "facet", "n_box", "out",
+                 "out_den", "bounded", "_volume")
+
+    def __init__(self, index: int, raw: RawCellND, n_box: int, whole_space: bool = False):
+        self.index = index
+        self.pattern = raw.pattern
+        self.linear_region = -1
+        self.verts: tuple[HPoint, ...] = tuple(raw.poly.verts)
+        self.tight = tuple(raw.poly.tight)
+        self.rows: tuple[Row, ...] = raw.poly.rows
+        self.facet = tuple(facet_rows(raw.poly))
+        self.n_box = n_box
+        self.out, self.out_den = raw.out, raw.out_den
+        self.bounded = not (whole_space and self.clipped)
+        self._volume: Fraction | None = None
+
+    @property
+    def polytope(self):
+        """The cell as a :class:`~exact.nd.polytope.Polytope` (shares the exact data)."""
+        from .polytope import Polytope
+
+        return Polytope(list(self.verts), list(self.tight), self.rows)
+
+    @property
+    def vertices(self) -> list[tuple[Fraction, ...]]:
+        """Exact vertex coordinates."""
+        return [tuple(Fraction(x, p[-1]) for x in p[:-1]) for p in self.verts]
+
+    def interior_point(self) -> tuple[Fraction, ...]:
+        """Return an exact point strictly inside the cell: the average of its vertices.
+
+        Returns
+        -------
+        tuple of Fraction, shape (d,)
+        """
+        return interior_point(self.verts)
+
+    @property
+    def halfspaces(self) -> Halfspaces:
+        """The cell as ``D x <= g`` (exact integers), facets and box sides marked.
+
+        For a cell of the whole space, the facets that are not box sides are exactly the
+        facets of its (maybe unbounded) region: the certificate puts every vertex of the
+        region, hence a piece of every facet, inside the box.
+        """
+        D = tuple(tuple(-a for a in r[:-1]) for r in self.rows)
+        g = tuple(r[-1] for r in self.rows)
+        return Halfspaces(D, g, self.facet, tuple(k < self.n_box for k in range(len(self.rows))))
+
+    @property
+    def affine(self) -> AffineMapND:
+        """The network's exact output map on this cell."""
+        den = self.out_den
+        return AffineMapND(tuple(tuple(Fraction(a, den) for a in r[:-1]) for r in self.out),
+                           tuple(Fraction(r[-1], den) for r in self.out))
+
+    @property
+    def volume(self) -> Fraction:
+        """Exact volume (from a triangulation of the cell's vertices and faces)."""
+        if self._volume is None:
+            self._volume = polytope_volume(self.polytope)
+        return self._volume
+
+    @property
+    def clipped(self) -> bool:
+        """Whether the cell has a facet on the box's boundary: its activation region goes on outside."""
+        return any(self.facet[: self.n_box])
+
+    def contains(self, point: Sequence[Any]) -> int:
+        """Place a point against the closed cell, exactly.
+
+        Parameters
+        ----------
+        point : sequence of real, shape (d,)
+
+        Returns
+        -------
+        int
+            1 inside, 0 on the boundary, -1 outside.
+        """
+        p = point_from_fractions([to_fraction(v) for v in point])
+        return contains([r for r, f in zip(self.rows, self.facet) if f], p)
+
+    def __repr__(self) -> str:
+        return (f"CellND(index={self.index}, pattern={self.pattern}, linear_region={self.linear_region}, "
+                f"n_vertices={len(self.verts)})")
+
+
+class RegionsND:
+    """The exact subdivision of a box of ``R^d`` (or of ``R^d``) into activation and linear regions.
+
+    Attributes
+    ----------
+    net : ExactNet
+    lo, hi : tuple of Fraction
+        The box ``prod [lo_i, hi_i]``: the window, or for the whole space the cube
+        certified to meet every cell (the cells are shown clipped to it).
+    whole_space : bool
+        Whether the cells are those of all of ``R^d``.
+    cells : list of CellND
+        Also by iterating, ``regions[k]`` and ``len(regions)``.
+    adjacency : list of (int, int)
+        Cells whose closures share a ``(d - 1)``-dimensional piece.
+    n_activation, n_linear : int
+    """
+
+    def __init__(self, net: ExactNet, lo: Sequence[Fraction], hi: Sequence[Fraction], raw: list[RawCellND],
+                 whole_space: bool = False):
+        self.net = net
+        self.lo, self.hi = tuple(lo), tuple(hi)
+        self.whole_space = whole_space
+        n_box = 2 * len(self.lo)
+        self.cells = [CellND(i, rc, n_box, whole_space) for i, rc in enumerate(raw)]
+        self.adjacency = shared_facets([rc.poly for rc in raw], [c.facet for c in self.cells], n_box)
+        same = [(self.cells[i].out, self.cells[i].out_den) == (self.cells[j].out, self.cells[j].out_den)
+                for i, j in self.adjacency]
+        self._same_map = same
+        labels = linear_labels(len(self.cells), self.adjacency, same)
+        for c, lab in zip(self.cells, labels):
+            c.linear_region = lab
+        self.n_linear = max(labels, default=-1) + 1
+        self._by_pattern = {c.pattern: c.index for c in self.cells}
+
+    @classmethod
+    def build(cls, net: ExactNet, lo: Sequence[Fraction], hi: Sequence[Fraction], *,
+              max_regions: int | None = None, max_memory: int | None = None,
+              progress: bool = False) -> RegionsND:
+        """Enumerate the cells of ``net`` in the box ``prod [lo_i, hi_i]`` (arguments already checked).
+
+        Parameters
+        ----------
+        net : ExactNet
+        lo, hi : sequence of Fraction, shape (input width,)
+            ``lo_i < hi_i``.
+        max_regions, max_memory : int or None
+            The guards of :func:`~exact.nd.layer_cells.enumerate_cells_nd` (bytes).
+        progress : bool
+
+        Returns
+        -------
+        RegionsND
+        """
+        raw = enumerate_cells_nd(net, box(list(lo), list(hi)), max_regions=max_regions, max_memory=max_memory,
+                                 progress=progress)
+        return cls(net, lo, hi, raw)
+
+    @classmethod
+    def build_whole_space(cls, net: ExactNet, *, max_regions: int | None = None,
+                          max_memory: int | None = None, progress: bool = False) -> RegionsND:
+        """Enumerate the cells of ``net`` in all of ``R^d`` (arguments already checked).
+
+        Parameters
+        ----------
+        net : ExactNet
+        max_regions, max_memory : int or None
+            The guards, for every box tried (:func:`~exact.nd.whole_space.whole_space_cells`).
+        progress : bool
+
+        Returns
+        -------
+        RegionsND
+            ``whole_space`` True; ``lo, hi`` the certified cube.
+        """
+        half, raw = whole_space_cells(net, max_regions=max_regions, max_memory=max_memory,
+                                      progress=progress)
+        d = net.input_dim
+        return cls(net, [-half] * d, [half] * d, raw, whole_space=True)
+
+    @property
+    def n_activation(self) -> int:
+        """Number of activation regions (cells)."""
+        return len(self.cells)
+
+    def is_linear_boundary(self, k: int) -> bool:
+        """Tell whether ``adjacency[k]`` separates two different output maps."""
+        return not self._same_map[k]
+
+    def index_of(self, pattern: Sequence[int]) -> int | None:
+        """Return the index of the cell with this activation pattern, or None."""
+        return self._by_pattern.get(tuple(pattern))
+
+    def locate(self, points: Any) -> Any:
+        """Find the cell holding each point, exactly (a vectorised float filter, exact on ties).
+
+        Parameters
+        ----------
+        points : array_like, shape (d,) or (m, d)
+            Real coordinates (floats at their exact binary value, ints, Fractions).
+
+        Returns
+        -------
+        CellND or None, or ndarray of int of shape (m,)
+            For one point its cell (None outside the box); for an array the cell index
+            of each point (-1 outside the box; never for the whole space).  A point on a
+            boundary belongs to several closed cells: the one with the smallest index is
+            returned.
+
+        Examples
+        --------
+        >>> net = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])])
+        >>> r = RegionsND.build(net, [Fraction(-1)] * 2, [Fraction(1)] * 2)
+        >>> r.locate([0.5, 0.0]).pattern, r.locate([[0.5, 0], [-0.5, 0], [3, 0]]).tolist()
+        ((1,), [0, 1, -1])
+        """
+        from .point_location import locate_points
+
+        arr = points if isinstance(points, np.ndarray) else np.array(points, dtype=object)
+        if arr.ndim == 1:
+            k = int(locate_points(self, arr.reshape(1, -1))[0])
+            return None if k < 0 else self.cells[k]
+        return locate_points(self, arr)
+
+    def __len__(self) -> int:
+        return len(self.cells)
+
+    def __iter__(self) -> Iterator[CellND]:
+        return iter(self.cells)
+
+    def __getitem__(self, k: int) -> CellND:
+        return self.cells[k]
+
+    def __repr__(self) -> str:
+        where = f"R^{len(self.lo)}" if self.whole_space else f"a {len(self.lo)}-D box"
+        return (f"RegionsND({self.net!r}, {where}, n_activation={self.n_activation}, "
+                f"n_linear={self.n_linear})")
