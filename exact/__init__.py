@@ -21,6 +21,10 @@ Regions of ReLU networks with 2-D input
 :class:`LevelSet`
     An exact level set ``Regions.level_set(c)`` or decision boundary
     ``Regions.decision_boundary()``: segments with rational endpoints.
+:class:`RegionsND`, :class:`CellND`
+    What :func:`regions` gives for a network of input width ``d != 2`` without
+    ``plane=``: exact polytope cells (vertices, halfspaces, interior points, volumes) in
+    a box or the certified whole space (:mod:`exact.nd`).
 :func:`count_on_segment`, :class:`SegmentCount`
     Activation and linear pieces along a segment between two points, any input width,
     with the exact breakpoints.
@@ -89,6 +93,7 @@ from .level_sets import LevelSet
 from .line_count import arrangement_faces, max_regions_formula
 from .loading import as_exact_net, from_torch, load_spec, save_json
 from .many_nets import NetFailure, count_many, iter_count_many
+from .nd import CellND, RegionsND
 from .network import AffineMap, ExactNet, parameter_count
 from .segment_count import SegmentCount, count_on_segment
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
@@ -101,6 +106,7 @@ __all__ = [
     "DEFAULT_WINDOW",
     "Activation",
     "AffineMap",
+    "CellND",
     "Cell",
     "CrossCheck",
     "ExactNet",
@@ -111,6 +117,7 @@ __all__ = [
     "NetFailure",
     "RegionCounts",
     "Regions",
+    "RegionsND",
     "ResourceLimitError",
     "SegmentCount",
     "SpecFileError",

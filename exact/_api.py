@@ -33,6 +33,9 @@ from .errors import ResourceLimitError, TooManyRegionsError, Undecided
 from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import Arrangement, build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
+from .loading import as_exact_net
+from .nd.box_window import check_box, check_box_fits
+from .nd.region_set import RegionsND
 from .network import ExactNet
 from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
 from .validation import (
@@ -63,7 +66,7 @@ def regions(
     max_regions: int | None = DEFAULT_MAX_REGIONS,
     max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
     progress: bool = False,
-) -> Regions:
+) -> Regions | RegionsND:
     """Enumerate the activation and linear regions of a piecewise-linear MLP exactly.
 
     Parameters
@@ -73,31 +76,33 @@ def regions(
         binary value.
     window : float, int, Fraction, (xmin, xmax, ymin, ymax), sequence of (x, y) or None, default 10
         Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`); a
-        rectangle; the vertices of a convex polygon (exact values, either orientation:
-        :func:`exact.validation.check_window`: the first cell); ``None`` for the whole plane.
+        rectangle; the vertices of a convex polygon (:func:`exact.validation.check_window`);
+        ``None`` for the whole plane.  Input width ``d != 2``: ``B``, one ``(lo, hi)`` per
+        axis (:func:`exact.nd.check_box`) or ``None``.
     plane : (x0, x1, x2), optional
-        Restrict a network with any input dimension to the affine plane through three
-        points; coordinates are then ``(u, v)`` with ``x = x0 + u (x1-x0) + v (x2-x0)``.
+        Restrict a network with any input width to the affine plane through three points;
+        coordinates are then ``(u, v)`` with ``x = x0 + u (x1-x0) + v (x2-x0)``.
     activation : str, optional
         Hidden activation when ``net`` is a list of layers (default ``relu``).
     max_regions : int or None, default 2_000_000
         Guard: stop with :class:`~exact.errors.TooManyRegionsError` beyond this many cells.
     max_memory : int, float, str or None, default "auto"
         Guard: refuse (:class:`~exact.errors.ResourceLimitError`) a job estimated to need more
-        memory: bytes, ``"2GB"``, ``"auto"`` (half the memory available,
-        :data:`exact.validation.DEFAULT_MAX_MEMORY`) or ``None`` (no limit); see Notes.
+        memory: bytes, ``"2GB"``, ``"auto"`` (half the memory available) or ``None``.
     progress : bool, default False
         Show a progress bar (on stderr) on long enumerations.
 
     Returns
     -------
-    Regions
-        The exact cells, their patterns and affine maps, and the linear-region count.
+    Regions or RegionsND
+        The exact cells, their patterns and affine maps, and the linear-region count; for
+        input width ``d != 2`` without ``plane``, :class:`exact.nd.RegionsND` (the cells
+        are polytopes).
 
     Raises
     ------
     InputError
-        Bad window, NaN weights, wrong input dimension, shape mismatch...
+        Bad window, NaN weights, shape mismatch...
     UnsupportedActivationError
         Activations that are not piecewise linear.
     TooManyRegionsError
@@ -113,12 +118,9 @@ def regions(
     -----
     Cells are built layer by layer: each cell of the previous layers is split by the
     breakpoint lines of the next layer's neurons, computed from the cell's exact affine
-    map.  Linear regions merge adjacent cells (sharing an edge of positive length) whose
-    exact output maps are equal.  For ``window=None`` the enumeration runs in a box that
-    is enlarged until every cell touching its boundary is certified to have all its
-    vertices inside it (:mod:`exact.whole_plane`), so the count is the whole plane's.
-
-    Memory: ``3.3 kB + 8 bytes x hidden neurons`` per cell (1.5 kB with one hidden layer);
+    map.  Linear regions merge adjacent cells (sharing an edge) whose exact output maps are
+    equal.  For ``window=None`` the box grows until it is certified to meet every cell
+    (:mod:`exact.whole_plane`).  Memory: ``3.3 kB + 8 bytes x hidden neurons`` per cell;
     cells are counted before they are built, and a job over a limit is refused.
 
     Examples
@@ -127,10 +129,11 @@ def regions(
     >>> r.n_activation, r.n_linear   # |x|: two cells, two linear pieces
     (2, 2)
     """
-    enet = prepare_net(net, plane=plane, activation=activation)
-    w = check_window(window)
+    enet = _read_net(net, plane, activation)
+    if enet.input_dim != 2:
+        return _regions_nd(enet, window, max_regions, max_memory, progress)
+    w, mem = check_window(window), check_max_memory(max_memory)
     check_max_regions(max_regions)
-    mem = check_max_memory(max_memory)
     out = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
     out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
     return out
@@ -155,7 +158,8 @@ def count_regions(
     window : float, int, Fraction, (xmin, xmax, ymin, ymax), sequence of (x, y) or None, default 10
         Half-width ``B`` of ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`, the same default
         as :func:`regions`), a rectangle or a convex polygon as in :func:`regions`;
-        ``None`` counts the whole plane.
+        ``None`` counts the whole plane.  Input width ``d != 2`` without ``plane``: a box
+        or ``None`` as in :func:`regions` (the cells are built, :mod:`exact.nd`).
     plane, activation, max_regions, max_memory, progress
         As in :func:`regions`.
 
@@ -194,7 +198,10 @@ def count_regions(
     >>> count_regions(net)                            # in the default window [-10, 10]^2
     RegionCounts(activation=197, linear=197)
     """
-    enet = prepare_net(net, plane=plane, activation=activation)
+    enet = _read_net(net, plane, activation)
+    if enet.input_dim != 2:
+        r = _regions_nd(enet, window, max_regions, max_memory, progress)
+        return RegionCounts(r.n_activation, r.n_linear)
     w = check_window(window)
     check_max_regions(max_regions)
     mem = check_max_memory(max_memory)
@@ -210,6 +217,27 @@ def count_regions(
         n_lin = n_act if len(kinks) == len(jumps) else _faces(kinks, w)
         return RegionCounts(n_act, n_lin)
     return _deep_counts(enet, w, max_regions, mem, progress)
+
+
+def _read_net(net: Any, plane: Any, activation: Any) -> ExactNet:
+    """Read ``net``: restricted to ``plane`` if given; a net of input width other than 2 as it is."""
+    if plane is None:
+        enet = as_exact_net(net, activation=activation)
+        if enet.input_dim != 2:
+            return enet
+        net, activation = enet, None
+    return prepare_net(net, plane=plane, activation=activation)
+
+
+def _regions_nd(enet: ExactNet, window: Any, max_regions: Any, max_memory: Any, progress: bool) -> RegionsND:
+    """Build the cells of a net of input width ``d != 2`` in a box or the whole space (:mod:`exact.nd`)."""
+    box = None if window is None else check_box(window, enet.input_dim)
+    check_max_regions(max_regions)
+    mem = check_max_memory(max_memory)
+    check_box_fits(enet.input_dim, mem)
+    if box is None:
+        return RegionsND.build_whole_space(enet, max_regions=max_regions, max_memory=mem, progress=progress)
+    return RegionsND.build(enet, box[0], box[1], max_regions=max_regions, max_memory=mem, progress=progress)
 
 
 def _faces(lines: list[Line], w: Fraction | ConvexWindow | None) -> int:

@@ -282,6 +282,20 @@ def _print_counts(data: dict, as_json: bool) -> None:
         print(f"{k.replace('_', ' '):>{width}}: {_human(v)}")
 
 
+def _only_counts_in_nd(args, d: int) -> None:
+    """Refuse what needs a plane for a net of input width ``d != 2`` given without ``--plane``."""
+    options = (("--plot", args.plot), ("--geojson", args.geojson), ("--level-set", args.level_set),
+               ("--decision-boundary", args.decision_boundary), ("--segments", args.segments))
+    wanted = [o for o, v in options if v]
+    if wanted:
+        raise InputError(f"{', '.join(wanted)} need(s) a 2-D input, and this network's input is {d}-D: add "
+                         "--plane '[[..],[..],[..]]' (three input points), or drop them for the exact "
+                         f"{d}-D counts")
+    if isinstance(args.window, ConvexWindow):
+        raise InputError(f"--window {args.window}: a rectangle or polygon is for 2-D inputs; this network's "
+                         f"input is {d}-D (give a half-width B for the cube [-B, B]^{d}, or 'plane')")
+
+
 def _writable(path: str | None, option: str) -> None:
     """Refuse an output path before any work: its folder must exist and it must not be a folder."""
     if path is None:
@@ -319,7 +333,10 @@ def _cmd_regions(args) -> int:
     source = {"spec": args.spec}
     if args.plane is not None:
         source["sliced_from_widths"] = list(net.widths)
-    if args.count_only:
+    elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
+        _only_counts_in_nd(args, net.input_dim)
+        source["input_width"] = net.input_dim
+    if args.count_only or "input_width" in source:
         cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                             max_memory=args.max_memory, progress=not args.quiet)
         data = {**source, "window": args.window, "activation_regions": cnt.activation,

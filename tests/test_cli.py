@@ -309,3 +309,18 @@ def test_segment_errors_exit_2(tmp_path, capsys, argv, message):
 def test_segment_refuses_over_max_pieces(tmp_path, capsys):
     assert main(["segment", str(_write_ramp(tmp_path)), "--from=-1", "--to", "2", "--max-pieces", "2"]) == 1
     assert "more than max_pieces=2 pieces" in capsys.readouterr().err
+
+
+def test_regions_of_a_3d_net_without_a_plane_are_counted_in_3d(tmp_path, capsys):
+    # issue 18: a net of input width 3 goes to the d-dimensional engine (it was refused)
+    p = tmp_path / "n3.json"
+    p.write_text(json.dumps({"layers": [{"weight": [[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]],
+                                         "bias": [0, 0, 0, -1]}, {"weight": [[1, 1, 1, 1]], "bias": [0]}]}))
+    assert main(["regions", str(p), "--window", "2", "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    # four planes in general position, every crossing inside the cube: 1 + 4 + 6 + 4
+    assert (data["input_width"], data["activation_regions"], data["linear_regions"]) == (3, 15, 15)
+    assert main(["regions", str(p), "--plot", str(tmp_path / "x.png")]) == 2
+    assert "need(s) a 2-D input" in capsys.readouterr().err
+    assert main(["regions", str(p), "--window", "0,1,0,1"]) == 2
+    assert "a rectangle or polygon is for 2-D inputs" in capsys.readouterr().err

@@ -11,6 +11,7 @@ from catalogue import BENCHMARK_NETS, seeded_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import exact.nd
 from exact import ExactNet, count_regions, from_torch, regions
 from exact.cells import Regions
 from exact.errors import InputError, TooManyRegionsError
@@ -226,8 +227,12 @@ def test_plane_slice_of_a_3d_net():
     W, b = m[0].weight.detach()[:, :2], m[0].bias.detach()
     ref = regions([(W, b), (m[2].weight.detach(), m[2].bias.detach())], window=5.0)
     assert (r.n_activation, r.n_linear) == (ref.n_activation, ref.n_linear)
-    with pytest.raises(InputError, match="input is 3-D"):
-        regions(m, window=5.0)
+    # without plane= a 3-D net goes to the d-dimensional engine (it was an error before issue 18)
+    whole = regions(m, window=5.0)
+    assert type(whole).__name__ == "RegionsND"
+    assert (whole.n_activation, whole.n_linear) == tuple(exact.nd.count_regions_nd(m, window=5.0))
+    assert count_regions(m, window=5.0) == (whole.n_activation, whole.n_linear)
+    assert whole.n_activation >= r.n_activation  # the slice z = 0 meets some of the 3-D cells
     with pytest.raises(InputError, match="collinear"):
         regions(m, plane=([0, 0, 0], [1, 1, 1], [2, 2, 2]))
 
