@@ -462,6 +462,20 @@ def _cmd_check(args) -> int:
     return EXIT_REFUSED if args.fail_on_missed and rep.missed else 0
 
 
+def _did_you_mean(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> str:
+    """Suggest the options of the command closest to the unknown ones (argparse before 3.14 does not)."""
+    import difflib
+
+    known: list[str] = list(parser._option_string_actions)
+    command = getattr(args, "command", None)
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
+            known += list(action.choices[command]._option_string_actions)
+    tips = [f"{word} -> {close[0]}" for word in extra if word.startswith("-")
+            for close in [difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)] if close]
+    return f" (did you mean: {'; '.join(tips)}?)" if tips else ""
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status.
 
@@ -483,7 +497,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}{_did_you_mean(parser, args, extra)}")
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT

@@ -324,3 +324,16 @@ def test_regions_of_a_3d_net_without_a_plane_are_counted_in_3d(tmp_path, capsys)
     assert "need(s) a 2-D input" in capsys.readouterr().err
     assert main(["regions", str(p), "--window", "0,1,0,1"]) == 2
     assert "a rectangle or polygon is for 2-D inputs" in capsys.readouterr().err
+
+
+def test_misspelled_option_gets_a_suggestion(capsys):
+    # a leftover of issue 13's fresh-clone trial: argparse (before Python 3.14) only said
+    # "unrecognized arguments"
+    with pytest.raises(SystemExit) as exit_:
+        main(["count", "2-3-1", "--windw", "3"])
+    assert exit_.value.code == 2
+    assert "did you mean: --windw -> --window?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["count", "2-3-1", "zzz"])
+    err = capsys.readouterr().err
+    assert "unrecognized arguments: zzz" in err and "did you mean" not in err
