@@ -59,10 +59,12 @@ from .bounds import intersect, quiet_floats, values
 from .cell_table import above_neighbours
 from .chords import Chords, chord_lines, crossing_pairs, find_chords
 from .subdivision import Subdivision, check_size
+from .threads import one_blas_thread
 
 __all__ = ["batched_counts", "count_last_layer"]
 
 
+@one_blas_thread
 @quiet_floats
 def batched_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions: int | None = None,
                    progress: bool = False, max_memory: int | None = None) -> tuple[int, int]:

@@ -21,6 +21,7 @@ from .bounds import quiet_floats
 from .cell_table import BatchedCells
 from .float_net import constraint_rows, net_parts
 from .subdivision import batched_cells
+from .threads import one_blas_thread
 
 __all__ = ["batched_plane_cells", "rays_leave_freely"]
 
@@ -221,6 +222,7 @@ def _cut_extent(cells: BatchedCells, ex: np.ndarray, d: np.ndarray, A: np.ndarra
     return Fraction(float(far.max()))
 
 
+@one_blas_thread
 def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: bool,
                         max_memory: int | None = None) -> tuple[Fraction, BatchedCells]:
     """Whole-plane cells with the batched engine: grow the box until :func:`rays_leave_freely`.

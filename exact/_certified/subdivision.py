@@ -70,6 +70,7 @@ from .cell_table import BatchedCells
 from .chord_faces import arrange_cells
 from .float_net import act_floats, float_weights
 from .rounds import split_in_rounds
+from .threads import one_blas_thread
 
 log = logging.getLogger(__name__)
 
@@ -133,6 +134,7 @@ def _classify(M, E, A, start, nv, x, y, ev, bps) -> np.ndarray:
     return out
 
 
+@one_blas_thread
 @quiet_floats
 def batched_cells(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions: int | None = None,
                   progress: bool = False, method: str = "arrange", max_memory: int | None = None
