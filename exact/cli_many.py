@@ -37,7 +37,7 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from .cells import RegionCounts
-from .errors import InputError
+from .errors import ExactnetError, InputError
 from .many_nets import NetFailure, timed_counts
 from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
@@ -163,7 +163,14 @@ def _run(files: list[str], digests: dict[str, str | None], window: Any, args: ar
         from distributed import Client
     except ImportError:
         raise InputError("--scheduler needs dask.distributed: pip install 'exactnet[dask]'") from None
-    with Client(args.scheduler) as client:
+    try:
+        client = Client(args.scheduler, timeout="10s")
+    except ValueError as exc:  # an address dask cannot parse
+        raise InputError(f"--scheduler {args.scheduler!r} is not a scheduler address such as "
+                         f"tcp://10.0.0.5:8786 ({exc})") from None
+    except OSError as exc:  # nobody answers there
+        raise ExactnetError(f"--scheduler {args.scheduler!r}: no dask scheduler answered ({exc})") from None
+    with client:
         return _write_lines(timed_counts(files, executor=client.get_executor(), **options), files, digests,
                             window, out)
 
@@ -226,28 +233,39 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     Returns
     -------
     set of (str, str)
-        Files counted in that window, with the sha256 they had; lines that failed, that
-        are not JSON (a line cut short by a crash) or of another window are left out.
+        Files counted in that window, with the sha256 they had; lines that failed, of
+        another window, or cut short by a crash are left out.
+
+    Raises
+    ------
+    InputError
+        A line that is not a result line (nor one cut short): not a results file.
 
     Examples
     --------
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "out.jsonl")
     >>> with open(p, "w") as f:
-    ...     _ = f.write('{"file": "a.json", "sha256": "ab", "window": 10, "activation_regions": 7}\n{"fi')
+    ...     _ = f.write('{"file": "a.json", "sha256": "ab", "window": 10, "activation_regions": 7}\n{"file": "b.js')
     >>> counted_files(p, 10), counted_files(p, None)
     ({('a.json', 'ab')}, set())
     """
     done = set()
     with open(path, encoding="utf-8") as f:
-        for text in f:
-            try:
-                line = json.loads(text)
-            except json.JSONDecodeError:
+        texts = f.read().splitlines()
+    for number, text in enumerate(texts, 1):
+        try:
+            line = json.loads(text)
+        except json.JSONDecodeError:
+            if text.startswith('{"file": '):  # a result line cut short by a crash
                 continue
-            if (isinstance(line, dict) and "activation_regions" in line and line.get("window") == window
-                    and isinstance(line.get("file"), str) and isinstance(line.get("sha256"), str)):
-                done.add((os.path.normpath(line["file"]), line["sha256"]))
+            line = None
+        if not (isinstance(line, dict) and isinstance(line.get("file"), str)):
+            raise InputError(f"--jsonl {os.fspath(path)!r}: line {number} is not a count-many result line; "
+                             "--resume appends to a results file only (give a new file name)")
+        if ("activation_regions" in line and line.get("window") == window
+                and isinstance(line.get("sha256"), str)):
+            done.add((os.path.normpath(line["file"]), line["sha256"]))
     return done
 
 

@@ -48,10 +48,14 @@ def _point_arg(text: str) -> list[Fraction]:
 
 
 def _numbers(text: str) -> list[Fraction]:
-    """Read numbers separated by commas or white space (brackets ignored), each exactly."""
-    items = [t for t in re.split(r"[,\s]+", text.strip().strip("[]").strip()) if t]
-    if not items:
-        raise ValueError("no numbers")
+    """Read numbers separated by one comma and/or white space (brackets ignored), each exactly.
+
+    An empty place (``0,,1``, a leading or trailing comma) is an error, not skipped.
+    """
+    body = text.strip().strip("[]").strip()
+    items = re.split(r"\s*,\s*|\s+", body)
+    if not body or any(t == "" for t in items):
+        raise ValueError("an empty coordinate")
     return [Fraction(t) for t in items]
 
 

@@ -5,7 +5,6 @@ Needs scikit-learn (pip install -e ".[examples]"). Run: python examples/conv_dig
 """
 
 import sys
-import tempfile
 
 import matplotlib
 
@@ -33,8 +32,7 @@ digits = [int((y == d).nonzero()[0]) for d in (0, 1, 2)]  # the first 0, 1 and 2
 r = exact.regions(net, plane=[X[i] for i in digits], window=1.5)
 print(f"plane through digits 0, 1, 2: {r.n_activation} activation regions, {r.n_linear} linear regions")
 fig, ax = plt.subplots(figsize=(6, 6))
-r.plot(ax=ax)
-ax.plot([0, 1, 0], [0, 0, 1], "k*", ms=12)
-out = sys.argv[1] if len(sys.argv) > 1 else tempfile.NamedTemporaryFile(suffix=".png", delete=False).name
-fig.savefig(out, dpi=120)
+r.plot(ax=ax, color="output", mark_points=True)  # the three digits at (0, 0), (1, 0), (0, 1)
+out = sys.argv[1] if len(sys.argv) > 1 else "conv_digits.png"
+fig.savefig(out, dpi=120, bbox_inches="tight")  # the legend sits below the axes
 print("wrote", out)

@@ -337,3 +337,12 @@ def test_misspelled_option_gets_a_suggestion(capsys):
         main(["count", "2-3-1", "zzz"])
     err = capsys.readouterr().err
     assert "unrecognized arguments: zzz" in err and "did you mean" not in err
+
+
+@pytest.mark.parametrize("point", ["0,,1", ",0,1,", "0,1,"])
+def test_segment_refuses_an_empty_coordinate(tmp_path, capsys, point):
+    # from a new user's trial: "0,,1" was read as (0, 1) and the segment counted
+    p = _write_ramp(tmp_path)
+    with pytest.raises(SystemExit, match="2"):
+        main(["segment", str(p), f"--from={point}", "--to", "1,1"])
+    assert "a point is exact numbers separated by commas" in capsys.readouterr().err

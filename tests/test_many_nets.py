@@ -348,3 +348,21 @@ def test_cli_counts_in_a_rectangle_and_resumes_it(tmp_path, capsys):
         assert (ln["activation_regions"], ln["linear_regions"]) == want
     assert main(["count-many", *files, "--window=-1,2,0,1", "--jsonl", str(out), "--resume", "-q"]) == 0
     assert len(_lines(out)) == 2  # both already counted in this window
+
+
+def test_cli_resume_refuses_a_file_that_is_not_results(tmp_path, capsys):
+    # from a new user's trial: --resume appended a result line to a network spec
+    files = _specs(tmp_path, 1)
+    victim = tmp_path / "victim.json"
+    victim.write_text(open(files[0]).read())
+    before = victim.read_text()
+    assert main(["count-many", *files, "--jsonl", str(victim), "--resume"]) == 2
+    assert "line 1 is not a count-many result line" in capsys.readouterr().err
+    assert victim.read_text() == before
+
+
+def test_cli_bad_scheduler_address_is_a_usage_error(tmp_path, capsys):
+    files = _specs(tmp_path, 1)
+    assert main(["count-many", *files, "--scheduler", "nonsense"]) == 2
+    err = capsys.readouterr().err
+    assert "--scheduler 'nonsense' is not a scheduler address" in err and "internal error" not in err
