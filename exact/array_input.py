@@ -25,7 +25,7 @@ import numpy as np
 from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 
-__all__ = ["describe_value", "float_layers", "to_matrix", "to_vector"]
+__all__ = ["describe_value", "float_layers", "to_matrix", "to_vector", "plain_text"]
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist = 3, 60, 60, 6
@@ -197,6 +197,47 @@ def describe_value(obj: Any) -> str:
     if shape is not None:
         return f"an array of shape {tuple(shape)}"
     return f"{type(obj).__name__} {_REPR.repr(obj)}"[:120]
+
+
+def plain_text(obj: Any, limit: int = 80) -> str:
+    """Write numbers, and nested tuples and lists of them, as a person would type them.
+
+    Fractions as ``p/q`` (not ``Fraction(p, q)``), so that an error message shows what
+    was given; cut at an element boundary with ``...`` beyond ``limit`` characters.
+
+    Parameters
+    ----------
+    obj : object
+        A number, or a (nested) tuple or list; anything else is shown by its ``repr``.
+    limit : int, default 80
+        Most characters before the cut.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> plain_text((Fraction(-1), Fraction(1, 3), 0.5, [2, 3]))
+    '(-1, 1/3, 0.5, [2, 3])'
+    >>> plain_text(list(range(100)), limit=20)
+    '[0, 1, 2, 3, 4, 5, ...]'
+    """
+    if isinstance(obj, (tuple, list)):
+        parts, size = [], 0
+        for item in obj:
+            text = plain_text(item, limit)
+            if size + len(text) > limit:
+                parts.append("...")
+                break
+            parts.append(text)
+            size += len(text) + 2
+        inner = ", ".join(parts)
+        return f"({inner})" if isinstance(obj, tuple) else f"[{inner}]"
+    if isinstance(obj, Fraction):
+        return str(obj)
+    return repr(obj)[:limit]
 
 
 def _torch():

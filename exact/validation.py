@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .array_input import to_vector
+from .array_input import plain_text, to_vector
 from .errors import InputError, InputTypeError
 from .loading import as_exact_net
 from .network import ExactNet
@@ -143,7 +143,7 @@ def _shaped_window(window: Any) -> ConvexWindow:
     if len(items) == 4:
         return rectangle_window(*items)
     raise InputError(f"window: give a half-width B, a rectangle of four numbers (xmin, xmax, ymin, ymax) or "
-                     f"the vertices (x, y) of a convex polygon; got {window!r:.80}")
+                     f"the vertices (x, y) of a convex polygon; got {plain_text(window)}")
 
 
 def _as_square(w: ConvexWindow) -> Fraction | ConvexWindow:

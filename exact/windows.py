@@ -26,6 +26,7 @@ import numpy as np
 
 from ._float_range import to_float
 from ._fp import U
+from .array_input import plain_text
 from .errors import InputError, Undecided
 from .predicates import (
     Line,
@@ -244,7 +245,8 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
     verts = _read_vertices(vertices)
     area = polygon_area(verts)
     if area == 0:
-        raise InputError(f"window: the polygon {_show(vertices)} has zero area")
+        raise InputError(f"window: the polygon {_show(vertices)} has zero area (all on one line, or sides "
+                         "that cross each other); give the vertices of a convex polygon in order")
     order = list(range(len(verts)))
     if area < 0:  # clockwise: walk it the other way
         order.reverse()
@@ -301,4 +303,4 @@ def _show_point(p: Point) -> str:
 
 
 def _show(obj: Any) -> str:
-    return f"{obj!r:.80}"
+    return plain_text(obj)

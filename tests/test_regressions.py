@@ -328,3 +328,14 @@ def test_numpy_and_torch_window_values():
     assert check_window(torch.tensor([0.0, 1.0, 0.0, 2.0])).area == 2
     big = np.int64(2**62)
     assert exact.predicates.to_fraction(big) * 4 == 2**64  # no wrap-around in int64
+
+
+def test_window_errors_show_the_numbers_as_given():
+    # from a new user's trial: messages cut a repr in the middle ("Fraction(-1, ") and
+    # showed Fraction(2, 1) for what was typed as 2
+    from exact.validation import check_window
+
+    with pytest.raises(InputError, match=r"got \(-1, 1, -1, 1, -1, 1\)$"):
+        check_window((Fraction(-1), Fraction(1)) * 3)
+    with pytest.raises(InputError, match=r"\[\(0, 0\), \(2, 2\), \(2, 0\), \(0, 2\)\] has zero area \(all on one "):
+        check_window([(0, 0), (2, 2), (2, 0), (0, 2)])
