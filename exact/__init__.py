@@ -25,6 +25,10 @@ Regions of ReLU networks with 2-D input
     What :func:`regions` gives for a network of input width ``d != 2`` without
     ``plane=``: exact polytope cells (vertices, halfspaces, interior points, volumes) in
     a box or the certified whole space (:mod:`exact.nd`).
+:func:`plot_regions_3d`, :func:`save_regions_html`, :func:`regions_html`
+    Pictures: a 3-D input's cells in matplotlib 3-D axes (``RegionsND.plot``); one
+    self-contained interactive HTML page of a 2-D or 3-D result (plotly.js inside; hover
+    shows the pattern and the exact map; the ``html`` extra).
 :func:`count_on_segment`, :class:`SegmentCount`
     Activation and linear pieces along a segment between two points, any input width,
     with the exact breakpoints.
@@ -89,11 +93,13 @@ from .errors import (
     UnsupportedActivationError,
     VerificationError,
 )
+from .html_view import regions_html, save_regions_html
 from .level_sets import LevelSet
 from .line_count import arrangement_faces, max_regions_formula
 from .loading import as_exact_net, from_torch, load_spec, save_json
 from .many_nets import NetFailure, count_many, iter_count_many
 from .nd import CellND, RegionsND
+from .nd.plot3d import plot_regions_3d
 from .network import AffineMap, ExactNet, parameter_count
 from .segment_count import SegmentCount, count_on_segment
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
@@ -138,8 +144,11 @@ __all__ = [
     "logsumexp",
     "max_regions_formula",
     "parameter_count",
+    "plot_regions_3d",
     "regions",
+    "regions_html",
     "save_json",
+    "save_regions_html",
     "softmax",
 ]
 

@@ -204,9 +204,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help="JSON list of three points: study the 2-D slice through them")
     r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
     r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
+    r.add_argument("--html", metavar="FILE", help="write an interactive view (one self-contained HTML file, "
+                   "plotly.js inside; hover: pattern and exact map) of a 2-D or 3-D input; needs "
+                   "pip install 'exactnet[html]'")
     _level_set_options(r)
     r.add_argument("--count-only", action="store_true",
-                   help="counts only (fast path, no polygons); --plot/--geojson not allowed")
+                   help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
     r.add_argument("--max-regions", type=_int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
                    help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
     r.set_defaults(func=_cmd_regions)
@@ -262,7 +265,7 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--segments", metavar="FILE",
                    help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')")
     r.add_argument("--color", choices=("index", "pattern", "output"), default="index",
-                   help="--plot fill: by linear region (default), by a stable hash of the activation "
+                   help="--plot/--html fill: by linear region (default), by a stable hash of the activation "
                         "pattern, or by the output at each cell's centroid")
 
 
@@ -284,6 +287,10 @@ def _print_counts(data: dict, as_json: bool) -> None:
 
 def _only_counts_in_nd(args, d: int) -> None:
     """Refuse what needs a plane for a net of input width ``d != 2`` given without ``--plane``."""
+    if args.html and d != 3:
+        raise InputError(f"--html draws 2-D and 3-D inputs, and this network's input is {d}-D: add --plane "
+                         "'[[..],[..],[..]]' (three input points) for a 2-D slice, or drop --html for the "
+                         f"exact {d}-D counts")
     options = (("--plot", args.plot), ("--geojson", args.geojson), ("--level-set", args.level_set),
                ("--decision-boundary", args.decision_boundary), ("--segments", args.segments))
     wanted = [o for o, v in options if v]
@@ -319,8 +326,8 @@ def _cmd_regions(args) -> int:
     from ._api import count_regions, regions
     from .loading import as_exact_net
 
-    if args.count_only and (args.plot or args.geojson):
-        raise InputError("--count-only draws nothing: drop --plot/--geojson or --count-only")
+    if args.count_only and (args.plot or args.geojson or args.html):
+        raise InputError("--count-only draws nothing: drop --plot/--geojson/--html or --count-only")
     if args.count_only and (args.level_set or args.decision_boundary or args.segments):
         raise InputError("--count-only builds no cells: drop --level-set/--decision-boundary/--segments "
                          "or --count-only")
@@ -329,6 +336,11 @@ def _cmd_regions(args) -> int:
     _writable(args.plot, "--plot")
     _writable(args.geojson, "--geojson")
     _writable(args.segments, "--segments")
+    _writable(args.html, "--html")
+    if args.html:
+        from .html_view import plotly_js
+
+        plotly_js()  # refuse a missing plotly before any work
     net = as_exact_net(args.spec)
     source = {"spec": args.spec}
     if args.plane is not None:
@@ -336,7 +348,7 @@ def _cmd_regions(args) -> int:
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
         _only_counts_in_nd(args, net.input_dim)
         source["input_width"] = net.input_dim
-    if args.count_only or "input_width" in source:
+    if args.count_only or ("input_width" in source and not args.html):
         cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                             max_memory=args.max_memory, progress=not args.quiet)
         data = {**source, "window": args.window, "activation_regions": cnt.activation,
@@ -345,6 +357,10 @@ def _cmd_regions(args) -> int:
         return 0
     reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                   max_memory=args.max_memory, progress=not args.quiet)
+    if "input_width" in source:  # a 3-D net drawn by --html
+        data = {**source, "window": args.window, "activation_regions": reg.n_activation,
+                "linear_regions": reg.n_linear}
+        return _save_html(reg, args, data)
     data = {**source, **reg.summary()}
     curves = _level_sets(reg, args, data)
     if args.geojson:
@@ -354,6 +370,16 @@ def _cmd_regions(args) -> int:
     if args.plot:
         _save_plot(reg, args.plot, args, curves)
         data["plot"] = args.plot
+    return _save_html(reg, args, data)
+
+
+def _save_html(reg, args, data: dict) -> int:
+    """Write ``--html`` if asked, then print the counts."""
+    if args.html:
+        from .html_view import save_regions_html
+
+        save_regions_html(reg, args.html, color=args.color, output=args.output)
+        data["html"] = args.html
     _print_counts(data, args.json)
     return 0
 

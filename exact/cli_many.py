@@ -246,7 +246,8 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "out.jsonl")
     >>> with open(p, "w") as f:
-    ...     _ = f.write('{"file": "a.json", "sha256": "ab", "window": 10, "activation_regions": 7}\n{"file": "b.js')
+    ...     _ = f.write('{"file": "a.json", "sha256": "ab", "window": 10, "activation_regions": 7}\n')
+    ...     _ = f.write('{"file": "b.js')  # cut short by a crash
     >>> counted_files(p, 10), counted_files(p, None)
     ({('a.json', 'ab')}, set())
     """

@@ -350,6 +350,26 @@ class RegionsND:
             return None if k < 0 else self.cells[k]
         return locate_points(self, arr)
 
+    def plot(self, ax=None, **kwargs: Any) -> list:
+        """Draw the cells of a 3-D input in matplotlib 3-D axes, clipped to the box.
+
+        Parameters
+        ----------
+        ax : mpl_toolkits.mplot3d.Axes3D, optional
+            Where to draw; by default a new Figure's 3-D axes (outside pyplot).
+        **kwargs
+            ``color``, ``cmap``, ``alpha``, ``output``, ... of
+            :func:`exact.nd.plot3d.plot_regions_3d`.
+
+        Returns
+        -------
+        list
+            The Poly3DCollection of every cell's facets (and a colour bar for ``"output"``).
+        """
+        from .plot3d import plot_regions_3d
+
+        return plot_regions_3d(self, ax, **kwargs)
+
     def __len__(self) -> int:
         return len(self.cells)
 
