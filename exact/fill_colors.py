@@ -1,7 +1,7 @@
 """Fill colours of cells, the same for every picture of a result (2-D plot, 3-D plot, HTML view).
 
 ``color="index"`` colours each cell by its linear region, ``"pattern"`` by
-:func:`exact.plotting.pattern_hash` of its activation pattern (the same colour in every
+:func:`pattern_hash` of its activation pattern (the same colour in every
 process and training checkpoint), ``"output"`` by one output's exact value at the cell's
 exact interior point, scaled between the smallest and largest of these values.  The values
 are exact (:class:`~fractions.Fraction`); only the colours are floats.
@@ -18,15 +18,42 @@ Examples
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
 from .errors import InputError
 from .level_sets import output_maps
-from .plotting import COLOR_MODES, pattern_hash
 
-__all__ = ["cell_colors", "cell_values", "rgba_hex"]
+__all__ = ["COLOR_MODES", "cell_colors", "cell_values", "pattern_hash", "rgba_hex"]
+
+COLOR_MODES = ("index", "pattern", "output")
+"""The ``color=`` choices of the pictures (:func:`exact.plotting.plot_regions`, 3-D, HTML)."""
+
+
+def pattern_hash(pattern: Sequence[int]) -> int:
+    """Return a 64-bit hash of an activation pattern, the same in every process and version.
+
+    Parameters
+    ----------
+    pattern : sequence of int
+        Piece index of each hidden neuron (:attr:`exact.Cell.pattern`).
+
+    Returns
+    -------
+    int
+        The first 8 bytes of BLAKE2b of the comma-joined pieces, big-endian (Python's
+        ``hash()`` is not used: it may change between versions).
+
+    Examples
+    --------
+    >>> pattern_hash((1, 0, 1))
+    16126767369553314433
+    """
+    text = ",".join(str(int(q)) for q in pattern).encode()
+    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
+
 
 RGBA = tuple[float, float, float, float]
 

@@ -17,7 +17,6 @@ Examples
 
 from __future__ import annotations
 
-import hashlib
 import math
 from collections.abc import Sequence
 from fractions import Fraction
@@ -25,12 +24,11 @@ from typing import Any
 
 from .array_input import to_vector
 from .errors import InputError, InputTypeError
+from .fill_colors import COLOR_MODES, cell_colors, pattern_hash
 from .level_sets import output_maps
 
 __all__ = ["COLOR_MODES", "pattern_hash", "plot_level_set", "plot_regions", "save_regions_plot"]
 
-COLOR_MODES = ("index", "pattern", "output")
-"""The ``color=`` choices of :func:`plot_regions`."""
 
 _LEVEL_COLORS = ("crimson", "darkorange", "deeppink", "saddlebrown", "darkviolet")  # 5, cycled
 
@@ -181,29 +179,6 @@ def _axes(ax):
     return ax
 
 
-def pattern_hash(pattern: Sequence[int]) -> int:
-    """Return a 64-bit hash of an activation pattern, the same in every process and version.
-
-    Parameters
-    ----------
-    pattern : sequence of int
-        Piece index of each hidden neuron (:attr:`exact.Cell.pattern`).
-
-    Returns
-    -------
-    int
-        The first 8 bytes of BLAKE2b of the comma-joined pieces, big-endian (Python's
-        ``hash()`` is not used: it may change between versions).
-
-    Examples
-    --------
-    >>> pattern_hash((1, 0, 1))
-    16126767369553314433
-    """
-    text = ",".join(str(int(q)) for q in pattern).encode()
-    return int.from_bytes(hashlib.blake2b(text, digest_size=8).digest(), "big")
-
-
 def save_regions_plot(reg: Any, target: Any, *, format: str | None = None, dpi: float = 150,
                       figsize: tuple[float, float] = (7, 7), **kwargs: Any) -> None:
     r"""Draw regions on a new :class:`~matplotlib.figure.Figure` and save it, outside pyplot.
@@ -250,26 +225,16 @@ def save_regions_plot(reg: Any, target: Any, *, format: str | None = None, dpi: 
 
 def _fill(ax, reg: Any, color: str, cmap: str | None, alpha: float, output: int):
     """Fill the cells with a PolyCollection coloured as ``color`` says."""
-    import matplotlib
     import numpy as np
     from matplotlib.collections import PolyCollection
-    from matplotlib.colors import hsv_to_rgb
 
     polys = [[_xy(v) for v in c.verts] for c in reg.cells]
     if color == "output":
         values = np.array([_cell_value(c, rows, output) for c, rows in zip(reg.cells, output_maps(reg))])
         pc = PolyCollection(polys, array=values, cmap=cmap or "viridis", edgecolors="none", alpha=alpha)
     else:
-        colormap = matplotlib.colormaps[cmap or "tab20"]
-        if color == "index":
-            colors = [colormap(c.linear_region % colormap.N) for c in reg.cells]
-        elif cmap is not None:
-            colors = [colormap(pattern_hash(c.pattern) % colormap.N) for c in reg.cells]
-        else:
-            hs = [pattern_hash(c.pattern) for c in reg.cells]
-            colors = [hsv_to_rgb(((h >> 40) / 2**24, 0.35 + 0.5 * ((h >> 20) & 0xFFFFF) / 2**20,
-                                  0.7 + 0.3 * (h & 0xFFFFF) / 2**20)) for h in hs]
-        pc = PolyCollection(polys, facecolors=colors, edgecolors="none", alpha=alpha)
+        pc = PolyCollection(polys, facecolors=cell_colors(reg, color, cmap=cmap), edgecolors="none",
+                            alpha=alpha)
     ax.add_collection(pc)
     return pc
 
