@@ -269,8 +269,8 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
                         "pattern, or by the output at each cell's centroid")
 
 
-def _human(value) -> str:
-    return "whole plane" if value is None else str(value)
+def _human(value, whole: str = "whole plane") -> str:
+    return whole if value is None else str(value)
 
 
 def _print_counts(data: dict, as_json: bool) -> None:
@@ -281,8 +281,9 @@ def _print_counts(data: dict, as_json: bool) -> None:
         print(json.dumps(data))
         return
     width = max((len(k) for k in data), default=0)
+    whole = "whole space" if data.get("input_width", 2) != 2 else "whole plane"
     for k, v in data.items():
-        print(f"{k.replace('_', ' '):>{width}}: {_human(v)}")
+        print(f"{k.replace('_', ' '):>{width}}: {_human(v, whole)}")
 
 
 def _only_counts_in_nd(args, d: int) -> None:
@@ -303,11 +304,17 @@ def _only_counts_in_nd(args, d: int) -> None:
                          f"input is {d}-D (give a half-width B for the cube [-B, B]^{d}, or 'plane')")
 
 
-def _writable(path: str | None, option: str) -> None:
-    """Refuse an output path before any work: its folder must exist and it must not be a folder."""
+def _writable(path: str | None, option: str, keep: Sequence[str] = ()) -> None:
+    """Refuse an output path before any work: a missing folder, a folder, or a file in ``keep``.
+
+    ``keep`` holds the input files: writing there would destroy them.
+    """
     if path is None:
         return
     p = Path(path)
+    for other in keep:
+        if p.exists() and Path(other).exists() and p.samefile(other):
+            raise InputError(f"{option} {path!r} is the network file itself; give another file name")
     if p.is_dir():
         raise InputError(f"{option} {path!r} is a folder; give a file name")
     if not p.parent.is_dir():
@@ -333,10 +340,10 @@ def _cmd_regions(args) -> int:
                          "or --count-only")
     if args.segments and not (args.level_set or args.decision_boundary):
         raise InputError("--segments writes level sets: add --level-set C or --decision-boundary")
-    _writable(args.plot, "--plot")
-    _writable(args.geojson, "--geojson")
-    _writable(args.segments, "--segments")
-    _writable(args.html, "--html")
+    outputs = {"--plot": args.plot, "--geojson": args.geojson, "--segments": args.segments,
+               "--html": args.html}
+    for option, path in outputs.items():
+        _writable(path, option, keep=[args.spec])
     if args.html:
         from .html_view import plotly_js
 
@@ -548,7 +555,17 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "it with the command line; EXACTNET_TRACEBACK=1 shows the traceback", EXIT_REFUSED)
 
 
+_CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
+              ("raise max_memory (None for no limit)", "raise --max-memory (or give 'none')"),
+              ("raise max_pieces (None for no limit)", "raise --max-pieces"),
+              ("count them with count_regions()", "count them with --count-only"),
+              ("count them with count_regions", "count them with --count-only"))
+"""The library's advice, in the command line's own words."""
+
+
 def _fail(args, message: str, status: int) -> int:
+    for api, cli in _CLI_WORDS:
+        message = message.replace(api, cli)
     print(f"exactnet {args.command}: {message}", file=sys.stderr)
     return status
 

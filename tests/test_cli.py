@@ -346,3 +346,31 @@ def test_segment_refuses_an_empty_coordinate(tmp_path, capsys, point):
     with pytest.raises(SystemExit, match="2"):
         main(["segment", str(p), f"--from={point}", "--to", "1,1"])
     assert "a point is exact numbers separated by commas" in capsys.readouterr().err
+
+
+def test_outputs_never_overwrite_the_network_file(tmp_path, capsys):
+    # from a new user's trial: --segments net.json replaced the network with level-set JSON
+    p = _write_spec(tmp_path)
+    before = p.read_text()
+    for option in ("--geojson", "--segments", "--plot", "--html"):
+        extra = ["--level-set", "0"] if option == "--segments" else []
+        assert main(["regions", str(p), *extra, option, str(p), "-q"]) == 2
+        assert "is the network file itself" in capsys.readouterr().err
+    assert p.read_text() == before
+
+
+def test_refusals_speak_of_options_not_arguments(tmp_path, capsys):
+    p = _write_spec(tmp_path)
+    assert main(["regions", str(p), "--max-regions", "2", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "raise --max-regions" in err and "None for no limit" not in err
+    assert main(["regions", str(p), "--max-memory", "1kB", "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "raise --max-memory (or give 'none')" in err and "count_regions()" not in err
+
+
+def test_a_3d_whole_space_is_called_so(tmp_path, capsys):
+    p = tmp_path / "n3.json"
+    p.write_text(json.dumps({"layers": [{"weight": [[1, 0, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}))
+    assert main(["regions", str(p), "--window", "plane"]) == 0
+    assert "window: whole space" in capsys.readouterr().out
