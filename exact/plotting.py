@@ -171,11 +171,15 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
 
 
 def _axes(ax):
-    """Return ``ax``, or the axes of a new pyplot figure when it is None."""
+    """Return ``ax``, or the axes of a new pyplot figure when it is None.
+
+    The new figure's layout is constrained, so that the legend below the axes (and a
+    colour bar) stay inside it when it is shown or saved as it is.
+    """
     if ax is None:
         import matplotlib.pyplot as plt
 
-        _, ax = plt.subplots(figsize=(6, 6))
+        _, ax = plt.subplots(figsize=(6, 6), layout="constrained")
     return ax
 
 

@@ -156,3 +156,16 @@ def test_counts_show_as_an_html_table():
 def test_regions_iterate_and_index_their_cells():
     r = exact.regions(DIAMOND, window=2)
     assert list(r) == r.cells and r[1] is r.cells[1] and len(r) == 4
+
+
+def test_a_new_figure_keeps_its_legend_inside():
+    # from a new user's trial: with ax=None the legend below the axes was cut off when the
+    # figure was saved or shown as it is
+    plt.close("all")
+    r = exact.regions(DIAMOND, window=2)
+    r.plot(level_set=[0, -0.3], decision_boundary=True)
+    fig = plt.gcf()
+    fig.canvas.draw()
+    box = fig.axes[0].get_legend().get_window_extent()
+    assert box.y0 >= 0 and box.x0 >= 0 and box.x1 <= fig.bbox.x1
+    plt.close("all")
