@@ -11,7 +11,8 @@ Regions of ReLU networks with 2-D input
     The exact cells (polygons with rational vertices), their activation patterns and
     affine maps, and the linear regions, in a window or the whole plane.
 :func:`count_regions`
-    The two counts only, without polygons (certified floats, exact on any tie).
+    The two counts only, without polygons (certified floats, exact on any tie); with
+    ``tiles=`` one big window in tiles, on any executor, joined exactly.
 :func:`count_many`, :func:`iter_count_many`, :class:`NetFailure`
     The counts of many networks on any executor (a process pool, a dask cluster), in
     input order or as they finish; what a failed network gives with ``on_error="return"``.

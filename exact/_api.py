@@ -9,7 +9,9 @@ certified floats cannot decide a test, fall back to the exact engine:
   exact layer splitter (:mod:`exact.layer_split`) for polygons and as the fallback;
 * the whole plane (``window=None``): a box grown until a certificate shows that it
   holds every cell (:mod:`exact._certified.plane` in floats, :mod:`exact.whole_plane`
-  exactly).
+  exactly);
+* ``tiles=``: a square or rectangle cut into tiles, each an ordinary rectangle job here or
+  on an executor, joined exactly (:mod:`exact.tiled_counts`).
 
 Examples
 --------
@@ -19,6 +21,7 @@ RegionCounts(activation=4, linear=2)
 
 from __future__ import annotations
 
+import concurrent.futures as cf
 import contextlib
 import gc
 import logging
@@ -29,7 +32,7 @@ from typing import Any
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
 from .cells import RegionCounts, Regions
-from .errors import ResourceLimitError, TooManyRegionsError, Undecided
+from .errors import InputError, ResourceLimitError, TooManyRegionsError, Undecided
 from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import Arrangement, build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
@@ -38,6 +41,8 @@ from .nd.box_window import check_box, check_box_fits
 from .nd.region_set import RegionsND
 from .network import ExactNet
 from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
+from .tile_grid import check_tile_cells, check_tiles
+from .tiled_counts import DEFAULT_TILE_CELLS, count_in_tiles, regions_in_tiles
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -51,22 +56,18 @@ from .validation import (
 )
 from .whole_plane import whole_plane_cells
 from .windows import ConvexWindow
+from .worker_threads import check_executor
 
 __all__ = ["count_regions", "exact_regions", "regions"]
 
 log = logging.getLogger("exact.counting")
 
 
-def regions(
-    net: Any,
-    window: WindowLike = DEFAULT_WINDOW,
-    *,
-    plane: Sequence[Any] | None = None,
-    activation: str | None = None,
-    max_regions: int | None = DEFAULT_MAX_REGIONS,
-    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
-    progress: bool = False,
-) -> Regions | RegionsND:
+def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[Any] | None = None,
+            activation: str | None = None, max_regions: int | None = DEFAULT_MAX_REGIONS,
+            max_memory: MemoryLike = DEFAULT_MAX_MEMORY, progress: bool = False,
+            tiles: int | tuple[int, int] | None = None, executor: cf.Executor | None = None,
+            tile_cells: int | None = DEFAULT_TILE_CELLS) -> Regions | RegionsND:
     """Enumerate the activation and linear regions of a piecewise-linear MLP exactly.
 
     Parameters
@@ -91,6 +92,10 @@ def regions(
         memory: bytes, ``"2GB"``, ``"auto"`` (half the memory available) or ``None``.
     progress : bool, default False
         Show a progress bar (on stderr) on long enumerations.
+    tiles, executor, tile_cells : int or (nx, ny), concurrent.futures.Executor, int or None
+        Cut the window (square or rectangle) into ``n x n`` tiles, run on ``executor`` (else
+        here) and joined exactly: the same cells, in another order.  Tiles over ``tile_cells``
+        (250 000) cells or ``max_memory`` are cut into four (:mod:`exact.tiled_counts`).
 
     Returns
     -------
@@ -130,25 +135,20 @@ def regions(
     (2, 2)
     """
     enet = _read_net(net, plane, activation)
+    tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
         return _regions_nd(enet, window, max_regions, max_memory, progress)
-    w, mem = check_window(window), check_max_memory(max_memory)
-    check_max_regions(max_regions)
-    out = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
+    w, kw = check_window(window), _guards(max_regions, max_memory, progress)
+    out = exact_regions(enet, w, **kw) if tiling is None else regions_in_tiles(enet, w, **kw, **tiling)
     out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
     return out
 
 
-def count_regions(
-    net: Any,
-    window: WindowLike = DEFAULT_WINDOW,
-    *,
-    plane: Sequence[Any] | None = None,
-    activation: str | None = None,
-    max_regions: int | None = DEFAULT_MAX_REGIONS,
-    max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
-    progress: bool = False,
-) -> RegionCounts:
+def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[Any] | None = None,
+                  activation: str | None = None, max_regions: int | None = DEFAULT_MAX_REGIONS,
+                  max_memory: MemoryLike = DEFAULT_MAX_MEMORY, progress: bool = False,
+                  tiles: int | tuple[int, int] | None = None, executor: cf.Executor | None = None,
+                  tile_cells: int | None = DEFAULT_TILE_CELLS) -> RegionCounts:
     """Exact numbers of activation and linear regions, without building polygons.
 
     Parameters
@@ -162,6 +162,8 @@ def count_regions(
         or ``None`` as in :func:`regions` (the cells are built, :mod:`exact.nd`).
     plane, activation, max_regions, max_memory, progress
         As in :func:`regions`.
+    tiles, executor, tile_cells
+        As in :func:`regions`: the counts of the untiled run, from tiles counted apart.
 
     Returns
     -------
@@ -188,6 +190,9 @@ def count_regions(
     over (cell, line) pairs built in bounded chunks; a layer over ``max_regions`` or
     ``max_memory`` is refused once counted, before it is built.
 
+    With ``tiles`` (:mod:`exact.tiled_counts`), ``max_memory`` is each tile job's budget,
+    worked out here (``"auto"``: half the memory available in this process).
+
     Examples
     --------
     >>> import torch
@@ -197,16 +202,26 @@ def count_regions(
     211
     >>> count_regions(net)                            # in the default window [-10, 10]^2
     RegionCounts(activation=197, linear=197)
+    >>> count_regions(net, tiles=3)                   # nine tiles, one after the other: the same
+    RegionCounts(activation=197, linear=197)
     """
     enet = _read_net(net, plane, activation)
+    tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
         r = _regions_nd(enet, window, max_regions, max_memory, progress)
         return RegionCounts(r.n_activation, r.n_linear)
     w = check_window(window)
     check_max_regions(max_regions)
-    mem = check_max_memory(max_memory)
+    return _counts_2d(enet, w, max_regions, check_max_memory(max_memory), progress, tiling)
+
+
+def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: int | None, mem: int | None,
+               progress: bool, tiling: dict | None) -> RegionCounts:
+    """:func:`count_regions` of a net with 2-D input, on checked arguments: the engine for the job."""
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
+    if tiling is not None:
+        return count_in_tiles(enet, w, max_regions=max_regions, max_memory=mem, progress=progress, **tiling)
     if enet.n_hidden_layers == 1:
         if isinstance(w, ConvexWindow) and not w.is_rectangle:
             r = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
@@ -227,6 +242,35 @@ def _read_net(net: Any, plane: Any, activation: Any) -> ExactNet:
             return enet
         net, activation = enet, None
     return prepare_net(net, plane=plane, activation=activation)
+
+
+def _guards(max_regions: Any, max_memory: Any, progress: bool) -> dict:
+    """Check the guards; return them as the keywords of the engines (``max_memory`` in bytes)."""
+    check_max_regions(max_regions)
+    return {"max_regions": max_regions, "progress": progress, "max_memory": check_max_memory(max_memory)}
+
+
+def _check_tiling(enet: ExactNet, window: Any, tiles: Any, executor: Any, tile_cells: Any) -> dict | None:
+    """Check ``tiles``, ``executor`` and ``tile_cells``; return them as keywords, or None for no tiles."""
+    check_executor(executor)
+    if tiles is None:
+        if executor is not None:
+            raise InputError("executor= runs the tiles of a window: give tiles= too (e.g. tiles=4 for 4 x 4 "
+                             "tiles); to count many nets on an executor use count_many")
+        return None
+    check_tiles(tiles)
+    check_tile_cells(tile_cells)
+    if enet.input_dim != 2:
+        raise InputError(f"tiles= cuts a 2-D window, but the network's input width is {enet.input_dim}; "
+                         "give plane= to work on a plane through the input space")
+    w = check_window(window)
+    if w is None:
+        raise InputError("tiles= cuts a window into tiles, not the whole plane (window=None); give a "
+                         "half-width B or a rectangle (xmin, xmax, ymin, ymax)")
+    if isinstance(w, ConvexWindow) and not w.is_rectangle:
+        raise InputError(f"tiles= cuts a square or a rectangle, not the {w}; give a half-width B or a "
+                         "rectangle (xmin, xmax, ymin, ymax)")
+    return {"tiles": tiles, "executor": executor, "tile_cells": tile_cells}
 
 
 def _regions_nd(enet: ExactNet, window: Any, max_regions: Any, max_memory: Any, progress: bool) -> RegionsND:

@@ -23,7 +23,6 @@ from __future__ import annotations
 import concurrent.futures as cf
 import multiprocessing
 import os
-import sys
 import time
 from collections.abc import Iterable, Iterator, Sequence, Sized
 from dataclasses import dataclass
@@ -46,6 +45,7 @@ from .validation import (
     check_window,
     prepare_net,
 )
+from .worker_threads import check_executor, one_thread
 
 __all__ = ["NetFailure", "count_many", "iter_count_many", "timed_counts"]
 
@@ -308,12 +308,9 @@ def _check_shared(nets: Any, window: Any, executor: Any, jobs: Any, plane: Any, 
         raise InputTypeError(f"jobs must be a positive integer or None, got {jobs!r}")
     if jobs is not None and jobs < 1:
         raise InputError(f"jobs must be a positive integer or None, got {jobs!r}")
-    if executor is not None:
-        if not isinstance(executor, cf.Executor):
-            raise InputTypeError("executor must be a concurrent.futures.Executor, got "
-                                 f"{type(executor).__name__}")
-        if jobs is not None:
-            raise InputError(f"give executor= or jobs=, not both (got jobs={jobs!r} and an executor)")
+    check_executor(executor)
+    if executor is not None and jobs is not None:
+        raise InputError(f"give executor= or jobs=, not both (got jobs={jobs!r} and an executor)")
     return _Task(w, max_regions, "auto" if auto else mem, os.getpid())
 
 
@@ -374,16 +371,7 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
 def _count_task(net: ExactNet, task: _Task) -> tuple[RegionCounts, float]:
     """Count one net and time it: what each worker runs (on one thread, outside the caller's process)."""
     start = time.perf_counter()
-    if os.getpid() == task.parent:  # the caller's process: its thread settings are its own
-        counts = count_regions(net, window=task.window, max_regions=task.max_regions,
-                               max_memory=task.max_memory)
-        return counts, time.perf_counter() - start
-    from threadpoolctl import threadpool_limits
-
-    torch = sys.modules.get("torch")
-    if torch is not None:
-        torch.set_num_threads(1)
-    with threadpool_limits(limits=1):
+    with one_thread(task.parent):  # the caller's own process keeps its thread settings
         counts = count_regions(net, window=task.window, max_regions=task.max_regions,
                                max_memory=task.max_memory)
     return counts, time.perf_counter() - start

@@ -100,9 +100,24 @@ class BatchedCells:
         # from above, so each pair appears once
         return np.stack([np.minimum(cell, nb), np.maximum(cell, nb)], axis=1), g
 
-    @quiet_floats
     def linear_count(self) -> int:
         """Count the linear regions: cells joined across edges where the output map is unchanged.
+
+        Returns
+        -------
+        int
+            The number of linear regions, ``max(linear_labels()) + 1``.
+
+        Raises
+        ------
+        Undecided
+            As :meth:`adjacent_pairs`.
+        """
+        return max(self.linear_labels(), default=-1) + 1
+
+    @quiet_floats
+    def linear_labels(self) -> list[int]:
+        """Label each cell with its linear region: cells joined across edges where the map is unchanged.
 
         Across an edge only neuron ``g`` changes piece, so the two output maps differ by
         ``J (s' - s)(z_g - beta)``, where ``J`` is the gain from neuron ``g`` to the output
@@ -113,8 +128,9 @@ class BatchedCells:
 
         Returns
         -------
-        int
-            The number of linear regions.
+        list of int
+            The linear region of each cell, ``0, 1, ...`` in order of first appearance
+            (:func:`exact.adjacency.component_labels`).
 
         Raises
         ------
@@ -123,13 +139,13 @@ class BatchedCells:
         """
         pairs, flipped = self._pairs_and_neurons()
         if len(pairs) == 0:
-            return len(self)
+            return list(range(len(self)))
         i, j = pairs[:, 0], pairs[:, 1]
         apart = np.abs(self.out[i] - self.out[j]) > 2 * self.out_err
         close = ~apart.reshape(len(pairs), -1).any(axis=1)
         maybe, flipped = pairs[close], flipped[close]
         if len(maybe) == 0:
-            return len(self)
+            return list(range(len(self)))
         from ..adjacency import component_labels
         from ..network import affine_on_pattern
 
@@ -140,7 +156,7 @@ class BatchedCells:
             return f[0] == f[1]
 
         joined = [(a, b) for (a, b), free in zip(maybe.tolist(), gain_free) if free or same_map(a, b)]
-        return max(component_labels(len(self), joined), default=-1) + 1
+        return component_labels(len(self), joined)
 
     def _zero_gain(self, cells: np.ndarray, neurons: np.ndarray) -> np.ndarray:
         """Tell, for each (cell, global neuron), whether the neuron's gain to the output is zero.

@@ -1,0 +1,409 @@
+"""One big network in tiles: exact counts and regions from tiles computed independently.
+
+:func:`exact.count_regions` and :func:`exact.regions` with ``tiles=`` cut a rectangular
+window into a grid of rectangles (:mod:`exact.tile_grid`), compute each as an ordinary
+rectangle-window job (:mod:`exact.tile_jobs`: certified floats, the exact engine where
+they cannot decide), serially or on any :class:`concurrent.futures.Executor` (a process
+pool, a dask.distributed ``Client.get_executor()``), and join the tiles exactly:
+
+* Activation regions are convex, one per pattern, so a cell lying across a seam is one
+  piece per tile with the same pattern, and only a cell with an edge on a seam can be in
+  two tiles.  The count is the number of cells off the seams plus the number of distinct
+  patterns on them.
+* Linear regions are the classes of a union-find over each tile's own linear regions:
+  joined when they hold the same pattern, and across a seam when two cells of different
+  patterns, one on each side, share a piece of the seam of positive length and have the
+  same exact output map (an edge exactly on a seam, which no single tile sees).  Floats
+  bracket where the seam edges lie and how far apart the maps are, and only filter: a pair
+  they cannot tell apart is decided from the patterns, exactly (the cells' intervals on the
+  seam from :func:`exact.whole_plane.pattern_constraints`, their maps from
+  :func:`exact.network.affine_on_pattern`).
+* For :func:`exact.regions`, the pieces of a cell cut by seams are merged back into one
+  polygon: the exact convex hull of their vertices (their union is convex).
+
+A tile with more than ``tile_cells`` cells (or over its memory budget) is cut into four and
+its quarters go back to the executor.
+
+Examples
+--------
+>>> from exact.network import ExactNet
+>>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
+>>> count_in_tiles(net, Fraction(2), 3)          # three lines, every crossing inside: 3 * 4 / 2 + 1
+RegionCounts(activation=7, linear=7)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import dataclasses
+import functools
+import logging
+import os
+from collections.abc import Callable, Iterator
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ._float_range import float_bounds
+from ._fp import U
+from ._progress import progress_bar
+from .cells import RegionCounts, Regions
+from .errors import ResourceLimitError, TooManyRegionsError
+from .layer_split import RawCell, cell_bytes
+from .network import AffineMap, ExactNet, affine_on_pattern
+from .predicates import Line, Point, canonical_line, compare_along, side
+from .tile_grid import Seam, check_tiles, grid_tiles, seam_segments
+from .tile_jobs import Crowded, TileJob, TileSummary, count_tile, exact_tile
+from .whole_plane import pattern_constraints
+from .windows import ConvexWindow
+
+__all__ = ["DEFAULT_TILE_CELLS", "count_in_tiles", "regions_in_tiles"]
+
+log = logging.getLogger("exact.counting")
+
+DEFAULT_TILE_CELLS = 250_000
+"""Tiles with more cells than this are cut into four: a tile's job holds the patterns (one byte per
+cell and hidden neuron), maps and vertices of at most this many cells (``max_memory`` bounds it in bytes)."""
+
+
+def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
+                   executor: cf.Executor | None = None, max_regions: int | None = None,
+                   max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
+                   progress: bool = False) -> RegionCounts:
+    """Count activation and linear regions in a rectangle, tile by tile (checked arguments).
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    window : Fraction or ConvexWindow
+        The half-width of ``[-B, B]^2``, or a rectangle.
+    tiles : int or (int, int)
+        The first grid: ``n`` for ``n x n`` tiles, or ``(nx, ny)``.
+    executor : concurrent.futures.Executor, optional
+        Where the tiles run (used, not shut down); ``None``: one after the other, here.
+    max_regions : int or None
+        Refuse (:class:`~exact.errors.TooManyRegionsError`) more cells than this in all.
+    max_memory : int or None
+        The memory budget of each tile's job, in bytes: a tile over it is cut into four.
+    tile_cells : int or None, default :data:`DEFAULT_TILE_CELLS`
+        Cut tiles with more cells than this into four; ``None``: never.
+    progress : bool
+        A bar of finished tiles on standard error.
+
+    Returns
+    -------
+    RegionCounts
+        The same as the untiled :func:`exact.count_regions`.
+
+    Raises
+    ------
+    TooManyRegionsError, ResourceLimitError
+        Over ``max_regions``; a tile cut :data:`~exact.tile_jobs.MAX_DEPTH` times and still
+        over ``max_memory``.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> relu_x = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])])
+    >>> count_in_tiles(relu_x, Fraction(1), 2)        # its line x = 0 is the seam: still 2 cells
+    RegionCounts(activation=2, linear=2)
+    """
+    bounds = _bounds(window)
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells)
+    done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress))
+    counts = _join_counts(net, done)
+    if max_regions is not None and counts.activation > max_regions:
+        raise TooManyRegionsError(f"{counts.activation} cells exceed max_regions={max_regions}; raise "
+                                  "max_regions (None for no limit) or shrink the window")
+    return counts
+
+
+def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
+                     executor: cf.Executor | None = None, max_regions: int | None = None,
+                     max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
+                     progress: bool = False) -> Regions:
+    """Build the exact regions in a rectangle, tile by tile (checked arguments).
+
+    Parameters
+    ----------
+    net, window, tiles, executor, max_regions, tile_cells, progress
+        As in :func:`count_in_tiles`.
+    max_memory : int or None
+        The memory budget of each tile's job, and of all the cells gathered here.
+
+    Returns
+    -------
+    Regions
+        The cells of the untiled :func:`exact.regions` (in another order): a cell cut by
+        seams is merged back into its exact polygon.
+
+    Raises
+    ------
+    TooManyRegionsError, ResourceLimitError
+        As :func:`count_in_tiles`, and when the cells gathered here would take more than
+        ``max_memory``.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 1]], [0]), ([[1]], [0])])
+    >>> r = regions_in_tiles(net, Fraction(1), 2)     # the diagonal x + y = 0 across four tiles
+    >>> sorted((c.pattern, len(c.verts), c.exact_area) for c in r)
+    [((0,), 3, Fraction(2, 1)), ((1,), 3, Fraction(2, 1))]
+    """
+    bounds = _bounds(window)
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells)
+    per_cell = cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
+    pieces: dict[tuple[int, ...], list[RawCell]] = {}
+    held = 0
+    for _, raw in _results(exact_tile, first, bounds, executor, progress):
+        held += len(raw)
+        if max_memory is not None and held * per_cell > max_memory:
+            raise ResourceLimitError(
+                f"regions() with tiles would gather more than {held:,} cells here (about {per_cell:,} bytes "
+                f"each), more than max_memory={max_memory:,} bytes; raise max_memory (None for no limit) or "
+                "count them with count_regions()")
+        for rc in raw:
+            pieces.setdefault(rc.pattern, []).append(rc)
+    if max_regions is not None and len(pieces) > max_regions:
+        raise TooManyRegionsError(f"{len(pieces)} cells exceed max_regions={max_regions}")
+    cells = [ps[0] if len(ps) == 1 else _merged(ps) for ps in pieces.values()]
+    return Regions.from_raw(net, window, window.half if isinstance(window, ConvexWindow) else window, cells)
+
+
+def _bounds(window: Fraction | ConvexWindow) -> tuple[Fraction, Fraction, Fraction, Fraction]:
+    """Return ``(xmin, xmax, ymin, ymax)`` of a square half-width or a rectangle."""
+    if isinstance(window, ConvexWindow):
+        return window.bounds
+    return -window, window, -window, window
+
+
+def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | None, max_memory: int | None,
+                tile_cells: int | None) -> list[TileJob]:
+    """One job per tile of the first grid."""
+    nx, ny = check_tiles(tiles)
+    return [TileJob(net, t, t.seam_sides(bounds), max_regions, max_memory, tile_cells, os.getpid())
+            for t in grid_tiles(bounds, nx, ny)]
+
+
+def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,
+             executor: cf.Executor | None, progress: bool) -> Iterator[Any]:
+    """Run the jobs (here or on the executor) and yield their results; crowded tiles go back in quarters."""
+    bar = progress_bar(progress, None, "tiles", unit="tile")  # type: ignore[arg-type]
+
+    def quarters(out: Crowded, job: TileJob) -> list[TileJob]:
+        log.info("tile %s is crowded (%s): cut into four", out.tile, out.why)
+        return [dataclasses.replace(job, tile=q, seams=q.seam_sides(bounds)) for q in out.tile.quarters()]
+
+    try:
+        if executor is None:
+            todo = first[::-1]
+            while todo:
+                job = todo.pop()
+                out = worker(job)
+                if isinstance(out, Crowded):
+                    todo.extend(quarters(out, job)[::-1])
+                    continue
+                bar.update()
+                yield out
+            return
+        pending = {executor.submit(worker, job): job for job in first}
+        try:
+            while pending:
+                finished, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    job = pending.pop(fut)
+                    out = fut.result()
+                    if isinstance(out, Crowded):
+                        pending.update((executor.submit(worker, q), q) for q in quarters(out, job))
+                        continue
+                    bar.update()
+                    yield out
+        finally:  # stopped by an error: cancel what has not started
+            for fut in pending:
+                fut.cancel()
+    finally:
+        bar.close()
+
+
+class _UnionFind:
+    """Union-find over the tiles' linear regions (integer nodes), counting the merges."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+        self.merges = 0
+
+    def find(self, i: int) -> int:
+        p = self.parent
+        while p.get(i, i) != i:
+            p[i] = p.get(p[i], p[i])
+            i = p[i]
+        return i
+
+    def union(self, i: int, j: int) -> None:
+        ri, rj = self.find(i), self.find(j)
+        if ri != rj:
+            self.parent[max(ri, rj)] = min(ri, rj)
+            self.merges += 1
+
+
+def _join_counts(net: ExactNet, done: list[TileSummary]) -> RegionCounts:
+    """Join the tiles' summaries: distinct patterns on the seams, linear regions by union-find."""
+    base = np.concatenate([[0], np.cumsum([s.n_linear for s in done])]).tolist()
+    uf = _UnionFind()
+    node_of: dict[bytes, int] = {}
+    on_seams = 0
+    for t, s in enumerate(done):
+        on_seams += len(s.patterns)
+        for row, label in zip(s.patterns, s.labels.tolist()):
+            node = base[t] + label
+            uf.union(node_of.setdefault(row.tobytes(), node), node)
+    exact = _ExactCells(net)
+    for seam in seam_segments([s.tile for s in done]):
+        _join_seam(done, base, seam, uf, exact)
+    return RegionCounts(sum(s.n_cells for s in done) - on_seams + len(node_of),
+                        base[-1] - uf.merges)
+
+
+class _ExactCells:
+    """Exact facts about cells from their patterns alone, each worked out once."""
+
+    def __init__(self, net: ExactNet):
+        self.net = net
+        self.layers = net.integer_layers()
+        self.map = functools.lru_cache(maxsize=None)(self._map)
+        self.constraints = functools.lru_cache(maxsize=4096)(self._constraints)
+
+    def _map(self, key: bytes) -> AffineMap:
+        return affine_on_pattern(self.net, tuple(np.frombuffer(key, dtype=np.int8).tolist()))
+
+    def _constraints(self, key: bytes) -> tuple[Line, ...]:
+        pattern = tuple(np.frombuffer(key, dtype=np.int8).tolist())
+        return pattern_constraints(self.net, pattern, layers=self.layers)
+
+    def seam_interval(self, key: bytes, seam: Seam) -> tuple[Fraction, Fraction] | None:
+        """Return the cell's closure on the seam (within its extent), or None if it is a point or empty.
+
+        On a vertical seam ``x = at`` a constraint ``a x + b y + c >= 0`` reads
+        ``b y + (a at + c) >= 0``; on a horizontal one ``a x + (b at + c) >= 0``.
+        """
+        lo, hi = seam.lo, seam.hi
+        for a, b, c in self.constraints(key):
+            k, r = (b, a * seam.at + c) if seam.axis == 0 else (a, b * seam.at + c)
+            if k == 0:
+                if r < 0:
+                    return None
+                continue
+            if k > 0:
+                lo = max(lo, -r / k)
+            else:
+                hi = min(hi, -r / k)
+            if lo >= hi:
+                return None
+        return lo, hi
+
+
+def _join_seam(done: list[TileSummary], base: list[int], seam: Seam, uf: _UnionFind,
+               exact: _ExactCells) -> None:
+    """Join the linear regions of the two tiles of a seam that meet along it with the same map."""
+    low, high = done[seam.low], done[seam.high]
+    a = _edges_on(low, 1 if seam.axis == 0 else 2, seam)
+    b = _edges_on(high, 3 if seam.axis == 0 else 0, seam)
+    for i, j in _touching(low, a, high, b):
+        p, q = int(low.edge_cell[i]), int(high.edge_cell[j])
+        n_p, n_q = base[seam.low] + int(low.labels[p]), base[seam.high] + int(high.labels[q])
+        if uf.find(n_p) == uf.find(n_q) or _maps_apart(low, p, high, q):
+            continue
+        kp, kq = low.patterns[p].tobytes(), high.patterns[q].tobytes()
+        if exact.map(kp) != exact.map(kq):
+            continue
+        ip, iq = exact.seam_interval(kp, seam), exact.seam_interval(kq, seam)
+        if ip is not None and iq is not None and max(ip[0], iq[0]) < min(ip[1], iq[1]):
+            uf.union(n_p, n_q)
+
+
+def _edges_on(s: TileSummary, side_no: int, seam: Seam) -> np.ndarray:
+    """Return the tile's edges (indices) on one side whose brackets meet the seam's extent."""
+    idx = np.flatnonzero(s.edge_side == side_no)
+    lo, hi = _brackets(s, idx)
+    return idx[(hi >= float_bounds(seam.lo)[0]) & (lo <= float_bounds(seam.hi)[1])]
+
+
+def _touching(s: TileSummary, a: np.ndarray, t: TileSummary, b: np.ndarray) -> Iterator[tuple[int, int]]:
+    """Pairs ``(i, j)`` of edges of ``s`` (among ``a``) and of ``t`` (among ``b``) whose brackets meet.
+
+    A filter: it keeps every pair whose exact intervals meet (each bracket holds its exact
+    interval, rounded outwards).  Sorted by their starts, the edges of ``b`` that start
+    before an edge of ``a`` ends are a prefix, and those whose prefix maximum of the ends
+    reaches its start a suffix (the edges of one side tile the seam, so the range is short).
+    """
+    if len(a) == 0 or len(b) == 0:
+        return
+    alo, ahi = _brackets(s, a)
+    blo, bhi = _brackets(t, b)
+    order = np.argsort(blo, kind="stable")
+    blo, bhi, b = blo[order], bhi[order], b[order]
+    start = np.searchsorted(np.maximum.accumulate(bhi), alo, side="left")
+    end = np.searchsorted(blo, ahi, side="right")
+    for k in range(len(a)):
+        for m in range(start[k], end[k]):
+            if bhi[m] >= alo[k]:
+                yield int(a[k]), int(b[m])
+
+
+def _brackets(s: TileSummary, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return float brackets ``lo <= exact start``, ``exact end <= hi`` of some edges (rounded outwards)."""
+    return (np.nextafter(s.edge_lo[idx] - s.edge_err[idx], -np.inf),
+            np.nextafter(s.edge_hi[idx] + s.edge_err[idx], np.inf))
+
+
+def _maps_apart(s: TileSummary, p: int, t: TileSummary, q: int) -> bool:
+    """Tell whether the float maps of two cells are certainly different (their exact maps differ).
+
+    ``|f_p - f_q| > e_p + e_q`` for some entry, the right side rounded up by the factor
+    ``1 + 4u`` (rounding is monotone, so a float ``|f_p - f_q|`` above a float bound of
+    ``e_p + e_q`` means the exact difference is above it too).  Infinities and NaNs fail.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):
+        bound = (s.map_err[p] + t.map_err[q]) * (1 + 4 * U)
+        return bool(np.any(np.abs(s.maps[p] - t.maps[q]) > bound))
+
+
+def _merged(pieces: list[RawCell]) -> RawCell:
+    """Merge the pieces of one cell cut by seams: the exact convex hull of their vertices."""
+    verts = _hull({v for rc in pieces for v in rc.verts})
+    edges = tuple(canonical_line(*_line_through(p, q)) for p, q in zip(verts, verts[1:] + verts[:1]))
+    rc = pieces[0]
+    return RawCell(verts, edges, rc.pattern, rc.out, rc.out_den)
+
+
+def _line_through(p: Point, q: Point) -> Line:
+    """Return the line through ``p`` and ``q``, the left of ``p -> q`` on its positive side."""
+    (X0, Y0, D0), (X1, Y1, D1) = p, q
+    return Y0 * D1 - D0 * Y1, D0 * X1 - X0 * D1, X0 * Y1 - Y0 * X1
+
+
+def _hull(points: set[Point]) -> tuple[Point, ...]:
+    """Return the exact convex hull (monotone chain), counter-clockwise, without straight angles.
+
+    Every decision is an exact predicate: the order of points by ``x`` then ``y``
+    (:func:`~exact.predicates.compare_along`) and the turns (:func:`~exact.predicates.side`).
+    """
+    pts = sorted(points, key=functools.cmp_to_key(_xy_order))
+
+    def chain(seq: list[Point]) -> list[Point]:
+        out: list[Point] = []
+        for p in seq:
+            while len(out) >= 2 and side(_line_through(out[-2], out[-1]), p) <= 0:
+                out.pop()
+            out.append(p)
+        return out
+
+    return tuple(chain(pts)[:-1] + chain(pts[::-1])[:-1])
+
+
+def _xy_order(p: Point, q: Point) -> int:
+    """Compare two points by ``x``, then by ``y``, exactly."""
+    return compare_along((0, -1, 0), p, q) or compare_along((1, 0, 0), p, q)

@@ -1,0 +1,306 @@
+"""One net in tiles (exact.tiled_counts): count_regions / regions with tiles= equal the untiled run.
+
+Counts, cells (their exact polygons, patterns, maps) and linear regions must be identical to
+the single-process run, on seeded nets of every activation, on nets built so that
+breakpoint lines lie exactly on seams (a cell edge on a seam between two cells with equal
+maps, seen by no single tile), on hypothesis' small rational nets and tile grids, and on
+every kind of executor (serial, a process pool, a dask LocalCluster of two workers).
+"""
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_many_nets import dask_cluster, needs_dask, process_pool  # noqa: F401 - the same module-scoped pools
+
+import exact
+import numeric
+from exact import tile_jobs, tiled_counts
+from exact.errors import InputError, InputTypeError, ResourceLimitError, TooManyRegionsError
+from exact.network import ExactNet
+from exact.predicates import canonical_line, point_to_fractions
+from exact.tiled_counts import count_in_tiles, regions_in_tiles
+
+# (widths, activation, seed); anchors: the catalogue's 2-5-5-5-5-1 (81, 77) and 2-100-1 (4667)
+SEEDED = {
+    "2-32-32-1": ([2, 32, 32, 1], "relu", 0),
+    "2-5-5-5-5-1": ([2, 5, 5, 5, 5, 1], "relu", 0),
+    "2-100-1": ([2, 100, 1], "relu", 0),
+    "2-16-16-1 abs": ([2, 16, 16, 1], "abs", 1),
+    "2-16-16-1 hardtanh": ([2, 16, 16, 1], "hardtanh", 2),
+    "2-16-16-1 leaky_relu": ([2, 16, 16, 1], "leaky_relu", 3),
+}
+
+# bent line along a seam: h1 = relu(y), h2 = relu(x + 4) (> 0 in [-1, 1]^2), g = relu(x - relu(y))
+# (its line is x = 0 for y < 0 and x = y for y > 0), p = relu(y + 1), output p: the cells left and
+# right of x = 0 below y = 0 both have the map 1, and touch only along the seam x = 0
+BENT_ON_SEAM = [([[0, 1], [1, 0]], [0, 4]), ([[-1, 1], [1, 0]], [-4, 1]), ([[0, 1]], [0])]
+# the same net with output g: the cells x < 0, y < 0 (map 0) and above y = 0 left of x = y (map 0)
+# join across the seam y = 0
+BENT_OUT_G = [([[0, 1], [1, 0]], [0, 4]), ([[-1, 1], [1, 0]], [-4, 1]), ([[1, 0]], [0])]
+# relu(x) and relu(y) meet at the crossing of the seams of 2 x 2 tiles; the output ignores y
+CROSSING = [([[1, 0], [0, 1]], [0, 0]), ([[1, 0]], [0])]
+# x + y = 0 and x - y = 0 through the seams' crossing: the wedge x > |y| touches the seam x = 0
+# only at the origin; output relu(x + y): right ~ top (map x + y), left ~ bottom (map 0)
+WEDGES = [([[1, 1], [1, -1]], [0, 0]), ([[1, 0]], [0])]
+
+
+def _seeded(name):
+    widths, act, seed = SEEDED[name]
+    return exact.as_exact_net(numeric.seeded_mlp(widths, seed=seed, activation=act))
+
+
+def axis_net(seed, cuts, hidden=6):
+    """A net whose first layer adds the lines x = c and y = c for every c in ``cuts``, which no
+    later weight reads: cells on both sides of them have the same map, and with seams at the cuts
+    each such pair meets only along a seam."""
+    rng = np.random.default_rng(seed)
+    W0 = np.vstack([rng.standard_normal((hidden, 2))] + [[[1.0, 0.0], [0.0, 1.0]]] * len(cuts))
+    b0 = np.concatenate([rng.standard_normal(hidden)] + [[-c, -c] for c in cuts])
+    W1 = np.hstack([rng.standard_normal((hidden, hidden)), np.zeros((hidden, 2 * len(cuts)))])
+    return ExactNet.from_layers([(W0, b0), (W1, rng.standard_normal(hidden)),
+                                 (rng.standard_normal((1, hidden)), [0.0])])
+
+
+def canon(r):
+    """Everything a Regions says, independent of the order of its cells and of their first vertex."""
+    cells = {}
+    for c in r.cells:
+        vs = [point_to_fractions(v) for v in c.verts]
+        k = vs.index(min(vs))
+        es = [canonical_line(*e) for e in c.edges]
+        cells[c.pattern] = (tuple(vs[k:] + vs[:k]), tuple(es[k:] + es[:k]), c.affine)
+    groups = {}
+    for c in r.cells:
+        groups.setdefault(c.linear_region, set()).add(c.pattern)
+    return cells, {frozenset(g) for g in groups.values()}, (r.n_activation, r.n_linear)
+
+
+@pytest.fixture(scope="module")
+def untiled():
+    """Untiled counts of the seeded nets, computed once."""
+    return {name: exact.count_regions(_seeded(name)) for name in SEEDED}
+
+
+# --- counts ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("tiles", [2, 3, 4])
+@pytest.mark.parametrize("name", list(SEEDED))
+def test_tiled_counts_equal_untiled_on_seeded_nets(name, tiles, untiled):
+    assert exact.count_regions(_seeded(name), tiles=tiles) == untiled[name]
+
+
+def test_seeded_anchors_are_the_catalogue_counts(untiled):
+    assert untiled["2-5-5-5-5-1"] == (81, 77) and untiled["2-100-1"] == (4667, 4667)
+
+
+def test_a_rectangle_in_uneven_tiles():
+    net = _seeded("2-32-32-1")
+    for window, tiles in [((-3, 5, -2, 7), (3, 2)), ((0.5, 1.75, -10, 10), (1, 5))]:
+        assert exact.count_regions(net, window, tiles=tiles) == exact.count_regions(net, window)
+
+
+@pytest.mark.parametrize("layers, expected", [
+    ([([[1, 0]], [0]), ([[1]], [0])], (2, 2)),      # relu(x), the seam x = 0 on its line
+    ([([[1, 0]], [0]), ([[0]], [0])], (2, 1)),      # the same, output 0: joined across the seam only
+    (BENT_ON_SEAM, (4, 2)),
+    (BENT_OUT_G, (4, 3)),
+    (CROSSING, (4, 2)),                            # x > 0: one map above and below the seam y = 0
+    (WEDGES, (4, 2)),
+])
+@pytest.mark.parametrize("tiles", [2, 4])
+def test_lines_on_seams_are_neither_lost_nor_doubled(layers, expected, tiles):
+    net = ExactNet.from_layers(layers)
+    assert exact.count_regions(net, window=1) == expected           # hand-derived (see the nets)
+    assert exact.count_regions(net, window=1, tiles=tiles) == expected
+
+
+def test_cells_with_one_map_touching_a_seam_at_one_point_are_not_joined():
+    # found by a random search against a join that took touching for sharing: two cells with the
+    # same map meet the seam x = 1 at one point, one from each side; in [-2, 2]^2 in 4 x 1 tiles
+    half = Fraction(1, 2)
+    net = ExactNet.from_layers([([[1, -2], [-1, -1], [1, 1], [-half, 0]], [1, 1, -1, 0]),
+                                ([[-1, 0, 0, 1]], [0]), ([[-1]], [2])], activation="leaky_relu")
+    assert exact.count_regions(net, window=2) == (10, 6)
+    assert exact.count_regions(net, window=2, tiles=(4, 1)) == (10, 6)
+    assert canon(exact.regions(net, window=2, tiles=(4, 1))) == canon(exact.regions(net, window=2))
+
+
+@pytest.mark.parametrize("tiles, cuts", [(2, [0.0]), (4, [0.0, -1.5, 1.5])])
+def test_many_equal_maps_that_meet_only_along_seams(tiles, cuts):
+    net = axis_net(7, cuts)
+    ref = exact.count_regions(net, window=3)
+    assert ref.linear < ref.activation                         # the axis lines split linear regions
+    assert exact.count_regions(net, window=3, tiles=tiles) == ref
+    assert canon(exact.regions(net, window=3, tiles=tiles)) == canon(exact.regions(net, window=3))
+
+
+def test_crowded_tiles_are_cut_into_four(caplog, untiled):
+    net = _seeded("2-32-32-1")
+    with caplog.at_level(logging.INFO, logger="exact.counting"):
+        assert count_in_tiles(net, Fraction(10), 2, tile_cells=150) == untiled["2-32-32-1"]
+    assert sum("crowded" in m for m in caplog.messages) >= 4
+
+
+def test_a_tile_over_its_memory_budget_is_cut_into_four(caplog, untiled):
+    net = _seeded("2-32-32-1")
+    with pytest.raises(ResourceLimitError):                       # untiled, this budget is too small
+        exact.count_regions(net, max_memory=150_000)
+    with caplog.at_level(logging.INFO, logger="exact.counting"):
+        assert exact.count_regions(net, tiles=1, max_memory=150_000) == untiled["2-32-32-1"]
+    assert any("crowded" in m for m in caplog.messages)
+
+
+def test_cutting_stops_at_max_depth(monkeypatch):
+    monkeypatch.setattr(tile_jobs, "MAX_DEPTH", 2)
+    jobs = []
+
+    def spy(job):
+        jobs.append(job.tile.depth)
+        if len(jobs) > 100:
+            raise RuntimeError("tiles are cut without end")
+        return tile_jobs.count_tile(job)
+
+    monkeypatch.setattr(tiled_counts, "count_tile", spy)
+    net = _seeded("2-5-5-5-5-1")
+    assert count_in_tiles(net, Fraction(10), 1, tile_cells=1) == (81, 77)
+    assert sorted(jobs) == [0] + [1] * 4 + [2] * 16   # every tile is crowded, down to depth 2
+
+
+def test_max_regions_counts_the_cells_of_all_tiles():
+    net = _seeded("2-5-5-5-5-1")
+    assert exact.count_regions(net, tiles=3, max_regions=81) == (81, 77)
+    with pytest.raises(TooManyRegionsError, match="81 cells exceed max_regions=80"):
+        exact.count_regions(net, tiles=3, max_regions=80)
+    with pytest.raises(TooManyRegionsError, match="max_regions=80"):
+        exact.regions(net, tiles=3, max_regions=80)
+
+
+# --- regions -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("name, tiles", [("2-5-5-5-5-1", 2), ("2-5-5-5-5-1", 4), ("2-32-32-1", 3),
+                                         ("2-16-16-1 hardtanh", 2), ("2-16-16-1 abs", 3), ("2-100-1", 3)])
+def test_tiled_regions_equal_untiled(name, tiles):
+    net = _seeded(name)
+    ref, got = exact.regions(net), exact.regions(net, tiles=tiles)
+    assert canon(got) == canon(ref)
+    assert sum(c.exact_area for c in got) == 400                 # the window's area, exactly
+
+
+@pytest.mark.parametrize("layers", [BENT_ON_SEAM, BENT_OUT_G, CROSSING, WEDGES])
+def test_tiled_regions_on_seams(layers):
+    net = ExactNet.from_layers(layers)
+    for tiles in (2, (4, 3)):
+        assert canon(exact.regions(net, window=1, tiles=tiles)) == canon(exact.regions(net, window=1))
+
+
+# --- hypothesis: small rational nets, lines often through seams and their crossings --------
+
+small = st.integers(-2, 2).map(lambda k: Fraction(k, 2))
+
+
+@st.composite
+def rational_nets(draw):
+    widths = [2] + draw(st.lists(st.integers(1, 3), min_size=1, max_size=3)) + [1]
+    layers = []
+    for a, b in zip(widths[:-1], widths[1:]):
+        W = [[draw(small) for _ in range(a)] for _ in range(b)]
+        layers.append((W, [draw(small) for _ in range(b)]))
+    act = draw(st.sampled_from(["relu", "abs", "leaky_relu", "hardtanh"]))
+    return ExactNet.from_layers(layers, activation=act)
+
+
+@settings(max_examples=60, deadline=None)
+@given(net=rational_nets(), nx=st.integers(1, 4), ny=st.integers(1, 4),
+       window=st.sampled_from([1, 2, (-1, 2, -2, 1), (0, 2, -1, 1)]))
+def test_hypothesis_tiled_counts_equal_untiled(net, nx, ny, window):
+    assert exact.count_regions(net, window, tiles=(nx, ny)) == exact.count_regions(net, window)
+
+
+@settings(max_examples=25, deadline=None)
+@given(net=rational_nets(), nx=st.integers(1, 3), ny=st.integers(1, 3), window=st.sampled_from([1, (-1, 2, -2, 1)]))
+def test_hypothesis_tiled_regions_equal_untiled(net, nx, ny, window):
+    assert canon(exact.regions(net, window, tiles=(nx, ny))) == canon(exact.regions(net, window))
+
+
+# --- executors -----------------------------------------------------------------------------
+
+def _executor(kind, request):
+    if kind == "threads":
+        return request.getfixturevalue("thread_pool")
+    if kind == "process_pool":
+        return request.getfixturevalue("process_pool")
+    return request.getfixturevalue("dask_cluster")[1].get_executor()
+
+
+@pytest.fixture(scope="module")
+def thread_pool():
+    with ThreadPoolExecutor(2) as pool:
+        yield pool
+
+
+@pytest.mark.parametrize("kind", ["threads", "process_pool", pytest.param("dask", marks=needs_dask)])
+def test_every_executor_gives_the_untiled_answer(kind, request, untiled):
+    ex = _executor(kind, request)
+    net = _seeded("2-32-32-1")
+    # small tiles: crowded ones come back from the workers and go out again in quarters
+    assert count_in_tiles(net, Fraction(10), 3, executor=ex, tile_cells=300) == untiled["2-32-32-1"]
+    axis = axis_net(3, [0.0])
+    assert exact.count_regions(axis, window=2, tiles=2, executor=ex) == exact.count_regions(axis, window=2)
+    small_net = _seeded("2-5-5-5-5-1")
+    assert canon(regions_in_tiles(small_net, Fraction(10), 3, executor=ex)) == canon(exact.regions(small_net))
+
+
+def test_the_tiles_run_on_the_executor_given(untiled):
+    class Counting(ThreadPoolExecutor):
+        submitted = 0
+
+        def submit(self, *args, **kwargs):
+            Counting.submitted += 1
+            return super().submit(*args, **kwargs)
+
+    net = _seeded("2-32-32-1")
+    with Counting(2) as pool:
+        assert exact.count_regions(net, tiles=3, executor=pool) == untiled["2-32-32-1"]
+        assert Counting.submitted == 9
+        Counting.submitted = 0
+        assert exact.regions(net, tiles=2, executor=pool, tile_cells=600).n_activation == 2101
+        assert Counting.submitted > 4 and (Counting.submitted - 4) % 4 == 0   # crowded tiles: four more each
+
+
+def test_a_failing_tile_stops_the_run_with_its_error(request):
+    net = _seeded("2-32-32-1")
+    with pytest.raises(TooManyRegionsError, match="max_regions=100"):
+        exact.count_regions(net, tiles=2, executor=request.getfixturevalue("process_pool"), max_regions=100)
+
+
+# --- refusals ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    ({"tiles": 2, "window": None}, InputError, "not the whole plane"),
+    ({"tiles": 2, "window": [(0, 0), (1, 0), (0, 1)]}, InputError, "a square or a rectangle, not the polygon"),
+    ({"executor": ThreadPoolExecutor(1)}, InputError, "give tiles= too"),
+    ({"tiles": 2, "executor": "pool"}, InputTypeError, "executor must be a concurrent.futures.Executor, got str"),
+    ({"tiles": 0}, InputError, "tiles must be a positive integer n .* got 0"),
+    ({"tiles": (2, 2, 2)}, InputError, r"got \(2, 2, 2\)"),
+    ({"tiles": True}, InputTypeError, "of integers, got True"),
+    ({"tiles": 2.0}, InputTypeError, "of integers, got 2.0"),
+    ({"tiles": 2000}, InputError, "asks for 4,000,000 tiles"),
+    ({"tiles": 2, "tile_cells": 0}, InputError, "tile_cells must be a positive integer or None, got 0"),
+])
+@pytest.mark.parametrize("func", [exact.count_regions, exact.regions])
+def test_bad_tiling_arguments_are_refused(func, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        func(CROSSING, **kwargs)
+
+
+def test_tiles_need_a_2d_input():
+    net = [([[1.0, 0.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    with pytest.raises(InputError, match="input width is 3; give plane="):
+        exact.count_regions(net, tiles=2)
+    plane = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]
+    assert exact.count_regions(net, window=1, plane=plane, tiles=2) == (2, 2)
