@@ -36,7 +36,6 @@ from .errors import InputError, ResourceLimitError, TooManyRegionsError, Undecid
 from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import Arrangement, build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
-from .loading import as_exact_net
 from .nd.box_window import check_box, check_box_fits
 from .nd.region_set import RegionsND
 from .network import ExactNet
@@ -236,12 +235,7 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
 
 def _read_net(net: Any, plane: Any, activation: Any) -> ExactNet:
     """Read ``net``: restricted to ``plane`` if given; a net of input width other than 2 as it is."""
-    if plane is None:
-        enet = as_exact_net(net, activation=activation)
-        if enet.input_dim != 2:
-            return enet
-        net, activation = enet, None
-    return prepare_net(net, plane=plane, activation=activation)
+    return prepare_net(net, plane=plane, activation=activation, any_width=True)
 
 
 def _guards(max_regions: Any, max_memory: Any, progress: bool) -> dict:

@@ -336,7 +336,8 @@ def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation
     """Read and count each net in turn, in this process."""
     for index, net in enumerate(nets):
         try:
-            counts, seconds = _count_task(prepare_net(net, plane=plane, activation=activation), task)
+            enet = prepare_net(net, plane=plane, activation=activation, any_width=True)
+            counts, seconds = _count_task(enet, task)
         except Exception as exc:  # noqa: BLE001 - one net's failure is reported, not fatal
             counts, seconds = _failed(index, _source(net), exc, on_error), None
         yield index, counts, seconds
@@ -349,7 +350,7 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     try:
         for index, net in enumerate(nets):
             try:
-                enet = prepare_net(net, plane=plane, activation=activation)
+                enet = prepare_net(net, plane=plane, activation=activation, any_width=True)
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
                 failure = _failed(index, _source(net), exc, on_error)
             else:

@@ -327,7 +327,8 @@ def check_max_memory(max_memory: Any) -> int | None:
     return int(value)
 
 
-def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | None = None) -> ExactNet:
+def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | None = None, *,
+                any_width: bool = False) -> ExactNet:
     """Coerce ``net``, restrict it to ``plane`` if given, and check it has 2-D input.
 
     Parameters
@@ -338,16 +339,20 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
         Three points spanning the affine plane to restrict the input to.
     activation : str, optional
         Hidden activation when ``net`` is a list of layers.
+    any_width : bool, default False
+        Without ``plane``, accept any input width (for :mod:`exact.nd`, which
+        :func:`exact.regions` and :func:`exact.count_regions` use for widths other than 2).
 
     Returns
     -------
     ExactNet
-        A network with 2-D input.
+        A network with 2-D input (any input width with ``any_width`` and no ``plane``).
 
     Raises
     ------
     InputError
-        When ``plane`` is not three points, or the input is not 2-D without ``plane``.
+        When ``plane`` is not three points, or the input is not 2-D without ``plane``
+        (and without ``any_width``).
 
     Examples
     --------
@@ -362,6 +367,8 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
         if len(plane) != 3:
             raise InputError(f"plane must be three points (x0, x1, x2), got {len(plane)} items")
         enet = enet.restrict_to_plane(*plane)
+    elif any_width:
+        return enet
     if enet.input_dim != 2:
         raise InputError(
             f"the network's input is {enet.input_dim}-D, and regions are computed for 2-D input: "

@@ -366,3 +366,12 @@ def test_cli_bad_scheduler_address_is_a_usage_error(tmp_path, capsys):
     assert main(["count-many", *files, "--scheduler", "nonsense"]) == 2
     err = capsys.readouterr().err
     assert "--scheduler 'nonsense' is not a scheduler address" in err and "internal error" not in err
+
+
+def test_nets_of_any_input_width_are_counted_like_count_regions():
+    # from a new user's trial: count_many refused a 3-D net that count_regions counts
+    net3 = [([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], [0, 0, 0, -1]), ([[1, 1, 1, 1]], [0])]
+    net1 = [([[1.0], [1.0]], [0.0, -1.0]), ([[1.0, -1.0]], [0.0])]
+    got = count_many([net3, net1], window=2)
+    assert got == [exact.count_regions(net3, window=2), exact.count_regions(net1, window=2)]
+    assert got[0] == (15, 15)  # four planes in general position: 1 + 4 + 6 + 4
