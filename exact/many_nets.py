@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
+import itertools
 import multiprocessing
 import os
 import time
@@ -149,8 +150,8 @@ def count_many(
     Workers hold BLAS and OpenMP to one thread (and torch, if imported there); the
     calling process's settings are never changed.  A ``ProcessPoolExecutor`` whose
     worker dies breaks, failing its unfinished nets (``BrokenProcessPool``); a dask
-    cluster re-runs them.  With process pools started by ``spawn`` or ``forkserver``
-    (``jobs > 1``), a script must call this under ``if __name__ == "__main__":``.
+    cluster re-runs them.  Nets go in chunks (about eight per worker, at most 16 nets).
+    With ``jobs > 1`` a script must call this under ``if __name__ == "__main__":``.
 
     Examples
     --------
@@ -345,28 +346,71 @@ def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation
 
 def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, activation: Any,
               on_error: OnError) -> Iterator[tuple[int, Any, float | None]]:
-    """Read each net here, submit it, and yield the results as they come back."""
-    futures: dict[cf.Future, tuple[int, str | None]] = {}
+    """Read each net here, submit them in chunks, and yield the results as the chunks come back.
+
+    A chunk of several nets per task keeps the executor's cost per task (tens of
+    milliseconds on a dask cluster) small against small nets' counting time.
+    """
+    size = _chunk_size(pool, nets)
+    futures: dict[cf.Future, list[tuple[int, str | None]]] = {}
+    batch: list[tuple[int, str | None, ExactNet]] = []
     try:
         for index, net in enumerate(nets):
             try:
-                enet = prepare_net(net, plane=plane, activation=activation, any_width=True)
+                batch.append((index, _source(net), prepare_net(net, plane=plane, activation=activation,
+                                                               any_width=True)))
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
-                failure = _failed(index, _source(net), exc, on_error)
-            else:
-                futures[pool.submit(_count_task, enet, task)] = (index, _source(net))
-                continue
-            yield index, failure, None
+                yield index, _failed(index, _source(net), exc, on_error), None
+            if len(batch) == size:
+                futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
+                batch = []
+        if batch:
+            futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
         for fut in cf.as_completed(list(futures)):
-            index, source = futures.pop(fut)
+            members = futures.pop(fut)
             try:
-                counts, seconds = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a worker's error, or a lost worker
-                counts, seconds = _failed(index, source, exc, on_error), None
-            yield index, counts, seconds
+                outcomes = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker: every net of the chunk failed
+                outcomes = [(exc, None)] * len(members)
+            for (index, source), (counts, seconds) in zip(members, outcomes):
+                if isinstance(counts, BaseException):
+                    counts, seconds = _failed(index, source, counts, on_error), None
+                yield index, counts, seconds
     finally:  # stopped early (an error raised, the iterator closed): cancel what has not started
         for fut in futures:
             fut.cancel()
+
+
+def _submit_chunk(pool: cf.Executor, batch: list[tuple[int, str | None, ExactNet]], task: _Task) -> cf.Future:
+    """Submit one chunk, with a token that makes each submission unique.
+
+    dask keys a pure call by its arguments: without the token, a chunk cancelled in an
+    earlier batch would come back cancelled.
+    """
+    return pool.submit(_count_chunk, [e for _, _, e in batch], task, next(_TOKENS))
+
+
+_TOKENS = itertools.count()
+"""Numbers each submitted chunk (see :func:`_submit_chunk`)."""
+
+
+def _chunk_size(pool: cf.Executor, nets: Iterable[Any]) -> int:
+    """Nets per task: about eight tasks per worker, at most 16 nets each; 1 for a generator."""
+    if not isinstance(nets, Sized):
+        return 1
+    workers = getattr(pool, "_max_workers", None) or 2
+    return max(1, min(16, len(nets) // (8 * workers)))
+
+
+def _count_chunk(nets: list[ExactNet], task: _Task, token: int = 0) -> list[tuple[Any, float | None]]:
+    """Count several nets in a worker; a net's error is returned in its place, not raised."""
+    out: list[tuple[Any, float | None]] = []
+    for net in nets:
+        try:
+            out.append(_count_task(net, task))
+        except Exception as exc:  # noqa: BLE001 - one net's failure, reported by the caller
+            out.append((exc, None))
+    return out
 
 
 def _count_task(net: ExactNet, task: _Task) -> tuple[RegionCounts, float]:

@@ -41,3 +41,45 @@ def test_the_wrapper_keeps_name_and_result():
 
     assert product.__name__ == "product" and product.__doc__ == "Doc."
     assert product(np.eye(2)).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+
+
+def test_overlapping_calls_from_two_threads_set_one_limit_and_lift_it_once(monkeypatch):
+    # found when count_many ran counts in a ThreadPoolExecutor: with one limit per call, the
+    # first call to leave restored the caller's setting under the second, which then
+    # "restored" one thread for good.  (OpenBLAS ignores set_num_threads from other threads,
+    # so the bookkeeping is checked on a recording controller.)
+    import threading
+
+    import exact._certified.threads as threads
+
+    log = []
+
+    class Limit:
+        def restore_original_limits(self):
+            log.append("restore")
+
+    class Controller:
+        def limit(self, limits):
+            log.append(f"limit {limits}")
+            return Limit()
+
+    monkeypatch.setattr(threads, "_blas", lambda: Controller())
+    started = threading.Barrier(2)
+    first_out, second_out = threading.Event(), threading.Event()
+
+    @one_blas_thread
+    def work(wait):
+        started.wait()
+        wait.wait()
+
+    a = threading.Thread(target=work, args=(first_out,), daemon=True)
+    b = threading.Thread(target=work, args=(second_out,), daemon=True)
+    a.start(), b.start()
+    try:
+        first_out.set()
+        a.join(10)
+        during = list(log)  # b is still inside
+    finally:
+        second_out.set()
+        b.join(10)
+    assert during == ["limit 1"] and log == ["limit 1", "restore"]

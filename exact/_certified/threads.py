@@ -6,6 +6,9 @@ costs: measured on this 2-core machine with one other busy process, 2-64-64-64-6
 0.20 s with numpy's default two OpenBLAS threads and 0.12 s with one; 2-100^4-1 0.60 s
 against 0.39 s; unloaded the two are equal.  The limit is set on entry and the caller's
 setting is restored on exit (threadpoolctl; a few microseconds with a cached controller).
+The limit is process-wide: calls overlapping in several threads share one limit, set by
+the first and lifted by the last.  (OpenBLAS 0.3.31, numpy's here, ignores a limit set
+from a thread other than the main one: in a thread pool the limit changes nothing.)
 
 Examples
 --------
@@ -19,6 +22,7 @@ Examples
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -53,7 +57,31 @@ def one_blas_thread(f: Callable) -> Callable:
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        with _blas().limit(limits=1):
+        _enter()
+        try:
             return f(*args, **kwargs)
+        finally:
+            _leave()
 
     return wrapper
+
+
+_LOCK = threading.Lock()
+_STATE: list[Any] = [0, None]  # how many calls are inside, and the limit the first one set
+
+
+def _enter() -> None:
+    """Hold BLAS to one thread; only the first of overlapping calls (from several threads) sets it."""
+    with _LOCK:
+        if _STATE[0] == 0:
+            _STATE[1] = _blas().limit(limits=1)
+        _STATE[0] += 1
+
+
+def _leave() -> None:
+    """Give the caller's setting back when the last overlapping call leaves."""
+    with _LOCK:
+        _STATE[0] -= 1
+        if _STATE[0] == 0:
+            _STATE[1].restore_original_limits()
+            _STATE[1] = None
