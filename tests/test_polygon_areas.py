@@ -5,6 +5,7 @@ from fractions import Fraction
 from catalogue import seeded_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_predicates import hull
 
 import exact
 from exact.line_arrangement import build_arrangement
@@ -16,22 +17,8 @@ coord = st.fractions(min_value=-10, max_value=10, max_denominator=10**6)
 
 
 def _convex(points):
-    """The counter-clockwise convex hull of exact points (monotone chain), as homogeneous points."""
-    pts = sorted(set(points))
-
-    def cross(o, a, b):
-        return (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0])
-
-    lower, upper = [], []
-    for p in pts:
-        while len(lower) >= 2 and cross(lower[-2], lower[-1], p) <= 0:
-            lower.pop()
-        lower.append(p)
-    for p in reversed(pts):
-        while len(upper) >= 2 and cross(upper[-2], upper[-1], p) <= 0:
-            upper.pop()
-        upper.append(p)
-    return [point_from_xy(*p) for p in lower[:-1] + upper[:-1]]
+    """The counter-clockwise convex hull of exact points, as homogeneous points."""
+    return [point_from_xy(*p) for p in hull(points)]
 
 
 @settings(max_examples=60, deadline=None)
