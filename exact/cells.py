@@ -232,11 +232,13 @@ class Regions:
             f"n_linear={self.n_linear})"
         )
 
-    def locate(self, point: Sequence[Any]) -> Cell | None:
-        """Return the cell containing ``point``, decided exactly.
+    def locate(self, point: Sequence[Any]) -> Cell | None | list[Cell | None]:
+        """Return the cell containing ``point``, decided exactly (a list for many points).
 
         A point on a boundary between cells belongs to several closed cells; the one
         returned is the one with the smallest index.  ``None`` outside the window.
+        ``point`` may also be many points, an ``(m, 2)`` array or a list of pairs: then
+        the list of their cells.
 
         Examples
         --------
@@ -244,7 +246,13 @@ class Regions:
         >>> r = regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
         >>> r.locate((0.5, 0)).pattern, r.locate((3, 0)) is None
         ((1,), True)
+        >>> [c.pattern for c in r.locate([(0.5, 0), (-0.5, 0)])]
+        [(1,), (0,)]
         """
+        if hasattr(point, "tolist") and not isinstance(point, (list, tuple)):
+            point = point.tolist()  # numpy arrays, torch tensors
+        if len(point) and all(isinstance(q, (list, tuple)) for q in point):
+            return [self.locate(q) for q in point]
         if len(point) != 2:
             raise InputError(f"point must have 2 coordinates, got {len(point)}")
         try:

@@ -339,3 +339,13 @@ def test_window_errors_show_the_numbers_as_given():
         check_window((Fraction(-1), Fraction(1)) * 3)
     with pytest.raises(InputError, match=r"\[\(0, 0\), \(2, 2\), \(2, 0\), \(0, 2\)\] has zero area \(all on one "):
         check_window([(0, 0), (2, 2), (2, 0), (0, 2)])
+
+
+def test_locate_takes_many_points():
+    # from a new user's trial: an (m, 2) array gave "point (array([0, 0]), ...): expected a
+    # real number"; many points now give the list of their cells (exact, as for one point)
+    r = exact.regions([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=1)
+    pts = np.array([[0.5, 0.5], [-0.5, 0.5], [0.0, 0.25], [3.0, 0.0]])
+    got = r.locate(pts)
+    assert [c.pattern if c is not None else None for c in got] == [(1, 1), (0, 1), (0, 1), None]
+    assert got[:3] == [r.locate(tuple(p)) for p in pts[:3].tolist()]  # (0, 1/4) is on x = 0: lowest index
