@@ -123,7 +123,7 @@ def _level_arg(text: str) -> Fraction:
 
 
 def _widths_arg(text: str) -> list[int]:
-    usage = ("widths look like 2-20-1: input width 2, one or more hidden widths, output width; "
+    usage = ("widths look like 2-20-1: input width, one or more hidden widths, output width; "
              f"got {text!r}")
     try:
         ws = [int(p) for p in text.replace(",", "-").split("-")]
@@ -131,8 +131,6 @@ def _widths_arg(text: str) -> list[int]:
         raise argparse.ArgumentTypeError(usage) from None
     if len(ws) < 3 or any(w < 1 for w in ws):
         raise argparse.ArgumentTypeError(usage)
-    if ws[0] != 2:
-        raise argparse.ArgumentTypeError(f"count's nets have 2-D input (widths 2-...), got {text!r}")
     return ws
 
 
@@ -429,9 +427,14 @@ def _cmd_count(args) -> int:
 
     from ._api import count_regions
 
+    d = args.widths[0]
+    if d != 2 and isinstance(args.window, ConvexWindow):
+        raise InputError(f"--window {args.window}: a rectangle or polygon is for 2-D inputs; these nets' "
+                         f"input is {d}-D (give a half-width B for the cube [-B, B]^{d}, or 'plane')")
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet)
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
+            **({"input_width": d} if d != 2 else {}),
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
     _print_counts(data, args.json)
     return 0

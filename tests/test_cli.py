@@ -76,7 +76,7 @@ CLI_CASES = [
     # (arguments, exit status, fragment of standard error)
     (["count", "2-1"], 2, "widths look like 2-20-1"),
     (["count", "2-20"], 2, "widths look like 2-20-1"),
-    (["count", "3-5-1"], 2, "2-D input"),
+    (["count", "3-5-1", "--window", "0,1,0,1"], 2, "a rectangle or polygon is for 2-D inputs"),
     (["count", "--seed", "1e20", "2-3-1"], 2, "--seed takes an integer"),
     (["count", "--seed", "100000000000000000000", "2-3-1"], 2, "--seed takes an integer"),
     (["count", "2-99999999999-1"], 1, "parameters"),
@@ -374,3 +374,13 @@ def test_a_3d_whole_space_is_called_so(tmp_path, capsys):
     p.write_text(json.dumps({"layers": [{"weight": [[1, 0, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}))
     assert main(["regions", str(p), "--window", "plane"]) == 0
     assert "window: whole space" in capsys.readouterr().out
+
+
+def test_count_takes_any_input_width(capsys):
+    # from the new user's trial: `exactnet count 3-20-1` was refused although the README
+    # quotes 3-20-1 timings; 20 planes in general position cut R^3 into 1 + 20 + 190 + 1140
+    assert main(["count", "3-20-1", "--window", "plane", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert (data["input_width"], data["activation_regions"]) == (3, 1 + 20 + 190 + 1140)
+    assert main(["count", "3-20-1", "--window", "0,1,0,1"]) == 2
+    assert "a rectangle or polygon is for 2-D inputs" in capsys.readouterr().err
