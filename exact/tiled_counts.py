@@ -52,11 +52,11 @@ from .cells import RegionCounts, Regions
 from .errors import ResourceLimitError, TooManyRegionsError
 from .layer_split import RawCell, cell_bytes
 from .network import AffineMap, ExactNet, affine_on_pattern
-from .predicates import Line, Point, canonical_line, compare_along, side
+from .predicates import Line, Point, compare_along, side
 from .tile_grid import Seam, check_tiles, grid_tiles, seam_segments
 from .tile_jobs import Crowded, TileJob, TileSummary, count_tile, exact_tile
 from .whole_plane import pattern_constraints
-from .windows import ConvexWindow
+from .windows import ConvexWindow, line_through
 
 __all__ = ["DEFAULT_TILE_CELLS", "count_in_tiles", "regions_in_tiles"]
 
@@ -374,15 +374,9 @@ def _maps_apart(s: TileSummary, p: int, t: TileSummary, q: int) -> bool:
 def _merged(pieces: list[RawCell]) -> RawCell:
     """Merge the pieces of one cell cut by seams: the exact convex hull of their vertices."""
     verts = _hull({v for rc in pieces for v in rc.verts})
-    edges = tuple(canonical_line(*_line_through(p, q)) for p, q in zip(verts, verts[1:] + verts[:1]))
+    edges = tuple(line_through(p, q) for p, q in zip(verts, verts[1:] + verts[:1]))
     rc = pieces[0]
     return RawCell(verts, edges, rc.pattern, rc.out, rc.out_den)
-
-
-def _line_through(p: Point, q: Point) -> Line:
-    """Return the line through ``p`` and ``q``, the left of ``p -> q`` on its positive side."""
-    (X0, Y0, D0), (X1, Y1, D1) = p, q
-    return Y0 * D1 - D0 * Y1, D0 * X1 - X0 * D1, X0 * Y1 - Y0 * X1
 
 
 def _hull(points: set[Point]) -> tuple[Point, ...]:
@@ -396,7 +390,7 @@ def _hull(points: set[Point]) -> tuple[Point, ...]:
     def chain(seq: list[Point]) -> list[Point]:
         out: list[Point] = []
         for p in seq:
-            while len(out) >= 2 and side(_line_through(out[-2], out[-1]), p) <= 0:
+            while len(out) >= 2 and side(line_through(out[-2], out[-1]), p) <= 0:
                 out.pop()
             out.append(p)
         return out

@@ -38,7 +38,7 @@ from .predicates import (
     side,
 )
 
-__all__ = ["ConvexWindow", "convex_window", "rectangle_window"]
+__all__ = ["ConvexWindow", "convex_window", "line_through", "rectangle_window"]
 
 
 @dataclass(frozen=True)
@@ -163,8 +163,24 @@ def _exact_json(v: Fraction) -> float | str:
     return f if Fraction(f) == v else str(v)
 
 
-def _line_through(p: Point, q: Point) -> Line:
-    """Return the line through ``p`` and ``q`` (distinct), the left of ``p -> q`` on its positive side."""
+def line_through(p: Point, q: Point) -> Line:
+    """Return the line through ``p`` and ``q`` (distinct), the left of ``p -> q`` on its positive side.
+
+    Parameters
+    ----------
+    p, q : Point
+        Distinct homogeneous points.
+
+    Returns
+    -------
+    Line
+        In lowest terms (:func:`exact.predicates.canonical_line`).
+
+    Examples
+    --------
+    >>> line_through((0, 0, 1), (2, 0, 1))        # the x axis, y > 0 on the left
+    (0, 1, 0)
+    """
     (X0, Y0, D0), (X1, Y1, D1) = p, q
     return canonical_line(Y0 * D1 - D0 * Y1, D0 * X1 - X0 * D1, X0 * Y1 - Y0 * X1)
 
@@ -251,14 +267,14 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
     if area < 0:  # clockwise: walk it the other way
         order.reverse()
     n = len(order)
-    turns = [side(_line_through(verts[order[k - 1]], verts[order[k]]), verts[order[(k + 1) % n]])
+    turns = [side(line_through(verts[order[k - 1]], verts[order[k]]), verts[order[(k + 1) % n]])
              for k in range(n)]
     for k, turn in enumerate(turns):
         if turn < 0:
             m = order[k]
             raise InputError(f"window: the polygon is not convex: it turns the wrong way at vertex {m} "
                              f"{_show_point(verts[m])}; give the vertices of a convex polygon in order")
-    edges = [_line_through(verts[order[k]], verts[order[(k + 1) % n]]) for k in range(n)]
+    edges = [line_through(verts[order[k]], verts[order[(k + 1) % n]]) for k in range(n)]
     for k, e in enumerate(edges):
         bad = next((m for m in order if side(e, verts[m]) < 0), None)
         if bad is not None:
@@ -268,7 +284,7 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
     kv = [verts[order[k]] for k in range(n) if turns[k] != 0]  # drop straight angles
     low = min(range(len(kv)), key=lambda k: point_to_fractions(kv[k])[::-1])
     kv = tuple(kv[low:] + kv[:low])  # from the lowest vertex (then leftmost): one form per polygon
-    edges = tuple(_line_through(p, q) for p, q in zip(kv, kv[1:] + kv[:1]))
+    edges = tuple(line_through(p, q) for p, q in zip(kv, kv[1:] + kv[:1]))
     return ConvexWindow(kv, edges, is_rectangle=len(kv) == 4 and all(a == 0 or b == 0 for a, b, _ in edges))
 
 
