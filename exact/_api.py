@@ -22,10 +22,8 @@ RegionCounts(activation=4, linear=2)
 from __future__ import annotations
 
 import concurrent.futures as cf
-import contextlib
-import gc
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -33,6 +31,7 @@ from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
 from .cells import RegionCounts, Regions
 from .errors import InputError, ResourceLimitError, TooManyRegionsError, Undecided
+from .gc_pause import gc_paused
 from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import Arrangement, build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
@@ -343,7 +342,7 @@ def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regi
     -------
     Regions
     """
-    with _gc_paused():
+    with gc_paused():
         if enet.n_hidden_layers == 1:
             if isinstance(w, ConvexWindow):
                 return _shallow_polygon_regions(enet, w, max_regions, progress, max_memory)
@@ -464,19 +463,3 @@ def _float_plane_box(enet: ExactNet, max_regions: int | None, progress: bool, ma
     except Undecided:
         return initial_box(enet), None
     return half, len(cells)
-
-
-@contextlib.contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector.
-
-    Building millions of tuples (no cycles) otherwise triggers repeated full collections
-    (measured: 40% of the time on 2-1000-1).
-    """
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()

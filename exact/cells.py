@@ -17,7 +17,6 @@ Fraction(16, 1)
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -25,6 +24,8 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .adjacency import merge_linear, shared_edges
 from .errors import InputError
 from .face_maps import FaceGraph, LazyFaceMaps
+from .geojson_export import feature_collection
+from .json_numbers import json_number
 from .layer_split import RawCell, square
 from .network import AffineMap, ExactNet
 from .polygon_areas import extreme_areas
@@ -337,25 +338,7 @@ class Regions:
         >>> len(g["features"]), g["features"][0]["geometry"]["type"]
         (2, 'Polygon')
         """
-        feats = []
-        for c in self.cells:
-            ring = _float_ring(c.verts)
-            feats.append(
-                {
-                    "type": "Feature",
-                    "geometry": {"type": "Polygon", "coordinates": [ring]},
-                    "properties": {
-                        "index": c.index,
-                        "pattern": list(c.pattern),
-                        "linear_region": c.linear_region,
-                        "bounded": c.bounded,
-                        "area": json_number(c.exact_area),
-                        "gradient": [[str(g) for g in row] for row in c.affine.gradient],
-                        "offset": [str(o) for o in c.affine.offset],
-                    },
-                }
-            )
-        return {"type": "FeatureCollection", "features": feats}
+        return feature_collection(self.cells, self.face_maps)
 
     def level_set(self, c: Any = 0, output: int = 0) -> LevelSet:
         """Return the exact level set ``{f_output = c}``: segments with rational endpoints.
@@ -462,65 +445,3 @@ class RegionCounts(NamedTuple):
     def _repr_html_(self) -> str:
         return ("<table><tr><th>activation regions</th><th>linear regions</th></tr>"
                 f"<tr><td>{self.activation}</td><td>{self.linear}</td></tr></table>")
-
-
-def json_number(q: Fraction) -> float | str:
-    """Return ``q`` as a float when a float holds it, else as exact scientific text.
-
-    A value beyond the float range (or a nonzero value that would underflow to 0) becomes a
-    string such as ``"4.00000e+400"``, its six leading digits correctly rounded, so that no
-    JSON field is ever ``inf`` or a silent 0.
-
-    Parameters
-    ----------
-    q : Fraction
-        An exact value.
-
-    Returns
-    -------
-    float or str
-        ``float(q)`` when it is finite and nonzero (or ``q == 0``), else scientific text.
-
-    Examples
-    --------
-    >>> json_number(Fraction(3, 2)), json_number(Fraction(4 * 10**400))
-    (1.5, '4.00000e+400')
-    >>> json_number(Fraction(-1, 10**400))
-    '-1.00000e-400'
-    """
-    try:
-        f = float(q)
-    except OverflowError:
-        f = math.inf
-    if math.isfinite(f) and (f != 0 or q == 0):
-        return f
-    return _scientific(q)
-
-
-def _scientific(q: Fraction, digits: int = 6) -> str:
-    """Format a nonzero rational in scientific notation, rounded from its exact value."""
-    a = abs(q)
-    e = len(str(a.numerator)) - len(str(a.denominator))
-    while a >= Fraction(10) ** (e + 1):
-        e += 1
-    while a < Fraction(10) ** e:
-        e -= 1
-    m = round(a / Fraction(10) ** e * 10 ** (digits - 1))
-    if m == 10**digits:
-        m, e = m // 10, e + 1
-    s = str(m)
-    return f"{'-' if q < 0 else ''}{s[0]}.{s[1:]}e{e:+d}"
-
-
-def _float_ring(verts: Sequence[Point]) -> list[list[float]]:
-    """Return the closed ring of float vertex coordinates, refusing coordinates beyond floats."""
-    try:
-        ring = [[X / D, Y / D] for X, Y, D in verts]
-    except OverflowError:
-        big = max(max(abs(Fraction(X, D)), abs(Fraction(Y, D))) for X, Y, D in verts)
-        raise InputError(
-            f"to_geojson: a vertex coordinate reaches {_scientific(big)}, beyond the float range of "
-            "GeoJSON numbers; the exact vertices are in Cell.vertices"
-        ) from None
-    ring.append(ring[0])
-    return ring

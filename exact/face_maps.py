@@ -31,6 +31,7 @@ from fractions import Fraction
 import numpy as np
 
 from ._certified.blocks import breadth_first_arcs
+from .json_numbers import ratio_text
 from .network import AffineMap, ExactNet, IntLayer
 from .predicates import canonical_line, point_from_xy, side, unoriented_key, vertex_centroid
 
@@ -290,6 +291,27 @@ class FaceMaps:
         return AffineMap(tuple((Fraction(a, d), Fraction(b, d)) for a, b, _ in rows),
                          tuple(Fraction(c, d) for _, _, c in rows))
 
+    def map_text(self, f: int) -> tuple[list[list[str]], list[str]]:
+        """Return the exact output map on face ``f`` as text, without making Fractions.
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        gradient : list of [str, str]
+            One row per output, each entry ``str`` of the exact Fraction.
+        offset : list of str
+            One per output.
+        """
+        if self.num is None:
+            raise ValueError("these FaceMaps were built without output maps")
+        d = self.den
+        rows = self.num[f]
+        gradient = [[ratio_text(a, d), ratio_text(b, d)] for a, b, _ in rows]
+        return gradient, [ratio_text(c, d) for _, _, c in rows]
+
     def _piece_terms(self, out: IntLayer) -> np.ndarray:
         """Each (neuron, piece)'s term of the output numerators, object array (n, pieces, outputs, 3)."""
         s, sl, ic = self._s, self._sl, self._ic
@@ -400,3 +422,30 @@ class LazyFaceMaps:
         AffineMap
         """
         return self.maps.affine(f)
+
+    def pieces(self, faces: np.ndarray | slice) -> np.ndarray:
+        """Return the piece of every neuron on the given faces (see :meth:`FaceMaps.pieces`).
+
+        Parameters
+        ----------
+        faces : ndarray of int or slice
+
+        Returns
+        -------
+        ndarray of int8, shape (len(faces), neurons)
+        """
+        return self.maps.pieces(faces)
+
+    def map_text(self, f: int) -> tuple[list[list[str]], list[str]]:
+        """Return the exact output map on face ``f`` as text (see :meth:`FaceMaps.map_text`).
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        gradient : list of [str, str]
+        offset : list of str
+        """
+        return self.maps.map_text(f)

@@ -1,0 +1,100 @@
+"""GeoJSON of exact regions: one Polygon feature per cell, written in blocks at array speed.
+
+A one-hidden-layer result keeps every cell's pattern and map as arrays
+(:class:`exact.face_maps.LazyFaceMaps`); the features read them a block of cells at a
+time, so that no per-cell tuple or Fraction is made and kept.  Deeper results carry
+each cell's pattern and map already.
+
+Examples
+--------
+>>> from exact import regions
+>>> g = regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).to_geojson()
+>>> [f["properties"]["pattern"] for f in g["features"]], g["features"][1]["properties"]["gradient"]
+([[0], [1]], [['1', '0']])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import numpy as np
+
+from .face_maps import LazyFaceMaps
+from .gc_pause import gc_paused
+from .json_numbers import float_ring, json_number
+
+Cell = Any  # exact.cells.Cell, which imports this module
+
+__all__ = ["feature_collection"]
+
+BLOCK = 4096
+"""Cells whose patterns are read from the arrays at once (a block of ``BLOCK x neurons`` bytes)."""
+
+
+def feature_collection(cells: Sequence[Cell], face_maps: LazyFaceMaps | None = None) -> dict:
+    """Return the GeoJSON FeatureCollection of ``cells``.
+
+    Parameters
+    ----------
+    cells : sequence of Cell
+        The cells of a :class:`~exact.cells.Regions`, in order.
+    face_maps : LazyFaceMaps, optional
+        The arrays the cells' patterns and maps come from (one hidden layer): cell ``k``
+        is face ``cells[k].index``.
+
+    Returns
+    -------
+    dict
+        ``{"type": "FeatureCollection", "features": [...]}``; each feature's properties:
+        ``index``, ``pattern``, ``linear_region``, ``bounded``, ``area`` (the exact area as
+        :func:`~exact.json_numbers.json_number`), ``gradient`` and ``offset`` (the exact
+        output map as strings ``"p/q"``).
+
+    Raises
+    ------
+    InputError
+        A vertex coordinate beyond the float range.
+
+    Examples
+    --------
+    >>> from exact import regions
+    >>> r = regions([([[1.0, 1.0]], [-1.0]), ([[2.0]], [0.5])], window=1.0)
+    >>> feature_collection(r.cells)["features"][1]["properties"]["offset"]
+    ['-3/2']
+    """
+    with gc_paused():  # a million small lists and dicts, no cycles
+        feats = [_feature(c, pattern, grad, off) for c, pattern, (grad, off) in _rows(cells, face_maps)]
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def _rows(cells: Sequence[Cell], face_maps: LazyFaceMaps | None) -> Iterator[tuple[Cell, list, tuple]]:
+    """Yield each cell with its pattern and map as JSON values, from the arrays a block at a time."""
+    for start in range(0, len(cells), BLOCK):
+        block = cells[start:start + BLOCK]
+        if face_maps is None:
+            for c in block:
+                a = c.affine
+                yield (c, list(c.pattern), ([[str(g) for g in row] for row in a.gradient],
+                                            [str(o) for o in a.offset]))
+            continue
+        pieces = face_maps.pieces(np.fromiter((c.index for c in block), dtype=np.intp, count=len(block)))
+        for c, pattern in zip(block, pieces.tolist()):
+            yield c, pattern, face_maps.map_text(c.index)
+
+
+def _feature(c: Cell, pattern: list, gradient: list, offset: list) -> dict[str, Any]:
+    """One cell's Feature."""
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Polygon", "coordinates": [float_ring(c.verts)]},
+        "properties": {
+            "index": c.index,
+            "pattern": pattern,
+            "linear_region": c.linear_region,
+            "bounded": c.bounded,
+            "area": json_number(c.exact_area),
+            "gradient": gradient,
+            "offset": offset,
+        },
+    }

@@ -1,0 +1,149 @@
+"""Exact values as JSON: numbers a float holds, exact text otherwise, and float rings of exact vertices.
+
+Examples
+--------
+>>> from fractions import Fraction
+>>> json_number(Fraction(3, 2)), json_number(Fraction(10**400))
+(1.5, '1.00000e+400')
+>>> ratio_text(6, -4), ratio_text(4, 2)
+('-3/2', '2')
+>>> float_ring([(0, 0, 1), (1, 0, 2), (0, 1, 1)])
+[[0.0, 0.0], [0.5, 0.0], [0.0, 1.0], [0.0, 0.0]]
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from fractions import Fraction
+
+from .errors import InputError
+from .predicates import Point
+
+__all__ = ["float_ring", "json_number", "ratio_text", "scientific_text"]
+
+
+def json_number(q: Fraction) -> float | str:
+    """Return ``q`` as a float when a float holds it, else as exact scientific text.
+
+    A value beyond the float range (or a nonzero value that would underflow to 0) becomes a
+    string such as ``"4.00000e+400"``, its six leading digits correctly rounded, so that no
+    JSON field is ever ``inf`` or a silent 0.
+
+    Parameters
+    ----------
+    q : Fraction
+        An exact value.
+
+    Returns
+    -------
+    float or str
+        ``float(q)`` when it is finite and nonzero (or ``q == 0``), else scientific text.
+
+    Examples
+    --------
+    >>> json_number(Fraction(3, 2)), json_number(Fraction(4 * 10**400))
+    (1.5, '4.00000e+400')
+    >>> json_number(Fraction(-1, 10**400))
+    '-1.00000e-400'
+    """
+    try:
+        f = float(q)
+    except OverflowError:
+        f = math.inf
+    if math.isfinite(f) and (f != 0 or q == 0):
+        return f
+    return scientific_text(q)
+
+
+def scientific_text(q: Fraction, digits: int = 6) -> str:
+    """Format a nonzero rational in scientific notation, rounded from its exact value.
+
+    Parameters
+    ----------
+    q : Fraction
+        Nonzero.
+    digits : int, default 6
+        Significant digits.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> scientific_text(Fraction(-2, 3) * Fraction(10) ** -500)
+    '-6.66667e-501'
+    """
+    a = abs(q)
+    e = len(str(a.numerator)) - len(str(a.denominator))
+    while a >= Fraction(10) ** (e + 1):
+        e += 1
+    while a < Fraction(10) ** e:
+        e -= 1
+    m = round(a / Fraction(10) ** e * 10 ** (digits - 1))
+    if m == 10**digits:
+        m, e = m // 10, e + 1
+    s = str(m)
+    return f"{'-' if q < 0 else ''}{s[0]}.{s[1:]}e{e:+d}"
+
+
+def ratio_text(a: int, d: int) -> str:
+    """Write the exact ratio ``a / d`` as ``str(Fraction(a, d))`` does, without making the Fraction.
+
+    Parameters
+    ----------
+    a, d : int
+        Numerator and a nonzero denominator.
+
+    Returns
+    -------
+    str
+        ``"p/q"`` in lowest terms with ``q > 0``, or ``"p"`` when ``q == 1``.
+
+    Examples
+    --------
+    >>> ratio_text(3, 6), ratio_text(-5, -10), ratio_text(0, 7)
+    ('1/2', '1/2', '0')
+    """
+    if d < 0:
+        a, d = -a, -d
+    g = math.gcd(a, d)
+    if g > 1:
+        a, d = a // g, d // g
+    return str(a) if d == 1 else f"{a}/{d}"
+
+
+def float_ring(verts: Sequence[Point]) -> list[list[float]]:
+    """Return the closed ring of float vertex coordinates, refusing coordinates beyond floats.
+
+    Parameters
+    ----------
+    verts : sequence of Point
+        Homogeneous integer vertices ``(X, Y, D)``, ``D > 0``.
+
+    Returns
+    -------
+    list of [float, float]
+        The vertices (each coordinate the correctly rounded ``X / D``), the first repeated at the end.
+
+    Raises
+    ------
+    InputError
+        A coordinate beyond the float range (GeoJSON numbers are floats).
+
+    Examples
+    --------
+    >>> float_ring([(0, 0, 1), (3, 0, 1), (0, 3, 1)])[-1]
+    [0.0, 0.0]
+    """
+    try:
+        ring = [[X / D, Y / D] for X, Y, D in verts]
+    except OverflowError:
+        big = max(max(abs(Fraction(X, D)), abs(Fraction(Y, D))) for X, Y, D in verts)
+        raise InputError(
+            f"to_geojson: a vertex coordinate reaches {scientific_text(big)}, beyond the float range of "
+            "GeoJSON numbers; the exact vertices are in Cell.vertices"
+        ) from None
+    ring.append(ring[0])
+    return ring
