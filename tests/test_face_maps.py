@@ -75,3 +75,33 @@ def test_every_face_is_reached_once():
     arr = build_arrangement(first_layer_lines(net), Fraction(2))
     reached = np.concatenate([dst for _, dst, _ in breadth_first_levels(FaceGraph.from_arrangement(arr))])
     assert sorted(reached.tolist()) == list(range(1, len(arr.faces)))
+
+
+@given(st.integers(-10**30, 10**30), st.integers(-10**30, 10**30).filter(lambda d: d != 0))
+def test_ratio_text_is_str_of_the_fraction(a, d):
+    from exact.json_numbers import ratio_text
+
+    assert ratio_text(a, d) == str(Fraction(a, d))
+
+
+@pytest.mark.parametrize("act", ["relu", "leaky_relu", "hardtanh"])
+def test_geojson_from_the_face_arrays_equals_the_per_cell_objects(act):
+    """The block path reads patterns and maps from the arrays; the per-cell path makes Fractions one by one."""
+    from exact import regions
+    from exact.geojson_export import feature_collection
+
+    rng = np.random.default_rng(3)
+    layers = [(rng.normal(size=(12, 2)), rng.normal(size=12)), (rng.normal(size=(2, 12)), rng.normal(size=2))]
+    r = regions(layers, window=3, activation=act)
+    fast = feature_collection(r.cells, r.face_maps)
+    slow = feature_collection(r.cells)  # Cell.pattern and Cell.affine, resolved one cell at a time
+    assert r.face_maps is not None and len(fast["features"]) == r.n_activation > 30
+    assert fast == slow
+    # and each feature's map is the net's map at the cell's interior point, exactly
+    net = r.net
+    for c, f in zip(r.cells[:10], fast["features"]):
+        p = c.interior_point()
+        want = affine_on_pattern(net, net.pattern_at(p))
+        assert f["properties"]["gradient"] == [[str(g) for g in row] for row in want.gradient]
+        assert f["properties"]["offset"] == [str(o) for o in want.offset]
+        assert f["properties"]["pattern"] == list(net.pattern_at(p))
