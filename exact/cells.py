@@ -388,7 +388,7 @@ class Regions:
 
     def plot(self, ax=None, *, fill: bool = True, color: str = "index", cmap: str | None = None,
              linewidth: float = 0.8, output: int = 0, level_set: Any = None, decision_boundary: bool = False,
-             mark_points: Any = None):
+             mark_points: Any = None, legend: bool = True):
         """Draw the cells: linear-region boundaries solid, activation-only boundaries dashed.
 
         Parameters
@@ -406,6 +406,9 @@ class Regions:
             Draw the exact decision boundary.
         mark_points : sequence of points or True, optional
             Points to mark (see :func:`exact.plotting.plot_regions`).
+        legend : bool, default True
+            Add the legend of the line styles (below the axes); False for all but one
+            panel of a figure of several.
 
         Returns
         -------
@@ -417,7 +420,7 @@ class Regions:
 
         return plot_regions(self, ax=ax, fill=fill, color=color, cmap=cmap, linewidth=linewidth,
                             output=output, level_set=level_set, decision_boundary=decision_boundary,
-                            mark_points=mark_points)
+                            mark_points=mark_points, legend=legend)
 
     def _repr_png_(self) -> bytes | None:
         """Render the plot as PNG bytes for notebooks (``None`` over 100 000 cells or beyond floats)."""

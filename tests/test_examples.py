@@ -13,6 +13,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ("exact_regions_of_your_model.py", "activation regions"),
     ("slice_of_3d_net.py", "slice:"),
     ("softmax_temperature.py", "lambda=  1e+306  softmax=[0. 0. 1.]"),
+    ("two_moons_boundary.py", "endpoints checked"),
+    ("regions_during_training.py", "(and their colours) kept"),
 ])
 def test_example_runs(tmp_path, script, expect):
     out = tmp_path / "x.png"
@@ -35,6 +37,21 @@ def test_conv_digits_example_runs(tmp_path):
     res = subprocess.run([sys.executable, script, str(out)], capture_output=True, text=True, env=env, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "training accuracy 0.9" in res.stdout and "plane through digits 0, 1, 2: " in res.stdout
+    assert out.stat().st_size > 5000
+    with open(script) as f:
+        assert len(f.read().splitlines()) <= 40
+
+
+def test_segment_through_digits_example_runs(tmp_path):
+    pytest.importorskip("sklearn", reason="scikit-learn not installed (pip install -e '.[examples]')")
+    out = tmp_path / "segment.png"
+    env = dict(os.environ, MPLBACKEND="Agg", PYTHONPATH=ROOT)
+    script = os.path.join(ROOT, "examples", "segment_through_digits.py")
+    res = subprocess.run([sys.executable, script, str(out)], capture_output=True, text=True, env=env, timeout=300)
+    assert res.returncode == 0, res.stderr
+    exact_n = int(res.stdout.split("3 -> 8: ")[1].split()[0])
+    seen = int(res.stdout.split("float samples see ")[1].split()[0])
+    assert 1 < seen <= exact_n   # sampling is a lower bound of the exact pieces
     assert out.stat().st_size > 5000
     with open(script) as f:
         assert len(f.read().splitlines()) <= 40
