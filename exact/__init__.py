@@ -30,6 +30,15 @@ Regions of ReLU networks with 2-D input
     Pictures: a 3-D input's cells in matplotlib 3-D axes (``RegionsND.plot``); one
     self-contained interactive HTML page of a 2-D or 3-D result (plotly.js inside; hover
     shows the pattern and the exact map; the ``html`` extra).
+:func:`neuron_activity`, :class:`NeuronActivity`
+    Per-neuron activity over the exact regions (2-D or any ``d``): on/off counts per
+    neuron (per piece), dead and always-active neurons of the window.
+:func:`region_sizes`, :class:`RegionSizes`, :func:`inscribed_ball`
+    Region sizes: exact areas (2-D) and volumes (3-D), inscribed-ball radii (float
+    estimates, any ``d``); unbounded cells apart; smallest, median, largest.
+:func:`checkpoint_counts`, :class:`CheckpointCounts`
+    Counts over training checkpoints (nets, or state dicts of one model) through
+    :func:`count_many`, with each checkpoint's neuron activity if asked.
 :func:`count_on_segment`, :class:`SegmentCount`
     Activation and linear pieces along a segment between two points, any input width,
     with the exact breakpoints.
@@ -83,6 +92,7 @@ from ._api import count_regions, regions
 from ._version import __version__ as __version__
 from .activations import Activation, get_activation
 from .cells import Cell, RegionCounts, Regions
+from .checkpoints import CheckpointCounts, checkpoint_counts
 from .crosscheck import CrossCheck, cross_check
 from .errors import (
     ExactnetError,
@@ -102,6 +112,8 @@ from .many_nets import NetFailure, count_many, iter_count_many
 from .nd import CellND, RegionsND
 from .nd.plot3d import plot_regions_3d
 from .network import AffineMap, ExactNet, parameter_count
+from .neuron_usage import NeuronActivity, neuron_activity
+from .region_measures import RegionSizes, inscribed_ball, region_sizes
 from .segment_count import SegmentCount, count_on_segment
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
 
@@ -115,6 +127,7 @@ __all__ = [
     "AffineMap",
     "CellND",
     "Cell",
+    "CheckpointCounts",
     "CrossCheck",
     "ExactNet",
     "ExactnetError",
@@ -122,7 +135,9 @@ __all__ = [
     "InputTypeError",
     "LevelSet",
     "NetFailure",
+    "NeuronActivity",
     "RegionCounts",
+    "RegionSizes",
     "Regions",
     "RegionsND",
     "ResourceLimitError",
@@ -133,20 +148,24 @@ __all__ = [
     "VerificationError",
     "arrangement_faces",
     "as_exact_net",
+    "checkpoint_counts",
     "count_many",
     "count_on_segment",
     "count_regions",
     "cross_check",
     "from_torch",
     "get_activation",
+    "inscribed_ball",
     "iter_count_many",
     "load_spec",
     "log_softmax",
     "logsumexp",
     "max_regions_formula",
+    "neuron_activity",
     "parameter_count",
     "plot_regions_3d",
     "regions",
+    "region_sizes",
     "regions_html",
     "save_json",
     "save_regions_html",

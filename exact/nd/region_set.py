@@ -350,6 +350,42 @@ class RegionsND:
             return None if k < 0 else self.cells[k]
         return locate_points(self, arr)
 
+    def summary(self, measure: str = "auto") -> dict:
+        """Return counts, bounded and unbounded cells, and region sizes as plain JSON-ready values.
+
+        Parameters
+        ----------
+        measure : {"auto", "volume", "area", "radius"}, default "auto"
+            As in :func:`exact.region_sizes`: exact volumes up to 3-D, inscribed-ball
+            radii (float estimates) from 4-D on.
+
+        Returns
+        -------
+        dict
+            ``widths``, ``box`` (``[lo_i, hi_i]`` pairs), ``whole_space``,
+            ``activation_regions``, ``linear_regions``, ``bounded_regions``,
+            ``unbounded_regions``, ``measure``, ``exact`` and the ``smallest``, ``median``
+            and ``largest`` size of a bounded cell (None without one).
+
+        Examples
+        --------
+        >>> net = ExactNet.from_layers([([[1, 0, 0]], [0]), ([[1]], [0])])
+        >>> s = RegionsND.build(net, [Fraction(-1)] * 3, [Fraction(1)] * 3).summary()
+        >>> s["activation_regions"], s["measure"], s["smallest"], s["largest"]
+        (2, 'volume', 4.0, 4.0)
+        """
+        from ..cells import json_number
+        from ..region_measures import region_sizes
+
+        s = region_sizes(self, measure)
+        stats = {k: getattr(s, k) for k in ("smallest", "median", "largest")}
+        return {"widths": list(self.net.widths),
+                "box": [[json_number(a), json_number(b)] for a, b in zip(self.lo, self.hi)],
+                "whole_space": self.whole_space, "activation_regions": self.n_activation,
+                "linear_regions": self.n_linear, "bounded_regions": s.n_bounded,
+                "unbounded_regions": len(s.unbounded), "measure": s.measure, "exact": s.exact,
+                **{k: v if v is None or not s.exact else json_number(v) for k, v in stats.items()}}
+
     def plot(self, ax=None, **kwargs: Any) -> list:
         """Draw the cells of a 3-D input in matplotlib 3-D axes, clipped to the box.
 
