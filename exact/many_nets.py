@@ -150,7 +150,8 @@ def count_many(
     Workers hold BLAS and OpenMP to one thread (and torch, if imported there); the
     calling process's settings are never changed.  A ``ProcessPoolExecutor`` whose
     worker dies breaks, failing its unfinished nets (``BrokenProcessPool``); a dask
-    cluster re-runs them.  Nets go in chunks (about eight per worker, at most 16 nets).
+    cluster re-runs them.  Nets go in chunks that shrink towards the end (guided: a quarter
+    of a worker's share of the nets left, at most 16, down to one).
     With ``jobs > 1`` a script must call this under ``if __name__ == "__main__":``.
 
     Examples
@@ -351,7 +352,8 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     A chunk of several nets per task keeps the executor's cost per task (tens of
     milliseconds on a dask cluster) small against small nets' counting time.
     """
-    size = _chunk_size(pool, nets)
+    total = len(nets) if isinstance(nets, Sized) else None
+    size = _chunk_size(pool, total)
     futures: dict[cf.Future, list[tuple[int, str | None]]] = {}
     batch: list[tuple[int, str | None, ExactNet]] = []
     try:
@@ -361,9 +363,10 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
                                                                any_width=True)))
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
                 yield index, _failed(index, _source(net), exc, on_error), None
-            if len(batch) == size:
+            if len(batch) >= size:
                 futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
                 batch = []
+                size = _chunk_size(pool, None if total is None else total - index - 1)
         if batch:
             futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
         for fut in cf.as_completed(list(futures)):
@@ -394,31 +397,34 @@ _TOKENS = itertools.count()
 """Numbers each submitted chunk (see :func:`_submit_chunk`)."""
 
 
-def _chunk_size(pool: cf.Executor, nets: Iterable[Any]) -> int:
-    """Nets per task: about eight tasks per worker, at most 16 nets each; 1 for a generator."""
-    if not isinstance(nets, Sized):
+def _chunk_size(pool: cf.Executor, remaining: int | None) -> int:
+    """Nets in the next task: guided, a quarter of a worker's share of what remains (at most 16).
+
+    The chunks shrink towards the end, down to one net, so that the workers finish together
+    (a fixed size leaves one worker alone with the last chunk); 1 for a generator.
+    """
+    if remaining is None:
         return 1
     workers = getattr(pool, "_max_workers", None) or 2
-    return max(1, min(16, len(nets) // (8 * workers)))
+    return max(1, min(16, remaining // (4 * workers)))
 
 
 def _count_chunk(nets: list[ExactNet], task: _Task, token: int = 0) -> list[tuple[Any, float | None]]:
     """Count several nets in a worker; a net's error is returned in its place, not raised."""
     out: list[tuple[Any, float | None]] = []
-    for net in nets:
-        try:
-            out.append(_count_task(net, task))
-        except Exception as exc:  # noqa: BLE001 - one net's failure, reported by the caller
-            out.append((exc, None))
+    with one_thread(task.parent):  # once per chunk (0.7 ms); the caller's own process keeps its settings
+        for net in nets:
+            try:
+                out.append(_count_task(net, task))
+            except Exception as exc:  # noqa: BLE001 - one net's failure, reported by the caller
+                out.append((exc, None))
     return out
 
 
 def _count_task(net: ExactNet, task: _Task) -> tuple[RegionCounts, float]:
-    """Count one net and time it: what each worker runs (on one thread, outside the caller's process)."""
+    """Count one net and time it (in a worker, inside :func:`_count_chunk`'s one thread)."""
     start = time.perf_counter()
-    with one_thread(task.parent):  # the caller's own process keeps its thread settings
-        counts = count_regions(net, window=task.window, max_regions=task.max_regions,
-                               max_memory=task.max_memory)
+    counts = count_regions(net, window=task.window, max_regions=task.max_regions, max_memory=task.max_memory)
     return counts, time.perf_counter() - start
 
 

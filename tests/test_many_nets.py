@@ -142,10 +142,10 @@ def test_workers_hold_blas_and_torch_to_one_thread(monkeypatch):
     try:
         with threadpool_limits(limits=2):
             torch.set_num_threads(2)
-            many_nets._count_task(net, many_nets._Task(Fraction(1), None, None, parent=-1))  # as in a worker
+            many_nets._count_chunk([net], many_nets._Task(Fraction(1), None, None, parent=-1))  # as in a worker
             after_worker = {d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"}
             torch.set_num_threads(2)
-            many_nets._count_task(net, many_nets._Task(Fraction(1), None, None, parent=os.getpid()))
+            many_nets._count_chunk([net], many_nets._Task(Fraction(1), None, None, parent=os.getpid()))
     finally:
         torch.set_num_threads(torch_threads)
     assert seen[0] == ({1}, 1)       # a worker process counts on one thread
