@@ -58,6 +58,10 @@ Networks
     their architecture, or spec files (JSON, ``.npz``, ``.pt``, ``.safetensors``).
 :func:`from_torch`, :func:`load_spec`, :func:`save_json`
     Reading and writing networks.
+:class:`ResidualNet`, :func:`read_residual`, :func:`lower_on_window`
+    Torch modules with skip connections ``x + g(x)``, read exactly, and the plain net equal
+    to one in a bounded window (:mod:`exact.residual_nets`); ``regions``,
+    ``count_regions`` and ``count_on_segment`` take such modules directly.
 :class:`AffineMap`, :func:`parameter_count`
     An exact affine map; the number of weights of an MLP.
 :class:`Activation`, :func:`get_activation`
@@ -114,6 +118,8 @@ from .nd.plot3d import plot_regions_3d
 from .network import AffineMap, ExactNet, parameter_count
 from .neuron_usage import NeuronActivity, neuron_activity
 from .region_measures import RegionSizes, inscribed_ball, region_sizes
+from .residual_nets import ResidualNet
+from .residual_reading import lower_on_window, read_residual
 from .segment_count import SegmentCount, count_on_segment
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
 
@@ -140,6 +146,7 @@ __all__ = [
     "RegionSizes",
     "Regions",
     "RegionsND",
+    "ResidualNet",
     "ResourceLimitError",
     "SegmentCount",
     "SpecFileError",
@@ -159,10 +166,12 @@ __all__ = [
     "iter_count_many",
     "load_spec",
     "log_softmax",
+    "lower_on_window",
     "logsumexp",
     "max_regions_formula",
     "neuron_activity",
     "parameter_count",
+    "read_residual",
     "plot_regions_3d",
     "regions",
     "region_sizes",

@@ -51,7 +51,9 @@ from .activations import Activation
 from .errors import InputError, ResourceLimitError, TooManyRegionsError
 from .loading import as_exact_net
 from .network import ExactNet
+from .residual_reading import lower_on_segment
 from .sparse_affine import dyadic_integers
+from .torch_reading import ResidualModuleError
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_PIECES,
@@ -149,7 +151,9 @@ def count_on_segment(
     Parameters
     ----------
     net : torch.nn.Module, list of (W, b), ExactNet, or path
-        Any network :func:`exact.as_exact_net` accepts, with any input width.
+        Any network :func:`exact.as_exact_net` accepts, with any input width; also a module
+        with skip connections ``x + g(x)``, through the plain net equal to it on the
+        segment's bounding box (:func:`exact.residual_reading.lower_on_segment`).
     a, b : sequence of real, numpy array or torch tensor, shape (input width,)
         The two end points (ints, floats at their exact binary value, Fractions).
     activation : str, optional
@@ -199,7 +203,10 @@ def count_on_segment(
     >>> count_on_segment(net, [-1, 0], [1, 0]).patterns    # y = 0: at its kink, lower piece
     ((0, 0), (1, 0))
     """
-    enet = as_exact_net(net, activation=activation)
+    try:
+        enet = as_exact_net(net, activation=activation)
+    except ResidualModuleError:  # skip connections: the plain net equal to it on the segment's box
+        enet = lower_on_segment(net, a, b, activation=activation)
     pa = check_point(a, "a", enet.input_dim)
     pb = check_point(b, "b", enet.input_dim)
     if pa == pb:

@@ -12,10 +12,12 @@ accepts becomes one :class:`Op`:
 * ``"act"``: ReLU, LeakyReLU, Hardtanh (ReLU6), Abs;
 * no op at all for Identity and eval-mode Dropout (of every kind).
 
-Everything else is refused with an error naming the module or node: MaxPool (a maximum
-is not one of the activations, and extra ReLU neurons would change the activation
-regions), residual additions (skip connections are not supported yet), training-mode
-BatchNorm and Dropout, smooth activations, unknown calls.
+An addition of two computed values is no operation of the chain: the reader takes it as a
+skip connection ``x + g(x)`` (:func:`exact.torch_reading.read_graph`).  Everything else is
+refused with an error naming the module or node: MaxPool (a maximum is not one of the
+activations, and extra ReLU neurons would change the activation regions), subtractions
+and other joins of two values, training-mode BatchNorm and Dropout, smooth activations,
+unknown calls.
 
 Examples
 --------
@@ -65,9 +67,9 @@ _MAXPOOL = ("{label} takes the maximum over each window: a maximum of affine pie
             "ReLU neurons (max(a, b) = b + relu(a - b)) would add activation boundaries the network does not "
             "have; use AvgPool or a strided convolution instead")
 
-_RESIDUAL = ("{label} adds two computed values ({a} and {b}): a skip (residual) connection x + g(x). Skip "
-             "connections are not supported yet: the engine represents plain MLPs, and passing x through "
-             "extra neurons relu(x) - relu(-x) would add activation boundaries that are not the network's")
+RESIDUAL_MESSAGE = ("{label} adds two computed values ({a} and {b}) that are not x and g(x) with g a "
+                    "chain of layers computed from x: only skip connections x + g(x) are read (two unrelated "
+                    "branches, or a skip over a join of values, have no exact form here)")
 
 
 @dataclass(frozen=True)
@@ -484,7 +486,8 @@ def _refuse_add(node: Any, label: str) -> None:
     """Refuse an addition: by name as a skip connection when it joins two computed values."""
     tensors = [a for a in list(node.args) + list(node.kwargs.values()) if is_node(a)]
     if len(tensors) >= 2:
-        raise UnsupportedActivationError(_RESIDUAL.format(label=label, a=tensors[0].name, b=tensors[1].name))
+        raise UnsupportedActivationError(RESIDUAL_MESSAGE.format(label=label, a=tensors[0].name,
+                                                                 b=tensors[1].name))
     raise UnsupportedActivationError(f"{label}: adding a constant is not supported; "
                                      f"supported: {SUPPORTED_TEXT}")
 

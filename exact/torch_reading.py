@@ -13,8 +13,11 @@ Hardtanh (ReLU6), Abs; the no-ops Identity and eval-mode Dropout (:mod:`exact.to
 A network that reads images is read as an MLP on the flattened image (``C*H*W``
 inputs, in torch's row-major order).  Everything else is refused with an error naming
 the fx node: a value that does not reach the output (a dropped branch, an in-place
-operation on a value used elsewhere), a second input, a residual addition, max pooling,
-an unknown call.
+operation on a value used elsewhere), a second input, a join of two values other than a
+skip connection, max pooling, an unknown call.  A skip connection ``x + g(x)``, with
+``g`` a chain computed from ``x``, is read as one ``"residual"`` op holding ``g``'s ops;
+:func:`from_torch` refuses it with :class:`ResidualModuleError` (such a net is analysed in
+a bounded window, :mod:`exact.residual_nets`).
 
 BatchNorm in eval mode computes ``x * alpha + beta`` with ``alpha = weight / sqrt(var +
 eps)``, which is irrational in general; the reader folds the float64 ``alpha`` and
@@ -55,9 +58,18 @@ from .errors import InputError, InputTypeError, UnsupportedActivationError
 from .forward_check import check_forward, dense_bound
 from .network import ExactNet
 from .sparse_affine import SparseAffine
-from .torch_ops import Op, is_node, module_op, node_label, node_op
+from .torch_ops import RESIDUAL_MESSAGE, Op, is_node, module_op, node_label, node_op
 
-__all__ = ["from_torch", "read_graph"]
+__all__ = ["ResidualModuleError", "from_torch", "module_ops", "read_graph"]
+
+
+class ResidualModuleError(InputError):
+    """A module with skip connections ``x + g(x)`` was read where a plain :class:`ExactNet` is needed.
+
+    Such a module is analysed exactly in a bounded window (:mod:`exact.residual_nets`):
+    :func:`exact.regions`, :func:`exact.count_regions` and :func:`exact.count_on_segment`
+    catch this error and read it there.
+    """
 
 
 def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNet:
@@ -90,9 +102,12 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
     ------
     UnsupportedActivationError
         An operation that is not a supported layer, activation or no-op (sigmoid, GELU,
-        MaxPool, training-mode BatchNorm or Dropout, a residual addition or any other join
-        of two values...); two activations in a row, or one at either end.  The message
+        MaxPool, training-mode BatchNorm or Dropout, a join of two values that is no skip
+        connection...); two activations in a row, or one at either end.  The message
         names the module or fx node.
+    ResidualModuleError
+        Skip connections ``x + g(x)``: read such a module in a window
+        (:func:`exact.lower_on_window`, or :func:`exact.regions` with a window).
     InputError
         Not an ``nn.Module``; forward hooks; a module fx cannot trace; a graph that is not
         a chain (a dropped value, a second input, several outputs); meta or lazy
@@ -123,6 +138,53 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
     ...
     exact.errors.UnsupportedActivationError: module '1' (Sigmoid) is not a supported piecewise-linear ...
     """
+    ops, shape, plain = module_ops(module, input_shape)
+    joins = [op.label for op in ops if op.kind == "residual"]
+    if joins:
+        raise ResidualModuleError(
+            f"{type(module).__name__} has skip connections x + g(x) ({joins[0]}): such a network is "
+            "analysed exactly in a bounded window; call exact.regions / exact.count_regions with a window "
+            "(or exact.count_on_segment), or get the plain network equal to it in a window with "
+            "exact.lower_on_window(net, window)")
+    net, shape, parts = _assemble(ops, module, shape)
+    # A plain Sequential's data flow is the chain of its children: only an instance-level
+    # ``forward`` override or a global hook could escape that reading, and either shows at
+    # almost any point, so 8 points per scale check it.
+    check_forward(module, net, points_per_scale=8 if plain else 64, input_shape=shape, layer_parts=parts)
+    return net
+
+
+def module_ops(module: Any, input_shape: Sequence[int] | None = None
+               ) -> tuple[list[Op], tuple[int, ...] | None, bool]:
+    """Check a torch module and read its operations in forward order (the first step of :func:`from_torch`).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+    input_shape : sequence of int, optional
+        As in :func:`from_torch`.
+
+    Returns
+    -------
+    ops : list of Op
+        As :func:`read_graph` gives them (skip connections as ``"residual"`` ops).
+    input_shape : tuple of int or None
+        The checked ``input_shape``.
+    plain : bool
+        True for a plain ``nn.Sequential`` read child by child (no trace).
+
+    Raises
+    ------
+    InputError, InputTypeError, UnsupportedActivationError
+        As in :func:`from_torch`, for everything but the layers' order.
+
+    Examples
+    --------
+    >>> import torch.nn as nn
+    >>> ops, shape, plain = module_ops(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)))
+    >>> [op.kind for op in ops], shape, plain
+    (['affine', 'act', 'affine'], None, True)
+    """
     import torch.nn as nn
 
     if not isinstance(module, nn.Module):
@@ -131,15 +193,10 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
     _refuse_unmaterialised(module)
     _refuse_hooks(module)
     leaves = _sequential_leaves(module, nn)
-    # A plain Sequential's data flow is the chain of its children: only an instance-level
-    # ``forward`` override or a global hook could escape that reading, and either shows at
-    # almost any point, so 8 points per scale check it.
-    ops = ([op for op in (module_op(f"module {t!r}", m) for t, m in leaves) if op is not None]
-           if leaves is not None else read_graph(_trace(module)))
-    net, shape, parts = _assemble(ops, module, shape)
-    check_forward(module, net, points_per_scale=8 if leaves is not None else 64, input_shape=shape,
-                  layer_parts=parts)
-    return net
+    if leaves is not None:
+        ops = [op for op in (module_op(f"module {t!r}", m) for t, m in leaves) if op is not None]
+        return ops, shape, True
+    return read_graph(_trace(module)), shape, False
 
 
 def _check_input_shape(input_shape: Any) -> tuple[int, ...] | None:
@@ -208,7 +265,9 @@ def read_graph(gm: Any) -> list[Op]:
     -------
     list of Op
         In forward order (:class:`~exact.torch_ops.Op`: affine maps, reshapes and
-        activations); no-ops are dropped.  Each op's label names its fx node.
+        activations; a skip connection ``v + g(v)`` as an op of kind ``"residual"`` whose
+        value is the list of ``g``'s ops); no-ops are dropped.  Each op's label names its
+        fx node.
 
     Raises
     ------
@@ -217,7 +276,8 @@ def read_graph(gm: Any) -> list[Op]:
         value used elsewhere), a second input, an output that is not one tensor, a
         constant where the chain needs a tensor or a tensor where it needs a constant.
     UnsupportedActivationError
-        A call that is not a supported layer, activation or no-op.
+        A call that is not a supported layer, activation or no-op; an addition of two
+        values neither of which is computed from the other.
 
     Notes
     -----
@@ -226,7 +286,9 @@ def read_graph(gm: Any) -> list[Op]:
     ``x.view(x.size(0), -1)`` the batch size of its own input), so the nodes
     form one path and each value on it is used once, by the next operation: the structure
     :class:`~exact.network.ExactNet` represents.  A reused value needs an operation that
-    joins two tensors (an addition, a product, a maximum), which is refused by name.
+    joins two tensors: an addition ``v + g(v)`` with ``g`` computed from ``v`` by such a path
+    is a skip connection (read recursively, so blocks may nest); any other join (a
+    product, a maximum, two unrelated branches) is refused by name.
     Cost ``O(nodes)``.
 
     Examples
@@ -259,12 +321,66 @@ def read_graph(gm: Any) -> list[Op]:
                 f"{node_label(n)} does not feed the output: its value is dropped (a dead branch, "
                 "or an in-place operation the data flow does not show); remove it from forward"
             )
-    ops, node = [], result
-    while node is not x:
-        op, node = node_op(node, gm)
+    return _chain_back(result, x, gm)
+
+
+def _chain_back(end: Any, start: Any, gm: Any) -> list[Op]:
+    """Read the ops from ``start`` to ``end`` in forward order; ``v + g(v)`` is one ``"residual"`` op.
+
+    The op's value is the list of ops of ``g``, read from ``v`` (the skip's start) by the
+    same walk, so blocks may nest.  Every node on the way must be computed from ``start``.
+    """
+    after = _ancestors(start, users=True)
+    ops, node = [], end
+    while node is not start:
+        if node not in after:
+            raise InputError(f"{node_label(node)} is not computed from {start.name!r} by a chain of layers: "
+                             "a skip connection x + g(x) needs g to read x")
+        pair = _add_operands(node)
+        if pair is None:
+            op, node = node_op(node, gm)
+        else:
+            skip, branch = _skip_and_branch(node, *pair)
+            op, node = Op("residual", node_label(node), _chain_back(branch, skip, gm)), skip
         if op is not None:
             ops.append(op)
     return ops[::-1]
+
+
+def _add_operands(node: Any) -> tuple[Any, Any] | None:
+    """Return the two computed values ``a + b``, ``a += b``, ``torch.add(a, b)``, ``a.add(b)`` add; else None.
+
+    A subtraction of two computed values, or an addition with ``alpha`` (or ``out=``), is refused.
+    """
+    import operator
+
+    import torch
+
+    fn = node.op == "call_function" and any(node.target is f for f in (operator.add, operator.iadd, torch.add,
+                                                                      operator.sub, operator.isub, torch.sub))
+    method = node.op == "call_method" and node.target in ("add", "add_", "sub", "sub_")
+    tensors = [a for a in list(node.args) + list(node.kwargs.values()) if is_node(a)]
+    if not (fn or method) or len(tensors) < 2:
+        return None  # a constant added is refused by node_op
+    name = node.target if isinstance(node.target, str) else node.target.__name__
+    if "sub" in name:
+        raise UnsupportedActivationError(f"{node_label(node)} subtracts two computed values "
+                                         f"({tensors[0].name} and {tensors[1].name}); only skip "
+                                         "connections x + g(x) are read")
+    if set(node.kwargs) - {"input", "other"} or len(node.args) > 2 or len(tensors) != 2:
+        raise UnsupportedActivationError(f"{node_label(node)} adds with extra arguments "
+                                         f"({sorted(node.kwargs)}); only a plain x + g(x) is read as a "
+                                         "skip connection")
+    return tensors[0], tensors[1]
+
+
+def _skip_and_branch(node: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """Order the operands of ``a + b`` as (v, g(v)): the skip is the one the other is computed from."""
+    if a is b or a in _ancestors(b):
+        return a, b
+    if b in _ancestors(a):
+        return b, a
+    raise UnsupportedActivationError(RESIDUAL_MESSAGE.format(label=node_label(node), a=a.name, b=b.name))
 
 
 def _the_input(nodes: list[Any]) -> Any:
@@ -279,11 +395,15 @@ def _the_input(nodes: list[Any]) -> Any:
     return inputs[0]
 
 
-def _ancestors(node: Any) -> set[Any]:
-    """All nodes ``node`` depends on, itself included (iteratively: graphs can be deep)."""
+def _ancestors(node: Any, users: bool = False) -> set[Any]:
+    """All nodes ``node`` depends on (``users``: all nodes computed from it), itself included.
+
+    Iteratively: graphs can be deep.
+    """
     seen, todo = {node}, [node]
     while todo:
-        for a in todo.pop().all_input_nodes:
+        n = todo.pop()
+        for a in (n.users if users else n.all_input_nodes):
             if a not in seen:
                 seen.add(a)
                 todo.append(a)

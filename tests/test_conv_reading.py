@@ -343,9 +343,8 @@ class BatchRegrouped(nn.Module):
 
 
 def test_residual_max_and_batch_mixing_calls_are_refused_by_node():
-    with pytest.raises(UnsupportedActivationError, match=r"node 'add' \(call_function add\) adds two computed values "
-                                                         r"\(a and b\): a skip \(residual\) connection x \+ g\(x\)\. "
-                                                         r"Skip connections are not supported yet"):
+    with pytest.raises(InputError, match=r"Residual has skip connections x \+ g\(x\) \(node 'add' \(call_function "
+                                         r"add\)\): such a network is analysed exactly in a bounded window"):
         from_torch(Residual())
     with pytest.raises(UnsupportedActivationError, match=r"node 'max_pool2d' .* takes the maximum over each window"):
         from_torch(FunctionalMax(), input_shape=(1, 3, 3))

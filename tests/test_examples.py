@@ -15,6 +15,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     ("softmax_temperature.py", "lambda=  1e+306  softmax=[0. 0. 1.]"),
     ("two_moons_boundary.py", "endpoints checked"),
     ("regions_during_training.py", "(and their colours) kept"),
+    ("residual_slice.py", "residual slice: "),
 ])
 def test_example_runs(tmp_path, script, expect):
     out = tmp_path / "x.png"
