@@ -17,6 +17,7 @@ Fraction(1, 1)
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -99,9 +100,9 @@ class Activation:
         q = self.piece(z)
         return self.slopes[q] * z + self.intercepts[q]
 
-    @property
+    @functools.cached_property
     def integer_form(self) -> tuple[int, tuple[int, ...], tuple[int, ...]]:
-        """``(mu, slopes*mu, intercepts*mu)`` with ``mu`` the common denominator.
+        """``(mu, slopes*mu, intercepts*mu)`` with ``mu`` the common denominator (made once).
 
         Examples
         --------

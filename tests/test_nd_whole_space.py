@@ -205,3 +205,30 @@ def test_nets_without_breakpoints_have_one_cell():
                             activation="identity") == (1, 1)
     three = exact.ExactNet.from_layers([([[1, 0, 0]], [0]), ([[1]], [-1]), ([[1]], [0])], ["identity", "relu"])
     assert count_regions_nd(three, window=None) == (2, 2)      # relu(x - 1): one plane, found after folding
+
+
+@pytest.mark.parametrize("widths, acts", [([3, 5, 4, 3, 1], "relu"), ([3, 4, 4, 1], "hardtanh"),
+                                          ([2, 4, 3, 3, 1], ["leaky_relu", "abs", "relu"])])
+def test_pattern_rows_with_shared_prefixes_equal_rows_made_afresh(widths, acts):
+    """The prefix cache the certificate shares between cells must not change any cell's rows."""
+    rng = np.random.default_rng(3)
+    layers = [(rng.normal(size=(b, a)), rng.normal(size=b)) for a, b in zip(widths[:-1], widths[1:])]
+    net = as_exact_net(layers, activation=acts)
+    cells = regions_nd(net, None).cells
+
+    class Counted(dict):
+        hits = 0
+
+        def get(self, key, default=None):
+            out = super().get(key, default)
+            Counted.hits += out is not None
+            return out
+
+    prefixes = Counted()
+    for c in cells + cells[::-1]:            # every prefix met once fresh and once from the cache
+        assert pattern_rows(net, c.pattern, None, prefixes) == pattern_rows(net, c.pattern)
+    assert len(prefixes) > 1 and Counted.hits >= len(cells)   # the cache was used, not bypassed
+    # and each cell's interior point is strictly inside all its rows: the rows are the cell's own
+    for c in cells[:20]:
+        p = c.interior_point()
+        assert all(sum(a * x for a, x in zip(r[:-1], p)) + r[-1] > 0 for r in pattern_rows(net, c.pattern))

@@ -54,8 +54,8 @@ from .polytope import HPoint, Row, box, neighbours, primitive, rank, vertex_mask
 __all__ = ["cell_certificate", "fold_affine_layers", "pattern_rows", "reduced_net", "whole_space_cells"]
 
 
-def pattern_rows(net: ExactNet, pattern: Sequence[int], layers: Sequence[IntLayer] | None = None
-                 ) -> list[Row]:
+def pattern_rows(net: ExactNet, pattern: Sequence[int], layers: Sequence[IntLayer] | None = None,
+                 prefixes: dict | None = None) -> list[Row]:
     """Return the oriented breakpoint hyperplanes that cut out an activation pattern's polyhedron.
 
     Parameters
@@ -66,6 +66,10 @@ def pattern_rows(net: ExactNet, pattern: Sequence[int], layers: Sequence[IntLaye
         Piece index of every hidden neuron (as :meth:`ExactNet.pattern_at` gives it).
     layers : sequence of IntLayer, optional
         ``net.integer_layers()``, for callers asking many times.
+    prefixes : dict, optional
+        A cache shared by calls on the same ``net``: the rows and maps after each hidden
+        layer but the last, by pattern prefix (cells with the same first layers' pieces
+        share them).
 
     Returns
     -------
@@ -84,7 +88,17 @@ def pattern_rows(net: ExactNet, pattern: Sequence[int], layers: Sequence[IntLaye
     d = net.input_dim
     A: tuple = tuple(tuple(int(k == i) for k in range(d + 1)) for i in range(d))
     t, k, rows = 1, 0, []
-    for layer, act in zip(layers[:-1], net.activations):
+    ends = list(itertools.accumulate(len(layer.bi) for layer in layers[:-2]))  # after each but the last
+    start = 0
+    for l in range(len(ends) - 1, -1, -1) if prefixes is not None else ():
+        hit = prefixes.get(tuple(pattern[:ends[l]]))
+        if hit is not None:
+            A, t, kept = hit
+            start, k, rows = l + 1, ends[l], list(kept)
+            break
+    for l, (layer, act) in enumerate(zip(layers[:-1], net.activations)):
+        if l < start:
+            continue
         mu, sl, ic = act.integer_form
         Z, s = pre_activations(np.array(layer.Wi, dtype=object), layer.bi, layer.scale, A, t)
         nxt = []
@@ -102,6 +116,8 @@ def pattern_rows(net: ExactNet, pattern: Sequence[int], layers: Sequence[IntLaye
             nxt.append(a)
         g = math.gcd(mu * s, *(v for r in nxt for v in r))
         A, t = tuple(tuple(v // g for v in r) for r in nxt), mu * s // g
+        if prefixes is not None and l < len(ends):
+            prefixes[tuple(pattern[:k])] = (A, t, tuple(rows))
     return list(dict.fromkeys(rows))
 
 
@@ -177,14 +193,16 @@ def _ray_end(s: HPoint, u: HPoint, prows: Sequence[Row]) -> HPoint | None:
     """Follow the edge of ``P`` from ``s`` through ``u`` past the box: None if it never ends, else its end."""
     D_s, D_u = s[-1], u[-1]
     r = [xu * D_s - xs * D_u for xs, xu in zip(s[:-1], u[:-1])]   # direction, times D_s D_u > 0
-    best = None   # the smallest step lam >= 0 from u (in units of r / (D_s D_u)) where a row reaches 0
+    num, den = None, 1   # the smallest step num / den >= 0 from u (in units of r / D_u) where a row reaches 0
     for row in prows:
         slope = sum(a * x for a, x in zip(row[:-1], r))
         if slope < 0:
-            lam = Fraction(_value(row, u), -slope * D_u)
-            best = lam if best is None else min(best, lam)
-    if best is None:
+            n, m = _value(row, u), -slope   # step n / m, m > 0: compared exactly by cross products
+            if num is None or n * den < num * m:
+                num, den = n, m
+    if num is None:
         return None
+    best = Fraction(num, den * D_u)
     end = [Fraction(x, D_u) + best * v for x, v in zip(u[:-1], r)]
     den = math.lcm(*(e.denominator for e in end))
     return primitive([int(e * den) for e in end] + [den])
@@ -328,6 +346,7 @@ def _certified_cells(net: ExactNet, max_regions: int | None, max_memory: int | N
     layers = net.integer_layers()
     half = _start(net)
     box_mask = (1 << (2 * d)) - 1
+    prefixes: dict = {}   # pattern_rows' shared prefixes, for every box
     while True:
         cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
                                    max_memory=max_memory, progress=progress)
@@ -335,7 +354,7 @@ def _certified_cells(net: ExactNet, max_regions: int | None, max_memory: int | N
         for c in cells:
             if not any(t & box_mask for t in c.poly.tight):
                 continue   # no vertex on the box: the cell is its whole polyhedron, strictly inside
-            good, ext = cell_certificate(c, pattern_rows(net, c.pattern, layers), 2 * d)
+            good, ext = cell_certificate(c, pattern_rows(net, c.pattern, layers, prefixes), 2 * d)
             if not good:
                 ok, extent = False, max(extent, ext or 0)
         if ok:
