@@ -4,12 +4,20 @@ Run on demand (not part of the test suite), on a quiet machine:
 
     python benchmarks/parallel.py            # every case
     python benchmarks/parallel.py --quick    # fewer checkpoints, smaller nets
+    python benchmarks/parallel.py --quick --tiles-only   # one small net in tiles: a few seconds
 
 Every ratio compares with the serial run of the same job, timed in the same run; counts
 must be identical (the script stops if they are not).  Checkpoints: a 2-64-64-1 net
 trained with Adam on a fixed two-spirals problem, saved after every epoch.  The dask
 cluster is a ``LocalCluster`` of 2 worker processes with 1 thread each, started before the
 clock (its start-up is reported apart).
+
+One big net in tiles: the per-tile overhead is the tiled run on one warm worker
+(``ProcessPoolExecutor(1)``: pickling, the join, every tile's own set-up) against the
+untiled run, in percent (issue 17's goal: under 5 %).  Memory: the peak resident memory
+(``ru_maxrss``) each worker reaches above its idle peak (after importing exact), for the
+untiled run in a fresh worker and for the tiles on a fresh pool of two; a worker that
+ran a bigger job before keeps that peak, hence the fresh pools.
 """
 
 from __future__ import annotations
@@ -17,7 +25,9 @@ from __future__ import annotations
 import argparse
 import importlib
 import math
+import multiprocessing
 import os
+import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
@@ -61,11 +71,8 @@ def timed(f):
     return r, time.perf_counter() - t
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true")
-    args = ap.parse_args(argv)
-    n = 20 if args.quick else 60
+def many_net_rows(n: int) -> list:
+    """Rows for ``n`` checkpoints counted serially, on a process pool and on a dask cluster."""
     nets = checkpoints(n)
     rows = []
     serial, ts = timed(lambda: exact.count_many(nets, window=10))
@@ -81,43 +88,99 @@ def main(argv=None) -> int:
         from distributed import Client, LocalCluster
     except ImportError:
         rows.append(("  same, dask: not installed (pip install 'exactnet[dask]')", math.nan, math.nan))
-    else:
-        import dask
+        return rows
+    import dask
 
-        # the README's setting: without it dask's MALLOC_TRIM_THRESHOLD_=65536 makes each net
-        # ~1.7x slower in the workers (glibc's adaptive mmap threshold is off)
-        dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
-        t0 = time.perf_counter()
-        with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
-                Client(cluster) as client:
-            start = time.perf_counter() - t0
-            ex = client.get_executor()
-            client.run(_warm, 0)  # every worker imports before the clock
-            exact.count_many(nets[:2], executor=ex)
-            dasked, td = timed(lambda: exact.count_many(nets, window=10, executor=ex))
-            again, td2 = timed(lambda: exact.count_many(nets, window=10, executor=ex))
-        assert dasked == serial == again, "dask counts differ"
-        rows.append((f"  same, dask LocalCluster(2 x 1 thread) (start-up {start:.1f} s apart)", td, ts / td))
-        rows.append(("  same, the same cluster again (workers warm)", td2, ts / td2))
-    widths = [2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1]
+    # the README's setting: without it dask's MALLOC_TRIM_THRESHOLD_=65536 makes each net
+    # ~1.7x slower in the workers (glibc's adaptive mmap threshold is off)
+    dask.config.set({"distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None})
+    t0 = time.perf_counter()
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        start = time.perf_counter() - t0
+        ex = client.get_executor()
+        client.run(_warm, 0)  # every worker imports before the clock
+        exact.count_many(nets[:2], executor=ex)
+        dasked, td = timed(lambda: exact.count_many(nets, window=10, executor=ex))
+        again, td2 = timed(lambda: exact.count_many(nets, window=10, executor=ex))
+    assert dasked == serial == again, "dask counts differ"
+    rows.append((f"  same, dask LocalCluster(2 x 1 thread) (start-up {start:.1f} s apart)", td, ts / td))
+    rows.append(("  same, the same cluster again (workers warm)", td2, ts / td2))
+    return rows
+
+
+def _peak_kb(barrier=None) -> int:
+    """The peak resident memory of this process so far, in KiB (``ru_maxrss`` on Linux).
+
+    With a barrier, every worker of a pool waits for the others: each answers once.
+    """
+    if barrier is not None:
+        barrier.wait(60)
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+
+def _untiled_in_worker(net) -> tuple:
+    """Count in this worker: the counts, the time, and the worker's peak memory before and after."""
+    before = _peak_kb()
+    counts, seconds = timed(lambda: exact.count_regions(net, window=10))
+    return counts, seconds, before, _peak_kb()
+
+
+def _pool_peaks(pool, n: int, manager) -> list[int]:
+    """The peak memory of each of the pool's ``n`` workers (a barrier makes each answer once)."""
+    barrier = manager.Barrier(n)
+    return [f.result() for f in [pool.submit(_peak_kb, barrier) for _ in range(n)]]
+
+
+def tile_rows(widths: list[int], tiles: int) -> list:
+    """Rows for one net counted untiled and in ``tiles x tiles`` tiles: time, overhead, memory."""
     import numeric
 
     big = exact.as_exact_net(numeric.seeded_mlp(widths, seed=0))
-    one, t1 = timed(lambda: exact.count_regions(big, window=10))
     label = "-".join(map(str, widths))
-    rows.append((f"{label}, untiled, one process", t1, 1.0))
-    tiled, tt = timed(lambda: exact.count_regions(big, window=10, tiles=4))
+    exact.count_regions(big, window=10)  # the first count in a process pays its page faults: not timed
+    one, t1 = timed(lambda: exact.count_regions(big, window=10))
+    rows = [(f"{label}, untiled, one process", t1, 1.0)]
+    tiled, tt = timed(lambda: exact.count_regions(big, window=10, tiles=tiles))
     assert tiled == one, "tiled counts differ"
-    rows.append(("  same, 4x4 tiles, serial", tt, t1 / tt))
-    with ProcessPoolExecutor(2) as pool:
-        list(pool.map(_warm, range(4)))
-        tiled2, tt2 = timed(lambda: exact.count_regions(big, window=10, tiles=4, executor=pool))
-    assert tiled2 == one, "tiled counts on the pool differ"
-    rows.append(("  same, 4x4 tiles, ProcessPoolExecutor(2)", tt2, t1 / tt2))
-    print(f"Machine: {os.cpu_count()} cores; counts identical in every row ({one} for {label}).\n")
+    rows.append((f"  same, {tiles}x{tiles} tiles, serial (overhead {100 * (tt - t1) / t1:+.1f} %)", tt, t1 / tt))
+    with multiprocessing.Manager() as manager:
+        with ProcessPoolExecutor(1) as pool:  # per-tile overhead: the tiles on one worker, warm
+            list(pool.map(_warm, range(2)))
+            untiled_w, _, before, peak1 = pool.submit(_untiled_in_worker, big).result()  # fresh: memory
+            assert untiled_w == one
+            t1w = pool.submit(_untiled_in_worker, big).result()[1]  # warm: the untiled time in the worker
+            tiled1, tw = timed(lambda: exact.count_regions(big, window=10, tiles=tiles, executor=pool))
+        assert tiled1 == one, "tiled counts on one worker differ"
+        over = 100 * (tw - t1w) / t1w
+        rows.append((f"  same, {tiles}x{tiles} tiles, ProcessPoolExecutor(1): overhead {over:+.1f} % of the "
+                     f"untiled run in that worker ({t1w:.2f} s; {1000 * (tw - t1w) / tiles**2:+.1f} ms a tile)",
+                     tw, t1w / tw))
+        with ProcessPoolExecutor(2) as pool:
+            list(pool.map(_warm, range(4)))
+            bases = _pool_peaks(pool, 2, manager)
+            tiled2, tt2 = timed(lambda: exact.count_regions(big, window=10, tiles=tiles, executor=pool))
+            peaks = _pool_peaks(pool, 2, manager)
+        assert tiled2 == one, "tiled counts on the pool differ"
+    rows.append((f"  same, {tiles}x{tiles} tiles, ProcessPoolExecutor(2)", tt2, t1 / tt2))
+    grew = [(p - b) / 1024 for p, b in zip(peaks, bases)]
+    untiled_mb = (peak1 - before) / 1024
+    rows.append((f"  peak memory per worker over its idle peak: untiled {untiled_mb:.1f} MB; "
+                 f"{tiles}x{tiles} tiles on 2 workers {' and '.join(f'{g:.1f}' for g in grew)} MB", math.nan, math.nan))
+    return rows
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer checkpoints, a smaller net")
+    ap.add_argument("--tiles-only", action="store_true", help="only the one-big-net rows")
+    args = ap.parse_args(argv)
+    rows = [] if args.tiles_only else many_net_rows(20 if args.quick else 60)
+    rows += tile_rows([2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1], 4)
+    print(f"Machine: {os.cpu_count()} cores; counts identical in every row.\n")
     print("| job | time | speed-up vs serial |\n|---|---|---|")
     for name, t, r in rows:
-        print(f"| {name} | {t:.2f} s | {r:.2f}x |")
+        print(f"| {name} | {t:.2f} s | {r:.2f}x |" if t == t else f"| {name} | | |")
     return 0
 
 

@@ -53,6 +53,7 @@ from ._version import __version__
 from .cells import json_number
 from .cli_many import add_count_many_command
 from .cli_segment import add_segment_command
+from .cli_tiles import add_tile_options, with_tiles
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .network import parameter_count
 from .validation import (
@@ -210,14 +211,16 @@ def build_parser() -> argparse.ArgumentParser:
                    help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
     r.add_argument("--max-regions", type=_int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
                    help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
-    r.set_defaults(func=_cmd_regions)
+    add_tile_options(r, int_arg=_int_arg)
+    r.set_defaults(func=with_tiles(_cmd_regions))
 
     c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
     c.add_argument("widths", type=_widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
     _common(c, memory=True)
     c.add_argument("--seed", type=_int_arg("--seed", 0, 2**63 - 1), default=0,
                    help="torch.manual_seed (default 0)")
-    c.set_defaults(func=_cmd_count)
+    add_tile_options(c, int_arg=_int_arg)
+    c.set_defaults(func=with_tiles(_cmd_count))
 
     pr = sub.add_parser("prove", help="print the sympy-verified derivations (exercise 2, bonus, 3(a))")
     pr.add_argument("name", nargs="?", help="one theorem (default: all); see --list")
@@ -355,13 +358,13 @@ def _cmd_regions(args) -> int:
         source["input_width"] = net.input_dim
     if args.count_only or ("input_width" in source and not args.html):
         cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
-                            max_memory=args.max_memory, progress=not args.quiet)
+                            max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
         data = {**source, "window": args.window, "activation_regions": cnt.activation,
                 "linear_regions": cnt.linear}
         _print_counts(data, args.json)
         return 0
     reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
-                  max_memory=args.max_memory, progress=not args.quiet)
+                  max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
     if "input_width" in source:  # a 3-D net drawn by --html
         data = {**source, "window": args.window, "activation_regions": reg.n_activation,
                 "linear_regions": reg.n_linear}
@@ -432,7 +435,8 @@ def _cmd_count(args) -> int:
         raise InputError(f"--window {args.window}: a rectangle or polygon is for 2-D inputs; these nets' "
                          f"input is {d}-D (give a half-width B for the cube [-B, B]^{d}, or 'plane')")
     net = seeded_mlp(args.widths, seed=args.seed)
-    cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet)
+    cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet,
+                        **args.tiling)
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             **({"input_width": d} if d != 2 else {}),
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
@@ -562,7 +566,8 @@ _CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
               ("raise max_memory (None for no limit)", "raise --max-memory (or give 'none')"),
               ("raise max_pieces (None for no limit)", "raise --max-pieces"),
               ("count them with count_regions()", "count them with --count-only"),
-              ("count them with count_regions", "count them with --count-only"))
+              ("count them with count_regions", "count them with --count-only"),
+              ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "))
 """The library's advice, in the command line's own words."""
 
 

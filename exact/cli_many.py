@@ -37,10 +37,11 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from .cells import RegionCounts
-from .errors import ExactnetError, InputError
+from .errors import InputError
 from .many_nets import NetFailure, timed_counts
 from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
+from .worker_threads import dask_client
 
 __all__ = ["add_count_many_command", "count_many_command", "counted_files", "file_digest"]
 
@@ -159,18 +160,7 @@ def _run(files: list[str], digests: dict[str, str | None], window: Any, args: ar
                    on_error="return", progress=not args.quiet)
     if not args.scheduler:
         return _write_lines(timed_counts(files, jobs=args.jobs, **options), files, digests, window, out)
-    try:
-        from distributed import Client
-    except ImportError:
-        raise InputError("--scheduler needs dask.distributed: pip install 'exactnet[dask]'") from None
-    try:
-        client = Client(args.scheduler, timeout="10s")
-    except ValueError as exc:  # an address dask cannot parse
-        raise InputError(f"--scheduler {args.scheduler!r} is not a scheduler address such as "
-                         f"tcp://10.0.0.5:8786 ({exc})") from None
-    except OSError as exc:  # nobody answers there
-        raise ExactnetError(f"--scheduler {args.scheduler!r}: no dask scheduler answered ({exc})") from None
-    with client:
+    with dask_client(args.scheduler, name="--scheduler") as client:
         return _write_lines(timed_counts(files, executor=client.get_executor(), **options), files, digests,
                             window, out)
 

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import itertools
-import multiprocessing
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence, Sized
@@ -46,7 +45,7 @@ from .validation import (
     check_window,
     prepare_net,
 )
-from .worker_threads import check_executor, one_thread
+from .worker_threads import check_executor, one_thread, process_pool
 
 __all__ = ["NetFailure", "count_many", "iter_count_many", "timed_counts"]
 
@@ -328,9 +327,7 @@ def _own_pool(jobs: int | None) -> tuple[cf.Executor | None, bool]:
     """No pool for ``jobs`` None or 1; else a process pool safe with torch loaded."""
     if jobs is None or jobs == 1:
         return None, False
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx), True
+    return process_pool(jobs), True
 
 
 def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation: Any,

@@ -22,14 +22,17 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from .errors import InputError, InputTypeError
+from .predicates import Line, Point, compare_along, intersect_lines, point_from_xy, side
 from .windows import ConvexWindow, rectangle_window
 
-__all__ = ["MAX_TILES", "Seam", "Tile", "check_tile_cells", "check_tiles", "grid_tiles", "seam_segments"]
+__all__ = ["MAX_TILES", "Seam", "Tile", "check_tile_cells", "check_tiles", "grid_tiles", "pieces_overlap",
+           "seam_piece", "seam_segments"]
 
 MAX_TILES = 1_000_000
 """The most tiles a grid may have (``nx * ny``): a guard against a typo such as ``tiles=10**6``."""
@@ -122,6 +125,22 @@ class Seam(NamedTuple):
     at: Fraction
     lo: Fraction
     hi: Fraction
+
+    @property
+    def line(self) -> Line:
+        """The seam's integer line, directed from ``lo`` to ``hi``.
+
+        Its direction ``(-b, a)`` is the one :func:`~exact.predicates.compare_along` orders by.
+        """
+        n, d = self.at.numerator, self.at.denominator
+        return (d, 0, -n) if self.axis == 0 else (0, -d, n)
+
+    @property
+    def ends(self) -> tuple[Point, Point]:
+        """The seam's ends, at ``lo`` and at ``hi``, as exact homogeneous points."""
+        if self.axis == 0:
+            return point_from_xy(self.at, self.lo), point_from_xy(self.at, self.hi)
+        return point_from_xy(self.lo, self.at), point_from_xy(self.hi, self.at)
 
 
 def check_tiles(tiles: Any) -> tuple[int, int]:
@@ -275,3 +294,73 @@ def seam_segments(tiles: list[Tile]) -> list[Seam]:
                 else:
                     j += 1
     return out
+
+
+def seam_piece(seam: Seam, constraints: Iterable[Line]) -> tuple[Point, Point] | None:
+    """Clip the seam to closed half-planes: the piece of it where every ``a x + b y + c >= 0``.
+
+    Parameters
+    ----------
+    seam : Seam
+    constraints : iterable of Line
+        Integer lines ``(a, b, c)``, e.g. a cell's constraints
+        (:func:`exact.whole_plane.pattern_constraints`).
+
+    Returns
+    -------
+    (Point, Point) or None
+        The piece's ends, ordered from the seam's ``lo`` to its ``hi``; ``None`` when the
+        piece is empty or a single point.
+
+    Notes
+    -----
+    Every decision is an exact predicate: the side of each end (:func:`~exact.predicates.side`),
+    and a cut where a constraint's line crosses the piece strictly inside
+    (:func:`~exact.predicates.intersect_lines`).  ``O(k)`` for ``k`` constraints.
+
+    Examples
+    --------
+    >>> seam = Seam(0, 1, 0, Fraction(0), Fraction(-1), Fraction(1))       # x = 0, -1 <= y <= 1
+    >>> seam_piece(seam, [(1, 2, 0)])                                      # x + 2 y >= 0: y >= 0
+    ((0, 0, 1), (0, 1, 1))
+    >>> seam_piece(seam, [(0, 1, 0), (0, -1, 0)]) is None                  # y = 0: one point
+    True
+    """
+    p, q = seam.ends
+    for c in constraints:
+        sp, sq = side(c, p), side(c, q)
+        if sp >= 0 and sq >= 0:
+            continue
+        if sp <= 0 and sq <= 0:  # nothing left, or one end only
+            return None
+        # the ends lie strictly on both sides, so the lines are not parallel: one crossing, inside
+        cut = cast(Point, intersect_lines(c, seam.line))
+        p, q = (cut, q) if sp < 0 else (p, cut)
+    return p, q
+
+
+def pieces_overlap(seam: Seam, a: tuple[Point, Point], b: tuple[Point, Point]) -> bool:
+    """Tell whether two pieces of a seam (from :func:`seam_piece`) share a segment of positive length.
+
+    Parameters
+    ----------
+    seam : Seam
+    a, b : (Point, Point)
+        Pieces of the seam, each ordered from the seam's ``lo`` to its ``hi``.
+
+    Returns
+    -------
+    bool
+        Each starts strictly before the other ends (:func:`~exact.predicates.compare_along`).
+
+    Examples
+    --------
+    >>> seam = Seam(0, 1, 1, Fraction(0), Fraction(0), Fraction(3))       # y = 0, 0 <= x <= 3
+    >>> one, two, three = ((k, 0, 1) for k in (1, 2, 3))
+    >>> pieces_overlap(seam, ((0, 0, 1), two), (one, three))   # [0, 2] and [1, 3]
+    True
+    >>> pieces_overlap(seam, ((0, 0, 1), one), (one, two))     # [0, 1] and [1, 2]: one point
+    False
+    """
+    line = seam.line
+    return compare_along(line, a[0], b[1]) < 0 and compare_along(line, b[0], a[1]) < 0

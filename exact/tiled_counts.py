@@ -53,7 +53,7 @@ from .errors import ResourceLimitError, TooManyRegionsError
 from .layer_split import RawCell, cell_bytes
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .predicates import Line, Point, compare_along, side
-from .tile_grid import Seam, check_tiles, grid_tiles, seam_segments
+from .tile_grid import Seam, check_tiles, grid_tiles, pieces_overlap, seam_piece, seam_segments
 from .tile_jobs import Crowded, TileJob, TileSummary, count_tile, exact_tile
 from .whole_plane import pattern_constraints
 from .windows import ConvexWindow, line_through
@@ -283,26 +283,9 @@ class _ExactCells:
         pattern = tuple(np.frombuffer(key, dtype=np.int8).tolist())
         return pattern_constraints(self.net, pattern, layers=self.layers)
 
-    def seam_interval(self, key: bytes, seam: Seam) -> tuple[Fraction, Fraction] | None:
-        """Return the cell's closure on the seam (within its extent), or None if it is a point or empty.
-
-        On a vertical seam ``x = at`` a constraint ``a x + b y + c >= 0`` reads
-        ``b y + (a at + c) >= 0``; on a horizontal one ``a x + (b at + c) >= 0``.
-        """
-        lo, hi = seam.lo, seam.hi
-        for a, b, c in self.constraints(key):
-            k, r = (b, a * seam.at + c) if seam.axis == 0 else (a, b * seam.at + c)
-            if k == 0:
-                if r < 0:
-                    return None
-                continue
-            if k > 0:
-                lo = max(lo, -r / k)
-            else:
-                hi = min(hi, -r / k)
-            if lo >= hi:
-                return None
-        return lo, hi
+    def on_seam(self, key: bytes, seam: Seam) -> tuple[Point, Point] | None:
+        """Return the cell's closure on the seam (within its extent), or None if it is a point or empty."""
+        return seam_piece(seam, self.constraints(key))
 
 
 def _join_seam(done: list[TileSummary], base: list[int], seam: Seam, uf: _UnionFind,
@@ -319,8 +302,8 @@ def _join_seam(done: list[TileSummary], base: list[int], seam: Seam, uf: _UnionF
         kp, kq = low.patterns[p].tobytes(), high.patterns[q].tobytes()
         if exact.map(kp) != exact.map(kq):
             continue
-        ip, iq = exact.seam_interval(kp, seam), exact.seam_interval(kq, seam)
-        if ip is not None and iq is not None and max(ip[0], iq[0]) < min(ip[1], iq[1]):
+        ip, iq = exact.on_seam(kp, seam), exact.on_seam(kq, seam)
+        if ip is not None and iq is not None and pieces_overlap(seam, ip, iq):
             uf.union(n_p, n_q)
 
 

@@ -7,7 +7,12 @@ maps, seen by no single tile), on hypothesis' small rational nets and tile grids
 every kind of executor (serial, a process pool, a dask LocalCluster of two workers).
 """
 
+import json
 import logging
+import os
+import signal
+import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
 
@@ -19,7 +24,8 @@ from test_many_nets import dask_cluster, needs_dask, process_pool  # noqa: F401 
 
 import exact
 import numeric
-from exact import tile_jobs, tiled_counts
+from exact import cli_tiles, tile_jobs, tiled_counts
+from exact.cli import main
 from exact.errors import InputError, InputTypeError, ResourceLimitError, TooManyRegionsError
 from exact.network import ExactNet
 from exact.predicates import canonical_line, point_to_fractions
@@ -227,6 +233,39 @@ def test_hypothesis_tiled_regions_equal_untiled(net, nx, ny, window):
     assert canon(exact.regions(net, window, tiles=(nx, ny))) == canon(exact.regions(net, window))
 
 
+# --- seams clipped by exact predicates (exact.tile_grid.seam_piece) ------------------------
+
+def _clip_by_fractions(seam, constraints):
+    """The same clip worked out on the seam's coordinate in Fractions: ``a x + b y + c >= 0`` at
+    ``x = at`` reads ``b y + (a at + c) >= 0`` (at ``y = at``: ``a x + (b at + c) >= 0``)."""
+    lo, hi = seam.lo, seam.hi
+    for a, b, c in constraints:
+        k, r = (b, a * seam.at + c) if seam.axis == 0 else (a, b * seam.at + c)
+        if k == 0 and r < 0:
+            return None
+        if k > 0:
+            lo = max(lo, Fraction(-r) / k)
+        elif k < 0:
+            hi = min(hi, Fraction(-r) / k)
+    return (lo, hi) if lo < hi else None
+
+
+@settings(max_examples=300, deadline=None)
+@given(axis=st.integers(0, 1), at=small, lo=small, length=st.integers(1, 4),
+       constraints=st.lists(st.tuples(*[st.integers(-3, 3)] * 3).filter(lambda l: l[:2] != (0, 0)), max_size=4))
+def test_hypothesis_seam_piece_is_the_clip_in_fractions(axis, at, lo, length, constraints):
+    from exact.tile_grid import Seam, pieces_overlap, seam_piece
+
+    seam = Seam(0, 1, axis, at, lo, lo + Fraction(length, 2))
+    got, want = seam_piece(seam, constraints), _clip_by_fractions(seam, constraints)
+    along = [point_to_fractions(p)[1 - axis] for p in got] if got is not None else None
+    assert along == (list(want) if want is not None else None)
+    if got is not None:   # a piece overlaps itself, not the seam's part before it
+        assert pieces_overlap(seam, got, got)
+        before = (seam.ends[0], got[0])
+        assert not pieces_overlap(seam, before, got)
+
+
 # --- executors -----------------------------------------------------------------------------
 
 def _executor(kind, request):
@@ -304,3 +343,147 @@ def test_tiles_need_a_2d_input():
         exact.count_regions(net, tiles=2)
     plane = [(0, 0, 0), (1, 0, 0), (0, 1, 0)]
     assert exact.count_regions(net, window=1, plane=plane, tiles=2) == (2, 2)
+
+
+# --- the command line: exactnet count / regions --tiles [--jobs | --scheduler] -------------
+
+@pytest.fixture
+def spy_pools(monkeypatch):
+    """Record the process pools the command line starts for --jobs, and the tiled runs it asks for."""
+    made = {"pools": [], "runs": []}
+    real_pool = cli_tiles.process_pool
+    monkeypatch.setattr(cli_tiles, "process_pool", lambda jobs: made["pools"].append(jobs) or real_pool(jobs))
+    def spy(real):
+        def run(net, window, tiles, **kw):
+            made["runs"].append((tiles, type(kw["executor"]).__name__))
+            return real(net, window, tiles, **kw)
+
+        return run
+
+    for name in ("count_in_tiles", "regions_in_tiles"):
+        monkeypatch.setattr(exact._api, name, spy(getattr(exact._api, name)))
+    return made
+
+
+def _cli_json(argv, capsys):
+    assert main(argv) == 0
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err
+    return json.loads(captured.out)
+
+
+@pytest.mark.parametrize("window, tiles, jobs", [("3", "3", None), ("3", "2", "2"),
+                                                 ("-1,4,-3,2", "3,2", None), ("-1,4,-3,2", "2,3", "2")])
+def test_cli_count_with_tiles_equals_without(window, tiles, jobs, capsys, spy_pools):
+    argv = ["count", "2-16-16-1", "--seed", "1", f"--window={window}", "--json", "-q"]
+    plain = _cli_json(argv, capsys)
+    bounds = [Fraction(v) for v in window.split(",")]
+    want = exact.count_regions(numeric.seeded_mlp([2, 16, 16, 1], seed=1),
+                               window=bounds[0] if len(bounds) == 1 else tuple(bounds))
+    assert (plain["activation_regions"], plain["linear_regions"]) == want   # the library, untiled
+    assert want.activation > 30
+    assert spy_pools["runs"] == []
+    tiled = _cli_json(argv + ["--tiles", tiles] + (["--jobs", jobs] if jobs else []), capsys)
+    assert tiled == plain
+    assert spy_pools["pools"] == ([2] if jobs else [])                     # --jobs 2: a pool of 2
+    grid = int(tiles) if "," not in tiles else tuple(map(int, tiles.split(",")))
+    assert spy_pools["runs"] == [(grid, "ProcessPoolExecutor" if jobs else "NoneType")]
+
+
+@pytest.mark.parametrize("window, jobs", [("2", None), ("-1,2,-2,1", "2")])
+def test_cli_regions_with_tiles_equal_without(window, jobs, tmp_path, capsys, spy_pools):
+    spec = tmp_path / "net.json"
+    exact.save_json(numeric.seeded_mlp([2, 8, 8, 1], seed=3, activation="abs"), spec)
+    extra = ["--jobs", jobs] if jobs else []
+    for count_only in ([], ["--count-only"]):
+        argv = ["regions", str(spec), f"--window={window}", "--json", "-q", *count_only]
+        plain = _cli_json(argv, capsys)
+        assert plain["activation_regions"] > 10
+        assert _cli_json(argv + ["--tiles", "3", *extra], capsys) == plain
+    assert spy_pools["pools"] == ([2, 2] if jobs else [])
+    assert spy_pools["runs"] == [(3, "ProcessPoolExecutor" if jobs else "NoneType")] * 2
+    gj = tmp_path / "cells.geojson"
+    _cli_json(["regions", str(spec), f"--window={window}", "--tiles", "2", "--geojson", str(gj), "--json", "-q"],
+              capsys)
+    features = json.loads(gj.read_text())["features"]
+    assert len(features) == plain["activation_regions"]   # a cell cut by seams is one cell again
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["count", "2-5-1", "--jobs", "2"], "--jobs 2 runs the tiles of one net on worker processes: give --tiles"),
+    (["count", "2-5-1", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler 'tcp://127.0.0.1:1' runs the tiles"),
+    (["count", "2-5-1", "--tiles", "2", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"],
+     "--scheduler computes the tiles on the cluster's workers: drop --jobs 2"),
+    (["count", "2-5-1", "--tiles", "4", "--window", "plane"], "--tiles 4 cuts a window into tiles, not the whole"),
+    (["count", "2-5-1", "--tiles", "3,2", "--window", "[[0,0],[1,0],[0,1]]"],
+     "--tiles 3,2 cuts a square or a rectangle, not the polygon (0, 0), (1, 0), (0, 1)"),
+    (["count", "3-5-1", "--tiles", "2"], "--tiles 2 cuts a 2-D window, and these nets' input is 3-D"),
+    (["regions", "NET3", "--tiles", "2"], "--tiles cuts a 2-D window, but the network's input width is 3; "
+                                          "give --plane"),
+    (["regions", "NET3", "--jobs", "2"], "--jobs 2 runs the tiles"),
+    (["count", "2-5-1", "--tiles", "2", "--scheduler", "nonsense"], "--scheduler 'nonsense' is not a scheduler"),
+])
+def test_cli_tile_usage_errors_exit_2_without_a_traceback(argv, message, tmp_path, capsys):
+    net3 = tmp_path / "net3.json"
+    exact.save_json([([[1.0, 0.0, 0.0]], [0.0]), ([[1.0]], [0.0])], net3)
+    assert main([str(net3) if a == "NET3" else a for a in argv]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and "Traceback" not in captured.err and captured.out == ""
+
+
+@pytest.mark.parametrize("value, message", [
+    ("0", "--tiles takes N (an N x N grid) or NX,NY, positive integers; got '0'"),
+    ("2,3,4", "got '2,3,4'"), ("two", "got 'two'"), ("2.5", "got '2.5'"), ("3,-1", "got '3,-1'"),
+    ("2000", "--tiles '2000': tiles=2000 asks for 4,000,000 tiles"),
+])
+def test_cli_bad_tiles_values_exit_2(value, message, capsys):
+    with pytest.raises(SystemExit, match="2"):
+        main(["count", "2-5-1", "--tiles", value])
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+    with pytest.raises(SystemExit, match="2"):
+        main(["count", "2-5-1", "--tiles", "2", "--jobs", "0"])
+    assert "--jobs takes an integer from 1" in capsys.readouterr().err
+
+
+@needs_dask
+def test_cli_counts_tiles_on_a_dask_scheduler(dask_cluster, capsys, spy_pools):  # noqa: F811
+    cluster, _ = dask_cluster
+    argv = ["count", "2-16-16-1", "--window=-1,4,-3,2", "--json", "-q"]
+    plain = _cli_json(argv, capsys)
+    assert _cli_json(argv + ["--tiles", "3", "--scheduler", cluster.scheduler_address], capsys) == plain
+    assert spy_pools["runs"] == [(3, "ClientExecutor")]
+
+
+# --- a dask worker killed mid-run --------------------------------------------------------
+
+@needs_dask
+def test_a_dask_worker_killed_mid_tiled_run_costs_nothing_but_time(dask_cluster):  # noqa: F811
+    _, client = dask_cluster
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 64, 64, 64, 1], seed=0))
+    ref = exact.count_regions(net)
+    ex = client.get_executor()
+    got, killed = {}, {}
+
+    def run():
+        got["counts"] = count_in_tiles(net, Fraction(10), 8, executor=ex)
+
+    counting = threading.Thread(target=run, daemon=True)   # a hang fails the test, not the whole run
+    counting.start()
+    deadline = time.monotonic() + 10
+    while not killed and time.monotonic() < deadline:  # kill (SIGKILL, like the OOM killer) a busy worker
+        busy = sorted(w for w, tasks in client.processing().items() if tasks)
+        if busy:
+            pid = client.run(os.getpid, workers=[busy[0]])[busy[0]]
+            os.kill(pid, signal.SIGKILL)
+            killed.update(victim=busy[0], running=counting.is_alive())
+    counting.join(60)
+    assert killed, "no worker was busy: the tiles are too fast for this test"
+    assert not counting.is_alive(), "the tiled run did not finish within 60 s of the kill"
+    assert killed["running"], "the run was over before the kill"
+    assert got.get("counts") == ref                                     # the same answer as serially
+    deadline = time.monotonic() + 20
+    while killed["victim"] in client.scheduler_info()["workers"] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert killed["victim"] not in client.scheduler_info()["workers"]   # it really died
+    client.wait_for_workers(2, timeout=60)
