@@ -24,7 +24,7 @@ from .errors import InputError
 from .neuron_usage import neuron_activity
 from .region_measures import region_sizes
 
-__all__ = ["format_analysis"]
+__all__ = ["analysis_json", "format_analysis"]
 
 
 def format_analysis(regions: Any, measure: str = "auto", max_neurons: int = 200) -> str:
@@ -99,3 +99,40 @@ def _num(v: Fraction | float | None) -> str:
 
 def _pairs(p: tuple[tuple[int, int], ...]) -> str:
     return ", ".join(f"({l}, {i})" for l, i in p) if p else "none"
+
+
+def analysis_json(regions: Any, measure: str = "auto") -> dict:
+    """Return the region analysis as plain JSON-ready values (``exactnet regions --stats --json``).
+
+    Parameters
+    ----------
+    regions : Regions or RegionsND
+        Exact regions from :func:`exact.regions`.
+    measure : {"auto", "volume", "area", "radius"}, default "auto"
+        As in :func:`exact.region_sizes`.
+
+    Returns
+    -------
+    dict
+        ``region_sizes``: ``measure``, ``exact``, ``bounded``, ``unbounded``, ``smallest``,
+        ``median``, ``largest`` (exact values as :func:`~exact.json_numbers.json_number`);
+        ``neuron_activity``: :meth:`exact.NeuronActivity.to_json`.
+
+    Raises
+    ------
+    InputError, InputTypeError
+        As :func:`format_analysis`.
+
+    Examples
+    --------
+    >>> import exact
+    >>> r = exact.regions([([[1, 0], [0, 1], [0, 0]], [0, 0, -1]), ([[1, 1, 1]], [0])], window=1)
+    >>> a = analysis_json(r)
+    >>> a["region_sizes"]["largest"], a["neuron_activity"]["dead"]
+    (1.0, [[0, 2]])
+    """
+    s = region_sizes(regions, measure)
+    stats = {k: getattr(s, k) for k in ("smallest", "median", "largest")}
+    sizes = {"measure": s.measure, "exact": s.exact, "bounded": s.n_bounded, "unbounded": len(s.unbounded),
+             **{k: json_number(v) if isinstance(v, Fraction) else v for k, v in stats.items()}}
+    return {"region_sizes": sizes, "neuron_activity": neuron_activity(regions).to_json()}

@@ -209,6 +209,8 @@ def build_parser() -> argparse.ArgumentParser:
     _level_set_options(r)
     r.add_argument("--count-only", action="store_true",
                    help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
+    r.add_argument("--stats", action="store_true", help="also the analysis: region sizes (exact areas, "
+                   "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
     r.add_argument("--max-regions", type=_int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
                    help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
     add_tile_options(r, int_arg=_int_arg)
@@ -334,8 +336,8 @@ def _cmd_regions(args) -> int:
     from ._api import count_regions, regions
     from .loading import as_exact_net
 
-    if args.count_only and (args.plot or args.geojson or args.html):
-        raise InputError("--count-only draws nothing: drop --plot/--geojson/--html or --count-only")
+    if args.count_only and (args.plot or args.geojson or args.html or args.stats):
+        raise InputError("--count-only builds no cells: drop --plot/--geojson/--html/--stats or --count-only")
     if args.count_only and (args.level_set or args.decision_boundary or args.segments):
         raise InputError("--count-only builds no cells: drop --level-set/--decision-boundary/--segments "
                          "or --count-only")
@@ -356,7 +358,7 @@ def _cmd_regions(args) -> int:
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
         _only_counts_in_nd(args, net.input_dim)
         source["input_width"] = net.input_dim
-    if args.count_only or ("input_width" in source and not args.html):
+    if args.count_only or ("input_width" in source and not args.html and not args.stats):
         cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                             max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
         data = {**source, "window": args.window, "activation_regions": cnt.activation,
@@ -368,7 +370,7 @@ def _cmd_regions(args) -> int:
     if "input_width" in source:  # a 3-D net drawn by --html
         data = {**source, "window": args.window, "activation_regions": reg.n_activation,
                 "linear_regions": reg.n_linear}
-        return _save_html(reg, args, data)
+        return _finish(reg, args, data)
     data = {**source, **reg.summary()}
     curves = _level_sets(reg, args, data)
     if args.geojson:
@@ -378,17 +380,23 @@ def _cmd_regions(args) -> int:
     if args.plot:
         _save_plot(reg, args.plot, args, curves)
         data["plot"] = args.plot
-    return _save_html(reg, args, data)
+    return _finish(reg, args, data)
 
 
-def _save_html(reg, args, data: dict) -> int:
-    """Write ``--html`` if asked, then print the counts."""
+def _finish(reg, args, data: dict) -> int:
+    """Write ``--html`` if asked, print the counts, then the ``--stats`` analysis if asked."""
     if args.html:
         from .html_view import save_regions_html
 
         save_regions_html(reg, args.html, color=args.color, output=args.output)
         data["html"] = args.html
+    from .analysis_text import analysis_json, format_analysis
+
+    if args.stats and args.json:
+        data["analysis"] = analysis_json(reg)
     _print_counts(data, args.json)
+    if args.stats and not args.json:
+        print(format_analysis(reg))
     return 0
 
 
@@ -553,6 +561,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, "ran out of memory; try a smaller window, net or --max-regions", EXIT_REFUSED)
     except KeyboardInterrupt:
         return _fail(args, "interrupted", 130)
+    except BrokenPipeError:  # the reader stopped early (| head): nothing to say; no second error at exit
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_REFUSED
     except OSError as exc:
         return _fail(args, f"error: {exc.strerror or exc} ({exc.filename or 'no file'})", EXIT_REFUSED)
     except Exception as exc:  # a bug: say so plainly, without a traceback unless asked

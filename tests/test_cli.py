@@ -384,3 +384,19 @@ def test_count_takes_any_input_width(capsys):
     assert (data["input_width"], data["activation_regions"]) == (3, 1 + 20 + 190 + 1140)
     assert main(["count", "3-20-1", "--window", "0,1,0,1"]) == 2
     assert "a rectangle or polygon is for 2-D inputs" in capsys.readouterr().err
+
+
+def test_regions_stats_hand_derived(tmp_path, capsys):
+    """Lines x = 0, y = 0, x + y = 1 in [-2, 2]^2: 7 cells; x > 0 in 4 of them, x + y > 1 in 3."""
+    spec = _write_spec(tmp_path)
+    assert main(["regions", str(spec), "--window", "2", "--stats", "-q"]) == 0
+    text = capsys.readouterr().out
+    assert "(0, 0)      4     3" in text and "(0, 2)      3     4" in text and "dead: none" in text
+    assert main(["regions", str(spec), "--window", "2", "--stats", "--json", "-q"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    sizes, act = data["analysis"]["region_sizes"], data["analysis"]["neuron_activity"]
+    assert sizes["measure"] == "area" and sizes["bounded"] == 7 and sizes["unbounded"] == 0
+    assert (sizes["smallest"], sizes["largest"]) == (0.5, 4.0)       # the triangle x, y > 0, x + y < 1
+    assert [n["on"] for n in act["neurons"]] == [4, 4, 3]
+    assert main(["regions", str(spec), "--stats", "--count-only"]) == 2
+    assert "--stats" in capsys.readouterr().err

@@ -349,3 +349,20 @@ def test_locate_takes_many_points():
     got = r.locate(pts)
     assert [c.pattern if c is not None else None for c in got] == [(1, 1), (0, 1), (0, 1), None]
     assert got[:3] == [r.locate(tuple(p)) for p in pts[:3].tolist()]  # (0, 1/4) is on x = 0: lowest index
+
+
+def test_cli_output_cut_short_by_head_is_quiet(tmp_path):
+    """`exactnet regions ... | head -2` printed 'error: Broken pipe (no file)' twice on stderr."""
+    import json as _json
+    import subprocess
+
+    spec = tmp_path / "net.json"
+    spec.write_text(_json.dumps({"layers": [{"weight": [[1.0, 0.0], [0.0, 1.0]], "bias": [0.0, 0.0]},
+                                            {"weight": [[1.0, 1.0]], "bias": [0.0]}]}))
+    proc = subprocess.Popen(["exactnet", "regions", str(spec), "--window", "2", "--stats", "-q"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.readline()
+    proc.stdout.close()          # the reader goes away after one line
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=60)
+    assert "Broken pipe" not in err and "Traceback" not in err and "Exception ignored" not in err
