@@ -87,7 +87,7 @@ CLI_CASES = [
     (["regions", "{spec}", "--plot", "{tmp}/no/such/folder/r.png"], 2, "does not exist"),
     (["regions", "{spec}", "--geojson", "{tmp}"], 2, "is a folder"),
     (["regions", "{spec}", "--plot", "{tmp}/r.xyz"], 2, "matplotlib cannot write .xyz"),
-    (["regions", "{spec}", "--count-only", "--plot", "{tmp}/r.png"], 2, "--count-only draws nothing"),
+    (["regions", "{spec}", "--count-only", "--plot", "{tmp}/r.png"], 2, "--count-only builds no cells"),
     (["regions", "{spec}", "--max-regions", "0"], 2, "--max-regions takes an integer"),
     (["regions", "{spec}", "--max-regions", "3"], 1, "refused: 7 cells exceed max_regions=3"),
     (["sheet", "--out", "{spec}"], 2, "is a file"),
