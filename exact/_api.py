@@ -39,7 +39,7 @@ from .nd.box_window import check_box, check_box_fits
 from .nd.region_set import RegionsND
 from .network import ExactNet
 from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
-from .residual_reading import lower_on_window
+from .residual_reading import lowering_on_window
 from .tile_grid import check_tile_cells, check_tiles
 from .tiled_counts import DEFAULT_TILE_CELLS, count_in_tiles, regions_in_tiles
 from .torch_reading import ResidualModuleError
@@ -74,8 +74,7 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
     ----------
     net : torch.nn.Module, list of (W, b), ExactNet, or path
         The network (see :func:`exact.as_exact_net`).  Weights are taken at their exact
-        binary value.  A module with skip connections ``x + g(x)`` is analysed through the
-        plain net equal to it in the window (:mod:`exact.residual_nets`; not ``window=None``).
+        binary value; a module with skips ``x + g(x)``: see :mod:`exact.residual_nets`.
     window : float, int, Fraction, (xmin, xmax, ymin, ymax), sequence of (x, y) or None, default 10
         Half-width ``B`` of the window ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`); a
         rectangle; the vertices of a convex polygon (:func:`exact.validation.check_window`);
@@ -95,8 +94,7 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         Show a progress bar (on stderr) on long enumerations.
     tiles, executor, tile_cells : int or (nx, ny), concurrent.futures.Executor, int or None
         Cut the window (square or rectangle) into ``n x n`` tiles, run on ``executor`` (else
-        here) and joined exactly: the same cells, in another order.  Tiles over ``tile_cells``
-        (250 000) cells or ``max_memory`` are cut into four (:mod:`exact.tiled_counts`).
+        here), joined exactly: the same cells (:mod:`exact.tiled_counts`; big tiles cut in four).
 
     Returns
     -------
@@ -135,13 +133,15 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
     >>> r.n_activation, r.n_linear   # |x|: two cells, two linear pieces
     (2, 2)
     """
-    enet = _read_net(net, plane, activation, window)
+    enet, own = _read_net(net, plane, activation, window)
     tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
-        return _regions_nd(enet, window, max_regions, max_memory, progress)
-    w, kw = check_window(window), _guards(max_regions, max_memory, progress)
-    out = exact_regions(enet, w, **kw) if tiling is None else regions_in_tiles(enet, w, **kw, **tiling)
-    out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
+        out = _regions_nd(enet, window, max_regions, max_memory, progress)
+    else:
+        w, kw = check_window(window), _guards(max_regions, max_memory, progress)
+        out = exact_regions(enet, w, **kw) if tiling is None else regions_in_tiles(enet, w, **kw, **tiling)
+        out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
+    out.own = own  # a residual net's own neurons (the others carry its skips)
     return out
 
 
@@ -206,7 +206,7 @@ def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Seque
     >>> count_regions(net, tiles=3)                   # nine tiles, one after the other: the same
     RegionCounts(activation=197, linear=197)
     """
-    enet = _read_net(net, plane, activation, window)
+    enet, _ = _read_net(net, plane, activation, window)
     tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
         r = _regions_nd(enet, window, max_regions, max_memory, progress)
@@ -235,16 +235,18 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
     return _deep_counts(enet, w, max_regions, mem, progress)
 
 
-def _read_net(net: Any, plane: Any, activation: Any, window: Any) -> ExactNet:
+def _read_net(net: Any, plane: Any, activation: Any, window: Any) -> tuple[ExactNet, tuple[bool, ...] | None]:
     """Read ``net``: restricted to ``plane`` if given; a net of input width other than 2 as it is.
 
     A torch module with skip connections is lowered to the plain net equal to it in ``window``
-    (:func:`exact.residual_reading.lower_on_window`; the whole plane is refused there).
+    (:func:`exact.residual_reading.lowering_on_window`; the whole plane is refused there).
+    Returns the net and, for a lowered one, which hidden neurons are its own (else None).
     """
     try:
-        return prepare_net(net, plane=plane, activation=activation, any_width=True)
+        return prepare_net(net, plane=plane, activation=activation, any_width=True), None
     except ResidualModuleError:
-        return lower_on_window(net, window, plane=plane, activation=activation)
+        low = lowering_on_window(net, window, plane=plane, activation=activation)
+        return low.net, low.own
 
 
 def _guards(max_regions: Any, max_memory: Any, progress: bool) -> dict:

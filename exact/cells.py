@@ -151,6 +151,10 @@ class Regions:
         ``(u, v)`` mean ``x0 + u (x1 - x0) + v (x2 - x0)``), as given to
         :func:`exact.regions` (``plane=``); ``None`` otherwise.  :meth:`plot` reads it
         for ``mark_points``.
+    own : tuple of bool or None
+        For a residual module (:mod:`exact.residual_nets`): per hidden neuron of ``net``,
+        False for a pass-through neuron (constant bit in every cell); ``None`` when every
+        hidden neuron is the network's own.  :func:`exact.neuron_activity` skips the others.
     """
 
     def __init__(self, net: ExactNet, window: Fraction | None, box: Fraction, cells: list[Cell],
@@ -165,6 +169,7 @@ class Regions:
         self._same_map = same_map
         self.n_linear = merge_linear(cells, boundaries, same_map)
         self.plane: tuple | None = None
+        self.own: tuple[bool, ...] | None = None
         self.face_maps: LazyFaceMaps | None = None  # one hidden layer: every cell's pattern and map as arrays
 
     @classmethod

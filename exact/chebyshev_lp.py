@@ -81,8 +81,13 @@ def chebyshev_ball(rows: Sequence[Sequence[int | Fraction]], inside: Sequence[Fr
         raise InputError("rows: the polytope is unbounded (its inscribed ball has no largest radius)")
     if res.status != 0:
         raise InputError(f"rows: the linear program of the inscribed ball failed ({res.message})")
-    s = float(scale) if scale < Fraction(10) ** 300 else math.inf
+    try:
+        s = float(scale)
+    except OverflowError:
+        s = math.inf
     x0 = [float(v) for v in inside]
+    if float(res.x[-1]) < float(h.min()):  # a thin cell lost to the LP tolerance: the ball at ``inside``
+        return float(h.min()) * s, tuple(x0)
     return float(res.x[-1]) * s, tuple(x + s * float(z) for x, z in zip(x0, res.x[:d]))
 
 

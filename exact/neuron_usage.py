@@ -32,7 +32,9 @@ class NeuronActivity:
 
     Layers and neurons are numbered from 0: ``(layer, index)`` is neuron ``index`` of
     hidden layer ``layer`` (the entry ``sum(widths[1:layer + 1]) + index`` of a cell's
-    pattern).
+    pattern).  For a residual module only the network's own neurons are counted, not the
+    pass-through neurons that carry its skips (``regions.own``; they come after the own
+    neurons of each layer, so the indices are the same).
 
     Attributes
     ----------
@@ -146,9 +148,11 @@ def neuron_activity(regions: Any) -> NeuronActivity:
     n_pieces = max((len(a.slopes) for a in acts), default=1)
     per_piece = [np.count_nonzero(P == p, axis=0) for p in range(n_pieces)]
     counts = [[int(per_piece[p][k]) for p in range(len(a.slopes))] for k, a in enumerate(flat_acts)]
+    own = getattr(regions, "own", None) or (True,) * len(flat_acts)
     pieces, on, off, dead, always = [], [], [], [], []
     k = 0
-    for layer, (act, w) in enumerate(zip(acts, widths)):
+    for layer, (act, width) in enumerate(zip(acts, widths)):
+        w = sum(own[k:k + width])  # a residual net's own neurons come first in each layer
         live = [s != 0 for s in act.slopes]
         pieces.append(tuple(tuple(counts[k + i]) for i in range(w)))
         on.append(tuple(sum(n for n, ok in zip(counts[k + i], live) if ok) for i in range(w)))
@@ -157,7 +161,7 @@ def neuron_activity(regions: Any) -> NeuronActivity:
             used = [p for p, n in enumerate(counts[k + i]) if n]
             if len(used) == 1 and cells:
                 (dead if not live[used[0]] else always).append((layer, i))
-        k += w
+        k += width
     whole = bool(getattr(regions, "whole_space", False)) or getattr(regions, "window", ()) is None
     return NeuronActivity(len(cells), whole, tuple(a.name for a in acts), tuple(pieces), tuple(on),
                           tuple(off), tuple(dead), tuple(always))

@@ -30,7 +30,6 @@ exact.errors.InputError: Res has skip connections x + g(x): they are analysed ex
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -41,14 +40,14 @@ from .array_input import to_vector
 from .errors import InputError
 from .nd.box_window import check_box
 from .network import ExactNet
-from .residual_nets import AffineStage, Block, ResidualNet
+from .residual_nets import AffineStage, Block, Lowering, ResidualNet
 from .sparse_affine import SparseAffine
 from .state_dicts import check_architecture
 from .torch_ops import Op
 from .torch_reading import module_ops
 from .windows import ConvexWindow, convex_window
 
-__all__ = ["lower_on_segment", "lower_on_window", "read_residual"]
+__all__ = ["lower_on_segment", "lower_on_window", "lowering_on_window", "read_residual"]
 
 _WHOLE_PLANE = ("{name} has skip connections x + g(x): they are analysed exactly in a bounded window, "
                 "where extra neurons carry x past g's hidden layers without ever bending "
@@ -93,7 +92,7 @@ def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> Resi
     first: list[tuple[int, ...] | None] = [shape]
     stages, _, out = _stages(ops, shape, first)
     name = type(module).__name__
-    if first[0] is None or not any(isinstance(s, AffineStage) for s in stages):
+    if first[0] is None or not _has_affine(stages):
         raise InputError(f"{name} has no affine layers (Linear, Conv, ...) before its output")
     if len(out) != 1:
         raise InputError(f"the output of {name} has shape {out} per sample; a network's output must be one "
@@ -101,6 +100,11 @@ def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> Resi
     net = ResidualNet(stages, math.prod(first[0]))
     _check_forward(module, net, first[0])
     return net
+
+
+def _has_affine(stages: Sequence[Any]) -> bool:
+    """Tell whether ``stages`` hold an affine stage, inside skip blocks too."""
+    return any(isinstance(s, AffineStage) or (isinstance(s, Block) and _has_affine(s.body)) for s in stages)
 
 
 def _stages(ops: list[Op], shape: tuple[int, ...] | None, first: list
@@ -150,16 +154,20 @@ def _composed(run: list[SparseAffine]) -> AffineStage:
 
 
 def _check_forward(module: Any, net: ResidualNet, shape: tuple[int, ...]) -> None:
-    """Compare the module's forward (a float64 copy) with the net read; refuse a misread."""
+    """Compare the module's forward (on float64 parameters) with the net read; refuse a misread."""
     import torch
 
     rng = np.random.default_rng(0)
-    X = np.concatenate([rng.uniform(-s, s, size=(64, net.input_dim)) for s in (2.0**-8, 1.0, 2.0**8)])
+    X = np.concatenate([rng.uniform(-s, s, size=(64, net.input_dim)) for s in (2.0**-8, 1.0, 2.0**8)
+                        + _far_scales(net)])
     X = X.astype(np.float32).astype(np.float64)
-    twin = copy.deepcopy(module).double()
+    from torch.func import functional_call
+
+    state = {k: (v.detach().cpu().double() if v.is_floating_point() else v)  # float64, the module untouched
+             for k, v in list(module.named_parameters()) + list(module.named_buffers())}
     try:
-        with torch.no_grad():
-            y = twin(torch.from_numpy(X).reshape(len(X), *shape))
+        with torch.no_grad():  # a copy of X: a forward that writes into its input (x += g(x)) must not move X
+            y = functional_call(module, state, (torch.from_numpy(X.copy()).reshape(len(X), *shape),))
     except Exception as exc:  # the user's forward: any error
         raise InputError(f"could not run forward of {type(module).__name__} in float64 to check the reading "
                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
@@ -178,6 +186,22 @@ def _check_forward(module: Any, net: ResidualNet, shape: tuple[int, ...]) -> Non
                          f"{X[i].tolist()} output {j} is {float(theirs[i, j])!r} but the network read gives "
                          f"{float(ours[i, j])!r} (tolerance {tol[i, j]:.3g}); forward does something the "
                          "reader does not see")
+
+
+def _far_scales(net: ResidualNet) -> tuple[float, ...]:
+    """Return ``R``, the distance of the first affine stage's farthest hyperplane, and ``4 R``."""
+    first = net.stages[0] if net.stages and isinstance(net.stages[0], AffineStage) else None
+    if first is None:
+        return ()
+    f = first.map
+    W = np.zeros(f.shape)
+    W[f.rows, f.cols] = np.array([float(v) for v in f.nums.tolist()]) / float(f.den)
+    b = np.array([float(v) for v in f.bias.tolist()]) / float(f.den)
+    with np.errstate(all="ignore"):
+        norms = np.abs(W).sum(axis=1)
+        dist = np.abs(b[norms > 0]) / norms[norms > 0]
+        R = float(np.clip(np.max(dist[np.isfinite(dist)], initial=1.0), 2.0**-8, 2.0**100))
+    return (R, 4 * R)
 
 
 def lower_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = None, activation: Any = None,
@@ -218,6 +242,41 @@ def lower_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = None
     ...                 plane=([0, 0, 0], [1, 0, 0], [0, 1, 0])).widths
     (2, 2, 1)
     """
+    return lowering_on_window(net, window, plane=plane, activation=activation, input_shape=input_shape).net
+
+
+def lowering_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = None, activation: Any = None,
+                       input_shape: Sequence[int] | None = None) -> Lowering:
+    """Lower as :func:`lower_on_window` does, and say which hidden neurons are the net's own.
+
+    Parameters
+    ----------
+    net, window, plane, activation, input_shape
+        As in :func:`lower_on_window`.
+
+    Returns
+    -------
+    Lowering
+        ``net``: the plain net; ``own``: per hidden neuron of it, False for a pass-through
+        neuron (:class:`exact.regions` keeps it as ``Regions.own``).
+
+    Raises
+    ------
+    InputError
+        As :func:`lower_on_window`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> class Skip(torch.nn.Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.a, self.b = torch.nn.Linear(2, 3), torch.nn.Linear(3, 2)
+    ...     def forward(self, x):
+    ...         return x + self.b(torch.relu(self.a(x)))
+    >>> lowering_on_window(Skip(), 2).own          # three own neurons, two carrying x
+    (True, True, True, False, False)
+    """
     rnet = net if isinstance(net, ResidualNet) else read_residual(net, input_shape)
     dim = 2 if plane is not None else rnet.input_dim
     name = type(net).__name__
@@ -229,7 +288,8 @@ def lower_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = None
         if isinstance(plane, (str, bytes, dict)) or not hasattr(plane, "__len__") or len(plane) != 3:
             raise InputError(f"plane must be three points (x0, x1, x2), got {plane!r:.100}")
     lo, hi = _window_box(window, dim)
-    return check_architecture(rnet.lower(lo, hi, plane=plane).net, activation, where=name)
+    low = rnet.lower(lo, hi, plane=plane)
+    return Lowering(check_architecture(low.net, activation, where=name), low.own)
 
 
 def _window_box(window: Any, dim: int) -> tuple[tuple, tuple]:

@@ -51,7 +51,7 @@ from .activations import Activation
 from .errors import InputError, ResourceLimitError, TooManyRegionsError
 from .loading import as_exact_net
 from .network import ExactNet
-from .residual_reading import lower_on_segment
+from .residual_reading import lower_on_segment, read_residual
 from .sparse_affine import dyadic_integers
 from .torch_reading import ResidualModuleError
 from .validation import (
@@ -206,7 +206,9 @@ def count_on_segment(
     try:
         enet = as_exact_net(net, activation=activation)
     except ResidualModuleError:  # skip connections: the plain net equal to it on the segment's box
-        enet = lower_on_segment(net, a, b, activation=activation)
+        rnet = read_residual(net)
+        check_point(a, "a", rnet.input_dim), check_point(b, "b", rnet.input_dim)  # the messages of any net
+        enet = lower_on_segment(rnet, a, b, activation=activation)
     pa = check_point(a, "a", enet.input_dim)
     pb = check_point(b, "b", enet.input_dim)
     if pa == pb:

@@ -321,7 +321,79 @@ def read_graph(gm: Any) -> list[Op]:
                 f"{node_label(n)} does not feed the output: its value is dropped (a dead branch, "
                 "or an in-place operation the data flow does not show); remove it from forward"
             )
+    _refuse_hidden_writes(nodes, gm)
     return _chain_back(result, x, gm)
+
+
+_VIEW_METHODS = frozenset({"view", "view_as", "reshape", "reshape_as", "flatten", "unflatten", "squeeze",
+                           "unsqueeze", "contiguous", "expand", "expand_as", "t", "transpose", "permute"})
+
+
+def _refuse_hidden_writes(nodes: list[Any], gm: Any) -> None:
+    """Refuse an in-place operation on a value that an operation after it also reads.
+
+    fx records values, not memory: after ``b = a.relu_()``, a later ``a + b`` reads the
+    written ``a`` (``relu(a) + relu(a)``) while the graph says ``a + relu(a)``.  A value
+    read only before the write (``x += g(x)``) is safe.  Views share memory with their
+    source and count as the same value.
+    """
+    order = {n: i for i, n in enumerate(nodes)}
+    for n in nodes:
+        target = n.args[0] if n.args and is_node(n.args[0]) else None
+        if target is None or not _writes_in_place(n, gm):
+            continue
+        for v in _aliases(target, gm):
+            later = [u for u in v.users if u is not n and order[u] > order[n]]
+            if later:
+                raise InputError(
+                    f"{node_label(n)} writes in place into {target.name!r}, which {node_label(later[0])} "
+                    "reads afterwards: the traced data flow does not show the write (x + x.relu_() adds "
+                    "relu(x) twice); use the out-of-place operation (torch.relu(x), inplace=False)")
+
+
+def _writes_in_place(n: Any, gm: Any) -> bool:
+    """Tell whether node ``n`` writes into its first argument (``relu_``, ``+=``, ``inplace=True``)."""
+    import inspect
+    import operator
+
+    if n.op == "call_method":
+        return n.target.endswith("_") and not n.target.startswith("__")
+    if n.op == "call_module":
+        m = gm.get_submodule(n.target)
+        return bool(getattr(m, "inplace", False)) and "Dropout" not in type(m).__name__
+    if n.op != "call_function":
+        return False
+    if n.target in (operator.iadd, operator.isub, operator.imul, operator.itruediv):
+        return True
+    if getattr(n.target, "__name__", "").endswith("_"):
+        return True
+    try:
+        bound = inspect.signature(n.target).bind(*n.args, **n.kwargs)
+    except (TypeError, ValueError):
+        return bool(n.kwargs.get("inplace", False))
+    return bool(bound.arguments.get("inplace", False))
+
+
+def _aliases(v: Any, gm: Any) -> set[Any]:
+    """Return the nodes sharing memory with ``v``: the views it was made from, and their views."""
+    def is_view(n: Any) -> bool:
+        if n.op == "call_method":
+            return n.target in _VIEW_METHODS
+        if n.op == "call_module":
+            name = type(gm.get_submodule(n.target)).__name__  # eval Dropout returns its input
+            return name in ("Flatten", "Unflatten", "Identity") or "Dropout" in name
+        return n.op == "call_function" and getattr(n.target, "__name__", "") in ("flatten", "reshape",
+                                                                                 "getitem")
+    root = v
+    while is_view(root) and root.args and is_node(root.args[0]):
+        root = root.args[0]
+    seen, todo = {root}, [root]
+    while todo:
+        for u in todo.pop().users:
+            if u not in seen and is_view(u) and u.args and u.args[0] in seen:
+                seen.add(u)
+                todo.append(u)
+    return seen
 
 
 def _chain_back(end: Any, start: Any, gm: Any) -> list[Op]:

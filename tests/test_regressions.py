@@ -366,3 +366,144 @@ def test_cli_output_cut_short_by_head_is_quiet(tmp_path):
     err = proc.stderr.read().decode()
     proc.wait(timeout=60)
     assert "Broken pipe" not in err and "Traceback" not in err and "Exception ignored" not in err
+
+
+# --- found by the independent review of the residual reader and the analysis helpers ---------------
+
+def _skip_nets():
+    import torch
+    from torch import nn
+
+    class InplaceInput(nn.Module):  # really relu(x) + fc(relu(x)) = 0; fx sees x + fc(relu_(x))
+        def __init__(self):
+            super().__init__()
+            self.fc, self.out = nn.Linear(2, 2), nn.Linear(2, 1)
+            with torch.no_grad():
+                self.fc.weight.copy_(-torch.eye(2))
+                self.fc.bias.zero_()
+                self.out.weight.fill_(1.0)
+                self.out.bias.zero_()
+
+        def forward(self, x):
+            b = x.relu_()
+            return self.out(x + self.fc(b))
+
+    class Iadd(nn.Module):  # a legitimate x += g(x) on the input
+        def __init__(self):
+            super().__init__()
+            self.fc1, self.fc2, self.out = nn.Linear(2, 3), nn.Linear(3, 2), nn.Linear(2, 1)
+
+        def forward(self, x):
+            x += self.fc2(torch.relu(self.fc1(x)))
+            return self.out(x)
+
+    class BlockOnly(nn.Module):  # the output is x + g(x): no Linear outside the block
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 2)
+
+        def forward(self, x):
+            return x + self.b(torch.relu(self.a(x)))
+
+    return InplaceInput, Iadd, BlockOnly
+
+
+def test_in_place_write_on_a_skip_value_is_refused_not_misread():
+    """x + fc(x.relu_()) was read as x + fc(relu(x)) (4 regions) while the module computes 0."""
+    InplaceInput, _, _ = _skip_nets()
+    with pytest.raises(InputError, match="writes in place"):
+        exact.count_regions(InplaceInput(), window=2)
+
+
+def test_iadd_on_the_input_is_read_and_counted():
+    """x += g(x) on the input was refused: the forward check ran on the array the module had written into."""
+    import torch
+
+    _, Iadd, _ = _skip_nets()
+    torch.manual_seed(0)
+    m = Iadd()
+    got = exact.count_regions(m, window=2)
+    g = np.linspace(-2, 2, 401)
+    X = torch.tensor(np.array(np.meshgrid(g, g)).reshape(2, -1).T, dtype=torch.float32)
+    with torch.no_grad():
+        seen = len({tuple(r) for r in (m.fc1(X) > 0).int().tolist()})
+    assert 1 < seen <= got.activation     # sampling is a lower bound
+
+
+def test_output_that_is_a_skip_block_is_not_called_affine_free():
+    """A net ending in x + g(x), no Linear outside the block, was refused: 'has no affine layers'."""
+    import torch
+
+    _, _, BlockOnly = _skip_nets()
+    torch.manual_seed(1)
+    assert exact.count_regions(BlockOnly(), window=2).activation >= 2
+
+
+def test_residual_module_holding_a_lock_gives_counts_not_a_traceback():
+    """The residual forward check deep-copied the module: a threading.Lock made a raw TypeError."""
+    import threading
+
+    import torch
+    from torch import nn
+
+    class RB(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 2))
+            self.lock = threading.Lock()
+
+        def forward(self, x):
+            return x + self.f(x)
+
+    torch.manual_seed(0)
+    assert exact.count_regions(nn.Sequential(RB(), nn.Linear(2, 1)), window=2).activation >= 1
+
+
+def test_neuron_activity_of_a_residual_net_counts_only_its_own_neurons():
+    """Pass-through neurons were listed as the net's always-active neurons (5 neurons for 3 ReLUs)."""
+    import torch
+    from torch import nn
+
+    class Res(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inp, self.a, self.b, self.out = nn.Linear(2, 2), nn.Linear(2, 3), nn.Linear(3, 2), nn.Linear(2, 1)
+
+        def forward(self, x):
+            x = self.inp(x)
+            return self.out(x + self.b(torch.relu(self.a(x))))
+
+    torch.manual_seed(7)
+    r = exact.regions(Res(), 2)
+    a = exact.neuron_activity(r)
+    assert r.own == (True, True, True, False, False)
+    assert sum(map(len, a.on)) == 3 and a.always_active == ()
+
+
+def test_inscribed_radius_of_huge_and_thin_cells():
+    """A 1e300 window gave radius inf (the true 5e299 is a float); a cell 1e-30 wide gave -0.0."""
+    from fractions import Fraction
+
+    big = exact.region_sizes(exact.regions([([[1, 0]], [0]), ([[1]], [0])], 1e300), "radius").sizes
+    assert big == (5e299, 5e299)
+    r = exact.regions([([[1, 0], [1, 0]], [0, Fraction(-1, 10**30)]), ([[1, 1]], [0])], 1)
+    thin = [rad for c, rad in zip(r.cells, exact.region_sizes(r, "radius").sizes) if c.exact_area < 1]
+    assert thin and all(4e-31 < rad <= 5e-31 * (1 + 1e-9) for rad in thin)
+
+
+def test_count_many_takes_residual_modules_like_count_regions():
+    """count_many refused residual modules, asking for a window it had been given."""
+    import torch
+    from torch import nn
+
+    class Skip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.o = nn.Linear(2, 3), nn.Linear(3, 2), nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.o(x + self.b(torch.relu(self.a(x))))
+
+    torch.manual_seed(0)
+    nets = [Skip(), Skip()]
+    assert exact.count_many(nets, window=2) == [exact.count_regions(m, window=2) for m in nets]

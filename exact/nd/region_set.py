@@ -249,6 +249,7 @@ class RegionsND:
         self.net = net
         self.lo, self.hi = tuple(lo), tuple(hi)
         self.whole_space = whole_space
+        self.own: tuple[bool, ...] | None = None  # as Regions.own (a residual net's own neurons)
         n_box = 2 * len(self.lo)
         self.cells = [CellND(i, rc, n_box, whole_space) for i, rc in enumerate(raw)]
         self.adjacency = shared_facets([rc.poly for rc in raw], [c.facet for c in self.cells], n_box)
