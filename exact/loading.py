@@ -59,10 +59,11 @@ from typing import Any
 from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError, SpecFileError
 from .network import ExactNet
+from .residual_nets import ResidualNet
 from .safetensors_file import read_safetensors
 from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, spec_matrix, spec_vector
 from .state_dicts import check_architecture, from_state_dict, given_activation, resolve_activation
-from .torch_reading import from_torch
+from .torch_reading import ResidualModuleError, from_torch
 
 __all__ = ["as_exact_net", "from_torch", "load_spec", "save_json"]
 
@@ -467,6 +468,10 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
                          f"{type(net).__name__}")
     if isinstance(net, ExactNet):
         return check_architecture(net, activation, widths)
+    if isinstance(net, ResidualNet):
+        raise ResidualModuleError(f"{net!r} has skip connections x + g(x): it is analysed exactly in a "
+                                  "bounded window; give it to exact.regions / count_regions with a window, "
+                                  "or lower it: net.lower(lo, hi) or exact.lower_on_window(net, window)")
     if isinstance(net, (str, os.PathLike)):
         return load_spec(net, activation=activation, widths=widths)
     if isinstance(net, Mapping):

@@ -52,7 +52,7 @@ __all__ = ["lower_on_segment", "lower_on_window", "lowering_on_window", "read_re
 _WHOLE_PLANE = ("{name} has skip connections x + g(x): they are analysed exactly in a bounded window, "
                 "where extra neurons carry x past g's hidden layers without ever bending "
                 "(exact.residual_nets); the whole {where} (window=None) has no bound for them. Give a "
-                "window: a half-width B, a rectangle (xmin, xmax, ymin, ymax){box}")
+                "window: a half-width B{box}")
 
 
 def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> ResidualNet:
@@ -282,8 +282,9 @@ def lowering_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = N
     name = type(net).__name__
     if window is None or (isinstance(window, str) and window.strip().lower() in ("plane", "none", "inf")):
         where = "plane" if dim == 2 else "space"
-        raise InputError(_WHOLE_PLANE.format(name=name, where=where, box=", or a convex polygon" if dim == 2
-                                             else f", or one (lo, hi) per axis of the {dim}-D box"))
+        box = (", a rectangle (xmin, xmax, ymin, ymax) or a convex polygon" if dim == 2
+               else f", or one (lo, hi) per axis of the {dim}-D box")
+        raise InputError(_WHOLE_PLANE.format(name=name, where=where, box=box))
     if plane is not None:
         if isinstance(plane, (str, bytes, dict)) or not hasattr(plane, "__len__") or len(plane) != 3:
             raise InputError(f"plane must be three points (x0, x1, x2), got {plane!r:.100}")

@@ -507,3 +507,24 @@ def test_count_many_takes_residual_modules_like_count_regions():
     torch.manual_seed(0)
     nets = [Skip(), Skip()]
     assert exact.count_many(nets, window=2) == [exact.count_regions(m, window=2) for m in nets]
+
+
+def test_an_exported_residual_net_is_taken_by_regions():
+    """regions(ResidualNet) said 'layers must be a list of (W, b)' while lower_on_window took it."""
+    import torch
+    from torch import nn
+
+    class Skip(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.o = nn.Linear(3, 3), nn.Linear(3, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.o(x + self.b(torch.relu(self.a(x))))
+
+    torch.manual_seed(0)
+    m = Skip()
+    assert exact.count_regions(exact.read_residual(m), 2) == exact.count_regions(m, 2)
+    with pytest.raises(InputError, match=r"one \(lo, hi\) per axis") as err:
+        exact.count_regions(m, None)
+    assert "rectangle" not in str(err.value)          # a 3-D input has no rectangle windows
