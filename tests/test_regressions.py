@@ -528,3 +528,24 @@ def test_an_exported_residual_net_is_taken_by_regions():
     with pytest.raises(InputError, match=r"one \(lo, hi\) per axis") as err:
         exact.count_regions(m, None)
     assert "rectangle" not in str(err.value)          # a 3-D input has no rectangle windows
+
+
+def test_nd_guards_stop_a_big_first_layer_cut_while_it_is_made():
+    """3-150-1 with max_regions=1000 built its whole first layer (97 s, 3.9 GB) before refusing; 3-60-1: 380 MB."""
+    import tracemalloc
+
+    from exact.errors import ResourceLimitError, TooManyRegionsError
+
+    net = exact.as_exact_net(numeric.seeded_mlp([3, 60, 1], seed=0))
+    tracemalloc.start()
+    try:
+        with pytest.raises(TooManyRegionsError, match="max_regions=100"):
+            exact.count_regions(net, window=10, max_regions=100)
+        peak_regions = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        with pytest.raises(ResourceLimitError, match="max_memory=5 MB"):
+            exact.count_regions(net, window=10, max_memory="5MB")
+        peak_memory = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak_regions < 5e6 and peak_memory < 12e6    # stopped near the limits, not after the layer
