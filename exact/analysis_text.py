@@ -8,10 +8,10 @@ Examples
 activation regions: 4, linear regions: 4 (2-D input, window)
 sizes (exact area): 4 bounded, 0 unbounded; smallest 1, median 1, largest 1
 neurons: 3 hidden; dead: (0, 2); always active: none
-neuron   on   off
-(0, 0)    2     2
-(0, 1)    2     2
-(0, 2)    0     4
+neuron       on  off
+(0, 0)        2    2
+(0, 1)        2    2
+(0, 2)        0    4
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from typing import Any
 from .cells import json_number
 from .errors import InputError
 from .neuron_usage import neuron_activity
-from .region_measures import region_sizes
+from .region_measures import sizes_or_none
 
 __all__ = ["analysis_json", "format_analysis"]
 
 
-def format_analysis(regions: Any, measure: str = "auto", max_neurons: int = 200) -> str:
+def format_analysis(regions: Any, measure: str = "auto", max_neurons: int = 200, counts: bool = True) -> str:
     """Write the counts, region-size statistics and neuron activity of exact regions as text.
 
     Parameters
@@ -38,6 +38,8 @@ def format_analysis(regions: Any, measure: str = "auto", max_neurons: int = 200)
         As in :func:`exact.region_sizes`.
     max_neurons : int, default 200
         Rows of the per-neuron table at most (the rest is summarised in one line).
+    counts : bool, default True
+        Begin with the two counts (the command line prints them already).
 
     Returns
     -------
@@ -64,26 +66,30 @@ def format_analysis(regions: Any, measure: str = "auto", max_neurons: int = 200)
     """
     if isinstance(max_neurons, bool) or not isinstance(max_neurons, int) or max_neurons < 0:
         raise InputError(f"max_neurons must be a non-negative integer, got {max_neurons!r:.60}")
-    s = region_sizes(regions, measure)
+    s = sizes_or_none(regions, measure)
     a = neuron_activity(regions)
     d = 2 if hasattr(regions, "box") else len(regions.lo)
     where = "whole space" if a.whole_space else "window"
-    what = "inscribed-ball radius, float estimate" if s.measure == "radius" else f"exact {s.measure}"
-    stats = ", ".join(f"{k} {_num(getattr(s, k))}" for k in ("smallest", "median", "largest"))
+    if s is None:
+        sizes = "sizes: inscribed-ball radii need scipy (pip install 'exactnet[analysis]')"
+    else:
+        what = "inscribed-ball radius, float estimate" if s.measure == "radius" else f"exact {s.measure}"
+        stats = ", ".join(f"{k} {_num(getattr(s, k))}" for k in ("smallest", "median", "largest"))
+        sizes = f"sizes ({what}): {s.n_bounded} bounded, {len(s.unbounded)} unbounded; {stats}"
     lines = [f"activation regions: {regions.n_activation}, linear regions: {regions.n_linear} "
-             f"({d}-D input, {where})",
-             f"sizes ({what}): {s.n_bounded} bounded, {len(s.unbounded)} unbounded; {stats}",
+             f"({d}-D input, {where})", sizes,
              f"neurons: {sum(map(len, a.on))} hidden; dead: {_pairs(a.dead)}; "
              f"always active: {_pairs(a.always_active)}"]
     multi = any(len(n) > 2 for layer in a.pieces for n in layer)
-    lines.append(f"{'neuron':<8}{'on':>5}{'off':>6}" + ("   pieces" if multi else ""))
+    w = max(5, len(str(a.n_cells)) + 2)   # columns wide enough for the largest count
+    lines.append(f"{'neuron':<10}{'on':>{w}}{'off':>{w}}" + ("   pieces" if multi else ""))
     rows = [(l, i) for l in range(len(a.on)) for i in range(len(a.on[l]))]
     for l, i in rows[:max_neurons]:
         extra = "   " + " ".join(map(str, a.pieces[l][i])) if multi else ""
-        lines.append(f"{f'({l}, {i})':<8}{a.on[l][i]:>5}{a.off[l][i]:>6}{extra}")
+        lines.append(f"{f'({l}, {i})':<10}{a.on[l][i]:>{w}}{a.off[l][i]:>{w}}{extra}")
     if len(rows) > max_neurons:
         lines.append(f"... {len(rows) - max_neurons} more neurons")
-    return "\n".join(lines)
+    return "\n".join(lines if counts else lines[1:])
 
 
 def _num(v: Fraction | float | None) -> str:
@@ -131,8 +137,12 @@ def analysis_json(regions: Any, measure: str = "auto") -> dict:
     >>> a["region_sizes"]["largest"], a["neuron_activity"]["dead"]
     (1.0, [[0, 2]])
     """
-    s = region_sizes(regions, measure)
-    stats = {k: getattr(s, k) for k in ("smallest", "median", "largest")}
-    sizes = {"measure": s.measure, "exact": s.exact, "bounded": s.n_bounded, "unbounded": len(s.unbounded),
-             **{k: json_number(v) if isinstance(v, Fraction) else v for k, v in stats.items()}}
+    s = sizes_or_none(regions, measure)
+    if s is None:
+        sizes = {"measure": "radius: needs scipy (pip install 'exactnet[analysis]')"}
+    else:
+        stats = {k: getattr(s, k) for k in ("smallest", "median", "largest")}
+        sizes = {"measure": s.measure, "exact": s.exact, "bounded": s.n_bounded,
+                 "unbounded": len(s.unbounded),
+                 **{k: json_number(v) if isinstance(v, Fraction) else v for k, v in stats.items()}}
     return {"region_sizes": sizes, "neuron_activity": neuron_activity(regions).to_json()}

@@ -396,7 +396,7 @@ def _finish(reg, args, data: dict) -> int:
         data["analysis"] = analysis_json(reg)
     _print_counts(data, args.json)
     if args.stats and not args.json:
-        print(format_analysis(reg))
+        print(format_analysis(reg, counts=False))
     return 0
 
 

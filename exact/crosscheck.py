@@ -250,7 +250,12 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
         raise InputError(f"cross_check samples a float grid and reports float areas: the window must lie in "
                          f"[-B, B]^2 with B at most {float(_MAX_SAMPLED_WINDOW):.3g} (areas up to 4 B^2 stay "
                          f"finite), got {window!r}")
-    enet = prepare_net(net, plane=plane)
+    enet = prepare_net(net, plane=plane, any_width=True)
+    if enet.input_dim != 2:
+        d = enet.input_dim
+        raise InputError(f"cross_check compares exact regions with 2-D pixel sampling, and this network's "
+                         f"input is {d}-D: count its {d}-D regions exactly with exact.regions (exactnet "
+                         "regions SPEC), or in Python give cross_check plane=(x0, x1, x2) for a 2-D slice")
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}

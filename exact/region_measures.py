@@ -26,10 +26,10 @@ from fractions import Fraction
 from typing import Any
 
 from .chebyshev_lp import chebyshev_ball
-from .errors import InputError, InputTypeError
+from .errors import ExactnetError, InputError, InputTypeError
 from .predicates import point_from_xy, side
 
-__all__ = ["MEASURES", "RegionSizes", "inscribed_ball", "region_sizes"]
+__all__ = ["MEASURES", "RegionSizes", "inscribed_ball", "region_sizes", "sizes_or_none"]
 
 MEASURES = ("auto", "volume", "area", "radius")
 """The ``measure`` values :func:`region_sizes` accepts."""
@@ -197,3 +197,37 @@ def region_sizes(regions: Any, measure: str = "auto") -> RegionSizes:
         else:
             sizes.append(c.exact_area if planar else c.volume)
     return RegionSizes(measure, measure != "radius", tuple(sizes), unbounded)
+
+
+def sizes_or_none(regions: Any, measure: str = "auto") -> RegionSizes | None:
+    """Return :func:`region_sizes`, or None when ``measure="auto"`` asks for radii and scipy is missing.
+
+    For summaries and ``--stats``: without the ``analysis`` extra a 4-D result still has
+    its counts; an explicit ``measure="radius"`` still raises.
+
+    Parameters
+    ----------
+    regions : Regions or RegionsND
+    measure : str, default "auto"
+
+    Returns
+    -------
+    RegionSizes or None
+
+    Raises
+    ------
+    InputError, InputTypeError, ExactnetError
+        As :func:`region_sizes`, except the missing scipy of an ``"auto"`` measure.
+
+    Examples
+    --------
+    >>> import exact
+    >>> sizes_or_none(exact.regions([([[1, 0]], [0]), ([[1]], [0])], window=1)).measure
+    'area'
+    """
+    try:
+        return region_sizes(regions, measure)
+    except ExactnetError as exc:
+        if measure != "auto" or "scipy" not in str(exc):
+            raise
+        return None

@@ -391,7 +391,7 @@ def test_regions_stats_hand_derived(tmp_path, capsys):
     spec = _write_spec(tmp_path)
     assert main(["regions", str(spec), "--window", "2", "--stats", "-q"]) == 0
     text = capsys.readouterr().out
-    assert "(0, 0)      4     3" in text and "(0, 2)      3     4" in text and "dead: none" in text
+    assert "(0, 0)        4    3" in text and "(0, 2)        3    4" in text and "dead: none" in text
     assert main(["regions", str(spec), "--window", "2", "--stats", "--json", "-q"]) == 0
     data = json.loads(capsys.readouterr().out)
     sizes, act = data["analysis"]["region_sizes"], data["analysis"]["neuron_activity"]

@@ -549,3 +549,31 @@ def test_nd_guards_stop_a_big_first_layer_cut_while_it_is_made():
     finally:
         tracemalloc.stop()
     assert peak_regions < 5e6 and peak_memory < 12e6    # stopped near the limits, not after the layer
+
+
+def test_four_d_summary_and_stats_without_scipy(monkeypatch, capsys, tmp_path):
+    """RegionsND.summary() and --stats of a 4-D net failed without scipy (exit 2): counts come first."""
+    import sys
+
+    from exact.cli import main
+
+    net = exact.as_exact_net([([[1, 0, 0, 0], [0, 1, 0, 0]], [0, 0]), ([[1, 1]], [0])])
+    monkeypatch.setitem(sys.modules, "scipy.optimize", None)
+    s = exact.regions(net, window=1).summary()
+    assert (s["activation_regions"], s["bounded_regions"], s["smallest"]) == (4, 4, None)
+    assert "scipy" in s["measure"]
+    with pytest.raises(exact.ExactnetError, match="scipy"):
+        exact.region_sizes(exact.regions(net, window=1), "radius")   # asked for by name: still an error
+    exact.save_json(net, tmp_path / "four_d.json")
+    assert main(["regions", str(tmp_path / "four_d.json"), "--window", "1", "--stats", "-q"]) == 0
+    assert "radii need scipy" in capsys.readouterr().out
+
+
+def test_check_of_a_three_d_net_points_to_what_exists(tmp_path, capsys):
+    """`exactnet check net3d.json` advised --plane, which check does not take."""
+    from exact.cli import main
+
+    exact.save_json([([[1, 0, 0], [0, 1, 1]], [0, 0]), ([[1, 1]], [0])], tmp_path / "n3.json")
+    assert main(["check", str(tmp_path / "n3.json")]) == 2
+    err = capsys.readouterr().err
+    assert "3-D" in err and "exactnet regions" in err and "--plane" not in err

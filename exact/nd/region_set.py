@@ -366,7 +366,8 @@ class RegionsND:
             ``widths``, ``box`` (``[lo_i, hi_i]`` pairs), ``whole_space``,
             ``activation_regions``, ``linear_regions``, ``bounded_regions``,
             ``unbounded_regions``, ``measure``, ``exact`` and the ``smallest``, ``median``
-            and ``largest`` size of a bounded cell (None without one).
+            and ``largest`` size of a bounded cell (None without one, or for radii without
+            scipy: then ``measure`` says so).
 
         Examples
         --------
@@ -376,15 +377,18 @@ class RegionsND:
         (2, 'volume', 4.0, 4.0)
         """
         from ..cells import json_number
-        from ..region_measures import region_sizes
+        from ..region_measures import sizes_or_none
 
-        s = region_sizes(self, measure)
-        stats = {k: getattr(s, k) for k in ("smallest", "median", "largest")}
+        s = sizes_or_none(self, measure)
+        bounded = sum(c.bounded for c in self.cells)
+        stats = {k: None if s is None else getattr(s, k) for k in ("smallest", "median", "largest")}
         return {"widths": list(self.net.widths),
                 "box": [[json_number(a), json_number(b)] for a, b in zip(self.lo, self.hi)],
                 "whole_space": self.whole_space, "activation_regions": self.n_activation,
-                "linear_regions": self.n_linear, "bounded_regions": s.n_bounded,
-                "unbounded_regions": len(s.unbounded), "measure": s.measure, "exact": s.exact,
+                "linear_regions": self.n_linear, "bounded_regions": bounded,
+                "unbounded_regions": len(self.cells) - bounded,
+                "measure": "radius: needs scipy (the analysis extra)" if s is None else s.measure,
+                "exact": s is not None and s.exact,
                 **{k: v if v is None or not s.exact else json_number(v) for k, v in stats.items()}}
 
     def plot(self, ax=None, **kwargs: Any) -> list:
