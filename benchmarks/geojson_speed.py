@@ -1,0 +1,75 @@
+"""Whole-result operations against regions() (issue 15): to_geojson(), and the CLI against the API.
+
+Run on demand (not part of the test suite), on a quiet machine:
+
+    python benchmarks/geojson_speed.py
+
+Each case runs in a fresh process (best of two): ``regions()`` then ``to_geojson()`` on
+seed-0 one-hidden-layer nets in ``[-10, 10]^2``, with the peak memory; then
+``regions()`` + ``summary()`` in Python against the ``exactnet regions`` process on the
+same spec file (what the CLI prints).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CASE = r'''
+import json, resource, sys, time
+sys.path.insert(0, {root!r})
+import exact
+from numeric.models import seeded_mlp
+en = exact.as_exact_net(seeded_mlp({widths}, seed=0))
+t = time.perf_counter(); r = exact.regions(en); t1 = time.perf_counter() - t
+t = time.perf_counter(); g = r.to_geojson(); t2 = time.perf_counter() - t
+print(json.dumps({{"regions": t1, "geojson": t2, "cells": r.n_activation,
+                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}}))
+'''
+API = r'''
+import json, sys, time
+sys.path.insert(0, {root!r})
+import exact
+t = time.perf_counter(); r = exact.regions({spec!r}); s = r.summary()
+print(json.dumps({{"api": time.perf_counter() - t}}))
+'''
+
+
+def run(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    print("| net | regions() | to_geojson() | ratio | peak RSS |\n|---|---|---|---|---|")
+    for widths in ([2, 300, 1], [2, 1000, 1]):
+        d = min((run(CASE.format(root=ROOT, widths=widths)) for _ in range(2)),
+                key=lambda d: d["regions"] + d["geojson"])
+        print(f"| {'-'.join(map(str, widths))} ({d['cells']:,} cells) | {d['regions']:.2f} s | "
+              f"{d['geojson']:.2f} s | {d['geojson'] / d['regions']:.2f}× | {d['peak_gb']:.2f} GB |")
+    sys.path.insert(0, ROOT)
+    import exact
+    from numeric.models import seeded_mlp
+
+    with tempfile.TemporaryDirectory() as tmp:
+        spec = os.path.join(tmp, "net.json")
+        exact.save_json(seeded_mlp([2, 1000, 1], seed=0), spec)
+        api = min(run(API.format(root=ROOT, spec=spec))["api"] for _ in range(2))
+        cli = []
+        for _ in range(2):
+            t = time.perf_counter()
+            subprocess.run([sys.executable, "-m", "exact.cli", "regions", spec, "-q"], capture_output=True,
+                           check=True, cwd=ROOT)
+            cli.append(time.perf_counter() - t)
+    print(f"\n2-1000-1 regions + summary: API {api:.2f} s; `exactnet regions` process {min(cli):.2f} s "
+          f"({min(cli) / api:.2f}×, the process start and imports included)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
