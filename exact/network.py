@@ -178,7 +178,7 @@ class ExactNet:
     True
     """
 
-    __slots__ = ("_weights", "_biases", "activations", "_floats")
+    __slots__ = ("_weights", "_biases", "activations", "_floats", "_int_layers")
 
     def __init__(self, weights: Sequence[Sequence[Sequence[Fraction]]], biases: Sequence[Sequence[Fraction]],
                  activations: Sequence[Activation]):
@@ -189,6 +189,7 @@ class ExactNet:
         object.__setattr__(self, "_biases", tuple(tuple(b) for b in biases))
         object.__setattr__(self, "activations", tuple(activations))
         object.__setattr__(self, "_floats", None)
+        object.__setattr__(self, "_int_layers", None)
 
     @classmethod
     def _from_floats(cls, Ws: Sequence[np.ndarray], bs: Sequence[np.ndarray],
@@ -207,6 +208,7 @@ class ExactNet:
         object.__setattr__(net, "_biases", None)
         object.__setattr__(net, "activations", tuple(activations))
         object.__setattr__(net, "_floats", (tuple(frozen[: len(Ws)]), tuple(frozen[len(Ws):])))
+        object.__setattr__(net, "_int_layers", None)
         return net
 
     @property
@@ -420,6 +422,8 @@ class ExactNet:
         >>> [(L.Wi, L.bi, L.scale) for L in net.integer_layers()]
         [(((2, 4),), (1,), 4), (((3,),), (1,), 1)]
         """
+        if self._int_layers is not None:  # made once: the net is immutable
+            return self._int_layers
         out = []
         for W, b in zip(self.weights, self.biases):
             dens = [v.denominator for r in W for v in r] + [v.denominator for v in b]
@@ -431,7 +435,8 @@ class ExactNet:
                     s,
                 )
             )
-        return tuple(out)
+        object.__setattr__(self, "_int_layers", tuple(out))
+        return self._int_layers
 
     def evaluate(self, point: Sequence[Any]) -> tuple[Fraction, ...]:
         """Compute the exact output of the network at a point (rationals in, rationals out).

@@ -427,3 +427,16 @@ def test_npz_activation_name_or_json(tmp_path):
     np.savez(p, **arrays, activation=np.array('{"name": "leaky_relu", "params": [0.5'))
     with pytest.raises(SpecFileError, match="'activation' is not valid JSON"):
         load_spec(p)
+
+
+def test_integer_layers_are_made_once_and_equal_a_fresh_computation():
+    import numeric
+
+    net = as_exact_net(numeric.seeded_mlp([2, 8, 8, 1], seed=3))
+    first = net.integer_layers()
+    assert net.integer_layers() is first                       # cached on the immutable net
+    fresh = ExactNet(net.weights, net.biases, net.activations)  # built from the Fractions, no cache yet
+    assert fresh.integer_layers() == first
+    for L, W, b in zip(first, net.weights, net.biases):        # and each is W * scale, exactly
+        assert all(Fraction(wi, L.scale) == w for ri, r in zip(L.Wi, W) for wi, w in zip(ri, r))
+        assert all(Fraction(bi, L.scale) == v for bi, v in zip(L.bi, b))
