@@ -65,7 +65,8 @@ def plot_regions(reg: Any, ax=None, *, fill: bool = True, color: str = "index", 
     mark_points : sequence of points or True, optional
         Points in the plot's coordinates (2 numbers), or in the input space of a slice
         when ``reg.plane`` holds its three points (each must lie on the plane, checked
-        exactly).  ``True`` marks those three points, at ``(0, 0), (1, 0), (0, 1)``.
+        exactly).  ``True`` marks those three points, labelled ``p0, p1, p2``, at ``(0, 0),
+        (1, 0), (0, 1)``; the axes of a slice are labelled ``u`` and ``v``.
     legend : bool
         Add a legend below the axes (``ax.get_legend()``, not in the returned list).
 
@@ -281,8 +282,9 @@ def _frame(ax, reg: Any) -> None:
     ax.set_xlim(x0, x1)
     ax.set_ylim(y0, y1)
     ax.set_aspect("equal")
-    ax.set_xlabel("$x_1$")
-    ax.set_ylabel("$x_2$")
+    on_plane = getattr(reg, "plane", None) is not None  # slice: x = p0 + u (p1 - p0) + v (p2 - p0)
+    ax.set_xlabel("$u$" if on_plane else "$x_1$")
+    ax.set_ylabel("$v$" if on_plane else "$x_2$")
     k = round(math.log10(h)) if h > 0 else 0
     hs = f"10^{{{k}}}" if h == 10.0**k and abs(k) > 2 else f"{h:g}"
     where = f"whole plane (certified box $[-{hs}, {hs}]^2$)" if reg.window is None else f"$[-{hs}, {hs}]^2$"
@@ -312,7 +314,7 @@ def _mark(ax, reg: Any, points: Any) -> list:
         if getattr(reg, "plane", None) is None:
             raise InputError("mark_points=True marks the three points of plane=, but these regions hold no "
                              "plane (Regions.plane is None); give the points instead")
-        xy, names = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)], ["$x_0$", "$x_1$", "$x_2$"]
+        xy, names = [(0.0, 0.0), (1.0, 0.0), (0.0, 1.0)], ["$p_0$", "$p_1$", "$p_2$"]
     else:
         if isinstance(points, (str, bytes)) or not isinstance(points, Sequence):
             raise InputTypeError(f"mark_points must be a sequence of points or True, got {points!r}")

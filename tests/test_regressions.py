@@ -577,3 +577,23 @@ def test_check_of_a_three_d_net_points_to_what_exists(tmp_path, capsys):
     assert main(["check", str(tmp_path / "n3.json")]) == 2
     err = capsys.readouterr().err
     assert "3-D" in err and "exactnet regions" in err and "--plane" not in err
+
+
+def test_slice_plots_label_plane_coordinates_not_input_axes():
+    """A plane slice was drawn with axes x1, x2 and points x0, x1, x2: "x1" meant two things."""
+    import matplotlib
+
+    matplotlib.use("Agg", force=False)
+    import matplotlib.pyplot as plt
+
+    net = [([[1.0, 0.0, 1.0], [0.0, 1.0, -1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])]
+    r = exact.regions(net, window=2, plane=([0, 0, 0], [1, 0, 0], [0, 1, 0]))
+    fig, ax = plt.subplots()
+    artists = r.plot(ax=ax, mark_points=True)
+    labels = [a.get_text() for a in artists if hasattr(a, "get_text")]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("$u$", "$v$") and labels == ["$p_0$", "$p_1$", "$p_2$"]
+    plt.close(fig)
+    fig, ax = plt.subplots()
+    exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1).plot(ax=ax)
+    assert ax.get_xlabel() == "$x_1$"                 # a 2-D input keeps its own axes
+    plt.close(fig)
