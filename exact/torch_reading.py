@@ -493,8 +493,11 @@ def _sequential_leaves(module: Any, nn: Any) -> list[tuple[str, Any]] | None:
     """
     if not _plain_sequential(module, nn):
         return None
+    children = list(module.named_children())
+    if len(children) != len(module):  # a module used twice (named_children lists it once): trace it
+        return None
     out = []
-    for name, child in module.named_children():
+    for name, child in children:
         if _plain_sequential(child, nn):
             sub = _sequential_leaves(child, nn)
             if sub is None:

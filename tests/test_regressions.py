@@ -597,3 +597,15 @@ def test_slice_plots_label_plane_coordinates_not_input_axes():
     exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1).plot(ax=ax)
     assert ax.get_xlabel() == "$x_1$"                 # a 2-D input keeps its own axes
     plt.close(fig)
+
+
+def test_sequential_that_reuses_one_activation_module_is_read():
+    """nn.Sequential(lin, act, lin, act, lin) with one ReLU object was refused: named_children lists it once."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    act = nn.ReLU()
+    m = nn.Sequential(nn.Linear(2, 8), act, nn.Linear(8, 8), act, nn.Linear(8, 1))
+    ref = nn.Sequential(m[0], nn.ReLU(), m[2], nn.ReLU(), m[4])   # the same layers, two ReLU objects
+    assert exact.as_exact_net(m) == exact.as_exact_net(ref) and exact.as_exact_net(m).widths == (2, 8, 8, 1)
