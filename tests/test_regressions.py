@@ -609,3 +609,10 @@ def test_sequential_that_reuses_one_activation_module_is_read():
     m = nn.Sequential(nn.Linear(2, 8), act, nn.Linear(8, 8), act, nn.Linear(8, 1))
     ref = nn.Sequential(m[0], nn.ReLU(), m[2], nn.ReLU(), m[4])   # the same layers, two ReLU objects
     assert exact.as_exact_net(m) == exact.as_exact_net(ref) and exact.as_exact_net(m).widths == (2, 8, 8, 1)
+
+
+def test_rectangle_window_for_a_three_d_net_says_what_to_give():
+    """count_many of a 3-D net with a rectangle said 'expected a real number, got ConvexWindow(...)'."""
+    net = [([[1.0, 0.0, 1.0], [0.0, 1.0, -1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])]
+    with pytest.raises(InputError, match=r"2-D window, and this network's input is 3-D.*\(lo, hi\) pair"):
+        exact.count_many([net], window=(0, 1, 0, 1))

@@ -76,6 +76,10 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
     if window is None:
         raise InputError("window=None is the whole space, which has no box; give a half-width B (the cube "
                          "[-B, B]^d) or one (lo, hi) pair per axis")
+    if hasattr(window, "is_rectangle") and hasattr(window, "verts"):  # a ConvexWindow, read for 2-D already
+        raise InputError(f"window {window}: a rectangle or convex polygon is a 2-D window, and this "
+                         f"network's input is {d}-D; give a half-width B (the cube [-B, B]^{d}) or one "
+                         "(lo, hi) pair per axis")
     if hasattr(window, "tolist") and getattr(window, "ndim", 0) > 0:
         window = window.tolist()
     if isinstance(window, (list, tuple)) and len(window) == 2 * d and not any(
