@@ -228,9 +228,9 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
             r = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
             return RegionCounts(r.n_activation, r.n_linear)
         jumps = shallow_line_jumps(enet)
-        n_act = _faces(list(jumps), w)
+        n_act = _faces(list(jumps), w, progress)
         kinks = [l for l, j in jumps.items() if any(v != 0 for v in j)]
-        n_lin = n_act if len(kinks) == len(jumps) else _faces(kinks, w)
+        n_lin = n_act if len(kinks) == len(jumps) else _faces(kinks, w, progress)
         return RegionCounts(n_act, n_lin)
     return _deep_counts(enet, w, max_regions, mem, progress)
 
@@ -289,7 +289,7 @@ def _regions_nd(enet: ExactNet, window: Any, max_regions: Any, max_memory: Any, 
     return RegionsND.build(enet, box[0], box[1], max_regions=max_regions, max_memory=mem, progress=progress)
 
 
-def _faces(lines: list[Line], w: Fraction | ConvexWindow | None) -> int:
+def _faces(lines: list[Line], w: Fraction | ConvexWindow | None, progress: bool = False) -> int:
     """Faces of a line arrangement in a square, the plane, or a rectangle.
 
     A rectangle ``[x0, x1] x [y0, y1]`` is the square ``[-1, 1]^2`` after the exact change
@@ -297,11 +297,11 @@ def _faces(lines: list[Line], w: Fraction | ConvexWindow | None) -> int:
     which maps each line to a line with rational coefficients and the faces one to one.
     """
     if not isinstance(w, ConvexWindow):
-        return arrangement_faces(lines, w)
+        return arrangement_faces(lines, w, progress)
     x0, x1, y0, y1 = w.bounds
     cx, cy, rx, ry = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) / 2, (y1 - y0) / 2
     moved = [line_from_fractions(a * rx, b * ry, a * cx + b * cy + c) for a, b, c in lines]
-    return arrangement_faces(moved, Fraction(1))
+    return arrangement_faces(moved, Fraction(1), progress)
 
 
 def _deep_counts(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: int | None, mem: int | None,

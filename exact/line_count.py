@@ -240,7 +240,7 @@ def arrangement_terms(lines: Sequence[Line], half: Fraction | None = None) -> tu
     return len(ls), {p: len(s) for p, s in points.items()}
 
 
-def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> int:
+def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None, progress: bool = False) -> int:
     """Count the faces of a line arrangement exactly, in ``(-half, half)^2`` or the plane.
 
     Parameters
@@ -249,6 +249,8 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
         Integer lines ``(a, b, c)``; duplicates (also negated or scaled) count once.
     half : Fraction, optional
         Half-width of the open window; ``None`` for the whole plane.
+    progress : bool, default False
+        A progress bar over the pairs of lines (from 2 000 lines).
 
     Returns
     -------
@@ -279,7 +281,7 @@ def arrangement_faces(lines: Sequence[Line], half: Fraction | None = None) -> in
     n = len(ls)
     if n <= 1:
         return 1 + n
-    return 1 + n + earlier_crossings(ls, norm_floats(ls), half)
+    return 1 + n + earlier_crossings(ls, norm_floats(ls), half, progress)
 
 
 def initial_box(net: ExactNet) -> Fraction:
