@@ -128,9 +128,9 @@ def _stages(ops: list[Op], shape: tuple[int, ...] | None, first: list
             stages.append(Block(tuple(body)))
         else:
             if shape is None and op.first_shape is None and op.kind == "affine":
-                raise InputError(f"{op.label} needs the shape of the network's input sample: pass "
-                                 "input_shape=(C, H, W), or begin the network with "
-                                 "nn.Unflatten(1, (C, H, W))")
+                raise InputError(f"{op.label} needs the shape of the network's input sample: begin the "
+                                 "network with nn.Unflatten(1, (C, H, W)), or lower it yourself with "
+                                 "exact.lower_on_window(net, window, input_shape=(C, H, W))")
             if shape is None and op.first_shape is not None:
                 shape = op.first_shape
                 start = start or shape

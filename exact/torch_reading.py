@@ -145,7 +145,7 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
             f"{type(module).__name__} has skip connections x + g(x) ({joins[0]}): such a network is "
             "analysed exactly in a bounded window; call exact.regions / exact.count_regions with a window "
             "(or exact.count_on_segment), or get the plain network equal to it in a window with "
-            "exact.lower_on_window(net, window)")
+            "exact.lower_on_window(net, window, input_shape=...)")
     net, shape, parts = _assemble(ops, module, shape)
     # A plain Sequential's data flow is the chain of its children: only an instance-level
     # ``forward`` override or a global hook could escape that reading, and either shows at
