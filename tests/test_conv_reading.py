@@ -399,8 +399,6 @@ def test_conv_net_regions_on_a_plane_match_the_same_net_as_explicit_layers():
 
 
 def test_conv_net_counts_along_a_segment_between_two_inputs():
-    if not hasattr(exact, "count_on_segment"):
-        pytest.skip("exact.count_on_segment is not there yet")
     torch.manual_seed(0)
     m = nn.Sequential(nn.Unflatten(1, (1, 4, 4)), nn.Conv2d(1, 2, 3, padding=1), nn.ReLU(), nn.Flatten(),
                       nn.Linear(32, 1))
