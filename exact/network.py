@@ -29,6 +29,7 @@ from .activations import Activation, get_activation
 from .affine_maps import AffineMap
 from .array_input import describe_value, float_layers, to_matrix, to_vector
 from .errors import InputError, InputTypeError
+from .sparse_affine import dyadic_integers
 
 __all__ = ["AffineMap", "ExactNet", "IntLayer", "affine_on_pattern", "expand_activations",
            "nonzero_structure", "parameter_count"]
@@ -102,6 +103,18 @@ class IntLayer:
     Wi: tuple[tuple[int, ...], ...]
     bi: tuple[int, ...]
     scale: int
+
+
+def _dyadic_layer(W: np.ndarray, b: np.ndarray) -> IntLayer:
+    """Make the :class:`IntLayer` of float64 arrays: each value ``m 2^k``, over the least power of 2."""
+    nums, den = dyadic_integers(np.concatenate([W.ravel(), b.ravel()]))
+    vals = nums.tolist()
+    nonzero = [v for v in vals if v]
+    t = min([(v & -v).bit_length() - 1 for v in nonzero] + [den.bit_length() - 1])  # common factor 2^t
+    vals = [v >> t for v in vals]  # exact: every value is a multiple of 2^t
+    k = W.size
+    rows = tuple(tuple(vals[i * W.shape[1]:(i + 1) * W.shape[1]]) for i in range(W.shape[0]))
+    return IntLayer(rows, tuple(vals[k:]), den >> t)
 
 
 def parameter_count(widths: Sequence[int]) -> int:
@@ -424,6 +437,10 @@ class ExactNet:
         """
         if self._int_layers is not None:  # made once: the net is immutable
             return self._int_layers
+        if self._floats is not None:  # float64 weights: integers over a power of two, no Fraction made
+            layers = tuple(_dyadic_layer(W, b) for W, b in zip(*self._floats))
+            object.__setattr__(self, "_int_layers", layers)
+            return layers
         out = []
         for W, b in zip(self.weights, self.biases):
             dens = [v.denominator for r in W for v in r] + [v.denominator for v in b]

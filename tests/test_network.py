@@ -440,3 +440,19 @@ def test_integer_layers_are_made_once_and_equal_a_fresh_computation():
     for L, W, b in zip(first, net.weights, net.biases):        # and each is W * scale, exactly
         assert all(Fraction(wi, L.scale) == w for ri, r in zip(L.Wi, W) for wi, w in zip(ri, r))
         assert all(Fraction(bi, L.scale) == v for bi, v in zip(L.bi, b))
+
+
+_FLOATS = st.floats(allow_nan=False, allow_infinity=False, width=64)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 4), st.integers(1, 4), st.data())
+def test_integer_layers_of_floats_equal_the_fraction_route(rows, cols, data):
+    """Float-read nets scale to integers from the floats' binary form; the Fraction route is the reference."""
+    W = np.array(data.draw(st.lists(st.lists(_FLOATS, min_size=cols, max_size=cols), min_size=rows,
+                                    max_size=rows)))
+    b = np.array(data.draw(st.lists(_FLOATS, min_size=rows, max_size=rows)))
+    net = ExactNet.from_layers([(W, b), (np.ones((1, rows)), np.zeros(1))])
+    fresh = ExactNet(net.weights, net.biases, net.activations)   # no floats kept: Fractions scaled
+    assert net.float_layers() is not None and fresh.float_layers() is None
+    assert net.integer_layers() == fresh.integer_layers()
