@@ -58,7 +58,7 @@ from .whole_plane import whole_plane_cells
 from .windows import ConvexWindow
 from .worker_threads import check_executor
 
-__all__ = ["count_regions", "exact_regions", "regions"]
+__all__ = ["count_regions", "exact_regions", "read_net", "regions"]
 
 log = logging.getLogger("exact.counting")
 
@@ -133,7 +133,7 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
     >>> r.n_activation, r.n_linear   # |x|: two cells, two linear pieces
     (2, 2)
     """
-    enet, own = _read_net(net, plane, activation, window)
+    enet, own = read_net(net, plane, activation, window)
     tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
         out = _regions_nd(enet, window, max_regions, max_memory, progress)
@@ -206,7 +206,7 @@ def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Seque
     >>> count_regions(net, tiles=3)                   # nine tiles, one after the other: the same
     RegionCounts(activation=197, linear=197)
     """
-    enet, _ = _read_net(net, plane, activation, window)
+    enet, _ = read_net(net, plane, activation, window)
     tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
         r = _regions_nd(enet, window, max_regions, max_memory, progress)
@@ -235,12 +235,32 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
     return _deep_counts(enet, w, max_regions, mem, progress)
 
 
-def _read_net(net: Any, plane: Any, activation: Any, window: Any) -> tuple[ExactNet, tuple[bool, ...] | None]:
-    """Read ``net``: restricted to ``plane`` if given; a net of input width other than 2 as it is.
+def read_net(net: Any, plane: Any, activation: Any, window: Any) -> tuple[ExactNet, tuple[bool, ...] | None]:
+    """Read ``net`` as :func:`regions` and :func:`count_regions` do (and :func:`exact.count_many`).
 
-    A torch module with skip connections is lowered to the plain net equal to it in ``window``
-    (:func:`exact.residual_reading.lowering_on_window`; the whole plane is refused there).
-    Returns the net and, for a lowered one, which hidden neurons are its own (else None).
+    Parameters
+    ----------
+    net, plane, activation, window
+        As in :func:`regions`.
+
+    Returns
+    -------
+    net : ExactNet
+        Restricted to ``plane`` if given; of any input width otherwise.  A torch module
+        with skip connections is lowered to the plain net equal to it in ``window``
+        (:func:`exact.residual_reading.lowering_on_window`).
+    own : tuple of bool or None
+        For a lowered net, which hidden neurons are the module's own; else None.
+
+    Raises
+    ------
+    InputError
+        As :func:`exact.as_exact_net`; ``window=None`` for a module with skip connections.
+
+    Examples
+    --------
+    >>> read_net([([[1, 0]], [0]), ([[1]], [0])], None, None, 1)[0].widths
+    (2, 1, 1)
     """
     try:
         return prepare_net(net, plane=plane, activation=activation, any_width=True), None

@@ -29,13 +29,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
 
-from ._api import count_regions
+from ._api import count_regions, read_net
 from ._progress import progress_bar
 from .cells import RegionCounts
 from .errors import ExactnetError, InputError, InputTypeError
 from .network import ExactNet
-from .residual_reading import lower_on_window
-from .torch_reading import ResidualModuleError
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -337,7 +335,7 @@ def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation
     """Read and count each net in turn, in this process."""
     for index, net in enumerate(nets):
         try:
-            enet = _read(net, plane, activation, task)
+            enet = read_net(net, plane, activation, task.window)[0]
             counts, seconds = _count_task(enet, task)
         except Exception as exc:  # noqa: BLE001 - one net's failure is reported, not fatal
             counts, seconds = _failed(index, _source(net), exc, on_error), None
@@ -358,7 +356,7 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     try:
         for index, net in enumerate(nets):
             try:
-                batch.append((index, _source(net), _read(net, plane, activation, task)))
+                batch.append((index, _source(net), read_net(net, plane, activation, task.window)[0]))
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
                 yield index, _failed(index, _source(net), exc, on_error), None
             if len(batch) >= size:
@@ -380,14 +378,6 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     finally:  # stopped early (an error raised, the iterator closed): cancel what has not started
         for fut in futures:
             fut.cancel()
-
-
-def _read(net: Any, plane: Any, activation: Any, task: _Task) -> ExactNet:
-    """Read one net here, as :func:`exact.count_regions` does (a residual module: lowered on the window)."""
-    try:
-        return prepare_net(net, plane=plane, activation=activation, any_width=True)
-    except ResidualModuleError:
-        return lower_on_window(net, task.window, plane=plane, activation=activation)
 
 
 def _submit_chunk(pool: cf.Executor, batch: list[tuple[int, str | None, ExactNet]], task: _Task) -> cf.Future:
