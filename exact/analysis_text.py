@@ -19,8 +19,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import Any
 
-from .cells import json_number
 from .errors import InputError
+from .json_numbers import json_number
 from .neuron_usage import neuron_activity
 from .region_measures import sizes_or_none
 

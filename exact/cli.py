@@ -50,11 +50,11 @@ from fractions import Fraction
 from pathlib import Path
 
 from ._version import __version__
-from .cells import json_number
 from .cli_many import add_count_many_command
 from .cli_segment import add_segment_command
 from .cli_tiles import add_tile_options, with_tiles
 from .errors import ExactnetError, InputError, ResourceLimitError
+from .json_numbers import json_number
 from .network import parameter_count
 from .validation import (
     DEFAULT_MAX_MEMORY,

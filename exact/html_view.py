@@ -31,9 +31,9 @@ import os
 from fractions import Fraction
 from typing import Any
 
-from .cells import json_number
 from .errors import ExactnetError, InputError, InputTypeError, ResourceLimitError
 from .fill_colors import cell_colors, cell_values, rgba_hex
+from .json_numbers import json_number
 from .level_sets import output_maps
 from .nd.plot3d import cell_facets, check_regions_3d
 from .network import AffineMap

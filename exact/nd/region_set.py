@@ -376,7 +376,7 @@ class RegionsND:
         >>> s["activation_regions"], s["measure"], s["smallest"], s["largest"]
         (2, 'volume', 4.0, 4.0)
         """
-        from ..cells import json_number
+        from ..json_numbers import json_number
         from ..region_measures import sizes_or_none
 
         s = sizes_or_none(self, measure)
