@@ -3,7 +3,7 @@
 Subcommands
 -----------
 regions SPEC
-    Exact activation and linear regions of a network spec file (JSON, .npz, .pt).
+    Exact activation and linear regions of a network spec file (JSON, .npz, .pt, .safetensors).
 count WIDTHS
     Window or whole-plane counts of a seeded benchmark net given by its widths
     (``exactnet count 2-20-1``), without polygons.
@@ -197,7 +197,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
-    r.add_argument("spec", help="network spec: .json, .npz or .pt (state_dict, weights only)")
+    r.add_argument("spec", help="network spec: .json, .npz, .pt (state_dict, weights only) or .safetensors")
     _common(r, memory=True)
     r.add_argument("--plane", type=_plane_arg, default=None,
                    help="JSON list of three points: study the 2-D slice through them")
@@ -240,7 +240,7 @@ def build_parser() -> argparse.ArgumentParser:
     sh.set_defaults(func=_cmd_sheet)
 
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
-    k.add_argument("spec", help="network spec: .json, .npz or .pt")
+    k.add_argument("spec", help="network spec: .json, .npz, .pt or .safetensors")
     _common(k)
     k.add_argument("--res", type=_int_arg("--res", 1, 10**9), default=1000,
                    help="pixels per side (default 1000, as on the sheet; at most 4000)")
@@ -578,7 +578,8 @@ _CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
               ("raise max_pieces (None for no limit)", "raise --max-pieces"),
               ("count them with count_regions()", "count them with --count-only"),
               ("count them with count_regions", "count them with --count-only"),
-              ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "))
+              ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "),
+              ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"))
 """The library's advice, in the command line's own words."""
 
 

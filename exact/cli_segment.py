@@ -126,7 +126,7 @@ def add_segment_command(sub: Any, *, common: Callable[..., None], int_arg: Calla
     """
     sg = sub.add_parser("segment", help="exact activation/linear pieces along a segment between two points "
                                         "(any input width)")
-    sg.add_argument("spec", help="network spec: .json, .npz or .pt")
+    sg.add_argument("spec", help="network spec: .json, .npz, .pt or .safetensors")
     sg.add_argument("--from", dest="from_point", type=_point_arg, metavar="X,Y,...",
                     help="first end point: exact numbers separated by commas (--from=-1,2 when it starts "
                          "with a minus)")

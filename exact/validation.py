@@ -128,6 +128,8 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
     try:
         f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
     except (TypeError, ValueError, OverflowError):
+        if isinstance(window, float) and window == float("inf"):  # 'inf' as text means the whole plane
+            raise InputError(f"{msg} (for the whole plane give None or 'plane')") from None
         raise InputError(msg) from None
     if f <= 0:
         raise InputError(msg)

@@ -313,3 +313,16 @@ def test_save_to_a_path(tmp_path):
     out = tmp_path / "r.html"
     save_regions_html(exact.regions([([[1, 0]], [0]), ([[1]], [0])], window=1), out, color="output")
     assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+
+
+@needs_plotly
+def test_cli_html_refusal_names_what_the_cli_user_can_do(tmp_path, capsys):
+    # trial finding: the refusal said "raise max_cells", an argument the CLI does not have
+    p = tmp_path / "n.json"
+    rng = np.random.default_rng(0)  # 210 lines in general position: 1 + 210 + C(210, 2) cells in the plane
+    exact.save_json([(rng.normal(size=(210, 2)), rng.normal(size=210)), (np.ones((1, 210)), [0.0])], p)
+    out = tmp_path / "v.html"
+    assert main(["regions", str(p), "--window", "100", "--html", str(out), "-q"]) == 1
+    err = capsys.readouterr().err
+    assert "more than max_cells=20000" in err and "exact.save_regions_html(..., max_cells=N) in Python" in err
+    assert "or raise max_cells" not in err and not out.exists()

@@ -616,3 +616,21 @@ def test_rectangle_window_for_a_three_d_net_says_what_to_give():
     net = [([[1.0, 0.0, 1.0], [0.0, 1.0, -1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])]
     with pytest.raises(InputError, match=r"2-D window, and this network's input is 3-D.*\(lo, hi\) pair"):
         exact.count_many([net], window=(0, 1, 0, 1))
+
+
+def test_infinite_window_says_how_to_ask_for_the_whole_plane():
+    """window=float('inf') was refused without saying that the whole plane is None (the CLI reads 'inf' so)."""
+    net = [([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    with pytest.raises(InputError, match=r"got inf \(for the whole plane give None or 'plane'\)"):
+        exact.count_regions(net, window=float("inf"))
+    assert exact.count_regions(net, window="inf") == exact.count_regions(net, window=None)
+
+
+def test_cli_help_names_safetensors(capsys):
+    """`exactnet regions --help` listed .json, .npz and .pt, not the .safetensors files it reads."""
+    from exact.cli import main
+
+    for command in ("regions", "check", "count-many", "segment"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        assert ".safetensors" in capsys.readouterr().out
