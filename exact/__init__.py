@@ -76,7 +76,8 @@ Exact log-sum-exp and soft(arg)max (sympy; loaded on first use)
 Errors
 ------
 :class:`ExactnetError` and its family (:mod:`exact.errors`): :class:`InputError`,
-:class:`InputTypeError`, :class:`SpecFileError`, :class:`UnsupportedActivationError`,
+:class:`InputTypeError`, :class:`SpecFileError`, :class:`UnsupportedNetworkError`,
+:class:`UnsupportedActivationError`, :class:`ResidualModuleError`,
 :class:`ResourceLimitError` (a job over a size or memory limit, refused before it starts)
 and its :class:`TooManyRegionsError`, :class:`VerificationError`.
 
@@ -102,10 +103,12 @@ from .errors import (
     ExactnetError,
     InputError,
     InputTypeError,
+    ResidualModuleError,
     ResourceLimitError,
     SpecFileError,
     TooManyRegionsError,
     UnsupportedActivationError,
+    UnsupportedNetworkError,
     VerificationError,
 )
 from .html_view import regions_html, save_regions_html
@@ -146,12 +149,14 @@ __all__ = [
     "RegionSizes",
     "Regions",
     "RegionsND",
+    "ResidualModuleError",
     "ResidualNet",
     "ResourceLimitError",
     "SegmentCount",
     "SpecFileError",
     "TooManyRegionsError",
     "UnsupportedActivationError",
+    "UnsupportedNetworkError",
     "VerificationError",
     "arrangement_faces",
     "as_exact_net",

@@ -30,7 +30,7 @@ from typing import Any
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
 from .cells import RegionCounts, Regions
-from .errors import InputError, ResourceLimitError, TooManyRegionsError, Undecided
+from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError, Undecided
 from .gc_pause import gc_paused
 from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import Arrangement, build_arrangement
@@ -42,7 +42,6 @@ from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_
 from .residual_reading import lowering_on_window
 from .tile_grid import check_tile_cells, check_tiles
 from .tiled_counts import DEFAULT_TILE_CELLS, count_in_tiles, regions_in_tiles
-from .torch_reading import ResidualModuleError
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,

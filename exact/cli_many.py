@@ -71,7 +71,8 @@ def add_count_many_command(sub: Any, *, common: Callable[..., None], int_arg: Ca
     2
     """
     cm = sub.add_parser("count-many", help="exact counts of many spec files in parallel, one JSON line each")
-    cm.add_argument("files", nargs="+", metavar="FILE", help="network spec files: .json, .npz, .pt or .safetensors")
+    cm.add_argument("files", nargs="+", metavar="FILE",
+                    help="network spec files: .json, .npz, .pt or .safetensors")
     cm.add_argument("--jobs", type=int_arg("--jobs", 1, 4096), default=1,
                     help="worker processes on this machine (default 1: in this process)")
     cm.add_argument("--scheduler", metavar="ADDRESS",

@@ -17,7 +17,9 @@ __all__ = [
     "ExactnetError",
     "InputError",
     "InputTypeError",
+    "UnsupportedNetworkError",
     "UnsupportedActivationError",
+    "ResidualModuleError",
     "SpecFileError",
     "ResourceLimitError",
     "TooManyRegionsError",
@@ -66,7 +68,26 @@ class InputTypeError(ExactnetError, TypeError):
     """
 
 
-class UnsupportedActivationError(InputError):
+class UnsupportedNetworkError(InputError):
+    """The network has a part exactnet cannot read exactly.
+
+    A layer in training mode, max-pooling, a join of two computed values other than a
+    skip connection ``x + g(x)`` (``x - g(x)``, ``x + 0.5 * g(x)``, two unrelated
+    branches), an activation with no affine layer before it...  An activation that is
+    not piecewise linear raises the subclass :class:`UnsupportedActivationError`.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from exact import from_torch
+    >>> from_torch(torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()))
+    Traceback (most recent call last):
+    ...
+    exact.errors.UnsupportedNetworkError: the network ends with an activation (...); the last layer ...
+    """
+
+
+class UnsupportedActivationError(UnsupportedNetworkError):
     """The network uses an activation that is not piecewise linear (sigmoid, GELU, ...).
 
     Examples
@@ -76,6 +97,15 @@ class UnsupportedActivationError(InputError):
     Traceback (most recent call last):
     ...
     exact.errors.UnsupportedActivationError: activation 'tanh' is not piecewise linear ...
+    """
+
+
+class ResidualModuleError(InputError):
+    """A module with skip connections ``x + g(x)`` was read where a plain network is needed.
+
+    Such a module is analysed exactly in a bounded window (:mod:`exact.residual_nets`):
+    :func:`exact.regions`, :func:`exact.count_regions` and :func:`exact.count_on_segment`
+    catch this error and read it there.
     """
 
 

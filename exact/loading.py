@@ -57,13 +57,13 @@ from fractions import Fraction
 from typing import Any
 
 from .activations import Activation, get_activation
-from .errors import InputError, InputTypeError, SpecFileError
+from .errors import InputError, InputTypeError, ResidualModuleError, SpecFileError
 from .network import ExactNet
 from .residual_nets import ResidualNet
 from .safetensors_file import read_safetensors
 from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, spec_matrix, spec_vector
 from .state_dicts import check_architecture, from_state_dict, given_activation, resolve_activation
-from .torch_reading import ResidualModuleError, from_torch
+from .torch_reading import from_torch
 
 __all__ = ["as_exact_net", "from_torch", "load_spec", "save_json"]
 

@@ -68,10 +68,8 @@ def plot_regions(reg: Any, ax=None, *, fill: bool = True, color: str = "index", 
         exactly).  ``True`` marks those three points, labelled ``p0, p1, p2``, at ``(0, 0),
         (1, 0), (0, 1)``; the axes of a slice are labelled ``u`` and ``v``.
     legend : bool
-        Add a legend below the axes (``ax.get_legend()``, not in the returned list).  A
-        figure made here has a constrained layout that keeps it inside; on axes of your
-        own, make the figure with ``layout="constrained"`` or save it with
-        ``bbox_inches="tight"``, or the legend may be cut off.
+        Add a legend below the axes (``ax.get_legend()``, not in the returned list); on axes of
+        your own, use ``layout="constrained"`` or ``bbox_inches="tight"`` to keep it in view.
 
     Returns
     -------

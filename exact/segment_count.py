@@ -48,12 +48,11 @@ import numpy as np
 
 from ._certified.budget import format_bytes
 from .activations import Activation
-from .errors import InputError, ResourceLimitError, TooManyRegionsError
+from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError
 from .loading import as_exact_net
 from .network import ExactNet
 from .residual_reading import lower_on_segment, read_residual
 from .sparse_affine import dyadic_integers
-from .torch_reading import ResidualModuleError
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_PIECES,

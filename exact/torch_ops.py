@@ -51,7 +51,7 @@ from .conv_folding import (
     reshape_shape,
     unflatten_shape,
 )
-from .errors import InputError, InputTypeError, UnsupportedActivationError
+from .errors import InputError, InputTypeError, UnsupportedActivationError, UnsupportedNetworkError
 
 __all__ = ["Op", "is_node", "module_op", "node_label", "node_op"]
 
@@ -174,10 +174,10 @@ def _conv(label: str, W: Any, b: Any, stride: Any, padding: Any, dilation: Any, 
     bf = _floats(b, label, "bias") if b is not None else None
     nd = Wf.ndim - 2
     if nd not in (1, 2):
-        raise UnsupportedActivationError(f"{label}: only 1-D and 2-D convolutions are read, got weight "
+        raise UnsupportedNetworkError(f"{label}: only 1-D and 2-D convolutions are read, got weight "
                                          f"{Wf.shape}")
     if mode not in ("zeros", "circular", "reflect", "replicate"):
-        raise UnsupportedActivationError(f"{label}: padding_mode {mode!r} is not read")
+        raise UnsupportedNetworkError(f"{label}: padding_mode {mode!r} is not read")
     st, dil = _ntuple(stride, nd, label, "stride"), _ntuple(dilation, nd, label, "dilation")
     if padding == "valid":
         pads = [(0, 0)] * nd
@@ -216,11 +216,11 @@ def _batch_norm(label: str, m: Any) -> Op:
 
     name = type(m).__name__
     if m.training:
-        raise UnsupportedActivationError(f"{label} ({name}) in training mode is not a supported "
+        raise UnsupportedNetworkError(f"{label} ({name}) in training mode is not a supported "
                                          "piecewise-linear layer: it normalises each batch by the batch's "
                                          "own statistics; call model.eval() first")
     if m.running_mean is None or m.running_var is None:
-        raise UnsupportedActivationError(
+        raise UnsupportedNetworkError(
             f"{label} ({name}) has no running statistics (track_running_stats=False): even in eval mode it "
             "normalises each batch by its own statistics, which is no fixed affine map")
     stats = [_floats(t, label, w) if t is not None else None
@@ -287,9 +287,10 @@ def module_op(label: str, m: Any) -> Op | None:
 
     Raises
     ------
-    UnsupportedActivationError
-        A module that is no supported layer, activation or no-op; MaxPool; training-mode
-        Dropout or BatchNorm; BatchNorm without running statistics.
+    UnsupportedNetworkError
+        A module that is no supported layer, activation or no-op
+        (UnsupportedActivationError); MaxPool; training-mode Dropout or BatchNorm;
+        BatchNorm without running statistics.
     InputError, InputTypeError
         Non-finite or non-float parameters.
 
@@ -322,10 +323,10 @@ def module_op(label: str, m: Any) -> Op | None:
         return None
     if name in _DROPOUTS:
         if m.training:
-            raise UnsupportedActivationError(f"{label} is {name} in training mode; call model.eval() first")
+            raise UnsupportedNetworkError(f"{label} is {name} in training mode; call model.eval() first")
         return None
     if name in _MAXPOOLS:
-        raise UnsupportedActivationError(_MAXPOOL.format(label=f"{label} ({name})"))
+        raise UnsupportedNetworkError(_MAXPOOL.format(label=f"{label} ({name})"))
     act = _module_activation(m)
     if act is None:
         raise UnsupportedActivationError(
@@ -445,10 +446,12 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
         if node.op == "call_function" and node.target is torch.reshape:
             return _view_op(node, label)
         name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", node.target)
-        raise UnsupportedActivationError(
+        # f(x) of one value alone is an activation exactnet lacks; anything else (x * y, 0.5 * x) a structure
+        alone = len(node.args) == 1 and not node.kwargs and is_node(node.args[0])
+        raise (UnsupportedActivationError if alone else UnsupportedNetworkError)(
             f"{label}: operation {name!r} is not supported; supported: {SUPPORTED_TEXT}") from None
     if kind == "maxpool":
-        raise UnsupportedActivationError(_MAXPOOL.format(label=label))
+        raise UnsupportedNetworkError(_MAXPOOL.format(label=label))
     if kind == "add":
         _refuse_add(node, label)
     bound = _bind(node, params)
@@ -473,7 +476,7 @@ def _function_op(kind: str, bound: dict[str, Any], label: str, gm: Any) -> Op | 
         return _flatten(label, bound["start_dim"], bound["end_dim"])
     if kind == "dropout":
         if bound["training"]:
-            raise UnsupportedActivationError(f"{label} is dropout with training=True; call model.eval() "
+            raise UnsupportedNetworkError(f"{label} is dropout with training=True; call model.eval() "
                                              "and pass training=self.training")
         return None
     if kind == "relu6":
@@ -486,9 +489,9 @@ def _refuse_add(node: Any, label: str) -> None:
     """Refuse an addition: by name as a skip connection when it joins two computed values."""
     tensors = [a for a in list(node.args) + list(node.kwargs.values()) if is_node(a)]
     if len(tensors) >= 2:
-        raise UnsupportedActivationError(RESIDUAL_MESSAGE.format(label=label, a=tensors[0].name,
+        raise UnsupportedNetworkError(RESIDUAL_MESSAGE.format(label=label, a=tensors[0].name,
                                                                  b=tensors[1].name))
-    raise UnsupportedActivationError(f"{label}: adding a constant is not supported; "
+    raise UnsupportedNetworkError(f"{label}: adding a constant is not supported; "
                                      f"supported: {SUPPORTED_TEXT}")
 
 
@@ -508,7 +511,7 @@ def _view_op(node: Any, label: str) -> tuple[Op, Any]:
         raise InputError(f"{label}: its input is the constant {x!r}, not the previous layer's output"[:200])
     batch = sizes[0]
     if not (batch == -1 or _is_batch_size(batch, x)):
-        raise UnsupportedActivationError(
+        raise UnsupportedNetworkError(
             f"{label}: its first size must be -1 or the batch size x.size(0) (the reshape must keep each "
             f"sample's values together), got {batch!r}")
     rest = sizes[1:]

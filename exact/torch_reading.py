@@ -54,22 +54,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from .activations import Activation
-from .errors import InputError, InputTypeError, UnsupportedActivationError
+from .errors import InputError, InputTypeError, ResidualModuleError, UnsupportedNetworkError
 from .forward_check import check_forward, dense_bound
 from .network import ExactNet
 from .sparse_affine import SparseAffine
 from .torch_ops import RESIDUAL_MESSAGE, Op, is_node, module_op, node_label, node_op
 
-__all__ = ["ResidualModuleError", "from_torch", "module_ops", "read_graph"]
-
-
-class ResidualModuleError(InputError):
-    """A module with skip connections ``x + g(x)`` was read where a plain :class:`ExactNet` is needed.
-
-    Such a module is analysed exactly in a bounded window (:mod:`exact.residual_nets`):
-    :func:`exact.regions`, :func:`exact.count_regions` and :func:`exact.count_on_segment`
-    catch this error and read it there.
-    """
+__all__ = ["from_torch", "module_ops", "read_graph"]
 
 
 def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNet:
@@ -100,11 +91,11 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
 
     Raises
     ------
-    UnsupportedActivationError
-        An operation that is not a supported layer, activation or no-op (sigmoid, GELU,
-        MaxPool, training-mode BatchNorm or Dropout, a join of two values that is no skip
-        connection...); two activations in a row, or one at either end.  The message
-        names the module or fx node.
+    UnsupportedNetworkError
+        An operation that is no supported layer, activation or no-op (MaxPool, training-mode
+        BatchNorm, a join of two values that is no skip connection...); two activations in a
+        row, or one at either end; UnsupportedActivationError (a subclass) for an activation
+        that is not piecewise linear (sigmoid, GELU).  The message names the module or node.
     ResidualModuleError
         Skip connections ``x + g(x)``: read such a module in a window
         (:func:`exact.lower_on_window`, or :func:`exact.regions` with a window).
@@ -175,7 +166,7 @@ def module_ops(module: Any, input_shape: Sequence[int] | None = None
 
     Raises
     ------
-    InputError, InputTypeError, UnsupportedActivationError
+    InputError, InputTypeError, UnsupportedNetworkError
         As in :func:`from_torch`, for everything but the layers' order.
 
     Examples
@@ -275,9 +266,10 @@ def read_graph(gm: Any) -> list[Op]:
         A node that does not feed the output (a dropped branch, an in-place operation on a
         value used elsewhere), a second input, an output that is not one tensor, a
         constant where the chain needs a tensor or a tensor where it needs a constant.
-    UnsupportedActivationError
-        A call that is not a supported layer, activation or no-op; an addition of two
-        values neither of which is computed from the other.
+    UnsupportedNetworkError
+        A call that is not a supported layer, activation or no-op (UnsupportedActivationError
+        for an activation that is not piecewise linear); an addition of two values neither
+        of which is computed from the other.
 
     Notes
     -----
@@ -436,11 +428,11 @@ def _add_operands(node: Any) -> tuple[Any, Any] | None:
         return None  # a constant added is refused by node_op
     name = node.target if isinstance(node.target, str) else node.target.__name__
     if "sub" in name:
-        raise UnsupportedActivationError(f"{node_label(node)} subtracts two computed values "
+        raise UnsupportedNetworkError(f"{node_label(node)} subtracts two computed values "
                                          f"({tensors[0].name} and {tensors[1].name}); only skip "
                                          "connections x + g(x) are read")
     if set(node.kwargs) - {"input", "other"} or len(node.args) > 2 or len(tensors) != 2:
-        raise UnsupportedActivationError(f"{node_label(node)} adds with extra arguments "
+        raise UnsupportedNetworkError(f"{node_label(node)} adds with extra arguments "
                                          f"({sorted(node.kwargs)}); only a plain x + g(x) is read as a "
                                          "skip connection")
     return tensors[0], tensors[1]
@@ -452,7 +444,7 @@ def _skip_and_branch(node: Any, a: Any, b: Any) -> tuple[Any, Any]:
         return a, b
     if b in _ancestors(a):
         return b, a
-    raise UnsupportedActivationError(RESIDUAL_MESSAGE.format(label=node_label(node), a=a.name, b=b.name))
+    raise UnsupportedNetworkError(RESIDUAL_MESSAGE.format(label=node_label(node), a=a.name, b=b.name))
 
 
 def _the_input(nodes: list[Any]) -> Any:
@@ -535,7 +527,7 @@ def _assemble(ops: list[Op], module: Any, input_shape: tuple[int, ...] | None
     for op in ops:
         if op.kind == "act":
             if not pending:
-                raise UnsupportedActivationError(
+                raise UnsupportedNetworkError(
                     f"an activation ({op.label}) follows {prev}; expected an affine layer (Linear, "
                     "Conv, ...) before each activation")
             runs.append(pending)
@@ -558,7 +550,7 @@ def _assemble(ops: list[Op], module: Any, input_shape: tuple[int, ...] | None
     if not runs and not pending:
         raise InputError(f"{type(module).__name__} has no affine layers (Linear, Conv, ...)")
     if not pending:
-        raise UnsupportedActivationError(
+        raise UnsupportedNetworkError(
             f"the network ends with an activation ({prev}); the last layer must be affine (the output)")
     if len(shape) != 1:
         raise InputError(f"the output of {type(module).__name__} has shape {shape} per sample; a network's "

@@ -19,7 +19,7 @@ from torch import nn
 
 import exact
 from exact import ExactNet
-from exact.errors import InputError, InputTypeError, ResourceLimitError, UnsupportedActivationError
+from exact.errors import InputError, InputTypeError, ResourceLimitError, UnsupportedNetworkError
 from exact.forward_check import check_forward
 from exact.sparse_affine import SparseAffine
 from exact.torch_reading import from_torch
@@ -166,13 +166,13 @@ def test_batchnorm_is_folded_as_torch_computes_it_in_float64():
 def test_training_mode_and_batch_statistics_are_refused():
     bn = nn.BatchNorm2d(2)
     m = nn.Sequential(nn.Unflatten(1, (1, 3, 3)), nn.Conv2d(1, 2, 2), bn, nn.ReLU(), nn.Flatten(), nn.Linear(8, 1))
-    with pytest.raises(UnsupportedActivationError, match=r"module '2' \(BatchNorm2d\) in training mode .* "
+    with pytest.raises(UnsupportedNetworkError, match=r"module '2' \(BatchNorm2d\) in training mode .* "
                                                          r"call model.eval\(\) first"):
         from_torch(m)
     m.eval()
     assert from_torch(m).widths == (9, 8, 1)
     m[2] = nn.BatchNorm2d(2, track_running_stats=False).eval()
-    with pytest.raises(UnsupportedActivationError, match=r"has no running statistics \(track_running_stats=False\)"):
+    with pytest.raises(UnsupportedNetworkError, match=r"has no running statistics \(track_running_stats=False\)"):
         from_torch(m)
 
 
@@ -184,7 +184,7 @@ def test_eval_dropout_of_every_kind_is_the_identity():
     plain = nn.Sequential(*[b for b in body if "Dropout" not in type(b).__name__])
     assert from_torch(m) == from_torch(plain)
     m.train()
-    with pytest.raises(UnsupportedActivationError, match=r"module '2' is Dropout2d in training mode"):
+    with pytest.raises(UnsupportedNetworkError, match=r"module '2' is Dropout2d in training mode"):
         from_torch(m)
 
 
@@ -346,7 +346,7 @@ def test_residual_max_and_batch_mixing_calls_are_refused_by_node():
     with pytest.raises(InputError, match=r"Residual has skip connections x \+ g\(x\) \(node 'add' \(call_function "
                                          r"add\)\): such a network is analysed exactly in a bounded window"):
         from_torch(Residual())
-    with pytest.raises(UnsupportedActivationError, match=r"node 'max_pool2d' .* takes the maximum over each window"):
+    with pytest.raises(UnsupportedNetworkError, match=r"node 'max_pool2d' .* takes the maximum over each window"):
         from_torch(FunctionalMax(), input_shape=(1, 3, 3))
     with pytest.raises(InputError, match=r"node 'view' \(call_method view\): sizes \(2,\) do not reshape the 4 values"):
         from_torch(BatchRegrouped())

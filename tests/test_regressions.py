@@ -634,3 +634,25 @@ def test_cli_help_names_safetensors(capsys):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         assert ".safetensors" in capsys.readouterr().out
+
+
+def test_refused_joins_are_network_errors_not_activation_errors():
+    """x - g(x) and x + 0.5 g(x) raised UnsupportedActivationError, though no activation is at fault."""
+    import torch
+
+    from exact.errors import UnsupportedActivationError, UnsupportedNetworkError
+
+    class Join(torch.nn.Module):
+        def __init__(self, how):
+            super().__init__()
+            self.f, self.how = torch.nn.Linear(2, 2), how
+
+        def forward(self, x):
+            return self.how(x, self.f(x))
+
+    for how, node in ((lambda x, g: x - torch.relu(g), "sub"), (lambda x, g: x + 0.5 * torch.relu(g), "mul"),
+                      (lambda x, g: torch.sigmoid(g), "sigmoid")):
+        net = torch.nn.Sequential(Join(how), torch.nn.Linear(2, 1))
+        with pytest.raises(UnsupportedNetworkError, match=f"node '{node}'") as info:
+            exact.count_regions(net, window=1)
+        assert (info.type is UnsupportedActivationError) == (node == "sigmoid")

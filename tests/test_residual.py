@@ -15,7 +15,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 import exact
-from exact import InputError, UnsupportedActivationError
+from exact import InputError, UnsupportedNetworkError
 from exact.activations import get_activation
 from exact.residual_nets import AffineStage, Block, ResidualNet
 
@@ -292,11 +292,11 @@ class Branches(nn.Module):
 
 
 @pytest.mark.parametrize("join, error, match", [
-    (lambda u, v: u + v, UnsupportedActivationError,
+    (lambda u, v: u + v, UnsupportedNetworkError,
      r"node 'add' \(call_function add\) adds two computed values \(relu and relu_1\) that are not x and g\(x\)"),
-    (lambda u, v: u * v, UnsupportedActivationError, r"node 'mul' \(call_function mul\)"),
-    (lambda u, v: u - v, UnsupportedActivationError, r"node 'sub' \(call_function sub\) subtracts two computed"),
-    (lambda u, v: torch.add(u, v, alpha=2), UnsupportedActivationError, r"adds with extra arguments \(\['alpha'\]\)"),
+    (lambda u, v: u * v, UnsupportedNetworkError, r"node 'mul' \(call_function mul\)"),
+    (lambda u, v: u - v, UnsupportedNetworkError, r"node 'sub' \(call_function sub\) subtracts two computed"),
+    (lambda u, v: torch.add(u, v, alpha=2), UnsupportedNetworkError, r"adds with extra arguments \(\['alpha'\]\)"),
 ])
 def test_other_joins_stay_refused(join, error, match):
     with pytest.raises(error, match=match):

@@ -17,7 +17,7 @@ from torch import nn
 import exact
 from exact import ExactNet, get_activation
 from exact import torch_reading as tr
-from exact.errors import InputError, UnsupportedActivationError
+from exact.errors import InputError, UnsupportedActivationError, UnsupportedNetworkError
 from exact.forward_check import check_forward
 from exact.torch_ops import Op, module_op
 from exact.torch_reading import from_torch
@@ -148,7 +148,7 @@ def _refused_cases():
          InputError, r"M has skip connections x \+ g\(x\) \(node 'add' \(call_function add\)\): such a network "
          r"is analysed exactly in a bounded window"),
         ("reused value joined", _module(lambda s, x: (lambda h: s.l1(torch.maximum(h, h)))(torch.relu(s.l0(x))), *sq),
-         UnsupportedActivationError, r"node 'maximum' \(call_function maximum\)"),
+         UnsupportedNetworkError, r"node 'maximum' \(call_function maximum\)"),
         ("a second input", TwoInputs(), InputError, r"node 'y' \(placeholder\) is a second input"),
         ("two outputs", _module(lambda s, x: (s.l1(torch.relu(s.l0(x))), x), *sq), InputError,
          "returns tuple, not one tensor"),
@@ -159,11 +159,11 @@ def _refused_cases():
         ("computed slope", _module(lambda s, x: s.l1(F.leaky_relu(s.l0(x), s.l0(x).sum())), *sq),
          InputError, r"argument 'negative_slope' is computed in forward"),
         ("dropout in training", _module(lambda s, x: s.l1(F.dropout(torch.relu(s.l0(x)), 0.5)), *sq),
-         UnsupportedActivationError, r"node 'dropout' \(call_function dropout\) is dropout with training=True"),
+         UnsupportedNetworkError, r"node 'dropout' \(call_function dropout\) is dropout with training=True"),
         ("raw weight that is no parameter", _module(lambda s, x: s.l1(torch.relu(F.linear(x, s.l0.weight * 2))), *sq),
          InputError, r"node 'linear' \(call_function linear\): its weight must be a parameter"),
         ("ends with an activation", _module(lambda s, x: torch.relu(s.l1(torch.relu(s.l0(x)))), *sq),
-         UnsupportedActivationError, r"ends with an activation \(node 'relu_1'"),
+         UnsupportedNetworkError, r"ends with an activation \(node 'relu_1'"),
         ("control flow", _module(lambda s, x: s.l1(s.l0(x)) if x.sum() > 0 else x, *sq), InputError,
          "could not trace M with torch.fx"),
         ("Sigmoid module in a Sequential", nn.Sequential(nn.Linear(2, 2), nn.Sigmoid(), nn.Linear(2, 1)),
