@@ -53,16 +53,11 @@ from ._version import __version__
 from .cli_many import add_count_many_command
 from .cli_segment import add_segment_command
 from .cli_tiles import add_tile_options, with_tiles
+from .cli_values import AxisBox, int_arg, level_arg, memory_arg, plane_arg, widths_arg, window_arg
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .json_numbers import json_number
 from .network import parameter_count
-from .validation import (
-    DEFAULT_MAX_MEMORY,
-    DEFAULT_MAX_REGIONS,
-    DEFAULT_WINDOW,
-    check_max_memory,
-    check_window,
-)
+from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 from .windows import ConvexWindow
 
 __all__ = ["EXIT_INPUT", "EXIT_REFUSED", "build_parser", "main"]
@@ -80,93 +75,14 @@ MAX_CHECK_PIXELS = 16_000_000
 """Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
 
 
-def _window_arg(text: str) -> Fraction | ConvexWindow | None:
-    """Parse ``--window``: a half-width B > 0, ``plane``, ``xmin,xmax,ymin,ymax`` or a JSON polygon.
-
-    Every number is read exactly (``0.1`` is 1/10): a polygon's JSON is read with its
-    decimals as exact fractions.
-    """
-    if text.strip().lower() in ("plane", "none", "inf"):
-        return None
-    usage = ("--window takes a number B > 0 (window [-B, B]^2), 'plane', a rectangle xmin,xmax,ymin,ymax or "
-             f"the vertices of a convex polygon as JSON, e.g. '[[0,0],[1,0],[0,1]]'; got {text!r}")
-    try:
-        if text.strip().startswith("["):
-            value = json.loads(text, parse_float=Fraction, parse_int=Fraction)
-        else:
-            parts = [Fraction(v.strip()) for v in text.split(",")]
-            value = parts[0] if len(parts) == 1 else tuple(parts)
-        return check_window(value)
-    except (ValueError, ZeroDivisionError, RecursionError, TypeError) as exc:
-        why = f" ({exc})" if isinstance(exc, InputError) else ""
-        raise argparse.ArgumentTypeError(usage + why) from None
-
-
-def _plane_arg(text: str) -> list:
-    try:
-        pts = json.loads(text)
-    except (json.JSONDecodeError, RecursionError):
-        raise argparse.ArgumentTypeError(
-            f"--plane takes a JSON list of three points, e.g. '[[0,0,0],[1,0,0],[0,1,0]]', got {text!r}"
-        ) from None
-    if not (isinstance(pts, list) and len(pts) == 3):
-        raise argparse.ArgumentTypeError(f"--plane needs exactly three points, got {text!r}")
-    return pts
-
-
-def _level_arg(text: str) -> Fraction:
-    """Parse ``--level-set``: an exact number (``0.1`` is 1/10, ``1/3`` a third)."""
-    try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(
-            f"--level-set takes an exact number such as 0, -1/3 or 0.25, got {text!r}") from None
-
-
-def _widths_arg(text: str) -> list[int]:
-    usage = ("widths look like 2-20-1: input width, one or more hidden widths, output width; "
-             f"got {text!r}")
-    try:
-        ws = [int(p) for p in text.replace(",", "-").split("-")]
-    except ValueError:
-        raise argparse.ArgumentTypeError(usage) from None
-    if len(ws) < 3 or any(w < 1 for w in ws):
-        raise argparse.ArgumentTypeError(usage)
-    return ws
-
-
-def _memory_arg(text: str) -> int | str | None:
-    """Parse ``--max-memory``: bytes, a size such as ``2GB``, ``auto`` or ``none``."""
-    value = None if text.strip().lower() == "none" else text.strip()
-    try:
-        check_max_memory(int(value) if value is not None and value.isdigit() else value)
-    except (InputError, ValueError, TypeError) as exc:
-        raise argparse.ArgumentTypeError(f"--max-memory takes bytes, a size such as 2GB, 'auto' or 'none' "
-                                         f"({exc})") from None
-    return int(value) if value is not None and value.isdigit() else value
-
-
-def _int_arg(name: str, lo: int, hi: int):
-    def parse(text: str) -> int:
-        try:
-            v = int(text)
-        except ValueError:
-            v = None
-        if v is None or not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"{name} takes an integer from {lo} to {hi}, got {text!r}")
-        return v
-
-    return parse
-
-
 def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool = True,
             memory: bool = False) -> None:
     if window:
-        sp.add_argument("--window", type=_window_arg, default=DEFAULT_WINDOW,
+        sp.add_argument("--window", type=window_arg, default=DEFAULT_WINDOW,
                         help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW}), 'plane', a "
                              "rectangle xmin,xmax,ymin,ymax, or a convex polygon '[[x,y],[x,y],...]'")
     if memory:
-        sp.add_argument("--max-memory", type=_memory_arg, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
+        sp.add_argument("--max-memory", type=memory_arg, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                         help="refuse jobs estimated above this memory: bytes, e.g. 2GB, 'auto' (half the "
                              "available memory, the default) or 'none'")
     if json_out:
@@ -199,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
     r.add_argument("spec", help="network spec: .json, .npz, .pt (state_dict, weights only) or .safetensors")
     _common(r, memory=True)
-    r.add_argument("--plane", type=_plane_arg, default=None,
+    r.add_argument("--plane", type=plane_arg, default=None,
                    help="JSON list of three points: study the 2-D slice through them")
     r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
     r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
@@ -211,17 +127,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
     r.add_argument("--stats", action="store_true", help="also the analysis: region sizes (exact areas, "
                    "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
-    r.add_argument("--max-regions", type=_int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
+    r.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
                    help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
-    add_tile_options(r, int_arg=_int_arg)
+    add_tile_options(r, int_arg=int_arg)
     r.set_defaults(func=with_tiles(_cmd_regions))
 
     c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
-    c.add_argument("widths", type=_widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
+    c.add_argument("widths", type=widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
     _common(c, memory=True)
-    c.add_argument("--seed", type=_int_arg("--seed", 0, 2**63 - 1), default=0,
+    c.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                    help="torch.manual_seed (default 0)")
-    add_tile_options(c, int_arg=_int_arg)
+    add_tile_options(c, int_arg=int_arg)
     c.set_defaults(func=with_tiles(_cmd_count))
 
     pr = sub.add_parser("prove", help="print the sympy-verified derivations (exercise 2, bonus, 3(a))")
@@ -232,9 +148,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sh = sub.add_parser("sheet", help="write the exercise sheet's full verified solution (Markdown + PNG)")
     sh.add_argument("--out", default="sheet07", help="output directory (default sheet07)")
-    sh.add_argument("--seed", type=_int_arg("--seed", 0, 2**63 - 1), default=0,
+    sh.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                     help="torch.manual_seed of both nets (default 0)")
-    sh.add_argument("--res", type=_int_arg("--res", 10, 4000), default=1000,
+    sh.add_argument("--res", type=int_arg("--res", 10, 4000), default=1000,
                     help="pixels per side for sampling (default 1000)")
     sh.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
     sh.set_defaults(func=_cmd_sheet)
@@ -242,28 +158,28 @@ def build_parser() -> argparse.ArgumentParser:
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
     k.add_argument("spec", help="network spec: .json, .npz, .pt or .safetensors")
     _common(k)
-    k.add_argument("--res", type=_int_arg("--res", 1, 10**9), default=1000,
+    k.add_argument("--res", type=int_arg("--res", 1, 10**9), default=1000,
                    help="pixels per side (default 1000, as on the sheet; at most 4000)")
-    k.add_argument("--show-missed", type=_int_arg("--show-missed", 0, 10**9), default=10, metavar="N",
+    k.add_argument("--show-missed", type=int_arg("--show-missed", 0, 10**9), default=10, metavar="N",
                    help="list the N largest missed regions (default 10)")
     k.add_argument("--fail-on-missed", action="store_true",
                    help="exit with status 1 when sampling missed a region")
     k.set_defaults(func=_cmd_check)
-    add_count_many_command(sub, common=_common, int_arg=_int_arg)
-    add_segment_command(sub, common=_common, int_arg=_int_arg)
+    add_count_many_command(sub, common=_common, int_arg=int_arg)
+    add_segment_command(sub, common=_common, int_arg=int_arg)
     return p
 
 
 def _level_set_options(r: argparse.ArgumentParser) -> None:
     """Add the ``regions`` options for level sets, decision boundaries and plot colours."""
-    r.add_argument("--level-set", type=_level_arg, action="append", metavar="C",
+    r.add_argument("--level-set", type=level_arg, action="append", metavar="C",
                    help="exact level set {f = C} of output --output (repeatable; C exact: 0.1 is 1/10; "
                         "--level-set=-1/2 for a negative fraction): counts printed, exact segments in "
                         "--json and --segments, drawn by --plot")
     r.add_argument("--decision-boundary", action="store_true",
                    help="exact decision boundary (where the arg max of the outputs changes; f = 0 for one "
                         "output), reported and drawn like --level-set")
-    r.add_argument("--output", type=_int_arg("--output", 0, 10**9), default=0,
+    r.add_argument("--output", type=int_arg("--output", 0, 10**9), default=0,
                    help="output used by --level-set and --color output (default 0)")
     r.add_argument("--segments", metavar="FILE",
                    help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')")
@@ -278,6 +194,8 @@ def _human(value, whole: str = "whole plane") -> str:
 
 def _print_counts(data: dict, as_json: bool) -> None:
     data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
+    data = {k: ([json_number(b) for b in v] if as_json else str(v)) if isinstance(v, AxisBox) else v
+            for k, v in data.items()}
     data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, ConvexWindow) else v
             for k, v in data.items()}
     if as_json:
@@ -302,9 +220,19 @@ def _only_counts_in_nd(args, d: int) -> None:
         raise InputError(f"{', '.join(wanted)} need(s) a 2-D input, and this network's input is {d}-D: add "
                          "--plane '[[..],[..],[..]]' (three input points), or drop them for the exact "
                          f"{d}-D counts")
-    if isinstance(args.window, ConvexWindow):
-        raise InputError(f"--window {args.window}: a rectangle or polygon is for 2-D inputs; this network's "
-                         f"input is {d}-D (give a half-width B for the cube [-B, B]^{d}, or 'plane')")
+
+
+def _window_for(window, d: int, whose: str = "this network's"):
+    """Return ``--window`` for input width ``d`` (the square [-B, B]^2 as B); refuse one for another width."""
+    if d != 2 and isinstance(window, ConvexWindow):
+        raise InputError(f"--window {window}: a rectangle or polygon is for 2-D inputs; {whose} input is "
+                         f"{d}-D (give a half-width B for the cube [-B, B]^{d}, a box "
+                         f"lo1,hi1,...,lo{d},hi{d} or 'plane')")
+    if isinstance(window, AxisBox) and window.dim != d:
+        give = "a rectangle xmin,xmax,ymin,ymax" if d == 2 else f"{2 * d} numbers lo1,hi1,...,lo{d},hi{d}"
+        raise InputError(f"--window {window}: a box of {window.dim} axes, and {whose} input is {d}-D: "
+                         f"give {give}")
+    return check_window(window) if isinstance(window, ConvexWindow) else window
 
 
 def _writable(path: str | None, option: str, keep: Sequence[str] = ()) -> None:
@@ -358,6 +286,8 @@ def _cmd_regions(args) -> int:
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
         _only_counts_in_nd(args, net.input_dim)
         source["input_width"] = net.input_dim
+    args.window = _window_for(args.window, 2 if args.plane is not None else net.input_dim,
+                              "the --plane slice's" if args.plane is not None else "this network's")
     if args.count_only or ("input_width" in source and not args.html and not args.stats):
         cnt = count_regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                             max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
@@ -439,9 +369,7 @@ def _cmd_count(args) -> int:
     from ._api import count_regions
 
     d = args.widths[0]
-    if d != 2 and isinstance(args.window, ConvexWindow):
-        raise InputError(f"--window {args.window}: a rectangle or polygon is for 2-D inputs; these nets' "
-                         f"input is {d}-D (give a half-width B for the cube [-B, B]^{d}, or 'plane')")
+    args.window = _window_for(args.window, d, "these nets'")
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet,
                         **args.tiling)

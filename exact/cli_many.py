@@ -274,15 +274,18 @@ def _cut_short(path: str) -> bool:
         return False
 
 
-def _window_json(window: Any) -> int | float | str | dict | None:
+def _window_json(window: Any) -> int | float | str | dict | list | None:
     """Return the window as a JSON value that keeps it exact: an integer, a float, else ``"p/q"``.
 
-    A rectangle or polygon window gives its :meth:`~exact.windows.ConvexWindow.to_json`.
+    A rectangle or polygon window gives its :meth:`~exact.windows.ConvexWindow.to_json`; a
+    box of a d-D input, the list of its ``2 d`` bounds.
     """
     if window is None:
         return None
     if isinstance(window, ConvexWindow):
         return window.to_json()
+    if isinstance(window, tuple):  # a box of a d-D input: lo_1, hi_1, ..., lo_d, hi_d
+        return [_window_json(v) for v in window]
     q = Fraction(window)
     if q.denominator == 1:
         return q.numerator

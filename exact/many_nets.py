@@ -33,6 +33,7 @@ from ._api import count_regions, read_net
 from ._progress import progress_bar
 from .cells import RegionCounts
 from .errors import ExactnetError, InputError, InputTypeError
+from .nd.box_window import check_box
 from .network import ExactNet
 from .validation import (
     DEFAULT_MAX_MEMORY,
@@ -45,6 +46,7 @@ from .validation import (
     check_window,
     prepare_net,
 )
+from .windows import ConvexWindow, convex_window, rectangle_window
 from .worker_threads import check_executor, one_thread, process_pool
 
 __all__ = ["NetFailure", "count_many", "iter_count_many", "timed_counts"]
@@ -109,8 +111,8 @@ def count_many(
         The networks: anything :func:`exact.as_exact_net` accepts (torch modules, lists
         of ``(W, b)``, :class:`ExactNet`, spec file paths), mixed freely.  Each is read
         in this process when its turn comes; a generator is fine.
-    window : float, int, Fraction or None, default 10
-        Half-width ``B`` of ``[-B, B]^2`` for every net; ``None`` for the whole plane.
+    window : float, int, Fraction, rectangle, polygon, box or None, default 10
+        For every net, as :func:`exact.count_regions` takes it (a box of ``d >= 3`` axes too).
     executor : concurrent.futures.Executor, optional
         Where to count: any executor, e.g. a ``ProcessPoolExecutor`` or a dask
         ``Client.get_executor()``.  It is used, not shut down.
@@ -283,10 +285,29 @@ def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jo
 class _Task:
     """The checked settings every net is counted with."""
 
-    window: Fraction | None
+    window: Fraction | ConvexWindow | tuple | None  # a tuple: (lo, hi) per axis of a d-D input
     max_regions: int | None
     max_memory: int | str | None  # "auto": each worker works it out when its net starts
     parent: int  # the calling process's id: its thread settings are left alone
+
+
+def _shared_window(window: Any) -> Fraction | ConvexWindow | tuple | None:
+    """Check the window once: a 2-D window, or a box of ``d >= 3`` axes (checked against each net)."""
+    try:
+        w = check_window(window)
+        # the square [-B, B]^2 given by its corners or bounds stays 2-D: for a d-D net it is not the cube
+        if isinstance(w, Fraction) and isinstance(window, (list, tuple)):
+            pairs = all(isinstance(p, (list, tuple)) for p in window)
+            return convex_window(window) if pairs else rectangle_window(*window)
+        return w
+    except InputError:
+        flat = list(window) if isinstance(window, (list, tuple)) else []
+        pairs = flat if flat and all(isinstance(p, (list, tuple)) for p in flat) else None
+        d = len(pairs) if pairs is not None else len(flat) // 2
+        if d < 3:
+            raise
+        lo, hi = check_box(window, d)
+        return tuple(zip(lo, hi))
 
 
 def _check_shared(nets: Any, window: Any, executor: Any, jobs: Any, plane: Any, max_regions: Any,
@@ -297,7 +318,7 @@ def _check_shared(nets: Any, window: Any, executor: Any, jobs: Any, plane: Any, 
                              f"({type(nets).__name__}); count one network with count_regions")
     if not isinstance(nets, Iterable):
         raise InputTypeError(f"nets must be an iterable of networks, got {type(nets).__name__}")
-    w = check_window(window)
+    w = _shared_window(window)
     check_max_regions(max_regions)
     mem = check_max_memory(max_memory)
     auto = isinstance(max_memory, str) and max_memory.strip().lower() == "auto"
@@ -335,8 +356,7 @@ def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation
     """Read and count each net in turn, in this process."""
     for index, net in enumerate(nets):
         try:
-            enet = read_net(net, plane, activation, task.window)[0]
-            counts, seconds = _count_task(enet, task)
+            counts, seconds = _count_task(_read(net, plane, activation, task), task)
         except Exception as exc:  # noqa: BLE001 - one net's failure is reported, not fatal
             counts, seconds = _failed(index, _source(net), exc, on_error), None
         yield index, counts, seconds
@@ -356,7 +376,7 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     try:
         for index, net in enumerate(nets):
             try:
-                batch.append((index, _source(net), read_net(net, plane, activation, task.window)[0]))
+                batch.append((index, _source(net), _read(net, plane, activation, task)))
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
                 yield index, _failed(index, _source(net), exc, on_error), None
             if len(batch) >= size:
@@ -403,6 +423,15 @@ def _chunk_size(pool: cf.Executor, remaining: int | None) -> int:
         return 1
     workers = getattr(pool, "_max_workers", None) or 2
     return max(1, min(16, remaining // (4 * workers)))
+
+
+def _read(net: Any, plane: Any, activation: Any, task: _Task) -> ExactNet:
+    """Read one net (in this process), refusing a box window of another input width."""
+    enet = read_net(net, plane, activation, task.window)[0]
+    if isinstance(task.window, tuple) and enet.input_dim != len(task.window):
+        raise InputError(f"window is a box of {len(task.window)} axes, and this network's input is "
+                         f"{enet.input_dim}-D")
+    return enet
 
 
 def _count_chunk(nets: list[ExactNet], task: _Task, token: int = 0) -> list[tuple[Any, float | None]]:

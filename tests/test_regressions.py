@@ -9,6 +9,7 @@ where no such snapshot can run, by undoing the fix in a scratch copy).
 New bugs get a new case here, in the same form.
 """
 
+import json
 import re
 from fractions import Fraction
 
@@ -656,3 +657,42 @@ def test_refused_joins_are_network_errors_not_activation_errors():
         with pytest.raises(UnsupportedNetworkError, match=f"node '{node}'") as info:
             exact.count_regions(net, window=1)
         assert (info.type is UnsupportedActivationError) == (node == "sigmoid")
+
+
+_COORDINATE_PLANES = [([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0, 0, 0]), ([[1, 1, 1]], [0])]  # x = 0, y = 0, z = 0
+
+
+def test_a_rectangle_window_is_not_read_as_the_cube_of_a_3d_net(tmp_path, capsys):
+    """`--window=-1,1,-1,1` (and count_many(window=(-1, 1, -1, 1))) silently counted a 3-D net in [-1, 1]^3."""
+    from exact.cli import main
+
+    p = tmp_path / "n3.json"
+    exact.save_json(_COORDINATE_PLANES, p)
+    assert main(["regions", str(p), "--window=-1,1,-1,1", "-q"]) == 2
+    assert "a rectangle or polygon is for 2-D inputs; this network's input is 3-D" in capsys.readouterr().err
+    out = exact.count_many([_COORDINATE_PLANES], window=(-1, 1, -1, 1), on_error="return")[0]
+    assert isinstance(out, exact.NetFailure) and "a 2-D window, and this network's input is 3-D" in out.message
+    assert main(["count", "2-5-1", "--window=-2,2,-2,2", "--json", "-q"]) == 0   # a 2-D net: still the square
+    assert json.loads(capsys.readouterr().out)["window"] == 2
+
+
+def test_per_axis_boxes_on_the_command_line_and_in_count_many(tmp_path, capsys):
+    """Issue 18's trial: a d-D net could not be given a box per axis on the command line (nor to count_many)."""
+    from exact.cli import main
+
+    p = tmp_path / "n3.json"
+    exact.save_json(_COORDINATE_PLANES, p)
+    # by hand: z = 0 is the box's face when z runs over [0, 1] (4 cells); it cuts [-1/3, 1] (8 cells)
+    for box, cells in (("-1,1,-1,1,0,1", 4), ("-1,1,-1,1,-1/3,1", 8)):
+        assert main(["regions", str(p), f"--window={box}", "--json", "-q"]) == 0
+        assert json.loads(capsys.readouterr().out)["activation_regions"] == cells
+        assert main(["count-many", str(p), f"--window={box}", "-q"]) == 0
+        assert json.loads(capsys.readouterr().out)["activation_regions"] == cells
+    assert exact.count_many([_COORDINATE_PLANES], window=[(-1, 1), (-1, 1), (0, 1)]) == [exact.RegionCounts(4, 4)]
+    assert main(["regions", str(p), "--window=0,1,0,1,0,1,0,1", "-q"]) == 2
+    assert "a box of 4 axes, and this network's input is 3-D: give 6 numbers" in capsys.readouterr().err
+    with pytest.raises(SystemExit, match="2"):   # argparse's own usage error
+        main(["regions", str(p), "--window=0,1,1,0,0,1", "-q"])
+    assert "axis 2 of the box: lo = 1 is not below hi = 0" in capsys.readouterr().err
+    out = exact.count_many([[([[1, 0]], [0]), ([[1]], [0])]], window=(0, 1, 0, 1, 0, 1), on_error="return")[0]
+    assert out.message == "window is a box of 3 axes, and this network's input is 2-D"

@@ -1,0 +1,204 @@
+"""Parsers of the command line's option values (argparse ``type=`` functions).
+
+Every number is read exactly: ``0.1`` is 1/10, as ``fractions.Fraction("0.1")`` reads it.
+A parser that cannot read its text raises :class:`argparse.ArgumentTypeError` with the
+option's name and the text, which argparse prints as a usage error (exit status 2).
+
+Examples
+--------
+>>> window_arg("2.5"), window_arg("plane")
+(Fraction(5, 2), None)
+>>> window_arg("0,1,0,1,0,1")             # a per-axis box, for a 3-D input
+(Fraction(0, 1), Fraction(1, 1), Fraction(0, 1), Fraction(1, 1), Fraction(0, 1), Fraction(1, 1))
+>>> level_arg("-1/3")
+Fraction(-1, 3)
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from fractions import Fraction
+
+from .errors import InputError
+from .validation import check_max_memory, check_window
+from .windows import ConvexWindow, rectangle_window
+
+__all__ = ["AxisBox", "int_arg", "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
+
+
+class AxisBox(tuple):
+    """A box of ``d >= 3`` axes given on the command line: ``(lo_1, hi_1, ..., lo_d, hi_d)``, exact.
+
+    The library reads these ``2 d`` numbers for a ``d``-dimensional input
+    (:func:`exact.nd.check_box`); the command checks that ``d`` is the network's input width.
+
+    Examples
+    --------
+    >>> b = window_arg("-1,1,0,2,0,1/3")
+    >>> b.dim, str(b)
+    (3, '[-1, 1] x [0, 2] x [0, 1/3]')
+    """
+
+    __slots__ = ()
+
+    @property
+    def dim(self) -> int:
+        """The number of axes."""
+        return len(self) // 2
+
+    def __str__(self) -> str:
+        return " x ".join(f"[{self[2 * i]}, {self[2 * i + 1]}]" for i in range(self.dim))
+
+
+_WINDOW_USAGE = ("--window takes a number B > 0 (window [-B, B]^2, or the cube [-B, B]^d of a d-D input), "
+                 "'plane', a rectangle xmin,xmax,ymin,ymax, a box lo1,hi1,...,lo_d,hi_d of a d-D input, or "
+                 "the vertices of a convex polygon as JSON, e.g. '[[0,0],[1,0],[0,1]]'; got {text!r}")
+
+
+def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
+    """Parse ``--window``: a half-width, ``plane``, a rectangle, a per-axis box or a JSON polygon.
+
+    Parameters
+    ----------
+    text : str
+        ``B`` (a number > 0), ``plane`` (also ``none``, ``inf``: the whole plane or space),
+        ``xmin,xmax,ymin,ymax``, ``lo_1,hi_1,...,lo_d,hi_d`` for ``d >= 3`` axes, or a JSON
+        list of a convex polygon's vertices.
+
+    Returns
+    -------
+    Fraction, ConvexWindow, AxisBox or None
+        As :func:`exact.validation.check_window` reads it; an :class:`AxisBox` for 6 or
+        more numbers (each pair ``lo < hi``).
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        Text that is none of these, with the reason.
+
+    Examples
+    --------
+    >>> print(window_arg("0,2,0,1"), window_arg("-1,1,-1,1"), sep="; ")
+    [0, 2] x [0, 1]; [-1, 1] x [-1, 1]
+    >>> window_arg("0,1,1,0,0,1")
+    Traceback (most recent call last):
+    ...
+    argparse.ArgumentTypeError: --window takes ... (axis 2 of the box: lo = 1 is not below hi = 0)
+    """
+    if text.strip().lower() in ("plane", "none", "inf"):
+        return None
+    try:
+        if text.strip().startswith("["):
+            return check_window(json.loads(text, parse_float=Fraction, parse_int=Fraction))
+        parts = [Fraction(v.strip()) for v in text.split(",")]
+        if len(parts) >= 6:
+            return _axis_box(parts)
+        checked = check_window(parts[0] if len(parts) == 1 else tuple(parts))
+        # a rectangle stays one, even the square [-B, B]^2: for a d-D input it is not the cube [-B, B]^d
+        return rectangle_window(*parts) if len(parts) == 4 else checked
+    except (ValueError, ZeroDivisionError, RecursionError, TypeError) as exc:
+        why = f" ({exc})" if isinstance(exc, InputError) else ""
+        raise argparse.ArgumentTypeError(_WINDOW_USAGE.format(text=text) + why) from None
+
+
+def _axis_box(parts: list[Fraction]) -> AxisBox:
+    """Check ``2 d`` numbers as ``d`` intervals ``lo < hi``."""
+    if len(parts) % 2:
+        raise InputError(f"a box takes two numbers per axis, got {len(parts)}")
+    for i in range(0, len(parts), 2):
+        if not parts[i] < parts[i + 1]:
+            raise InputError(f"axis {i // 2 + 1} of the box: lo = {parts[i]} is not below "
+                             f"hi = {parts[i + 1]}")
+    return AxisBox(parts)
+
+
+def plane_arg(text: str) -> list:
+    """Parse ``--plane``: a JSON list of three input points.
+
+    Examples
+    --------
+    >>> plane_arg("[[0,0,0],[1,0,0],[0,1,0]]")
+    [[0, 0, 0], [1, 0, 0], [0, 1, 0]]
+    """
+    try:
+        pts = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise argparse.ArgumentTypeError(
+            f"--plane takes a JSON list of three points, e.g. '[[0,0,0],[1,0,0],[0,1,0]]', got {text!r}"
+        ) from None
+    if not (isinstance(pts, list) and len(pts) == 3):
+        raise argparse.ArgumentTypeError(f"--plane needs exactly three points, got {text!r}")
+    return pts
+
+
+def level_arg(text: str) -> Fraction:
+    """Parse ``--level-set``: an exact number (``0.1`` is 1/10, ``1/3`` a third).
+
+    Examples
+    --------
+    >>> level_arg("0.1")
+    Fraction(1, 10)
+    """
+    try:
+        return Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise argparse.ArgumentTypeError(
+            f"--level-set takes an exact number such as 0, -1/3 or 0.25, got {text!r}") from None
+
+
+def widths_arg(text: str) -> list[int]:
+    """Parse the widths of a seeded benchmark net, such as ``2-20-1``.
+
+    Examples
+    --------
+    >>> widths_arg("2-32-32-1")
+    [2, 32, 32, 1]
+    """
+    usage = ("widths look like 2-20-1: input width, one or more hidden widths, output width; "
+             f"got {text!r}")
+    try:
+        ws = [int(p) for p in text.replace(",", "-").split("-")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(usage) from None
+    if len(ws) < 3 or any(w < 1 for w in ws):
+        raise argparse.ArgumentTypeError(usage)
+    return ws
+
+
+def memory_arg(text: str) -> int | str | None:
+    """Parse ``--max-memory``: bytes, a size such as ``2GB``, ``auto`` or ``none``.
+
+    Examples
+    --------
+    >>> memory_arg("2GB"), memory_arg("1000"), memory_arg("none")
+    ('2GB', 1000, None)
+    """
+    value = None if text.strip().lower() == "none" else text.strip()
+    try:
+        check_max_memory(int(value) if value is not None and value.isdigit() else value)
+    except (InputError, ValueError, TypeError) as exc:
+        raise argparse.ArgumentTypeError(f"--max-memory takes bytes, a size such as 2GB, 'auto' or 'none' "
+                                         f"({exc})") from None
+    return int(value) if value is not None and value.isdigit() else value
+
+
+def int_arg(name: str, lo: int, hi: int) -> Callable[[str], int]:
+    """Return a parser of an integer from ``lo`` to ``hi`` for the option ``name``.
+
+    Examples
+    --------
+    >>> int_arg("--res", 2, 10)("5")
+    5
+    """
+    def parse(text: str) -> int:
+        try:
+            v = int(text)
+        except ValueError:
+            v = None
+        if v is None or not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"{name} takes an integer from {lo} to {hi}, got {text!r}")
+        return v
+
+    return parse
