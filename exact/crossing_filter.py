@@ -242,7 +242,9 @@ def earlier_crossings(ls: Sequence[Line], F: np.ndarray, half: Fraction | None,
     Notes
     -----
     Blocks of lines against all earlier lines as 2-D arrays (about ``_PAIRS`` pairs at a
-    time), rows sorted by the start of each crossing's error interval.  A line goes to
+    time).  A row whose sorted positions are certainly all apart (:func:`_all_apart`, the
+    common case) counts them; the others are sorted by the start of each crossing's error
+    interval.  A line goes to
     exact arithmetic whole when a near-parallel pair of it crosses, the floats overflow,
     or a crossing is near the window's boundary; a run of overlapping intervals is
     grouped by exact points.
@@ -297,6 +299,11 @@ def _block_crossings(ls: Sequence[Line], F: np.ndarray, half: Fraction | None, i
     keep &= ~to_exact[:, None]
     total = sum(_exact_earlier(int(i), ls, half) for i in rows[to_exact])
     t, et = positions_along(ai, bi, x, y, ex, ey)
+    apart = _all_apart(t, et, keep)  # the common case: sorting the values alone shows every crossing distinct
+    total += int(keep[apart].sum())
+    if apart.all():
+        return total
+    rows, keep, t, et = rows[~apart], keep[~apart], t[~apart], et[~apart]
     with np.errstate(invalid="ignore"):
         lo_t = np.where(keep, t - et, np.inf)
         hi_t = np.where(keep, t + et, np.inf)
@@ -318,6 +325,38 @@ def _block_crossings(ls: Sequence[Line], F: np.ndarray, half: Fraction | None, i
         i = int(rows[rr])
         total += len({intersect_lines(ls[i], ls[int(j)]) for j in order[rr, cc:cc + ss]})
     return total
+
+
+def _all_apart(t: np.ndarray, et: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Tell, for each row, whether its kept positions are certainly pairwise distinct.
+
+    ``[t - et, t + et]`` holds each exact position.  The values of ``t`` are sorted (a sort
+    of values: several times faster than an argsort) and neighbours must be more than the
+    sum of their two bounds apart.  The bounds are summed up per row, first as the row's
+    largest ``E``, then, for rows where ``2 E`` is too coarse, as ``et <= alpha |t| + beta``
+    (``beta``: the largest ``et`` where ``|t| <= 1``; ``alpha``: the largest ``et / |t|``
+    elsewhere).  Float gaps and bounds are within a few rounding errors of the exact ones,
+    covered by a factor ``1 + 8u``.  A NaN or an overflow fails the test: such rows are
+    left to the caller's interval sort.
+    """
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        k = keep.sum(axis=1)
+        pad = np.arange(t.shape[1] - 1)[None, :] >= (k - 1)[:, None]  # gaps into the infinite padding
+        srt = np.sort(np.where(keep, t, np.inf), axis=1)
+        gap = np.diff(srt, axis=1)
+        E = np.where(keep, et, 0.0).max(axis=1, initial=0.0)
+        apart = ((gap > 2 * (1 + 8 * U) * E[:, None]) | pad).all(axis=1) & np.isfinite(E)
+        rest = np.flatnonzero(~apart)
+        if rest.size:
+            a = np.abs(t[rest])
+            big = keep[rest] & (a > 1)
+            beta = np.where(keep[rest] & ~big, et[rest], 0.0).max(axis=1, initial=0.0)
+            alpha = np.where(big, et[rest] / np.where(big, a, 1.0), 0.0).max(axis=1, initial=0.0)
+            s_abs = np.abs(srt[rest])
+            bound = (alpha[:, None] * (s_abs[:, :-1] + s_abs[:, 1:]) + 2 * beta[:, None]) * (1 + 8 * U)
+            apart[rest] = (((gap[rest] > bound) | pad[rest]).all(axis=1) & np.isfinite(alpha)
+                           & np.isfinite(beta))
+        return apart
 
 
 def _exact_earlier(i: int, ls: Sequence[Line], half: Fraction | None) -> int:

@@ -100,3 +100,39 @@ def test_near_parallel_crossing_pair_is_counted_exactly():
     lines = [(k + 1, k, 0), (k, k - 1, 0), (0, 1, -1)]
     assert arrangement_faces(lines) == arrangement_faces_reference(lines) == 7
     assert arrangement_faces(lines, Fraction(2**70)) == 7
+
+
+def _planted_lines(rng, n):
+    """``n`` random integer lines, plus pencils of three through rational points near and far, and
+    near-concurrent triples (one line moved by about 1e-12 of its offset)."""
+    lines = [tuple(int(v) for v in rng.integers(-10**6, 10**6, size=3)) for _ in range(n)]
+    for scale in (1, 10**3, 10**9):
+        for _ in range(4):
+            px, py, q = (int(v) for v in (*rng.integers(-10**4, 10**4, size=2) * scale, rng.integers(1, 97)))
+            for _ in range(3):  # a x + b y + c = 0 through (px / q, py / q): c = -(a px + b py) / q, scaled by q
+                a, b = (int(v) for v in rng.integers(-1000, 1000, size=2))
+                lines.append((a * q, b * q, -(a * px + b * py)))
+            lines.append((lines[-1][0], lines[-1][1], lines[-1][2] + max(1, abs(lines[-1][2]) // 10**12)))
+    return lines
+
+
+def test_sorted_values_filter_and_its_fallback_agree_with_the_reference(monkeypatch):
+    # the whole-plane counter first sorts positions alone (crossing_filter._all_apart) and keeps the
+    # interval sort for rows it cannot certify: both paths must run here and give the exact count
+    import exact.crossing_filter as cf
+
+    seen = []
+    real = cf._all_apart
+
+    def spy(t, et, keep):
+        out = real(t, et, keep)
+        seen.extend(out.tolist())
+        return out
+
+    monkeypatch.setattr(cf, "_all_apart", spy)
+    rng = np.random.default_rng(3)
+    for n in (30, 120):
+        lines = _planted_lines(rng, n)
+        assert arrangement_faces(lines) == arrangement_faces_reference(lines)
+        assert arrangement_faces(lines, Fraction(10**5)) == arrangement_faces_reference(lines, Fraction(10**5))
+    assert True in seen and False in seen
