@@ -548,24 +548,25 @@ def affine_on_pattern(net: ExactNet, pattern: Sequence[int]) -> AffineMap:
     >>> str(affine_on_pattern(net, (1, 0)))
     '(2)*x1 + (0)*x2 + (5)'
     """
-    G = [(Fraction(1), Fraction(0), Fraction(0)), (Fraction(0), Fraction(1), Fraction(0))]
-    k = 0
-    for l in range(net.n_hidden_layers):
-        act = net.activations[l]
+    # in integers: rows (d/dx, d/dy, offset) of the layer's values over one common denominator D
+    G, D, k = [(1, 0, 0), (0, 1, 0)], 1, 0
+    layers = net.integer_layers()
+    for layer, act in zip(layers, net.activations):
+        mu, slopes, inters = act.integer_form
         rows = []
-        for wrow, bj in zip(net.weights[l], net.biases[l]):
-            z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
-            z[2] += bj
-            q = pattern[k]
+        for wrow, bj in zip(layer.Wi, layer.bi):  # z = (sum w g + b D) / (scale D)
+            z0, z1, z2 = (sum(w * g[c] for w, g in zip(wrow, G) if w) for c in range(3))
+            s, ic = slopes[pattern[k]], inters[pattern[k]]
             k += 1
-            s, ic = act.slopes[q], act.intercepts[q]
-            rows.append((s * z[0], s * z[1], s * z[2] + ic))
-        G = rows
+            rows.append((s * z0, s * z1, s * (z2 + bj * D) + ic * layer.scale * D))  # over mu scale D
+        G, D = rows, mu * layer.scale * D
+    out = layers[-1]
     grads, offs = [], []
-    for wrow, bj in zip(net.weights[-1], net.biases[-1]):
-        z = [sum((w * g[c] for w, g in zip(wrow, G)), Fraction(0)) for c in range(3)]
-        grads.append((z[0], z[1]))
-        offs.append(z[2] + bj)
+    for wrow, bj in zip(out.Wi, out.bi):
+        z0, z1, z2 = (sum(w * g[c] for w, g in zip(wrow, G) if w) for c in range(3))
+        den = out.scale * D
+        grads.append((Fraction(z0, den), Fraction(z1, den)))
+        offs.append(Fraction(z2 + bj * D, den))
     return AffineMap(tuple(grads), tuple(offs))
 
 

@@ -12,7 +12,13 @@ from torch import nn
 
 from exact import ExactNet, as_exact_net, get_activation, load_spec, parameter_count, save_json
 from exact.activations import piecewise_linear
-from exact.errors import InputError, InputTypeError, SpecFileError, UnsupportedActivationError
+from exact.errors import (
+    InputError,
+    InputTypeError,
+    SpecFileError,
+    UnsupportedActivationError,
+    UnsupportedNetworkError,
+)
 from exact.loading import from_torch
 
 
@@ -190,16 +196,21 @@ def test_supported_activation_modules(act, name):
     assert from_torch(m).activations[0].name == name
 
 
-@pytest.mark.parametrize("act", [nn.Sigmoid(), nn.Tanh(), nn.GELU(), nn.Softplus(), nn.BatchNorm1d(3)])
-def test_unsupported_activations_rejected(act):
+@pytest.mark.parametrize("act, error", [(nn.Sigmoid(), UnsupportedActivationError),
+                                         (nn.Tanh(), UnsupportedActivationError),
+                                         (nn.GELU(), UnsupportedActivationError),
+                                         (nn.Softplus(), UnsupportedActivationError),
+                                         (nn.BatchNorm1d(3), UnsupportedNetworkError)])  # training mode
+def test_unsupported_activations_rejected(act, error):
     m = nn.Sequential(nn.Linear(2, 3), act, nn.Linear(3, 1))
-    with pytest.raises(UnsupportedActivationError, match="not a supported piecewise-linear"):
+    with pytest.raises(UnsupportedNetworkError, match="not a supported piecewise-linear") as info:
         from_torch(m)
+    assert info.type is error
 
 
 def test_training_dropout_rejected_eval_dropout_ignored():
     m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Dropout(0.5), nn.Linear(3, 1))
-    with pytest.raises(UnsupportedActivationError, match="Dropout in training mode"):
+    with pytest.raises(UnsupportedNetworkError, match="Dropout in training mode"):
         from_torch(m)
     assert from_torch(m.eval()).widths == (2, 3, 1)
 
@@ -456,3 +467,26 @@ def test_integer_layers_of_floats_equal_the_fraction_route(rows, cols, data):
     fresh = ExactNet(net.weights, net.biases, net.activations)   # no floats kept: Fractions scaled
     assert net.float_layers() is not None and fresh.float_layers() is None
     assert net.integer_layers() == fresh.integer_layers()
+
+
+_rational = st.fractions(min_value=-4, max_value=4, max_denominator=12)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(1, 3), min_size=1, max_size=3), st.sampled_from(
+    [("relu", None), ("leaky_relu", Fraction(1, 3)), ("hardtanh", None), ("abs", None)]),
+    st.data())
+def test_affine_on_pattern_equals_exact_evaluation_at_points(hidden, act, data):
+    """The integer composition of affine_on_pattern gives the net's exact value at points of the cell."""
+    from exact.network import affine_on_pattern
+
+    widths = [2, *hidden, data.draw(st.integers(1, 2))]
+    layers = [([[data.draw(_rational) for _ in range(a)] for _ in range(b)], [data.draw(_rational) for _ in range(b)])
+              for a, b in zip(widths, widths[1:])]
+    name, param = act
+    net = ExactNet.from_layers(layers, activation=get_activation(name, param) if param else name)
+    for _ in range(3):
+        x = (data.draw(_rational), data.draw(_rational))
+        f = affine_on_pattern(net, net.pattern_at(x))
+        value = tuple(g0 * x[0] + g1 * x[1] + o for (g0, g1), o in zip(f.gradient, f.offset))
+        assert value == net.evaluate(x)
