@@ -5,8 +5,10 @@ certified floats cannot decide a test, fall back to the exact engine:
 
 * one hidden layer: the line arrangement (:mod:`exact.line_count` counts its faces,
   :mod:`exact.line_arrangement` traces them);
-* deeper nets: the certified-float engine (:mod:`exact._certified`) for counts, the
-  exact layer splitter (:mod:`exact.layer_split`) for polygons and as the fallback;
+* deeper nets: the certified-float engine (:mod:`exact._certified`) for counts and for
+  the cells of :func:`regions`, whose exact polygons and maps are made when asked for
+  (:mod:`exact.certified_regions`); the exact layer splitter (:mod:`exact.layer_split`)
+  as the fallback;
 * the whole plane (``window=None``): a box grown until a certificate shows that it
   holds every cell (:mod:`exact._certified.plane` in floats, :mod:`exact.whole_plane`
   exactly);
@@ -30,6 +32,7 @@ from typing import Any
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
 from .cells import RegionCounts, Regions
+from .certified_regions import certified_plane_regions, certified_window_regions
 from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError, Undecided
 from .gc_pause import gc_paused
 from .layer_split import cell_bytes, enumerate_cells, square
@@ -365,9 +368,11 @@ def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regi
     max_memory : int, optional
         The memory budget in bytes (checked), ``None`` for no limit.
     precount : bool
-        For a deep net in a window, count the cells with certified floats first when a
-        simple bound cannot rule out a job over ``max_regions`` or ``max_memory``
-        (``False`` when the caller knows the floats cannot decide).
+        For a deep net in a window, build the cells with certified floats first
+        (:func:`exact.certified_regions.certified_window_regions`: exact polygons and maps
+        made when asked for) and, if a test is too close to call, count them before the
+        exact engine runs when a simple bound cannot rule out a job over ``max_regions``
+        or ``max_memory`` (``False`` when the caller knows the floats cannot decide).
 
     Returns
     -------
@@ -380,7 +385,17 @@ def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regi
             return _shallow_regions(enet, w, max_regions, progress, max_memory)
         per_cell = cell_bytes(sum(enet.widths[1:-1]), enet.widths[-1])
         if w is not None:
-            if precount:
+            if precount:  # certified cells with lazy exact objects; the exact engine if a test is too close
+                try:
+                    out = certified_window_regions(enet, w, max_regions=max_regions, max_memory=max_memory,
+                                                   progress=progress)
+                except Undecided as why:
+                    log.info("regions: certified floats could not decide (%s); using the exact engine", why)
+                except ResourceLimitError:  # building them is over the budget: count them, as before
+                    pass
+                else:
+                    _check_regions(len(out.cells), per_cell, max_regions, max_memory)  # as the exact engine
+                    return out
                 _refuse_early(enet, w, max_regions, max_memory, per_cell)
             poly = isinstance(w, ConvexWindow)
             verts, edges = (w.verts, w.edges) if poly else square(w.numerator, w.denominator)
@@ -390,6 +405,14 @@ def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regi
         if plane_start is not None:
             start = plane_start
         else:
+            try:  # certified cells of the float certificate's box, exact objects on demand
+                out = certified_plane_regions(enet, max_regions=max_regions, max_memory=max_memory,
+                                              progress=progress)
+            except Undecided as why:
+                log.info("regions: certified floats could not decide (%s); using the exact engine", why)
+            else:
+                _check_regions(len(out.cells), per_cell, max_regions, max_memory)
+                return out
             start, n = _float_plane_box(enet, max_regions, progress, max_memory)
             _check_regions(n, per_cell, max_regions, max_memory)
         box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start,

@@ -63,19 +63,35 @@ class Cell:
         the certified box).
     """
 
-    __slots__ = ("index", "verts", "edges", "_pattern", "_affine", "linear_region", "bounded", "_poly",
+    __slots__ = ("index", "_verts", "_edges", "_pattern", "_affine", "linear_region", "bounded", "_poly",
                  "_source")
 
     def __init__(self, index, verts, edges, pattern=None, affine=None, bounded=True, source=None):
         self.index = index
-        self.verts: tuple[Point, ...] = verts
-        self.edges: tuple[Line, ...] = edges
+        self._verts: tuple[Point, ...] | None = verts
+        self._edges: tuple[Line, ...] | None = edges
         self._pattern = pattern
         self._affine = affine
         self.linear_region = -1
         self.bounded = bounded
         self._poly = None
-        self._source = source  # pattern(index) and affine(index) when not given (one hidden layer)
+        # pattern(index) and affine(index) when not given (one hidden layer, certified cells),
+        # and polygon(index) when verts and edges are not (certified cells)
+        self._source = source
+
+    @property
+    def verts(self) -> tuple[Point, ...]:
+        """Exact homogeneous vertices ``(X, Y, D)``, counter-clockwise, in lowest terms."""
+        if self._verts is None:
+            self._verts, self._edges = self._source.polygon(self.index)
+        return self._verts
+
+    @property
+    def edges(self) -> tuple[Line, ...]:
+        """Exact edge lines: ``edges[k]`` supports the edge from ``verts[k]`` (cell on the positive side)."""
+        if self._edges is None:
+            self._verts, self._edges = self._source.polygon(self.index)
+        return self._edges
 
     def interior_point(self) -> tuple[Fraction, Fraction]:
         """Return an exact point strictly inside the cell (the vertex centroid).
@@ -87,22 +103,18 @@ class Cell:
         """
         return vertex_centroid(self.verts)
 
-    def _resolve(self) -> None:
-        self._pattern = self._source.pattern(self.index)
-        self._affine = self._source.affine(self.index)
-
     @property
     def pattern(self) -> tuple[int, ...]:
         """Piece index of each hidden neuron, in layer order (ReLU: 0 off, 1 on)."""
         if self._pattern is None:
-            self._resolve()
+            self._pattern = self._source.pattern(self.index)
         return self._pattern
 
     @property
     def affine(self) -> AffineMap:
         """The network's exact output map on this cell."""
         if self._affine is None:
-            self._resolve()
+            self._affine = self._source.affine(self.index)
         return self._affine
 
     @property
@@ -155,6 +167,12 @@ class Regions:
         For a residual module (:mod:`exact.residual_nets`): per hidden neuron of ``net``,
         False for a pass-through neuron (constant bit in every cell); ``None`` when every
         hidden neuron is the network's own.  :func:`exact.neuron_activity` skips the others.
+    certified : CertifiedCells or None
+        For a deep net in a window, the certified cells these regions were built from
+        (:class:`exact.certified_regions.CertifiedCells`): each cell's exact polygon and
+        map are made from them when first asked for, a block of cells at a time; plots
+        draw their float vertices, :meth:`locate` and :meth:`summary` make exact only the
+        cells their float filters leave open.  ``None`` for the other engines.
     """
 
     def __init__(self, net: ExactNet, window: Fraction | None, box: Fraction, cells: list[Cell],
@@ -163,7 +181,7 @@ class Regions:
         self.window = window
         self.box = box
         self.cells = cells
-        self.boundaries = boundaries
+        self._boundaries = boundaries
         if same_map is None:
             same_map = [cells[i].affine == cells[j].affine for i, j, _, _ in boundaries]
         self._same_map = same_map
@@ -171,6 +189,46 @@ class Regions:
         self.plane: tuple | None = None
         self.own: tuple[bool, ...] | None = None
         self.face_maps: LazyFaceMaps | None = None  # one hidden layer: every cell's pattern and map as arrays
+        self.certified = None  # deep net in a window: the certified cells behind the lazy exact ones
+
+    @property
+    def boundaries(self) -> list[tuple[int, int, Point, Point]]:
+        """The shared edges ``(i, j, p, q)`` as :func:`exact.adjacency.shared_edges` gives them.
+
+        Made exactly when first asked for, for regions built from certified cells.
+        """
+        if self._boundaries is None:
+            self._boundaries, self._same_map = self.certified.boundaries()
+        return self._boundaries
+
+    @classmethod
+    def from_certified(cls, net: ExactNet, window: Fraction | ConvexWindow | None, box: Fraction,
+                       source) -> Regions:
+        """Build regions on certified cells whose exact polygons and maps are made on demand.
+
+        Parameters
+        ----------
+        net : ExactNet
+        window : Fraction, ConvexWindow or None
+            ``None`` for the whole plane: the cells with an edge on the box are unbounded.
+        box : Fraction
+        source : CertifiedCells
+            :class:`exact.certified_regions.CertifiedCells`: patterns, linear labels, and
+            each cell's exact polygon and map when asked for.
+
+        Returns
+        -------
+        Regions
+        """
+        bounded = [True] * len(source) if window is not None else (~source.on_border).tolist()
+        cells = [Cell(k, None, None, bounded=b, source=source) for k, b in enumerate(bounded)]
+        regions = cls(net, window, box, cells, [], [])
+        for c, lab in zip(cells, source.linear):
+            c.linear_region = lab
+        regions._boundaries = regions._same_map = None  # made exactly when asked for
+        regions.n_linear = max(source.linear, default=-1) + 1
+        regions.certified = source
+        return regions
 
     @classmethod
     def from_raw(cls, net: ExactNet, window: Fraction | None, box: Fraction, raw: list[RawCell]) -> Regions:
@@ -211,6 +269,8 @@ class Regions:
 
     def is_linear_boundary(self, k: int) -> bool:
         """Tell whether ``boundaries[k]`` separates two different affine maps."""
+        if self._same_map is None:
+            self.boundaries  # noqa: B018 (made with the boundaries)
         return not self._same_map[k]
 
     @property
@@ -286,6 +346,8 @@ class Regions:
 
         from ._float_range import float_bounds
 
+        if getattr(self, "_bbox", None) is None and self.certified is not None:
+            self._bbox = self.certified.bbox()  # float vertices widened by their certified bounds
         if getattr(self, "_bbox", None) is None:
             boxes = np.empty((len(self.cells), 4))
             for k, c in enumerate(self.cells):
@@ -297,7 +359,10 @@ class Regions:
         (xlo, xhi), (ylo, yhi) = float_bounds(p[0], p[2]), float_bounds(p[1], p[2])
         x0, x1, y0, y1 = self._bbox
         hit = (x0 <= xhi) & (x1 >= xlo) & (y0 <= yhi) & (y1 >= ylo)
-        return np.nonzero(hit)[0].tolist()
+        found = np.nonzero(hit)[0].tolist()
+        if self.certified is not None:
+            self.certified.resolve(found)  # the exact polygons of these few cells only
+        return found
 
     def summary(self) -> dict:
         """Return counts and areas as plain JSON-ready values.
@@ -314,7 +379,10 @@ class Regions:
         >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).summary()["largest_area"]
         2.0
         """
-        extremes = extreme_areas([c.verts for c in self.cells])  # floats filter, exact decides
+        if self.certified is not None:  # certified float areas filter, exact areas of the candidates decide
+            extremes = self.certified.extreme_areas()
+        else:
+            extremes = extreme_areas([c.verts for c in self.cells])  # floats filter, exact decides
         return {
             "widths": list(self.net.widths),
             "window": (self.window.to_json() if isinstance(self.window, ConvexWindow)

@@ -3,7 +3,11 @@
 A one-hidden-layer result keeps every cell's pattern and map as arrays
 (:class:`exact.face_maps.LazyFaceMaps`); the features read them a block of cells at a
 time, so that no per-cell tuple or Fraction is made and kept.  Deeper results carry
-each cell's pattern and map already.
+each cell's pattern and map already, or (built from certified cells,
+:mod:`exact.certified_regions`) make each cell's exact polygon and map a block of cells
+at a time as the features are written: the maps are written exactly and the
+coordinates and areas are the floats of the exact values, so a GeoJSON costs the exact
+objects of every cell.
 
 Examples
 --------

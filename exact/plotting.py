@@ -234,8 +234,15 @@ def _fill(ax, reg: Any, color: str, cmap: str | None, alpha: float, output: int)
     import numpy as np
     from matplotlib.collections import PolyCollection
 
-    polys = [[_xy(v) for v in c.verts] for c in reg.cells]
-    if color == "output":
+    certified = getattr(reg, "certified", None)
+    if certified is not None:  # float vertices within their certified bounds: drawing decides nothing
+        polys = certified.float_polygons()
+    else:
+        polys = [[_xy(v) for v in c.verts] for c in reg.cells]
+    if color == "output" and certified is not None:
+        values = _float_values(certified, output)
+        pc = PolyCollection(polys, array=values, cmap=cmap or "viridis", edgecolors="none", alpha=alpha)
+    elif color == "output":
         values = np.array([_cell_value(c, rows, output) for c, rows in zip(reg.cells, output_maps(reg))])
         pc = PolyCollection(polys, array=values, cmap=cmap or "viridis", edgecolors="none", alpha=alpha)
     else:
@@ -258,11 +265,29 @@ def _cell_value(cell: Any, rows: list, output: int) -> float:
                          f"{len(rows)} output(s)") from None
 
 
+def _float_values(certified: Any, output: int):
+    """Return output ``output`` of each certified cell at its float vertex centroid (colour only)."""
+    import numpy as np
+
+    t = certified.table
+    try:
+        m = t.out[:, output]
+    except IndexError:
+        raise InputError(f"plot: output={output!r} is out of range: the network has {t.out.shape[1]} "
+                         "output(s)") from None
+    cx, cy = np.add.reduceat(t.x, t.start) / t.nv, np.add.reduceat(t.y, t.start) / t.nv
+    return m[:, 0] * cx + m[:, 1] * cy + m[:, 2]
+
+
 def _boundaries(ax, reg: Any, linewidth: float) -> list:
     from matplotlib.collections import LineCollection
 
     lin, act = [], []
-    for k, (_, _, p, q) in enumerate(reg.boundaries):
+    certified = getattr(reg, "certified", None)
+    if certified is not None:  # the certified float segments; linear or not is decided exactly
+        segs, linear = certified.float_segments()
+        lin, act = list(segs[linear]), list(segs[~linear])
+    for k, (_, _, p, q) in enumerate(reg.boundaries if certified is None else ()):
         seg = [_xy(p), _xy(q)]
         (lin if reg.is_linear_boundary(k) else act).append(seg)
     lc = LineCollection(lin, colors="black", linewidths=linewidth, label="linear-region boundary")

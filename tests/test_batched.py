@@ -4,10 +4,11 @@ from fractions import Fraction
 
 import pytest
 from catalogue import scaled_random_nets, seeded_torch
+from engines import exact_engine_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exact import ExactNet, count_regions, from_torch, regions
+from exact import ExactNet, count_regions, from_torch
 from exact._certified.chord_faces import arrange_cells
 from exact._certified.subdivision import Subdivision, batched_cells
 from exact.errors import TooManyRegionsError, Undecided
@@ -68,7 +69,7 @@ def test_same_cells_and_certified_vertices(seed, act, method):
     half = Fraction(3)
     bc = _assert_same_cells(net, half, method)
     _arranged_in_one_pass(net, half)
-    r = regions(net, window=half)
+    r = exact_engine_regions(net, window=half)
     assert bc.linear_count() == r.n_linear
     assert count_regions(net, window=half) == (r.n_activation, r.n_linear)
 
@@ -79,7 +80,7 @@ def test_benchmark_nets_agree_with_the_exact_engine(method):
         net = from_torch(seeded_torch(widths))
         bc = _assert_same_cells(net, Fraction(10), method)
         _arranged_in_one_pass(net, Fraction(10))
-        r = regions(net, window=10.0)
+        r = exact_engine_regions(net, window=10.0)
         assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
 
 
@@ -100,9 +101,9 @@ def test_hypothesis_rational_weights(vals, act, method):
         _assert_same_cells(net, Fraction(3, 2), method)
     except Undecided:
         pass  # allowed: near ties are handed to the exact engine
-    r = regions(net, window=Fraction(3, 2))
+    r = exact_engine_regions(net, window=Fraction(3, 2))
     assert count_regions(net, window=Fraction(3, 2)) == (r.n_activation, r.n_linear)
-    plane = regions(net, window=None)
+    plane = exact_engine_regions(net, window=None)
     assert count_regions(net, window=None) == (plane.n_activation, plane.n_linear)
 
 
@@ -112,7 +113,7 @@ def test_exact_ties_are_never_decided_by_floats(caplog):
     for method in ("arrange", "rounds"):
         with pytest.raises(Undecided):
             batched_cells(ExactNet.from_layers(layers), Fraction(1), method=method)
-    r = regions(layers, window=1.0)
+    r = exact_engine_regions(layers, window=1.0)
     with caplog.at_level("INFO", logger="exact.counting"):
         assert count_regions(layers, window=1.0) == (r.n_activation, r.n_linear) == (5, 4)
     assert "neuron 0 of hidden layer 2" in caplog.text and "exact engine" in caplog.text
@@ -132,7 +133,7 @@ def test_near_tie_is_decided_by_certified_floats(method):
     net = ExactNet.from_layers(layers)
     bc = _assert_same_cells(net, Fraction(1), method)
     _arranged_in_one_pass(net, Fraction(1))
-    r = regions(net, window=1.0)
+    r = exact_engine_regions(net, window=1.0)
     assert min(c.exact_area for c in r.cells) == Fraction(1, 2**80)
     assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear) == (10, 8)
 
@@ -154,7 +155,7 @@ def test_adjacency_from_patterns_matches_exact_shared_edges(widths):
     bc = batched_cells(net, Fraction(4))
     pats = [tuple(p) for p in bc.patterns.tolist()]
     mine = {frozenset((pats[i], pats[j])) for i, j in bc.adjacent_pairs().tolist()}
-    r = regions(net, window=4)
+    r = exact_engine_regions(net, window=4)
     theirs = {frozenset((r.cells[i].pattern, r.cells[j].pattern)) for i, j, _, _ in r.boundaries}
     assert mine == theirs
     assert len(mine) > len(pats)  # a real subdivision, not a trivial one
@@ -167,7 +168,7 @@ def test_linear_merges_structural_and_by_cancellation():
     layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 0.5], [1, -0.25]], [0.3, 0.7]), ([[1, -1]], [0])]
     net = ExactNet.from_layers(layers)
     bc = batched_cells(net, Fraction(3))
-    r = regions(net, window=3)
+    r = exact_engine_regions(net, window=3)
     assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
     assert r.n_linear < r.n_activation
     # many dead units: negative biases switch most second-layer neurons off
@@ -176,7 +177,7 @@ def test_linear_merges_structural_and_by_cancellation():
         torch_net[2].bias -= 0.6
     net = from_torch(torch_net)
     bc = batched_cells(net, Fraction(5))
-    r = regions(net, window=5)
+    r = exact_engine_regions(net, window=5)
     assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
     assert r.n_activation - r.n_linear > 5
 
@@ -190,7 +191,7 @@ def test_whole_plane_certificate_agrees_with_the_exact_certificate(act):
         net = from_torch(seeded_torch(widths, seed))
         net = ExactNet(net.weights, net.biases, (ExactNet.from_layers(
             [([[1, 0]], [0]), ([[1]], [0])], activation=act).activations[0],) * len(net.activations))
-        r = regions(net, window=None)
+        r = exact_engine_regions(net, window=None)
         try:
             half, bc = batched_plane_cells(net, max_regions=None, progress=False)
         except Undecided:
@@ -198,7 +199,7 @@ def test_whole_plane_certificate_agrees_with_the_exact_certificate(act):
         decided += 1
         assert (len(bc), bc.linear_count()) == (r.n_activation, r.n_linear)
         # and the count is stable in a much larger box, by the exact engine
-        big = regions(net, window=4 * max(half, r.box))
+        big = exact_engine_regions(net, window=4 * max(half, r.box))
         assert (big.n_activation, big.n_linear) == (r.n_activation, r.n_linear)
     assert decided >= 3
 
@@ -215,7 +216,7 @@ def test_whole_plane_far_bends_and_strips_grow_the_box():
         assert half > 1000
         assert (len(bc), bc.linear_count()) == want
         assert count_regions(net, window=None) == want
-        r = regions(net, window=None)
+        r = exact_engine_regions(net, window=None)
         assert (r.n_activation, r.n_linear) == want
 
 
@@ -228,7 +229,7 @@ def test_hypothesis_whole_plane_counts_match_the_exact_engine(vals, act):
               ([[next(it) for _ in range(3)] for _ in range(3)], [next(it) for _ in range(3)]),
               ([[1, -1, 2]], [0])]
     net = ExactNet.from_layers(layers, activation=act)
-    r = regions(net, window=None)
+    r = exact_engine_regions(net, window=None)
     assert count_regions(net, window=None) == (r.n_activation, r.n_linear)
 
 
@@ -240,13 +241,13 @@ def test_extreme_weights_hand_over_without_warnings(scale):
               ([[1, -1, 2], [2, 1, -1]], [0.3, -0.1]), ([[1, 1]], [0])]
     net = ExactNet.from_layers(layers)
     for window in (1.0, None):
-        r = regions(net, window=window)
+        r = exact_engine_regions(net, window=window)
         assert count_regions(net, window=window) == (r.n_activation, r.n_linear)
     huge = ExactNet.from_layers([([[Fraction(10) ** 400, 1], [1, -1]], [0, 0]), ([[1, 1]], [0]), ([[1]], [0])])
     with pytest.raises(Undecided, match="float range"):
         batched_cells(huge, Fraction(1))
-    assert count_regions(huge, window=1.0) == (regions(huge, window=1.0).n_activation,
-                                              regions(huge, window=1.0).n_linear)
+    assert count_regions(huge, window=1.0) == (exact_engine_regions(huge, window=1.0).n_activation,
+                                              exact_engine_regions(huge, window=1.0).n_linear)
 
 
 @METHODS
@@ -257,7 +258,7 @@ def test_mixed_magnitudes_agree_or_hand_over(method):
     decided = 0
     for layers, act, half in scaled_random_nets(7, 30):
         net = ExactNet.from_layers(layers, activation=act)
-        r = regions(net, window=half)
+        r = exact_engine_regions(net, window=half)
         try:
             bc = batched_cells(net, half, method=method)
         except Undecided:

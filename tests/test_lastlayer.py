@@ -5,10 +5,11 @@ from fractions import Fraction
 import numpy as np
 import pytest
 from catalogue import scaled_random_nets, seeded_torch
+from engines import exact_engine_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from exact import ExactNet, count_regions, from_torch, regions
+from exact import ExactNet, count_regions, from_torch
 from exact._certified.last_layer import batched_counts, count_last_layer
 from exact._certified.subdivision import Subdivision, batched_cells
 from exact.errors import TooManyRegionsError, Undecided
@@ -32,7 +33,7 @@ def _with_activation(net, act):
 def test_counts_equal_the_exact_engine(widths, seed, act):
     net = _with_activation(from_torch(seeded_torch(widths, seed)), act)
     half = Fraction(3)
-    r = regions(net, window=half)
+    r = exact_engine_regions(net, window=half)
     assert batched_counts(net, half) == (r.n_activation, r.n_linear)
     n = _counted(net, half)
     if n is not None:  # the counting path claimed no merges: then there are none
@@ -43,7 +44,7 @@ def test_counting_path_decides_generic_nets():
     # default-init relu nets have no merges; the count must come from counting, not splitting
     for widths in ([2, 16, 16, 16, 1], [2, 10, 10, 10, 10, 1]):
         net = from_torch(seeded_torch(widths, 4))
-        r = regions(net, window=10.0)
+        r = exact_engine_regions(net, window=10.0)
         assert _counted(net, Fraction(10)) == r.n_activation == r.n_linear
         assert len(batched_cells(net, Fraction(10))) == r.n_activation
 
@@ -60,7 +61,7 @@ def test_hypothesis_rational_weights(vals, act):
               ([[next(it) for _ in range(4)] for _ in range(3)], [next(it) for _ in range(3)]),
               ([[next(it) for _ in range(3)]], [next(it)])]
     net = ExactNet.from_layers(layers, activation=act)
-    r = regions(net, window=Fraction(3, 2))
+    r = exact_engine_regions(net, window=Fraction(3, 2))
     try:
         assert batched_counts(net, Fraction(3, 2)) == (r.n_activation, r.n_linear)
     except Undecided:
@@ -87,7 +88,7 @@ def test_nearly_concurrent_lines_are_decided_by_floats():
     # shifted by eps = 2**-40: x = 1/4, y = 1/4 - eps and x + 2y = 3/4 bound the triangle
     # (1/4, 1/4 - eps), (1/4, 1/4), (1/4 + 2 eps, 1/4 - eps) of area eps**2: 7 regions
     layers = _three_lines(2.0**-40)
-    r = regions(layers, window=1.0)
+    r = exact_engine_regions(layers, window=1.0)
     assert min(c.exact_area for c in r.cells) == Fraction(1, 2**80)
     assert _counted(ExactNet.from_layers(layers), Fraction(1)) == r.n_activation == 7
     assert count_regions(layers, window=1.0) == (7, 7)
@@ -102,7 +103,7 @@ def test_two_lines_meeting_on_an_edge_hand_over():
               ([[1, 1]], [0])]
     with pytest.raises(Undecided, match="too close together to order"):
         batched_counts(ExactNet.from_layers(layers), Fraction(1))
-    r = regions(layers, window=1.0)
+    r = exact_engine_regions(layers, window=1.0)
     assert count_regions(layers, window=1.0) == (r.n_activation, r.n_linear)
 
 
@@ -119,7 +120,7 @@ def test_possible_merges_defer_to_splitting():
         torch_net[2].bias -= 0.6
     dead = from_torch(torch_net)
     for net, half in ((cancel, Fraction(3)), (silent, Fraction(3)), (dead, Fraction(5))):
-        r = regions(net, window=half)
+        r = exact_engine_regions(net, window=half)
         assert r.n_linear < r.n_activation
         assert _counted(net, half) is None
         assert batched_counts(net, half) == (r.n_activation, r.n_linear)
@@ -127,7 +128,7 @@ def test_possible_merges_defer_to_splitting():
 
 def test_max_regions_guard():
     net = from_torch(seeded_torch([2, 16, 16, 1]))
-    r = regions(net, window=10.0)
+    r = exact_engine_regions(net, window=10.0)
     # cells after hidden layer 1: the arrangement of its 16 lines (a separate counting code)
     first = count_regions([(net.weights[0], net.biases[0]), ([[1] * 16], [0])], window=10.0).activation
     assert batched_counts(net, Fraction(10), max_regions=r.n_activation) == (r.n_activation, r.n_linear)
@@ -148,7 +149,7 @@ def test_mixed_magnitudes_agree_or_hand_over():
     decided = 0
     for layers, act, half in scaled_random_nets(11, 25, max_hidden=4):
         net = ExactNet.from_layers(layers, activation=act)
-        r = regions(net, window=half)
+        r = exact_engine_regions(net, window=half)
         try:
             got = batched_counts(net, half)
         except Undecided:

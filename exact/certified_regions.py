@@ -1,0 +1,440 @@
+"""The regions of a deep net from the certified cells, with exact objects made lazily.
+
+:func:`certified_window_regions` runs the certified-float engine
+(:func:`exact._certified.subdivision.batched_cells`), which builds every cell of every
+layer with certified tests, and wraps its arrays in an ordinary :class:`exact.Regions`;
+:func:`certified_plane_regions` does the same for the whole plane, in the box of the
+float certificate (:func:`exact._certified.plane.batched_plane_cells`).
+Nothing exact is computed up front: the linear regions come from the certified
+:meth:`~exact._certified.cell_table.BatchedCells.linear_labels`, and each cell's exact
+polygon and output map are made when first asked for (:class:`CertifiedCells`).
+
+Why the lazy objects are exact.  When every test of the construction was decided, the
+cells and their combinatorics are those of the exact subdivision, and the edge from
+each vertex to the next lies on the line its label names: a side of the window, or the
+line where neuron ``g`` of hidden layer ``l`` meets breakpoint ``q``.  That line, inside
+the cell, is the neuron's exact pre-activation on the cell's pieces of the layers before
+``l`` (:class:`exact.prefix_maps.PrefixMaps`, integer arithmetic), oriented by the cell's
+own piece of ``g``; a window side is identified by the float line the engine copied from
+the window's records (:func:`exact._certified.subdivision.window_records`), which must
+match exactly one side or the exact engine is used.  Each exact vertex is the crossing of
+the lines of the edges before and after it (:func:`exact.predicates.intersect_lines`).
+Every edge seen from the cell above its line is the whole edge it shares with the cell
+across (the lines of later layers bend there, they do not end), so the shared boundaries
+are the cells' own edges.
+
+Examples
+--------
+>>> import torch
+>>> from fractions import Fraction
+>>> from exact.loading import as_exact_net
+>>> _ = torch.manual_seed(0)
+>>> net = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 5),
+...                           torch.nn.ReLU(), torch.nn.Linear(5, 1))
+>>> r = certified_window_regions(as_exact_net(net), Fraction(10))
+>>> r.n_activation, r.n_linear
+(42, 38)
+>>> sum(c.exact_area for c in r) == 400
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from fractions import Fraction
+
+import numpy as np
+
+from ._certified.cell_table import BatchedCells, above_neighbours
+from ._certified.plane import batched_plane_cells
+from ._certified.subdivision import batched_cells, window_records
+from ._fp import SAFE, TINY, U
+from .cells import Regions
+from .errors import Undecided
+from .layer_split import square
+from .network import AffineMap, ExactNet
+from .predicates import Line, Point, compare_along, intersect_lines, polygon_area, unoriented_key
+from .prefix_maps import PrefixMaps
+from .windows import ConvexWindow
+
+__all__ = ["CertifiedCells", "certified_plane_regions", "certified_window_regions"]
+
+_BLOCK = 256
+"""Cells made exact together when one of them is asked for (they share most prefixes)."""
+
+
+def certified_window_regions(net: ExactNet, window: Fraction | ConvexWindow, *,
+                             max_regions: int | None = None, max_memory: int | None = None,
+                             progress: bool = False) -> Regions:
+    """Build the regions of a deep net in a window from certified cells; exact objects on demand.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least two hidden layers.
+    window : Fraction or ConvexWindow
+        Checked window: a half-width or a convex polygon.
+    max_regions, max_memory, progress
+        As in :func:`exact._certified.subdivision.batched_cells`.
+
+    Returns
+    -------
+    Regions
+        The same cells, patterns, maps, linear regions and boundaries as the exact engine
+        (in another order); exact vertices, edges and maps are made when asked for.
+
+    Raises
+    ------
+    Undecided
+        When a certified test is too close to call, or a window edge matches no side or
+        several: the caller then runs the exact engine.
+    TooManyRegionsError, ResourceLimitError
+        As :func:`~exact._certified.subdivision.batched_cells`.
+    """
+    table = batched_cells(net, window, max_regions=max_regions, progress=progress, max_memory=max_memory)
+    source = CertifiedCells(table, window)
+    box = window.half if isinstance(window, ConvexWindow) else window
+    return Regions.from_certified(net, window, box, source)
+
+
+def certified_plane_regions(net: ExactNet, *, max_regions: int | None = None, max_memory: int | None = None,
+                            progress: bool = False) -> Regions:
+    """Build the regions of a deep net in the whole plane from certified cells; exact objects on demand.
+
+    The cells are those of the box the float certificate grew
+    (:func:`exact._certified.plane.batched_plane_cells`): every cell of the plane meets it
+    once, and a cell with an edge on the box is unbounded (``bounded`` False).
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least two hidden layers.
+    max_regions, max_memory, progress
+        As in :func:`certified_window_regions`.
+
+    Returns
+    -------
+    Regions
+        With ``window=None`` and ``box`` the certified half-width.
+
+    Raises
+    ------
+    Undecided, TooManyRegionsError, ResourceLimitError
+        As :func:`certified_window_regions`.
+    """
+    half, table = batched_plane_cells(net, max_regions=max_regions, progress=progress, max_memory=max_memory)
+    return Regions.from_certified(net, None, half, CertifiedCells(table, half))
+
+
+class CertifiedCells:
+    """Certified cells with their exact polygons and output maps made on demand.
+
+    Parameters
+    ----------
+    table : BatchedCells
+        The certified cells of a window.
+    window : Fraction or ConvexWindow
+        The window they fill.
+
+    Attributes
+    ----------
+    table : BatchedCells
+    on_border : ndarray of bool, shape (C,)
+        Which cells have an edge on the window (in the whole plane: the unbounded ones).
+    maps : PrefixMaps
+        The exact layer maps, made when a cell's polygon or map is asked for.
+    n_exact : int
+        How many cells have their exact polygon and map made so far.
+
+    Raises
+    ------
+    Undecided
+        If a window edge matches no side of the window, or several; if two consecutive
+        edges of a cell lie on the same labelled line; as
+        :meth:`~exact._certified.cell_table.BatchedCells.linear_labels`.
+    """
+
+    def __init__(self, table: BatchedCells, window: Fraction | ConvexWindow):
+        self.table = table
+        n = len(table)
+        self.side = _window_sides(table, window)
+        sides = (window.edges if isinstance(window, ConvexWindow)
+                 else square(window.numerator, window.denominator)[1])
+        self.window_edges: tuple[Line, ...] = tuple(sides)
+        edge_id = np.where(table.label >= 0, table.label, -1 - self.side)
+        if np.any(edge_id == edge_id[self.prev_vertex()]):
+            raise Undecided("two consecutive edges of a cell lie on one line")
+        self.linear = table.linear_labels()
+        self.maps = PrefixMaps(table.net, table.patterns)
+        self.layer_of = np.searchsorted(self.maps.offs, np.arange(table.patterns.shape[1]), side="right") - 1
+        self._poly: list[tuple | None] = [None] * n
+        self._affine: list[AffineMap | None] = [None] * n
+        self._bbox: tuple | None = None
+        self.on_border = np.add.reduceat((table.label == -1).astype(np.int64), table.start) > 0
+        self._above: tuple | None = None
+        self.n_exact = 0
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+    def prev_vertex(self) -> np.ndarray:
+        """Return the index of each vertex's predecessor in its cell (counter-clockwise).
+
+        Returns
+        -------
+        ndarray of int64, shape (V,)
+        """
+        t = self.table
+        prev = np.arange(len(t.label)) - 1
+        prev[t.start] = t.start + t.nv - 1
+        return prev
+
+    def next_vertex(self) -> np.ndarray:
+        """Return the index of each vertex's successor in its cell.
+
+        Returns
+        -------
+        ndarray of int64, shape (V,)
+        """
+        t = self.table
+        nxt = np.arange(len(t.label)) + 1
+        nxt[t.start + t.nv - 1] = t.start
+        return nxt
+
+    def pattern(self, i: int) -> tuple[int, ...]:
+        """Return cell ``i``'s activation pattern (from the certified table).
+
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        tuple of int
+        """
+        return tuple(self.table.patterns[i].tolist())
+
+    def affine(self, i: int) -> AffineMap:
+        """Return cell ``i``'s exact output map (made with its block of cells if needed).
+
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        AffineMap
+        """
+        if self._affine[i] is None:
+            self.resolve(_block_of(i, len(self)))
+        return self._affine[i]
+
+    def polygon(self, i: int) -> tuple[tuple[Point, ...], tuple[Line, ...]]:
+        """Return cell ``i``'s exact vertices and edge lines (made with its block if needed).
+
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        verts : tuple of Point
+            Counter-clockwise, in lowest terms.
+        edges : tuple of Line
+            ``edges[k]`` supports the edge from ``verts[k]`` to the next vertex, in lowest
+            terms, the cell on its positive side.
+        """
+        if self._poly[i] is None:
+            self.resolve(_block_of(i, len(self)))
+        return self._poly[i]
+
+    def resolve(self, cells: Sequence[int]) -> None:
+        """Make the exact polygons and output maps of ``cells`` (those not made yet).
+
+        Parameters
+        ----------
+        cells : sequence of int
+
+        Raises
+        ------
+        RuntimeError
+            If two consecutive edge lines of a cell do not cross, which the certified
+            construction rules out.
+        """
+        todo = sorted({int(c) for c in cells if self._poly[int(c)] is None})
+        if not todo:
+            return
+        t, pm = self.table, self.maps
+        maps = [pm.layer_maps(l, todo) for l in range(pm.n_hidden)]
+        shared: dict[Point, Point] = {}  # one tuple for a vertex of several cells
+        for c in todo:
+            lo, hi = int(t.start[c]), int(t.start[c] + t.nv[c])
+            edges = []
+            for v in range(lo, hi):
+                lab = int(t.label[v])
+                if lab < 0:
+                    edges.append(self.window_edges[int(self.side[v])])
+                    continue
+                g, q = int(t.label_neuron[lab]), int(t.label_piece[lab])
+                l = int(self.layer_of[g])
+                edges.append(pm.breakpoint_line(l, c, g, q, maps[l]))
+            verts = [shared.setdefault(p, p) for p in map(intersect_lines, edges[-1:] + edges[:-1], edges)]
+            if any(p is None for p in verts):
+                raise RuntimeError(f"cell {c}: two consecutive edges do not cross (a defect of the certified "
+                                   "engine)")
+            self._poly[c] = (tuple(verts), tuple(edges))
+            self._affine[c] = pm.output_map(c, maps[-1])
+            self.n_exact += 1
+
+    def bbox(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Return each cell's bounding box, widened so that it holds the exact cell.
+
+        Returns
+        -------
+        xlo, xhi, ylo, yhi : ndarray of float64, shape (C,)
+            Each float vertex widened by its certified error bound, rounded outwards.
+        """
+        if self._bbox is None:
+            t = self.table
+            with np.errstate(over="ignore"):
+                xlo, xhi = np.nextafter(t.x - t.err, -np.inf), np.nextafter(t.x + t.err, np.inf)
+                ylo, yhi = np.nextafter(t.y - t.err, -np.inf), np.nextafter(t.y + t.err, np.inf)
+            s = t.start
+            self._bbox = (np.minimum.reduceat(xlo, s), np.maximum.reduceat(xhi, s),
+                          np.minimum.reduceat(ylo, s), np.maximum.reduceat(yhi, s))
+        return self._bbox
+
+    def float_areas(self) -> tuple[np.ndarray, np.ndarray] | None:
+        """Return each cell's area from its float vertices, with a rigorous bound on its error.
+
+        Returns
+        -------
+        (area, err) : pair of ndarray of float64, shape (C,), or None
+            ``|area - exact area| <= err``; None if a value overflowed.
+
+        Notes
+        -----
+        Moving the vertices by at most ``e_i`` (max-norm) moves the shoelace term
+        ``x_i y_j - x_j y_i`` by at most ``e_i (|x_j| + |y_j|) + e_j (|x_i| + |y_i|) + 2 e_i e_j``;
+        the float sum adds ``gamma_{2m+2}`` times the sum of the terms' magnitudes (Higham
+        2002, §3.1), and the bound's own rounding is covered by a factor ``1 + 4 (m + 4) u``.
+        """
+        t = self.table
+        x, y, e = t.x, t.y, t.err
+        nxt = self.next_vertex()
+        x1, y1, e1 = x[nxt], y[nxt], e[nxt]
+        with np.errstate(over="ignore", invalid="ignore"):
+            a, b = x * y1, x1 * y
+            twice = np.add.reduceat(a - b, t.start)
+            size = np.add.reduceat(np.abs(a) + np.abs(b), t.start)
+            moved = np.add.reduceat(e * (np.abs(x1) + np.abs(y1)) + e1 * (np.abs(x) + np.abs(y)) + 2 * e * e1,
+                                    t.start)
+            m = 2 * t.nv + 2
+            err = ((m * U / (1 - m * U)) * size + moved * (1 + 4 * (m + 4) * U) + m * TINY) * SAFE / 2
+        if not (np.all(np.isfinite(twice)) and np.all(np.isfinite(err))):
+            return None
+        return twice / 2, err
+
+    def extreme_areas(self) -> tuple[Fraction, Fraction] | None:
+        """Return the exact smallest and largest cell areas; only the cells the floats leave open made exact.
+
+        Returns
+        -------
+        (Fraction, Fraction) or None
+            None for no cells.
+        """
+        if not len(self):
+            return None
+        found = self.float_areas()
+        if found is None:
+            small = large = np.arange(len(self))
+        else:
+            lo, hi = found[0] - found[1], found[0] + found[1]
+            small, large = np.flatnonzero(lo <= hi.min()), np.flatnonzero(hi >= lo.max())
+        self.resolve(np.concatenate([small, large]))
+        return (min(polygon_area(self._poly[i][0]) for i in small.tolist()),
+                max(polygon_area(self._poly[i][0]) for i in large.tolist()))
+
+    def float_polygons(self) -> list[np.ndarray]:
+        """Return each cell's float vertices (within the certified bound of the exact ones).
+
+        Returns
+        -------
+        list of ndarray, shape (n_k, 2)
+            For drawing: never for a decision.
+        """
+        t = self.table
+        return np.split(np.column_stack([t.x, t.y]), t.start[1:])
+
+    def _edges_above(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every inner edge once, from the cell above its line: (vertex, cell, cell across)."""
+        if self._above is None:
+            t = self.table
+            v, cell, nb, _ = above_neighbours(t.patterns, t.hashes, t.hash_keys, t.nv, t.label,
+                                              t.label_neuron, t.label_piece)
+            self._above = (v, cell, nb)
+        return self._above
+
+    def float_segments(self) -> tuple[np.ndarray, np.ndarray]:
+        """Return the shared boundaries as float segments, and which separate linear regions.
+
+        Returns
+        -------
+        segments : ndarray of float64, shape (P, 2, 2)
+            For drawing.
+        linear : ndarray of bool, shape (P,)
+            True where the output map changes across (exactly decided).
+        """
+        v, cell, nb = self._edges_above()
+        t, w = self.table, self.next_vertex()[v]
+        segs = np.stack([np.column_stack([t.x[v], t.y[v]]), np.column_stack([t.x[w], t.y[w]])], axis=1)
+        lab = np.asarray(self.linear)
+        return segs, lab[cell] != lab[nb]
+
+    def boundaries(self) -> tuple[list[tuple[int, int, Point, Point]], list[bool]]:
+        """Return the exact shared boundaries, as :func:`exact.adjacency.shared_edges` gives them.
+
+        Returns
+        -------
+        boundaries : list of (int, int, Point, Point)
+            ``(i, j, p, q)``: cell ``i`` on the positive side of the line's
+            :func:`~exact.predicates.unoriented_key`, ``p`` before ``q`` along it.
+        same_map : list of bool
+            Whether the output map is the same on both sides.
+        """
+        v, cell, nb = self._edges_above()
+        self.resolve(np.unique(cell))
+        t, lab = self.table, self.linear
+        out, same = [], []
+        for vv, c, d in zip(v.tolist(), cell.tolist(), nb.tolist()):
+            verts, edges = self._poly[c]
+            k = vv - int(t.start[c])
+            e, p, q = edges[k], verts[k], verts[(k + 1) % len(verts)]
+            key = unoriented_key(e)
+            i, j = (c, d) if e == key else (d, c)
+            out.append((i, j, p, q) if compare_along(key, p, q) < 0 else (i, j, q, p))
+            same.append(lab[c] == lab[d])
+        return out, same
+
+
+def _block_of(i: int, n: int) -> range:
+    """Return the block of cells made exact together with cell ``i``."""
+    lo = i - i % _BLOCK
+    return range(lo, min(n, lo + _BLOCK))
+
+
+def _window_sides(table: BatchedCells, window: Fraction | ConvexWindow) -> np.ndarray:
+    """Return, for each vertex whose edge runs along the window (label -1), the index of its side.
+
+    The engine copies each side's float line from the window's records; an edge's line
+    must equal exactly one of them (else :class:`Undecided`).  Other vertices get -1.
+    """
+    rec, _ = window_records(window)
+    lines = rec[:, 4:7]
+    side = np.full(len(table.label), -1, dtype=np.int64)
+    v = np.flatnonzero(table.label == -1)
+    match = (table.lines[v][:, None, :] == lines[None, :, :]).all(axis=2)  # (edges, sides)
+    if not np.all(match.sum(axis=1) == 1):
+        raise Undecided("a window edge matches none of the window's sides, or several")
+    side[v] = match.argmax(axis=1)
+    return side
