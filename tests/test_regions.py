@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 import torch
 from catalogue import BENCHMARK_NETS, seeded_torch
+from engines import exact_engine_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -211,6 +212,11 @@ def test_whole_plane_deep_is_stable_beyond_the_certified_box():
     assert r.n_activation >= regions(net, window=10.0).n_activation
     assert any(not c.bounded for c in r.cells)
     assert count_regions(net, window=None) == (r.n_activation, r.n_linear)
+    ref = exact_engine_regions(net, None)  # the exact whole-plane search, no certified floats
+    assert (ref.n_activation, ref.n_linear) == (r.n_activation, r.n_linear)
+    assert sorted(c.pattern for c in ref.cells) == sorted(c.pattern for c in r.cells)
+    assert [c.bounded for c in sorted(ref.cells, key=lambda c: c.pattern)] == [
+        c.bounded for c in sorted(r.cells, key=lambda c: c.pattern)]
 
 
 def test_whole_plane_shallow_matches_formula():
