@@ -5,6 +5,7 @@ Run on demand (not part of the test suite), on a quiet machine:
     python benchmarks/parallel.py            # every case
     python benchmarks/parallel.py --quick    # fewer checkpoints, smaller nets
     python benchmarks/parallel.py --quick --tiles-only   # one small net in tiles: a few seconds
+    python benchmarks/parallel.py --tiles-only --grids 4 # one big net in 4 x 4 tiles only
 
 Every ratio compares with the serial run of the same job, timed in the same run; counts
 must be identical (the script stops if they are not).  Checkpoints: a 2-64-64-1 net
@@ -174,9 +175,11 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer checkpoints, a smaller net")
     ap.add_argument("--tiles-only", action="store_true", help="only the one-big-net rows")
+    ap.add_argument("--grids", default="2,4", help="tile grids to time, N for N x N (default: 2,4)")
     args = ap.parse_args(argv)
     rows = [] if args.tiles_only else many_net_rows(20 if args.quick else 60)
-    rows += tile_rows([2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1], 4)
+    for n in (int(v) for v in args.grids.split(",")):
+        rows += tile_rows([2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1], n)
     print(f"Machine: {os.cpu_count()} cores; counts identical in every row.\n")
     print("| job | time | speed-up vs serial |\n|---|---|---|")
     for name, t, r in rows:

@@ -1,33 +1,32 @@
-"""What a worker computes for one tile of a tiled run: the tile's cells, summed up for the join.
+"""The jobs of a tiled run and their answers: a tile to compute, its summary for the join.
 
 :func:`exact.count_regions` with ``tiles=`` sends one :class:`TileJob` per tile to the
-executor and joins what :func:`count_tile` returns (:mod:`exact.tiled_counts`).  A tile is an
-ordinary rectangle-window job: its cells come from the certified-float engine
-(:func:`exact._certified.subdivision.batched_cells`), or from the exact engine
-(:func:`exact.layer_split.enumerate_cells`) when a float test is too close to call.  Most
-cells lie inside one tile and need nothing more than being counted; only the cells with an
-edge on a seam travel back (their patterns, tile-local linear regions, float output maps
-with error bounds, and where along the seam their edge lies, bracketed in floats).
-:func:`exact_tile` returns the exact cells of a tile instead, for :func:`exact.regions`.
-
-A tile with more cells than the job's ``tile_cells``, or over its memory budget, is not
-computed: the job returns :class:`Crowded` and the driver cuts the tile into four.
+executor; a worker runs :func:`exact.tiled_counts.count_tile` on it and sends back a
+:class:`TileSummary`, or :class:`Crowded` for a tile with more cells than the job's
+``tile_cells`` (or over its memory budget, :func:`within_limits`): the driver then cuts the
+tile into four.  Most cells lie inside one tile and need nothing more than being counted;
+only the cells with an edge on a seam travel back (their patterns, tile-local linear
+regions, float output maps with error bounds, and where along the seam their edge lies,
+bracketed in floats), summed up from certified cells (:func:`summary_of_cells`) or from
+exact ones (:func:`summary_of_raw`).
 
 Examples
 --------
+>>> from exact.layer_split import enumerate_cells
 >>> from exact.network import ExactNet
 >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])   # x = 0, y = 0
 >>> tile = Tile(Fraction(-1), Fraction(1), Fraction(0), Fraction(1))            # y = 0 is its bottom
->>> s = count_tile(TileJob(net, tile, (True, False, False, False)))
+>>> job = TileJob(net, tile, (True, False, False, False))
+>>> w = tile.window
+>>> s = summary_of_raw(job, enumerate_cells(net, w.verts, w.edges))
 >>> s.n_cells, s.n_linear, s.engine, sorted(s.patterns.tolist())   # both cells touch the seam y = 0
 (2, 2, 'exact', [[0, 1], [1, 1]])
 """
 
 from __future__ import annotations
 
-import logging
 import os
-import time
+import pickle
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -36,19 +35,16 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ._certified.cell_table import BatchedCells
-from ._certified.subdivision import batched_cells
 from ._float_range import float_bounds
 from .adjacency import component_labels, shared_edges
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
-from .layer_split import RawCell, enumerate_cells
+from .layer_split import RawCell
 from .network import ExactNet
 from .predicates import Point, unoriented_key
 from .tile_grid import Tile
-from .worker_threads import one_thread
 
-__all__ = ["MAX_DEPTH", "Crowded", "TileJob", "TileSummary", "count_tile", "exact_tile"]
-
-log = logging.getLogger("exact.counting")
+__all__ = ["MAX_DEPTH", "TILE_SIDES", "Crowded", "TileJob", "TileSummary", "summary_of_cells",
+           "summary_of_raw", "within_limits"]
 
 MAX_DEPTH = 12
 """Tiles are cut into quarters at most this many times; deeper, a tile is computed whatever its size.
@@ -64,7 +60,8 @@ class TileJob:
     Attributes
     ----------
     net : ExactNet
-        The network (it travels as its exact weights).
+        The network.  It travels as its pickle, made once for all the jobs of a run and
+        unpickled once per worker process (a net of Fractions is slow to pickle).
     tile : Tile
         The tile.
     seams : tuple of 4 bool
@@ -87,6 +84,43 @@ class TileJob:
     max_memory: int | None = None
     tile_cells: int | None = None
     parent: int = field(default_factory=os.getpid)
+
+    def __reduce__(self) -> tuple:
+        """Pickle the net once per run and unpickle it once per worker process (see :func:`_net_parcel`)."""
+        return (_job_from_parcel, (_net_parcel(self.net), self.tile, self.seams, self.max_regions,
+                                   self.max_memory, self.tile_cells, self.parent))
+
+
+_PARCELS: list[tuple[ExactNet, bytes]] = []
+"""The caller's pickled nets, newest first: ``(net, pickled net)`` of the last two."""
+_UNPACKED: dict[bytes, ExactNet] = {}
+"""A worker's nets by their pickles (the whole bytes: equal keys, equal nets), oldest first, at most four."""
+
+
+def _net_parcel(net: ExactNet) -> bytes:
+    """Return the pickle of a net, made once for all the jobs of a run.
+
+    Each job still carries the pickle (any executor can run it), but as bytes: copied, not
+    made again (a net of Fractions takes tens of milliseconds to pickle, and as long to
+    unpickle, which a worker does once per net: :func:`_job_from_parcel`).
+    """
+    for held, data in _PARCELS:
+        if held is net:
+            return data
+    data = pickle.dumps(net, protocol=pickle.HIGHEST_PROTOCOL)
+    _PARCELS[:] = [(net, data), *_PARCELS[:1]]
+    return data
+
+
+def _job_from_parcel(data: bytes, *fields: Any) -> TileJob:
+    """Rebuild a pickled :class:`TileJob`, its net unpickled only the first time this process sees it."""
+    net = _UNPACKED.get(data)
+    if net is None:
+        net = pickle.loads(data)
+        while len(_UNPACKED) >= 4:
+            del _UNPACKED[next(iter(_UNPACKED))]
+        _UNPACKED[data] = net
+    return TileJob(net, *fields)
 
 
 class Crowded(NamedTuple):
@@ -114,7 +148,8 @@ class TileSummary:
     n_cells, n_linear : int
         Cells in the tile, and the linear regions they form within it.
     engine : str
-        ``"certified"`` or ``"exact"``.
+        ``"counted"`` (certified floats, the last layer counted and built only near the
+        seams), ``"certified"`` (certified floats, every cell built) or ``"exact"``.
     patterns : ndarray of int8, shape (S, N)
         Activation patterns of the ``S`` cells with an edge on a seam.
     labels : ndarray of int64, shape (S,)
@@ -147,16 +182,21 @@ class TileSummary:
     seconds: float = 0.0
 
 
-def count_tile(job: TileJob) -> TileSummary | Crowded:
-    """Compute one tile's cells and sum them up for the join (what a worker runs).
+def within_limits(job: TileJob, run: Callable[[int | None], Any]) -> Any:
+    """Run a tile's engine with the tile's cell cap; a tile over ``tile_cells`` or its memory is Crowded.
 
     Parameters
     ----------
     job : TileJob
+    run : callable
+        ``run(cap)``: the engine, refusing (:class:`~exact.errors.TooManyRegionsError`)
+        more than ``cap`` cells (``None``: no cap).
 
     Returns
     -------
-    TileSummary or Crowded
+    object
+        What ``run`` returns, or :class:`Crowded` when the tile is over ``tile_cells``
+        or its memory budget and may still be cut (depth below :data:`MAX_DEPTH`).
 
     Raises
     ------
@@ -168,53 +208,11 @@ def count_tile(job: TileJob) -> TileSummary | Crowded:
     Examples
     --------
     >>> from exact.network import ExactNet
-    >>> net = ExactNet.from_layers([([[1, 1]], [-0.5]), ([[1]], [0])])
-    >>> job = TileJob(net, Tile(Fraction(0), Fraction(1), Fraction(0), Fraction(1)), (False,) * 4)
-    >>> s = count_tile(job)   # x + y = 1/2 cuts the corner off: no seams, nothing to join
-    >>> s.n_cells, s.engine, s.patterns.shape
-    (2, 'certified', (0, 1))
-    """
-    start = time.perf_counter()
-    with one_thread(job.parent):
-        out = _within_limits(job, lambda cap: _summarize(job, cap))
-    if isinstance(out, TileSummary):
-        out.seconds = time.perf_counter() - start
-    return out
-
-
-def exact_tile(job: TileJob) -> tuple[Tile, list[RawCell]] | Crowded:
-    """Compute one tile's exact cells (polygons, patterns, output maps): the worker of :func:`exact.regions`.
-
-    Parameters
-    ----------
-    job : TileJob
-
-    Returns
-    -------
-    (Tile, list of RawCell) or Crowded
-
-    Raises
-    ------
-    TooManyRegionsError, ResourceLimitError
-        As :func:`count_tile`.
-
-    Examples
-    --------
-    >>> from exact.network import ExactNet
     >>> net = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])])
-    >>> tile, cells = exact_tile(TileJob(net, Tile(Fraction(-1), Fraction(1), Fraction(0), Fraction(1)),
-    ...                                  (False,) * 4))
-    >>> sorted(c.pattern for c in cells)
-    [(0,), (1,)]
+    >>> tile = Tile(Fraction(0), Fraction(1), Fraction(0), Fraction(1))
+    >>> within_limits(TileJob(net, tile, (False,) * 4, tile_cells=5), lambda cap: cap)
+    5
     """
-    w = job.tile.window
-    with one_thread(job.parent):
-        return _within_limits(job, lambda cap: (job.tile, enumerate_cells(
-            job.net, w.verts, w.edges, max_regions=cap, max_memory=job.max_memory)))
-
-
-def _within_limits(job: TileJob, run: Callable[[int | None], Any]) -> Any:
-    """Run ``run(cap)`` with the tile's cell cap; a tile over ``tile_cells`` or its memory is Crowded."""
     limit = job.tile_cells if job.tile.depth < MAX_DEPTH else None
     caps = [v for v in (limit, job.max_regions) if v is not None]
     try:
@@ -229,25 +227,57 @@ def _within_limits(job: TileJob, run: Callable[[int | None], Any]) -> Any:
         raise
 
 
-def _summarize(job: TileJob, cap: int | None) -> TileSummary:
-    """Sum up the tile's cells from the certified engine, or the exact one if a test is too close to call."""
-    w = job.tile.window
-    try:
-        return _certified_summary(job, batched_cells(job.net, w, max_regions=cap, max_memory=job.max_memory))
-    except Undecided as why:
-        log.info("tile %s: certified floats could not decide (%s); using the exact engine", job.tile, why)
-    raw = enumerate_cells(job.net, w.verts, w.edges, max_regions=cap, max_memory=job.max_memory)
-    return _exact_summary(job, raw)
+TILE_SIDES = ((0.0, 1.0), (-1.0, 0.0), (0.0, -1.0), (1.0, 0.0))
+"""The float line ``(a, b)`` of each side of a rectangle tile (scaled to max(|a|, |b|) = 1, interior
+on the positive side), as :func:`exact._certified.subdivision.window_records` makes it."""
+_SIDE_OF = {ab: k for k, ab in enumerate(TILE_SIDES)}
 
 
-_SIDE_OF = {(0.0, 1.0): 0, (-1.0, 0.0): 1, (0.0, -1.0): 2, (1.0, 0.0): 3}
-"""Side of a rectangle tile from its edge's float line ``(a, b)`` (scaled to max(|a|, |b|) = 1,
-interior on the positive side), as :func:`exact._certified.subdivision.window_records` makes it."""
+def summary_of_cells(job: TileJob, n_cells: int, n_linear: int, engine: str, cells: BatchedCells | None,
+                     labels: np.ndarray) -> TileSummary:
+    """Sum up certified cells for the join: those with an edge on a seam side, and their edges there.
 
+    The edges on the tile's sides are the window edges (label -1) of the vertex records.
 
-def _certified_summary(job: TileJob, cells: BatchedCells) -> TileSummary:
-    """Sum up certified cells: the window edges (label -1) on seam sides, read from the vertex records."""
-    labels = np.asarray(cells.linear_labels(), dtype=np.int64)
+    Parameters
+    ----------
+    job : TileJob
+    n_cells, n_linear : int
+        The tile's counts.
+    engine : str
+        As :attr:`TileSummary.engine`.
+    cells : BatchedCells or None
+        Certified cells of the tile: at least every one with an edge on a seam side.
+    labels : ndarray of int64, shape (len(cells),)
+        Their tile-local linear regions, in ``0 .. n_linear - 1``.
+
+    Returns
+    -------
+    TileSummary
+
+    Raises
+    ------
+    Undecided
+        A window edge that matches none of the tile's sides (the caller uses the exact engine).
+
+    Examples
+    --------
+    >>> from exact._certified.subdivision import batched_cells
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 1]], [-0.5]), ([[1]], [0])])
+    >>> tile = Tile(Fraction(0), Fraction(1), Fraction(0), Fraction(1))
+    >>> cells = batched_cells(net, tile.window)       # x + y = 1/2 cuts the corner off
+    >>> s = summary_of_cells(TileJob(net, tile, (True, False, False, False)), 2, 2, "certified", cells,
+    ...                      np.arange(2))
+    >>> s.patterns.tolist(), s.edge_side.tolist()     # both cells touch the bottom side
+    ([[0], [1]], [0, 0])
+    """
+    if cells is None:
+        m = job.net.widths[-1]
+        none, empty = np.zeros(0, dtype=np.int64), np.zeros(0)
+        return TileSummary(job.tile, n_cells, n_linear, engine,
+                           np.zeros((0, sum(job.net.widths[1:-1])), dtype=np.int8), none,
+                           np.zeros((0, m, 3)), np.zeros((0, m, 3)), none, none, empty, empty, empty)
     n = len(cells)
     cov = np.repeat(np.arange(n), cells.nv)
     v = np.flatnonzero(cells.label == -1)
@@ -268,7 +298,7 @@ def _certified_summary(job: TileJob, cells: BatchedCells) -> TileSummary:
     err = np.maximum(cells.err[v], cells.err[nxt])[keep]
     rows = np.unique(cell)
     map_err = np.broadcast_to(cells.out_err, (len(rows), *cells.out_err.shape)).copy()
-    return TileSummary(job.tile, n, max(labels.tolist(), default=-1) + 1, "certified", cells.patterns[rows],
+    return TileSummary(job.tile, n_cells, n_linear, engine, cells.patterns[rows],
                        labels[rows], cells.out[rows], map_err,
                        np.searchsorted(rows, cell), side, ends.min(axis=0), ends.max(axis=0), err)
 
@@ -281,8 +311,24 @@ class _Polygon(NamedTuple):
     edges: tuple
 
 
-def _exact_summary(job: TileJob, raw: list[RawCell]) -> TileSummary:
-    """Sum up exact cells: linear regions by shared edges, seam edges by their exact lines."""
+def summary_of_raw(job: TileJob, raw: list[RawCell]) -> TileSummary:
+    """Sum up the exact cells of a tile for the join: linear regions by shared edges, seam edges by lines.
+
+    Parameters
+    ----------
+    job : TileJob
+    raw : list of RawCell
+        All the tile's cells, from :func:`exact.layer_split.enumerate_cells`.
+
+    Returns
+    -------
+    TileSummary
+        Engine ``"exact"``; maps and edge ends as floats bracketing the exact values.
+
+    Examples
+    --------
+    See the module's.
+    """
     shared = shared_edges([_Polygon(i, rc.verts, rc.edges) for i, rc in enumerate(raw)])
     maps = [(rc.out, rc.out_den) for rc in raw]  # in lowest terms: equal maps, equal tuples
     labels = component_labels(len(raw), [(i, j) for i, j, _, _ in shared if maps[i] == maps[j]])

@@ -2,9 +2,20 @@
 
 :func:`exact.count_regions` and :func:`exact.regions` with ``tiles=`` cut a rectangular
 window into a grid of rectangles (:mod:`exact.tile_grid`), compute each as an ordinary
-rectangle-window job (:mod:`exact.tile_jobs`: certified floats, the exact engine where
-they cannot decide), serially or on any :class:`concurrent.futures.Executor` (a process
-pool, a dask.distributed ``Client.get_executor()``), and join the tiles exactly:
+rectangle-window job (:class:`~exact.tile_jobs.TileJob`), serially or on any
+:class:`concurrent.futures.Executor` (a process pool, a dask.distributed
+``Client.get_executor()``), and join the tiles exactly.
+
+A worker runs :func:`count_tile` (or :func:`exact_tile` for :func:`exact.regions`).  Most
+cells lie inside one tile and need nothing more than being counted, so the certified-float
+engine counts the tile's last layer without building it, and builds it only in the cells
+of the layers before that touch a seam
+(:func:`exact._certified.last_layer.count_with_border_cells`, engine ``"counted"``).  That
+count holds when no two neighbouring cells share an output map, so each cell is a linear
+region of its own within the tile.  When neighbours may merge, the whole last layer is
+built and its cells labelled by linear region (``"certified"``); when a float test is too
+close to call, the exact engine (:func:`exact.layer_split.enumerate_cells`) computes the
+tile (``"exact"``).  The join:
 
 * Activation regions are convex, one per pattern, so a cell lying across a seam is one
   piece per tile with the same pattern, and only a cell with an edge on a seam can be in
@@ -39,26 +50,38 @@ import dataclasses
 import functools
 import logging
 import os
+import time
 from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from ._certified.blocks import ranges
+from ._certified.last_layer import count_with_border_cells
 from ._float_range import float_bounds
 from ._fp import U
 from ._progress import progress_bar
 from .cells import RegionCounts, Regions
-from .errors import ResourceLimitError, TooManyRegionsError
-from .layer_split import RawCell, cell_bytes
+from .errors import ResourceLimitError, TooManyRegionsError, Undecided
+from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .predicates import Line, Point, compare_along, side
-from .tile_grid import Seam, check_tiles, grid_tiles, pieces_overlap, seam_piece, seam_segments
-from .tile_jobs import Crowded, TileJob, TileSummary, count_tile, exact_tile
+from .tile_grid import Seam, Tile, check_tiles, grid_tiles, pieces_overlap, seam_piece, seam_segments
+from .tile_jobs import (
+    TILE_SIDES,
+    Crowded,
+    TileJob,
+    TileSummary,
+    summary_of_cells,
+    summary_of_raw,
+    within_limits,
+)
 from .whole_plane import pattern_constraints
 from .windows import ConvexWindow, line_through
+from .worker_threads import one_thread
 
-__all__ = ["DEFAULT_TILE_CELLS", "count_in_tiles", "regions_in_tiles"]
+__all__ = ["DEFAULT_TILE_CELLS", "count_in_tiles", "count_tile", "exact_tile", "regions_in_tiles"]
 
 log = logging.getLogger("exact.counting")
 
@@ -173,6 +196,102 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     return Regions.from_raw(net, window, window.half if isinstance(window, ConvexWindow) else window, cells)
 
 
+# --- the workers: one tile each ---------------------------------------------------------------
+
+def count_tile(job: TileJob) -> TileSummary | Crowded:
+    """Compute one tile's cells and sum them up for the join (what a worker runs).
+
+    Parameters
+    ----------
+    job : TileJob
+
+    Returns
+    -------
+    TileSummary or Crowded
+
+    Raises
+    ------
+    TooManyRegionsError
+        When the tile alone has more than ``job.max_regions`` cells.
+    ResourceLimitError
+        When a tile of depth :data:`~exact.tile_jobs.MAX_DEPTH` is over ``job.max_memory``.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 1]], [-0.5]), ([[1]], [0])])
+    >>> job = TileJob(net, Tile(Fraction(0), Fraction(1), Fraction(0), Fraction(1)), (False,) * 4)
+    >>> s = count_tile(job)   # x + y = 1/2 cuts the corner off: no seams, nothing to join
+    >>> s.n_cells, s.engine, s.patterns.shape
+    (2, 'counted', (0, 1))
+    """
+    start = time.perf_counter()
+    with one_thread(job.parent):
+        out = within_limits(job, lambda cap: _summarize(job, cap))
+    if isinstance(out, TileSummary):
+        out.seconds = time.perf_counter() - start
+    return out
+
+
+def exact_tile(job: TileJob) -> tuple[Tile, list[RawCell]] | Crowded:
+    """Compute one tile's exact cells (polygons, patterns, output maps): the worker of :func:`exact.regions`.
+
+    Parameters
+    ----------
+    job : TileJob
+
+    Returns
+    -------
+    (Tile, list of RawCell) or Crowded
+
+    Raises
+    ------
+    TooManyRegionsError, ResourceLimitError
+        As :func:`count_tile`.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])])
+    >>> tile, cells = exact_tile(TileJob(net, Tile(Fraction(-1), Fraction(1), Fraction(0), Fraction(1)),
+    ...                                  (False,) * 4))
+    >>> sorted(c.pattern for c in cells)
+    [(0,), (1,)]
+    """
+    w = job.tile.window
+    with one_thread(job.parent):
+        return within_limits(job, lambda cap: (job.tile, enumerate_cells(
+            job.net, w.verts, w.edges, max_regions=cap, max_memory=job.max_memory)))
+
+
+def _summarize(job: TileJob, cap: int | None) -> TileSummary:
+    """Sum up the tile's cells from the certified engine, or the exact one if a test is too close to call."""
+    w = job.tile.window
+    try:
+        return _certified_summary(job, w, cap)
+    except Undecided as why:
+        log.info("tile %s: certified floats could not decide (%s); using the exact engine", job.tile, why)
+    raw = enumerate_cells(job.net, w.verts, w.edges, max_regions=cap, max_memory=job.max_memory)
+    return summary_of_raw(job, raw)
+
+
+def _certified_summary(job: TileJob, window: ConvexWindow, cap: int | None) -> TileSummary:
+    """Count the tile's cells and sum up those it builds (all of them when neighbours may merge).
+
+    Without merges every cell is a linear region of its own (engine ``"counted"``): the
+    built cells get distinct labels and the linear count is the cell count.
+    """
+    seam_sides = [ab for ab, seam in zip(TILE_SIDES, job.seams) if seam]
+    n, cells, built_all = count_with_border_cells(job.net, window, seam_sides, max_regions=cap,
+                                                  max_memory=job.max_memory)
+    if cells is None:  # no seams, or no cell on them
+        return summary_of_cells(job, n, n, "counted", None, np.zeros(0, dtype=np.int64))
+    if built_all:
+        labels = np.asarray(cells.linear_labels(), dtype=np.int64)
+        return summary_of_cells(job, n, max(labels.tolist(), default=-1) + 1, "certified", cells, labels)
+    return summary_of_cells(job, n, n, "counted", cells, np.arange(len(cells), dtype=np.int64))
+
+
 def _bounds(window: Fraction | ConvexWindow) -> tuple[Fraction, Fraction, Fraction, Fraction]:
     """Return ``(xmin, xmax, ymin, ymax)`` of a square half-width or a rectangle."""
     if isinstance(window, ConvexWindow):
@@ -191,10 +310,13 @@ def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | Non
 def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,
              executor: cf.Executor | None, progress: bool) -> Iterator[Any]:
     """Run the jobs (here or on the executor) and yield their results; crowded tiles go back in quarters."""
-    bar = progress_bar(progress, None, "tiles", unit="tile")  # type: ignore[arg-type]
+    bar = progress_bar(progress, len(first), "tiles", unit="tile")  # tiles done of tiles known
 
     def quarters(out: Crowded, job: TileJob) -> list[TileJob]:
         log.info("tile %s is crowded (%s): cut into four", out.tile, out.why)
+        if progress:  # one tile known less, four more
+            bar.total += 3
+            bar.refresh()
         return [dataclasses.replace(job, tile=q, seams=q.seam_sides(bounds)) for q in out.tile.quarters()]
 
     try:
@@ -251,20 +373,24 @@ class _UnionFind:
 
 def _join_counts(net: ExactNet, done: list[TileSummary]) -> RegionCounts:
     """Join the tiles' summaries: distinct patterns on the seams, linear regions by union-find."""
-    base = np.concatenate([[0], np.cumsum([s.n_linear for s in done])]).tolist()
+    base = np.concatenate([[0], np.cumsum([s.n_linear for s in done])]).astype(np.int64)
     uf = _UnionFind()
-    node_of: dict[bytes, int] = {}
-    on_seams = 0
-    for t, s in enumerate(done):
-        on_seams += len(s.patterns)
-        for row, label in zip(s.patterns, s.labels.tolist()):
-            node = base[t] + label
-            uf.union(node_of.setdefault(row.tobytes(), node), node)
+    pats = [s.patterns for s in done if len(s.patterns)]
+    on_seams = sum(len(p) for p in pats)
+    distinct = 0
+    if on_seams:
+        rows = np.ascontiguousarray(np.concatenate(pats))
+        nodes = np.concatenate([base[t] + s.labels for t, s in enumerate(done)])
+        keys = rows.view(np.dtype((np.void, rows.shape[1]))).ravel()  # one per pattern
+        _, first, group = np.unique(keys, return_index=True, return_inverse=True)
+        distinct = len(first)
+        roots = nodes[first][group.ravel()]
+        for root, node in zip(roots[roots != nodes].tolist(), nodes[roots != nodes].tolist()):
+            uf.union(root, node)  # the pieces of one cell, in tiles on both sides of seams
     exact = _ExactCells(net)
     for seam in seam_segments([s.tile for s in done]):
         _join_seam(done, base, seam, uf, exact)
-    return RegionCounts(sum(s.n_cells for s in done) - on_seams + len(node_of),
-                        base[-1] - uf.merges)
+    return RegionCounts(sum(s.n_cells for s in done) - on_seams + distinct, int(base[-1]) - uf.merges)
 
 
 class _ExactCells:
@@ -288,16 +414,26 @@ class _ExactCells:
         return seam_piece(seam, self.constraints(key))
 
 
-def _join_seam(done: list[TileSummary], base: list[int], seam: Seam, uf: _UnionFind,
+def _join_seam(done: list[TileSummary], base: np.ndarray, seam: Seam, uf: _UnionFind,
                exact: _ExactCells) -> None:
-    """Join the linear regions of the two tiles of a seam that meet along it with the same map."""
+    """Join the linear regions of the two tiles of a seam that meet along it with the same map.
+
+    Floats filter the pairs of touching edges first (all at once): a pair whose maps are
+    certainly apart cannot join, and one with the same pattern is one cell, joined
+    already; the rest are decided exactly.
+    """
     low, high = done[seam.low], done[seam.high]
     a = _edges_on(low, 1 if seam.axis == 0 else 2, seam)
     b = _edges_on(high, 3 if seam.axis == 0 else 0, seam)
-    for i, j in _touching(low, a, high, b):
-        p, q = int(low.edge_cell[i]), int(high.edge_cell[j])
-        n_p, n_q = base[seam.low] + int(low.labels[p]), base[seam.high] + int(high.labels[q])
-        if uf.find(n_p) == uf.find(n_q) or _maps_apart(low, p, high, q):
+    i, j = _touching(low, a, high, b)
+    p, q = low.edge_cell[i], high.edge_cell[j]
+    maybe = ~_maps_apart(low, p, high, q) & ~np.all(low.patterns[p] == high.patterns[q], axis=1)
+    if not maybe.any():
+        return
+    cells = np.unique(np.stack([p[maybe], q[maybe]], axis=1), axis=0)
+    for p, q in cells.tolist():
+        n_p, n_q = int(base[seam.low] + low.labels[p]), int(base[seam.high] + high.labels[q])
+        if uf.find(n_p) == uf.find(n_q):
             continue
         kp, kq = low.patterns[p].tobytes(), high.patterns[q].tobytes()
         if exact.map(kp) != exact.map(kq):
@@ -314,7 +450,7 @@ def _edges_on(s: TileSummary, side_no: int, seam: Seam) -> np.ndarray:
     return idx[(hi >= float_bounds(seam.lo)[0]) & (lo <= float_bounds(seam.hi)[1])]
 
 
-def _touching(s: TileSummary, a: np.ndarray, t: TileSummary, b: np.ndarray) -> Iterator[tuple[int, int]]:
+def _touching(s: TileSummary, a: np.ndarray, t: TileSummary, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs ``(i, j)`` of edges of ``s`` (among ``a``) and of ``t`` (among ``b``) whose brackets meet.
 
     A filter: it keeps every pair whose exact intervals meet (each bracket holds its exact
@@ -322,18 +458,19 @@ def _touching(s: TileSummary, a: np.ndarray, t: TileSummary, b: np.ndarray) -> I
     before an edge of ``a`` ends are a prefix, and those whose prefix maximum of the ends
     reaches its start a suffix (the edges of one side tile the seam, so the range is short).
     """
+    none = np.zeros(0, dtype=np.int64)
     if len(a) == 0 or len(b) == 0:
-        return
+        return none, none
     alo, ahi = _brackets(s, a)
     blo, bhi = _brackets(t, b)
     order = np.argsort(blo, kind="stable")
     blo, bhi, b = blo[order], bhi[order], b[order]
     start = np.searchsorted(np.maximum.accumulate(bhi), alo, side="left")
     end = np.searchsorted(blo, ahi, side="right")
-    for k in range(len(a)):
-        for m in range(start[k], end[k]):
-            if bhi[m] >= alo[k]:
-                yield int(a[k]), int(b[m])
+    size = np.maximum(end - start, 0)
+    k, m = np.repeat(np.arange(len(a)), size), ranges(start, size)
+    meet = bhi[m] >= alo[k]
+    return a[k[meet]], b[m[meet]]
 
 
 def _brackets(s: TileSummary, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -342,8 +479,8 @@ def _brackets(s: TileSummary, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             np.nextafter(s.edge_hi[idx] + s.edge_err[idx], np.inf))
 
 
-def _maps_apart(s: TileSummary, p: int, t: TileSummary, q: int) -> bool:
-    """Tell whether the float maps of two cells are certainly different (their exact maps differ).
+def _maps_apart(s: TileSummary, p: np.ndarray, t: TileSummary, q: np.ndarray) -> np.ndarray:
+    """Tell for pairs of cells ``(p[i], q[i])`` whether their float maps are certainly different.
 
     ``|f_p - f_q| > e_p + e_q`` for some entry, the right side rounded up by the factor
     ``1 + 4u`` (rounding is monotone, so a float ``|f_p - f_q|`` above a float bound of
@@ -351,7 +488,7 @@ def _maps_apart(s: TileSummary, p: int, t: TileSummary, q: int) -> bool:
     """
     with np.errstate(invalid="ignore", over="ignore"):
         bound = (s.map_err[p] + t.map_err[q]) * (1 + 4 * U)
-        return bool(np.any(np.abs(s.maps[p] - t.maps[q]) > bound))
+        return np.any(np.abs(s.maps[p] - t.maps[q]) > bound, axis=(1, 2))
 
 
 def _merged(pieces: list[RawCell]) -> RawCell:

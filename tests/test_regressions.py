@@ -696,3 +696,33 @@ def test_per_axis_boxes_on_the_command_line_and_in_count_many(tmp_path, capsys):
     assert "axis 2 of the box: lo = 1 is not below hi = 0" in capsys.readouterr().err
     out = exact.count_many([[([[1, 0]], [0]), ([[1]], [0])]], window=(0, 1, 0, 1, 0, 1), on_error="return")[0]
     assert out.message == "window is a box of 3 axes, and this network's input is 2-D"
+
+
+def test_tiled_progress_bar_has_a_total_that_grows_when_a_tile_is_cut(monkeypatch):
+    """`exactnet count ... --tiles` showed a bar of finished tiles with no total (fresh-clone trial)."""
+    from exact import tiled_counts
+
+    made = []
+
+    class Bar:
+        def __init__(self, enabled, total, desc, unit="it"):
+            self.total, self.n, self.shown = total, 0, []
+            made.append(self)
+
+        def update(self, n=1):
+            self.n += n
+            self.shown.append((self.n, self.total))
+
+        def refresh(self):
+            self.shown.append((self.n, self.total))
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tiled_counts, "progress_bar", Bar)
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 32, 32, 1], seed=0))
+    assert exact.count_regions(net, tiles=2, progress=True) == exact.count_regions(net)
+    assert made[-1].shown == [(1, 4), (2, 4), (3, 4), (4, 4)]        # 2 x 2 tiles: done of 4
+    tiled_counts.count_in_tiles(net, Fraction(10), 1, tile_cells=1000, progress=True)
+    bar = made[-1]
+    assert bar.shown[0] == (0, 4) and bar.n == bar.total == 4        # one tile, cut in four

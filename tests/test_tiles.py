@@ -164,12 +164,13 @@ def test_a_tile_over_its_memory_budget_is_cut_into_four(caplog, untiled):
 def test_cutting_stops_at_max_depth(monkeypatch):
     monkeypatch.setattr(tile_jobs, "MAX_DEPTH", 2)
     jobs = []
+    real = tiled_counts.count_tile
 
     def spy(job):
         jobs.append(job.tile.depth)
         if len(jobs) > 100:
             raise RuntimeError("tiles are cut without end")
-        return tile_jobs.count_tile(job)
+        return real(job)
 
     monkeypatch.setattr(tiled_counts, "count_tile", spy)
     net = _seeded("2-5-5-5-5-1")
@@ -184,6 +185,175 @@ def test_max_regions_counts_the_cells_of_all_tiles():
         exact.count_regions(net, tiles=3, max_regions=80)
     with pytest.raises(TooManyRegionsError, match="max_regions=80"):
         exact.regions(net, tiles=3, max_regions=80)
+
+
+# --- the job path: the last layer counted, built only near the seams (tiled_counts.count_tile) --
+
+@pytest.fixture
+def engines(monkeypatch):
+    """The engine of every tile computed (serially) while the test runs."""
+    seen = []
+    real = tiled_counts.count_tile
+
+    def spy(job):
+        out = real(job)
+        if isinstance(out, tile_jobs.TileSummary):
+            seen.append(out.engine)
+        return out
+
+    monkeypatch.setattr(tiled_counts, "count_tile", spy)
+    return seen
+
+
+# (net, window, tiles, tile_cells, engines the tiles must use); "counted": the last layer counted
+# and built only in the cells that touch a seam; "certified": built everywhere (neighbours may
+# merge); "exact": a float test too close to call (lines on seams)
+PATHS = {
+    "seeded relu": (lambda: _seeded("2-32-32-1"), 10, 4, None, {"counted"}),
+    "seeded hardtanh, 3 x 2": (lambda: _seeded("2-16-16-1 hardtanh"), 10, (3, 2), None, {"counted"}),
+    "one hidden layer": (lambda: _seeded("2-100-1"), 10, 3, None, {"counted"}),
+    "crowded tiles cut in four": (lambda: _seeded("2-32-32-1"), 10, 2, 150, {"counted"}),
+    "cells across several tiles, some merging": (lambda: _seeded("2-5-5-5-5-1"), 10, 4, None,
+                                                 {"counted", "certified"}),
+    "a line on a seam": (lambda: ExactNet.from_layers(BENT_ON_SEAM), 1, 4, None, {"counted", "exact"}),
+    "a vertex on the seams' crossing": (lambda: ExactNet.from_layers(CROSSING), 1, 4, None, {"counted", "exact"}),
+    "equal maps meeting along seams": (lambda: axis_net(0, [0.0]), 1, 4, None, {"counted", "exact"}),
+    "equal maps meeting inside tiles": (lambda: axis_net(7, [0.5]), 3, 4, None, {"counted", "certified"}),
+}
+
+
+@pytest.mark.parametrize("name", list(PATHS))
+def test_each_tile_takes_the_path_it_should(name, engines):
+    make, window, tiles, tile_cells, expected = PATHS[name]
+    net = make()
+    ref = exact.count_regions(net, window=window)
+    assert count_in_tiles(net, Fraction(window), tiles, tile_cells=tile_cells or 10**9) == ref
+    assert set(engines) == expected
+
+
+def test_a_linear_region_across_several_tiles_is_one(monkeypatch, engines):
+    # relu(x + 2y + 1/2) + relu(3x - y + 1/3): four wedges around a point near the origin, each
+    # across several of the 3 x 3 tiles (seams x, y = +-1, which no line meets at a crossing)
+    net = ExactNet.from_layers([([[1, 2], [3, -1]], [Fraction(1, 2), Fraction(1, 3)]), ([[1, 1]], [0])])
+    pieces = []
+    spy = tiled_counts.count_tile
+    monkeypatch.setattr(tiled_counts, "count_tile", lambda job: pieces.append(spy(job)) or pieces[-1])
+    assert count_in_tiles(net, Fraction(3), 3) == (4, 4) == exact.count_regions(net, window=3)
+    assert set(engines) == {"counted"}
+    tiles_of = {}
+    for s in pieces:
+        for p in map(bytes, s.patterns):
+            tiles_of.setdefault(p, set()).add(s.tile)
+    assert len(tiles_of) == 4 and min(map(len, tiles_of.values())) >= 2 and max(map(len, tiles_of.values())) >= 4
+
+
+def test_a_tile_whose_count_is_undecided_builds_its_last_layer(monkeypatch, engines, untiled):
+    from exact._certified import last_layer
+
+    def undecided(st):
+        raise exact.errors.Undecided("three lines nearly meet (a test's stand-in)")
+
+    monkeypatch.setattr(last_layer, "count_last_layer", undecided)
+    assert exact.count_regions(_seeded("2-32-32-1"), tiles=2) == untiled["2-32-32-1"]
+    assert set(engines) == {"certified"}
+
+
+@pytest.mark.parametrize("name, seams", [("2-32-32-1", (True, False, True, True)),
+                                         ("2-16-16-1 abs", (True, True, True, True)),
+                                         ("2-100-1", (False, True, False, False))])
+def test_the_counted_job_sums_up_as_the_job_that_builds_every_cell(name, seams, monkeypatch):
+    # the same tile summed up from all its cells (the last layer built, as batched_cells does)
+    from exact._certified import last_layer
+
+    net = _seeded(name)
+    job = tile_jobs.TileJob(net, tiled_counts.grid_tiles((-10, 10, -10, 10), 3, 3)[4], seams)
+    cheap = tiled_counts.count_tile(job)
+    monkeypatch.setattr(last_layer, "count_last_layer", lambda st: None)   # "neighbours may merge"
+    full = tiled_counts.count_tile(job)
+    assert (cheap.engine, full.engine) == ("counted", "certified")
+    assert cheap.n_cells == full.n_cells and len(cheap.patterns) == len(full.patterns) > 0
+
+    def by_pattern(s):
+        order = np.lexsort(s.patterns.T)
+        return s.patterns[order], s.maps[order], s.labels[order]
+
+    (p1, m1, l1), (p2, m2, l2) = by_pattern(cheap), by_pattern(full)
+    assert np.array_equal(p1, p2) and np.array_equal(m1, m2)
+    assert cheap.n_linear == full.n_linear == cheap.n_cells         # no merges: a linear region per cell
+    assert len(set(l1.tolist())) == len(set(l2.tolist())) == len(l1)
+
+    def edges(s):
+        return sorted(zip(map(bytes, s.patterns[s.edge_cell]), s.edge_side.tolist(), s.edge_lo.tolist(),
+                          s.edge_hi.tolist(), s.edge_err.tolist()))
+
+    assert edges(cheap) == edges(full)
+
+
+def test_border_cells_are_the_cells_with_an_edge_on_the_sides():
+    from exact._certified.last_layer import batched_counts, count_with_border_cells
+    from exact._certified.subdivision import batched_cells
+
+    net = _seeded("2-32-32-1")
+    window = exact.windows.rectangle_window(Fraction(-2), Fraction(3), Fraction(-4), Fraction(1))
+    full = batched_cells(net, window)
+    for sides in ([(0.0, 1.0)], [(-1.0, 0.0), (1.0, 0.0)], []):
+        n, cells, built_all = count_with_border_cells(net, window, sides)
+        assert (n, n) == batched_counts(net, window) and not built_all
+        want = {bytes(p) for p, c in zip(full.patterns, _touches(full, sides)) if c}
+        got = set() if cells is None else {bytes(p) for p, c in zip(cells.patterns, _touches(cells, sides)) if c}
+        assert got == want and (len(want) > 0) == (len(sides) > 0)
+        assert cells is None or {bytes(p) for p in cells.patterns} <= {bytes(p) for p in full.patterns}
+
+
+def test_a_restricted_subdivision_splits_as_the_whole_one():
+    from exact._certified.last_layer import restricted
+    from exact._certified.subdivision import Subdivision
+
+    net = _seeded("2-16-16-1 abs")
+    whole = Subdivision(net, Fraction(10))
+    whole.split_layer(None, False)
+    keep = np.arange(0, len(whole.nv), 3)
+    part = restricted(whole, keep)
+    part.split_layer(None, False)
+    whole.split_layer(None, False)
+    children = {bytes(p) for p in whole.pat if bytes(p[:16]) in {bytes(q) for q in part.pat[:, :16]}}
+    assert {bytes(p) for p in part.pat} == children and len(part.nv) < len(whole.nv)
+    fresh = Subdivision(net, Fraction(10))
+    fresh.begin_layer()                                     # its first layer's lines are labelled
+    with pytest.raises(ValueError, match="between two layers"):
+        restricted(fresh, np.arange(1))
+
+
+def _touches(cells, sides):
+    """Per cell: whether one of its edges is on one of the window's sides (by their float lines)."""
+    on = np.zeros(len(cells.label), dtype=bool)
+    for a, b in sides:
+        on |= (cells.label == -1) & (cells.lines[:, 0] == a) & (cells.lines[:, 1] == b)
+    return np.add.reduceat(on, cells.start) > 0
+
+
+def test_the_progress_bar_counts_tiles_done_of_tiles_known(monkeypatch):
+    bars = []
+
+    class Bar:
+        def __init__(self, enabled, total, desc, unit):
+            self.total, self.n = total, 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def refresh(self):
+            assert self.n <= self.total
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(tiled_counts, "progress_bar", Bar)
+    net = _seeded("2-32-32-1")
+    count_in_tiles(net, Fraction(10), 2, tile_cells=150, progress=True)
+    (bar,) = bars
+    assert bar.total == bar.n > 4                       # crowded tiles were cut: the total grew
 
 
 # --- regions -----------------------------------------------------------------------------
@@ -292,6 +462,29 @@ def test_every_executor_gives_the_untiled_answer(kind, request, untiled):
     assert exact.count_regions(axis, window=2, tiles=2, executor=ex) == exact.count_regions(axis, window=2)
     small_net = _seeded("2-5-5-5-5-1")
     assert canon(regions_in_tiles(small_net, Fraction(10), 3, executor=ex)) == canon(exact.regions(small_net))
+    bent = ExactNet.from_layers(BENT_OUT_G)                  # weights of Fractions, sent once per run
+    assert bent.float_layers() is None and exact.count_regions(bent, window=1, tiles=4, executor=ex) == (4, 3)
+
+
+def test_a_run_pickles_its_net_once_and_a_process_unpickles_it_once(monkeypatch):
+    import pickle
+
+    net = ExactNet.from_layers(BENT_ON_SEAM)
+    made = []
+    real = ExactNet.__reduce__
+    monkeypatch.setattr(ExactNet, "__reduce__", lambda self: made.append(self) or real(self))
+    bounds = (Fraction(-1), Fraction(1), Fraction(-1), Fraction(1))
+    jobs = [tile_jobs.TileJob(net, t, t.seam_sides(bounds)) for t in tiled_counts.grid_tiles(bounds, 2, 2)]
+    back = [pickle.loads(pickle.dumps(job)) for job in jobs]
+    assert made == [net]                                     # pickled once for the four jobs
+    assert back == jobs and all(job.net is back[0].net for job in back)
+    assert back[0].net is not net                            # a copy, made once here
+    assert [count_tile_counts(job) for job in back] == [count_tile_counts(job) for job in jobs]
+
+
+def count_tile_counts(job):
+    s = tiled_counts.count_tile(job)
+    return s.n_cells, s.n_linear, s.engine, s.patterns.tolist()
 
 
 def test_the_tiles_run_on_the_executor_given(untiled):

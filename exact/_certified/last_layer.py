@@ -28,6 +28,16 @@ endpoints.  When every difference is certainly nonzero no two neighbours merge a
 linear count equals the activation count; otherwise :func:`batched_counts` splits the
 last layer after all and merges as :meth:`~exact._certified.cell_table.BatchedCells.linear_count` does.
 
+A tile of a tiled count (:func:`exact.tiled_counts.count_tile`) needs its cells only where they touch a
+seam: :func:`count_with_border_cells` counts the last layer and builds it only inside the
+cells of the layers before that have an edge on chosen sides of the window (every cell
+with such an edge lies in one of them: a cell's window edges are pieces of its parent's).
+The count holds only when no two neighbours can share an output map; then every cell is a
+linear region of its own, and any one-to-one labelling of the cells built is their
+labelling by linear regions.  When neighbours may merge, a linear region may join a cell
+on the border to cells far from it, which only the whole table can tell: the last layer
+is built everywhere, as ``batched_counts`` does then.
+
 Examples
 --------
 >>> import torch
@@ -41,10 +51,16 @@ Examples
 >>> r = regions(net, window=10)   # the exact engine, polygon by polygon
 >>> r.n_activation, r.n_linear
 (131, 131)
+>>> n, cells, built_all = count_with_border_cells(as_exact_net(net), Fraction(10), [(0.0, 1.0)])
+>>> n, built_all, 0 < len(cells) < n       # all 131 counted, only those near the bottom side built
+(131, False, True)
 """
 
 from __future__ import annotations
 
+import copy
+import logging
+from collections.abc import Iterable
 from fractions import Fraction
 
 import numpy as np
@@ -56,12 +72,14 @@ from ..network import ExactNet, nonzero_structure
 from ..windows import ConvexWindow
 from .blocks import add_ones, chunks, ranges
 from .bounds import intersect, quiet_floats, values
-from .cell_table import above_neighbours
+from .cell_table import BatchedCells, above_neighbours
 from .chords import Chords, chord_lines, crossing_pairs, find_chords
 from .subdivision import Subdivision, check_size
 from .threads import one_blas_thread
 
-__all__ = ["batched_counts", "count_last_layer"]
+__all__ = ["batched_counts", "border_parents", "count_last_layer", "count_with_border_cells", "restricted"]
+
+log = logging.getLogger("exact.counting")
 
 
 @one_blas_thread
@@ -289,3 +307,122 @@ def _edges_differ(st: Subdivision, layer, piece: np.ndarray, ch: Chords, v: np.n
         if not np.all((np.abs(S[r]) > bound[r]).any(axis=1)):
             return False
     return True
+
+
+@one_blas_thread
+@quiet_floats
+def count_with_border_cells(net: ExactNet, window: Fraction | ConvexWindow,
+                            sides: Iterable[tuple[float, float]], *, max_regions: int | None = None,
+                            max_memory: int | None = None) -> tuple[int, BatchedCells | None, bool]:
+    """Count the cells in a window, and build those that may have an edge on some of its sides.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    window : Fraction or ConvexWindow
+        As in :func:`exact._certified.subdivision.batched_cells`.
+    sides : iterable of (float, float)
+        The window's sides whose cells are wanted, by the float coefficients ``(a, b)``
+        of their lines as :func:`~exact._certified.subdivision.window_records` makes them.
+    max_regions, max_memory
+        As in :func:`exact._certified.subdivision.batched_cells`.
+
+    Returns
+    -------
+    n : int
+        The number of cells (activation regions) in the window.
+    cells : BatchedCells or None
+        Built cells: every cell with an edge on one of ``sides``, and maybe others
+        (``None``: no cell has such an edge).
+    built_all : bool
+        ``True`` when ``cells`` holds all ``n`` cells (neighbours may share an output map,
+        or the count was undecided: the caller labels them with
+        :meth:`~exact._certified.cell_table.BatchedCells.linear_labels`); ``False`` when no
+        two neighbours share an output map, so each cell is a linear region of its own.
+
+    Raises
+    ------
+    Undecided
+        When a test of the splits is too close to call in floats (use the exact engine).
+    TooManyRegionsError, ResourceLimitError
+        As :func:`exact._certified.subdivision.batched_cells`.
+    """
+    st = Subdivision(net, window, max_memory=max_memory)
+    for _ in range(net.n_hidden_layers - 1):
+        st.split_layer(max_regions, False)
+    near = restricted(st, border_parents(st, sides))  # before st begins the last layer
+    try:
+        n = count_last_layer(st)
+    except Undecided as why:  # the count's own tests (triple points) are stricter than the split's
+        log.debug("counting the last layer: %s; building it", why)
+        n = None
+    if n is None:
+        st.split_layer(max_regions, False)
+        cells = st.cells()
+        return len(cells), cells, True
+    check_size(n, max_regions, net.n_hidden_layers)
+    if len(near.nv) == 0:
+        return n, None, False
+    near.split_layer(max_regions, False)
+    return n, near.cells(), False
+
+
+def border_parents(st: Subdivision, sides: Iterable[tuple[float, float]]) -> np.ndarray:
+    """Return the current cells (sorted indices) with a window edge on one of some sides.
+
+    Parameters
+    ----------
+    st : Subdivision
+    sides : iterable of (float, float)
+        As in :func:`count_with_border_cells`.
+
+    Returns
+    -------
+    ndarray of int64
+    """
+    rec = st.rec
+    on = np.zeros(len(rec), dtype=bool)
+    window = rec[:, 3] == -1
+    for a, b in sides:
+        on |= window & (rec[:, 4] == a) & (rec[:, 5] == b)
+    return np.unique(np.repeat(np.arange(len(st.nv)), st.nv)[on])
+
+
+def restricted(st: Subdivision, cells: np.ndarray) -> Subdivision:
+    """Return a copy of a subdivision that holds only some of its cells.
+
+    Splitting the copy by the next layer builds exactly the children of those cells that
+    splitting ``st`` would build (each cell is split on its own).  Call it before ``st``
+    begins its next layer (:meth:`~exact._certified.subdivision.Subdivision.begin_layer`).
+
+    Parameters
+    ----------
+    st : Subdivision
+        Between two layers.
+    cells : ndarray of int64
+        Sorted indices of the cells to keep.
+
+    Returns
+    -------
+    Subdivision
+        Sharing the weights with ``st``, and nothing that either changes.
+
+    Raises
+    ------
+    ValueError
+        If ``st`` has begun its next layer.
+    """
+    lines = sum(st.net.widths[i + 1] * len(st.net.activations[i].breakpoints) for i in range(st.l))
+    if len(st.label_neuron) != lines:
+        raise ValueError("restricted() needs a subdivision between two layers")
+    sub = copy.copy(st)
+    nv = st.nv[cells]
+    sub.rec = st.rec[ranges(st.start[cells], nv)]
+    sub.nv = nv
+    sub.start = np.cumsum(nv) - nv
+    sub.M = st.M[:, :, cells]
+    sub.pat = st.pat[cells]
+    sub.hashes = st.hashes[cells]
+    sub.label_neuron, sub.label_piece, sub.etab = list(st.label_neuron), list(st.label_piece), list(st.etab)
+    return sub
