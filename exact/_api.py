@@ -39,6 +39,7 @@ from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import Arrangement, build_arrangement
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
 from .nd.box_window import check_box, check_box_fits
+from .nd.region_counts import count_cells_nd
 from .nd.region_set import RegionsND
 from .network import ExactNet
 from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
@@ -162,7 +163,8 @@ def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Seque
         Half-width ``B`` of ``[-B, B]^2`` (:data:`exact.DEFAULT_WINDOW`, the same default
         as :func:`regions`), a rectangle or a convex polygon as in :func:`regions`;
         ``None`` counts the whole plane.  Input width ``d != 2`` without ``plane``: a box
-        or ``None`` as in :func:`regions` (the cells are built, :mod:`exact.nd`).
+        or ``None`` as in :func:`regions` (the cells are made and counted, not built into
+        objects: :func:`exact.nd.region_counts.count_cells_nd`).
     plane, activation, max_regions, max_memory, progress
         As in :func:`regions`.
     tiles, executor, tile_cells
@@ -211,8 +213,7 @@ def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Seque
     enet, _ = read_net(net, plane, activation, window)
     tiling = _check_tiling(enet, window, tiles, executor, tile_cells)
     if enet.input_dim != 2:
-        r = _regions_nd(enet, window, max_regions, max_memory, progress)
-        return RegionCounts(r.n_activation, r.n_linear)
+        return _regions_nd(enet, window, max_regions, max_memory, progress, count=True)
     w = check_window(window)
     check_max_regions(max_regions)
     return _counts_2d(enet, w, max_regions, check_max_memory(max_memory), progress, tiling)
@@ -300,12 +301,16 @@ def _check_tiling(enet: ExactNet, window: Any, tiles: Any, executor: Any, tile_c
     return {"tiles": tiles, "executor": executor, "tile_cells": tile_cells}
 
 
-def _regions_nd(enet: ExactNet, window: Any, max_regions: Any, max_memory: Any, progress: bool) -> RegionsND:
-    """Build the cells of a net of input width ``d != 2`` in a box or the whole space (:mod:`exact.nd`)."""
+def _regions_nd(enet: ExactNet, window: Any, max_regions: Any, max_memory: Any, progress: bool,
+                count: bool = False) -> RegionsND | RegionCounts:
+    """Build (or with ``count`` only count) the cells of a net of input width ``d != 2`` (:mod:`exact.nd`)."""
     box = None if window is None else check_box(window, enet.input_dim)
     check_max_regions(max_regions)
     mem = check_max_memory(max_memory)
     check_box_fits(enet.input_dim, mem)
+    if count:
+        lo, hi = (None, None) if box is None else box
+        return count_cells_nd(enet, lo, hi, max_regions=max_regions, max_memory=mem, progress=progress)
     if box is None:
         return RegionsND.build_whole_space(enet, max_regions=max_regions, max_memory=mem, progress=progress)
     return RegionsND.build(enet, box[0], box[1], max_regions=max_regions, max_memory=mem, progress=progress)

@@ -13,6 +13,11 @@ of the vertices on the hyperplane, the cube, degenerate and random cuts fail
 test_sure_signs_never_contradict_exact_signs fails; with the bounding box not widened,
 test_box_signs_hold_at_every_exact_point fails; with the numpy pair search asking for
 ``d`` shared rows instead of ``d - 1``, test_vectorised_paths_agree_with_the_plain_ones fails.
+With split's edge test skipped for every candidate pair (not only where an endpoint is
+simple, tight at exactly ``d`` rows), the doubled-face cube's cut gains the false vertex
+(-1, 0, 0).
+With ``point_floats`` dividing the rounded floats (``float(X) / float(D)``, two roundings)
+instead of the integers, test_point_floats_are_correctly_rounded fails.
 """
 
 from __future__ import annotations
@@ -121,6 +126,15 @@ def octahedron():
     return Polytope(verts, tight, rows)
 
 
+def cube_with_a_doubled_face():
+    """[-1, 1]^3 with the face x = -1 given twice ((1, 0, 0, 1) and (2, 0, 0, 2)): its 4 corners are
+    tight at 4 rows, and two opposite ones share 2 rows (d - 1) without being an edge."""
+    rows = box([F(-1)] * 3, [F(1)] * 3).rows + ((2, 0, 0, 2),)
+    verts = [(a, b, c, 1) for a in (-1, 1) for b in (-1, 1) for c in (-1, 1)]
+    tight = [sum(1 << r for r, row in enumerate(rows) if sum(a * b for a, b in zip(row, v)) == 0) for v in verts]
+    return Polytope(verts, tight, rows)
+
+
 # --- hand-derived facts ---------------------------------------------------------------------
 
 def test_box_is_the_cube_with_its_corners():
@@ -152,6 +166,7 @@ def test_cube_cuts(row, sizes):
     (pyramid, (1, 0, 0, 0)), (pyramid, (1, 1, 0, 0)), (pyramid, (0, 0, -2, 1)), (pyramid, (1, 1, 1, -1)),
     (pyramid, (2, 1, 1, -1)),
     (octahedron, (1, 0, 0, 0)), (octahedron, (1, 1, 0, 0)), (octahedron, (1, 1, 1, 0)), (octahedron, (0, 0, 1, 0)),
+    (cube_with_a_doubled_face, (0, 1, 1, 0)),     # crosses the doubled face's diagonal: no vertex there
 ])
 def test_cuts_of_degenerate_polytopes_match_brute_force(make, row):
     poly = make()
@@ -291,8 +306,26 @@ def test_box_signs_hold_at_every_exact_point(pts, row):
 
 def test_filters_hand_over_beyond_the_float_range():
     assert point_floats([(10**400, 1)]) is None and row_floats([(1, 10**400)], 1) is None
+    # past 1000-bit denominators each coordinate goes through to_float, which hands over below the normal range
+    assert point_floats([(1, 2**1100)]) is None and point_floats([(0, 2**1100)]).tolist() == [[0.0, 1.0]]
+    assert point_floats([(3, 2**1000)]).tolist() == [[3 * 2.0**-1000, 1.0]]
     lo, hi = bounding_box(None, 2)
     assert np.isinf(lo).all() and np.isinf(hi).all()
+
+
+def test_point_floats_are_correctly_rounded():
+    """Each coordinate is the float nearest the exact X / D (to_float's), for big random X and D."""
+    import random
+
+    from exact._float_range import to_float
+
+    rnd = random.Random(5)
+    pts = [(rnd.getrandbits(rnd.randrange(1, 700)) * rnd.choice((-1, 1)), rnd.getrandbits(rnd.randrange(1, 999)) | 1)
+           for _ in range(300)]
+    got = point_floats([(x, 2 * x + 1, dd) for x, dd in pts])
+    for (x, dd), row in zip(pts, got.tolist()):
+        assert row == [to_float(x, dd), to_float(2 * x + 1, dd), 1.0]
+        assert abs(F(row[0]) - F(x, dd)) <= abs(F(x, dd)) * F(1, 2**53)
 
 
 def test_vectorised_paths_agree_with_the_plain_ones(monkeypatch):

@@ -16,6 +16,9 @@ nets here never leave a facet unmatched: their cells meet face to face); with th
 map not reduced by its gcd, check_cells's lowest-terms check fails (ten tests); with
 ``_cut_cell`` counting a piece where the side is 0 (``>= 0``), the dead-neuron, two
 deeper-neuron and hypothesis cases get patterns that pattern_at disagrees with.
+Count-only mode (issue 18): with ``count_linear`` counting each class of cells with equal
+maps as one linear region, test_count_only_equals_the_built_cells[equal_maps_apart] and the
+hypothesis comparison fail.
 """
 
 from __future__ import annotations
@@ -379,3 +382,50 @@ def test_six_d_arrangement_formula():
     r = regions_nd([(W, [0] * 6 + [F(-1, 2)]), ([[1] * 7], [0])], window=1)
     assert (r.n_activation, r.n_linear) == (127, 127)
     assert all(r.net.pattern_at(c.interior_point()) == c.pattern for c in r.cells)
+
+
+# Count-only mode (exact.nd.region_counts: cells made and counted, no cell objects, linear regions
+# searched only among cells with equal maps) against the cells regions_nd builds, and by hand.
+COUNT_ONLY_CASES = {
+    # x = 0, y = 0, x + y = 0: three planes through the z axis, 6 wedges
+    "three_planes_through_a_line": (planes_net([(1, 0, 0, 0), (0, 1, 0, 0), (1, 1, 0, 0)]), 1, "relu", (6, 6)),
+    # relu(x) - 2 relu(x - 1/4) + relu(x - 1/2): maps 0, x, 1/2 - x, 0; the two zero-map slabs are not
+    # adjacent, so they stay two linear regions: 4, 4
+    "equal_maps_apart": (planes_net([(1, 0, 0, 0), (1, 0, 0, F(-1, 4)), (1, 0, 0, F(-1, 2))], out=[1, -2, 1]), 1,
+                         "relu", (4, 4)),
+    # relu(x + y) - relu(2x + 2y): the same plane twice, cancelling to -relu(x + y); and relu(z) - relu(z)
+    # cancelling to 0: 2 x 2 cells, 2 maps
+    "duplicates_cancelling": (planes_net([(1, 1, 0, 0), (2, 2, 0, 0), (0, 0, 1, 0), (0, 0, 1, 0)],
+                                         out=[1, -1, 1, -1]), 1, "relu", (4, 2)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CASES_3D) + sorted(COUNT_ONLY_CASES) + sorted(DEEP_3D))
+def test_count_only_equals_the_built_cells(name):
+    if name in DEEP_3D:
+        (layers, B, expected), act = DEEP_3D[name], "relu"
+    else:
+        layers, B, act, expected = CASES_3D.get(name) or COUNT_ONLY_CASES[name]
+    r = regions_nd(layers, window=B, activation=act)
+    assert (r.n_activation, r.n_linear) == expected
+    assert count_regions_nd(layers, window=B, activation=act) == expected
+    assert exact.count_regions(layers, window=B, activation=act) == expected
+    whole = regions_nd(layers, window=None, activation=act)
+    assert count_regions_nd(layers, window=None, activation=act) == (whole.n_activation, whole.n_linear)
+    assert exact.count_regions(layers, window=None, activation=act) == (whole.n_activation, whole.n_linear)
+
+
+@given(small_nets(), st.sampled_from([F(1), None]))
+@settings(max_examples=30, deadline=None)
+def test_count_only_equals_the_built_cells_on_degenerate_nets(net_act, B):
+    layers, act = net_act
+    r = regions_nd(layers, window=B, activation=act)
+    assert count_regions_nd(layers, window=B, activation=act) == (r.n_activation, r.n_linear)
+
+
+@pytest.mark.parametrize("widths, seed", [([3, 8, 8, 1], 0), ([4, 6, 6, 1], 0), ([4, 5, 1], 1)])
+def test_count_only_equals_the_built_cells_on_seeded_nets(widths, seed):
+    net = seeded_torch(widths, seed)
+    for window in (3, None):
+        r = regions_nd(net, window=window)
+        assert exact.count_regions(net, window=window) == (r.n_activation, r.n_linear)

@@ -7,12 +7,22 @@ central and parallel arrangements counted by hand, the plane's whole-plane engin
 breakpoint of a 1-D net, and boxes much larger than the certified one (which can only show
 more cells if the certificate were wrong).
 
+Since issue 18 the whole space is enumerated in the a-priori cube of ``vertex_bound`` (checked
+against every vertex of every pattern's polyhedron found by brute force, and each cell against
+``cell_certificate``, the growing cube's certificate, now the route past the float range); the
+pictures' cube is clipped from it (checked against the cells made directly in that cube).
+
 Checked to fail on purpose (by hand, then put back): with ``cell_certificate`` accepting
-every cell, the deep 2-D comparisons, test_a_much_larger_box_shows_no_more_cells and the
-hypothesis test fail (the one-layer nets pass: their first box, from the float estimate of
-the first layer's vertices, already holds them all); with ``_ray_end`` always None (every
-edge leaving the box taken for a ray) the same fail and test_the_certificate_sees_a_far_vertex
-too; with the reduced net's box not lifted by the inverse's norm,
+every cell, test_the_certificate_sees_a_far_vertex, the growing-certificate route and the
+2-D scaled random nets (some are past the float range) fail; with ``vertex_bound`` 2^(3d)
+times too small, the count-only catalogue, the 2-D catalogue and the hypothesis comparisons
+fail; with ``half_past`` keeping neither its margin nor its exact check, the
+arrangement-vertex test and the catalogue comparisons fail; with its exact check not strict
+(``>`` for ``>=``), the tie test (a vertex exactly on the guessed power of two) fails; with
+``clip_to_box`` leaving the small cube's rows out of the tight sets, the clipped-cells test
+and a 2-D seeded net fail.  Earlier (the growing cube): with
+``_ray_end`` always None the deep comparisons and test_the_certificate_sees_a_far_vertex
+failed; with the reduced net's box not lifted by the inverse's norm,
 test_rank_deficient_first_layers and the hypothesis test fail.
 """
 
@@ -28,15 +38,16 @@ from catalogue import LINE_CASES, scaled_random_nets, seeded_torch, shallow_laye
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_nd_polytope import solve
-from test_nd_regions import planes_net
+from test_nd_regions import SIX_PLANES, planes_net
 
 import exact
 from exact import count_on_segment
 from exact.loading import as_exact_net
-from exact.nd import count_regions_nd, regions_nd
+from exact.nd import count_regions_nd, regions_nd, whole_space
 from exact.nd.layer_cells import RawCellND
 from exact.nd.polytope import box, split
-from exact.nd.whole_space import cell_certificate, pattern_rows, reduced_net
+from exact.nd.vertex_bounds import first_layer_vertices, half_past, vertex_bound
+from exact.nd.whole_space import cell_certificate, pattern_rows, reduced_net, whole_space_cells
 
 
 def in_general_position(W, b):
@@ -173,8 +184,8 @@ small = st.fractions(-2, 2, max_denominator=2)
 
 
 @st.composite
-def small_nets(draw):
-    widths = [3] + draw(st.lists(st.integers(1, 5), min_size=1, max_size=2)) + [1]
+def small_nets(draw, max_width=5):
+    widths = [3] + draw(st.lists(st.integers(1, max_width), min_size=1, max_size=2)) + [1]
     return [([[draw(small) for _ in range(a)] for _ in range(b)], [draw(small) for _ in range(b)])
             for a, b in zip(widths[:-1], widths[1:])]
 
@@ -232,3 +243,89 @@ def test_pattern_rows_with_shared_prefixes_equal_rows_made_afresh(widths, acts):
     for c in cells[:20]:
         p = c.interior_point()
         assert all(sum(a * x for a, x in zip(r[:-1], p)) + r[-1] > 0 for r in pattern_rows(net, c.pattern))
+
+
+def polyhedron_vertices(net, pattern):
+    """Every vertex of a pattern's polyhedron by brute force: d of its rows solved exactly, all rows >= 0."""
+    rows = pattern_rows(net, pattern)
+    d = net.input_dim
+    out = set()
+    for sub in itertools.combinations(rows, d):
+        x = solve([r[:-1] for r in sub], [-r[-1] for r in sub])
+        if x is not None and all(sum(a * v for a, v in zip(r[:-1], x)) + r[-1] >= 0 for r in rows):
+            out.add(x)
+    return out
+
+
+@given(small_nets(max_width=3))
+@settings(max_examples=12, deadline=None)
+def test_vertex_bound_holds_every_vertex_found_by_brute_force(layers):
+    net = as_exact_net(layers)
+    bound = vertex_bound(net)
+    r = regions_nd(net, window=None)
+    vertices = set().union(*(polyhedron_vertices(net, c.pattern) for c in r))
+    assert all(abs(x) < bound for v in vertices for x in v)
+    assert all(abs(x) < r.hi[0] for v in vertices for x in v)   # the hugging cube holds them too
+
+
+def test_first_layer_vertices_are_the_arrangement_vertices():
+    net = as_exact_net(planes_net(SIX_PLANES))
+    want = {solve([p[:-1] for p in tri], [-p[-1] for p in tri]) for tri in itertools.combinations(SIX_PLANES, 3)}
+    got = first_layer_vertices(net)
+    assert len(got) == len(want) == 20
+    assert sorted(F(m, D) for m, D in got) == sorted(max(abs(x) for x in v) for v in want)
+    far = max(max(abs(x) for x in v) for v in want)
+    assert half_past(got) / 2 < far * F(21, 20) + 1 <= half_past(got) and far < half_past(got)
+    assert half_past([(8, 1)]) == 16 and half_past([(6, 1)]) == 8 and half_past([(13, 2)]) == 8
+
+
+@pytest.mark.parametrize("widths, seed", [([3, 6, 6, 1], 1), ([3, 5, 4, 1], 7), ([4, 4, 4, 1], 0),
+                                          ([3, 8, 1], 0)])
+def test_every_cell_of_the_whole_space_passes_the_old_certificate(widths, seed):
+    """The hugging cube and the a-priori cube, checked by the growing cube's certificate (independent)."""
+    net = as_exact_net(seeded_torch(widths, seed))
+    d = net.input_dim
+    for hug in (True, False):
+        half, cells = whole_space_cells(net, hug=hug)
+        for c in cells:
+            assert cell_certificate(c, pattern_rows(net, c.pattern), 2 * d) == (True, None)
+        one_layer = len(widths) == 3      # its cube, from the first layer's vertices, is the same either way
+        assert half == (regions_nd(net, window=None).hi[0] if hug or one_layer else vertex_bound(net))
+
+
+@pytest.mark.parametrize("widths, seed", [([3, 6, 6, 1], 1), ([3, 8, 1], 2)])
+def test_the_growing_certificate_still_serves_nets_past_the_float_range(widths, seed, monkeypatch):
+    net = as_exact_net(seeded_torch(widths, seed))
+    r = regions_nd(net, window=None)
+    monkeypatch.setattr(whole_space, "BOUND_BITS", 0)      # every bound is "too large": the old route
+    old = regions_nd(net, window=None)
+    assert {c.pattern for c in old} == {c.pattern for c in r}
+    assert count_regions_nd(net, window=None) == (old.n_activation, old.n_linear) == (r.n_activation, r.n_linear)
+
+
+@pytest.mark.parametrize("widths, seed", [([3, 6, 6, 1], 1), ([3, 5, 4, 1], 7), ([3, 4, 4, 4, 1], 2)])
+def test_cells_clipped_from_the_a_priori_cube_are_those_made_in_the_hugging_cube(widths, seed):
+    """In 3-D the whole space's cells are clipped from the big cube's: the same as made in the small cube."""
+    net = as_exact_net(seeded_torch(widths, seed))
+    r = regions_nd(net, window=None)
+    again = regions_nd(net, window=r.hi[0])
+    assert r.hi[0] < vertex_bound(net)      # the clip did happen
+    mine = {c.pattern: c for c in r}
+    assert len(mine) == len(again) and r.n_linear == again.n_linear
+    for c in again:
+        d = mine[c.pattern]
+        assert set(d.verts) == set(c.verts) and d.volume == c.volume
+        assert {row for row, f in zip(d.rows, d.facet) if f} == {row for row, f in zip(c.rows, c.facet) if f}
+        assert d.halfspaces.on_box[:6] == (True,) * 6 and d.bounded == (not c.clipped)
+
+
+def test_a_vertex_exactly_on_the_guessed_power_of_two_is_left_to_the_exact_check(monkeypatch):
+    """x, y, z >= 0 and x + y + z <= 8: the vertex (8, 0, 0) sits on 8; the cube must be 16 (strictly past)."""
+    net = planes_net([(1, 0, 0, 0), (0, 1, 0, 0), (0, 0, 1, 0), (-1, -1, -1, 8)])
+    r = regions_nd(net, window=None)
+    assert r.hi[0] == 16 and r.n_activation == 15 == count_regions_nd(net, window=None).activation
+    assert half_past([(8, 1)]) == 16
+    from exact.nd import vertex_bounds
+
+    monkeypatch.setattr(vertex_bounds.math, "log2", lambda x: 3.0)   # a float guess of exactly 8: the tie
+    assert half_past([(8, 1)]) == 16 and half_past([(16, 2), (7, 1)]) == 16 and half_past([(15, 2)]) == 8

@@ -726,3 +726,11 @@ def test_tiled_progress_bar_has_a_total_that_grows_when_a_tile_is_cut(monkeypatc
     tiled_counts.count_in_tiles(net, Fraction(10), 1, tile_cells=1000, progress=True)
     bar = made[-1]
     assert bar.shown[0] == (0, 4) and bar.n == bar.total == 4        # one tile, cut in four
+
+
+def test_locate_in_the_whole_space_of_a_net_without_hyperplanes():
+    """RegionsND.locate raised ValueError (row_floats of no rows) for a d-D net with one cell, window=None."""
+    for layers in ([([[1, 2, 3]], [0])], [([[0, 0, 0]], [1]), ([[1]], [0])]):
+        r = exact.regions(layers, window=None)
+        assert r.n_activation == 1 and r.locate([[1, 2, 3], [-4e300, 5, 6]]).tolist() == [0, 0]
+        assert r.locate([0, 0, 0]) is r.cells[0]

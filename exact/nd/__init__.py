@@ -4,11 +4,13 @@ The ``d``-dimensional engine: every cell is an exact convex polytope (rational v
 integer halfspaces), made layer by layer by cutting with each neuron's breakpoint
 hyperplane (:mod:`exact.nd.layer_cells`, on the exact double description of
 :mod:`exact.nd.polytope`); floats only filter, with rigorous error bounds.  The whole
-space is a cube certified to meet every cell (:mod:`exact.nd.whole_space`).
+space is a cube known a priori to hold every vertex of every cell, and for pictures a
+cube just past them (:mod:`exact.nd.whole_space`, :mod:`exact.nd.vertex_bounds`).
 
 :func:`regions_nd`, :func:`count_regions_nd`
     The cells and linear regions of a network in a box ``[-B, B]^d`` or
-    ``prod [lo_i, hi_i]``, or in all of ``R^d`` (``window=None``); their two counts.
+    ``prod [lo_i, hi_i]``, or in all of ``R^d`` (``window=None``); their two counts,
+    without building the cells' objects (:mod:`exact.nd.region_counts`).
 :class:`RegionsND`, :class:`CellND`, :class:`Halfspaces`, :class:`AffineMapND`
     The results: patterns, exact vertices, interior points, halfspaces ``D x <= g`` with
     the facets marked, affine maps, exact volumes, adjacency, point location.

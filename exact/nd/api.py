@@ -15,6 +15,7 @@ from typing import Any
 from ..cells import RegionCounts
 from ..errors import InputTypeError
 from ..loading import as_exact_net
+from ..network import ExactNet
 from ..validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -24,6 +25,7 @@ from ..validation import (
     check_max_regions,
 )
 from .box_window import BoxLike, check_box, check_box_fits
+from .region_counts import count_cells_nd
 from .region_set import RegionsND
 
 __all__ = ["count_regions_nd", "regions_nd"]
@@ -93,6 +95,15 @@ def regions_nd(net: Any, window: BoxLike = DEFAULT_WINDOW, *, activation: str | 
     >>> whole.n_activation, [c.bounded for c in whole], whole.locate([-10**9, 5, 0]).pattern
     (4, [False, False, False, False], (0, 1))
     """
+    enet, box, mem = _checked(net, window, activation, max_regions, max_memory, progress)
+    if box is None:
+        return RegionsND.build_whole_space(enet, max_regions=max_regions, max_memory=mem, progress=progress)
+    return RegionsND.build(enet, box[0], box[1], max_regions=max_regions, max_memory=mem, progress=progress)
+
+
+def _checked(net: Any, window: BoxLike, activation: str | None, max_regions: Any, max_memory: Any,
+             progress: Any) -> tuple[ExactNet, tuple | None, int | None]:
+    """Check the arguments of :func:`regions_nd` and :func:`count_regions_nd`: the net, the box, the bytes."""
     enet = as_exact_net(net, activation=activation)
     box = None if window is None else check_box(window, enet.input_dim)
     check_max_regions(max_regions)
@@ -100,9 +111,7 @@ def regions_nd(net: Any, window: BoxLike = DEFAULT_WINDOW, *, activation: str | 
     if not isinstance(progress, bool):
         raise InputTypeError(f"progress must be True or False, got {progress!r:.60}")
     check_box_fits(enet.input_dim, mem)
-    if box is None:
-        return RegionsND.build_whole_space(enet, max_regions=max_regions, max_memory=mem, progress=progress)
-    return RegionsND.build(enet, box[0], box[1], max_regions=max_regions, max_memory=mem, progress=progress)
+    return enet, box, mem
 
 
 def count_regions_nd(net: Any, window: BoxLike = DEFAULT_WINDOW, *, activation: str | None = None,
@@ -118,18 +127,25 @@ def count_regions_nd(net: Any, window: BoxLike = DEFAULT_WINDOW, *, activation: 
     Returns
     -------
     RegionCounts
-        ``(activation, linear)``.
+        ``(activation, linear)``, as :func:`regions_nd` counts them.
 
     Raises
     ------
     InputError, InputTypeError, TooManyRegionsError, ResourceLimitError
         As :func:`regions_nd`.
 
+    Notes
+    -----
+    The cells are made and counted, not built into objects
+    (:func:`~exact.nd.region_counts.count_cells_nd`): in the whole space in one cube found
+    a priori (:func:`~exact.nd.vertex_bounds.vertex_bound`), and only cells with equal
+    output maps are searched for shared facets.
+
     Examples
     --------
     >>> count_regions_nd([([[1.0], [1.0]], [0.0, -1.0]), ([[1.0, -1.0]], [0.0])], window=[(-3, 3)])
     RegionCounts(activation=3, linear=3)
     """
-    r = regions_nd(net, window, activation=activation, max_regions=max_regions, max_memory=max_memory,
-                   progress=progress)
-    return RegionCounts(r.n_activation, r.n_linear)
+    enet, box, mem = _checked(net, window, activation, max_regions, max_memory, progress)
+    lo, hi = (None, None) if box is None else box
+    return count_cells_nd(enet, lo, hi, max_regions=max_regions, max_memory=mem, progress=progress)

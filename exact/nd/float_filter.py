@@ -54,10 +54,21 @@ def point_floats(verts: Sequence[Sequence[int]]) -> np.ndarray | None:
     >>> point_floats([(1, 2, 4)]).tolist()
     [[0.25, 0.5, 1.0]]
     """
-    try:
-        return np.array([[to_float(x, p[-1]) for x in p[:-1]] + [1.0] for p in verts])
-    except Undecided:
+    if not len(verts):
+        return np.array([])
+    if any(p[-1].bit_length() > _PLAIN_BITS for p in verts):   # coordinates maybe below the normal range
+        try:
+            return np.array([[to_float(x, p[-1]) for x in p[:-1]] + [1.0] for p in verts])
+        except Undecided:
+            return None
+    try:   # int / int is correctly rounded (D / D is 1.0); it raises OverflowError beyond the float range
+        return np.array([x / D for p in verts for D in (p[-1],) for x in p]).reshape(len(verts), -1)
+    except OverflowError:
         return None
+
+
+_PLAIN_BITS = 1000
+"""Denominators ``D < 2^1000``: a nonzero ``X / D`` is above ``2^-1000``, in the normal range (no check)."""
 
 
 def row_floats(rows: Sequence[Sequence[int]], scale: int) -> np.ndarray | None:
@@ -80,9 +91,12 @@ def row_floats(rows: Sequence[Sequence[int]], scale: int) -> np.ndarray | None:
     [[0.5, -1.5]]
     """
     try:
-        out = np.array([[to_float(v, scale) for v in r] for r in rows], dtype=np.float64)
+        if scale.bit_length() > _PLAIN_BITS:   # entries maybe below the normal range
+            out = np.array([[to_float(v, scale) for v in r] for r in rows], dtype=np.float64)
+        else:   # int / int is correctly rounded, and a nonzero v / scale is above 2^-1000
+            out = np.array([v / scale for r in rows for v in r], dtype=np.float64)
         return out.reshape(len(rows), -1)
-    except Undecided:
+    except (Undecided, OverflowError):
         return None
 
 

@@ -79,9 +79,11 @@ def _facet_floats(regions: Any, k: int) -> np.ndarray | None:
     if k not in cache:
         c = regions.cells[k]
         if c.bounded:
-            cache[k] = row_floats([r for r, f in zip(c.rows, c.facet) if f], 1)
+            rows = [r for r, f in zip(c.rows, c.facet) if f]
         else:   # an unbounded cell of the whole space: its whole polyhedron, not its clipped part
-            cache[k] = row_floats(pattern_rows(regions.net, c.pattern), 1)
+            rows = pattern_rows(regions.net, c.pattern)
+        # no row (a net without hyperplanes, in the whole space): the cell is all of R^d
+        cache[k] = row_floats(rows, 1) if rows else np.zeros((0, len(regions.lo) + 1))
     return cache[k]
 
 

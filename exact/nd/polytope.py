@@ -13,7 +13,9 @@ combinatorially from the tight sets: vertices ``u != v`` span an edge iff no thi
 vertex is tight at every row tight at both ([2]_, Prop. 2.4 ff.: the smallest face
 holding ``u`` and ``v`` is cut out by those rows; a face with two vertices is a
 segment).  That test is exact in degenerate polytopes too (more than ``d`` rows tight
-at a vertex), provided every tight set is complete, which :func:`split` keeps true.
+at a vertex), provided every tight set is complete, which :func:`split` keeps true.  When
+one of the two is simple (exactly ``d`` rows tight, hence independent), any ``d - 1`` rows
+tight at both cut out a line, so the pair is an edge without asking the other vertices.
 
 References
 ----------
@@ -117,7 +119,7 @@ def primitive(v: Sequence[int]) -> tuple[int, ...]:
     (2, -3, 1)
     """
     g = math.gcd(*v)
-    return tuple(x // g for x in v) if g > 1 else tuple(v)
+    return tuple([x // g for x in v]) if g > 1 else tuple(v)
 
 
 def unoriented(row: Row) -> Row:
@@ -308,7 +310,8 @@ def _candidate_pairs(T: list[int], pos: list[int], neg: list[int], n_rows: int, 
         tn = np.array([T[v] for v in neg], dtype=np.uint64)
         i, j = np.nonzero(_popcount64(tp[:, None] & tn[None, :]) >= d - 1)
         return [(pos[a], neg[b]) for a, b in zip(i.tolist(), j.tolist())]
-    return [(u, v) for u in pos for v in neg if (T[u] & T[v]).bit_count() >= d - 1]
+    tn = [(v, T[v]) for v in neg]
+    return [(u, v) for u in pos for tu in (T[u],) for v, tv in tn if (tu & tv).bit_count() >= d - 1]
 
 
 def _crossings(poly: Polytope, vals: list[int], pos: list[int], neg: list[int], bit: int, d: int
@@ -318,13 +321,16 @@ def _crossings(poly: Polytope, vals: list[int], pos: list[int], neg: list[int], 
     Each gets the rows tight at both ends and the cut's ``bit``.
     """
     V, T = poly.verts, poly.tight
-    vm = vertex_masks(T, len(poly.rows))
+    vm: list[int] | None = None
     everyone = (1 << len(V)) - 1
     new_v, new_t = [], []
     for u, v in _candidate_pairs(T, pos, neg, len(poly.rows), d):
         m = T[u] & T[v]
-        if not _is_edge(m, (1 << u) | (1 << v), vm, everyone):
-            continue
+        if T[u].bit_count() > d and T[v].bit_count() > d:   # both degenerate: ask the other vertices
+            if vm is None:
+                vm = vertex_masks(T, len(poly.rows))
+            if not _is_edge(m, (1 << u) | (1 << v), vm, everyone):
+                continue
         su, sv, pu, pv = vals[u], vals[v], V[u], V[v]
         new_v.append(primitive([su * b - sv * a for a, b in zip(pu, pv)]))
         new_t.append(m | bit)

@@ -19,13 +19,24 @@ faces meet the open box.  Leading layers without a breakpoint (identity) are fir
 composed into the next (:func:`fold_affine_layers`); then every pattern's rows include one
 per first-layer neuron, and every later row's normal lies in the first layer's row space.
 When the first layer's weights span ``R^d`` every ``P`` is pointed and its minimal faces
-are its vertices; the vertices and bounded edges of a
-pointed polyhedron form a connected graph, so ``P``'s vertices are all strictly inside iff
-some are, none is on the box's boundary, and every edge that leaves the box from one of
-them is an unbounded ray of ``P`` (:func:`cell_certificate`).  Otherwise every pattern's
+are its vertices, so a box holding every vertex of every ``P`` strictly is certified.  One
+is known a priori: :func:`~exact.nd.vertex_bounds.vertex_bound` bounds every vertex of
+every pattern at once (Cramer's rule and Hadamard's inequality on exact integer rows), a
+loose, very large cube in which the cells are made once; counting stops there.  The
+cube for pictures hugs the vertices: those of the cells made in the large cube that are
+off its sides are exactly the vertices of every ``P`` (near a point inside the box a cell
+is its ``P``), the power of two just past them is certified for the same reason, and the
+cells are clipped to it (:func:`~exact.nd.box_clip.clip_to_box`; in 4-D and up made again,
+which is faster there); for a net whose only breakpoints are in its first layer the
+vertices are the first layer's, found directly
+(:func:`~exact.nd.vertex_bounds.first_layer_vertices`).  Otherwise every pattern's
 constraints are constant along the null space of the first layer: the net factors through
-``y = R x`` for ``r = rank`` independent first-layer rows ``R``, and the certificate runs
-on the reduced ``r``-dimensional net (:func:`reduced_net`), whose box is then lifted.
+``y = R x`` for ``r = rank`` independent first-layer rows ``R``, and the box is found for
+the reduced ``r``-dimensional net (:func:`reduced_net`), then lifted.  A bound too large
+for the float filter falls back on growing a cube until :func:`cell_certificate` holds:
+the vertices and bounded edges of a pointed polyhedron form a connected graph, so
+``P``'s vertices are all strictly inside iff some are, none is on the box's boundary,
+and every edge that leaves the box from one of them is an unbounded ray of ``P``.
 
 Examples
 --------
@@ -48,8 +59,10 @@ import numpy as np
 
 from ..line_count import round_up_pow2
 from ..network import ExactNet, IntLayer
+from .box_clip import clip_to_box
 from .layer_cells import RawCellND, enumerate_cells_nd, pre_activations
 from .polytope import HPoint, Row, box, neighbours, primitive, rank, vertex_masks
+from .vertex_bounds import BOUND_BITS, first_layer_vertices, half_past, vertex_bound
 
 __all__ = ["cell_certificate", "fold_affine_layers", "pattern_rows", "reduced_net", "whole_space_cells"]
 
@@ -341,7 +354,10 @@ _START_SOLVES = 200_000
 
 def _certified_cells(net: ExactNet, max_regions: int | None, max_memory: int | None, progress: bool
                      ) -> tuple[Fraction, list[RawCellND]]:
-    """Grow a cube until the certificate holds for ``net`` (its first layer spans the input space)."""
+    """Grow a cube until the certificate holds for ``net`` (its first layer spans the input space).
+
+    The route for nets whose :func:`~exact.nd.vertex_bounds.vertex_bound` is beyond the float filter's range.
+    """
     d = net.input_dim
     layers = net.integer_layers()
     half = _start(net)
@@ -362,8 +378,62 @@ def _certified_cells(net: ExactNet, max_regions: int | None, max_memory: int | N
         half = round_up_pow2(2 * max(half, extent))
 
 
+def _far_vertices(cells: Sequence[RawCellND], d: int) -> list[tuple[int, int]]:
+    """List ``(max_i |X_i|, D)`` of the cells' vertices off the box's sides (their polyhedra's)."""
+    box_mask = (1 << (2 * d)) - 1
+    return [(max(abs(x) for x in p[:-1]), p[-1]) for c in cells for p, t in zip(c.poly.verts, c.poly.tight)
+            if not t & box_mask]
+
+
+def _certified_box(core: ExactNet, net: ExactNet | None, hug: bool, max_regions: int | None,
+                   max_memory: int | None, progress: bool) -> tuple[Fraction, list[RawCellND] | None]:
+    """Find a cube meeting every cell of ``core`` (its first layer spans its input space), maybe with cells.
+
+    ``net`` has ``core``'s cells (None: no cells wanted).  When only the first layer has
+    breakpoints, the power of two just past its arrangement's vertices (no cells: the
+    caller makes them).  Else with ``hug`` the power of two just past the vertices of the
+    cells made in the a-priori cube of :func:`~exact.nd.vertex_bounds.vertex_bound`,
+    which are then clipped to it (up to :data:`_CLIP_DIMS` dimensions; above, no cells
+    are returned and the caller makes them again); without ``hug``, the a-priori cube
+    itself, with ``net``'s cells.  Past the float filter's range, the grown and certified
+    cube of :func:`cell_certificate`, with its cells when ``net`` is ``core``.
+    """
+    first = first_layer_vertices(core)
+    if first is not None:   # one layer of breakpoints: its vertices are all the vertices
+        return half_past(first), None
+    bound = vertex_bound(core)
+    if bound.bit_length() > BOUND_BITS:
+        half, cells = _certified_cells(core, max_regions, max_memory, progress)
+        return half, cells if net is core else None
+    if net is None and not hug:
+        return Fraction(bound), None
+    d = core.input_dim
+    big = Fraction(bound)
+    clip = net is not None and d <= _CLIP_DIMS
+    cells = enumerate_cells_nd(core if net is None or (hug and not clip) else net, box([-big] * d, [big] * d),
+                               max_regions=max_regions, max_memory=max_memory, progress=progress)
+    if not hug:
+        return big, cells
+    half = half_past(_far_vertices(cells, d))
+    if half >= big:
+        return big, cells if net is not None and (net is core or clip) else None
+    if not clip:
+        return half, None
+    inner = box([-half] * d, [half] * d)
+    return half, [RawCellND(clip_to_box(c.poly, inner), c.pattern, c.out, c.out_den) for c in cells]
+
+
+_CLIP_DIMS = 3
+"""Up to this input width the hugging cube's cells are clipped from the large cube's, else made again.
+
+Measured: a 3-D cell reaching the large cube's sides has few vertices, and clipping the
+cells is 1.5 to 4 times faster than a second enumeration (3-8-8-1, 3-8-8-8-1); in 4-D
+those cells carry many vertices on the cube's faces and clipping is twice as slow (4-6-6-1).
+"""
+
+
 def whole_space_cells(net: ExactNet, *, max_regions: int | None = None, max_memory: int | None = None,
-                      progress: bool = False) -> tuple[Fraction, list[RawCellND]]:
+                      progress: bool = False, hug: bool = True) -> tuple[Fraction, list[RawCellND]]:
     """Find a cube certified to meet every activation cell of ``R^d``, and its cells.
 
     Parameters
@@ -374,6 +444,13 @@ def whole_space_cells(net: ExactNet, *, max_regions: int | None = None, max_memo
         The guards of :func:`~exact.nd.layer_cells.enumerate_cells_nd`, for every box tried.
     progress : bool
         A progress bar for each box tried.
+    hug : bool, default True
+        A cube just past the vertices of every cell's polyhedron (for pictures and
+        volumes: the cells made in the a-priori cube are clipped to it, or in 4-D and up
+        made again); False for the a-priori cube of
+        :func:`~exact.nd.vertex_bounds.vertex_bound`, far larger (for counting: the cells
+        are made once).  Either way, when only the first layer has breakpoints, the cube
+        just past its arrangement's vertices, found directly.
 
     Returns
     -------
@@ -387,27 +464,42 @@ def whole_space_cells(net: ExactNet, *, max_regions: int | None = None, max_memo
     TooManyRegionsError, ResourceLimitError
         From the guards.
 
+    Notes
+    -----
+    When the first layer (after :func:`fold_affine_layers`) spans ``R^d``, every pattern's
+    polyhedron is pointed, so each of its nonempty faces holds a vertex; every vertex lies
+    strictly inside the cube of :func:`~exact.nd.vertex_bounds.vertex_bound`, so that
+    cube meets every face of every cell, and by the certificate (this module's
+    introduction) every cell.  The hugging cube: a vertex of a cell clipped to that cube
+    and off the cube's sides is a vertex of the cell's polyhedron, and conversely; a cube
+    holding them all strictly meets every cell for the same reason.  Otherwise the net
+    factors through its first layer's row space (:func:`reduced_net`) and the reduced
+    net's cube is lifted.  A bound beyond the float filter's range falls back on growing
+    a cube until the certificate of :func:`cell_certificate` holds.
+
     Examples
     --------
     >>> net = ExactNet.from_layers([([[1, 0, 0], [1, 0, 0]], [0, -1]), ([[1, 1]], [0])])   # x = 0, x = 1
     >>> half, cells = whole_space_cells(net)
     >>> half, len(cells)
     (Fraction(4, 1), 3)
+    >>> whole_space_cells(net, hug=False)[0]        # one layer: the cube past its vertices either way
+    Fraction(4, 1)
     """
     d = net.input_dim
     core = fold_affine_layers(net)
     r = rank([_ints(row) for row in core.weights[0]]) if core.n_hidden_layers else 0
-    if r == d and core is net:
-        return _certified_cells(net, max_regions, max_memory, progress)
+    cells = None
     if r == d:
-        half, _ = _certified_cells(core, max_regions, max_memory, progress)
+        half, cells = _certified_box(core, net, hug, max_regions, max_memory, progress)
     elif r == 0:   # no breakpoint depends on x: one cell
         half = Fraction(1)
     else:
         red, R = reduced_net(core)
-        half_y, _ = _certified_cells(red, max_regions, max_memory, progress)
+        half_y, _ = _certified_box(red, None, hug, max_regions, max_memory, progress)
         inv = _inverse([[row[c] for c in _independent_columns(R)] for row in R])
         half = round_up_pow2(half_y * max(sum(abs(v) for v in row) for row in inv))
-    cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
-                               max_memory=max_memory, progress=progress)
+    if cells is None:
+        cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
+                                   max_memory=max_memory, progress=progress)
     return half, cells
