@@ -204,7 +204,7 @@ def bench_naive() -> str:
 
 def bench_plane(quick: bool) -> str:
     rows = []
-    for n in (100, 1000, 3000, 10000):
+    for n in (100, 1000, 3000, 10000, 20000):
         if quick and n > 1000:
             continue
         r = run_case(f"""
