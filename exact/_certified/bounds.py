@@ -50,7 +50,7 @@ from ..errors import Undecided
 from . import blocks
 from .blocks import even_chunks
 
-__all__ = ["first_map", "intersect", "layer_bounds", "line_error", "next_map", "quiet_floats", "rounding",
+__all__ = ["first_map", "intersect", "layer_bounds", "line_errors", "next_map", "quiet_floats", "rounding",
            "values"]
 
 
@@ -274,15 +274,15 @@ def first_map(Ws: list, bs: list, EW: list, Eb: list, C: int) -> tuple[np.ndarra
     return M, E, np.abs(M[:, :, 0].T) + E
 
 
-def line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
-    """Bound the error of a neuron's line ``m - beta = 0``.
+def line_errors(E: np.ndarray, A: np.ndarray, beta: float, ebeta: float) -> np.ndarray:
+    """Bound the error of every neuron's line ``m - beta = 0`` of a layer.
 
     Parameters
     ----------
-    Ej : ndarray, shape (3,)
-        Error bound of the neuron's map ``m``.
-    Aj : ndarray, shape (3,)
-        Bound on the exact map's magnitude.
+    E : ndarray, shape (k, 3)
+        Error bounds of the neurons' maps ``m``.
+    A : ndarray, shape (k, 3)
+        Bounds on the exact maps' magnitudes.
     beta : float
         The breakpoint.
     ebeta : float
@@ -290,14 +290,18 @@ def line_error(Ej, Aj, beta: float, ebeta: float) -> np.ndarray:
 
     Returns
     -------
-    ndarray, shape (3,)
-        Entrywise error bound of the float line ``(a, b, c - beta)`` (``c - beta`` adds one
-        rounding).
-    """
-    row = Ej.copy()
-    row[2] += ebeta + U * (Aj[2] + abs(beta))
-    return row * SAFE
+    ndarray, shape (k, 3)
+        Entrywise error bounds of the float lines ``(a, b, c - beta)`` (``c - beta`` adds
+        one rounding).
 
+    Examples
+    --------
+    >>> line_errors(np.zeros((1, 3)), np.ones((1, 3)), 0.0, 0.0)[0, :2].tolist()
+    [0.0, 0.0]
+    """
+    rows = np.array(E, dtype=np.float64)
+    rows[:, 2] += ebeta + U * (A[:, 2] + abs(beta))
+    return rows * SAFE
 
 def next_map(Wf: np.ndarray, bf: np.ndarray, M: np.ndarray, anc: np.ndarray, piece: np.ndarray,
              slopes: np.ndarray, inter: np.ndarray) -> np.ndarray:

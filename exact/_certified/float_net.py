@@ -17,7 +17,7 @@ from .._float_range import to_float
 from ..activations import Activation
 from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
-from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
+from .bounds import first_map, layer_bounds, line_errors, next_map, quiet_floats, rounding
 
 __all__ = ["act_floats", "constraint_rows", "float_weights", "net_parts"]
 
@@ -111,7 +111,7 @@ def _oriented_lines(M: np.ndarray, E: np.ndarray, A: np.ndarray, piece: np.ndarr
         line = M.transpose(2, 1, 0) * sign[:, :, None]  # (B, k, 3)
         line[:, :, 2] -= sign * beta
         lines.append(line)
-        line_errs.append(np.array([line_error(E[j], A[j], beta, ebeta) for j in range(k)]))
+        line_errs.append(line_errors(E, A, beta, ebeta))
     return np.stack(lines, axis=2).reshape(B, k * nq, 3), np.stack(line_errs, axis=1).reshape(k * nq, 3)
 
 

@@ -64,7 +64,7 @@ from ..errors import TooManyRegionsError, Undecided
 from ..network import ExactNet
 from ..windows import ConvexWindow
 from .blocks import even_chunks, piece_hashes
-from .bounds import first_map, layer_bounds, line_error, next_map, quiet_floats, rounding
+from .bounds import first_map, layer_bounds, line_errors, next_map, quiet_floats, rounding
 from .budget import Budget, chunk_bytes
 from .cell_table import BatchedCells
 from .chord_faces import arrange_cells
@@ -270,11 +270,11 @@ class Subdivision:
         _, k, C = M.shape
         nq = len(bps)
         lab0 = len(self.label_neuron)
-        for j in range(k):
-            for q, (beta, ebeta) in enumerate(bps):
-                self.label_neuron.append(self.g0 + j)
-                self.label_piece.append(q)
-                self.etab.append(line_error(E[j], A[j], beta, ebeta))
+        self.label_neuron.extend(np.repeat(np.arange(self.g0, self.g0 + k), nq).tolist())  # neuron-major
+        self.label_piece.extend(list(range(nq)) * k)
+        if nq:  # line_error of every (neuron, breakpoint), in label order
+            self.etab.extend(np.stack([line_errors(E, A, beta, ebeta) for beta, ebeta in bps], axis=1)
+                             .reshape(k * nq, 3))
         rec = self.rec
         cls = (_classify(M, E, A, self.start, self.nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
