@@ -235,9 +235,10 @@ def plain_text(obj: Any, limit: int = 80) -> str:
             size += len(text) + 2
         inner = ", ".join(parts)
         return f"({inner})" if isinstance(obj, tuple) else f"[{inner}]"
-    if isinstance(obj, Fraction):
-        return str(obj)
-    return repr(obj)[:limit]
+    try:
+        return str(obj) if isinstance(obj, Fraction) else repr(obj)[:limit]
+    except ValueError:  # an integer past Python's 4300-digit limit on str(int)
+        return f"<a {type(obj).__name__} of more than 4300 digits>"
 
 
 def _torch():

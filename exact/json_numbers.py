@@ -20,7 +20,7 @@ from fractions import Fraction
 from .errors import InputError
 from .predicates import Point
 
-__all__ = ["float_ring", "json_number", "ratio_text", "scientific_text"]
+__all__ = ["decimal_text", "float_ring", "json_number", "ratio_text", "scientific_text"]
 
 
 def json_number(q: Fraction) -> float | str:
@@ -76,7 +76,8 @@ def scientific_text(q: Fraction, digits: int = 6) -> str:
     '-6.66667e-501'
     """
     a = abs(q)
-    e = len(str(a.numerator)) - len(str(a.denominator))
+    # log10(a) from the bit lengths (within 1), so no huge integer is written out in decimal
+    e = math.floor((a.numerator.bit_length() - a.denominator.bit_length()) * math.log10(2))
     while a >= Fraction(10) ** (e + 1):
         e += 1
     while a < Fraction(10) ** e:
@@ -84,7 +85,7 @@ def scientific_text(q: Fraction, digits: int = 6) -> str:
     m = round(a / Fraction(10) ** e * 10 ** (digits - 1))
     if m == 10**digits:
         m, e = m // 10, e + 1
-    s = str(m)
+    s = str(m)  # ``digits`` digits
     return f"{'-' if q < 0 else ''}{s[0]}.{s[1:]}e{e:+d}"
 
 
@@ -111,7 +112,40 @@ def ratio_text(a: int, d: int) -> str:
     g = math.gcd(a, d)
     if g > 1:
         a, d = a // g, d // g
-    return str(a) if d == 1 else f"{a}/{d}"
+    return decimal_text(a) if d == 1 else f"{decimal_text(a)}/{decimal_text(d)}"
+
+
+_SAFE_BITS = 13_000
+"""Integers below ``2^13000`` (3914 digits) are under Python's limit on ``str(int)`` (4300 digits)."""
+
+
+def decimal_text(n: int) -> str:
+    """Write an integer in decimal, however long (``str`` refuses over 4300 digits since Python 3.11).
+
+    Parameters
+    ----------
+    n : int
+
+    Returns
+    -------
+    str
+        ``str(n)``, also beyond the interpreter's digit limit (written in pieces).
+
+    Examples
+    --------
+    >>> decimal_text(-12345)
+    '-12345'
+    >>> t = decimal_text(7 ** 20000); len(t), t[:5], t[-3:]
+    (16902, '91369', '001')
+    """
+    if n < 0:
+        return "-" + decimal_text(-n)
+    if n.bit_length() < _SAFE_BITS:
+        return str(n)
+    k = int(n.bit_length() * math.log10(2)) // 2  # split near the middle of the digits
+    hi, lo = divmod(n, 10**k)
+    low = decimal_text(lo)
+    return decimal_text(hi) + "0" * (k - len(low)) + low
 
 
 def float_ring(verts: Sequence[Point]) -> list[list[float]]:

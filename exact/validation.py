@@ -120,11 +120,11 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
         return None
     if isinstance(window, bool) or isinstance(window, (dict, str, bytes)):
         raise InputTypeError(f"window must be a number, a rectangle (xmin, xmax, ymin, ymax), the vertices "
-                             f"of a convex polygon, or None; got {window!r}")
+                             f"of a convex polygon, or None; got {plain_text(window)}")
     if isinstance(window, np.ndarray) or (isinstance(window, Sequence) and not isinstance(window, str)):
         return _as_square(_shaped_window(window))
-    msg = (f"window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
-           f"ymax), the vertices of a convex polygon, or None; got {window!r}")
+    msg = ("window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
+           f"ymax), the vertices of a convex polygon, or None; got {plain_text(window)}")
     try:
         f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
     except (TypeError, ValueError, OverflowError):

@@ -734,3 +734,25 @@ def test_locate_in_the_whole_space_of_a_net_without_hyperplanes():
         r = exact.regions(layers, window=None)
         assert r.n_activation == 1 and r.locate([[1, 2, 3], [-4e300, 5, 6]]).tolist() == [0, 0]
         assert r.locate([0, 0, 0]) is r.cells[0]
+
+
+def test_huge_exact_values_are_written_out_past_pythons_digit_limit():
+    """summary() and to_geojson() raised ValueError ("Exceeds the limit (4300 digits) for integer string
+    conversion") on exact values of more than 4300 digits, and so did check_window on a valid window
+    (its error message was built, with repr, before the check) (independent review)."""
+    import sys
+
+    tiny = Fraction(1, 3**10000)   # 4772 digits
+    net = exact.ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[tiny, 1]], [0])])
+    features = exact.regions(net, window=1).to_geojson()["features"]
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)   # only to write the expected text here
+    try:
+        want = f"1/{3**10000}"
+    finally:
+        sys.set_int_max_str_digits(limit)
+    assert sorted(f["properties"]["gradient"][0][0] for f in features) == ["0", "0", want, want]
+    # the quadrants of [-t, t]^2, t = 3^-10000: area t^2 = 3^-20000 = 3.75756e-9543
+    assert exact.regions(net, window=tiny).summary()["largest_area"] == "3.75756e-9543"
+    with pytest.raises(InputError, match="got <a Fraction of more than 4300 digits>"):
+        exact.count_regions(net, window=-tiny)
