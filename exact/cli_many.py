@@ -38,6 +38,7 @@ from typing import Any, TextIO
 
 from .cells import RegionCounts
 from .errors import InputError
+from .json_numbers import fraction_text
 from .many_nets import NetFailure, timed_counts
 from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
@@ -287,6 +288,6 @@ def _window_json(window: Any) -> int | float | str | dict | list | None:
     if isinstance(window, tuple):  # a box of a d-D input: lo_1, hi_1, ..., lo_d, hi_d
         return [_window_json(v) for v in window]
     q = Fraction(window)
-    if q.denominator == 1:
+    if q.denominator == 1 and q.numerator.bit_length() < 1000:  # json.dumps refuses ints over 4300 digits
         return q.numerator
-    return float(q) if Fraction(float(q)) == q else f"{q.numerator}/{q.denominator}"
+    return float(q) if Fraction(float(q)) == q else fraction_text(q)

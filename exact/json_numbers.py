@@ -20,7 +20,7 @@ from fractions import Fraction
 from .errors import InputError
 from .predicates import Point
 
-__all__ = ["decimal_text", "float_ring", "json_number", "ratio_text", "scientific_text"]
+__all__ = ["decimal_text", "float_ring", "fraction_text", "json_number", "ratio_text", "scientific_text"]
 
 
 def json_number(q: Fraction) -> float | str:
@@ -113,6 +113,26 @@ def ratio_text(a: int, d: int) -> str:
     if g > 1:
         a, d = a // g, d // g
     return decimal_text(a) if d == 1 else f"{decimal_text(a)}/{decimal_text(d)}"
+
+
+def fraction_text(q: Fraction) -> str:
+    """Write an exact value as ``str(q)`` does (``"p/q"`` or ``"p"``), past Python's digit limit too.
+
+    Parameters
+    ----------
+    q : Fraction or int
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> fraction_text(Fraction(-3, 6)), fraction_text(Fraction(4))
+    ('-1/2', '4')
+    """
+    q = Fraction(q)
+    return ratio_text(q.numerator, q.denominator)
 
 
 _SAFE_BITS = 13_000

@@ -29,6 +29,7 @@ from functools import cmp_to_key
 from typing import Any
 
 from .errors import InputError, InputTypeError
+from .json_numbers import fraction_text
 from .predicates import (
     Line,
     Point,
@@ -156,11 +157,11 @@ class LevelSet:
         [['1', '-2'], ['1', '2']]
         """
         def xy(p: XY) -> list[str]:
-            return [str(p[0]), str(p[1])]
+            return [fraction_text(p[0]), fraction_text(p[1])]
 
         return {
             "kind": self.kind,
-            "level": None if self.level is None else str(self.level),
+            "level": None if self.level is None else fraction_text(self.level),
             "output": self.output,
             "segments": [[xy(p), xy(q)] for p, q in self.segments],
             "points": [xy(p) for p in self.points],

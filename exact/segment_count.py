@@ -49,6 +49,7 @@ import numpy as np
 from ._certified.budget import format_bytes
 from .activations import Activation
 from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError
+from .json_numbers import fraction_text
 from .loading import as_exact_net
 from .network import ExactNet
 from .residual_reading import lower_on_segment, read_residual
@@ -131,8 +132,8 @@ class SegmentCount:
         return {
             "activation_pieces": self.activation,
             "linear_pieces": self.linear,
-            "activation_breakpoints": [str(t) for t in self.breakpoints.activation],
-            "linear_breakpoints": [str(t) for t in self.breakpoints.linear],
+            "activation_breakpoints": [fraction_text(t) for t in self.breakpoints.activation],
+            "linear_breakpoints": [fraction_text(t) for t in self.breakpoints.linear],
         }
 
 

@@ -28,6 +28,7 @@ from ._float_range import to_float
 from ._fp import U
 from .array_input import plain_text
 from .errors import InputError, Undecided
+from .json_numbers import fraction_text
 from .predicates import (
     Line,
     Point,
@@ -159,8 +160,8 @@ def _exact_json(v: Fraction) -> float | str:
     try:
         f = float(v)
     except OverflowError:
-        return str(v)
-    return f if Fraction(f) == v else str(v)
+        return fraction_text(v)
+    return f if Fraction(f) == v else fraction_text(v)
 
 
 def line_through(p: Point, q: Point) -> Line:

@@ -756,3 +756,6 @@ def test_huge_exact_values_are_written_out_past_pythons_digit_limit():
     assert exact.regions(net, window=tiny).summary()["largest_area"] == "3.75756e-9543"
     with pytest.raises(InputError, match="got <a Fraction of more than 4300 digits>"):
         exact.count_regions(net, window=-tiny)
+    # f = tiny relu(x) + relu(y) = tiny^2 runs along x = tiny where y < 0: its text past the limit too
+    segments = exact.regions(net, window=1).level_set(tiny**2).as_dict()["segments"]
+    assert [want, "-1"] in [p for seg in segments for p in seg]
