@@ -315,8 +315,11 @@ class Regions:
         >>> [c.pattern for c in r.locate([(0.5, 0), (-0.5, 0)])]
         [(1,), (0,)]
         """
+        shape = getattr(point, "shape", None)
         if hasattr(point, "tolist") and not isinstance(point, (list, tuple)):
             point = point.tolist()  # numpy arrays, torch tensors
+        if shape is not None and len(shape) == 2 and shape[0] == 0:
+            return []  # no points, as an (0, 2) array
         if len(point) and all(isinstance(q, (list, tuple)) for q in point):
             return [self.locate(q) for q in point]
         if len(point) != 2:

@@ -275,8 +275,14 @@ def _float_values(certified: Any, output: int):
     except IndexError:
         raise InputError(f"plot: output={output!r} is out of range: the network has {t.out.shape[1]} "
                          "output(s)") from None
-    cx, cy = np.add.reduceat(t.x, t.start) / t.nv, np.add.reduceat(t.y, t.start) / t.nv
-    return m[:, 0] * cx + m[:, 1] * cy + m[:, 2]
+    with np.errstate(over="ignore", invalid="ignore"):
+        cx, cy = np.add.reduceat(t.x, t.start) / t.nv, np.add.reduceat(t.y, t.start) / t.nv
+        values = m[:, 0] * cx + m[:, 1] * cy + m[:, 2]
+    bad = np.flatnonzero(~np.isfinite(values))
+    if bad.size:  # as the exact path says it
+        raise InputError(f"plot(color='output'): the output in cell {int(bad[0])} is beyond the float range "
+                         "(about 1.8e308), which a colour bar cannot show")
+    return values
 
 
 def _boundaries(ax, reg: Any, linewidth: float) -> list:

@@ -16,7 +16,9 @@ from exact.validation import check_window
 
 def exact_engine_regions(net, window=10, *, activation=None):
     """:func:`exact.regions` (2-D input) by the exact engine only, never the certified floats."""
-    enet = read_net(net, None, activation, window)[0]
+    enet, own = read_net(net, None, activation, window)
     w = check_window(window)
     start = initial_box(enet) if w is None and enet.n_hidden_layers > 1 else None
-    return exact_regions(enet, w, max_regions=None, progress=False, precount=False, plane_start=start)
+    r = exact_regions(enet, w, max_regions=None, progress=False, precount=False, plane_start=start)
+    r.own = own  # a residual net's own neurons, as exact.regions marks them
+    return r

@@ -759,3 +759,42 @@ def test_huge_exact_values_are_written_out_past_pythons_digit_limit():
     # f = tiny relu(x) + relu(y) = tiny^2 runs along x = tiny where y < 0: its text past the limit too
     segments = exact.regions(net, window=1).level_set(tiny**2).as_dict()["segments"]
     assert [want, "-1"] in [p for seg in segments for p in seg]
+
+
+def test_whole_plane_max_regions_is_not_refused_on_a_count_that_overcounts_a_triple_point():
+    """count_regions/regions(window=None, max_regions=28) refused a net of 28 cells ("it would have 29"):
+    the certified 1 + L + I count, an upper bound when three lines meet in a point, was checked before
+    the tie was found (independent review); now the tie hands the job to the exact engine first."""
+    layers = [([[0, -1], [3, 3], [-2, 3]], [2, -2, -1]),
+              ([[-1, 0, -3], [-1, 2, 2], [0, -2, -3], [-1, 2, 3]], [3, 0, 1, 2]),
+              ([[-3, 2, 0, -2]], [1])]
+    assert exact.count_regions(layers, window=None, max_regions=28) == (28, 16)
+    assert exact.regions(layers, window=None, max_regions=28).n_activation == 28
+    with pytest.raises(exact.TooManyRegionsError, match="max_regions=27"):
+        exact.count_regions(layers, window=None, max_regions=27)
+
+
+def test_output_colours_beyond_floats_are_refused_on_both_engines():
+    """plot(color='output') of a deep net whose outputs overflow floats drew inf colours with numpy
+    warnings on the certified path, where the exact path refuses (independent review)."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    layers = [([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.5]), ([[1e308]], [1e308])]
+    r = exact.regions(layers, window=2)
+    assert r.certified is not None
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(InputError, match=r"beyond the float range \(about 1.8e308\)"):
+            r.plot(ax=ax, color="output")
+    plt.close(fig)
+
+
+def test_locate_of_no_points_is_an_empty_list():
+    """Regions.locate(np.zeros((0, 2))) raised "point must have 2 coordinates, got 0" (independent review)."""
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1)
+    assert r.locate(np.zeros((0, 2))) == []
+    with pytest.raises(InputError, match="point must have 2 coordinates, got 0"):
+        r.locate(np.zeros(0))

@@ -56,10 +56,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._fp import SAFE, TINY, U
-from ..errors import Undecided
+from ..errors import TooManyRegionsError, Undecided
 from .blocks import ranges
 from .bounds import intersect
-from .chords import chord_lines, crossing_pairs, find_chords, sort_within
+from .chords import chord_lines, crossing_pairs, find_chords, no_triple_points, sort_within
 from .pieces import face_pieces
 
 __all__ = ["ArrangedCells", "arrange_cells"]
@@ -140,7 +140,11 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
     if check is not None:  # a cut cell has 1 + L + I faces, and 4 half-edges per chord and crossing
         n_cut, n_cr = C - len(keep), len(pairs[0])
         half_edges = int(nv[has].sum()) + 4 * ch.n + 4 * n_cr
-        check(len(keep) + n_cut + ch.n + n_cr, int(nv[keep].sum()) + half_edges, half_edges)
+        try:
+            check(len(keep) + n_cut + ch.n + n_cr, int(nv[keep].sum()) + half_edges, half_edges)
+        except TooManyRegionsError:  # 1 + L + I is exact only without triple points, else too many
+            no_triple_points(layer, ch, pairs)
+            raise
     kept = ArrangedCells(rec[ranges(start[keep], nv[keep])], nv[keep], keep, piece[keep])
     if ch.n == 0:
         return kept

@@ -44,9 +44,10 @@ from .._fp import U
 from ..errors import Undecided
 from . import blocks
 from .blocks import add_ones, chunks, ranges
-from .bounds import values
+from .bounds import intersect, values
 
-__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "sort_within"]
+__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "no_triple_points",
+           "sort_within"]
 
 
 @dataclass
@@ -330,3 +331,45 @@ def sort_within(t: np.ndarray, group: np.ndarray) -> np.ndarray:
     """
     by_t = np.argsort(t, kind="stable")
     return by_t[np.argsort(group[by_t], kind="stable")]
+
+
+def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]) -> None:
+    """Raise :class:`Undecided` unless every crossing point is certainly off every other chord.
+
+    Then no three lines meet inside a cell, and ``1 + L + I`` holds for each cell cut by
+    ``L`` chords crossing ``I`` times (with a triple point it only bounds the count from
+    above).
+
+    Parameters
+    ----------
+    layer : exact._certified.subdivision._Layer
+        The layer the chords belong to.
+    ch : Chords
+        The chords of the layer's lines in the cells they cut.
+    crossings : (ndarray, ndarray)
+        The pairs of crossing chords (:func:`crossing_pairs`).
+
+    Raises
+    ------
+    Undecided
+        A crossing point too close to a third chord of its cell to tell.
+    """
+    pa, pb = crossings
+    if len(pa) == 0:
+        return
+    first = np.searchsorted(ch.cell, ch.cell[pa], side="left")
+    size = np.searchsorted(ch.cell, ch.cell[pa], side="right") - first
+    if not np.any(size > 2):
+        return
+    La, Ea, _ = chord_lines(layer, ch, pa)
+    Lb, Eb, _ = chord_lines(layer, ch, pb)
+    px, py, pe = intersect(La, Ea, Lb, Eb)
+    tp = np.repeat(np.arange(len(pa)), size)
+    tc = ranges(first, size)
+    keep = (tc != pa[tp]) & (tc != pb[tp])
+    tp, tc = tp[keep], tc[keep]
+    kc, qc = ch.k[tc], ch.q[tc]
+    f, fe = values(layer.M[:, kc, ch.cell[tc]], layer.E[kc].T, px[tp], py[tp], pe[tp], layer.beta[qc],
+                   layer.ebeta[qc])
+    if not np.all(np.abs(f) > fe):
+        raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")

@@ -71,9 +71,9 @@ from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
 from ..windows import ConvexWindow
 from .blocks import add_ones, chunks, ranges
-from .bounds import intersect, quiet_floats, values
+from .bounds import quiet_floats
 from .cell_table import BatchedCells, above_neighbours
-from .chords import Chords, chord_lines, crossing_pairs, find_chords
+from .chords import Chords, crossing_pairs, find_chords, no_triple_points
 from .subdivision import Subdivision, check_size
 from .threads import one_blas_thread
 
@@ -179,7 +179,7 @@ def count_last_layer(st: Subdivision) -> int | None:
     nq = layer.nq
     ch = find_chords(st, layer, piece, rows, cols)  # no open pairs: no chords
     crossings = crossing_pairs(ch)
-    _no_triple_points(layer, ch, crossings)
+    no_triple_points(layer, ch, crossings)
     n = len(piece) + ch.n + len(crossings[0])
     # across a chord of neuron k the map jumps by V[:, k] (slope jump) (z_k - beta)
     nz, _ = nonzero_structure(st.net)
@@ -188,32 +188,6 @@ def count_last_layer(st: Subdivision) -> int | None:
     if not (nz[-1][:, ch.k].any(axis=0) & jumps[ch.q]).all():
         return None
     return n if _no_merges(st, layer, piece, ch) else None
-
-
-def _no_triple_points(layer, ch: Chords, crossings) -> None:
-    """Raise :class:`Undecided` unless every crossing point is certainly off every other chord.
-
-    Then no three lines meet inside a cell, and ``1 + L + I`` holds.
-    """
-    pa, pb = crossings
-    if len(pa) == 0:
-        return
-    first = np.searchsorted(ch.cell, ch.cell[pa], side="left")
-    size = np.searchsorted(ch.cell, ch.cell[pa], side="right") - first
-    if not np.any(size > 2):
-        return
-    La, Ea, _ = chord_lines(layer, ch, pa)
-    Lb, Eb, _ = chord_lines(layer, ch, pb)
-    px, py, pe = intersect(La, Ea, Lb, Eb)
-    tp = np.repeat(np.arange(len(pa)), size)
-    tc = ranges(first, size)
-    keep = (tc != pa[tp]) & (tc != pb[tp])
-    tp, tc = tp[keep], tc[keep]
-    kc, qc = ch.k[tc], ch.q[tc]
-    f, fe = values(layer.M[:, kc, ch.cell[tc]], layer.E[kc].T, px[tp], py[tp], pe[tp], layer.beta[qc],
-                   layer.ebeta[qc])
-    if not np.all(np.abs(f) > fe):
-        raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
 
 
 def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
