@@ -28,11 +28,13 @@ from .geojson_export import feature_collection
 from .json_numbers import json_number
 from .layer_split import RawCell, square
 from .network import AffineMap, ExactNet
+from .plane_location import locate_beyond_box
 from .polygon_areas import extreme_areas
 from .predicates import (
     Line,
     Point,
     point_from_xy,
+    point_in_box,
     point_in_polygon,
     point_to_fractions,
     polygon_area,
@@ -328,6 +330,8 @@ class Regions:
             p = point_from_xy(point[0], point[1])
         except (TypeError, ValueError) as exc:
             raise InputError(f"point {tuple(point)!r}: {exc}") from None
+        if self.window is None and not point_in_box(p, self.box, closed=True):
+            return locate_beyond_box(self, p)  # past the clipped polygons: an unbounded cell
         best = None
         for k in self._bbox_candidates(p):
             c = self.cells[k]
@@ -337,6 +341,20 @@ class Regions:
             if where == 0 and best is None:
                 best = c
         return best
+
+    @property
+    def pattern_index(self) -> dict[tuple[int, ...], int]:
+        """The index of the cell of each activation pattern (made on first use).
+
+        Examples
+        --------
+        >>> from exact import regions
+        >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).pattern_index[(1,)]
+        1
+        """
+        if getattr(self, "_pattern_index", None) is None:
+            self._pattern_index = {c.pattern: c.index for c in self.cells}
+        return self._pattern_index
 
     def _bbox_candidates(self, p: Point) -> list[int]:
         """Return the cells whose float bounding box, made of float brackets, may hold ``p``.
@@ -374,7 +392,8 @@ class Regions:
         -------
         dict
             ``widths``, ``window`` (None for the plane), ``box``, ``activation_regions``,
-            ``linear_regions``, ``smallest_area``, ``largest_area``.
+            ``linear_regions``, ``smallest_area``, ``largest_area`` (over the bounded
+            cells: in the whole plane an unbounded cell has no area; None without any).
 
         Examples
         --------
@@ -382,10 +401,11 @@ class Regions:
         >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).summary()["largest_area"]
         2.0
         """
+        bounded = [c.index for c in self.cells if c.bounded]  # an unbounded cell has no area
         if self.certified is not None:  # certified float areas filter, exact areas of the candidates decide
-            extremes = self.certified.extreme_areas()
+            extremes = self.certified.extreme_areas(bounded)
         else:
-            extremes = extreme_areas([c.verts for c in self.cells])  # floats filter, exact decides
+            extremes = extreme_areas([self.cells[k].verts for k in bounded])  # floats filter, exact decides
         return {
             "widths": list(self.net.widths),
             "window": (self.window.to_json() if isinstance(self.window, ConvexWindow)

@@ -335,22 +335,28 @@ class CertifiedCells:
             return None
         return twice / 2, err
 
-    def extreme_areas(self) -> tuple[Fraction, Fraction] | None:
+    def extreme_areas(self, among: np.ndarray | None = None) -> tuple[Fraction, Fraction] | None:
         """Return the exact smallest and largest cell areas; only the cells the floats leave open made exact.
+
+        Parameters
+        ----------
+        among : ndarray of int, optional
+            The cells to measure (default: all).
 
         Returns
         -------
         (Fraction, Fraction) or None
             None for no cells.
         """
-        if not len(self):
+        cells = np.arange(len(self)) if among is None else np.asarray(among, dtype=np.int64)
+        if not len(cells):
             return None
         found = self.float_areas()
         if found is None:
-            small = large = np.arange(len(self))
+            small = large = cells
         else:
-            lo, hi = found[0] - found[1], found[0] + found[1]
-            small, large = np.flatnonzero(lo <= hi.min()), np.flatnonzero(hi >= lo.max())
+            lo, hi = found[0][cells] - found[1][cells], found[0][cells] + found[1][cells]
+            small, large = cells[lo <= hi.min()], cells[hi >= lo.max()]
         self.resolve(np.concatenate([small, large]))
         return (min(polygon_area(self._poly[i][0]) for i in small.tolist()),
                 max(polygon_area(self._poly[i][0]) for i in large.tolist()))

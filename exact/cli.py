@@ -204,7 +204,8 @@ def _print_counts(data: dict, as_json: bool) -> None:
     width = max((len(k) for k in data), default=0)
     whole = "whole space" if data.get("input_width", 2) != 2 else "whole plane"
     for k, v in data.items():
-        print(f"{k.replace('_', ' '):>{width}}: {_human(v, whole)}")
+        shown = _human(v, whole) if k == "window" else "none (no bounded cell)" if v is None else v
+        print(f"{k.replace('_', ' '):>{width}}: {shown}")
 
 
 def _only_counts_in_nd(args, d: int) -> None:

@@ -304,7 +304,7 @@ def seam_piece(seam: Seam, constraints: Iterable[Line]) -> tuple[Point, Point] |
     seam : Seam
     constraints : iterable of Line
         Integer lines ``(a, b, c)``, e.g. a cell's constraints
-        (:func:`exact.whole_plane.pattern_constraints`).
+        (:func:`exact.plane_location.pattern_constraints`).
 
     Returns
     -------

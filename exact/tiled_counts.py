@@ -27,7 +27,7 @@ tile (``"exact"``).  The join:
   same exact output map (an edge exactly on a seam, which no single tile sees).  Floats
   bracket where the seam edges lie and how far apart the maps are, and only filter: a pair
   they cannot tell apart is decided from the patterns, exactly (the cells' intervals on the
-  seam from :func:`exact.whole_plane.pattern_constraints`, their maps from
+  seam from :func:`exact.plane_location.pattern_constraints`, their maps from
   :func:`exact.network.affine_on_pattern`).
 * For :func:`exact.regions`, the pieces of a cell cut by seams are merged back into one
   polygon: the exact convex hull of their vertices (their union is convex).
@@ -66,6 +66,7 @@ from .cells import RegionCounts, Regions
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
 from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
+from .plane_location import pattern_constraints
 from .predicates import Line, Point, compare_along, side
 from .tile_grid import Seam, Tile, check_tiles, grid_tiles, pieces_overlap, seam_piece, seam_segments
 from .tile_jobs import (
@@ -77,7 +78,6 @@ from .tile_jobs import (
     summary_of_raw,
     within_limits,
 )
-from .whole_plane import pattern_constraints
 from .windows import ConvexWindow, line_through
 from .worker_threads import one_thread
 

@@ -20,16 +20,16 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 
 from .layer_split import RawCell, enumerate_cells, square
 from .line_count import round_up_pow2
-from .network import ExactNet, IntLayer
-from .predicates import Line, canonical_line, line_meets_open_box
+from .network import ExactNet
+from .plane_location import pattern_constraints
+from .predicates import Line, line_meets_open_box
 
-__all__ = ["far_vertices", "pattern_constraints", "whole_plane_cells"]
+__all__ = ["far_vertices", "whole_plane_cells"]
 
 
 def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fraction]:
@@ -112,77 +112,6 @@ def far_vertices(constraints: Sequence[Line], half: Fraction) -> tuple[bool, Fra
                 ok = False
                 extent = max(extent, abs(Fraction(X, D)), abs(Fraction(Y, D)))
     return ok, extent
-
-
-def pattern_constraints(net: ExactNet, pattern: Sequence[int], *,
-                        layers: Sequence[IntLayer] | None = None) -> tuple[Line, ...]:
-    """Return the oriented breakpoint lines that define an activation pattern's cell.
-
-    The cell of ``pattern`` is ``{x : l(x) >= 0 for every returned line l}`` (up to its
-    boundary): for every hidden neuron, its pre-activation as an exact affine function
-    of the input on the pattern's earlier pieces, against each breakpoint of its
-    activation, oriented so that the neuron's own piece is on the positive side.  A
-    neuron constant on the pattern gives no line.  Built from the pattern alone, so a
-    whole-plane enumeration need not keep every cell's constraints (``O(cells x n)``
-    memory) to certify the few cells that touch the box.
-
-    Parameters
-    ----------
-    net : ExactNet
-        A network with 2-D input.
-    pattern : sequence of int
-        Piece index of every hidden neuron, layer after layer (as
-        :attr:`RawCell.pattern <exact.layer_split.RawCell>` and
-        :meth:`ExactNet.pattern_at` give it).
-    layers : sequence of IntLayer, optional
-        ``net.integer_layers()``, passed by callers that ask for many patterns (it is
-        not cached on the net).
-
-    Returns
-    -------
-    tuple of Line
-        Distinct oriented lines ``(a, b, c)`` in lowest terms, the cell on their
-        positive side; exact integers.
-
-    Notes
-    -----
-    ``O(n^2)`` big-integer products for ``n`` hidden neurons, exact throughout: each
-    layer's map on the pattern is kept as integer rows over one positive scale.
-
-    Examples
-    --------
-    >>> net = ExactNet.from_layers([([[1, 0], [1, 1]], [0, -2]), ([[1, -1]], [0])])
-    >>> pattern_constraints(net, (1, 0))      # x > 0 and x + y < 2
-    ((1, 0, 0), (-1, -1, 2))
-    >>> pattern_constraints(net, net.pattern_at((3, 0)))
-    ((1, 0, 0), (1, 1, -2))
-    """
-    n_hidden = sum(net.widths[1:-1])
-    if len(pattern) != n_hidden:
-        raise ValueError(f"pattern has {len(pattern)} entries; the net has {n_hidden} hidden neurons")
-    if layers is None:
-        layers = net.integer_layers()
-    A, t, k = [(1, 0, 0), (0, 1, 0)], 1, 0  # the current layer's input is (A rows) / t
-    lines: list[Line] = []
-    for layer, act in zip(layers[:-1], net.activations):
-        mu, slopes, icepts = act.integer_form
-        bps = [(b.numerator, b.denominator) for b in act.breakpoints]
-        s = layer.scale * t  # pre-activations are Z / s
-        rows = []
-        for wrow, bj in zip(layer.Wi, layer.bi):
-            z = [sum(w * r[c] for w, r in zip(wrow, A)) for c in range(3)]
-            z[2] += bj * t
-            q = pattern[k]
-            k += 1
-            for i, (bn, bd) in enumerate(bps):
-                a, b, c = bd * z[0], bd * z[1], bd * z[2] - bn * s
-                if a or b:  # z crosses breakpoint i: above it on pieces > i
-                    line = canonical_line(a, b, c)
-                    lines.append(line if i < q else (-line[0], -line[1], -line[2]))
-            rows.append([slopes[q] * z[0], slopes[q] * z[1], slopes[q] * z[2] + icepts[q] * s])
-        g = math.gcd(mu * s, *(v for r in rows for v in r))
-        A, t = [[v // g for v in r] for r in rows], mu * s // g
-    return tuple(dict.fromkeys(lines))
 
 
 def whole_plane_cells(

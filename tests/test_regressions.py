@@ -798,3 +798,29 @@ def test_locate_of_no_points_is_an_empty_list():
     assert r.locate(np.zeros((0, 2))) == []
     with pytest.raises(InputError, match="point must have 2 coordinates, got 0"):
         r.locate(np.zeros(0))
+
+
+def test_whole_plane_locate_beyond_the_box_and_areas_of_bounded_cells_only(tmp_path, capsys):
+    """Fresh-clone trial: in the whole plane, locate() gave None for points past the certified box, and
+    summary() (the CLI's smallest/largest area) measured unbounded cells by their part of the box."""
+    from exact.cli import main
+
+    net = numeric.seeded_mlp([2, 8, 8, 1], seed=0)
+    r = exact.regions(net, window=None)
+    for x, y in ((2 * r.box, 0), (-10**9, 3), (1e300, -1e300)):
+        c = r.locate((x, y))
+        assert c is not None and not c.bounded and c.pattern == r.net.pattern_at((x, y))
+    bounded = [c for c in r.cells if c.bounded]
+    assert r.summary()["largest_area"] == float(max(c.exact_area for c in bounded))
+    assert r.summary()["smallest_area"] == float(min(c.exact_area for c in bounded))
+    one = [([[0, 0]], [1]), ([[1]], [0])]      # one cell: the whole plane
+    whole = exact.regions(one, window=None)
+    assert whole.locate((1e9, 0)) is whole.cells[0]
+    assert whole.summary()["largest_area"] is None
+    p = tmp_path / "one.json"
+    exact.save_json(one, p)
+    assert main(["regions", str(p), "--window", "plane", "-q"]) == 0
+    assert "largest area: none (no bounded cell)" in capsys.readouterr().out
+    # on a boundary past the box (x = 0 of |x|): the cell of smallest index, as inside the box
+    v = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])], window=None)
+    assert v.locate((0, 10**9)).index == 0 and v.locate((0, -2.0**70)).index == 0
