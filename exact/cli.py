@@ -79,8 +79,9 @@ def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool 
             memory: bool = False) -> None:
     if window:
         sp.add_argument("--window", type=window_arg, default=DEFAULT_WINDOW,
-                        help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW}), 'plane', a "
-                             "rectangle xmin,xmax,ymin,ymax, or a convex polygon '[[x,y],[x,y],...]'")
+                        help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW}; the cube "
+                             "[-B, B]^d of a d-D input), 'plane', a rectangle xmin,xmax,ymin,ymax, a convex "
+                             "polygon '[[x,y],[x,y],...]', or a box lo1,hi1,...,lo_d,hi_d of a d-D input")
     if memory:
         sp.add_argument("--max-memory", type=memory_arg, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                         help="refuse jobs estimated above this memory: bytes, e.g. 2GB, 'auto' (half the "
@@ -194,8 +195,7 @@ def _human(value, whole: str = "whole plane") -> str:
 
 def _print_counts(data: dict, as_json: bool) -> None:
     data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
-    data = {k: ([json_number(b) for b in v] if as_json else str(v)) if isinstance(v, AxisBox) else v
-            for k, v in data.items()}
+    data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, AxisBox) else v for k, v in data.items()}
     data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, ConvexWindow) else v
             for k, v in data.items()}
     if as_json:
@@ -218,7 +218,8 @@ def _only_counts_in_nd(args, d: int) -> None:
                ("--decision-boundary", args.decision_boundary), ("--segments", args.segments))
     wanted = [o for o, v in options if v]
     if wanted:
-        raise InputError(f"{', '.join(wanted)} need(s) a 2-D input, and this network's input is {d}-D: add "
+        raise InputError(f"{', '.join(wanted)} {'needs' if len(wanted) == 1 else 'need'} a 2-D input, and "
+                         f"this network's input is {d}-D: add "
                          "--plane '[[..],[..],[..]]' (three input points), or drop them for the exact "
                          f"{d}-D counts")
 
@@ -370,7 +371,7 @@ def _cmd_count(args) -> int:
     from ._api import count_regions
 
     d = args.widths[0]
-    args.window = _window_for(args.window, d, "these nets'")
+    args.window = _window_for(args.window, d, "this net's")
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet,
                         **args.tiling)
@@ -508,7 +509,8 @@ _CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
               ("count them with count_regions()", "count them with --count-only"),
               ("count them with count_regions", "count them with --count-only"),
               ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "),
-              ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"))
+              ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"),
+              ("a and b are the same point", "--from and --to are the same point"))
 """The library's advice, in the command line's own words."""
 
 

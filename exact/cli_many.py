@@ -285,8 +285,8 @@ def _window_json(window: Any) -> int | float | str | dict | list | None:
         return None
     if isinstance(window, ConvexWindow):
         return window.to_json()
-    if isinstance(window, tuple):  # a box of a d-D input: lo_1, hi_1, ..., lo_d, hi_d
-        return [_window_json(v) for v in window]
+    if hasattr(window, "to_json"):  # a box of a d-D input (exact.cli_values.AxisBox)
+        return window.to_json()
     q = Fraction(window)
     if q.denominator == 1 and q.numerator.bit_length() < 1000:  # json.dumps refuses ints over 4300 digits
         return q.numerator

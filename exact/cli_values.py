@@ -22,6 +22,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from .errors import InputError
+from .json_numbers import fraction_text
 from .validation import check_max_memory, check_window
 from .windows import ConvexWindow, rectangle_window
 
@@ -50,6 +51,16 @@ class AxisBox(tuple):
 
     def __str__(self) -> str:
         return " x ".join(f"[{self[2 * i]}, {self[2 * i + 1]}]" for i in range(self.dim))
+
+    def to_json(self) -> dict:
+        """Return ``{"box": [lo_1, hi_1, ...]}``, each bound a float when one holds it, else ``"p/q"``.
+
+        Examples
+        --------
+        >>> window_arg("0,1/3,0,1,0,1").to_json()
+        {'box': [0.0, '1/3', 0.0, 1.0, 0.0, 1.0]}
+        """
+        return {"box": [float(v) if Fraction(float(v)) == v else fraction_text(v) for v in self]}
 
 
 _WINDOW_USAGE = ("--window takes a number B > 0 (window [-B, B]^2, or the cube [-B, B]^d of a d-D input), "
@@ -93,7 +104,7 @@ def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
         if text.strip().startswith("["):
             return check_window(json.loads(text, parse_float=Fraction, parse_int=Fraction))
         parts = [Fraction(v.strip()) for v in text.split(",")]
-        if len(parts) >= 6:
+        if len(parts) >= 5:  # 5 numbers: a box with one number missing
             return _axis_box(parts)
         checked = check_window(parts[0] if len(parts) == 1 else tuple(parts))
         # a rectangle stays one, even the square [-B, B]^2: for a d-D input it is not the cube [-B, B]^d
@@ -106,7 +117,7 @@ def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
 def _axis_box(parts: list[Fraction]) -> AxisBox:
     """Check ``2 d`` numbers as ``d`` intervals ``lo < hi``."""
     if len(parts) % 2:
-        raise InputError(f"a box takes two numbers per axis, got {len(parts)}")
+        raise InputError(f"a box takes two numbers per axis (lo1,hi1,...,lo_d,hi_d), got {len(parts)}")
     for i in range(0, len(parts), 2):
         if not parts[i] < parts[i + 1]:
             raise InputError(f"axis {i // 2 + 1} of the box: lo = {parts[i]} is not below "

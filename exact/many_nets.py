@@ -430,7 +430,8 @@ def _read(net: Any, plane: Any, activation: Any, task: _Task) -> ExactNet:
     enet = read_net(net, plane, activation, task.window)[0]
     if isinstance(task.window, tuple) and enet.input_dim != len(task.window):
         raise InputError(f"window is a box of {len(task.window)} axes, and this network's input is "
-                         f"{enet.input_dim}-D")
+                         f"{enet.input_dim}-D: count nets of each input width apart, or give a half-width "
+                         "B, which fits every width")
     return enet
 
 

@@ -228,13 +228,13 @@ def _refuse_unmaterialised(module: Any) -> None:
 
 
 def _trace(module: Any) -> Any:
-    """Trace ``module`` with ``torch.fx``; InputError if it cannot be traced."""
+    """Trace ``module`` with ``torch.fx``; UnsupportedNetworkError if it cannot be traced."""
     import torch.fx as fx
 
     try:
         return fx.symbolic_trace(module)
     except Exception as exc:  # fx raises many types for data-dependent control flow
-        raise InputError(
+        raise UnsupportedNetworkError(
             f"could not trace {type(module).__name__} with torch.fx ({type(exc).__name__}: "
             f"{str(exc)[:200]}); pass the layers as a list of (W, b) pairs instead"
         ) from None
@@ -304,8 +304,8 @@ def read_graph(gm: Any) -> list[Op]:
     out = next(n for n in nodes if n.op == "output")
     result = out.args[0]
     if not is_node(result):
-        raise InputError(f"forward of {type(gm).__name__} returns {type(result).__name__}, not one tensor; "
-                         "only networks with one output tensor are read")
+        raise UnsupportedNetworkError(f"forward of {type(gm).__name__} returns {type(result).__name__}, "
+                                      "not one tensor; only networks with one output tensor are read")
     feeding = _ancestors(result) | {out}
     for n in nodes:
         if n not in feeding and not (n.op == "placeholder" and n is not x):
@@ -454,7 +454,7 @@ def _the_input(nodes: list[Any]) -> Any:
         raise InputError("forward takes no input; a network reads one tensor")
     for p in inputs[1:]:
         if p.users or not p.args:  # unused with a default value: forward(x, mask=None) is fine
-            raise InputError(f"node {p.name!r} (placeholder) is a second input of forward; "
+            raise UnsupportedNetworkError(f"node {p.name!r} (placeholder) is a second input of forward; "
                              "only networks of one input tensor are read")
     return inputs[0]
 
@@ -551,7 +551,8 @@ def _assemble(ops: list[Op], module: Any, input_shape: tuple[int, ...] | None
         raise InputError(f"{type(module).__name__} has no affine layers (Linear, Conv, ...)")
     if not pending:
         raise UnsupportedNetworkError(
-            f"the network ends with an activation ({prev}); the last layer must be affine (the output)")
+            f"the network ends with an activation ({prev}); the last layer must be affine (the output): "
+            "end it with a Linear layer, or drop the final activation")
     if len(shape) != 1:
         raise InputError(f"the output of {type(module).__name__} has shape {shape} per sample; a network's "
                          "output must be one vector per sample: end it with nn.Flatten()")

@@ -125,6 +125,9 @@ def grid_points(window: float, res: int) -> np.ndarray:
 
 
 def _model_dtype(model: nn.Module) -> torch.dtype:
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__} (numeric samples torch "
+                        "models; for an exact.ExactNet use exact.regions or exact.cross_check)")
     for p in model.parameters():
         return p.dtype
     return torch.float32
@@ -158,6 +161,8 @@ def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 5
     ------
     ValueError
         A model with several outputs and no ``output`` index, or an index out of range.
+    TypeError
+        ``model`` not a torch module.
 
     Examples
     --------

@@ -695,7 +695,7 @@ def test_per_axis_boxes_on_the_command_line_and_in_count_many(tmp_path, capsys):
         main(["regions", str(p), "--window=0,1,1,0,0,1", "-q"])
     assert "axis 2 of the box: lo = 1 is not below hi = 0" in capsys.readouterr().err
     out = exact.count_many([[([[1, 0]], [0]), ([[1]], [0])]], window=(0, 1, 0, 1, 0, 1), on_error="return")[0]
-    assert out.message == "window is a box of 3 axes, and this network's input is 2-D"
+    assert out.message.startswith("window is a box of 3 axes, and this network's input is 2-D: count nets")
 
 
 def test_tiled_progress_bar_has_a_total_that_grows_when_a_tile_is_cut(monkeypatch):
@@ -824,3 +824,61 @@ def test_whole_plane_locate_beyond_the_box_and_areas_of_bounded_cells_only(tmp_p
     # on a boundary past the box (x = 0 of |x|): the cell of smallest index, as inside the box
     v = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])], window=None)
     assert v.locate((0, 10**9)).index == 0 and v.locate((0, -2.0**70)).index == 0
+
+
+def test_untraceable_and_tuple_returning_modules_are_network_errors():
+    """Fresh-clone trial: data-dependent control flow, a tuple output or a second input raised a plain
+    InputError, not UnsupportedNetworkError (which the CHANGELOG tells users to catch)."""
+    import torch
+
+    from exact.errors import UnsupportedNetworkError
+
+    class Branchy(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.f = torch.nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.f(x) if x.sum() > 0 else self.f(-x)
+
+    class Pair(Branchy):
+        def forward(self, x):
+            return self.f(x), x
+
+    for module, message in ((Branchy(), "could not trace Branchy"), (Pair(), "returns tuple, not one tensor"),
+                            (torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU()),
+                             "end it with a Linear layer")):
+        with pytest.raises(UnsupportedNetworkError, match=message):
+            exact.count_regions(module, window=1)
+
+
+def test_window_messages_for_a_box_of_the_wrong_width(tmp_path, capsys):
+    """Fresh-clone trial: four numbers for a 3-D net were read as 'got 4' pairs, five numbers on the CLI got
+    the 2-D forms only, a d-D box in JSON lost its exact values, and a one-cell refusal said '1 cells'."""
+    from exact.cli import main
+
+    net3 = [([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0, 0, 0]), ([[1, 1, 1]], [0])]
+    with pytest.raises(InputError, match=r"6 numbers .* got 4 numbers \(four numbers are a 2-D rectangle\)"):
+        exact.count_regions(net3, window=(0, 1, 0, 1))
+    p = tmp_path / "n3.json"
+    exact.save_json(net3, p)
+    with pytest.raises(SystemExit, match="2"):
+        main(["regions", str(p), "--window=0,1,0,1,0", "-q"])
+    assert "a box takes two numbers per axis (lo1,hi1,...,lo_d,hi_d), got 5" in capsys.readouterr().err
+    assert main(["regions", str(p), "--window=1/3,1/2,-1,1,0,2", "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["window"] == {"box": ["1/3", 0.5, -1.0, 1.0, 0.0, 2.0]}
+    with pytest.raises(exact.ResourceLimitError, match=r"for its 1 cell, more than"):
+        exact.count_regions([([[1.0, 0.0]], [5.0]), ([[1.0]], [0.0]), ([[1.0]], [0.0])], window=1, max_memory=10)
+
+
+def test_segment_refusal_and_numeric_type_errors_speak_to_their_caller(tmp_path, capsys):
+    """Fresh-clone trial: `exactnet segment --from P --to P` said 'a and b are the same point' (Python
+    names), and numeric.evaluate_grid(ExactNet) raised an AttributeError traceback."""
+    from exact.cli import main
+
+    p = tmp_path / "n.json"
+    exact.save_json([([[1.0, 0.0, 1.0]], [0.0]), ([[1.0]], [0.0])], p)
+    assert main(["segment", str(p), "--from", "1,1,1", "--to", "1,1,1"]) == 2
+    assert "--from and --to are the same point" in capsys.readouterr().err
+    with pytest.raises(TypeError, match="model must be a torch nn.Module, got ExactNet"):
+        numeric.evaluate_grid(exact.ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])]))

@@ -118,7 +118,8 @@ class Budget:
             )
         if self.max_memory is not None and nbytes > self.max_memory:
             raise ResourceLimitError(
-                f"{where} would need about {format_bytes(nbytes)} for its {cells:,} cells, more than "
-                f"max_memory={format_bytes(self.max_memory)}; raise max_memory (None for no limit) or "
+                f"{where} would need about {format_bytes(nbytes)} for its {cells:,} "
+                f"cell{'s' * (cells != 1)}, more than max_memory={format_bytes(self.max_memory)}; "
+                "raise max_memory (None for no limit) or "
                 "shrink the window"
             )

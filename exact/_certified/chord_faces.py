@@ -143,7 +143,7 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
         try:
             check(len(keep) + n_cut + ch.n + n_cr, int(nv[keep].sum()) + half_edges, half_edges)
         except TooManyRegionsError:  # 1 + L + I is exact only without triple points, else too many
-            no_triple_points(layer, ch, pairs)
+            no_triple_points(layer, ch, pairs, max_work=_TRIPLE_WORK)  # a near triple point: Undecided
             raise
     kept = ArrangedCells(rec[ranges(start[keep], nv[keep])], nv[keep], keep, piece[keep])
     if ch.n == 0:
@@ -153,6 +153,11 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
         return faces
     return ArrangedCells(np.concatenate([kept.rec, faces.rec]), np.concatenate([kept.nv, faces.nv]),
                          np.concatenate([kept.anc, faces.anc]), np.concatenate([kept.piece, faces.piece]))
+
+
+_TRIPLE_WORK = 1_000_000
+"""Most (crossing, chord) pairs tested before a refusal for ``max_regions`` (about 150 MB of temporaries);
+beyond, the count (an upper bound when three lines meet) refuses as it stands."""
 
 
 @dataclass(frozen=True)

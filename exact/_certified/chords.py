@@ -333,7 +333,8 @@ def sort_within(t: np.ndarray, group: np.ndarray) -> np.ndarray:
     return by_t[np.argsort(group[by_t], kind="stable")]
 
 
-def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]) -> None:
+def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray], max_work: int | None = None
+                     ) -> bool:
     """Raise :class:`Undecided` unless every crossing point is certainly off every other chord.
 
     Then no three lines meet inside a cell, and ``1 + L + I`` holds for each cell cut by
@@ -348,6 +349,13 @@ def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]
         The chords of the layer's lines in the cells they cut.
     crossings : (ndarray, ndarray)
         The pairs of crossing chords (:func:`crossing_pairs`).
+    max_work : int, optional
+        Give up (return False) rather than test more (crossing, chord) pairs than this.
+
+    Returns
+    -------
+    bool
+        True when checked; False when given up for ``max_work``.
 
     Raises
     ------
@@ -356,11 +364,13 @@ def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]
     """
     pa, pb = crossings
     if len(pa) == 0:
-        return
+        return True
     first = np.searchsorted(ch.cell, ch.cell[pa], side="left")
     size = np.searchsorted(ch.cell, ch.cell[pa], side="right") - first
     if not np.any(size > 2):
-        return
+        return True
+    if max_work is not None and int(size.sum()) > max_work:
+        return False
     La, Ea, _ = chord_lines(layer, ch, pa)
     Lb, Eb, _ = chord_lines(layer, ch, pb)
     px, py, pe = intersect(La, Ea, Lb, Eb)
@@ -373,3 +383,4 @@ def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]
                    layer.ebeta[qc])
     if not np.all(np.abs(f) > fe):
         raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
+    return True

@@ -87,8 +87,11 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
         window = [window[2 * i: 2 * i + 2] for i in range(d)]
     if isinstance(window, (list, tuple)):
         if len(window) != d:
-            raise InputError(f"window must give one (lo, hi) pair per axis: {d} for this {d}-D network, got "
-                             f"{len(window)}")
+            flat = not any(isinstance(v, (list, tuple)) for v in window)
+            got = f"{len(window)} numbers" if flat else f"{len(window)} pairs"
+            raise InputError(f"window must give one (lo, hi) pair per axis, or {2 * d} numbers (lo_1, hi_1, "
+                             f"..., lo_{d}, hi_{d}), for this {d}-D network; got {got}"
+                             + (" (four numbers are a 2-D rectangle)" if flat and len(window) == 4 else ""))
         lo, hi = [], []
         for i, pair in enumerate(window):
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:

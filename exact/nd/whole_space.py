@@ -57,6 +57,7 @@ from fractions import Fraction
 
 import numpy as np
 
+from .._certified.bounds import quiet_floats
 from ..line_count import round_up_pow2
 from ..network import ExactNet, IntLayer
 from .box_clip import clip_to_box
@@ -323,6 +324,7 @@ def fold_affine_layers(net: ExactNet) -> ExactNet:
     return net
 
 
+@quiet_floats  # a float guess: an overflow only makes it useless
 def _start(net: ExactNet) -> Fraction:
     """Choose a first box: past the first layer's vertices, as floats estimate them (a guess only).
 
