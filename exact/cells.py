@@ -342,6 +342,11 @@ class Regions:
                 best = c
         return best
 
+    def _make_exact(self) -> None:
+        """Make every exact polygon and map now, in chunks (a bar on long jobs), for whole-result work."""
+        if self.certified is not None:
+            self.certified.resolve_all()
+
     @property
     def pattern_index(self) -> dict[tuple[int, ...], int]:
         """The index of the cell of each activation pattern (made on first use).
@@ -434,6 +439,7 @@ class Regions:
         >>> len(g["features"]), g["features"][0]["geometry"]["type"]
         (2, 'Polygon')
         """
+        self._make_exact()
         return feature_collection(self.cells, self.face_maps)
 
     def level_set(self, c: Any = 0, output: int = 0) -> LevelSet:
@@ -460,6 +466,7 @@ class Regions:
         """
         from .level_sets import level_set
 
+        self._make_exact()
         return level_set(self, c, output)
 
     def decision_boundary(self) -> LevelSet:
@@ -480,6 +487,7 @@ class Regions:
         """
         from .level_sets import decision_boundary
 
+        self._make_exact()
         return decision_boundary(self)
 
     def plot(self, ax=None, *, fill: bool = True, color: str = "index", cmap: str | None = None,

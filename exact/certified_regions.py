@@ -49,6 +49,7 @@ from ._certified.cell_table import BatchedCells, above_neighbours
 from ._certified.plane import batched_plane_cells
 from ._certified.subdivision import batched_cells, window_records
 from ._fp import SAFE, TINY, U
+from ._progress import progress_bar
 from .cells import Regions
 from .errors import Undecided
 from .layer_split import square
@@ -61,6 +62,9 @@ __all__ = ["CertifiedCells", "certified_plane_regions", "certified_window_region
 
 _BLOCK = 256
 """Cells made exact together when one of them is asked for (they share most prefixes)."""
+
+_CHUNK = 4 * _BLOCK
+"""Cells made exact at a time when many are asked for at once (bounded temporaries, a progress bar)."""
 
 
 def certified_window_regions(net: ExactNet, window: Fraction | ConvexWindow, *,
@@ -92,7 +96,7 @@ def certified_window_regions(net: ExactNet, window: Fraction | ConvexWindow, *,
         As :func:`~exact._certified.subdivision.batched_cells`.
     """
     table = batched_cells(net, window, max_regions=max_regions, progress=progress, max_memory=max_memory)
-    source = CertifiedCells(table, window)
+    source = CertifiedCells(table, window, progress)
     box = window.half if isinstance(window, ConvexWindow) else window
     return Regions.from_certified(net, window, box, source)
 
@@ -123,7 +127,7 @@ def certified_plane_regions(net: ExactNet, *, max_regions: int | None = None, ma
         As :func:`certified_window_regions`.
     """
     half, table = batched_plane_cells(net, max_regions=max_regions, progress=progress, max_memory=max_memory)
-    return Regions.from_certified(net, None, half, CertifiedCells(table, half))
+    return Regions.from_certified(net, None, half, CertifiedCells(table, half, progress))
 
 
 class CertifiedCells:
@@ -135,6 +139,8 @@ class CertifiedCells:
         The certified cells of a window.
     window : Fraction or ConvexWindow
         The window they fill.
+    progress : bool, default False
+        Show a bar (after a second) when many cells are made exact at once.
 
     Attributes
     ----------
@@ -154,8 +160,9 @@ class CertifiedCells:
         :meth:`~exact._certified.cell_table.BatchedCells.linear_labels`.
     """
 
-    def __init__(self, table: BatchedCells, window: Fraction | ConvexWindow):
+    def __init__(self, table: BatchedCells, window: Fraction | ConvexWindow, progress: bool = False):
         self.table = table
+        self.progress = progress  # a bar when many cells are made exact at once
         n = len(table)
         self.side = _window_sides(table, window)
         sides = (window.edges if isinstance(window, ConvexWindow)
@@ -176,6 +183,10 @@ class CertifiedCells:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    def resolve_all(self) -> None:
+        """Make every cell's exact polygon and map (for whole-result operations), in chunks."""
+        self.resolve(range(len(self)))
 
     def prev_vertex(self) -> np.ndarray:
         """Return the index of each vertex's predecessor in its cell (counter-clockwise).
@@ -262,6 +273,19 @@ class CertifiedCells:
             construction rules out.
         """
         todo = sorted({int(c) for c in cells if self._poly[int(c)] is None})
+        if len(todo) <= _CHUNK:
+            self._resolve(todo)
+            return
+        bar = progress_bar(self.progress, len(todo), "exact polygons", unit="cell")
+        try:
+            for k in range(0, len(todo), _CHUNK):  # in chunks: bounded temporaries, and a progress bar
+                self._resolve(todo[k : k + _CHUNK])
+                bar.update(len(todo[k : k + _CHUNK]))
+        finally:
+            bar.close()
+
+    def _resolve(self, todo: list[int]) -> None:
+        """:meth:`resolve` of sorted cells none of which is made yet."""
         if not todo:
             return
         t, pm = self.table, self.maps

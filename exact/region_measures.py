@@ -187,6 +187,8 @@ def region_sizes(regions: Any, measure: str = "auto") -> RegionSizes:
         measure = "area" if d == 2 else "volume" if d <= 3 else "radius"
     elif measure == "volume" and d == 2:
         measure = "area"
+    if getattr(regions, "certified", None) is not None:  # lazy exact cells: made in chunks, with a bar
+        regions.certified.resolve_all()
     unbounded = tuple(c.index for c in cells if not c.bounded)
     sizes: list[Any] = []
     for c in cells:

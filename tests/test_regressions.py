@@ -882,3 +882,32 @@ def test_segment_refusal_and_numeric_type_errors_speak_to_their_caller(tmp_path,
     assert "--from and --to are the same point" in capsys.readouterr().err
     with pytest.raises(TypeError, match="model must be a torch nn.Module, got ExactNet"):
         numeric.evaluate_grid(exact.ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])]))
+
+
+def test_making_every_exact_polygon_shows_progress_in_chunks(monkeypatch):
+    """Fresh-clone trial: to_geojson/level_set/region_sizes of a big deep net's lazy regions made every
+    exact polygon in one go, with no progress shown (20 s on 2-128^3-1); now in chunks, under a bar."""
+    import exact.certified_regions as cr
+
+    bars = []
+
+    class Bar:
+        def __init__(self, enabled, total, desc, unit="it"):
+            self.enabled, self.total, self.desc, self.n = enabled, total, desc, 0
+            bars.append(self)
+
+        def update(self, n=1):
+            self.n += n
+
+        def close(self):
+            pass
+
+    monkeypatch.setattr(cr, "progress_bar", Bar)
+    r = exact.regions(numeric.seeded_mlp([2, 32, 32, 32, 1], seed=0), window=10, progress=True)
+    assert r.certified is not None and r.certified.n_exact == 0 and not bars
+    sizes = exact.region_sizes(r)
+    assert len(bars) == 1 and bars[0].enabled and bars[0].desc == "exact polygons"
+    assert bars[0].n == bars[0].total == r.n_activation == r.certified.n_exact == 4705
+    assert sum(sizes.sizes) == 400
+    r.to_geojson()
+    assert len(bars) == 1   # nothing left to make
