@@ -466,8 +466,7 @@ class Regions:
         """
         from .level_sets import level_set
 
-        self._make_exact()
-        return level_set(self, c, output)
+        return level_set(self, c, output)  # certified cells: exact only where the floats leave it open
 
     def decision_boundary(self) -> LevelSet:
         """Return the exact decision boundary, where the arg max of the outputs changes.

@@ -45,9 +45,11 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._certified.bounds import rounding, values
 from ._certified.cell_table import BatchedCells, above_neighbours
 from ._certified.plane import batched_plane_cells
 from ._certified.subdivision import batched_cells, window_records
+from ._float_range import to_float
 from ._fp import SAFE, TINY, U
 from ._progress import progress_bar
 from .cells import Regions
@@ -384,6 +386,38 @@ class CertifiedCells:
         self.resolve(np.concatenate([small, large]))
         return (min(polygon_area(self._poly[i][0]) for i in small.tolist()),
                 max(polygon_area(self._poly[i][0]) for i in large.tolist()))
+
+    def level_candidates(self, output: int, level: Fraction) -> np.ndarray | None:
+        """Return the cells where output ``output`` may equal ``level``: the others are certainly off it.
+
+        A cell whose float vertices all give a value farther from ``level`` than the
+        certified bound (:func:`exact._certified.bounds.values`: the map's and the vertices'
+        error bounds, and the rounding), on the same side, lies wholly on that side (the
+        output is affine on the convex cell): no level set there, and no flat piece.
+
+        Parameters
+        ----------
+        output : int
+            A valid output index.
+        level : Fraction
+            The level.
+
+        Returns
+        -------
+        ndarray of int64 or None
+            The candidate cells, sorted; None when ``level`` is beyond the float range (no filter).
+        """
+        try:
+            beta, ebeta = to_float(level), rounding(level)
+        except (Undecided, OverflowError):
+            return None
+        t = self.table
+        owner = np.repeat(np.arange(len(t)), t.nv)
+        with np.errstate(all="ignore"):  # an overflow or NaN only keeps a cell a candidate
+            f, fe = values(t.out[owner, output, :].T, t.out_err[output], t.x, t.y, t.err, beta, ebeta)
+            above, below = f > fe, f < -fe
+        off = np.logical_and.reduceat(above, t.start) | np.logical_and.reduceat(below, t.start)
+        return np.flatnonzero(~off)
 
     def float_polygons(self) -> list[np.ndarray]:
         """Return each cell's float vertices (within the certified bound of the exact ones).

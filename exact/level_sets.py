@@ -224,7 +224,7 @@ def level_set(reg: Any, c: Any = 0, output: Any = 0) -> LevelSet:
     k = _check_output(output, reg.net.output_dim)
     pieces: list[tuple[Line, Point, Point]] = []
     flats: list[tuple[int, Sequence[Point], Sequence[Line]]] = []
-    for cell, rows in zip(reg.cells, output_maps(reg)):
+    for cell, rows in _cells_and_maps(reg, k, level):
         a, b, o = rows[k][0], rows[k][1], rows[k][2] - level
         if a == 0 and b == 0:
             if o == 0:
@@ -295,6 +295,19 @@ def decision_boundary(reg: Any) -> LevelSet:
             for j in range(i + 1, len(maps)):
                 pieces += _tie_piece(cell, maps, i, j)
     return _assemble("decision boundary", None, None, pieces, flats)
+
+
+def _cells_and_maps(reg: Any, k: int, level: Fraction) -> Any:
+    """Every cell with its exact maps; for certified cells, only those the floats leave near ``level``."""
+    certified = getattr(reg, "certified", None)
+    near = None if certified is None else certified.level_candidates(k, level)
+    if near is None:
+        if certified is not None:
+            certified.resolve_all()
+        return zip(reg.cells, output_maps(reg))
+    certified.resolve(near)  # the exact polygons and maps of these cells only
+    cells = [reg.cells[i] for i in near.tolist()]
+    return zip(cells, [_rows(c.affine) for c in cells])
 
 
 def output_maps(reg: Any) -> list[list[tuple[Fraction, Fraction, Fraction]]]:
