@@ -168,7 +168,9 @@ def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Seque
     plane, activation, max_regions, max_memory, progress
         As in :func:`regions`.
     tiles, executor, tile_cells
-        As in :func:`regions`: the counts of the untiled run, from tiles counted apart.
+        As in :func:`regions`: the counts of the untiled run, from tiles counted apart.  A
+        net with one hidden layer is counted untiled (its arrangement formula, in well under
+        a second for thousands of neurons, beats any tiling).
 
     Returns
     -------
@@ -224,7 +226,9 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
     """:func:`count_regions` of a net with 2-D input, on checked arguments: the engine for the job."""
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
-    if tiling is not None:
+    if tiling is not None and enet.n_hidden_layers == 1:
+        log.info("count_regions: one hidden layer is counted by its arrangement formula, not in tiles")
+    elif tiling is not None:
         return count_in_tiles(enet, w, max_regions=max_regions, max_memory=mem, progress=progress, **tiling)
     if enet.n_hidden_layers == 1:
         if isinstance(w, ConvexWindow) and not w.is_rectangle:

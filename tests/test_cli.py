@@ -293,7 +293,7 @@ def test_segment_counts_and_exact_breakpoints(tmp_path, capsys):
     (["--from", "0"], "give the end point with --to"),
     (["--from", "0", "--to", "1", "--to-file", "x.txt"], "give the end point with --to"),
     (["--from", "0,1", "--to", "1"], "--from has 2 coordinates but the network input is 1-D"),
-    (["--from", "1", "--to", "1"], "a and b are the same point"),
+    (["--from", "1", "--to", "1"], "--from and --to are the same point"),
     (["--from", "0", "--to-file", "{tmp}/missing.txt"], "does not exist"),
 ])
 def test_segment_errors_exit_2(tmp_path, capsys, argv, message):
@@ -321,7 +321,7 @@ def test_regions_of_a_3d_net_without_a_plane_are_counted_in_3d(tmp_path, capsys)
     # four planes in general position, every crossing inside the cube: 1 + 4 + 6 + 4
     assert (data["input_width"], data["activation_regions"], data["linear_regions"]) == (3, 15, 15)
     assert main(["regions", str(p), "--plot", str(tmp_path / "x.png")]) == 2
-    assert "need(s) a 2-D input" in capsys.readouterr().err
+    assert "needs a 2-D input" in capsys.readouterr().err
     assert main(["regions", str(p), "--window", "0,1,0,1"]) == 2
     assert "a rectangle or polygon is for 2-D inputs" in capsys.readouterr().err
 

@@ -371,16 +371,18 @@ def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]
         return True
     if max_work is not None and int(size.sum()) > max_work:
         return False
-    La, Ea, _ = chord_lines(layer, ch, pa)
-    Lb, Eb, _ = chord_lines(layer, ch, pb)
-    px, py, pe = intersect(La, Ea, Lb, Eb)
-    tp = np.repeat(np.arange(len(pa)), size)
-    tc = ranges(first, size)
-    keep = (tc != pa[tp]) & (tc != pb[tp])
-    tp, tc = tp[keep], tc[keep]
-    kc, qc = ch.k[tc], ch.q[tc]
-    f, fe = values(layer.M[:, kc, ch.cell[tc]], layer.E[kc].T, px[tp], py[tp], pe[tp], layer.beta[qc],
-                   layer.ebeta[qc])
-    if not np.all(np.abs(f) > fe):
-        raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
+    for lo, hi in chunks(size, blocks.BLOCK):  # (crossing, chord) pairs a chunk at a time: bounded memory
+        a, b, sz, fst = pa[lo:hi], pb[lo:hi], size[lo:hi], first[lo:hi]
+        La, Ea, _ = chord_lines(layer, ch, a)
+        Lb, Eb, _ = chord_lines(layer, ch, b)
+        px, py, pe = intersect(La, Ea, Lb, Eb)
+        tp = np.repeat(np.arange(len(a)), sz)
+        tc = ranges(fst, sz)
+        keep = (tc != a[tp]) & (tc != b[tp])
+        tp, tc = tp[keep], tc[keep]
+        kc, qc = ch.k[tc], ch.q[tc]
+        f, fe = values(layer.M[:, kc, ch.cell[tc]], layer.E[kc].T, px[tp], py[tp], pe[tp], layer.beta[qc],
+                       layer.ebeta[qc])
+        if not np.all(np.abs(f) > fe):
+            raise Undecided(f"three lines of hidden layer {layer.index} nearly meet in one point")
     return True

@@ -323,6 +323,10 @@ def count_with_border_cells(net: ExactNet, window: Fraction | ConvexWindow,
         As :func:`exact._certified.subdivision.batched_cells`.
     """
     st = Subdivision(net, window, max_memory=max_memory)
+    if net.n_hidden_layers == 1:  # every line cuts the one cell: the count's triple-point test would be
+        st.split_layer(max_regions, False)  # O(crossings x lines); building is O(cells), under the budget
+        cells = st.cells()
+        return len(cells), cells, True
     for _ in range(net.n_hidden_layers - 1):
         st.split_layer(max_regions, False)
     near = restricted(st, border_parents(st, sides))  # before st begins the last layer
