@@ -946,3 +946,23 @@ def test_level_sets_of_lazy_regions_make_only_the_cells_near_the_level():
     for level in sorted({lo for lo, _ in ranges} | {hi for _, hi in ranges})[::7]:
         near = set(r.certified.level_candidates(0, level).tolist())
         assert {k for k, (lo, hi) in enumerate(ranges) if lo <= level <= hi} <= near
+
+
+def test_tiles_of_a_wide_one_hidden_layer_net_stay_small_in_memory():
+    """The quiet benchmark run was killed for memory: a tile of 2-3000-1 sent its one cell's 3000 chords
+    through the last-layer count, whose triple-point test held every (crossing, chord) pair at once
+    (24 GB). One-hidden-layer tiles are now built, and count_regions(tiles=) counts such a net untiled."""
+    import tracemalloc
+
+    from exact.tiled_counts import count_in_tiles
+
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 300, 1], seed=0))
+    want = exact.count_regions(net, window=10)
+    tracemalloc.start()
+    try:
+        assert count_in_tiles(net, Fraction(10), 2) == want
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 150 * 2**20, peak      # the counted path took about 0.4 GB here
+    assert exact.count_regions(net, window=10, tiles=2) == want
