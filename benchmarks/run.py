@@ -250,10 +250,18 @@ def bench_deep_plane(quick: bool) -> str:
         big = name == "2-64-64-64-64-1"
         half = fast.get("half", 1.0)
         ref = run_case(f"""
+            from fractions import Fraction
             from numeric.models import seeded_mlp
             import exact
+            from exact._api import exact_regions
+            from exact.line_count import initial_box
+            from exact.validation import check_window
             m = seeded_mlp({widths}, seed=0)
-            t = time.perf_counter(); r = exact.regions(m, window={4 * half if big else None})
+            net = exact.as_exact_net(m)
+            w = check_window({4 * half if big else None})
+            start = initial_box(net) if w is None else None   # the exact search, never the certified floats
+            t = time.perf_counter()
+            r = exact_regions(net, w, max_regions=None, progress=False, precount=False, plane_start=start)
             report(act=r.n_activation, lin=r.n_linear, t=time.perf_counter() - t)
         """)
         same = "✔" if (fast.get("act"), fast.get("lin")) == (ref.get("act"), ref.get("lin")) else "✘"
