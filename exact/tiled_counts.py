@@ -219,11 +219,11 @@ def count_tile(job: TileJob) -> TileSummary | Crowded:
     Examples
     --------
     >>> from exact.network import ExactNet
-    >>> net = ExactNet.from_layers([([[1, 1]], [-0.5]), ([[1]], [0])])
+    >>> net = ExactNet.from_layers([([[1, 1]], [-0.5]), ([[1]], [0.25]), ([[1]], [0])])   # deep: counted
     >>> job = TileJob(net, Tile(Fraction(0), Fraction(1), Fraction(0), Fraction(1)), (False,) * 4)
     >>> s = count_tile(job)   # x + y = 1/2 cuts the corner off: no seams, nothing to join
     >>> s.n_cells, s.engine, s.patterns.shape
-    (2, 'counted', (0, 1))
+    (2, 'counted', (0, 2))
     """
     start = time.perf_counter()
     with one_thread(job.parent):

@@ -316,7 +316,7 @@ def test_check_box_reads_windows_exactly():
     (-1.5, exact.InputError, "got -1.5"),
     (True, exact.InputTypeError, "window: expected a real number, got the boolean True"),
     ("2", exact.InputTypeError, "window: expected a real number, got str '2'"),
-    ([(0, 1), (0, 1)], exact.InputError, r"one \(lo, hi\) pair per axis: 3 for this 3-D network, got 2"),
+    ([(0, 1), (0, 1)], exact.InputError, r"one \(lo, hi\) pair per axis, or 6 numbers .* 3-D network; got 2 pairs"),
     ([(0, 1), (0, 1), (1, 1)], exact.InputError, r"window\[2\] = \(1, 1\) must have lo < hi"),
     ([(0, 1), (0, 1), (0, float("nan"))], exact.InputError, r"window\[2\]\[1\] must be a finite number"),
     ([(0, 1), (0, 1), 5], exact.InputError, r"window\[2\] must be a pair \(lo, hi\), got 5"),
