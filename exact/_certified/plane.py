@@ -224,7 +224,8 @@ def _cut_extent(cells: BatchedCells, ex: np.ndarray, d: np.ndarray, A: np.ndarra
 
 @one_blas_thread
 def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: bool,
-                        max_memory: int | None = None) -> tuple[Fraction, BatchedCells]:
+                        max_memory: int | None = None, start: Fraction | None = None
+                        ) -> tuple[Fraction, BatchedCells]:
     """Whole-plane cells with the batched engine: grow the box until :func:`rays_leave_freely`.
 
     Parameters
@@ -238,6 +239,11 @@ def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: boo
     max_memory : int, optional
         Refuse a box whose cells would take more than this many bytes, as in
         :func:`~exact._certified.subdivision.batched_cells`.
+    start : Fraction, optional
+        The first box tried (default :func:`~exact.line_count.initial_box`, past the first
+        layer's crossings).  Counts do not depend on the box once it is certified, so a
+        caller that only counts starts far out and usually needs one enumeration; the
+        certificate still decides, and the box still grows if it must.
 
     Returns
     -------
@@ -256,7 +262,7 @@ def batched_plane_cells(net: ExactNet, *, max_regions: int | None, progress: boo
     ResourceLimitError
         When the cells of some box would take more than ``max_memory`` bytes.
     """
-    half = initial_box(net)
+    half = initial_box(net) if start is None else start
     for _ in range(60):
         cells = batched_cells(net, half, max_regions=max_regions, progress=progress, max_memory=max_memory)
         ok, ext = rays_leave_freely(net, cells)
