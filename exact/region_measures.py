@@ -27,6 +27,7 @@ from typing import Any
 
 from .chebyshev_lp import chebyshev_ball
 from .errors import ExactnetError, InputError, InputTypeError
+from .json_numbers import json_number
 from .predicates import point_from_xy, side
 
 __all__ = ["MEASURES", "RegionSizes", "inscribed_ball", "region_sizes", "sizes_or_none"]
@@ -83,6 +84,18 @@ class RegionSizes:
 
     def _finite(self) -> list[Fraction | float]:
         return [s for s in self.sizes if s is not None]
+
+    def __repr__(self) -> str:
+        """Sum up in a line: counts and the extremes to six digits (``sizes`` holds the exact values)."""
+        def short(v: Fraction | float | None) -> str:
+            if v is None:
+                return "None"
+            j = json_number(v) if isinstance(v, Fraction) else v   # a float, or text past the float range
+            return f"{j:.6g}" if isinstance(j, float) else str(j)
+
+        return (f"RegionSizes(measure={self.measure!r}, exact={self.exact}, cells={len(self.sizes)}, "
+                f"bounded={self.n_bounded}, smallest={short(self.smallest)}, median={short(self.median)}, "
+                f"largest={short(self.largest)})")
 
 
 def inscribed_ball(cell: Any) -> tuple[float, tuple[float, ...]]:
