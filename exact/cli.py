@@ -273,6 +273,9 @@ def _cmd_regions(args) -> int:
                          "or --count-only")
     if args.segments and not (args.level_set or args.decision_boundary):
         raise InputError("--segments writes level sets: add --level-set C or --decision-boundary")
+    if args.output and not (args.level_set or args.color == "output"):
+        raise InputError(f"--output {args.output} picks the output for --level-set and --color output; add "
+                         "one of them (it would change nothing here)")
     outputs = {"--plot": args.plot, "--geojson": args.geojson, "--segments": args.segments,
                "--html": args.html}
     for option, path in outputs.items():

@@ -978,3 +978,15 @@ def test_region_sizes_repr_is_one_readable_line():
     assert len(repr(s)) < 150 and sum(s.sizes) == 8 and "largest=1)" in repr(s)
     whole = exact.region_sizes(exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=None))
     assert repr(whole).endswith("bounded=0, smallest=None, median=None, largest=None)")
+
+
+def test_cli_output_without_a_use_is_a_usage_error(tmp_path, capsys):
+    """Fresh-clone trial: `exactnet regions net --output 1 --plot p.png` silently drew by index, ignoring
+    --output (it only picks the output of --level-set and --color output)."""
+    from exact.cli import main
+
+    p = tmp_path / "two.json"
+    exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0])], p)
+    assert main(["regions", str(p), "--output", "1", "--plot", str(tmp_path / "p.png"), "-q"]) == 2
+    assert "--output 1 picks the output for --level-set and --color output" in capsys.readouterr().err
+    assert main(["regions", str(p), "--output", "1", "--level-set", "0", "-q"]) == 0
