@@ -4,7 +4,7 @@
 counts the activation and linear pieces of ``t -> f(A + t (B - A))``, ``t`` in ``[0, 1]``
 (:func:`exact.count_on_segment`), for a network of any input width, and prints the counts
 and the exact breakpoints ``t`` (``p/q``; ``--json``: one object with ``spec``,
-``input_dim``, ``activation_pieces``, ``linear_pieces``, ``activation_breakpoints`` and
+``input_width``, ``activation_pieces``, ``linear_pieces``, ``activation_breakpoints`` and
 ``linear_breakpoints``).
 
 A point is given as numbers separated by commas (``--from 0,0.5,1/3``; a point whose first
@@ -179,7 +179,7 @@ def segment_command(args: argparse.Namespace) -> int:
     net = as_exact_net(args.spec)
     a, b = check_point(a, "--from", net.input_dim), check_point(b, "--to", net.input_dim)
     s = count_on_segment(net, a, b, max_pieces=args.max_pieces, max_memory=args.max_memory)
-    data = {"spec": args.spec, "input_dim": net.input_dim, **s.as_dict()}
+    data = {"spec": args.spec, "input_width": net.input_dim, **s.as_dict()}
     if args.json:
         print(json.dumps(data))
         return 0

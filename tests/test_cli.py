@@ -276,7 +276,7 @@ def test_segment_counts_and_exact_breakpoints(tmp_path, capsys):
     p = _write_ramp(tmp_path)
     assert main(["segment", str(p), "--from=-1", "--to", "2", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data == {"spec": str(p), "input_dim": 1, "activation_pieces": 3, "linear_pieces": 3,
+    assert data == {"spec": str(p), "input_width": 1, "activation_pieces": 3, "linear_pieces": 3,
                     "activation_breakpoints": ["1/3", "2/3"], "linear_breakpoints": ["1/3", "2/3"]}
     assert main(["segment", str(p), "--from", "0.1", "--to", "2"]) == 0  # 0.1 is exactly 1/10
     out = capsys.readouterr().out
