@@ -990,3 +990,11 @@ def test_cli_output_without_a_use_is_a_usage_error(tmp_path, capsys):
     assert main(["regions", str(p), "--output", "1", "--plot", str(tmp_path / "p.png"), "-q"]) == 2
     assert "--output 1 picks the output for --level-set and --color output" in capsys.readouterr().err
     assert main(["regions", str(p), "--output", "1", "--level-set", "0", "-q"]) == 0
+
+
+def test_regions_nd_repr_shows_its_box():
+    """Fresh-clone trial: a d-D result's repr said "a 3-D box" without saying which."""
+    layers = [([[1, 0, 0], [0, 1, 0]], [0, 0]), ([[1, 1]], [0])]
+    r = exact.regions(layers, window=[(0, 1), (-1, 1), (0, Fraction(1, 3))])
+    assert "[0, 1] x [-1, 1] x [0, 1/3], n_activation=2" in repr(r)
+    assert ", R^3, " in repr(exact.regions(layers, window=None))

@@ -421,6 +421,8 @@ class RegionsND:
         return self.cells[k]
 
     def __repr__(self) -> str:
-        where = f"R^{len(self.lo)}" if self.whole_space else f"a {len(self.lo)}-D box"
+        box = " x ".join(f"[{a}, {b}]" for a, b in zip(self.lo, self.hi))  # short bounds: shown
+        short = len(box) <= 120
+        where = f"R^{len(self.lo)}" if self.whole_space else box if short else f"a {len(self.lo)}-D box"
         return (f"RegionsND({self.net!r}, {where}, n_activation={self.n_activation}, "
                 f"n_linear={self.n_linear})")
