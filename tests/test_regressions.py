@@ -998,3 +998,11 @@ def test_regions_nd_repr_shows_its_box():
     r = exact.regions(layers, window=[(0, 1), (-1, 1), (0, Fraction(1, 3))])
     assert "[0, 1] x [-1, 1] x [0, 1/3], n_activation=2" in repr(r)
     assert ", R^3, " in repr(exact.regions(layers, window=None))
+
+
+def test_three_d_regions_render_in_notebooks():
+    """Fresh-clone trial: 3-D RegionsND had no _repr_png_, where 2-D Regions draw themselves in a notebook."""
+    octants = [([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0, 0, 0]), ([[1, 1, 1]], [0])]
+    png = exact.regions(octants, window=1)._repr_png_()
+    assert png is not None and png.startswith(b"\x89PNG")
+    assert exact.regions([([[1, 0, 0, 0]], [0]), ([[1]], [0])], window=1)._repr_png_() is None   # 4-D: no picture

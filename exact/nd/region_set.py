@@ -411,6 +411,22 @@ class RegionsND:
 
         return plot_regions_3d(self, ax, **kwargs)
 
+    def _repr_png_(self) -> bytes | None:
+        """Render the 3-D picture as PNG bytes for notebooks (``None`` unless a 3-D input of few cells)."""
+        import io
+
+        from ..errors import ExactnetError
+
+        if len(self.lo) != 3 or len(self.cells) > 2000:
+            return None
+        buf = io.BytesIO()
+        try:
+            artists = self.plot()
+            artists[0].axes.figure.savefig(buf, format="png", dpi=72)
+        except ExactnetError:
+            return None
+        return buf.getvalue()
+
     def __len__(self) -> int:
         return len(self.cells)
 
