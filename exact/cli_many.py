@@ -38,7 +38,7 @@ from typing import Any, TextIO
 
 from .cells import RegionCounts
 from .errors import InputError
-from .json_numbers import fraction_text
+from .json_numbers import exact_json
 from .many_nets import NetFailure, timed_counts
 from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
@@ -290,4 +290,4 @@ def _window_json(window: Any) -> int | float | str | dict | list | None:
     q = Fraction(window)
     if q.denominator == 1 and q.numerator.bit_length() < 1000:  # json.dumps refuses ints over 4300 digits
         return q.numerator
-    return float(q) if Fraction(float(q)) == q else fraction_text(q)
+    return exact_json(q)

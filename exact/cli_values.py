@@ -22,7 +22,7 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from .errors import InputError
-from .json_numbers import fraction_text
+from .json_numbers import exact_json
 from .validation import check_max_memory, check_window
 from .windows import ConvexWindow, rectangle_window
 
@@ -60,7 +60,7 @@ class AxisBox(tuple):
         >>> window_arg("0,1/3,0,1,0,1").to_json()
         {'box': [0.0, '1/3', 0.0, 1.0, 0.0, 1.0]}
         """
-        return {"box": [float(v) if Fraction(float(v)) == v else fraction_text(v) for v in self]}
+        return {"box": [exact_json(v) for v in self]}
 
 
 _WINDOW_USAGE = ("--window takes a number B > 0 (window [-B, B]^2, or the cube [-B, B]^d of a d-D input), "

@@ -20,7 +20,8 @@ from fractions import Fraction
 from .errors import InputError
 from .predicates import Point
 
-__all__ = ["decimal_text", "float_ring", "fraction_text", "json_number", "ratio_text", "scientific_text"]
+__all__ = ["decimal_text", "exact_json", "float_ring", "fraction_text", "json_number", "ratio_text",
+           "scientific_text"]
 
 
 def json_number(q: Fraction) -> float | str:
@@ -133,6 +134,29 @@ def fraction_text(q: Fraction) -> str:
     """
     q = Fraction(q)
     return ratio_text(q.numerator, q.denominator)
+
+
+def exact_json(q: Fraction) -> float | str:
+    """Return an exact value as JSON without loss: the float when one equals it, else ``"p/q"``.
+
+    Parameters
+    ----------
+    q : Fraction
+
+    Returns
+    -------
+    float or str
+
+    Examples
+    --------
+    >>> exact_json(Fraction(1, 2)), exact_json(Fraction(1, 3))
+    (0.5, '1/3')
+    """
+    try:
+        f = float(q)
+    except OverflowError:
+        return fraction_text(q)
+    return f if Fraction(f) == q else fraction_text(q)
 
 
 _SAFE_BITS = 13_000

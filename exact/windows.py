@@ -28,7 +28,7 @@ from ._float_range import to_float
 from ._fp import U
 from .array_input import plain_text
 from .errors import InputError, Undecided
-from .json_numbers import fraction_text
+from .json_numbers import exact_json
 from .predicates import (
     Line,
     Point,
@@ -105,8 +105,8 @@ class ConvexWindow:
         {'rectangle': [0.0, '1/3', -1.0, 1.5]}
         """
         if self.is_rectangle:
-            return {"rectangle": [_exact_json(v) for v in self.bounds]}
-        return {"polygon": [[_exact_json(x), _exact_json(y)] for x, y in self.vertices]}
+            return {"rectangle": [exact_json(v) for v in self.bounds]}
+        return {"polygon": [[exact_json(x), exact_json(y)] for x, y in self.vertices]}
 
     def contains(self, points: np.ndarray) -> np.ndarray:
         """Tell which float points lie in the closed window, decided exactly.
@@ -153,15 +153,6 @@ def _float_line(line: Line) -> tuple[float, float, float]:
     a, b, c = line
     m = max(abs(a), abs(b))
     return to_float(a, m), to_float(b, m), to_float(c, m)
-
-
-def _exact_json(v: Fraction) -> float | str:
-    """Return a float when it holds ``v`` exactly, else ``"p/q"``."""
-    try:
-        f = float(v)
-    except OverflowError:
-        return fraction_text(v)
-    return f if Fraction(f) == v else fraction_text(v)
 
 
 def line_through(p: Point, q: Point) -> Line:
