@@ -130,7 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
     r.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
                    help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
-    add_tile_options(r, int_arg=int_arg)
+    add_tile_options(r)
     r.set_defaults(func=with_tiles(_cmd_regions))
 
     c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
@@ -138,7 +138,7 @@ def build_parser() -> argparse.ArgumentParser:
     _common(c, memory=True)
     c.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                    help="torch.manual_seed (default 0)")
-    add_tile_options(c, int_arg=int_arg)
+    add_tile_options(c)
     c.set_defaults(func=with_tiles(_cmd_count))
 
     pr = sub.add_parser("prove", help="print the sympy-verified derivations (exercise 2, bonus, 3(a))")
@@ -166,8 +166,8 @@ def build_parser() -> argparse.ArgumentParser:
     k.add_argument("--fail-on-missed", action="store_true",
                    help="exit with status 1 when sampling missed a region")
     k.set_defaults(func=_cmd_check)
-    add_count_many_command(sub, common=_common, int_arg=int_arg)
-    add_segment_command(sub, common=_common, int_arg=int_arg)
+    add_count_many_command(sub, common=_common)
+    add_segment_command(sub, common=_common)
     return p
 
 

@@ -20,7 +20,7 @@ Examples
 --------
 >>> import argparse
 >>> sub = argparse.ArgumentParser().add_subparsers()
->>> add_count_many_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+>>> add_count_many_command(sub, common=lambda sp, **kw: None)
 >>> sorted(sub.choices)
 ['count-many']
 """
@@ -37,6 +37,7 @@ from fractions import Fraction
 from typing import Any, TextIO
 
 from .cells import RegionCounts
+from .cli_values import int_arg
 from .errors import InputError
 from .json_numbers import exact_json
 from .many_nets import NetFailure, timed_counts
@@ -47,7 +48,7 @@ from .worker_threads import dask_client
 __all__ = ["add_count_many_command", "count_many_command", "counted_files", "file_digest"]
 
 
-def add_count_many_command(sub: Any, *, common: Callable[..., None], int_arg: Callable[..., Any]) -> None:
+def add_count_many_command(sub: Any, *, common: Callable[..., None]) -> None:
     """Add ``count-many`` to the ``exactnet`` subcommands.
 
     Parameters
@@ -57,8 +58,6 @@ def add_count_many_command(sub: Any, *, common: Callable[..., None], int_arg: Ca
     common : callable
         ``common(parser, window=..., json_out=..., memory=...)``: adds the options every
         command shares (``--window``, ``--max-memory``, ``--quiet``).
-    int_arg : callable
-        ``int_arg(name, lo, hi)``: an argparse type for an integer in ``[lo, hi]``.
 
     Returns
     -------
@@ -67,7 +66,7 @@ def add_count_many_command(sub: Any, *, common: Callable[..., None], int_arg: Ca
     Examples
     --------
     >>> sub = argparse.ArgumentParser().add_subparsers()
-    >>> add_count_many_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+    >>> add_count_many_command(sub, common=lambda sp, **kw: None)
     >>> sub.choices["count-many"].parse_args(["a.json", "--jobs", "2"]).jobs
     2
     """

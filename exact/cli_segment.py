@@ -17,7 +17,7 @@ Examples
 --------
 >>> import argparse
 >>> sub = argparse.ArgumentParser().add_subparsers()
->>> add_segment_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+>>> add_segment_command(sub, common=lambda sp, **kw: None)
 >>> sub.choices["segment"].parse_args(["net.json", "--from", "0,1/2", "--to", "1,0"]).from_point
 [Fraction(0, 1), Fraction(1, 2)]
 """
@@ -32,6 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+from .cli_values import int_arg
 from .errors import InputError
 from .validation import DEFAULT_MAX_PIECES, check_point
 
@@ -100,7 +101,7 @@ def read_point_file(path: str) -> Any:
         raise InputError(f"point file {path!r} holds no list of numbers ({exc})") from None
 
 
-def add_segment_command(sub: Any, *, common: Callable[..., None], int_arg: Callable[..., Any]) -> None:
+def add_segment_command(sub: Any, *, common: Callable[..., None]) -> None:
     """Add ``segment`` to the ``exactnet`` subcommands.
 
     Parameters
@@ -110,8 +111,6 @@ def add_segment_command(sub: Any, *, common: Callable[..., None], int_arg: Calla
     common : callable
         ``common(parser, window=..., json_out=..., memory=...)``: adds the options every
         command shares (``--max-memory``, ``--json``, ``--quiet``).
-    int_arg : callable
-        ``int_arg(name, lo, hi)``: an argparse type for an integer in ``[lo, hi]``.
 
     Returns
     -------
@@ -120,7 +119,7 @@ def add_segment_command(sub: Any, *, common: Callable[..., None], int_arg: Calla
     Examples
     --------
     >>> sub = argparse.ArgumentParser().add_subparsers()
-    >>> add_segment_command(sub, common=lambda sp, **kw: None, int_arg=lambda *a: int)
+    >>> add_segment_command(sub, common=lambda sp, **kw: None)
     >>> sorted(sub.choices)
     ['segment']
     """

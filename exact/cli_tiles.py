@@ -21,7 +21,7 @@ Examples
 --------
 >>> import argparse
 >>> p = argparse.ArgumentParser()
->>> add_tile_options(p, int_arg=lambda name, lo, hi: int)
+>>> add_tile_options(p)
 >>> p.parse_args(["--tiles", "4,2", "--jobs", "2"])
 Namespace(tiles=(4, 2), jobs=2, scheduler=None)
 """
@@ -33,8 +33,8 @@ import contextlib
 import functools
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
-from typing import Any
 
+from .cli_values import int_arg
 from .errors import InputError
 from .tile_grid import check_tiles
 from .windows import ConvexWindow
@@ -86,15 +86,13 @@ def tiles_arg(text: str) -> int | tuple[int, int]:
     return tiles
 
 
-def add_tile_options(parser: argparse.ArgumentParser, *, int_arg: Callable[..., Any]) -> None:
+def add_tile_options(parser: argparse.ArgumentParser) -> None:
     """Add ``--tiles``, ``--jobs`` and ``--scheduler`` to a command's parser.
 
     Parameters
     ----------
     parser : argparse.ArgumentParser
         The ``count`` or ``regions`` subparser.
-    int_arg : callable
-        ``int_arg(name, lo, hi)``: an argparse type for an integer in ``[lo, hi]``.
 
     Returns
     -------
@@ -103,7 +101,7 @@ def add_tile_options(parser: argparse.ArgumentParser, *, int_arg: Callable[..., 
     Examples
     --------
     >>> p = argparse.ArgumentParser()
-    >>> add_tile_options(p, int_arg=lambda name, lo, hi: int)
+    >>> add_tile_options(p)
     >>> p.parse_args([]).tiles is None
     True
     """
