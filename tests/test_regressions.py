@@ -492,39 +492,37 @@ def test_inscribed_radius_of_huge_and_thin_cells():
     assert thin and all(4e-31 < rad <= 5e-31 * (1 + 1e-9) for rad in thin)
 
 
-def test_count_many_takes_residual_modules_like_count_regions():
-    """count_many refused residual modules, asking for a window it had been given."""
+def _skip_module(d: int, hidden: int):
+    """A residual module o(x + b(relu(a(x)))) on inputs of width ``d``."""
     import torch
     from torch import nn
 
     class Skip(nn.Module):
         def __init__(self):
             super().__init__()
-            self.a, self.b, self.o = nn.Linear(2, 3), nn.Linear(3, 2), nn.Linear(2, 1)
+            self.a, self.b, self.o = nn.Linear(d, hidden), nn.Linear(hidden, d), nn.Linear(d, 1)
 
         def forward(self, x):
             return self.o(x + self.b(torch.relu(self.a(x))))
 
+    return Skip()
+
+
+def test_count_many_takes_residual_modules_like_count_regions():
+    """count_many refused residual modules, asking for a window it had been given."""
+    import torch
+
     torch.manual_seed(0)
-    nets = [Skip(), Skip()]
+    nets = [_skip_module(2, 3), _skip_module(2, 3)]
     assert exact.count_many(nets, window=2) == [exact.count_regions(m, window=2) for m in nets]
 
 
 def test_an_exported_residual_net_is_taken_by_regions():
     """regions(ResidualNet) said 'layers must be a list of (W, b)' while lower_on_window took it."""
     import torch
-    from torch import nn
-
-    class Skip(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.a, self.b, self.o = nn.Linear(3, 3), nn.Linear(3, 3), nn.Linear(3, 1)
-
-        def forward(self, x):
-            return self.o(x + self.b(torch.relu(self.a(x))))
 
     torch.manual_seed(0)
-    m = Skip()
+    m = _skip_module(3, 3)
     assert exact.count_regions(exact.read_residual(m), 2) == exact.count_regions(m, 2)
     with pytest.raises(InputError, match=r"one \(lo, hi\) per axis") as err:
         exact.count_regions(m, None)
