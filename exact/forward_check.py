@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -100,8 +101,8 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
     shape = tuple(input_shape) if input_shape is not None else None
     theirs = _module_forward(module, X, net.output_dim, None, shape)
     ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * 2.0**-53, layer_parts)
-    dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), None)
-    if bad.any() and dtype not in (None, _torch().float64) and _parametrized(module):
+    dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), None) if bad.any() else None
+    if dtype not in (None, _torch().float64) and _parametrized(module):
         # Weights computed in forward (weight_norm and other parametrizations) come out
         # differently in float64: for them, the module's own precision decides.
         X = _torch().from_numpy(X).to(dtype).double().numpy()
@@ -185,10 +186,18 @@ def _test_points(W0: np.ndarray, b0: np.ndarray, per: int, seed: int) -> np.ndar
         norms = np.abs(W0).sum(axis=1)
         dist = np.abs(b0[norms > 0]) / norms[norms > 0]
         R = float(np.clip(np.max(dist[np.isfinite(dist)], initial=1.0), 2.0**-8, 2.0**100))
-    rng = np.random.default_rng(seed)
-    scales = (2.0**-8, 1.0, 2.0**8, R, 4 * R)
-    X = np.concatenate([rng.uniform(-s, s, size=(per, W0.shape[1])) for s in scales])
+    scales = np.repeat([2.0**-8, 1.0, 2.0**8, R, 4 * R], per)[:, None]
+    # rng.uniform(-s, s) is -s + (2 s) u, u from the generator's stream: the same numbers
+    X = -scales + (2 * scales) * _unit_draws(5 * per, W0.shape[1], seed)
     return X.astype(np.float32).astype(np.float64)
+
+
+@functools.lru_cache(maxsize=16)
+def _unit_draws(n: int, d: int, seed: int) -> np.ndarray:
+    """Draw ``n x d`` uniform numbers in ``[0, 1)`` from the seeded generator (cached: no weight in them)."""
+    u = np.random.default_rng(seed).random((n, d))
+    u.setflags(write=False)
+    return u
 
 
 def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any, shape: tuple[int, ...] | None
@@ -233,11 +242,19 @@ def _float_forward(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activ
         z = h @ W.T + b
         for bound, _ in layer:
             s = bound(s)
-        bp, slopes, icepts = (np.array([round_or_inf(v) for v in vals])
-                              for vals in (a.breakpoints, a.slopes, a.intercepts))
+        bp, slopes, icepts = _act_arrays(a)
         q = np.searchsorted(bp, z, side="left")  # the number of breakpoints strictly below z
         h = slopes[q] * z + icepts[q]
         s = np.abs(slopes).max() * s + np.abs(icepts).max()
     for bound, _ in parts[-1]:
         s = bound(s)
     return h @ Ws[-1].T + bs[-1], s
+
+
+@functools.lru_cache(maxsize=64)
+def _act_arrays(a: Activation) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return an activation's breakpoints, slopes and intercepts as float64 (cached by value; read-only)."""
+    out = tuple(np.array([round_or_inf(v) for v in vals]) for vals in (a.breakpoints, a.slopes, a.intercepts))
+    for arr in out:
+        arr.setflags(write=False)
+    return out

@@ -238,23 +238,17 @@ def available_memory() -> int | None:
     True
     """
     found = []
-    try:
-        with open("/proc/meminfo", encoding="ascii") as f:
-            for line in f:  # the third line, on Linux 3.14 and later
-                if line.startswith("MemAvailable:"):
-                    found.append(int(line.split()[1]) * 1024)
-                    break
+    try:  # MemAvailable is the third line, on Linux 3.14 and later
+        found.append(int(_read_small("/proc/meminfo").split(b"MemAvailable:", 1)[1].split()[0]) * 1024)
     except (OSError, ValueError, IndexError):
         try:
             found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
         except (ValueError, OSError, AttributeError):
             pass
     try:
-        with open("/sys/fs/cgroup/memory.max", encoding="ascii") as f:
-            cap = f.read().strip()
-        with open("/sys/fs/cgroup/memory.current", encoding="ascii") as f:
-            if cap.isdigit():
-                found.append(int(cap) - int(f.read().strip()))
+        cap = _read_small("/sys/fs/cgroup/memory.max").strip()
+        if cap.isdigit():
+            found.append(int(cap) - int(_read_small("/sys/fs/cgroup/memory.current").strip()))
     except (OSError, ValueError):
         pass
     try:
@@ -262,11 +256,19 @@ def available_memory() -> int | None:
 
         soft = resource.getrlimit(resource.RLIMIT_AS)[0]
         if soft != resource.RLIM_INFINITY:
-            with open("/proc/self/statm", encoding="ascii") as f:
-                found.append(soft - int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE"))
-    except (ImportError, OSError, ValueError):
+            found.append(soft - int(_read_small("/proc/self/statm").split()[0]) * os.sysconf("SC_PAGE_SIZE"))
+    except (ImportError, OSError, ValueError, IndexError):
         pass
     return max(0, min(found)) if found else None
+
+
+def _read_small(path: str) -> bytes:
+    """Read the first 4 kB of a small system file in one unbuffered read (no text layer)."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(fd, 4096)
+    finally:
+        os.close(fd)
 
 
 def check_max_memory(max_memory: Any) -> int | None:

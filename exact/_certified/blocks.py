@@ -132,8 +132,8 @@ def ranges(starts: np.ndarray, lens: np.ndarray) -> np.ndarray:
     total = int(lens.sum())
     if total == 0:
         return np.zeros(0, dtype=np.int64)
-    offs = np.cumsum(lens) - lens
-    return np.repeat(starts - offs, lens) + np.arange(total)
+    offs = lens.cumsum() - lens
+    return (starts - offs).repeat(lens) + np.arange(total)
 
 
 def piece_hashes(piece: np.ndarray, keys: np.ndarray) -> np.ndarray:

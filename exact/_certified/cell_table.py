@@ -172,7 +172,7 @@ class BatchedCells:
         out = np.zeros(len(cells), dtype=bool)
         layer = np.searchsorted(offs, neurons, side="right") - 1
         for l in range(len(widths)):
-            sel = np.flatnonzero(layer == l)
+            sel = (layer == l).nonzero()[0]
             for lo, hi in even_chunks(len(sel), max(widths)):
                 s = sel[lo:hi]
                 fed = nzf[l + 1][neurons[s] - offs[l]] > 0  # (P, next width): fed by the neuron
@@ -224,8 +224,8 @@ def above_neighbours(patterns: np.ndarray, hashes: np.ndarray, hash_keys: np.nda
         the pattern across an edge (both ruled out by the certified construction).
     """
     C, N = patterns.shape
-    cov = np.repeat(np.arange(C), nv)
-    v = np.flatnonzero(label >= 0)
+    cov = np.arange(C).repeat(nv)
+    v = (label >= 0).nonzero()[0]
     cell = cov[v]
     g = label_neuron[label[v]]
     q = label_piece[label[v]]

@@ -88,8 +88,8 @@ class ArrangedCells:
     piece: np.ndarray
 
 
-def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray, check=None
-                  ) -> ArrangedCells:
+def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray, check=None,
+                  chords: tuple | None = None) -> ArrangedCells:
     """Split the cells of a subdivision by all the lines of a layer that may cut them.
 
     Cells no line cuts are kept whole; the others are replaced by the faces of their
@@ -111,6 +111,10 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
         ``check(n_cells, n_vertices, n_half_edges)``, called once the chords and their
         crossings are known and before anything of their size is built; it raises to
         refuse the job (:class:`~exact._certified.budget.Budget`).
+    chords : (Chords, (ndarray, ndarray)), optional
+        The chords of these pairs and their crossing pairs, when already found
+        (:meth:`~exact._certified.subdivision.Subdivision.layer_chords`); ``piece`` must then
+        be the pieces as finding them left them.
 
     Returns
     -------
@@ -130,13 +134,16 @@ def arrange_cells(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarr
     .. [2] N. J. Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd ed.,
        SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
-    ch = find_chords(st, layer, piece, rows, cols)
-    pairs = crossing_pairs(ch)
+    if chords is None:
+        ch = find_chords(st, layer, piece, rows, cols)
+        pairs = crossing_pairs(ch)
+    else:
+        ch, pairs = chords
     rec, start, nv = st.rec, st.start, st.nv
     C = len(start)
     has = np.zeros(C, dtype=bool)
     has[ch.cell] = True
-    keep = np.flatnonzero(~has)
+    keep = (~has).nonzero()[0]
     if check is not None:  # a cut cell has 1 + L + I faces, and 4 half-edges per chord and crossing
         n_cut, n_cr = C - len(keep), len(pairs[0])
         half_edges = int(nv[has].sum()) + 4 * ch.n + 4 * n_cr
@@ -300,8 +307,8 @@ def _faces(st, layer, ch, piece: np.ndarray, pairs: tuple) -> ArrangedCells:
     so = half.src[order]
     out_rec = np.column_stack([arr.points.x[so], arr.points.y[so], arr.points.err[so], half.line[order]])
     of_half = np.empty(len(order), dtype=np.int64)
-    of_half[order] = np.cumsum(head) - 1
-    faces = _Faces(half.cell[order[head]], size, order[head], order[np.cumsum(size) - 1], so[head], of_half)
+    of_half[order] = head.cumsum() - 1
+    faces = _Faces(half.cell[order[head]], size, order[head], order[size.cumsum() - 1], so[head], of_half)
     _check_face_counts(layer, ch, arr, faces, len(st.start))
     return ArrangedCells(out_rec, size, faces.cell, face_pieces(layer, ch, piece, arr, faces))
 
@@ -381,17 +388,17 @@ def _chord_paths(ch, cr: _Crossings, on: np.ndarray, order: np.ndarray, V0: int)
     pt = np.concatenate([np.arange(ncr), np.arange(ncr)])
     sn = on[order]
     m = np.bincount(on, minlength=nX)  # crossing points on each chord
-    seg_off = np.cumsum(m + 1) - (m + 1)  # chord x has m + 1 segments
+    seg_off = (m + 1).cumsum() - (m + 1)  # chord x has m + 1 segments
     nS = int((m + 1).sum())
     cp_off = seg_off + X  # chord x's points (m + 2 of them) start here
     chord_pts = np.empty(nS + nX, dtype=np.int64)
     chord_pts[cp_off] = V0 + ch.entry
     chord_pts[cp_off + m + 1] = V0 + ch.exit
-    rank = np.arange(2 * ncr) - (np.cumsum(m) - m)[sn]  # position among the chord's crossings
+    rank = np.arange(2 * ncr) - (m.cumsum() - m)[sn]  # position among the chord's crossings
     at = np.empty(2 * ncr, dtype=np.int64)
     at[order] = rank + 1  # position of each incidence on its chord (0 is the entry)
     chord_pts[cp_off[on] + at] = V0 + 2 * nX + pt
-    seg_x = np.repeat(X, m + 1)
+    seg_x = X.repeat(m + 1)
     seg_i = np.arange(nS) - seg_off[seg_x]
     return _ChordPaths(m, seg_off, cp_off, chord_pts, at, nS, seg_x, seg_i)
 
@@ -400,9 +407,9 @@ def _border(st, ch, V0: int) -> _Border:
     """Walk the border of each cut cell: its vertices and the endpoints, counter-clockwise."""
     start, nv = st.start, st.nv
     nX = ch.n
-    Q = ch.cell[np.r_[True, ch.cell[1:] != ch.cell[:-1]]]  # the cut cells (chords are sorted by cell)
+    Q = ch.cell[np.concatenate(([True], ch.cell[1:] != ch.cell[:-1]))]  # the cut cells (sorted chords)
     nQ = nv[Q]
-    b_cell = np.concatenate([np.repeat(Q, nQ), ch.e_cell])
+    b_cell = np.concatenate([Q.repeat(nQ), ch.e_cell])
     b_edge = np.concatenate([ranges(np.zeros_like(Q), nQ), ch.e_edge])
     b_sub = np.concatenate([np.zeros(int(nQ.sum()), np.int64), 1 + np.arange(2 * nX)])  # vertex i first
     b_id = np.concatenate([ranges(start[Q], nQ), V0 + np.arange(2 * nX)])
@@ -410,14 +417,14 @@ def _border(st, ch, V0: int) -> _Border:
     border = np.argsort((b_cell * (int(nv.max()) + 1) + b_edge) * (2 * nX + 1) + b_sub, kind="stable")
     bpts, bcell, bedge = b_id[border], b_cell[border], b_edge[border]
     nB = len(bpts)
-    first = np.r_[True, bcell[1:] != bcell[:-1]]
+    first = np.concatenate(([True], bcell[1:] != bcell[:-1]))
     gstart = np.maximum.accumulate(np.where(first, np.arange(nB), 0))
     nextb = np.arange(1, nB + 1)
-    last = np.r_[first[1:], True]
+    last = np.concatenate((first[1:], [True]))
     nextb[last] = gstart[last]
     b_of_end = np.empty(2 * nX, dtype=np.int64)  # border position of each endpoint
     isend = bpts >= V0
-    b_of_end[bpts[isend] - V0] = np.flatnonzero(isend)
+    b_of_end[bpts[isend] - V0] = isend.nonzero()[0]
     return _Border(Q, bpts, bcell, bedge, nextb, b_of_end)
 
 
@@ -442,13 +449,13 @@ def _successors(ch, cr: _Crossings, paths: _ChordPaths, border: _Border, V0: int
     e = v[into] - V0
     xe = ch.e_chord[e]
     nxt[:nB] = border.nxt
-    nxt[np.flatnonzero(into)] = np.where(ch.e_rising[e], nB + seg_off[xe], nB + nS + seg_off[xe] + m[xe])
+    nxt[into.nonzero()[0]] = np.where(ch.e_rising[e], nB + seg_off[xe], nB + nS + seg_off[xe] + m[xe])
     # forward segment i of chord x ends at position i + 1; backward segment i ends at position i
     for direction, end_pos, base in ((1, seg_i + 1, nB), (-1, seg_i, nB + nS)):
         end_pt = paths.pts[paths.pt_off[seg_x] + end_pos]
         out = end_pt < V0 + 2 * nX  # an endpoint: continue along the border
-        nxt[base + np.flatnonzero(out)] = border.of_end[end_pt[out] - V0]
-        h = np.flatnonzero(~out)
+        nxt[base + out.nonzero()[0]] = border.of_end[end_pt[out] - V0]
+        h = (~out).nonzero()[0]
         c = end_pt[h] - V0 - 2 * nX
         x = seg_x[h]
         first_is_x = pa[c] == x
@@ -473,19 +480,19 @@ def _cycles(nxt: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     p = nxt
     while True:
         new = np.minimum(lab, lab[p])
-        if np.array_equal(new, lab):
+        if (new == lab).all():
             break
         lab, p = new, p[p]
     tail = nxt == lab  # the last half-edge of each cycle (its successor is the least member)
     ptr = np.where(tail, np.arange(H), nxt)
     dist = (~tail).astype(np.int64)
-    while not np.array_equal(ptr, ptr[ptr]):
+    while not (ptr == ptr[ptr]).all():
         dist = dist + dist[ptr]
         ptr = ptr[ptr]
     order = np.argsort(lab * (int(dist.max()) + 1) - dist)  # each face from its least half-edge on
     lab_o = lab[order]
-    head = np.r_[True, lab_o[1:] != lab_o[:-1]]
-    fid = np.cumsum(head) - 1
+    head = np.concatenate(([True], lab_o[1:] != lab_o[:-1]))
+    fid = head.cumsum() - 1
     nF = int(fid[-1]) + 1
     size = np.bincount(fid, minlength=nF)
     return order, head, size
@@ -505,10 +512,10 @@ def _half_edges(st, ch, lines: _ChordLines, paths: _ChordPaths, border: _Border,
     cell_h = np.concatenate([border.cell, ch.cell[seg_x], ch.cell[seg_x]])
     line = np.empty((H, 4))
     line[:nB] = st.rec[st.start[border.cell] + border.edge, 3:7]
-    line[nB:, 0] = np.tile(lines.label[seg_x], 2)
-    line[nB:, 1:] = np.tile(lines.L[seg_x], (2, 1))
+    line[nB:, 0] = np.concatenate((lines.label[seg_x], lines.label[seg_x]))
+    line[nB:, 1:] = np.concatenate((lines.L[seg_x], lines.L[seg_x]))
     chord_h = np.concatenate([np.full(nB, -1), seg_x, seg_x])
-    upper_h = np.r_[np.zeros(nB + nS, bool), np.ones(nS, bool)]  # backward: upper side on the left
+    upper_h = np.concatenate((np.zeros(nB + nS, bool), np.ones(nS, bool)))  # backward: upper side left
     return _HalfEdges(nB, nxt, src, cell_h, line, chord_h, upper_h)
 
 
@@ -521,6 +528,6 @@ def _check_face_counts(layer, ch, arr: _Arrangement, faces: _Faces, n_cells: int
     Q = arr.border.cut
     L_c = np.bincount(ch.cell, minlength=n_cells)
     I_c = np.bincount(ch.cell[arr.crossings.a], minlength=n_cells)
-    if (not np.array_equal(np.bincount(faces.cell, minlength=n_cells)[Q], 1 + L_c[Q] + I_c[Q])
+    if (not (np.bincount(faces.cell, minlength=n_cells)[Q] == 1 + L_c[Q] + I_c[Q]).all()
             or faces.size.min() < 3):
         raise Undecided(f"the arrangement of hidden layer {layer.index}'s lines is inconsistent in floats")

@@ -161,7 +161,7 @@ def find_chords(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray
     # arrays over (pair, vertex) stay small: all at once they take ~150 bytes each
     if len(rows) * int(st.nv.max()) <= blocks.BLOCK:  # one chunk
         return _chords_in(st, layer, piece, rows, cols)
-    first = np.flatnonzero(np.r_[True, rows[1:] != rows[:-1]])
+    first = np.concatenate(([True], rows[1:] != rows[:-1])).nonzero()[0]
     size = np.add.reduceat(st.nv[rows], first)
     bounds = [(int(first[lo]), int(first[hi]) if hi < len(first) else len(rows)) for lo, hi in chunks(size)]
     return Chords.concat([_chords_in(st, layer, piece, rows[a:b], cols[a:b]) for a, b in bounds])
@@ -172,21 +172,21 @@ def _chords_in(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray)
     nq = layer.nq
     rec, start, nv = st.rec, st.start, st.nv
     n = nv[rows]
-    offs = np.cumsum(n) - n
+    offs = n.cumsum() - n
     idx = ranges(start[rows], n)
     j, q = cols // nq, cols % nq
-    jv, qv = np.repeat(j, n), np.repeat(q, n)
-    f, fe, pos, neg = certain_sides(layer, jv, qv, np.repeat(rows, n), rec[idx])
+    jv, qv = j.repeat(n), q.repeat(n)
+    f, fe, pos, neg = certain_sides(layer, jv, qv, rows.repeat(n), rec[idx])
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
     add_ones(piece, rows[allpos], j[allpos], unique=nq == 1)  # one line per neuron and cell
     cross = (npos > 0) & ~allpos
-    X = np.flatnonzero(cross)
+    X = cross.nonzero()[0]
     G = len(f)
     succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
     succ[offs + n - 1] = offs
-    falls = np.flatnonzero(pos & neg[succ])  # the edge from here to the next leaves the upper side
-    rises = np.flatnonzero(neg & pos[succ])
+    falls = (pos & neg[succ]).nonzero()[0]  # the edge from here to the next leaves the upper side
+    rises = (neg & pos[succ]).nonzero()[0]
     if len(falls) != len(X) or len(rises) != len(X):  # impossible for convex cells
         raise Undecided("a cell crossed by a line is not convex in floats")
     # endpoint on the edge a -> succ(a): exact t = |f_a| / (|f_a| + |f_b|), in an interval
@@ -197,7 +197,7 @@ def _chords_in(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray)
     # (about five roundings in each expression; 8u covers them)
     t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 8 * U)
     t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 8 * U)
-    e_cell = rows[np.repeat(np.arange(len(rows)), n)[a]]
+    e_cell = rows[np.arange(len(rows)).repeat(n)[a]]
     e_edge = idx[a] - start[e_cell]
     order = sort_within(t, e_cell * (int(nv.max()) + 1) + e_edge)
     same = (e_cell[order][1:] == e_cell[order][:-1]) & (e_edge[order][1:] == e_edge[order][:-1])
@@ -209,7 +209,7 @@ def _chords_in(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray)
     rank[order] = np.arange(2 * nX)
     e_chord = np.concatenate([np.arange(nX), np.arange(nX)])
     e_rising = np.arange(2 * nX) >= nX
-    above = pos & np.repeat(cross, n)
+    above = pos & cross.repeat(n)
     return Chords(rows[X], j[X], q[X], e_cell[order], e_edge[order], e_chord[order], e_rising[order],
                   rank[nX:], rank[:nX], (idx[above], jv[above]))
 
@@ -245,7 +245,7 @@ def certain_sides(layer, jv: np.ndarray, qv: np.ndarray, cv: np.ndarray, vrec: n
                    layer.beta[qv], layer.ebeta[qv])
     pos, neg = f > fe, f < -fe
     if not np.all(pos | neg):
-        bad = int(jv[np.flatnonzero(~(pos | neg))[0]])
+        bad = int(jv[(~(pos | neg)).nonzero()[0][0]])
         raise Undecided(f"a vertex is too close to the line of neuron {bad} of hidden layer {layer.index} "
                         "to decide its side in floats")
     return f, fe, pos, neg
@@ -276,7 +276,7 @@ def crossing_pairs(ch: Chords) -> tuple[np.ndarray, np.ndarray]:
     out_a, out_b = [], []
     for x0, x1 in chunks(cnt):  # the pairs of a cell number L^2 / 2, the crossings maybe far fewer
         x = np.arange(x0, x1)
-        pa = np.repeat(x, cnt[x0:x1])
+        pa = x.repeat(cnt[x0:x1])
         pb = ranges(x + 1, cnt[x0:x1])
         la, ha, lb, hb = lo[pa], hi[pa], lo[pb], hi[pb]
         inside = ((la < lb) & (lb < ha)) != ((la < hb) & (hb < ha))
@@ -376,7 +376,7 @@ def no_triple_points(layer, ch: Chords, crossings: tuple[np.ndarray, np.ndarray]
         La, Ea, _ = chord_lines(layer, ch, a)
         Lb, Eb, _ = chord_lines(layer, ch, b)
         px, py, pe = intersect(La, Ea, Lb, Eb)
-        tp = np.repeat(np.arange(len(a)), sz)
+        tp = np.arange(len(a)).repeat(sz)
         tc = ranges(fst, sz)
         keep = (tc != a[tp]) & (tc != b[tp])
         tp, tc = tp[keep], tc[keep]

@@ -8,6 +8,8 @@ are exact), and every breakpoint line of the cells with given patterns.
 
 from __future__ import annotations
 
+import functools
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -19,7 +21,7 @@ from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
 from .bounds import first_map, layer_bounds, line_errors, next_map, quiet_floats, rounding
 
-__all__ = ["act_floats", "constraint_rows", "float_weights", "net_parts"]
+__all__ = ["act_floats", "constraint_rows", "float_weights", "net_parts", "parallel_reps"]
 
 
 def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.ndarray]:
@@ -31,8 +33,12 @@ def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.nd
     return np.array(f).reshape(shape), np.array(err).reshape(shape)
 
 
-def act_floats(act: Activation) -> tuple[list[tuple[float, float]], np.ndarray, np.ndarray, tuple]:
+def act_floats(act: Activation) -> tuple[tuple[tuple[float, float], ...], np.ndarray, np.ndarray, tuple]:
     """Read an activation into floats, with the constants its error bounds need.
+
+    The result depends on the activation's exact values alone (never on a network's
+    weights), so it is cached by value: a few dozen Fraction roundings per layer saved on
+    every count; the arrays are read-only.
 
     Parameters
     ----------
@@ -41,17 +47,39 @@ def act_floats(act: Activation) -> tuple[list[tuple[float, float]], np.ndarray, 
 
     Returns
     -------
-    bps : list of (float, float)
+    bps : tuple of (float, float)
         Each breakpoint as a float and a bound on its rounding.
     slopes, inter : ndarray, shape (nq + 1,)
         Float slope and intercept of each piece.
     consts : tuple of float
         ``(smax, ds, cmax, dc)``: max ``|slope|``, a bound on the slopes' rounding, a bound
         on the exact ``|intercept|`` and one on the intercepts' rounding.
+
+    Raises
+    ------
+    Undecided
+        A breakpoint, slope or intercept beyond the float range.
+
+    Examples
+    --------
+    >>> from exact.activations import get_activation
+    >>> bps, slopes, inter, consts = act_floats(get_activation("leaky_relu", 0.25))
+    >>> bps, slopes.tolist(), inter.tolist(), consts
+    (((0.0, 0.0),), [0.25, 1.0], [0.0, 0.0], (1.0, 0.0, 0.0, 0.0))
+    >>> act_floats(get_activation("leaky_relu", 0.25)) is act_floats(get_activation("leaky_relu", 0.25))
+    True
     """
-    bps = [(to_float(b), rounding(b)) for b in act.breakpoints]  # Undecided beyond the float range
+    return _act_floats(act)
+
+
+@functools.lru_cache(maxsize=64)
+def _act_floats(act: Activation) -> tuple[tuple[tuple[float, float], ...], np.ndarray, np.ndarray, tuple]:
+    """:func:`act_floats`, cached by the activation's value (an Undecided is not cached)."""
+    bps = tuple((to_float(b), rounding(b)) for b in act.breakpoints)  # Undecided beyond the float range
     slopes = np.array([to_float(s) for s in act.slopes])
     inter = np.array([to_float(c) for c in act.intercepts])
+    slopes.setflags(write=False)
+    inter.setflags(write=False)
     smax = float(np.abs(slopes).max())
     ds = max(rounding(s) for s in act.slopes)
     dc = max(rounding(c) for c in act.intercepts)
@@ -138,11 +166,55 @@ def net_parts(net: ExactNet) -> tuple:
     """
     Ws, bs, EW, Eb = float_weights(net)
     nz, live = nonzero_structure(net)
-    W0 = net.weights[0]
-    k1 = len(W0)
-    canon = [next(j for j in range(k1) if W0[i][0] * W0[j][1] == W0[i][1] * W0[j][0]
-                  and nz[0][j].any() or j == i) for i in range(k1)]
-    return Ws, bs, EW, Eb, nz, live, canon
+    fl = net.float_layers()  # the exact values, without making every layer's Fractions
+    W0 = fl[0][0].tolist() if fl is not None else net.weights[0]
+    return Ws, bs, EW, Eb, nz, live, parallel_reps(W0)
+
+
+def parallel_reps(rows: Sequence[Sequence[float | Fraction]]) -> list[int]:
+    """For each row ``(w0, w1)``, the first row exactly parallel to it (either sense) and nonzero.
+
+    A zero row is parallel to every row: it gets the first nonzero row, or itself if that
+    comes later (or there is none).  Each nonzero row's direction is reduced exactly to a
+    primitive integer pair, so the search is one dictionary pass, ``O(k)``, instead of
+    ``O(k^2)`` exact cross products.
+
+    Parameters
+    ----------
+    rows : sequence of (float or Fraction, float or Fraction)
+        Exact values (finite floats are exact binary values).
+
+    Returns
+    -------
+    list of int
+
+    Examples
+    --------
+    >>> parallel_reps([[1.0, 2.0], [0.0, 0.0], [-0.5, -1.0], [2.0, 1.0], [Fraction(1, 3), Fraction(2, 3)]])
+    [0, 0, 0, 3, 0]
+    >>> parallel_reps([[0, 0], [0, 1], [0, -3]])
+    [0, 1, 1]
+    """
+    first: dict[tuple[int, int], int] = {}
+    reps: list[int] = []
+    zeros: list[int] = []
+    for i, (a, b) in enumerate(rows):
+        (pa, qa), (pb, qb) = a.as_integer_ratio(), b.as_integer_ratio()
+        x, y = pa * qb, pb * qa  # the direction times qa qb > 0
+        if x == 0 and y == 0:
+            zeros.append(i)
+            reps.append(i)
+            continue
+        g = math.gcd(x, y)
+        x, y = x // g, y // g
+        if x < 0 or (x == 0 and y < 0):  # one sign per line
+            x, y = -x, -y
+        reps.append(first.setdefault((x, y), i))
+    if first:
+        j = min(first.values())
+        for i in zeros:
+            reps[i] = min(i, j)
+    return reps
 
 
 @quiet_floats

@@ -73,7 +73,7 @@ from ..windows import ConvexWindow
 from .blocks import add_ones, chunks, ranges
 from .bounds import quiet_floats
 from .cell_table import BatchedCells, above_neighbours
-from .chords import Chords, crossing_pairs, find_chords, no_triple_points
+from .chords import Chords, no_triple_points
 from .subdivision import Subdivision, check_size
 from .threads import one_blas_thread
 
@@ -175,18 +175,17 @@ def count_last_layer(st: Subdivision) -> int | None:
     if st.l != st.net.n_hidden_layers - 1:
         raise ValueError(f"count_last_layer needs the layers before the last split, got {st.l} of "
                          f"{st.net.n_hidden_layers}")
-    layer, piece, rows, cols = st.begin_layer()
-    nq = layer.nq
-    ch = find_chords(st, layer, piece, rows, cols)  # no open pairs: no chords
-    crossings = crossing_pairs(ch)
-    no_triple_points(layer, ch, crossings)
-    n = len(piece) + ch.n + len(crossings[0])
-    # across a chord of neuron k the map jumps by V[:, k] (slope jump) (z_k - beta)
+    layer = st.begin_layer()[0]
+    piece, ch, crossings = st.layer_chords()  # the same chords split_layer takes if this returns None
+    # across a chord of neuron k the map jumps by V[:, k] (slope jump) (z_k - beta): a chord
+    # without a jump joins two cells of one linear region (tested first: it needs no geometry)
     nz, _ = nonzero_structure(st.net)
     act = st.net.activations[st.l]
-    jumps = np.array([act.slopes[q + 1] != act.slopes[q] for q in range(nq)], dtype=bool)
+    jumps = np.array([act.slopes[q + 1] != act.slopes[q] for q in range(layer.nq)], dtype=bool)
     if not (nz[-1][:, ch.k].any(axis=0) & jumps[ch.q]).all():
         return None
+    no_triple_points(layer, ch, crossings)
+    n = len(piece) + ch.n + len(crossings[0])
     return n if _no_merges(st, layer, piece, ch) else None
 
 
@@ -223,7 +222,7 @@ def _no_merges(st: Subdivision, layer, piece: np.ndarray, ch: Chords) -> bool:
     # pieces gained at each edge's first vertex, sorted by edge
     gv, gk = ch.piece_gain
     gr = row_of[gv]
-    o = np.flatnonzero(gr >= 0)
+    o = (gr >= 0).nonzero()[0]
     o = o[np.argsort(gr[o], kind="stable")]
     gr, gk = gr[o], gk[o]
     k = st.Ws[-1].shape[1]
@@ -261,7 +260,7 @@ def _edges_differ(st: Subdivision, layer, piece: np.ndarray, ch: Chords, v: np.n
     terms = V[:, kx].T * (dslope * D[er, kx])[:, None]  # (n_ends, m)
     counts = np.bincount(er, minlength=nE)
     F = int(counts.max()) if len(er) else 0
-    slot = np.arange(len(er)) - (np.cumsum(counts) - counts)[er]
+    slot = np.arange(len(er)) - (counts.cumsum() - counts)[er]
     # bounds, per output and coefficient (x, y), then per edge
     absV = np.abs(V)
     dD = 2 * E + 2 * U * (A + E)  # both maps' errors, and the rounding of their difference
@@ -364,7 +363,7 @@ def border_parents(st: Subdivision, sides: Iterable[tuple[float, float]]) -> np.
     window = rec[:, 3] == -1
     for a, b in sides:
         on |= window & (rec[:, 4] == a) & (rec[:, 5] == b)
-    return np.unique(np.repeat(np.arange(len(st.nv)), st.nv)[on])
+    return np.unique(np.arange(len(st.nv)).repeat(st.nv)[on])
 
 
 def restricted(st: Subdivision, cells: np.ndarray) -> Subdivision:
@@ -398,7 +397,7 @@ def restricted(st: Subdivision, cells: np.ndarray) -> Subdivision:
     nv = st.nv[cells]
     sub.rec = st.rec[ranges(st.start[cells], nv)]
     sub.nv = nv
-    sub.start = np.cumsum(nv) - nv
+    sub.start = nv.cumsum() - nv
     sub.M = st.M[:, :, cells]
     sub.pat = st.pat[cells]
     sub.hashes = st.hashes[cells]

@@ -109,7 +109,7 @@ def _chords_below(layer, ch, arr, faces, fi: np.ndarray, first: np.ndarray, L: n
     half, pts = arr.half, arr.points
     h0, ht, v = faces.first[fi], faces.last[fi], faces.vertex[fi]
     nB = half.n_border
-    f = np.repeat(np.arange(len(fi)), L)
+    f = np.arange(len(fi)).repeat(L)
     x = ranges(first, L)
     above = np.zeros(len(x), dtype=bool)
     known = np.zeros(len(x), dtype=bool)
@@ -123,7 +123,7 @@ def _chords_below(layer, ch, arr, faces, fi: np.ndarray, first: np.ndarray, L: n
     xb = x[on_border]
     a, b, pb = arr.border.of_end[ch.entry[xb]], arr.border.of_end[ch.exit[xb]], p[on_border]
     above[on_border] = np.where(a < b, (a < pb) & (pb < b), (pb > a) | (pb < b))
-    t = np.flatnonzero(~known & ~on_border)
+    t = (~known & ~on_border).nonzero()[0]
     if len(t):
         xt, vt = x[t], v[f[t]]
         kt, qt = ch.k[xt], ch.q[xt]

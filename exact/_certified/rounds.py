@@ -73,7 +73,7 @@ def split_in_rounds(st, layer, piece: np.ndarray, rows_c: np.ndarray, cols_c: np
             continue
         jq = todo[cells.view("plan"), r]
         r += 1
-        sel = np.flatnonzero(jq >= 0)
+        sel = (jq >= 0).nonzero()[0]
         if len(sel) == 0:
             continue
         _split_step(verts, cells, sel, jq[sel], layer)
@@ -135,11 +135,11 @@ def _settle(rows, cols, mcol, start, nv, rec, layer) -> np.ndarray:
         j, q = c // nq, c % nq
         n = nv[r]
         idx = ranges(start[r], n)
-        jv, qv = np.repeat(j, n), np.repeat(q, n)
-        f, fe = values(layer.M[:, jv, np.repeat(mcol[r], n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
+        jv, qv = j.repeat(n), q.repeat(n)
+        f, fe = values(layer.M[:, jv, mcol[r].repeat(n)], layer.E[jv].T, rec[idx, 0], rec[idx, 1],
                        rec[idx, 2], layer.beta[qv], layer.ebeta[qv])
         code = (f > fe).astype(np.int8) - (f < -fe).astype(np.int8)
-        offs = np.cumsum(n) - n
+        offs = n.cumsum() - n
         lo, hi = np.minimum.reduceat(code, offs), np.maximum.reduceat(code, offs)
         out[p0:p1] = np.where(lo == hi, lo, 0)
     return out
@@ -152,7 +152,7 @@ def _plan(rows, cols, C: int) -> np.ndarray:
     """
     counts = np.bincount(rows, minlength=C)
     todo = np.full((C, max(int(counts.max()) if len(rows) else 0, 1)), -1, dtype=np.int64)
-    todo[rows, np.arange(len(rows)) - np.repeat(np.cumsum(counts) - counts, counts)] = cols
+    todo[rows, np.arange(len(rows)) - (counts.cumsum() - counts).repeat(counts)] = cols
     return todo
 
 
@@ -182,25 +182,25 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     nq = layer.nq
     j, q = jq // nq, jq % nq
     n = cells["nv"][sel]
-    offs = np.cumsum(n) - n
+    offs = n.cumsum() - n
     rec = verts["v"][ranges(cells["start"][sel], n)]  # (G, 7)
     G = len(rec)
     anc = cells["anc"][sel]
-    jv, qv = np.repeat(j, n), np.repeat(q, n)
-    _, _, pos, neg = certain_sides(layer, jv, qv, np.repeat(anc, n), rec)
+    jv, qv = j.repeat(n), q.repeat(n)
+    _, _, pos, neg = certain_sides(layer, jv, qv, anc.repeat(n), rec)
     npos = np.add.reduceat(pos, offs, dtype=np.int64)
     allpos = npos == n
     up, jup = sel[allpos], j[allpos]
     cells["piece"][up, jup] += 1
     cells["hash"][up] += layer.keys[jup]
-    mcells = np.flatnonzero((npos > 0) & ~allpos)
+    mcells = ((npos > 0) & ~allpos).nonzero()[0]
     m = len(mcells)
     if m == 0:
         return
     succ = np.arange(1, G + 1)  # each vertex's successor within its cell (cyclic)
     succ[offs + n - 1] = offs
-    C_ = np.flatnonzero(neg & pos[succ])  # last negative vertex before the positive run
-    A_ = np.flatnonzero(pos & neg[succ])  # last positive vertex before the negative run
+    C_ = (neg & pos[succ]).nonzero()[0]  # last negative vertex before the positive run
+    A_ = (pos & neg[succ]).nonzero()[0]  # last positive vertex before the negative run
     if len(C_) != m or len(A_) != m:  # impossible for convex cells
         raise Undecided("a cut cell is not convex in floats")
     D_ = succ[C_]
@@ -228,8 +228,8 @@ def _split_step(verts: _Buffer, cells: _Buffer, sel: np.ndarray, jq: np.ndarray,
     # both parts of each cut cell, back to back: the npos positive vertices (rotated to start
     # at the first one), P1 (the cut edge follows), P2; then the other vertices, P2, P1
     size = nm + 4
-    out_off = np.cumsum(size) - size
-    cellv = np.repeat(np.arange(m), size)
+    out_off = size.cumsum() - size
+    cellv = np.arange(m).repeat(size)
     t = np.arange(int(size.sum())) - out_off[cellv]
     src = offs[mcells][cellv] + (t + (D_ - offs[mcells])[cellv] - 2 * (t > npm[cellv])) % nm[cellv]
     ar = np.arange(m)

@@ -68,6 +68,7 @@ from .bounds import first_map, layer_bounds, line_errors, next_map, quiet_floats
 from .budget import Budget, chunk_bytes
 from .cell_table import BatchedCells
 from .chord_faces import arrange_cells
+from .chords import Chords, crossing_pairs, find_chords
 from .float_net import act_floats, float_weights
 from .rounds import split_in_rounds
 from .threads import one_blas_thread
@@ -247,6 +248,7 @@ class Subdivision:
         self.g0 = 0  # global index of the next layer's first neuron
         self.l = 0  # hidden layers split so far
         self._open: tuple | None = None  # (layer, what begin_layer returned for it)
+        self._chords: tuple | None = None  # (layer, what layer_chords returned for it)
 
     def begin_layer(self) -> tuple[_Layer, np.ndarray, np.ndarray, np.ndarray]:
         """Label the next layer's lines and classify them against every cell's bounding box.
@@ -270,7 +272,7 @@ class Subdivision:
         _, k, C = M.shape
         nq = len(bps)
         lab0 = len(self.label_neuron)
-        self.label_neuron.extend(np.repeat(np.arange(self.g0, self.g0 + k), nq).tolist())  # neuron-major
+        self.label_neuron.extend(np.arange(self.g0, self.g0 + k).repeat(nq).tolist())  # neuron-major
         self.label_piece.extend(list(range(nq)) * k)
         if nq:  # line_error of every (neuron, breakpoint), in label order
             self.etab.extend(np.stack([line_errors(E, A, beta, ebeta) for beta, ebeta in bps], axis=1)
@@ -289,6 +291,35 @@ class Subdivision:
         rows, cols = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
         self._open = (l, (layer, piece, rows, cols))
         return layer, piece.copy(), rows, cols
+
+    def layer_chords(self) -> tuple[np.ndarray, Chords, tuple[np.ndarray, np.ndarray]]:
+        """Find the next layer's chords in the cells and their crossing pairs, once per layer.
+
+        :func:`~exact._certified.last_layer.count_last_layer` and then :meth:`split_layer`
+        (when neighbours may merge) need the same chords; the second call returns the first
+        one's (a test too close to call raises again, nothing is kept).
+
+        Returns
+        -------
+        piece : ndarray of int8, shape (C, k)
+            The pieces known from the boxes, raised where a cell is certainly above a line
+            (a fresh copy on every call).
+        chords : Chords
+            As :func:`~exact._certified.chords.find_chords` finds them (shared: do not change).
+        pairs : (ndarray, ndarray)
+            The crossing chords, as :func:`~exact._certified.chords.crossing_pairs` gives them.
+
+        Raises
+        ------
+        Undecided
+            A vertex too close to a line, or two endpoints on one edge too close to order.
+        """
+        if self._chords is None or self._chords[0] != self.l:
+            layer, piece, rows, cols = self.begin_layer()
+            ch = find_chords(self, layer, piece, rows, cols)  # raises the pieces in place
+            self._chords = (self.l, (piece, ch, crossing_pairs(ch)))
+        piece, ch, pairs = self._chords[1]
+        return piece.copy(), ch, pairs
 
     def split_layer(self, max_regions: int | None, progress: bool) -> None:
         """Split every cell by the next hidden layer's lines.
@@ -326,7 +357,8 @@ class Subdivision:
 
         if self.method == "arrange":
             try:
-                done = arrange_cells(self, layer, piece.copy(), rows_c, cols_c, check)
+                found, ch, pairs = self.layer_chords()
+                done = arrange_cells(self, layer, found, rows_c, cols_c, check, chords=(ch, pairs))
             except Undecided as why:
                 log.debug("hidden layer %d: %s; splitting it in rounds", layer.index, why)
             else:
@@ -381,7 +413,8 @@ class Subdivision:
         ``piece``; the next layer's maps and bounds follow from them.
         """
         self.rec, self.nv, self.hashes = rec, nv, hashes
-        self.start = np.cumsum(nv) - nv
+        self._chords = None  # the layer's chords are spent: do not hold them with the cells
+        self.start = nv.cumsum() - nv
         self.pat = _extend_patterns(self.pat, anc, piece)
         l = self.l
         self.M = next_map(self.Ws[l + 1], self.bs[l + 1], self.M, anc, piece, self.slopes, self.inter)

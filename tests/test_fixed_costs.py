@@ -1,0 +1,185 @@
+"""The fixed costs taken out of small counts (issue 15): each shortcut against the exact engine.
+
+* the last layer's chords are found once: :func:`~exact._certified.last_layer.count_last_layer`
+  finds them, and when neighbours may merge the split that follows takes the same ones
+  (:meth:`~exact._certified.subdivision.Subdivision.layer_chords`);
+* the whole-plane certificate finds exactly parallel first-layer neurons by a dictionary of
+  reduced integer directions (:func:`~exact._certified.float_net.parallel_reps`), not by
+  ``k^2`` Fraction products over every layer's weights;
+* what depends on no weight is made once: an activation's floats, the forward check's
+  random draws.
+"""
+
+from fractions import Fraction
+
+import numpy as np
+import pytest
+import torch
+from catalogue import seeded_torch
+from engines import exact_engine_regions
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import exact._certified.subdivision as subdivision
+from exact import ExactNet, count_regions, from_torch
+from exact._certified.chords import crossing_pairs, find_chords
+from exact._certified.float_net import act_floats, parallel_reps
+from exact._certified.last_layer import batched_counts, count_last_layer
+from exact._certified.plane import batched_plane_cells
+from exact._certified.subdivision import Subdivision
+from exact.activations import get_activation
+from exact.errors import InputError
+from exact.forward_check import _test_points
+from exact.validation import available_memory
+
+# nets whose last layer may merge neighbours, so the count defers to splitting it
+_CANCEL = [([[1, 0], [0, 1]], [0, 0]), ([[1, 0.5], [1, -0.25]], [0.3, 0.7]), ([[1, -1]], [0])]
+_SILENT = [([[1, 0], [0, 1]], [0, 0.1]), ([[1, 2], [2, -1]], [0.3, -0.2]), ([[1, 0]], [0])]
+# degenerate: exactly parallel lines (one anti-parallel), zero rows (a constant neuron on, one off),
+# a second-layer neuron with no input weight, a last-layer neuron without output weight
+_DEGENERATE = [([[1, 0], [-2, 0], [0, 0], [0, 1], [0, 0]], [0, 1, 1, -0.5, -1]),
+               ([[1, -1, 0.5, 2, 1], [0, 0, 0, 0, 0], [0.5, 1, 1, -1, 0], [1, 1, 1, 1, 1]], [0.1, 2, -0.3, -1]),
+               ([[1, 1, 0, -1]], [0])]
+# near tie: three last-layer lines leaving a triangle of area 2**-80 (decided in floats), and a
+# fourth line whose neuron has no output weight
+_NEAR = [([[1, 0], [0, 1]], [5, 5]),
+         ([[1, 0], [0, 1], [1, 2], [1, -1]], [-5.25, -5.25 + 2.0**-40, -15.75, 0.125]),
+         ([[1, 1, 1, 0]], [0])]
+
+
+def _seeded(widths, seed):
+    return from_torch(seeded_torch(widths, seed))
+
+
+@pytest.mark.parametrize("net, half", [
+    (_seeded([2, 5, 5, 5, 5, 1], 0), Fraction(10)),
+    (ExactNet.from_layers(_CANCEL), Fraction(3)),
+    (ExactNet.from_layers(_SILENT), Fraction(3)),
+    (ExactNet.from_layers(_DEGENERATE), Fraction(2)),
+    (ExactNet.from_layers(_NEAR), Fraction(1)),
+], ids=["seeded-2-5x4", "cancel", "silent", "degenerate", "near-tie"])
+def test_last_layer_chords_are_found_once(net, half, monkeypatch):
+    r = exact_engine_regions(net, window=half)
+    assert r.n_linear < r.n_activation  # neighbours merge: the count defers to the split
+    calls = []
+    real = subdivision.find_chords
+    monkeypatch.setattr(subdivision, "find_chords", lambda *a: calls.append(1) or real(*a))
+    assert batched_counts(net, half) == (r.n_activation, r.n_linear)
+    assert len(calls) == net.n_hidden_layers  # the split took the count's chords: none found twice
+    # and the count really deferred, with those chords
+    st_ = Subdivision(net, half)
+    for _ in range(net.n_hidden_layers - 1):
+        st_.split_layer(None, False)
+    assert count_last_layer(st_) is None
+    piece, ch, pairs = st_.layer_chords()
+    assert st_.layer_chords()[1] is ch and ch.n > 0
+    st_.split_layer(None, False)
+    assert len(st_.cells()) == r.n_activation
+
+
+def test_layer_chords_belong_to_their_layer():
+    net = _seeded([2, 6, 6, 6, 1], 3)
+    st_ = Subdivision(net, Fraction(4))
+    st_.split_layer(None, False)
+    first = st_.layer_chords()[1]
+    st_.split_layer(None, False)
+    piece, second, pairs = st_.layer_chords()  # a new layer: its own chords, not the last layer's
+    layer, fresh_piece, rows, cols = st_.begin_layer()
+    fresh = find_chords(st_, layer, fresh_piece, rows, cols)
+    assert second is not first and second.n == fresh.n > 0
+    assert np.array_equal(second.cell, fresh.cell) and np.array_equal(second.k, fresh.k)
+    assert np.array_equal(piece, fresh_piece)
+    assert [p.tolist() for p in pairs] == [p.tolist() for p in crossing_pairs(fresh)]
+    r = exact_engine_regions(net, window=Fraction(4))
+    assert batched_counts(net, Fraction(4)) == (r.n_activation, r.n_linear)
+
+
+def _reps_by_products(rows):
+    """The definition: the first j exactly parallel to row i and nonzero, else i (O(k^2) Fractions)."""
+    F = [[Fraction(a), Fraction(b)] for a, b in rows]
+    nz = [a != 0 or b != 0 for a, b in F]
+    return [next(j for j in range(len(F)) if F[i][0] * F[j][1] == F[i][1] * F[j][0] and nz[j] or j == i)
+            for i in range(len(F))]
+
+
+_ENTRY = st.sampled_from([0.0, 1.0, -1.0, 2.0, -0.5, 3.0, 0.1, -0.3, 1e-300, 2.0**600, 5e-324,
+                          Fraction(1, 3), Fraction(-2, 3)])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_ENTRY, _ENTRY), min_size=1, max_size=9))
+def test_parallel_reps_is_the_cross_product_test(rows):
+    assert parallel_reps(rows) == _reps_by_products(rows)
+
+
+def test_parallel_reps_named_cases():
+    # duplicate, scaled, anti-parallel, zero rows before and after the first nonzero one
+    rows = [[0.0, 0.0], [1.0, 3.0], [-2.0, -6.0], [0.0, 0.0], [3.0, 1.0], [Fraction(1, 3), 1], [0.5, 1.5]]
+    assert parallel_reps(rows) == [0, 1, 1, 1, 4, 1, 1] == _reps_by_products(rows)
+    assert parallel_reps([[0, 0], [0, 0]]) == [0, 1] == _reps_by_products([[0, 0], [0, 0]])
+
+
+@pytest.mark.parametrize("layers", [
+    # first layer: three exactly parallel lines (one anti-parallel) and another direction
+    [([[1, 0.5], [-2, -1], [2, 1], [0.25, -1]], [0, 1, -3, 0.3]),
+     ([[1, -1, 0.5, 2], [0.5, 1, 1, -1]], [0.1, -0.3]), ([[1, 1]], [0])],
+    # the same with Fraction weights (no float arrays: the reps come from the exact Fractions)
+    [([[Fraction(1, 3), Fraction(1, 6)], [-2, -1], [2, 1], [0.25, -1]], [0, 1, -3, Fraction(3, 10)]),
+     ([[1, -1, 0.5, 2], [0.5, 1, 1, -1]], [0.1, -0.3]), ([[1, 1]], [0])],
+], ids=["float", "fraction"])
+def test_whole_plane_certificate_with_parallel_first_layer(layers):
+    net = ExactNet.from_layers(layers)
+    r = exact_engine_regions(net, window=None)
+    _, cells = batched_plane_cells(net, max_regions=None, progress=False)  # the certified path decides
+    assert (len(cells), cells.linear_count()) == (r.n_activation, r.n_linear)
+    assert count_regions(net, window=None) == (r.n_activation, r.n_linear)
+
+
+def test_whole_plane_certificate_makes_no_fractions(monkeypatch):
+    # a net read from floats: the certificate's parallel test works on the float layer itself
+    net = _seeded([2, 8, 8, 8, 1], 0)
+    r = exact_engine_regions(net, window=None)
+    fresh = _seeded([2, 8, 8, 8, 1], 0)
+    real, seen = ExactNet.weights, []
+    monkeypatch.setattr(ExactNet, "weights", property(lambda self: seen.append(1) or real.fget(self)))
+    _, cells = batched_plane_cells(fresh, max_regions=None, progress=False, start=Fraction(2**20))
+    assert seen == []  # no Fraction of any layer was made
+    assert (len(cells), cells.linear_count()) == (r.n_activation, r.n_linear)
+
+
+def test_activation_floats_are_cached_read_only():
+    a, b = get_activation("hardtanh", -1, 2), get_activation("hardtanh", -1, 2)
+    fa, fb = act_floats(a), act_floats(b)
+    assert fa is fb  # equal activations: made once
+    assert fa[0] == ((-1.0, 0.0), (2.0, 0.0)) and fa[1].tolist() == [0.0, 1.0, 0.0]
+    with pytest.raises(ValueError, match="read-only"):
+        fa[1][0] = 5.0
+    third = act_floats(get_activation("leaky_relu", Fraction(1, 3)))  # not a float: a rounding bound
+    assert third[1][0] == 1 / 3 and third[3][1] > 0
+
+
+@pytest.mark.parametrize("per, seed", [(8, 0), (64, 0), (13, 7)])
+def test_forward_check_points_are_the_generators_uniform_points(per, seed):
+    rng = np.random.default_rng(5)
+    W0, b0 = rng.standard_normal((4, 2)), rng.standard_normal(4) * 30
+    with np.errstate(all="ignore"):
+        norms = np.abs(W0).sum(axis=1)
+        R = float(np.clip(np.max(np.abs(b0) / norms, initial=1.0), 2.0**-8, 2.0**100))
+    gen = np.random.default_rng(seed)
+    old = np.concatenate([gen.uniform(-s, s, size=(per, 2)) for s in (2.0**-8, 1.0, 2.0**8, R, 4 * R)])
+    assert np.array_equal(_test_points(W0, b0, per, seed), old.astype(np.float32).astype(np.float64))
+
+
+def test_forward_check_still_refuses_a_misread():
+    m = seeded_torch([2, 5, 5, 1], 0)
+    m.forward = lambda x: torch.nn.Sequential.forward(m, x) * 2  # an instance-level override
+    with pytest.raises(InputError, match="does not reproduce its forward"):
+        count_regions(m, window=1)
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="/proc/meminfo")
+def test_available_memory_reads_mem_available():
+    with open("/proc/meminfo", encoding="ascii") as f:
+        kb = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:"))
+    got = available_memory()
+    assert got is not None and 0 < got <= 1.2 * kb * 1024  # the machine is shared: it moves a little
