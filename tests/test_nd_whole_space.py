@@ -305,7 +305,7 @@ def test_the_growing_certificate_still_serves_nets_past_the_float_range(widths, 
 
 @pytest.mark.parametrize("widths, seed", [([3, 6, 6, 1], 1), ([3, 5, 4, 1], 7), ([3, 4, 4, 4, 1], 2)])
 def test_cells_clipped_from_the_a_priori_cube_are_those_made_in_the_hugging_cube(widths, seed):
-    """In 3-D the whole space's cells are clipped from the big cube's: the same as made in the small cube."""
+    """The whole space's cells are clipped from the big cube's (each when asked for): as made in the small cube."""
     net = as_exact_net(seeded_torch(widths, seed))
     r = regions_nd(net, window=None)
     again = regions_nd(net, window=r.hi[0])

@@ -77,9 +77,10 @@ def regions_nd(net: Any, window: BoxLike = DEFAULT_WINDOW, *, activation: str | 
     The cost is output-sensitive: per cell and layer one map product and one float
     filter, and an exact cut per hyperplane the filter cannot place (see
     :func:`~exact.nd.layer_cells.enumerate_cells_nd`); linear regions by matching facets
-    (:func:`~exact.nd.facet_adjacency.shared_facets`).  The whole space grows a cube
-    until an exact certificate shows that it meets every cell, then keeps that cube's
-    cells (unbounded ones have ``bounded`` False and are shown clipped to it).  The
+    (:func:`~exact.nd.facet_adjacency.linear_labels_by_map`).  The whole space: the cells
+    are made once, in a cube known to meet every cell (:mod:`exact.nd.whole_space`), and
+    shown in the power-of-two cube just past every vertex, each clipped to it when first
+    asked for (unbounded ones have ``bounded`` False).  The
     vertex description costs up to ``2^d`` vertices per cell at the box's corners: meant
     for small ``d`` (measured: 3-D and 4-D nets of widths 8 to 50 in seconds).
 

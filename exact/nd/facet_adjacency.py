@@ -22,12 +22,12 @@ Examples
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 
 from ..adjacency import component_labels
-from .polytope import HPoint, Polytope, split, unoriented, vertex_masks
+from .polytope import HPoint, Polytope, facet_rows, split, unoriented, vertex_masks
 
-__all__ = ["linear_labels", "shared_facets"]
+__all__ = ["linear_labels", "linear_labels_by_map", "shared_facets"]
 
 
 def _bits(m: int) -> list[int]:
@@ -145,3 +145,51 @@ def linear_labels(n_cells: int, pairs: Sequence[tuple[int, int]], same_map: Sequ
     [0, 1, 1]
     """
     return component_labels(n_cells, [pq for pq, same in zip(pairs, same_map) if same])
+
+
+def linear_labels_by_map(polys: Sequence[Polytope], maps: Sequence[Hashable], n_box: int) -> list[int]:
+    """Label the linear regions, searching for shared facets only among cells with equal maps.
+
+    Parameters
+    ----------
+    polys : sequence of Polytope
+        The cells of a subdivision of a box (:func:`shared_facets`).
+    maps : sequence of hashable
+        Each cell's exact output map, spelled one way (``(out, out_den)`` in lowest terms):
+        equal maps, equal keys.
+    n_box : int
+        The number of box rows leading every cell's rows (``2 d``).
+
+    Returns
+    -------
+    list of int
+        As :func:`linear_labels` gives them from all the neighbouring pairs.
+
+    Notes
+    -----
+    A linear region lies in one class of cells with the same map, so only the classes of
+    two or more cells are searched (:func:`shared_facets` on each class alone, with its
+    cells' :func:`~exact.nd.polytope.facet_rows`); a net whose cells all have distinct
+    maps costs one dictionary pass.  A pair within a class is found among the class alone
+    exactly when among all cells: a whole facet is shared by two cells only, and a piece
+    of a facet met by a cell of the class on its other side is met by that cell whatever
+    the other cells.
+
+    Examples
+    --------
+    >>> from fractions import Fraction
+    >>> from exact.nd.polytope import box
+    >>> _, a, b = split(box([Fraction(-1)] * 2, [Fraction(1)] * 2), (1, 0, 0))      # x = 0
+    >>> linear_labels_by_map([a, b], ["f", "f"], 4), linear_labels_by_map([a, b], ["f", "g"], 4)
+    ([0, 0], [0, 1])
+    """
+    groups: dict[Hashable, list[int]] = defaultdict(list)
+    for i, m in enumerate(maps):
+        groups[m].append(i)
+    pairs = []
+    for members in groups.values():
+        if len(members) > 1:
+            sub = [polys[i] for i in members]
+            found = shared_facets(sub, [facet_rows(p) for p in sub], n_box)
+            pairs += [(members[i], members[j]) for i, j in found]
+    return component_labels(len(polys), pairs)

@@ -21,16 +21,14 @@ RegionCounts(activation=4, linear=2)
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Sequence
 from fractions import Fraction
 
-from ..adjacency import component_labels
 from ..cells import RegionCounts
 from ..network import ExactNet
-from .facet_adjacency import shared_facets
+from .facet_adjacency import linear_labels_by_map
 from .layer_cells import RawCellND, enumerate_cells_nd
-from .polytope import box, facet_rows
+from .polytope import box
 from .whole_space import whole_space_cells
 
 __all__ = ["count_cells_nd", "count_linear"]
@@ -56,9 +54,10 @@ def count_linear(cells: Sequence[RawCellND], n_box: int) -> int:
     -----
     Cells are grouped by their exact output map ``(out, out_den)`` (in lowest terms, so
     equal maps have equal keys); each group of two or more cells is searched for shared
-    facets (:func:`~exact.nd.facet_adjacency.shared_facets`, exact) among its own cells
-    only, and its components counted.  A net whose cells all have distinct maps costs one
-    dictionary pass.
+    facets among its own cells only, and the components counted
+    (:func:`~exact.nd.facet_adjacency.linear_labels_by_map`, exact, as
+    :class:`~exact.nd.region_set.RegionsND` labels them).  A net whose cells all have
+    distinct maps costs one dictionary pass.
 
     Examples
     --------
@@ -70,18 +69,8 @@ def count_linear(cells: Sequence[RawCellND], n_box: int) -> int:
     >>> count_linear([RawCellND(a, (1,), ((1, 0, 0),), 1), RawCellND(b, (0,), same, 1)], 4)
     2
     """
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for i, c in enumerate(cells):
-        groups[c.out, c.out_den].append(i)
-    n = 0
-    for members in groups.values():
-        if len(members) == 1:
-            n += 1
-            continue
-        polys = [cells[i].poly for i in members]
-        pairs = shared_facets(polys, [facet_rows(p) for p in polys], n_box)
-        n += max(component_labels(len(members), pairs)) + 1
-    return n
+    labels = linear_labels_by_map([c.poly for c in cells], [(c.out, c.out_den) for c in cells], n_box)
+    return max(labels, default=-1) + 1
 
 
 def count_cells_nd(net: ExactNet, lo: Sequence[Fraction] | None, hi: Sequence[Fraction] | None = None, *,

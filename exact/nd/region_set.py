@@ -28,11 +28,12 @@ import numpy as np
 
 from ..network import AffineMap, ExactNet
 from ..predicates import to_fraction
-from .facet_adjacency import linear_labels, shared_facets
+from .box_clip import clip_to_box
+from .facet_adjacency import linear_labels_by_map, shared_facets
 from .layer_cells import RawCellND, enumerate_cells_nd
-from .polytope import HPoint, Row, box, contains, facet_rows, interior_point, point_from_fractions
+from .polytope import HPoint, Polytope, Row, box, contains, facet_rows, interior_point, point_from_fractions
 from .volume import polytope_volume
-from .whole_space import whole_space_cells
+from .whole_space import whole_space_parts
 
 __all__ = ["AffineMapND", "CellND", "Halfspaces", "RegionsND"]
 
@@ -136,30 +137,68 @@ class CellND:
     bounded : bool
         False for a cell of the whole space whose region is unbounded (it is then shown
         clipped to the certified box); True in a box (see :attr:`clipped`).
+
+    Notes
+    -----
+    A cell of the whole space made in a larger cube than the certified one (one
+    enumeration: :func:`~exact.nd.whole_space.whole_space_parts`) is clipped to the
+    certified cube (:func:`~exact.nd.box_clip.clip_to_box`, exact) when its vertices,
+    rows or facets are first asked for, and keeps the result; pattern, map and
+    ``bounded`` need no clipping (a cell of a cube holding every vertex strictly is
+    unbounded iff a vertex lies on the cube's sides).
     """
 
-    __slots__ = ("index", "pattern", "linear_region", "verts", "tight", "rows", "facet", "n_box", "out",
-                 "out_den", "bounded", "_volume")
+    __slots__ = ("index", "pattern", "linear_region", "n_box", "out", "out_den", "bounded", "_poly", "_inner",
+                 "_geometry", "_volume")
 
-    def __init__(self, index: int, raw: RawCellND, n_box: int, whole_space: bool = False):
+    def __init__(self, index: int, raw: RawCellND, n_box: int, whole_space: bool = False,
+                 inner: Polytope | None = None):
         self.index = index
         self.pattern = raw.pattern
         self.linear_region = -1
-        self.verts: tuple[HPoint, ...] = tuple(raw.poly.verts)
-        self.tight = tuple(raw.poly.tight)
-        self.rows: tuple[Row, ...] = raw.poly.rows
-        self.facet = tuple(facet_rows(raw.poly))
         self.n_box = n_box
         self.out, self.out_den = raw.out, raw.out_den
-        self.bounded = not (whole_space and self.clipped)
+        # made in a larger cube holding every vertex of the whole space's cells: clipped to ``inner``
+        # when first asked for (a cell with a vertex on a side of such a cube is unbounded)
+        self._poly, self._inner = raw.poly, inner
+        self._geometry: tuple | None = None
+        box_mask = (1 << n_box) - 1
+        self.bounded = not (whole_space and any(t & box_mask for t in raw.poly.tight))
         self._volume: Fraction | None = None
 
-    @property
-    def polytope(self):
-        """The cell as a :class:`~exact.nd.polytope.Polytope` (shares the exact data)."""
-        from .polytope import Polytope
+    def _made(self) -> tuple:
+        """Clip the cell to its box if it was made in a larger one, once: ``(verts, tight, rows, facet)``."""
+        if self._geometry is None:
+            poly = self._poly if self._inner is None else clip_to_box(self._poly, self._inner)
+            self._poly, self._inner = poly, None
+            self._geometry = (tuple(poly.verts), tuple(poly.tight), poly.rows, tuple(facet_rows(poly)))
+        return self._geometry
 
-        return Polytope(list(self.verts), list(self.tight), self.rows)
+    @property
+    def verts(self) -> tuple[HPoint, ...]:
+        """Exact homogeneous vertices ``(X_1, ..., X_d, D)``."""
+        return self._made()[0]
+
+    @property
+    def tight(self) -> tuple[int, ...]:
+        """Bit ``r`` of ``tight[k]``: row ``r`` is zero at vertex ``k``."""
+        return self._made()[1]
+
+    @property
+    def rows(self) -> tuple[Row, ...]:
+        """The cell is ``{x : row(x) >= 0}``; the box's ``2 d`` sides first."""
+        return self._made()[2]
+
+    @property
+    def facet(self) -> tuple[bool, ...]:
+        """Whether each row is a facet."""
+        return self._made()[3]
+
+    @property
+    def polytope(self) -> Polytope:
+        """The cell as a :class:`~exact.nd.polytope.Polytope` (shares the exact data)."""
+        verts, tight, rows, _ = self._made()
+        return Polytope(list(verts), list(tight), rows)
 
     @property
     def vertices(self) -> list[tuple[Fraction, ...]]:
@@ -240,27 +279,48 @@ class RegionsND:
     cells : list of CellND
         Also by iterating, ``regions[k]`` and ``len(regions)``.
     adjacency : list of (int, int)
-        Cells whose closures share a ``(d - 1)``-dimensional piece.
+        Cells whose closures share a ``(d - 1)``-dimensional piece (found when first
+        asked for).
     n_activation, n_linear : int
+
+    Notes
+    -----
+    The linear regions are labelled by searching for shared facets among cells with equal
+    maps only (:func:`~exact.nd.facet_adjacency.linear_labels_by_map`), as
+    :func:`exact.nd.count_regions_nd` counts them; the adjacency of all cells is made
+    only when asked for.
     """
 
     def __init__(self, net: ExactNet, lo: Sequence[Fraction], hi: Sequence[Fraction], raw: list[RawCellND],
-                 whole_space: bool = False):
+                 whole_space: bool = False, made_in: Fraction | None = None):
         self.net = net
         self.lo, self.hi = tuple(lo), tuple(hi)
         self.whole_space = whole_space
         self.own: tuple[bool, ...] | None = None  # as Regions.own (a residual net's own neurons)
         n_box = 2 * len(self.lo)
-        self.cells = [CellND(i, rc, n_box, whole_space) for i, rc in enumerate(raw)]
-        self.adjacency = shared_facets([rc.poly for rc in raw], [c.facet for c in self.cells], n_box)
-        same = [(self.cells[i].out, self.cells[i].out_den) == (self.cells[j].out, self.cells[j].out_den)
-                for i, j in self.adjacency]
-        self._same_map = same
-        labels = linear_labels(len(self.cells), self.adjacency, same)
+        inner = None if made_in is None or made_in == self.hi[0] else box(list(self.lo), list(self.hi))
+        self.cells = [CellND(i, rc, n_box, whole_space, inner) for i, rc in enumerate(raw)]
+        self._made: list[Polytope] | None = [rc.poly for rc in raw]   # the cells as made, for the adjacency
+        self._adjacency: list[tuple[int, int]] | None = None
+        labels = linear_labels_by_map(self._made, [(rc.out, rc.out_den) for rc in raw], n_box)
         for c, lab in zip(self.cells, labels):
             c.linear_region = lab
         self.n_linear = max(labels, default=-1) + 1
         self._by_pattern = {c.pattern: c.index for c in self.cells}
+
+    @property
+    def adjacency(self) -> list[tuple[int, int]]:
+        """Cells whose closures share a ``(d - 1)``-dimensional piece, each pair once (found when asked).
+
+        Found on the cells as they were made (for the whole space maybe in a larger cube
+        than :attr:`lo`, :attr:`hi`: the same pairs, as every face of every cell meets the
+        certified cube's interior).
+        """
+        if self._adjacency is None:
+            made, n_box = self._made, 2 * len(self.lo)
+            self._adjacency = shared_facets(made, [facet_rows(p) for p in made], n_box)
+            self._made = None
+        return self._adjacency
 
     @classmethod
     def build(cls, net: ExactNet, lo: Sequence[Fraction], hi: Sequence[Fraction], *,
@@ -294,18 +354,24 @@ class RegionsND:
         ----------
         net : ExactNet
         max_regions, max_memory : int or None
-            The guards, for every box tried (:func:`~exact.nd.whole_space.whole_space_cells`).
+            The guards, for every box tried (:func:`~exact.nd.whole_space.whole_space_parts`).
         progress : bool
 
         Returns
         -------
         RegionsND
             ``whole_space`` True; ``lo, hi`` the certified cube.
+
+        Notes
+        -----
+        One enumeration, as :func:`exact.nd.count_regions_nd` makes: for a deep net in the
+        a-priori cube of :func:`~exact.nd.vertex_bounds.vertex_bound`, each cell clipped
+        to the certified cube when its geometry is first asked for.
         """
-        half, raw = whole_space_cells(net, max_regions=max_regions, max_memory=max_memory,
-                                      progress=progress)
+        half, made_in, raw = whole_space_parts(net, max_regions=max_regions, max_memory=max_memory,
+                                               progress=progress)
         d = net.input_dim
-        return cls(net, [-half] * d, [half] * d, raw, whole_space=True)
+        return cls(net, [-half] * d, [half] * d, raw, whole_space=True, made_in=made_in)
 
     @property
     def n_activation(self) -> int:
@@ -314,7 +380,9 @@ class RegionsND:
 
     def is_linear_boundary(self, k: int) -> bool:
         """Tell whether ``adjacency[k]`` separates two different output maps."""
-        return not self._same_map[k]
+        i, j = self.adjacency[k]
+        a, b = self.cells[i], self.cells[j]
+        return (a.out, a.out_den) != (b.out, b.out_den)
 
     def index_of(self, pattern: Sequence[int]) -> int | None:
         """Return the index of the cell with this activation pattern, or None."""

@@ -52,10 +52,19 @@ def vertex_bound(net: ExactNet) -> int:
     normals.  The rows made as in :func:`pattern_rows` but without dividing by any common
     factor are integer multiples of the pattern's rows, and their entries are bounded, for
     every pattern at once, by the same recurrence on absolute values (``|W| |A| + |b| t``,
-    then ``max |slope| |Z| + max |intercept| s``), exact integers.  By Cramer's rule and
-    Hadamard's inequality, ``|x_i| = |det A_i| / |det A| <= prod_k ||(a_k, c_k)||_2``, as
-    ``det A`` is a nonzero integer.  So ``N^d`` bounds every vertex, ``N`` above the largest
-    row norm.  ``O(L k^2 d)`` integer products for ``L`` layers of width ``k``.
+    then ``max |slope| |Z| + max |intercept| s``), exact integers.  Each row's normal
+    ``a_k`` is moreover divisible by an integer ``g_k`` known for every pattern at once:
+    ``1`` for the input's coordinates, ``gcd_j(|W_ij| g_j)`` for a neuron's
+    pre-activation (its normal is ``sum_j W_ij a_j``; biases and intercepts only move the
+    constant), times the breakpoint's denominator for its hyperplane, times the gcd of the
+    integer slopes for the neuron's output.  By Cramer's rule ``|x_i| = |det A_i| / |det
+    A|``; ``det A`` is a nonzero multiple of ``prod_k g_k`` (every term of its expansion
+    takes one entry from each row), and by Hadamard's inequality ``|det A_i| <= prod_k
+    ||(a_k, c_k)||_2``.  So ``R^d`` bounds every vertex, ``R`` above the largest
+    ``||(a_k, c_k)||_2 / g_k``: a layer scaled by a power of two (or by any factor its
+    integer weights keep) leaves ``R`` alone where the cells do not move (ReLU and leaky
+    ReLU are positively homogeneous).  ``O(L k^2 d)`` integer products for ``L`` layers of
+    width ``k``.
 
     Examples
     --------
@@ -66,23 +75,27 @@ def vertex_bound(net: ExactNet) -> int:
     """
     d = net.input_dim
     A = np.array([[int(k == i) for k in range(d + 1)] for i in range(d)], dtype=object)
-    t, biggest = 1, 0
+    div = [1] * d      # div[k] divides the normal part of row k of A for every pattern (0: always zero)
+    t, ratio = 1, 0
     for layer, act in zip(net.integer_layers()[:-1], net.activations):
         Z = np.abs(np.array(layer.Wi, dtype=object)).dot(A)
         Z[:, -1] += np.array([abs(b) * t for b in layer.bi], dtype=object)
         s = layer.scale * t
+        g = [math.gcd(*(w * v for w, v in zip(row, div))) for row in layer.Wi]
         for b in act.breakpoints:
-            for z in Z.tolist():
-                row = [b.denominator * v for v in z]
-                biggest = max(biggest, sum(v * v for v in row[:-1]) + (row[-1] + abs(b.numerator) * s) ** 2)
+            for z, gz in zip(Z.tolist(), g):
+                if gz:   # else the neuron's normal is zero on every pattern: no hyperplane
+                    sq = sum((b.denominator * v) ** 2 for v in z[:-1]) + (b.denominator * z[-1]
+                                                                          + abs(b.numerator) * s) ** 2
+                    ratio = max(ratio, -(-(math.isqrt(sq) + 1) // (b.denominator * gz)))
         mu, sl, ic = act.integer_form
         A = Z * max(abs(v) for v in sl)
         A[:, -1] += max(abs(v) for v in ic) * s
+        div = [gz * math.gcd(*sl) for gz in g]
         t = mu * s
-    if not biggest:
+    if not ratio:
         return 1
-    norm = math.isqrt(biggest) + 1   # > the largest row norm
-    return 1 << (norm ** d).bit_length()
+    return 1 << (ratio ** d).bit_length()
 
 
 BOUND_BITS = 600

@@ -26,10 +26,11 @@ loose, very large cube in which the cells are made once; counting stops there.  
 cube for pictures hugs the vertices: those of the cells made in the large cube that are
 off its sides are exactly the vertices of every ``P`` (near a point inside the box a cell
 is its ``P``), the power of two just past them is certified for the same reason, and the
-cells are clipped to it (:func:`~exact.nd.box_clip.clip_to_box`; in 4-D and up made again,
-which is faster there); for a net whose only breakpoints are in its first layer the
-vertices are the first layer's, found directly
-(:func:`~exact.nd.vertex_bounds.first_layer_vertices`).  Otherwise every pattern's
+cells are clipped to it (:func:`~exact.nd.box_clip.clip_to_box`; :func:`whole_space_parts`
+hands over the large cube's cells unclipped, and :class:`~exact.nd.region_set.RegionsND`
+clips each cell when its geometry is first asked for: one enumeration); for a net
+whose only breakpoints are in its first layer the vertices are the first layer's, found
+directly (:func:`~exact.nd.vertex_bounds.first_layer_vertices`).  Otherwise every pattern's
 constraints are constant along the null space of the first layer: the net factors through
 ``y = R x`` for ``r = rank`` independent first-layer rows ``R``, and the box is found for
 the reduced ``r``-dimensional net (:func:`reduced_net`), then lifted.  A bound too large
@@ -65,7 +66,8 @@ from .layer_cells import RawCellND, enumerate_cells_nd, pre_activations
 from .polytope import HPoint, Row, box, neighbours, primitive, rank, vertex_masks
 from .vertex_bounds import BOUND_BITS, first_layer_vertices, half_past, vertex_bound
 
-__all__ = ["cell_certificate", "fold_affine_layers", "pattern_rows", "reduced_net", "whole_space_cells"]
+__all__ = ["cell_certificate", "fold_affine_layers", "pattern_rows", "reduced_net", "whole_space_cells",
+           "whole_space_parts"]
 
 
 def pattern_rows(net: ExactNet, pattern: Sequence[int], layers: Sequence[IntLayer] | None = None,
@@ -388,50 +390,94 @@ def _far_vertices(cells: Sequence[RawCellND], d: int) -> list[tuple[int, int]]:
 
 
 def _certified_box(core: ExactNet, net: ExactNet | None, hug: bool, max_regions: int | None,
-                   max_memory: int | None, progress: bool) -> tuple[Fraction, list[RawCellND] | None]:
+                   max_memory: int | None, progress: bool
+                   ) -> tuple[Fraction, Fraction, list[RawCellND] | None]:
     """Find a cube meeting every cell of ``core`` (its first layer spans its input space), maybe with cells.
 
-    ``net`` has ``core``'s cells (None: no cells wanted).  When only the first layer has
-    breakpoints, the power of two just past its arrangement's vertices (no cells: the
-    caller makes them).  Else with ``hug`` the power of two just past the vertices of the
-    cells made in the a-priori cube of :func:`~exact.nd.vertex_bounds.vertex_bound`,
-    which are then clipped to it (up to :data:`_CLIP_DIMS` dimensions; above, no cells
-    are returned and the caller makes them again); without ``hug``, the a-priori cube
-    itself, with ``net``'s cells.  Past the float filter's range, the grown and certified
-    cube of :func:`cell_certificate`, with its cells when ``net`` is ``core``.
+    Returns ``(half, made_in, cells)``: ``(-half, half)^d`` meets every cell, and ``cells``
+    (``net``'s, which has ``core``'s cells; None when ``net`` is None or when none were
+    made) are those of ``[-made_in, made_in]^d``, ``made_in >= half``.  When only the first
+    layer has breakpoints, the power of two just past its arrangement's vertices (no cells:
+    the caller makes them).  Else the cells are made in the a-priori cube of
+    :func:`~exact.nd.vertex_bounds.vertex_bound`, and with ``hug`` ``half`` is the power of
+    two just past their vertices off its sides (without ``hug`` and without ``net``, nothing
+    is made: the a-priori cube is certified).  Past the float filter's range, the grown and
+    certified cube of :func:`cell_certificate`, with its cells when ``net`` is ``core``.
     """
     first = first_layer_vertices(core)
     if first is not None:   # one layer of breakpoints: its vertices are all the vertices
-        return half_past(first), None
+        half = half_past(first)
+        return half, half, None
     bound = vertex_bound(core)
     if bound.bit_length() > BOUND_BITS:
         half, cells = _certified_cells(core, max_regions, max_memory, progress)
-        return half, cells if net is core else None
-    if net is None and not hug:
-        return Fraction(bound), None
-    d = core.input_dim
+        return half, half, cells if net is core else None
     big = Fraction(bound)
-    clip = net is not None and d <= _CLIP_DIMS
-    cells = enumerate_cells_nd(core if net is None or (hug and not clip) else net, box([-big] * d, [big] * d),
+    if net is None and not hug:
+        return big, big, None
+    d = core.input_dim
+    cells = enumerate_cells_nd(core if net is None else net, box([-big] * d, [big] * d),
                                max_regions=max_regions, max_memory=max_memory, progress=progress)
-    if not hug:
-        return big, cells
-    half = half_past(_far_vertices(cells, d))
-    if half >= big:
-        return big, cells if net is not None and (net is core or clip) else None
-    if not clip:
-        return half, None
-    inner = box([-half] * d, [half] * d)
-    return half, [RawCellND(clip_to_box(c.poly, inner), c.pattern, c.out, c.out_den) for c in cells]
+    half = min(half_past(_far_vertices(cells, d)), big) if hug else big
+    return half, big, None if net is None else cells
 
 
-_CLIP_DIMS = 3
-"""Up to this input width the hugging cube's cells are clipped from the large cube's, else made again.
+def whole_space_parts(net: ExactNet, *, max_regions: int | None = None, max_memory: int | None = None,
+                      progress: bool = False, hug: bool = True) -> tuple[Fraction, Fraction, list[RawCellND]]:
+    """Find a cube certified to meet every activation cell of ``R^d``, and the cells of a cube holding it.
 
-Measured: a 3-D cell reaching the large cube's sides has few vertices, and clipping the
-cells is 1.5 to 4 times faster than a second enumeration (3-8-8-1, 3-8-8-8-1); in 4-D
-those cells carry many vertices on the cube's faces and clipping is twice as slow (4-6-6-1).
-"""
+    One enumeration where the net allows it: the cells are those of the cube they were
+    made in, which may be far larger than the certified cube (clip them to it with
+    :func:`~exact.nd.box_clip.clip_to_box`, all at once as :func:`whole_space_cells` does
+    or one by one when asked for, as :class:`~exact.nd.region_set.RegionsND` does).
+
+    Parameters
+    ----------
+    net, max_regions, max_memory, progress, hug
+        As in :func:`whole_space_cells` (``hug``: ``half`` just past the vertices of every
+        cell's polyhedron, or the a-priori cube).
+
+    Returns
+    -------
+    half : Fraction
+        A power of two: every activation cell of ``R^d`` meets ``(-half, half)^d``.
+    made_in : Fraction
+        ``made_in >= half``: the cells were made in ``[-made_in, made_in]^d``; when the
+        two differ, every vertex of every cell's polyhedron is strictly inside the smaller.
+    cells : list of RawCellND
+        One per activation cell of ``R^d``.
+
+    Raises
+    ------
+    TooManyRegionsError, ResourceLimitError
+        As :func:`whole_space_cells`.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0, 0], [0, 1, 0], [0, 0, 1]], [0, 0, -1]),   # relu(x), relu(y),
+    ...                             ([[1, 1, 1]], [0]), ([[1]], [0])])       # relu(z - 1), then their sum
+    >>> half, made_in, cells = whole_space_parts(net)
+    >>> half, made_in > half, len(cells)             # made once in the a-priori cube, not clipped
+    (Fraction(4, 1), True, 8)
+    """
+    d = net.input_dim
+    core = fold_affine_layers(net)
+    r = rank([_ints(row) for row in core.weights[0]]) if core.n_hidden_layers else 0
+    cells, made_in = None, None
+    if r == d:
+        half, made_in, cells = _certified_box(core, net, hug, max_regions, max_memory, progress)
+    elif r == 0:   # no breakpoint depends on x: one cell
+        half = Fraction(1)
+    else:
+        red, R = reduced_net(core)
+        half_y, _, _ = _certified_box(red, None, hug, max_regions, max_memory, progress)
+        inv = _inverse([[row[c] for c in _independent_columns(R)] for row in R])
+        half = round_up_pow2(half_y * max(sum(abs(v) for v in row) for row in inv))
+    if cells is None:
+        made_in = half
+        cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
+                                   max_memory=max_memory, progress=progress)
+    return half, made_in, cells
 
 
 def whole_space_cells(net: ExactNet, *, max_regions: int | None = None, max_memory: int | None = None,
@@ -448,11 +494,11 @@ def whole_space_cells(net: ExactNet, *, max_regions: int | None = None, max_memo
         A progress bar for each box tried.
     hug : bool, default True
         A cube just past the vertices of every cell's polyhedron (for pictures and
-        volumes: the cells made in the a-priori cube are clipped to it, or in 4-D and up
-        made again); False for the a-priori cube of
-        :func:`~exact.nd.vertex_bounds.vertex_bound`, far larger (for counting: the cells
-        are made once).  Either way, when only the first layer has breakpoints, the cube
-        just past its arrangement's vertices, found directly.
+        volumes: the cells made in the a-priori cube are clipped to it); False for the
+        a-priori cube of :func:`~exact.nd.vertex_bounds.vertex_bound`, far larger (for
+        counting).  The cells are made once either way.  Either way, when only the first
+        layer has breakpoints, the cube just past its arrangement's vertices, found
+        directly.
 
     Returns
     -------
@@ -488,20 +534,10 @@ def whole_space_cells(net: ExactNet, *, max_regions: int | None = None, max_memo
     >>> whole_space_cells(net, hug=False)[0]        # one layer: the cube past its vertices either way
     Fraction(4, 1)
     """
-    d = net.input_dim
-    core = fold_affine_layers(net)
-    r = rank([_ints(row) for row in core.weights[0]]) if core.n_hidden_layers else 0
-    cells = None
-    if r == d:
-        half, cells = _certified_box(core, net, hug, max_regions, max_memory, progress)
-    elif r == 0:   # no breakpoint depends on x: one cell
-        half = Fraction(1)
-    else:
-        red, R = reduced_net(core)
-        half_y, _ = _certified_box(red, None, hug, max_regions, max_memory, progress)
-        inv = _inverse([[row[c] for c in _independent_columns(R)] for row in R])
-        half = round_up_pow2(half_y * max(sum(abs(v) for v in row) for row in inv))
-    if cells is None:
-        cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
-                                   max_memory=max_memory, progress=progress)
+    half, made_in, cells = whole_space_parts(net, max_regions=max_regions, max_memory=max_memory,
+                                             progress=progress, hug=hug)
+    if made_in != half:
+        d = net.input_dim
+        inner = box([-half] * d, [half] * d)
+        cells = [RawCellND(clip_to_box(c.poly, inner), c.pattern, c.out, c.out_den) for c in cells]
     return half, cells
