@@ -149,28 +149,29 @@ def shallow_line_jumps(net: ExactNet, with_jumps: bool = True) -> dict[Line, tup
     >>> shallow_line_jumps(x)
     {(1, 0, 0): (Fraction(0, 1),)}
     """
-    W, b = net.weights[0], net.biases[0]
-    out: dict[Line, list] = {}
     act = net.activations[0] if net.activations else None
     if act is None:
         return {}
-    V = net.weights[1] if with_jumps else None
-    for j, (row, bj) in enumerate(zip(W, b)):
-        w0, w1 = row
+    first = net.integer_layers()[0]  # integers over one scale: no Fraction per weight (float nets)
+    s = first.scale
+    out: dict[Line, list] = {}
+    V = net.integer_layers()[1].Wi if with_jumps else None  # V / s1 are the output weights
+    breaks = [(beta.numerator, beta.denominator) for beta in map(Fraction, act.breakpoints)]
+    for j, ((w0, w1), bj) in enumerate(zip(first.Wi, first.bi)):
         if w0 == 0 and w1 == 0:
             continue
-        for q, beta in enumerate(act.breakpoints):
-            c = bj - beta
-            dens = w0.denominator * w1.denominator * c.denominator
-            raw = (int(w0 * dens), int(w1 * dens), int(c * dens))
-            key = unoriented_key(canonical_line(*raw))
+        for q, (p, d) in enumerate(breaks):  # d * (W x + b - beta) * s: a positive multiple
+            key = unoriented_key(canonical_line(d * w0, d * w1, d * bj - p * s))
             jumps = out.setdefault(key, [Fraction(0)] * (len(V) if V is not None else 0))
             if V is not None:
-                cj = abs(w0 / key[0]) if key[0] != 0 else abs(w1 / key[1])
+                cj = Fraction(abs(w0), s * abs(key[0])) if key[0] != 0 else Fraction(abs(w1), s * abs(key[1]))
                 dslope = act.slopes[q + 1] - act.slopes[q]
                 for m in range(len(V)):
                     jumps[m] += V[m][j] * dslope * cj
-    return {k: tuple(v) for k, v in out.items()}
+    if V is None:
+        return {k: () for k in out}
+    s1 = net.integer_layers()[1].scale
+    return {k: tuple(v / s1 for v in jumps) for k, jumps in out.items()}
 
 
 def arrangement_faces_reference(lines: Sequence[Line], half: Fraction | None = None) -> int:
