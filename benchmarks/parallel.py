@@ -15,7 +15,11 @@ clock (its start-up is reported apart).
 
 One big net in tiles: the per-tile overhead is the tiled run on one warm worker
 (``ProcessPoolExecutor(1)``: pickling, the join, every tile's own set-up) against the
-untiled run, in percent (issue 17's goal: under 5 %).  Memory: the peak resident memory
+untiled run, in percent (issue 17's goal: under 5 %).  Tiles are balanced by estimated
+cells (the default); ``--even`` adds the rows of the even grid for comparison.  The rows
+"workers' first count" use a plain ``ProcessPoolExecutor(2)`` (``fork``) and exactnet's own
+``process_pool(2)`` (``forkserver``, each worker warmed by
+:func:`exact.worker_threads.warm_worker` when it starts, before the clock).  Memory: the peak resident memory
 (``ru_maxrss``) each worker reaches above its idle peak (after importing exact), for the
 untiled run in a fresh worker and for the tiles on a fresh pool of two; a worker that
 ran a bigger job before keeps that peak, hence the fresh pools.
@@ -32,12 +36,15 @@ import resource
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import torch  # noqa: E402
 
 import exact  # noqa: E402
+from exact.tiled_counts import count_in_tiles  # noqa: E402
+from exact.worker_threads import process_pool  # noqa: E402
 
 
 def checkpoints(n: int) -> list:
@@ -70,6 +77,18 @@ def timed(f):
     t = time.perf_counter()
     r = f()
     return r, time.perf_counter() - t
+
+
+def cpu_split(f) -> tuple[float, float]:
+    """The user and kernel CPU seconds of this process while ``f()`` runs.
+
+    Kernel time is mostly page faults of fresh memory (numpy asks for transparent huge pages,
+    which the kernel may compact memory for): big untiled arrays pay it on every count.
+    """
+    a = resource.getrusage(resource.RUSAGE_SELF)
+    f()
+    b = resource.getrusage(resource.RUSAGE_SELF)
+    return b.ru_utime - a.ru_utime, b.ru_stime - a.ru_stime
 
 
 def many_net_rows(n: int) -> list:
@@ -133,7 +152,25 @@ def _pool_peaks(pool, n: int, manager) -> list[int]:
     return [f.result() for f in [pool.submit(_peak_kb, barrier) for _ in range(n)]]
 
 
-def tile_rows(widths: list[int], tiles: int) -> list:
+def even_rows(big, label: str, tiles: int, t1: float, one) -> list:
+    """Rows of the even grid (``balance=False``): serial, and on a warm pool of two."""
+    def even(executor=None):
+        return count_in_tiles(big, Fraction(10), tiles, executor=executor, balance=False)
+
+    tiled, tt = timed(even)
+    assert tiled == one, "tiled counts on the even grid differ"
+    rows = [(f"{label}, {tiles}x{tiles} even tiles, serial (overhead {100 * (tt - t1) / t1:+.1f} %)", tt, t1 / tt)]
+    with process_pool(2) as pool:
+        list(pool.map(_warm, range(4)))
+        first, tf = timed(lambda: even(pool))
+        again, ta = timed(lambda: even(pool))
+    assert first == again == one, "tiled counts on the even grid differ"
+    rows.append(("  same, even tiles, process_pool(2), workers' first count", tf, t1 / tf))
+    rows.append(("  same, even tiles, the same pool again (workers warm)", ta, t1 / ta))
+    return rows
+
+
+def tile_rows(widths: list[int], tiles: int, even: bool = False) -> list:
     """Rows for one net counted untiled and in ``tiles x tiles`` tiles: time, overhead, memory."""
     import numeric
 
@@ -145,6 +182,10 @@ def tile_rows(widths: list[int], tiles: int) -> list:
     tiled, tt = timed(lambda: exact.count_regions(big, window=10, tiles=tiles))
     assert tiled == one, "tiled counts differ"
     rows.append((f"  same, {tiles}x{tiles} tiles, serial (overhead {100 * (tt - t1) / t1:+.1f} %)", tt, t1 / tt))
+    u1, k1 = cpu_split(lambda: exact.count_regions(big, window=10))
+    ut, kt = cpu_split(lambda: exact.count_regions(big, window=10, tiles=tiles))
+    rows.append((f"  CPU, serial: untiled {u1:.2f} s user + {k1:.2f} s kernel; {tiles}x{tiles} tiles {ut:.2f} s "
+                 f"user ({100 * (ut - u1) / u1:+.1f} %) + {kt:.2f} s kernel", math.nan, math.nan))
     with multiprocessing.Manager() as manager:
         with ProcessPoolExecutor(1) as pool:  # per-tile overhead: the tiles on one worker, warm
             list(pool.map(_warm, range(2)))
@@ -167,11 +208,17 @@ def tile_rows(widths: list[int], tiles: int) -> list:
     # the untiled time is that of a warm process (its first count is not timed): compare both
     rows.append((f"  same, {tiles}x{tiles} tiles, ProcessPoolExecutor(2), workers' first count", tt2, t1 / tt2))
     rows.append((f"  same, {tiles}x{tiles} tiles, the same pool again (workers warm)", tt3, t1 / tt3))
+    with process_pool(2) as pool:  # forkserver, workers warmed as they start (before the clock)
+        list(pool.map(_warm, range(4)))
+        warmed, tw2 = timed(lambda: exact.count_regions(big, window=10, tiles=tiles, executor=pool))
+    assert warmed == one, "tiled counts on process_pool differ"
+    rows.append((f"  same, {tiles}x{tiles} tiles, process_pool(2) (warm_worker), workers' first count", tw2,
+                 t1 / tw2))
     grew = [(p - b) / 1024 for p, b in zip(peaks, bases)]
     untiled_mb = (peak1 - before) / 1024
     rows.append((f"  peak memory per worker over its idle peak: untiled {untiled_mb:.1f} MB; "
                  f"{tiles}x{tiles} tiles on 2 workers {' and '.join(f'{g:.1f}' for g in grew)} MB", math.nan, math.nan))
-    return rows
+    return rows + (even_rows(big, label, tiles, t1, one) if even else [])
 
 
 def main(argv=None) -> int:
@@ -179,10 +226,11 @@ def main(argv=None) -> int:
     ap.add_argument("--quick", action="store_true", help="fewer checkpoints, a smaller net")
     ap.add_argument("--tiles-only", action="store_true", help="only the one-big-net rows")
     ap.add_argument("--grids", default="2,4", help="tile grids to time, N for N x N (default: 2,4)")
+    ap.add_argument("--even", action="store_true", help="also the even grid of tiles (balance=False)")
     args = ap.parse_args(argv)
     rows = [] if args.tiles_only else many_net_rows(20 if args.quick else 60)
     for n in (int(v) for v in args.grids.split(",")):
-        rows += tile_rows([2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1], n)
+        rows += tile_rows([2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1], n, args.even)
     print(f"Machine: {os.cpu_count()} cores; counts identical in every row.\n")
     print("| job | time | speed-up vs serial |\n|---|---|---|")
     for name, t, r in rows:

@@ -1,11 +1,12 @@
 """Rectangular tiles of a rectangular window, and the seams between them.
 
-:func:`exact.count_regions` and :func:`exact.regions` with ``tiles=`` cut the window into a
-grid of closed rectangles (:func:`grid_tiles`), compute each tile on its own, and join the
-results along the seams (:func:`seam_segments`).  A tile with too many cells is cut into
-four (:meth:`Tile.quarters`), so the tiles of a run need not form a grid: a seam is any
-segment of positive length shared by two tiles, one on each side.  All coordinates are
-exact :class:`~fractions.Fraction` values.
+:func:`exact.count_regions` and :func:`exact.regions` with ``tiles=`` cut the window into
+closed rectangles, columns of tiles that hold about the same number of cells
+(:mod:`exact.tile_balance`) or an even grid (:func:`grid_tiles`), compute each tile on its
+own, and join the results along the seams (:func:`seam_segments`).  A tile with too many
+cells is cut into four (:meth:`Tile.quarters`), so the tiles of a run need not form a grid:
+a seam is any segment of positive length shared by two tiles, one on each side.  All
+coordinates are exact :class:`~fractions.Fraction` values.
 
 Sides of a tile are numbered counter-clockwise from the bottom, as
 :func:`exact.windows.rectangle_window` orders its edges: 0 bottom (``y = y0``), 1 right

@@ -1,7 +1,8 @@
 """One big network in tiles: exact counts and regions from tiles computed independently.
 
 :func:`exact.count_regions` and :func:`exact.regions` with ``tiles=`` cut a rectangular
-window into a grid of rectangles (:mod:`exact.tile_grid`), compute each as an ordinary
+window into rectangles that hold about the same number of estimated cells
+(:mod:`exact.tile_balance`; seams anywhere are exact, :mod:`exact.tile_grid`), compute each as an ordinary
 rectangle-window job (:class:`~exact.tile_jobs.TileJob`), serially or on any
 :class:`concurrent.futures.Executor` (a process pool, a dask.distributed
 ``Client.get_executor()``), and join the tiles exactly.
@@ -68,7 +69,8 @@ from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
 from .predicates import Line, Point, compare_along, side
-from .tile_grid import Seam, Tile, check_tiles, grid_tiles, pieces_overlap, seam_piece, seam_segments
+from .tile_balance import tiles_for
+from .tile_grid import Seam, Tile, check_tiles, pieces_overlap, seam_piece, seam_segments
 from .tile_jobs import (
     TILE_SIDES,
     Crowded,
@@ -93,7 +95,7 @@ cell and hidden neuron), maps and vertices of at most this many cells (``max_mem
 def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
                    executor: cf.Executor | None = None, max_regions: int | None = None,
                    max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
-                   progress: bool = False) -> RegionCounts:
+                   progress: bool = False, balance: bool = True) -> RegionCounts:
     """Count activation and linear regions in a rectangle, tile by tile (checked arguments).
 
     Parameters
@@ -103,7 +105,7 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     window : Fraction or ConvexWindow
         The half-width of ``[-B, B]^2``, or a rectangle.
     tiles : int or (int, int)
-        The first grid: ``n`` for ``n x n`` tiles, or ``(nx, ny)``.
+        The first tiles: ``n`` for ``n x n``, or ``(nx, ny)``: ``nx`` columns of ``ny`` tiles.
     executor : concurrent.futures.Executor, optional
         Where the tiles run (used, not shut down); ``None``: one after the other, here.
     max_regions : int or None
@@ -114,6 +116,9 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
         Cut tiles with more cells than this into four; ``None``: never.
     progress : bool
         A bar of finished tiles on standard error.
+    balance : bool, default True
+        Place the seams so that the tiles hold about the same number of estimated cells
+        (:func:`exact.tile_balance.tiles_for`); ``False``: an even grid.
 
     Returns
     -------
@@ -130,11 +135,11 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     --------
     >>> from exact.network import ExactNet
     >>> relu_x = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])])
-    >>> count_in_tiles(relu_x, Fraction(1), 2)        # its line x = 0 is the seam: still 2 cells
+    >>> count_in_tiles(relu_x, Fraction(1), 2, balance=False)   # its line x = 0 is the seam: still 2 cells
     RegionCounts(activation=2, linear=2)
     """
     bounds = _bounds(window)
-    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells)
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance)
     done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress))
     counts = _join_counts(net, done)
     if max_regions is not None and counts.activation > max_regions:
@@ -146,12 +151,12 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
 def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
                      executor: cf.Executor | None = None, max_regions: int | None = None,
                      max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
-                     progress: bool = False) -> Regions:
+                     progress: bool = False, balance: bool = True) -> Regions:
     """Build the exact regions in a rectangle, tile by tile (checked arguments).
 
     Parameters
     ----------
-    net, window, tiles, executor, max_regions, tile_cells, progress
+    net, window, tiles, executor, max_regions, tile_cells, progress, balance
         As in :func:`count_in_tiles`.
     max_memory : int or None
         The memory budget of each tile's job, and of all the cells gathered here.
@@ -177,7 +182,7 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     [((0,), 3, Fraction(2, 1)), ((1,), 3, Fraction(2, 1))]
     """
     bounds = _bounds(window)
-    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells)
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance)
     per_cell = cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
     pieces: dict[tuple[int, ...], list[RawCell]] = {}
     held = 0
@@ -300,11 +305,11 @@ def _bounds(window: Fraction | ConvexWindow) -> tuple[Fraction, Fraction, Fracti
 
 
 def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | None, max_memory: int | None,
-                tile_cells: int | None) -> list[TileJob]:
-    """One job per tile of the first grid."""
+                tile_cells: int | None, balance: bool) -> list[TileJob]:
+    """One job per first tile (balanced by estimated cells, or an even grid)."""
     nx, ny = check_tiles(tiles)
     return [TileJob(net, t, t.seam_sides(bounds), max_regions, max_memory, tile_cells, os.getpid())
-            for t in grid_tiles(bounds, nx, ny)]
+            for t in tiles_for(net, bounds, nx, ny, balance)]
 
 
 def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,
@@ -370,6 +375,28 @@ class _UnionFind:
             self.parent[max(ri, rj)] = min(ri, rj)
             self.merges += 1
 
+    def union_all(self, a: np.ndarray, b: np.ndarray) -> None:
+        """Join ``a[k]`` and ``b[k]`` for every ``k``, at once (a fresh union-find only).
+
+        Labels propagate along the pairs as minima, with pointer jumping, until every pair
+        has one label (the least node of its component); each other node is one merge.
+        """
+        ids, inv = np.unique(np.concatenate([a, b]), return_inverse=True)
+        u, v = inv[: len(a)], inv[len(a):]
+        lab = np.arange(len(ids))
+        while True:
+            low = np.minimum(lab[u], lab[v])
+            new = lab.copy()
+            np.minimum.at(new, u, low)
+            np.minimum.at(new, v, low)
+            new = new[new]
+            if np.array_equal(new, lab):
+                break
+            lab = new
+        moved = np.flatnonzero(lab != np.arange(len(ids)))
+        self.parent = dict(zip(ids[moved].tolist(), ids[lab[moved]].tolist()))
+        self.merges = len(moved)
+
 
 def _join_counts(net: ExactNet, done: list[TileSummary]) -> RegionCounts:
     """Join the tiles' summaries: distinct patterns on the seams, linear regions by union-find."""
@@ -385,8 +412,7 @@ def _join_counts(net: ExactNet, done: list[TileSummary]) -> RegionCounts:
         _, first, group = np.unique(keys, return_index=True, return_inverse=True)
         distinct = len(first)
         roots = nodes[first][group.ravel()]
-        for root, node in zip(roots[roots != nodes].tolist(), nodes[roots != nodes].tolist()):
-            uf.union(root, node)  # the pieces of one cell, in tiles on both sides of seams
+        uf.union_all(roots, nodes)  # the pieces of one cell, in tiles on both sides of seams
     exact = _ExactCells(net)
     for seam in seam_segments([s.tile for s in done]):
         _join_seam(done, base, seam, uf, exact)

@@ -7,6 +7,7 @@ maps, seen by no single tile), on hypothesis' small rational nets and tile grids
 every kind of executor (serial, a process pool, a dask LocalCluster of two workers).
 """
 
+import contextlib
 import json
 import logging
 import os
@@ -15,6 +16,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -24,11 +26,12 @@ from test_many_nets import dask_cluster, needs_dask, process_pool  # noqa: F401 
 
 import exact
 import numeric
-from exact import cli_tiles, tile_jobs, tiled_counts
+from exact import cli_tiles, tile_balance, tile_jobs, tiled_counts
 from exact.cli import main
 from exact.errors import InputError, InputTypeError, ResourceLimitError, TooManyRegionsError
 from exact.network import ExactNet
 from exact.predicates import canonical_line, point_to_fractions
+from exact.tile_grid import grid_tiles
 from exact.tiled_counts import count_in_tiles, regions_in_tiles
 
 # (widths, activation, seed); anchors: the catalogue's 2-5-5-5-5-1 (81, 77) and 2-100-1 (4667)
@@ -86,6 +89,18 @@ def canon(r):
     return cells, {frozenset(g) for g in groups.values()}, (r.n_activation, r.n_linear)
 
 
+@contextlib.contextmanager
+def seams(kind):
+    """Run ``count_regions`` / ``regions`` with ``tiles=`` on the even grid (``"even"``: the seams these
+    nets put lines, vertices and equal maps on) or on the tiles balanced by estimated cells (as is)."""
+    if kind == "balanced":
+        yield
+        return
+    with mock.patch.object(tiled_counts, "tiles_for", lambda net, bounds, nx, ny, balance=True:
+                           grid_tiles(bounds, nx, ny)):
+        yield
+
+
 @pytest.fixture(scope="module")
 def untiled():
     """Untiled counts of the seeded nets, computed once."""
@@ -119,10 +134,13 @@ def test_a_rectangle_in_uneven_tiles():
     (WEDGES, (4, 2)),
 ])
 @pytest.mark.parametrize("tiles", [2, 4])
-def test_lines_on_seams_are_neither_lost_nor_doubled(layers, expected, tiles):
+@pytest.mark.parametrize("kind", ["even", "balanced"])
+def test_lines_on_seams_are_neither_lost_nor_doubled(layers, expected, tiles, kind):
     net = ExactNet.from_layers(layers)
     assert exact.count_regions(net, window=1) == expected           # hand-derived (see the nets)
-    assert exact.count_regions(net, window=1, tiles=tiles) == expected
+    with seams(kind):
+        assert exact.count_regions(net, window=1, tiles=tiles) == expected
+        assert count_in_tiles(net, Fraction(1), tiles) == expected   # one hidden layer too, in tiles
 
 
 def test_cells_with_one_map_touching_a_seam_at_one_point_are_not_joined():
@@ -132,8 +150,9 @@ def test_cells_with_one_map_touching_a_seam_at_one_point_are_not_joined():
     net = ExactNet.from_layers([([[1, -2], [-1, -1], [1, 1], [-half, 0]], [1, 1, -1, 0]),
                                 ([[-1, 0, 0, 1]], [0]), ([[-1]], [2])], activation="leaky_relu")
     assert exact.count_regions(net, window=2) == (10, 6)
-    assert exact.count_regions(net, window=2, tiles=(4, 1)) == (10, 6)
-    assert canon(exact.regions(net, window=2, tiles=(4, 1))) == canon(exact.regions(net, window=2))
+    with seams("even"):
+        assert exact.count_regions(net, window=2, tiles=(4, 1)) == (10, 6)
+        assert canon(exact.regions(net, window=2, tiles=(4, 1))) == canon(exact.regions(net, window=2))
 
 
 @pytest.mark.parametrize("tiles, cuts", [(2, [0.0]), (4, [0.0, -1.5, 1.5])])
@@ -141,8 +160,9 @@ def test_many_equal_maps_that_meet_only_along_seams(tiles, cuts):
     net = axis_net(7, cuts)
     ref = exact.count_regions(net, window=3)
     assert ref.linear < ref.activation                         # the axis lines split linear regions
-    assert exact.count_regions(net, window=3, tiles=tiles) == ref
-    assert canon(exact.regions(net, window=3, tiles=tiles)) == canon(exact.regions(net, window=3))
+    with seams("even"):                                        # the even grid's seams are the cuts
+        assert exact.count_regions(net, window=3, tiles=tiles) == ref
+        assert canon(exact.regions(net, window=3, tiles=tiles)) == canon(exact.regions(net, window=3))
 
 
 def test_crowded_tiles_are_cut_into_four(caplog, untiled):
@@ -227,7 +247,8 @@ def test_each_tile_takes_the_path_it_should(name, engines):
     make, window, tiles, tile_cells, expected = PATHS[name]
     net = make()
     ref = exact.count_regions(net, window=window)
-    assert count_in_tiles(net, Fraction(window), tiles, tile_cells=tile_cells or 10**9) == ref
+    # the even grid: these nets put lines and vertices on its seams on purpose
+    assert count_in_tiles(net, Fraction(window), tiles, tile_cells=tile_cells or 10**9, balance=False) == ref
     assert set(engines) == expected
 
 
@@ -266,7 +287,7 @@ def test_the_counted_job_sums_up_as_the_job_that_builds_every_cell(name, seams, 
     from exact._certified import last_layer
 
     net = _seeded(name)
-    job = tile_jobs.TileJob(net, tiled_counts.grid_tiles((-10, 10, -10, 10), 3, 3)[4], seams)
+    job = tile_jobs.TileJob(net, grid_tiles((-10, 10, -10, 10), 3, 3)[4], seams)
     cheap = tiled_counts.count_tile(job)
     monkeypatch.setattr(last_layer, "count_last_layer", lambda st: None)   # "neighbours may merge"
     full = tiled_counts.count_tile(job)
@@ -368,10 +389,12 @@ def test_tiled_regions_equal_untiled(name, tiles):
 
 
 @pytest.mark.parametrize("layers", [BENT_ON_SEAM, BENT_OUT_G, CROSSING, WEDGES])
-def test_tiled_regions_on_seams(layers):
+@pytest.mark.parametrize("kind", ["even", "balanced"])
+def test_tiled_regions_on_seams(layers, kind):
     net = ExactNet.from_layers(layers)
-    for tiles in (2, (4, 3)):
-        assert canon(exact.regions(net, window=1, tiles=tiles)) == canon(exact.regions(net, window=1))
+    with seams(kind):
+        for tiles in (2, (4, 3)):
+            assert canon(exact.regions(net, window=1, tiles=tiles)) == canon(exact.regions(net, window=1))
 
 
 # --- hypothesis: small rational nets, lines often through seams and their crossings --------
@@ -392,15 +415,141 @@ def rational_nets(draw):
 
 @settings(max_examples=60, deadline=None)
 @given(net=rational_nets(), nx=st.integers(1, 4), ny=st.integers(1, 4),
-       window=st.sampled_from([1, 2, (-1, 2, -2, 1), (0, 2, -1, 1)]))
-def test_hypothesis_tiled_counts_equal_untiled(net, nx, ny, window):
-    assert exact.count_regions(net, window, tiles=(nx, ny)) == exact.count_regions(net, window)
+       window=st.sampled_from([1, 2, (-1, 2, -2, 1), (0, 2, -1, 1)]), kind=st.sampled_from(["even", "balanced"]))
+def test_hypothesis_tiled_counts_equal_untiled(net, nx, ny, window, kind):
+    with seams(kind):
+        assert exact.count_regions(net, window, tiles=(nx, ny)) == exact.count_regions(net, window)
 
 
 @settings(max_examples=25, deadline=None)
-@given(net=rational_nets(), nx=st.integers(1, 3), ny=st.integers(1, 3), window=st.sampled_from([1, (-1, 2, -2, 1)]))
-def test_hypothesis_tiled_regions_equal_untiled(net, nx, ny, window):
-    assert canon(exact.regions(net, window, tiles=(nx, ny))) == canon(exact.regions(net, window))
+@given(net=rational_nets(), nx=st.integers(1, 3), ny=st.integers(1, 3), window=st.sampled_from([1, (-1, 2, -2, 1)]),
+       kind=st.sampled_from(["even", "balanced"]))
+def test_hypothesis_tiled_regions_equal_untiled(net, nx, ny, window, kind):
+    with seams(kind):
+        assert canon(exact.regions(net, window, tiles=(nx, ny))) == canon(exact.regions(net, window))
+
+
+# --- tiles balanced by estimated cells (exact.tile_balance) ---------------------------------
+
+def _tiles_run(monkeypatch):
+    """Record the tiles of every job computed (serially)."""
+    seen = []
+    real = tiled_counts.count_tile
+    monkeypatch.setattr(tiled_counts, "count_tile", lambda job: seen.append(job.tile) or real(job))
+    return seen
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), s=st.sampled_from([1, 3, 16, 256]), nx=st.integers(1, 40),
+       ny=st.integers(1, 5), bounds=st.sampled_from([(-1, 1, -1, 1), (Fraction(-1, 3), 2, 0, Fraction(5, 7))]))
+def test_hypothesis_balanced_tiles_partition_the_window(seed, s, nx, ny, bounds):
+    # columns and rows of weights over fifty orders of magnitude: the heaviest box may hold many
+    # seams, more than the steps of the rounding across it
+    rng = np.random.default_rng(seed)
+    w = 10 ** (rng.uniform(0, 50, (1, s)) + rng.uniform(0, 50, (s, 1)))
+    x0, x1, y0, y1 = (Fraction(v) for v in bounds)
+    tiles = tile_balance.balanced_tiles((x0, x1, y0, y1), w, nx, ny)
+    assert len(tiles) == nx * ny and len({t.x0 for t in tiles}) == nx
+    assert all(x0 <= t.x0 < t.x1 <= x1 and y0 <= t.y0 < t.y1 <= y1 and t.depth == 0 for t in tiles)
+    assert sum((t.x1 - t.x0) * (t.y1 - t.y0) for t in tiles) == (x1 - x0) * (y1 - y0)   # exactly
+    for i, a in enumerate(tiles):                                 # interiors disjoint: a partition
+        for b in tiles[i + 1:]:
+            assert min(a.x1, b.x1) <= max(a.x0, b.x0) or min(a.y1, b.y1) <= max(a.y0, b.y0)
+    for t in tiles:                                               # seams at k / 2^m of the window
+        for v, lo, size in ((t.x0, x0, x1 - x0), (t.y1, y0, y1 - y0)):
+            d = ((v - lo) / size).denominator
+            assert d & (d - 1) == 0
+
+
+def test_balanced_tiles_follow_the_weights_column_by_column():
+    # the left quarter of the boxes holds half the weight (bottom box 3, the rest 1 each); the other
+    # three quarters hold 1/2 per box: the columns cut at x = -1/2, the left one at y = -1/2 (3 of
+    # its 6 below), the right one at y = 0 (rows of equal weight)
+    w = np.full((4, 4), 0.5)
+    w[:, 0] = [3, 1, 1, 1]
+    tiles = tile_balance.balanced_tiles((Fraction(-1), Fraction(1), Fraction(-1), Fraction(1)), w, 2, 2)
+    assert [str(t) for t in tiles] == ["[-1, -1/2] x [-1, -1/2]", "[-1, -1/2] x [-1/2, 1]",
+                                       "[-1/2, 1] x [-1, 0]", "[-1/2, 1] x [0, 1]"]
+
+
+def test_cell_density_counts_the_lines_through_each_box():
+    # x = 1/2 and y = 1/2 in [0, 4]^2, boxes of side 1: both cross the bottom left box, each side of
+    # which one of them crosses (n = 4 / 2 = 2); one line crosses the rest of its row and column
+    net = ExactNet.from_layers([([[2, 0], [0, 2]], [-1, -1]), ([[1, 1]], [0])])
+    d = tile_balance.cell_density(net, (Fraction(0), Fraction(4), Fraction(0), Fraction(4)), 4)
+    want = np.ones((4, 4))
+    want[0, :] = want[:, 0] = 2.0
+    want[0, 0] = 1 + 2 ** 2.5
+    assert d.tolist() == want.tolist()
+
+
+def test_the_even_grid_when_the_weights_overflow_floats():
+    net = ExactNet.from_layers([([[Fraction(10) ** 400, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
+    bounds = (Fraction(-1), Fraction(1), Fraction(-1), Fraction(1))
+    assert tile_balance.cell_density(net, bounds, 8) is None
+    assert tile_balance.tiles_for(net, bounds, 2, 3) == grid_tiles(bounds, 2, 3)
+
+
+def _shifted(widths, seed, by):
+    """A seeded net whose cells crowd around (by, by) instead of the origin."""
+    Ws, bs = (list(v) for v in exact.as_exact_net(numeric.seeded_mlp(widths, seed=seed)).float_layers())
+    bs[0] = bs[0] - Ws[0] @ np.array([by, by])
+    return exact.as_exact_net(list(zip(Ws, bs)))
+
+
+def test_crowded_cells_give_unequal_tiles_of_about_equal_cells(monkeypatch):
+    net = _shifted([2, 16, 16, 16, 1], 0, 5.0)
+    bounds = (Fraction(-10), Fraction(10), Fraction(-10), Fraction(10))
+    ref = exact.count_regions(net)
+
+    def cells(tiles):
+        return [tiled_counts.count_tile(tile_jobs.TileJob(net, t, (False,) * 4)).n_cells for t in tiles]
+
+    even, balanced = cells(grid_tiles(bounds, 3, 3)), cells(tile_balance.tiles_for(net, bounds, 3, 3))
+    assert sum(even) >= ref.activation and sum(balanced) >= ref.activation   # cells cut by seams: in two
+    assert max(balanced) / np.mean(balanced) < 1.5 < max(even) / np.mean(even)
+    seen = _tiles_run(monkeypatch)
+    assert exact.count_regions(net, tiles=3) == ref
+    areas = sorted((t.x1 - t.x0) * (t.y1 - t.y0) for t in seen)
+    assert len(seen) == 9 and areas[-1] > 10 * areas[0]                  # small tiles where cells crowd
+
+
+@pytest.mark.parametrize("out", [[[1, 1, 1, 1, 1, 0]], [[0, 0, 0, 0, 1, 0]]])
+def test_balanced_seams_through_lines_vertices_and_t_junctions(out, monkeypatch):
+    # the crafted weights of test_balanced_tiles_follow_the_weights_column_by_column place the seams
+    # x = -1/2, y = -1/2 (left column), y = 0 (right column): the lines x = -1/2, y = -1/2 and y = 0
+    # lie on them, x + y + 1 = 0 meets the corner (-1/2, -1/2), and x - y + 1/2 = 0 the T-junction
+    # (-1/2, 0), where two left tiles meet a right one mid-side; a second layer bends them.  With the
+    # output reading only x + y + 1 (second case), cells that differ only across a seam line join.
+    w = np.full((4, 4), 0.5)
+    w[:, 0] = [3, 1, 1, 1]
+    monkeypatch.setattr(tile_balance, "cell_density", lambda net, bounds, samples: w)
+    half = Fraction(1, 2)
+    first = ([[1, 0], [0, 1], [0, 1], [1, 1], [1, -1]], [half, half, 0, 1, half])
+    second = ([[1, -1, 1, 0, 1], [0, 1, 0, 1, -1], [1, 1, 1, 1, 1], [0, 0, 0, 1, 0], [0, 0, 0, 0, 1],
+               [-1, 0, 1, 0, 0]], [-half, 0, -1, 0, 0, Fraction(1, 4)])
+    net = ExactNet.from_layers([first, second, (out, [0])])
+    ref = exact.count_regions(net, window=1)
+    seen = _tiles_run(monkeypatch)
+    assert exact.count_regions(net, window=1, tiles=2) == ref
+    assert sorted(map(str, seen)) == ["[-1, -1/2] x [-1, -1/2]", "[-1, -1/2] x [-1/2, 1]",
+                                      "[-1/2, 1] x [-1, 0]", "[-1/2, 1] x [0, 1]"]
+    got = exact.regions(net, window=1, tiles=2)
+    assert canon(got) == canon(exact.regions(net, window=1))
+    assert sum(c.exact_area for c in got) == 4
+
+
+@settings(max_examples=60, deadline=None)
+@given(pairs=st.lists(st.tuples(st.integers(0, 30), st.integers(0, 30)), min_size=1, max_size=60))
+def test_hypothesis_union_all_is_the_unions_one_by_one(pairs):
+    a, b = (np.array(v, dtype=np.int64) for v in zip(*pairs))
+    one, many = tiled_counts._UnionFind(), tiled_counts._UnionFind()
+    for i, j in pairs:
+        one.union(i, j)
+    many.union_all(a, b)
+    assert many.merges == one.merges
+    nodes = range(31)
+    assert [one.find(i) for i in nodes] == [many.find(i) for i in nodes]   # least node of each component
 
 
 # --- seams clipped by exact predicates (exact.tile_grid.seam_piece) ------------------------
@@ -474,7 +623,7 @@ def test_a_run_pickles_its_net_once_and_a_process_unpickles_it_once(monkeypatch)
     real = ExactNet.__reduce__
     monkeypatch.setattr(ExactNet, "__reduce__", lambda self: made.append(self) or real(self))
     bounds = (Fraction(-1), Fraction(1), Fraction(-1), Fraction(1))
-    jobs = [tile_jobs.TileJob(net, t, t.seam_sides(bounds)) for t in tiled_counts.grid_tiles(bounds, 2, 2)]
+    jobs = [tile_jobs.TileJob(net, t, t.seam_sides(bounds)) for t in grid_tiles(bounds, 2, 2)]
     back = [pickle.loads(pickle.dumps(job)) for job in jobs]
     assert made == [net]                                     # pickled once for the four jobs
     assert back == jobs and all(job.net is back[0].net for job in back)
