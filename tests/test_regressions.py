@@ -1004,3 +1004,20 @@ def test_three_d_regions_render_in_notebooks():
     png = exact.regions(octants, window=1)._repr_png_()
     assert png is not None and png.startswith(b"\x89PNG")
     assert exact.regions([([[1, 0, 0, 0]], [0]), ([[1]], [0])], window=1)._repr_png_() is None   # 4-D: no picture
+
+
+def test_count_survives_a_last_layer_handed_from_count_to_rounds():
+    """Soundness review: after the count handed the last layer back (a zero output weight) and its
+    arrangement was too close to call (three lines 2^-44 from meeting), the rounds started from pieces the
+    chord search had already raised, and count_regions crashed (IndexError; a wrong pattern was possible):
+    begin_layer gave its stored pieces, not a copy, when asked twice for a layer."""
+    from engines import exact_engine_regions
+
+    eps = Fraction(1, 2**44)
+    net = [([[1, 0], [0, 1], [1, -1]], [10, 10, Fraction(-1, 2)]),
+           ([[1, 0, 0], [0, 1, 0], [1, 1, 0], [1, -1, 0]],
+            [Fraction(-101, 10), Fraction(-102, 10), Fraction(-203, 10) + eps, Fraction(-1, 4)]),
+           ([[1, 1, 0, 1]], [0])]
+    r = exact_engine_regions(net, window=1)
+    assert (r.n_activation, r.n_linear) == (15, 7)
+    assert tuple(exact.count_regions(net, window=1)) == (15, 7)

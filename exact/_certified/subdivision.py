@@ -266,7 +266,8 @@ class Subdivision:
             ``rows`` sorted.
         """
         if self._open is not None and self._open[0] == self.l:  # asked twice for this layer
-            return self._open[1]
+            layer, piece, rows, cols = self._open[1]
+            return layer, piece.copy(), rows, cols  # callers raise their pieces in place
         l, M, E, A = self.l, self.M, self.E, self.A
         bps, self.slopes, self.inter, self.consts = act_floats(self.net.activations[l])
         _, k, C = M.shape
