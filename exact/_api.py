@@ -36,7 +36,7 @@ from .certified_regions import certified_plane_regions, certified_window_regions
 from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError, Undecided
 from .gc_pause import gc_paused
 from .layer_split import cell_bytes, enumerate_cells, square
-from .line_arrangement import Arrangement, build_arrangement
+from .line_arrangement import line_faces
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
 from .nd.box_window import check_box, check_box_fits
 from .nd.region_counts import count_cells_nd
@@ -486,7 +486,7 @@ def _shallow_regions(enet: ExactNet, w: Fraction | None, max_regions: int | None
     box = w if w is not None else initial_box(enet)
     if max_regions is not None or max_memory is not None:
         _check_regions(arrangement_faces(lines, box), _SHALLOW_CELL_BYTES, max_regions, max_memory)
-    return Regions.from_arrangement(enet, w, box, build_arrangement(lines, box, progress=progress))
+    return Regions.from_arrangement(enet, w, box, line_faces(lines, box, progress=progress))
 
 
 def _shallow_polygon_regions(enet: ExactNet, w: ConvexWindow, max_regions: int | None, progress: bool,
@@ -506,17 +506,14 @@ def _shallow_polygon_regions(enet: ExactNet, w: ConvexWindow, max_regions: int |
     _check_regions(n_square, _SHALLOW_CELL_BYTES, None, max_memory)
     if max_regions is not None and n_square > max_regions and w.is_rectangle:
         _check_regions(_faces(neuron, w), _SHALLOW_CELL_BYTES, max_regions, None)
-    arr = build_arrangement(lines, w.half, progress=progress)
+    arr = line_faces(lines, w.half, progress=progress)
     # a convex face is in the polygon when its vertices are (else one of them is strictly outside)
-    keep = [k for k, (vs, _, _) in enumerate(arr.faces)
-            if all(point_in_polygon(w.verts, w.edges, v) >= 0 for v in vs)]
-    new = {k: i for i, k in enumerate(keep)}
-    faces = [arr.faces[k] for k in keep]
-    adjacency = [(new[a], new[b], p, q, li) for a, b, p, q, li in arr.adjacency if a in new and b in new]
+    inside = [point_in_polygon(w.verts, w.edges, v) >= 0 for v in arr.all_vertices()]
+    faces = arr.subset(arr.faces_with_vertices(inside))
     known = set(neuron)
     n = sum(1 for l in arr.lines[: arr.n_neuron_lines] if l in known)  # the neuron lines come first
     _check_regions(len(faces), _SHALLOW_CELL_BYTES, max_regions, None)
-    return Regions.from_arrangement(enet, w, w.half, Arrangement(arr.lines, n, faces, adjacency))
+    return Regions.from_arrangement(enet, w, w.half, faces, n)
 
 
 _SHALLOW_CELL_BYTES = 1500

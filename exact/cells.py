@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .adjacency import merge_linear, shared_edges
 from .errors import InputError
-from .face_maps import FaceGraph, LazyFaceMaps
+from .face_maps import ShallowCells
 from .geojson_export import feature_collection
 from .json_numbers import json_number
 from .layer_split import RawCell, square
@@ -43,6 +43,7 @@ from .predicates import (
 from .windows import ConvexWindow
 
 if TYPE_CHECKING:
+    from .face_tables import LineFaces
     from .level_sets import LevelSet
 
 __all__ = ["Cell", "RegionCounts", "Regions", "json_number"]
@@ -190,17 +191,19 @@ class Regions:
         self.n_linear = merge_linear(cells, boundaries, same_map)
         self.plane: tuple | None = None
         self.own: tuple[bool, ...] | None = None
-        self.face_maps: LazyFaceMaps | None = None  # one hidden layer: every cell's pattern and map as arrays
+        self.face_maps: ShallowCells | None = None  # one hidden layer: every cell's pattern and map as arrays
         self.certified = None  # deep net in a window: the certified cells behind the lazy exact ones
 
     @property
     def boundaries(self) -> list[tuple[int, int, Point, Point]]:
         """The shared edges ``(i, j, p, q)`` as :func:`exact.adjacency.shared_edges` gives them.
 
-        Made exactly when first asked for, for regions built from certified cells.
+        Made exactly when first asked for, for regions built from certified cells or
+        from one hidden layer's faces.
         """
         if self._boundaries is None:
-            self._boundaries, self._same_map = self.certified.boundaries()
+            source = self.certified if self.certified is not None else self.face_maps
+            self._boundaries, self._same_map = source.boundaries()
         return self._boundaries
 
     @classmethod
@@ -247,25 +250,30 @@ class Regions:
         return cls(net, window, box, cells, shared_edges(cells))
 
     @classmethod
-    def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, arr) -> Regions:
-        """Build the regions of a one-hidden-layer net from its line arrangement.
+    def from_arrangement(cls, net: ExactNet, window: Fraction | None, box: Fraction, faces: LineFaces,
+                         n_neuron_lines: int | None = None) -> Regions:
+        """Build the regions of a one-hidden-layer net from the faces of its lines.
 
-        Patterns and maps are made for all cells at once when the first is asked for
-        (:class:`exact.face_maps.LazyFaceMaps`).
+        Each cell's exact polygon is made from the face arrays when first read, patterns
+        and maps for all cells at once when the first is asked for, the shared edges when
+        first asked for (:class:`exact.face_maps.ShallowCells`).  ``faces`` comes from
+        :func:`exact.line_arrangement.line_faces`; ``n_neuron_lines`` says how many of
+        its lines are the net's (default: all its inner lines).
         """
         from .line_count import shallow_line_jumps
 
         jumps = shallow_line_jumps(net)
-        n = arr.n_neuron_lines
-        dead = [not any(v != 0 for v in jumps[arr.lines[i]]) for i in range(n)]
-        source = LazyFaceMaps(net, FaceGraph.from_arrangement(arr))
-        cells = [
-            Cell(k, vs, es, bounded=window is not None or all(li < n for li in lids), source=source)
-            for k, (vs, es, lids) in enumerate(arr.faces)
-        ]
-        boundaries = [(a, b, p, q) for a, b, p, q, _ in arr.adjacency]
-        same = [dead[li] for _, _, _, _, li in arr.adjacency]
-        regions = cls(net, window, box, cells, boundaries, same)
+        n = faces.n_neuron_lines if n_neuron_lines is None else n_neuron_lines
+        source = ShallowCells(net, faces, [not any(v != 0 for v in jumps[faces.lines[i]]) for i in range(n)])
+        bounded = [True] * len(source) if window is not None else (~faces.touches_window()).tolist()
+        cells = [Cell(k, None, None, bounded=b, source=source) for k, b in enumerate(bounded)]
+        regions = cls(net, window, box, [], [], [])
+        regions.cells = cells
+        labels = source.linear_labels()
+        for c, lab in zip(cells, labels.tolist()):
+            c.linear_region = lab
+        regions.n_linear = int(labels.max()) + 1 if labels.size else 0
+        regions._boundaries = regions._same_map = None  # made exactly when asked for
         regions.face_maps = source
         return regions
 
@@ -332,6 +340,9 @@ class Regions:
             raise InputError(f"point {tuple(point)!r}: {exc}") from None
         if self.window is None and not point_in_box(p, self.box, closed=True):
             return locate_beyond_box(self, p)  # past the clipped polygons: an unbounded cell
+        if self.face_maps is not None:  # one hidden layer: float face boxes filter, exact edge tests decide
+            k = self.face_maps.faces.locate(p)
+            return None if k is None else self.cells[k]
         best = None
         for k in self._bbox_candidates(p):
             c = self.cells[k]
@@ -409,6 +420,8 @@ class Regions:
         bounded = [c.index for c in self.cells if c.bounded]  # an unbounded cell has no area
         if self.certified is not None:  # certified float areas filter, exact areas of the candidates decide
             extremes = self.certified.extreme_areas(bounded)
+        elif self.face_maps is not None:  # one hidden layer: the same from the face arrays
+            extremes = self.face_maps.faces.extreme_areas(bounded)
         else:
             extremes = extreme_areas([self.cells[k].verts for k in bounded])  # floats filter, exact decides
         return {

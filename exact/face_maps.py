@@ -31,11 +31,12 @@ from fractions import Fraction
 import numpy as np
 
 from ._certified.blocks import breadth_first_arcs
+from .adjacency import component_label_array
 from .json_numbers import ratio_text
 from .network import AffineMap, ExactNet, IntLayer
 from .predicates import canonical_line, point_from_xy, side, unoriented_key, vertex_centroid
 
-__all__ = ["FaceGraph", "FaceMaps", "LazyFaceMaps", "breadth_first_levels", "face_sides",
+__all__ = ["FaceGraph", "FaceMaps", "LazyFaceMaps", "ShallowCells", "breadth_first_levels", "face_sides",
            "neuron_line_columns"]
 
 
@@ -449,3 +450,111 @@ class LazyFaceMaps:
         offset : list of str
         """
         return self.maps.map_text(f)
+
+
+class ShallowCells(LazyFaceMaps):
+    """The cells of a one-hidden-layer net: faces as arrays, exact objects made when asked for.
+
+    What a one-hidden-layer :class:`~exact.cells.Regions` keeps behind its cells (as
+    certified deep cells do, :class:`exact.certified_regions.CertifiedCells`): a cell's
+    exact polygon is made from the face arrays when first read, its pattern and map from
+    :class:`FaceMaps`, and the shared edges as one list when first asked for.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with one hidden layer.
+    faces : LineFaces
+        The faces of its first-layer lines (:func:`exact.line_arrangement.line_faces`),
+        possibly with more lines after the neuron lines (a polygon window's sides).
+    dead : sequence of bool
+        For each of the net's own lines (the first ``len(dead)`` of ``faces.lines``),
+        whether the output's map is the same on both sides (every neuron on it has
+        output weights 0: :func:`exact.line_count.shallow_line_jumps`).
+
+    Examples
+    --------
+    >>> from exact.line_arrangement import line_faces
+    >>> net = ExactNet.from_layers([([[1, 0]], [0]), ([[2]], [1])])
+    >>> cells = ShallowCells(net, line_faces([(1, 0, 0)], Fraction(1)), [False])
+    >>> len(cells), cells.polygon(1)[0], cells.pattern(1), cells.linear_labels().tolist()
+    (2, ((0, 1, 1), (0, -1, 1), (1, -1, 1), (1, 1, 1)), (1,), [0, 1])
+    """
+
+    def __init__(self, net: ExactNet, faces, dead: Sequence[bool]):
+        n = len(dead)
+        fa, fb, _, _, line = faces.shared_edges()
+        self._edges = fa, fb, line  # the end points, when asked for, from faces.shared_edges() again
+        root = faces.polygon(0)[0] if len(faces) else ()
+        super().__init__(net, FaceGraph(tuple(faces.lines), n, root, len(faces), fa, fb, line))
+        self.faces = faces
+        self._dead = np.array(list(dead) + [False], dtype=bool)
+        self._ready: dict[int, tuple] = {}  # polygons made with a block, not yet handed out
+        self._handed = np.zeros(len(faces), dtype=bool)
+
+    def __len__(self) -> int:
+        return len(self.faces)
+
+    def polygon(self, f: int) -> tuple[tuple, tuple]:
+        """Return face ``f``'s exact vertices and edge lines (:meth:`exact.face_tables.LineFaces.polygon`).
+
+        Parameters
+        ----------
+        f : int
+
+        Returns
+        -------
+        verts : tuple of Point
+        edges : tuple of Line
+
+        Notes
+        -----
+        Made for the block of :data:`_BLOCK` faces around ``f`` at once (the others kept
+        until asked for, each handed out once: a :class:`~exact.cells.Cell` keeps its own).
+        """
+        got = self._ready.pop(f, None)
+        if got is None:
+            f0 = f - f % _BLOCK
+            f1 = min(f0 + _BLOCK, len(self))
+            block = self.faces.polygons(f0, f1)
+            got = block[f - f0]
+            todo = np.flatnonzero(~self._handed[f0:f1]).tolist()
+            self._ready.update((f0 + k, block[k]) for k in todo if f0 + k != f)
+            self._handed[f0:f1] = True
+        return got
+
+    def same_map(self) -> np.ndarray:
+        """Tell, for each shared edge, whether the output map is the same on both sides.
+
+        Returns
+        -------
+        ndarray of bool
+            True across an edge on a dead neuron's line (its output weights are all 0).
+        """
+        return self._dead[np.minimum(self._edges[2], len(self._dead) - 1)]
+
+    def linear_labels(self) -> np.ndarray:
+        """Return each face's linear region: components of faces joined across dead lines.
+
+        Returns
+        -------
+        ndarray of int64
+        """
+        fa, fb = self._edges[0], self._edges[1]
+        same = self.same_map()
+        return component_label_array(len(self), fa[same], fb[same])
+
+    def boundaries(self) -> tuple[list[tuple], list[bool]]:
+        """Return the shared edges ``(i, j, p, q)`` with exact end points, and which keep the map.
+
+        Returns
+        -------
+        boundaries : list of (int, int, Point, Point)
+            As :func:`exact.adjacency.shared_edges` gives them.
+        same_map : list of bool
+        """
+        return self.faces.boundary_list(), self.same_map().tolist()
+
+
+_BLOCK = 1024
+"""Faces whose exact polygons :meth:`ShallowCells.polygon` makes at once."""

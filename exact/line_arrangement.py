@@ -28,6 +28,7 @@ from ._float_range import FAR, float_bounds, to_float
 from ._fp import U
 from .crossing_filter import float_crossings, norm_floats, tie_clusters
 from .errors import Undecided
+from .face_tables import LineFaces
 from .predicates import (
     Line,
     Point,
@@ -38,7 +39,7 @@ from .predicates import (
     unoriented_key,
 )
 
-__all__ = ["Arrangement", "build_arrangement"]
+__all__ = ["Arrangement", "build_arrangement", "line_faces"]
 
 
 @dataclass
@@ -95,18 +96,19 @@ def _direction_order(lines: Sequence[Line]) -> dict[tuple[int, int], int]:
 
 
 def _line_vertices(i: int, L: list, F: np.ndarray, half: Fraction, win: np.ndarray,
-                   vert: np.ndarray) -> list[tuple[int, ...]]:
+                   vert: np.ndarray) -> np.ndarray:
     """Distinct crossings on line ``i`` inside the closed square, sorted along it.
 
-    Each crossing is the sorted tuple of all line indices through it.  ``win`` marks the
-    window lines, ``vert`` the vertical ones among them (x = ±B).
+    Returns an ``(k, 2)`` array: the two smallest indices of all the lines through each
+    crossing.  ``win`` marks the window lines, ``vert`` the vertical ones among them
+    (x = ±B).
     """
     A, B, C = F[:, 0], F[:, 1], F[:, 2]
     lo, hi = float_bounds(half)  # lo <= half <= hi at any magnitude; the margins cover the sums
     lb, hb = lo * (1 - 4 * U), hi * (1 + 4 * U)
     undecided, valid, x, y, ex, ey = float_crossings(i, A, B, C)
     finite = np.isfinite(x) & np.isfinite(y) & np.isfinite(ex) & np.isfinite(ey)
-    exact_js = set(int(j) for j in undecided) | set(int(j) for j in np.nonzero(valid & ~finite)[0])
+    exact_js = set(undecided.tolist()) | set(np.flatnonzero(valid & ~finite).tolist())
     valid &= finite
     # which coordinates are free: a crossing with a vertical window line has x = ±B exactly
     i_vert = bool(vert[i])
@@ -116,59 +118,66 @@ def _line_vertices(i: int, L: list, F: np.ndarray, half: Fraction, win: np.ndarr
     ax, ay = np.abs(x), np.abs(y)
     sure_in = valid & (~test_x | (ax + ex <= lb)) & (~test_y | (ay + ey <= lb))
     sure_out = valid & ((test_x & (ax - ex > hb)) | (test_y & (ay - ey > hb)))
-    unsure = valid & ~sure_in & ~sure_out
-    exact_js |= set(int(j) for j in np.nonzero(unsure)[0])
-    keep = sure_in
-    li = L[i]
-    js = list(np.nonzero(keep)[0])
-    xs, ys, exs, eys = list(x[keep]), list(y[keep]), list(ex[keep]), list(ey[keep])
+    exact_js |= set(np.flatnonzero(valid & ~sure_in & ~sure_out).tolist())
+    js_a = np.flatnonzero(sure_in)
+    xa, ya, exa, eya = x[sure_in], y[sure_in], ex[sure_in], ey[sure_in]
     exact_points: dict[int, Point] = {}
-    for j in exact_js:
-        p = intersect_lines(li, L[j])
-        if p is None or not point_in_box(p, half, closed=True):
-            continue
-        exact_points[j] = p
-        try:
-            px, py = to_float(p[0], p[2]), to_float(p[1], p[2])
-        except Undecided:  # beyond the float range
-            return _exact_line_vertices(i, L, half)
-        js.append(j)
-        xs.append(px)
-        ys.append(py)
-        exs.append(4 * U * abs(px) + 1e-300)
-        eys.append(4 * U * abs(py) + 1e-300)
-    if not js:
-        return []
-    js_a = np.array(js, dtype=np.int64)
-    xa, ya, exa, eya = np.array(xs), np.array(ys), np.array(exs), np.array(eys)
+    if exact_js:
+        extra = []
+        for j in sorted(exact_js):
+            p = intersect_lines(L[i], L[j])
+            if p is None or not point_in_box(p, half, closed=True):
+                continue
+            exact_points[j] = p
+            try:
+                px, py = to_float(p[0], p[2]), to_float(p[1], p[2])
+            except Undecided:  # beyond the float range
+                return _exact_line_vertices(i, L, half)
+            extra.append((j, px, py, 4 * U * abs(px) + 1e-300, 4 * U * abs(py) + 1e-300))
+        if extra:
+            js_e, xe, ye, exe, eye = (np.array(col) for col in zip(*extra))
+            js_a, xa, ya = np.append(js_a, js_e).astype(np.int64), np.append(xa, xe), np.append(ya, ye)
+            exa, eya = np.append(exa, exe), np.append(eya, eye)
+    if not js_a.size:
+        return np.zeros((0, 2), dtype=np.int64)
     if not (np.abs(np.concatenate([xa, ya, exa, eya])) < FAR).all():
         return _exact_line_vertices(i, L, half)
     js_s, starts = tie_clusters(A[i], B[i], xa, ya, exa, eya, js_a)
-    bounds = list(np.nonzero(starts)[0]) + [js_s.size]
-    out: list[tuple[int, ...]] = []
+    if starts.all():  # no two crossings might coincide: each is line i and one other
+        return np.stack([np.minimum(js_s, i), np.maximum(js_s, i)], axis=1)
+    return _settle_clusters(i, L, js_s, starts, exact_points)
+
+
+def _settle_clusters(i: int, L: list, js_s: np.ndarray, starts: np.ndarray,
+                     exact_points: dict[int, Point]) -> np.ndarray:
+    """Split the runs of crossings that might coincide into exact points, sorted along line ``i``."""
+    li = L[i]
+    bounds = np.flatnonzero(starts).tolist() + [js_s.size]
+    out: list[tuple[int, int]] = []
     for s, e in zip(bounds[:-1], bounds[1:]):
         if e - s == 1:
             j = int(js_s[s])
             out.append((i, j) if i < j else (j, i))
             continue
         groups: dict[Point, list[int]] = {}
-        for j in js_s[s:e]:
-            j = int(j)
+        for j in js_s[s:e].tolist():
             p = exact_points.get(j) or intersect_lines(li, L[j])
             groups.setdefault(p, []).append(j)
         for p in sorted(groups, key=lambda q: position_along(li, q)):
-            out.append(tuple(sorted(groups[p] + [i])))
-    return out
+            g = sorted(groups[p] + [i])
+            out.append((g[0], g[1]))
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
-def _exact_line_vertices(i: int, L: list, half: Fraction) -> list[tuple[int, ...]]:
+def _exact_line_vertices(i: int, L: list, half: Fraction) -> np.ndarray:
     """:func:`_line_vertices` in exact arithmetic only, for crossings beyond the float range."""
     groups: dict[Point, list[int]] = {}
     for j in range(len(L)):
         p = intersect_lines(L[i], L[j]) if j != i else None
         if p is not None and point_in_box(p, half, closed=True):
             groups.setdefault(p, []).append(j)
-    return [tuple(sorted(groups[p] + [i])) for p in sorted(groups, key=lambda q: position_along(L[i], q))]
+    out = [sorted(groups[p] + [i])[:2] for p in sorted(groups, key=lambda q: position_along(L[i], q))]
+    return np.array(out, dtype=np.int64).reshape(-1, 2)
 
 
 def build_arrangement(neuron_lines: Sequence[Line], half: Fraction, progress: bool = False) -> Arrangement:
@@ -218,16 +227,50 @@ def build_arrangement(neuron_lines: Sequence[Line], half: Fraction, progress: bo
     >>> arr.faces[0][0]                                          # exact vertices (X, Y, D)
     ((0, -1, 1), (0, 0, 1), (-1, 0, 1), (-1, -1, 1))
     """
+    lf = line_faces(neuron_lines, half, progress)
+    coords = lf.all_vertices()
+    fa, fb, p, q, li = (a.tolist() for a in lf.shared_edges())
+    adjacency = [(a, b, coords[u], coords[v], i) for a, b, u, v, i in zip(fa, fb, p, q, li)]
+    return Arrangement(lf.lines, lf.n_neuron_lines, lf.faces(), adjacency)
+
+
+def line_faces(neuron_lines: Sequence[Line], half: Fraction, progress: bool = False) -> LineFaces:
+    """Trace the faces of the distinct neuron lines inside the closed square, as arrays.
+
+    The same faces, in the same order, as :func:`build_arrangement`, kept as index
+    arrays (:class:`exact.face_tables.LineFaces`); exact vertices are made when asked for.
+
+    Parameters
+    ----------
+    neuron_lines : sequence of Line
+        Integer lines ``(a, b, c)``; duplicates (also negated or scaled) count once, and
+        lines that miss the open square are dropped.
+    half : Fraction
+        Half-width of the square, positive.
+    progress : bool
+        Show a tqdm progress bar (after one second) while the crossings are sorted.
+
+    Returns
+    -------
+    LineFaces
+
+    Notes
+    -----
+    As :func:`build_arrangement`, without a Python step per half-edge: the half-edges
+    around each vertex are sorted by one ``lexsort`` on (vertex, exact angular rank), and
+    the faces are the cycles of the resulting ``next`` permutation
+    (:func:`exact.face_tables.face_cycles`).
+
+    Examples
+    --------
+    >>> lf = line_faces([(1, 0, 0), (0, 1, 0)], Fraction(1))
+    >>> lf.n_faces, lf.line_ids(0)
+    (4, (0, 1, 3, 5))
+    """
     lines, n = _arrangement_lines(neuron_lines, half)
     origin, on_line, vert_lines = _half_edges(lines, n, half, progress)
     nxt = _next_half_edges(origin, on_line, lines, len(vert_lines))
-    coords = [intersect_lines(lines[a], lines[b]) for a, b in vert_lines]
-    org_l, hline = origin.tolist(), on_line.tolist()
-    face_of = [-1] * origin.size
-    for h in _cycle(nxt, _outer_half_edge(hline, lines, n)):
-        face_of[h] = -2
-    faces = _trace_faces(nxt, org_l, hline, coords, lines, face_of)
-    return Arrangement(lines, n, faces, _shared_edges(face_of, org_l, hline, coords))
+    return LineFaces(lines, n, vert_lines, origin, on_line, nxt, _outer_half_edge(on_line, lines, n))
 
 
 def _arrangement_lines(neuron_lines: Sequence[Line], half: Fraction) -> tuple[list[Line], int]:
@@ -240,48 +283,42 @@ def _arrangement_lines(neuron_lines: Sequence[Line], half: Fraction) -> tuple[li
 
 
 def _half_edges(L: list[Line], n: int, half: Fraction, progress: bool
-                ) -> tuple[np.ndarray, np.ndarray, list[tuple[int, int]]]:
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Cut every line at its crossings into edges, each a pair of twin half-edges.
 
     Half-edge ``2e`` runs forward along its line (direction ``(-b, a)``), ``2e + 1``
     backward.  Returns each half-edge's origin vertex and line, and each vertex as the
-    two smallest indices of the lines through it.
+    two smallest indices of the lines through it (an ``(V, 2)`` array).
     """
     N = len(L)
     F = norm_floats(L)
     win = np.zeros(N, dtype=bool)
     win[n:] = True
     vert = win & np.array([ln[1] == 0 for ln in L])  # window lines x = ±B
-    origin_parts: list[np.ndarray] = []
+    key_parts: list[np.ndarray] = []
     line_parts: list[np.ndarray] = []
-    key_id: dict[tuple[int, int], int] = {}
-    vert_lines: list[tuple[int, int]] = []
     it = range(N)
     if progress:
         from tqdm.auto import tqdm
 
         it = tqdm(it, desc="crossings", unit="line", delay=1.0, leave=False)
     for i in it:
-        ids = []
-        for g in _line_vertices(i, L, F, half, win, vert):
-            k = (g[0], g[1])
-            v = key_id.get(k)
-            if v is None:
-                v = key_id[k] = len(vert_lines)
-                vert_lines.append(k)
-            ids.append(v)
-        k = len(ids) - 1
-        if k <= 0:
+        g = _line_vertices(i, L, F, half, win, vert)
+        if len(g) < 2:
             continue
-        ida = np.array(ids, dtype=np.int64)
-        o = np.empty(2 * k, dtype=np.int64)
-        o[0::2], o[1::2] = ida[:-1], ida[1:]
-        origin_parts.append(o)
-        line_parts.append(np.full(2 * k, i, dtype=np.int64))
-    return np.concatenate(origin_parts), np.concatenate(line_parts), vert_lines
+        key = g[:, 0] * N + g[:, 1]
+        o = np.empty(2 * len(g) - 2, dtype=np.int64)
+        o[0::2], o[1::2] = key[:-1], key[1:]
+        key_parts.append(o)
+        line_parts.append(np.full(o.size, i, dtype=np.int32))
+    if not key_parts:
+        return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int32), np.zeros((0, 2), dtype=np.int32)
+    keys, origin = np.unique(np.concatenate(key_parts), return_inverse=True)
+    vert_lines = np.stack([keys // N, keys % N], axis=1).astype(np.int32)
+    return origin.astype(np.int32).ravel(), np.concatenate(line_parts), vert_lines
 
 
-def _next_half_edges(origin: np.ndarray, on_line: np.ndarray, L: list[Line], nv: int) -> list[int]:
+def _next_half_edges(origin: np.ndarray, on_line: np.ndarray, L: list[Line], nv: int) -> np.ndarray:
     """Link each half-edge to the next one around its face.
 
     The next half-edge after ``h`` leaves ``h``'s destination as the clockwise
@@ -290,64 +327,21 @@ def _next_half_edges(origin: np.ndarray, on_line: np.ndarray, L: list[Line], nv:
     rank = _direction_order(L)
     fwd_bwd = np.array([[rank[(i, 1)], rank[(i, -1)]] for i in range(len(L))], dtype=np.int64)
     H = origin.size
-    rank_a = fwd_bwd[on_line, np.arange(H) & 1]
-    twin = np.arange(H) ^ 1
-    dest = origin[twin]
-    order = np.lexsort((rank_a, origin))
+    # sort by (vertex, angle): no two half-edges out of a vertex share a direction
+    order = np.argsort(origin * np.int64(2 * len(L)) + fwd_bwd[on_line, np.arange(H) & 1])
     pos = np.empty(H, dtype=np.int64)
     pos[order] = np.arange(H)
-    start = np.searchsorted(origin[order], np.arange(nv))
     count = np.bincount(origin, minlength=nv)
-    v = dest
-    return order[start[v] + (pos[twin] - start[v] - 1) % count[v]].tolist()
+    start = np.cumsum(count) - count
+    twin = np.arange(H) ^ 1
+    v = origin[twin]
+    return order[start[v] + (pos[twin] - start[v] - 1) % count[v]]
 
 
-def _outer_half_edge(hline: list[int], L: list[Line], n: int) -> int:
+def _outer_half_edge(on_line: np.ndarray, L: list[Line], n: int) -> int:
     """Find a half-edge of the outer face: on a window line, with the outside on its left."""
-    h = next(k for k, i in enumerate(hline) if i >= n)
-    c = L[hline[h]][2]
+    h = int(np.flatnonzero(on_line >= n)[0])
+    c = L[int(on_line[h])][2]
     if not ((c > 0) if h % 2 == 0 else (c < 0)):  # the box lies on the side of sign(c)
         h ^= 1
     return h
-
-
-def _cycle(nxt: list[int], h0: int) -> list[int]:
-    """List the half-edges of the face of ``h0``, following ``nxt`` from ``h0`` back to it."""
-    out = [h0]
-    h = nxt[h0]
-    while h != h0:
-        out.append(h)
-        h = nxt[h]
-    return out
-
-
-def _trace_faces(nxt: list[int], org_l: list[int], hline: list[int], coords: list[Point],
-                 L: list[Line], face_of: list[int]) -> list[tuple]:
-    """Trace every face not yet marked in ``face_of``, and mark its half-edges with its index.
-
-    Each face is ``(verts, edges, line_ids)``, counter-clockwise, its edge lines oriented
-    with the face on their positive side.
-    """
-    # forward half-edges have the face on the line's - side
-    oriented = [[(-a, -b, -c) for a, b, c in L], list(L)]
-    faces = []
-    for h0 in range(len(nxt)):
-        if face_of[h0] != -1:
-            continue
-        cycle = _cycle(nxt, h0)
-        for h in cycle:
-            face_of[h] = len(faces)
-        faces.append((tuple(coords[org_l[h]] for h in cycle),
-                      tuple(oriented[h & 1][hline[h]] for h in cycle),
-                      tuple(hline[h] for h in cycle)))
-    return faces
-
-
-def _shared_edges(face_of: list[int], org_l: list[int], hline: list[int], coords: list[Point]) -> list[tuple]:
-    """List the inner faces on both sides of each edge: ``(face_a, face_b, p, q, line_id)``."""
-    adjacency = []
-    for h in range(0, len(face_of), 2):
-        fa, fb = face_of[h], face_of[h + 1]
-        if fa >= 0 and fb >= 0:
-            adjacency.append((fa, fb, coords[org_l[h]], coords[org_l[h + 1]], hline[h]))
-    return adjacency

@@ -4,6 +4,9 @@ The shoelace sum of every polygon is computed in floats, all polygons at once, w
 priori bound on its error (Higham 2002, §3.1).  A question about the areas is answered
 from the floats where the bounds separate the candidates, and by the exact area
 (:func:`exact.predicates.polygon_area`) of the few polygons they do not.
+:func:`vertex_float_areas` does the same from float vertices known within a bound (certified
+cells, a line arrangement's vertex table), and :func:`area_candidates` picks the polygons
+that may hold the exact extremes.
 
 Examples
 --------
@@ -23,7 +26,7 @@ import numpy as np
 from ._fp import SAFE, TINY, U
 from .predicates import Point, polygon_area
 
-__all__ = ["extreme_areas", "float_areas"]
+__all__ = ["area_candidates", "extreme_areas", "float_areas", "vertex_float_areas"]
 
 _FAR = 2.0**500
 """Coordinates below this magnitude (and above 1/_FAR, or 0) keep every product in the normal range."""
@@ -115,3 +118,83 @@ def extreme_areas(polygons: Sequence[Sequence[Point]]) -> tuple[Fraction, Fracti
     small = [polygon_area(polygons[i]) for i in np.flatnonzero(lo <= hi.min())]
     large = [polygon_area(polygons[i]) for i in np.flatnonzero(hi >= lo.max())]
     return min(small), max(large)
+
+
+def vertex_float_areas(x: np.ndarray, y: np.ndarray, err: np.ndarray, start: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray] | None:
+    """Return the areas of polygons given by float vertices within known bounds, and their error bounds.
+
+    Parameters
+    ----------
+    x, y : ndarray of float64, shape (V,)
+        Every polygon's vertices, counter-clockwise, polygon after polygon.
+    err : ndarray of float64, shape (V,)
+        ``max(|x - x*|, |y - y*|) <= err`` for each exact vertex ``(x*, y*)``.
+    start : ndarray of int, shape (C,)
+        Polygon ``k``'s vertices are ``start[k]`` up to ``start[k + 1]`` (or the end).
+
+    Returns
+    -------
+    (area, err) : pair of ndarray of float64, shape (C,), or None
+        ``|area - exact area| <= err``; None if a value overflowed (or was not finite).
+
+    Notes
+    -----
+    Moving the vertices by at most ``e_i`` (max-norm) moves the shoelace term
+    ``x_i y_j - x_j y_i`` by at most ``e_i (|x_j| + |y_j|) + e_j (|x_i| + |y_i|) + 2 e_i e_j``;
+    the float sum adds ``gamma_{2m+2}`` times the sum of the terms' magnitudes (Higham
+    2002, §3.1), and the bound's own rounding is covered by a factor ``1 + 4 (m + 4) u``.
+
+    Examples
+    --------
+    >>> x, y = np.array([0.0, 1.0, 1.0, 0.0]), np.array([0.0, 0.0, 1.0, 1.0])
+    >>> area, err = vertex_float_areas(x, y, np.full(4, 1e-9), np.array([0]))
+    >>> area.tolist(), bool(4e-9 <= err[0] < 1e-8)
+    ([1.0], True)
+    """
+    if not len(start):
+        return np.zeros(0), np.zeros(0)
+    nv = np.diff(np.append(start, len(x)))
+    nxt = np.arange(len(x)) + 1
+    nxt[start + nv - 1] = start
+    x1, y1, e1 = x[nxt], y[nxt], err[nxt]
+    with np.errstate(over="ignore", invalid="ignore"):
+        a, b = x * y1, x1 * y
+        twice = np.add.reduceat(a - b, start)
+        size = np.add.reduceat(np.abs(a) + np.abs(b), start)
+        moved = np.add.reduceat(err * (np.abs(x1) + np.abs(y1)) + e1 * (np.abs(x) + np.abs(y)) + 2 * err * e1,
+                                start)
+        m = 2 * nv + 2
+        bound = ((m * U / (1 - m * U)) * size + moved * (1 + 4 * (m + 4) * U) + m * TINY) * SAFE / 2
+    if not (np.all(np.isfinite(twice)) and np.all(np.isfinite(bound))):
+        return None
+    return twice / 2, bound
+
+
+def area_candidates(area: np.ndarray, err: np.ndarray, among: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the polygons that may have the smallest and the largest exact area.
+
+    Parameters
+    ----------
+    area, err : ndarray of float64, shape (C,)
+        Float areas and bounds on their errors (:func:`vertex_float_areas`).
+    among : ndarray of int, nonempty
+        The polygons to compare.
+
+    Returns
+    -------
+    small, large : ndarray of int64
+        The polygons of ``among`` whose interval (rounded outwards) reaches the smallest upper bound, and
+        those whose interval reaches the largest lower bound: the exact extremes are
+        among them.
+
+    Examples
+    --------
+    >>> small, large = area_candidates(np.array([1.0, 1.0, 5.0]), np.array([0.1, 0.1, 0.1]), np.arange(3))
+    >>> small.tolist(), large.tolist()
+    ([0, 1], [2])
+    """
+    among = np.asarray(among, dtype=np.int64)
+    a, e = area[among], err[among]
+    lo, hi = np.nextafter(a - e, -np.inf), np.nextafter(a + e, np.inf)  # rounded outwards
+    return among[lo <= hi.min()], among[hi >= lo.max()]

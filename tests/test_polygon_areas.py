@@ -2,6 +2,7 @@
 
 from fractions import Fraction
 
+import numpy as np
 from catalogue import seeded_torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +11,7 @@ from test_predicates import hull
 import exact
 from exact.line_arrangement import build_arrangement
 from exact.line_count import first_layer_lines
-from exact.polygon_areas import extreme_areas, float_areas
+from exact.polygon_areas import area_candidates, extreme_areas, float_areas, vertex_float_areas
 from exact.predicates import point_from_xy, polygon_area
 
 coord = st.fractions(min_value=-10, max_value=10, max_denominator=10**6)
@@ -59,3 +60,30 @@ def test_coordinates_beyond_the_filter_go_exact():
     tiny = [(0, 0, 1), (1, 0, big), (0, 1, big)]
     assert float_areas([tiny]) is None
     assert extreme_areas([tiny, tri]) == (Fraction(1, 2 * big * big), Fraction(big * big, 2))
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.lists(st.tuples(coord, coord), min_size=3, max_size=9), min_size=1, max_size=8),
+       st.sampled_from([0.0, 1e-12, 1e-3, 0.5]))
+def test_vertex_float_areas_hold_under_the_worst_vertex_moves(point_sets, e):
+    """Each float vertex moved by its whole error bound in the direction that grows the area most."""
+    polys = [p for p in (_convex(ps) for ps in point_sets) if len(p) >= 3]
+    if not polys:
+        return
+    xs, ys, starts = [], [], []
+    for p in polys:
+        starts.append(len(xs))
+        fx = [float(Fraction(X, D)) for X, _, D in p]
+        fy = [float(Fraction(Y, D)) for _, Y, D in p]
+        n = len(p)
+        for i in range(n):  # d(2A)/dx_i = y_{i+1} - y_{i-1}, d(2A)/dy_i = x_{i-1} - x_{i+1}
+            xs.append(fx[i] + e * np.sign(fy[(i + 1) % n] - fy[i - 1]))
+            ys.append(fy[i] + e * np.sign(fx[i - 1] - fx[(i + 1) % n]))
+    err = np.full(len(xs), e + 4 * 2.0**-53 * 20)  # the move plus the rounding of X / D
+    area, bound = vertex_float_areas(np.array(xs), np.array(ys), err, np.array(starts))
+    for p, a, b in zip(polys, area.tolist(), bound.tolist()):
+        assert abs(Fraction(a) - polygon_area(p)) <= Fraction(b)
+    small, large = area_candidates(area, bound, np.arange(len(polys)))
+    exact_areas = [polygon_area(p) for p in polys]
+    assert min(exact_areas[k] for k in small.tolist()) == min(exact_areas)
+    assert max(exact_areas[k] for k in large.tolist()) == max(exact_areas)
