@@ -453,7 +453,8 @@ class Regions:
         (2, 'Polygon')
         """
         self._make_exact()
-        return feature_collection(self.cells, self.face_maps)
+        source = self.face_maps if self.face_maps is not None else self.certified  # maps as arrays
+        return feature_collection(self.cells, source)
 
     def level_set(self, c: Any = 0, output: int = 0) -> LevelSet:
         """Return the exact level set ``{f_output = c}``: segments with rational endpoints.

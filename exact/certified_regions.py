@@ -14,10 +14,12 @@ cells and their combinatorics are those of the exact subdivision, and the edge f
 each vertex to the next lies on the line its label names: a side of the window, or the
 line where neuron ``g`` of hidden layer ``l`` meets breakpoint ``q``.  That line, inside
 the cell, is the neuron's exact pre-activation on the cell's pieces of the layers before
-``l`` (:class:`exact.prefix_maps.PrefixMaps`, integer arithmetic), oriented by the cell's
-own piece of ``g``; a window side is identified by the float line the engine copied from
-the window's records (:func:`exact._certified.subdivision.window_records`), which must
-match exactly one side or the exact engine is used.  Each exact vertex is the crossing of
+``l`` (its prefix: integer rows, made for a block of cells at once from their residues
+modulo word-sized primes, :mod:`exact.residue_maps`, each distinct line and vertex of the
+block once, :mod:`exact.cell_blocks`), oriented by the cell's own piece of ``g``; a window
+side is identified by the float line the engine copied from the window's records
+(:func:`exact._certified.subdivision.window_records`), which must match exactly one side
+or the exact engine is used.  Each exact vertex is the crossing of
 the lines of the edges before and after it (:func:`exact.predicates.intersect_lines`).
 Every edge seen from the cell above its line is the whole edge it shares with the cell
 across (the lines of later layers bend there, they do not end), so the shared boundaries
@@ -45,19 +47,24 @@ from fractions import Fraction
 
 import numpy as np
 
+from ._certified.blocks import ranges
 from ._certified.bounds import rounding, values
 from ._certified.cell_table import BatchedCells, above_neighbours
 from ._certified.plane import batched_plane_cells
 from ._certified.subdivision import batched_cells, window_records
+from ._certified.threads import one_blas_thread
 from ._float_range import to_float
-from ._fp import SAFE, TINY, U
 from ._progress import progress_bar
+from .cell_blocks import block_polygons
 from .cells import Regions
 from .errors import Undecided
+from .json_numbers import ratio_text
 from .layer_split import square
 from .network import AffineMap, ExactNet
-from .predicates import Line, Point, compare_along, intersect_lines, polygon_area, unoriented_key
+from .polygon_areas import area_candidates, vertex_float_areas
+from .predicates import Line, Point, compare_along, polygon_area, unoriented_key
 from .prefix_maps import PrefixMaps
+from .residue_maps import BlockMaps
 from .windows import ConvexWindow
 
 __all__ = ["CertifiedCells", "certified_plane_regions", "certified_window_regions"]
@@ -150,7 +157,10 @@ class CertifiedCells:
     on_border : ndarray of bool, shape (C,)
         Which cells have an edge on the window (in the whole plane: the unbounded ones).
     maps : PrefixMaps
-        The exact layer maps, made when a cell's polygon or map is asked for.
+        The prefixes of the cells, the layers' scales and the field width of their rows.
+    blocks : BlockMaps
+        The residues the exact lines and maps of a block of cells are made from (made
+        when a cell's polygon or map is first asked for).
     n_exact : int
         How many cells have their exact polygon and map made so far.
 
@@ -176,8 +186,10 @@ class CertifiedCells:
         self.linear = table.linear_labels()
         self.maps = PrefixMaps(table.net, table.patterns)
         self.layer_of = np.searchsorted(self.maps.offs, np.arange(table.patterns.shape[1]), side="right") - 1
+        self._blocks: BlockMaps | None = None
         self._poly: list[tuple | None] = [None] * n
-        self._affine: list[AffineMap | None] = [None] * n
+        self._out: list[tuple | None] = [None] * n  # integer output rows over maps.scales[-1]
+        self._made = np.zeros(n, dtype=bool)
         self._bbox: tuple | None = None
         self.on_border = np.add.reduceat((table.label == -1).astype(np.int64), table.start) > 0
         self._above: tuple | None = None
@@ -238,9 +250,66 @@ class CertifiedCells:
         -------
         AffineMap
         """
-        if self._affine[i] is None:
+        if self._out[i] is None:
             self.resolve(_block_of(i, len(self)))
-        return self._affine[i]
+        s = self.maps.scales[-1]
+        rows = self._out[i]
+        return AffineMap(tuple((Fraction(a, s), Fraction(b, s)) for a, b, _ in rows),
+                         tuple(Fraction(c, s) for _, _, c in rows))
+
+    def output_rows(self, i: int) -> tuple[tuple[tuple[int, int, int], ...], int]:
+        """Return cell ``i``'s exact output map as integer rows over one scale (made with its block).
+
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        rows : tuple of (int, int, int)
+            Per output ``(a, b, c)``: the output is ``(a x + b y + c) / scale``.
+        scale : int
+            Positive, the same for every cell.
+        """
+        if self._out[i] is None:
+            self.resolve(_block_of(i, len(self)))
+        return self._out[i], self.maps.scales[-1]
+
+    def map_text(self, i: int) -> tuple[list[list[str]], list[str]]:
+        """Return cell ``i``'s exact output map as text (as :meth:`exact.face_maps.FaceMaps.map_text`).
+
+        Parameters
+        ----------
+        i : int
+
+        Returns
+        -------
+        (gradient, offset)
+            ``str`` of each exact Fraction, made from the integer rows.
+        """
+        rows, s = self.output_rows(i)
+        gradient = [[ratio_text(a, s), ratio_text(b, s)] for a, b, _ in rows]
+        return gradient, [ratio_text(c, s) for _, _, c in rows]
+
+    def pieces(self, cells: np.ndarray) -> np.ndarray:
+        """Return the piece of every neuron in the given cells.
+
+        Parameters
+        ----------
+        cells : ndarray of int
+
+        Returns
+        -------
+        ndarray of int8, shape (len(cells), neurons)
+        """
+        return self.table.patterns[cells]
+
+    @property
+    def blocks(self) -> BlockMaps:
+        """The residue maps the exact objects of a block of cells are made from (made on first use)."""
+        if self._blocks is None:
+            self._blocks = BlockMaps(self.maps)
+        return self._blocks
 
     def polygon(self, i: int) -> tuple[tuple[Point, ...], tuple[Line, ...]]:
         """Return cell ``i``'s exact vertices and edge lines (made with its block if needed).
@@ -274,43 +343,33 @@ class CertifiedCells:
             If two consecutive edge lines of a cell do not cross, which the certified
             construction rules out.
         """
-        todo = sorted({int(c) for c in cells if self._poly[int(c)] is None})
-        if len(todo) <= _CHUNK:
+        todo = np.unique(np.asarray(cells, dtype=np.int64).reshape(-1))
+        todo = todo[~self._made[todo]]
+        chunk = min(_CHUNK, self.blocks.cells_per_block()) if len(todo) else 1  # bounded residue arrays
+        if len(todo) <= chunk:
             self._resolve(todo)
             return
+        # in the order of the patterns, so that a chunk's cells share their prefixes
+        todo = todo[np.argsort(self.maps.prefix_ids(self.maps.n_hidden - 1)[0][todo], kind="stable")]
         bar = progress_bar(self.progress, len(todo), "exact polygons", unit="cell")
         try:
-            for k in range(0, len(todo), _CHUNK):  # in chunks: bounded temporaries, and a progress bar
-                self._resolve(todo[k : k + _CHUNK])
-                bar.update(len(todo[k : k + _CHUNK]))
+            for k in range(0, len(todo), chunk):  # in chunks: bounded temporaries, and a progress bar
+                self._resolve(todo[k : k + chunk])
+                bar.update(len(todo[k : k + chunk]))
         finally:
             bar.close()
 
-    def _resolve(self, todo: list[int]) -> None:
-        """:meth:`resolve` of sorted cells none of which is made yet."""
-        if not todo:
+    @one_blas_thread  # thin products: a second BLAS thread gains nothing (exact._certified.threads)
+    def _resolve(self, todo: np.ndarray) -> None:
+        """:meth:`resolve` of distinct cells not made yet (:func:`exact.cell_blocks.block_polygons`)."""
+        if not len(todo):
             return
-        t, pm = self.table, self.maps
-        maps = [pm.layer_maps(l, todo) for l in range(pm.n_hidden)]
-        shared: dict[Point, Point] = {}  # one tuple for a vertex of several cells
-        for c in todo:
-            lo, hi = int(t.start[c]), int(t.start[c] + t.nv[c])
-            edges = []
-            for v in range(lo, hi):
-                lab = int(t.label[v])
-                if lab < 0:
-                    edges.append(self.window_edges[int(self.side[v])])
-                    continue
-                g, q = int(t.label_neuron[lab]), int(t.label_piece[lab])
-                l = int(self.layer_of[g])
-                edges.append(pm.breakpoint_line(l, c, g, q, maps[l]))
-            verts = [shared.setdefault(p, p) for p in map(intersect_lines, edges[-1:] + edges[:-1], edges)]
-            if any(p is None for p in verts):
-                raise RuntimeError(f"cell {c}: two consecutive edges do not cross (a defect of the certified "
-                                   "engine)")
-            self._poly[c] = (tuple(verts), tuple(edges))
-            self._affine[c] = pm.output_map(c, maps[-1])
-            self.n_exact += 1
+        polys, outs = block_polygons(self, todo)
+        for c, poly, out in zip(todo.tolist(), polys, outs):
+            self._poly[c] = poly
+            self._out[c] = out
+        self._made[todo] = True
+        self.n_exact += len(todo)
 
     def bbox(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Return each cell's bounding box, widened so that it holds the exact cell.
@@ -336,30 +395,15 @@ class CertifiedCells:
         Returns
         -------
         (area, err) : pair of ndarray of float64, shape (C,), or None
-            ``|area - exact area| <= err``; None if a value overflowed.
-
-        Notes
-        -----
-        Moving the vertices by at most ``e_i`` (max-norm) moves the shoelace term
-        ``x_i y_j - x_j y_i`` by at most ``e_i (|x_j| + |y_j|) + e_j (|x_i| + |y_i|) + 2 e_i e_j``;
-        the float sum adds ``gamma_{2m+2}`` times the sum of the terms' magnitudes (Higham
-        2002, §3.1), and the bound's own rounding is covered by a factor ``1 + 4 (m + 4) u``.
+            ``|area - exact area| <= err``; None if a value overflowed
+            (:func:`exact.polygon_areas.vertex_float_areas` of the certified float vertices).
         """
         t = self.table
-        x, y, e = t.x, t.y, t.err
-        nxt = self.next_vertex()
-        x1, y1, e1 = x[nxt], y[nxt], e[nxt]
-        with np.errstate(over="ignore", invalid="ignore"):
-            a, b = x * y1, x1 * y
-            twice = np.add.reduceat(a - b, t.start)
-            size = np.add.reduceat(np.abs(a) + np.abs(b), t.start)
-            moved = np.add.reduceat(e * (np.abs(x1) + np.abs(y1)) + e1 * (np.abs(x) + np.abs(y)) + 2 * e * e1,
-                                    t.start)
-            m = 2 * t.nv + 2
-            err = ((m * U / (1 - m * U)) * size + moved * (1 + 4 * (m + 4) * U) + m * TINY) * SAFE / 2
-        if not (np.all(np.isfinite(twice)) and np.all(np.isfinite(err))):
-            return None
-        return twice / 2, err
+        packed = t.nv.cumsum() - t.nv  # where each cell's vertices start when stored cell after cell
+        if not np.array_equal(t.start, packed) or packed.size and packed[-1] + t.nv[-1] != len(t.x):
+            at = ranges(t.start, t.nv)
+            return vertex_float_areas(t.x[at], t.y[at], t.err[at], packed)
+        return vertex_float_areas(t.x, t.y, t.err, t.start)
 
     def extreme_areas(self, among: np.ndarray | None = None) -> tuple[Fraction, Fraction] | None:
         """Return the exact smallest and largest cell areas; only the cells the floats leave open made exact.
@@ -378,11 +422,7 @@ class CertifiedCells:
         if not len(cells):
             return None
         found = self.float_areas()
-        if found is None:
-            small = large = cells
-        else:
-            lo, hi = found[0][cells] - found[1][cells], found[0][cells] + found[1][cells]
-            small, large = cells[lo <= hi.min()], cells[hi >= lo.max()]
+        small, large = (cells, cells) if found is None else area_candidates(*found, cells)
         self.resolve(np.concatenate([small, large]))
         return (min(polygon_area(self._poly[i][0]) for i in small.tolist()),
                 max(polygon_area(self._poly[i][0]) for i in large.tolist()))

@@ -20,15 +20,28 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from .face_maps import LazyFaceMaps
 from .gc_pause import gc_paused
 from .json_numbers import float_ring, json_number
 
 Cell = Any  # exact.cells.Cell, which imports this module
+
+
+class MapSource(Protocol):
+    """Where cells' patterns and exact maps are read from as arrays and text.
+
+    :class:`exact.face_maps.LazyFaceMaps` (one hidden layer) and
+    :class:`exact.certified_regions.CertifiedCells` (deep nets) are such sources.
+    """
+
+    def pieces(self, cells: np.ndarray) -> np.ndarray:
+        """Return the piece of every neuron in the given cells, shape ``(len(cells), neurons)``."""
+
+    def map_text(self, i: int) -> tuple[list[list[str]], list[str]]:
+        """Return cell ``i``'s exact output map as text: gradient rows and offsets."""
 
 __all__ = ["feature_collection"]
 
@@ -36,16 +49,18 @@ BLOCK = 4096
 """Cells whose patterns are read from the arrays at once (a block of ``BLOCK x neurons`` bytes)."""
 
 
-def feature_collection(cells: Sequence[Cell], face_maps: LazyFaceMaps | None = None) -> dict:
+def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None) -> dict:
     """Return the GeoJSON FeatureCollection of ``cells``.
 
     Parameters
     ----------
     cells : sequence of Cell
         The cells of a :class:`~exact.cells.Regions`, in order.
-    face_maps : LazyFaceMaps, optional
-        The arrays the cells' patterns and maps come from (one hidden layer): cell ``k``
-        is face ``cells[k].index``.
+    face_maps : MapSource, optional
+        The arrays the cells' patterns and maps come from (one hidden layer:
+        :class:`~exact.face_maps.LazyFaceMaps`; deep nets:
+        :class:`~exact.certified_regions.CertifiedCells`): cell ``k`` is their cell
+        ``cells[k].index``.
 
     Returns
     -------
@@ -72,7 +87,7 @@ def feature_collection(cells: Sequence[Cell], face_maps: LazyFaceMaps | None = N
     return {"type": "FeatureCollection", "features": feats}
 
 
-def _rows(cells: Sequence[Cell], face_maps: LazyFaceMaps | None) -> Iterator[tuple[Cell, list, tuple]]:
+def _rows(cells: Sequence[Cell], face_maps: MapSource | None) -> Iterator[tuple[Cell, list, tuple]]:
     """Yield each cell with its pattern and map as JSON values, from the arrays a block at a time."""
     for start in range(0, len(cells), BLOCK):
         block = cells[start:start + BLOCK]

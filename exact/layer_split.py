@@ -278,7 +278,9 @@ def cell_bytes(n_neurons: int, n_out: int) -> int:
     output map, the Regions cell and its adjacency, plus 8 bytes per hidden neuron for the
     pattern (a tuple) and 400 bytes per output.  The maps of the hidden layers are not
     held per cell (the cells are made depth first), and the whole plane's certificate
-    rebuilds the constraints of the few cells it checks from their patterns.
+    rebuilds the constraints of the few cells it checks from their patterns.  Making the
+    exact objects of certified cells a block at a time adds a few MB of temporaries,
+    whatever the number of cells.
 
     Parameters
     ----------

@@ -16,7 +16,7 @@ from exact.certified_regions import CertifiedCells, certified_plane_regions, cer
 from exact.errors import ResourceLimitError, TooManyRegionsError, Undecided
 from exact.layer_split import enumerate_cells, square
 from exact.predicates import point_from_xy, point_in_polygon, polygon_area
-from exact.prefix_maps import PrefixMaps
+from exact.residue_maps import BlockMaps
 from exact.whole_plane import whole_plane_cells
 from exact.windows import ConvexWindow, convex_window, rectangle_window
 
@@ -147,23 +147,23 @@ def test_nothing_exact_is_made_until_asked(monkeypatch):
     matplotlib.use("Agg")
     net = _deep([2, 16, 16, 16, 1], 1)
     made = []
-    real = PrefixMaps.layer_maps
+    real = BlockMaps.block
 
-    def counting(self, l, cells):
-        made.append(l)
-        return real(self, l, cells)
+    def counting(self, cells):
+        made.append(len(cells))
+        return real(self, cells)
 
-    monkeypatch.setattr(PrefixMaps, "layer_maps", counting)
+    monkeypatch.setattr(BlockMaps, "block", counting)
     r = regions(net, window=10)
     src = r.certified
     assert len(r) > 100 and r.n_linear > 1
     r.plot(color="output")
     r.plot(color="pattern")
     assert [c.linear_region for c in r][:3] == src.linear[:3]
-    assert made == [] and src.n_exact == 0 and src.maps.rows_made == 0
+    assert made == [] and src.n_exact == 0 and src._blocks is None
     assert all(c._verts is None and c._affine is None for c in r.cells)
     r.locate((0.5, 0.25))  # exact polygons of the few cells whose boxes hold the point
-    assert 1 <= src.n_exact <= 8
+    assert 1 <= src.n_exact <= 8 and made == [src.n_exact]  # made as one block
     r.summary()  # exact areas of the few candidates for the smallest and the largest
     assert src.n_exact < len(r) // 4
     assert r.cells[len(r) - 1].verts  # one block of cells

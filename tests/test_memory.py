@@ -186,6 +186,9 @@ def test_layer_estimate_bounds_the_measured_peak(widths, plane, monkeypatch):
         assert new <= 5 * peak + 10**6, (new, peak)
 
 
+CHUNK_TEMPORARIES = 4 * 2**20
+
+
 @pytest.mark.parametrize("widths, window", [([2, 16, 16, 16, 1], 10), ([2, 40, 8, 1], 10), ([2, 8, 8, 8, 1], None)])
 def test_cell_bytes_bounds_regions_memory(widths, window):
     # regions() of a deep net makes its exact objects lazily (issue 15): cell_bytes, the guard's
@@ -200,9 +203,11 @@ def test_cell_bytes_bounds_regions_memory(widths, window):
         r[0].boundaries  # noqa: B018
 
     lazy = _peak_during(lambda: regions(net, window=window))
-    full = _peak_during(everything) / r[0].n_activation
-    bound = cell_bytes(sum(widths[1:-1]), 1)
-    assert lazy / r[0].n_activation <= bound and full <= bound <= 2 * full
+    peak = _peak_during(everything)
+    n, bound = r[0].n_activation, cell_bytes(sum(widths[1:-1]), 1)
+    # a block of cells is made exact at a time (array products over shared prefixes): its
+    # temporaries are a few MB whatever the net's size, which a per-cell bound need not cover
+    assert lazy / n <= bound and (peak - CHUNK_TEMPORARIES) / n <= bound <= 2 * peak / n
 
 
 @pytest.fixture
