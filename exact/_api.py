@@ -226,9 +226,7 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
     """:func:`count_regions` of a net with 2-D input, on checked arguments: the engine for the job."""
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
-    if tiling is not None and enet.n_hidden_layers == 1:
-        log.info("count_regions: one hidden layer is counted by its arrangement formula, not in tiles")
-    elif tiling is not None:
+    if tiling is not None:  # (never for one hidden layer: _check_tiling)
         return count_in_tiles(enet, w, max_regions=max_regions, max_memory=mem, progress=progress, **tiling)
     if enet.n_hidden_layers == 1:
         if isinstance(w, ConvexWindow) and not w.is_rectangle:
@@ -302,6 +300,9 @@ def _check_tiling(enet: ExactNet, window: Any, tiles: Any, executor: Any, tile_c
     if isinstance(w, ConvexWindow) and not w.is_rectangle:
         raise InputError(f"tiles= cuts a square or a rectangle, not the {w}; give a half-width B or a "
                          "rectangle (xmin, xmax, ymin, ymax)")
+    if enet.n_hidden_layers == 1:  # the arrangement formula and the faces as arrays beat any tiling
+        log.info("one hidden layer is counted and traced whole, not in tiles")
+        return None
     return {"tiles": tiles, "executor": executor, "tile_cells": tile_cells}
 
 

@@ -26,7 +26,7 @@ from fractions import Fraction
 from .errors import InputError, InputTypeError, UnsupportedActivationError
 from .predicates import to_fraction
 
-__all__ = ["Activation", "get_activation", "piecewise_linear", "SUPPORTED"]
+__all__ = ["Activation", "get_activation", "piecewise_linear", "SUPPORTED", "pattern_text"]
 
 SUPPORTED = ("relu", "abs", "leaky_relu", "hardtanh", "identity")
 """Names :func:`get_activation` accepts (besides the aliases ``leakyrelu``, ``absolute``, ``linear``)."""
@@ -290,3 +290,29 @@ def piecewise_linear(name: str, breakpoints: Sequence[object], slopes: Sequence[
             raise InputError(f"activation {name!r}: pieces {i} and {i + 1} do not meet at breakpoint "
                              f"{bps[i]} ({left} vs {right})")
     return Activation(name, bps, sl, ic)
+
+
+def pattern_text(pattern: Sequence[int], shown: int = 24) -> str:
+    """Write an activation pattern for a repr: whole when short, else its start and its length.
+
+    Parameters
+    ----------
+    pattern : sequence of int
+        The piece of each hidden neuron.
+    shown : int
+        The most neurons written out.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> pattern_text((1, 0, 1))
+    '(1, 0, 1)'
+    >>> pattern_text((1, 0) * 50, shown=4)
+    '(1, 0, 1, 0, ... 100 neurons)'
+    """
+    if len(pattern) <= shown:
+        return str(tuple(pattern))
+    return f"({', '.join(map(str, pattern[:shown]))}, ... {len(pattern)} neurons)"

@@ -21,12 +21,14 @@ from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .activations import pattern_text
 from .adjacency import merge_linear, shared_edges
 from .errors import InputError
 from .face_maps import ShallowCells
-from .geojson_export import feature_collection
+from .geojson_export import check_collection_memory, feature_collection, write_feature_collection
 from .json_numbers import json_number
 from .layer_split import RawCell, square
+from .memory_headroom import available_memory
 from .network import AffineMap, ExactNet
 from .plane_location import locate_beyond_box
 from .polygon_areas import extreme_areas
@@ -127,7 +129,7 @@ class Cell:
 
     @property
     def exact_area(self) -> Fraction:
-        """Exact area of the (possibly clipped) polygon."""
+        """Exact area of the polygon (of an unbounded cell of the whole plane: its part in the box)."""
         return polygon_area(self.verts)
 
     @property
@@ -140,10 +142,8 @@ class Cell:
         return self._poly
 
     def __repr__(self) -> str:
-        return (
-            f"Cell(index={self.index}, pattern={self.pattern}, linear_region={self.linear_region}, "
-            f"n_vertices={len(self.verts)})"
-        )
+        return (f"Cell(index={self.index}, pattern={pattern_text(self.pattern)}, "
+                f"linear_region={self.linear_region}, n_vertices={len(self.verts)})")
 
 
 class Regions:
@@ -445,6 +445,11 @@ class Regions:
             ``linear_region``, ``bounded``, ``area`` (float of the exact area) and the exact
             affine map as strings ``gradient``/``offset``.
 
+        Raises
+        ------
+        ResourceLimitError
+            Over half the available memory, before anything is built (see :meth:`write_geojson`).
+
         Examples
         --------
         >>> from exact import regions
@@ -452,9 +457,36 @@ class Regions:
         >>> len(g["features"]), g["features"][0]["geometry"]["type"]
         (2, 'Polygon')
         """
+        check_collection_memory(len(self.cells), sum(self.net.widths[1:-1]), available_memory())
         self._make_exact()
         source = self.face_maps if self.face_maps is not None else self.certified  # maps as arrays
         return feature_collection(self.cells, source)
+
+    def write_geojson(self, file: Any, progress: bool = False) -> None:
+        """Write :meth:`to_geojson` to a file, a block of features at a time (bounded memory).
+
+        Parameters
+        ----------
+        file : str, path-like or text file object
+            A path (written as UTF-8) or an open text file.
+        progress : bool, default False
+            A progress bar (on stderr) on long writes.
+
+        Raises
+        ------
+        InputTypeError
+            ``file`` is neither a path nor a text file object.
+
+        Examples
+        --------
+        >>> import io, json, exact
+        >>> r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
+        >>> f = io.StringIO(); r.write_geojson(f); json.loads(f.getvalue()) == r.to_geojson()
+        True
+        """
+        self._make_exact()
+        write_feature_collection(self.cells, self.face_maps if self.face_maps is not None else self.certified,
+                                 file, progress)
 
     def level_set(self, c: Any = 0, output: int = 0) -> LevelSet:
         """Return the exact level set ``{f_output = c}``: segments with rational endpoints.

@@ -58,7 +58,7 @@ from ._progress import progress_bar
 from .cell_blocks import block_polygons
 from .cells import Regions
 from .errors import Undecided
-from .json_numbers import ratio_text
+from .json_numbers import maps_text
 from .layer_split import square
 from .network import AffineMap, ExactNet
 from .polygon_areas import area_candidates, vertex_float_areas
@@ -287,9 +287,23 @@ class CertifiedCells:
         (gradient, offset)
             ``str`` of each exact Fraction, made from the integer rows.
         """
-        rows, s = self.output_rows(i)
-        gradient = [[ratio_text(a, s), ratio_text(b, s)] for a, b, _ in rows]
-        return gradient, [ratio_text(c, s) for _, _, c in rows]
+        return self.map_texts([i])[0]
+
+    def map_texts(self, cells: Sequence[int]) -> list[tuple[list[list[str]], list[str]]]:
+        """Return many cells' exact output maps as text, a block at once (see :meth:`map_text`).
+
+        Parameters
+        ----------
+        cells : sequence of int
+
+        Returns
+        -------
+        list of (gradient, offset)
+            :func:`exact.json_numbers.maps_text` of the cells' integer rows.
+        """
+        self.resolve([i for i in cells if self._out[i] is None])
+        out = self._out
+        return maps_text([out[i] for i in cells], self.maps.scales[-1])
 
     def pieces(self, cells: np.ndarray) -> np.ndarray:
         """Return the piece of every neuron in the given cells.

@@ -309,8 +309,7 @@ def _cmd_regions(args) -> int:
     data = {**source, **reg.summary()}
     curves = _level_sets(reg, args, data)
     if args.geojson:
-        with open(args.geojson, "w", encoding="utf-8") as f:
-            json.dump(reg.to_geojson(), f)
+        reg.write_geojson(args.geojson, progress=not args.quiet)  # a block of features at a time
         data["geojson"] = args.geojson
     if args.plot:
         _save_plot(reg, args.plot, args, curves)
@@ -348,7 +347,9 @@ def _level_sets(reg, args, data: dict) -> list:
         else:
             name = ls.kind if ls.kind == "decision boundary" else f"level set f{ls.output} = {ls.level}"
             data[name] = (f"{len(ls.segments)} segments, {len(ls.points)} isolated points, "
-                          f"{len(ls.flat_pieces)} flat cells, length {ls.length:.6g}")
+                          f"{len(ls.flat_pieces)} flat cells, length {ls.length:.6g}"
+                          + (f" inside the certified box [-{ls.box}, {ls.box}]^2"
+                             f" ({ls.ends_beyond_box} ends go on beyond it)" if ls.ends_beyond_box else ""))
     if args.segments:
         with open(args.segments, "w", encoding="utf-8") as f:
             json.dump([ls.as_dict() for ls in curves], f)

@@ -32,7 +32,7 @@ import numpy as np
 
 from ._certified.blocks import breadth_first_arcs
 from .adjacency import component_label_array
-from .json_numbers import ratio_text
+from .json_numbers import maps_text
 from .network import AffineMap, ExactNet, IntLayer
 from .predicates import canonical_line, point_from_xy, side, unoriented_key, vertex_centroid
 
@@ -306,12 +306,24 @@ class FaceMaps:
         offset : list of str
             One per output.
         """
+        return self.map_texts([f])[0]
+
+    def map_texts(self, faces: Sequence[int]) -> list[tuple[list[list[str]], list[str]]]:
+        """Return the exact output maps on many faces as text, a block at once (see :meth:`map_text`).
+
+        Parameters
+        ----------
+        faces : sequence of int
+
+        Returns
+        -------
+        list of (gradient, offset)
+            :func:`exact.json_numbers.maps_text` of the faces' integer rows.
+        """
         if self.num is None:
             raise ValueError("these FaceMaps were built without output maps")
-        d = self.den
-        rows = self.num[f]
-        gradient = [[ratio_text(a, d), ratio_text(b, d)] for a, b, _ in rows]
-        return gradient, [ratio_text(c, d) for _, _, c in rows]
+        num = self.num
+        return maps_text([num[f] for f in faces], self.den)
 
     def _piece_terms(self, out: IntLayer) -> np.ndarray:
         """Each (neuron, piece)'s term of the output numerators, object array (n, pieces, outputs, 3)."""
@@ -450,6 +462,19 @@ class LazyFaceMaps:
         offset : list of str
         """
         return self.maps.map_text(f)
+
+    def map_texts(self, faces: Sequence[int]) -> list[tuple[list[list[str]], list[str]]]:
+        """Return the exact output maps on many faces as text (see :meth:`FaceMaps.map_texts`).
+
+        Parameters
+        ----------
+        faces : sequence of int
+
+        Returns
+        -------
+        list of (gradient, offset)
+        """
+        return self.maps.map_texts(faces)
 
 
 class ShallowCells(LazyFaceMaps):

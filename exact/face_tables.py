@@ -317,10 +317,10 @@ class LineFaces:
         -------
         list of (int, int, Point, Point)
             As :func:`exact.adjacency.shared_edges` gives them: face ``fa`` on the
-            negative side of the edge's line, ``p`` before ``q`` along it.
+            positive side of the edge's line (its canonical key), ``p`` before ``q`` along it.
         """
         coords = self.all_vertices()
-        fa, fb, p, q, _ = (e.tolist() for e in self.shared_edges())
+        fb, fa, p, q, _ = (e.tolist() for e in self.shared_edges())  # shared_edges: its first face is below
         with gc_paused():
             if len(p) < 2:
                 return [(a, b, coords[u], coords[v]) for a, b, u, v in zip(fa, fb, p, q)]

@@ -76,6 +76,10 @@ class LevelSet:
         equal on the whole cell are both maximal (a tie on an area, where the arg max
         does not change and so no boundary is drawn).  Segments may run along their
         sides.
+    box : Fraction or None
+        For regions of the whole plane (``window=None``), the half-width of the certified
+        box ``[-box, box]^2`` the set is cut at (it holds every vertex of the regions; the
+        set goes on past it, see :attr:`ends_beyond_box`); ``None`` in a window.
 
     Examples
     --------
@@ -90,8 +94,9 @@ class LevelSet:
 
     def __init__(self, kind: str, level: Fraction | None, output: int | None,
                  segments: Sequence[tuple[Point, Point]], points: Sequence[Point],
-                 flat_pieces: Sequence[tuple[int, Sequence[Point]]]):
+                 flat_pieces: Sequence[tuple[int, Sequence[Point]]], box: Fraction | None = None):
         self.kind = kind
+        self.box = box
         self.level = level
         self.output = output
         self.segments: tuple[tuple[XY, XY], ...] = tuple(
@@ -109,8 +114,19 @@ class LevelSet:
                 f"flat_pieces={len(self.flat_pieces)})")
 
     @property
+    def ends_beyond_box(self) -> int:
+        """How many segment ends lie on the certified box's sides, where the set goes on (0 in a window)."""
+        if self.box is None:
+            return 0
+        return sum(abs(x) == self.box or abs(y) == self.box for seg in self.segments for x, y in seg)
+
+    @property
     def length(self) -> float:
-        """Total length of the segments, as a float (``math.inf`` beyond the float range)."""
+        """Total length of the segments, as a float (``math.inf`` beyond the float range).
+
+        In the whole plane this is the length inside the certified box :attr:`box`: the
+        set goes on past each of its :attr:`ends_beyond_box`.
+        """
         total = 0.0
         for (x0, y0), (x1, y1) in self.segments:
             try:
@@ -147,7 +163,8 @@ class LevelSet:
         dict
             ``kind``, ``level`` and ``output`` (strings/ints or None), ``segments`` (pairs
             of ``[x, y]`` exact strings such as ``"1/3"``), ``points``, ``flat_cells``
-            (cell indices), ``flat_pieces`` (exact polygons) and ``length`` (float).
+            (cell indices), ``flat_pieces`` (exact polygons), ``length`` (float), and in the
+            whole plane ``box`` (exact string, else None) and ``ends_beyond_box``.
 
         Examples
         --------
@@ -168,6 +185,8 @@ class LevelSet:
             "flat_cells": [k for k, _ in self.flat_pieces],
             "flat_pieces": [[xy(v) for v in vs] for _, vs in self.flat_pieces],
             "length": self.length,
+            "box": None if self.box is None else fraction_text(self.box),
+            "ends_beyond_box": self.ends_beyond_box,
         }
 
 
@@ -234,7 +253,7 @@ def level_set(reg: Any, c: Any = 0, output: Any = 0) -> LevelSet:
         chord = _chord(cell.verts, cell.edges, line)
         if chord is not None:
             pieces.append((line, *chord))
-    return _assemble("level set", level, k, pieces, flats)
+    return _assemble(reg, "level set", level, k, pieces, flats)
 
 
 def decision_boundary(reg: Any) -> LevelSet:
@@ -294,7 +313,7 @@ def decision_boundary(reg: Any) -> LevelSet:
         for i in range(len(maps)):
             for j in range(i + 1, len(maps)):
                 pieces += _tie_piece(cell, maps, i, j)
-    return _assemble("decision boundary", None, None, pieces, flats)
+    return _assemble(reg, "decision boundary", None, None, pieces, flats)
 
 
 def _cells_and_maps(reg: Any, k: int, level: Fraction) -> Any:
@@ -450,7 +469,8 @@ def _normal_point(p: Point) -> Point:
     return point_from_xy(*point_to_fractions(p))
 
 
-def _assemble(kind: str, level: Fraction | None, output: int | None, pieces: list[tuple[Line, Point, Point]],
+def _assemble(reg: Any, kind: str, level: Fraction | None, output: int | None,
+              pieces: list[tuple[Line, Point, Point]],
               flats: list[tuple[int, Sequence[Point], Sequence[Line]]]) -> LevelSet:
     """Merge the cells' pieces into maximal segments; keep the isolated points."""
     by_line: dict[Line, list[tuple[Point, Point]]] = {}
@@ -469,7 +489,8 @@ def _assemble(kind: str, level: Fraction | None, output: int | None, pieces: lis
     points.sort(key=point_to_fractions)
     segments = sorted((s for segs in merged.values() for s in segs),
                       key=lambda s: (point_to_fractions(s[0]), point_to_fractions(s[1])))
-    return LevelSet(kind, level, output, segments, points, [(k, vs) for k, vs, _ in flats])
+    return LevelSet(kind, level, output, segments, points, [(k, vs) for k, vs, _ in flats],
+                    box=reg.box if reg.window is None else None)
 
 
 def _merge_on_line(key: Line, segs: list[tuple[Point, Point]]) -> list[tuple[Point, Point]]:

@@ -25,6 +25,7 @@ import itertools
 import os
 import time
 from collections.abc import Iterable, Iterator, Sequence, Sized
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Literal
@@ -390,6 +391,10 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
             try:
                 outcomes = fut.result()
             except Exception as exc:  # noqa: BLE001 - a lost worker: every net of the chunk failed
+                if isinstance(exc, BrokenProcessPool) and hasattr(exc, "add_note"):
+                    exc.add_note("a worker process ended abruptly: killed (out of memory?), or, from a "
+                                 "script, count_many was not called under `if __name__ == \"__main__\":` "
+                                 "(each worker imports the script)")
                 outcomes = [(exc, None)] * len(members)
             for (index, source), (counts, seconds) in zip(members, outcomes):
                 if isinstance(counts, BaseException):

@@ -35,7 +35,7 @@ from .windows import ConvexWindow, rectangle_window
 __all__ = ["MAX_TILES", "Seam", "Tile", "check_tile_cells", "check_tiles", "grid_tiles", "pieces_overlap",
            "seam_piece", "seam_segments"]
 
-MAX_TILES = 1_000_000
+MAX_TILES = 4096
 """The most tiles a grid may have (``nx * ny``): a guard against a typo such as ``tiles=10**6``."""
 
 
@@ -183,7 +183,9 @@ def check_tiles(tiles: Any) -> tuple[int, int]:
         if v < 1:
             raise InputError(f"{what}, got {tiles!r}")
     if pair[0] * pair[1] > MAX_TILES:
-        raise InputError(f"tiles={tiles!r} asks for {pair[0] * pair[1]:,} tiles, more than {MAX_TILES:,}")
+        raise InputError(f"tiles={tiles!r} asks for {pair[0] * pair[1]:,} tiles, more than {MAX_TILES:,} "
+                         "(each tile costs a few milliseconds whatever its size, and big tiles are cut "
+                         "in four anyway)")
     return pair[0], pair[1]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import numbers
-import os
 import re
 from collections.abc import Sequence
 from fractions import Fraction
@@ -20,6 +19,7 @@ import numpy as np
 from .array_input import plain_text, to_vector
 from .errors import InputError, InputTypeError
 from .loading import as_exact_net
+from .memory_headroom import available_memory
 from .network import ExactNet
 from .windows import ConvexWindow, convex_window, rectangle_window
 
@@ -216,59 +216,6 @@ def _check_limit(value: Any, name: str) -> None:
         raise InputTypeError(f"{name} must be a positive integer or None, got {value!r}")
     if value < 1:
         raise InputError(f"{name} must be a positive integer or None, got {value!r}")
-
-
-def available_memory() -> int | None:
-    """Return the memory this process can still allocate without swapping, in bytes.
-
-    The smallest of: ``MemAvailable`` from ``/proc/meminfo`` (free pages, or
-    ``os.sysconf`` where there is no ``/proc``), the headroom under a cgroup v2 memory
-    limit (``memory.max - memory.current``), and the headroom under ``RLIMIT_AS`` (an
-    address-space limit such as ``ulimit -v``; virtual memory counts there).
-
-    Returns
-    -------
-    int or None
-        Bytes, or ``None`` when none of these can be read.
-
-    Examples
-    --------
-    >>> n = available_memory()
-    >>> n is None or n > 0
-    True
-    """
-    found = []
-    try:  # MemAvailable is the third line, on Linux 3.14 and later
-        found.append(int(_read_small("/proc/meminfo").split(b"MemAvailable:", 1)[1].split()[0]) * 1024)
-    except (OSError, ValueError, IndexError):
-        try:
-            found.append(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
-        except (ValueError, OSError, AttributeError):
-            pass
-    try:
-        cap = _read_small("/sys/fs/cgroup/memory.max").strip()
-        if cap.isdigit():
-            found.append(int(cap) - int(_read_small("/sys/fs/cgroup/memory.current").strip()))
-    except (OSError, ValueError):
-        pass
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft != resource.RLIM_INFINITY:
-            found.append(soft - int(_read_small("/proc/self/statm").split()[0]) * os.sysconf("SC_PAGE_SIZE"))
-    except (ImportError, OSError, ValueError, IndexError):
-        pass
-    return max(0, min(found)) if found else None
-
-
-def _read_small(path: str) -> bytes:
-    """Read the first 4 kB of a small system file in one unbuffered read (no text layer)."""
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        return os.read(fd, 4096)
-    finally:
-        os.close(fd)
 
 
 def check_max_memory(max_memory: Any) -> int | None:

@@ -1021,3 +1021,116 @@ def test_count_survives_a_last_layer_handed_from_count_to_rounds():
     r = exact_engine_regions(net, window=1)
     assert (r.n_activation, r.n_linear) == (15, 7)
     assert tuple(exact.count_regions(net, window=1)) == (15, 7)
+
+
+def test_whole_plane_level_set_says_it_is_cut_at_the_box():
+    """Fresh-clone trial: in the whole plane a level set was cut at the certified box and given a finite
+    length with nothing saying the set goes on; it now carries the box and counts the ends on its sides."""
+    net = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [-1])]     # relu(x) + relu(y) = 1: two rays and a segment
+    r = exact.regions(net, window=None)
+    ls = r.level_set(0)
+    assert ls.box == r.box and ls.ends_beyond_box == 2
+    assert ls.as_dict()["ends_beyond_box"] == 2
+    inside = exact.regions(net, window=2).level_set(0)
+    assert inside.box is None and inside.ends_beyond_box == 0
+
+
+def test_cell_repr_of_a_wide_net_is_short():
+    """Fresh-clone trial: the repr of a cell of 2-1000-1 was 3054 characters (its whole pattern)."""
+    net = [([[1.0, float(k)] for k in range(100)], [0.0] * 100), ([[1.0] * 100], [0.0])]
+    text = repr(exact.regions(net, window=1)[0])
+    assert len(text) < 200 and "... 100 neurons)" in text
+    assert "pattern=(1, 0)" in repr(exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])], window=1)[1]) \
+        or "pattern=(0, 1)" in repr(exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])], window=1)[1])
+
+
+def test_tiles_are_capped_at_a_sane_number():
+    """Fresh-clone trial: tiles=200 cut an 81-cell net into 40 000 tiles and ran for minutes; more than
+    MAX_TILES (64 x 64) tiles are refused up front, naming the count."""
+    net = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]
+    with pytest.raises(InputError, match="tiles=200 asks for 40,000 tiles, more than 4,096"):
+        exact.count_regions(net, window=1, tiles=200)
+    assert tuple(exact.count_regions(net, window=1, tiles=64)) == (4, 4)
+
+
+def test_regions_of_one_hidden_layer_ignore_tiles(monkeypatch):
+    """Fresh-clone trial: regions(2-300-1, tiles=2) ran the exact engine in every tile (56 s against 0.7 s
+    whole); one hidden layer is traced whole, as count_regions counts it whole."""
+    import exact._api as api
+
+    net = [([[1.0, 0.5], [0.25, -1.0], [1.0, 1.0]], [0.0, 0.5, -0.25]), ([[1.0, -2.0, 1.0]], [0.0])]
+    called = []
+    original = api.regions_in_tiles
+    monkeypatch.setattr(api, "regions_in_tiles", lambda *a, **k: called.append(1) or original(*a, **k))
+    tiled, whole = exact.regions(net, window=2, tiles=2), exact.regions(net, window=2)
+    assert not called
+    assert sorted(c.pattern for c in tiled) == sorted(c.pattern for c in whole)
+    assert sum(c.exact_area for c in tiled) == 16
+    deep = [([[1.0, 0.5], [0.25, -1.0]], [0.0, 0.5]), ([[1.0, -2.0], [0.5, 1.0]], [0.1, 0.0]), ([[1.0, 1.0]], [0.0])]
+    exact.regions(deep, window=2, tiles=2)
+    assert called                                   # deeper nets still go through the tiles
+
+
+def test_broken_pool_names_the_main_guard():
+    """Fresh-clone trial: count_many(jobs=2) from a script without `if __name__ == "__main__":` ended in a
+    bare BrokenProcessPool traceback; the error now says what usually causes it."""
+    import concurrent.futures as cf
+    from concurrent.futures.process import BrokenProcessPool
+
+    class Broken(cf.Executor):
+        def submit(self, fn, /, *args, **kwargs):
+            f = cf.Future()
+            f.set_exception(BrokenProcessPool("terminated abruptly"))
+            return f
+
+    with pytest.raises(BrokenProcessPool) as info:
+        exact.count_many([[([[1, 0]], [0]), ([[1]], [0])]] * 2, window=1, executor=Broken())
+    assert any('if __name__ == "__main__":' in note for note in info.value.__notes__)
+
+
+def test_one_hidden_layer_boundaries_put_the_upper_cell_first():
+    """Soundness review: one-hidden-layer regions listed each shared edge with the cell below its line
+    first, where Regions.boundaries promises shared_edges' order (the cell on the positive side first),
+    as deeper nets give it."""
+    from exact.adjacency import shared_edges
+
+    for net in ([([[1, 0]], [0]), ([[1]], [0])], [([[1, 0], [0, 1], [1, 1]], [0, 0, -0.5]), ([[1, 1, 1]], [0])]):
+        r = exact.regions(net, window=1)
+        assert sorted(r.boundaries) == sorted(shared_edges(r.cells))
+
+
+def test_geojson_of_a_huge_result_is_refused_or_written_whole(tmp_path, monkeypatch):
+    """Fresh-clone trial: to_geojson() of 2-1000-1 built a 5 GB dict with no guard, and `--geojson` left a
+    partial file when the write failed: the dict is refused over half the available memory (pointing to
+    write_geojson), and a failed write leaves no file behind."""
+    import exact.cells as cells_module
+    from exact.errors import ResourceLimitError
+
+    r = exact.regions([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=1)
+    monkeypatch.setattr(cells_module, "available_memory", lambda: 1000)
+    with pytest.raises(ResourceLimitError, match="write_geojson"):
+        r.to_geojson()
+    monkeypatch.undo()
+    out = tmp_path / "cells.json"
+
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(exact.geojson_export, "_feature_blocks", broken)
+    with pytest.raises(KeyboardInterrupt):
+        r.write_geojson(out)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.undo()
+    r.write_geojson(out)
+    assert json.loads(out.read_text()) == r.to_geojson() and list(tmp_path.iterdir()) == [out]
+
+
+def test_geojson_gives_unbounded_cells_no_area():
+    """Fresh-clone trial and soundness review: in the whole plane an unbounded cell's GeoJSON "area" was the
+    area of its part in the certified box (a number that depends on the box); it is now null."""
+    r = exact.regions([([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0]), ([[1.0, 1.0, 1.0]], [0.0])],
+                      window=None)
+    props = [f["properties"] for f in r.to_geojson()["features"]]
+    assert any(p["bounded"] for p in props) and not all(p["bounded"] for p in props)
+    assert all((p["area"] is None) == (not p["bounded"]) for p in props)
+    assert [p["area"] for p in props if p["bounded"]] == [0.5]

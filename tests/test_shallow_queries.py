@@ -190,7 +190,7 @@ def test_vertices_and_boundaries_match_python_intersections():
     table = line_table(lf.lines)
     assert not crossing_arrays(table, lf.vert_lines)[3].all()  # some vertices take the Python path
     assert lf.all_vertices() == coords
-    fa, fb, p, q, _ = (a.tolist() for a in lf.shared_edges())
+    fb, fa, p, q, _ = (a.tolist() for a in lf.shared_edges())  # the cell above its line first
     x, y = lf.rounded_vertices()
     assert (x.tolist(), y.tolist()) == ([X / D for X, _, D in coords], [Y / D for _, Y, D in coords])
     assert r.boundaries == [(i, j, coords[u], coords[v]) for i, j, u, v in zip(fa, fb, p, q)]

@@ -26,6 +26,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from ..activations import pattern_text
 from ..network import AffineMap, ExactNet
 from ..predicates import to_fraction
 from .box_clip import clip_to_box
@@ -261,8 +262,8 @@ class CellND:
         return contains([r for r, f in zip(self.rows, self.facet) if f], p)
 
     def __repr__(self) -> str:
-        return (f"CellND(index={self.index}, pattern={self.pattern}, linear_region={self.linear_region}, "
-                f"n_vertices={len(self.verts)})")
+        return (f"CellND(index={self.index}, pattern={pattern_text(self.pattern)}, "
+                f"linear_region={self.linear_region}, n_vertices={len(self.verts)})")
 
 
 class RegionsND:

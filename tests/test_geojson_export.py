@@ -1,0 +1,222 @@
+"""GeoJSON of exact regions (exact/geojson_export.py, exact/json_numbers.py block helpers).
+
+The oracles: each feature rebuilt here the slow way from the cell's own exact objects
+(``str`` of every Fraction of ``cell.affine``, ``json_number(polygon_area(cell.verts))``,
+``cell.pattern``), ``json.dumps`` of :meth:`Regions.to_geojson` for the streamed text, and
+``str(Fraction)`` for the block map text.
+"""
+
+import io
+import json
+import sys
+import tracemalloc
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import exact
+import exact.geojson_export as gx
+from exact.cells import Regions
+from exact.errors import InputTypeError, ResourceLimitError
+from exact.json_numbers import area_json, json_number, maps_text, ratio_texts
+from exact.layer_split import enumerate_cells, square
+from exact.predicates import polygon_area
+from exact.windows import ConvexWindow
+from numeric.models import seeded_mlp
+
+
+def _exact_engine(widths):
+    net = exact.as_exact_net(seeded_mlp(widths, seed=1))
+    return Regions.from_raw(net, Fraction(3), Fraction(3), enumerate_cells(net, *square(3, 1)))
+
+
+def _hardtanh(widths):
+    layers = [(3 * m.weight.detach().double().numpy(), 3 * m.bias.detach().double().numpy())
+              for m in seeded_mlp(widths, seed=0).modules() if hasattr(m, "weight")]
+    return exact.regions(layers, window=10, activation="hardtanh")
+
+
+CASES = {
+    "one hidden layer": lambda: exact.regions(seeded_mlp([2, 30, 1], seed=0), window=10),
+    "hardtanh, three pieces": lambda: _hardtanh([2, 10, 1]),
+    "two outputs": lambda: exact.regions(seeded_mlp([2, 12, 2], seed=3), window=2),
+    "deep certified": lambda: exact.regions(seeded_mlp([2, 8, 8, 1], seed=0), window=10),
+    "exact engine": lambda: _exact_engine([2, 6, 6, 1]),
+    "whole plane, one layer": lambda: exact.regions(seeded_mlp([2, 9, 1], seed=0), window=None),
+    "whole plane, deep": lambda: exact.regions(seeded_mlp([2, 6, 6, 1], seed=0), window=None),
+    "polygon window": lambda: exact.regions(seeded_mlp([2, 20, 1], seed=0), window=[(0, 0), (5, 1), (1, 4)]),
+    "deep polygon window": lambda: exact.regions(seeded_mlp([2, 6, 6, 1], seed=2),
+                                                 window=[(-3, -3), (4, -1), (0, 5)]),
+}
+
+
+def _slow_feature(c):
+    """A cell's feature made from its own exact objects, one Fraction at a time."""
+    a = c.affine
+    ring = [[float(x), float(y)] for x, y in c.vertices]
+    return {"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring + ring[:1]]},
+            "properties": {"index": c.index, "pattern": list(c.pattern), "linear_region": c.linear_region,
+                           "bounded": c.bounded, "area": json_number(polygon_area(c.verts)) if c.bounded else None,
+                           "gradient": [[str(g) for g in row] for row in a.gradient],
+                           "offset": [str(o) for o in a.offset]}}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_write_geojson_is_json_dump_of_to_geojson_and_matches_the_slow_features(name, tmp_path):
+    r = CASES[name]()
+    if name == "exact engine":
+        assert r.face_maps is None and r.certified is None
+    elif "deep" in name:
+        assert r.certified is not None
+    else:
+        assert r.face_maps is not None
+    if "polygon" in name:
+        assert isinstance(r.window, ConvexWindow)
+    if "hardtanh" in name:
+        assert {p for c in r.cells for p in c.pattern} == {0, 1, 2}
+    g = r.to_geojson()
+    path = tmp_path / "r.geojson"
+    r.write_geojson(path)
+    assert path.read_text(encoding="utf-8") == json.dumps(g)     # byte for byte, as json.dump writes
+    f = io.StringIO()
+    r.write_geojson(f)
+    assert f.getvalue() == json.dumps(g)
+    assert g["features"] == [_slow_feature(c) for c in r.cells]
+    assert sum(Fraction(feat["properties"]["area"]) for feat in g["features"] if feat["properties"]["bounded"]) > 0
+
+
+def test_write_geojson_of_several_blocks_and_of_no_cells(monkeypatch):
+    r = exact.regions(seeded_mlp([2, 12, 1], seed=0), window=3)
+    monkeypatch.setattr(gx, "BLOCK", 5)   # len(r) is not a multiple of 5: a short last block
+    assert len(r) > 10 and len(r) % 5
+    f = io.StringIO()
+    r.write_geojson(f)
+    assert f.getvalue() == json.dumps(r.to_geojson())
+    f = io.StringIO()
+    gx.write_feature_collection([], None, f)
+    assert f.getvalue() == json.dumps({"type": "FeatureCollection", "features": []})
+
+
+def test_write_geojson_holds_one_block_at_a_time(monkeypatch):
+    r = exact.regions(seeded_mlp([2, 40, 1], seed=0), window=10)
+    r.to_geojson()   # the lazy arrays (patterns, maps, polygons) are made, as the result keeps them
+    monkeypatch.setattr(gx, "BLOCK", 16)
+    tracemalloc.start()
+    g = r.to_geojson()
+    whole = tracemalloc.get_traced_memory()[0]
+    del g
+    tracemalloc.reset_peak()
+    base = tracemalloc.get_traced_memory()[0]
+
+    class Null:
+        def write(self, s):
+            return len(s)
+
+    r.write_geojson(Null())
+    streamed = tracemalloc.get_traced_memory()[1] - base
+    tracemalloc.stop()
+    assert len(r) > 40 * 16
+    assert streamed < whole / 5, (streamed, whole)
+
+
+def test_write_geojson_shows_progress_over_every_cell(monkeypatch):
+    seen = []
+
+    class Bar:
+        def update(self, n=1):
+            seen.append(n)
+
+        def close(self):
+            seen.append("closed")
+
+    def bar(enabled, total, desc, unit="it"):
+        seen.append((enabled, total))
+        return Bar()
+
+    r = exact.regions(seeded_mlp([2, 12, 1], seed=0), window=3)
+    monkeypatch.setattr(gx, "progress_bar", bar)
+    monkeypatch.setattr(gx, "BLOCK", 7)
+    r.write_geojson(io.StringIO(), progress=True)
+    assert seen[0] == (True, len(r)) and seen[-1] == "closed" and sum(seen[1:-1]) == len(r)
+
+
+def test_write_geojson_refuses_what_is_not_a_file():
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
+    with pytest.raises(InputTypeError, match="file must be a path or a text file object, got int"):
+        r.write_geojson(3)
+
+
+def test_collection_memory_estimate_bounds_the_dict_and_refuses_over_half_the_memory():
+    r = exact.regions(seeded_mlp([2, 30, 1], seed=0), window=10)
+    need = gx.feature_collection_bytes(len(r), 30)
+    r.to_geojson()   # the lazy arrays are made (and kept by r) on the first call
+    tracemalloc.start()
+    g = r.to_geojson()
+    measured = tracemalloc.get_traced_memory()[0]
+    tracemalloc.stop()
+    assert measured <= need <= 2 * measured   # the estimate is an upper bound, and not a loose one
+    with pytest.raises(ResourceLimitError, match=rf"about .* for its {len(r):,} cells .* write_geojson\(path\)"):
+        gx.check_collection_memory(len(r), 30, 2 * need - 1)
+    gx.check_collection_memory(len(r), 30, 2 * need)
+    gx.check_collection_memory(len(r), 30, None)   # unknown: nothing to check
+    assert len(g["features"]) == len(r)
+
+
+def test_cli_geojson_writes_the_same_text_as_to_geojson(tmp_path):
+    from exact.cli import main
+
+    layers = [([[1.0, 0.5], [-1.0, 2.0], [0.25, -1.0]], [0.0, 1.0, -0.5]), ([[1.0, -2.0, 3.0]], [0.5])]
+    spec = tmp_path / "net.json"
+    spec.write_text(json.dumps({"layers": [{"weight": W, "bias": b} for W, b in layers]}))
+    out = tmp_path / "r.geojson"
+    assert main(["regions", str(spec), "--geojson", str(out), "--quiet"]) == 0
+    assert out.read_text(encoding="utf-8") == json.dumps(exact.regions(layers).to_geojson())
+
+
+ints = st.integers(min_value=-(2**200), max_value=2**200)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(ints, max_size=12), ints.filter(bool))
+def test_ratio_texts_is_str_of_each_fraction(nums, d):
+    assert ratio_texts(nums, d) == [str(Fraction(a, d)) for a in nums]
+
+
+def test_ratio_texts_past_the_digit_limit():
+    big = 7**20000   # 16 902 digits
+    texts = ratio_texts([big, 3], 3 * big)
+    limit = sys.get_int_max_str_digits()
+    sys.set_int_max_str_digits(0)
+    try:
+        assert texts == ["1/3", str(Fraction(3, 3 * big))]
+    finally:
+        sys.set_int_max_str_digits(limit)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(ints, ints, ints), min_size=1, max_size=3), ints.filter(bool))
+def test_maps_text_is_str_of_each_fraction(rows, d):
+    (grad, off), = maps_text([rows], d)
+    assert grad == [[str(Fraction(a, d)), str(Fraction(b, d))] for a, b, _ in rows]
+    assert off == [str(Fraction(c, d)) for _, _, c in rows]
+
+
+coords = st.integers(min_value=-(2**70), max_value=2**70)
+dens = st.integers(min_value=1, max_value=2**70)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(coords, coords, dens), min_size=3, max_size=7))
+def test_area_json_is_json_number_of_the_exact_area(verts):
+    assert area_json(verts) == json_number(polygon_area(verts))
+
+
+@pytest.mark.parametrize("scale", [10**200, Fraction(1, 10**200)])
+def test_area_json_beyond_the_float_range(scale):
+    s = Fraction(scale)
+    verts = [(0, 0, 1), (s.numerator, 0, s.denominator), (0, s.numerator, s.denominator)]
+    got = area_json(verts)
+    assert isinstance(got, str) and got == json_number(polygon_area(verts))
+    assert got == ("5.00000e+399" if scale == 10**200 else "5.00000e-401")
