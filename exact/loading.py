@@ -222,10 +222,17 @@ def _load_npz(p: str, activation: Any) -> ExactNet:
     import numpy as np
 
     where = f"spec file {p!r}"
+    if not _zip_head(p):
+        raise SpecFileError(f"{where} is not an .npz archive (not a zip file: it starts {_head(p)!r})")
     try:
         with np.load(p, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
-    except Exception as exc:  # numpy raises several types for corrupt archives and object arrays
+    except ValueError as exc:  # object arrays: numpy's advice is to unpickle, which exactnet never does
+        if "pickle" not in str(exc):
+            raise SpecFileError(f"{where} is not a readable .npz archive of numeric arrays: {exc}") from None
+        raise SpecFileError(f"{where} holds object arrays (pickled data), which exactnet never loads: save "
+                            "numeric arrays W0, b0, W1, b1, ... (np.savez)") from None
+    except Exception as exc:  # numpy raises several types for corrupt archives
         raise SpecFileError(f"{where} is not a readable .npz archive of numeric arrays: {exc}") from None
     found: dict[str, set[int]] = {"W": set(), "b": set()}
     for key in arrays:
@@ -259,6 +266,20 @@ def _load_npz(p: str, activation: Any) -> ExactNet:
     return ExactNet.from_layers([(arrays[f"W{i}"], arrays[f"b{i}"]) for i in range(n)], activation=act)
 
 
+def _head(p: str) -> bytes:
+    """Return a file's first 8 bytes (empty if it cannot be read: the loader says why)."""
+    try:
+        with open(p, "rb") as f:
+            return f.read(8)
+    except OSError:
+        return b""
+
+
+def _zip_head(p: str) -> bool:
+    """Tell whether a file starts as a zip archive does (a local file header or an empty archive)."""
+    return _head(p)[:4] in (b"PK\x03\x04", b"PK\x05\x06")
+
+
 def _torch_reason(exc: Exception) -> str:
     """Give torch's reason for refusing a file, without its advice to retry with ``weights_only=False``."""
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
@@ -277,6 +298,9 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
     import torch
 
     where = f"spec file {p!r}"
+    if not (_zip_head(p) or _head(p)[:1] == b"\x80"):  # torch.save writes a zip; old files a pickle
+        raise SpecFileError(f"{where} is not a torch file (neither a zip archive nor a pickle: it starts "
+                            f"{_head(p)!r}); save one with torch.save(model.state_dict(), path)")
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # unpickling refusals and corrupt files

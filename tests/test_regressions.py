@@ -1134,3 +1134,18 @@ def test_geojson_gives_unbounded_cells_no_area():
     assert any(p["bounded"] for p in props) and not all(p["bounded"] for p in props)
     assert all((p["area"] is None) == (not p["bounded"]) for p in props)
     assert [p["area"] for p in props if p["bounded"]] == [0.5]
+
+
+@pytest.mark.parametrize("suffix, message", [
+    (".npz", r"is not an \.npz archive \(not a zip file: it starts b'abc'\)"),
+    (".pt", r"is not a torch file \(neither a zip archive nor a pickle: it starts b'abc'\)"),
+])
+def test_garbage_spec_files_are_named_as_such(tmp_path, suffix, message):
+    """Fresh-clone trial: a 3-byte garbage .npz got numpy's advice to load it with allow_pickle (what exactnet
+    never does), and a garbage .pt got "(pop from empty list)"; both now say what the file is not."""
+    from exact.errors import SpecFileError
+
+    p = tmp_path / f"x{suffix}"
+    p.write_bytes(b"abc")
+    with pytest.raises(SpecFileError, match=message):
+        exact.as_exact_net(str(p))
