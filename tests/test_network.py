@@ -283,7 +283,7 @@ def test_pt_with_pickled_object_refused(tmp_path):
         ('{"layers": 3}', ".json", "needs an object with a 'layers' list"),
         ('{"layers": [{"weight": [[1, 2]]}]}', ".json", r"layers\[0\] needs 'weight' and 'bias'"),
         ("hello", ".txt", "unknown suffix '.txt'"),
-        ("garbage", ".npz", "not a readable .npz"),
+        ("garbage", ".npz", "is not an .npz archive"),
     ],
 )
 def test_invalid_spec_files(tmp_path, content, suffix, match):
