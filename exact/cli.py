@@ -44,6 +44,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from collections.abc import Sequence
 from fractions import Fraction
@@ -458,6 +459,21 @@ def _did_you_mean(parser: argparse.ArgumentParser, args: argparse.Namespace, ext
     return f" (did you mean: {'; '.join(tips)}?)" if tips else ""
 
 
+_NUMBER_OPTIONS = ("--from", "--to", "--window", "--level-set")
+_NEGATIVE = re.compile(r"-\.?\d[\d.,/eE+-]*")
+
+
+def _join_negative_values(argv: list[str]) -> list[str]:
+    """Join ``--from -1,2`` into ``--from=-1,2``: argparse takes ``-1,2`` (or ``-1/2``) for an option."""
+    out: list[str] = []
+    for tok in argv:
+        if out and out[-1] in _NUMBER_OPTIONS and _NEGATIVE.fullmatch(tok):
+            out[-1] = f"{out[-1]}={tok}"
+        else:
+            out.append(tok)
+    return out
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit status.
 
@@ -479,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args, extra = parser.parse_known_args(argv)
+    args, extra = parser.parse_known_args(_join_negative_values(sys.argv[1:] if argv is None else list(argv)))
     if extra:
         parser.error(f"unrecognized arguments: {' '.join(extra)}{_did_you_mean(parser, args, extra)}")
     if not getattr(args, "command", None):

@@ -1149,3 +1149,17 @@ def test_garbage_spec_files_are_named_as_such(tmp_path, suffix, message):
     p.write_bytes(b"abc")
     with pytest.raises(SpecFileError, match=message):
         exact.as_exact_net(str(p))
+
+
+def test_cli_takes_negative_points_and_windows_after_a_space(tmp_path, capsys):
+    """Fresh-clone trial: `exactnet segment net --from -10,0 --to 10,0` stopped at argparse's "expected one
+    argument" (it takes -10,0 for an option); values that start with a minus now follow their option."""
+    from exact.cli import _join_negative_values, main
+
+    assert _join_negative_values(["segment", "n", "--from", "-10,0", "--to", "1/2,-1", "--window", "-1,1,-2,2",
+                                  "--level-set", "-1/3", "-q"]) == [
+        "segment", "n", "--from=-10,0", "--to", "1/2,-1", "--window=-1,1,-2,2", "--level-set=-1/3", "-q"]
+    p = tmp_path / "net.json"
+    exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], p)
+    assert main(["segment", str(p), "--from", "-10,0", "--to", "10,0", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_pieces"] == 2
