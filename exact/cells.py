@@ -410,6 +410,7 @@ class Regions:
             ``widths``, ``window`` (None for the plane), ``box``, ``activation_regions``,
             ``linear_regions``, ``smallest_area``, ``largest_area`` (over the bounded
             cells: in the whole plane an unbounded cell has no area; None without any).
+            Areas are as :func:`~exact.json_numbers.json_number` writes them: a float, or text past its range.
 
         Examples
         --------
