@@ -47,7 +47,6 @@ from fractions import Fraction
 
 import numpy as np
 
-from ._certified.blocks import ranges
 from ._certified.bounds import rounding, values
 from ._certified.cell_table import BatchedCells, above_neighbours
 from ._certified.plane import batched_plane_cells
@@ -412,11 +411,7 @@ class CertifiedCells:
             ``|area - exact area| <= err``; None if a value overflowed
             (:func:`exact.polygon_areas.vertex_float_areas` of the certified float vertices).
         """
-        t = self.table
-        packed = t.nv.cumsum() - t.nv  # where each cell's vertices start when stored cell after cell
-        if not np.array_equal(t.start, packed) or packed.size and packed[-1] + t.nv[-1] != len(t.x):
-            at = ranges(t.start, t.nv)
-            return vertex_float_areas(t.x[at], t.y[at], t.err[at], packed)
+        t = self.table  # the cells' vertices are stored cell after cell (start = cumsum(nv) - nv)
         return vertex_float_areas(t.x, t.y, t.err, t.start)
 
     def extreme_areas(self, among: np.ndarray | None = None) -> tuple[Fraction, Fraction] | None:
