@@ -570,15 +570,13 @@ def crossing_floats(lines: Sequence[Line], pairs: np.ndarray,
     >>> x.tolist(), y.tolist(), bool(0 < err[0] < 1e-15)
     ([0.5], [0.5], True)
     """
-    X, Y, D, fits = crossing_arrays(line_table(lines) if table is None else table, pairs)
+    table = line_table(lines) if table is None else table
+    X, Y, D, fits = crossing_arrays(table, pairs)
     with np.errstate(invalid="ignore", divide="ignore"):
         x, y = X / D.astype(np.float64), Y / D.astype(np.float64)
     err = 4 * U * np.maximum(np.abs(x), np.abs(y))
-    for k in np.flatnonzero(~fits).tolist():
-        a, b = pairs[k].tolist()
-        p = intersect_lines(lines[a], lines[b])
-        if p is None:
-            raise ValueError(f"crossing_floats: lines {a} and {b} are parallel")
+    big = np.flatnonzero(~fits)  # past int64: exact Python crossings, bracketed one by one
+    for k, p in zip(big.tolist(), crossing_points(lines, pairs[big], table)):
         (xl, xh), (yl, yh) = float_bounds(p[0], p[2]), float_bounds(p[1], p[2])
         x[k], y[k] = xl, yl
         err[k] = max(np.nextafter(xh - xl, np.inf), np.nextafter(yh - yl, np.inf))
