@@ -1,7 +1,9 @@
 """exactnet's exact side: region enumeration, exact lse/softmax and verified derivations.
 
 Weights are taken at their exact binary value and every geometric decision is made in
-exact integer arithmetic; floats only filter, with rigorous error bounds.  Note: the
+exact integer arithmetic; floats only filter, with rigorous error bounds.  Each name below
+is imported from its module when first used, so ``import exact`` itself is quick (no
+numpy); :func:`exact.worker_threads.warm_worker` imports what counting needs.  Note: the
 unrelated PyPI package ``exact`` also installs a top-level ``exact`` module; do not
 install both in one environment.
 
@@ -91,14 +93,10 @@ RegionCounts(activation=7, linear=7)
 [1/2, 1/2]
 """
 
-from importlib import import_module
+from importlib import import_module, util
+from typing import TYPE_CHECKING
 
-from ._api import count_regions, regions
 from ._version import __version__ as __version__
-from .activations import Activation, get_activation
-from .cells import Cell, RegionCounts, Regions
-from .checkpoints import CheckpointCounts, checkpoint_counts
-from .crosscheck import CrossCheck, cross_check
 from .errors import (
     ExactnetError,
     InputError,
@@ -111,22 +109,56 @@ from .errors import (
     UnsupportedNetworkError,
     VerificationError,
 )
-from .html_view import regions_html, save_regions_html
-from .level_sets import LevelSet
-from .line_count import arrangement_faces, max_regions_formula
-from .loading import as_exact_net, from_torch, load_spec, save_json
-from .many_nets import NetFailure, count_many, iter_count_many
-from .nd import CellND, RegionsND
-from .nd.plot3d import plot_regions_3d
-from .network import AffineMap, ExactNet, parameter_count
-from .neuron_usage import NeuronActivity, neuron_activity
-from .region_measures import RegionSizes, inscribed_ball, region_sizes
-from .residual_nets import ResidualNet
-from .residual_reading import lower_on_window, read_residual
-from .segment_count import SegmentCount, count_on_segment
-from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
 
-_LAZY = {"logsumexp": "symbolic.twins", "softmax": "symbolic.twins", "log_softmax": "symbolic.twins"}
+if TYPE_CHECKING:  # what type checkers and editors read; at run time the table below loads them
+    from ._api import count_regions, regions
+    from .activations import Activation, get_activation
+    from .cells import Cell, RegionCounts, Regions
+    from .checkpoints import CheckpointCounts, checkpoint_counts
+    from .crosscheck import CrossCheck, cross_check
+    from .html_view import regions_html, save_regions_html
+    from .level_sets import LevelSet
+    from .line_count import arrangement_faces, max_regions_formula
+    from .loading import as_exact_net, load_spec, save_json
+    from .many_nets import NetFailure, count_many, iter_count_many
+    from .nd import CellND, RegionsND
+    from .nd.plot3d import plot_regions_3d
+    from .network import AffineMap, ExactNet, parameter_count
+    from .neuron_usage import NeuronActivity, neuron_activity
+    from .region_measures import RegionSizes, inscribed_ball, region_sizes
+    from .residual_nets import ResidualNet
+    from .residual_reading import lower_on_window, read_residual
+    from .segment_count import SegmentCount, count_on_segment
+    from .symbolic.twins import log_softmax, logsumexp, softmax
+    from .torch_reading import from_torch
+    from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW
+
+_SOURCES = {
+    "_api": ("count_regions", "regions"),
+    "activations": ("Activation", "get_activation"),
+    "cells": ("Cell", "RegionCounts", "Regions"),
+    "checkpoints": ("CheckpointCounts", "checkpoint_counts"),
+    "crosscheck": ("CrossCheck", "cross_check"),
+    "html_view": ("regions_html", "save_regions_html"),
+    "level_sets": ("LevelSet",),
+    "line_count": ("arrangement_faces", "max_regions_formula"),
+    "loading": ("as_exact_net", "load_spec", "save_json"),
+    "many_nets": ("NetFailure", "count_many", "iter_count_many"),
+    "nd": ("CellND", "RegionsND"),
+    "nd.plot3d": ("plot_regions_3d",),
+    "network": ("AffineMap", "ExactNet", "parameter_count"),
+    "neuron_usage": ("NeuronActivity", "neuron_activity"),
+    "region_measures": ("RegionSizes", "inscribed_ball", "region_sizes"),
+    "residual_nets": ("ResidualNet",),
+    "residual_reading": ("lower_on_window", "read_residual"),
+    "segment_count": ("SegmentCount", "count_on_segment"),
+    "symbolic.twins": ("log_softmax", "logsumexp", "softmax"),
+    "torch_reading": ("from_torch",),
+    "validation": ("DEFAULT_MAX_MEMORY", "DEFAULT_MAX_REGIONS", "DEFAULT_WINDOW"),
+}
+"""Where each public name lives: loaded on first use (PEP 562), so that ``import exact`` stays cheap."""
+
+_LAZY = {name: module for module, names in _SOURCES.items() for name in names}
 
 __all__ = [
     "DEFAULT_MAX_MEMORY",
@@ -187,11 +219,19 @@ __all__ = [
 ]
 
 
-
 def __getattr__(name: str):
-    """Load the sympy twins on first use, so that ``import exact`` does not import sympy."""
+    """Load a public name, or a submodule such as ``exact.nd``, on first use.
+
+    ``import exact`` imports only the error family; a name of ``__all__`` (and the sympy
+    twins, which import sympy) is imported from its module when first asked for and then
+    kept in the package's namespace.
+    """
     if name in _LAZY:
-        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
+        globals()[name] = value
+        return value
+    if not name.startswith("__") and util.find_spec(f"{__name__}.{name}") is not None:
+        return import_module(f".{name}", __name__)
     raise AttributeError(f"module 'exact' has no attribute {name!r}")
 
 

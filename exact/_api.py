@@ -27,7 +27,7 @@ import concurrent.futures as cf
 import logging
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
@@ -38,12 +38,8 @@ from .gc_pause import gc_paused
 from .layer_split import cell_bytes, enumerate_cells, square
 from .line_arrangement import line_faces
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
-from .nd.box_window import check_box, check_box_fits
-from .nd.region_counts import count_cells_nd
-from .nd.region_set import RegionsND
 from .network import ExactNet
 from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
-from .residual_reading import lowering_on_window
 from .tile_grid import check_tile_cells, check_tiles
 from .tiled_counts import DEFAULT_TILE_CELLS, count_in_tiles, regions_in_tiles
 from .validation import (
@@ -60,6 +56,9 @@ from .validation import (
 from .whole_plane import whole_plane_cells
 from .windows import ConvexWindow
 from .worker_threads import check_executor
+
+if TYPE_CHECKING:
+    from .nd.region_set import RegionsND
 
 __all__ = ["count_regions", "exact_regions", "read_net", "regions"]
 
@@ -270,6 +269,8 @@ def read_net(net: Any, plane: Any, activation: Any, window: Any) -> tuple[ExactN
     try:
         return prepare_net(net, plane=plane, activation=activation, any_width=True), None
     except ResidualModuleError:
+        from .residual_reading import lowering_on_window  # only for modules with skips
+
         low = lowering_on_window(net, window, plane=plane, activation=activation)
         return low.net, low.own
 
@@ -309,6 +310,10 @@ def _check_tiling(enet: ExactNet, window: Any, tiles: Any, executor: Any, tile_c
 def _regions_nd(enet: ExactNet, window: Any, max_regions: Any, max_memory: Any, progress: bool,
                 count: bool = False) -> RegionsND | RegionCounts:
     """Build (or with ``count`` only count) the cells of a net of input width ``d != 2`` (:mod:`exact.nd`)."""
+    from .nd.box_window import check_box, check_box_fits  # the d-D engine, imported when first asked for
+    from .nd.region_counts import count_cells_nd
+    from .nd.region_set import RegionsND
+
     box = None if window is None else check_box(window, enet.input_dim)
     check_max_regions(max_regions)
     mem = check_max_memory(max_memory)

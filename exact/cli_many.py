@@ -34,16 +34,18 @@ import os
 import sys
 from collections.abc import Callable, Iterable
 from fractions import Fraction
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from .cells import RegionCounts
 from .cli_values import int_arg
 from .errors import InputError
 from .json_numbers import exact_json
-from .many_nets import NetFailure, timed_counts
 from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
 from .worker_threads import dask_client
+
+if TYPE_CHECKING:
+    from .cells import RegionCounts
+    from .many_nets import NetFailure
 
 __all__ = ["add_count_many_command", "count_many_command", "counted_files", "file_digest"]
 
@@ -155,6 +157,8 @@ def _check_usage(args: argparse.Namespace) -> None:
 def _run(files: list[str], digests: dict[str, str | None], window: Any, args: argparse.Namespace,
          out: TextIO) -> int:
     """Count ``files``, writing a line as each finishes; return how many failed."""
+    from .many_nets import timed_counts  # the counting engine, imported only by this command
+
     if not files:
         return 0
     options = dict(window=args.window, max_regions=args.max_regions, max_memory=args.max_memory,
@@ -168,6 +172,8 @@ def _run(files: list[str], digests: dict[str, str | None], window: Any, args: ar
 
 def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float | None]], files: list[str],
                  digests: dict[str, str | None], window: Any, out: TextIO) -> int:
+    from .many_nets import NetFailure
+
     failed = 0
     for index, result, seconds in outcomes:
         line: dict[str, Any] = {"file": files[index], "sha256": digests[files[index]], "window": window}

@@ -59,13 +59,11 @@ from typing import Any
 from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError, ResidualModuleError, SpecFileError
 from .network import ExactNet
-from .residual_nets import ResidualNet
 from .safetensors_file import read_safetensors
 from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, spec_matrix, spec_vector
 from .state_dicts import check_architecture, from_state_dict, given_activation, resolve_activation
-from .torch_reading import from_torch
 
-__all__ = ["as_exact_net", "from_torch", "load_spec", "save_json"]
+__all__ = ["as_exact_net", "load_spec", "save_json"]
 
 _NPZ_KEY = re.compile(r"([Wb])(0|[1-9][0-9]*)")
 
@@ -492,16 +490,19 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
                          f"{type(net).__name__}")
     if isinstance(net, ExactNet):
         return check_architecture(net, activation, widths)
-    if isinstance(net, ResidualNet):
-        raise ResidualModuleError(f"{net!r} has skip connections x + g(x): it is analysed exactly in a "
-                                  "bounded window; give it to exact.regions / count_regions with a window, "
-                                  "or lower it: net.lower(lo, hi) or exact.lower_on_window(net, window)")
     if isinstance(net, (str, os.PathLike)):
         return load_spec(net, activation=activation, widths=widths)
     if isinstance(net, Mapping):
         if "layers" in net:
             return check_architecture(_from_spec_object(dict(net), "net", activation), widths=widths)
         return from_state_dict(net, "net (a state_dict)", activation=activation, widths=widths)
+    from .residual_nets import ResidualNet  # the readers of objects, imported when an object is given
+    from .torch_reading import from_torch
+
+    if isinstance(net, ResidualNet):
+        raise ResidualModuleError(f"{net!r} has skip connections x + g(x): it is analysed exactly in a "
+                                  "bounded window; give it to exact.regions / count_regions with a window, "
+                                  "or lower it: net.lower(lo, hi) or exact.lower_on_window(net, window)")
     if is_module:
         return check_architecture(from_torch(net, input_shape=input_shape), activation, widths,
                                   where=type(net).__name__)

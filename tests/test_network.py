@@ -19,7 +19,7 @@ from exact.errors import (
     UnsupportedActivationError,
     UnsupportedNetworkError,
 )
-from exact.loading import from_torch
+from exact.torch_reading import from_torch
 
 
 def test_sheet_parameter_count_is_81():
