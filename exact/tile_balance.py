@@ -159,9 +159,11 @@ def _pieces(points: np.ndarray, Ws: list, bs: list, acts: list) -> np.ndarray | 
         z = h @ W.T + b
         if not np.isfinite(z).all():
             return None
-        q = np.searchsorted(bp, z, side="left")  # breakpoints strictly below
+        q = np.zeros(z.shape, dtype=np.intp)  # breakpoints strictly below
+        for beta in bp:
+            q += z > beta
         out.append(q.astype(np.int16))
-        h = slope[q] * z + inter[q]
+        h = np.take(slope, q) * z + np.take(inter, q)
     return np.concatenate(out, axis=1)
 
 

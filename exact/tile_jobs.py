@@ -34,7 +34,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ._certified.cell_table import BatchedCells
+from ._certified.border_cells import BorderCells
 from ._float_range import float_bounds
 from .adjacency import component_labels, shared_edges
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
@@ -148,8 +148,9 @@ class TileSummary:
     n_cells, n_linear : int
         Cells in the tile, and the linear regions they form within it.
     engine : str
-        ``"counted"`` (certified floats, the last layer counted and built only near the
-        seams), ``"certified"`` (certified floats, every cell built) or ``"exact"``.
+        ``"counted"`` (certified floats, the last layer counted and its cells on the
+        seams found from its chords, not built), ``"certified"`` (certified floats, every
+        cell built) or ``"exact"``.
     patterns : ndarray of int8, shape (S, N)
         Activation patterns of the ``S`` cells with an edge on a seam.
     labels : ndarray of int64, shape (S,)
@@ -233,11 +234,9 @@ on the positive side), as :func:`exact._certified.subdivision.window_records` ma
 _SIDE_OF = {ab: k for k, ab in enumerate(TILE_SIDES)}
 
 
-def summary_of_cells(job: TileJob, n_cells: int, n_linear: int, engine: str, cells: BatchedCells | None,
+def summary_of_cells(job: TileJob, n_cells: int, n_linear: int, engine: str, border: BorderCells | None,
                      labels: np.ndarray) -> TileSummary:
     """Sum up certified cells for the join: those with an edge on a seam side, and their edges there.
-
-    The edges on the tile's sides are the window edges (label -1) of the vertex records.
 
     Parameters
     ----------
@@ -246,9 +245,10 @@ def summary_of_cells(job: TileJob, n_cells: int, n_linear: int, engine: str, cel
         The tile's counts.
     engine : str
         As :attr:`TileSummary.engine`.
-    cells : BatchedCells or None
-        Certified cells of the tile: at least every one with an edge on a seam side.
-    labels : ndarray of int64, shape (len(cells),)
+    border : BorderCells or None
+        The tile's certified cells with an edge on a seam side, and those edges
+        (:func:`~exact._certified.last_layer.count_with_border_cells`); ``None``: none.
+    labels : ndarray of int64, shape (len(border.patterns),)
         Their tile-local linear regions, in ``0 .. n_linear - 1``.
 
     Returns
@@ -258,49 +258,37 @@ def summary_of_cells(job: TileJob, n_cells: int, n_linear: int, engine: str, cel
     Raises
     ------
     Undecided
-        A window edge that matches none of the tile's sides (the caller uses the exact engine).
+        An edge on a line that is none of the tile's sides (the caller uses the exact engine).
 
     Examples
     --------
+    >>> from exact._certified.border_cells import border_cells_of
     >>> from exact._certified.subdivision import batched_cells
     >>> from exact.network import ExactNet
     >>> net = ExactNet.from_layers([([[1, 1]], [-0.5]), ([[1]], [0])])
     >>> tile = Tile(Fraction(0), Fraction(1), Fraction(0), Fraction(1))
-    >>> cells = batched_cells(net, tile.window)       # x + y = 1/2 cuts the corner off
-    >>> s = summary_of_cells(TileJob(net, tile, (True, False, False, False)), 2, 2, "certified", cells,
+    >>> border = border_cells_of(batched_cells(net, tile.window), [TILE_SIDES[0]])  # x + y = 1/2: a corner
+    >>> s = summary_of_cells(TileJob(net, tile, (True, False, False, False)), 2, 2, "certified", border,
     ...                      np.arange(2))
     >>> s.patterns.tolist(), s.edge_side.tolist()     # both cells touch the bottom side
     ([[0], [1]], [0, 0])
     """
-    if cells is None:
+    if border is None:
         m = job.net.widths[-1]
         none, empty = np.zeros(0, dtype=np.int64), np.zeros(0)
         return TileSummary(job.tile, n_cells, n_linear, engine,
                            np.zeros((0, sum(job.net.widths[1:-1])), dtype=np.int8), none,
                            np.zeros((0, m, 3)), np.zeros((0, m, 3)), none, none, empty, empty, empty)
-    n = len(cells)
-    cov = np.repeat(np.arange(n), cells.nv)
-    v = np.flatnonzero(cells.label == -1)
-    cell = cov[v]
-    side = np.full(len(v), -1, dtype=np.int64)
+    side = np.full(len(border.edge_cell), -1, dtype=np.int64)
     for (a, b), k in _SIDE_OF.items():
-        side[(cells.lines[v, 0] == a) & (cells.lines[v, 1] == b)] = k
-    if np.any(side < 0):  # not one of the tile's four side lines: let the exact engine do the tile
-        raise Undecided("a window edge of a tile matches none of its sides")
-    nxt = v + 1
-    wrap = nxt == cells.start[cell] + cells.nv[cell]
-    nxt[wrap] = cells.start[cell[wrap]]
-    horizontal = side % 2 == 0  # bottom and top: the edge's ends go by x, else by y
-    along = np.where(horizontal, cells.x[v], cells.y[v]), np.where(horizontal, cells.x[nxt], cells.y[nxt])
-    keep = np.asarray(job.seams)[side]
-    cell, side = cell[keep], side[keep]
-    ends = np.stack([along[0][keep], along[1][keep]])
-    err = np.maximum(cells.err[v], cells.err[nxt])[keep]
-    rows = np.unique(cell)
-    map_err = np.broadcast_to(cells.out_err, (len(rows), *cells.out_err.shape)).copy()
-    return TileSummary(job.tile, n_cells, n_linear, engine, cells.patterns[rows],
-                       labels[rows], cells.out[rows], map_err,
-                       np.searchsorted(rows, cell), side, ends.min(axis=0), ends.max(axis=0), err)
+        side[(border.edge_line[:, 0] == a) & (border.edge_line[:, 1] == b)] = k
+    if np.any(side < 0) or not np.asarray(job.seams)[side].all():  # not one of the tile's seams
+        raise Undecided("a border edge of a tile lies on none of its seams")
+    horizontal = (side % 2 == 0)[:, None]  # bottom and top: the edge's ends go by x, else by y
+    ends = np.where(horizontal, border.edge_x, border.edge_y)
+    map_err = np.broadcast_to(border.out_err, (len(border.patterns), *border.out_err.shape)).copy()
+    return TileSummary(job.tile, n_cells, n_linear, engine, border.patterns, labels, border.out, map_err,
+                       border.edge_cell, side, ends.min(axis=1), ends.max(axis=1), border.edge_err)
 
 
 class _Polygon(NamedTuple):

@@ -9,8 +9,8 @@ rectangle-window job (:class:`~exact.tile_jobs.TileJob`), serially or on any
 
 A worker runs :func:`count_tile` (or :func:`exact_tile` for :func:`exact.regions`).  Most
 cells lie inside one tile and need nothing more than being counted, so the certified-float
-engine counts the tile's last layer without building it, and builds it only in the cells
-of the layers before that touch a seam
+engine counts the tile's last layer without building it, and finds the cells with an edge
+on a seam from the same chords, without building them either
 (:func:`exact._certified.last_layer.count_with_border_cells`, engine ``"counted"``).  That
 count holds when no two neighbouring cells share an output map, so each cell is a linear
 region of its own within the tile.  When neighbours may merge, the whole last layer is
@@ -281,20 +281,20 @@ def _summarize(job: TileJob, cap: int | None) -> TileSummary:
 
 
 def _certified_summary(job: TileJob, window: ConvexWindow, cap: int | None) -> TileSummary:
-    """Count the tile's cells and sum up those it builds (all of them when neighbours may merge).
+    """Count the tile's cells and sum up those on its seams (by linear region when neighbours may merge).
 
     Without merges every cell is a linear region of its own (engine ``"counted"``): the
-    built cells get distinct labels and the linear count is the cell count.
+    cells on the seams get distinct labels and the linear count is the cell count.
     """
     seam_sides = [ab for ab, seam in zip(TILE_SIDES, job.seams) if seam]
-    n, cells, built_all = count_with_border_cells(job.net, window, seam_sides, max_regions=cap,
-                                                  max_memory=job.max_memory)
-    if cells is None:  # no seams, or no cell on them
-        return summary_of_cells(job, n, n, "counted", None, np.zeros(0, dtype=np.int64))
-    if built_all:
-        labels = np.asarray(cells.linear_labels(), dtype=np.int64)
-        return summary_of_cells(job, n, max(labels.tolist(), default=-1) + 1, "certified", cells, labels)
-    return summary_of_cells(job, n, n, "counted", cells, np.arange(len(cells), dtype=np.int64))
+    n, border, every = count_with_border_cells(job.net, window, seam_sides, max_regions=cap,
+                                               max_memory=job.max_memory)
+    if every is None:
+        return summary_of_cells(job, n, n, "counted", border,
+                                np.arange(0 if border is None else len(border.index), dtype=np.int64))
+    labels = np.asarray(every.linear_labels(), dtype=np.int64)
+    return summary_of_cells(job, n, max(labels.tolist(), default=-1) + 1, "certified", border,
+                            labels[border.index] if border is not None else np.zeros(0, dtype=np.int64))
 
 
 def _bounds(window: Fraction | ConvexWindow) -> tuple[Fraction, Fraction, Fraction, Fraction]:
@@ -424,7 +424,6 @@ class _ExactCells:
 
     def __init__(self, net: ExactNet):
         self.net = net
-        self.layers = net.integer_layers()
         self.map = functools.lru_cache(maxsize=None)(self._map)
         self.constraints = functools.lru_cache(maxsize=4096)(self._constraints)
 
@@ -433,7 +432,8 @@ class _ExactCells:
 
     def _constraints(self, key: bytes) -> tuple[Line, ...]:
         pattern = tuple(np.frombuffer(key, dtype=np.int8).tolist())
-        return pattern_constraints(self.net, pattern, layers=self.layers)
+        # the net's integer layers are made on first use (~10 ms for 2-128^4-1), by a join that needs them
+        return pattern_constraints(self.net, pattern, layers=self.net.integer_layers())
 
     def on_seam(self, key: bytes, seam: Seam) -> tuple[Point, Point] | None:
         """Return the cell's closure on the seam (within its extent), or None if it is a point or empty."""

@@ -29,7 +29,7 @@ import numeric
 from exact import cli_tiles, tile_balance, tile_jobs, tiled_counts
 from exact.cli import main
 from exact.errors import InputError, InputTypeError, ResourceLimitError, TooManyRegionsError
-from exact.network import ExactNet
+from exact.network import ExactNet, affine_on_pattern
 from exact.predicates import canonical_line, point_to_fractions
 from exact.tile_grid import grid_tiles
 from exact.tiled_counts import count_in_tiles, regions_in_tiles
@@ -299,7 +299,15 @@ def test_the_counted_job_sums_up_as_the_job_that_builds_every_cell(name, seams, 
         return s.patterns[order], s.maps[order], s.labels[order]
 
     (p1, m1, l1), (p2, m2, l2) = by_pattern(cheap), by_pattern(full)
-    assert np.array_equal(p1, p2) and np.array_equal(m1, m2)
+    assert np.array_equal(p1, p2)
+    # the maps come from products of other shapes (their last bits may differ): each is within its
+    # bound of the exact map
+    for s, maps in ((cheap, m1), (full, m2)):
+        for pattern, m, err in zip(p1, maps, s.map_err):
+            exact_map = affine_on_pattern(net, tuple(pattern.tolist()))
+            want = [[*g, o] for g, o in zip(exact_map.gradient, exact_map.offset)]
+            assert all(abs(Fraction(float(f)) - w) <= Fraction(float(e)) for f, w, e in
+                       zip(m.ravel(), np.ravel(want), err.ravel()))
     assert cheap.n_linear == full.n_linear == cheap.n_cells         # no merges: a linear region per cell
     assert len(set(l1.tolist())) == len(set(l2.tolist())) == len(l1)
 
@@ -310,39 +318,56 @@ def test_the_counted_job_sums_up_as_the_job_that_builds_every_cell(name, seams, 
     assert edges(cheap) == edges(full)
 
 
-def test_border_cells_are_the_cells_with_an_edge_on_the_sides():
-    from exact._certified.last_layer import batched_counts, count_with_border_cells
+BORDER_NETS = [([2, 32, 32, 1], "relu", 0), ([2, 16, 16, 1], "abs", 1), ([2, 16, 16, 1], "hardtanh", 2),
+               ([2, 24, 24, 24, 1], "relu", 4), ([2, 16, 16, 2], "leaky_relu", 5)]
+
+
+@pytest.mark.parametrize("widths, act, seed", BORDER_NETS)
+def test_border_cells_found_from_chords_are_the_built_cells_on_the_sides(widths, act, seed):
+    # without building the last layer: the same cells, the same edges on the sides (the same float
+    # operations), and maps within their bounds of the exact maps
+    from exact._certified.border_cells import border_cells_of
+    from exact._certified.last_layer import count_with_border_cells
     from exact._certified.subdivision import batched_cells
+
+    net = exact.as_exact_net(numeric.seeded_mlp(widths, seed=seed, activation=act))
+    window = exact.windows.rectangle_window(Fraction(-2), Fraction(3), Fraction(-4), Fraction(1))
+    full = batched_cells(net, window)
+    for sides in ([(0.0, 1.0)], [(-1.0, 0.0), (1.0, 0.0)], list(tile_jobs.TILE_SIDES), []):
+        n, border, every = count_with_border_cells(net, window, sides)
+        assert n == len(full) and every is None                # counted, not built
+        want = {bytes(p) for p, c in zip(full.patterns, _touches(full, sides)) if c}
+        assert (set() if border is None else {bytes(p) for p in border.patterns}) == want
+        assert (border is None) == (len(sides) == 0) and len(set(want)) == (0 if border is None
+                                                                             else len(border.patterns))
+        if border is None:
+            continue
+        built = border_cells_of(full, sides)
+        assert _edges_by_pattern(border) == _edges_by_pattern(built)
+        for pattern, m in zip(border.patterns, border.out):
+            exact_map = affine_on_pattern(net, tuple(pattern.tolist()))
+            want_map = [[*g, o] for g, o in zip(exact_map.gradient, exact_map.offset)]
+            assert all(abs(Fraction(float(f)) - w) <= Fraction(float(e)) for f, w, e in
+                       zip(m.ravel(), np.ravel(want_map), border.out_err.ravel()))
+
+
+def test_border_cells_of_a_side_the_window_does_not_have_are_refused():
+    from exact._certified.last_layer import count_with_border_cells
 
     net = _seeded("2-32-32-1")
     window = exact.windows.rectangle_window(Fraction(-2), Fraction(3), Fraction(-4), Fraction(1))
-    full = batched_cells(net, window)
-    for sides in ([(0.0, 1.0)], [(-1.0, 0.0), (1.0, 0.0)], []):
-        n, cells, built_all = count_with_border_cells(net, window, sides)
-        assert (n, n) == batched_counts(net, window) and not built_all
-        want = {bytes(p) for p, c in zip(full.patterns, _touches(full, sides)) if c}
-        got = set() if cells is None else {bytes(p) for p, c in zip(cells.patterns, _touches(cells, sides)) if c}
-        assert got == want and (len(want) > 0) == (len(sides) > 0)
-        assert cells is None or {bytes(p) for p in cells.patterns} <= {bytes(p) for p in full.patterns}
+    with pytest.raises(ValueError, match=r"sides \[\(0.5, 1.0\)\] are none of the window's sides"):
+        count_with_border_cells(net, window, [(0.0, 1.0), (0.5, 1.0)])
 
 
-def test_a_restricted_subdivision_splits_as_the_whole_one():
-    from exact._certified.last_layer import restricted
-    from exact._certified.subdivision import Subdivision
-
-    net = _seeded("2-16-16-1 abs")
-    whole = Subdivision(net, Fraction(10))
-    whole.split_layer(None, False)
-    keep = np.arange(0, len(whole.nv), 3)
-    part = restricted(whole, keep)
-    part.split_layer(None, False)
-    whole.split_layer(None, False)
-    children = {bytes(p) for p in whole.pat if bytes(p[:16]) in {bytes(q) for q in part.pat[:, :16]}}
-    assert {bytes(p) for p in part.pat} == children and len(part.nv) < len(whole.nv)
-    fresh = Subdivision(net, Fraction(10))
-    fresh.begin_layer()                                     # its first layer's lines are labelled
-    with pytest.raises(ValueError, match="between two layers"):
-        restricted(fresh, np.arange(1))
+def _edges_by_pattern(border):
+    """Each border cell's edges on the sides: (a, b, ends, error bound), by pattern."""
+    out = {}
+    for i, c in enumerate(border.edge_cell):
+        out.setdefault(bytes(border.patterns[c]), []).append(
+            (*border.edge_line[i].tolist(), *border.edge_x[i].tolist(), *border.edge_y[i].tolist(),
+             float(border.edge_err[i])))
+    return {k: sorted(v) for k, v in out.items()}
 
 
 def _touches(cells, sides):

@@ -8,12 +8,14 @@ rigorous error bound (:mod:`.bounds`); a test within its bound raises
 Modules, bottom up: :mod:`.blocks` (array kernels, and the chunks that bound their
 memory), :mod:`.budget` (the ``max_regions`` / ``max_memory`` limits, checked before a
 layer is built), :mod:`.bounds` (error-bounded float maps, values and Cramer
-intersections), :mod:`.float_net` (the network's weights in floats with rounding bounds,
-and its breakpoint lines in given cells), :mod:`.chords` (a layer's lines as chords of
-the cells), :mod:`.pieces` (each face's pattern, spread across the chords),
+intersections), :mod:`.float_net` (the network's weights in floats with rounding bounds
+and a priori map bounds, made once per network, and its breakpoint lines in given cells),
+:mod:`.chords` (a layer's lines as chords of the cells), :mod:`.pieces` (each face's
+pattern, spread across the chords),
 :mod:`.chord_faces` (the faces of all cells' chords in one pass), :mod:`.rounds` (the
 round-by-round fallback), :mod:`.cell_table` (the certified cells, their neighbours and
-linear count), :mod:`.subdivision` (the layer-by-layer state), :mod:`.last_layer`
+linear count), :mod:`.subdivision` (the layer-by-layer state), :mod:`.border_cells`
+(the cells on chosen sides of a window, which a tile sends to the join), :mod:`.last_layer`
 (counting the last layer without building it) and :mod:`.plane` (the whole-plane
 certificate).  The API uses only the two entry points re-exported here.
 

@@ -59,7 +59,7 @@ from .._fp import SAFE, TINY, U
 from ..errors import TooManyRegionsError, Undecided
 from .blocks import ranges
 from .bounds import intersect
-from .chords import chord_lines, crossing_pairs, find_chords, no_triple_points, sort_within
+from .chords import chord_lines, crossing_pairs, endpoint_points, find_chords, no_triple_points, sort_within
 from .pieces import face_pieces
 
 __all__ = ["ArrangedCells", "arrange_cells"]
@@ -342,10 +342,7 @@ def _endpoints(st, layer, ch, lines: _ChordLines) -> tuple[np.ndarray, np.ndarra
     Returns the coordinates and error bounds of the endpoints, in their sorted order
     around the cells.
     """
-    rec = st.rec
-    ev = st.start[ch.e_cell] + ch.e_edge
-    e_lab = rec[ev, 3].astype(np.int64)
-    return intersect(lines.L[ch.e_chord], lines.E[ch.e_chord], rec[ev, 4:7], layer.etab[e_lab + 1])
+    return endpoint_points(st, layer, ch, np.arange(2 * ch.n), lines.L[ch.e_chord], lines.E[ch.e_chord])
 
 
 def _crossings(lines: _ChordLines, pairs: tuple) -> _Crossings:

@@ -46,8 +46,8 @@ from . import blocks
 from .blocks import add_ones, chunks, ranges
 from .bounds import intersect, values
 
-__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "no_triple_points",
-           "sort_within"]
+__all__ = ["Chords", "find_chords", "certain_sides", "crossing_pairs", "chord_lines", "endpoint_points",
+           "no_triple_points", "sort_within"]
 
 
 @dataclass
@@ -310,6 +310,39 @@ def chord_lines(layer, ch: Chords, x: np.ndarray) -> tuple[np.ndarray, np.ndarra
     L[:, 2] -= layer.beta[ch.q[x]]
     label = layer.lab0 + ch.k[x] * layer.nq + ch.q[x]
     return L, layer.etab[label + 1], label
+
+
+def endpoint_points(st, layer, ch: Chords, e: np.ndarray, L: np.ndarray, E: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Intersect the chords of some endpoints with the lines of their edges (Cramer, with bounds).
+
+    Parameters
+    ----------
+    st : exact._certified.subdivision.Subdivision
+        The subdivision the chords cut.
+    layer : exact._certified.subdivision._Layer
+        The layer of the chords.
+    ch : Chords
+        The chords.
+    e : ndarray of int64, shape (n,)
+        The endpoints wanted (sorted positions).
+    L, E : ndarray, shape (n, 3)
+        The float lines of their chords and the lines' error bounds (:func:`chord_lines`).
+
+    Returns
+    -------
+    x, y, err : ndarray, shape (n,)
+        The endpoints and a bound on their max-norm distance from the exact points.
+
+    Raises
+    ------
+    Undecided
+        A chord too close to parallel to its edge's line to intersect in floats.
+    """
+    rec = st.rec
+    ev = st.start[ch.e_cell[e]] + ch.e_edge[e]
+    e_lab = rec[ev, 3].astype(np.int64)
+    return intersect(L, E, rec[ev, 4:7], layer.etab[e_lab + 1])
 
 
 def sort_within(t: np.ndarray, group: np.ndarray) -> np.ndarray:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy as np
@@ -21,7 +22,8 @@ from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
 from .bounds import first_map, layer_bounds, line_errors, next_map, quiet_floats, rounding
 
-__all__ = ["act_floats", "constraint_rows", "float_weights", "net_parts", "parallel_reps"]
+__all__ = ["NetBounds", "act_floats", "constraint_rows", "float_weights", "net_bounds", "net_parts",
+           "parallel_reps"]
 
 
 def _float_matrix(rows: Sequence[Sequence[Fraction]]) -> tuple[np.ndarray, np.ndarray]:
@@ -121,6 +123,98 @@ def float_weights(net: ExactNet) -> tuple[list, list, list, list]:
     if not all(np.isfinite(a).all() for a in Ws + bs + EW + Eb):
         raise Undecided("a weight is beyond the float range")
     return list(Ws), [v[0] for v in bs], list(EW), [v[0] for v in Eb]
+
+
+@dataclass(frozen=True)
+class NetBounds:
+    """What the certified engine reads of a network before any window: float weights and a priori bounds.
+
+    None of it depends on the window, so a tiled count makes it once per network
+    (:func:`net_bounds`) instead of once per tile.  Every array is read-only.
+
+    Attributes
+    ----------
+    Ws, bs, EW, Eb : tuple of ndarray
+        As :func:`float_weights` returns them.
+    A, E : tuple of ndarray, shape (k_l, 3)
+        ``A[l]`` bounds the exact pre-activation maps of layer ``l`` (0 the first hidden
+        layer, the last the output) in every cell, ``E[l]`` their float error:
+        :func:`~exact._certified.bounds.first_map`, then
+        :func:`~exact._certified.bounds.layer_bounds` layer after layer.
+    line_err : tuple of ndarray, shape (k_l * nq_l, 3)
+        Hidden layer ``l``'s :func:`~exact._certified.bounds.line_errors` for every
+        (neuron, breakpoint), neuron-major: the engine's label order.
+    """
+
+    Ws: tuple
+    bs: tuple
+    EW: tuple
+    Eb: tuple
+    A: tuple
+    E: tuple
+    line_err: tuple
+
+
+_BOUNDS: list[tuple[ExactNet, NetBounds]] = []
+"""The last few networks' :class:`NetBounds`, newest first, each beside the network itself."""
+
+
+def net_bounds(net: ExactNet) -> NetBounds:
+    """Return a network's float weights and map bounds, made once for the last few networks.
+
+    The cache holds the networks themselves and matches them by identity (``is``): an
+    :class:`~exact.network.ExactNet` cannot change, and a held one cannot be freed and its
+    ``id`` reused, so a network never gets another's bounds.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network whose windows are to be split.
+
+    Returns
+    -------
+    NetBounds
+        Shared by every caller: read-only.
+
+    Raises
+    ------
+    Undecided
+        If a weight, breakpoint, slope or intercept is beyond the float range.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 0]], [Fraction(1, 3)]), ([[2]], [0])])
+    >>> b = net_bounds(net)
+    >>> b is net_bounds(net), b.bs[0].tolist(), bool(b.E[0][0, 2] > 0)   # 1/3 is rounded
+    (True, [0.3333333333333333], True)
+    """
+    for held, bounds in _BOUNDS:
+        if held is net:
+            return bounds
+    bounds = _make_bounds(net)
+    _BOUNDS[:] = [(net, bounds), *_BOUNDS[:3]]
+    return bounds
+
+
+@quiet_floats
+def _make_bounds(net: ExactNet) -> NetBounds:
+    """:func:`net_bounds`, made afresh (an overflow makes a bound infinite, which decides nothing)."""
+    Ws, bs, EW, Eb = float_weights(net)
+    _, E, A = first_map(Ws, bs, EW, Eb, 1)
+    As, Es, line_err = [A], [E], []
+    for l, act in enumerate(net.activations):
+        bps, _, _, consts = act_floats(act)
+        rows = [line_errors(E, A, beta, ebeta) for beta, ebeta in bps]
+        line_err.append(np.stack(rows, axis=1).reshape(-1, 3) if rows else np.zeros((0, 3)))
+        A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
+        As.append(A)
+        Es.append(E)
+    parts = [tuple(np.array(a) for a in group) for group in (Ws, bs, EW, Eb, As, Es, line_err)]
+    for group in parts:
+        for a in group:
+            a.setflags(write=False)
+    return NetBounds(*parts)
 
 
 def _oriented_lines(M: np.ndarray, E: np.ndarray, A: np.ndarray, piece: np.ndarray, bps: list
@@ -261,14 +355,16 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray, parts: tuple | None = N
     """
     Ws, bs, EW, Eb, nz, live, canon = parts if parts is not None else net_parts(net)
     B = len(patterns)
-    M, E, A = first_map(Ws, bs, EW, Eb, B)
+    M = first_map(Ws, bs, EW, Eb, B)[0]
+    bounds = net_bounds(net)  # the a priori bounds of every layer's maps, made once per network
+    E, A = bounds.E[0], bounds.A[0]
     k1 = len(canon)
     moving = np.repeat(np.diag(nz[0].any(axis=1))[None], B, axis=0)  # (B, k, k1): the support
     rep = np.repeat(np.array(canon)[None], B, axis=0)  # (B, k): exactly parallel first-layer lines share one
     rows, errs, supports, reps = [], [], [], []
     g0 = 0
     for l, act in enumerate(net.activations):
-        bps, slopes, inter, consts = act_floats(act)
+        bps, slopes, inter, _ = act_floats(act)
         k, nq = M.shape[1], len(bps)
         piece = patterns[:, g0 : g0 + k].astype(np.int64)
         if nq:  # this layer's lines in label order: neuron-major, then breakpoint
@@ -287,7 +383,7 @@ def constraint_rows(net: ExactNet, patterns: np.ndarray, parts: tuple | None = N
         rep = np.where(lo == hi, lo, g0 + k + np.arange(nzf.shape[0]))  # one rep shared by all inputs
         moving = np.matmul(nzf, (moving & alive[:, :, None]).astype(np.float32)) > 0  # 0/1 sums: exact
         M = next_map(Ws[l + 1], bs[l + 1], M, np.arange(B), piece, slopes, inter)
-        A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
+        A, E = bounds.A[l + 1], bounds.E[l + 1]
         g0 += k
     if not rows:
         return (np.zeros((B, 0, 3)), np.zeros((0, 3)), np.zeros((B, 0, k1), dtype=bool),

@@ -29,14 +29,14 @@ linear count equals the activation count; otherwise :func:`batched_counts` split
 last layer after all and merges as :meth:`~exact._certified.cell_table.BatchedCells.linear_count` does.
 
 A tile of a tiled count (:func:`exact.tiled_counts.count_tile`) needs its cells only where they touch a
-seam: :func:`count_with_border_cells` counts the last layer and builds it only inside the
-cells of the layers before that have an edge on chosen sides of the window (every cell
-with such an edge lies in one of them: a cell's window edges are pieces of its parent's).
-The count holds only when no two neighbours can share an output map; then every cell is a
-linear region of its own, and any one-to-one labelling of the cells built is their
-labelling by linear regions.  When neighbours may merge, a linear region may join a cell
-on the border to cells far from it, which only the whole table can tell: the last layer
-is built everywhere, as ``batched_counts`` does then.
+seam: :func:`count_with_border_cells` counts the last layer and finds the cells with an edge
+on chosen sides of the window from the same chords, without building the last layer
+(:func:`~exact._certified.border_cells.border_cells_from_chords`).  The count holds only when
+no two neighbours can share an output map; then every cell is a linear region of its own,
+and any one-to-one labelling of the cells found is their labelling by linear regions.
+When neighbours may merge, a linear region may join a cell on the border to cells far
+from it, which only the whole table can tell: the last layer is built everywhere, as
+``batched_counts`` does then.
 
 Examples
 --------
@@ -51,14 +51,13 @@ Examples
 >>> r = regions(net, window=10)   # the exact engine, polygon by polygon
 >>> r.n_activation, r.n_linear
 (131, 131)
->>> n, cells, built_all = count_with_border_cells(as_exact_net(net), Fraction(10), [(0.0, 1.0)])
->>> n, built_all, 0 < len(cells) < n       # all 131 counted, only those near the bottom side built
-(131, False, True)
+>>> n, border, every = count_with_border_cells(as_exact_net(net), Fraction(10), [(0.0, 1.0)])
+>>> n, every, 0 < len(border.patterns) < n   # all 131 counted, only those on the bottom side found
+(131, None, True)
 """
 
 from __future__ import annotations
 
-import copy
 import logging
 from collections.abc import Iterable
 from fractions import Fraction
@@ -70,14 +69,15 @@ from .._progress import progress_bar
 from ..errors import Undecided
 from ..network import ExactNet, nonzero_structure
 from ..windows import ConvexWindow
-from .blocks import add_ones, chunks, ranges
+from .blocks import add_ones, chunks
+from .border_cells import BorderCells, border_cells_from_chords, border_cells_of, side_edges
 from .bounds import quiet_floats
 from .cell_table import BatchedCells, above_neighbours
 from .chords import Chords, no_triple_points
 from .subdivision import Subdivision, check_size
 from .threads import one_blas_thread
 
-__all__ = ["batched_counts", "border_parents", "count_last_layer", "count_with_border_cells", "restricted"]
+__all__ = ["batched_counts", "count_last_layer", "count_with_border_cells"]
 
 log = logging.getLogger("exact.counting")
 
@@ -286,8 +286,9 @@ def _edges_differ(st: Subdivision, layer, piece: np.ndarray, ch: Chords, v: np.n
 @quiet_floats
 def count_with_border_cells(net: ExactNet, window: Fraction | ConvexWindow,
                             sides: Iterable[tuple[float, float]], *, max_regions: int | None = None,
-                            max_memory: int | None = None) -> tuple[int, BatchedCells | None, bool]:
-    """Count the cells in a window, and build those that may have an edge on some of its sides.
+                            max_memory: int | None = None
+                            ) -> tuple[int, BorderCells | None, BatchedCells | None]:
+    """Count the cells in a window, and find those with an edge on some of its sides.
 
     Parameters
     ----------
@@ -305,101 +306,43 @@ def count_with_border_cells(net: ExactNet, window: Fraction | ConvexWindow,
     -------
     n : int
         The number of cells (activation regions) in the window.
-    cells : BatchedCells or None
-        Built cells: every cell with an edge on one of ``sides``, and maybe others
-        (``None``: no cell has such an edge).
-    built_all : bool
-        ``True`` when ``cells`` holds all ``n`` cells (neighbours may share an output map,
-        or the count was undecided: the caller labels them with
-        :meth:`~exact._certified.cell_table.BatchedCells.linear_labels`); ``False`` when no
-        two neighbours share an output map, so each cell is a linear region of its own.
+    border : BorderCells or None
+        Every cell with an edge on one of ``sides``, and those edges (``None``: no cell
+        has one).  Found from the last layer's chords when the last layer is counted
+        (:func:`~exact._certified.border_cells.border_cells_from_chords`).
+    every : BatchedCells or None
+        All ``n`` cells, built when neighbours may share an output map, the count was
+        undecided or the net has one hidden layer (the caller labels them with
+        :meth:`~exact._certified.cell_table.BatchedCells.linear_labels`; ``border.index``
+        are their rows); ``None`` when no two neighbours share an output map, so each cell
+        is a linear region of its own.
 
     Raises
     ------
+    ValueError
+        If one of ``sides`` is none of the window's sides.
     Undecided
         When a test of the splits is too close to call in floats (use the exact engine).
     TooManyRegionsError, ResourceLimitError
         As :func:`exact._certified.subdivision.batched_cells`.
     """
+    sides = list(sides)
     st = Subdivision(net, window, max_memory=max_memory)
-    if net.n_hidden_layers == 1:  # every line cuts the one cell: the count's triple-point test would be
-        st.split_layer(max_regions, False)  # O(crossings x lines); building is O(cells), under the budget
-        cells = st.cells()
-        return len(cells), cells, True
+    missing = [ab for ab in sides if len(side_edges(st.rec[:, 3], st.rec[:, 4:6], [ab])) == 0]
+    if missing:  # a cell on such a side would not be found: no seam may be lost
+        raise ValueError(f"sides {missing} are none of the window's sides {st.rec[:, 4:6].tolist()}")
     for _ in range(net.n_hidden_layers - 1):
         st.split_layer(max_regions, False)
-    near = restricted(st, border_parents(st, sides))  # before st begins the last layer
-    try:
-        n = count_last_layer(st)
-    except Undecided as why:  # the count's own tests (triple points) are stricter than the split's
-        log.debug("counting the last layer: %s; building it", why)
-        n = None
+    n = None
+    if net.n_hidden_layers > 1:  # one layer: every line cuts the one cell, and the count's triple-point
+        try:  # test would be O(crossings x lines); building is O(cells), under the budget
+            n = count_last_layer(st)
+        except Undecided as why:  # the count's own tests (triple points) are stricter than the split's
+            log.debug("counting the last layer: %s; building it", why)
     if n is None:
         st.split_layer(max_regions, False)
-        cells = st.cells()
-        return len(cells), cells, True
+        every = st.cells()
+        border = border_cells_of(every, sides)
+        return len(every), border if len(border.index) else None, every
     check_size(n, max_regions, net.n_hidden_layers)
-    if len(near.nv) == 0:
-        return n, None, False
-    near.split_layer(max_regions, False)
-    return n, near.cells(), False
-
-
-def border_parents(st: Subdivision, sides: Iterable[tuple[float, float]]) -> np.ndarray:
-    """Return the current cells (sorted indices) with a window edge on one of some sides.
-
-    Parameters
-    ----------
-    st : Subdivision
-    sides : iterable of (float, float)
-        As in :func:`count_with_border_cells`.
-
-    Returns
-    -------
-    ndarray of int64
-    """
-    rec = st.rec
-    on = np.zeros(len(rec), dtype=bool)
-    window = rec[:, 3] == -1
-    for a, b in sides:
-        on |= window & (rec[:, 4] == a) & (rec[:, 5] == b)
-    return np.unique(np.arange(len(st.nv)).repeat(st.nv)[on])
-
-
-def restricted(st: Subdivision, cells: np.ndarray) -> Subdivision:
-    """Return a copy of a subdivision that holds only some of its cells.
-
-    Splitting the copy by the next layer builds exactly the children of those cells that
-    splitting ``st`` would build (each cell is split on its own).  Call it before ``st``
-    begins its next layer (:meth:`~exact._certified.subdivision.Subdivision.begin_layer`).
-
-    Parameters
-    ----------
-    st : Subdivision
-        Between two layers.
-    cells : ndarray of int64
-        Sorted indices of the cells to keep.
-
-    Returns
-    -------
-    Subdivision
-        Sharing the weights with ``st``, and nothing that either changes.
-
-    Raises
-    ------
-    ValueError
-        If ``st`` has begun its next layer.
-    """
-    lines = sum(st.net.widths[i + 1] * len(st.net.activations[i].breakpoints) for i in range(st.l))
-    if len(st.label_neuron) != lines:
-        raise ValueError("restricted() needs a subdivision between two layers")
-    sub = copy.copy(st)
-    nv = st.nv[cells]
-    sub.rec = st.rec[ranges(st.start[cells], nv)]
-    sub.nv = nv
-    sub.start = nv.cumsum() - nv
-    sub.M = st.M[:, :, cells]
-    sub.pat = st.pat[cells]
-    sub.hashes = st.hashes[cells]
-    sub.label_neuron, sub.label_piece, sub.etab = list(st.label_neuron), list(st.label_piece), list(st.etab)
-    return sub
+    return n, border_cells_from_chords(st, sides), None

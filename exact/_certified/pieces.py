@@ -2,11 +2,11 @@
 
 :func:`~exact._certified.chord_faces.arrange_cells` builds the faces of the chords in
 every cut cell; this module gives each face its pattern for the layer: its cell's pieces
-plus one for every chord of the cell it lies above.  One face per cell (its first, which
-starts on the cell's border) is placed against every chord of its cell by the border
-order; every other face is reached across a chord segment from a face already known, and
-differs from it in that one chord (the arrangement's combinatorics are certified, so
-this is exact).
+plus one for every chord of the cell it lies above.  The faces with an edge on the cell's
+border (in cells of many chords; else one face per cell, its first) are placed against
+every chord of their cell by the border order; every other face is reached across a chord
+segment from a face already known, and differs from it in that one chord (the
+arrangement's combinatorics are certified, so this is exact).
 
 Examples
 --------
@@ -33,21 +33,32 @@ from . import blocks
 from .blocks import add_ones, breadth_first_arcs, ranges
 from .bounds import values
 
-__all__ = ["face_pieces"]
+__all__ = ["MANY_CHORDS", "face_pieces"]
+
+MANY_CHORDS = 16
+"""From this many chords in a cell, :func:`face_pieces` spreads the pieces from every face on the border.
+
+The spread takes a round per chord between a face and the nearest face placed; from one
+face per cell that is up to the cell's chords (the first layer of a wide net: one cell, a
+round per line), from every border face about half of that, for ``border faces x chords``
+more pairs placed at first.  With few chords a cell (the later layers) the rounds are few.
+"""
 
 
 def face_pieces(layer, ch, piece: np.ndarray, arr, faces) -> np.ndarray:
     """Return this layer's pieces in each face.
 
     A face has its cell's known pieces plus one for every chord of the cell it lies above.
-    That is decided for one face of each cut cell, its first, which starts on the border
-    (:func:`_chords_below`); the others follow across the chord segments, breadth first
+    That is decided for the faces with an edge on their cell's border, exactly, by the
+    border order (:func:`_chords_below`; only each cell's first face when no cell has
+    :data:`MANY_CHORDS` chords, or when they would make more than ``BLOCK / 4`` face-chord
+    pairs); the others follow across the chord segments, breadth first
     (:func:`_spread_pieces`): the face on a segment's upper side has one piece more for
     that chord's neuron than the face below, and the same otherwise.  Testing every face
     against every chord of its cell instead would cost ``faces x chords`` (``n^3`` on a
     wide first layer), where this copies one row of ``k`` bytes per face; small layers (up
     to ``BLOCK / 16`` pairs) are tested pair by pair, in fewer numpy passes than the
-    spread, whose rounds grow with the chords of a cell.
+    spread, whose rounds grow with the chords between a face and the border.
     """
     fcell = faces.cell
     out = piece[fcell]
@@ -57,9 +68,15 @@ def face_pieces(layer, ch, piece: np.ndarray, arr, faces) -> np.ndarray:
         f, x = _chords_below(layer, ch, arr, faces, np.arange(len(fcell)), first, L)
         add_ones(out, f, ch.k[x], unique=layer.nq == 1)
         return out
-    _, roots = np.unique(fcell, return_index=True)  # each cell's first face starts on its border
+    roots = (faces.first < arr.half.n_border).nonzero()[0]  # on the border: placed by the border order
     first = np.searchsorted(ch.cell, fcell[roots], side="left")
     L = np.searchsorted(ch.cell, fcell[roots], side="right") - first
+    # one root per cell (its first face) when the rounds are few anyway (under MANY_CHORDS chords in
+    # every cell), or when the border faces make too many pairs to hold
+    if int(L.max()) < MANY_CHORDS or int(L.sum()) > blocks.BLOCK // 4:
+        _, roots = np.unique(fcell, return_index=True)
+        first = np.searchsorted(ch.cell, fcell[roots], side="left")
+        L = np.searchsorted(ch.cell, fcell[roots], side="right") - first
     f, x = _chords_below(layer, ch, arr, faces, roots, first, L)
     add_ones(out, roots[f], ch.k[x], unique=layer.nq == 1)
     _spread_pieces(out, roots, ch, arr.half, faces.of_half)
@@ -72,7 +89,7 @@ def _spread_pieces(out: np.ndarray, roots: np.ndarray, ch, half, of_half: np.nda
     Breadth first over the faces: a face reached across segment ``s`` of chord ``x`` copies
     the row of the face it is reached from and moves neuron ``k[x]`` one piece up (when it
     lies on the upper side) or down.  The number of rounds is the largest number of chords
-    between a face and its cell's root.
+    between a face and the nearest root of its cell.
     """
     nB = half.n_border
     nS = (len(half.nxt) - nB) // 2

@@ -64,12 +64,12 @@ from ..errors import TooManyRegionsError, Undecided
 from ..network import ExactNet
 from ..windows import ConvexWindow
 from .blocks import even_chunks, piece_hashes
-from .bounds import first_map, layer_bounds, line_errors, next_map, quiet_floats, rounding
+from .bounds import first_map, next_map, quiet_floats, rounding
 from .budget import Budget, chunk_bytes
 from .cell_table import BatchedCells
 from .chord_faces import arrange_cells
 from .chords import Chords, crossing_pairs, find_chords
-from .float_net import act_floats, float_weights
+from .float_net import act_floats, net_bounds
 from .rounds import split_in_rounds
 from .threads import one_blas_thread
 
@@ -234,12 +234,14 @@ class Subdivision:
         self.method = method
         self.max_memory = max_memory
         self.net = net
-        self.Ws, self.bs, self.EW, self.Eb = float_weights(net)
+        self.bounds = net_bounds(net)  # the same for every window: made once per network
+        self.Ws, self.bs, self.EW, self.Eb = self.bounds.Ws, self.bounds.bs, self.bounds.EW, self.bounds.Eb
         self.rec, e_window = window_records(window)
-        self.etab = [e_window]  # error bound of each label's line; row 0: the window's sides
+        self.etab = [e_window[None]]  # error bounds of each label's line in blocks; row 0: the window's sides
         self.start = np.array([0], dtype=np.int64)
         self.nv = np.array([len(self.rec)], dtype=np.int64)
-        self.M, self.E, self.A = first_map(self.Ws, self.bs, self.EW, self.Eb, 1)
+        self.M = first_map(self.Ws, self.bs, self.EW, self.Eb, 1)[0]
+        self.A, self.E = self.bounds.A[0], self.bounds.E[0]
         self.pat = np.zeros((1, 0), dtype=np.int8)
         self.keys = _hash_keys(sum(net.widths[1:-1]))
         self.hashes = np.zeros(1, dtype=np.uint64)
@@ -275,9 +277,7 @@ class Subdivision:
         lab0 = len(self.label_neuron)
         self.label_neuron.extend(np.arange(self.g0, self.g0 + k).repeat(nq).tolist())  # neuron-major
         self.label_piece.extend(list(range(nq)) * k)
-        if nq:  # line_error of every (neuron, breakpoint), in label order
-            self.etab.extend(np.stack([line_errors(E, A, beta, ebeta) for beta, ebeta in bps], axis=1)
-                             .reshape(k * nq, 3))
+        self.etab.append(self.bounds.line_err[l])  # line_errors of every (neuron, breakpoint), in label order
         rec = self.rec
         cls = (_classify(M, E, A, self.start, self.nv, rec[:, 0], rec[:, 1], rec[:, 2], bps) if nq
                else np.zeros((C, k, 0), np.int8))
@@ -288,7 +288,7 @@ class Subdivision:
                                             + chunk_bytes(cls.size, 96),
                                             f"hidden layer {l + 1}")
         layer = _Layer(M, E, np.array([b for b, _ in bps]), np.array([e for _, e in bps]), nq, lab0,
-                       np.array(self.etab), self.keys[self.g0 : self.g0 + k], l + 1)
+                       np.concatenate(self.etab), self.keys[self.g0 : self.g0 + k], l + 1)
         rows, cols = np.nonzero((cls == 0).reshape(C, k * nq))  # lines that may cut a cell
         self._open = (l, (layer, piece, rows, cols))
         return layer, piece.copy(), rows, cols
@@ -419,8 +419,7 @@ class Subdivision:
         self.pat = _extend_patterns(self.pat, anc, piece)
         l = self.l
         self.M = next_map(self.Ws[l + 1], self.bs[l + 1], self.M, anc, piece, self.slopes, self.inter)
-        self.A, self.E = layer_bounds(self.Ws[l + 1], self.bs[l + 1], self.EW[l + 1], self.Eb[l + 1],
-                                      self.A, self.E, self.consts)
+        self.A, self.E = self.bounds.A[l + 1], self.bounds.E[l + 1]  # layer_bounds, made once per network
         self.g0 += piece.shape[1]
         self.l += 1
 
