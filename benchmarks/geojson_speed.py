@@ -1,11 +1,12 @@
-"""Whole-result operations against regions() (issue 15): to_geojson(), and the CLI against the API.
+"""Whole-result operations against regions() (issue 15): to_geojson(), write_geojson(), the CLI against the API.
 
 Run on demand (not part of the test suite), on a quiet machine:
 
     python benchmarks/geojson_speed.py
 
-Each case runs in a fresh process (best of two): ``regions()`` then ``to_geojson()`` on
-seed-0 one-hidden-layer nets in ``[-10, 10]^2``, with the peak memory; then
+Each case runs in a fresh process (best of two): ``regions()``, ``to_geojson()`` (with the
+peak memory), then ``write_geojson(path)`` to a temporary file, on seed-0 nets in
+``[-10, 10]^2`` (one hidden layer, and 2-64-64-64-64-1); then
 ``regions()`` + ``summary()`` in Python against the ``exactnet regions`` process on the
 same spec file (what the CLI prints).
 """
@@ -21,20 +22,24 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASE = r'''
-import json, resource, sys, time
+import json, resource, sys, tempfile, time
 sys.path.insert(0, {root!r})
 import exact
 from numeric.models import seeded_mlp
 en = exact.as_exact_net(seeded_mlp({widths}, seed=0))
 t = time.perf_counter(); r = exact.regions(en); t1 = time.perf_counter() - t
 t = time.perf_counter(); g = r.to_geojson(); t2 = time.perf_counter() - t
-print(json.dumps({{"regions": t1, "geojson": t2, "cells": r.n_activation,
-                  "peak_gb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}}))
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+del g
+with tempfile.TemporaryDirectory() as tmp:
+    t = time.perf_counter(); r.write_geojson(tmp + "/r.geojson"); t3 = time.perf_counter() - t
+print(json.dumps({{"regions": t1, "geojson": t2, "write": t3, "cells": r.n_activation, "peak_gb": peak}}))
 '''
 API = r'''
 import json, sys, time
 sys.path.insert(0, {root!r})
 import exact
+loaded = [getattr(exact, name) for name in exact.__all__]  # what the old eager ``import exact`` loaded
 t = time.perf_counter(); r = exact.regions({spec!r}); s = r.summary()
 print(json.dumps({{"api": time.perf_counter() - t}}))
 '''
@@ -46,12 +51,14 @@ def run(code: str) -> dict:
 
 
 def main() -> int:
-    print("| net | regions() | to_geojson() | ratio | peak RSS |\n|---|---|---|---|---|")
-    for widths in ([2, 300, 1], [2, 1000, 1]):
+    print("| net | regions() | to_geojson() | ratio | peak RSS | write_geojson() | ratio |\n"
+          "|---|---|---|---|---|---|---|")
+    for widths in ([2, 300, 1], [2, 1000, 1], [2, 64, 64, 64, 64, 1]):
         d = min((run(CASE.format(root=ROOT, widths=widths)) for _ in range(2)),
                 key=lambda d: d["regions"] + d["geojson"])
         print(f"| {'-'.join(map(str, widths))} ({d['cells']:,} cells) | {d['regions']:.2f} s | "
-              f"{d['geojson']:.2f} s | {d['geojson'] / d['regions']:.2f}× | {d['peak_gb']:.2f} GB |")
+              f"{d['geojson']:.2f} s | {d['geojson'] / d['regions']:.2f}× | {d['peak_gb']:.2f} GB | "
+              f"{d['write']:.2f} s | {d['write'] / d['regions']:.2f}× |")
     sys.path.insert(0, ROOT)
     import exact
     from numeric.models import seeded_mlp

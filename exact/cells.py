@@ -442,9 +442,9 @@ class Regions:
         Returns
         -------
         dict
-            A FeatureCollection.  Properties of each feature: ``index``, ``pattern``,
-            ``linear_region``, ``bounded``, ``area`` (float of the exact area) and the exact
-            affine map as strings ``gradient``/``offset``.
+            A FeatureCollection.  Properties of each feature: ``index``, ``pattern`` (a string,
+            one digit per hidden neuron), ``linear_region``, ``bounded``, ``area`` (float of the
+            exact area) and the exact affine map as strings ``gradient``/``offset``.
 
         Raises
         ------
@@ -461,7 +461,7 @@ class Regions:
         check_collection_memory(len(self.cells), sum(self.net.widths[1:-1]), available_memory())
         self._make_exact()
         source = self.face_maps if self.face_maps is not None else self.certified  # maps as arrays
-        return feature_collection(self.cells, source)
+        return feature_collection(self.cells, source, self.net.activations)
 
     def write_geojson(self, file: Any, progress: bool = False) -> None:
         """Write :meth:`to_geojson` to a file, a block of features at a time (bounded memory).
@@ -487,7 +487,7 @@ class Regions:
         """
         self._make_exact()
         write_feature_collection(self.cells, self.face_maps if self.face_maps is not None else self.certified,
-                                 file, progress)
+                                 file, progress, self.net.activations)
 
     def level_set(self, c: Any = 0, output: int = 0) -> LevelSet:
         """Return the exact level set ``{f_output = c}``: segments with rational endpoints.

@@ -257,7 +257,8 @@ class FaceMaps:
         -------
         ndarray of int8, shape (len(faces), neurons)
         """
-        rows = np.unpackbits(self.bits[faces], axis=1, bitorder="little")[:, self.col].astype(np.int8)
+        bits = np.unpackbits(self.bits[faces], axis=1, bitorder="little")
+        rows = np.take(bits, self.col, axis=1).astype(np.int8)  # C order, unlike ``bits[:, col]``
         above = (2 * rows - 1) * self.orient > 0  # each (neuron, breakpoint): pre-activation above it
         return above.reshape(len(rows), self._n, self._nq).sum(axis=2, dtype=np.int8)
 

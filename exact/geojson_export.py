@@ -9,12 +9,21 @@ at a time as the features are written: the maps are written exactly and the
 coordinates and areas are the floats of the exact values, so a GeoJSON costs the exact
 objects of every cell.
 
+A feature's ``pattern`` is a string with one digit per hidden neuron, in network order,
+layer after layer: the neuron's piece (ReLU: ``"0"`` off, ``"1"`` on), so ``"11101"`` is
+the pattern ``(1, 1, 1, 0, 1)``.  A string, not a list: GIS tools read scalar properties,
+and a 1000-neuron pattern as a list was most of a large file.
+
+:func:`write_feature_collection` writes each block's text directly (no feature dicts),
+from each distinct vertex's float text made once: the same bytes ``json.dump`` writes of
+:func:`feature_collection`.
+
 Examples
 --------
 >>> from exact import regions
 >>> g = regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).to_geojson()
 >>> [f["properties"]["pattern"] for f in g["features"]], g["features"][1]["properties"]["gradient"]
-([[0], [1]], [['1', '0']])
+(['0', '1'], [['1', '0']])
 """
 
 from __future__ import annotations
@@ -22,16 +31,16 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
-from itertools import chain
-from typing import IO, Any, Protocol
+from typing import IO, Any, NamedTuple, Protocol
 
 import numpy as np
 
 from ._certified.budget import format_bytes
 from ._progress import progress_bar
-from .errors import InputTypeError, ResourceLimitError
+from .activations import Activation
+from .errors import InputTypeError, ResourceLimitError, UnsupportedActivationError
 from .gc_pause import gc_paused
-from .json_numbers import area_json, float_ring
+from .json_numbers import area_json, float_ring, fraction_text
 
 Cell = Any  # exact.cells.Cell, which imports this module
 
@@ -49,18 +58,81 @@ class MapSource(Protocol):
     def map_texts(self, cells: Sequence[int]) -> list[tuple[list[list[str]], list[str]]]:
         """Return the given cells' exact output maps as text: gradient rows and offsets."""
 
-__all__ = ["check_collection_memory", "feature_collection", "feature_collection_bytes",
-           "write_feature_collection"]
+__all__ = ["check_collection_memory", "check_pattern_digits", "feature_collection",
+           "feature_collection_bytes", "pattern_strings", "write_feature_collection"]
 
 BLOCK = 4096
 """Cells whose features are made at once (patterns read from the arrays, maps written as text)."""
 
 FEATURE_BYTES = 2200
-"""Bytes of one feature's dict besides its pattern's entries (measured with tracemalloc on
+"""Bytes of one feature's dict besides its pattern's characters (measured with tracemalloc on
 one-hidden-layer, deep, whole-plane and polygon-window results: 1.9-2.0 kB; rounded up)."""
 
 
-def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None) -> dict:
+def pattern_strings(pieces: np.ndarray) -> list[str]:
+    """Write activation patterns as GeoJSON writes them: one digit per neuron.
+
+    Parameters
+    ----------
+    pieces : ndarray of int, shape (cells, neurons)
+        The piece of every neuron in each cell, in network order.
+
+    Returns
+    -------
+    list of str
+        Per cell, its pieces as decimal digits (``[1, 1, 0]`` is ``"110"``).
+
+    Raises
+    ------
+    UnsupportedActivationError
+        A piece index of 10 or more (an activation with more than ten pieces has no
+        one-digit pattern).
+
+    Examples
+    --------
+    >>> pattern_strings(np.array([[1, 1, 0], [2, 0, 1]]))
+    ['110', '201']
+    """
+    k, n = pieces.shape
+    if not k or not n:
+        return [""] * k
+    if pieces.min() < 0 or pieces.max() > 9:
+        cell, neuron = np.argwhere((pieces < 0) | (pieces > 9))[0].tolist()
+        raise UnsupportedActivationError(
+            f"to_geojson: neuron {neuron} of cell {cell} is on piece {int(pieces[cell, neuron])}; GeoJSON "
+            "patterns write one digit per neuron, so activations of more than 10 pieces are not supported")
+    text = np.ascontiguousarray(pieces.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
+    return [text[i:i + n] for i in range(0, k * n, n)]
+
+
+def check_pattern_digits(activations: Sequence[Activation]) -> None:
+    """Refuse activations whose piece index needs more than one digit in a GeoJSON pattern.
+
+    Parameters
+    ----------
+    activations : sequence of Activation
+        The hidden layers' activations.
+
+    Raises
+    ------
+    UnsupportedActivationError
+        An activation of more than 10 pieces (9 breakpoints); every named activation of
+        exactnet has at most 3.
+
+    Examples
+    --------
+    >>> from exact.activations import get_activation
+    >>> check_pattern_digits([get_activation("relu"), get_activation("hardtanh")])
+    """
+    for layer, act in enumerate(activations):
+        if len(act.breakpoints) > 9:
+            raise UnsupportedActivationError(
+                f"to_geojson: activation {act.name!r} of hidden layer {layer} has {len(act.breakpoints) + 1} "
+                "pieces; GeoJSON patterns write one digit per neuron, so at most 10 pieces are supported")
+
+
+def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None,
+                       activations: Sequence[Activation] = ()) -> dict:
     """Return the GeoJSON FeatureCollection of ``cells``.
 
     Parameters
@@ -72,12 +144,16 @@ def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None
         :class:`~exact.face_maps.LazyFaceMaps`; deep nets:
         :class:`~exact.certified_regions.CertifiedCells`): cell ``k`` is their cell
         ``cells[k].index``.
+    activations : sequence of Activation, optional
+        The net's hidden activations, checked before anything is made (one digit per
+        neuron: at most 10 pieces each).
 
     Returns
     -------
     dict
         ``{"type": "FeatureCollection", "features": [...]}``; each feature's properties:
-        ``index``, ``pattern``, ``linear_region``, ``bounded``, ``area`` (the exact area as
+        ``index``, ``pattern`` (:func:`pattern_strings`: one digit per hidden neuron),
+        ``linear_region``, ``bounded``, ``area`` (the exact area as
         :func:`~exact.json_numbers.json_number`; ``None`` for an unbounded cell of the whole
         plane, whose polygon is its part in the certified box), ``gradient`` and ``offset``
         (the exact output map as strings ``"p/q"``).
@@ -86,6 +162,8 @@ def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None
     ------
     InputError
         A vertex coordinate beyond the float range.
+    UnsupportedActivationError
+        A neuron on piece 10 or more (see :func:`pattern_strings`).
 
     Examples
     --------
@@ -94,21 +172,26 @@ def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None
     >>> feature_collection(r.cells)["features"][1]["properties"]["offset"]
     ['-3/2']
     """
+    check_pattern_digits(activations)
+    feats: list[dict[str, Any]] = []
     with gc_paused():  # a million small lists and dicts, no cycles
-        feats = [f for block, _ in _feature_blocks(cells, face_maps) for f in block]
+        for b in _feature_blocks(cells, face_maps):
+            feats.extend(_block_features(b))
     return {"type": "FeatureCollection", "features": feats}
 
 
 def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
-                             file: str | os.PathLike | IO[str], progress: bool = False) -> None:
+                             file: str | os.PathLike | IO[str], progress: bool = False,
+                             activations: Sequence[Activation] = ()) -> None:
     """Write the GeoJSON FeatureCollection of ``cells`` to a file, a block of features at a time.
 
     The text is the one ``json.dump(feature_collection(cells, face_maps), f)`` writes,
-    byte for byte, but only one block of :data:`BLOCK` features is held at a time.
+    byte for byte, but only one block of :data:`BLOCK` features is held at a time, and
+    it is written as text directly (no feature dicts).
 
     Parameters
     ----------
-    cells, face_maps
+    cells, face_maps, activations
         As for :func:`feature_collection`.
     file : str, path-like or text file object
         A path (written as UTF-8 to ``path.part``, which then replaces ``path``: a failed
@@ -123,6 +206,8 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
         ``file`` is neither a path nor has a ``write`` method.
     InputError
         A vertex coordinate beyond the float range.
+    UnsupportedActivationError
+        A neuron on piece 10 or more (see :func:`pattern_strings`).
 
     Examples
     --------
@@ -133,6 +218,7 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     >>> f.getvalue() == json.dumps(feature_collection(r.cells))
     True
     """
+    check_pattern_digits(activations)
     if isinstance(file, (str, os.PathLike)):  # written beside it, then moved: never left half written
         part = f"{os.fspath(file)}.part"
         try:
@@ -151,15 +237,11 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
         with gc_paused():  # one pause for the whole write; each block is freed by reference counts
             file.write('{"type": "FeatureCollection", "features": [')
             sep = ""
-            for feats, patterns in _feature_blocks(cells, face_maps, as_text=True):
-                text = json.dumps(feats)[1:-1]  # "f1, f2, ...", as json.dump separates a list
-                if patterns is not None:  # the patterns' text, made from the arrays
-                    parts = text.split(_MARK_JSON)
-                    text = "".join(chain.from_iterable(zip(parts, patterns))) + parts[-1]
+            for b in _feature_blocks(cells, face_maps):
                 file.write(sep)
-                file.write(text)
+                file.write(", ".join(_block_texts(b)))  # as json.dump separates a list
                 sep = ", "
-                bar.update(len(feats))
+                bar.update(len(b.index))
             file.write("]}")
     finally:
         bar.close()
@@ -173,20 +255,20 @@ def feature_collection_bytes(n_cells: int, pattern_length: int) -> int:
     n_cells : int
         Features.
     pattern_length : int
-        Hidden neurons (entries of each feature's ``pattern`` list).
+        Hidden neurons (characters of each feature's ``pattern`` string).
 
     Returns
     -------
     int
-        ``n_cells * (8 * pattern_length + FEATURE_BYTES)``: a pointer per pattern entry
-        (small ints are shared) plus the rest of a feature, measured (:data:`FEATURE_BYTES`).
+        ``n_cells * (pattern_length + FEATURE_BYTES)``: a byte per pattern character plus
+        the rest of a feature, measured (:data:`FEATURE_BYTES`).
 
     Examples
     --------
     >>> feature_collection_bytes(466_031, 1000) / 1e9     # 2-1000-1 in the window 10: GB
-    4.7535162
+    1.4912992
     """
-    return n_cells * (8 * pattern_length + FEATURE_BYTES)
+    return n_cells * (pattern_length + FEATURE_BYTES)
 
 
 def check_collection_memory(n_cells: int, pattern_length: int, free: int | None) -> None:
@@ -213,66 +295,82 @@ def check_collection_memory(n_cells: int, pattern_length: int, free: int | None)
     if free is not None and 2 * need > free:
         raise ResourceLimitError(
             f"to_geojson() would build a dict of about {format_bytes(need)} for its {n_cells:,} cells "
-            f"({pattern_length:,} pattern entries each), more than half the {format_bytes(free)} of memory "
+            f"({pattern_length:,}-neuron patterns), more than half the {format_bytes(free)} of memory "
             "available; write it to a file a block at a time with write_geojson(path) instead"
         )
 
 
-def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None,
-                    as_text: bool = False) -> Iterator[tuple[list[dict[str, Any]], list[str] | None]]:
-    """Yield the features of ``cells``, a list of :data:`BLOCK` at a time.
+class _Block(NamedTuple):
+    """The columns of a block of features: per cell, each property, and the ring by vertex numbers."""
 
-    With ``as_text``, the patterns of cells read from arrays come as their JSON text (the
-    second item), each feature's ``pattern`` being :data:`_MARK` in its place.
-    """
+    index: list[int]
+    patterns: list[str]
+    linear: list[int]
+    bounded: list[bool]
+    areas: list[float | str | None]
+    maps: list[tuple[list[list[str]], list[str]]]
+    first: list[int]  # cell k's ring is points[vid[first[k]:first[k + 1]]] (first has one more entry)
+    vid: list[int]
+    points: list[list[float]]  # each distinct vertex of the block once: [x, y]
+
+
+def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None) -> Iterator[_Block]:
+    """Yield the features of ``cells`` as columns, :data:`BLOCK` cells at a time."""
     for start in range(0, len(cells), BLOCK):
         block = cells[start:start + BLOCK]
-        texts = None
+        idx = [c.index for c in block]
         if face_maps is None:
-            patterns = [list(c.pattern) for c in block]
-            maps = [([[str(g) for g in row] for row in c.affine.gradient], [str(o) for o in c.affine.offset])
-                    for c in block]
+            width = len(block[0].pattern) if block else 0
+            pieces = np.array([c.pattern for c in block], dtype=np.int64).reshape(len(block), width)
+            maps = [([[fraction_text(g) for g in row] for row in c.affine.gradient],
+                     [fraction_text(o) for o in c.affine.offset]) for c in block]
         else:
-            idx = [c.index for c in block]
             pieces = face_maps.pieces(np.asarray(idx, dtype=np.intp))
-            texts = _pattern_texts(pieces) if as_text else None
-            patterns = [_MARK] * len(block) if texts is not None else pieces.tolist()
             maps = face_maps.map_texts(idx)
-        yield [_feature(c, p, g, o) for c, p, (g, o) in zip(block, patterns, maps)], texts
+        patterns = pattern_strings(pieces)
+        polys = [c.verts for c in block]
+        bounded = [c.bounded for c in block]
+        flat = [v for p in polys for v in p]
+        distinct = {id(v): v for v in flat}  # cells share their vertices' tuples: each float made once
+        number = {key: k for k, key in enumerate(distinct)}
+        table = list(distinct.values())
+        vid = [number[key] for key in map(id, flat)]
+        first = np.cumsum([0] + [len(p) for p in polys]).tolist()
+        points = float_ring(table)[:-1] if flat else []
+        areas = [area_json(p) if b else None for p, b in zip(polys, bounded)]  # unbounded: no area
+        linear = [c.linear_region for c in block]
+        yield _Block(idx, patterns, linear, bounded, areas, maps, first, vid, points)
 
 
-_MARK = "\x00pattern"
-"""Stands for a pattern in a feature while its text is made from the arrays (no JSON value has a NUL)."""
-_MARK_JSON = json.dumps(_MARK)
+def _block_features(b: _Block) -> list[dict[str, Any]]:
+    """Make the block's features as dicts."""
+    pts, vid = b.points, b.vid
+    out = []
+    for k, (i, pattern, lr, bd, area, (g, o)) in enumerate(zip(b.index, b.patterns, b.linear, b.bounded,
+                                                                b.areas, b.maps)):
+        ring = [pts[v][:] for v in vid[b.first[k]:b.first[k + 1]]]
+        ring.append(ring[0][:])
+        out.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    "properties": {"index": i, "pattern": pattern, "linear_region": lr, "bounded": bd,
+                                   "area": area, "gradient": g, "offset": o}})
+    return out
 
 
-def _pattern_texts(pieces: np.ndarray) -> list[str] | None:
-    """Return each row's ``json.dumps`` (``"[0, 1, 1]"``) made as one byte array; None past one digit."""
-    k, n = pieces.shape
-    if n == 0 or not k or pieces.min() < 0 or pieces.max() > 9:
-        return None
-    buf = np.empty((k, n, 3), dtype=np.uint8)  # per row ", d0, d1, ..., dn": 3 n bytes
-    buf[:, :, 0] = ord(",")
-    buf[:, :, 1] = ord(" ")
-    buf[:, :, 2] = pieces + ord("0")
-    text = buf.tobytes().decode("ascii")
-    step = 3 * n
-    return [f"[{text[i + 2:i + step]}]" for i in range(0, k * step, step)]  # without the leading ", "
+_FEATURE = ('{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[%s]]}, "properties": '
+            '{"index": %d, "pattern": "%s", "linear_region": %d, "bounded": %s, "area": %s, "gradient": %s, '
+            '"offset": %s}}')
+"""One feature's ``json.dumps`` text (the pattern's digits and the maps' ``p/q`` need no escapes)."""
 
 
-def _feature(c: Cell, pattern: list, gradient: list, offset: list) -> dict[str, Any]:
-    """One cell's Feature."""
-    verts = c.verts
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Polygon", "coordinates": [float_ring(verts)]},
-        "properties": {
-            "index": c.index,
-            "pattern": pattern,
-            "linear_region": c.linear_region,
-            "bounded": c.bounded,
-            "area": area_json(verts) if c.bounded else None,  # an unbounded cell has no area
-            "gradient": gradient,
-            "offset": offset,
-        },
-    }
+def _block_texts(b: _Block) -> list[str]:
+    """Write the block's features as the text ``json.dumps`` gives of each, without making them."""
+    vt = [f"[{x!r}, {y!r}]" for x, y in b.points]  # json.dumps writes a float as repr does
+    occ = [vt[v] for v in b.vid]
+    first = b.first
+    rings = [", ".join(occ[lo:hi]) + ", " + occ[lo] for lo, hi in zip(first[:-1], first[1:])]
+    areas = [repr(a) if a.__class__ is float else "null" if a is None else json.dumps(a) for a in b.areas]
+    maps = [(f'[["{g[0][0]}", "{g[0][1]}"]]', f'["{o[0]}"]') if len(o) == 1  # one output: no call
+            else (json.dumps(g), json.dumps(o)) for g, o in b.maps]
+    return [_FEATURE % (ring, i, pattern, lr, "true" if bd else "false", area, g, o)
+            for ring, i, pattern, lr, bd, area, (g, o) in zip(rings, b.index, b.patterns, b.linear, b.bounded,
+                                                               areas, maps)]

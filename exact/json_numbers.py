@@ -143,8 +143,9 @@ def ratio_texts(nums: Sequence[int], d: int) -> list[str]:
     if d < 0:
         nums, d = [-a for a in nums], -d
     try:
-        return [str(a // g) if g == d else f"{a // g}/{d // g}"
-                for a, g in zip(nums, map(math.gcd, nums, repeat(d)))]
+        gcds = list(map(math.gcd, nums, repeat(d)))
+        over = {g: f"/{d // g}" if g != d else "" for g in set(gcds)}  # each denominator's text once
+        return [f"{a}{over[1]}" if g == 1 else f"{a // g}{over[g]}" for a, g in zip(nums, gcds)]
     except ValueError:  # an integer past the interpreter's digit limit for str
         return [ratio_text(a, d) for a in nums]
 
@@ -172,6 +173,8 @@ def maps_text(rows: Sequence[Sequence[tuple[int, int, int]]],
     [([['1/4', '1/2']], ['3/4']), ([['0', '-1']], ['2'])]
     """
     texts = ratio_texts([v for cell in rows for row in cell for v in row], d)
+    if all(len(cell) == 1 for cell in rows):  # one output: one slice per cell
+        return [([texts[k:k + 2]], [texts[k + 2]]) for k in range(0, len(texts), 3)]
     out, k = [], 0
     for cell in rows:
         grad, off = [], []
