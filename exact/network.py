@@ -216,7 +216,7 @@ class ExactNet:
         for a in list(Ws) + list(bs):
             a = np.array(a, dtype=np.float64)  # a private copy
             a.setflags(write=False)
-            frozen.append(a)
+            frozen.append(a.view())  # a view of a read-only base: numpy refuses write=True on it
         object.__setattr__(net, "_weights", None)
         object.__setattr__(net, "_biases", None)
         object.__setattr__(net, "activations", tuple(activations))

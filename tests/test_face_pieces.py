@@ -45,3 +45,32 @@ def test_batched_patterns_are_the_exact_engines(widths, seed, path, monkeypatch)
         assert any(n > cells for n, cells in roots) or widths != [2, 40, 1]
     else:
         assert roots and all(n == cells for n, cells in roots)
+
+
+def test_roots_placed_apart_that_disagree_across_a_chord_go_to_another_method(monkeypatch):
+    """Soundness review: the spread never compared one root face with another, so a wrong border order would
+    have given wrong patterns silently; a root that disagrees with its neighbour across a chord is Undecided,
+    and the layer is split in rounds instead (the patterns stay the exact engine's)."""
+    from exact.errors import Undecided
+
+    real, check, raised = pieces._chords_below, pieces._check_roots, []
+
+    def drop_one(layer, ch, arr, faces, fi, first, L):  # a root face misses one of the chords below it
+        f, x = real(layer, ch, arr, faces, fi, first, L)
+        return (f[1:], x[1:]) if len(fi) > len(np.unique(faces.cell[fi])) and len(f) else (f, x)
+
+    def spy(*args):
+        try:
+            check(*args)
+        except Undecided as why:
+            raised.append(str(why))
+            raise
+
+    monkeypatch.setattr(pieces, "_chords_below", drop_one)
+    monkeypatch.setattr(pieces, "_check_roots", spy)
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 40, 1], seed=1))
+    w = rectangle_window(Fraction(-5), Fraction(4), Fraction(-3), Fraction(6))
+    got = batched_cells(net, w)
+    assert raised and "disagree across a chord" in raised[0]
+    want = enumerate_cells(net, w.verts, w.edges)
+    assert sorted(bytes(p) for p in got.patterns) == sorted(bytes(bytearray(c.pattern)) for c in want)

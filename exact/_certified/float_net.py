@@ -80,8 +80,7 @@ def _act_floats(act: Activation) -> tuple[tuple[tuple[float, float], ...], np.nd
     bps = tuple((to_float(b), rounding(b)) for b in act.breakpoints)  # Undecided beyond the float range
     slopes = np.array([to_float(s) for s in act.slopes])
     inter = np.array([to_float(c) for c in act.intercepts])
-    slopes.setflags(write=False)
-    inter.setflags(write=False)
+    slopes, inter = _read_only(slopes), _read_only(inter)
     smax = float(np.abs(slopes).max())
     ds = max(rounding(s) for s in act.slopes)
     dc = max(rounding(c) for c in act.intercepts)
@@ -210,11 +209,15 @@ def _make_bounds(net: ExactNet) -> NetBounds:
         A, E = layer_bounds(Ws[l + 1], bs[l + 1], EW[l + 1], Eb[l + 1], A, E, consts)
         As.append(A)
         Es.append(E)
-    parts = [tuple(np.array(a) for a in group) for group in (Ws, bs, EW, Eb, As, Es, line_err)]
-    for group in parts:
-        for a in group:
-            a.setflags(write=False)
+    parts = [tuple(_read_only(a) for a in group) for group in (Ws, bs, EW, Eb, As, Es, line_err)]
     return NetBounds(*parts)
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    """Return a view of a read-only private copy of ``a``: numpy refuses to make such a view writable."""
+    base = np.array(a)
+    base.setflags(write=False)
+    return base.view()
 
 
 def _oriented_lines(M: np.ndarray, E: np.ndarray, A: np.ndarray, piece: np.ndarray, bps: list

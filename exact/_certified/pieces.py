@@ -109,6 +109,27 @@ def _spread_pieces(out: np.ndarray, roots: np.ndarray, ch, half, of_half: np.nda
         out[reached, neuron[arcs]] += step[arcs]
     if not complete:  # the faces of a cell are connected across its chords
         raise Undecided("the arrangement of a layer's lines is inconsistent in floats")
+    _check_roots(out, roots, src, dst, neuron, step)
+
+
+def _check_roots(out: np.ndarray, roots: np.ndarray, src: np.ndarray, dst: np.ndarray, neuron: np.ndarray,
+                 step: np.ndarray) -> None:
+    """Check every chord segment into a root face: the roots were placed apart, by the border order.
+
+    A root's row must be its neighbour's across the segment, one piece up or down for the
+    segment's neuron, as for any other face; a disagreement means the arrangement is
+    inconsistent, and the layer goes to the exact engine (``Undecided``) instead of giving
+    a wrong pattern.  Costs a row per segment into a root (the border faces' inner edges).
+    """
+    is_root = np.zeros(len(out), dtype=bool)
+    is_root[roots] = True
+    a = is_root[dst].nonzero()[0]
+    if not len(a):
+        return
+    want = out[src[a]]  # a copy (fancy indexing)
+    want[np.arange(len(a)), neuron[a]] += step[a]
+    if not np.array_equal(want, out[dst[a]]):
+        raise Undecided("faces placed apart by a cell's border order disagree across a chord")
 
 
 def _chords_below(layer, ch, arr, faces, fi: np.ndarray, first: np.ndarray, L: np.ndarray
