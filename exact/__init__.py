@@ -93,7 +93,6 @@ RegionCounts(activation=7, linear=7)
 [1/2, 1/2]
 """
 
-from importlib import import_module, util
 from typing import TYPE_CHECKING
 
 from ._version import __version__ as __version__
@@ -219,21 +218,30 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str):
-    """Load a public name, or a submodule such as ``exact.nd``, on first use.
+if not TYPE_CHECKING:  # type checkers read the imports above only, so a misspelt name stays an error there
+    from importlib import import_module as _import_module
+    from pkgutil import iter_modules as _iter_modules
 
-    ``import exact`` imports only the error family; a name of ``__all__`` (and the sympy
-    twins, which import sympy) is imported from its module when first asked for and then
-    kept in the package's namespace.
-    """
-    if name in _LAZY:
-        value = getattr(import_module(f".{_LAZY[name]}", __name__), name)
-        globals()[name] = value
-        return value
-    if not name.startswith("__") and util.find_spec(f"{__name__}.{name}") is not None:
-        return import_module(f".{name}", __name__)
-    raise AttributeError(f"module 'exact' has no attribute {name!r}")
+    def __getattr__(name: str):
+        """Load a public name, or a submodule such as ``exact.nd``, on first use.
 
+        ``import exact`` imports only the error family; a name of ``__all__`` (and the sympy
+        twins, which import sympy) is imported from its module when first asked for and then
+        kept in the package's namespace.
+        """
+        if name in _LAZY:
+            value = getattr(_import_module(f".{_LAZY[name]}", __name__), name)
+            globals()[name] = value
+            return value
+        if name in _submodules():
+            return _import_module(f".{name}", __name__)
+        raise AttributeError(f"module 'exact' has no attribute {name!r}")
 
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+    def __dir__() -> list[str]:
+        """Return the public names, the public submodules (``nd``, ``windows``, ...) and the dunders."""
+        dunders = {n for n in globals() if n.startswith("__") and n.endswith("__")}
+        return sorted(set(__all__) | _submodules() | dunders)
+
+    def _submodules() -> set[str]:
+        """Return the names of the public submodules and subpackages (without importing them)."""
+        return {m.name for m in _iter_modules(__path__) if not m.name.startswith("_")}

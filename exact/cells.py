@@ -475,8 +475,8 @@ class Regions:
 
         Raises
         ------
-        InputTypeError
-            ``file`` is neither a path nor a text file object.
+        InputTypeError, InputError
+            ``file`` is neither a path nor a text file object; a path that cannot be written.
 
         Examples
         --------

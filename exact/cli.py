@@ -181,7 +181,7 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--decision-boundary", action="store_true",
                    help="exact decision boundary (where the arg max of the outputs changes; f = 0 for one "
                         "output), reported and drawn like --level-set")
-    r.add_argument("--output", type=int_arg("--output", 0, 10**9), default=0,
+    r.add_argument("--output", type=int_arg("--output", 0, 10**9), default=None,
                    help="output used by --level-set and --color output (default 0)")
     r.add_argument("--segments", metavar="FILE",
                    help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')")
@@ -274,7 +274,7 @@ def _cmd_regions(args) -> int:
                          "or --count-only")
     if args.segments and not (args.level_set or args.decision_boundary):
         raise InputError("--segments writes level sets: add --level-set C or --decision-boundary")
-    if args.output and not (args.level_set or args.color == "output"):
+    if args.output is not None and not (args.level_set or args.color == "output"):
         raise InputError(f"--output {args.output} picks the output for --level-set and --color output; add "
                          "one of them (it would change nothing here)")
     outputs = {"--plot": args.plot, "--geojson": args.geojson, "--segments": args.segments,
@@ -286,6 +286,10 @@ def _cmd_regions(args) -> int:
 
         plotly_js()  # refuse a missing plotly before any work
     net = as_exact_net(args.spec)
+    if args.output is not None and args.output >= net.widths[-1]:
+        raise InputError(f"--output {args.output} is out of range: the network has {net.widths[-1]} "
+                         f"output(s), numbered from 0")
+    args.output = args.output or 0
     source = {"spec": args.spec}
     if args.plane is not None:
         source["sliced_from_widths"] = list(net.widths)

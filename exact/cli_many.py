@@ -10,7 +10,8 @@ file ``--jsonl OUT``, flushed one by one, so that an interrupted run keeps every
 line.  ``--jsonl`` never overwrites a file: ``--resume`` continues it, skipping each file
 already counted there with the same path (as given, normalised), the same sha256 and the
 same window.  A file changed since (another sha256) or another window is counted again,
-and its new line, appended, is the one that holds; failed nets are tried again.
+and its new line, appended, is the one that holds; failed nets are tried again.  A last line
+cut short by a crash (no newline) is removed first, so the file stays valid JSON lines.
 
 Exit status: 0 when every net is counted (or was already), 1 when one or more failed or
 were refused (each has its line), 2 for a usage error found before any work (an option,
@@ -124,10 +125,8 @@ def count_many_command(args: argparse.Namespace) -> int:
     done = counted_files(args.jsonl, window) if args.resume and os.path.exists(args.jsonl) else set()
     todo = [f for f in files if digests[f] is None or (f, digests[f]) not in done]
     if args.jsonl:
-        cut = _cut_short(args.jsonl)
+        _drop_cut_line(args.jsonl)  # a last line cut short by a crash: the file stays JSON lines
         with open(args.jsonl, "a", encoding="utf-8") as out:
-            if cut:  # a last line cut short by a crash: new lines start on their own
-                out.write("\n")
             failed = _run(todo, digests, window, args, out)
     else:
         failed = _run(todo, digests, window, args, sys.stdout)
@@ -267,17 +266,26 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     return done
 
 
-def _cut_short(path: str) -> bool:
-    """Whether a file exists, is not empty and does not end with a newline."""
+def _drop_cut_line(path: str) -> None:
+    """Cut a last line without its newline (a crash mid-write; it holds no whole result) off ``path``."""
     try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            if f.tell() == 0:
-                return False
-            f.seek(-1, os.SEEK_END)
-            return f.read(1) != b"\n"
+        with open(path, "rb+") as f:
+            end = f.seek(0, os.SEEK_END)
+            pos = end
+            while pos > 0:
+                step = min(pos, 1 << 16)
+                f.seek(pos - step)
+                block = f.read(step)
+                if pos == end and block.endswith(b"\n"):
+                    return
+                nl = block.rfind(b"\n")
+                if nl >= 0:
+                    f.truncate(pos - step + nl + 1)
+                    return
+                pos -= step
+            f.truncate(0)
     except FileNotFoundError:
-        return False
+        return
 
 
 def _window_json(window: Any) -> int | float | str | dict | list | None:

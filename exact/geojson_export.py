@@ -38,7 +38,7 @@ import numpy as np
 from ._certified.budget import format_bytes
 from ._progress import progress_bar
 from .activations import Activation
-from .errors import InputTypeError, ResourceLimitError, UnsupportedActivationError
+from .errors import InputError, InputTypeError, ResourceLimitError, UnsupportedActivationError
 from .gc_pause import gc_paused
 from .json_numbers import area_json, float_ring, fraction_text
 
@@ -205,7 +205,8 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     InputTypeError
         ``file`` is neither a path nor has a ``write`` method.
     InputError
-        A vertex coordinate beyond the float range.
+        A vertex coordinate beyond the float range; a path that cannot be written (a missing
+        folder, no permission).
     UnsupportedActivationError
         A neuron on piece 10 or more (see :func:`pattern_strings`).
 
@@ -222,7 +223,11 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     if isinstance(file, (str, os.PathLike)):  # written beside it, then moved: never left half written
         part = f"{os.fspath(file)}.part"
         try:
-            with open(part, "w", encoding="utf-8") as f:
+            out = open(part, "w", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+        except OSError as e:  # named by the path given, not by its .part
+            raise InputError(f"write_geojson: cannot write {os.fspath(file)!r}: {e.strerror}") from None
+        try:
+            with out as f:
                 write_feature_collection(cells, face_maps, f, progress)
             os.replace(part, file)
         finally:

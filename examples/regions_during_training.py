@@ -24,7 +24,7 @@ for step in range(401):
     opt.zero_grad()
     nn.functional.mse_loss(net(X), y).backward()
     opt.step()
-counts = exact.count_many(list(checkpoints.values()), window=2)  # jobs=2 runs them on two processes
+counts = exact.count_many(list(checkpoints.values()), window=2)  # jobs=2 needs a __main__ guard
 for step, c in zip(checkpoints, counts):
     print(f"step {step:3d}: {c.activation:4d} activation regions, {c.linear:4d} linear regions")
 shown = [0, 200, 400]

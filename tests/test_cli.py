@@ -222,7 +222,7 @@ def test_regions_level_set_and_decision_boundary(tmp_path, capsys):
 @pytest.mark.parametrize("argv, message", [
     (["--count-only", "--level-set", "0"], "--count-only builds no cells"),
     (["--segments", "{tmp}/s.json"], "--segments writes level sets"),
-    (["--level-set", "0", "--output", "1"], "output=1 is out of range"),
+    (["--level-set", "0", "--output", "1"], "--output 1 is out of range"),
 ])
 def test_regions_level_set_errors_exit_2(tmp_path, capsys, argv, message):
     p = _write_diamond(tmp_path)

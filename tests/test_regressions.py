@@ -1163,3 +1163,88 @@ def test_cli_takes_negative_points_and_windows_after_a_space(tmp_path, capsys):
     exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], p)
     assert main(["segment", str(p), "--from", "-10,0", "--to", "10,0", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["activation_pieces"] == 2
+
+
+def test_dir_of_exact_lists_its_submodules_and_hides_its_own_helpers():
+    """Fresh-clone trial of the lazy ``import exact``: ``dir(exact)`` (tab completion) lacked ``nd``, ``windows``
+    and ``worker_threads``, which the README tells users to type, and showed ``TYPE_CHECKING``,
+    ``import_module`` and ``util``; ``hasattr(exact, "x.y")`` raised ModuleNotFoundError."""
+    names = dir(exact)
+    assert {"nd", "windows", "worker_threads", "errors", "regions", "count_many"} <= set(names)
+    assert not {"TYPE_CHECKING", "import_module", "util", "_LAZY", "_SOURCES"} & set(names)
+    assert not hasattr(exact, "x.y") and not hasattr(exact, "nd.api")
+
+
+def test_type_checkers_do_not_see_exacts_module_getattr():
+    """Fresh-clone trial: with a module ``__getattr__`` in sight, mypy typed every name as Any, so ``exact.regoins``
+    passed the type check; the lazy loader now sits under ``if not TYPE_CHECKING`` (checkers read the imports)."""
+    import ast
+    from pathlib import Path
+
+    tree = ast.parse(Path(exact.__file__).read_text(encoding="utf-8"))
+    top = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+    assert not {"__getattr__", "__dir__"} & top
+    hidden = next(n for n in tree.body if isinstance(n, ast.If) and isinstance(n.test, ast.UnaryOp)
+                  and isinstance(n.test.op, ast.Not) and getattr(n.test.operand, "id", "") == "TYPE_CHECKING")
+    assert {"__getattr__", "__dir__"} <= {n.name for n in hidden.body if isinstance(n, ast.FunctionDef)}
+
+
+def test_cli_output_given_for_nothing_or_out_of_range_is_refused(tmp_path, capsys):
+    """Fresh-clone trial: ``--output 0`` with nothing that reads it passed silently (``--output 1`` was refused),
+    and ``--output 5`` on a one-output net was told to add --level-set, which then failed "out of range"."""
+    from exact.cli import main
+
+    p = tmp_path / "net.json"
+    exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], p)
+    assert main(["regions", str(p), "-q", "--output", "0"]) == 2
+    assert "--output 0 picks the output for --level-set" in capsys.readouterr().err
+    assert main(["regions", str(p), "-q", "--output", "5", "--level-set", "0"]) == 2
+    assert "--output 5 is out of range: the network has 1 output(s)" in capsys.readouterr().err
+    assert main(["regions", str(p), "-q", "--output", "0", "--level-set", "0", "--json"]) == 0
+
+
+def test_an_exact_nets_float_weights_cannot_be_made_writable_under_the_per_net_cache():
+    """Soundness review of the per-net float cache (``float_net.net_bounds``, matched by identity): an ExactNet
+    read from floats kept arrays that owned their data, so ``setflags(write=True)`` let its weights change in
+    place and the cache then served the old ones; they are now views of read-only bases, which numpy refuses
+    to make writable."""
+    from exact._certified.float_net import net_bounds
+    from exact.network import ExactNet
+
+    net = ExactNet.from_layers([(np.array([[1.0, 0.0], [0.0, 1.0]]), np.array([0.0, 0.0])),
+                                (np.array([[1.0, 1.0]]), np.array([0.0])), (np.array([[1.0]]), np.array([0.0]))])
+    assert exact.count_regions(net, window=1) == exact.RegionCounts(4, 4)
+    arrays = [*net.float_layers()[0], *net.float_layers()[1]]
+    nb = net_bounds(net)
+    arrays += [a for name in ("Ws", "bs", "EW", "Eb", "A", "E", "line_err") for a in getattr(nb, name)]
+    for a in arrays:
+        with pytest.raises(ValueError):
+            a.setflags(write=True)
+
+
+def test_count_many_resume_removes_a_line_cut_short_so_the_file_stays_json_lines(tmp_path):
+    """Fresh-clone trial: after a crash cut the last line of a --jsonl file, --resume appended new lines after
+    it and left it there, so the file no longer read as JSON lines (pandas.read_json(lines=True) fails)."""
+    from exact.cli import main
+
+    spec = tmp_path / "a.json"
+    exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], spec)
+    out = tmp_path / "out.jsonl"
+    assert main(["count-many", str(spec), "--jsonl", str(out), "-q"]) == 0
+    whole = out.read_text()
+    out.write_text(whole + whole[: len(whole) // 2])  # a second line cut short mid-write
+    assert main(["count-many", str(spec), "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert out.read_text() == whole  # the counted file is not counted again; the cut line is gone
+    out.write_text(whole[:12])  # only a cut line: it goes, and the file is counted again
+    assert main(["count-many", str(spec), "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert [json.loads(t)["activation_regions"] for t in out.read_text().splitlines()] == [4]
+
+
+def test_write_geojson_into_a_missing_folder_names_the_path_given(tmp_path):
+    """Fresh-clone trial: ``write_geojson("/nonexistent/x.geojson")`` raised FileNotFoundError about
+    ``x.geojson.part``, a name the user never gave; it is now an InputError naming the path given."""
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
+    target = tmp_path / "no_such_folder" / "x.geojson"
+    with pytest.raises(InputError, match=r"write_geojson: cannot write '.*no_such_folder/x\.geojson': ") as e:
+        r.write_geojson(target)
+    assert ".part" not in str(e.value)
