@@ -40,6 +40,8 @@ PRELUDE = textwrap.dedent(
     """
     import json, resource, sys, time
     sys.path.insert(0, {root!r})
+    import exact  # its names load on first use: load them before any clock (not the sympy twins)
+    _ = [getattr(exact, n) for n in exact.__all__ if n not in ("logsumexp", "softmax", "log_softmax")]
     def report(**kw):
         kw["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print("RESULT " + json.dumps(kw))
