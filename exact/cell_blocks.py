@@ -15,7 +15,7 @@ Examples
 >>> from fractions import Fraction
 >>> from exact.loading import as_exact_net
 >>> from exact.certified_regions import certified_window_regions
->>> from exact.predicates import polygon_area
+>>> from exact.polygon_areas import polygon_area
 >>> _ = torch.manual_seed(0)
 >>> net = torch.nn.Sequential(torch.nn.Linear(2, 4), torch.nn.ReLU(), torch.nn.Linear(4, 4),
 ...                           torch.nn.ReLU(), torch.nn.Linear(4, 1))

@@ -31,7 +31,7 @@ from .layer_split import RawCell, square
 from .memory_headroom import available_memory
 from .network import AffineMap, ExactNet
 from .plane_location import locate_beyond_box
-from .polygon_areas import extreme_areas
+from .polygon_areas import extreme_areas, polygon_area
 from .predicates import (
     Line,
     Point,
@@ -39,7 +39,6 @@ from .predicates import (
     point_in_box,
     point_in_polygon,
     point_to_fractions,
-    polygon_area,
     vertex_centroid,
 )
 from .windows import ConvexWindow

@@ -60,8 +60,8 @@ from .errors import Undecided
 from .json_numbers import maps_text
 from .layer_split import square
 from .network import AffineMap, ExactNet
-from .polygon_areas import area_candidates, vertex_float_areas
-from .predicates import Line, Point, compare_along, polygon_area, unoriented_key
+from .polygon_areas import area_candidates, polygon_area, vertex_float_areas
+from .predicates import Line, Point, compare_along, unoriented_key
 from .prefix_maps import PrefixMaps
 from .residue_maps import BlockMaps
 from .windows import ConvexWindow

@@ -29,8 +29,8 @@ from ._fp import U
 from .box_grid import BoxGrid
 from .gc_pause import gc_paused
 from .line_crossings import crossing_arrays, crossing_points, line_table, rounded_crossings
-from .polygon_areas import area_candidates, vertex_float_areas
-from .predicates import Line, Point, intersect_lines, point_in_polygon, polygon_area
+from .polygon_areas import area_candidates, polygon_area, vertex_float_areas
+from .predicates import Line, Point, intersect_lines, point_in_polygon
 
 __all__ = ["LineFaces", "crossing_floats", "face_cycles"]
 

@@ -19,7 +19,7 @@ from fractions import Fraction
 from itertools import repeat
 
 from .errors import InputError
-from .predicates import Point
+from .predicates import Point, shoelace_sum
 
 __all__ = ["area_json", "decimal_text", "exact_json", "float_ring", "fraction_text", "json_number",
            "maps_text", "ratio_text", "ratio_texts", "scientific_text"]
@@ -190,10 +190,10 @@ def area_json(verts: Sequence[Point]) -> float | str:
     """Return the exact area of a counter-clockwise polygon as :func:`json_number` writes it.
 
     The same value as ``json_number(polygon_area(verts))``
-    (:func:`exact.predicates.polygon_area`), without making the Fraction: the shoelace sum
-    stays an integer ratio, and Python's ``int / int`` is correctly rounded, as
-    ``float(Fraction)`` is.  Beyond the float range (or underflowing) it falls back to
-    :func:`json_number` of the exact Fraction.
+    (:func:`exact.polygon_areas.polygon_area`), without making the Fraction: the shoelace sum
+    (:func:`~exact.predicates.shoelace_sum`) stays an integer ratio, and Python's ``int / int``
+    is correctly rounded, as ``float(Fraction)`` is.  Beyond the float range (or underflowing)
+    it falls back to :func:`json_number` of the exact Fraction.
 
     Parameters
     ----------
@@ -209,15 +209,7 @@ def area_json(verts: Sequence[Point]) -> float | str:
     >>> area_json([(0, 0, 1), (1, 0, 1), (1, 1, 2)]), area_json([(0, 0, 1), (10**400, 0, 1), (0, 1, 1)])
     (0.25, '5.00000e+399')
     """
-    num, den = 0, 1  # the sum so far is num / den
-    X1, Y1, D1 = verts[-1]
-    for X2, Y2, D2 in verts:
-        t, d = X1 * Y2 - X2 * Y1, D1 * D2
-        if d == den:
-            num += t
-        else:
-            num, den = num * d + t * den, den * d
-        X1, Y1, D1 = X2, Y2, D2
+    num, den = shoelace_sum(verts)
     try:
         f = num / (2 * den)
     except OverflowError:

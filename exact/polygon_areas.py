@@ -3,7 +3,7 @@
 The shoelace sum of every polygon is computed in floats, all polygons at once, with an a
 priori bound on its error (Higham 2002, §3.1).  A question about the areas is answered
 from the floats where the bounds separate the candidates, and by the exact area
-(:func:`exact.predicates.polygon_area`) of the few polygons they do not.
+(:func:`polygon_area`) of the few polygons they do not.
 :func:`vertex_float_areas` does the same from float vertices known within a bound (certified
 cells, a line arrangement's vertex table), and :func:`area_candidates` picks the polygons
 that may hold the exact extremes.
@@ -24,9 +24,30 @@ from fractions import Fraction
 import numpy as np
 
 from ._fp import SAFE, TINY, U
-from .predicates import Point, polygon_area
+from .predicates import Point, shoelace_sum
 
-__all__ = ["area_candidates", "extreme_areas", "float_areas", "vertex_float_areas"]
+__all__ = ["area_candidates", "extreme_areas", "float_areas", "polygon_area", "vertex_float_areas"]
+
+def polygon_area(verts: Sequence[Point]) -> Fraction:
+    """Compute the exact area of a counter-clockwise polygon (shoelace formula).
+
+    Parameters
+    ----------
+    verts : sequence of Point
+        Vertices in counter-clockwise order (clockwise gives the negated area).
+
+    Returns
+    -------
+    Fraction
+
+    Examples
+    --------
+    >>> polygon_area([(0, 0, 1), (1, 0, 1), (1, 1, 2)])
+    Fraction(1, 4)
+    """
+    num, den = shoelace_sum(verts)  # reduced once here (3x faster than summing Fractions)
+    return Fraction(num, 2 * den)
+
 
 _FAR = 2.0**500
 """Coordinates below this magnitude (and above 1/_FAR, or 0) keep every product in the normal range."""

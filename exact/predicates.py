@@ -39,7 +39,7 @@ __all__ = [
     "side",
     "intersect_lines",
     "split_polygon",
-    "polygon_area",
+    "shoelace_sum",
     "vertex_centroid",
     "point_in_polygon",
     "line_meets_open_box",
@@ -418,34 +418,34 @@ def split_polygon(
     return 2, (tuple(pv), tuple(pe)), (tuple(nv), tuple(ne))
 
 
-def polygon_area(verts: Sequence[Point]) -> Fraction:
-    """Compute the exact area of a counter-clockwise polygon (shoelace formula).
+def shoelace_sum(verts: Sequence[Point]) -> tuple[int, int]:
+    """Return twice a polygon's signed area as an integer ratio ``(num, den)``, not reduced.
 
     Parameters
     ----------
     verts : sequence of Point
-        Vertices in counter-clockwise order (clockwise gives the negated area).
+        Counter-clockwise (clockwise gives the negated sum).
 
     Returns
     -------
-    Fraction
+    num, den : int
+        ``2 * area == num / den``, ``den > 0``: :func:`exact.polygon_areas.polygon_area` reduces it.
 
     Examples
     --------
-    >>> polygon_area([(0, 0, 1), (1, 0, 1), (1, 1, 2)])
-    Fraction(1, 4)
+    >>> shoelace_sum([(0, 0, 1), (1, 0, 1), (1, 1, 2)])
+    (1, 2)
     """
-    num, den = 0, 1  # the sum so far is num / den, reduced once at the end (3x faster than Fractions)
-    n = len(verts)
-    for i in range(n):
-        X1, Y1, D1 = verts[i]
-        X2, Y2, D2 = verts[(i + 1) % n]
+    num, den = 0, 1  # the sum so far is num / den: denominators multiplied in only when they change
+    X1, Y1, D1 = verts[-1]
+    for X2, Y2, D2 in verts:
         t, d = X1 * Y2 - X2 * Y1, D1 * D2
         if d == den:
             num += t
         else:
             num, den = num * d + t * den, den * d
-    return Fraction(num, 2 * den)
+        X1, Y1, D1 = X2, Y2, D2
+    return num, den
 
 
 def vertex_centroid(verts: Sequence[Point]) -> tuple[Fraction, Fraction]:

@@ -29,13 +29,13 @@ from ._fp import U
 from .array_input import plain_text
 from .errors import InputError, Undecided
 from .json_numbers import exact_json
+from .polygon_areas import polygon_area
 from .predicates import (
     Line,
     Point,
     canonical_line,
     point_from_xy,
     point_to_fractions,
-    polygon_area,
     side,
 )
 

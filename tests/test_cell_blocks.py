@@ -14,7 +14,8 @@ from exact import ExactNet, from_torch, regions
 from exact.cell_blocks import block_polygons
 from exact.certified_regions import certified_window_regions
 from exact.errors import Undecided
-from exact.predicates import intersect_lines, polygon_area
+from exact.polygon_areas import polygon_area
+from exact.predicates import intersect_lines
 from exact.prefix_maps import PrefixMaps
 from exact.residue_maps import crt_ints, word_primes
 

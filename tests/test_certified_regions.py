@@ -15,7 +15,8 @@ from exact.cells import Regions
 from exact.certified_regions import CertifiedCells, certified_plane_regions, certified_window_regions
 from exact.errors import ResourceLimitError, TooManyRegionsError, Undecided
 from exact.layer_split import enumerate_cells, square
-from exact.predicates import point_from_xy, point_in_polygon, polygon_area
+from exact.polygon_areas import polygon_area
+from exact.predicates import point_from_xy, point_in_polygon
 from exact.residue_maps import BlockMaps
 from exact.whole_plane import whole_plane_cells
 from exact.windows import ConvexWindow, convex_window, rectangle_window

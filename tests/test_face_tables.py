@@ -16,7 +16,8 @@ from exact.face_tables import face_cycles
 from exact.line_arrangement import line_faces
 from exact.line_count import first_layer_lines
 from exact.loading import as_exact_net
-from exact.predicates import canonical_line, intersect_lines, polygon_area, split_polygon
+from exact.polygon_areas import polygon_area
+from exact.predicates import canonical_line, intersect_lines, split_polygon
 
 
 def reference_faces(lines, half):

@@ -22,7 +22,7 @@ from exact.cells import Regions
 from exact.errors import InputTypeError, ResourceLimitError, UnsupportedActivationError
 from exact.json_numbers import area_json, json_number, maps_text, ratio_texts
 from exact.layer_split import enumerate_cells, square
-from exact.predicates import polygon_area
+from exact.polygon_areas import polygon_area
 from exact.windows import ConvexWindow
 from numeric.models import seeded_mlp
 

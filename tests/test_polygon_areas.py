@@ -11,8 +11,8 @@ from test_predicates import hull
 import exact
 from exact.line_arrangement import build_arrangement
 from exact.line_count import first_layer_lines
-from exact.polygon_areas import area_candidates, extreme_areas, float_areas, vertex_float_areas
-from exact.predicates import point_from_xy, polygon_area
+from exact.polygon_areas import area_candidates, extreme_areas, float_areas, polygon_area, vertex_float_areas
+from exact.predicates import point_from_xy
 
 coord = st.fractions(min_value=-10, max_value=10, max_denominator=10**6)
 

@@ -17,6 +17,7 @@ from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
 
 import exact.predicates as P
+from exact.polygon_areas import polygon_area
 
 LAW = settings(max_examples=60, deadline=None, database=None)
 
@@ -279,12 +280,12 @@ def _split_law(verts, edges, line):
         assert all(where * v >= 0 for v in vals), "split: a vertex on the other side"
         return
     assert min(vals) < 0 < max(vals), "split: cut reported, but no vertex on one side"
-    total = P.polygon_area(verts)
+    total = polygon_area(verts)
     assert total == fan_area(verts) > 0, "split: area of the polygon"
     areas = []
     for (pv, pe), s in ((pos, 1), (neg, -1)):
         assert len(pv) == len(pe) >= 3, "split: a piece with fewer than 3 vertices"
-        area = P.polygon_area(pv)
+        area = polygon_area(pv)
         assert area == fan_area(pv) > 0, "split: a piece not counter-clockwise"
         areas.append(area)
         for v in pv:
@@ -303,20 +304,20 @@ def test_split_polygon_by_hand():
     ed = [(0, 1, 0), (-1, 0, 1), (0, -1, 1), (1, 0, 0)]
     where, pos, neg = P.split_polygon(sq, ed, (3, 0, -1))  # x = 1/3
     assert where == 2
-    assert (P.polygon_area(pos[0]), P.polygon_area(neg[0])) == (Fraction(2, 3), Fraction(1, 3))
+    assert (polygon_area(pos[0]), polygon_area(neg[0])) == (Fraction(2, 3), Fraction(1, 3))
     where, pos, neg = P.split_polygon(sq, ed, (1, -1, 0))  # the diagonal y = x
-    assert where == 2 and P.polygon_area(pos[0]) == P.polygon_area(neg[0]) == Fraction(1, 2)
+    assert where == 2 and polygon_area(pos[0]) == polygon_area(neg[0]) == Fraction(1, 2)
     assert len(pos[0]) == len(neg[0]) == 3
     assert P.split_polygon(sq, ed, (1, 0, 0))[0] == 1  # along the edge x = 0
     assert P.split_polygon(sq, ed, (-1, -1, 0))[0] == -1  # touches the corner (0, 0) only
 
 
 def test_polygon_area_by_hand():
-    assert P.polygon_area([(0, 0, 1), (1, 0, 1), (1, 1, 2)]) == Fraction(1, 4)
+    assert polygon_area([(0, 0, 1), (1, 0, 1), (1, 1, 2)]) == Fraction(1, 4)
     box = [(-3, -3, 2), (3, -3, 2), (3, 3, 2), (-3, 3, 2)]  # [-3/2, 3/2]^2
-    assert P.polygon_area(box) == 9
-    assert P.polygon_area(box[::-1]) == -9  # clockwise: negative
-    assert P.polygon_area(box[1:] + box[:1]) == 9
+    assert polygon_area(box) == 9
+    assert polygon_area(box[::-1]) == -9  # clockwise: negative
+    assert polygon_area(box[1:] + box[:1]) == 9
 
 
 @LAW

@@ -16,7 +16,8 @@ import exact.nd
 from exact import ExactNet, count_regions, from_torch, regions
 from exact.cells import Regions
 from exact.errors import InputError, TooManyRegionsError
-from exact.predicates import point_from_xy, point_in_polygon, polygon_area, side
+from exact.polygon_areas import polygon_area
+from exact.predicates import point_from_xy, point_in_polygon, side
 
 
 @pytest.mark.parametrize("name", sorted(BENCHMARK_NETS))

@@ -19,7 +19,8 @@ from exact.face_tables import crossing_floats
 from exact.json_numbers import json_number
 from exact.line_arrangement import line_faces
 from exact.line_crossings import crossing_arrays, crossing_points, line_table, rounded_crossings
-from exact.predicates import intersect_lines, point_from_xy, point_in_polygon, polygon_area
+from exact.polygon_areas import polygon_area
+from exact.predicates import intersect_lines, point_from_xy, point_in_polygon
 from exact.windows import convex_window
 
 
