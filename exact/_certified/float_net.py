@@ -163,7 +163,10 @@ def net_bounds(net: ExactNet) -> NetBounds:
 
     The cache holds the networks themselves and matches them by identity (``is``): an
     :class:`~exact.network.ExactNet` cannot change, and a held one cannot be freed and its
-    ``id`` reused, so a network never gets another's bounds.
+    ``id`` reused, so a network never gets another's bounds.  A network read from floats
+    also matches a held one read from floats with the same activations and bit for bit the
+    same weights (:func:`_same_floats`): the bounds are a function of those alone, so a
+    torch module, read into a new network on every count, is not bounded again each time.
 
     Parameters
     ----------
@@ -191,9 +194,27 @@ def net_bounds(net: ExactNet) -> NetBounds:
     for held, bounds in _BOUNDS:
         if held is net:
             return bounds
+    for held, bounds in _BOUNDS:
+        if _same_floats(held, net):
+            _BOUNDS[:] = [(net, bounds), *(e for e in _BOUNDS if e[0] is not held)]
+            return bounds
     bounds = _make_bounds(net)
     _BOUNDS[:] = [(net, bounds), *_BOUNDS[:3]]
     return bounds
+
+
+def _same_floats(a: ExactNet, b: ExactNet) -> bool:
+    """Tell whether two networks read from floats have the same activations and bitwise equal weights.
+
+    Bitwise (``-0.0`` is not ``0.0``), so the engine's floats are the same to the last bit;
+    ``False`` for a network of exact Fractions (its floats are rounded: never matched).
+    """
+    fa, fb = a.float_layers(), b.float_layers()
+    if fa is None or fb is None or a.widths != b.widths or a.activations != b.activations:
+        return False
+    pairs = list(zip(fa[0] + fa[1], fb[0] + fb[1]))
+    return (all(x.shape == y.shape and x.dtype == y.dtype for x, y in pairs)
+            and all(x.tobytes() == y.tobytes() for x, y in pairs))
 
 
 @quiet_floats
