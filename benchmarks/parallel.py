@@ -28,6 +28,7 @@ ran a bigger job before keeps that peak, hence the fresh pools.
 from __future__ import annotations
 
 import argparse
+import copy
 import importlib
 import math
 import multiprocessing
@@ -47,8 +48,12 @@ from exact.tiled_counts import count_in_tiles  # noqa: E402
 from exact.worker_threads import process_pool  # noqa: E402
 
 
-def checkpoints(n: int) -> list:
-    """``n`` state snapshots of a 2-64-64-1 net trained one epoch further each time."""
+def checkpoints(n: int, modules: bool = False) -> list:
+    """``n`` state snapshots of a 2-64-64-1 net trained one epoch further each time.
+
+    As ExactNets (read here, before any clock), or with ``modules=True`` as copies of the
+    torch module, which ``count_many`` reads in the calling process (about 0.4 - 1.1 ms each).
+    """
     torch.manual_seed(0)
     t = torch.linspace(0, 3 * math.pi, 400)
     X = torch.cat([torch.stack([t * torch.cos(t), t * torch.sin(t)], 1),
@@ -63,7 +68,7 @@ def checkpoints(n: int) -> list:
             opt.zero_grad()
             torch.nn.functional.binary_cross_entropy_with_logits(net(X)[:, 0], y).backward()
             opt.step()
-        out.append(exact.as_exact_net(net))
+        out.append(copy.deepcopy(net) if modules else exact.as_exact_net(net))
     return out
 
 
@@ -97,6 +102,7 @@ def cpu_split(f) -> tuple[float, float]:
 def many_net_rows(n: int) -> list:
     """Rows for ``n`` checkpoints counted serially, on a process pool and on a dask cluster."""
     nets = checkpoints(n)
+    modules = checkpoints(n, modules=True)
     rows = []
     serial, ts = timed(lambda: exact.count_many(nets, window=10))
     rows.append((f"{n} checkpoints of 2-64-64-1, serial", ts, 1.0))
@@ -104,9 +110,11 @@ def many_net_rows(n: int) -> list:
         list(pool.map(_warm, range(4)))  # start the workers before the clock
         pooled, tp = timed(lambda: exact.count_many(nets, window=10, executor=pool))
         again, tp2 = timed(lambda: exact.count_many(nets, window=10, executor=pool))
-    assert pooled == serial == again, "process pool counts differ"
+        read, tp3 = timed(lambda: exact.count_many(modules, window=10, executor=pool))
+    assert pooled == serial == again == read, "process pool counts differ"
     rows.append(("  same, ProcessPoolExecutor(2), workers' first batch", tp, ts / tp))
     rows.append(("  same, the same pool again (workers warm)", tp2, ts / tp2))
+    rows.append(("  same, torch modules read in this process, on the same pool", tp3, ts / tp3))
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -123,7 +131,7 @@ def many_net_rows(n: int) -> list:
         start = time.perf_counter() - t0
         ex = client.get_executor()
         client.run(_warm, 0)  # every worker imports before the clock
-        exact.count_many(nets[:2], executor=ex)
+        exact.count_many(nets[:2], executor=ex)  # and count_many warms them (DASK_HEAP_RESERVE)
         dasked, td = timed(lambda: exact.count_many(nets, window=10, executor=ex))
         again, td2 = timed(lambda: exact.count_many(nets, window=10, executor=ex))
     assert dasked == serial == again, "dask counts differ"

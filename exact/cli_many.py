@@ -2,15 +2,19 @@
 
 ``exactnet count-many FILE... [--jobs N | --scheduler ADDRESS] [--window W] [--jsonl OUT [--resume]]``
 counts each file's network with :func:`exact.count_many` and writes one JSON object per
-line, in the order the nets finish: ``file``, ``sha256`` (of the file's bytes),
+line, in the order the nets finish: ``file`` (the path as given, normalised: ``./a/../x.pt``
+is ``x.pt``), ``path`` (the file's absolute path, symbolic links resolved: the file's
+identity), ``sha256`` (of the file's bytes),
 ``window`` (``null`` for the whole plane), ``activation_regions``, ``linear_regions`` and
 ``seconds`` (the worker's counting time); for a net that failed, ``error`` (the error's
 class) and ``message`` instead of the counts.  Lines go to standard output, or to the
 file ``--jsonl OUT``, flushed one by one, so that an interrupted run keeps every finished
 line.  ``--jsonl`` never overwrites a file: ``--resume`` continues it, skipping each file
-already counted there with the same path (as given, normalised), the same sha256 and the
-same window.  A file changed since (another sha256) or another window is counted again,
-and its new line, appended, is the one that holds; failed nets are tried again.  A last line
+already counted there with the same ``path``, the same sha256 and the same window: ``x.pt``,
+``./x.pt`` and ``/home/me/x.pt`` are one file, counted once (the first spelling names it), and
+matched whatever spelling or working folder the earlier run had.  A file changed since
+(another sha256) or another window is counted again, and its new line, appended, is the one
+that holds; failed nets are tried again.  A last line
 cut short by a crash (no newline) is removed first, so the file stays valid JSON lines.
 
 Exit status: 0 when every net is counted (or was already), 1 when one or more failed or
@@ -115,21 +119,25 @@ def count_many_command(args: argparse.Namespace) -> int:
     >>> ns = argparse.Namespace(files=["no/such.json"], jobs=1, scheduler=None, jsonl=None, resume=False,
     ...                         window=10, max_regions=None, max_memory=None, quiet=True)
     >>> count_many_command(ns)
-    {"file": "no/such.json", "sha256": null, "window": 10, "error": "SpecFileError", ...}
+    {"file": "no/such.json", "path": ".../no/such.json", "sha256": null, "window": 10, "error": ...}
     1
     """
-    files = list(dict.fromkeys(os.path.normpath(f) for f in args.files))  # each file once, in order
+    first: dict[str, str] = {}  # each file once, by its real path, in order, named as first given
+    for f in args.files:
+        first.setdefault(os.path.realpath(f), os.path.normpath(f))
+    files, paths = list(first.values()), {f: real for real, f in first.items()}
     _check_usage(args)
     window = _window_json(args.window)
     digests = {f: file_digest(f) for f in files}
     done = counted_files(args.jsonl, window) if args.resume and os.path.exists(args.jsonl) else set()
-    todo = [f for f in files if digests[f] is None or (f, digests[f]) not in done]
+    todo = [f for f in files if digests[f] is None or (paths[f], digests[f]) not in done]
+    sources = {f: (paths[f], digests[f]) for f in files}
     if args.jsonl:
         _drop_cut_line(args.jsonl)  # a last line cut short by a crash: the file stays JSON lines
         with open(args.jsonl, "a", encoding="utf-8") as out:
-            failed = _run(todo, digests, window, args, out)
+            failed = _run(todo, sources, window, args, out)
     else:
-        failed = _run(todo, digests, window, args, sys.stdout)
+        failed = _run(todo, sources, window, args, sys.stdout)
     if not args.quiet:
         where = f" (results in {args.jsonl})" if args.jsonl else ""
         print(f"exactnet count-many: {len(todo) - failed} counted, {failed} failed, "
@@ -153,7 +161,7 @@ def _check_usage(args: argparse.Namespace) -> None:
             raise InputError(f"--jsonl {args.jsonl!r} exists: add --resume to continue it, or remove it")
 
 
-def _run(files: list[str], digests: dict[str, str | None], window: Any, args: argparse.Namespace,
+def _run(files: list[str], sources: dict[str, tuple[str, str | None]], window: Any, args: argparse.Namespace,
          out: TextIO) -> int:
     """Count ``files``, writing a line as each finishes; return how many failed."""
     from .many_nets import timed_counts  # the counting engine, imported only by this command
@@ -163,19 +171,20 @@ def _run(files: list[str], digests: dict[str, str | None], window: Any, args: ar
     options = dict(window=args.window, max_regions=args.max_regions, max_memory=args.max_memory,
                    on_error="return", progress=not args.quiet)
     if not args.scheduler:
-        return _write_lines(timed_counts(files, jobs=args.jobs, **options), files, digests, window, out)
+        return _write_lines(timed_counts(files, jobs=args.jobs, **options), files, sources, window, out)
     with dask_client(args.scheduler, name="--scheduler") as client:
-        return _write_lines(timed_counts(files, executor=client.get_executor(), **options), files, digests,
+        return _write_lines(timed_counts(files, executor=client.get_executor(), **options), files, sources,
                             window, out)
 
 
 def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float | None]], files: list[str],
-                 digests: dict[str, str | None], window: Any, out: TextIO) -> int:
+                 sources: dict[str, tuple[str, str | None]], window: Any, out: TextIO) -> int:
     from .many_nets import NetFailure
 
     failed = 0
     for index, result, seconds in outcomes:
-        line: dict[str, Any] = {"file": files[index], "sha256": digests[files[index]], "window": window}
+        path, digest = sources[files[index]]
+        line: dict[str, Any] = {"file": files[index], "path": path, "sha256": digest, "window": window}
         if isinstance(result, NetFailure):
             failed += 1
             line.update(error=result.error, message=result.message)
@@ -217,7 +226,7 @@ def file_digest(path: str | os.PathLike) -> str | None:
 
 
 def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
-    r"""Return the ``(file, sha256)`` pairs a results file holds counts of, for one window.
+    r"""Return the ``(path, sha256)`` pairs a results file holds counts of, for one window.
 
     Parameters
     ----------
@@ -229,8 +238,10 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     Returns
     -------
     set of (str, str)
-        Files counted in that window, with the sha256 they had; lines that failed, of
-        another window, or cut short by a crash are left out.
+        Files counted in that window, by their real path (a line's ``path``; for a line
+        without one, written before it was recorded, its ``file`` resolved from the working
+        folder), with the sha256 they had; lines that failed, of another window, or cut
+        short by a crash are left out.
 
     Raises
     ------
@@ -242,10 +253,11 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     >>> import os, tempfile
     >>> p = os.path.join(tempfile.mkdtemp(), "out.jsonl")
     >>> with open(p, "w") as f:
-    ...     _ = f.write('{"file": "a.json", "sha256": "ab", "window": 10, "activation_regions": 7}\n')
+    ...     _ = f.write('{"file": "a.json", "path": "/nets/a.json", "sha256": "ab", "window": 10, '
+    ...             '"activation_regions": 7}\n')
     ...     _ = f.write('{"file": "b.js')  # cut short by a crash
     >>> counted_files(p, 10), counted_files(p, None)
-    ({('a.json', 'ab')}, set())
+    ({('/nets/a.json', 'ab')}, set())
     """
     done = set()
     with open(path, encoding="utf-8") as f:
@@ -262,7 +274,8 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
                              "--resume appends to a results file only (give a new file name)")
         if ("activation_regions" in line and line.get("window") == window
                 and isinstance(line.get("sha256"), str)):
-            done.add((os.path.normpath(line["file"]), line["sha256"]))
+            path = line.get("path")
+            done.add((path if isinstance(path, str) else os.path.realpath(line["file"]), line["sha256"]))
     return done
 
 

@@ -34,7 +34,8 @@ tile (``"exact"``).  The join:
   polygon: the exact convex hull of their vertices (their union is convex).
 
 A tile with more than ``tile_cells`` cells (or over its memory budget) is cut into four and
-its quarters go back to the executor.
+its quarters go back to the executor; at most :func:`~exact.tile_jobs.tile_budget` tiles in
+all for ``tile_cells`` (16 per first tile, at least 64), then a crowded tile is computed whole.
 
 Examples
 --------
@@ -46,6 +47,7 @@ RegionCounts(activation=7, linear=7)
 
 from __future__ import annotations
 
+import collections
 import concurrent.futures as cf
 import dataclasses
 import functools
@@ -78,6 +80,7 @@ from .tile_jobs import (
     TileSummary,
     summary_of_cells,
     summary_of_raw,
+    tile_budget,
     within_limits,
 )
 from .windows import ConvexWindow, line_through
@@ -113,7 +116,9 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     max_memory : int or None
         The memory budget of each tile's job, in bytes: a tile over it is cut into four.
     tile_cells : int or None, default :data:`DEFAULT_TILE_CELLS`
-        Cut tiles with more cells than this into four; ``None``: never.
+        Cut tiles with more cells than this into four, while the run has at most
+        :func:`~exact.tile_jobs.tile_budget` tiles (a crowd along a line or at a point is
+        in every tile that holds it); ``None``: never.
     progress : bool
         A bar of finished tiles on standard error.
     balance : bool, default True
@@ -314,11 +319,23 @@ def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | Non
 
 def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,
              executor: cf.Executor | None, progress: bool) -> Iterator[Any]:
-    """Run the jobs (here or on the executor) and yield their results; crowded tiles go back in quarters."""
-    bar = progress_bar(progress, len(first), "tiles", unit="tile")  # tiles done of tiles known
+    """Run the jobs (here or on the executor) and yield their results; crowded tiles go back in quarters.
 
-    def quarters(out: Crowded, job: TileJob) -> list[TileJob]:
+    Here the tiles run breadth first, so that :func:`~exact.tile_jobs.tile_budget` is spent
+    level by level, as it is on an executor (about).
+    """
+    bar = progress_bar(progress, len(first), "tiles", unit="tile")  # tiles done of tiles known
+    budget, known = tile_budget(len(first)), len(first)
+
+    def again(out: Crowded, job: TileJob) -> list[TileJob]:
+        """Return the jobs in place of a crowded one: its quarters, or itself whole past the budget."""
+        nonlocal known
+        if not out.memory and known + 3 > budget:
+            log.info("tile %s is crowded (%s), but the run has %d tiles, tile_budget's most: computed whole",
+                     out.tile, out.why, known)
+            return [dataclasses.replace(job, tile_cells=None)]
         log.info("tile %s is crowded (%s): cut into four", out.tile, out.why)
+        known += 3
         if progress:  # one tile known less, four more
             bar.total += 3
             bar.refresh()
@@ -326,12 +343,12 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
 
     try:
         if executor is None:
-            todo = first[::-1]
+            todo = collections.deque(first)
             while todo:
-                job = todo.pop()
+                job = todo.popleft()
                 out = worker(job)
                 if isinstance(out, Crowded):
-                    todo.extend(quarters(out, job)[::-1])
+                    todo.extend(again(out, job))
                     continue
                 bar.update()
                 yield out
@@ -344,7 +361,7 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
                     job = pending.pop(fut)
                     out = fut.result()
                     if isinstance(out, Crowded):
-                        pending.update((executor.submit(worker, q), q) for q in quarters(out, job))
+                        pending.update((executor.submit(worker, q), q) for q in again(out, job))
                         continue
                     bar.update()
                     yield out
