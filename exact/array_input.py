@@ -45,9 +45,12 @@ def _float_array(obj: Any, ndim: int) -> np.ndarray | None:
         obj = obj.detach().cpu().double().numpy()
     elif not isinstance(obj, np.ndarray) or obj.dtype.kind != "f" or obj.dtype.itemsize > 8:
         return None
+    if np.ma.is_masked(obj):
+        return None  # hidden entries: the general path refuses them
+    obj = np.asarray(obj, dtype=np.float64)  # a subclass's own values
     if obj.ndim != ndim or obj.size == 0 or not np.isfinite(obj).all():
         return None
-    return np.asarray(obj, dtype=np.float64)
+    return obj
 
 
 def float_layers(layers: Sequence[Any]) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
@@ -288,8 +291,11 @@ def _to_nested(obj: Any, what: str, depth: int = 0) -> Any:
             raise InputTypeError(f"{what} has dtype {obj.dtype}; weights must be real numbers")
         if obj.dtype.itemsize > 8 and kind == "f":
             raise InputTypeError(f"{what} has dtype {obj.dtype}; use float64 or Fraction")
+        if np.ma.is_masked(obj):
+            raise InputError(f"{what} is a masked array with masked entries, which have no value; pass "
+                             "arr.filled(value) or the values themselves")
         if kind != "O":
-            return obj.tolist()
+            return np.asarray(obj).tolist()  # a masked array without masked entries: its values
         obj = list(obj)
     if isinstance(obj, (list, tuple)) and depth < 2:
         return [_to_nested(x, what, depth + 1) for x in obj]

@@ -225,7 +225,7 @@ class Regions:
         Regions
         """
         bounded = [True] * len(source) if window is not None else (~source.on_border).tolist()
-        cells = [Cell(k, None, None, bounded=b, source=source) for k, b in enumerate(bounded)]
+        cells = [Cell(k, None, None, None, None, b, source) for k, b in enumerate(bounded)]
         regions = cls(net, window, box, cells, [], [])
         for c, lab in zip(cells, source.linear):
             c.linear_region = lab
@@ -240,10 +240,9 @@ class Regions:
         box_edges = set(square(box.numerator, box.denominator)[1])
         cells: list[Cell] = []
         for i, rc in enumerate(raw):
-            aff = AffineMap(
-                tuple((Fraction(a, rc.out_den), Fraction(b, rc.out_den)) for a, b, _ in rc.out),
-                tuple(Fraction(c, rc.out_den) for _, _, c in rc.out),
-            )
+            d = rc.out_den
+            aff = AffineMap(tuple((Fraction(a, d), Fraction(b, d)) for a, b, _ in rc.out),
+                            tuple(Fraction(c, d) for _, _, c in rc.out))
             bounded = window is not None or not any(e in box_edges for e in rc.edges)
             cells.append(Cell(i, rc.verts, rc.edges, rc.pattern, aff, bounded))
         return cls(net, window, box, cells, shared_edges(cells))
@@ -265,7 +264,7 @@ class Regions:
         n = faces.n_neuron_lines if n_neuron_lines is None else n_neuron_lines
         source = ShallowCells(net, faces, [not any(v != 0 for v in jumps[faces.lines[i]]) for i in range(n)])
         bounded = [True] * len(source) if window is not None else (~faces.touches_window()).tolist()
-        cells = [Cell(k, None, None, bounded=b, source=source) for k, b in enumerate(bounded)]
+        cells = [Cell(k, None, None, None, None, b, source) for k, b in enumerate(bounded)]
         regions = cls(net, window, box, [], [], [])
         regions.cells = cells
         labels = source.linear_labels()
@@ -294,6 +293,8 @@ class Regions:
         return iter(self.cells)
 
     def __getitem__(self, k: int) -> Cell:
+        if isinstance(k, int) and not -len(self.cells) <= k < len(self.cells):
+            raise IndexError(f"regions[{k}]: no such cell; these regions have {len(self.cells)} cells")
         return self.cells[k]
 
     def __repr__(self) -> str:

@@ -214,9 +214,8 @@ class ExactNet:
         net = cls.__new__(cls)
         frozen = []
         for a in list(Ws) + list(bs):
-            a = np.array(a, dtype=np.float64)  # a private copy
-            a.setflags(write=False)
-            frozen.append(a.view())  # a view of a read-only base: numpy refuses write=True on it
+            a = np.ascontiguousarray(a, dtype=np.float64)  # C order: bit-equal nets sum alike in BLAS
+            frozen.append(np.frombuffer(a.tobytes(), np.float64).reshape(a.shape))  # on bytes: never writable
         object.__setattr__(net, "_weights", None)
         object.__setattr__(net, "_biases", None)
         object.__setattr__(net, "activations", tuple(activations))

@@ -10,6 +10,7 @@ New bugs get a new case here, in the same form.
 """
 
 import json
+import os
 import re
 from fractions import Fraction
 
@@ -1248,3 +1249,93 @@ def test_write_geojson_into_a_missing_folder_names_the_path_given(tmp_path):
     with pytest.raises(InputError, match=r"write_geojson: cannot write '.*no_such_folder/x\.geojson': ") as e:
         r.write_geojson(target)
     assert ".part" not in str(e.value)
+
+
+def test_a_cell_index_out_of_range_says_how_many_cells_there_are():
+    """Fresh-clone trial: ``r[10**6]`` raised a bare "list index out of range"; it now names the index
+    and the number of cells, and stays an IndexError (iteration and slices work as for a list)."""
+    r = exact.regions([([[1.0, 1.0]], [-1.0]), ([[2.0]], [0.5])], window=1.0)
+    for k in (10**6, 2, -3):
+        with pytest.raises(IndexError, match=rf"regions\[{k}\]: no such cell; these regions have 2 cells"):
+            r[k]
+    assert r[-1] is r.cells[1] and r[0:1] == r.cells[:1] and list(r) == r.cells
+
+
+def test_crowded_tiles_along_close_parallel_lines_stop_at_the_tile_budget(monkeypatch):
+    """Soundness review: ``tile_cells=5`` on a net whose lines crowd along a line (a hardtanh net scaled
+    by 2^200) cut tiles down to MAX_DEPTH, 25 024 tiles in 97 s for 22 cells: each cut doubles the
+    tiles the crowd crosses and thins out none.  Six lines ``x = k 2^-200`` and ``y = 0`` (a second
+    layer that never flips) make 7 strips times 2 = 14 cells, each its own map; cutting now stops at
+    ``tile_budget`` tiles (64 for one first tile) and the last crowded tiles are computed whole."""
+    from test_tile_budget import spy_on_tiles
+
+    from exact import tile_jobs
+
+    e = Fraction(1, 2**200)
+    net = exact.ExactNet.from_layers([([[1, 0]] * 6 + [[0, 1]], [-k * e for k in range(6)] + [0]),
+                                      ([[1] * 7], [100]), ([[1]], [0])])
+    runs, done = spy_on_tiles(monkeypatch)
+    assert tuple(exact.count_regions(net, window=1, tiles=1, tile_cells=5)) == (14, 14)
+    assert tile_jobs.tile_budget(1) == 64
+    assert len(done) == len(set(done)) <= 64                 # the tiles that partition the window
+    assert max(t.depth for t in done) < tile_jobs.MAX_DEPTH and len(runs) < 3 * 64
+
+
+def test_count_many_knows_a_file_by_its_real_path_whatever_its_spelling(tmp_path, monkeypatch, capsys):
+    """Trial: ``exactnet count-many ./x.json /abs/x.json`` counted one file twice, and ``--resume`` did not
+    match the two spellings.  Lines now carry ``path`` (absolute, links resolved), the file's identity;
+    ``file`` stays as given.  x = 0, y = 0: 4 cells."""
+    from exact.cli import main
+
+    (tmp_path / "nets").mkdir()
+    exact.save_json(exact.ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]),
+                    tmp_path / "nets" / "x.json")
+    real = os.path.realpath(tmp_path / "nets" / "x.json")
+    monkeypatch.chdir(tmp_path / "nets")
+    out = tmp_path / "out.jsonl"
+    assert main(["count-many", "./x.json", real, "x.json", "--jsonl", str(out), "-q"]) == 0
+    lines = [json.loads(t) for t in out.read_text().splitlines()]
+    assert [(ln["file"], ln["path"], ln["activation_regions"]) for ln in lines] == [("x.json", real, 4)]
+    monkeypatch.chdir(tmp_path)                            # another folder, another spelling: done already
+    assert main(["count-many", "nets/../nets/x.json", "--jsonl", str(out), "--resume"]) == 0
+    assert "0 counted, 0 failed, 1 already counted" in capsys.readouterr().err
+    old = dict(lines[0], file=real)                        # a line from before `path`: its `file` resolved
+    del old["path"]
+    out.write_text(json.dumps(old) + "\n")
+    assert main(["count-many", "nets/x.json", "--jsonl", str(out), "--resume"]) == 0
+    assert "0 counted, 0 failed, 1 already counted" in capsys.readouterr().err
+
+
+def test_a_masked_weight_array_is_refused_not_read_with_its_hidden_nan():
+    """Soundness review: ``np.isfinite`` of a masked array skips its masked entries, so a hidden NaN passed
+    the float path's check and counting then failed with a bare ValueError.  Masked entries have no value:
+    such an array is refused by name; one without masked entries is read by its values."""
+    from exact.network import ExactNet
+
+    out = (np.ones((1, 2)), np.zeros(1))
+    for W in (np.ma.masked_invalid(np.array([[1.0, np.nan], [0.5, 1.0]])),
+              np.ma.masked_array([[1.0, 2.0], [0.5, 1.0]], mask=[[0, 1], [0, 0]])):
+        with pytest.raises(InputError, match=r"weight of layer 0 is a masked array with masked entries"):
+            ExactNet.from_layers([(W, np.zeros(2)), out])
+    with pytest.raises(InputError, match=r"weight of layer 0 contains inf at neuron 0, input 1"):
+        ExactNet.from_layers([(np.ma.masked_array([[1.0, np.inf], [0.5, 1.0]], mask=False), np.zeros(2)), out])
+    plain = exact.count_regions([(np.array([[1.0, 2.0], [0.5, 1.0]]), np.zeros(2)), out], window=3)
+    assert exact.count_regions([(np.ma.masked_array([[1.0, 2.0], [0.5, 1.0]]), np.zeros(2)), out],
+                               window=3) == plain
+
+
+def test_float_weights_cannot_be_made_writable_even_through_their_base():
+    """Soundness review: the read-only views of an ExactNet's float weights had a base that
+    ``setflags(write=True)`` accepted; the per-network bounds, now shared by bit-equal nets, would then have
+    been stale for an honest net too.  The arrays now live on immutable bytes (C order, so bit-equal
+    nets also sum alike in BLAS)."""
+    from exact.network import ExactNet
+
+    net = ExactNet.from_layers([(np.asfortranarray([[1.0, 2.0], [0.5, 1.0]]), np.zeros(2)),
+                                (np.ones((1, 2)), np.zeros(1))])
+    for a in net.float_layers()[0] + net.float_layers()[1]:
+        assert a.flags.c_contiguous
+        for arr in (a, a.base):
+            if isinstance(arr, np.ndarray):
+                with pytest.raises(ValueError):
+                    arr.setflags(write=True)
