@@ -5,7 +5,11 @@ Run on demand (not part of the test suite), on a quiet machine:
     python benchmarks/geojson_speed.py
 
 Each case runs in a fresh process (best of two): ``regions()``, ``to_geojson()`` (with the
-peak memory), then ``write_geojson(path)`` to a temporary file, on seed-0 nets in
+peak memory, and the full ``gc.collect()`` it leaves pending, timed apart: the collector's
+full collections are held while the dict is made, see :mod:`exact.gc_pause`), then the
+floor: the same dicts built again from ready values (the floats and strings of the first
+dict, so only CPython's cost of making the objects, with the same collector policy), then
+``write_geojson(path)`` to a temporary file, on seed-0 nets in
 ``[-10, 10]^2`` (one hidden layer, and 2-64-64-64-64-1); then
 ``regions()`` + ``summary()`` in Python against the ``exactnet regions`` process on the
 same spec file (what the CLI prints), both with bytecode cached as an installed package has it
@@ -24,19 +28,40 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CASE = r'''
-import json, resource, sys, tempfile, time
+import gc, json, resource, sys, tempfile, time
 sys.path.insert(0, {root!r})
 import exact
+from exact.gc_pause import full_collections_held
+
+
+def floor(ready):
+    """The same dicts from ready values (floats, strings): what building them costs in CPython alone."""
+    with full_collections_held():  # the collector policy to_geojson uses
+        feats = [{{"type": "Feature", "geometry": {{"type": "Polygon", "coordinates": [[[x, y] for x, y in ring]]}},
+                   "properties": {{"index": i, "pattern": pat, "linear_region": lr, "bounded": bd, "area": a,
+                                  "gradient": [[*row] for row in grad], "offset": [*off]}}}}
+                 for ring, i, pat, lr, bd, a, grad, off in ready]
+    return {{"type": "FeatureCollection", "features": feats}}
+
+
 loaded = [getattr(exact, name) for name in exact.__all__]  # its lazy names, before any clock
 from numeric.models import seeded_mlp
 en = exact.as_exact_net(seeded_mlp({widths}, seed=0))
 t = time.perf_counter(); r = exact.regions(en); t1 = time.perf_counter() - t
 t = time.perf_counter(); g = r.to_geojson(); t2 = time.perf_counter() - t
+t = time.perf_counter(); gc.collect(); c2 = time.perf_counter() - t  # the full collection it leaves pending
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+ready = [(tuple(map(tuple, f["geometry"]["coordinates"][0])), *f["properties"].values()) for f in g["features"]]
 del g
+gc.collect()
+t = time.perf_counter(); f = floor(ready); t4 = time.perf_counter() - t
+t = time.perf_counter(); gc.collect(); c4 = time.perf_counter() - t
+del f, ready
+gc.collect()
 with tempfile.TemporaryDirectory() as tmp:
     t = time.perf_counter(); r.write_geojson(tmp + "/r.geojson"); t3 = time.perf_counter() - t
-print(json.dumps({{"regions": t1, "geojson": t2, "write": t3, "cells": r.n_activation, "peak_gb": peak}}))
+print(json.dumps({{"regions": t1, "geojson": t2, "geojson_gc": c2, "write": t3, "floor": t4, "floor_gc": c4,
+                  "cells": r.n_activation, "peak_gb": peak}}))
 '''
 API = r'''
 import json, sys, time
@@ -54,14 +79,16 @@ def run(code: str, env: dict | None = None) -> dict:
 
 
 def main() -> int:
-    print("| net | regions() | to_geojson() | ratio | peak RSS | write_geojson() | ratio |\n"
-          "|---|---|---|---|---|---|---|")
+    print("| net | regions() | to_geojson() | ratio | + the gc.collect() it leaves | peak RSS | write_geojson() "
+          "| ratio |\n|---|---|---|---|---|---|---|---|")
     for widths in ([2, 300, 1], [2, 1000, 1], [2, 64, 64, 64, 64, 1]):
         d = min((run(CASE.format(root=ROOT, widths=widths)) for _ in range(2)),
                 key=lambda d: d["regions"] + d["geojson"])
         print(f"| {'-'.join(map(str, widths))} ({d['cells']:,} cells) | {d['regions']:.2f} s | "
-              f"{d['geojson']:.2f} s | {d['geojson'] / d['regions']:.2f}× | {d['peak_gb']:.2f} GB | "
-              f"{d['write']:.2f} s | {d['write'] / d['regions']:.2f}× |")
+              f"{d['geojson']:.2f} s | {d['geojson'] / d['regions']:.2f}× | {d['geojson_gc']:.2f} s | "
+              f"{d['peak_gb']:.2f} GB | {d['write']:.2f} s | {d['write'] / d['regions']:.2f}× |")
+        print(f"| floor: same-shape dicts from ready values | | {d['floor']:.2f} s | "
+              f"{d['floor'] / d['regions']:.2f}× | {d['floor_gc']:.2f} s | | | |")
     sys.path.insert(0, ROOT)
     import exact
     from numeric.models import seeded_mlp

@@ -346,7 +346,7 @@ class FaceMaps:
         num = np.empty((len(self), len(out.Wi), 3), dtype=object)
         num[0] = base + R[np.arange(self._n), p0].sum(axis=0) if self._n else base
         self._spread_maps(num, R, n_lines, levels)
-        g = math.gcd(den, *(int(v) for v in num.ravel()))
+        g = math.gcd(den, *num.ravel().tolist())  # Python ints already
         self.num, self.den = (num // g if g > 1 else num).tolist(), den // g  # lists: fast to index
 
     def _spread_maps(self, num: np.ndarray, R: np.ndarray, n_lines: int, levels: list) -> None:

@@ -16,7 +16,10 @@ and a 1000-neuron pattern as a list was most of a large file.
 
 :func:`write_feature_collection` writes each block's text directly (no feature dicts),
 from each distinct vertex's float text made once: the same bytes ``json.dump`` writes of
-:func:`feature_collection`.
+:func:`feature_collection`.  A one-hidden-layer result's rings are read from its face
+arrays (:class:`~exact.face_tables.LineFaces`: every vertex's correctly rounded floats at
+once); the dict is made with the collector's full collections held
+(:func:`~exact.gc_pause.full_collections_held`).
 
 Examples
 --------
@@ -31,6 +34,7 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Iterator, Sequence
+from itertools import compress
 from typing import IO, Any, NamedTuple, Protocol
 
 import numpy as np
@@ -39,8 +43,9 @@ from ._certified.budget import format_bytes
 from ._progress import progress_bar
 from .activations import Activation
 from .errors import InputError, InputTypeError, ResourceLimitError, UnsupportedActivationError
-from .gc_pause import gc_paused
-from .json_numbers import area_json, float_ring, fraction_text
+from .gc_pause import full_collections_held, gc_paused
+from .json_numbers import area_jsons, float_ring, fraction_text
+from .predicates import Point
 
 Cell = Any  # exact.cells.Cell, which imports this module
 
@@ -174,7 +179,7 @@ def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None
     """
     check_pattern_digits(activations)
     feats: list[dict[str, Any]] = []
-    with gc_paused():  # a million small lists and dicts, no cycles
+    with full_collections_held():  # millions of lists and dicts that outlive the call (gc_pause's note)
         for b in _feature_blocks(cells, face_maps):
             feats.extend(_block_features(b))
     return {"type": "FeatureCollection", "features": feats}
@@ -306,7 +311,7 @@ def check_collection_memory(n_cells: int, pattern_length: int, free: int | None)
 
 
 class _Block(NamedTuple):
-    """The columns of a block of features: per cell, each property, and the ring by vertex numbers."""
+    """The columns of a block of features: per cell, each property, and the closed ring by vertex numbers."""
 
     index: list[int]
     patterns: list[str]
@@ -314,16 +319,22 @@ class _Block(NamedTuple):
     bounded: list[bool]
     areas: list[float | str | None]
     maps: list[tuple[list[list[str]], list[str]]]
-    first: list[int]  # cell k's ring is points[vid[first[k]:first[k + 1]]] (first has one more entry)
+    first: list[int]  # cell k's closed ring is vid[first[k]:first[k + 1]] (first has one more entry)
     vid: list[int]
-    points: list[list[float]]  # each distinct vertex of the block once: [x, y]
+    x: list[float]  # each distinct vertex of the block once: its coordinates' floats
+    y: list[float]
 
 
 def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None) -> Iterator[_Block]:
     """Yield the features of ``cells`` as columns, :data:`BLOCK` cells at a time."""
+    faces = getattr(face_maps, "faces", None)  # one hidden layer: the face arrays (LineFaces)
+    if faces is not None and len(cells):
+        coords = faces.all_vertices()  # exact, made once (the cells' polygons share them)
+        xa, ya = faces.rounded_vertices()  # every vertex's floats at array speed
     for start in range(0, len(cells), BLOCK):
         block = cells[start:start + BLOCK]
         idx = [c.index for c in block]
+        bounded = [c.bounded for c in block]
         if face_maps is None:
             width = len(block[0].pattern) if block else 0
             pieces = np.array([c.pattern for c in block], dtype=np.int64).reshape(len(block), width)
@@ -332,33 +343,64 @@ def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None) -> Itera
         else:
             pieces = face_maps.pieces(np.asarray(idx, dtype=np.intp))
             maps = face_maps.map_texts(idx)
-        patterns = pattern_strings(pieces)
-        polys = [c.verts for c in block]
-        bounded = [c.bounded for c in block]
-        flat = [v for p in polys for v in p]
-        distinct = {id(v): v for v in flat}  # cells share their vertices' tuples: each float made once
-        number = {key: k for k, key in enumerate(distinct)}
-        table = list(distinct.values())
-        vid = [number[key] for key in map(id, flat)]
-        first = np.cumsum([0] + [len(p) for p in polys]).tolist()
-        points = float_ring(table)[:-1] if flat else []
-        areas = [area_json(p) if b else None for p, b in zip(polys, bounded)]  # unbounded: no area
+        if faces is not None:
+            first, vid, x, y, polys = _face_rings(faces, np.asarray(idx, dtype=np.int64), coords, xa, ya)
+        else:
+            first, vid, x, y, polys = _cell_rings(block)
+        areas: list[float | str | None] = area_jsons(compress(polys, bounded))
+        if not all(bounded):  # unbounded: no area
+            it = iter(areas)
+            areas = [next(it) if b else None for b in bounded]
         linear = [c.linear_region for c in block]
-        yield _Block(idx, patterns, linear, bounded, areas, maps, first, vid, points)
+        yield _Block(idx, pattern_strings(pieces), linear, bounded, areas, maps, first, vid, x, y)
+
+
+def _cell_rings(block: Sequence[Cell]) -> tuple[list[int], list[int], list[float], list[float], list]:
+    """Return the cells' closed rings by distinct vertex (``first``, ``vid``), their floats, the polygons."""
+    polys = [c.verts for c in block]
+    flat = [v for p in polys for v in p + p[:1]]
+    distinct = {id(v): v for v in flat}  # cells share their vertices' tuples: each float made once
+    number = {key: k for k, key in enumerate(distinct)}
+    vid = [number[key] for key in map(id, flat)]
+    first = np.cumsum([0] + [len(p) + 1 for p in polys]).tolist()
+    xy = float_ring(list(distinct.values()))[:-1] if flat else []
+    return first, vid, [p[0] for p in xy], [p[1] for p in xy], polys
+
+
+def _face_rings(faces: Any, idx: np.ndarray, coords: list[Point], xa: np.ndarray, ya: np.ndarray
+                ) -> tuple[list[int], list[int], list[float], list[float], list]:
+    """:func:`_cell_rings` from the face arrays of a :class:`~exact.face_tables.LineFaces`.
+
+    ``coords`` are its exact vertices and ``xa, ya`` their correctly rounded floats
+    (:meth:`~exact.face_tables.LineFaces.rounded_vertices`).
+    """
+    lo = faces.start[idx]
+    n = faces.start[idx + 1] - lo
+    ends = np.cumsum(n + 1)  # each ring closed: its first vertex again
+    pos = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(lo - (ends - n - 1), n + 1)
+    pos[ends - 1] = lo
+    gv = faces.origin[faces.half[pos]]
+    u, inv = np.unique(gv, return_inverse=True)
+    first = [0, *ends.tolist()]
+    occ = list(map(coords.__getitem__, gv.tolist()))
+    polys = [occ[a:b - 1] for a, b in zip(first[:-1], first[1:])]
+    x, y = xa[u], ya[u]
+    if not (np.isfinite(x).all() and np.isfinite(y).all()):  # a coordinate beyond the float range
+        float_ring([coords[v] for v in u.tolist()])  # raises InputError naming it
+    return first, inv.tolist(), x.tolist(), y.tolist(), polys
 
 
 def _block_features(b: _Block) -> list[dict[str, Any]]:
     """Make the block's features as dicts."""
-    pts, vid = b.points, b.vid
-    out = []
-    for k, (i, pattern, lr, bd, area, (g, o)) in enumerate(zip(b.index, b.patterns, b.linear, b.bounded,
-                                                                b.areas, b.maps)):
-        ring = [pts[v][:] for v in vid[b.first[k]:b.first[k + 1]]]
-        ring.append(ring[0][:])
-        out.append({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
-                    "properties": {"index": i, "pattern": pattern, "linear_region": lr, "bounded": bd,
-                                   "area": area, "gradient": g, "offset": o}})
-    return out
+    x, y = b.x, b.y
+    pts = list(map(list, zip(map(x.__getitem__, b.vid), map(y.__getitem__, b.vid))))  # a new [x, y] each
+    first = b.first
+    rings = [pts[lo:hi] for lo, hi in zip(first[:-1], first[1:])]
+    return [{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+             "properties": {"index": i, "pattern": pattern, "linear_region": lr, "bounded": bd,
+                            "area": area, "gradient": g, "offset": o}}
+            for ring, i, pattern, lr, bd, area, (g, o) in zip(rings, b.index, b.patterns, b.linear, b.bounded,
+                                                                b.areas, b.maps)]
 
 
 _FEATURE = ('{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [[%s]]}, "properties": '
@@ -369,13 +411,15 @@ _FEATURE = ('{"type": "Feature", "geometry": {"type": "Polygon", "coordinates": 
 
 def _block_texts(b: _Block) -> list[str]:
     """Write the block's features as the text ``json.dumps`` gives of each, without making them."""
-    vt = [f"[{x!r}, {y!r}]" for x, y in b.points]  # json.dumps writes a float as repr does
-    occ = [vt[v] for v in b.vid]
+    vt = [f"[{x!r}, {y!r}]" for x, y in zip(b.x, b.y)]  # json.dumps writes a float as repr does
+    occ = list(map(vt.__getitem__, b.vid))
     first = b.first
-    rings = [", ".join(occ[lo:hi]) + ", " + occ[lo] for lo, hi in zip(first[:-1], first[1:])]
+    rings = [", ".join(occ[lo:hi]) for lo, hi in zip(first[:-1], first[1:])]
     areas = [repr(a) if a.__class__ is float else "null" if a is None else json.dumps(a) for a in b.areas]
-    maps = [(f'[["{g[0][0]}", "{g[0][1]}"]]', f'["{o[0]}"]') if len(o) == 1  # one output: no call
-            else (json.dumps(g), json.dumps(o)) for g, o in b.maps]
+    if {len(o) for _, o in b.maps} <= {1}:  # one output (the same for every cell): no call
+        maps = [(f'[["{g0}", "{g1}"]]', f'["{c}"]') for ((g0, g1),), (c,) in b.maps]
+    else:
+        maps = [(json.dumps(g), json.dumps(o)) for g, o in b.maps]
     return [_FEATURE % (ring, i, pattern, lr, "true" if bd else "false", area, g, o)
             for ring, i, pattern, lr, bd, area, (g, o) in zip(rings, b.index, b.patterns, b.linear, b.bounded,
                                                                areas, maps)]

@@ -14,15 +14,18 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import operator
+from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from itertools import repeat
+from itertools import chain, repeat
+
+import numpy as np
 
 from .errors import InputError
 from .predicates import Point, shoelace_sum
 
-__all__ = ["area_json", "decimal_text", "exact_json", "float_ring", "fraction_text", "json_number",
-           "maps_text", "ratio_text", "ratio_texts", "scientific_text"]
+__all__ = ["area_json", "area_jsons", "decimal_text", "exact_json", "float_ring", "fraction_text",
+           "json_number", "maps_text", "ratio_text", "ratio_texts", "scientific_text"]
 
 
 def json_number(q: Fraction) -> float | str:
@@ -142,12 +145,35 @@ def ratio_texts(nums: Sequence[int], d: int) -> list[str]:
     """
     if d < 0:
         nums, d = [-a for a in nums], -d
+    fast = _int64_ratio_texts(nums, d)
+    if fast is not None:
+        return fast
     try:
         gcds = list(map(math.gcd, nums, repeat(d)))
         over = {g: f"/{d // g}" if g != d else "" for g in set(gcds)}  # each denominator's text once
-        return [f"{a}{over[1]}" if g == 1 else f"{a // g}{over[g]}" for a, g in zip(nums, gcds)]
+        lowest = map(str, map(operator.floordiv, nums, gcds))  # a // g, then its "/q" (C loops throughout)
+        return list(map(str.__add__, lowest, map(over.__getitem__, gcds)))
     except ValueError:  # an integer past the interpreter's digit limit for str
         return [ratio_text(a, d) for a in nums]
+
+
+_INT64 = 2**63 - 1
+
+
+def _int64_ratio_texts(nums: Sequence[int], d: int) -> list[str] | None:
+    """:func:`ratio_texts` (``d > 0``) in int64 arrays, or None when a value is outside ``(-2^63, 2^63)``."""
+    if d > _INT64 or not len(nums):
+        return None
+    try:
+        a = np.array(nums, dtype=np.int64)
+    except OverflowError:
+        return None
+    if a.min() < -_INT64:  # -2^63: its absolute value (in gcd) overflows
+        return None
+    g = np.gcd(a, np.int64(d))  # exact: every value and every gcd fits
+    qs, inv = np.unique(np.int64(d) // g, return_inverse=True)
+    over = [f"/{q}" if q != 1 else "" for q in qs.tolist()]
+    return list(map(str.__add__, map(str, (a // g).tolist()), map(over.__getitem__, inv.tolist())))
 
 
 def maps_text(rows: Sequence[Sequence[tuple[int, int, int]]],
@@ -172,9 +198,10 @@ def maps_text(rows: Sequence[Sequence[tuple[int, int, int]]],
     >>> maps_text([[(1, 2, 3)], [(0, -4, 8)]], 4)
     [([['1/4', '1/2']], ['3/4']), ([['0', '-1']], ['2'])]
     """
-    texts = ratio_texts([v for cell in rows for row in cell for v in row], d)
-    if all(len(cell) == 1 for cell in rows):  # one output: one slice per cell
-        return [([texts[k:k + 2]], [texts[k + 2]]) for k in range(0, len(texts), 3)]
+    texts = ratio_texts(list(chain.from_iterable(chain.from_iterable(rows))), d)
+    if set(map(len, rows)) <= {1}:  # one output: three texts per cell
+        it = iter(texts)
+        return [([[a, b]], [c]) for a, b, c in zip(it, it, it)]
     out, k = [], 0
     for cell in rows:
         grad, off = [], []
@@ -209,12 +236,43 @@ def area_json(verts: Sequence[Point]) -> float | str:
     >>> area_json([(0, 0, 1), (1, 0, 1), (1, 1, 2)]), area_json([(0, 0, 1), (10**400, 0, 1), (0, 1, 1)])
     (0.25, '5.00000e+399')
     """
-    num, den = shoelace_sum(verts)
+    return area_jsons([verts])[0]
+
+
+def area_jsons(polygons: Iterable[Sequence[Point]]) -> list[float | str]:
+    """Return :func:`area_json` of many polygons (one call for a block: no call per polygon).
+
+    Parameters
+    ----------
+    polygons : iterable of sequence of Point
+        Each counter-clockwise, homogeneous integer vertices ``(X, Y, D)``, ``D > 0``.
+
+    Returns
+    -------
+    list of float or str
+
+    Examples
+    --------
+    >>> area_jsons([[(0, 0, 1), (1, 0, 1), (1, 1, 2)], [(0, 0, 1), (2, 0, 1), (0, 1, 1)]])
+    [0.25, 1.0]
+    """
+    sums = list(map(shoelace_sum, polygons))  # twice the area is num / den
     try:
-        f = num / (2 * den)
+        out: list[float | str] = [num / (2 * den) for num, den in sums]
+    except OverflowError:  # some beyond the float range: written from the exact Fraction below
+        out = [_quotient(num, 2 * den) for num, den in sums]
+    if 0.0 in out:  # 0 for a nonzero area: underflowed (or overflowed above)
+        out = [f if f != 0 or num == 0 else json_number(Fraction(num, 2 * den))
+               for f, (num, den) in zip(out, sums)]
+    return out
+
+
+def _quotient(n: int, d: int) -> float:
+    """Return ``n / d`` correctly rounded, or 0.0 when it overflows."""
+    try:
+        return n / d
     except OverflowError:
-        return json_number(Fraction(num, 2 * den))
-    return f if f != 0 or num == 0 else json_number(Fraction(num, 2 * den))
+        return 0.0
 
 
 def fraction_text(q: Fraction) -> str:

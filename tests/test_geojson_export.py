@@ -20,7 +20,7 @@ import exact
 import exact.geojson_export as gx
 from exact.cells import Regions
 from exact.errors import InputTypeError, ResourceLimitError, UnsupportedActivationError
-from exact.json_numbers import area_json, json_number, maps_text, ratio_texts
+from exact.json_numbers import area_json, area_jsons, json_number, maps_text, ratio_texts
 from exact.layer_split import enumerate_cells, square
 from exact.polygon_areas import polygon_area
 from exact.windows import ConvexWindow
@@ -277,6 +277,17 @@ def test_ratio_texts_is_str_of_each_fraction(nums, d):
     assert ratio_texts(nums, d) == [str(Fraction(a, d)) for a in nums]
 
 
+int64_edges = st.one_of(st.integers(min_value=-(2**63) - 2, max_value=2**63 + 2),
+                        st.sampled_from([0, 1, -1, 2**63 - 1, -(2**63) + 1, -(2**63), 2**63, 2**62, -(2**62)]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(int64_edges, max_size=12), int64_edges.filter(bool))
+def test_ratio_texts_in_int64_arrays_is_str_of_each_fraction(nums, d):
+    """The int64 path (every value and the denominator within 2^63) and its edges: -2^63, 2^63, d < 0."""
+    assert ratio_texts(nums, d) == [str(Fraction(a, d)) for a in nums]
+
+
 def test_ratio_texts_past_the_digit_limit():
     big = 7**20000   # 16 902 digits
     texts = ratio_texts([big, 3], 3 * big)
@@ -306,6 +317,16 @@ def test_area_json_is_json_number_of_the_exact_area(verts):
     assert area_json(verts) == json_number(polygon_area(verts))
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.lists(st.tuples(coords, coords, dens), min_size=3, max_size=6), max_size=5))
+def test_area_jsons_of_a_block_is_each_polygons_json_number(polys):
+    """One call for a block, with areas beyond the float range, underflowing and 0 among ordinary ones."""
+    big, tiny = 10**200, 10**200
+    polys = polys + [[(0, 0, 1), (big, 0, 1), (0, big, 1)], [(0, 0, 1), (1, 0, tiny), (0, 1, tiny)],
+                     [(0, 0, 1), (1, 1, 1), (2, 2, 1)]]
+    assert area_jsons(polys) == [json_number(polygon_area(p)) for p in polys]
+
+
 @pytest.mark.parametrize("scale", [10**200, Fraction(1, 10**200)])
 def test_area_json_beyond_the_float_range(scale):
     s = Fraction(scale)
@@ -313,3 +334,44 @@ def test_area_json_beyond_the_float_range(scale):
     got = area_json(verts)
     assert isinstance(got, str) and got == json_number(polygon_area(verts))
     assert got == ("5.00000e+399" if scale == 10**200 else "5.00000e-401")
+
+
+@pytest.mark.parametrize("layers", [
+    [([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])],   # one hidden layer: the face arrays
+    [([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0], [1.0, -1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])],
+])
+def test_geojson_refuses_vertices_beyond_the_float_range(layers):
+    """GeoJSON numbers are floats: a window corner at 10^400 is refused by name (not written as Infinity)."""
+    r = exact.regions(layers, window=10**400)
+    for write in (r.to_geojson, lambda: r.write_geojson(io.StringIO())):
+        with pytest.raises(exact.InputError, match=r"vertex coordinate reaches 1.00000e\+400"):
+            write()
+
+
+def test_geojson_leaves_the_collectors_state_as_it_was(monkeypatch):
+    """The dict is made with full collections held (exact.gc_pause); the thresholds and the enabled state come
+    back exactly, also when the collector was off, and also after an error."""
+    import gc
+
+    r = exact.regions(seeded_mlp([2, 8, 1], seed=0), window=3)
+    before = gc.get_threshold()
+    gc.set_threshold(500, 7, 9)
+    try:
+        r.to_geojson()
+        assert gc.get_threshold() == (500, 7, 9) and gc.isenabled()
+        gc.disable()
+        r.to_geojson()
+        assert gc.get_threshold() == (500, 7, 9) and not gc.isenabled()
+        gc.enable()
+
+        def broken(*args, **kwargs):
+            assert gc.get_threshold()[2] > 10**9   # held while the features are made
+            raise KeyboardInterrupt
+
+        monkeypatch.setattr(gx, "_block_features", broken)
+        with pytest.raises(KeyboardInterrupt):
+            r.to_geojson()
+        assert gc.get_threshold() == (500, 7, 9) and gc.isenabled()
+    finally:
+        gc.enable()
+        gc.set_threshold(*before)
