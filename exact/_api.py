@@ -165,7 +165,9 @@ def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Seque
         or ``None`` as in :func:`regions` (the cells are made and counted, not built into
         objects: :func:`exact.nd.region_counts.count_cells_nd`).
     plane, activation, max_regions, max_memory, progress
-        As in :func:`regions`.
+        As in :func:`regions`.  ``max_regions`` bounds the cells a count builds: a net with
+        one hidden layer in a rectangle or the plane builds none (its arrangement is counted
+        by formula), so no count of it is refused, however large.
     tiles, executor, tile_cells
         As in :func:`regions`: the counts of the untiled run, from tiles counted apart.  A
         net with one hidden layer is counted untiled (its arrangement formula, in well under

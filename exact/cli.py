@@ -130,7 +130,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--stats", action="store_true", help="also the analysis: region sizes (exact areas, "
                    "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
     r.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
-                   help=f"stop with an error beyond this many cells (default {DEFAULT_MAX_REGIONS})")
+                   help=f"stop with an error beyond this many cells built (default {DEFAULT_MAX_REGIONS}; "
+                   "--count-only of one hidden layer is counted by formula and builds none)")
     add_tile_options(r)
     r.set_defaults(func=with_tiles(_cmd_regions))
 

@@ -90,7 +90,8 @@ def add_count_many_command(sub: Any, *, common: Callable[..., None]) -> None:
     cm.add_argument("--resume", action="store_true",
                     help="continue --jsonl OUT: skip files already counted there (same path, sha256, window)")
     cm.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
-                    help=f"refuse a net beyond this many cells (default {DEFAULT_MAX_REGIONS})")
+                    help=f"refuse a net whose count would build more cells (default {DEFAULT_MAX_REGIONS}; "
+                    "one hidden layer is counted by formula and builds none)")
     common(cm, json_out=False, memory=True)
     cm.set_defaults(func=count_many_command)
 

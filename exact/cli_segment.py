@@ -32,7 +32,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .cli_values import int_arg
+from .cli_values import exact_number, int_arg
 from .errors import InputError
 from .validation import DEFAULT_MAX_PIECES, check_point
 
@@ -43,9 +43,11 @@ def _point_arg(text: str) -> list[Fraction]:
     """Parse ``--from`` / ``--to``: exact numbers separated by commas."""
     try:
         return _numbers(text)
-    except (ValueError, ZeroDivisionError):
+    except (ValueError, ZeroDivisionError) as exc:
+        why = f" ({exc})" if isinstance(exc, InputError) else ""
         raise argparse.ArgumentTypeError(
-            f"a point is exact numbers separated by commas, e.g. 0,0.5,-1/3, got {text[:80]!r}") from None
+            f"a point is exact numbers separated by commas, e.g. 0,0.5,-1/3, got {text[:80]!r}{why}"
+        ) from None
 
 
 def _numbers(text: str) -> list[Fraction]:
@@ -57,7 +59,7 @@ def _numbers(text: str) -> list[Fraction]:
     items = re.split(r"\s*,\s*|\s+", body)
     if not body or any(t == "" for t in items):
         raise ValueError("an empty coordinate")
-    return [Fraction(t) for t in items]
+    return [exact_number(t) for t in items]
 
 
 def read_point_file(path: str) -> Any:

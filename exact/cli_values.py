@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from collections.abc import Callable
 from fractions import Fraction
 
@@ -26,7 +27,50 @@ from .json_numbers import exact_json
 from .validation import check_max_memory, check_window
 from .windows import ConvexWindow, rectangle_window
 
-__all__ = ["AxisBox", "int_arg", "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
+__all__ = ["MAX_EXPONENT", "AxisBox", "exact_number", "int_arg", "level_arg", "memory_arg", "plane_arg",
+           "widths_arg", "window_arg"]
+
+MAX_EXPONENT = 10_000
+"""The largest decimal exponent :func:`exact_number` reads (``1e10000``; floats end near ``1e308``)."""
+
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
+
+
+def exact_number(text: str) -> Fraction:
+    """Read a number exactly, as ``Fraction(text)`` does, refusing an exponent beyond :data:`MAX_EXPONENT`.
+
+    ``Fraction("1e999999999")`` would build a 3-billion-bit integer (minutes, gigabytes).
+
+    Parameters
+    ----------
+    text : str
+        ``0.1``, ``-1/3``, ``2.5e-3``, ...
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    InputError
+        An exponent beyond :data:`MAX_EXPONENT` (a ``ValueError``).
+    ValueError, ZeroDivisionError
+        Text that is not a number, as ``Fraction`` raises them.
+
+    Examples
+    --------
+    >>> exact_number("2.5e-3")
+    Fraction(1, 400)
+    >>> exact_number("1e999999999")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: 1e999999999: exponents beyond 10000 are refused (floats end near 1e308)
+    """
+    m = _EXPONENT.search(text)
+    if m and abs(int(m.group(1))) > MAX_EXPONENT:
+        raise InputError(f"{text.strip()[:40]}: exponents beyond {MAX_EXPONENT} are refused "
+                         "(floats end near 1e308)")
+    return Fraction(text)
 
 
 class AxisBox(tuple):
@@ -102,8 +146,8 @@ def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
         return None
     try:
         if text.strip().startswith("["):
-            return check_window(json.loads(text, parse_float=Fraction, parse_int=Fraction))
-        parts = [Fraction(v.strip()) for v in text.split(",")]
+            return check_window(json.loads(text, parse_float=exact_number, parse_int=Fraction))
+        parts = [exact_number(v.strip()) for v in text.split(",")]
         if len(parts) >= 5:  # 5 numbers: a box with one number missing
             return _axis_box(parts)
         checked = check_window(parts[0] if len(parts) == 1 else tuple(parts))
@@ -153,10 +197,11 @@ def level_arg(text: str) -> Fraction:
     Fraction(1, 10)
     """
     try:
-        return Fraction(text.strip())
-    except (ValueError, ZeroDivisionError):
+        return exact_number(text.strip())
+    except (ValueError, ZeroDivisionError) as exc:
+        why = f" ({exc})" if isinstance(exc, InputError) else ""
         raise argparse.ArgumentTypeError(
-            f"--level-set takes an exact number such as 0, -1/3 or 0.25, got {text!r}") from None
+            f"--level-set takes an exact number such as 0, -1/3 or 0.25, got {text!r}{why}") from None
 
 
 def widths_arg(text: str) -> list[int]:

@@ -227,6 +227,9 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     check_pattern_digits(activations)
     if isinstance(file, (str, os.PathLike)):  # written beside it, then moved: never left half written
         part = f"{os.fspath(file)}.part"
+        if os.path.isdir(file):
+            raise InputError(f"write_geojson: {os.fspath(file)!r} is a folder; give a file's path, such as "
+                             f"{os.path.join(os.fspath(file), 'regions.geojson')!r}")
         try:
             out = open(part, "w", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
         except OSError as e:  # named by the path given, not by its .part

@@ -1339,3 +1339,44 @@ def test_float_weights_cannot_be_made_writable_even_through_their_base():
             if isinstance(arr, np.ndarray):
                 with pytest.raises(ValueError):
                     arr.setflags(write=True)
+
+
+def test_a_decimal_with_a_huge_exponent_is_refused_not_computed(tmp_path):
+    """Fresh-clone trial: ``--window=1e999999999`` (also ``--level-set``, ``segment --from``, ``count-many
+    --window``) made Fraction build a 3-billion-bit integer, and the CLI hung; it is now a usage error."""
+    from exact.cli import main
+    from exact.cli_values import MAX_EXPONENT, exact_number
+
+    spec = tmp_path / "net.json"
+    exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], spec)
+    for argv in (["regions", str(spec), "--window=1e999999999"], ["regions", str(spec), "--level-set", "1e-999999999"],
+                 ["segment", str(spec), "--from", "1e999999999,0", "--to", "0,0"],
+                 ["count-many", str(spec), "--window", "[[0,0],[1E+999999999,0],[0,1]]"]):
+        with pytest.raises(SystemExit) as e:
+            main(argv + ["-q"])
+        assert e.value.code == 2
+    assert exact_number(f"1e{MAX_EXPONENT}") == 10**MAX_EXPONENT and exact_number("-2.5E-3") == Fraction(-1, 400)
+    with pytest.raises(InputError, match=rf"exponents beyond {MAX_EXPONENT} are refused"):
+        exact_number(f"1e{MAX_EXPONENT + 1}")
+
+
+def test_write_geojson_to_a_folder_names_the_folder(tmp_path):
+    """Fresh-clone trial: ``write_geojson(folder)`` raised a bare IsADirectoryError naming ``folder.part``."""
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
+    with pytest.raises(InputError, match=r"write_geojson: '.*' is a folder; give a file's path, such as "):
+        r.write_geojson(tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_max_regions_bounds_cells_built_and_a_shallow_count_builds_none():
+    """Fresh-clone trial: ``max_regions=5`` refused a deep count but not a one-hidden-layer one.  That is the
+    documented rule now (docstring, CLI help, README): the guard bounds the cells a job builds, and a count of
+    one hidden layer in a rectangle or the plane is a formula that builds none; ``regions()`` still refuses."""
+    from exact.errors import TooManyRegionsError
+
+    net = numeric.seeded_mlp([2, 20, 1], seed=0)
+    assert exact.count_regions(net, window=10, max_regions=5).activation == 197
+    with pytest.raises(TooManyRegionsError):
+        exact.regions(net, window=10, max_regions=5)
+    with pytest.raises(TooManyRegionsError):
+        exact.count_regions(numeric.seeded_mlp([2, 8, 8, 1], seed=0), window=10, max_regions=5)
