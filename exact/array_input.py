@@ -318,5 +318,7 @@ def _entry(v: Any, what: str, i: int, j: int | None) -> Fraction:
     except TypeError as exc:
         raise InputTypeError(f"{where}: {exc}") from None
     except ValueError:
+        if not what.startswith(("weight", "bias")):  # a point, a plane: no neurons
+            raise InputError(f"{where} must be a finite number, got {v!r}") from None
         neuron = f"neuron {i}" + ("" if j is None else f", input {j}")
         raise InputError(f"{what} contains {v!r} at {neuron}; weights must be finite") from None

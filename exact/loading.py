@@ -123,17 +123,22 @@ def load_spec(path: str | os.PathLike, *, activation: Any = None, widths: Sequen
     p = os.fspath(path)
     _check_regular_file(p)
     suffix = os.path.splitext(p)[1].lower()
-    if suffix in (".pt", ".pth"):
-        return _load_pt(p, activation, widths)
-    if suffix == ".safetensors":
-        return _load_safetensors(p, activation, widths)
-    if suffix == ".json":
-        net = _load_json(p, activation)
-    elif suffix == ".npz":
-        net = _load_npz(p, activation)
-    else:
-        raise SpecFileError(f"spec file {p!r}: unknown suffix {suffix!r}; use .json, .npz, .pt or "
-                            ".safetensors")
+    try:
+        if suffix in (".pt", ".pth"):
+            return _load_pt(p, activation, widths)
+        if suffix == ".safetensors":
+            return _load_safetensors(p, activation, widths)
+        if suffix == ".json":
+            net = _load_json(p, activation)
+        elif suffix == ".npz":
+            net = _load_npz(p, activation)
+        else:
+            raise SpecFileError(f"spec file {p!r}: unknown suffix {suffix!r}; use .json, .npz, .pt or "
+                                ".safetensors")
+    except (InputError, InputTypeError) as exc:  # a bad weight, shape, ...: say which file holds it
+        if str(exc).startswith("spec file") or isinstance(exc, ResidualModuleError):
+            raise
+        raise type(exc)(f"spec file {p!r}: {exc}") from None
     return check_architecture(net, widths=widths, where=f"spec file {p!r}")
 
 

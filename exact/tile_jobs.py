@@ -260,7 +260,7 @@ def within_limits(job: TileJob, run: Callable[[int | None], Any]) -> Any:
     except TooManyRegionsError as exc:
         if limit is not None and (job.max_regions is None or limit < job.max_regions):
             return Crowded(job.tile, str(exc))
-        raise
+        raise TooManyRegionsError(f"the tile {job.tile} alone: {exc}") from None  # not the whole window's
     except ResourceLimitError as exc:
         if job.tile.depth < MAX_DEPTH:
             return Crowded(job.tile, str(exc), memory=True)

@@ -1380,3 +1380,37 @@ def test_max_regions_bounds_cells_built_and_a_shallow_count_builds_none():
         exact.regions(net, window=10, max_regions=5)
     with pytest.raises(TooManyRegionsError):
         exact.count_regions(numeric.seeded_mlp([2, 8, 8, 1], seed=0), window=10, max_regions=5)
+
+
+def test_a_bad_weight_in_a_spec_file_names_the_file(tmp_path):
+    """Fresh-clone trial: a NaN (or a ragged row) in ``nan.json``/``.npz`` was reported without the file's
+    name, unlike the other spec-file errors; the error keeps its class and now starts with the file."""
+    bad = tmp_path / "nan.json"
+    bad.write_text('{"layers": [{"weight": [[NaN, 1.0]], "bias": [0.0]}, {"weight": [[1.0]], "bias": [0.0]}]}')
+    with pytest.raises(InputError, match=r"^spec file '.*nan\.json': weight of layer 0 contains nan at neuron 0"):
+        exact.load_spec(bad)
+    np.savez(tmp_path / "r.npz", W0=np.array([[1.0, 2.0]]), b0=np.zeros(2), W1=np.ones((1, 1)), b1=np.zeros(1))
+    with pytest.raises(InputError, match=r"^spec file '.*r\.npz': "):
+        exact.load_spec(tmp_path / "r.npz")
+
+
+def test_a_nan_marked_point_is_named_as_a_point_not_a_weight():
+    """Fresh-clone trial: ``plot(mark_points=[(nan, 0)])`` said "... at neuron 0; weights must be finite"."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    r = exact.regions([([[1.0, 1.0]], [-1.0]), ([[2.0]], [0.5])], window=1.0)
+    with pytest.raises(InputError, match=r"^mark_points\[0\]\[0\] must be a finite number, got nan$"):
+        r.plot(mark_points=[(float("nan"), 0)])
+    with pytest.raises(InputError, match=r"^weight of layer 0 contains inf at neuron 0, input 1; weights must be"):
+        exact.regions([([[1.0, float("inf")]], [0.0]), ([[1.0]], [0.0])], window=1.0)  # weights keep theirs
+
+
+def test_a_tile_over_max_regions_says_it_is_one_tile():
+    """Fresh-clone trial: with tiles, ``max_regions=20`` was refused with "in hidden layer 2 (it has 23)",
+    a tile's count, while the whole window has 131; the message now names the tile."""
+    from exact.errors import TooManyRegionsError
+
+    net = numeric.seeded_mlp([2, 8, 8, 1], seed=0)
+    with pytest.raises(TooManyRegionsError, match=r"^the tile \[.*\] x \[.*\] alone: more than max_regions=5 "):
+        exact.count_regions(net, window=10, tiles=4, max_regions=5)
