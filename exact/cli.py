@@ -140,6 +140,9 @@ def build_parser() -> argparse.ArgumentParser:
     _common(c, memory=True)
     c.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                    help="torch.manual_seed (default 0)")
+    c.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
+                   help=f"stop with an error beyond this many cells built (default {DEFAULT_MAX_REGIONS}; "
+                   "one hidden layer is counted by formula and builds none)")
     add_tile_options(c)
     c.set_defaults(func=with_tiles(_cmd_count))
 
@@ -384,7 +387,7 @@ def _cmd_count(args) -> int:
     args.window = _window_for(args.window, d, "this net's")
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet,
-                        **args.tiling)
+                        max_regions=args.max_regions, **args.tiling)
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             **({"input_width": d} if d != 2 else {}),
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}

@@ -1414,3 +1414,14 @@ def test_a_tile_over_max_regions_says_it_is_one_tile():
     net = numeric.seeded_mlp([2, 8, 8, 1], seed=0)
     with pytest.raises(TooManyRegionsError, match=r"^the tile \[.*\] x \[.*\] alone: more than max_regions=5 "):
         exact.count_regions(net, window=10, tiles=4, max_regions=5)
+
+
+def test_exactnet_count_takes_max_regions_as_regions_and_count_many_do(capsys):
+    """Fresh-clone trial: ``exactnet count 2-20-1 --max-regions 5`` was an unknown option (``regions`` and
+    ``count-many`` take it); it now refuses a deep net over it (exit 1) and counts one hidden layer."""
+    from exact.cli import main
+
+    assert main(["count", "2-8-8-1", "--max-regions", "5", "-q"]) == 1
+    assert "more than max_regions=5 cells" in capsys.readouterr().err
+    assert main(["count", "2-20-1", "--max-regions", "5", "-q", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_regions"] == 197
