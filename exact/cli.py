@@ -77,7 +77,12 @@ MAX_CHECK_PIXELS = 16_000_000
 
 
 def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool = True,
-            memory: bool = False) -> None:
+            memory: bool = False, max_regions: bool = False) -> None:
+    if max_regions:
+        cap = int_arg("--max-regions", 1, 10**12)
+        sp.add_argument("--max-regions", type=cap, default=DEFAULT_MAX_REGIONS,
+                        help=f"stop with an error beyond this many cells built (default "
+                        f"{DEFAULT_MAX_REGIONS}; a count of one hidden layer is a formula that builds none)")
     if window:
         sp.add_argument("--window", type=window_arg, default=DEFAULT_WINDOW,
                         help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW}; the cube "
@@ -116,7 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
     r.add_argument("spec", help="network spec: .json, .npz, .pt (state_dict, weights only) or .safetensors")
-    _common(r, memory=True)
+    _common(r, memory=True, max_regions=True)
     r.add_argument("--plane", type=plane_arg, default=None,
                    help="JSON list of three points: study the 2-D slice through them")
     r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
@@ -129,20 +134,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
     r.add_argument("--stats", action="store_true", help="also the analysis: region sizes (exact areas, "
                    "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
-    r.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
-                   help=f"stop with an error beyond this many cells built (default {DEFAULT_MAX_REGIONS}; "
-                   "--count-only of one hidden layer is counted by formula and builds none)")
     add_tile_options(r)
     r.set_defaults(func=with_tiles(_cmd_regions))
 
     c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
     c.add_argument("widths", type=widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
-    _common(c, memory=True)
+    _common(c, memory=True, max_regions=True)
     c.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                    help="torch.manual_seed (default 0)")
-    c.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
-                   help=f"stop with an error beyond this many cells built (default {DEFAULT_MAX_REGIONS}; "
-                   "one hidden layer is counted by formula and builds none)")
     add_tile_options(c)
     c.set_defaults(func=with_tiles(_cmd_count))
 
