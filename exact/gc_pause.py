@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import threading
 from collections.abc import Iterator
 
 __all__ = ["FULL_HELD", "full_collections_held", "gc_paused"]
@@ -73,7 +74,8 @@ def full_collections_held() -> Iterator[None]:
     by repeated full collections over the growing heap, and is not left for one pass over
     millions of young objects either (see the module's note).  The collector's state
     is otherwise untouched: disabled stays disabled, and the thresholds are restored
-    exactly, also on an error.
+    exactly, also on an error.  Blocks open in several threads at once share one hold: the
+    first saves the thresholds and the last restores them.
 
     Yields
     ------
@@ -88,9 +90,23 @@ def full_collections_held() -> Iterator[None]:
     >>> gc.get_threshold() == before
     True
     """
-    was = gc.get_threshold()
-    gc.set_threshold(was[0], was[1], FULL_HELD)
+    global _HOLDERS, _SAVED
+    with _HOLD_LOCK:  # the thresholds are the process's: the first holder saves them, the last restores them
+        if _HOLDERS == 0:
+            _SAVED = gc.get_threshold()
+            gc.set_threshold(_SAVED[0], _SAVED[1], FULL_HELD)
+        _HOLDERS += 1
     try:
         yield
     finally:
-        gc.set_threshold(*was)
+        with _HOLD_LOCK:
+            _HOLDERS -= 1
+            if _HOLDERS == 0:
+                gc.set_threshold(*_SAVED)
+
+
+_HOLD_LOCK = threading.Lock()
+_HOLDERS = 0
+"""How many ``with full_collections_held()`` blocks are open, in all threads."""
+_SAVED = (700, 10, 10)
+"""The thresholds the first open block found (restored when the last one closes)."""

@@ -43,8 +43,9 @@ from .network import ExactNet
 from .predicates import Point, unoriented_key
 from .tile_grid import Tile
 
-__all__ = ["MAX_DEPTH", "MIN_TILE_BUDGET", "TILES_PER_FIRST_TILE", "TILE_SIDES", "Crowded", "TileJob",
-           "TileSummary", "summary_of_cells", "summary_of_raw", "tile_budget", "within_limits"]
+__all__ = ["MAX_DEPTH", "MEMORY_TILE_BUDGET", "MIN_TILE_BUDGET", "TILES_PER_FIRST_TILE", "TILE_SIDES",
+           "Crowded", "TileJob", "TileSummary", "memory_tile_budget", "summary_of_cells", "summary_of_raw",
+           "tile_budget", "within_limits"]
 
 MAX_DEPTH = 12
 """Tiles are cut into quarters at most this many times; deeper, a tile is computed whatever its size.
@@ -59,7 +60,7 @@ MIN_TILE_BUDGET = 64
 
 
 def tile_budget(first: int) -> int:
-    """Return the most tiles a run may cut its ``first`` tiles into for ``tile_cells`` (not for memory).
+    """Return the most tiles a run may cut its ``first`` tiles into for ``tile_cells`` (memory: see below).
 
     Parameters
     ----------
@@ -79,7 +80,8 @@ def tile_budget(first: int) -> int:
     lines ``2^-200`` apart and ``tile_cells=5``, 14 cells: over 30 000 tiles and still
     cutting after 37 s; with the budget, 64 tiles in 0.1 s).  With the budget spent, a
     tile over ``tile_cells`` is computed whole, as the untiled run would compute it; a tile
-    over its memory budget is still cut, down to :data:`MAX_DEPTH`.
+    over its memory budget is still cut, down to :data:`MAX_DEPTH`, while the run has at most
+    :func:`memory_tile_budget` tiles.
 
     Examples
     --------
@@ -87,6 +89,34 @@ def tile_budget(first: int) -> int:
     (64, 64, 256)
     """
     return max(MIN_TILE_BUDGET, TILES_PER_FIRST_TILE * first)
+
+
+MEMORY_TILE_BUDGET = 4096
+"""Tiles over their memory budget are cut while a run has at most ``max(4096, 4 * first)`` tiles."""
+
+
+def memory_tile_budget(first: int) -> int:
+    """Return the most tiles a run may cut its ``first`` tiles into for ``max_memory``; past it, refuse.
+
+    A ``max_memory`` too small for any tile (one cell's arrays over it) would otherwise cut
+    every tile of a level before any reached :data:`MAX_DEPTH`: about 4^12 / 3 tile runs.
+
+    Parameters
+    ----------
+    first : int
+        The run's first tiles (``nx * ny``).
+
+    Returns
+    -------
+    int
+        ``max(MEMORY_TILE_BUDGET, 4 * first)``.
+
+    Examples
+    --------
+    >>> memory_tile_budget(1), memory_tile_budget(4096)
+    (4096, 16384)
+    """
+    return max(MEMORY_TILE_BUDGET, 4 * first)
 
 
 @dataclass(frozen=True)

@@ -78,6 +78,7 @@ from .tile_jobs import (
     Crowded,
     TileJob,
     TileSummary,
+    memory_tile_budget,
     summary_of_cells,
     summary_of_raw,
     tile_budget,
@@ -326,10 +327,15 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
     """
     bar = progress_bar(progress, len(first), "tiles", unit="tile")  # tiles done of tiles known
     budget, known = tile_budget(len(first)), len(first)
+    memory_budget = memory_tile_budget(len(first))
 
     def again(out: Crowded, job: TileJob) -> list[TileJob]:
         """Return the jobs in place of a crowded one: its quarters, or itself whole past the budget."""
         nonlocal known
+        if out.memory and known + 3 > memory_budget:
+            raise ResourceLimitError(f"tile {out.tile} is over max_memory ({out.why}), and the run has "
+                                     f"{known:,} tiles already (memory_tile_budget: {memory_budget:,}); "
+                                     "raise max_memory")
         if not out.memory and known + 3 > budget:
             log.info("tile %s is crowded (%s), but the run has %d tiles, tile_budget's most: computed whole",
                      out.tile, out.why, known)

@@ -1425,3 +1425,52 @@ def test_exactnet_count_takes_max_regions_as_regions_and_count_many_do(capsys):
     assert "more than max_regions=5 cells" in capsys.readouterr().err
     assert main(["count", "2-20-1", "--max-regions", "5", "-q", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["activation_regions"] == 197
+
+
+def test_a_max_memory_too_small_for_any_tile_is_refused_soon():
+    """Soundness review: with tiles run breadth first, a ``max_memory`` too small for even one cell cut
+    every tile of a level before any reached depth 12 (about 4^12/3 tile runs: it ran for minutes, where it
+    used to be refused at once).  Cutting for memory now stops at ``memory_tile_budget`` and is refused."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from exact.errors import ResourceLimitError
+    from exact.tile_jobs import memory_tile_budget
+
+    net = exact.ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0]), ([[1]], [0])])
+    assert memory_tile_budget(1) == 4096
+    for ex in (None, ThreadPoolExecutor(2)):
+        with pytest.raises(ResourceLimitError, match=r"the run has 4,09\d tiles already \(memory_tile_budget"):
+            exact.count_regions(net, window=1, tiles=1, max_memory=1000, executor=ex)
+
+
+def test_full_collections_held_in_two_threads_at_once_restores_the_thresholds():
+    """Soundness review: two threads inside ``full_collections_held`` (two GeoJSON exports at once) could
+    leave the collector's full collections held for good: the second saved the first's held thresholds and
+    restored them last.  The first holder now saves them and the last restores them."""
+    import gc
+    import threading
+
+    from exact.gc_pause import FULL_HELD, full_collections_held
+
+    before = gc.get_threshold()
+    a_in, b_in, a_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first():
+        with full_collections_held():
+            a_in.set()
+            b_in.wait()
+        a_out.set()
+
+    def second():
+        a_in.wait()
+        with full_collections_held():
+            b_in.set()
+            a_out.wait()
+            assert gc.get_threshold()[2] == FULL_HELD  # still held: the other thread left, this one did not
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gc.get_threshold() == before

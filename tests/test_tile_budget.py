@@ -1,4 +1,4 @@
-"""Cutting crowded tiles stops at a budget (exact.tile_jobs.tile_budget); cutting for memory does not.
+"""Cutting crowded tiles stops at a budget (exact.tile_jobs.tile_budget); cutting for memory at a larger one.
 
 A crowd along a line (six lines 2^-200 apart) is in every tile the line crosses: cutting
 doubles the crowded tiles and thins none.  The net: the lines x = k 2^-200 (k = 0..5) and
