@@ -17,13 +17,14 @@ Fraction(16, 1)
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .activations import pattern_text
 from .adjacency import merge_linear, shared_edges
-from .errors import InputError
+from .errors import InputError, InputTypeError
 from .face_maps import ShallowCells
 from .geojson_export import check_collection_memory, feature_collection, write_feature_collection
 from .json_numbers import json_number
@@ -184,10 +185,9 @@ class Regions:
         self.box = box
         self.cells = cells
         self._boundaries = boundaries
-        if same_map is None:
-            same_map = [cells[i].affine == cells[j].affine for i, j, _, _ in boundaries]
-        self._same_map = same_map
-        self.n_linear = merge_linear(cells, boundaries, same_map)
+        self._same_map = (same_map if same_map is not None
+                          else [cells[i].affine == cells[j].affine for i, j, _, _ in boundaries])
+        self.n_linear = merge_linear(cells, boundaries, self._same_map)
         self.plane: tuple | None = None
         self.own: tuple[bool, ...] | None = None
         self.face_maps: ShallowCells | None = None  # one hidden layer: every cell's pattern and map as arrays
@@ -292,8 +292,10 @@ class Regions:
     def __iter__(self) -> Iterator[Cell]:
         return iter(self.cells)
 
-    def __getitem__(self, k: int) -> Cell:
-        if isinstance(k, int) and not -len(self.cells) <= k < len(self.cells):
+    def __getitem__(self, k: int | slice) -> Cell | list[Cell]:
+        if not isinstance(k, slice) and not hasattr(k, "__index__"):  # a float, a str, a tuple...
+            raise InputTypeError(f"regions[{k!r}]: a cell index is an int or a slice, got {type(k).__name__}")
+        if not isinstance(k, slice) and not -len(self.cells) <= k < len(self.cells):
             raise IndexError(f"regions[{k}]: no such cell; these regions have {len(self.cells)} cells")
         return self.cells[k]
 
@@ -574,8 +576,6 @@ class Regions:
 
     def _repr_png_(self) -> bytes | None:
         """Render the plot as PNG bytes for notebooks (``None`` over 100 000 cells or beyond floats)."""
-        import io
-
         from .plotting import save_regions_plot
 
         if len(self.cells) > 100_000:

@@ -54,7 +54,16 @@ from ._version import __version__
 from .cli_many import add_count_many_command
 from .cli_segment import add_segment_command
 from .cli_tiles import add_tile_options, with_tiles
-from .cli_values import AxisBox, int_arg, level_arg, memory_arg, plane_arg, widths_arg, window_arg
+from .cli_values import (
+    AxisBox,
+    exact_number_text,
+    int_arg,
+    level_arg,
+    memory_arg,
+    plane_arg,
+    widths_arg,
+    window_arg,
+)
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .json_numbers import json_number
 from .network import parameter_count
@@ -193,6 +202,10 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
                         "pattern, or by the output at each cell's centroid")
 
 
+_LABEL_WIDTH = 40
+"""Labels of the text report are right-aligned to the longest one up to this width."""
+
+
 def _human(value, whole: str = "whole plane") -> str:
     return whole if value is None else str(value)
 
@@ -205,7 +218,7 @@ def _print_counts(data: dict, as_json: bool) -> None:
     if as_json:
         print(json.dumps(data))
         return
-    width = max((len(k) for k in data), default=0)
+    width = max((len(k) for k in data if len(k) <= _LABEL_WIDTH), default=0)  # a longer label is not padded
     whole = "whole space" if data.get("input_width", 2) != 2 else "whole plane"
     for k, v in data.items():
         shown = _human(v, whole) if k == "window" else "none (no bounded cell)" if v is None else v
@@ -353,7 +366,8 @@ def _level_sets(reg, args, data: dict) -> list:
         elif args.json:
             data.setdefault("level_sets", []).append(ls.as_dict())
         else:
-            name = ls.kind if ls.kind == "decision boundary" else f"level set f{ls.output} = {ls.level}"
+            level = exact_number_text(ls.level)  # 1e400 as "1e+400", not 401 digits
+            name = ls.kind if ls.kind == "decision boundary" else f"level set f{ls.output} = {level}"
             data[name] = (f"{len(ls.segments)} segments, {len(ls.points)} isolated points, "
                           f"{len(ls.flat_pieces)} flat cells, length {ls.length:.6g}"
                           + (f" inside the certified box [-{ls.box}, {ls.box}]^2"
@@ -452,17 +466,27 @@ def _cmd_check(args) -> int:
     return EXIT_REFUSED if args.fail_on_missed and rep.missed else 0
 
 
-def _did_you_mean(parser: argparse.ArgumentParser, args: argparse.Namespace, extra: list[str]) -> str:
-    """Suggest the options of the command closest to the unknown ones (argparse before 3.14 does not)."""
-    import difflib
-
-    known: list[str] = list(parser._option_string_actions)
+def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """Return the parser of the command ``args`` ran (the top-level parser without a command)."""
     command = getattr(args, "command", None)
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            known += list(action.choices[command]._option_string_actions)
-    tips = [f"{word} -> {close[0]}" for word in extra if word.startswith("-")
-            for close in [difflib.get_close_matches(word.split("=")[0], known, n=1, cutoff=0.6)] if close]
+            return action.choices[command]
+    return parser
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, extra: list[str]) -> str:
+    """Suggest the options of ``parser`` closest to the unknown ones (argparse before 3.14 does not).
+
+    Names are compared without their dashes: ``--bogus`` is not close to ``--jobs`` for
+    sharing ``--``.
+    """
+    import difflib
+
+    known = {option.lstrip("-"): option for option in parser._option_string_actions}
+    tips = [f"{word} -> {known[close[0]]}" for word in extra if word.startswith("-")
+            for close in [difflib.get_close_matches(word.split("=")[0].lstrip("-"), known, n=1, cutoff=0.6)]
+            if close]
     return f" (did you mean: {'; '.join(tips)}?)" if tips else ""
 
 
@@ -503,8 +527,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     args, extra = parser.parse_known_args(_join_negative_values(sys.argv[1:] if argv is None else list(argv)))
-    if extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}{_did_you_mean(parser, args, extra)}")
+    if extra:  # the usage and the suggestions of the command given, not of the top level
+        command = _command_parser(parser, args)
+        command.error(f"unrecognized arguments: {' '.join(extra)}{_did_you_mean(command, extra)}")
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT

@@ -35,15 +35,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli_values import int_arg
+from .cli_values import exact_number, exact_number_text, int_arg
 from .errors import InputError
-from .json_numbers import exact_json
+from .json_numbers import exact_json, fraction_text
 from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
 from .worker_threads import dask_client
@@ -233,8 +234,10 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     ----------
     path : str or os.PathLike
         A ``count-many`` JSON-lines file.
-    window : int, float, str or None
-        The window as the lines write it (``null``, i.e. ``None``, for the whole plane).
+    window : int, float, str, dict or None
+        The window as the lines write it (``null``, i.e. ``None``, for the whole plane).  A
+        line matches by exact value: a big window that an earlier version wrote as a long
+        integer or ``"p/q"`` (``10**300`` in full) matches the ``"1e+300"`` written now.
 
     Returns
     -------
@@ -273,7 +276,7 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
         if not (isinstance(line, dict) and isinstance(line.get("file"), str)):
             raise InputError(f"--jsonl {os.fspath(path)!r}: line {number} is not a count-many result line; "
                              "--resume appends to a results file only (give a new file name)")
-        if ("activation_regions" in line and line.get("window") == window
+        if ("activation_regions" in line and _same_window(line.get("window"), window)
                 and isinstance(line.get("sha256"), str)):
             path = line.get("path")
             done.add((path if isinstance(path, str) else os.path.realpath(line["file"]), line["sha256"]))
@@ -302,11 +305,29 @@ def _drop_cut_line(path: str) -> None:
         return
 
 
-def _window_json(window: Any) -> int | float | str | dict | list | None:
-    """Return the window as a JSON value that keeps it exact: an integer, a float, else ``"p/q"``.
+def _same_window(recorded: Any, window: Any) -> bool:
+    """Tell whether a line's ``window`` is ``window`` (as :func:`_window_json` writes it) by exact value.
 
-    A rectangle or polygon window gives its :meth:`~exact.windows.ConvexWindow.to_json`; a
-    box of a d-D input, the list of its ``2 d`` bounds.
+    Earlier versions wrote integers of up to 300 digits in full and bigger values as ``"p/q"``.
+    """
+    if recorded == window:
+        return True
+    if not isinstance(window, (int, float, str)) or isinstance(recorded, bool):
+        return False  # the whole plane, a rectangle, polygon or box: as written
+    q = exact_number(window) if isinstance(window, str) else Fraction(window)
+    if isinstance(recorded, (int, float)):
+        return math.isfinite(recorded) and Fraction(recorded) == q
+    return isinstance(recorded, str) and recorded == fraction_text(q)
+
+
+def _window_json(window: Any) -> int | float | str | dict | list | None:
+    """Return the window as a short JSON value that keeps it exact.
+
+    An integer below ``2**53`` (exact in every JSON reader), else the float that equals it,
+    else the text of :func:`~exact.cli_values.exact_number_text` (``"1e+300"``, ``"1/3"``),
+    which ``--window`` reads back.  A rectangle or polygon window gives its
+    :meth:`~exact.windows.ConvexWindow.to_json`; a box of a d-D input, the list of its
+    ``2 d`` bounds.
     """
     if window is None:
         return None
@@ -315,6 +336,7 @@ def _window_json(window: Any) -> int | float | str | dict | list | None:
     if hasattr(window, "to_json"):  # a box of a d-D input (exact.cli_values.AxisBox)
         return window.to_json()
     q = Fraction(window)
-    if q.denominator == 1 and q.numerator.bit_length() < 1000:  # json.dumps refuses ints over 4300 digits
+    if q.denominator == 1 and abs(q.numerator) < 2**53:
         return q.numerator
-    return exact_json(q)
+    value = exact_json(q)
+    return value if isinstance(value, float) else exact_number_text(q)

@@ -23,12 +23,12 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from .errors import InputError
-from .json_numbers import exact_json
+from .json_numbers import decimal_text, exact_json, fraction_text
 from .validation import check_max_memory, check_window
 from .windows import ConvexWindow, rectangle_window
 
-__all__ = ["MAX_EXPONENT", "AxisBox", "exact_number", "int_arg", "level_arg", "memory_arg", "plane_arg",
-           "widths_arg", "window_arg"]
+__all__ = ["MAX_EXPONENT", "SHORT_TEXT", "AxisBox", "exact_number", "exact_number_text", "int_arg",
+           "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
 
 MAX_EXPONENT = 10_000
 """The largest decimal exponent :func:`exact_number` reads (``1e10000``; floats end near ``1e308``)."""
@@ -71,6 +71,55 @@ def exact_number(text: str) -> Fraction:
         raise InputError(f"{text.strip()[:40]}: exponents beyond {MAX_EXPONENT} are refused "
                          "(floats end near 1e308)")
     return Fraction(text)
+
+
+SHORT_TEXT = 20
+"""Longest ``"p/q"`` :func:`exact_number_text` writes as it is when a shorter exact form exists."""
+
+
+def exact_number_text(q: Fraction) -> str:
+    """Write an exact value as short text that :func:`exact_number` reads back to the same value.
+
+    ``"p/q"`` (or ``"p"``) as :func:`~exact.json_numbers.fraction_text` writes it, up to
+    :data:`SHORT_TEXT` characters; a longer one that is a decimal, ``m * 10**k``, in
+    scientific notation with every digit of ``m`` (``10**400`` is ``"1e+400"``); any other
+    long value as ``"p/q"``, however long (no shorter exact form).
+
+    Parameters
+    ----------
+    q : Fraction or int
+        The exact value (a window, a level).
+
+    Returns
+    -------
+    str
+        Text such as ``"5/2"``, ``"1e+400"`` or ``"-1.5e-300"``: never longer than ``"p/q"``.
+
+    Examples
+    --------
+    >>> [exact_number_text(q) for q in (Fraction(-1, 3), Fraction(10**400), Fraction(3, 2 * 10**300))]
+    ['-1/3', '1e+400', '1.5e-300']
+    >>> exact_number(exact_number_text(Fraction(-12345, 10**30))) == Fraction(-12345, 10**30)
+    True
+    """
+    q = Fraction(q)
+    text = fraction_text(q)
+    if len(text) <= SHORT_TEXT:
+        return text
+    d = q.denominator
+    twos = (d & -d).bit_length() - 1
+    rest, fives = d >> twos, 0
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:  # not a decimal: no shorter exact form
+        return text
+    k = max(twos, fives)  # q = m / 10**k with m an integer
+    digits = decimal_text(abs(q.numerator) * 10**k // d)
+    mantissa = digits.rstrip("0")
+    exponent = len(digits) - 1 - k
+    sign = "-" if q < 0 else ""
+    short = f"{sign}{mantissa[0]}{'.' if len(mantissa) > 1 else ''}{mantissa[1:]}e{exponent:+d}"
+    return short if len(short) < len(text) else text
 
 
 class AxisBox(tuple):

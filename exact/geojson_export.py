@@ -104,8 +104,9 @@ def pattern_strings(pieces: np.ndarray) -> list[str]:
     if pieces.min() < 0 or pieces.max() > 9:
         cell, neuron = np.argwhere((pieces < 0) | (pieces > 9))[0].tolist()
         raise UnsupportedActivationError(
-            f"to_geojson: neuron {neuron} of cell {cell} is on piece {int(pieces[cell, neuron])}; GeoJSON "
-            "patterns write one digit per neuron, so activations of more than 10 pieces are not supported")
+            f"GeoJSON export: neuron {neuron} of cell {cell} is on piece {int(pieces[cell, neuron])}; "
+            "GeoJSON patterns write one digit per neuron, so activations of more than 10 pieces are "
+            "not supported")
     text = np.ascontiguousarray(pieces.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
     return [text[i:i + n] for i in range(0, k * n, n)]
 
@@ -132,8 +133,9 @@ def check_pattern_digits(activations: Sequence[Activation]) -> None:
     for layer, act in enumerate(activations):
         if len(act.breakpoints) > 9:
             raise UnsupportedActivationError(
-                f"to_geojson: activation {act.name!r} of hidden layer {layer} has {len(act.breakpoints) + 1} "
-                "pieces; GeoJSON patterns write one digit per neuron, so at most 10 pieces are supported")
+                f"GeoJSON export: activation {act.name!r} of hidden layer {layer} has "
+                f"{len(act.breakpoints) + 1} pieces; GeoJSON patterns write one digit per neuron, so at most "
+                "10 pieces are supported")
 
 
 def feature_collection(cells: Sequence[Cell], face_maps: MapSource | None = None,

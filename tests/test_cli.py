@@ -6,6 +6,8 @@ import subprocess
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from exact.cli import main
 
@@ -400,3 +402,21 @@ def test_regions_stats_hand_derived(tmp_path, capsys):
     assert [n["on"] for n in act["neurons"]] == [4, 4, 3]
     assert main(["regions", str(spec), "--stats", "--count-only"]) == 2
     assert "--stats" in capsys.readouterr().err
+
+
+@settings(max_examples=300)
+@given(st.integers(-10**30, 10**30), st.integers(-500, 500), st.sampled_from([1, 2, 3, 5, 7, 8, 125]))
+def test_exact_number_text_reads_back_exactly_and_is_never_longer_than_p_over_q(m, k, d):
+    from fractions import Fraction
+
+    from exact.cli_values import exact_number, exact_number_text
+    from exact.json_numbers import fraction_text
+
+    q = Fraction(m) * Fraction(10) ** k / d
+    text = exact_number_text(q)
+    assert exact_number(text) == q  # the independent reader: Fraction's own parser
+    assert len(text) <= len(fraction_text(q))
+    if m and d in (1, 2, 5, 8, 125) and abs(k) >= 40:  # a decimal of 40 digits or more: scientific
+        assert "e" in text and "/" not in text and len(text) < 60
+    if d in (3, 7) and m % d:  # not a decimal: p/q as it is
+        assert text == fraction_text(q)

@@ -1474,3 +1474,118 @@ def test_full_collections_held_in_two_threads_at_once_restores_the_thresholds():
     for t in threads:
         t.join()
     assert gc.get_threshold() == before
+
+
+def test_regions_index_by_float_or_str_is_an_input_type_error():
+    """Trial s7: ``r[1.5]`` / ``r["a"]`` on a Regions said "list indices must be integers or slices, not
+    float" (the internal list's message).  Now an InputTypeError naming ``regions[...]``; ints (numpy ones
+    too) and slices still index the cells."""
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)  # x = 0 cuts the square: 2 cells
+    for bad in (1.5, "a", (0, 1)):
+        with pytest.raises(InputTypeError, match=r"regions\[.*\]: a cell index is an int or a slice"):
+            r[bad]
+    assert r[np.int64(1)] is r.cells[1] and r[-1] is r.cells[1] and r[0:2] == r.cells
+    with pytest.raises(IndexError, match=r"regions\[2\]: no such cell; these regions have 2 cells"):
+        r[np.int64(2)]
+
+
+def test_geojson_refusals_do_not_name_to_geojson_when_write_geojson_was_called():
+    """Trial s7: the activation-pieces refusals are shared by ``to_geojson`` and ``write_geojson`` and both
+    said "to_geojson: ...", naming a method the user of ``write_geojson`` never called.  They now say
+    "GeoJSON export: ...".  An activation of 11 pieces (10 breakpoints) is the smallest refused."""
+    import io
+
+    from exact.activations import piecewise_linear
+    from exact.errors import UnsupportedActivationError
+    from exact.geojson_export import pattern_strings
+
+    act = piecewise_linear("stairs", list(range(10)), [1] * 11, [0] * 11)  # 10 breakpoints: 11 pieces
+    r = exact.regions(exact.ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])], activation=act), window=20)
+    for call in (r.to_geojson, lambda: r.write_geojson(io.StringIO())):
+        with pytest.raises(UnsupportedActivationError, match=r"^GeoJSON export: activation 'stairs' .* 11 pieces"):
+            call()
+    with pytest.raises(UnsupportedActivationError, match=r"^GeoJSON export: neuron 0 of cell 0 is on piece 10"):
+        pattern_strings(np.array([[10]]))
+
+
+def test_readme_explains_the_box_of_summary_with_a_true_example():
+    """Trial s7: ``summary()`` of a rectangle window has a ``box`` (3.0 for ``(0, 1, -1, 3)``) the README
+    did not explain.  It now says what it is, with that example; the example is checked here against the
+    definition (the half-width of the smallest square ``[-h, h]^2`` holding the window: max |coordinate|)."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    text = " ".join(readme.split())
+    m = re.search(r"`summary\(\)`'s `box` is the half-width `h` of the smallest square `\[-h, h\]²` that holds the "
+                  r"window.*?\((\d+\.\d+) for the rectangle `\(([-\d, ]+)\)`", text)
+    assert m, "README: summary()'s box is not explained"
+    rect = tuple(int(v) for v in m.group(2).split(","))
+    assert float(m.group(1)) == max(abs(v) for v in rect) == 3
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=rect)
+    assert r.summary()["box"] == float(m.group(1))
+    assert exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=2.5).summary()["box"] == 2.5
+
+
+def test_unknown_option_of_a_command_shows_that_commands_usage_and_options(capsys):
+    """Trial s7: ``exactnet count 2-20-1 --bogus 5`` printed the top-level usage (``exactnet [-h] [--version]
+    COMMAND ...``) and "did you mean: --bogus -> --jobs" (close only for sharing ``--``); suggestions also
+    came from the top-level options (``--versio`` -> ``--version``, which ``count`` does not take).  Now
+    the command's own usage and error prefix, and suggestions from its options compared without dashes."""
+    from exact.cli import main
+
+    def usage_error(argv):
+        with pytest.raises(SystemExit) as exit_:
+            main(argv)
+        assert exit_.value.code == 2
+        return capsys.readouterr().err
+
+    err = usage_error(["count", "2-20-1", "--bogus", "5"])
+    assert err.startswith("usage: exactnet count [-h]") and "COMMAND" not in err
+    assert "exactnet count: error: unrecognized arguments: --bogus 5\n" in err and "did you mean" not in err
+    err = usage_error(["count", "2-3-1", "--versio"])
+    assert "exactnet count: error: unrecognized arguments: --versio\n" in err  # not the top-level --version
+    err = usage_error(["count-many", "a.json", "--windw=3"])
+    assert err.startswith("usage: exactnet count-many") and "(did you mean: --windw=3 -> --window?)" in err
+    err = usage_error(["--bogus"])  # no command: the top level's usage, as before
+    assert err.startswith("usage: exactnet [-h] [--version] COMMAND") and "exactnet: error:" in err
+
+
+def test_count_many_writes_a_big_window_short_and_resumes_lines_of_the_old_long_form(tmp_path, capsys):
+    """Trial s7: ``count-many --window 1e300`` wrote ``"window"`` as a 301-digit JSON integer (and 1e400 as
+    401 digits of text).  Now ``"1e+300"``: exact, read back by ``--window``; ``--resume`` compares windows
+    by exact value, so lines of the old long form still count as done (no new line)."""
+    import hashlib
+
+    from exact.cli import main
+    from exact.cli_values import exact_number
+
+    spec = str(tmp_path / "n.json")
+    exact.save_json(numeric.seeded_mlp([2, 3, 1], seed=0), spec)
+    out = tmp_path / "out.jsonl"
+    assert main(["count-many", spec, "--window", "1e300", "--jsonl", str(out), "-q"]) == 0
+    line = json.loads(out.read_text())
+    assert line["window"] == "1e+300" and exact_number(line["window"]) == 10**300
+    digest = hashlib.sha256(open(spec, "rb").read()).hexdigest()
+    for window, old in (("1e300", 10**300), ("1e400", "1" + "0" * 400), ("0.1", "1/10")):  # as 0.7 wrote them
+        old_line = {"file": spec, "path": os.path.realpath(spec), "sha256": digest, "window": old,
+                    "activation_regions": 7, "linear_regions": 7, "seconds": 0.1}
+        out.write_text(json.dumps(old_line) + "\n")
+        assert main(["count-many", spec, "--window", window, "--jsonl", str(out), "--resume"]) == 0
+        assert "0 counted, 0 failed, 1 already counted" in capsys.readouterr().err
+        assert len(out.read_text().splitlines()) == 1
+    assert main(["count-many", spec, "--window", "1e301", "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert json.loads(out.read_text().splitlines()[-1])["window"] == "1e+301"  # another window: counted
+
+
+def test_level_set_of_a_huge_level_does_not_pad_every_label_of_the_text_report(tmp_path, capsys):
+    """Trial s7: ``exactnet regions x.json --level-set 1e400`` printed the level's 401 digits in its label,
+    and every label was right-aligned to that width (~420 columns).  The level is now written ``1e+400``
+    (exact), and a label over 40 characters is not padded to."""
+    from exact.cli import main
+
+    spec = str(tmp_path / "n.json")
+    exact.save_json(numeric.seeded_mlp([2, 3, 1], seed=0), spec)
+    for level, label in (("1e400", "level set f0 = 1e+400"), ("0." + "3" * 40, "level set f0 = 3." + "3" * 39 + "e-1")):
+        assert main(["regions", spec, "--level-set", level, "-q"]) == 0
+        lines = capsys.readouterr().out.splitlines()
+        width = len(label) if len(label) <= 40 else len("activation regions")  # the longest label padded to
+        assert lines[0] == "spec".rjust(width) + ": " + spec
+        assert max(len(t) for t in lines) < 120 and any(t.startswith(label + ": ") for t in lines)
