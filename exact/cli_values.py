@@ -30,8 +30,12 @@ from .windows import ConvexWindow, rectangle_window
 __all__ = ["MAX_EXPONENT", "SHORT_TEXT", "AxisBox", "exact_number", "exact_number_text", "int_arg",
            "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
 
-MAX_EXPONENT = 10_000
-"""The largest decimal exponent :func:`exact_number` reads (``1e10000``; floats end near ``1e308``)."""
+MAX_EXPONENT = 1000
+"""The largest decimal exponent :func:`exact_number` reads (``1e1000``; floats end near ``1e308``).
+
+Past it, Python's own limit of 4 300 digits for an integer's text is soon reached in what
+the commands print (a polygon's vertex, a level, a rectangle's side), and ``1e999999999``
+would take minutes and gigabytes to read at all."""
 
 _EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
 
@@ -64,7 +68,7 @@ def exact_number(text: str) -> Fraction:
     >>> exact_number("1e999999999")
     Traceback (most recent call last):
     ...
-    exact.errors.InputError: 1e999999999: exponents beyond 10000 are refused (floats end near 1e308)
+    exact.errors.InputError: 1e999999999: exponents beyond 1000 are refused (floats end near 1e308)
     """
     m = _EXPONENT.search(text)
     if m and abs(int(m.group(1))) > MAX_EXPONENT:

@@ -129,7 +129,10 @@ def cell_density(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Frac
         return None
     acts = [(np.array([float(b) for b in a.breakpoints]), np.array([float(s) for s in a.slopes]),
              np.array([float(c) for c in a.intercepts])) for a in net.activations]
-    x0, x1, y0, y1 = (float(v) for v in bounds)
+    try:
+        x0, x1, y0, y1 = (float(v) for v in bounds)
+    except OverflowError:  # a window beyond the float range: no float estimate, the tiles stay even
+        return None
     xs, ys = np.linspace(x0, x1, samples + 1), np.linspace(y0, y1, samples + 1)
     along_x = np.zeros((samples + 1, samples))  # flips on the horizontal sides of the boxes
     along_y = np.zeros((samples, samples + 1))  # on the vertical sides

@@ -1589,3 +1589,24 @@ def test_level_set_of_a_huge_level_does_not_pad_every_label_of_the_text_report(t
         width = len(label) if len(label) <= 40 else len("activation regions")  # the longest label padded to
         assert lines[0] == "spec".rjust(width) + ": " + spec
         assert max(len(t) for t in lines) < 120 and any(t.startswith(label + ": ") for t in lines)
+
+
+def test_the_largest_numbers_the_cli_reads_are_counted_and_printed_not_an_internal_error(tmp_path, capsys):
+    """Second fresh-clone trial: numbers the exponent cap let through (1e10000) crashed with "internal error":
+    Python refuses the text of an integer over 4 300 digits (a polygon's vertex, a rectangle's side, a level),
+    and tiles balanced by a float estimate overflowed.  The cap is now 1e1000, and tiles over a window beyond
+    the float range stay even."""
+    from exact.cli import main
+
+    spec = tmp_path / "net.json"
+    exact.save_json(numeric.seeded_mlp([2, 8, 8, 1], seed=0), spec)
+    for argv in (["count", "2-8-8-1", "--tiles", "2", "--window", "1e1000"],
+                 ["count", "2-8-8-1", "--window=-1e1000,1,-1,1e1000"],
+                 ["count", "2-5-1", "--window", "[[0,0],[1e1000,0],[0,1]]"],
+                 ["regions", str(spec), "--level-set", "-1e-1000"],
+                 ["segment", str(spec), "--from", "-1e1000,0", "--to", "1e1000,0"]):
+        assert main(argv + ["-q"]) == 0, argv
+    capsys.readouterr()
+    big = Fraction(10**400)
+    assert exact.count_regions(numeric.seeded_mlp([2, 8, 8, 1], seed=0), window=big, tiles=2) == \
+        exact.count_regions(numeric.seeded_mlp([2, 8, 8, 1], seed=0), window=big)
