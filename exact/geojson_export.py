@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Sequence
+import secrets
+from collections.abc import Callable, Iterator, Sequence
 from itertools import compress
 from typing import IO, Any, NamedTuple, Protocol
 
@@ -201,9 +202,10 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     cells, face_maps, activations
         As for :func:`feature_collection`.
     file : str, path-like or text file object
-        A path (written as UTF-8 to ``path.part``, which then replaces ``path``: a failed
-        or interrupted write leaves no partial file) or an open text file (anything
-        with ``write(str)``).
+        A path (a regular file is written as UTF-8 to a temporary file of its own beside
+        it, which then replaces it: a failed or interrupted write leaves no partial file,
+        and a symbolic link keeps pointing at it; a device such as ``/dev/null`` is written
+        in place) or an open text file (anything with ``write(str)``).
     progress : bool, default False
         Show a progress bar (on stderr) on long writes.
 
@@ -227,22 +229,8 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     True
     """
     check_pattern_digits(activations)
-    if isinstance(file, (str, os.PathLike)):  # written beside it, then moved: never left half written
-        part = f"{os.fspath(file)}.part"
-        if os.path.isdir(file):
-            raise InputError(f"write_geojson: {os.fspath(file)!r} is a folder; give a file's path, such as "
-                             f"{os.path.join(os.fspath(file), 'regions.geojson')!r}")
-        try:
-            out = open(part, "w", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
-        except OSError as e:  # named by the path given, not by its .part
-            raise InputError(f"write_geojson: cannot write {os.fspath(file)!r}: {e.strerror}") from None
-        try:
-            with out as f:
-                write_feature_collection(cells, face_maps, f, progress)
-            os.replace(part, file)
-        finally:
-            if os.path.exists(part):
-                os.remove(part)
+    if isinstance(file, (str, os.PathLike)):
+        _write_to_path(os.fspath(file), lambda f: write_feature_collection(cells, face_maps, f, progress))
         return
     if not callable(getattr(file, "write", None)):
         raise InputTypeError("write_geojson: file must be a path or a text file object, got "
@@ -285,6 +273,36 @@ def feature_collection_bytes(n_cells: int, pattern_length: int) -> int:
     """
     return n_cells * (pattern_length + FEATURE_BYTES)
 
+
+
+def _write_to_path(path: str, write: Callable[[IO[str]], None]) -> None:
+    """Write a file through ``write(f)``: a regular file (or a new one) never half written, a device in place.
+
+    A regular file is written to a temporary file of its own beside it (a unique name: two
+    writers of one path never share it), which then replaces it; through a symbolic link,
+    the file it points at is the one replaced, and the link stays.  A device or a pipe
+    (``/dev/null``) is written in place: replacing it would put a plain file in its stead.
+    """
+    if not path:
+        raise InputError("write_geojson: give a file's path, got ''")
+    if os.path.isdir(path):
+        raise InputError(f"write_geojson: {path!r} is a folder; give a file's path, such as "
+                         f"{os.path.join(path, 'regions.geojson')!r}")
+    real = os.path.realpath(path)
+    in_place = os.path.exists(real) and not os.path.isfile(real)
+    part = real if in_place else f"{real}.{os.getpid()}.{secrets.token_hex(4)}.part"
+    try:
+        out = open(part, "w" if in_place else "x", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except OSError as e:  # named by the path given, not by its temporary name
+        raise InputError(f"write_geojson: cannot write {path!r}: {e.strerror}") from None
+    try:
+        with out as f:
+            write(f)
+        if not in_place:
+            os.replace(part, real)
+    finally:
+        if not in_place and os.path.exists(part):
+            os.remove(part)
 
 def check_collection_memory(n_cells: int, pattern_length: int, free: int | None) -> None:
     """Refuse a FeatureCollection dict over half the memory still available.

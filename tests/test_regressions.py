@@ -1610,3 +1610,52 @@ def test_the_largest_numbers_the_cli_reads_are_counted_and_printed_not_an_intern
     big = Fraction(10**400)
     assert exact.count_regions(numeric.seeded_mlp([2, 8, 8, 1], seed=0), window=big, tiles=2) == \
         exact.count_regions(numeric.seeded_mlp([2, 8, 8, 1], seed=0), window=big)
+
+
+def test_write_geojson_writes_a_device_in_place_and_through_a_link_and_never_shares_its_temporary(tmp_path):
+    """Second fresh-clone trial: writing GeoJSON to a path wrote ``path.part`` and renamed it over the path,
+    which put a plain file in place of ``/dev/full`` (``/dev/null`` as root) and of a symbolic link, overwrote
+    a user's own ``x.geojson.part``, and let two threads writing one path corrupt it (one shared ``.part``)."""
+    import os
+    import stat
+    import threading
+
+    r = exact.regions([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], window=1.0)
+    want = json.dumps(r.to_geojson())
+    pipe = tmp_path / "pipe"  # a named pipe stands for a device (never /dev/null: a broken writer replaces it)
+    os.mkfifo(pipe)
+    reader = os.open(pipe, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        r.write_geojson(pipe)  # written in place: the text goes through the pipe
+        assert stat.S_ISFIFO(os.stat(pipe).st_mode) and os.read(reader, 1 << 16).decode() == want
+    finally:
+        os.close(reader)
+    target, link = tmp_path / "target.geojson", tmp_path / "link.geojson"
+    target.write_text("old")
+    link.symlink_to(target)
+    r.write_geojson(link)
+    assert link.is_symlink() and target.read_text() == want
+    mine = tmp_path / "x.geojson.part"
+    mine.write_text("the user's own file")
+    r.write_geojson(tmp_path / "x.geojson")
+    assert mine.read_text() == "the user's own file" and (tmp_path / "x.geojson").read_text() == want
+    other = exact.regions([([[1.0, 2.0]], [0.5]), ([[1.0]], [0.0])], window=1.0)
+    texts, errors = {json.dumps(other.to_geojson()), want}, []
+
+    def write(res):
+        try:
+            for _ in range(3):
+                res.write_geojson(tmp_path / "race.geojson")
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(res,)) for res in (r, other, r, other)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == [] and (tmp_path / "race.geojson").read_text() in texts
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.geojson", "pipe", "race.geojson",
+                                                          "target.geojson", "x.geojson", "x.geojson.part"]
+    with pytest.raises(InputError, match=r"write_geojson: give a file's path, got ''"):
+        r.write_geojson("")
