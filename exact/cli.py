@@ -56,6 +56,7 @@ from .cli_segment import add_segment_command
 from .cli_tiles import add_tile_options, with_tiles
 from .cli_values import (
     AxisBox,
+    cli_words,
     exact_number_text,
     int_arg,
     level_arg,
@@ -555,20 +556,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "it with the command line; EXACTNET_TRACEBACK=1 shows the traceback", EXIT_REFUSED)
 
 
-_CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
-              ("raise max_memory (None for no limit)", "raise --max-memory (or give 'none')"),
-              ("raise max_pieces (None for no limit)", "raise --max-pieces"),
-              ("count them with count_regions()", "count them with --count-only"),
-              ("count them with count_regions", "count them with --count-only"),
-              ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "),
-              ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"),
-              ("a and b are the same point", "--from and --to are the same point"))
-"""The library's advice, in the command line's own words."""
-
 
 def _fail(args, message: str, status: int) -> int:
-    for api, cli in _CLI_WORDS:
-        message = message.replace(api, cli)
+    message = cli_words(message)
     print(f"exactnet {args.command}: {message}", file=sys.stderr)
     return status
 

@@ -42,7 +42,7 @@ from collections.abc import Callable, Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli_values import exact_number, exact_number_text, int_arg
+from .cli_values import cli_words, exact_number, exact_number_text, int_arg
 from .errors import InputError
 from .json_numbers import exact_json, fraction_text
 from .validation import DEFAULT_MAX_REGIONS
@@ -189,7 +189,7 @@ def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float 
         line: dict[str, Any] = {"file": files[index], "path": path, "sha256": digest, "window": window}
         if isinstance(result, NetFailure):
             failed += 1
-            line.update(error=result.error, message=result.message)
+            line.update(error=result.error, message=cli_words(result.message))
         else:
             line.update(activation_regions=result.activation, linear_regions=result.linear,
                         seconds=round(seconds, 6))

@@ -27,8 +27,8 @@ from .json_numbers import decimal_text, exact_json, fraction_text
 from .validation import check_max_memory, check_window
 from .windows import ConvexWindow, rectangle_window
 
-__all__ = ["MAX_EXPONENT", "SHORT_TEXT", "AxisBox", "exact_number", "exact_number_text", "int_arg",
-           "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
+__all__ = ["CLI_WORDS", "MAX_EXPONENT", "SHORT_TEXT", "AxisBox", "cli_words", "exact_number",
+           "exact_number_text", "int_arg", "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
 
 MAX_EXPONENT = 1000
 """The largest decimal exponent :func:`exact_number` reads (``1e1000``; floats end near ``1e308``).
@@ -38,6 +38,38 @@ the commands print (a polygon's vertex, a level, a rectangle's side), and ``1e99
 would take minutes and gigabytes to read at all."""
 
 _EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
+
+
+CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
+              ("raise max_memory (None for no limit)", "raise --max-memory (or give 'none')"),
+              ("raise max_pieces (None for no limit)", "raise --max-pieces"),
+              ("count them with count_regions()", "count them with --count-only"),
+              ("count them with count_regions", "count them with --count-only"),
+              ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "),
+              ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"),
+              ("a and b are the same point", "--from and --to are the same point"))
+"""The library's advice, in the command line's own words."""
+
+
+def cli_words(message: str) -> str:
+    """Return the library's ``message`` with its advice in the command line's words (:data:`CLI_WORDS`).
+
+    Parameters
+    ----------
+    message : str
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> cli_words("more than max_regions=5 cells; raise max_regions (None for no limit)")
+    'more than max_regions=5 cells; raise --max-regions'
+    """
+    for api, cli in CLI_WORDS:
+        message = message.replace(api, cli)
+    return message
 
 
 def exact_number(text: str) -> Fraction:

@@ -1659,3 +1659,15 @@ def test_write_geojson_writes_a_device_in_place_and_through_a_link_and_never_sha
                                                           "target.geojson", "x.geojson", "x.geojson.part"]
     with pytest.raises(InputError, match=r"write_geojson: give a file's path, got ''"):
         r.write_geojson("")
+
+
+def test_count_many_lines_give_the_command_lines_advice_not_the_apis(tmp_path, capsys):
+    """Second fresh-clone trial: a ``count-many`` line's refusal said "raise max_regions (None for no limit)",
+    the Python call's words; the CLI's other refusals already say "raise --max-regions"."""
+    from exact.cli import main
+
+    spec = tmp_path / "deep.json"
+    exact.save_json(numeric.seeded_mlp([2, 8, 8, 1], seed=0), spec)
+    assert main(["count-many", str(spec), "--max-regions", "5", "-q"]) == 1
+    message = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["message"]
+    assert "raise --max-regions" in message and "None for no limit" not in message
