@@ -235,6 +235,11 @@ def write_feature_collection(cells: Sequence[Cell], face_maps: MapSource | None,
     if not callable(getattr(file, "write", None)):
         raise InputTypeError("write_geojson: file must be a path or a text file object, got "
                              f"{type(file).__name__}")
+    try:
+        file.write("")  # a binary file refuses text: say so before any work
+    except TypeError:
+        raise InputTypeError(f"write_geojson: file must take text (open it with 'w', not 'wb'), got "
+                             f"{type(file).__name__}") from None
     bar = progress_bar(progress, len(cells), "GeoJSON", unit="cell")
     try:
         with gc_paused():  # one pause for the whole write; each block is freed by reference counts

@@ -379,7 +379,7 @@ def float_ring(verts: Sequence[Point]) -> list[list[float]]:
     except OverflowError:
         big = max(max(abs(Fraction(X, D)), abs(Fraction(Y, D))) for X, Y, D in verts)
         raise InputError(
-            f"to_geojson: a vertex coordinate reaches {scientific_text(big)}, beyond the float range of "
+            f"GeoJSON export: a vertex coordinate reaches {scientific_text(big)}, beyond the float range of "
             "GeoJSON numbers; the exact vertices are in Cell.vertices"
         ) from None
     ring.append(ring[0])

@@ -11,6 +11,7 @@ import math
 import numbers
 import re
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -126,7 +127,7 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
     msg = ("window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
            f"ymax), the vertices of a convex polygon, or None; got {plain_text(window)}")
     try:
-        f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
+        f = Fraction(window) if isinstance(window, (int, Fraction, Decimal)) else Fraction(float(window))
     except (TypeError, ValueError, OverflowError):
         if isinstance(window, float) and window == float("inf"):  # 'inf' as text means the whole plane
             raise InputError(f"{msg} (for the whole plane give None or 'plane')") from None

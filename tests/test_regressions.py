@@ -1671,3 +1671,32 @@ def test_count_many_lines_give_the_command_lines_advice_not_the_apis(tmp_path, c
     assert main(["count-many", str(spec), "--max-regions", "5", "-q"]) == 1
     message = json.loads(capsys.readouterr().out.strip().splitlines()[-1])["message"]
     assert "raise --max-regions" in message and "None for no limit" not in message
+
+
+def test_write_geojson_to_a_binary_file_says_it_needs_text_before_any_work():
+    """Second fresh-clone trial: ``write_geojson(io.BytesIO())`` raised a raw TypeError from deep in the write
+    ("a bytes-like object is required"); it is now an InputTypeError naming the file's type, raised first."""
+    import io
+
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0)
+    buf = io.BytesIO()
+    with pytest.raises(InputTypeError, match=r"write_geojson: file must take text \(open it with 'w', not 'wb'\), "
+                                             r"got BytesIO"):
+        r.write_geojson(buf)
+    assert buf.getvalue() == b""
+    text = io.StringIO()
+    r.write_geojson(text)
+    assert json.loads(text.getvalue()) == r.to_geojson()
+
+
+def test_a_decimal_window_is_read_exactly_not_through_a_float():
+    """Second fresh-clone trial (Decimal windows): ``window=Decimal("0.1")`` went through ``float``, so the
+    half-width was 0.1000000000000000055..., not 1/10, and a neuron line exactly at x = 1/10 cut the window
+    into two cells instead of lying on its side.  A Decimal is now read exactly, as Fraction reads it."""
+    from decimal import Decimal
+
+    net = [([[10.0, 0.0]], [-1.0]), ([[1.0]], [0.0])]  # the line x = 1/10
+    assert exact.regions(net, window=Decimal("0.1")).n_activation == 1
+    assert exact.regions(net, window=Fraction(1, 10)).n_activation == 1
+    assert exact.regions(net, window=0.1).n_activation == 2  # the float 0.1 is a little more than 1/10
+    assert exact.count_regions(net, window=Decimal("1e400")) == exact.count_regions(net, window=Fraction(10**400))
