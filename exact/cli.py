@@ -91,7 +91,7 @@ def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool 
     if max_regions:
         cap = int_arg("--max-regions", 1, 10**12)
         sp.add_argument("--max-regions", type=cap, default=DEFAULT_MAX_REGIONS,
-                        help=f"stop with an error beyond this many cells built (default "
+                        help=f"refuse a net whose job would build more cells than this (default "
                         f"{DEFAULT_MAX_REGIONS}; a count of one hidden layer is a formula that builds none)")
     if window:
         sp.add_argument("--window", type=window_arg, default=DEFAULT_WINDOW,

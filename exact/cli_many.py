@@ -45,7 +45,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli_values import cli_words, exact_number, exact_number_text, int_arg
 from .errors import InputError
 from .json_numbers import exact_json, fraction_text
-from .validation import DEFAULT_MAX_REGIONS
 from .windows import ConvexWindow
 from .worker_threads import dask_client
 
@@ -90,10 +89,7 @@ def add_count_many_command(sub: Any, *, common: Callable[..., None]) -> None:
                     help="write the JSON lines to this file (default: standard output)")
     cm.add_argument("--resume", action="store_true",
                     help="continue --jsonl OUT: skip files already counted there (same path, sha256, window)")
-    cm.add_argument("--max-regions", type=int_arg("--max-regions", 1, 10**12), default=DEFAULT_MAX_REGIONS,
-                    help=f"refuse a net whose count would build more cells (default {DEFAULT_MAX_REGIONS}; "
-                    "one hidden layer is counted by formula and builds none)")
-    common(cm, json_out=False, memory=True)
+    common(cm, json_out=False, memory=True, max_regions=True)
     cm.set_defaults(func=count_many_command)
 
 
