@@ -36,7 +36,12 @@ Exit status
     Interrupted (Ctrl-C).
 
 Progress bars and messages go to standard error; results to standard output.
-``--quiet`` turns the progress bars off.
+Every command takes ``-q``/``--quiet``: no progress bars or progress messages (errors are
+still shown).  An output file given as ``-`` is standard output (``regions --geojson -``,
+``--segments -``, ``--html -``, ``count-many --jsonl -``); the summary then goes to standard
+error, so that standard output holds the file's text alone.  ``--plot -`` and
+``sheet --out -`` are refused (a picture's format comes from its file name; a sheet is a
+folder of files).
 """
 
 from __future__ import annotations
@@ -47,11 +52,20 @@ import os
 import re
 import sys
 from collections.abc import Sequence
-from fractions import Fraction
 from pathlib import Path
 
 from ._version import __version__
 from .cli_many import add_count_many_command
+from .cli_output import (
+    STDOUT,
+    TO_STDOUT_HELP,
+    check_writable,
+    end_stdout,
+    jsonl_dash,
+    output_target,
+    print_counts,
+    stdout_option,
+)
 from .cli_segment import add_segment_command
 from .cli_tiles import add_tile_options, with_tiles
 from .cli_values import (
@@ -66,10 +80,10 @@ from .cli_values import (
     window_arg,
 )
 from .errors import ExactnetError, InputError, ResourceLimitError
-from .json_numbers import json_number
 from .network import parameter_count
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 from .windows import ConvexWindow
+from .wording import counted
 
 __all__ = ["EXIT_INPUT", "EXIT_REFUSED", "build_parser", "main"]
 
@@ -84,6 +98,9 @@ MAX_COUNT_PARAMETERS = 20_000_000
 
 MAX_CHECK_PIXELS = 16_000_000
 """Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
+
+QUIET_HELP = "no progress bars or progress messages on standard error (errors are still shown)"
+"""The one meaning of ``-q``/``--quiet``, in every command."""
 
 
 def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool = True,
@@ -104,7 +121,7 @@ def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool 
                              "available memory, the default) or 'none'")
     if json_out:
         sp.add_argument("--json", action="store_true", help="print one JSON object")
-    sp.add_argument("-q", "--quiet", action="store_true", help="no progress bars")
+    sp.add_argument("-q", "--quiet", action="store_true", help=QUIET_HELP)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -129,23 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"exactnet {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
-    r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
-    r.add_argument("spec", help="network spec: .json, .npz, .pt (state_dict, weights only) or .safetensors")
-    _common(r, memory=True, max_regions=True)
-    r.add_argument("--plane", type=plane_arg, default=None,
-                   help="JSON list of three points: study the 2-D slice through them")
-    r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file")
-    r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON")
-    r.add_argument("--html", metavar="FILE", help="write an interactive view (one self-contained HTML file, "
-                   "plotly.js inside; hover: pattern and exact map) of a 2-D or 3-D input; needs "
-                   "pip install 'exactnet[html]'")
-    _level_set_options(r)
-    r.add_argument("--count-only", action="store_true",
-                   help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
-    r.add_argument("--stats", action="store_true", help="also the analysis: region sizes (exact areas, "
-                   "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
-    add_tile_options(r)
-    r.set_defaults(func=with_tiles(_cmd_regions))
+    _add_regions_command(sub)
 
     c = sub.add_parser("count", help="exact counts of a seeded benchmark net, e.g. 2-20-1")
     c.add_argument("widths", type=widths_arg, help="widths such as 2-20-1 or 2-5-5-5-5-1")
@@ -159,15 +160,17 @@ def build_parser() -> argparse.ArgumentParser:
     pr.add_argument("name", nargs="?", help="one theorem (default: all); see --list")
     pr.add_argument("--latex", action="store_true", help="LaTeX instead of Markdown")
     pr.add_argument("--list", action="store_true", help="list the theorem names")
+    _common(pr, window=False, json_out=False)
     pr.set_defaults(func=_cmd_prove)
 
     sh = sub.add_parser("sheet", help="write the exercise sheet's full verified solution (Markdown + PNG)")
-    sh.add_argument("--out", default="sheet07", help="output directory (default sheet07)")
+    sh.add_argument("--out", default="sheet07", help="output directory (default sheet07; not '-': a sheet is "
+                    "a folder of files)")
     sh.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                     help="torch.manual_seed of both nets (default 0)")
     sh.add_argument("--res", type=int_arg("--res", 10, 4000), default=1000,
                     help="pixels per side for sampling (default 1000)")
-    sh.add_argument("-q", "--quiet", action="store_true", help="no progress messages")
+    _common(sh, window=False, json_out=False)
     sh.set_defaults(func=_cmd_sheet)
 
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
@@ -181,8 +184,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="exit with status 1 when sampling missed a region")
     k.set_defaults(func=_cmd_check)
     add_count_many_command(sub, common=_common)
+    many = sub.choices["count-many"]
+    many.set_defaults(func=jsonl_dash(many.get_default("func")))
     add_segment_command(sub, common=_common)
     return p
+
+
+def _add_regions_command(sub) -> None:
+    """Add ``regions`` to the ``exactnet`` subcommands."""
+    r = sub.add_parser("regions", help="exact activation/linear regions of a network spec file")
+    r.add_argument("spec", help="network spec: .json, .npz, .pt (state_dict, weights only) or .safetensors")
+    _common(r, memory=True, max_regions=True)
+    r.add_argument("--plane", type=plane_arg, default=None,
+                   help="JSON list of three points: study the 2-D slice through them")
+    r.add_argument("--plot", metavar="PNG", help="draw the regions to this image file (its suffix gives the "
+                   "format, so not '-')")
+    r.add_argument("--geojson", metavar="FILE", help="write the cells as GeoJSON" + TO_STDOUT_HELP)
+    r.add_argument("--html", metavar="FILE", help="write an interactive view (one self-contained HTML file, "
+                   "plotly.js inside; hover: pattern and exact map) of a 2-D or 3-D input; needs "
+                   "pip install 'exactnet[html]'" + TO_STDOUT_HELP)
+    _level_set_options(r)
+    r.add_argument("--count-only", action="store_true",
+                   help="counts only (fast path, no polygons); --plot/--geojson/--html not allowed")
+    r.add_argument("--stats", action="store_true", help="also the analysis: region sizes (exact areas, "
+                   "3-D volumes, radii from 4-D), dead and always-active neurons, on/off counts per neuron")
+    add_tile_options(r)
+    r.set_defaults(func=with_tiles(_cmd_regions))
 
 
 def _level_set_options(r: argparse.ArgumentParser) -> None:
@@ -197,33 +224,11 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--output", type=int_arg("--output", 0, 10**9), default=None,
                    help="output used by --level-set and --color output (default 0)")
     r.add_argument("--segments", metavar="FILE",
-                   help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')")
+                   help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')"
+                        + TO_STDOUT_HELP)
     r.add_argument("--color", choices=("index", "pattern", "output"), default="index",
                    help="--plot/--html fill: by linear region (default), by a stable hash of the activation "
                         "pattern, or by the output at each cell's centroid")
-
-
-_LABEL_WIDTH = 40
-"""Labels of the text report are right-aligned to the longest one up to this width."""
-
-
-def _human(value, whole: str = "whole plane") -> str:
-    return whole if value is None else str(value)
-
-
-def _print_counts(data: dict, as_json: bool) -> None:
-    data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
-    data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, AxisBox) else v for k, v in data.items()}
-    data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, ConvexWindow) else v
-            for k, v in data.items()}
-    if as_json:
-        print(json.dumps(data))
-        return
-    width = max((len(k) for k in data if len(k) <= _LABEL_WIDTH), default=0)  # a longer label is not padded
-    whole = "whole space" if data.get("input_width", 2) != 2 else "whole plane"
-    for k, v in data.items():
-        shown = _human(v, whole) if k == "window" else "none (no bounded cell)" if v is None else v
-        print(f"{k.replace('_', ' '):>{width}}: {shown}")
 
 
 def _only_counts_in_nd(args, d: int) -> None:
@@ -255,31 +260,6 @@ def _window_for(window, d: int, whose: str = "this network's"):
     return check_window(window) if isinstance(window, ConvexWindow) else window
 
 
-def _writable(path: str | None, option: str, keep: Sequence[str] = ()) -> None:
-    """Refuse an output path before any work: a missing folder, a folder, or a file in ``keep``.
-
-    ``keep`` holds the input files: writing there would destroy them.
-    """
-    if path is None:
-        return
-    p = Path(path)
-    for other in keep:
-        if p.exists() and Path(other).exists() and p.samefile(other):
-            raise InputError(f"{option} {path!r} is the network file itself; give another file name")
-    if p.is_dir():
-        raise InputError(f"{option} {path!r} is a folder; give a file name")
-    if not p.parent.is_dir():
-        raise InputError(f"{option} {path!r}: the folder {str(p.parent)!r} does not exist")
-    if option == "--plot":
-        from matplotlib.figure import Figure
-
-        kinds = Figure().canvas.get_supported_filetypes()
-        if p.suffix.lstrip(".").lower() not in kinds:
-            what = p.suffix or "a file without a suffix"
-            raise InputError(f"--plot {path!r}: matplotlib cannot write {what}; "
-                             f"use one of {', '.join('.' + k for k in sorted(kinds))}")
-
-
 def _cmd_regions(args) -> int:
     from ._api import count_regions, regions
     from .loading import as_exact_net
@@ -296,16 +276,17 @@ def _cmd_regions(args) -> int:
                          "one of them (it would change nothing here)")
     outputs = {"--plot": args.plot, "--geojson": args.geojson, "--segments": args.segments,
                "--html": args.html}
+    args.report = sys.stderr if stdout_option(outputs) else sys.stdout  # the summary: never into the file
     for option, path in outputs.items():
-        _writable(path, option, keep=[args.spec])
+        check_writable(path, option, keep=[args.spec])
     if args.html:
         from .html_view import plotly_js
 
         plotly_js()  # refuse a missing plotly before any work
     net = as_exact_net(args.spec)
     if args.output is not None and args.output >= net.widths[-1]:
-        raise InputError(f"--output {args.output} is out of range: the network has {net.widths[-1]} "
-                         f"output(s), numbered from 0")
+        raise InputError(f"--output {args.output} is out of range: the network has "
+                         f"{counted(net.widths[-1], 'output')}, numbered from 0")
     args.output = args.output or 0
     source = {"spec": args.spec}
     if args.plane is not None:
@@ -320,7 +301,7 @@ def _cmd_regions(args) -> int:
                             max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
         data = {**source, "window": args.window, "activation_regions": cnt.activation,
                 "linear_regions": cnt.linear}
-        _print_counts(data, args.json)
+        print_counts(data, args.json, file=args.report)
         return 0
     reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                   max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
@@ -331,8 +312,9 @@ def _cmd_regions(args) -> int:
     data = {**source, **reg.summary()}
     curves = _level_sets(reg, args, data)
     if args.geojson:
-        reg.write_geojson(args.geojson, progress=not args.quiet)  # a block of features at a time
+        reg.write_geojson(output_target(args.geojson), progress=not args.quiet)  # a block of cells at a time
         data["geojson"] = args.geojson
+        end_stdout(args.geojson)
     if args.plot:
         _save_plot(reg, args.plot, args, curves)
         data["plot"] = args.plot
@@ -344,15 +326,16 @@ def _finish(reg, args, data: dict) -> int:
     if args.html:
         from .html_view import save_regions_html
 
-        save_regions_html(reg, args.html, color=args.color, output=args.output)
+        save_regions_html(reg, output_target(args.html), color=args.color, output=args.output)
         data["html"] = args.html
+        end_stdout(args.html, newline=False)  # the page ends with one
     from .analysis_text import analysis_json, format_analysis
 
     if args.stats and args.json:
         data["analysis"] = analysis_json(reg)
-    _print_counts(data, args.json)
+    print_counts(data, args.json, file=args.report)
     if args.stats and not args.json:
-        print(format_analysis(reg, counts=False))
+        print(format_analysis(reg, counts=False), file=args.report)
     return 0
 
 
@@ -369,13 +352,19 @@ def _level_sets(reg, args, data: dict) -> list:
         else:
             level = exact_number_text(ls.level)  # 1e400 as "1e+400", not 401 digits
             name = ls.kind if ls.kind == "decision boundary" else f"level set f{ls.output} = {level}"
-            data[name] = (f"{len(ls.segments)} segments, {len(ls.points)} isolated points, "
-                          f"{len(ls.flat_pieces)} flat cells, length {ls.length:.6g}"
+            ends = "end goes" if ls.ends_beyond_box == 1 else "ends go"
+            data[name] = (f"{counted(len(ls.segments), 'segment')}, "
+                          f"{counted(len(ls.points), 'isolated point')}, "
+                          f"{counted(len(ls.flat_pieces), 'flat cell')}, length {ls.length:.6g}"
                           + (f" inside the certified box [-{ls.box}, {ls.box}]^2"
-                             f" ({ls.ends_beyond_box} ends go on beyond it)" if ls.ends_beyond_box else ""))
-    if args.segments:
+                             f" ({ls.ends_beyond_box} {ends} on beyond it)" if ls.ends_beyond_box else ""))
+    if args.segments == STDOUT:
+        json.dump([ls.as_dict() for ls in curves], sys.stdout)
+        end_stdout(args.segments)
+    elif args.segments:
         with open(args.segments, "w", encoding="utf-8") as f:
             json.dump([ls.as_dict() for ls in curves], f)
+    if args.segments:
         data["segments"] = args.segments
     return curves
 
@@ -405,7 +394,7 @@ def _cmd_count(args) -> int:
     data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
             **({"input_width": d} if d != 2 else {}),
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
-    _print_counts(data, args.json)
+    print_counts(data, args.json)
     return 0
 
 
@@ -434,6 +423,9 @@ def _cmd_sheet(args) -> int:
     from .sheet import write_sheet
 
     out = Path(args.out)
+    if args.out == STDOUT:
+        raise InputError("--out '-': the sheet is a folder of files (sheet07.md and its figures), "
+                         "which cannot go to standard output; give a folder name (it is created if missing)")
     if out.exists() and not out.is_dir():
         raise InputError(f"--out {args.out!r} is a file; give a folder (it is created if missing)")
     if not out.parent.is_dir():
@@ -459,7 +451,7 @@ def _cmd_check(args) -> int:
         data["missed"] = [{"pattern": list(p), "area": a} for p, a in rep.missed[: args.show_missed]]
         print(json.dumps(data))
     else:
-        _print_counts(data, False)
+        print_counts(data, False)
         if rep.missed and args.show_missed:
             print(f"largest missed regions (of {len(rep.missed)}):")
             for p, a in rep.missed[: args.show_missed]:

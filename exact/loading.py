@@ -8,7 +8,9 @@ JSON
     ``{"layers": [{"weight": [[...]], "bias": [...]}, ...], "activation": "relu"}``;
     the last layer is the output layer.  No other keys are allowed (a misspelled key is
     an error naming it).  A number is read as Python reads JSON: integers exactly,
-    decimals as the nearest float64 (whose exact binary value is the weight).  A string
+    decimals as the nearest float64 (whose exact binary value is the weight; a decimal
+    beyond the float64 range, such as ``1e400``, is an error that says to write it as an
+    exact string).  A string
     ``"p/q"`` or ``"p"`` (``p``, ``q`` decimal or ``0x`` hexadecimal integers, ``p`` with
     an optional sign) is an exact rational; no other strings are weights.
 ``.npz``
@@ -23,7 +25,8 @@ JSON
     (given to :func:`as_exact_net`) is read the same way (:mod:`exact.state_dicts`).
 ``.safetensors``
     The same tensors in a safetensors file, read directly (:mod:`exact.safetensors_file`;
-    F64, F32, F16 and BF16, exactly).  Its layers are taken in the natural order of their
+    F64, F32, F16, BF16 and the integers I8 ... I64, U8 ... U64, exactly).  Its layers are
+    taken in the natural order of their
     names (``2`` before ``10``), and its ``__metadata__`` may hold ``"activation"`` (a name
     or JSON) and ``"widths"`` (JSON).
 
@@ -60,8 +63,9 @@ from .activations import Activation, get_activation
 from .errors import InputError, InputTypeError, ResidualModuleError, SpecFileError
 from .network import ExactNet
 from .safetensors_file import read_safetensors
-from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, spec_matrix, spec_vector
+from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, json_float, spec_matrix, spec_vector
 from .state_dicts import check_architecture, from_state_dict, given_activation, resolve_activation
+from .wording import type_phrase
 
 __all__ = ["as_exact_net", "load_spec", "save_json"]
 
@@ -188,7 +192,7 @@ def _load_json(p: str, activation: Any) -> ExactNet:
 
     try:
         with open(p, encoding="utf-8") as f:
-            data = json.load(f, parse_int=parse_int, object_pairs_hook=no_duplicates)
+            data = json.load(f, parse_int=parse_int, parse_float=json_float, object_pairs_hook=no_duplicates)
     except SpecFileError:
         raise
     except RecursionError:
@@ -312,10 +316,10 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
             "exactnet never runs pickled code: save model.state_dict() instead of the model"
         ) from None
     if not isinstance(state, dict):
-        raise SpecFileError(f"{where} holds {type(state).__name__}, not a state_dict")
+        raise SpecFileError(f"{where} holds {type_phrase(state)}, not a state_dict")
     for key, v in state.items():
         if key not in ("activation", "widths") and not isinstance(v, torch.Tensor):
-            raise SpecFileError(f"{where}: entry {key!r} is a {type(v).__name__}, not a tensor")
+            raise SpecFileError(f"{where}: entry {key!r} is {type_phrase(v)}, not a tensor")
     return from_state_dict(state, where, activation=activation, widths=widths, in_file=True)
 
 
@@ -491,8 +495,8 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
     """
     is_module = type(net).__module__.startswith("torch") or hasattr(net, "named_modules")
     if input_shape is not None and not is_module:
-        raise InputError(f"input_shape is for torch modules (the shape of one input sample); net is a "
-                         f"{type(net).__name__}")
+        raise InputError(f"input_shape is for torch modules (the shape of one input sample); net is "
+                         f"{type_phrase(net)}")
     if isinstance(net, ExactNet):
         return check_architecture(net, activation, widths)
     if isinstance(net, (str, os.PathLike)):

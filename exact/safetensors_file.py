@@ -1,4 +1,4 @@
-"""Read a ``.safetensors`` file directly: its header, its float tensors (exactly, as float64), its metadata.
+"""Read a ``.safetensors`` file directly: its header, its tensors (exactly), its metadata.
 
 The format (https://huggingface.co/docs/safetensors): 8 bytes, a little-endian unsigned
 integer ``N``; ``N`` bytes of UTF-8 JSON, an object mapping each tensor's name to
@@ -6,8 +6,11 @@ integer ``N``; ``N`` bytes of UTF-8 JSON, an object mapping each tensor's name t
 follows, which the tensors cover without gaps or overlaps) and an optional
 ``"__metadata__"`` object of strings; then the raw little-endian data, row-major.
 Floats of dtypes ``F64``, ``F32``, ``F16`` and ``BF16`` are read and converted to
-float64, which holds each of them exactly; any other dtype is refused.  No
-``safetensors`` package is needed; nothing in the file is executed.
+float64, which holds each of them exactly; integers (``I8`` to ``I64``, ``U8`` to
+``U64``) keep their numpy integer dtype, so that every value is exact (a float64 would
+round ``2**53 + 1``), as integer ``.npz`` and ``.pt`` weights are read.  ``BOOL``, the
+8-bit floats and complex dtypes are refused.  No ``safetensors`` package is needed;
+nothing in the file is executed.
 
 Examples
 --------
@@ -32,11 +35,16 @@ from typing import Any
 import numpy as np
 
 from .errors import ResourceLimitError, SpecFileError
+from .wording import counted, with_article
 
 __all__ = ["DTYPES", "MAX_HEADER_BYTES", "MAX_TENSOR_VALUES", "read_safetensors"]
 
-DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "BF16": np.dtype("<u2")}
-"""The dtypes read (BF16 as its raw 16 bits, the upper half of a float32)."""
+DTYPES = {"F64": np.dtype("<f8"), "F32": np.dtype("<f4"), "F16": np.dtype("<f2"), "BF16": np.dtype("<u2"),
+          "I64": np.dtype("<i8"), "I32": np.dtype("<i4"), "I16": np.dtype("<i2"), "I8": np.dtype("i1"),
+          "U64": np.dtype("<u8"), "U32": np.dtype("<u4"), "U16": np.dtype("<u2"), "U8": np.dtype("u1")}
+"""The dtypes read (BF16 as its raw 16 bits, the upper half of a float32; integers as they are)."""
+
+_FLOATS = ("F64", "F32", "F16", "BF16")
 
 _SIZES = {"F64": 8, "F32": 4, "F16": 2, "BF16": 2, "I64": 8, "I32": 4, "I16": 2, "I8": 1, "U64": 8, "U32": 4,
           "U16": 2, "U8": 1, "BOOL": 1, "F8_E4M3": 1, "F8_E5M2": 1, "C64": 8}
@@ -49,7 +57,7 @@ MAX_TENSOR_VALUES = 20_000_000
 
 
 def read_safetensors(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], dict[str, str]]:
-    r"""Read every tensor of a ``.safetensors`` file as float64, and its metadata.
+    r"""Read every tensor of a ``.safetensors`` file exactly, and its metadata.
 
     Parameters
     ----------
@@ -59,7 +67,8 @@ def read_safetensors(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
     Returns
     -------
     tensors : dict of str to ndarray
-        Each tensor (float64, its exact values), in the order of the header.
+        Each tensor with its exact values, in the order of the header: float64 for the
+        float dtypes, the native numpy integer dtype (``int8`` ... ``uint64``) for integers.
     metadata : dict of str to str
         The ``__metadata__`` object (empty if there is none).
 
@@ -68,7 +77,8 @@ def read_safetensors(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
     SpecFileError
         A file shorter than its header says (truncated), a header that is not a JSON
         object of tensor entries, an entry with unknown keys or a dtype other than F64,
-        F32, F16 and BF16, offsets that do not match the shape or overlap, leave gaps or
+        F32, F16, BF16 and the integers I8 ... I64, U8 ... U64, offsets that do not match
+        the shape or overlap, leave gaps or
         go past the end, metadata that is not strings.
     ResourceLimitError
         More than :data:`MAX_TENSOR_VALUES` values (checked before reading them).
@@ -102,7 +112,7 @@ def read_safetensors(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
                 if len(raw) != end - begin:
                     raise SpecFileError(f"{where} is truncated: tensor {name!r} ends past the end of the "
                                         "file")
-                tensors[name] = _to_float64(raw, dtype).reshape(shape)
+                tensors[name] = _exact_array(raw, dtype).reshape(shape)
     except OSError as exc:
         raise SpecFileError(f"{where} cannot be read: {exc.strerror or exc}") from None
     return tensors, meta
@@ -111,8 +121,8 @@ def read_safetensors(path: str | os.PathLike) -> tuple[dict[str, np.ndarray], di
 def _header(f: Any, size: int, where: str) -> tuple[dict, int]:
     """Read the length prefix and the JSON header; return the header and where the data starts."""
     if size < 8:
-        raise SpecFileError(f"{where} is truncated: {size} bytes, fewer than the 8 of a safetensors header "
-                            "length")
+        raise SpecFileError(f"{where} is truncated: {counted(size, 'byte')}, fewer than the 8 of a "
+                            "safetensors header length")
     (n,) = struct.unpack("<Q", f.read(8))
     if n > MAX_HEADER_BYTES:
         raise SpecFileError(f"{where}: its header length is {n:,} bytes, more than {MAX_HEADER_BYTES:,}; "
@@ -128,8 +138,8 @@ def _header(f: Any, size: int, where: str) -> tuple[dict, int]:
     except (ValueError, RecursionError) as exc:
         raise SpecFileError(f"{where}: its header is not valid JSON ({exc})") from None
     if not isinstance(header, dict):
-        raise SpecFileError(f"{where}: its header is a JSON {type(header).__name__}, not an object of "
-                            "tensors")
+        raise SpecFileError(f"{where}: its header is {with_article('JSON ' + type(header).__name__)}, not an "
+                            "object of tensors")
     return header, 8 + n
 
 
@@ -149,8 +159,10 @@ def _entries(header: dict, data_size: int, where: str) -> tuple[dict[str, tuple]
         dtype, shape, offsets = e["dtype"], e["shape"], e["data_offsets"]
         if dtype not in DTYPES:
             known = ("a dtype unknown to safetensors" if dtype not in _SIZES
-                     else "not a float dtype read exactly")
-            raise SpecFileError(f"{at} has dtype {dtype!r}, {known}; exactnet reads F64, F32, F16 and BF16")
+                     else "not a number" if dtype == "BOOL"
+                     else "not a dtype exactnet reads (complex, or an 8-bit float)")
+            raise SpecFileError(f"{at} has dtype {dtype!r}, {known}; exactnet reads F64, F32, F16, BF16 and "
+                                "the integers I8 ... I64, U8 ... U64")
         if not isinstance(shape, list) or not all(isinstance(s, int) and not isinstance(s, bool) and s >= 0
                                                   for s in shape):
             raise SpecFileError(f"{at} has shape {shape!r}; a shape is a list of non-negative integers"[:200])
@@ -161,9 +173,9 @@ def _entries(header: dict, data_size: int, where: str) -> tuple[dict[str, tuple]
                                 "0 <= begin <= end"[:200])
         n = math.prod(shape)
         if offsets[1] - offsets[0] != n * _SIZES[dtype]:
-            raise SpecFileError(f"{at}: data_offsets {offsets} hold {offsets[1] - offsets[0]} bytes, but "
-                                "shape "
-                                f"{shape} of {dtype} needs {n * _SIZES[dtype]}")
+            held = counted(offsets[1] - offsets[0], "byte")
+            raise SpecFileError(f"{at}: data_offsets {offsets} hold {held}, "
+                                f"but shape {shape} of {dtype} needs {n * _SIZES[dtype]}")
         total += n
         entries[name] = (dtype, tuple(shape), offsets[0], offsets[1])
     if total > MAX_TENSOR_VALUES:
@@ -180,19 +192,27 @@ def _check_coverage(entries: dict[str, tuple], data_size: int, where: str) -> No
     for name, (_, _, b, e) in sorted(entries.items(), key=lambda kv: (kv[1][2], kv[1][3])):
         if b != end:
             what = ("overlaps the tensor before it" if b < end
-                    else f"leaves a gap of {b - end} bytes before it")
+                    else f"leaves a gap of {counted(b - end, 'byte')} before it")
             raise SpecFileError(f"{where}: tensor {name!r} (data_offsets [{b}, {e}]) {what}")
         end = e
     if end > data_size:
-        raise SpecFileError(f"{where} is truncated: its tensors need {end:,} bytes of data, the file has "
-                            f"{data_size:,}")
+        raise SpecFileError(f"{where} is truncated: its tensors need {counted(end, 'byte', fmt=',')} of "
+                            f"data, the file has {data_size:,}")
     if end < data_size:
-        raise SpecFileError(f"{where}: {data_size - end:,} bytes after the last tensor belong to none")
+        verb = "belongs" if data_size - end == 1 else "belong"
+        raise SpecFileError(f"{where}: {counted(data_size - end, 'byte', fmt=',')} after the last tensor "
+                            f"{verb} to none")
 
 
-def _to_float64(raw: bytes, dtype: str) -> np.ndarray:
-    """Raw little-endian values as float64 (exact: every F16, BF16, F32 value is a float64)."""
+def _exact_array(raw: bytes, dtype: str) -> np.ndarray:
+    """Raw little-endian values, exactly.
+
+    Floats become float64 (which holds every F16, BF16, F32 value), integers keep their
+    dtype (in native byte order, writable).
+    """
     a = np.frombuffer(raw, dtype=DTYPES[dtype])
     if dtype == "BF16":
         return (a.astype(np.uint32) << 16).view(np.float32).astype(np.float64)
+    if dtype not in _FLOATS:
+        return a.astype(a.dtype.newbyteorder("="))
     return a.astype(np.float64)

@@ -23,9 +23,10 @@ from typing import Any
 
 from .activations import Activation, get_activation, piecewise_linear
 from .errors import SpecFileError
+from .wording import counted, type_phrase
 
 __all__ = ["MAX_DECIMAL_DIGITS", "activation_from_spec", "check_activation_count", "check_keys",
-           "did_you_mean", "exact_string", "spec_matrix", "spec_value", "spec_vector"]
+           "did_you_mean", "exact_string", "json_float", "spec_matrix", "spec_value", "spec_vector"]
 
 MAX_DECIMAL_DIGITS = 4000
 """Longest decimal integer a spec may hold (Python reads at most 4300 digits from text by
@@ -134,6 +135,57 @@ def exact_string(text: str, where: str) -> Fraction:
     return -value if sign == "-" else value
 
 
+class _BeyondFloatRange(float):
+    """A JSON number too large for a float64: ``inf`` (or ``-inf``) that remembers its text."""
+
+    text: str
+
+
+def json_float(text: str) -> float:
+    """Read a JSON decimal as the nearest float64, marking one beyond the float range.
+
+    ``json.load(..., parse_float=json_float)``: a finite number too large for a float64
+    (``1e400``) would silently become ``inf``; it becomes an ``inf`` that remembers its
+    text, so that :func:`spec_value` can say what it is and how to write it.
+
+    Parameters
+    ----------
+    text : str
+        The number as written in the JSON text.
+
+    Returns
+    -------
+    float
+        ``float(text)``.
+
+    Examples
+    --------
+    >>> json_float("0.5"), json_float("-1e400")
+    (0.5, -inf)
+    """
+    v = float(text)
+    if v - v == 0:
+        return v
+    big = _BeyondFloatRange(v)
+    big.text = text
+    return big
+
+
+def _spelled_out(text: str) -> str:
+    """Say how to write a decimal such as ``1.5e400`` as an integer string: its digits, then so many zeros."""
+    m = re.fullmatch(r"-?(\d+)(?:\.(\d*))?[eE]([+-]?\d{1,6})", text)
+    if m is None:
+        return ""
+    digits = (m.group(1) + (m.group(2) or "")).lstrip("0")
+    zeros = int(m.group(3)) - len(m.group(2) or "")
+    if not digits or zeros < 0 or len(digits) > 20:
+        return ""
+    hint = f": {text} is the string {'-' if text.startswith('-') else ''}{digits} followed by {zeros} zeros"
+    if len(digits) + zeros > MAX_DECIMAL_DIGITS:
+        hint += f", more than {MAX_DECIMAL_DIGITS} decimal digits, so write it in hexadecimal"
+    return hint
+
+
 def spec_value(v: Any, where: str) -> Any:
     """Read one weight, bias or activation parameter of a spec: a number or an exact string.
 
@@ -151,7 +203,8 @@ def spec_value(v: Any, where: str) -> Any:
     Raises
     ------
     SpecFileError
-        A bool, list, None or other non-number.
+        A bool, list, None or other non-number, or a number beyond the float64 range
+        (read by :func:`json_float`).
 
     Examples
     --------
@@ -160,8 +213,14 @@ def spec_value(v: Any, where: str) -> Any:
     """
     if isinstance(v, str):
         return exact_string(v, where)
+    if isinstance(v, _BeyondFloatRange):
+        raise SpecFileError(f"{where} is {v.text[:40]}, beyond the float64 range (about 1.8e308): a JSON "
+                            "number is read as the nearest float64, which would be infinite; write it as an "
+                            'exact string "p" or "p/q" (decimal or 0x hexadecimal integers, every digit '
+                            f"written out{_spelled_out(v.text)}), as exact.save_json writes such numbers")
     if isinstance(v, bool) or not isinstance(v, (int, float)):
-        kind = "a list" if isinstance(v, list) else f"{type(v).__name__} {v!r}"[:80]
+        kind = ("a list" if isinstance(v, list) else f"the boolean {v!r}" if isinstance(v, bool)
+                else f"{type_phrase(v)} {v!r}"[:80])
         raise SpecFileError(f"{where} is {kind}; a weight is a number or an exact rational string 'p/q'")
     return v
 
@@ -261,7 +320,7 @@ def _one_activation(obj: Any, where: str) -> Activation:
         return get_activation(obj)
     if not isinstance(obj, dict):
         raise SpecFileError(f"{where} must be a name, an object {{'name', 'params'}} or a list of them, "
-                            f"got {type(obj).__name__} {obj!r}"[:200])
+                            f"got {type_phrase(obj)} {obj!r}"[:200])
     if "breakpoints" in obj:  # the general form save_json writes for a custom Activation
         check_keys(obj, ("name", "breakpoints", "slopes", "intercepts"), where)
         parts = [spec_vector(obj.get(k), f"{where}.{k}") for k in ("breakpoints", "slopes", "intercepts")]
@@ -302,5 +361,5 @@ def check_activation_count(act: Any, n_layers: int, where: str) -> None:
     >>> check_activation_count(["relu"], 2, "spec")
     """
     if isinstance(act, list) and len(act) != n_layers - 1:
-        raise SpecFileError(f"{where}: 'activation' lists {len(act)} activations for "
-                            f"{n_layers - 1} hidden layers")
+        raise SpecFileError(f"{where}: 'activation' lists {counted(len(act), 'activation')} for "
+                            f"{counted(n_layers - 1, 'hidden layer')}")

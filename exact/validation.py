@@ -22,7 +22,8 @@ from .errors import InputError, InputTypeError
 from .loading import as_exact_net
 from .memory_headroom import available_memory
 from .network import ExactNet
-from .windows import ConvexWindow, convex_window, rectangle_window
+from .windows import ConvexWindow, convex_window, rectangle_window, window_number
+from .wording import counted
 
 __all__ = [
     "DEFAULT_MAX_MEMORY",
@@ -126,12 +127,19 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
         return _as_square(_shaped_window(window))
     msg = ("window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
            f"ymax), the vertices of a convex polygon, or None; got {plain_text(window)}")
+    if isinstance(window, (complex, Decimal)) or "complex" in type(window).__name__:
+        return _positive(window_number(window, "window"), msg)  # refused as complex; a Decimal exactly
     try:
-        f = Fraction(window) if isinstance(window, (int, Fraction, Decimal)) else Fraction(float(window))
+        f = Fraction(window) if isinstance(window, (int, Fraction)) else Fraction(float(window))
     except (TypeError, ValueError, OverflowError):
         if isinstance(window, float) and window == float("inf"):  # 'inf' as text means the whole plane
             raise InputError(f"{msg} (for the whole plane give None or 'plane')") from None
         raise InputError(msg) from None
+    return _positive(f, msg)
+
+
+def _positive(f: Fraction, msg: str) -> Fraction:
+    """Return the half-width ``f``, refusing ``f <= 0`` with ``msg``."""
     if f <= 0:
         raise InputError(msg)
     return f
@@ -317,7 +325,7 @@ def prepare_net(net: Any, plane: Sequence[Any] | None = None, activation: str | 
         if isinstance(plane, (str, bytes, dict)) or not hasattr(plane, "__len__"):
             raise InputTypeError(f"plane must be three points (x0, x1, x2), got {plane!r}")
         if len(plane) != 3:
-            raise InputError(f"plane must be three points (x0, x1, x2), got {len(plane)} items")
+            raise InputError(f"plane must be three points (x0, x1, x2), got {counted(len(plane), 'item')}")
         enet = enet.restrict_to_plane(*plane)
     elif any_width:
         return enet
@@ -377,5 +385,5 @@ def check_point(point: Any, name: str, dim: int) -> tuple[Fraction, ...]:
                     raise InputError(f"{name}[{i}] must be a finite number, got {v!r}")
     coords = to_vector(point, name)
     if len(coords) != dim:
-        raise InputError(f"{name} has {len(coords)} coordinates but the network input is {dim}-D")
+        raise InputError(f"{name} has {counted(len(coords), 'coordinate')} but the network input is {dim}-D")
     return tuple(coords)

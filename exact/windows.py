@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -27,7 +28,7 @@ import numpy as np
 from ._float_range import to_float
 from ._fp import U
 from .array_input import plain_text
-from .errors import InputError, Undecided
+from .errors import InputError, InputTypeError, Undecided
 from .json_numbers import exact_json
 from .polygon_areas import polygon_area
 from .predicates import (
@@ -39,7 +40,12 @@ from .predicates import (
     side,
 )
 
-__all__ = ["ConvexWindow", "convex_window", "line_through", "rectangle_window"]
+__all__ = ["MAX_DECIMAL_EXPONENT", "ConvexWindow", "convex_window", "line_through", "rectangle_window",
+           "window_number"]
+
+MAX_DECIMAL_EXPONENT = 4300
+"""The largest exponent of a ``Decimal`` window number (``Fraction(Decimal("1e999999999"))`` would build a
+3-billion-bit integer); 4300 is Python's own limit of digits for an integer's text."""
 
 
 @dataclass(frozen=True)
@@ -177,14 +183,68 @@ def line_through(p: Point, q: Point) -> Line:
     return canonical_line(Y0 * D1 - D0 * Y1, D0 * X1 - X0 * D1, X0 * Y1 - Y0 * X1)
 
 
+def window_number(value: Any, what: str) -> Fraction:
+    """Read one number of a window exactly: an int, a float (its binary value), a Fraction or a Decimal.
+
+    Parameters
+    ----------
+    value : real
+        The number; numpy and torch scalars too.  A ``Decimal`` is read exactly, as
+        ``Fraction(value)`` reads it (``Decimal("0.1")`` is 1/10).
+    what : str
+        Names the number in messages (``"window: rectangle xmax"``).
+
+    Returns
+    -------
+    Fraction
+        The exact value.
+
+    Raises
+    ------
+    InputTypeError
+        A complex number, a bool, a string or another non-number, each said as it is.
+    InputError
+        NaN or an infinity, or a ``Decimal`` whose exponent is beyond
+        :data:`MAX_DECIMAL_EXPONENT`.
+
+    Examples
+    --------
+    >>> from decimal import Decimal
+    >>> window_number(Decimal("0.1"), "x"), window_number(0.5, "x")
+    (Fraction(1, 10), Fraction(1, 2))
+    >>> window_number(1j, "window")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputTypeError: window is the complex number 1j; complex numbers are not accepted: ...
+    """
+    from .predicates import to_fraction
+
+    if isinstance(value, complex) or "complex" in type(value).__name__:
+        raise InputTypeError(f"{what} is the complex number {value!r}; complex numbers are not accepted: "
+                             "give a real number")
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise InputError(f"{what} must be a finite number, got {value!r}")
+        if value and abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
+            raise InputError(f"{what} is {value!r}, whose exponent is beyond {MAX_DECIMAL_EXPONENT}: refused "
+                             "(floats end near 1e308)")
+        return Fraction(value)
+    try:
+        return to_fraction(value)
+    except TypeError:
+        raise InputTypeError(f"{what} must be a real number, got {plain_text(value)}") from None
+    except ValueError:
+        raise InputError(f"{what} must be a finite number, got {value!r}") from None
+
+
 def rectangle_window(xmin: Any, xmax: Any, ymin: Any, ymax: Any) -> ConvexWindow:
     """Make the window ``[xmin, xmax] x [ymin, ymax]``.
 
     Parameters
     ----------
     xmin, xmax, ymin, ymax : real
-        Finite bounds (ints, floats at their exact binary value, Fractions) with
-        ``xmin < xmax`` and ``ymin < ymax``.
+        Finite bounds (ints, floats at their exact binary value, Fractions, Decimals) with
+        ``xmin < xmax`` and ``ymin < ymax``; see :func:`window_number`.
 
     Returns
     -------
@@ -193,25 +253,19 @@ def rectangle_window(xmin: Any, xmax: Any, ymin: Any, ymax: Any) -> ConvexWindow
 
     Raises
     ------
+    InputTypeError
+        A bound that is not a real number (a complex number, a string, ...).
     InputError
-        A bound that is not a finite number, or an empty rectangle.
+        A bound that is NaN or infinite, or an empty rectangle.
 
     Examples
     --------
     >>> str(rectangle_window(0, 1, 2, 3.5))
     '[0, 1] x [2, 7/2]'
     """
-    from .predicates import to_fraction
-
     names = ("xmin", "xmax", "ymin", "ymax")
-    vals = []
-    for name, v in zip(names, (xmin, xmax, ymin, ymax)):
-        try:
-            vals.append(to_fraction(v))
-        except (TypeError, ValueError):
-            raise InputError(f"window: rectangle (xmin, xmax, ymin, ymax) needs finite numbers, "
-                             f"got {name}={v!r}") from None
-    x0, x1, y0, y1 = vals
+    x0, x1, y0, y1 = (window_number(v, f"window: rectangle {name}")
+                      for name, v in zip(names, (xmin, xmax, ymin, ymax)))
     if not (x0 < x1 and y0 < y1):
         raise InputError(f"window: rectangle (xmin, xmax, ymin, ymax) needs xmin < xmax and ymin < ymax, "
                          f"got ({xmin!r}, {xmax!r}, {ymin!r}, {ymax!r})")
@@ -226,7 +280,7 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
     vertices : sequence of (x, y)
         At least three vertices in order around the polygon, either way round (a clockwise
         list is reversed); a vertex on the straight segment between its neighbours is
-        dropped.  Coordinates are taken at their exact values.
+        dropped.  Coordinates are taken at their exact values (see :func:`window_number`).
 
     Returns
     -------
@@ -236,6 +290,8 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
 
     Raises
     ------
+    InputTypeError
+        A coordinate that is not a real number (a complex number, a string, ...).
     InputError
         Fewer than three vertices, a vertex that is not two finite numbers, a repeated
         vertex (also a polygon that goes round twice), a polygon of zero area, or one
@@ -282,8 +338,6 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
 
 def _read_vertices(vertices: Any) -> list[Point]:
     """Read at least three vertices ``(x, y)`` exactly; refuse repeated consecutive ones."""
-    from .predicates import to_fraction
-
     rows = vertices.tolist() if isinstance(vertices, np.ndarray) else vertices
     if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__len__") or len(rows) < 3:
         raise InputError(f"window: a polygon needs at least three vertices (x, y), got {_show(vertices)}")
@@ -291,11 +345,8 @@ def _read_vertices(vertices: Any) -> list[Point]:
     for i, v in enumerate(rows):
         if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") or len(v) != 2:
             raise InputError(f"window: polygon vertex {i} must be a pair (x, y), got {v!r:.60}")
-        try:
-            pts.append(point_from_xy(to_fraction(v[0]), to_fraction(v[1])))
-        except (TypeError, ValueError):
-            raise InputError(f"window: polygon vertex {i} must be two finite numbers, got {v!r:.60}"
-                             ) from None
+        pts.append(point_from_xy(window_number(v[0], f"window: polygon vertex {i} x"),
+                                 window_number(v[1], f"window: polygon vertex {i} y")))
     first: dict = {}
     for i, p in enumerate(pts):  # also refuses a polygon that goes round twice
         j = first.setdefault(point_to_fractions(p), i)

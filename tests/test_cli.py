@@ -218,7 +218,7 @@ def test_regions_level_set_and_decision_boundary(tmp_path, capsys):
     assert json.loads(seg.read_text()) == [zero, half, data["decision_boundary"]]
     assert png.stat().st_size > 1000
     assert main(["regions", str(p), "--window", "2", "--level-set", "-1", "-q"]) == 0
-    assert "level set f0 = -1: 0 segments, 1 isolated points, 0 flat cells" in capsys.readouterr().out
+    assert "level set f0 = -1: 0 segments, 1 isolated point, 0 flat cells" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv, message", [
@@ -359,6 +359,20 @@ def test_outputs_never_overwrite_the_network_file(tmp_path, capsys):
         assert main(["regions", str(p), *extra, option, str(p), "-q"]) == 2
         assert "is the network file itself" in capsys.readouterr().err
     assert p.read_text() == before
+
+
+def test_dash_is_standard_output_in_a_real_process(tmp_path):
+    """``--html -`` and ``--geojson -`` as a program: stdout holds the file alone, the summary is on stderr."""
+    p = _write_spec(tmp_path)
+    html = subprocess.run(["exactnet", "regions", str(p), "--window", "2", "--html", "-", "--stats", "-q"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert html.returncode == 0 and html.stdout.startswith("<!DOCTYPE html>") and html.stdout.endswith("</html>\n")
+    assert "activation regions: 7" in html.stderr and "neurons: 3 hidden" in html.stderr
+    geo = subprocess.run(["exactnet", "regions", str(p), "--window", "2", "--geojson", "-", "--json"],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert geo.returncode == 0 and len(json.loads(geo.stdout)["features"]) == 7
+    assert json.loads(geo.stderr.strip().splitlines()[-1])["geojson"] == "-"
+    assert sorted(f.name for f in tmp_path.iterdir()) == ["net.json"]  # no file named '-'
 
 
 def test_refusals_speak_of_options_not_arguments(tmp_path, capsys):

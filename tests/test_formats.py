@@ -26,7 +26,7 @@ from exact.safetensors_file import read_safetensors
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _CODES = {torch.float64: "F64", torch.float32: "F32", torch.float16: "F16", torch.bfloat16: "BF16",
-          torch.int32: "I32"}
+          torch.int64: "I64", torch.int32: "I32", torch.int16: "I16", torch.int8: "I8", torch.uint8: "U8"}
 
 
 def write_safetensors(path, tensors, metadata=None, order=None):
@@ -159,6 +159,24 @@ def test_safetensors_floats_are_read_exactly(tmp_path, dtype):
     assert [Fraction(v) for v in tensors["s"]] == [Fraction(v) for v in special.double().tolist()]
 
 
+@pytest.mark.parametrize("dtype", [torch.int64, torch.int32, torch.int16, torch.int8, torch.uint8])
+def test_safetensors_integers_are_read_exactly_as_the_same_pt_file(tmp_path, dtype):
+    """Integer weights: the safetensors reader (ours) against torch.load of the same tensors in a .pt."""
+    m = _mlp(widths=(2, 6, 5, 1), seed=3)
+    top = {torch.int8: 127, torch.uint8: 255, torch.int16: 2**15 - 1}.get(dtype, 2**31 - 1)
+    state = {k: (v * 40).round().clamp(0 if dtype == torch.uint8 else -top, top).to(dtype)
+             for k, v in m.state_dict().items()}
+    if dtype == torch.int64:
+        state["0.weight"][0, 0] = 2**62 + 1  # a float64 would round it
+    pt = tmp_path / "n.pt"
+    torch.save(state, pt)
+    net = exact.load_spec(write_safetensors(tmp_path / "n.safetensors", state))
+    assert net == exact.load_spec(pt)
+    assert net.weights[0][0][0] == (2**62 + 1 if dtype == torch.int64 else int(state["0.weight"][0, 0]))
+    tensors, _ = read_safetensors(tmp_path / "n.safetensors")
+    assert tensors["0.weight"].dtype == np.dtype(str(dtype).removeprefix("torch."))
+
+
 def test_safetensors_state_dict_in_natural_layer_order_with_metadata(tmp_path):
     torch.manual_seed(0)
     m = nn.Sequential(*[nn.Sequential(nn.Linear(2, 2), nn.LeakyReLU(0.5)) if i < 11 else nn.Linear(2, 1)
@@ -210,8 +228,12 @@ BAD_FILES = [
     ("header a list", lambda t: _header_file(t, [1, 2]), SpecFileError, r"its header is a JSON list"),
     ("entry with a missing key", lambda t: _header_file(t, {"0.weight": {"dtype": "F32", "shape": [1]}}),
      SpecFileError, r"tensor '0.weight' must be an object with keys 'dtype', 'shape', 'data_offsets'"),
-    ("integer dtype", lambda t: _header_file(t, {"0.weight": {**_W, "dtype": "I32"}}, b"\0" * 8), SpecFileError,
-     r"tensor '0.weight' has dtype 'I32', not a float dtype read exactly; exactnet reads F64, F32, F16 and BF16"),
+    ("bool dtype", lambda t: _header_file(t, {"0.weight": {**_W, "dtype": "BOOL", "data_offsets": [0, 2]}},
+                                          b"\0" * 2), SpecFileError,
+     r"tensor '0.weight' has dtype 'BOOL', not a number; exactnet reads F64, F32, F16, BF16 and the integers"),
+    ("complex dtype", lambda t: _header_file(t, {"0.weight": {**_W, "dtype": "C64", "data_offsets": [0, 16]}},
+                                             b"\0" * 16), SpecFileError,
+     r"tensor '0.weight' has dtype 'C64', not a dtype exactnet reads \(complex, or an 8-bit float\)"),
     ("unknown dtype", lambda t: _header_file(t, {"0.weight": {**_W, "dtype": "F128"}}, b"\0" * 8), SpecFileError,
      r"has dtype 'F128', a dtype unknown to safetensors"),
     ("offsets that do not match the shape", lambda t: _header_file(t, {"0.weight": {**_W, "data_offsets": [0, 4]}},
@@ -225,7 +247,7 @@ BAD_FILES = [
                                                                                 "data_offsets": [4, 8]}}, b"\0" * 8),
      SpecFileError, r"overlaps the tensor before it"),
     ("trailing bytes", lambda t: _header_file(t, {"0.weight": _W}, b"\0" * 9), SpecFileError,
-     r"1 bytes after the last tensor belong to none"),
+     r"1 byte after the last tensor belongs to none"),
     ("metadata not strings", lambda t: _header_file(t, {"__metadata__": {"activation": 3}}), SpecFileError,
      r"its __metadata__ must be an object of strings"),
     ("misspelt metadata key", lambda t: write_safetensors(t / "m.safetensors", {"0.weight": torch.eye(2)},

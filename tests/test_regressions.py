@@ -1200,7 +1200,7 @@ def test_cli_output_given_for_nothing_or_out_of_range_is_refused(tmp_path, capsy
     assert main(["regions", str(p), "-q", "--output", "0"]) == 2
     assert "--output 0 picks the output for --level-set" in capsys.readouterr().err
     assert main(["regions", str(p), "-q", "--output", "5", "--level-set", "0"]) == 2
-    assert "--output 5 is out of range: the network has 1 output(s)" in capsys.readouterr().err
+    assert "--output 5 is out of range: the network has 1 output, numbered from 0" in capsys.readouterr().err
     assert main(["regions", str(p), "-q", "--output", "0", "--level-set", "0", "--json"]) == 0
 
 
@@ -1700,3 +1700,150 @@ def test_a_decimal_window_is_read_exactly_not_through_a_float():
     assert exact.regions(net, window=Fraction(1, 10)).n_activation == 1
     assert exact.regions(net, window=0.1).n_activation == 2  # the float 0.1 is a little more than 1/10
     assert exact.count_regions(net, window=Decimal("1e400")) == exact.count_regions(net, window=Fraction(10**400))
+
+
+# --- third fresh-clone trial (CLI and input leftovers) --------------------------------------
+
+
+def _two_line_spec(tmp_path):
+    """A 2-D net of the lines x = 0 and y = 0 (4 cells in any square around 0), saved as JSON."""
+    spec = tmp_path / "net.json"
+    exact.save_json([([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], spec)
+    return spec
+
+
+def test_cli_dash_writes_to_standard_output_and_the_summary_to_standard_error(tmp_path, capsys, monkeypatch):
+    """Third fresh-clone trial: ``--geojson -`` wrote a file named ``-``.  Now ``-`` is standard output (for
+    --geojson, --segments, --html and count-many's --jsonl), the summary goes to standard error so that it
+    cannot corrupt the file's text, and ``-`` is refused where standard output makes no sense."""
+    from exact.cli import main
+
+    spec = _two_line_spec(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    want = exact.regions(exact.load_spec(spec), window=1).to_geojson()
+    assert main(["regions", str(spec), "--window", "1", "--geojson", "-", "--json", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out) == want and len(want["features"]) == 4
+    assert json.loads(err)["activation_regions"] == 4
+    assert main(["regions", str(spec), "--window", "1", "--level-set", "0", "--segments", "-", "-q"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)[0]["level"] == "0" and "activation regions: 4" in err
+    assert main(["count-many", str(spec), "--window", "1", "--jsonl", "-", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_regions"] == 4
+    assert not (tmp_path / "-").exists()
+    for argv, match in [(["regions", str(spec), "--geojson", "-", "--segments", "-", "--level-set", "0"],
+                         r"--geojson and --segments both ask for standard output \('-'\); give one of them a "
+                         r"file name"),
+                        (["regions", str(spec), "--plot", "-"], r"--plot '-': .*give a file name such as "
+                                                                r"regions\.png"),
+                        (["sheet", "--out", "-"], r"--out '-': the sheet is a folder of files"),
+                        (["count-many", str(spec), "--jsonl", "-", "--resume"],
+                         r"--resume continues a results file, and --jsonl - writes to standard output")]:
+        assert main(argv) == 2
+        assert re.search(match, capsys.readouterr().err)
+    assert not (tmp_path / "-").exists()
+
+
+def test_every_command_takes_quiet_prove_too(capsys):
+    """Third fresh-clone trial: ``exactnet prove -q`` was an unrecognized argument, while every other command
+    took ``-q``/``--quiet``.  Every command now takes it, with one meaning (nothing on standard error but
+    errors)."""
+    import argparse
+
+    from exact.cli import build_parser, main
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    assert sorted(sub.choices) == ["check", "count", "count-many", "prove", "regions", "segment", "sheet"]
+    for name, parser in sub.choices.items():
+        assert {"-q", "--quiet"} <= set(parser._option_string_actions), name
+    assert main(["prove", "--list", "-q"]) == 0
+    assert "softmax" in capsys.readouterr().out
+
+
+def test_messages_with_counts_and_type_names_are_grammatical(tmp_path):
+    """Third fresh-clone trial: "--from has 1 coordinates" and "entry '0.bias' is a int"."""
+    import torch
+
+    from exact.validation import check_point
+
+    with pytest.raises(InputError, match=r"^a has 1 coordinate but the network input is 2-D$"):
+        check_point([1], "a", 2)
+    with pytest.raises(InputError, match=r"^a has 3 coordinates but"):
+        check_point([1, 2, 3], "a", 2)
+    pt = tmp_path / "n.pt"
+    torch.save({"0.weight": torch.ones(1, 2), "0.bias": 5}, pt)
+    with pytest.raises(exact.errors.SpecFileError, match=r"entry '0.bias' is an int, not a tensor"):
+        exact.load_spec(pt)
+
+
+def _safetensors_file(path, tensors):
+    """Write a safetensors file of ``name -> (dtype code, numpy array)`` as the format describes it."""
+    import struct
+
+    header, data = {}, b""
+    for name, (code, a) in tensors.items():
+        raw = a.astype(a.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": code, "shape": list(a.shape), "data_offsets": [len(data), len(data) + len(raw)]}
+        data += raw
+    text = json.dumps(header).encode()
+    path.write_bytes(struct.pack("<Q", len(text)) + text + data)
+    return path
+
+
+def test_integer_safetensors_weights_are_read_exactly_as_npz_and_pt_are(tmp_path):
+    """Third fresh-clone trial: an integer ``.safetensors`` file was refused ("not a float dtype"), though
+    integer ``.npz`` and ``.pt`` weights are read.  Integers are now read exactly, also beyond 2^53 (a float64
+    would round 2^62 + 1); bool is still refused."""
+    big = 2**62 + 1
+    st = _safetensors_file(tmp_path / "n.safetensors", {
+        "0.weight": ("I64", np.array([[big, -3]], dtype=np.int64)),
+        "0.bias": ("I8", np.array([-128], dtype=np.int8)),
+        "1.weight": ("U64", np.array([[2**64 - 1]], dtype=np.uint64)),
+        "1.bias": ("U8", np.array([255], dtype=np.uint8))})
+    net = exact.load_spec(st)
+    assert list(net.weights) == [((Fraction(big), Fraction(-3)),), ((Fraction(2**64 - 1),),)]
+    assert list(net.biases) == [(Fraction(-128),), (Fraction(255),)]
+    bad = _safetensors_file(tmp_path / "b.safetensors", {"0.weight": ("BOOL", np.array([[True, False]]))})
+    with pytest.raises(exact.errors.SpecFileError, match=r"tensor '0.weight' has dtype 'BOOL', not a number"):
+        exact.load_spec(bad)
+
+
+def test_a_json_number_beyond_the_float_range_says_so_and_how_to_write_it(tmp_path):
+    """Third fresh-clone trial: ``1e400`` in a JSON spec was reported as "contains inf", with no hint that the
+    file holds a finite number a float64 cannot hold, nor how to write it exactly."""
+    spec = tmp_path / "big.json"
+    spec.write_text('{"layers": [{"weight": [[1, -1e400]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}')
+    with pytest.raises(exact.errors.SpecFileError,
+                       match=r"layers\[0\]\.weight\[0\]\[1\] is -1e400, beyond the float64 range .*write it as an "
+                             r"exact string"):
+        exact.load_spec(spec)
+
+
+def test_complex_and_decimal_window_numbers_get_the_right_message_or_are_read_exactly():
+    """Third fresh-clone trial: a complex window, and a Decimal in a rectangle or polygon window, were refused
+    with "must be finite numbers".  A complex number is now refused as complex; a Decimal is read exactly
+    everywhere a window takes numbers, as a Decimal half-width already was."""
+    from decimal import Decimal
+
+    net = [([[10.0, 0.0]], [-1.0]), ([[1.0]], [0.0])]  # the line x = 1/10
+    tenth = Decimal("0.1")
+    assert exact.regions(net, window=(-1, tenth, -1, 1)).n_activation == 1  # the line is the right side
+    assert exact.regions(net, window=(-1, 0.1, -1, 1)).n_activation == 2  # the float 0.1 is more than 1/10
+    assert exact.regions(net, window=[(-1, -1), (tenth, -1), (tenth, 1), (-1, 1)]).n_activation == 1
+    for window, err, match in [
+            (1j, InputTypeError, r"window is the complex number 1j; complex numbers are not accepted"),
+            ((0, 1j, 0, 1), InputTypeError, r"window: rectangle xmax is the complex number 1j; complex numbers"),
+            ([(0, 0), (1, 0), (0, 2j)], InputTypeError, r"window: polygon vertex 2 y is the complex number 2j"),
+            ((0, Decimal("Infinity"), 0, 1), InputError, r"rectangle xmax must be a finite number, got "
+                                                         r"Decimal\('Infinity'\)")]:
+        with pytest.raises(err, match=match):
+            exact.count_regions(net, window=window)
+
+
+# --- many nets: windows and schedulers (issue 17) ----------------------------------------------
+
+THREE_LINES_2D = [([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0]), ([[1.0, 1.0, 1.0]], [0.0])]
+"""x = 0, y = 0, x + y = 1: three lines in general position crossing inside [-2, 2]^2, 1 + 3 + 3 = 7 cells."""
+FOUR_PLANES_3D = [([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], [0, 0, 0, -1]), ([[1, 1, 1, 1]], [0])]
+"""x = 0, y = 0, z = 0, x + y + z = 1: four planes in general position inside [-2, 2]^3, 1 + 4 + 6 + 4 = 15 cells."""
+

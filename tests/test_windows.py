@@ -5,6 +5,7 @@ areas, and by cutting a rectangle in two (cells crossing the seam counted once).
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction as F
 
 import numpy as np
@@ -69,9 +70,24 @@ def test_a_window_equal_to_the_square_is_the_square():
     assert check_window((-3, 3, -3, 4)) != F(3)
 
 
+def test_decimals_are_read_exactly_in_every_kind_of_window():
+    tenth = Decimal("0.1")
+    assert check_window((-tenth, tenth, -tenth, tenth)) == F(1, 10)  # the square [-1/10, 1/10]^2, exactly
+    assert check_window([(0, 0), (tenth, 0), (0, Decimal("1e-3"))]).vertices == [(0, 0), (F(1, 10), 0),
+                                                                                  (0, F(1, 1000))]
+    assert check_window((0, Decimal("2.5E+3"), 0, 1)).bounds == (0, 2500, 0, 1)
+
+
 @pytest.mark.parametrize("window, err, match", [
     ((0, 0, 0, 1), InputError, r"xmin < xmax and ymin < ymax"),
-    ((0, 1, 2, float("nan")), InputError, r"finite numbers, got ymax=nan"),
+    ((0, 1, 2, float("nan")), InputError, r"window: rectangle ymax must be a finite number, got nan"),
+    ((0, 1, 2, "3"), InputTypeError, r"window: rectangle ymax must be a real number, got '3'"),
+    ((0, 1, 2, 3j), InputTypeError, r"window: rectangle ymax is the complex number 3j; complex numbers are not"),
+    ((0, Decimal("NaN"), 2, 3), InputError, r"rectangle xmax must be a finite number, got Decimal\('NaN'\)"),
+    ((0, Decimal("1e5000"), 2, 3), InputError, r"rectangle xmax is Decimal\('1E\+5000'\), whose exponent is beyond "
+                                                r"4300"),
+    (Decimal("1e-99999999"), InputError, r"window is Decimal\('1E-99999999'\), whose exponent is beyond 4300"),
+    (np.complex128(2), InputTypeError, r"window is the complex number \(2\+0j\); complex numbers are not accepted"),
     ((0, 1, 2), InputError, r"a rectangle of four numbers"),
     ([(0, 0), (1, 1)], InputError, r"at least three vertices"),
     ([(0, 0), (1, 1), (2, 2)], InputError, r"zero area"),
@@ -79,7 +95,8 @@ def test_a_window_equal_to_the_square_is_the_square():
     ([(0, 0), (2, 0), (1, F(1, 2)), (2, 2), (0, 2)], InputError, r"turns the wrong way at vertex 2 \(1, 1/2\)"),
     ([(0, 100), (59, -81), (-95, 31), (95, 31), (-59, -81)], InputError, r"go once round a convex polygon"),
     ([(0, 0), (1,), (0, 1)], InputError, r"polygon vertex 1 must be a pair"),
-    ([(0, 0), (1, float("inf")), (0, 1)], InputError, r"polygon vertex 1 must be two finite numbers"),
+    ([(0, 0), (1, float("inf")), (0, 1)], InputError, r"polygon vertex 1 y must be a finite number, got inf"),
+    ([(0, 0), (1j, 0), (0, 1)], InputTypeError, r"polygon vertex 1 x is the complex number 1j"),
     ({"x": 1}, InputTypeError, r"window must be a number, a rectangle"),
     (True, InputTypeError, r"window must be a number, a rectangle"),
 ])

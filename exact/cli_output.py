@@ -1,0 +1,249 @@
+"""Where the ``exactnet`` command line writes: output files, ``-`` for standard output, the summary.
+
+An output option given ``-`` writes to standard output (``regions --geojson -``,
+``--segments -``, ``--html -``, ``count-many --jsonl -``), as for other Unix tools; the
+summary (counts, ``--stats``) then goes to standard error, so that standard output holds
+the file's text alone.  Where standard output makes no sense, ``-`` is refused: a picture's
+format comes from its file name's suffix (``--plot``), a sheet is a folder of files
+(``sheet --out``).  Output paths are checked before any work (:func:`check_writable`).
+
+Examples
+--------
+>>> stdout_option({"--geojson": "-", "--plot": None})
+'--geojson'
+>>> print_counts({"spec": "net.json", "window": None, "activation_regions": 4}, as_json=False)
+              spec: net.json
+            window: whole plane
+activation regions: 4
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from fractions import Fraction
+from pathlib import Path
+from typing import TextIO
+
+from .cli_values import AxisBox
+from .errors import InputError
+from .json_numbers import json_number
+from .windows import ConvexWindow
+
+__all__ = ["LABEL_WIDTH", "STDOUT", "TO_STDOUT_HELP", "check_writable", "end_stdout", "jsonl_dash",
+           "output_target", "print_counts", "stdout_option"]
+
+STDOUT = "-"
+"""The file name that means standard output."""
+
+TO_STDOUT_HELP = "; '-' writes it to standard output, and the summary then goes to standard error"
+"""The end of the help of every output option that takes ``-``."""
+
+LABEL_WIDTH = 40
+"""Labels of the text report are right-aligned to the longest one up to this width."""
+
+
+def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
+    """Print a command's summary: one JSON object, or one aligned line per entry.
+
+    Parameters
+    ----------
+    data : dict
+        The entries; Fractions are written as JSON numbers (or ``p/q`` text), windows as text
+        (or their JSON form), a ``window`` of None as the whole plane (or space).
+    as_json : bool
+        One JSON object instead of lines.
+    file : text file, optional
+        Where to print (default: standard output at the time of the call).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> print_counts({"window": Fraction(1, 2), "linear_regions": 3}, as_json=True)
+    {"window": 0.5, "linear_regions": 3}
+    """
+    file = sys.stdout if file is None else file
+    data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
+    data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, (AxisBox, ConvexWindow)) else v
+            for k, v in data.items()}
+    if as_json:
+        print(json.dumps(data), file=file)
+        return
+    width = max((len(k) for k in data if len(k) <= LABEL_WIDTH), default=0)  # a longer label is not padded
+    whole = "whole space" if data.get("input_width", 2) != 2 else "whole plane"
+    for k, v in data.items():
+        if k == "window":
+            shown = whole if v is None else str(v)
+        else:
+            shown = "none (no bounded cell)" if v is None else v
+        print(f"{k.replace('_', ' '):>{width}}: {shown}", file=file)
+
+
+def stdout_option(outputs: dict[str, str | None]) -> str | None:
+    """Return the one output option given ``-`` (standard output), or None.
+
+    Parameters
+    ----------
+    outputs : dict of str to (str or None)
+        Each output option and its value.
+
+    Returns
+    -------
+    str or None
+        The option that writes to standard output.
+
+    Raises
+    ------
+    InputError
+        Two options given ``-``, or ``--plot -``.
+
+    Examples
+    --------
+    >>> stdout_option({"--geojson": "cells.json", "--segments": None}) is None
+    True
+    """
+    dashed = [option for option, path in outputs.items() if path == STDOUT]
+    if "--plot" in dashed:
+        raise InputError("--plot '-': the picture's format comes from the file name's suffix, and standard "
+                         "output has none; give a file name such as regions.png")
+    if len(dashed) > 1:
+        raise InputError(f"{' and '.join(dashed)} both ask for standard output ('-'); give one of them a "
+                         "file name")
+    return dashed[0] if dashed else None
+
+
+def output_target(path: str) -> str | TextIO:
+    """Return standard output for ``-``, else the path itself (for writers that take either).
+
+    Parameters
+    ----------
+    path : str
+        The option's value.
+
+    Returns
+    -------
+    str or text file
+        ``sys.stdout`` or ``path``.
+
+    Examples
+    --------
+    >>> output_target("-") is sys.stdout, output_target("a.json")
+    (True, 'a.json')
+    """
+    return sys.stdout if path == STDOUT else path
+
+
+def end_stdout(path: str, newline: bool = True) -> None:
+    """After a file written to standard output (``path == "-"``): a final new line, then flush.
+
+    Flushing puts the file's text out before the summary that follows on standard error.
+
+    Parameters
+    ----------
+    path : str
+        The option's value (nothing happens unless it is ``-``).
+    newline : bool, optional
+        Add the new line (JSON text ends without one; an HTML page ends with one).
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> end_stdout("cells.json")
+    """
+    if path == STDOUT:
+        if newline:
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+
+
+def check_writable(path: str | None, option: str, keep: Sequence[str] = ()) -> None:
+    """Refuse an output path before any work: a missing folder, a folder, or one of the input files.
+
+    Parameters
+    ----------
+    path : str or None
+        The option's value (None: not given; ``-``: standard output, always writable).
+    option : str
+        The option's name, for messages; ``--plot`` also checks that matplotlib writes the suffix.
+    keep : sequence of str
+        The input files: writing there would destroy them.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        Naming the option and the path.
+
+    Examples
+    --------
+    >>> check_writable("no/such/folder/cells.json", "--geojson")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: --geojson 'no/such/folder/cells.json': the folder 'no/such/folder' does not exist
+    """
+    if path is None or path == STDOUT:
+        return
+    p = Path(path)
+    for other in keep:
+        if p.exists() and Path(other).exists() and p.samefile(other):
+            raise InputError(f"{option} {path!r} is the network file itself; give another file name")
+    if p.is_dir():
+        raise InputError(f"{option} {path!r} is a folder; give a file name")
+    if not p.parent.is_dir():
+        raise InputError(f"{option} {path!r}: the folder {str(p.parent)!r} does not exist")
+    if option == "--plot":
+        from matplotlib.figure import Figure
+
+        kinds = Figure().canvas.get_supported_filetypes()
+        if p.suffix.lstrip(".").lower() not in kinds:
+            what = p.suffix or "a file without a suffix"
+            raise InputError(f"--plot {path!r}: matplotlib cannot write {what}; "
+                             f"use one of {', '.join('.' + k for k in sorted(kinds))}")
+
+
+def jsonl_dash(command: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """Wrap ``count-many``: ``--jsonl -`` is standard output, as without ``--jsonl`` (not a file ``-``).
+
+    Parameters
+    ----------
+    command : callable
+        ``command(args) -> int``, the ``count-many`` command.
+
+    Returns
+    -------
+    callable
+        ``run(args) -> int``.
+
+    Raises
+    ------
+    InputError
+        (from ``run``) ``--jsonl -`` with ``--resume``: standard output cannot be continued.
+
+    Examples
+    --------
+    >>> run = jsonl_dash(lambda args: print(args.jsonl) or 0)
+    >>> run(argparse.Namespace(jsonl="-", resume=False))
+    None
+    0
+    """
+
+    def run(args: argparse.Namespace) -> int:
+        if args.jsonl == STDOUT:
+            if args.resume:
+                raise InputError("--resume continues a results file, and --jsonl - writes to standard "
+                                 "output: give --jsonl a file name")
+            args.jsonl = None
+        return command(args)
+
+    return run
