@@ -25,6 +25,7 @@ from fractions import Fraction
 
 from .errors import InputError, InputTypeError, UnsupportedActivationError
 from .predicates import to_fraction
+from .wording import counted
 
 __all__ = ["Activation", "get_activation", "piecewise_linear", "SUPPORTED", "pattern_text"]
 
@@ -192,8 +193,8 @@ def get_activation(name: str, *params: object) -> Activation:
         raise InputError(f"activation {name!r} parameters {params!r}: {exc}") from None
     n_params = {"relu": 0, "abs": 0, "identity": 0, "leaky_relu": 1, "hardtanh": 2}.get(key)
     if n_params is not None and len(vals) > n_params:
-        raise InputError(f"activation {name!r} takes at most {n_params} parameters, got {len(vals)}: "
-                         f"{params!r}"[:200])
+        raise InputError(f"activation {name!r} takes at most {counted(n_params, 'parameter')}, "
+                         f"got {len(vals)}: {params!r}"[:200])
     zero, one = Fraction(0), Fraction(1)
     if key == "relu":
         return Activation("relu", (zero,), (zero, one), (zero, zero))

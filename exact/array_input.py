@@ -24,6 +24,7 @@ import numpy as np
 
 from .errors import InputError, InputTypeError
 from .predicates import to_fraction
+from .wording import type_phrase
 
 __all__ = ["describe_value", "float_layers", "to_matrix", "to_vector", "plain_text"]
 
@@ -241,7 +242,7 @@ def plain_text(obj: Any, limit: int = 80) -> str:
     try:
         return str(obj) if isinstance(obj, Fraction) else repr(obj)[:limit]
     except ValueError:  # an integer past Python's 4300-digit limit on str(int)
-        return f"<a {type(obj).__name__} of more than 4300 digits>"
+        return f"<{type_phrase(obj)} of more than 4300 digits>"
 
 
 def _torch():

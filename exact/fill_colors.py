@@ -25,6 +25,7 @@ from typing import Any
 
 from .errors import InputError
 from .level_sets import output_maps
+from .wording import counted
 
 __all__ = ["COLOR_MODES", "cell_colors", "cell_values", "pattern_hash", "rgba_hex"]
 
@@ -87,7 +88,7 @@ def cell_values(reg: Any, output: int = 0) -> list[Fraction]:
     """
     n_out = reg.net.widths[-1]
     if isinstance(output, bool) or not isinstance(output, int) or not 0 <= output < n_out:
-        raise InputError(f"output={output!r} is out of range: the network has {n_out} output(s)")
+        raise InputError(f"output={output!r} is out of range: the network has {counted(n_out, 'output')}")
     if hasattr(reg, "face_maps"):  # the plane's cells: every map at once (exact.level_sets.output_maps)
         out = []
         for c, rows in zip(reg.cells, output_maps(reg)):

@@ -26,6 +26,7 @@ from .array_input import to_vector
 from .errors import InputError, InputTypeError
 from .fill_colors import COLOR_MODES, cell_colors, pattern_hash
 from .level_sets import output_maps
+from .wording import counted
 
 __all__ = ["COLOR_MODES", "pattern_hash", "plot_level_set", "plot_regions", "save_regions_plot"]
 
@@ -262,7 +263,7 @@ def _cell_value(cell: Any, rows: list, output: int) -> float:
                          "(about 1.8e308), which a colour bar cannot show") from None
     except IndexError:
         raise InputError(f"plot: output={output!r} is out of range: the network has "
-                         f"{len(rows)} output(s)") from None
+                         f"{counted(len(rows), 'output')}") from None
 
 
 def _float_values(certified: Any, output: int):
@@ -273,8 +274,8 @@ def _float_values(certified: Any, output: int):
     try:
         m = t.out[:, output]
     except IndexError:
-        raise InputError(f"plot: output={output!r} is out of range: the network has {t.out.shape[1]} "
-                         "output(s)") from None
+        raise InputError(f"plot: output={output!r} is out of range: the network has "
+                         f"{counted(t.out.shape[1], 'output')}") from None
     with np.errstate(over="ignore", invalid="ignore"):
         cx, cy = np.add.reduceat(t.x, t.start) / t.nv, np.add.reduceat(t.y, t.start) / t.nv
         values = m[:, 0] * cx + m[:, 1] * cy + m[:, 2]
@@ -366,11 +367,12 @@ def _plane_xy(reg: Any, point: Any, i: int) -> tuple[float, float]:
     if len(v) == 2:
         return _fxy((v[0], v[1]))
     if plane is None:
-        raise InputError(f"mark_points[{i}] has {len(v)} coordinates; give 2 (the plot's coordinates), "
-                         "or set Regions.plane to the slice's three input-space points")
+        raise InputError(f"mark_points[{i}] has {counted(len(v), 'coordinate')}; give 2 (the plot's "
+                         "coordinates), or set Regions.plane to the slice's three input-space points")
     x0, x1, x2 = (to_vector(p, f"plane[{k}]") for k, p in enumerate(plane))
     if len(v) != len(x0):
-        raise InputError(f"mark_points[{i}] has {len(v)} coordinates but the plane's points have {len(x0)}")
+        raise InputError(f"mark_points[{i}] has {counted(len(v), 'coordinate')} but the plane's points have "
+                         f"{len(x0)}")
     e1 = [a - b for a, b in zip(x1, x0)]
     e2 = [a - b for a, b in zip(x2, x0)]
     d = [p - q for p, q in zip(v, x0)]

@@ -55,6 +55,7 @@ from .array_input import to_vector
 from .errors import InputError, UnsupportedActivationError
 from .network import ExactNet
 from .sparse_affine import SparseAffine
+from .wording import counted
 
 __all__ = ["AffineStage", "Block", "Lowering", "ResidualNet"]
 
@@ -198,7 +199,8 @@ class ResidualNet:
     def _point(self, point: Sequence[Any]) -> list[Fraction]:
         x = to_vector(list(point), "point")
         if len(x) != self.input_dim:
-            raise InputError(f"point has {len(x)} coordinates, the network input is {self.input_dim}-D")
+            raise InputError(f"point has {counted(len(x), 'coordinate')}, the network input is "
+                             f"{self.input_dim}-D")
         return list(x)
 
     def float_forward(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -261,7 +263,7 @@ class ResidualNet:
             P = ([list(r) for r in moved.weights[0]], list(moved.biases[0]))
         box_lo, box_hi = to_vector(list(lo), "lo"), to_vector(list(hi), "hi")
         if len(box_lo) != len(P[0][0]) or len(box_hi) != len(box_lo):
-            raise InputError(f"lo, hi must have {len(P[0][0])} coordinates, got {len(box_lo)} and "
+            raise InputError(f"lo, hi must have {counted(len(P[0][0]), 'coordinate')}, got {len(box_lo)} and "
                              f"{len(box_hi)}")
         if any(a > b for a, b in zip(box_lo, box_hi)):
             raise InputError(f"the box [lo, hi] is empty: lo = {[str(v) for v in box_lo]}, "

@@ -46,6 +46,7 @@ from .state_dicts import check_architecture
 from .torch_ops import Op
 from .torch_reading import module_ops
 from .windows import ConvexWindow, convex_window
+from .wording import counted
 
 __all__ = ["lower_on_segment", "lower_on_window", "lowering_on_window", "read_residual"]
 
@@ -337,8 +338,8 @@ def lower_on_segment(net: Any, a: Sequence[Any], b: Sequence[Any], *, activation
     rnet = net if isinstance(net, ResidualNet) else read_residual(net)
     pa, pb = to_vector(a, "a"), to_vector(b, "b")
     if len(pa) != rnet.input_dim or len(pb) != rnet.input_dim:
-        raise InputError(f"a and b must have {rnet.input_dim} coordinates (the network's input), got "
-                         f"{len(pa)} and {len(pb)}")
+        raise InputError(f"a and b must have {counted(rnet.input_dim, 'coordinate')} (the network's input), "
+                         f"got {len(pa)} and {len(pb)}")
     lo = tuple(min(p, q) for p, q in zip(pa, pb))
     hi = tuple(max(p, q) for p, q in zip(pa, pb))
     return check_architecture(rnet.lower(lo, hi).net, activation, where=type(net).__name__)

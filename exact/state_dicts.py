@@ -25,6 +25,7 @@ from .activations import Activation
 from .errors import InputError, InputTypeError, SpecFileError
 from .network import ExactNet, expand_activations
 from .spec_values import activation_from_spec, check_activation_count, did_you_mean
+from .wording import type_phrase
 
 __all__ = ["check_architecture", "from_state_dict", "given_activation", "resolve_activation"]
 
@@ -216,7 +217,7 @@ def _layer_names(state: Mapping, where: str, err: type, in_file: bool) -> list[s
                       "'<name>.weight' or '<name>.bias' (nor 'activation' or 'widths'); a state_dict is read "
                       "as Linear layers: for convolutions or BatchNorm pass the module itself")
         if not (hasattr(v, "shape") and hasattr(v, "dtype")):
-            raise err(f"{where}: entry {key!r} is a {type(v).__name__}, not {kind}")
+            raise err(f"{where}: entry {key!r} is {type_phrase(v)}, not {kind}")
     names = [k[: -len(".weight")] for k in state if isinstance(k, str) and k.endswith(".weight")]
     for key in state:
         if isinstance(key, str) and key.endswith(".bias") and key[: -len(".bias")] not in names:

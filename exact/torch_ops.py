@@ -52,6 +52,7 @@ from .conv_folding import (
     unflatten_shape,
 )
 from .errors import InputError, InputTypeError, UnsupportedActivationError, UnsupportedNetworkError
+from .wording import type_phrase
 
 __all__ = ["Op", "is_node", "module_op", "node_label", "node_op"]
 
@@ -135,7 +136,7 @@ def _floats(t: Any, label: str, what: str) -> np.ndarray:
     import torch
 
     if not isinstance(t, torch.Tensor):
-        raise InputTypeError(f"{label}: its {what} is a {type(t).__name__}, not a tensor")
+        raise InputTypeError(f"{label}: its {what} is {type_phrase(t)}, not a tensor")
     if t.is_complex() or not t.is_floating_point():
         raise InputTypeError(f"{label}: its {what} has dtype {t.dtype}; weights must be real floats")
     a = t.detach().cpu().double().numpy()  # float16/bfloat16/float32 -> float64 is exact

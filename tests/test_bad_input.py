@@ -250,7 +250,7 @@ API_CASES = [
     ("get_activation(5)", lambda: get_activation(5), InputTypeError,
      "activation name must be a string such as 'relu', got int 5"),
     ("leaky_relu with two slopes", lambda: get_activation("leaky_relu", 0.1, 0.2), InputError,
-     "activation 'leaky_relu' takes at most 1 parameters, got 2"),
+     "activation 'leaky_relu' takes at most 1 parameter, got 2"),
     ("discontinuous activation", lambda: piecewise_linear("step", [0], [0, 0], [0, 1]), InputError,
      "activation 'step': pieces 0 and 1 do not meet at breakpoint 0 (0 vs 1)"),
     ("meta tensor weights", lambda: ExactNet.from_layers([(torch.empty(2, 2, device="meta"), torch.zeros(2)),
@@ -372,3 +372,15 @@ def test_regression_deep_json_raised_recursion_error(tmp_path):
     (tmp_path / "n.json").write_text("[" * 100_000 + "]" * 100_000)
     with pytest.raises(SpecFileError, match="nested too deeply"):
         load_spec(tmp_path / "n.json")
+
+
+def test_messages_elsewhere_count_one_thing_in_the_singular():
+    """'1 output(s)' and '1 coordinates' read grammatically in the plotting messages too (exact.wording)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    reg = exact.regions([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])], window=1)
+    with pytest.raises(InputError, match=r"the network has 1 output$"):
+        reg.plot(color="output", output=1)
+    with pytest.raises(InputError, match=r"mark_points\[0\] has 1 coordinate; give 2"):
+        reg.plot(mark_points=[[0.5]])
