@@ -11,7 +11,11 @@ Every ratio compares with the serial run of the same job, timed in the same run;
 must be identical (the script stops if they are not).  Checkpoints: a 2-64-64-1 net
 trained with Adam on a fixed two-spirals problem, saved after every epoch.  The dask
 cluster is a ``LocalCluster`` of 2 worker processes with 1 thread each, started before the
-clock (its start-up is reported apart).
+clock (its start-up is reported apart).  The "timeline" rows run one more batch with each
+chunk timed in its worker: the idle time of each worker (before its first chunk, between
+chunks, after its last) and the CPU of the workers and of the caller (which holds the dask
+scheduler of a ``LocalCluster``).  On a machine others use too, judge by these rather than by
+the wall ratios alone.
 
 One big net in tiles: the per-tile overhead is the tiled run on one warm worker
 (``ProcessPoolExecutor(1)``: pickling, the join, every tile's own set-up) against the
@@ -72,6 +76,59 @@ def checkpoints(n: int, modules: bool = False) -> list:
     return out
 
 
+def _chunk_with_times(nets, task) -> list:
+    """Count a chunk as ``count_many``'s workers do, and add its worker, wall times and CPU as a last item.
+
+    The caller zips a chunk's nets with its outcomes, so the extra item is not read as one;
+    :func:`_submit_timed`'s callback takes it.
+    """
+    from exact import many_nets
+
+    t0, c0 = time.time(), time.process_time()
+    out = many_nets._count_chunk(nets, task)
+    return out + [(os.getpid(), t0, time.time(), time.process_time() - c0)]
+
+
+_CHUNKS: list = []
+"""``(worker pid, start, end, CPU seconds)`` of each chunk of the timed batch."""
+
+
+def _submit_timed(pool, batch, task):
+    """``many_nets._submit_chunk`` with :func:`_chunk_with_times` (random dask keys, as there)."""
+    dask = type(pool).__module__.startswith("distributed")
+    fut = pool.submit(_chunk_with_times, [e for _, _, e in batch], task, **({"pure": False} if dask else {}))
+    fut.add_done_callback(lambda f: _CHUNKS.append(f.result()[-1]) if f.exception() is None else None)
+    return fut
+
+
+def timeline(label: str, run) -> tuple:
+    """Run one batch with every chunk timed in its worker: a row of idle time per worker and CPU totals.
+
+    A worker's idle time is the wall time of the batch during which it ran no chunk: before
+    its first (lead), between two (round trips) and after its last (tail).  Judge parallel
+    runs by these and by the CPU, not by the wall ratio alone, on a machine others use too.
+    """
+    from exact import many_nets
+
+    _CHUNKS.clear()
+    submit, many_nets._submit_chunk = many_nets._submit_chunk, _submit_timed
+    try:
+        c0, t0 = time.process_time(), time.time()
+        result = run()
+        t1, caller = time.time(), time.process_time() - c0
+    finally:
+        many_nets._submit_chunk = submit
+    parts = []
+    for pid in sorted({c[0] for c in _CHUNKS}):
+        mine = sorted(c[1:] for c in _CHUNKS if c[0] == pid)
+        between = sum(b[0] - a[1] for a, b in zip(mine, mine[1:]))
+        lead, tail = mine[0][0] - t0, t1 - mine[-1][1]
+        parts.append(f"{lead + between + tail:.3f} s (lead {lead:.3f}, between {between:.3f}, tail {tail:.3f}; "
+                     f"{len(mine)} chunks, CPU {sum(c[2] for c in mine):.2f} s)")
+    row = (f"  timeline, {label}: idle per worker {'; '.join(parts)}; caller CPU {caller:.2f} s", t1 - t0, math.nan)
+    return result, row
+
+
 def _warm(_: int) -> bool:
     """Import the counting modules in a worker, before the clock (``import exact`` loads nothing now)."""
     from exact.worker_threads import COUNTING_MODULES
@@ -111,10 +168,13 @@ def many_net_rows(n: int) -> list:
         pooled, tp = timed(lambda: exact.count_many(nets, window=10, executor=pool))
         again, tp2 = timed(lambda: exact.count_many(nets, window=10, executor=pool))
         read, tp3 = timed(lambda: exact.count_many(modules, window=10, executor=pool))
-    assert pooled == serial == again == read, "process pool counts differ"
+        traced, pool_row = timeline("ProcessPoolExecutor(2) warm", lambda: exact.count_many(nets, window=10,
+                                                                                           executor=pool))
+    assert pooled == serial == again == read == traced, "process pool counts differ"
     rows.append(("  same, ProcessPoolExecutor(2), workers' first batch", tp, ts / tp))
     rows.append(("  same, the same pool again (workers warm)", tp2, ts / tp2))
     rows.append(("  same, torch modules read in this process, on the same pool", tp3, ts / tp3))
+    rows.append(pool_row)
     try:
         from distributed import Client, LocalCluster
     except ImportError:
@@ -134,9 +194,12 @@ def many_net_rows(n: int) -> list:
         exact.count_many(nets[:2], executor=ex)  # and count_many warms them (DASK_HEAP_RESERVE)
         dasked, td = timed(lambda: exact.count_many(nets, window=10, executor=ex))
         again, td2 = timed(lambda: exact.count_many(nets, window=10, executor=ex))
-    assert dasked == serial == again, "dask counts differ"
+        traced, dask_row = timeline("dask (its scheduler's CPU in the caller's)",
+                                    lambda: exact.count_many(nets, window=10, executor=ex))
+    assert dasked == serial == again == traced, "dask counts differ"
     rows.append((f"  same, dask LocalCluster(2 x 1 thread) (start-up {start:.1f} s apart)", td, ts / td))
     rows.append(("  same, the same cluster again (workers warm)", td2, ts / td2))
+    rows.append(dask_row)
     return rows
 
 
@@ -246,7 +309,8 @@ def main(argv=None) -> int:
     print(f"Machine: {os.cpu_count()} cores; counts identical in every row.\n")
     print("| job | time | speed-up vs serial |\n|---|---|---|")
     for name, t, r in rows:
-        print(f"| {name} | {t:.2f} s | {r:.2f}x |" if t == t else f"| {name} | | |")
+        print(f"| {name} | {t:.2f} s | {r:.2f}x |" if r == r else f"| {name} | {t:.2f} s | |" if t == t
+              else f"| {name} | | |")
     return 0
 
 

@@ -10,7 +10,8 @@ identity), ``sha256`` (of the file's bytes),
 class) and ``message`` instead of the counts.  Lines go to standard output, or to the
 file ``--jsonl OUT``, flushed one by one, so that an interrupted run keeps every finished
 line.  ``--jsonl`` never overwrites a file: ``--resume`` continues it, skipping each file
-already counted there with the same ``path``, the same sha256 and the same window: ``x.pt``,
+already counted there with the same ``path``, the same sha256 and the same window (the half-width
+``10`` and the square ``-10,10,-10,10`` are one window for a 2-D net only): ``x.pt``,
 ``./x.pt`` and ``/home/me/x.pt`` are one file, counted once (the first spelling names it), and
 matched whatever spelling or working folder the earlier run had.  A file changed since
 (another sha256) or another window is counted again, and its new line, appended, is the one
@@ -18,7 +19,8 @@ that holds; failed nets are tried again.  A last line
 cut short by a crash (no newline) is removed first, so the file stays valid JSON lines.
 
 Exit status: 0 when every net is counted (or was already), 1 when one or more failed or
-were refused (each has its line), 2 for a usage error found before any work (an option,
+were refused (each has its line) or no dask scheduler answered at ``--scheduler`` (before
+``--jsonl`` is touched), 2 for a usage error found before any work (an option,
 ``--jsonl`` exists without ``--resume``, ``--resume`` without ``--jsonl``).
 
 Examples
@@ -39,6 +41,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterable
+from contextlib import nullcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -111,6 +114,9 @@ def count_many_command(args: argparse.Namespace) -> int:
     ------
     InputError
         A usage error, before any work.
+    ConnectionError
+        No dask scheduler answered at ``--scheduler`` (:func:`exact.worker_threads.dask_client`),
+        before ``--jsonl`` is touched; ``exactnet`` says so in one line and exits with 1.
 
     Examples
     --------
@@ -127,15 +133,19 @@ def count_many_command(args: argparse.Namespace) -> int:
     _check_usage(args)
     window = _window_json(args.window)
     digests = {f: file_digest(f) for f in files}
-    done = counted_files(args.jsonl, window) if args.resume and os.path.exists(args.jsonl) else set()
-    todo = [f for f in files if digests[f] is None or (paths[f], digests[f]) not in done]
     sources = {f: (paths[f], digests[f]) for f in files}
-    if args.jsonl:
-        _drop_cut_line(args.jsonl)  # a last line cut short by a crash: the file stays JSON lines
-        with open(args.jsonl, "a", encoding="utf-8") as out:
-            failed = _run(todo, sources, window, args, out)
-    else:
-        failed = _run(todo, sources, window, args, sys.stdout)
+    done = _done(args.jsonl, window, sources) if args.resume and os.path.exists(args.jsonl) else set()
+    todo = [f for f in files if digests[f] is None or sources[f] not in done]
+    # the scheduler first: one that does not answer leaves the results file as it was
+    cluster = dask_client(args.scheduler, name="--scheduler") if args.scheduler and todo else nullcontext()
+    with cluster as client:
+        executor = None if client is None else client.get_executor()
+        if args.jsonl:
+            _drop_cut_line(args.jsonl)  # a last line cut short by a crash: the file stays JSON lines
+            with open(args.jsonl, "a", encoding="utf-8") as out:
+                failed = _run(todo, sources, window, args, executor, out)
+        else:
+            failed = _run(todo, sources, window, args, executor, sys.stdout)
     if not args.quiet:
         where = f" (results in {args.jsonl})" if args.jsonl else ""
         print(f"exactnet count-many: {len(todo) - failed} counted, {failed} failed, "
@@ -160,19 +170,16 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 
 def _run(files: list[str], sources: dict[str, tuple[str, str | None]], window: Any, args: argparse.Namespace,
-         out: TextIO) -> int:
-    """Count ``files``, writing a line as each finishes; return how many failed."""
+         executor: Any, out: TextIO) -> int:
+    """Count ``files`` on ``executor`` (else ``--jobs``), a line as each finishes; return how many failed."""
     from .many_nets import timed_counts  # the counting engine, imported only by this command
 
     if not files:
         return 0
-    options = dict(window=args.window, max_regions=args.max_regions, max_memory=args.max_memory,
-                   on_error="return", progress=not args.quiet)
-    if not args.scheduler:
-        return _write_lines(timed_counts(files, jobs=args.jobs, **options), files, sources, window, out)
-    with dask_client(args.scheduler, name="--scheduler") as client:
-        return _write_lines(timed_counts(files, executor=client.get_executor(), **options), files, sources,
-                            window, out)
+    where = {"executor": executor} if executor is not None else {"jobs": args.jobs}
+    outcomes = timed_counts(files, window=args.window, max_regions=args.max_regions,
+                            max_memory=args.max_memory, on_error="return", progress=not args.quiet, **where)
+    return _write_lines(outcomes, files, sources, window, out)
 
 
 def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float | None]], files: list[str],
@@ -223,7 +230,7 @@ def file_digest(path: str | os.PathLike) -> str | None:
     return h.hexdigest()
 
 
-def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
+def counted_files(path: str | os.PathLike, window: Any, *, dim: int | None = None) -> set[tuple[str, str]]:
     r"""Return the ``(path, sha256)`` pairs a results file holds counts of, for one window.
 
     Parameters
@@ -234,6 +241,14 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
         The window as the lines write it (``null``, i.e. ``None``, for the whole plane).  A
         line matches by exact value: a big window that an earlier version wrote as a long
         integer or ``"p/q"`` (``10**300`` in full) matches the ``"1e+300"`` written now.
+        A half-width ``B`` also matches a line counted in the square ``[-B, B]^2`` given
+        as a rectangle (or in the box ``[-B, B]^d`` given axis by axis): only a net of
+        that input width is counted in it, and for that net it is the window ``B``.
+    dim : int, optional
+        When ``window`` is such a square or box of ``dim`` axes: also match the lines
+        counted with the half-width ``B``, which is the same window for nets of input
+        width ``dim`` only (``B`` is the cube ``[-B, B]^3`` of a 3-D net, which the
+        square refuses).  The caller checks that a file's net has that width.
 
     Returns
     -------
@@ -258,7 +273,11 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
     ...     _ = f.write('{"file": "b.js')  # cut short by a crash
     >>> counted_files(p, 10), counted_files(p, None)
     ({('/nets/a.json', 'ab')}, set())
+    >>> square = {"rectangle": [-10, 10, -10, 10]}
+    >>> counted_files(p, square), counted_files(p, square, dim=2)   # a's net must be 2-D for the second
+    (set(), {('/nets/a.json', 'ab')})
     """
+    cube = _cube(window)
     done = set()
     with open(path, encoding="utf-8") as f:
         texts = f.read().splitlines()
@@ -272,11 +291,85 @@ def counted_files(path: str | os.PathLike, window: Any) -> set[tuple[str, str]]:
         if not (isinstance(line, dict) and isinstance(line.get("file"), str)):
             raise InputError(f"--jsonl {os.fspath(path)!r}: line {number} is not a count-many result line; "
                              "--resume appends to a results file only (give a new file name)")
-        if ("activation_regions" in line and _same_window(line.get("window"), window)
-                and isinstance(line.get("sha256"), str)):
+        recorded = line.get("window")
+        if ("activation_regions" in line and isinstance(line.get("sha256"), str)
+                and (_same_window(recorded, window) or _same_cube(recorded, cube, dim))):
             path = line.get("path")
             done.add((path if isinstance(path, str) else os.path.realpath(line["file"]), line["sha256"]))
     return done
+
+
+def _done(jsonl: str, window: Any, sources: dict[str, tuple[str, str | None]]) -> set[tuple[str, str]]:
+    """Return the ``(path, sha256)`` of the files ``jsonl`` holds counts of in ``window``.
+
+    In a square or box window of ``d`` axes, a file counted with its half-width ``B`` is done
+    when its net has input width ``d`` (read to find out; one that cannot be read is not).
+    """
+    done = counted_files(jsonl, window)
+    cube = _cube(window)
+    if cube is None or cube[0] is None:
+        return done
+    if_width = counted_files(jsonl, window, dim=cube[0]) - done
+    for f, source in sources.items():
+        if source in if_width and _input_width(f) == cube[0]:
+            done.add(source)  # type: ignore[arg-type]
+    return done
+
+
+def _input_width(file: str) -> int | None:
+    """Return the input width of a spec file's net, or None if it cannot be read."""
+    from .loading import load_spec
+
+    try:
+        return load_spec(file).input_dim
+    except Exception:  # noqa: BLE001 - not read: counted again, and its count says why
+        return None
+
+
+def _cube(window: Any) -> tuple[int | None, Fraction] | None:
+    """Return ``(d, B)`` for a window as written that is the cube ``[-B, B]^d`` (``d`` None: a half-width B).
+
+    A rectangle is ``d = 2``, a box ``d`` axes; anything else (another rectangle, a polygon,
+    the whole plane, a value not read exactly) is None.
+    """
+    if not isinstance(window, dict):
+        b = _exact_value(window)
+        return (None, b) if b is not None and b > 0 else None
+    bounds = window.get("rectangle", window.get("box")) if len(window) == 1 else None
+    if not isinstance(bounds, list) or len(bounds) < 4 or len(bounds) % 2:
+        return None
+    q = [_exact_value(v) for v in bounds]
+    b = q[1]
+    if b is None or not b > 0 or any(q[i] != -b or q[i + 1] != b for i in range(0, len(q), 2)):
+        return None
+    return len(q) // 2, b
+
+
+def _same_cube(recorded: Any, cube: tuple[int | None, Fraction] | None, dim: int | None) -> bool:
+    """Tell whether a line's window is the cube ``cube`` (see :func:`_cube`) written the other way.
+
+    For a half-width ``B`` now: a line counted in ``[-B, B]^d`` given by its axes (only a net of
+    width ``d`` is counted in it).  For ``[-B, B]^d`` given by its axes now: a line counted with
+    ``B``, when ``dim`` is ``d`` (the caller checks the net's width).
+    """
+    rec = None if cube is None else _cube(recorded)
+    if rec is None or rec[1] != cube[1]:  # type: ignore[index]
+        return False
+    return rec[0] is not None if cube[0] is None else rec[0] is None and dim == cube[0]  # type: ignore[index]
+
+
+def _exact_value(v: Any) -> Fraction | None:
+    """Return a window bound as written (a number, ``"p/q"``, ``"1e+300"``) exactly, or None."""
+    if isinstance(v, bool):
+        return None
+    if isinstance(v, (int, float)):
+        return Fraction(v) if math.isfinite(v) else None
+    if isinstance(v, str):
+        try:
+            return exact_number(v)
+        except (ValueError, ZeroDivisionError):
+            return None
+    return None
 
 
 def _drop_cut_line(path: str) -> None:

@@ -30,10 +30,13 @@ from collections.abc import Iterator
 from importlib import import_module
 from typing import Any
 
-from .errors import ExactnetError, InputError, InputTypeError
+from .errors import InputError, InputTypeError
 
-__all__ = ["COUNTING_MODULES", "HEAP_RESERVE", "check_executor", "dask_client", "one_thread", "process_pool",
-           "warm_worker"]
+__all__ = ["CONNECT_TIMEOUT", "COUNTING_MODULES", "HEAP_RESERVE", "check_executor", "dask_client",
+           "one_thread", "process_pool", "warm_worker"]
+
+CONNECT_TIMEOUT = 10
+"""Seconds :func:`dask_client` waits for a scheduler to answer."""
 
 
 @contextlib.contextmanager
@@ -258,8 +261,10 @@ def dask_client(address: str, *, name: str = "scheduler") -> Any:
     ------
     InputError
         dask.distributed is not installed, or ``address`` is not a scheduler address.
-    ExactnetError
-        No scheduler answered at ``address`` within 10 s.
+    ConnectionError
+        No dask scheduler answered at ``address`` within :data:`CONNECT_TIMEOUT` seconds, or
+        something that is not one did: a failure of the environment, not of the input
+        (``exactnet`` exits with 1).  Its ``strerror`` says so, its ``filename`` is the address.
 
     Examples
     --------
@@ -273,9 +278,12 @@ def dask_client(address: str, *, name: str = "scheduler") -> Any:
     except ImportError:
         raise InputError(f"{name} needs dask.distributed: pip install 'exactnet[dask]'") from None
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout=f"{CONNECT_TIMEOUT}s")
     except ValueError as exc:  # an address dask cannot parse
         raise InputError(f"{name} {address!r} is not a scheduler address such as "
                          f"tcp://10.0.0.5:8786 ({exc})") from None
-    except OSError as exc:  # nobody answers there
-        raise ExactnetError(f"{name} {address!r}: no dask scheduler answered ({exc})") from None
+    except OSError:  # refused, unreachable, no such host: dask tries again until the timeout
+        why = f"no dask scheduler answered at {name} within {CONNECT_TIMEOUT} s"
+    except MemoryError:  # another server answered: dask read its first bytes as a frame's huge length
+        why = f"what answered at {name} is not a dask scheduler"
+    raise ConnectionError(None, why, address)

@@ -1847,3 +1847,96 @@ THREE_LINES_2D = [([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0]), ([[1
 FOUR_PLANES_3D = [([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]], [0, 0, 0, -1]), ([[1, 1, 1, 1]], [0])]
 """x = 0, y = 0, z = 0, x + y + z = 1: four planes in general position inside [-2, 2]^3, 1 + 4 + 6 + 4 = 15 cells."""
 
+
+def test_count_many_keeps_a_square_rectangle_window_2d_for_a_3d_net():
+    """Issue 17 review: ``count_many(window=rectangle_window(-2, 2, -2, 2))`` read the square as its half-width
+    2 and counted a 3-D net in the cube [-2, 2]^3 (15 cells), where ``count_regions`` refuses the 2-D window
+    for a 3-D net, as ``count_many`` does for the tuple ``(-2, 2, -2, 2)``.  Now refused alike; a 2-D net
+    is counted in the square as before."""
+    from exact.windows import rectangle_window
+
+    square = rectangle_window(-2, 2, -2, 2)
+    with pytest.raises(InputError, match=r"a rectangle or convex polygon is a 2-D window, and this network's "
+                                         r"input is 3-D"):
+        exact.count_regions(FOUR_PLANES_3D, window=square)
+    for window in (square, (-2, 2, -2, 2)):
+        got = exact.count_many([FOUR_PLANES_3D, THREE_LINES_2D], window=window, on_error="return")
+        assert got[0].error == "InputError" and "input is 3-D" in got[0].message
+        assert got[1] == (7, 7)
+    assert exact.count_many([FOUR_PLANES_3D], window=2) == [(15, 15)]  # the cube: by its half-width
+
+
+def test_count_many_resume_takes_the_square_for_its_half_width_for_2d_nets_only(tmp_path, capsys):
+    """Issue 17: ``count-many --resume`` counted a 2-D net again when the first run's window was ``10`` and
+    the next one's ``-10,10,-10,10`` (or the other way round): for a 2-D input both are [-10, 10]^2.  A 3-D
+    net counted with ``10`` (the cube) is not counted in the square, which is refused for it; the
+    rectangle run had counted it in the cube instead (the case above)."""
+    from exact.cli import main
+
+    two, three = str(tmp_path / "two.json"), str(tmp_path / "three.json")
+    exact.save_json(THREE_LINES_2D, two)
+    exact.save_json(FOUR_PLANES_3D, three)
+
+    def lines(path):
+        return [json.loads(t) for t in path.read_text().splitlines()]
+
+    out = tmp_path / "b_first.jsonl"
+    assert main(["count-many", two, three, "--window", "2", "--jsonl", str(out), "-q"]) == 0
+    assert [(ln["file"], ln["activation_regions"]) for ln in lines(out)] in ([(two, 7), (three, 15)],
+                                                                           [(three, 15), (two, 7)])
+    assert main(["count-many", two, three, "--window=-2,2,-2,2", "--jsonl", str(out), "--resume", "-q"]) == 1
+    new = lines(out)[2:]
+    assert [(ln["file"], ln.get("error")) for ln in new] == [(three, "InputError")]  # two: already counted
+    assert main(["count-many", two, three, "--window", "2", "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert len(lines(out)) == 3  # nothing new
+
+    out = tmp_path / "square_first.jsonl"
+    assert main(["count-many", two, three, "--window=-2,2,-2,2", "--jsonl", str(out), "-q"]) == 1
+    assert main(["count-many", two, three, "--window", "2", "--jsonl", str(out), "--resume", "-q"]) == 0
+    new = lines(out)[2:]
+    assert [(ln["file"], ln["activation_regions"]) for ln in new] == [(three, 15)]  # two: already counted
+    assert main(["count-many", two, "--window=-2,2,-2,4", "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert lines(out)[-1]["window"] == {"rectangle": [-2, 2, -2, 4]}  # another window: counted
+
+
+def test_count_many_on_a_scheduler_that_does_not_answer_exits_1_with_one_line(tmp_path, capsys, monkeypatch):
+    """Issue 17: ``count-many --scheduler tcp://127.0.0.1:1`` (nobody listening) exited with 2, a usage
+    error, after creating an empty ``--jsonl`` file that the next run refused without ``--resume``; a
+    server that is not dask's answering was reported as "ran out of memory".  Both are failures of the
+    environment: exit 1, one line, the file left alone."""
+    pytest.importorskip("distributed")
+    import socket
+    import threading
+
+    import exact.worker_threads
+    from exact.cli import main
+
+    monkeypatch.setattr(exact.worker_threads, "CONNECT_TIMEOUT", 1)
+    spec, out = str(tmp_path / "n.json"), tmp_path / "out.jsonl"
+    exact.save_json(THREE_LINES_2D, spec)
+    assert main(["count-many", spec, "--scheduler", "tcp://127.0.0.1:1", "--jsonl", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err == ("exactnet count-many: error: no dask scheduler answered at --scheduler within 1 s "
+                   "(tcp://127.0.0.1:1)\n")
+    assert not out.exists()
+
+    server = socket.create_server(("127.0.0.1", 0))  # answers every connection in HTTP, not in dask's protocol
+    port = server.getsockname()[1]
+
+    def answer():
+        with server:
+            while True:
+                try:
+                    conn, _ = server.accept()
+                except OSError:
+                    return
+                with conn:
+                    conn.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    threading.Thread(target=answer, daemon=True).start()
+    try:
+        assert main(["count-many", spec, "--scheduler", f"tcp://127.0.0.1:{port}"]) == 1
+    finally:
+        server.close()
+    assert capsys.readouterr().err == (f"exactnet count-many: error: what answered at --scheduler is not a dask "
+                                       f"scheduler (tcp://127.0.0.1:{port})\n")
