@@ -1940,3 +1940,42 @@ def test_count_many_on_a_scheduler_that_does_not_answer_exits_1_with_one_line(tm
         server.close()
     assert capsys.readouterr().err == (f"exactnet count-many: error: what answered at --scheduler is not a dask "
                                        f"scheduler (tcp://127.0.0.1:{port})\n")
+
+
+def test_one_blas_thread_gives_blas_back_when_a_pool_thread_leaves_last():
+    """The certified engine's BLAS limit stayed at one thread for good after overlapping calls.
+
+    The limit was shared among threads, set by the first call and restored by the last; but
+    OpenBLAS takes a restore only from the main thread, so when a pool thread left last,
+    the calling process kept one BLAS thread (seen as a flaky test_many_nets test once tiny
+    nets counted fast in a ThreadPoolExecutor).  Only the main thread sets and restores now.
+    """
+    import threading
+
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    from exact._certified.threads import one_blas_thread
+
+    def blas() -> list:
+        return [d["num_threads"] for d in threadpool_info() if d["user_api"] == "blas"]
+
+    inside, release = threading.Event(), threading.Event()
+
+    @one_blas_thread
+    def in_pool_thread():
+        inside.set()
+        release.wait(10)
+
+    @one_blas_thread
+    def in_main_thread():
+        t = threading.Thread(target=in_pool_thread)
+        t.start()
+        assert inside.wait(10)
+        return t  # the main thread's call leaves while the pool thread's is inside
+
+    with threadpool_limits(limits=2, user_api="blas"):
+        before = blas()
+        t = in_main_thread()
+        release.set()
+        t.join()
+        assert blas() == before

@@ -6,9 +6,11 @@ costs: measured on this 2-core machine with one other busy process, 2-64-64-64-6
 0.20 s with numpy's default two OpenBLAS threads and 0.12 s with one; 2-100^4-1 0.60 s
 against 0.39 s; unloaded the two are equal.  The limit is set on entry and the caller's
 setting is restored on exit (threadpoolctl; a few microseconds with a cached controller).
-The limit is process-wide: calls overlapping in several threads share one limit, set by
-the first and lifted by the last.  (OpenBLAS 0.3.31, numpy's here, ignores a limit set
-from a thread other than the main one: in a thread pool the limit changes nothing.)
+The limit is process-wide, and OpenBLAS 0.3.31 (numpy's here) takes a limit, and its
+restore, only from the main thread: so only calls in the main thread set it (nested calls
+share one), and calls in other threads run under whatever the main thread set.  (Sharing
+one limit among threads, set by the first and lifted by the last, left BLAS at one thread
+for good when the last was a pool thread: its restore was ignored.)
 
 Examples
 --------
@@ -57,7 +59,8 @@ def one_blas_thread(f: Callable) -> Callable:
 
     @functools.wraps(f)
     def wrapper(*args, **kwargs):
-        _enter()
+        if not _enter():
+            return f(*args, **kwargs)
         try:
             return f(*args, **kwargs)
         finally:
@@ -70,16 +73,24 @@ _LOCK = threading.Lock()
 _STATE: list[Any] = [0, None]  # how many calls are inside, and the limit the first one set
 
 
-def _enter() -> None:
-    """Hold BLAS to one thread; only the first of overlapping calls (from several threads) sets it."""
+def _enter() -> bool:
+    """Hold BLAS to one thread, from the main thread only; return whether this call holds it.
+
+    OpenBLAS takes a limit, and a restore, only from the main thread: a limit set there and
+    restored from a pool thread (the last to leave) stayed at one thread for good.  So only
+    the main thread sets and restores (a limit from another thread would change nothing).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return False
     with _LOCK:
         if _STATE[0] == 0:
             _STATE[1] = _blas().limit(limits=1)
         _STATE[0] += 1
+    return True
 
 
 def _leave() -> None:
-    """Give the caller's setting back when the last overlapping call leaves."""
+    """Give the caller's setting back when the main thread's outermost call leaves."""
     with _LOCK:
         _STATE[0] -= 1
         if _STATE[0] == 0:
