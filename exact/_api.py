@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
+from ._certified.small_cells import is_small, small_counts
 from .cells import RegionCounts, Regions
 from .certified_regions import certified_plane_regions, certified_window_regions
 from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError, Undecided
@@ -351,7 +352,20 @@ whole enumeration (2-32-32-32-1: 0.047 -> 0.019 s, 2-256-256-1: 5.0 -> 2.3 s).""
 
 def _deep_counts(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: int | None, mem: int | None,
                  progress: bool) -> RegionCounts:
-    """:func:`count_regions` of a deep net: certified floats, else the exact engine."""
+    """:func:`count_regions` of a deep net: certified floats, else the exact engine.
+
+    A tiny net in a window goes first to the plain-Python splitter
+    (:func:`exact._certified.small_cells.small_counts`, the same bounds without numpy's
+    per-call cost), which hands over to the batched engine past its size or on a close call.
+    """
+    if w is not None and not progress and is_small(enet, mem):
+        try:
+            got = small_counts(enet, w, max_regions=max_regions)
+        except Undecided as why:
+            log.info("count_regions: the small-net path could not decide (%s); using the batched engine", why)
+        else:
+            if got is not None:
+                return RegionCounts(*got)
     half = None  # the float certificate's box, if it got that far
     try:
         if w is None:  # a count needs no tight box: start far out, where one enumeration usually suffices

@@ -16,8 +16,10 @@ pattern, spread across the chords),
 round-by-round fallback), :mod:`.cell_table` (the certified cells, their neighbours and
 linear count), :mod:`.subdivision` (the layer-by-layer state), :mod:`.border_cells`
 (the cells on chosen sides of a window, which a tile sends to the join), :mod:`.last_layer`
-(counting the last layer without building it) and :mod:`.plane` (the whole-plane
-certificate).  The API uses only the two entry points re-exported here.
+(counting the last layer without building it), :mod:`.plane` (the whole-plane
+certificate) and :mod:`.small_cells` (tiny nets cell by cell in plain Python floats, on
+the same bounds, where numpy's per-call cost would dominate).  The API uses the two entry
+points re-exported here, and the tiny-net path from :mod:`.small_cells`.
 
 Memory is ``O(cells + vertices)`` times the pattern width (one byte per cell and hidden
 neuron, 24 bytes per cell and next-layer neuron for the float maps): every array over
