@@ -24,7 +24,7 @@ import numpy as np
 
 from .errors import InputError, InputTypeError
 from .predicates import to_fraction
-from .wording import type_phrase
+from .wording import counted, type_phrase
 
 __all__ = ["describe_value", "float_layers", "to_matrix", "to_vector", "plain_text"]
 
@@ -122,7 +122,7 @@ def to_matrix(obj: Any, what: str) -> list[list[Fraction]]:
     >>> to_matrix([[1], [1, 2]], "W")
     Traceback (most recent call last):
     ...
-    exact.errors.InputError: W is ragged: row 0 has 1 entries, row 1 has 2
+    exact.errors.InputError: W is ragged: row 0 has 1 entry, row 1 has 2
     """
     if len(getattr(obj, "shape", (0, 0))) != 2:
         raise InputError(f"{what} must be a non-empty 2-D array, got {describe_value(obj)}")
@@ -134,11 +134,12 @@ def to_matrix(obj: Any, what: str) -> list[list[Fraction]]:
         raise InputError(f"{what} has no columns (shape ({len(rows)}, 0))")
     for i, r in enumerate(rows):
         if len(r) != n:
-            raise InputError(f"{what} is ragged: row 0 has {n} entries, row {i} has {len(r)}")
+            raise InputError(f"{what} is ragged: row 0 has {counted(n, 'entry', 'entries')}, row {i} has "
+                             f"{len(r)}")
     return [[_entry(v, what, i, j) for j, v in enumerate(r)] for i, r in enumerate(rows)]
 
 
-def to_vector(obj: Any, what: str) -> list[Fraction]:
+def to_vector(obj: Any, what: str, *, noun: str | None = None) -> list[Fraction]:
     """Read a 1-D array as exact rationals.
 
     Parameters
@@ -147,6 +148,9 @@ def to_vector(obj: Any, what: str) -> list[Fraction]:
         A numpy array, torch tensor or sequence of real numbers, shape ``(n,)``.
     what : str
         The argument's name for messages (``"bias of layer 0"``).
+    noun : str, optional
+        What the values are, for messages (``"a point's coordinates"``); default
+        ``"weights"`` for a ``what`` naming a weight or a bias, else ``"values"``.
 
     Returns
     -------
@@ -169,10 +173,14 @@ def to_vector(obj: Any, what: str) -> list[Fraction]:
     Traceback (most recent call last):
     ...
     exact.errors.InputError: bias contains inf at neuron 1; weights must be finite
+    >>> to_vector(np.array([1j]), "a", noun="a point's coordinates")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputTypeError: a has complex dtype complex128; a point's coordinates must be real numbers
     """
     if len(getattr(obj, "shape", (0,))) != 1:
         raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
-    vals = _to_nested(obj, what)
+    vals = _to_nested(obj, what, noun=noun)
     if not isinstance(vals, list) or any(isinstance(v, list) for v in vals):
         raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
     return [_entry(v, what, i, None) for i, v in enumerate(vals)]
@@ -189,25 +197,26 @@ def describe_value(obj: Any) -> str:
     -------
     str
         ``"an array of shape (m, n)"`` for anything with a ``shape``, else the type
-        name and repr, cut to 120 characters.
+        name with its article and the repr, cut to 120 characters.
 
     Examples
     --------
     >>> import numpy as np
     >>> describe_value(np.zeros((2, 3))), describe_value("net.json")
-    ('an array of shape (2, 3)', "str 'net.json'")
+    ('an array of shape (2, 3)', "a str 'net.json'")
     """
     shape = getattr(obj, "shape", None)
     if shape is not None:
         return f"an array of shape {tuple(shape)}"
-    return f"{type(obj).__name__} {_REPR.repr(obj)}"[:120]
+    return f"{type_phrase(obj)} {_REPR.repr(obj)}"[:120]
 
 
 def plain_text(obj: Any, limit: int = 80) -> str:
     """Write numbers, and nested tuples and lists of them, as a person would type them.
 
-    Fractions as ``p/q`` (not ``Fraction(p, q)``), so that an error message shows what
-    was given; cut at an element boundary with ``...`` beyond ``limit`` characters.
+    Fractions as ``p/q`` (not ``Fraction(p, q)``), Decimals and numpy scalars as their
+    digits (not ``Decimal('2.5')`` or ``np.float64(0.5)``), so that an error message shows
+    what was given; cut at an element boundary with ``...`` beyond ``limit`` characters.
 
     Parameters
     ----------
@@ -227,6 +236,9 @@ def plain_text(obj: Any, limit: int = 80) -> str:
     '(-1, 1/3, 0.5, [2, 3])'
     >>> plain_text(list(range(100)), limit=20)
     '[0, 1, 2, 3, 4, 5, ...]'
+    >>> import numpy as np
+    >>> plain_text([Decimal("2.5"), np.float64(0.5), np.int64(-3)])
+    '[2.5, 0.5, -3]'
     """
     if isinstance(obj, (tuple, list)):
         parts, size = [], 0
@@ -239,8 +251,10 @@ def plain_text(obj: Any, limit: int = 80) -> str:
             size += len(text) + 2
         inner = ", ".join(parts)
         return f"({inner})" if isinstance(obj, tuple) else f"[{inner}]"
+    if isinstance(obj, np.generic) and obj.dtype.kind in "biuf":
+        obj = obj.item()  # a numpy scalar: the Python number it holds
     try:
-        return str(obj) if isinstance(obj, Fraction) else repr(obj)[:limit]
+        return str(obj)[:limit] if isinstance(obj, (Fraction, Decimal)) else repr(obj)[:limit]
     except ValueError:  # an integer past Python's 4300-digit limit on str(int)
         return f"<{type_phrase(obj)} of more than 4300 digits>"
 
@@ -251,7 +265,14 @@ def _torch():
     return torch
 
 
-def _tensor_to_numpy(obj: Any, what: str) -> np.ndarray:
+def _noun(what: str, noun: str | None) -> str:
+    """Name the values of ``what`` in a message: ``noun`` if given, else weights or values."""
+    if noun is not None:
+        return noun
+    return "weights" if what.startswith(("weight", "bias", "W")) else "values"
+
+
+def _tensor_to_numpy(obj: Any, what: str, noun: str | None = None) -> np.ndarray:
     """Return a tensor's values as a numpy array (floats as float64: exact); refuse what has none."""
     torch = _torch()
     if obj.is_meta:
@@ -261,9 +282,10 @@ def _tensor_to_numpy(obj: Any, what: str) -> np.ndarray:
         raise InputTypeError(f"{what} is a quantized tensor ({obj.dtype}); a quantized layer does not "
                              "compute the float network: pass the float weights")
     if obj.is_complex():
-        raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
+        raise InputTypeError(f"{what} has complex dtype {obj.dtype}; {_noun(what, noun)} must be real "
+                             "numbers")
     if obj.dtype == torch.bool:
-        raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
+        raise InputTypeError(f"{what} has bool dtype; {_noun(what, noun)} must be real numbers")
     t = obj.detach().cpu()
     if t.layout != torch.strided:
         t = t.to_dense()  # sparse: the same values
@@ -272,7 +294,7 @@ def _tensor_to_numpy(obj: Any, what: str) -> np.ndarray:
     return t.numpy()
 
 
-def _to_nested(obj: Any, what: str, depth: int = 0) -> Any:
+def _to_nested(obj: Any, what: str, depth: int = 0, noun: str | None = None) -> Any:
     """Turn numpy arrays, torch tensors and nested sequences into nested lists of scalars.
 
     Sequences nested deeper than a matrix are left as they are (the caller reports them),
@@ -280,16 +302,17 @@ def _to_nested(obj: Any, what: str, depth: int = 0) -> Any:
     """
     mod = type(obj).__module__
     if mod.startswith("torch"):
-        obj = _tensor_to_numpy(obj, what)
+        obj = _tensor_to_numpy(obj, what, noun)
         mod = "numpy"
     if mod.startswith("numpy") and isinstance(obj, np.ndarray):
         kind = obj.dtype.kind
+        values = _noun(what, noun)
         if kind == "c":
-            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; weights must be real")
+            raise InputTypeError(f"{what} has complex dtype {obj.dtype}; {values} must be real numbers")
         if kind == "b":
-            raise InputTypeError(f"{what} has bool dtype; weights must be real numbers")
+            raise InputTypeError(f"{what} has bool dtype; {values} must be real numbers")
         if kind in "USVMm":
-            raise InputTypeError(f"{what} has dtype {obj.dtype}; weights must be real numbers")
+            raise InputTypeError(f"{what} has dtype {obj.dtype}; {values} must be real numbers")
         if obj.dtype.itemsize > 8 and kind == "f":
             raise InputTypeError(f"{what} has dtype {obj.dtype}; use float64 or Fraction")
         if np.ma.is_masked(obj):
@@ -299,7 +322,7 @@ def _to_nested(obj: Any, what: str, depth: int = 0) -> Any:
             return np.asarray(obj).tolist()  # a masked array without masked entries: its values
         obj = list(obj)
     if isinstance(obj, (list, tuple)) and depth < 2:
-        return [_to_nested(x, what, depth + 1) for x in obj]
+        return [_to_nested(x, what, depth + 1, noun) for x in obj]
     return obj
 
 

@@ -7,8 +7,8 @@ and the exact breakpoints ``t`` (``p/q``; ``--json``: one object with ``spec``,
 ``input_width``, ``activation_pieces``, ``linear_pieces``, ``activation_breakpoints`` and
 ``linear_breakpoints``).
 
-A point is given as numbers separated by commas (``--from 0,0.5,1/3``; a point whose first
-number is negative needs ``--from=-1,2``), or by a file: ``--from-file a.npy`` (a numpy
+A point is given as numbers separated by commas (``--from 0,0.5,1/3``, ``--from -1,2``),
+or by a file: ``--from-file a.npy`` (a numpy
 array, floats at their binary value) or a text file of numbers separated by commas,
 spaces or new lines (a JSON list too).  Numbers written as text are exact: ``0.1`` is
 1/10, ``1/3`` a third.
@@ -34,9 +34,10 @@ from typing import Any
 
 from .cli_values import exact_number, int_arg
 from .errors import InputError
+from .json_numbers import fraction_text, json_number
 from .validation import DEFAULT_MAX_PIECES, check_point
 
-__all__ = ["add_segment_command", "read_point_file"]
+__all__ = ["add_segment_command", "breakpoint_float_text", "read_point_file"]
 
 
 def _point_arg(text: str) -> list[Fraction]:
@@ -129,8 +130,7 @@ def add_segment_command(sub: Any, *, common: Callable[..., None]) -> None:
                                         "(any input width)")
     sg.add_argument("spec", help="network spec: .json, .npz, .pt or .safetensors")
     sg.add_argument("--from", dest="from_point", type=_point_arg, metavar="X,Y,...",
-                    help="first end point: exact numbers separated by commas (--from=-1,2 when it starts "
-                         "with a minus)")
+                    help="first end point: exact numbers separated by commas (--from -1,2/3,0.5)")
     sg.add_argument("--to", dest="to_point", type=_point_arg, metavar="X,Y,...", help="second end point")
     sg.add_argument("--from-file", metavar="FILE", help="first end point from a .npy or text file")
     sg.add_argument("--to-file", metavar="FILE", help="second end point from a .npy or text file")
@@ -175,10 +175,10 @@ def segment_command(args: argparse.Namespace) -> int:
     from .loading import as_exact_net
     from .segment_count import count_on_segment
 
-    a = _one_point(args.from_point, args.from_file, "--from")
-    b = _one_point(args.to_point, args.to_file, "--to")
+    a, a_name = _one_point(args.from_point, args.from_file, "--from")
+    b, b_name = _one_point(args.to_point, args.to_file, "--to")
     net = as_exact_net(args.spec)
-    a, b = check_point(a, "--from", net.input_dim), check_point(b, "--to", net.input_dim)
+    a, b = check_point(a, a_name, net.input_dim), check_point(b, b_name, net.input_dim)
     s = count_on_segment(net, a, b, max_pieces=args.max_pieces, max_memory=args.max_memory)
     data = {"spec": args.spec, "input_width": net.input_dim, **s.as_dict()}
     if args.json:
@@ -191,12 +191,38 @@ def segment_command(args: argparse.Namespace) -> int:
     if s.breakpoints.activation:
         print("breakpoints t (exact; * where the output map changes):")
     for t in s.breakpoints.activation:
-        print(f"  {'*' if t in lin else ' '} {float(t):.17g}  = {t}")
+        print(f"  {'*' if t in lin else ' '} {breakpoint_float_text(t)}  = {fraction_text(t)}")
     return 0
 
 
-def _one_point(value: Any, path: str | None, option: str) -> Any:
-    """Return the point given by ``option`` or by ``option-file``: exactly one of them."""
+def breakpoint_float_text(t: Fraction) -> str:
+    """Write a breakpoint's float approximation, never a float 0 (or inf) for a value that is not.
+
+    Parameters
+    ----------
+    t : Fraction
+        The exact breakpoint.
+
+    Returns
+    -------
+    str
+        ``float(t)`` with 17 significant digits, or, when ``t`` is nonzero but its float
+        underflows to 0, its six leading digits in scientific notation, correctly rounded
+        from the exact value (:func:`exact.json_numbers.json_number`).
+
+    Examples
+    --------
+    >>> breakpoint_float_text(Fraction(2, 5)), breakpoint_float_text(Fraction(8, 10**383))
+    ('0.40000000000000002', '8.00000e-383')
+    """
+    approx = json_number(t)
+    return approx if isinstance(approx, str) else f"{approx:.17g}"
+
+
+def _one_point(value: Any, path: str | None, option: str) -> tuple[Any, str]:
+    """Return the point given by ``option`` or by ``option-file`` (exactly one) and its name for messages."""
     if (value is None) == (path is None):
         raise InputError(f"give the end point with {option} X,Y,... or {option}-file FILE (one of them)")
-    return read_point_file(path) if path is not None else value
+    if path is not None:
+        return read_point_file(path), f"{option}-file {path!r}"
+    return value, option

@@ -9,8 +9,8 @@ JSON
     the last layer is the output layer.  No other keys are allowed (a misspelled key is
     an error naming it).  A number is read as Python reads JSON: integers exactly,
     decimals as the nearest float64 (whose exact binary value is the weight; a decimal
-    beyond the float64 range, such as ``1e400``, is an error that says to write it as an
-    exact string).  A string
+    beyond the float64 range, such as ``1e400``, or nonzero but so small that its nearest
+    float64 is 0, such as ``1e-400``, is an error that says how to write it exactly).  A string
     ``"p/q"`` or ``"p"`` (``p``, ``q`` decimal or ``0x`` hexadecimal integers, ``p`` with
     an optional sign) is an exact rational; no other strings are weights.
 ``.npz``
@@ -55,6 +55,7 @@ import json
 import os
 import re
 import stat
+import zipfile
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import Any
@@ -122,7 +123,7 @@ def load_spec(path: str | os.PathLike, *, activation: Any = None, widths: Sequen
     exact.errors.SpecFileError: spec file '....json.txt' does not exist
     """
     if not isinstance(path, (str, os.PathLike)):
-        raise InputTypeError(f"path must be a file name (str or os.PathLike), got {type(path).__name__} "
+        raise InputTypeError(f"path must be a file name (str or os.PathLike), got {type_phrase(path)} "
                              f"{path!r}"[:160])
     p = os.fspath(path)
     _check_regular_file(p)
@@ -190,6 +191,7 @@ def _load_json(p: str, activation: Any) -> ExactNet:
             out[k] = v
         return out
 
+    _refuse_binary_json(p, where)
     try:
         with open(p, encoding="utf-8") as f:
             data = json.load(f, parse_int=parse_int, parse_float=json_float, object_pairs_hook=no_duplicates)
@@ -204,6 +206,26 @@ def _load_json(p: str, activation: Any) -> ExactNet:
     except OSError as exc:
         raise SpecFileError(f"{where} cannot be read: {exc.strerror or exc}") from None
     return _from_spec_object(data, where, activation)
+
+
+def _refuse_binary_json(p: str, where: str) -> None:
+    """Refuse a torch file or an ``.npz`` named ``.json``, saying what it looks like and how to rename it."""
+    head = _head(p)
+    if head[:1] == b"\x80":  # a pickle: what torch.save wrote before zip archives
+        raise SpecFileError(f"{where} is not JSON text: it starts {head!r}, as a torch file (a pickle) does; "
+                            "if torch.save wrote it, rename it to .pt")
+    if not _zip_head(p):
+        return
+    try:
+        with zipfile.ZipFile(p) as z:
+            names = z.namelist()
+    except (zipfile.BadZipFile, OSError):
+        names = []
+    if names and all(n.endswith(".npy") for n in names):
+        raise SpecFileError(f"{where} is not JSON text but a zip archive of .npy arrays, as np.savez writes: "
+                            "rename it to .npz")
+    raise SpecFileError(f"{where} is not JSON text but a zip archive, as torch.save writes: if it is a torch "
+                        "state_dict, rename it to .pt")
 
 
 def _from_spec_object(data: Any, where: str, activation: Any) -> ExactNet:
@@ -241,6 +263,12 @@ def _load_npz(p: str, activation: Any) -> ExactNet:
                             "numeric arrays W0, b0, W1, b1, ... (np.savez)") from None
     except Exception as exc:  # numpy raises several types for corrupt archives
         raise SpecFileError(f"{where} is not a readable .npz archive of numeric arrays: {exc}") from None
+    for key, a in arrays.items():
+        if a.dtype.kind == "f" and a.dtype.itemsize > 8:
+            raise SpecFileError(f"{where}: array {key!r} has dtype {a.dtype}, which exactnet does not read "
+                                "from a file: save a.astype(np.float64) if rounding each value to the "
+                                "nearest float64 is what you want, or keep the exact values in a JSON spec "
+                                '(strings "p/q"; exact.save_json writes one)')
     found: dict[str, set[int]] = {"W": set(), "b": set()}
     for key in arrays:
         m = _NPZ_KEY.fullmatch(key)

@@ -30,6 +30,7 @@ from .affine_maps import AffineMap
 from .array_input import describe_value, float_layers, to_matrix, to_vector
 from .errors import InputError, InputTypeError
 from .sparse_affine import dyadic_integers
+from .wording import counted
 
 __all__ = ["AffineMap", "ExactNet", "IntLayer", "affine_on_pattern", "expand_activations",
            "nonzero_structure", "parameter_count"]
@@ -70,7 +71,8 @@ def expand_activations(activation: str | Activation | Sequence[str | Activation]
     elif isinstance(activation, (list, tuple)):
         acts = list(activation)
         if len(acts) != n_hidden:
-            raise InputError(f"activation: got {len(acts)} activations for {n_hidden} hidden layers")
+            raise InputError(f"activation: got {counted(len(acts), 'activation')} for "
+                             f"{counted(n_hidden, 'hidden layer')}")
     else:
         raise InputTypeError("activation must be a name such as 'relu', an Activation, or a list of them "
                              f"(one per hidden layer), got {describe_value(activation)}")
@@ -196,8 +198,8 @@ class ExactNet:
     def __init__(self, weights: Sequence[Sequence[Sequence[Fraction]]], biases: Sequence[Sequence[Fraction]],
                  activations: Sequence[Activation]):
         if len(activations) != len(weights) - 1:
-            raise InputError(f"activations: {len(weights)} layers need {len(weights) - 1} activations, "
-                             f"got {len(activations)}")
+            raise InputError(f"activations: {counted(len(weights), 'layer')} need "
+                             f"{counted(len(weights) - 1, 'activation')}, got {len(activations)}")
         object.__setattr__(self, "_weights", tuple(tuple(tuple(r) for r in W) for W in weights))
         object.__setattr__(self, "_biases", tuple(tuple(b) for b in biases))
         object.__setattr__(self, "activations", tuple(activations))
@@ -328,14 +330,11 @@ class ExactNet:
             W = to_matrix(pair[0], f"weight of layer {l}")
             b = to_vector(pair[1], f"bias of layer {l}")
             if len(b) != len(W):
-                raise InputError(
-                    f"layer {l}: weight has {len(W)} rows (neurons) but bias has {len(b)} entries"
-                )
+                raise InputError(f"layer {l}: weight has {counted(len(W), 'row')} (neurons) but bias has "
+                                 f"{counted(len(b), 'entry', 'entries')}")
             if l > 0 and len(W[0]) != len(Ws[-1]):
-                raise InputError(
-                    f"layer {l} expects {len(W[0])} inputs but layer {l - 1} has "
-                    f"{len(Ws[-1])} neurons"
-                )
+                raise InputError(f"layer {l} expects {counted(len(W[0]), 'input')} but layer {l - 1} has "
+                                 f"{counted(len(Ws[-1]), 'neuron')}")
             Ws.append(tuple(tuple(r) for r in W))
             bs.append(tuple(b))
         return cls(tuple(Ws), tuple(bs), acts)
@@ -406,7 +405,7 @@ class ExactNet:
         for name, p in (("plane[0]", x0), ("plane[1]", x1), ("plane[2]", x2)):
             v = to_vector(p, name)
             if len(v) != d:
-                raise InputError(f"{name} has {len(v)} coordinates but the network input is {d}-D")
+                raise InputError(f"{name} has {counted(len(v), 'coordinate')} but the network input is {d}-D")
             pts.append(v)
         e1 = [pts[1][k] - pts[0][k] for k in range(d)]
         e2 = [pts[2][k] - pts[0][k] for k in range(d)]
@@ -482,7 +481,8 @@ class ExactNet:
         """
         x = to_vector(list(point), "point")
         if len(x) != self.input_dim:
-            raise InputError(f"point has {len(x)} coordinates, the network input is {self.input_dim}-D")
+            raise InputError(f"point has {counted(len(x), 'coordinate')}, the network input is "
+                             f"{self.input_dim}-D")
         for l, (W, b) in enumerate(zip(self.weights, self.biases)):
             z = [sum((w * xi for w, xi in zip(r, x)), Fraction(0)) + bb for r, bb in zip(W, b)]
             x = [self.activations[l].apply(v) for v in z] if l < self.n_hidden_layers else z

@@ -141,12 +141,20 @@ class _BeyondFloatRange(float):
     text: str
 
 
+class _BelowFloatRange(float):
+    """A nonzero JSON number too small for a float64: ``0.0`` that remembers its text."""
+
+    text: str
+
+
 def json_float(text: str) -> float:
     """Read a JSON decimal as the nearest float64, marking one beyond the float range.
 
     ``json.load(..., parse_float=json_float)``: a finite number too large for a float64
-    (``1e400``) would silently become ``inf``; it becomes an ``inf`` that remembers its
-    text, so that :func:`spec_value` can say what it is and how to write it.
+    (``1e400``) would silently become ``inf``, and a nonzero one too small (``1e-400``)
+    a silent 0; each becomes a float (``inf`` or ``0.0``) that remembers its text, so that
+    :func:`spec_value` can say what it is and how to write it.  Any other decimal is its
+    nearest float64, a subnormal one too.
 
     Parameters
     ----------
@@ -160,10 +168,14 @@ def json_float(text: str) -> float:
 
     Examples
     --------
-    >>> json_float("0.5"), json_float("-1e400")
-    (0.5, -inf)
+    >>> json_float("0.5"), json_float("-1e400"), json_float("1e-400")
+    (0.5, -inf, 0.0)
     """
     v = float(text)
+    if v == 0 and re.search(r"[1-9]", text.lower().partition("e")[0]):  # nonzero digits, rounded to 0
+        small = _BelowFloatRange(v)
+        small.text = text
+        return small
     if v - v == 0:
         return v
     big = _BeyondFloatRange(v)
@@ -172,17 +184,23 @@ def json_float(text: str) -> float:
 
 
 def _spelled_out(text: str) -> str:
-    """Say how to write a decimal such as ``1.5e400`` as an integer string: its digits, then so many zeros."""
+    """Say how to write a decimal such as ``1.5e400`` or ``1e-400`` exactly: its digits and so many zeros."""
     m = re.fullmatch(r"-?(\d+)(?:\.(\d*))?[eE]([+-]?\d{1,6})", text)
     if m is None:
         return ""
     digits = (m.group(1) + (m.group(2) or "")).lstrip("0")
     zeros = int(m.group(3)) - len(m.group(2) or "")
-    if not digits or zeros < 0 or len(digits) > 20:
+    if not digits or len(digits) > 20:
         return ""
-    hint = f": {text} is the string {'-' if text.startswith('-') else ''}{digits} followed by {zeros} zeros"
-    if len(digits) + zeros > MAX_DECIMAL_DIGITS:
-        hint += f", more than {MAX_DECIMAL_DIGITS} decimal digits, so write it in hexadecimal"
+    sign = "-" if text.startswith("-") else ""
+    if zeros >= 0:
+        hint = f": {text} is {sign}{digits} followed by {zeros} zeros"
+        python = f"Python: hex({digits} * 10**{zeros})"
+    else:
+        hint = f': {text} is "{sign}{digits}/10...0", its denominator 1 followed by {-zeros} zeros'
+        python = f"Python: hex(10**{-zeros}) for the denominator"
+    if len(digits) + abs(zeros) > MAX_DECIMAL_DIGITS:
+        hint += f", more than {MAX_DECIMAL_DIGITS} decimal digits, so write it in hexadecimal ({python})"
     return hint
 
 
@@ -215,9 +233,15 @@ def spec_value(v: Any, where: str) -> Any:
         return exact_string(v, where)
     if isinstance(v, _BeyondFloatRange):
         raise SpecFileError(f"{where} is {v.text[:40]}, beyond the float64 range (about 1.8e308): a JSON "
-                            "number is read as the nearest float64, which would be infinite; write it as an "
-                            'exact string "p" or "p/q" (decimal or 0x hexadecimal integers, every digit '
-                            f"written out{_spelled_out(v.text)}), as exact.save_json writes such numbers")
+                            "decimal is read as the nearest float64, which would be infinite; write it as an "
+                            'exact string "p" or "p/q" (decimal or 0x hexadecimal integers) or as a JSON '
+                            "integer (read exactly; exact.save_json writes integers so), every digit written "
+                            f"out{_spelled_out(v.text)}")
+    if isinstance(v, _BelowFloatRange):
+        raise SpecFileError(f"{where} is {v.text[:40]}, nonzero but below the float64 range (about "
+                            "4.9e-324): a JSON decimal is read as the nearest float64, which would be 0; "
+                            'write it as an exact string "p/q" (decimal or 0x hexadecimal integers), every '
+                            f"digit written out{_spelled_out(v.text)}")
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         kind = ("a list" if isinstance(v, list) else f"the boolean {v!r}" if isinstance(v, bool)
                 else f"{type_phrase(v)} {v!r}"[:80])

@@ -25,7 +25,7 @@ from .activations import Activation
 from .errors import InputError, InputTypeError, SpecFileError
 from .network import ExactNet, expand_activations
 from .spec_values import activation_from_spec, check_activation_count, did_you_mean
-from .wording import type_phrase
+from .wording import counted, type_phrase
 
 __all__ = ["check_architecture", "from_state_dict", "given_activation", "resolve_activation"]
 
@@ -178,12 +178,12 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         if len(shape) != 2:
             raise err(f"{where}: {n}.weight has shape {shape}, not 2-D (out, in)")
         if b is not None and tuple(b.shape) != shape[:1]:
-            raise err(f"{where}: {n}.bias has shape {tuple(b.shape)}, but {n}.weight has {shape[0]} rows")
+            raise err(f"{where}: {n}.bias has shape {tuple(b.shape)}, but {n}.weight has "
+                      f"{counted(shape[0], 'row')}")
         if i and shape[1] != layers[-1][0].shape[0]:
-            raise err(f"{where}: '{n}.weight' has shape {shape}: it reads {shape[1]} inputs, but "
-                      f"'{names[i - 1]}.weight' gives {layers[-1][0].shape[0]} outputs; the layers do not "
-                      "chain "
-                      f"in this order ({', '.join(names)})")
+            raise err(f"{where}: '{n}.weight' has shape {shape}: it reads {counted(shape[1], 'input')}, "
+                      f"but '{names[i - 1]}.weight' gives {counted(layers[-1][0].shape[0], 'output')}; the "
+                      f"layers do not chain in this order ({', '.join(names)})")
         layers.append((W, b if b is not None else _zeros(W, shape[0])))
     act = resolve_activation(state.get("activation"), activation, len(layers), where, err)
     net = ExactNet.from_layers(layers, activation=act)

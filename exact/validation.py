@@ -122,7 +122,8 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
         return None
     if isinstance(window, bool) or isinstance(window, (dict, str, bytes)):
         raise InputTypeError(f"window must be a number, a rectangle (xmin, xmax, ymin, ymax), the vertices "
-                             f"of a convex polygon, or None; got {plain_text(window)}")
+                             f"of a convex polygon, or None (also 'plane') for the whole plane; got "
+                             f"{plain_text(window)}")
     if isinstance(window, np.ndarray) or (isinstance(window, Sequence) and not isinstance(window, str)):
         return _as_square(_shaped_window(window))
     msg = ("window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
@@ -372,7 +373,7 @@ def check_point(point: Any, name: str, dim: int) -> tuple[Fraction, ...]:
     exact.errors.InputError: b[1] must be a finite number, got nan
     """
     if isinstance(point, (str, bytes, dict)) or not (hasattr(point, "__len__") or hasattr(point, "shape")):
-        raise InputTypeError(f"{name} must be a sequence of {dim} numbers, got {point!r:.80}")
+        raise InputTypeError(f"{name} must be a sequence of {counted(dim, 'number')}, got {point!r:.80}")
     flat = point.tolist() if hasattr(point, "tolist") and hasattr(point, "shape") else point
     if isinstance(flat, (list, tuple)):
         for i, v in enumerate(flat):
@@ -383,7 +384,7 @@ def check_point(point: Any, name: str, dim: int) -> tuple[Fraction, ...]:
                     finite = True  # to_vector words the refusal of what is not a number
                 if not finite:
                     raise InputError(f"{name}[{i}] must be a finite number, got {v!r}")
-    coords = to_vector(point, name)
+    coords = to_vector(point, name, noun="a point's coordinates")
     if len(coords) != dim:
         raise InputError(f"{name} has {counted(len(coords), 'coordinate')} but the network input is {dim}-D")
     return tuple(coords)

@@ -234,7 +234,7 @@ def window_number(value: Any, what: str) -> Fraction:
     except TypeError:
         raise InputTypeError(f"{what} must be a real number, got {plain_text(value)}") from None
     except ValueError:
-        raise InputError(f"{what} must be a finite number, got {value!r}") from None
+        raise InputError(f"{what} must be a finite number, got {plain_text(value)}") from None
 
 
 def rectangle_window(xmin: Any, xmax: Any, ymin: Any, ymax: Any) -> ConvexWindow:
@@ -268,7 +268,7 @@ def rectangle_window(xmin: Any, xmax: Any, ymin: Any, ymax: Any) -> ConvexWindow
                       for name, v in zip(names, (xmin, xmax, ymin, ymax)))
     if not (x0 < x1 and y0 < y1):
         raise InputError(f"window: rectangle (xmin, xmax, ymin, ymax) needs xmin < xmax and ymin < ymax, "
-                         f"got ({xmin!r}, {xmax!r}, {ymin!r}, {ymax!r})")
+                         f"got {plain_text((xmin, xmax, ymin, ymax))}")
     return convex_window([(x0, y0), (x1, y0), (x1, y1), (x0, y1)])
 
 
@@ -309,8 +309,8 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
     verts = _read_vertices(vertices)
     area = polygon_area(verts)
     if area == 0:
-        raise InputError(f"window: the polygon {_show(vertices)} has zero area (all on one line, or sides "
-                         "that cross each other); give the vertices of a convex polygon in order")
+        raise InputError(f"window: the polygon {_show(vertices)} has zero area{_zero_area_fault(verts)}; "
+                         "give the vertices of a convex polygon in order")
     order = list(range(len(verts)))
     if area < 0:  # clockwise: walk it the other way
         order.reverse()
@@ -336,6 +336,35 @@ def convex_window(vertices: Sequence[Sequence[Any]]) -> ConvexWindow:
     return ConvexWindow(kv, edges, is_rectangle=len(kv) == 4 and all(a == 0 or b == 0 for a, b, _ in edges))
 
 
+def _zero_area_fault(verts: list[Point]) -> str:
+    """Say why a polygon of zero area has none: its vertices on one line, or which sides cross (exactly)."""
+    n = len(verts)
+    turns = [side(line_through(verts[k - 1], verts[k]), verts[(k + 1) % n]) for k in range(n)]
+    if not any(turns):
+        return ": all its vertices lie on one line"
+    for i in range(n):
+        for j in range(i + 2, n - (i == 0)):  # sides i and j that share no vertex
+            p, q, r, s = verts[i], verts[(i + 1) % n], verts[j], verts[(j + 1) % n]
+            if _sides_meet(p, q, r, s):
+                return (f": its side from vertex {i} {_show_point(p)} to vertex {(i + 1) % n} "
+                        f"{_show_point(q)} meets its side from vertex {j} {_show_point(r)} to vertex "
+                        f"{(j + 1) % n} {_show_point(s)}")
+    return ": its sides cross each other"
+
+
+def _sides_meet(p: Point, q: Point, r: Point, s: Point) -> bool:
+    """Tell exactly whether the closed segments ``pq`` and ``rs`` share a point."""
+    a, b = line_through(p, q), line_through(r, s)
+    sp, sq, sr, ss = side(b, p), side(b, q), side(a, r), side(a, s)
+    if sp * sq > 0 or sr * ss > 0:
+        return False
+    if any((sp, sq, sr, ss)):
+        return True
+    xs = [point_to_fractions(v) for v in (p, q, r, s)]  # all four on one line: do the intervals overlap?
+    lo1, hi1, lo2, hi2 = min(xs[:2]), max(xs[:2]), min(xs[2:]), max(xs[2:])
+    return not (hi1 < lo2 or hi2 < lo1)
+
+
 def _read_vertices(vertices: Any) -> list[Point]:
     """Read at least three vertices ``(x, y)`` exactly; refuse repeated consecutive ones."""
     rows = vertices.tolist() if isinstance(vertices, np.ndarray) else vertices
@@ -344,7 +373,7 @@ def _read_vertices(vertices: Any) -> list[Point]:
     pts = []
     for i, v in enumerate(rows):
         if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") or len(v) != 2:
-            raise InputError(f"window: polygon vertex {i} must be a pair (x, y), got {v!r:.60}")
+            raise InputError(f"window: polygon vertex {i} must be a pair (x, y), got {plain_text(v, 60)}")
         pts.append(point_from_xy(window_number(v[0], f"window: polygon vertex {i} x"),
                                  window_number(v[1], f"window: polygon vertex {i} y")))
     first: dict = {}

@@ -242,11 +242,11 @@ API_CASES = [
     ("2-D bias tensor", lambda: ExactNet.from_layers([(torch.eye(2), torch.zeros(2, 1)), ([[1.0, 1.0]], [0.0])]),
      InputError, "bias of layer 0 must be a 1-D array, got an array of shape (2, 1)"),
     ("activation=5", lambda: ExactNet.from_layers(_layers(1.0), activation=5), InputTypeError,
-     "activation must be a name such as 'relu', an Activation, or a list of them (one per hidden layer), got int 5"),
+     "activation must be a name such as 'relu', an Activation, or a list of them (one per hidden layer), got an int 5"),
     ("activation=[5]", lambda: ExactNet.from_layers(_layers(1.0), activation=[5]), InputTypeError,
-     "activation[0] must be a name such as 'relu' or an Activation, got int 5"),
+     "activation[0] must be a name such as 'relu' or an Activation, got an int 5"),
     ("as_exact_net activation=5", lambda: exact.as_exact_net(_layers(1.0), activation=5), InputTypeError,
-     "got int 5"),
+     "got an int 5"),
     ("get_activation(5)", lambda: get_activation(5), InputTypeError,
      "activation name must be a string such as 'relu', got int 5"),
     ("leaky_relu with two slopes", lambda: get_activation("leaky_relu", 0.1, 0.2), InputError,
@@ -258,7 +258,7 @@ API_CASES = [
      InputError, "weight of layer 0 is a meta tensor: it has shape (2, 2) but no values"),
     ("meta torch module", lambda: exact.from_torch(nn.Sequential(nn.Linear(2, 2, device="meta"))), InputError,
      "parameter '0.weight' of Sequential is a meta tensor"),
-    ("load_spec(5)", lambda: load_spec(5), InputTypeError, "path must be a file name (str or os.PathLike), got int 5"),
+    ("load_spec(5)", lambda: load_spec(5), InputTypeError, "path must be a file name (str or os.PathLike), got an int 5"),
     ("save_json of a path", lambda: save_json("net.json", "x.json"), InputTypeError,
      "got the path 'net.json'; load it first with load_spec"),
     ("save_json of a non-network", lambda: save_json(5, "x.json"), InputTypeError, "5"),
@@ -353,7 +353,7 @@ def test_regression_pt_refusal_repeated_torch_advice(tmp_path):
 
 def test_regression_activation_5_raised_a_bare_type_error():
     # before: TypeError: 'int' object is not iterable
-    with pytest.raises(InputTypeError, match="got int 5"):
+    with pytest.raises(InputTypeError, match="got an int 5"):
         ExactNet.from_layers(_layers(1.0), activation=5)
 
 

@@ -315,7 +315,8 @@ def test_check_box_reads_windows_exactly():
     (0, exact.InputError, r"window must be a finite number > 0 \(half-width B of \[-B, B\]\^3\)"),
     (-1.5, exact.InputError, "got -1.5"),
     (True, exact.InputTypeError, "window: expected a real number, got the boolean True"),
-    ("2", exact.InputTypeError, "window: expected a real number, got str '2'"),
+    ("2", exact.InputTypeError, r"window must be a half-width B > 0 \(the cube \[-B, B\]\^3\), one \(lo, hi\) "
+                                  r"pair per axis, or None for the whole space R\^3; got the string '2'"),
     ([(0, 1), (0, 1)], exact.InputError, r"one \(lo, hi\) pair per axis, or 6 numbers .* 3-D network; got 2 pairs"),
     ([(0, 1), (0, 1), (1, 1)], exact.InputError, r"window\[2\] = \(1, 1\) must have lo < hi"),
     ([(0, 1), (0, 1), (0, float("nan"))], exact.InputError, r"window\[2\]\[1\] must be a finite number"),

@@ -59,7 +59,7 @@ def test_weights_taken_at_exact_binary_value():
         ([([[1.0, float("nan")]], [0.0]), ([[1.0]], [0.0])], r"weight of layer 0 contains nan at neuron 0, input 1"),
         ([([[1.0, 2.0]], [0.0]), ([[float("inf")]], [0.0])], r"weight of layer 1 contains inf at neuron 0"),
         ([([[1.0, 2.0], [1.0, 1.0]], [0.0]), ([[1.0, 1.0]], [0.0])], r"layer 0: weight has 2 rows .* bias has 1"),
-        ([([[1.0, 2.0]], [0.0]), ([[1.0, 1.0]], [0.0])], r"layer 1 expects 2 inputs but layer 0 has 1 neurons"),
+        ([([[1.0, 2.0]], [0.0]), ([[1.0, 1.0]], [0.0])], r"layer 1 expects 2 inputs but layer 0 has 1 neuron"),
         ([], r"layers is empty"),
         ([([[]], []), ([[1.0]], [0.0])], r"has no columns"),
         ([([[1.0, 2.0], [3.0]], [0.0, 0.0]), ([[1.0, 1.0]], [0.0])], r"ragged"),
@@ -143,7 +143,7 @@ def test_nan_in_float_arrays_named_like_lists():
 
 def test_constructor_checks_activation_count():
     net = ExactNet.from_layers(_all_array_net())
-    with pytest.raises(InputError, match="2 layers need 1 activations, got 0"):
+    with pytest.raises(InputError, match="2 layers need 1 activation, got 0"):
         ExactNet(net.weights, net.biases, ())
 
 

@@ -339,7 +339,7 @@ def test_window_errors_show_the_numbers_as_given():
 
     with pytest.raises(InputError, match=r"got \(-1, 1, -1, 1, -1, 1\)$"):
         check_window((Fraction(-1), Fraction(1)) * 3)
-    with pytest.raises(InputError, match=r"\[\(0, 0\), \(2, 2\), \(2, 0\), \(0, 2\)\] has zero area \(all on one "):
+    with pytest.raises(InputError, match=r"\[\(0, 0\), \(2, 2\), \(2, 0\), \(0, 2\)\] has zero area: its side from "):
         check_window([(0, 0), (2, 2), (2, 0), (0, 2)])
 
 
@@ -1979,3 +1979,166 @@ def test_one_blas_thread_gives_blas_back_when_a_pool_thread_leaves_last():
         release.set()
         t.join()
         assert blas() == before
+
+
+# --- fresh-clone trial: messages and the Python API (counts, windows, files, segment) ----------------------
+
+
+def _spec(path, layers):
+    path.write_text(json.dumps({"layers": layers}))
+    return path
+
+
+def test_counts_and_type_names_in_spec_and_api_messages_are_grammatical(tmp_path):
+    """Fresh-clone trial: "bias has 1 entries", "weight has 1 rows", "layer 0 has 1 neurons", a .pt's
+    "gives 1 outputs", and count_regions(5)'s "got int 5" (elsewhere "got an int 5")."""
+    import torch
+
+    cases = [([{"weight": [[1, 0], [0, 1]], "bias": [0]}], r"weight has 2 rows \(neurons\) but bias has 1 entry$"),
+             ([{"weight": [[1, 0]], "bias": [0, 0]}], r"weight has 1 row \(neurons\) but bias has 2 entries$"),
+             ([{"weight": [[1, 0]], "bias": [0]}, {"weight": [[1, 0]], "bias": [0]}],
+              r"layer 1 expects 2 inputs but layer 0 has 1 neuron$")]
+    for i, (layers, match) in enumerate(cases):
+        with pytest.raises(InputError, match=match):
+            exact.load_spec(_spec(tmp_path / f"s{i}.json", layers))
+    pt = tmp_path / "n.pt"
+    torch.save({"0.weight": torch.ones(1, 2), "0.bias": torch.zeros(1), "2.weight": torch.ones(1, 2)}, pt)
+    with pytest.raises(exact.errors.SpecFileError, match=r"it reads 2 inputs, but '0\.weight' gives 1 output;"):
+        exact.load_spec(pt)
+    with pytest.raises(InputTypeError, match=r"got an int 5$"):
+        exact.count_regions(5)
+    with pytest.raises(InputTypeError, match=r"^a must be a sequence of 1 number, got 5$"):
+        exact.count_on_segment([([[1]], [0]), ([[1]], [0])], 5, [1])
+
+
+def test_window_numbers_in_messages_are_written_as_typed(capsys):
+    """Fresh-clone trial: ``--window=0,2,1,-1`` answered "got (Fraction(0, 1), Fraction(2, 1), ...)", and
+    a polygon's vertex or a Decimal was shown by its repr."""
+    from decimal import Decimal
+
+    from exact.cli import main
+
+    with pytest.raises(SystemExit, match="2"):  # argparse's usage error
+        main(["count", "2-3-1", "--window=0.1,2,1,-1"])
+    err = capsys.readouterr().err
+    assert "got (1/10, 2, 1, -1)" in err and "Fraction(" not in err
+    net = [([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    with pytest.raises(InputError, match=r"polygon vertex 0 must be a pair \(x, y\), got \(0, 1/3, 1\)$"):
+        exact.count_regions(net, window=[(Fraction(0), Fraction(1, 3), Fraction(1)), (1, 0), (0, 1)])
+    with pytest.raises(InputError, match=r"got \(2\.5, 0, 0, 1\)$"):
+        exact.count_regions(net, window=(Decimal("2.5"), 0, 0, 1))
+
+
+def test_d_dimensional_windows_read_decimals_and_explain_polygons_and_whole_space(tmp_path):
+    """Fresh-clone trial: a Decimal window was refused for a 3-D net though 2-D nets read it exactly; a
+    2-D polygon for a 3-D net said "window[0] = (0, 0) must have lo < hi"; a bowtie polygon named no
+    vertex; ``window='whole'`` did not say how the whole plane is given."""
+    from decimal import Decimal
+
+    # x + y + z and x - y: two planes through 0, four cells in any box around 0
+    net3 = [([[1, 1, 1], [1, -1, 0]], [0, 0]), ([[1, 1]], [0])]
+    assert exact.count_regions(net3, window=Decimal("2.5")) == exact.count_regions(net3, window=Fraction(5, 2))
+    assert exact.count_regions(net3, window=Decimal("2.5")) == (4, 4)
+    # the plane x + y + z = 0 misses the box [1/10, 1]^3: only the plane x = y cuts it
+    box = [(Decimal("0.1"), 1)] * 3
+    assert exact.count_regions(net3, window=box) == (2, 2)
+    assert exact.count_regions(net3, window=[(Decimal("-0.1"), Decimal("0.1"))] * 3) == (4, 4)
+    with pytest.raises(InputError, match=r"window\[0\] = \(0, 0\) must have lo < hi; if these are the vertices "
+                                         r"of a polygon: a polygon is a 2-D window, and this network's input is "
+                                         r"3-D"):
+        exact.count_regions(net3, window=[(0, 0), (2, 0), (0, 1)])
+    with pytest.raises(InputTypeError, match=r"or None for the whole space R\^3; got the string 'whole'"):
+        exact.count_regions(net3, window="whole")
+    net2 = [([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    with pytest.raises(InputTypeError, match=r"or None \(also 'plane'\) for the whole plane; got 'whole'"):
+        exact.count_regions(net2, window="whole")
+    with pytest.raises(InputError, match=r"zero area: its side from vertex 0 \(0, 0\) to vertex 1 \(2, 2\) meets "
+                                         r"its side from vertex 2 \(2, 0\) to vertex 3 \(0, 2\)"):
+        exact.count_regions(net2, window=[(0, 0), (2, 2), (2, 0), (0, 2)])
+    with pytest.raises(InputError, match=r"zero area: all its vertices lie on one line"):
+        exact.count_regions(net2, window=[(0, 0), (1, 1), (3, 3)])
+
+
+def test_files_and_points_get_the_words_that_fit_them(tmp_path, capsys):
+    """Fresh-clone trial: a complex ``--from-file`` was called "--from" and its values "weights"; an .npz
+    of float128 was told "use float64 or Fraction"; a torch file named .json was "not UTF-8 text"; the
+    1e400 message claimed exact.save_json writes such numbers as strings (it writes integers bare)."""
+    import torch
+
+    from exact.cli import main
+
+    spec = _spec(tmp_path / "id.json", [{"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, 1]],
+                                                                                          "bias": [0]}])
+    np.save(tmp_path / "c.npy", np.array([1 + 1j, 2]))
+    assert main(["segment", str(spec), "--from-file", str(tmp_path / "c.npy"), "--to", "1,1"]) == 2
+    err = capsys.readouterr().err
+    assert f"--from-file {str(tmp_path / 'c.npy')!r} has complex dtype complex128; a point's coordinates" in err
+    assert "weights" not in err
+    np.savez(tmp_path / "l.npz", W0=np.ones((1, 2), dtype=np.longdouble), b0=np.zeros(1))
+    with pytest.raises(exact.errors.SpecFileError, match=r"'W0' has dtype float128, .*astype\(np\.float64\)") as e:
+        exact.load_spec(tmp_path / "l.npz")
+    assert "Fraction" not in str(e.value)
+    torch.save({"0.weight": torch.ones(1, 2), "0.bias": torch.zeros(1)}, tmp_path / "t.json")
+    with pytest.raises(exact.errors.SpecFileError, match=r"is not JSON text but a zip archive, as torch\.save "
+                                                         r"writes: if it is a torch state_dict, rename it to \.pt"):
+        exact.load_spec(tmp_path / "t.json")
+    (tmp_path / "big.json").write_text('{"layers": [{"weight": [[1e400]], "bias": [0]}, '
+                                       '{"weight": [[1]], "bias": [0]}]}')
+    with pytest.raises(exact.errors.SpecFileError, match=r"or as a JSON integer \(read exactly; .* 1e400 is 1 followed by "
+                                                         r"400 zeros$"):
+        exact.load_spec(tmp_path / "big.json")
+    # what the message says is true: save_json writes 10**400 as a bare JSON integer, read back exactly
+    exact.save_json(exact.ExactNet.from_layers([([[10**400]], [0]), ([[1]], [0])]), tmp_path / "out.json")
+    assert json.loads((tmp_path / "out.json").read_text())["layers"][0]["weight"] == [[10**400]]
+    (tmp_path / "int.json").write_text('{"layers": [{"weight": [[1' + "0" * 400 + ']], "bias": [0]}, '
+                                       '{"weight": [[1]], "bias": [0]}]}')
+    assert exact.load_spec(tmp_path / "int.json").weights[0][0][0] == 10**400
+
+
+def test_a_json_decimal_that_underflows_to_zero_is_an_error_with_a_hint_that_works(tmp_path):
+    """Fresh-clone trial: ``1e-400`` in a JSON spec silently became the weight 0 (``1e400`` was an error).
+    A nonzero decimal whose nearest float64 is 0 is now refused, with the exact string to write; a decimal
+    whose nearest float64 is nonzero (the subnormal 5e-324) is still that float."""
+    def spec(w: str):
+        (tmp_path / "s.json").write_text('{"layers": [{"weight": [[' + w + ']], "bias": [0]}, '
+                                         '{"weight": [[1]], "bias": [0]}]}')
+        return tmp_path / "s.json"
+
+    with pytest.raises(exact.errors.SpecFileError,
+                       match=r"is -2\.5e-400, nonzero but below the float64 range .* -2\.5e-400 is \"-25/10\.\.\.0\", "
+                             r"its denominator 1 followed by 401 zeros$"):
+        exact.load_spec(spec("-2.5e-400"))
+    # the hint, followed, gives the exact value
+    assert exact.load_spec(spec('"-25/1' + "0" * 401 + '"')).weights[0][0][0] == Fraction(-25, 10**401)
+    with pytest.raises(exact.errors.SpecFileError, match=r"more than 4000 decimal digits, so write it in "
+                                                         r"hexadecimal \(Python: hex\(10\*\*5000\) for the"):
+        exact.load_spec(spec("1e-5000"))
+    assert exact.load_spec(spec('"1/' + hex(10**5000) + '"')).weights[0][0][0] == Fraction(1, 10**5000)
+    assert exact.load_spec(spec("5e-324")).weights[0][0][0] == Fraction(2) ** -1074  # the least subnormal
+    assert exact.load_spec(spec("0e-400")).weights[0][0][0] == 0  # zero written with an exponent
+
+
+def test_python_dash_m_exact_runs_the_command_line(tmp_path):
+    """Fresh-clone trial: ``python -m exact`` said "'exact' is a package and cannot be directly executed"."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "exact", "--version"], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 0 and done.stdout.strip() == f"exactnet {exact.__version__}"
+    import importlib
+
+    importlib.import_module("exact.__main__")  # importing it runs nothing (no SystemExit)
+
+
+def test_segment_prints_a_tiny_breakpoint_as_tiny_not_as_float_zero(tmp_path, capsys):
+    """Fresh-clone trial: ``exactnet segment`` printed the float ``0`` beside the exact breakpoint 8/10^383
+    (its float underflows); it now prints the value rounded from the exact one, 8.00000e-383."""
+    from exact.cli import main
+
+    spec = _spec(tmp_path / "tiny.json", [{"weight": [[1]], "bias": ["-8/1" + "0" * 383]},
+                                          {"weight": [[1]], "bias": [0]}])
+    assert main(["segment", str(spec), "--from", "0", "--to", "1"]) == 0
+    line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  *")]
+    assert line == [f"  * 8.00000e-383  = {Fraction(8, 10**383)}"]
+

@@ -94,7 +94,7 @@ def test_point_kinds_agree(kind):
 
 @pytest.mark.parametrize("a, b, err, match", [
     ([0, 0, 0], [1, 1], InputError, r"a has 3 coordinates but the network input is 2-D"),
-    ([0, 0], [1], InputError, r"b has 1 coordinates"),
+    ([0, 0], [1], InputError, r"b has 1 coordinate but the network input is 2-D"),
     ([0, float("nan")], [1, 1], InputError, r"a\[1\] must be a finite number, got nan"),
     ([0, 0], np.array([1, np.inf]), InputError, r"b\[1\] must be a finite number, got inf"),
     ([0, 0], [0.0, 0], InputError, r"a and b are the same point"),

@@ -9,29 +9,47 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
 from .._certified.budget import format_bytes
+from ..array_input import plain_text
 from ..errors import InputError, InputTypeError, ResourceLimitError
-from ..predicates import to_fraction
+from ..windows import window_number
+from ..wording import counted
 from .layer_cells import cell_bytes_nd
 
 __all__ = ["BoxLike", "check_box", "check_box_fits"]
 
 
-BoxLike = int | float | Fraction | Sequence[Any]
+BoxLike = int | float | Fraction | Decimal | Sequence[Any]
 """A half-width ``B > 0`` (the cube ``[-B, B]^d``), ``d`` pairs ``(lo_i, hi_i)``, or the same flat."""
 
 
 def _number(v: Any, where: str) -> Fraction:
-    """One finite real number, exactly, or an error naming ``where``."""
-    try:
-        return to_fraction(v)
-    except TypeError as exc:
-        raise InputTypeError(f"{where}: {exc}") from None
-    except ValueError:
-        raise InputError(f"{where} must be a finite number, got {v!r}") from None
+    """One finite real number, exactly (a ``Decimal`` too, as the plane's windows read it), or an error."""
+    if isinstance(v, bool):
+        raise InputTypeError(f"{where}: expected a real number, got the boolean {v}")
+    return window_number(v, where)
+
+
+def _whole_space_hint(window: Any, d: int) -> None:
+    """Refuse a string, saying how the whole space and a box are given."""
+    if isinstance(window, (str, bytes)):
+        plane = " ('plane' names the whole plane of a 2-D input)" if str(window).strip().lower() in (
+            "plane", "none", "inf") else ""
+        raise InputTypeError(f"window must be a half-width B > 0 (the cube [-B, B]^{d}), one (lo, hi) pair "
+                             f"per axis, or None for the whole space R^{d}{plane}; got the string "
+                             f"{window!r:.60}")
+
+
+def _polygon_hint(window: list, d: int) -> str:
+    """For pairs that make no box: say that a polygon's vertices are a 2-D window."""
+    if not all(isinstance(p, (list, tuple)) and len(p) == 2 for p in window):
+        return ""
+    return (f"; if these are the vertices of a polygon: a polygon is a 2-D window, and this network's input "
+            f"is {d}-D (give a half-width B for the cube [-B, B]^{d} or one (lo, hi) pair per axis)")
 
 
 def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction, ...]]:
@@ -58,7 +76,8 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
         ``None`` (the whole space: no box), a non-finite or
         non-positive half-width, the wrong number of pairs, or ``lo_i >= hi_i``.
     InputTypeError
-        A bool, a string, or entries that are not real numbers.
+        A bool, a string, or entries that are not real numbers (a ``Decimal`` is read
+        exactly, as :func:`exact.windows.window_number` reads it).
 
     Examples
     --------
@@ -68,6 +87,9 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
     (Fraction(1, 1), Fraction(2, 1), Fraction(1, 3))
     >>> check_box((0, 1, -2, 2), 2)
     ((Fraction(0, 1), Fraction(-2, 1)), (Fraction(1, 1), Fraction(2, 1)))
+    >>> from decimal import Decimal
+    >>> check_box(Decimal("2.5"), 3)[1]
+    (Fraction(5, 2), Fraction(5, 2), Fraction(5, 2))
     >>> check_box(float("inf"), 3)
     Traceback (most recent call last):
     ...
@@ -80,6 +102,7 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
         raise InputError(f"window {window}: a rectangle or convex polygon is a 2-D window, and this "
                          f"network's input is {d}-D; give a half-width B (the cube [-B, B]^{d}) or one "
                          "(lo, hi) pair per axis")
+    _whole_space_hint(window, d)
     if hasattr(window, "tolist") and getattr(window, "ndim", 0) > 0:
         window = window.tolist()
     if isinstance(window, (list, tuple)) and len(window) == 2 * d and not any(
@@ -88,24 +111,26 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
     if isinstance(window, (list, tuple)):
         if len(window) != d:
             flat = not any(isinstance(v, (list, tuple)) for v in window)
-            got = f"{len(window)} numbers" if flat else f"{len(window)} pairs"
+            got = counted(len(window), "number" if flat else "pair")
             raise InputError(f"window must give one (lo, hi) pair per axis, or {2 * d} numbers (lo_1, hi_1, "
                              f"..., lo_{d}, hi_{d}), for this {d}-D network; got {got}"
-                             + (" (four numbers are a 2-D rectangle)" if flat and len(window) == 4 else ""))
+                             + (" (four numbers are a 2-D rectangle)" if flat and len(window) == 4 else "")
+                             + ("" if flat else _polygon_hint(window, d)))
         lo, hi = [], []
         for i, pair in enumerate(window):
             if not isinstance(pair, (list, tuple)) or len(pair) != 2:
-                raise InputError(f"window[{i}] must be a pair (lo, hi), got {pair!r:.60}")
+                raise InputError(f"window[{i}] must be a pair (lo, hi), got {plain_text(pair, 60)}")
             a, b = _number(pair[0], f"window[{i}][0]"), _number(pair[1], f"window[{i}][1]")
             if not a < b:
-                raise InputError(f"window[{i}] = ({pair[0]!r}, {pair[1]!r}) must have lo < hi")
+                raise InputError(f"window[{i}] = {plain_text(tuple(pair))} must have lo < hi"
+                                 + _polygon_hint(window, d))
             lo.append(a)
             hi.append(b)
         return tuple(lo), tuple(hi)
     B = _number(window, "window")
     if B <= 0:
         raise InputError(f"window must be a finite number > 0 (half-width B of [-B, B]^{d}) or one (lo, hi) "
-                         f"pair per axis, got {window!r}")
+                         f"pair per axis, got {plain_text(window)}")
     return (-B,) * d, (B,) * d
 
 
