@@ -34,6 +34,15 @@ Exit status
     status is 2.
 130
     Interrupted (Ctrl-C).
+141
+    Standard output was closed by its reader (``| head``): the command stops quietly, as a
+    Unix tool ended by SIGPIPE (status 128 + 13), every command alike; no summary claims a
+    file written to standard output that was cut short.
+
+A closed standard output (``>&-``) is refused before any work, with status 1 and one line
+on standard error, unless nothing goes there (``count-many --jsonl FILE``).  An option's value
+cannot be empty (``--geojson ''``) nor ``--`` (status 2); options go after the command name
+(``exactnet count -q 2-5-1``, not ``exactnet -q count 2-5-1``).
 
 Progress bars and messages go to standard error; results to standard output.
 Every command takes ``-q``/``--quiet``: no progress bars or progress messages (errors are
@@ -55,12 +64,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
+from .cli_arguments import check_option_values, command_parser, unrecognized_message
 from .cli_many import add_count_many_command
 from .cli_output import (
     STDOUT,
     TO_STDOUT_HELP,
     check_writable,
     end_stdout,
+    full_stdout_writes,
     jsonl_dash,
     output_target,
     print_counts,
@@ -78,6 +89,7 @@ from .cli_values import (
     plane_arg,
     widths_arg,
     window_arg,
+    window_text,
 )
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .network import parameter_count
@@ -85,13 +97,16 @@ from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW,
 from .windows import ConvexWindow
 from .wording import counted
 
-__all__ = ["EXIT_INPUT", "EXIT_REFUSED", "build_parser", "main"]
+__all__ = ["EXIT_INPUT", "EXIT_PIPE", "EXIT_REFUSED", "build_parser", "main"]
 
 EXIT_REFUSED = 1
 """Exit status of a refusal or failure while working."""
 
 EXIT_INPUT = 2
 """Exit status of a usage or input error."""
+
+EXIT_PIPE = 128 + 13
+"""Exit status when the reader of standard output stopped (``| head``): a shell's status of SIGPIPE."""
 
 MAX_COUNT_PARAMETERS = 20_000_000
 """Largest benchmark net ``exactnet count`` builds (80 MB of float32 weights)."""
@@ -141,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="exactnet",
         description="Exact geometry and verified calculus of small neural networks.",
         epilog="Exit status: 0 success, 1 refused or failed (size limits, --fail-on-missed), "
-               "2 usage or input error.",
+               "2 usage or input error, 141 the reader of standard output stopped (| head).",
     )
     p.add_argument("--version", action="version", version=f"exactnet {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
@@ -250,13 +265,13 @@ def _only_counts_in_nd(args, d: int) -> None:
 def _window_for(window, d: int, whose: str = "this network's"):
     """Return ``--window`` for input width ``d`` (the square [-B, B]^2 as B); refuse one for another width."""
     if d != 2 and isinstance(window, ConvexWindow):
-        raise InputError(f"--window {window}: a rectangle or polygon is for 2-D inputs; {whose} input is "
-                         f"{d}-D (give a half-width B for the cube [-B, B]^{d}, a box "
+        raise InputError(f"--window {window_text(window)}: a rectangle or polygon is for 2-D inputs; "
+                         f"{whose} input is {d}-D (give a half-width B for the cube [-B, B]^{d}, a box "
                          f"lo1,hi1,...,lo{d},hi{d} or 'plane')")
     if isinstance(window, AxisBox) and window.dim != d:
         give = "a rectangle xmin,xmax,ymin,ymax" if d == 2 else f"{2 * d} numbers lo1,hi1,...,lo{d},hi{d}"
-        raise InputError(f"--window {window}: a box of {window.dim} axes, and {whose} input is {d}-D: "
-                         f"give {give}")
+        raise InputError(f"--window {window_text(window)}: a box of {window.dim} axes, and {whose} input is "
+                         f"{d}-D: give {give}")
     return check_window(window) if isinstance(window, ConvexWindow) else window
 
 
@@ -309,7 +324,7 @@ def _cmd_regions(args) -> int:
         data = {**source, "window": args.window, "activation_regions": reg.n_activation,
                 "linear_regions": reg.n_linear}
         return _finish(reg, args, data)
-    data = {**source, **reg.summary()}
+    data = {**source, **reg.summary(), "window": args.window}  # the window counted, exact
     curves = _level_sets(reg, args, data)
     if args.geojson:
         reg.write_geojson(output_target(args.geojson), progress=not args.quiet)  # a block of cells at a time
@@ -446,41 +461,35 @@ def _cmd_check(args) -> int:
         raise ResourceLimitError(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while "
                                  f"sampling); check samples at most {MAX_CHECK_PIXELS:,} (--res 4000)")
     rep = cross_check(args.spec, window=args.window, res=args.res)
-    data = {"spec": args.spec, **rep.as_dict()}
+    data = {"spec": args.spec, **rep.as_dict(), "window": args.window}  # the window counted, exact
+    shown = rep.missed[: args.show_missed]
+    patterns = _pattern_texts([p for p, _ in shown])  # one digit per neuron, as GeoJSON writes them
     if args.json:
-        data["missed"] = [{"pattern": list(p), "area": a} for p, a in rep.missed[: args.show_missed]]
-        print(json.dumps(data))
+        data["missed"] = [{"pattern": t, "area": a} for t, (_, a) in zip(patterns, shown)]
+        print_counts(data, True)
     else:
         print_counts(data, False)
-        if rep.missed and args.show_missed:
+        if shown:
             print(f"largest missed regions (of {len(rep.missed)}):")
-            for p, a in rep.missed[: args.show_missed]:
-                print(f"  area {a:.3e}  pattern {''.join(map(str, p))}")
+            for t, (_, a) in zip(patterns, shown):
+                print(f"  area {a:.3e}  pattern {t}")
     return EXIT_REFUSED if args.fail_on_missed and rep.missed else 0
 
 
-def _command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
-    """Return the parser of the command ``args`` ran (the top-level parser without a command)."""
-    command = getattr(args, "command", None)
-    for action in parser._actions:
-        if isinstance(action, argparse._SubParsersAction) and command in action.choices:
-            return action.choices[command]
-    return parser
+def _pattern_texts(patterns: list) -> list[str]:
+    """Write activation patterns as GeoJSON does (:func:`exact.geojson_export.pattern_strings`)."""
+    if not patterns:
+        return []
+    import numpy as np
+
+    from .geojson_export import pattern_strings
+
+    return pattern_strings(np.asarray(patterns, dtype=np.int64).reshape(len(patterns), -1))
 
 
-def _did_you_mean(parser: argparse.ArgumentParser, extra: list[str]) -> str:
-    """Suggest the options of ``parser`` closest to the unknown ones (argparse before 3.14 does not).
-
-    Names are compared without their dashes: ``--bogus`` is not close to ``--jobs`` for
-    sharing ``--``.
-    """
-    import difflib
-
-    known = {option.lstrip("-"): option for option in parser._option_string_actions}
-    tips = [f"{word} -> {known[close[0]]}" for word in extra if word.startswith("-")
-            for close in [difflib.get_close_matches(word.split("=")[0].lstrip("-"), known, n=1, cutoff=0.6)]
-            if close]
-    return f" (did you mean: {'; '.join(tips)}?)" if tips else ""
+def _writes_stdout(args: argparse.Namespace) -> bool:
+    """Tell whether the command writes to standard output (all do but ``count-many --jsonl FILE``)."""
+    return not (args.command == "count-many" and args.jsonl not in (None, STDOUT))
 
 
 _NUMBER_OPTIONS = ("--from", "--to", "--window", "--level-set")
@@ -509,8 +518,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     Returns
     -------
     int
-        0 on success, 1 for a refusal or failure, 2 for a usage or input error (see the
-        module's Exit status).  argparse's own usage errors exit with 2 via ``SystemExit``.
+        0 on success, 1 for a refusal or failure, 2 for a usage or input error, 141
+        (:data:`EXIT_PIPE`) when the reader of standard output stopped (see the module's
+        Exit status).  argparse's own usage errors exit with 2 via ``SystemExit``.
 
     Examples
     --------
@@ -519,13 +529,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     0
     """
     parser = build_parser()
-    args, extra = parser.parse_known_args(_join_negative_values(sys.argv[1:] if argv is None else list(argv)))
+    argv = _join_negative_values(sys.argv[1:] if argv is None else list(argv))
+    args, extra = parser.parse_known_args(argv)
+    command = command_parser(parser, args)
     if extra:  # the usage and the suggestions of the command given, not of the top level
-        command = _command_parser(parser, args)
-        command.error(f"unrecognized arguments: {' '.join(extra)}{_did_you_mean(command, extra)}")
+        command.error(unrecognized_message(command, args, argv, extra))
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_INPUT
+    check_option_values(command, args)
+    if sys.stdout is None and _writes_stdout(args):  # started with >&-: refuse before any work
+        more = "; give --jsonl FILE" if args.command == "count-many" else ""
+        return _fail(args, f"standard output is closed, and the results go there{more}", EXIT_REFUSED)
+    with full_stdout_writes():  # a write cut short by a reader that stopped raises (see cli_output)
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; turn its errors into one line on standard error and an exit status."""
     try:
         return args.func(args)
     except ResourceLimitError as exc:
@@ -538,7 +559,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(args, "interrupted", 130)
     except BrokenPipeError:  # the reader stopped early (| head): nothing to say; no second error at exit
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_REFUSED
+        return EXIT_PIPE
     except OSError as exc:
         return _fail(args, f"error: {exc.strerror or exc} ({exc.filename or 'no file'})", EXIT_REFUSED)
     except Exception as exc:  # a bug: say so plainly, without a traceback unless asked
@@ -546,7 +567,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return _fail(args, f"internal error ({type(exc).__name__}: {exc}). This is a bug: please report "
                      "it with the command line; EXACTNET_TRACEBACK=1 shows the traceback", EXIT_REFUSED)
-
 
 
 def _fail(args, message: str, status: int) -> int:

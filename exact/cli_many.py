@@ -45,10 +45,8 @@ from contextlib import nullcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli_values import cli_words, exact_number, exact_number_text, int_arg
+from .cli_values import cli_words, exact_number, int_arg, window_json
 from .errors import InputError
-from .json_numbers import exact_json, fraction_text
-from .windows import ConvexWindow
 from .worker_threads import dask_client
 
 if TYPE_CHECKING:
@@ -131,7 +129,7 @@ def count_many_command(args: argparse.Namespace) -> int:
         first.setdefault(os.path.realpath(f), os.path.normpath(f))
     files, paths = list(first.values()), {f: real for real, f in first.items()}
     _check_usage(args)
-    window = _window_json(args.window)
+    window = window_json(args.window)
     digests = {f: file_digest(f) for f in files}
     sources = {f: (paths[f], digests[f]) for f in files}
     done = _done(args.jsonl, window, sources) if args.resume and os.path.exists(args.jsonl) else set()
@@ -395,37 +393,16 @@ def _drop_cut_line(path: str) -> None:
 
 
 def _same_window(recorded: Any, window: Any) -> bool:
-    """Tell whether a line's ``window`` is ``window`` (as :func:`_window_json` writes it) by exact value.
+    """Tell whether a line's ``window`` is ``window`` (as :func:`~exact.cli_values.window_json` writes it).
 
-    Earlier versions wrote integers of up to 300 digits in full and bigger values as ``"p/q"``.
+    Compared by exact value, number by number: earlier versions wrote integers of up to 300
+    digits in full, bigger values as ``"p/q"``, and a rectangle's bounds as floats or ``"p/q"``.
     """
-    if recorded == window:
-        return True
-    if not isinstance(window, (int, float, str)) or isinstance(recorded, bool):
-        return False  # the whole plane, a rectangle, polygon or box: as written
-    q = exact_number(window) if isinstance(window, str) else Fraction(window)
-    if isinstance(recorded, (int, float)):
-        return math.isfinite(recorded) and Fraction(recorded) == q
-    return isinstance(recorded, str) and recorded == fraction_text(q)
-
-
-def _window_json(window: Any) -> int | float | str | dict | list | None:
-    """Return the window as a short JSON value that keeps it exact.
-
-    An integer below ``2**53`` (exact in every JSON reader), else the float that equals it,
-    else the text of :func:`~exact.cli_values.exact_number_text` (``"1e+300"``, ``"1/3"``),
-    which ``--window`` reads back.  A rectangle or polygon window gives its
-    :meth:`~exact.windows.ConvexWindow.to_json`; a box of a d-D input, the list of its
-    ``2 d`` bounds.
-    """
-    if window is None:
-        return None
-    if isinstance(window, ConvexWindow):
-        return window.to_json()
-    if hasattr(window, "to_json"):  # a box of a d-D input (exact.cli_values.AxisBox)
-        return window.to_json()
-    q = Fraction(window)
-    if q.denominator == 1 and abs(q.numerator) < 2**53:
-        return q.numerator
-    value = exact_json(q)
-    return value if isinstance(value, float) else exact_number_text(q)
+    if isinstance(recorded, dict) and isinstance(window, dict):
+        return recorded.keys() == window.keys() and all(_same_window(recorded[k], window[k]) for k in window)
+    if isinstance(recorded, list) and isinstance(window, list):
+        return len(recorded) == len(window) and all(map(_same_window, recorded, window))
+    if recorded is None or window is None:
+        return recorded is window
+    value = _exact_value(recorded)
+    return value is not None and value == _exact_value(window)

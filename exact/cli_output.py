@@ -7,6 +7,10 @@ the file's text alone.  Where standard output makes no sense, ``-`` is refused: 
 format comes from its file name's suffix (``--plot``), a sheet is a folder of files
 (``sheet --out``).  Output paths are checked before any work (:func:`check_writable`).
 
+While a command runs, standard output writes all its text or raises (:func:`full_stdout_writes`):
+with ``PYTHONUNBUFFERED=1`` Python's own standard output drops the rest of a write cut short by
+a reader that stopped (``| head``), so a file would seem written when it was not.
+
 Examples
 --------
 >>> stdout_option({"--geojson": "-", "--plot": None})
@@ -20,20 +24,21 @@ activation regions: 4
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from .cli_values import AxisBox
+from .cli_values import window_json, window_text
 from .errors import InputError
 from .json_numbers import json_number
-from .windows import ConvexWindow
 
-__all__ = ["LABEL_WIDTH", "STDOUT", "TO_STDOUT_HELP", "check_writable", "end_stdout", "jsonl_dash",
-           "output_target", "print_counts", "stdout_option"]
+__all__ = ["LABEL_WIDTH", "STDOUT", "TO_STDOUT_HELP", "FullWrites", "check_writable", "end_stdout",
+           "full_stdout_writes", "jsonl_dash", "output_target", "print_counts", "stdout_option"]
 
 STDOUT = "-"
 """The file name that means standard output."""
@@ -51,8 +56,10 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     Parameters
     ----------
     data : dict
-        The entries; Fractions are written as JSON numbers (or ``p/q`` text), windows as text
-        (or their JSON form), a ``window`` of None as the whole plane (or space).
+        The entries; Fractions are written as JSON numbers (or ``p/q`` text); the ``window``
+        (a half-width, rectangle, polygon, box or None) exactly, as
+        :func:`~exact.cli_values.window_json` or :func:`~exact.cli_values.window_text` write
+        it (None: the whole line, plane or space of the ``input_width``, default 2).
     as_json : bool
         One JSON object instead of lines.
     file : text file, optional
@@ -64,24 +71,109 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
 
     Examples
     --------
-    >>> print_counts({"window": Fraction(1, 2), "linear_regions": 3}, as_json=True)
-    {"window": 0.5, "linear_regions": 3}
+    >>> print_counts({"window": Fraction(1, 10), "linear_regions": 3}, as_json=True)
+    {"window": "1/10", "linear_regions": 3}
     """
     file = sys.stdout if file is None else file
-    data = {k: json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
-    data = {k: (v.to_json() if as_json else str(v)) if isinstance(v, (AxisBox, ConvexWindow)) else v
-            for k, v in data.items()}
+    dim = data.get("input_width", 2)
+    data = {k: (window_json(v) if as_json else window_text(v, dim)) if k == "window"
+            else json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
     if as_json:
         print(json.dumps(data), file=file)
         return
     width = max((len(k) for k in data if len(k) <= LABEL_WIDTH), default=0)  # a longer label is not padded
-    whole = "whole space" if data.get("input_width", 2) != 2 else "whole plane"
     for k, v in data.items():
-        if k == "window":
-            shown = whole if v is None else str(v)
-        else:
-            shown = "none (no bounded cell)" if v is None else v
+        shown = "none (no bounded cell)" if v is None else v
         print(f"{k.replace('_', ' '):>{width}}: {shown}", file=file)
+
+
+class FullWrites(io.TextIOBase):
+    """A text stream over an unbuffered binary one that writes each text whole, or raises.
+
+    Python's unbuffered standard output (``PYTHONUNBUFFERED=1``, ``python -u``) is a text
+    stream straight over the file descriptor, and it drops the rest of a write that the
+    system cut short: a 5 MB page written into a pipe whose reader stopped ends without an
+    error.  Here a short write is continued, and the next one raises ``BrokenPipeError``.
+
+    Parameters
+    ----------
+    text : text file
+        The stream replaced (its encoding and error handler are kept).
+    raw : binary file
+        Its unbuffered binary stream (``text.buffer``).
+
+    Examples
+    --------
+    >>> raw = io.BytesIO()
+    >>> text = io.TextIOWrapper(raw, encoding="utf-8")
+    >>> FullWrites(text, raw).write("é")
+    1
+    >>> raw.getvalue().decode("utf-8")
+    'é'
+    """
+
+    def __init__(self, text: TextIO, raw: io.RawIOBase | io.BytesIO) -> None:
+        super().__init__()
+        self._text, self._raw = text, raw
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        """The encoding of the stream replaced."""
+        return self._text.encoding or "utf-8"
+
+    @property
+    def errors(self) -> str | None:  # type: ignore[override]
+        """The error handler of the stream replaced."""
+        return self._text.errors
+
+    def writable(self) -> bool:
+        """Tell that the stream takes text (it does)."""
+        return True
+
+    def fileno(self) -> int:
+        """Return the file descriptor written to."""
+        return self._raw.fileno()
+
+    def isatty(self) -> bool:
+        """Tell whether the stream is a terminal."""
+        return self._raw.isatty()
+
+    def write(self, text: str) -> int:
+        """Write ``text`` whole; return its length in characters."""
+        view = memoryview(text.encode(self.encoding, self.errors or "strict"))
+        while view:
+            view = view[self._raw.write(view) or 0:]
+        return len(text)
+
+
+@contextlib.contextmanager
+def full_stdout_writes() -> Iterator[None]:
+    """Make standard output write whole texts while inside (:class:`FullWrites`), when it is unbuffered.
+
+    A buffered standard output (Python's default) already does; a closed one (None) or one
+    that is not a file (a test's capture) is left as it is.
+
+    Returns
+    -------
+    context manager
+        Restores the standard output it found on leaving.
+
+    Examples
+    --------
+    >>> with full_stdout_writes():
+    ...     print("text")
+    text
+    """
+    out = sys.stdout
+    raw = getattr(out, "buffer", None)
+    if not isinstance(raw, io.RawIOBase):
+        yield
+        return
+    sys.stdout = FullWrites(out, raw)
+    try:
+        yield
+    finally:
+        sys.stdout = out
 
 
 def stdout_option(outputs: dict[str, str | None]) -> str | None:

@@ -28,7 +28,8 @@ from .validation import check_max_memory, check_window
 from .windows import ConvexWindow, rectangle_window
 
 __all__ = ["CLI_WORDS", "MAX_EXPONENT", "SHORT_TEXT", "AxisBox", "cli_words", "exact_number",
-           "exact_number_text", "int_arg", "level_arg", "memory_arg", "plane_arg", "widths_arg", "window_arg"]
+           "exact_number_text", "int_arg", "level_arg", "memory_arg", "plane_arg", "whole_text", "widths_arg",
+           "window_arg", "window_json", "window_text"]
 
 MAX_EXPONENT = 1000
 """The largest decimal exponent :func:`exact_number` reads (``1e1000``; floats end near ``1e308``).
@@ -47,8 +48,14 @@ CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
               ("count them with count_regions", "count them with --count-only"),
               ("tiles= cuts a 2-D window", "--tiles cuts a 2-D window"), ("give plane= ", "give --plane "),
               ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"),
-              ("a and b are the same point", "--from and --to are the same point"))
+              ("a and b are the same point", "--from and --to are the same point"),
+              ("max_memory (None for no limit)", "--max-memory (or give 'none')"),
+              ("max_regions (None for no limit)", "--max-regions"), ("window=None", "--window plane"))
 """The library's advice, in the command line's own words."""
+
+_CLI_NAMES = ((re.compile(r"\bmax_(regions|memory|pieces)=(\S+?)([;,)]?(?:\s|$))"), r"--max-\1 \2\3"),
+              (re.compile(r"\bmax_(regions|memory|pieces)\b"), r"--max-\1"))
+"""Argument names of the library (``max_regions=10``) as the options that set them (``--max-regions 10``)."""
 
 
 def cli_words(message: str) -> str:
@@ -65,10 +72,12 @@ def cli_words(message: str) -> str:
     Examples
     --------
     >>> cli_words("more than max_regions=5 cells; raise max_regions (None for no limit)")
-    'more than max_regions=5 cells; raise --max-regions'
+    'more than --max-regions 5 cells; raise --max-regions'
     """
     for api, cli in CLI_WORDS:
         message = message.replace(api, cli)
+    for pattern, cli in _CLI_NAMES:
+        message = pattern.sub(cli, message)
     return message
 
 
@@ -158,6 +167,99 @@ def exact_number_text(q: Fraction) -> str:
     return short if len(short) < len(text) else text
 
 
+def _bound_json(q: Fraction) -> int | float | str:
+    """One exact number as short JSON: an integer below ``2**53``, the float equal to it, or exact text."""
+    q = Fraction(q)
+    if q.denominator == 1 and abs(q.numerator) < 2**53:
+        return q.numerator
+    value = exact_json(q)
+    return value if isinstance(value, float) else exact_number_text(q)
+
+
+def window_json(window: Fraction | ConvexWindow | AxisBox | None) -> int | float | str | dict | None:
+    """Return a window as a short JSON value that keeps it exact: how every command's summary writes it.
+
+    Each number is an integer below ``2**53`` (exact in every JSON reader), else the float
+    that equals it, else the text of :func:`exact_number_text` (``"1/10"``, ``"1e+300"``),
+    which :func:`exact_number` (and ``--window``) reads back to the same value.
+
+    Parameters
+    ----------
+    window : Fraction, ConvexWindow, AxisBox or None
+        A half-width ``B``, a rectangle or polygon, a box of a d-D input, or None (the whole
+        plane or space).
+
+    Returns
+    -------
+    int, float, str, dict or None
+        The number; ``{"rectangle": [x0, x1, y0, y1]}``, ``{"polygon": [[x, y], ...]}`` or
+        ``{"box": [lo_1, hi_1, ...]}``; None.
+
+    Examples
+    --------
+    >>> [window_json(Fraction(v)) for v in ("10", "0.5", "0.1", "1e300")]
+    [10, 0.5, '1/10', '1e+300']
+    >>> window_json(rectangle_window(-10**300, 10**300, Fraction(-1, 3), 1))
+    {'rectangle': ['-1e+300', '1e+300', '-1/3', 1]}
+    """
+    if window is None:
+        return None
+    if isinstance(window, ConvexWindow):
+        if window.is_rectangle:
+            return {"rectangle": [_bound_json(v) for v in window.bounds]}
+        return {"polygon": [[_bound_json(x), _bound_json(y)] for x, y in window.vertices]}
+    if isinstance(window, AxisBox):
+        return {"box": [_bound_json(v) for v in window]}
+    return _bound_json(window)
+
+
+def whole_text(dim: int) -> str:
+    """Name the whole input space of a ``dim``-D input: ``whole line``, ``whole plane``, ``whole space``.
+
+    Examples
+    --------
+    >>> whole_text(1), whole_text(2), whole_text(5)
+    ('whole line', 'whole plane', 'whole space')
+    """
+    return {1: "whole line", 2: "whole plane"}.get(dim, "whole space")
+
+
+def window_text(window: Fraction | ConvexWindow | AxisBox | None, dim: int = 2) -> str:
+    """Write a window as short exact text for a command's text summary and messages.
+
+    Numbers as :func:`exact_number_text` writes them (``1/10``, ``1e+300``), so the text
+    is short and exact; None as the whole line, plane or space of a ``dim``-D input.
+
+    Parameters
+    ----------
+    window : Fraction, ConvexWindow, AxisBox or None
+    dim : int, default 2
+        The input width, for None.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> window_text(Fraction(1, 10)), window_text(None, dim=1)
+    ('1/10', 'whole line')
+    >>> window_text(rectangle_window(-10**300, 10**300, -1, 1))
+    '[-1e+300, 1e+300] x [-1, 1]'
+    """
+    if window is None:
+        return whole_text(dim)
+    t = exact_number_text
+    if isinstance(window, ConvexWindow):
+        if window.is_rectangle:
+            x0, x1, y0, y1 = window.bounds
+            return f"[{t(x0)}, {t(x1)}] x [{t(y0)}, {t(y1)}]"
+        return "polygon " + ", ".join(f"({t(x)}, {t(y)})" for x, y in window.vertices)
+    if isinstance(window, AxisBox):
+        return " x ".join(f"[{t(window[2 * i])}, {t(window[2 * i + 1])}]" for i in range(window.dim))
+    return t(window)
+
+
 class AxisBox(tuple):
     """A box of ``d >= 3`` axes given on the command line: ``(lo_1, hi_1, ..., lo_d, hi_d)``, exact.
 
@@ -179,17 +281,17 @@ class AxisBox(tuple):
         return len(self) // 2
 
     def __str__(self) -> str:
-        return " x ".join(f"[{self[2 * i]}, {self[2 * i + 1]}]" for i in range(self.dim))
+        return window_text(self)
 
     def to_json(self) -> dict:
-        """Return ``{"box": [lo_1, hi_1, ...]}``, each bound a float when one holds it, else ``"p/q"``.
+        """Return ``{"box": [lo_1, hi_1, ...]}``, each bound as :func:`window_json` writes it.
 
         Examples
         --------
         >>> window_arg("0,1/3,0,1,0,1").to_json()
-        {'box': [0.0, '1/3', 0.0, 1.0, 0.0, 1.0]}
+        {'box': [0, '1/3', 0, 1, 0, 1]}
         """
-        return {"box": [exact_json(v) for v in self]}
+        return window_json(self)
 
 
 _WINDOW_USAGE = ("--window takes a number B > 0 (window [-B, B]^2, or the cube [-B, B]^d of a d-D input), "
@@ -235,11 +337,15 @@ def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
         parts = [exact_number(v.strip()) for v in text.split(",")]
         if len(parts) >= 5:  # 5 numbers: a box with one number missing
             return _axis_box(parts)
+        if len(parts) == 1 and not parts[0] > 0:
+            raise ValueError(text)  # the usage says it: B > 0
         checked = check_window(parts[0] if len(parts) == 1 else tuple(parts))
         # a rectangle stays one, even the square [-B, B]^2: for a d-D input it is not the cube [-B, B]^d
         return rectangle_window(*parts) if len(parts) == 4 else checked
     except (ValueError, ZeroDivisionError, RecursionError, TypeError) as exc:
-        why = f" ({exc})" if isinstance(exc, InputError) else ""
+        # the library's own usage sentence ("window must be ..., or None") would repeat ours in its words
+        told = isinstance(exc, InputError) and not str(exc).startswith("window must be")
+        why = f" ({cli_words(str(exc))})" if told else ""
         raise argparse.ArgumentTypeError(_WINDOW_USAGE.format(text=text) + why) from None
 
 
@@ -319,9 +425,9 @@ def memory_arg(text: str) -> int | str | None:
     value = None if text.strip().lower() == "none" else text.strip()
     try:
         check_max_memory(int(value) if value is not None and value.isdigit() else value)
-    except (InputError, ValueError, TypeError) as exc:
-        raise argparse.ArgumentTypeError(f"--max-memory takes bytes, a size such as 2GB, 'auto' or 'none' "
-                                         f"({exc})") from None
+    except (InputError, ValueError, TypeError):  # the library's words ("or None") would repeat this
+        raise argparse.ArgumentTypeError(f"--max-memory takes a positive number of bytes, a size such as "
+                                         f"2GB, 'auto' or 'none'; got {text!r}") from None
     return int(value) if value is not None and value.isdigit() else value
 
 

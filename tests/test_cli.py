@@ -91,7 +91,7 @@ CLI_CASES = [
     (["regions", "{spec}", "--plot", "{tmp}/r.xyz"], 2, "matplotlib cannot write .xyz"),
     (["regions", "{spec}", "--count-only", "--plot", "{tmp}/r.png"], 2, "--count-only builds no cells"),
     (["regions", "{spec}", "--max-regions", "0"], 2, "--max-regions takes an integer"),
-    (["regions", "{spec}", "--max-regions", "3"], 1, "refused: 7 cells exceed max_regions=3"),
+    (["regions", "{spec}", "--max-regions", "3"], 1, "refused: 7 cells exceed --max-regions 3"),
     (["sheet", "--out", "{spec}"], 2, "is a file"),
     (["prove", "no_such_theorem"], 2, "unknown theorem"),
     ([], 2, "usage: exactnet"),
@@ -171,10 +171,11 @@ def test_slices_report_the_input_net(tmp_path, capsys):
 def test_windows_beyond_floats_are_exact(tmp_path, capsys):
     assert main(["count", "2-3-1", "--window", "1e400", "--json", "-q"]) == 0
     data = json.loads(capsys.readouterr().out)
-    assert data["window"] == "1.00000e+400" and data["activation_regions"] == 7
+    assert data["window"] == "1e+400" and data["activation_regions"] == 7  # exact, as count-many writes it
     spec = _write_spec(tmp_path)
     assert main(["regions", str(spec), "--window", "1e400", "--json", "-q"]) == 0
     data = json.loads(capsys.readouterr().out)
+    assert data["window"] == "1e+400"
     assert data["largest_area"].endswith("e+800") and data["activation_regions"] == 7
     assert main(["check", str(spec), "--window", "1e400", "--res", "4"]) == 2
     assert "float grid" in capsys.readouterr().err
@@ -190,7 +191,7 @@ def test_max_memory_option(capsys):
     assert "refused" in err and "Traceback" not in err
     with pytest.raises(SystemExit, match="2"):
         main(["count", "2-3-1", "--max-memory", "lots"])
-    assert "--max-memory takes bytes" in capsys.readouterr().err
+    assert "--max-memory takes a positive number of bytes" in capsys.readouterr().err
 
 
 def _write_diamond(tmp_path):
@@ -310,7 +311,7 @@ def test_segment_errors_exit_2(tmp_path, capsys, argv, message):
 
 def test_segment_refuses_over_max_pieces(tmp_path, capsys):
     assert main(["segment", str(_write_ramp(tmp_path)), "--from=-1", "--to", "2", "--max-pieces", "2"]) == 1
-    assert "more than max_pieces=2 pieces" in capsys.readouterr().err
+    assert "more than --max-pieces 2 pieces" in capsys.readouterr().err
 
 
 def test_regions_of_a_3d_net_without_a_plane_are_counted_in_3d(tmp_path, capsys):
@@ -434,3 +435,28 @@ def test_exact_number_text_reads_back_exactly_and_is_never_longer_than_p_over_q(
         assert "e" in text and "/" not in text and len(text) < 60
     if d in (3, 7) and m % d:  # not a decimal: p/q as it is
         assert text == fraction_text(q)
+
+
+def test_full_writes_continues_a_write_the_system_cut_short():
+    # Python's unbuffered text stdout drops the rest of a short write; FullWrites writes it all
+    import io
+
+    from exact.cli_output import FullWrites
+
+    class Trickle(io.RawIOBase):  # takes at most 3 bytes a call, as a pipe whose reader is slow or leaving
+        def __init__(self):
+            self.got = bytearray()
+
+        def writable(self):
+            return True
+
+        def write(self, b):
+            self.got += bytes(b[:3])
+            return min(3, len(b))
+
+    lost = Trickle()
+    io.TextIOWrapper(lost, encoding="utf-8", write_through=True).write("héllo, world")
+    assert bytes(lost.got) == "hél".encode()[:3]  # what Python's own stream keeps: the first call only
+    raw = Trickle()
+    assert FullWrites(io.TextIOWrapper(raw, encoding="utf-8"), raw).write("héllo, world") == 12
+    assert raw.got.decode("utf-8") == "héllo, world"

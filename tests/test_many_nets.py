@@ -349,6 +349,24 @@ def test_cli_counts_in_a_rectangle_and_resumes_it(tmp_path, capsys):
     assert len(_lines(out)) == 2  # both already counted in this window
 
 
+def test_cli_resume_matches_a_rectangle_written_the_old_way_by_exact_value(tmp_path, capsys):
+    # count-many now writes a rectangle's bounds short ("1e+300", 1); earlier lines had every digit
+    # and floats (-1.0): the same window, so --resume skips it; another window is counted again
+    files = _specs(tmp_path, 1)
+    out = tmp_path / "out.jsonl"
+    assert main(["count-many", *files, "--window=-1e300,1e300,-1,1", "--jsonl", str(out), "-q"]) == 0
+    line = _lines(out)[0]
+    assert line["window"] == {"rectangle": ["-1e+300", "1e+300", -1, 1]}
+    line["window"] = {"rectangle": ["-1" + "0" * 300, "1" + "0" * 300, -1.0, 1.0]}  # as written before
+    out.write_text(json.dumps(line) + "\n")
+    assert main(["count-many", *files, "--window=-1e300,1e300,-1,1", "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert len(_lines(out)) == 1
+    line["window"] = {"rectangle": ["-1" + "0" * 300, "1" + "0" * 299 + "1", -1.0, 1.0]}  # 10**300 + 1
+    out.write_text(json.dumps(line) + "\n")
+    assert main(["count-many", *files, "--window=-1e300,1e300,-1,1", "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert len(_lines(out)) == 2
+
+
 def test_cli_resume_refuses_a_file_that_is_not_results(tmp_path, capsys):
     # from a new user's trial: --resume appended a result line to a network spec
     files = _specs(tmp_path, 1)

@@ -1422,7 +1422,7 @@ def test_exactnet_count_takes_max_regions_as_regions_and_count_many_do(capsys):
     from exact.cli import main
 
     assert main(["count", "2-8-8-1", "--max-regions", "5", "-q"]) == 1
-    assert "more than max_regions=5 cells" in capsys.readouterr().err
+    assert "more than --max-regions 5 cells" in capsys.readouterr().err  # the option, not the argument
     assert main(["count", "2-20-1", "--max-regions", "5", "-q", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["activation_regions"] == 197
 
@@ -2142,3 +2142,189 @@ def test_segment_prints_a_tiny_breakpoint_as_tiny_not_as_float_zero(tmp_path, ca
     line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  *")]
     assert line == [f"  * 8.00000e-383  = {Fraction(8, 10**383)}"]
 
+
+# --- command line: a new user's fresh clone (summaries, option values, standard output) --------------
+
+
+def _cli(argv):
+    """Run ``exactnet`` in this process: (status, stdout, stderr); argparse's exits give their status."""
+    import contextlib
+    import io
+
+    from exact.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = main(argv)
+        except SystemExit as exc:
+            status = exc.code
+    return status, out.getvalue(), err.getvalue()
+
+
+def _tenth_net(tmp_path):
+    """One neuron x - 1/10: the window 1/10 has one region, the float 0.1 (a little more) two."""
+    p = tmp_path / "tenth.json"
+    p.write_text('{"layers":[{"weight":[[1,0]],"bias":["-1/10"]},{"weight":[[1]],"bias":[0]}]}')
+    return str(p)
+
+
+def test_cli_summary_writes_the_window_counted_exactly(tmp_path):
+    """``--window 0.1`` was counted as exactly 1/10 but reported as the float 0.1 (a wider window).
+
+    The line x = 1/10 is the window's edge: in [-1/10, 1/10]^2 one region, in the float 0.1
+    (1/10 + 2^-58 / 5) two.  The summary wrote ``"window": 0.1``, which a reader takes for
+    the float; ``1/3`` as 0.3333333333333333; ``1.234567891e400`` as ``"1.23457e+400"`` (not
+    the value), and a rectangle of ``1e300`` with all 301 digits.  Every summary now writes
+    the window as ``count-many`` does (:func:`exact.cli_values.window_json`).
+    """
+    from exact.cli_values import exact_number
+
+    spec = _tenth_net(tmp_path)
+    status, out, _ = _cli(["regions", spec, "--window", "0.1", "--count-only", "--json"])
+    data = json.loads(out)
+    assert status == 0 and data["window"] == "1/10" and data["activation_regions"] == 1
+    again = exact.count_regions(exact.load_spec(spec), window=exact_number(data["window"]))
+    assert again.activation == 1 and exact.count_regions(exact.load_spec(spec), window=0.1).activation == 2
+    status, out, _ = _cli(["regions", spec, "--window", "1/3", "--json", "-q"])
+    assert status == 0 and json.loads(out)["window"] == "1/3"
+    status, out, _ = _cli(["check", spec, "--window", "0.1", "--res", "4", "--json"])
+    assert status == 0 and json.loads(out)["window"] == "1/10"
+    status, out, _ = _cli(["count", "2-3-1", "--window", "1.234567891e400", "--json"])
+    assert exact_number(json.loads(out)["window"]) == 1234567891 * 10**391
+    _, many, _ = _cli(["count-many", spec, "--window", "1.234567891e400", "-q"])
+    assert json.loads(many)["window"] == json.loads(out)["window"] == "1.234567891e+400"
+    status, out, _ = _cli(["regions", spec, "--window=-1e300,1e300,-1,1", "-q"])
+    assert status == 0 and "window: [-1e+300, 1e+300] x [-1, 1]\n" in out
+    status, out, _ = _cli(["regions", spec, "--window=-1e300,1e300,-1,1", "--json", "-q"])
+    assert json.loads(out)["window"] == {"rectangle": ["-1e+300", "1e+300", -1, 1]}
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["regions", "{spec}", "--geojson=--"], "--geojson"), (["regions", "{spec}", "--plot=--"], "--plot"),
+    (["regions", "{spec}", "--html=--"], "--html"), (["regions", "{spec}", "--level-set", "0", "--segments=--"],
+                                                     "--segments"),
+    (["sheet", "--out=--"], "--out"), (["count-many", "{spec}", "--jsonl=--"], "--jsonl"),
+    (["regions", "{spec}", "--window=--"], "--window"), (["regions", "{spec}", "--level-set=--"], "--level-set"),
+])
+def test_cli_option_given_double_dash_is_a_usage_error(argv, option, tmp_path):
+    """``--geojson=--`` gave "internal error (TypeError: ... not list)"; ``--jsonl=--`` wrote to stdout.
+
+    Python 3.11's argparse turns the value ``--`` into an empty list.
+    """
+    status, out, err = _cli([a.format(spec=_tenth_net(tmp_path)) for a in argv])
+    assert status == 2 and out == "" and f"argument {option}: expected a value, got '--'" in err
+    assert "internal error" not in err and "[]" not in err
+
+
+def test_cli_closed_standard_output_is_refused_in_one_line(tmp_path, monkeypatch, capsys):
+    """With standard output closed (``>&-``, Python's ``sys.stdout`` is None) results were lost.
+
+    ``count-many --jsonl -`` failed with an internal error, ``regions --geojson -`` with the
+    API's words ("file must be a path ... got NoneType"), ``regions`` exited 0 with its
+    summary lost.  Now: status 1, one line, before any work; ``count-many --jsonl FILE``,
+    which writes nothing there, still runs.
+    """
+    import subprocess
+    import sys
+
+    from exact.cli import main
+
+    spec = _tenth_net(tmp_path)
+    run = subprocess.run([sys.executable, "-m", "exactnet", "regions", spec], stderr=subprocess.PIPE, text=True,
+                         cwd=tmp_path, preexec_fn=lambda: os.close(1))  # a real closed descriptor 1
+    assert (run.returncode, run.stderr) == (1, "exactnet regions: standard output is closed, and the "
+                                                "results go there\n")
+    monkeypatch.setattr(sys, "stdout", None)  # as Python starts with descriptor 1 closed
+    for argv in (["count-many", spec, "--jsonl", "-"], ["regions", spec, "--geojson", "-"]):
+        assert main(argv) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "standard output is closed" in err and "NoneType" not in err
+    assert main(["count-many", spec, "--jsonl", str(tmp_path / "out.jsonl"), "-q"]) == 0
+    assert json.loads((tmp_path / "out.jsonl").read_text())["activation_regions"] == 2
+
+
+@pytest.mark.parametrize("argv, told", [
+    (["-q", "count", "2-5-1"], "-q goes after the command name: exactnet count ... -q"),
+    (["--json", "count", "2-5-1"], "--json goes after the command name: exactnet count ... --json"),
+    (["regions", "--", "-n.json", "--count-only", "-q"],
+     "--count-only -q came after '--', which ends the options: put them before '--'"),
+])
+def test_cli_option_before_the_command_is_explained_not_corrected_to_itself(argv, told):
+    """``exactnet -q count 2-5-1`` said "unrecognized arguments: -q (did you mean: -q -> -q?)"."""
+    status, _, err = _cli(argv)
+    assert status == 2 and told in err and "did you mean" not in err
+
+
+def test_cli_errors_speak_of_options_not_python_arguments(tmp_path):
+    """Command-line errors said "... or None; got 0", "'auto' or None", "more than max_regions=10 cells"."""
+    spec = _tenth_net(tmp_path)
+    status, _, err = _cli(["count", "2-3-1", "--window", "0"])
+    assert status == 2 and err.count("--window takes a number B > 0") == 1 and "None" not in err
+    status, _, err = _cli(["count", "2-3-1", "--max-memory", "2XB"])
+    assert status == 2 and "'auto' or 'none'; got '2XB'" in err and "None" not in err
+    status, _, err = _cli(["regions", spec, "--window", "1", "--max-regions", "1"])
+    assert status == 1 and "2 cells exceed --max-regions 1; raise --max-regions" in err
+    assert "max_regions" not in err
+
+
+@pytest.mark.parametrize("argv, option", [
+    (["regions", "{spec}", "--geojson", ""], "--geojson"), (["regions", "{spec}", "--plot", ""], "--plot"),
+    (["regions", "{spec}", "--html", ""], "--html"), (["count-many", "{spec}", "--jsonl", ""], "--jsonl"),
+    (["regions", "{spec}", "--level-set", "0", "--segments", ""], "--segments"), (["sheet", "--out", ""], "--out"),
+])
+def test_cli_empty_file_name_is_a_usage_error(argv, option, tmp_path):
+    """``--geojson ""`` said "'' is a folder", ``--jsonl ""`` wrote to stdout, ``sheet --out ""`` exit 1."""
+    status, out, err = _cli([a.format(spec=_tenth_net(tmp_path)) for a in argv])
+    assert status == 2 and out == "" and f"argument {option}: the value is empty" in err
+
+
+def test_cli_whole_line_and_check_patterns_as_geojson_writes_them(tmp_path):
+    """``count 1-5-1 --window plane`` said "whole space"; ``check --json`` wrote patterns as lists.
+
+    The net x, x - 1/1000 has a sliver 0 < x < 1/1000 (pattern "10": neuron 0 on, neuron 1
+    off; area 2/1000 in [-1, 1]^2) that a 4 x 4 grid misses.
+    """
+    status, out, _ = _cli(["count", "1-5-1", "--window", "plane"])
+    assert status == 0 and "window: whole line\n" in out
+    p = tmp_path / "thin.json"
+    p.write_text('{"layers":[{"weight":[[1,0],[1,0]],"bias":[0,"-1/1000"]},{"weight":[[1,1]],"bias":[0]}]}')
+    status, out, _ = _cli(["check", str(p), "--window", "1", "--res", "4", "--json"])
+    assert status == 0 and json.loads(out)["missed"] == [{"pattern": "10", "area": 0.002}]
+    patterns = [f["properties"]["pattern"] for f in exact.regions(exact.load_spec(str(p)), window=1)
+                .to_geojson()["features"]]
+    assert sorted(patterns) == ["00", "10", "11"]
+
+
+def test_cli_reader_that_stops_early_ends_every_command_alike(tmp_path):
+    """A reader that stopped (``| head``) ended commands differently, and a cut page was called written.
+
+    ``regions --geojson -`` and ``count-many --jsonl -`` exited 1 silently; ``regions --html -``
+    exited 0 and printed the summary "html: -" though the page was cut: with
+    ``PYTHONUNBUFFERED=1`` Python's standard output drops the rest of a write that a closing
+    reader cut short.  Now every command stops quietly with 141 (a shell's status of SIGPIPE).
+    """
+    import importlib.util
+    import subprocess
+    import sys
+
+    from exact.cli import EXIT_PIPE
+
+    spec = _tenth_net(tmp_path)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+
+    def stopped_reader(argv: list, take: int = 0) -> tuple:
+        """Run exactnet; read ``take`` bytes of its standard output (0: none), then close it."""
+        p = subprocess.Popen([sys.executable, "-m", "exactnet", *argv], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, cwd=tmp_path, env=env)
+        if take:
+            assert len(os.read(p.stdout.fileno(), take)) > 0
+        p.stdout.close()
+        return p.wait(60), p.stderr.read().decode()
+
+    assert EXIT_PIPE == 141
+    for argv in (["regions", spec, "--geojson", "-", "-q"], ["count-many", spec, "--jsonl", "-", "-q"],
+                 ["regions", spec, "-q"]):
+        assert stopped_reader(argv) == (141, "")
+    if importlib.util.find_spec("plotly") is not None:  # the page holds plotly.js: megabytes, one write
+        assert stopped_reader(["regions", spec, "--html", "-"], take=100) == (141, "")
