@@ -16,9 +16,11 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
+from engines import exact_engine_regions
 
 import exact
 import numeric
+from exact.activations import piecewise_linear
 from exact.errors import InputError, InputTypeError
 
 # --- exact geometry -------------------------------------------------------------------------
@@ -2328,3 +2330,67 @@ def test_cli_reader_that_stops_early_ends_every_command_alike(tmp_path):
         assert stopped_reader(argv) == (141, "")
     if importlib.util.find_spec("plotly") is not None:  # the page holds plotly.js: megabytes, one write
         assert stopped_reader(["regions", spec, "--html", "-"], take=100) == (141, "")
+
+
+# --- review of the tiny-net path: underflow in the certified float bounds ---------------------------------
+# The bounds had no absolute term for underflow: layer_bounds' EH (slope * m rounded to a subnormal, then
+# magnified by weights of 2**1000), next_map's one-parent (w m) s (a huge slope magnifies w m's underflow),
+# and the Cramer numerators (divided by a tiny determinant).  Wrong counts on nets with weights or slopes
+# near 2**-1000; the first case was new with the tiny-net path, the others older, in the batched engine.
+# Now EH and the Cramer numerators get TINY, E' gets k (1 + smax) TINY.  Each case against the exact engine.
+
+_UNDERFLOW_TINY_RELU = piecewise_linear("tiny_relu", [0], [0, 2.0**-100], [0, 0])
+_UNDERFLOW_S = 1.9390647722186851e-289  # 2**-960 times a 40-bit mantissa: s * 2**-100 rounds to a subnormal
+_UNDERFLOW_B = float(-6 * Fraction(2) ** 900 * Fraction(_UNDERFLOW_S))  # exact: the layer-2 line K (x + 2) + K (y + 2) + b is x + y = 2
+
+
+def _exact_engine_counts(net, window, activation=None):
+    r = exact_engine_regions(net, window=window, activation=activation)
+    return r.n_activation, r.n_linear
+
+
+def test_underflow_of_slope_times_map_is_bounded_two_hidden_layers():
+    # x + 2 and y + 2 (times s) are on in the whole window; the layer-2 line x + y = 2 only touches the
+    # corner (1, 1): one region.  The small path cuts a triangle off the corner (2, 2); before 3f6add7
+    # the batched engine left it undecided and the exact engine counted (1, 1).
+    s = _UNDERFLOW_S
+    layers = [([[s, 0.0], [0.0, s]], [2 * s, 2 * s]), ([[2.0**1000, 2.0**1000]], [_UNDERFLOW_B]), ([[1.0]], [0.0])]
+    assert _exact_engine_counts(layers, 1, _UNDERFLOW_TINY_RELU) == (1, 1)
+    assert tuple(exact.count_regions(layers, window=1, activation=_UNDERFLOW_TINY_RELU)) == (1, 1)
+
+
+def test_underflow_of_slope_times_map_is_bounded_three_hidden_layers():
+    # the same line one layer deeper, after a first layer that cuts the window at x = 0 (two cells, so
+    # the batched engine's next_map takes its several-parents branch): (2, 1), not (3, 2)
+    layers = [([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]], [2.0, 2.0, 0.0]), ([[_UNDERFLOW_S, 0.0, 0.0], [0.0, _UNDERFLOW_S, 0.0]], [0.0, 0.0]),
+              ([[2.0**1000, 2.0**1000]], [_UNDERFLOW_B]), ([[1.0]], [0.0])]
+    act = ["relu", _UNDERFLOW_TINY_RELU, _UNDERFLOW_TINY_RELU]
+    assert _exact_engine_counts(layers, 1, act) == (2, 1)
+    assert tuple(exact.count_regions(layers, window=1, activation=act)) == (2, 1)
+
+
+def test_underflow_of_cramer_numerators_is_bounded():
+    # three first-layer lines through one point (row 2 = row 0 + 2 row 1, exact in floats), coefficients
+    # ~2**-490, in the window [-2**-90, 2**-90]^2: c1 a2 - c2 a1 ~ 2**-1070 underflows (error up to
+    # 2**-1075, ~2**-95 in the vertex after division by D ~ 2**-980) while the vertex bound is ~2**-106;
+    # the vertex lands off the third line and a sliver cell appears: 7 cells where there are 6
+    W = [[5.911399064103994e-148, 3.935252745017053e-148], [4.630890051176232e-148, 5.921485579766828e-148],
+         [1.517317916645646e-147, 1.577822390455071e-147]]
+    b = [1.4552021146637052e-175, -8.632356073073953e-176, -2.712690999510854e-176]
+    assert all(Fraction(W[2][i]) == Fraction(W[0][i]) + 2 * Fraction(W[1][i]) for i in range(2))
+    assert Fraction(b[2]) == Fraction(b[0]) + 2 * Fraction(b[1])
+    layers = [(W, b), ([[0.0, 0.0, 0.0]], [1.0]), ([[1.0]], [0.0])]
+    assert _exact_engine_counts(layers, 2.0**-90) == (6, 1)
+    assert tuple(exact.count_regions(layers, window=2.0**-90)) == (6, 1)
+
+
+def test_underflow_of_weight_times_map_before_a_huge_slope_is_bounded():
+    # x + 2 and y + 2 times s, on (slope 2**1000) in the whole window; layer 2 weights 2**-100: the line
+    # x + y = 2 touches the corner (1, 1) only.  The small path leaves it undecided; the batched engine
+    # (code older than 3f6add7) counts (2, 2)
+    huge = piecewise_linear("huge_relu", [0], [0, 2.0**1000], [0, 0])
+    s = _UNDERFLOW_S
+    layers = [([[s, 0.0], [0.0, s]], [2 * s, 2 * s]), ([[2.0**-100, 2.0**-100]], [_UNDERFLOW_B]), ([[1.0]], [0.0])]
+    act = [huge, "relu"]
+    assert _exact_engine_counts(layers, 1, act) == (1, 1)
+    assert tuple(exact.count_regions(layers, window=1, activation=act)) == (1, 1)

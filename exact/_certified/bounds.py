@@ -167,6 +167,7 @@ def intersect(L1: np.ndarray, E1: np.ndarray, L2: np.ndarray, E2: np.ndarray
            + 3 * U * (np.abs(pq) + np.abs(rt)))
     (D, Nx, Ny), (dD, dNx, dNy) = val, err
     dD = dD * SAFE + TINY
+    dNx, dNy = dNx + TINY, dNy + TINY  # each product's underflow (<= 2^-1075), which the division magnifies
     room = np.abs(D) - dD
     if not np.all(room > 0):
         raise Undecided("two lines are too close to parallel to intersect in floats")
@@ -201,9 +202,12 @@ def layer_bounds(Wf: np.ndarray, bf: np.ndarray, EW: np.ndarray, Eb: np.ndarray,
     """Bound the next layer's maps a priori, in every cell at once, from this layer's bounds.
 
     With ``H = slope * M + intercept e3`` (slope, intercept of any piece):
-    ``|H*| <= AH = smax A + cmax e3`` and ``|H - H*| <= EH = smax E + (ds + 2u smax) A + u AH + dc e3``;
-    then ``|M'| <= (|W| (AH + EH) + |b|)(1 + gamma)`` and
-    ``E' = |W| EH + |W - W*| AH + gamma_k |W| (AH + EH) + u |M'| + |b - b*|``.
+    ``|H*| <= AH = smax A + cmax e3`` and ``|H - H*| <= EH = smax E + (ds + 2u smax) A + u AH + dc e3
+    + tiny``; then ``|M'| <= (|W| (AH + EH) + |b|)(1 + gamma)`` and
+    ``E' = |W| EH + |W - W*| AH + gamma_k |W| (AH + EH) + u |M'| + |b - b*| + k (1 + smax) tiny``.
+    The ``tiny`` terms (:data:`~exact._fp.TINY`, far above the 2^-1075 of one rounding to a
+    subnormal) bound underflow, which the relative model leaves out: of ``slope * m``, and of
+    the products ``w m`` that :func:`next_map` forms before the slope for one parent.
 
     Parameters
     ----------
@@ -239,11 +243,14 @@ def layer_bounds(Wf: np.ndarray, bf: np.ndarray, EW: np.ndarray, Eb: np.ndarray,
     k = Wf.shape[1]
     e3 = np.array([0.0, 0.0, 1.0])
     AH = smax * A + cmax * e3
-    EH = smax * E + (ds + 2 * U * smax) * A + U * AH + dc * e3
+    EH = smax * E + (ds + 2 * U * smax) * A + U * AH + dc * e3 + TINY  # TINY: slope * m's underflow
     g = (k + 1) * U / (1 - (k + 1) * U)
     absW = np.abs(Wf)
     Mabs = (absW @ (AH + EH) + np.abs(bf)[:, None] * e3) * (1 + 2 * g)
-    En = absW @ EH + EW @ AH + g * (absW @ (AH + EH)) + U * Mabs + Eb[:, None] * e3
+    # k (1 + smax) TINY: the products' underflow, each at most 2^-1075, also when next_map forms
+    # (w m) s (one parent), where the slope multiplies the underflow of w m
+    En = (absW @ EH + EW @ AH + g * (absW @ (AH + EH)) + U * Mabs + Eb[:, None] * e3
+          + k * (1 + smax) * TINY)
     En = En * (1 + 4 * (k + 4) * U) + TINY
     return Mabs + En, En
 

@@ -406,6 +406,7 @@ def _intersect(L1: tuple, L2: tuple) -> tuple[float, float, float]:
     p, r = c1 * a2, c2 * a1
     Ny, dNy = p - r, (ec1 * abs(a2) + abs(c1) * ea2 + ec1 * ea2 + ec2 * abs(a1) + abs(c2) * ea1 + ec2 * ea1
                       + 3 * U * (abs(p) + abs(r)))
+    dNx, dNy = dNx + TINY, dNy + TINY  # each product's underflow (<= 2^-1075), which the division magnifies
     x, y = Nx / D, Ny / D
     ex = (abs(x) * dD + dNx) / room + U * abs(x)
     ey = (abs(y) * dD + dNy) / room + U * abs(y)
