@@ -319,10 +319,28 @@ def test_count_regions_takes_the_small_path_for_tiny_deep_nets(monkeypatch):
 
 
 def test_small_path_hands_over_past_its_size_cap_and_keeps_max_regions():
+    import exact._certified.small_cells as sc
+
     net = ExactNet.from_layers(_random_net(1003, 3, tied=False))
-    n = _small(net, 3)[0]
-    assert small_counts(net, Fraction(3), max_cells=n - 1) is None
-    assert small_counts(net, Fraction(3), max_cells=n) is not None
+    sizes = []
+    split = sc._split_layer
+
+    def recording(cells, *args):
+        out = split(cells, *args)
+        sizes.append(None if out is None else len(out[0]))
+        return out
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(sc, "_split_layer", recording)
+        small_counts(net, Fraction(3), max_cells=10**4)
+        layers, n = list(sizes), sum(sizes)  # the budget counts the cells summed over the layers
+        assert len(layers) >= 2 and layers == sorted(layers)  # cells only grow, layer by layer
+        assert small_counts(net, Fraction(3), max_cells=n - 1) is None
+        assert small_counts(net, Fraction(3), max_cells=n) is not None
+        # a layer's cells bound every later layer's: past the budget by that bound, it gives up at once
+        sizes.clear()
+        assert small_counts(net, Fraction(3), max_cells=layers[0] * len(layers) - 1) is None
+        assert sizes == layers[:1]  # one layer split, not all of them
     with pytest.raises(exact.errors.TooManyRegionsError, match="max_regions=1 "):
         small_counts(net, Fraction(3), max_regions=1)
     with pytest.raises(exact.errors.TooManyRegionsError, match="max_regions=1 "):
@@ -372,3 +390,15 @@ def test_small_path_leaves_a_triple_point_of_nearly_parallel_lines_undecided(k, 
     with pytest.raises(Undecided, match="too close to a line"):
         small_counts(net, Fraction(2))
     assert exact.count_regions(net, window=2) == (8, 7)
+
+
+def test_six_lines_a_layer_take_the_small_path_only_in_shallow_nets():
+    """The review found 2-6^5-1 nets slower on this path (their cells grow fast): up to SMALL_LINES_DEPTH layers."""
+    from exact._certified.small_cells import SMALL_LINES_DEPTH
+
+    def net(widths):
+        return ExactNet.from_layers([(np.ones((b, a)), np.arange(float(b))) for a, b in zip(widths[:-1], widths[1:])])
+
+    assert is_small(net([2] + [6] * SMALL_LINES_DEPTH + [1]))
+    assert not is_small(net([2] + [6] * (SMALL_LINES_DEPTH + 1) + [1]))
+    assert is_small(net([2] + [5] * 8 + [1]))  # five lines a layer: any depth (the cell budget hands over)

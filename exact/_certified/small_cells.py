@@ -48,7 +48,8 @@ from .bounds import quiet_floats
 from .float_net import act_floats, net_bounds
 from .subdivision import check_size, window_records
 
-__all__ = ["SMALL_CELLS_PER_LAYER", "SMALL_LINES", "is_small", "small_counts"]
+__all__ = ["SMALL_CELLS_BASE", "SMALL_CELLS_PER_LAYER", "SMALL_LINES", "SMALL_LINES_DEPTH", "cell_budget",
+           "is_small", "small_counts"]
 
 SMALL_LINES = 6
 """Most breakpoint lines (neurons times breakpoints) in any hidden layer of a net counted here.
@@ -59,11 +60,48 @@ with other jobs), this path against the batched engine: 2-5-5-5-5-1 1.4-1.5 vs 2
 but 2-8-8-1 2.2 vs 1.1 ms and 2-10-10-10-1 6 vs 2 ms: about 15-20 us per cell here against a
 fixed cost of about 0.5 ms per layer there."""
 
-SMALL_CELLS_PER_LAYER = 60
-"""Cells per hidden layer past which this path hands the net to the batched engine (:data:`SMALL_LINES`)."""
+SMALL_LINES_DEPTH = 3
+"""Most hidden layers of a net with :data:`SMALL_LINES` lines in some layer that is counted here.
+
+Its cells grow fast with depth: 10 seed-0..9 torch nets each, window 10, quiet 2-core
+machine, this path against the batched engine: 2-6-6-1 11.0 vs 12.3 ms, 2-6-6-6-1 21.3 vs
+22.5 ms, but 2-6^4-1 30.2 vs 25.7 ms and 2-6^5-1 43.5 vs 33.2 ms (five lines a layer:
+2-5^4-1 27.7 vs 37.5 ms, 2-5^6-1 30.1 vs 46.3 ms)."""
+
+SMALL_CELLS_BASE = 140
+"""With :data:`SMALL_CELLS_PER_LAYER`, the cells (summed over the hidden layers) this path builds at most.
+
+Measured on a quiet 2-core machine (min of 5-7 runs, seed 0-2 torch nets, window 10): this
+path costs about 7 us per cell summed over the layers (2-6-6-6-6-6-1: 368-584 cells, 2.0-3.7
+ms), the batched engine about 1 ms plus 0.55 ms per hidden layer (2.7-3.0 ms there); they
+cross near ``140 + 80 L`` cells for ``L`` hidden layers (:func:`cell_budget`)."""
+
+SMALL_CELLS_PER_LAYER = 80
+"""Cells the budget of :func:`cell_budget` grows by per hidden layer (:data:`SMALL_CELLS_BASE`)."""
 
 _CELL_BYTES = 4096
 """A bound on one cell's memory here (its vertex, line and pattern lists: about 1.5 kB at 20 neurons)."""
+
+
+def cell_budget(n_hidden_layers: int) -> int:
+    """Return the most cells, summed over the layers, that :func:`small_counts` builds by default.
+
+    Parameters
+    ----------
+    n_hidden_layers : int
+        The network's hidden layers ``L``.
+
+    Returns
+    -------
+    int
+        ``SMALL_CELLS_BASE + SMALL_CELLS_PER_LAYER * L``: past it the batched engine is faster.
+
+    Examples
+    --------
+    >>> cell_budget(4)
+    460
+    """
+    return SMALL_CELLS_BASE + SMALL_CELLS_PER_LAYER * n_hidden_layers
 
 
 def is_small(net: ExactNet, max_memory: int | None = None) -> bool:
@@ -80,8 +118,9 @@ def is_small(net: ExactNet, max_memory: int | None = None) -> bool:
     Returns
     -------
     bool
-        True when every hidden layer has at most :data:`SMALL_LINES` breakpoint lines and
-        :data:`SMALL_CELLS_PER_LAYER` cells per layer fit in ``max_memory``.
+        True when every hidden layer has at most :data:`SMALL_LINES` breakpoint lines (and
+        at most :data:`SMALL_LINES_DEPTH` hidden layers if some layer has that many), and
+        the most cells this path builds (:func:`cell_budget`) fit in ``max_memory``.
 
     Examples
     --------
@@ -89,9 +128,10 @@ def is_small(net: ExactNet, max_memory: int | None = None) -> bool:
     >>> is_small(ExactNet.from_layers([([[1, 0]] * 5, [0] * 5), ([[1] * 5] * 5, [0] * 5), ([[1] * 5], [0])]))
     True
     """
-    if max_memory is not None and max_memory < _CELL_BYTES * SMALL_CELLS_PER_LAYER * net.n_hidden_layers:
+    if max_memory is not None and max_memory < _CELL_BYTES * cell_budget(net.n_hidden_layers):
         return False
-    return all(k * len(a.breakpoints) <= SMALL_LINES for k, a in zip(net.widths[1:-1], net.activations))
+    lines = max(k * len(a.breakpoints) for k, a in zip(net.widths[1:-1], net.activations))
+    return lines < SMALL_LINES or (lines == SMALL_LINES and net.n_hidden_layers <= SMALL_LINES_DEPTH)
 
 
 class _Cell:
@@ -160,14 +200,17 @@ def small_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions:
     max_regions : int or None, default None
         Stop with :class:`~exact.errors.TooManyRegionsError` when a layer has more cells.
     max_cells : int, optional
-        Give up (return ``None``) once this many cells exist (default
-        :data:`SMALL_CELLS_PER_LAYER` per hidden layer): the batched engine is then faster,
-        and it checks the memory budget, which this path does not need below it.
+        Give up (return ``None``) once the cells summed over the layers would pass this
+        (default :func:`cell_budget`): the batched engine is then faster, and it checks the
+        memory budget, which this path does not need below it.  Since the cells of the
+        layers left are at least as many as a layer's, the path gives up as soon as the
+        layers built and that lower bound for the rest pass it: a net handed over wastes at
+        most about the batched engine's own time.
 
     Returns
     -------
     (int, int) or None
-        Activation and linear region counts, or ``None`` past ``max_cells``.
+        Activation and linear region counts, or ``None`` when ``max_cells`` would be passed.
 
     Raises
     ------
@@ -198,8 +241,9 @@ def small_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions:
     exact.errors.Undecided: a vertex is too close to a line to tell its side in floats
     """
     Ws, bs, line_err, acts, thresh, structure = _net_floats(net)
-    if max_cells is None:
-        max_cells = SMALL_CELLS_PER_LAYER * len(acts)
+    L = len(acts)
+    budget = cell_budget(L) if max_cells is None else max_cells
+    built = 0  # cells summed over the layers split so far
     rec, err = window_records(window)
     ea, eb, ec = err.tolist()
     rows = rec.tolist()
@@ -211,11 +255,14 @@ def small_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions:
         k0, k = Ws[l].shape[1], len(Ws[l])
         if l:  # this layer's maps in each cell, from the last layer's maps and pieces there
             M = _next_maps(Ws[l], bs[l], M, anc, cells, g0 - k0, *prev)
-        split = _split_layer(cells, M, g0, bps, line_err[l], max_cells)
+        split = _split_layer(cells, M, g0, bps, line_err[l], budget - built)
         if split is None:
             return None
         cells, anc = split
         check_size(len(cells), max_regions, l + 1)
+        built += len(cells)
+        if built + len(cells) * (L - l - 1) > budget:  # each layer left has at least as many cells
+            return None
         prev = (slopes, inter)
         g0 += k
     outs = _next_maps(Ws[-1], bs[-1], M, anc, cells, g0 - Ws[-1].shape[1], *prev)
