@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from ._api import regions
-from ._fp import U32, U
+from ._fp import TINY, U32, U
 from .errors import InputError
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
@@ -108,7 +108,7 @@ def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarr
         a = float(act.slopes[0]) * z + float(act.intercepts[0])
         for k, bp in enumerate(act.breakpoints):
             a = np.where(z > float(bp), float(act.slopes[k + 1]) * z + float(act.intercepts[k + 1]), a)
-        ea = lip * ez + u * np.abs(a)
+        ea = lip * ez + u * np.abs(a) + TINY  # TINY: slope * z's underflow, which the next weights magnify
         out.append((z, ez))
     return out
 

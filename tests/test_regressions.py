@@ -20,7 +20,9 @@ from engines import exact_engine_regions
 
 import exact
 import numeric
+from exact._api import read_net
 from exact.activations import piecewise_linear
+from exact.crosscheck import exact_patterns_at
 from exact.errors import InputError, InputTypeError
 
 # --- exact geometry -------------------------------------------------------------------------
@@ -2394,3 +2396,69 @@ def test_underflow_of_weight_times_map_before_a_huge_slope_is_bounded():
     act = [huge, "relu"]
     assert _exact_engine_counts(layers, 1, act) == (1, 1)
     assert tuple(exact.count_regions(layers, window=1, activation=act)) == (1, 1)
+
+
+# --- audit of every float filter for underflow (after the review above) ----------------------------------
+# last_layer._edges_differ rounded slope * D (and each jump's dslope * D) before the output weights V, and
+# its bound had no |V| tiny term: two cells with equal output maps were "certainly different" (14 linear
+# regions, not 7), also in tiles.  crosscheck's float forward pass had no absolute term for slope * z: wrong
+# patterns on a line.  Now both bounds have them (and chords' t brackets a TINY margin).
+
+_AUDIT_TINY_RELU = piecewise_linear("tiny_relu_audit", [0], [0, 2.0**-100], [0, 0])
+# 2**-100 * c = 1000.375 subnormal ulps (2**-1074): it rounds to 1000 ulps, and 2**-100 * (-2 c) to
+# -2001 ulps, so 2**1001 fl(s c) + 2**1000 fl(-2 s c) = -2**-74 where the exact sum is 0
+_AUDIT_C = 8003 * 2.0**-977
+
+
+def _underflow_net_equal_maps_across_x0():
+    # first layer: x (relu) and six horizontal lines y = t; second layer (slope 2**-100, on in the whole
+    # window): z1 = c relu(x) + 4c, z2 = -2c relu(x) + 4c, z3 = sum of the horizontal neurons + 100.
+    # Output 1 = 2**1001 s z1 + 2**1000 s z2 does not change across x = 0 (the change 2**1001 s c -
+    # 2**1000 s 2c is 0); output 2 changes across every horizontal line.  So the 14 cells make 7 linear
+    # regions.  Seven first-layer lines: past the tiny-net path, into the batched engine's last_layer.
+    W1 = [[1.0, 0.0]] + [[0.0, 1.0]] * 6
+    b1 = [0.0, 0.75, 0.5, 0.25, 0.0, -0.25, -0.5]
+    W2 = [[_AUDIT_C] + [0.0] * 6, [-2 * _AUDIT_C] + [0.0] * 6, [0.0] + [1.0] * 6]
+    V = [[2.0**1001, 2.0**1000, 0.0], [0.0, 0.0, 2.0**200]]
+    return [(W1, b1), (W2, [4 * _AUDIT_C, 4 * _AUDIT_C, 100.0]), (V, [0.0, 0.0])], ["relu", _AUDIT_TINY_RELU]
+
+
+def test_underflow_reference_of_the_edges_differ_net():
+    layers, act = _underflow_net_equal_maps_across_x0()
+    r = exact_engine_regions(layers, window=1, activation=act)
+    assert (r.n_activation, r.n_linear) == (14, 7)
+    c = exact.regions(layers, window=1, activation=act)  # the certified cells' own merge (cell_table): right
+    assert (c.n_activation, c.n_linear) == (14, 7)
+
+
+def test_underflow_of_slope_times_map_difference_in_edges_differ():
+    layers, act = _underflow_net_equal_maps_across_x0()
+    assert tuple(exact.count_regions(layers, window=1, activation=act)) == (14, 7)
+
+
+def test_underflow_of_slope_times_map_difference_in_tiles():
+    layers, act = _underflow_net_equal_maps_across_x0()
+    assert tuple(exact.count_regions(layers, window=1, activation=act, tiles=(2, 1))) == (14, 7)
+
+
+def _underflow_net_line_through_corner():
+    # as test_regressions.py's underflow cases: s (x + 2) and s (y + 2), then 2**-100 (tiny relu), then
+    # 2**1000 (each) plus a bias: the layer-2 neuron is exactly 0 on the line x + y = 2
+    s = 1.9390647722186851e-289
+    b = float(-6 * Fraction(2) ** 900 * Fraction(s))
+    layers = [([[s, 0.0], [0.0, s]], [2 * s, 2 * s]), ([[2.0**1000, 2.0**1000]], [b]), ([[1.0]], [0.0])]
+    net, _ = read_net(layers, None, _AUDIT_TINY_RELU, 1)
+    return net
+
+
+def test_underflow_reference_of_the_crosscheck_net():
+    net = _underflow_net_line_through_corner()
+    assert net.pattern_at((Fraction(1), Fraction(1))) == (1, 1, 0)  # on the line: relu's piece 0
+    assert net.pattern_at((Fraction(1), Fraction(9, 8))) == (1, 1, 1)
+
+
+def test_underflow_of_slope_times_z_in_exact_patterns_at():
+    net = _underflow_net_line_through_corner()
+    pts = np.array([[1.0, 1.0], [1.25, 0.75], [0.5, 1.5]])  # all on x + y = 2
+    want = [list(net.pattern_at((Fraction(x), Fraction(y)))) for x, y in pts.tolist()]
+    assert exact_patterns_at(net, pts).tolist() == want

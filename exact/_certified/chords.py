@@ -40,7 +40,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .._fp import U
+from .._fp import TINY, U
 from ..errors import Undecided
 from . import blocks
 from .blocks import add_ones, chunks, ranges
@@ -195,8 +195,9 @@ def _chords_in(st, layer, piece: np.ndarray, rows: np.ndarray, cols: np.ndarray)
     fa, fb, ea, eb = np.abs(f[a]), np.abs(f[b]), fe[a], fe[b]
     t = fa / (fa + fb)
     # (about five roundings in each expression; 8u covers them)
-    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 8 * U)
-    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 8 * U)
+    # (- / + TINY: a subnormal t's rounding, which the relative factors do not cover)
+    t_lo = (fa - ea) / ((fa - ea) + (fb + eb)) * (1 - 8 * U) - TINY
+    t_hi = (fa + ea) / ((fa + ea) + (fb - eb)) * (1 + 8 * U) + TINY
     e_cell = rows[np.arange(len(rows)).repeat(n)[a]]
     e_edge = idx[a] - start[e_cell]
     order = sort_within(t, e_cell * (int(nv.max()) + 1) + e_edge)

@@ -268,7 +268,10 @@ def _edges_differ(st: Subdivision, layer, piece: np.ndarray, ch: Chords, v: np.n
     mags = (absV * smax @ (2 * (A + E)))[:, d].T.copy()  # (nE, m): |V s D| <= |V| smax 2 (A + E)
     np.add.at(mags, er, np.abs(terms))
     g = (k + F + 4) * U / (1 - (k + F + 4) * U)
-    bound = (inputs[:, d].T + g * mags) * (1 + 8 * U) * SAFE + TINY
+    # underflow: each slope * D (and each jump's dslope * D) may lose 2^-1075 <= TINY, which V multiplies
+    under = np.repeat((absV.sum(axis=1) * TINY)[None, :], nE, axis=0)  # (nE, m)
+    np.add.at(under, er, absV[:, kx].T * TINY)
+    bound = (inputs[:, d].T + g * mags + under) * (1 + 8 * U) * SAFE + TINY
     if not np.all((np.abs(S) > bound).any(axis=1)):
         return False
     by_slot = np.argsort(slot, kind="stable")
