@@ -27,7 +27,7 @@ from .adjacency import merge_linear, shared_edges
 from .errors import InputError, InputTypeError
 from .face_maps import ShallowCells
 from .geojson_export import check_collection_memory, feature_collection, write_feature_collection
-from .json_numbers import json_number
+from .json_numbers import exact_json, json_number
 from .layer_split import RawCell, square
 from .memory_headroom import available_memory
 from .network import AffineMap, ExactNet
@@ -303,7 +303,7 @@ class Regions:
         if isinstance(self.window, ConvexWindow):
             where = str(self.window)
         else:
-            b = None if self.window is None else json_number(self.window)
+            b = None if self.window is None else exact_json(self.window)
             where = "plane" if b is None else f"[-{b}, {b}]^2"
         return (
             f"Regions({self.net!r}, window={where}, n_activation={self.n_activation}, "
@@ -409,8 +409,8 @@ class Regions:
         Returns
         -------
         dict
-            ``widths``, ``window`` (None for the plane), ``box``, ``activation_regions``,
-            ``linear_regions``, ``smallest_area``, ``largest_area`` (over the bounded
+            ``widths``, ``window`` (exact: a float equal to it, else ``"p/q"``; None for the plane), ``box``,
+            ``activation_regions``, ``linear_regions``, ``smallest_area``, ``largest_area`` (over the bounded
             cells: in the whole plane an unbounded cell has no area; None without any).
             Areas are as :func:`~exact.json_numbers.json_number` writes them: a float, or text past its range.
 
@@ -430,7 +430,7 @@ class Regions:
         return {
             "widths": list(self.net.widths),
             "window": (self.window.to_json() if isinstance(self.window, ConvexWindow)
-                       else None if self.window is None else json_number(self.window)),
+                       else None if self.window is None else exact_json(self.window)),
             "box": json_number(self.box),
             "activation_regions": self.n_activation,
             "linear_regions": self.n_linear,

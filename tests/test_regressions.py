@@ -2462,3 +2462,17 @@ def test_underflow_of_slope_times_z_in_exact_patterns_at():
     pts = np.array([[1.0, 1.0], [1.25, 0.75], [0.5, 1.5]])  # all on x + y = 2
     want = [list(net.pattern_at((Fraction(x), Fraction(y)))) for x, y in pts.tolist()]
     assert exact_patterns_at(net, pts).tolist() == want
+
+
+def test_api_summary_and_repr_write_the_window_exactly():
+    """Fresh-clone trial 4: ``regions(net, window=Decimal("0.1")).summary()`` gave ``'window': 0.1``, the float
+    (a wider window than the 1/10 counted), and its repr ``[-0.1, 0.1]^2``; a 3-D net's box likewise."""
+    from decimal import Decimal
+
+    net = [([[1.0, 0.0], [0.0, 1.0]], [0.0, -0.05]), ([[1.0, 1.0]], [0.0])]
+    r = exact.regions(net, window=Decimal("0.1"))
+    assert r.summary()["window"] == "1/10"
+    assert "window=[-1/10, 1/10]^2" in repr(r)
+    assert exact.regions(net, window=0.5).summary()["window"] == 0.5  # a float that equals it stays a float
+    net3 = [([[1.0, 0.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    assert exact.regions(net3, window=Decimal("0.1")).summary()["box"] == [["-1/10", "1/10"]] * 3

@@ -445,14 +445,14 @@ class RegionsND:
         >>> s["activation_regions"], s["measure"], s["smallest"], s["largest"]
         (2, 'volume', 4.0, 4.0)
         """
-        from ..json_numbers import json_number
+        from ..json_numbers import exact_json, json_number
         from ..region_measures import sizes_or_none
 
         s = sizes_or_none(self, measure)
         bounded = sum(c.bounded for c in self.cells)
         stats = {k: None if s is None else getattr(s, k) for k in ("smallest", "median", "largest")}
         return {"widths": list(self.net.widths),
-                "box": [[json_number(a), json_number(b)] for a, b in zip(self.lo, self.hi)],
+                "box": [[exact_json(a), exact_json(b)] for a, b in zip(self.lo, self.hi)],  # exact, as given
                 "whole_space": self.whole_space, "activation_regions": self.n_activation,
                 "linear_regions": self.n_linear, "bounded_regions": bounded,
                 "unbounded_regions": len(self.cells) - bounded,
