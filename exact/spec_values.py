@@ -232,8 +232,9 @@ def spec_value(v: Any, where: str) -> Any:
     if isinstance(v, str):
         return exact_string(v, where)
     if isinstance(v, _BeyondFloatRange):
-        raise SpecFileError(f"{where} is {v.text[:40]}, beyond the float64 range (about 1.8e308): a JSON "
-                            "decimal is read as the nearest float64, which would be infinite; write it as an "
+        raise SpecFileError(f"{where} is {v.text[:40]}, beyond the float64 range (whose largest value is "
+                            "1.7976931348623157e308): a JSON decimal is read as the nearest float64, which "
+                            "would be infinite; write it as an "
                             'exact string "p" or "p/q" (decimal or 0x hexadecimal integers) or as a JSON '
                             "integer (read exactly; exact.save_json writes integers so), every digit written "
                             f"out{_spelled_out(v.text)}")
