@@ -299,3 +299,11 @@ def test_spec_files_take_the_activation_they_do_not_name(tmp_path):
     q = tmp_path / "n.pt"
     torch.save(_mlp().state_dict(), q)
     assert exact.load_spec(q, activation="abs").activations[0].name == "abs"
+
+
+def test_a_number_past_the_float_range_is_measured_against_the_largest_float(tmp_path):
+    # fourth fresh-clone trial: "1.8e308 is beyond the float64 range (about 1.8e308)" read as a contradiction
+    p = tmp_path / "big.json"
+    p.write_text('{"layers": [{"weight": [[1.8e308, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}')
+    with pytest.raises(exact.errors.SpecFileError, match=r"whose largest value is 1\.7976931348623157e308"):
+        exact.load_spec(p)
