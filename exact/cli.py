@@ -64,7 +64,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ._version import __version__
-from .cli_arguments import check_option_values, command_parser, unrecognized_message
+from .cli_arguments import check_leading_options, check_option_values, command_parser, unrecognized_message
 from .cli_many import add_count_many_command
 from .cli_output import (
     STDOUT,
@@ -129,7 +129,8 @@ def _common(sp: argparse.ArgumentParser, *, window: bool = True, json_out: bool 
         sp.add_argument("--window", type=window_arg, default=DEFAULT_WINDOW,
                         help=f"half-width B of the window [-B, B]^2 (default {DEFAULT_WINDOW}; the cube "
                              "[-B, B]^d of a d-D input), 'plane', a rectangle xmin,xmax,ymin,ymax, a convex "
-                             "polygon '[[x,y],[x,y],...]', or a box lo1,hi1,...,lo_d,hi_d of a d-D input")
+                             "polygon '[[x,y],[x,y],...]', an interval lo,hi of a 1-D input, or a box "
+                             "lo1,hi1,...,lo_d,hi_d of a d-D input")
     if memory:
         sp.add_argument("--max-memory", type=memory_arg, default=DEFAULT_MAX_MEMORY, metavar="SIZE",
                         help="refuse jobs estimated above this memory: bytes, e.g. 2GB, 'auto' (half the "
@@ -241,7 +242,7 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
     r.add_argument("--segments", metavar="FILE",
                    help="write the exact level sets / decision boundary as JSON (endpoints as 'p/q')"
                         + TO_STDOUT_HELP)
-    r.add_argument("--color", choices=("index", "pattern", "output"), default="index",
+    r.add_argument("--color", choices=("index", "pattern", "output"), default=None,
                    help="--plot/--html fill: by linear region (default), by a stable hash of the activation "
                         "pattern, or by the output at each cell's centroid")
 
@@ -256,22 +257,24 @@ def _only_counts_in_nd(args, d: int) -> None:
                ("--decision-boundary", args.decision_boundary), ("--segments", args.segments))
     wanted = [o for o, v in options if v]
     if wanted:
-        raise InputError(f"{', '.join(wanted)} {'needs' if len(wanted) == 1 else 'need'} a 2-D input, and "
-                         f"this network's input is {d}-D: add "
-                         "--plane '[[..],[..],[..]]' (three input points), or drop them for the exact "
-                         f"{d}-D counts")
+        named = " and ".join([", ".join(wanted[:-1]), wanted[-1]] if len(wanted) > 1 else wanted)
+        raise InputError(f"{named} {'needs' if len(wanted) == 1 else 'need'} a 2-D input, and this network's "
+                         f"input is {d}-D: add --plane '[[..],[..],[..]]' (three input points), or drop "
+                         f"{named} for the exact {d}-D counts")
 
 
 def _window_for(window, d: int, whose: str = "this network's"):
     """Return ``--window`` for input width ``d`` (the square [-B, B]^2 as B); refuse one for another width."""
+    box = "an interval lo,hi" if d == 1 else f"a box lo1,hi1,...,lo{d},hi{d}"
     if d != 2 and isinstance(window, ConvexWindow):
+        cube = "the interval [-B, B]" if d == 1 else f"the cube [-B, B]^{d}"
         raise InputError(f"--window {window_text(window)}: a rectangle or polygon is for 2-D inputs; "
-                         f"{whose} input is {d}-D (give a half-width B for the cube [-B, B]^{d}, a box "
-                         f"lo1,hi1,...,lo{d},hi{d} or 'plane')")
+                         f"{whose} input is {d}-D (give a half-width B for {cube}, {box} or 'plane')")
     if isinstance(window, AxisBox) and window.dim != d:
-        give = "a rectangle xmin,xmax,ymin,ymax" if d == 2 else f"{2 * d} numbers lo1,hi1,...,lo{d},hi{d}"
-        raise InputError(f"--window {window_text(window)}: a box of {window.dim} axes, and {whose} input is "
-                         f"{d}-D: give {give}")
+        give = {1: "an interval lo,hi", 2: "a rectangle xmin,xmax,ymin,ymax"}.get(
+            d, f"{2 * d} numbers lo1,hi1,...,lo{d},hi{d}")
+        given = "an interval" if window.dim == 1 else f"a box of {window.dim} axes"
+        raise InputError(f"--window {window_text(window)}: {given}, and {whose} input is {d}-D: give {give}")
     return check_window(window) if isinstance(window, ConvexWindow) else window
 
 
@@ -289,6 +292,10 @@ def _cmd_regions(args) -> int:
     if args.output is not None and not (args.level_set or args.color == "output"):
         raise InputError(f"--output {args.output} picks the output for --level-set and --color output; add "
                          "one of them (it would change nothing here)")
+    if args.color is not None and not (args.plot or args.html):
+        raise InputError(f"--color {args.color} fills --plot and --html; add one of them (it would change "
+                         "nothing here)")
+    args.color = args.color or "index"
     outputs = {"--plot": args.plot, "--geojson": args.geojson, "--segments": args.segments,
                "--html": args.html}
     args.report = sys.stderr if stdout_option(outputs) else sys.stdout  # the summary: never into the file
@@ -324,7 +331,7 @@ def _cmd_regions(args) -> int:
         data = {**source, "window": args.window, "activation_regions": reg.n_activation,
                 "linear_regions": reg.n_linear}
         return _finish(reg, args, data)
-    data = {**source, **reg.summary(), "window": args.window}  # the window counted, exact
+    data = {**source, **reg.summary(), "box": reg.box, "window": args.window}  # the window counted, exact
     curves = _level_sets(reg, args, data)
     if args.geojson:
         reg.write_geojson(output_target(args.geojson), progress=not args.quiet)  # a block of cells at a time
@@ -406,8 +413,8 @@ def _cmd_count(args) -> int:
     net = seeded_mlp(args.widths, seed=args.seed)
     cnt = count_regions(net, window=args.window, max_memory=args.max_memory, progress=not args.quiet,
                         max_regions=args.max_regions, **args.tiling)
-    data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed, "window": args.window,
-            **({"input_width": d} if d != 2 else {}),
+    data = {"widths": "-".join(map(str, args.widths)), "seed": args.seed,
+            **({"input_width": d} if d != 2 else {}), "window": args.window,
             "activation_regions": cnt.activation, "linear_regions": cnt.linear}
     print_counts(data, args.json)
     return 0
@@ -456,6 +463,7 @@ def _cmd_check(args) -> int:
 
     if args.window is None:
         raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
+    args.window = _window_for(args.window, 2, "check's")  # an interval or box: said in the CLI's words
     if args.res * args.res > MAX_CHECK_PIXELS:
         gb = args.res**2 * 40 / 1e9
         raise ResourceLimitError(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while "
@@ -530,6 +538,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     argv = _join_negative_values(sys.argv[1:] if argv is None else list(argv))
+    check_leading_options(parser, argv)
+    asked = {"-h", "--help", "--version"} & set(argv[: (argv + ["--"]).index("--")])
+    if sys.stdout is None and asked:
+        what = "the help" if asked - {"--version"} else "the version"
+        print(f"exactnet: standard output is closed, and {what} goes there", file=sys.stderr)
+        return EXIT_REFUSED  # argparse would write it to standard error and exit with 0
     args, extra = parser.parse_known_args(argv)
     command = command_parser(parser, args)
     if extra:  # the usage and the suggestions of the command given, not of the top level

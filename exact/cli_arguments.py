@@ -27,10 +27,13 @@ from __future__ import annotations
 import argparse
 import difflib
 
-__all__ = ["check_option_values", "command_parser", "unrecognized_message"]
+__all__ = ["check_leading_options", "check_option_values", "command_parser", "unrecognized_message"]
 
 _NOT_EMPTY = {"--out": "a folder name", "--scheduler": "an address such as tcp://10.0.0.5:8786"}
 """What an option that must not be empty takes, when not a file name."""
+
+_FILE_ARGUMENTS = {"spec": "a network spec file", "files": "the spec files to count"}
+"""Positional arguments that name files, and what they take: an empty name would be the current folder."""
 
 
 def command_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
@@ -149,12 +152,64 @@ def check_option_values(parser: argparse.ArgumentParser, args: argparse.Namespac
     SystemExit: 2
     """
     for action in parser._actions:
+        if not action.option_strings and action.dest in _FILE_ARGUMENTS:
+            given = getattr(args, action.dest, None)
+            if "" in (given if isinstance(given, list) else [given]):
+                parser.error(f"argument {action.metavar or action.dest}: a file name is empty; give "
+                             f"{_FILE_ARGUMENTS[action.dest]}")
         if not action.option_strings or action.nargs is not None:
             continue
         name, value = action.option_strings[-1], getattr(args, action.dest, None)
         values = value if isinstance(action, argparse._AppendAction) and value else [value]
+        takes_file = action.type is None and action.choices is None and name not in _NOT_EMPTY
         if any(isinstance(v, list) and not v for v in values):
             parser.error(f"argument {name}: expected a value, got '--', which ends the options"
-                         + (" (a file named '--' is ./--)" if action.type is None else ""))
+                         + (" (a file named '--' is ./--)" if takes_file else ""))
         if action.type is None and "" in values:
             parser.error(f"argument {name}: the value is empty; give {_NOT_EMPTY.get(name, 'a file name')}")
+
+
+def check_leading_options(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Refuse a command's option given with its value before the command's name (``--window 3 count``).
+
+    argparse would take the value for the command's name ("invalid choice: '3'"); an option
+    alone before the name (``-q count``, ``--window=3 count``) is explained by
+    :func:`unrecognized_message` after parsing.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The top-level parser, with subcommands.
+    argv : list of str
+        The arguments as given.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SystemExit
+        With status 2, through the command's ``parser.error``: where the option goes.
+
+    Examples
+    --------
+    >>> top = argparse.ArgumentParser(prog="tool")
+    >>> run = top.add_subparsers(dest="command").add_parser("run", prog="tool run")
+    >>> _ = run.add_argument("--window")
+    >>> check_leading_options(top, ["run", "--window", "3"])
+    >>> check_leading_options(top, ["--window", "3", "run"])
+    Traceback (most recent call last):
+    ...
+    SystemExit: 2
+    """
+    commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    start = next((i for i, w in enumerate(argv) if w in commands), None)
+    if not start or all(w.startswith("-") for w in argv[:start]) or "--" in argv[:start]:
+        return  # no command, nothing before it, or only options: parse_known_args says it
+    command = commands[argv[start]]
+    if argv[0].split("=")[0] not in command._option_string_actions:
+        return
+    before, options = " ".join(argv[:start]), sum(w.startswith("-") for w in argv[:start])
+    command.error(f"{before} {'goes' if options == 1 else 'go'} after the command name: "
+                  f"exactnet {argv[start]} ... {before}")

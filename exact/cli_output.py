@@ -57,7 +57,7 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     ----------
     data : dict
         The entries; Fractions are written as JSON numbers (or ``p/q`` text); the ``window``
-        (a half-width, rectangle, polygon, box or None) exactly, as
+        (a half-width, rectangle, polygon, box or None) and a ``box`` half-width exactly, as
         :func:`~exact.cli_values.window_json` or :func:`~exact.cli_values.window_text` write
         it (None: the whole line, plane or space of the ``input_width``, default 2).
     as_json : bool
@@ -76,7 +76,8 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     """
     file = sys.stdout if file is None else file
     dim = data.get("input_width", 2)
-    data = {k: (window_json(v) if as_json else window_text(v, dim)) if k == "window"
+    exact_text = {k for k, v in data.items() if k == "window" or (k == "box" and isinstance(v, Fraction))}
+    data = {k: (window_json(v) if as_json else window_text(v, dim)) if k in exact_text
             else json_number(v) if isinstance(v, Fraction) else v for k, v in data.items()}
     if as_json:
         print(json.dumps(data), file=file)

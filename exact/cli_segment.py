@@ -63,7 +63,7 @@ def _numbers(text: str) -> list[Fraction]:
     return [exact_number(t) for t in items]
 
 
-def read_point_file(path: str) -> Any:
+def read_point_file(path: str, name: str = "point file") -> Any:
     r"""Read a point from a file: a ``.npy`` array, or text of numbers (commas, spaces, new lines).
 
     Parameters
@@ -71,6 +71,8 @@ def read_point_file(path: str) -> Any:
     path : str
         The file.  ``.npy``: a numpy array (any shape; flattened), floats at their exact
         binary value.  Otherwise text, each number read exactly (``0.1`` is 1/10).
+    name : str, default "point file"
+        What messages call the file (``--from-file``).
 
     Returns
     -------
@@ -92,7 +94,7 @@ def read_point_file(path: str) -> Any:
     """
     p = Path(path)
     if not p.is_file():
-        raise InputError(f"point file {path!r} does not exist or is not a file")
+        raise InputError(f"{name} {path!r} does not exist or is not a file")
     try:
         if p.suffix.lower() == ".npy":
             import numpy as np
@@ -100,8 +102,9 @@ def read_point_file(path: str) -> Any:
             arr = np.load(p, allow_pickle=False)
             return arr.reshape(-1)
         return _numbers(p.read_text(encoding="utf-8"))
-    except (ValueError, ZeroDivisionError, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"point file {path!r} holds no list of numbers ({exc})") from None
+    except (ValueError, ZeroDivisionError, OSError, UnicodeDecodeError):
+        raise InputError(f"{name} {path!r} is not a point file, which is a .npy array or text of numbers "
+                         f"separated by commas, spaces or new lines (such as 0.5, 1/3, 2)") from None
 
 
 def add_segment_command(sub: Any, *, common: Callable[..., None]) -> None:
@@ -191,7 +194,7 @@ def segment_command(args: argparse.Namespace) -> int:
     if s.breakpoints.activation:
         print("breakpoints t (exact; * where the output map changes):")
     for t in s.breakpoints.activation:
-        print(f"  {'*' if t in lin else ' '} {breakpoint_float_text(t)}  = {fraction_text(t)}")
+        print(f"  {'*' if t in lin else ' '} {breakpoint_float_text(t)} = {fraction_text(t)}")
     return 0
 
 
@@ -206,23 +209,24 @@ def breakpoint_float_text(t: Fraction) -> str:
     Returns
     -------
     str
-        ``float(t)`` with 17 significant digits, or, when ``t`` is nonzero but its float
+        The shortest text of the float nearest ``t`` (``repr``), or, when ``t`` is nonzero but its float
         underflows to 0, its six leading digits in scientific notation, correctly rounded
         from the exact value (:func:`exact.json_numbers.json_number`).
 
     Examples
     --------
     >>> breakpoint_float_text(Fraction(2, 5)), breakpoint_float_text(Fraction(8, 10**383))
-    ('0.40000000000000002', '8.00000e-383')
+    ('0.4', '8.00000e-383')
     """
     approx = json_number(t)
-    return approx if isinstance(approx, str) else f"{approx:.17g}"
+    return approx if isinstance(approx, str) else repr(approx)
 
 
 def _one_point(value: Any, path: str | None, option: str) -> tuple[Any, str]:
     """Return the point given by ``option`` or by ``option-file`` (exactly one) and its name for messages."""
     if (value is None) == (path is None):
-        raise InputError(f"give the end point with {option} X,Y,... or {option}-file FILE (one of them)")
+        which = "start" if option == "--from" else "end"
+        raise InputError(f"give the {which} point with {option} X,Y,... or {option}-file FILE (one of them)")
     if path is not None:
-        return read_point_file(path), f"{option}-file {path!r}"
+        return read_point_file(path, f"{option}-file"), f"{option}-file {path!r}"
     return value, option

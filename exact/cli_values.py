@@ -50,11 +50,23 @@ CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
               ("or raise max_cells", "(or exact.save_regions_html(..., max_cells=N) in Python)"),
               ("a and b are the same point", "--from and --to are the same point"),
               ("max_memory (None for no limit)", "--max-memory (or give 'none')"),
-              ("max_regions (None for no limit)", "--max-regions"), ("window=None", "--window plane"))
+              ("max_regions (None for no limit)", "--max-regions"), ("window=None", "--window plane"),
+              ("cross_check samples a float grid", "check samples a float grid"),
+              ("got window=", "got --window "), (" and res=", " and --res "),
+              ("cross_check compares", "check compares"),
+              ("with exact.regions (exactnet regions SPEC), or in Python give cross_check plane=(x0, x1, x2) "
+               "for a 2-D slice", "with exactnet regions SPEC (check samples 2-D inputs only, and takes no "
+               "slice of a wider one)"),
+              ("with exact.regions (exactnet regions SPEC)", "with exactnet regions SPEC"))
 """The library's advice, in the command line's own words."""
 
 _CLI_NAMES = ((re.compile(r"\bmax_(regions|memory|pieces)=(\S+?)([;,)]?(?:\s|$))"), r"--max-\1 \2\3"),
-              (re.compile(r"\bmax_(regions|memory|pieces)\b"), r"--max-\1"))
+              (re.compile(r"\bmax_(regions|memory|pieces)\b"), r"--max-\1"),
+              (re.compile(r"(^|: )plane\[(\d)\] has"), r"\1--plane: point \2 has"),  # not "whole plane: "
+              (re.compile(r"(^|: )plane: "), r"\1--plane: "),
+              (re.compile(r"more than max_cells=(\d+) \(([^)]*)\)"),
+               r"more than the \1 it draws (\2; no option of the command line raises that limit)"),
+              (re.compile(r"\(memory_tile_budget: ([\d,]+)\)"), r"(the most that --max-memory allows: \1)"))
 """Argument names of the library (``max_regions=10``) as the options that set them (``--max-regions 10``)."""
 
 
@@ -128,7 +140,8 @@ def exact_number_text(q: Fraction) -> str:
     ``"p/q"`` (or ``"p"``) as :func:`~exact.json_numbers.fraction_text` writes it, up to
     :data:`SHORT_TEXT` characters; a longer one that is a decimal, ``m * 10**k``, in
     scientific notation with every digit of ``m`` (``10**400`` is ``"1e+400"``); any other
-    long value as ``"p/q"``, however long (no shorter exact form).
+    long value as ``"p/q"``, however long (no shorter exact form).  A decimal is written
+    in plain notation (``0.10000000000000001``) where that is shorter.
 
     Parameters
     ----------
@@ -146,6 +159,8 @@ def exact_number_text(q: Fraction) -> str:
     ['-1/3', '1e+400', '1.5e-300']
     >>> exact_number(exact_number_text(Fraction(-12345, 10**30))) == Fraction(-12345, 10**30)
     True
+    >>> exact_number_text(Fraction(10**16 + 1, 10**17))   # plain decimal where it is the shortest
+    '0.10000000000000001'
     """
     q = Fraction(q)
     text = fraction_text(q)
@@ -164,6 +179,9 @@ def exact_number_text(q: Fraction) -> str:
     exponent = len(digits) - 1 - k
     sign = "-" if q < 0 else ""
     short = f"{sign}{mantissa[0]}{'.' if len(mantissa) > 1 else ''}{mantissa[1:]}e{exponent:+d}"
+    if 0 < k <= SHORT_TEXT:  # 0.10000000000000001, shorter than 1.0000000000000001e-1
+        padded = digits.rjust(k + 1, "0")
+        short = min(short, f"{sign}{padded[:-k]}.{padded[-k:]}", key=len)
     return short if len(short) < len(text) else text
 
 
@@ -261,7 +279,7 @@ def window_text(window: Fraction | ConvexWindow | AxisBox | None, dim: int = 2) 
 
 
 class AxisBox(tuple):
-    """A box of ``d >= 3`` axes given on the command line: ``(lo_1, hi_1, ..., lo_d, hi_d)``, exact.
+    """A box of ``d = 1`` or ``d >= 3`` axes from the command line: ``(lo_1, hi_1, ..., lo_d, hi_d)``, exact.
 
     The library reads these ``2 d`` numbers for a ``d``-dimensional input
     (:func:`exact.nd.check_box`); the command checks that ``d`` is the network's input width.
@@ -295,7 +313,8 @@ class AxisBox(tuple):
 
 
 _WINDOW_USAGE = ("--window takes a number B > 0 (window [-B, B]^2, or the cube [-B, B]^d of a d-D input), "
-                 "'plane', a rectangle xmin,xmax,ymin,ymax, a box lo1,hi1,...,lo_d,hi_d of a d-D input, or "
+                 "'plane', a rectangle xmin,xmax,ymin,ymax, an interval lo,hi of a 1-D input, a box "
+                 "lo1,hi1,...,lo_d,hi_d of a d-D input (d >= 3), or "
                  "the vertices of a convex polygon as JSON, e.g. '[[0,0],[1,0],[0,1]]'; got {text!r}")
 
 
@@ -306,13 +325,13 @@ def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
     ----------
     text : str
         ``B`` (a number > 0), ``plane`` (also ``none``, ``inf``: the whole plane or space),
-        ``xmin,xmax,ymin,ymax``, ``lo_1,hi_1,...,lo_d,hi_d`` for ``d >= 3`` axes, or a JSON
-        list of a convex polygon's vertices.
+        ``xmin,xmax,ymin,ymax``, ``lo,hi`` for one axis, ``lo_1,hi_1,...,lo_d,hi_d`` for ``d >= 3`` axes,
+        or a JSON list of a convex polygon's vertices.
 
     Returns
     -------
     Fraction, ConvexWindow, AxisBox or None
-        As :func:`exact.validation.check_window` reads it; an :class:`AxisBox` for 6 or
+        As :func:`exact.validation.check_window` reads it; an :class:`AxisBox` for 2, 6 or
         more numbers (each pair ``lo < hi``).
 
     Raises
@@ -335,7 +354,7 @@ def window_arg(text: str) -> Fraction | ConvexWindow | AxisBox | None:
         if text.strip().startswith("["):
             return check_window(json.loads(text, parse_float=exact_number, parse_int=Fraction))
         parts = [exact_number(v.strip()) for v in text.split(",")]
-        if len(parts) >= 5:  # 5 numbers: a box with one number missing
+        if len(parts) >= 5 or len(parts) == 2:  # 5 numbers: a box with one number missing; 2: an interval
             return _axis_box(parts)
         if len(parts) == 1 and not parts[0] > 0:
             raise ValueError(text)  # the usage says it: B > 0
@@ -355,8 +374,9 @@ def _axis_box(parts: list[Fraction]) -> AxisBox:
         raise InputError(f"a box takes two numbers per axis (lo1,hi1,...,lo_d,hi_d), got {len(parts)}")
     for i in range(0, len(parts), 2):
         if not parts[i] < parts[i + 1]:
-            raise InputError(f"axis {i // 2 + 1} of the box: lo = {parts[i]} is not below "
-                             f"hi = {parts[i + 1]}")
+            where = "the interval lo,hi" if len(parts) == 2 else f"axis {i // 2 + 1} of the box"
+            raise InputError(f"{where}: lo = {exact_number_text(parts[i])} is not below "
+                             f"hi = {exact_number_text(parts[i + 1])}")
     return AxisBox(parts)
 
 

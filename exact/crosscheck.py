@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import sys
 import warnings
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -25,15 +26,17 @@ import numpy as np
 
 from ._api import regions
 from ._fp import TINY, U32, U
+from .cli_values import exact_number_text, window_text
 from .errors import InputError
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
 from .windows import ConvexWindow
 
-__all__ = ["CrossCheck", "cross_check", "exact_patterns_at", "torch_model"]
+__all__ = ["CrossCheck", "check_sampled_window", "cross_check", "exact_patterns_at", "torch_model"]
 
 _MAX_SAMPLED_WINDOW = Fraction(2) ** 510  # 4 B^2 = 2^1022 is the largest power of two whose area fits
-
+_MIN_PIXEL = Fraction(1, 2**511)  # a pixel's area at least 2^-1022, the smallest normal float
+_RESOLUTION = Fraction(1, 2**44)  # pixel width / largest coordinate: float centres (2^-52 off) stay in pixels
 
 
 def torch_model(net: ExactNet, dtype: Any = None):
@@ -246,16 +249,14 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
     if B is None:
         raise InputError("cross_check needs a finite window (a number > 0): sampling cannot cover the plane")
     poly = isinstance(B, ConvexWindow)
-    if (B.half if poly else B) > _MAX_SAMPLED_WINDOW:
-        raise InputError(f"cross_check samples a float grid and reports float areas: the window must lie in "
-                         f"[-B, B]^2 with B at most {float(_MAX_SAMPLED_WINDOW):.3g} (areas up to 4 B^2 stay "
-                         f"finite), got {window!r}")
+    check_sampled_window(B, res)
     enet = prepare_net(net, plane=plane, any_width=True)
     if enet.input_dim != 2:
         d = enet.input_dim
+        slice_ = ", or in Python give cross_check plane=(x0, x1, x2) for a 2-D slice" if d > 2 else ""
         raise InputError(f"cross_check compares exact regions with 2-D pixel sampling, and this network's "
                          f"input is {d}-D: count its {d}-D regions exactly with exact.regions (exactnet "
-                         "regions SPEC), or in Python give cross_check plane=(x0, x1, x2) for a 2-D slice")
+                         f"regions SPEC){slice_}")
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
@@ -278,6 +279,58 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
         unexplained=n_unexplained,
         exact_filtered=n_exact,
     )
+
+
+def check_sampled_window(window: Fraction | ConvexWindow, res: int) -> None:
+    """Refuse a window whose ``res x res`` float grid cannot sample it faithfully (one rule, both ends).
+
+    The grid's coordinates and areas are floats: the window must lie in ``[-B, B]^2`` with
+    ``B`` at most ``2^510`` (areas up to ``4 B^2`` stay finite); each pixel must be at least
+    ``2^-511`` wide (its area at least ``2^-1022``, the smallest normal float: no underflow)
+    and at least ``2^-44`` times the window's largest coordinate (pixel centres, rounded to
+    floats within ``2^-52`` of it, stay inside their own pixels and off the window's edges).
+    Decided exactly on the window's exact bounds.
+
+    Parameters
+    ----------
+    window : Fraction or ConvexWindow
+        A half-width ``B`` or a rectangle or polygon (its bounding box is sampled).
+    res : int
+        Pixels per side.
+
+    Raises
+    ------
+    InputError
+        A window too large, or pixels too small, saying why and how big.
+
+    Examples
+    --------
+    >>> check_sampled_window(Fraction(10), 400)
+    >>> check_sampled_window(Fraction(1, 10**400), 10)
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: cross_check samples a float grid and reports float areas: ... pixels 2e-401 wide
+    """
+    x0, x1, y0, y1 = window.bounds if isinstance(window, ConvexWindow) else (-window, window, -window, window)
+    big = max(abs(x0), abs(x1), abs(y0), abs(y1))
+    got = f"got window={window_text(window)} and res={res}"
+    if big > _MAX_SAMPLED_WINDOW:
+        raise InputError(f"cross_check samples a float grid and reports float areas: the window must lie in "
+                         f"[-B, B]^2 with B at most {float(_MAX_SAMPLED_WINDOW):.3g} (areas up to 4 B^2 stay "
+                         f"finite); {got}: coordinates up to {_short(big)}")
+    pixel = min(x1 - x0, y1 - y0) / res
+    if pixel < _MIN_PIXEL or pixel < big * _RESOLUTION:
+        raise InputError(f"cross_check samples a float grid and reports float areas: each pixel must be at "
+                         f"least {float(_MIN_PIXEL):.3g} wide (areas above the smallest normal float) and at "
+                         f"least 2^-44 = {float(_RESOLUTION):.3g} times the largest coordinate (pixel "
+                         f"centres rounded to floats stay in their pixels); {got}: coordinates up to "
+                         f"{_short(big)}, pixels {_short(pixel)} wide")
+
+
+def _short(q: Fraction) -> str:
+    """Write a positive exact value short: 3 digits of its float, or exact text where the float fails."""
+    normal = sys.float_info.min <= q <= sys.float_info.max
+    return f"{float(q):.3g}" if normal else exact_number_text(q)
 
 
 def _sample(model, w: Fraction | ConvexWindow, res: int, bps: tuple[float, ...]

@@ -330,7 +330,7 @@ def _shared_window(window: Any) -> Fraction | ConvexWindow | tuple | None:
         flat = list(window) if isinstance(window, (list, tuple)) else []
         pairs = flat if flat and all(isinstance(p, (list, tuple)) for p in flat) else None
         d = len(pairs) if pairs is not None else len(flat) // 2
-        if d < 3:
+        if d < 1 or d == 2:  # (a 2-D window is a rectangle or polygon, read above)
             raise
         lo, hi = check_box(window, d)
         return tuple(zip(lo, hi))

@@ -2144,7 +2144,7 @@ def test_segment_prints_a_tiny_breakpoint_as_tiny_not_as_float_zero(tmp_path, ca
                                           {"weight": [[1]], "bias": [0]}])
     assert main(["segment", str(spec), "--from", "0", "--to", "1"]) == 0
     line = [x for x in capsys.readouterr().out.splitlines() if x.startswith("  *")]
-    assert line == [f"  * 8.00000e-383  = {Fraction(8, 10**383)}"]
+    assert line == [f"  * 8.00000e-383 = {Fraction(8, 10**383)}"]  # one space (fresh-clone trial 5)
 
 
 # --- command line: a new user's fresh clone (summaries, option values, standard output) --------------
@@ -2476,3 +2476,183 @@ def test_api_summary_and_repr_write_the_window_exactly():
     assert exact.regions(net, window=0.5).summary()["window"] == 0.5  # a float that equals it stays a float
     net3 = [([[1.0, 0.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
     assert exact.regions(net3, window=Decimal("0.1")).summary()["box"] == [["-1/10", "1/10"]] * 3
+
+
+# fresh-clone trial 5: the command line's words, numbers and refusals
+
+
+def _nets(tmp_path):
+    """A 2-D, a 1-D and a 3-D net as JSON spec files (and one with the breakpoint 21/40 on a segment)."""
+    specs = {"n2.json": [([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -0.5])],
+             "n1.json": [([[1.0], [-1.0], [2.0]], [0.0, 0.5, -1.0])],
+             "n3.json": [([[1.0, 0, 0], [0, 1.0, 0], [0, 0, 1.0]], [0.0, 0, 0])],
+             "bp.json": [([[1.0, 0.0]], ["-21/40"])]}
+    paths = {}
+    for name, hidden in specs.items():
+        layers = hidden + [([[1.0] * len(hidden[0][0])], [0.0])]
+        layers = [{"weight": w, "bias": b} for w, b in layers]
+        paths[name] = str(tmp_path / name)
+        (tmp_path / name).write_text(json.dumps({"layers": layers}))
+    return paths
+
+
+def test_cli_check_window_below_float_resolution_is_a_usage_error(tmp_path):
+    """``check --window 1e-400`` was "internal error (ValueError: window must be ... got 0.0)", status 1."""
+    n = _nets(tmp_path)
+    status, out, err = _cli(["check", n["n2.json"], "--window", "1e-400", "--res", "10"])
+    assert status == 2 and out == "" and "internal error" not in err
+    assert "--window 1e-400 and --res 10" in err and "pixels 2e-401 wide" in err
+
+
+def test_check_refuses_windows_its_float_grid_cannot_sample(tmp_path):
+    """``check --window=0,1e-400,0,1`` reported 3 exact regions, 3 missed and 2 spurious patterns: the pixel
+    centres rounded onto the window's edge; a polygon likewise.  One rule now refuses both ends."""
+    from exact.crosscheck import check_sampled_window, cross_check
+    from exact.windows import rectangle_window
+
+    n = _nets(tmp_path)
+    for window in ("--window=0,1e-400,0,1", "--window=[[0,0],[1e-400,0],[0,1e-400]]"):
+        status, out, err = _cli(["check", n["n2.json"], window, "--res", "10", "--json"])
+        assert (status, out) == (2, "") and "pixels 1e-401 wide" in err and "check samples a float grid" in err
+    with pytest.raises(InputError, match="pixels"):
+        cross_check(n["n2.json"], window=(0, Fraction(1, 10**400), 0, 1), res=10)
+    with pytest.raises(InputError, match="pixels"):  # a subnormal window: pixels of 2e-321
+        cross_check(n["n2.json"], window=1e-320, res=10)
+    big = Fraction(2**44)  # pixels 2^-44 times the largest coordinate: the edge of the rule, exactly
+    check_sampled_window(rectangle_window(big - 1, big, 0, 1), 1)
+    with pytest.raises(InputError, match="2\\^-44"):
+        check_sampled_window(rectangle_window(big - 1, big, 0, 1), 2)
+    check_sampled_window(Fraction(1, 2**510), 4)  # sides 2^-509: pixels of 2^-511, the smallest taken
+    with pytest.raises(InputError, match="1.49e-154 wide"):
+        check_sampled_window(Fraction(1, 2**510), 5)
+    rep = cross_check(n["n2.json"], window=(0, 1, 0, 1), res=10)  # a window it samples is still checked
+    assert (rep.exact_count, rep.sampled_count, rep.spurious) == (2, 2, 0)
+
+
+def test_cli_interval_window_for_a_1d_net(tmp_path):
+    """``regions n1.json --window=-1,1`` was refused (a 1-D net took no interval on the command line), and the
+    hint for a rectangle on a 1-D net read "the cube [-B, B]^1, a box lo1,hi1,...,lo1,hi1"."""
+    n = _nets(tmp_path)
+    status, out, _ = _cli(["regions", n["n1.json"], "--window=-1,1", "--json"])
+    want = exact.count_regions(n["n1.json"], window=[(-1, 1)])
+    got = json.loads(out)
+    assert status == 0 and (got["activation_regions"], got["linear_regions"]) == tuple(want) == (3, 3)
+    assert got["window"] == {"box": [-1, 1]}
+    status, out, _ = _cli(["count", "1-5-1", "--window=-1,1", "--json"])
+    assert status == 0 and json.loads(out)["window"] == {"box": [-1, 1]}
+    status, _, err = _cli(["regions", n["n1.json"], "--window", "1,2,3,4"])
+    assert status == 2 and "an interval lo,hi" in err and "^1" not in err and "lo1,hi1,...,lo1" not in err
+    status, _, err = _cli(["regions", n["n2.json"], "--window=-1,1"])
+    assert status == 2 and "--window [-1, 1]: an interval, and this network's input is 2-D" in err
+    status, _, err = _cli(["check", n["n2.json"], "--window=-1,1"])  # was "window: give ... got (-1, 1)"
+    assert status == 2 and "--window [-1, 1]: an interval, and check's input is 2-D" in err
+    status, out, err = _cli(["count-many", n["n1.json"], "--window=-1,1"])  # count_many reads 1-D boxes too
+    line = json.loads(out)
+    assert status == 0 and line["window"] == {"box": [-1, 1]} and line["activation_regions"] == 3
+
+
+def test_cli_check_too_large_window_is_named_and_short(tmp_path):
+    """``check --window 1e400`` said "cross_check samples ... got Fraction(1000...000, 1)"."""
+    status, _, err = _cli(["check", _nets(tmp_path)["n2.json"], "--window", "1e400"])
+    assert status == 2 and "got --window 1e+400" in err and "Fraction" not in err and "cross_check" not in err
+
+
+def test_cli_messages_name_options_not_python_arguments(tmp_path, monkeypatch):
+    """Python names in the command line's messages: ``cross_check plane=(x0, x1, x2)``, ``plane:``,
+    ``plane[0]``, ``max_cells=20000``, ``memory_tile_budget``, and a JSON spec read as a point file."""
+    import exact.html_view
+
+    n = _nets(tmp_path)
+    status, _, err = _cli(["check", n["n3.json"]])
+    assert status == 2 and "with exactnet regions SPEC (check samples 2-D inputs only" in err
+    assert "plane" not in err and "cross_check" not in err and "Python" not in err
+    status, _, err = _cli(["check", n["n1.json"]])
+    assert status == 2 and "plane" not in err  # a 1-D input has no 2-D slice
+    status, _, err = _cli(["regions", n["n3.json"], "--plane", "[[0,0,0],[1,0,0],[2,0,0]]"])
+    assert status == 2 and "error: --plane: the three points are collinear" in err
+    status, _, err = _cli(["regions", n["n3.json"], "--plane", "[[0,0],[1,0],[0,1]]"])
+    assert status == 2 and "error: --plane: point 0 has 2 coordinates" in err
+    original = exact.html_view.save_regions_html
+    monkeypatch.setattr(exact.html_view, "save_regions_html", lambda *a, **k: original(*a, **k, max_cells=3))
+    status, _, err = _cli(["regions", n["n2.json"], "--html", str(tmp_path / "v.html")])
+    assert status == 1 and "more than the 3 it draws" in err and "no option of the command line" in err
+    assert "max_cells=3" not in err
+    budget = ("tile x is over max_memory (y), and the run has 4,096 tiles already (memory_tile_budget: 4,096); "
+              "raise max_memory")
+    assert exact.cli_values.cli_words(budget).endswith("(the most that --max-memory allows: 4,096); raise --max-memory")
+    status, _, err = _cli(["segment", n["n3.json"], "--from-file", n["n2.json"], "--to", "1,1,1"])
+    assert status == 2 and f"--from-file {n['n2.json']!r} is not a point file" in err and "Fraction" not in err
+
+
+def test_cli_command_option_with_value_before_the_command():
+    """``exactnet --window 3 count 2-3-1`` said "invalid choice: '3'"; ``--window=3`` was explained."""
+    status, out, err = _cli(["--window", "3", "count", "2-3-1"])
+    assert (status, out) == (2, "") and "--window 3 goes after the command name: exactnet count" in err
+    assert "invalid choice" not in err
+
+
+def test_cli_empty_positional_file_name_is_a_usage_error(tmp_path):
+    """``count-many ''`` wrote a line for ``"file": "."`` (the current folder) and exited 1."""
+    status, out, err = _cli(["count-many", ""])
+    assert (status, out) == (2, "") and "argument FILE: a file name is empty" in err
+    status, out, err = _cli(["regions", ""])
+    assert (status, out) == (2, "") and "argument spec: a file name is empty" in err
+
+
+def test_cli_hints_that_fit(tmp_path):
+    """``--color=--`` said "(a file named '--' is ./--)"; ``segment --to 0,0`` asked for "the end point with
+    --from"; a 3-D net with --plot said "or drop them"."""
+    n = _nets(tmp_path)
+    for argv in (["regions", n["n2.json"], "--color=--"], ["count", "2-3-1", "--scheduler=--"]):
+        status, _, err = _cli(argv)
+        assert status == 2 and "which ends the options" in err and "./--" not in err
+    status, _, err = _cli(["regions", n["n2.json"], "--geojson=--"])
+    assert status == 2 and "./--" in err  # a file option keeps the hint
+    status, _, err = _cli(["segment", n["n2.json"], "--to", "0,0"])
+    assert status == 2 and "give the start point with --from" in err
+    status, _, err = _cli(["segment", n["n2.json"], "--from", "0,0"])
+    assert status == 2 and "give the end point with --to" in err
+    status, _, err = _cli(["regions", n["n3.json"], "--plot", str(tmp_path / "a.png"), "--geojson", "b.json"])
+    assert status == 2 and "or drop --plot and --geojson for" in err
+
+
+def test_cli_numbers_written_short(tmp_path):
+    """``segment`` printed ``0.52500000000000002  = 21/40``; the window 0,0.10000000000000001,0,1 was written
+    ``1.0000000000000001e-1``; the box of ``--window 1e400`` was ``1.00000e+400`` (text and JSON)."""
+    n = _nets(tmp_path)
+    status, out, _ = _cli(["segment", n["bp.json"], "--from", "0,0", "--to", "1,0"])
+    assert status == 0 and "  * 0.525 = 21/40\n" in out
+    status, out, _ = _cli(["regions", n["n2.json"], "--window=0,0.10000000000000001,0,1"])
+    assert status == 0 and "window: [0, 0.10000000000000001] x [0, 1]\n" in out
+    status, out, _ = _cli(["regions", n["n2.json"], "--window", "1e400"])
+    assert status == 0 and "window: 1e+400\n" in out and "box: 1e+400\n" in out
+    status, out, _ = _cli(["regions", n["n2.json"], "--window", "1e400", "--json"])
+    assert status == 0 and json.loads(out)["box"] == "1e+400" == json.loads(out)["window"]
+
+
+def test_cli_polish_color_order_and_closed_stdout_for_help(tmp_path, monkeypatch):
+    """``--color pattern`` without --plot/--html was silently ignored; ``count 3-20-1`` wrote ``input width``
+    after ``window``; ``--version >&-`` and ``--help >&-`` exited 0, writing to standard error."""
+    import contextlib
+    import io
+    import sys
+
+    from exact.cli import main
+
+    n = _nets(tmp_path)
+    status, _, err = _cli(["regions", n["n2.json"], "--color", "pattern"])
+    assert status == 2 and "--color pattern fills --plot and --html" in err
+    _, out, _ = _cli(["count", "3-4-1"])
+    _, out_r, _ = _cli(["regions", n["n3.json"]])
+    for text in (out, out_r):
+        keys = [line.split(":")[0].strip() for line in text.splitlines()]
+        assert keys.index("input width") < keys.index("window")
+    monkeypatch.setattr(sys, "stdout", None)  # as Python starts with descriptor 1 closed
+    for argv in (["--version"], ["--help"], ["count", "--help"]):
+        with contextlib.redirect_stderr(io.StringIO()) as stderr:
+            try:
+                status = main(argv)
+            except SystemExit as exc:
+                status = exc.code
+        err = stderr.getvalue()
+        assert status == 1 and err.count("\n") == 1 and "standard output is closed" in err
