@@ -327,14 +327,14 @@ def _input_width(file: str) -> int | None:
 def _cube(window: Any) -> tuple[int | None, Fraction] | None:
     """Return ``(d, B)`` for a window as written that is the cube ``[-B, B]^d`` (``d`` None: a half-width B).
 
-    A rectangle is ``d = 2``, a box ``d`` axes; anything else (another rectangle, a polygon,
-    the whole plane, a value not read exactly) is None.
+    A rectangle is ``d = 2``, a box ``d`` axes (an interval ``d = 1``); anything else (another
+    rectangle, a polygon, the whole plane, a value not read exactly) is None.
     """
     if not isinstance(window, dict):
         b = _exact_value(window)
         return (None, b) if b is not None and b > 0 else None
     bounds = window.get("rectangle", window.get("box")) if len(window) == 1 else None
-    if not isinstance(bounds, list) or len(bounds) < 4 or len(bounds) % 2:
+    if not isinstance(bounds, list) or len(bounds) < 2 or len(bounds) % 2:
         return None
     q = [_exact_value(v) for v in bounds]
     b = q[1]

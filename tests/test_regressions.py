@@ -2656,3 +2656,26 @@ def test_cli_polish_color_order_and_closed_stdout_for_help(tmp_path, monkeypatch
                 status = exc.code
         err = stderr.getvalue()
         assert status == 1 and err.count("\n") == 1 and "standard output is closed" in err
+
+
+def test_count_many_resume_takes_the_interval_for_its_half_width_for_1d_nets(tmp_path):
+    """``count-many --resume`` counted a 1-D net again when one run's window was ``2`` and the next one's
+    ``-2,2`` (the interval [-2, 2] either way, once 1-D nets took ``--window lo,hi``); a 2-D net is counted
+    in the square for ``2``, and the interval is refused for it."""
+    from exact.cli import main
+
+    one, two = str(tmp_path / "one.json"), str(tmp_path / "two.json")
+    exact.save_json([([[1.0], [2.0], [-1.0]], [0.0, -1.0, 0.5]), ([[1.0, 1.0, 1.0]], [0.0])], one)
+    exact.save_json(THREE_LINES_2D, two)
+    out = tmp_path / "r.jsonl"
+
+    def lines():
+        return [json.loads(t) for t in out.read_text().splitlines()]
+
+    assert main(["count-many", one, two, "--window", "2", "--jsonl", str(out), "-q"]) == 0
+    assert main(["count-many", one, two, "--window=-2,2", "--jsonl", str(out), "--resume", "-q"]) == 1
+    assert [(ln["file"], ln.get("error")) for ln in lines()[2:]] == [(two, "InputError")]  # one: done
+    out.unlink()
+    assert main(["count-many", one, "--window=-2,2", "--jsonl", str(out), "-q"]) == 0
+    assert main(["count-many", one, two, "--window", "2", "--jsonl", str(out), "--resume", "-q"]) == 0
+    assert [ln["file"] for ln in lines()[1:]] == [two]  # one: already counted in [-2, 2]
