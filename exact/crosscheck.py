@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from ._api import regions
+from ._certified.bounds import rounding
 from ._fp import TINY, U32, U
 from .cli_values import exact_number_text, window_text
 from .errors import InputError
@@ -89,6 +90,28 @@ def torch_model(net: ExactNet, dtype: Any = None):
     return nn.Sequential(*mods)
 
 
+def _subnormal_roundings(net: ExactNet, l: int, absW: np.ndarray, absb: np.ndarray) -> tuple:
+    """Bound ``|float(v) - v|`` of layer ``l``'s weights and biases whose floats are 0 or subnormal.
+
+    Below ``2^-1022`` rounding loses up to ``2^-1075`` absolutely, not relatively, and the
+    inputs multiply it.  Returns ``(RW, Rb)`` (zero elsewhere), or ``(None, None)`` when
+    every float is normal (the usual case: nothing to add).
+    """
+    small_w, small_b = absW < _MIN_NORMAL, absb < _MIN_NORMAL
+    if not (small_w.any() or small_b.any()):
+        return None, None
+    RW, Rb = np.zeros(absW.shape), np.zeros(absb.shape)
+    for i, j in zip(*np.nonzero(small_w)):
+        RW[i, j] = rounding(Fraction(net.weights[l][i][j]))
+    for i in np.nonzero(small_b)[0]:
+        Rb[i] = rounding(Fraction(net.biases[l][i]))
+    return RW, Rb
+
+
+_MIN_NORMAL = 2.0**-1022
+"""The smallest normal float64: below it, rounding a weight loses bits absolutely."""
+
+
 def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarray):
     """Float forward pass with a running absolute error bound per pre-activation.
 
@@ -105,6 +128,9 @@ def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarr
         absW = np.abs(W)
         z = a @ W.T + b
         ez = ea @ absW.T + (gamma + U) * (np.abs(a) @ absW.T + np.abs(b))
+        RW, Rb = _subnormal_roundings(net, l, absW, np.abs(b))  # U above is relative: these are not
+        if RW is not None:
+            ez = ez + (np.abs(a) + ea) @ RW.T + Rb
         ez = ez * (1 + 1e-6) + 1e-300
         act = net.activations[l]
         lip = max(abs(float(sl)) for sl in act.slopes)

@@ -2679,3 +2679,17 @@ def test_count_many_resume_takes_the_interval_for_its_half_width_for_1d_nets(tmp
     assert main(["count-many", one, "--window=-2,2", "--jsonl", str(out), "-q"]) == 0
     assert main(["count-many", one, two, "--window", "2", "--jsonl", str(out), "--resume", "-q"]) == 0
     assert [ln["file"] for ln in lines()[1:]] == [two]  # one: already counted in [-2, 2]
+
+
+def test_underflow_of_a_subnormal_weight_in_exact_patterns_at():
+    """Review of the underflow fixes: cross_check's float pass bounded a weight's rounding relatively (U), but
+    an exact weight below 2^-1022 rounds with an absolute error (here 1/(3 2^1074) rounds to 0), which an
+    input of 2^1000 magnifies: the pattern at (1, 0) came out (1, 0) where the exact one is (1, 1)."""
+    from exact.network import ExactNet
+
+    net = ExactNet.from_layers([([[2**1000, 0]], [0]), ([[Fraction(1, 3 * 2**1074)]], [Fraction(-1e-30)]),
+                                ([[1]], [0])])
+    pts = np.array([[1.0, 0.0], [0.5, 0.25]])
+    want = [list(net.pattern_at((Fraction(x), Fraction(y)))) for x, y in pts.tolist()]
+    assert want == [[1, 1], [1, 1]]
+    assert exact_patterns_at(net, pts).tolist() == want
