@@ -15,6 +15,7 @@ import itertools
 import random
 from fractions import Fraction
 
+import numpy as np
 import pytest
 
 import exact
@@ -154,3 +155,22 @@ def test_cells_of_a_tiny_and_huge_deep_net_re_evaluate_exactly():
     assert len(set(pats)) == len(pats) > 3
     assert all(tuple(net.pattern_at(tuple(c.interior_point()))) == p for c, p in zip(r, pats))
     assert sum(c.volume for c in r) == 8
+
+
+def test_locate_leaves_subnormal_coordinates_to_the_exact_test(monkeypatch):
+    # hardening from the audit: the float filter's bound assumes the CPU keeps subnormal inputs (a library
+    # built with fast-math may flush them to zero, and a row coefficient of 2**1000 would magnify the loss);
+    # a point with a subnormal coordinate is not offered to the filter, and is decided exactly
+    import exact.nd.point_location as pl
+
+    net = [([[2.0**1000, 1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    r = exact.regions(net, window=1)
+    offered = []
+    certified = pl._certified
+    monkeypatch.setattr(pl, "_certified", lambda regions, X, ok: offered.append(ok.tolist()) or certified(regions, X, ok))
+    tiny = 5e-324
+    pts = [[tiny, 0.5, 0.0], [tiny, -0.5, 0.0], [0.5, 0.25, -tiny], [0.5, 0.25, 0.0]]
+    want = [r.net.pattern_at(tuple(Fraction(v) for v in p)) for p in pts]
+    got = [r.cells[k].pattern for k in r.locate(np.array(pts))]  # a float array: its floats are the points
+    assert [tuple(g) for g in got] == [tuple(w) for w in want] and want[0] != want[1]
+    assert offered == [[False, False, False, True]]  # only the point without a subnormal coordinate
