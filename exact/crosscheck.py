@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 
 from ._api import regions
-from ._certified.bounds import rounding
+from ._certified.float_net import float_weights
 from ._fp import TINY, U32, U
 from .cli_values import exact_number_text, window_text
-from .errors import InputError
+from .errors import InputError, Undecided
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
 from .windows import ConvexWindow
@@ -90,28 +90,6 @@ def torch_model(net: ExactNet, dtype: Any = None):
     return nn.Sequential(*mods)
 
 
-def _subnormal_roundings(net: ExactNet, l: int, absW: np.ndarray, absb: np.ndarray) -> tuple:
-    """Bound ``|float(v) - v|`` of layer ``l``'s weights and biases whose floats are 0 or subnormal.
-
-    Below ``2^-1022`` rounding loses up to ``2^-1075`` absolutely, not relatively, and the
-    inputs multiply it.  Returns ``(RW, Rb)`` (zero elsewhere), or ``(None, None)`` when
-    every float is normal (the usual case: nothing to add).
-    """
-    small_w, small_b = absW < _MIN_NORMAL, absb < _MIN_NORMAL
-    if not (small_w.any() or small_b.any()):
-        return None, None
-    RW, Rb = np.zeros(absW.shape), np.zeros(absb.shape)
-    for i, j in zip(*np.nonzero(small_w)):
-        RW[i, j] = rounding(Fraction(net.weights[l][i][j]))
-    for i in np.nonzero(small_b)[0]:
-        Rb[i] = rounding(Fraction(net.biases[l][i]))
-    return RW, Rb
-
-
-_MIN_NORMAL = 2.0**-1022
-"""The smallest normal float64: below it, rounding a weight loses bits absolutely."""
-
-
 def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarray):
     """Float forward pass with a running absolute error bound per pre-activation.
 
@@ -119,18 +97,19 @@ def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarr
     """
     a = pts.astype(np.float64)
     ea = input_err.astype(np.float64)
+    try:  # the weights' floats, and bounds on their rounding (absolute: below 2^-1022 it is not relative)
+        Ws, bs, EW, Eb = float_weights(net)
+    except Undecided:  # a weight beyond the float range, as float() of it raised before
+        raise OverflowError("a weight is beyond the float range") from None
     out = []
     for l in range(net.n_hidden_layers):
-        W = np.array([[float(v) for v in r] for r in net.weights[l]])
-        b = np.array([float(v) for v in net.biases[l]])
+        W, b = Ws[l], bs[l]
         n = W.shape[1]
         gamma = (n + 2) * u / (1 - (n + 2) * u)
         absW = np.abs(W)
         z = a @ W.T + b
         ez = ea @ absW.T + (gamma + U) * (np.abs(a) @ absW.T + np.abs(b))
-        RW, Rb = _subnormal_roundings(net, l, absW, np.abs(b))  # U above is relative: these are not
-        if RW is not None:
-            ez = ez + (np.abs(a) + ea) @ RW.T + Rb
+        ez = ez + (np.abs(a) + ea) @ EW[l].T + Eb[l]
         ez = ez * (1 + 1e-6) + 1e-300
         act = net.activations[l]
         lip = max(abs(float(sl)) for sl in act.slopes)

@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from .._float_range import float_bounds
+from .._float_range import NORMAL_MIN, float_bounds
 from ..errors import InputError, InputTypeError
 from ..predicates import to_fraction
 from .float_filter import bounding_box, point_floats, row_floats, sure_signs
@@ -205,16 +205,12 @@ def locate_points(regions: Any, points: Any) -> np.ndarray:
         X = np.array([_floats_or_nan(x) for x in exact]).reshape(len(exact), d)
     # subnormal coordinates go to the exact test: the filter's bound assumes the CPU keeps them (a library
     # built with fast-math may flush them to zero), and a row coefficient near 2^1000 would magnify the loss
-    normal = ((X == 0) | (np.abs(X) >= _MIN_NORMAL)).all(axis=1)
+    normal = ((X == 0) | (np.abs(X) >= NORMAL_MIN)).all(axis=1)
     out = _certified(regions, X, ~np.isnan(X).any(axis=1) & normal)
     for i in np.nonzero(out == -2)[0]:
         x = exact[i] if exact is not None else tuple(Fraction(v) for v in X[i].tolist())
         out[i] = _exact_cell(regions, x)
     return out
-
-
-_MIN_NORMAL = 2.0**-1022
-"""The smallest normal float64: :func:`locate_points` leaves smaller nonzero coordinates to the exact test."""
 
 
 def _floats_or_nan(x: tuple[Fraction, ...]) -> list[float]:
