@@ -33,7 +33,8 @@ from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
 from .windows import ConvexWindow
 
-__all__ = ["CrossCheck", "check_sampled_window", "cross_check", "exact_patterns_at", "torch_model"]
+__all__ = ["CrossCheck", "check_float_weights", "check_sampled_window", "cross_check", "exact_patterns_at",
+           "torch_model"]
 
 _MAX_SAMPLED_WINDOW = Fraction(2) ** 510  # 4 B^2 = 2^1022 is the largest power of two whose area fits
 _MIN_PIXEL = Fraction(1, 2**511)  # a pixel's area at least 2^-1022, the smallest normal float
@@ -102,22 +103,23 @@ def _float_forward(net: ExactNet, pts: np.ndarray, u: float, input_err: np.ndarr
     except Undecided:  # a weight beyond the float range, as float() of it raised before
         raise OverflowError("a weight is beyond the float range") from None
     out = []
-    for l in range(net.n_hidden_layers):
-        W, b = Ws[l], bs[l]
-        n = W.shape[1]
-        gamma = (n + 2) * u / (1 - (n + 2) * u)
-        absW = np.abs(W)
-        z = a @ W.T + b
-        ez = ea @ absW.T + (gamma + U) * (np.abs(a) @ absW.T + np.abs(b))
-        ez = ez + (np.abs(a) + ea) @ EW[l].T + Eb[l]
-        ez = ez * (1 + 1e-6) + 1e-300
-        act = net.activations[l]
-        lip = max(abs(float(sl)) for sl in act.slopes)
-        a = float(act.slopes[0]) * z + float(act.intercepts[0])
-        for k, bp in enumerate(act.breakpoints):
-            a = np.where(z > float(bp), float(act.slopes[k + 1]) * z + float(act.intercepts[k + 1]), a)
-        ea = lip * ez + u * np.abs(a) + TINY  # TINY: slope * z's underflow, which the next weights magnify
-        out.append((z, ez))
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow: an infinite or NaN bound, no filter
+        for l in range(net.n_hidden_layers):
+            W, b = Ws[l], bs[l]
+            n = W.shape[1]
+            gamma = (n + 2) * u / (1 - (n + 2) * u)
+            absW = np.abs(W)
+            z = a @ W.T + b
+            ez = ea @ absW.T + (gamma + U) * (np.abs(a) @ absW.T + np.abs(b))
+            ez = ez + (np.abs(a) + ea) @ EW[l].T + Eb[l]
+            ez = ez * (1 + 1e-6) + 1e-300
+            act = net.activations[l]
+            lip = max(abs(float(sl)) for sl in act.slopes)
+            a = float(act.slopes[0]) * z + float(act.intercepts[0])
+            for k, bp in enumerate(act.breakpoints):
+                a = np.where(z > float(bp), float(act.slopes[k + 1]) * z + float(act.intercepts[k + 1]), a)
+            ea = lip * ez + u * np.abs(a) + TINY  # TINY: slope * z's underflow, the next weights magnify it
+            out.append((z, ez))
     return out
 
 
@@ -145,7 +147,7 @@ def _exact_patterns(net: ExactNet, pts: np.ndarray) -> tuple[np.ndarray, int]:
         piece = np.zeros(z.shape, dtype=np.int8)
         for bp in bps:
             piece += (z > bp).astype(np.int8)
-            undecided |= np.any(np.abs(z - bp) <= ez, axis=1)
+            undecided |= ~np.all(np.abs(z - bp) > ez, axis=1)  # NaN (an overflow) is never decided
         pats.append(piece)
     pattern = np.concatenate(pats, axis=1)
     for i in np.nonzero(undecided)[0]:
@@ -262,6 +264,7 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
         raise InputError(f"cross_check compares exact regions with 2-D pixel sampling, and this network's "
                          f"input is {d}-D: count its {d}-D regions exactly with exact.regions (exactnet "
                          f"regions SPEC){slice_}")
+    check_float_weights(enet)
     model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
@@ -330,6 +333,48 @@ def check_sampled_window(window: Fraction | ConvexWindow, res: int) -> None:
                          f"least 2^-44 = {float(_RESOLUTION):.3g} times the largest coordinate (pixel "
                          f"centres rounded to floats stay in their pixels); {got}: coordinates up to "
                          f"{_short(big)}, pixels {_short(pixel)} wide")
+
+
+def check_float_weights(net: ExactNet) -> None:
+    """Refuse a network that has a weight or bias beyond the float range: it cannot be sampled in floats.
+
+    Parameters
+    ----------
+    net : ExactNet
+
+    Raises
+    ------
+    InputError
+        Naming the first such value: its layer, its place and its exact value.
+
+    Examples
+    --------
+    >>> check_float_weights(ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [0])]))
+    >>> check_float_weights(ExactNet.from_layers([([[1, 0]], [0]), ([[Fraction(10**400)]], [0])]))
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: cross_check samples the network in float64, and layer 2's weight [0][0] = ...
+    """
+    try:
+        float_weights(net)
+    except Undecided:  # find the first value that overflows, to name it
+        pass
+    else:
+        return
+    head = "cross_check samples the network in float64, and"
+    for l, (W, b) in enumerate(zip(net.weights, net.biases), start=1):
+        named = [(f"weight [{i}][{j}]", v) for i, row in enumerate(W) for j, v in enumerate(row)]
+        for where, v in named + [(f"bias [{i}]", v) for i, v in enumerate(b)]:
+            if abs(v) >= _FLOAT_END:
+                raise InputError(f"{head} layer {l}'s {where} = {exact_number_text(v)} is beyond the float "
+                                 "range (about 1.8e308); count its regions exactly with exact.regions, which "
+                                 "reads it exactly")
+    raise InputError(f"{head} its weights' rounding is beyond the float range; count its regions exactly "
+                     "with exact.regions")
+
+
+_FLOAT_END = 2**1024 - 2**970
+"""The least value that rounds to infinity: the largest float, ``2^1024 - 2^971``, plus half its ulp."""
 
 
 def _short(q: Fraction) -> str:
@@ -402,6 +447,6 @@ def _compare_pixels(enet: ExactNet, pts: np.ndarray, sampled_pix: np.ndarray, bp
         near = np.zeros(int(diff.sum()), dtype=bool)
         for (z, ez), bb in zip(zs_s, bps):
             for bp in bb:
-                near |= np.any(np.abs(z - bp) <= 2 * ez, axis=1)
+                near |= ~np.all(np.abs(z - bp) > 2 * ez, axis=1)  # NaN: an overflow, the sampler's too
         n_unexplained += int((~near).sum())
     return n_exact, n_diff, n_unexplained

@@ -2693,3 +2693,43 @@ def test_underflow_of_a_subnormal_weight_in_exact_patterns_at():
     want = [list(net.pattern_at((Fraction(x), Fraction(y)))) for x, y in pts.tolist()]
     assert want == [[1, 1], [1, 1]]
     assert exact_patterns_at(net, pts).tolist() == want
+
+
+def test_cross_check_refuses_a_weight_beyond_the_float_range_naming_it():
+    """A Fraction weight beyond the float range made ``cross_check`` (and ``exactnet check``) fail with a
+    bare OverflowError from float() deep in building its torch copy."""
+    net = exact.ExactNet.from_layers([([[1.0, 1.0]], [0.0]), ([[1.0]], [Fraction(-(10**400))])])
+    with pytest.raises(InputError, match=r"layer 2's bias \[0\] = -1e\+400 is beyond the float range"):
+        exact.cross_check(net, window=1, res=4)
+    edge = exact.ExactNet.from_layers([([[1.0, 1.0]], [Fraction(2**1024 - 2**970 - 1)]), ([[1.0]], [0.0])])
+    assert exact.cross_check(edge, window=1, res=4).exact_count == 1  # rounds to the largest float: sampled
+    with pytest.raises(InputError, match=r"layer 1's bias \[0\]"):  # half an ulp past it rounds to infinity
+        exact.cross_check(exact.ExactNet.from_layers([([[1.0, 1.0]], [Fraction(2**1024 - 2**970)]),
+                                                      ([[1.0]], [0.0])]), window=1, res=4)
+
+
+def test_exact_patterns_at_never_decides_a_nan_from_an_overflow(monkeypatch):
+    """``exact_patterns_at`` took a pixel as decided unless ``|z - b| <= err``, which is False for a NaN made
+    by an overflow (``inf - inf``): the float pattern ``NaN > 0`` (off) was then taken as exact.  A BLAS that
+    gives NaN for such a sum would give a wrong exact pattern; forced here by a float pass returning NaN."""
+    import exact.crosscheck as crosscheck
+
+    net = exact.ExactNet.from_layers([([[1.0, -1.0]], [0.0]), ([[1.0]], [0.0])])
+    pts = np.array([[2.0, 1.0], [1.0, 2.0]])
+    nan = np.full((2, 1), np.nan)
+    monkeypatch.setattr(crosscheck, "_float_forward", lambda *a: [(nan, nan)])
+    assert exact_patterns_at(net, pts).tolist() == [[1], [0]]  # (2, 1) is on: decided exactly
+    monkeypatch.setattr(crosscheck, "_float_forward", lambda *a: [(nan, np.full((2, 1), np.inf))])
+    assert exact_patterns_at(net, pts).tolist() == [[1], [0]]
+
+
+def test_cross_check_of_an_overflowing_float_pass_warns_nothing():
+    """Weights of 1e300 on a window of 4e10 overflowed the float pass: numpy printed RuntimeWarnings (an
+    overflow in matmul, an invalid value in multiply) to a user whose result was right (decided exactly)."""
+    import warnings
+
+    net = [([[1e300, 0], [0, 1e300]], [0.0, 0.0]), ([[1.0, -1.0]], [0.0]), ([[1.0]], [0.0])]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        rep = exact.cross_check(net, window=4e10, res=10)
+    assert rep.exact_count == 5 and rep.unexplained == 0 and rep.exact_filtered == 100
