@@ -82,18 +82,17 @@ from .cli_tiles import add_tile_options, with_tiles
 from .cli_values import (
     AxisBox,
     cli_words,
-    exact_number_text,
     int_arg,
     level_arg,
     memory_arg,
     plane_arg,
     widths_arg,
     window_arg,
-    window_text,
 )
 from .errors import ExactnetError, InputError, ResourceLimitError
 from .network import parameter_count
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
+from .window_texts import exact_number_text, window_text
 from .windows import ConvexWindow
 from .wording import counted
 

@@ -45,8 +45,9 @@ from contextlib import nullcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
-from .cli_values import cli_words, exact_number, int_arg, window_json
+from .cli_values import cli_words, exact_number, int_arg
 from .errors import InputError
+from .window_texts import window_json
 from .worker_threads import dask_client
 
 if TYPE_CHECKING:
@@ -393,7 +394,7 @@ def _drop_cut_line(path: str) -> None:
 
 
 def _same_window(recorded: Any, window: Any) -> bool:
-    """Tell whether a line's ``window`` is ``window`` (as :func:`~exact.cli_values.window_json` writes it).
+    """Tell whether a line's ``window`` is ``window`` (as :func:`~exact.window_texts.window_json` writes it).
 
     Compared by exact value, number by number: earlier versions wrote integers of up to 300
     digits in full, bigger values as ``"p/q"``, and a rectangle's bounds as floats or ``"p/q"``.

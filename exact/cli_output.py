@@ -33,9 +33,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TextIO
 
-from .cli_values import window_json, window_text
 from .errors import InputError
 from .json_numbers import json_number
+from .window_texts import window_json, window_text
 
 __all__ = ["LABEL_WIDTH", "STDOUT", "TO_STDOUT_HELP", "FullWrites", "check_writable", "end_stdout",
            "full_stdout_writes", "jsonl_dash", "output_target", "print_counts", "stdout_option"]
@@ -58,7 +58,7 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     data : dict
         The entries; Fractions are written as JSON numbers (or ``p/q`` text); the ``window``
         (a half-width, rectangle, polygon, box or None) and a ``box`` half-width exactly, as
-        :func:`~exact.cli_values.window_json` or :func:`~exact.cli_values.window_text` write
+        :func:`~exact.window_texts.window_json` or :func:`~exact.window_texts.window_text` write
         it (None: the whole line, plane or space of the ``input_width``, default 2).
     as_json : bool
         One JSON object instead of lines.

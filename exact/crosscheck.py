@@ -27,10 +27,10 @@ import numpy as np
 from ._api import regions
 from ._certified.float_net import float_weights
 from ._fp import TINY, U32, U
-from .cli_values import exact_number_text, window_text
 from .errors import InputError, Undecided
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
+from .window_texts import exact_number_text, window_text
 from .windows import ConvexWindow
 
 __all__ = ["CrossCheck", "check_float_weights", "check_sampled_window", "cross_check", "exact_patterns_at",

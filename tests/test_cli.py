@@ -424,8 +424,9 @@ def test_regions_stats_hand_derived(tmp_path, capsys):
 def test_exact_number_text_reads_back_exactly_and_is_never_longer_than_p_over_q(m, k, d):
     from fractions import Fraction
 
-    from exact.cli_values import exact_number, exact_number_text
+    from exact.cli_values import exact_number
     from exact.json_numbers import fraction_text
+    from exact.window_texts import exact_number_text
 
     q = Fraction(m) * Fraction(10) ** k / d
     text = exact_number_text(q)

@@ -2180,7 +2180,7 @@ def test_cli_summary_writes_the_window_counted_exactly(tmp_path):
     (1/10 + 2^-58 / 5) two.  The summary wrote ``"window": 0.1``, which a reader takes for
     the float; ``1/3`` as 0.3333333333333333; ``1.234567891e400`` as ``"1.23457e+400"`` (not
     the value), and a rectangle of ``1e300`` with all 301 digits.  Every summary now writes
-    the window as ``count-many`` does (:func:`exact.cli_values.window_json`).
+    the window as ``count-many`` does (:func:`exact.window_texts.window_json`).
     """
     from exact.cli_values import exact_number
 
