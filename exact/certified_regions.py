@@ -390,13 +390,17 @@ class CertifiedCells:
         Returns
         -------
         xlo, xhi, ylo, yhi : ndarray of float64, shape (C,)
-            Each float vertex widened by its certified error bound, rounded outwards.
+            Each float vertex widened by its certified error bound, rounded outwards; a vertex
+            beyond the float range (an overflow: ``inf - inf`` is NaN) makes its cell's box the plane.
         """
         if self._bbox is None:
             t = self.table
-            with np.errstate(over="ignore"):
+            with np.errstate(over="ignore", invalid="ignore"):
                 xlo, xhi = np.nextafter(t.x - t.err, -np.inf), np.nextafter(t.x + t.err, np.inf)
                 ylo, yhi = np.nextafter(t.y - t.err, -np.inf), np.nextafter(t.y + t.err, np.inf)
+            unknown = ~(np.isfinite(t.x) & np.isfinite(t.y) & np.isfinite(t.err))  # anywhere: never dropped
+            for end, inf in ((xlo, -np.inf), (xhi, np.inf), (ylo, -np.inf), (yhi, np.inf)):
+                end[unknown] = inf
             s = t.start
             self._bbox = (np.minimum.reduceat(xlo, s), np.maximum.reduceat(xhi, s),
                           np.minimum.reduceat(ylo, s), np.maximum.reduceat(yhi, s))

@@ -523,9 +523,15 @@ def _touching(s: TileSummary, a: np.ndarray, t: TileSummary, b: np.ndarray) -> t
 
 
 def _brackets(s: TileSummary, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Return float brackets ``lo <= exact start``, ``exact end <= hi`` of some edges (rounded outwards)."""
-    return (np.nextafter(s.edge_lo[idx] - s.edge_err[idx], -np.inf),
-            np.nextafter(s.edge_hi[idx] + s.edge_err[idx], np.inf))
+    """Return float brackets ``lo <= exact start``, ``exact end <= hi`` of some edges (rounded outwards).
+
+    An end beyond the float range with an infinite bound (``inf - inf``: NaN) is bracketed by
+    ``-inf`` / ``inf``: a NaN would fail every comparison and drop the edge from the filters.
+    """
+    with np.errstate(invalid="ignore"):
+        lo = np.nextafter(s.edge_lo[idx] - s.edge_err[idx], -np.inf)
+        hi = np.nextafter(s.edge_hi[idx] + s.edge_err[idx], np.inf)
+    return np.where(np.isnan(lo), -np.inf, lo), np.where(np.isnan(hi), np.inf, hi)
 
 
 def _maps_apart(s: TileSummary, p: np.ndarray, t: TileSummary, q: np.ndarray) -> np.ndarray:

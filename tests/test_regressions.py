@@ -2733,3 +2733,31 @@ def test_cross_check_of_an_overflowing_float_pass_warns_nothing():
         warnings.simplefilter("error")
         rep = exact.cross_check(net, window=4e10, res=10)
     assert rep.exact_count == 5 and rep.unexplained == 0 and rep.exact_filtered == 100
+
+
+def test_whole_plane_regions_never_take_a_nan_ray_derivative_as_leaving_freely():
+    """``exact.regions(net, window=None)`` gave 4 regions for a net with 6: the whole-plane certificate
+    (``rays_leave_freely``) read ``|deriv| <= err`` as "may be parallel", and an overflowed derivative
+    (``-inf + inf = NaN``, weights 1e150 then 2e155) failed it and every other test, so the constraint
+    counted as never cutting the ray and a box of half-width 2 was taken for the whole plane."""
+    r, S = 1e150, 2e155
+    net = exact.ExactNet.from_layers([([[r, r], [r, 2 * r]], [0.3 * r, 0.0]), ([[3 * S, -S]], [S * r * 40.0]),
+                                      ([[1.0]], [0.0])])
+    reg = exact.regions(net, window=None)
+    assert (reg.n_activation, reg.n_linear) == (6, 5)  # exact_engine_regions(net, window=1000): all within 50
+
+
+def test_locate_in_cells_with_an_overflowed_float_vertex():
+    """``Regions.locate`` returned None for points inside the window: a certified vertex stored as
+    ``inf`` with an infinite bound made its cell's float box ``inf - inf = NaN``, which the box filter
+    dropped (and numpy printed a RuntimeWarning)."""
+    import warnings
+
+    net = exact.ExactNet.from_layers([([[1e100, 0.0], [0.0, 1e100]], [0.0, 0.0]), ([[1.0, 1.0]], [-5e299]),
+                                      ([[1.0]], [0.0])])
+    h = Fraction(1e200)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        reg = exact.regions(net, window=1e200)
+        found = reg.locate((h / 10, h / 10))
+    assert found is not None and found.pattern == (1, 1, 0)

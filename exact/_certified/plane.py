@@ -114,7 +114,7 @@ def _chunk_of_rays(cells: BatchedCells, parts: tuple, bcells: np.ndarray, bi: np
     A = rows[bi]  # (X, N, 3)
     deriv, derr = _derivatives(A, err, d, de)
     skip = const[bi] | (np.arange(A.shape[1])[None, :] == ray[:, None])
-    unsure = (np.abs(deriv) <= derr) & ~skip
+    unsure = ~(np.abs(deriv) > derr) & ~skip  # NaN (an overflow) is unsure, never "does not cut"
     if unsure.any():
         xi, ki = np.nonzero(unsure)
         if not np.all(rep[bi[xi], ki] == rep[bi[xi], ray[xi]]):
