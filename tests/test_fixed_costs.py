@@ -7,7 +7,11 @@
   reduced integer directions (:func:`~exact._certified.float_net.parallel_reps`), not by
   ``k^2`` Fraction products over every layer's weights;
 * what depends on no weight is made once: an activation's floats, the forward check's
-  random draws.
+  random draws;
+* the plain-Python path for tiny deep nets (:mod:`exact._certified.small_cells`) cuts a cell
+  without rotating its lists, reads the box test's decided pieces from arrays and finds
+  neighbours by integer pattern keys: checked here against the exact engine on random tiny
+  nets with ties on purpose, and its cut against exact rational geometry.
 """
 
 from fractions import Fraction
@@ -20,6 +24,7 @@ from engines import exact_engine_regions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import exact._certified.small_cells as small_cells
 import exact._certified.subdivision as subdivision
 from exact import ExactNet, count_regions, from_torch
 from exact._certified.chords import crossing_pairs, find_chords
@@ -28,9 +33,17 @@ from exact._certified.last_layer import batched_counts, count_last_layer
 from exact._certified.plane import batched_plane_cells
 from exact._certified.subdivision import Subdivision
 from exact.activations import get_activation
-from exact.errors import InputError
+from exact.errors import InputError, Undecided
 from exact.forward_check import _test_points
-from exact.validation import available_memory
+from exact.predicates import (
+    line_from_fractions,
+    point_from_xy,
+    point_to_fractions,
+    side,
+    split_polygon,
+    unoriented_key,
+)
+from exact.validation import available_memory, check_window
 
 # nets whose last layer may merge neighbours, so the count defers to splitting it
 _CANCEL = [([[1, 0], [0, 1]], [0, 0]), ([[1, 0.5], [1, -0.25]], [0.3, 0.7]), ([[1, -1]], [0])]
@@ -183,3 +196,151 @@ def test_available_memory_reads_mem_available():
         kb = next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:"))
     got = available_memory()
     assert got is not None and 0 < got <= 1.2 * kb * 1024  # the machine is shared: it moves a little
+
+
+# --- the plain-Python path for tiny deep nets against the exact engine --------------------------------------
+
+_TINY_GRID = [-2.0, -1.0, -0.5, 0.0, 0.5, 1.0, 2.0]
+_TINY_ACTS = ["relu", "relu", "abs", ("hardtanh", -1, 1), ("leaky_relu", 0.25)]
+
+
+def _tiny_case(seed):
+    """A 2-k-...-1 net (2 or 3 hidden layers of 2-4 neurons) with one kind of degeneracy, its window."""
+    rng = np.random.default_rng(seed)
+    widths = [2, *rng.integers(2, 5, size=2 + seed % 2).tolist(), 1]
+    layers = [(rng.normal(size=(k, d)), rng.normal(size=k)) for d, k in zip(widths[:-1], widths[1:])]
+    half = float(rng.choice([1.0, 2.0, 4.0]))
+    (W, b), kind = layers[0], seed % 6
+    if kind == 0:  # parallel first-layer lines: a multiple of another row, another offset
+        W[1], b[1] = W[0] * rng.choice([-2.0, 0.5, 1.0]), b[0] + rng.choice([-1.0, 0.5])
+    elif kind == 1:  # three concurrent lines (two at the first layer; their point on a third)
+        W[:2], b[:2] = rng.choice(_TINY_GRID[4:], size=(2, 2)) * [[1, 1], [1, -1]], 0.0
+        layers[1][1][0] = -float(layers[1][0][0] @ np.maximum(0.0, b[: len(layers[1][0][0])]))
+    elif kind == 2:  # output weights of zero: neurons the output does not see, regions that merge
+        layers[-1][0][0, : max(1, widths[-2] - 1)] = 0.0
+    elif kind == 3:  # a line through a corner of the window, and one along its side
+        W[0], b[0] = rng.choice(_TINY_GRID[4:], size=2), 0.0
+        b[0] = -float(W[0] @ [half, half])
+        W[1], b[1] = [1.0, 0.0], -half
+    elif kind == 4:  # weights on a small grid: lines through vertices of other lines, ties
+        layers = [(rng.choice(_TINY_GRID, size=W.shape), rng.choice(_TINY_GRID, size=len(b)))
+                  for W, b in layers]
+    act = _TINY_ACTS[seed % len(_TINY_ACTS)]
+    return ExactNet.from_layers(layers, activation=get_activation(*act) if isinstance(act, tuple) else act), half
+
+
+def _small_or_none(net, half):
+    try:
+        return small_cells.small_counts(net, check_window(half), max_cells=10**4)
+    except Undecided:
+        return None
+
+
+_TINY_SEEDS = range(60)
+
+
+@pytest.mark.parametrize("seed", _TINY_SEEDS)
+def test_small_path_counts_random_tiny_nets_as_the_exact_engine(seed):
+    net, half = _tiny_case(seed)
+    ref = exact_engine_regions(net, window=half)
+    got = _small_or_none(net, half)
+    assert got is None or got == (ref.n_activation, ref.n_linear)
+    assert count_regions(net, window=half) == (ref.n_activation, ref.n_linear)
+
+
+def test_small_path_random_tiny_nets_reach_every_branch():
+    # the comparisons above mean something only if the path decides most of them, merges linear
+    # regions in some, and hands some ties over
+    got, merged = [], 0
+    for seed in _TINY_SEEDS:
+        net, half = _tiny_case(seed)
+        got.append(_small_or_none(net, half))
+        merged += got[-1] is not None and got[-1][1] < got[-1][0]
+    decided = sum(g is not None for g in got)
+    assert 30 <= decided <= 50 and merged >= 10
+
+
+_SQUARE = ([(1.0, 1.0), (-1.0, 1.0), (-1.0, -1.0), (1.0, -1.0)],  # counter-clockwise, edge i from i to i + 1
+           [(0.0, 1.0, -1.0), (1.0, 0.0, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, -1.0)])
+_PENTAGON = ([(1.0, 0.5), (0.0, 1.0), (-1.0, 0.5), (-1.0, -1.0), (1.0, -1.0)],
+             [(0.5, 1.0, -1.0), (-0.5, 1.0, -1.0), (1.0, 0.0, 1.0), (0.0, 1.0, 1.0), (1.0, 0.0, -1.0)])
+
+
+def _float_cell(pts, lines):
+    u = 2.0**-53
+    edges = [(a, b, c, u, u, u, -1, -1, abs(a), abs(b), abs(c)) for a, b, c in lines]
+    return small_cells._Cell([x for x, _ in pts], [y for _, y in pts], [0.0] * len(pts), edges, [0], None)
+
+
+def _matches(piece, verts, edges):
+    """The float piece is the exact polygon: the same edge lines in the same cyclic order, and each
+    float vertex within its certified error of the exact vertex (in Fractions)."""
+    mine = [unoriented_key(line_from_fractions(*ln[:3])) for ln in piece.lines]
+    theirs = [unoriented_key(e) for e in edges]
+    n = len(theirs)
+    if len(mine) != n:
+        return False
+    for r in (i for i in range(n) if theirs[i:] + theirs[:i] == mine):
+        exact = [point_to_fractions(v) for v in verts[r:] + verts[:r]]
+        if all(abs(Fraction(x) - X) <= Fraction(e) and abs(Fraction(y) - Y) <= Fraction(e)
+               for x, y, e, (X, Y) in zip(piece.xs, piece.ys, piece.es, exact)):
+            return True
+    return False
+
+
+def test_cut_pieces_are_split_polygons_pieces():
+    # cuts of a square and a pentagon on a small grid: the float pieces must be split_polygon's
+    # pieces (edge lines, cyclically, and vertices within their bounds); a vertex on a cut is a tie
+    rng = np.random.default_rng(7)
+    grid = [-2.0, -1.0, -0.5, -0.25, 0.25, 0.5, 1.0, 2.0]
+    seen = {"above": 0, "below": 0, "cut": 0, "tie": 0, "vertex 0 above": 0, "vertex 0 below": 0}
+    for pts, lines in (_SQUARE, _PENTAGON):
+        verts = [point_from_xy(x, y) for x, y in pts]
+        edges = [line_from_fractions(*ln) for ln in lines]
+        for _ in range(150):
+            a, b, c = float(rng.choice(grid)), float(rng.choice(grid)), float(rng.integers(-16, 17)) / 8
+            cut = (a, b, c, 0.0, 0.0, 0.0, 0, 0, abs(a), abs(b), abs(c))
+            exact_line = line_from_fractions(a, b, c)
+            where, pos, neg = split_polygon(verts, edges, exact_line)
+            cell = _float_cell(pts, lines)
+            if any(side(exact_line, v) == 0 for v in verts):
+                seen["tie"] += 1
+                with pytest.raises(Undecided, match="too close to a line"):
+                    small_cells._split(cell, cut)
+                continue
+            got = small_cells._split(cell, cut)
+            seen[{1: "above", -1: "below", 2: "cut"}[where]] += 1
+            if where != 2:
+                assert len(got) == 1 and got[0].pattern == [1 if where == 1 else 0]
+                continue
+            seen["vertex 0 above" if side(exact_line, verts[0]) > 0 else "vertex 0 below"] += 1  # both ways round
+            assert [p.pattern for p in got] == [[1], [0]]
+            for piece, (pv, pe) in zip(got, (pos, neg)):
+                assert _matches(piece, pv, pe)
+    assert min(seen.values()) >= 5, seen  # every case met: each side, cuts either way round, ties
+
+
+def test_box_sides_claims_hold_exactly_and_nan_is_undecided():
+    # each line the box decides is on that side at every vertex, exactly; a NaN map decides nothing
+    rng = np.random.default_rng(3)
+    cells = [_float_cell(*_SQUARE), _float_cell(*_PENTAGON)] * 20
+    bps = np.array([-1.0, 0.5])  # two lines per neuron (pieces 0, 1, 2)
+    E = np.full((4, 2, 3), 2.0**-50)
+    M = rng.normal(size=(len(cells), 4, 3)) * rng.choice([0.1, 1.0, 10.0], size=(len(cells), 4, 1))
+    M[0, 3] = np.nan
+    above, todo = small_cells._box_sides(M, cells, bps, E)
+    assert 3 * 2 + 1 in todo[0] and 3 * 2 in todo[0] and above[0][3] == 0
+    decided = 0
+    for cell, maps, ups, open_lines in zip(cells, M, above, todo):
+        for j in range(4):
+            positive = 0
+            for q, beta in enumerate(bps):
+                if j * 2 + q in open_lines:
+                    continue
+                decided += 1
+                a, b, c = (Fraction(v) for v in maps[j])
+                values = [a * Fraction(x) + b * Fraction(y) + c - Fraction(beta) for x, y in zip(cell.xs, cell.ys)]
+                assert all(v > 0 for v in values) or all(v < 0 for v in values)  # one side, exactly
+                positive += values[0] > 0
+            assert ups[j] == positive  # the pieces counted are the lines the cell is above
+    assert 100 <= decided < 40 * 8 - 10  # most decided, some not

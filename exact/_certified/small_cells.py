@@ -54,11 +54,11 @@ __all__ = ["SMALL_CELLS_BASE", "SMALL_CELLS_PER_LAYER", "SMALL_LINES", "SMALL_LI
 SMALL_LINES = 6
 """Most breakpoint lines (neurons times breakpoints) in any hidden layer of a net counted here.
 
-Measured (min of a few hundred runs, seed-0 torch nets, window 10, on a 2-core machine shared
-with other jobs), this path against the batched engine: 2-5-5-5-5-1 1.4-1.5 vs 2.6 ms,
-2-4-4-4-1 0.5 vs 1.4 ms, 2-5-5-1 0.6 vs 1.6 ms, 2-6-6-1 0.7 vs 1.0 ms, 2-7-7-1 about equal;
-but 2-8-8-1 2.2 vs 1.1 ms and 2-10-10-10-1 6 vs 2 ms: about 15-20 us per cell here against a
-fixed cost of about 0.5 ms per layer there."""
+Measured (min of 100 runs, seed-0 torch nets, window 10, on a 2-core machine shared with
+other jobs), this path against the batched engine: 2-5-5-5-5-1 1.1 vs 2.5 ms, 2-4-4-4-1 0.4
+vs 1.3 ms, 2-5-5-1 0.45 vs 1.4 ms, 2-6-6-1 0.6 vs 0.95 ms, 2-7-7-1 0.8 vs 0.9 ms; but 2-8-8-1
+1.4 vs 1.0 ms (and, measured before this path's last speed-up, 2-10-10-10-1 6 vs 2 ms): about
+10-15 us per cell here against a fixed cost of about 0.5 ms per layer there."""
 
 SMALL_LINES_DEPTH = 3
 """Most hidden layers of a net with :data:`SMALL_LINES` lines in some layer that is counted here.
@@ -78,6 +78,9 @@ cross near ``140 + 80 L`` cells for ``L`` hidden layers (:func:`cell_budget`).""
 
 SMALL_CELLS_PER_LAYER = 80
 """Cells the budget of :func:`cell_budget` grows by per hidden layer (:data:`SMALL_CELLS_BASE`)."""
+
+_UP4, _U3, _U5, _U5UP = 1 + 4 * U, 3 * U, 5 * U, 5 * U * (1 + U)
+"""The factors of the bounds below, made once (the same floats as written out in place)."""
 
 _CELL_BYTES = 4096
 """A bound on one cell's memory here (its vertex, line and pattern lists: about 1.5 kB at 20 neurons)."""
@@ -137,11 +140,12 @@ def is_small(net: ExactNet, max_memory: int | None = None) -> bool:
 class _Cell:
     """A convex cell: float vertices with their error bounds, the line of each edge, pattern and maps.
 
-    ``lines[i]`` is the edge from vertex ``i`` to ``i + 1``: ``(a, b, c, ea, eb, ec, g, q)``,
-    the float line, its entrywise error bound and its neuron ``g`` (global index; ``-1`` a
-    side of the window) and breakpoint ``q``.  ``box`` is ``(cx, cy, rx, ry, ax, ay)``: every
-    exact point of the cell is within ``rx`` of ``cx`` in x and ``ry`` of ``cy`` in y, and
-    ``ax >= |cx| + rx``, ``ay >= |cy| + ry`` (each rounded upward by a factor ``1 + 4u``).
+    ``lines[i]`` is the edge from vertex ``i`` to ``i + 1``: ``(a, b, c, ea, eb, ec, g, q, |a|, |b|,
+    |c|)``, the float line, its entrywise error bound, its neuron ``g`` (global index; ``-1`` a
+    side of the window) and breakpoint ``q``, and the line's absolute values.  ``box`` is
+    ``(cx, cy, rx, ry, ax, ay)``: every exact point of the cell is within ``rx`` of ``cx`` in x
+    and ``ry`` of ``cy`` in y, and ``ax >= |cx| + rx``, ``ay >= |cy| + ry`` (each rounded upward by
+    a factor ``1 + 4u``).
     """
 
     __slots__ = ("box", "emax", "es", "lines", "maps", "pattern", "xs", "ys")
@@ -158,9 +162,14 @@ def _box(cell: _Cell) -> tuple:
         cell.emax = e = max(cell.es)
         x0, x1, y0, y1 = min(xs), max(xs), min(ys), max(ys)
         cx, cy = 0.5 * (x0 + x1), 0.5 * (y0 + y1)  # any floats: the half-sides are measured from them
+        dx, dy = cx - x0, cy - y0
+        if x1 - cx > dx:
+            dx = x1 - cx
+        if y1 - cy > dy:
+            dy = y1 - cy
         # (d + e)(1 - u)^2 (1 + 4u)(1 - u) >= d + e for each rounded sum, product and difference here
-        rx, ry = (max(cx - x0, x1 - cx) + e) * (1 + 4 * U), (max(cy - y0, y1 - cy) + e) * (1 + 4 * U)
-        cell.box = (cx, cy, rx, ry, (abs(cx) + rx) * (1 + 4 * U), (abs(cy) + ry) * (1 + 4 * U))
+        rx, ry = (dx + e) * _UP4, (dy + e) * _UP4
+        cell.box = (cx, cy, rx, ry, (abs(cx) + rx) * _UP4, (abs(cy) + ry) * _UP4)
     return cell.box
 
 
@@ -179,8 +188,11 @@ def _net_floats(net: ExactNet) -> tuple:
         if held is b:  # the bounds object is held here, so its identity cannot be reused
             return floats
     acts = [act_floats(a) for a in net.activations]
-    floats = (b.Ws, b.bs, [[tuple(r) for r in e.tolist()] for e in b.line_err],
-              [([beta for beta, _ in bps], s, c) for bps, s, c, _ in acts],  # breakpoints, slopes, intercepts
+    # per layer: the line bounds as rows (Python) and as an array (k, nq, 3); breakpoints likewise
+    errs = [([tuple(r) for r in e.tolist()], e.reshape(len(W), len(a[0]), 3))
+            for e, W, a in zip(b.line_err, b.Ws, acts)]
+    betas = [[beta for beta, _ in bps] for bps, _, _, _ in acts]
+    floats = (b.Ws, b.bs, errs, [((bs_, np.array(bs_)), s, c) for bs_, (_, s, c, _) in zip(betas, acts)],
               (2 * b.E[-1] + 2 * U * (b.A[-1] + b.E[-1])) * SAFE + TINY, _structure(net))
     _FLOATS[:] = [(b, floats), *_FLOATS[:3]]
     return floats
@@ -247,7 +259,7 @@ def small_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions:
     rec, err = window_records(window)
     ea, eb, ec = err.tolist()
     rows = rec.tolist()
-    lines = [(r[4], r[5], r[6], ea, eb, ec, -1, -1) for r in rows]
+    lines = [(r[4], r[5], r[6], ea, eb, ec, -1, -1, abs(r[4]), abs(r[5]), abs(r[6])) for r in rows]
     M = np.concatenate([Ws[0], bs[0][:, None]], axis=1)[None]  # (1, k, 3): [W | b] in the window
     cells = [_Cell([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], lines, [], None)]
     g0, prev, anc = 0, None, [0]
@@ -273,36 +285,38 @@ _FEW_TESTS = 48
 """Box tests of a layer (cells times lines) up to which :func:`_split` makes them one by one."""
 
 
-def _split_layer(cells: list, M: np.ndarray, g0: int, bps: list, err: list, max_cells: int
+def _split_layer(cells: list, M: np.ndarray, g0: int, bps: tuple, err: tuple, max_cells: int
                  ) -> tuple[list, list] | None:
     """Split the last layer's cells by this layer's lines (neurons from ``g0``); None past ``max_cells``.
 
     ``M`` (shape ``(C, k, 3)``) holds the layer's maps in the cells, ``bps`` its breakpoints
-    and ``err`` the bounds of its lines, neuron-major.  Neuron ``j`` (global ``g0 + j``) has
-    piece ``q + 1`` or more on the positive side of its line ``q`` (above ``bps[q]``).  The
-    lines the cell's box decides (:func:`_box_sides`) miss every piece of the cell; the
-    others cut the pieces one after the other (:func:`_split`).  Returns the new cells and,
-    for each, its cell's row of ``M``.
+    and ``err`` the bounds of its lines, neuron-major (each as a list and as an array).  Neuron
+    ``j`` (global ``g0 + j``) has piece ``q + 1`` or more on the positive side of its line ``q``
+    (above ``bps[q]``).  The lines the cell's box decides (:func:`_box_sides`) miss every piece
+    of the cell; the others cut the pieces one after the other (:func:`_split`).  Returns the
+    new cells and, for each, its cell's row of ``M``.
     """
+    (bps, bps_array), (err, err_array) = bps, err
     k, nq = M.shape[1], len(bps)
     lines = [(j, g0 + j, q, err[j * nq + q]) for j in range(k) for q in range(nq)]
     out, anc = [], []
-    # few tests: each in Python (in _split) costs less than the arrays' fixed cost
-    few = len(cells) * len(lines) <= _FEW_TESTS
-    sides = [[0] * len(lines)] * len(cells) if few else _box_sides(M, cells, bps, err)
-    for r, (cell, maps, row) in enumerate(zip(cells, M.tolist(), sides)):
+    if len(cells) * len(lines) <= _FEW_TESTS:  # few tests: each in Python (in _split) costs less than arrays
+        above, open_ = [[0] * k] * len(cells), [range(len(lines))] * len(cells)
+    else:
+        above, open_ = _box_sides(M, cells, bps_array, err_array)
+    for r, (cell, maps, ups, todo) in enumerate(zip(cells, M.tolist(), above, open_)):
         cell.maps = maps
-        pattern = cell.pattern
-        pattern.extend([0] * k)
-        cutting = []
-        for (j, g, q, e), side in zip(lines, row):
-            if side > 0:
-                pattern[g] += 1  # (before any cut: every piece inherits it)
-            elif side == 0:
-                m0, m1, m2 = maps[j]
-                cutting.append((m0, m1, m2 - bps[q], *e, g, q))  # m2 - beta: its rounding is in line_err
+        cell.pattern.extend(ups)  # (before any cut: every piece inherits it)
+        if not todo:  # the box decides every line: the cell goes on whole
+            out.append(cell)
+            anc.append(r)
+            continue
         pieces = [cell]
-        for line in cutting:
+        for t in todo:
+            j, g, q, e = lines[t]
+            m0, m1, m2 = maps[j]
+            m2 -= bps[q]  # its rounding is in line_err
+            line = (m0, m1, m2, *e, g, q, abs(m0), abs(m1), abs(m2))
             pieces = [p for piece in pieces for p in _split(piece, line)]
         out.extend(pieces)
         anc.extend([r] * len(pieces))
@@ -331,25 +345,32 @@ def _next_maps(W: np.ndarray, b: np.ndarray, M: np.ndarray, anc: list, cells: li
     return M
 
 
-def _box_sides(M: np.ndarray, cells: list, bps: list, err: list) -> list:
-    """Find the certified side (1, -1, or 0: undecided) of each cell's box for each line of a layer.
+def _box_sides(M: np.ndarray, cells: list, bps: np.ndarray, E: np.ndarray) -> tuple[list, list]:
+    """Find the lines of a layer that each cell's box leaves undecided, and the pieces it decides.
 
-    ``M`` (shape ``(C, k, 3)``) holds the layer's maps in the ``C`` cells, ``err`` the line
-    bounds, neuron-major (:func:`~exact._certified.bounds.line_errors`).  The bound of
+    ``M`` (shape ``(C, k, 3)``) holds the layer's maps in the ``C`` cells, ``bps`` (shape
+    ``(nq,)``) the breakpoints and ``E`` (shape ``(k, nq, 3)``) the line bounds
+    (:func:`~exact._certified.bounds.line_errors`).  The bound of
     :func:`~exact._certified.bounds.values` at the box's centre, the box's half-sides as the
-    point's error, in one pass over every cell and line; returns one row per cell, the
-    lines neuron-major.
+    point's error, in one pass over every cell and line.  Returns, per cell, how many of
+    each neuron's lines the box is certainly above (its piece in the whole cell, if the line
+    is decided: shape ``(C, k)``), and the indices (neuron-major) of the lines it leaves
+    undecided.
     """
+    C, k, nq = len(cells), M.shape[1], len(bps)
     cx, cy, rx, ry, ax, ay = np.array([_box(c) for c in cells]).T[:, :, None, None]  # (C, 1, 1) each
-    E = np.array(err).reshape(M.shape[1], len(bps), 3)  # (k, nq, 3)
     m0, m1 = M[:, :, 0, None], M[:, :, 1, None]  # (C, k, 1)
-    c = M[:, :, 2, None] - np.array(bps)  # (C, k, nq)
+    c = M[:, :, 2, None] - bps  # (C, k, nq)
     t0, t1 = m0 * cx, m1 * cy
     f = t0 + t1 + c
     bound = (E[:, :, 0] * ax + E[:, :, 1] * ay + E[:, :, 2] + np.abs(m0) * rx + np.abs(m1) * ry
-             + 5 * U * (np.abs(t0) + np.abs(t1) + np.abs(c))) * SAFE + TINY
-    side = (f > bound).astype(np.int8) - (f < -bound)
-    return side.reshape(len(cells), -1).tolist()
+             + _U5 * (np.abs(t0) + np.abs(t1) + np.abs(c))) * SAFE + TINY
+    above = (f > bound).sum(axis=2).tolist()
+    todo: list[list[int]] = [[] for _ in range(C)]
+    rows, cols = (~(f < -bound) & ~(f > bound)).reshape(C, k * nq).nonzero()  # (NaN: undecided)
+    for r, t in zip(rows.tolist(), cols.tolist()):
+        todo[r].append(t)
+    return above, todo
 
 
 def _split(cell: _Cell, line: tuple) -> tuple[_Cell, ...]:
@@ -360,19 +381,18 @@ def _split(cell: _Cell, line: tuple) -> tuple[_Cell, ...]:
     ``|fl(m0 x)| <= (1 + u) |m0| (|cx| + rx)``): one bound for every vertex; a vertex within
     it gets its own bound, and only a vertex within its own is undecided.
     """
-    m0, m1, c, ea, eb, ec, g, _ = line
-    cx, cy, rx, ry, ax, ay = _box(cell)
-    am, bm, ac = abs(m0), abs(m1), abs(c)
+    m0, m1, c, ea, eb, ec, g, _, am, bm, ac = line
+    cx, cy, rx, ry, ax, ay = cell.box or _box(cell)
     t0, t1 = m0 * cx, m1 * cy
     f = t0 + t1 + c
     common = ea * ax + eb * ay + ec
-    bound = (common + am * rx + bm * ry + 5 * U * (abs(t0) + abs(t1) + ac)) * SAFE + TINY
+    bound = (common + am * rx + bm * ry + _U5 * (abs(t0) + abs(t1) + ac)) * SAFE + TINY
     if f > bound:
         cell.pattern[g] += 1
         return (cell,)
     if f < -bound:
         return (cell,)
-    every = (common + (am + bm) * cell.emax + 5 * U * (1 + U) * (am * ax + bm * ay + ac)) * SAFE + TINY
+    every = (common + (am + bm) * cell.emax + _U5UP * (am * ax + bm * ay + ac)) * SAFE + TINY
     signs = []
     for x, y, ev in zip(cell.xs, cell.ys, cell.es):
         f = m0 * x + m1 * y + c
@@ -396,7 +416,7 @@ def _vertex_side(m0: float, m1: float, c: float, ea: float, eb: float, ec: float
     t0, t1 = m0 * x, m1 * y
     f = t0 + t1 + c
     bound = (ea * (abs(x) + ev) + eb * (abs(y) + ev) + ec + (abs(m0) + abs(m1)) * ev
-             + 5 * U * (abs(t0) + abs(t1) + abs(c))) * SAFE + TINY
+             + _U5 * (abs(t0) + abs(t1) + abs(c))) * SAFE + TINY
     if f > bound:
         return True
     if f < -bound:
@@ -408,28 +428,30 @@ def _cut(cell: _Cell, signs: list, cut: tuple, g: int) -> tuple[_Cell, _Cell]:
     """Cut ``cell`` in two along ``cut``, given each vertex's certified side (True: positive)."""
     n = len(signs)
     i1 = i2 = -1
-    for i in range(n):
-        if signs[i] != signs[i - 1]:  # between vertex i - 1 and i
-            if signs[i]:
+    prev = signs[-1]
+    for i, sign in enumerate(signs):
+        if sign != prev:  # between vertex i - 1 and i
+            if sign:
                 i2 = i - 1  # the edge from i - 1 enters the positive side
             else:
                 i1 = i - 1  # ... leaves it
+        prev = sign
     i1, i2 = i1 % n, i2 % n
     lines, xs, ys, es = cell.lines, cell.xs, cell.ys, cell.es
     px, py, pe = _intersect(cut, lines[i1])
     qx, qy, qe = _intersect(cut, lines[i2])
-    if i1 < i2:  # rotate vertex i2 to 0, so that the positive vertices i2 + 1 .. i1 do not wrap around
-        r = i2
-        lines, xs, ys, es = lines[r:] + lines[:r], xs[r:] + xs[:r], ys[r:] + ys[:r], es[r:] + es[:r]
-        i1, i2 = i1 - r + n, 0
-    a, b = i2 + 1, i1 + 1  # positive: vertices a .. b - 1 (edges i2 .. i1); negative: the rest
+    a, b = i2 + 1, i1 + 1  # positive: vertices a .. b - 1, edges i2 .. i1; negative: b .. a - 1, i1 .. i2
     up, down = cell.pattern.copy(), cell.pattern
     up[g] += 1
-    pos = _Cell([qx, *xs[a:b], px], [qy, *ys[a:b], py], [qe, *es[a:b], pe], [*lines[i2:b], cut], up,
-                cell.maps)
-    neg = _Cell([px, *xs[b:], *xs[:a], qx], [py, *ys[b:], *ys[:a], qy], [pe, *es[b:], *es[:a], qe],
-                [*lines[i1:], *lines[:a], cut], down, cell.maps)
-    return pos, neg
+    if i2 < i1:  # the positive vertices do not wrap around, the negative ones do
+        return (_Cell([qx, *xs[a:b], px], [qy, *ys[a:b], py], [qe, *es[a:b], pe], [*lines[i2:b], cut], up,
+                      cell.maps),
+                _Cell([px, *xs[b:], *xs[:a], qx], [py, *ys[b:], *ys[:a], qy], [pe, *es[b:], *es[:a], qe],
+                      [*lines[i1:], *lines[:a], cut], down, cell.maps))
+    return (_Cell([qx, *xs[a:], *xs[:b], px], [qy, *ys[a:], *ys[:b], py], [qe, *es[a:], *es[:b], pe],
+                  [*lines[i2:], *lines[:b], cut], up, cell.maps),
+            _Cell([px, *xs[b:a], qx], [py, *ys[b:a], qy], [pe, *es[b:a], qe], [*lines[i1:a], cut], down,
+                  cell.maps))
 
 
 def _intersect(L1: tuple, L2: tuple) -> tuple[float, float, float]:
@@ -438,21 +460,21 @@ def _intersect(L1: tuple, L2: tuple) -> tuple[float, float, float]:
     Raises :class:`~exact.errors.Undecided` when the lines are too close to parallel or the
     point is beyond the float range.
     """
-    a1, b1, c1, ea1, eb1, ec1 = L1[:6]
-    a2, b2, c2, ea2, eb2, ec2 = L2[:6]
+    a1, b1, c1, ea1, eb1, ec1, _, _, aa1, ab1, ac1 = L1
+    a2, b2, c2, ea2, eb2, ec2, _, _, aa2, ab2, ac2 = L2
     p, r = a1 * b2, a2 * b1
     D = p - r
-    dD = (ea1 * abs(b2) + abs(a1) * eb2 + ea1 * eb2 + ea2 * abs(b1) + abs(a2) * eb1 + ea2 * eb1
-          + 3 * U * (abs(p) + abs(r))) * SAFE + TINY
+    dD = (ea1 * ab2 + aa1 * eb2 + ea1 * eb2 + ea2 * ab1 + aa2 * eb1 + ea2 * eb1
+          + _U3 * (abs(p) + abs(r))) * SAFE + TINY
     room = abs(D) - dD
     if not room > 0:
         raise Undecided("two lines are too close to parallel to intersect in floats")
     p, r = b1 * c2, b2 * c1
-    Nx, dNx = p - r, (eb1 * abs(c2) + abs(b1) * ec2 + eb1 * ec2 + eb2 * abs(c1) + abs(b2) * ec1 + eb2 * ec1
-                      + 3 * U * (abs(p) + abs(r)))
+    Nx, dNx = p - r, (eb1 * ac2 + ab1 * ec2 + eb1 * ec2 + eb2 * ac1 + ab2 * ec1 + eb2 * ec1
+                      + _U3 * (abs(p) + abs(r)))
     p, r = c1 * a2, c2 * a1
-    Ny, dNy = p - r, (ec1 * abs(a2) + abs(c1) * ea2 + ec1 * ea2 + ec2 * abs(a1) + abs(c2) * ea1 + ec2 * ea1
-                      + 3 * U * (abs(p) + abs(r)))
+    Ny, dNy = p - r, (ec1 * aa2 + ac1 * ea2 + ec1 * ea2 + ec2 * aa1 + ac2 * ea1 + ec2 * ea1
+                      + _U3 * (abs(p) + abs(r)))
     dNx, dNy = dNx + TINY, dNy + TINY  # each product's underflow (<= 2^-1075), which the division magnifies
     x, y = Nx / D, Ny / D
     ex = (abs(x) * dD + dNx) / room + U * abs(x)
@@ -473,21 +495,29 @@ def _linear_count(net: ExactNet, cells: list, outs: np.ndarray, thresh: np.ndarr
     differ; the others join when ``g``'s gain to the output is structurally zero
     (:func:`_gain_is_zero`), else when their exact maps are equal.
     """
-    keys = [tuple(c.pattern) for c in cells]
+    # a pattern as one integer, a byte per neuron (pieces < 256: at most SMALL_LINES breakpoints here);
+    # the neighbour across neuron g's line q, from the cell on piece q + 1, is that integer less pw[g]
+    n = len(cells[0].pattern)
+    try:
+        keys = [int.from_bytes(bytes(c.pattern), "big") for c in cells]
+    except ValueError:  # a piece past 255 (only for a net far bigger than is_small allows)
+        raise Undecided("too many pieces of an activation for the small-net path") from None
+    pw = [1 << 8 * (n - 1 - g) for g in range(n)]
     index = {key: i for i, key in enumerate(keys)}
-    pairs = set()  # (cell, neighbour, neuron), from the cell above the neuron's line
+    pairs = []  # (cell, neighbour, neuron), from the cell above the neuron's line
     for i, (c, key) in enumerate(zip(cells, keys)):
+        pattern = c.pattern
         for line in c.lines:
-            g, q = line[6], line[7]
-            if g < 0 or key[g] != q + 1:  # a side of the window, or seen from the other cell
+            g = line[6]
+            if g < 0 or pattern[g] != line[7] + 1:  # a side of the window, or seen from the other cell
                 continue
-            j = index.get(key[:g] + (q,) + key[g + 1 :])
+            j = index.get(key - pw[g])
             if j is None:  # cannot happen when every test was certified; hand over all the same
                 raise Undecided("a cell's neighbour across an edge is missing")
-            pairs.add((i, j, g))
+            pairs.append((i, j, g))
     if not pairs:
         return len(cells)
-    ijg = np.array(sorted(pairs))
+    ijg = np.array(pairs)
     apart = (np.abs(outs[ijg[:, 0]] - outs[ijg[:, 1]]) > thresh).any(axis=(1, 2))  # NaN: not apart
     parent = list(range(len(cells)))
     exact: dict[int, object] = {}
