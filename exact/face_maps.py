@@ -32,6 +32,7 @@ import numpy as np
 
 from ._certified.blocks import breadth_first_arcs
 from .adjacency import component_label_array
+from .column_copies import column_runs, take_columns
 from .json_numbers import maps_text
 from .network import AffineMap, ExactNet, IntLayer
 from .predicates import canonical_line, point_from_xy, side, unoriented_key, vertex_centroid
@@ -193,7 +194,11 @@ def breadth_first_levels(graph: FaceGraph) -> list[tuple[np.ndarray, np.ndarray,
         return []
     fa, fb, li = graph.fa, graph.fb, graph.line
     src, dst, lin = np.concatenate([fa, fb]), np.concatenate([fb, fa]), np.concatenate([li, li])
-    order = np.argsort(src, kind="stable")
+    n = len(src)
+    if graph.n_faces * n < 2**62:  # unique keys (face, position): an unstable sort is the stable one, faster
+        order = np.sort(src * n + np.arange(n)) % n
+    else:
+        order = np.argsort(src, kind="stable")
     src, dst, lin = src[order], dst[order], lin[order]
     return [(src[arcs], dst[arcs], lin[arcs])
             for arcs in breadth_first_arcs(src, dst, graph.n_faces, np.array([0]))[0]]
@@ -233,6 +238,9 @@ class FaceMaps:
         self._s = layer.scale
         self._Z = [(w[0], w[1], b) for w, b in zip(layer.Wi, layer.bi)]
         self.col, self.orient = neuron_line_columns(self._Z, self._s, act.breakpoints, graph)
+        self._runs = column_runs(self.col)
+        self._flip = (self.orient < 0).astype(np.uint8)
+        self._flat = (self.orient != 0).astype(np.uint8) if not self.orient.all() else None
         levels = breadth_first_levels(graph)
         self.bits = face_sides(graph, levels)
         self.num: list | None = None  # per face, per output: integer (a, b, c) over den
@@ -258,6 +266,12 @@ class FaceMaps:
         ndarray of int8, shape (len(faces), neurons)
         """
         bits = np.unpackbits(self.bits[faces], axis=1, bitorder="little")
+        if self._nq == 1:  # one breakpoint: the piece is the side bit, flipped where orient < 0 (0 where 0)
+            rows = take_columns(bits, self.col, self._runs)
+            rows ^= self._flip
+            if self._flat is not None:
+                rows &= self._flat
+            return rows.view(np.int8)
         rows = np.take(bits, self.col, axis=1).astype(np.int8)  # C order, unlike ``bits[:, col]``
         above = (2 * rows - 1) * self.orient > 0  # each (neuron, breakpoint): pre-activation above it
         return above.reshape(len(rows), self._n, self._nq).sum(axis=2, dtype=np.int8)

@@ -43,6 +43,7 @@ import numpy as np
 from ._certified.budget import format_bytes
 from ._progress import progress_bar
 from .activations import Activation
+from .area_floats import double_vertices, rounded_ring_areas
 from .errors import InputError, InputTypeError, ResourceLimitError, UnsupportedActivationError
 from .gc_pause import full_collections_held, gc_paused
 from .json_numbers import area_jsons, float_ring, fraction_text
@@ -108,7 +109,8 @@ def pattern_strings(pieces: np.ndarray) -> list[str]:
             f"GeoJSON export: neuron {neuron} of cell {cell} is on piece {int(pieces[cell, neuron])}; "
             "GeoJSON patterns write one digit per neuron, so activations of more than 10 pieces are "
             "not supported")
-    text = np.ascontiguousarray(pieces.astype(np.uint8) + ord("0")).tobytes().decode("ascii")
+    digits = (pieces.view(np.uint8) if pieces.dtype.itemsize == 1 else pieces.astype(np.uint8)) + ord("0")
+    text = str(np.ascontiguousarray(digits).data, "ascii")  # decoded from the array's buffer: no copy
     return [text[i:i + n] for i in range(0, k * n, n)]
 
 
@@ -359,6 +361,7 @@ def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None) -> Itera
     if faces is not None and len(cells):
         coords = faces.all_vertices()  # exact, made once (the cells' polygons share them)
         xa, ya = faces.rounded_vertices()  # every vertex's floats at array speed
+        doubles = double_vertices(coords)  # for the areas' floats (rounded_ring_areas)
     for start in range(0, len(cells), BLOCK):
         block = cells[start:start + BLOCK]
         idx = [c.index for c in block]
@@ -372,13 +375,15 @@ def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None) -> Itera
             pieces = face_maps.pieces(np.asarray(idx, dtype=np.intp))
             maps = face_maps.map_texts(idx)
         if faces is not None:
-            first, vid, x, y, polys = _face_rings(faces, np.asarray(idx, dtype=np.int64), coords, xa, ya)
+            fidx = np.asarray(idx, dtype=np.int64)
+            first, vid, x, y = _face_rings(faces, fidx, coords, xa, ya)
+            areas = _face_areas(faces, fidx, bounded, coords, doubles)
         else:
             first, vid, x, y, polys = _cell_rings(block)
-        areas: list[float | str | None] = area_jsons(compress(polys, bounded))
-        if not all(bounded):  # unbounded: no area
-            it = iter(areas)
-            areas = [next(it) if b else None for b in bounded]
+            areas = area_jsons(compress(polys, bounded))
+            if not all(bounded):  # unbounded: no area
+                it = iter(areas)
+                areas = [next(it) if b else None for b in bounded]
         linear = [c.linear_region for c in block]
         yield _Block(idx, pattern_strings(pieces), linear, bounded, areas, maps, first, vid, x, y)
 
@@ -395,9 +400,34 @@ def _cell_rings(block: Sequence[Cell]) -> tuple[list[int], list[int], list[float
     return first, vid, [p[0] for p in xy], [p[1] for p in xy], polys
 
 
+def _face_areas(faces: Any, idx: np.ndarray, bounded: list[bool], coords: list[Point],
+                doubles: tuple[np.ndarray, ...]) -> list[float | str | None]:
+    """Return the faces' areas as :func:`~exact.json_numbers.area_jsons` writes them (None: unbounded).
+
+    The float of each area where :func:`~exact.area_floats.rounded_ring_areas` proves it
+    from the vertices' ``doubles`` (the same float); the others exactly.
+    """
+    lo = faces.start[idx]
+    n = faces.start[idx + 1] - lo
+    ends = np.cumsum(n)
+    pos = np.arange(int(ends[-1]) if len(ends) else 0) + np.repeat(lo - ends + n, n)
+    ring = faces.origin[faces.half[pos]]
+    first = np.concatenate([[0], ends])
+    got = rounded_ring_areas(doubles, ring, first)
+    todo = np.flatnonzero(np.isnan(got) & np.asarray(bounded, dtype=bool)).tolist()
+    areas: list[float | str | None] = got.tolist()
+    if todo:
+        polys = [[coords[v] for v in ring[first[k]:first[k + 1]].tolist()] for k in todo]
+        for k, a in zip(todo, area_jsons(polys)):
+            areas[k] = a
+    if not all(bounded):  # unbounded: no area
+        areas = [a if b else None for a, b in zip(areas, bounded)]
+    return areas
+
+
 def _face_rings(faces: Any, idx: np.ndarray, coords: list[Point], xa: np.ndarray, ya: np.ndarray
-                ) -> tuple[list[int], list[int], list[float], list[float], list]:
-    """:func:`_cell_rings` from the face arrays of a :class:`~exact.face_tables.LineFaces`.
+                ) -> tuple[list[int], list[int], list[float], list[float]]:
+    """Return :func:`_cell_rings`'s rings from the face arrays of a :class:`~exact.face_tables.LineFaces`.
 
     ``coords`` are its exact vertices and ``xa, ya`` their correctly rounded floats
     (:meth:`~exact.face_tables.LineFaces.rounded_vertices`).
@@ -410,12 +440,10 @@ def _face_rings(faces: Any, idx: np.ndarray, coords: list[Point], xa: np.ndarray
     gv = faces.origin[faces.half[pos]]
     u, inv = np.unique(gv, return_inverse=True)
     first = [0, *ends.tolist()]
-    occ = list(map(coords.__getitem__, gv.tolist()))
-    polys = [occ[a:b - 1] for a, b in zip(first[:-1], first[1:])]
     x, y = xa[u], ya[u]
     if not (np.isfinite(x).all() and np.isfinite(y).all()):  # a coordinate beyond the float range
         float_ring([coords[v] for v in u.tolist()])  # raises InputError naming it
-    return first, inv.tolist(), x.tolist(), y.tolist(), polys
+    return first, inv.tolist(), x.tolist(), y.tolist()
 
 
 def _block_features(b: _Block) -> list[dict[str, Any]]:

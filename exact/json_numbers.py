@@ -17,7 +17,7 @@ import math
 import operator
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from itertools import chain, repeat
+from itertools import chain, compress, repeat
 
 import numpy as np
 
@@ -146,8 +146,11 @@ def ratio_texts(nums: Sequence[int], d: int) -> list[str]:
     if d < 0:
         nums, d = [-a for a in nums], -d
     fast = _int64_ratio_texts(nums, d)
-    if fast is not None:
-        return fast
+    return fast if fast is not None else _python_ratio_texts(nums, d)
+
+
+def _python_ratio_texts(nums: Sequence[int], d: int) -> list[str]:
+    """:func:`ratio_texts` (``d > 0``) in Python integers, in C loops (``map``) where ``str`` takes them."""
     try:
         gcds = list(map(math.gcd, nums, repeat(d)))
         over = {g: f"/{d // g}" if g != d else "" for g in set(gcds)}  # each denominator's text once
@@ -161,19 +164,40 @@ _INT64 = 2**63 - 1
 
 
 def _int64_ratio_texts(nums: Sequence[int], d: int) -> list[str] | None:
-    """:func:`ratio_texts` (``d > 0``) in int64 arrays, or None when a value is outside ``(-2^63, 2^63)``."""
-    if d > _INT64 or not len(nums):
+    """:func:`ratio_texts` (``d > 0``) in int64 arrays, or None when ``d``'s odd part is beyond int64.
+
+    ``d = 2^k o`` with ``o`` odd: ``gcd(a, d) = gcd(a, o) 2^min(v2(a), k)``, taken in int64 for
+    every ``a`` inside ``(-2^63, 2^63)``; the values outside, one by one in Python integers.
+    """
+    k = (d & -d).bit_length() - 1
+    o = d >> k
+    if o > _INT64 or not len(nums):
         return None
     try:
-        a = np.array(nums, dtype=np.int64)
+        fits = np.abs(np.array(nums, dtype=np.float64)) < 2.0**63  # rounding is monotone: never a false yes
     except OverflowError:
-        return None
-    if a.min() < -_INT64:  # -2^63: its absolute value (in gcd) overflows
-        return None
-    g = np.gcd(a, np.int64(d))  # exact: every value and every gcd fits
-    qs, inv = np.unique(np.int64(d) // g, return_inverse=True)
-    over = [f"/{q}" if q != 1 else "" for q in qs.tolist()]
-    return list(map(str.__add__, map(str, (a // g).tolist()), map(over.__getitem__, inv.tolist())))
+        fits = np.array([-_INT64 <= v <= _INT64 for v in nums], dtype=bool)
+    every = bool(fits.all())
+    a = np.array(nums if every else list(compress(nums, fits.tolist())), dtype=np.int64)
+    go = np.gcd(a, np.int64(o))  # exact: every value and every gcd fits
+    v2 = np.frexp((a & -a).astype(np.float64))[1] - 1  # a's factors of 2 (at most 62; -1 for a = 0)
+    s = np.where(a == 0, 63, np.minimum(v2, k))  # 63: a = 0, whose text is "0" (every other shift <= 62)
+    red = (a >> np.minimum(s, 62)) // go  # exact: a is a multiple of 2^s and of go
+    if o < 2**56:  # one int64 key per (gcd, shift)
+        keys, inv = np.unique(go * 64 + s, return_inverse=True)
+        pairs = [(g >> 6, g & 63) for g in keys.tolist()]
+    else:
+        keys, inv = np.unique(np.stack([go, s], axis=1), axis=0, return_inverse=True)
+        pairs = keys.tolist()
+    qs = [1 if t == 63 else (o // g) << (k - t) for g, t in pairs]  # each reduced denominator once
+    over = [f"/{decimal_text(q)}" if q != 1 else "" for q in qs]
+    texts = list(map(str.__add__, map(str, red.tolist()), map(over.__getitem__, inv.reshape(-1).tolist())))
+    if every:
+        return texts
+    out = np.empty(len(nums), dtype=object)
+    out[fits] = texts
+    out[~fits] = _python_ratio_texts(list(compress(nums, (~fits).tolist())), d)
+    return out.tolist()
 
 
 def maps_text(rows: Sequence[Sequence[tuple[int, int, int]]],

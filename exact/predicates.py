@@ -436,16 +436,16 @@ def shoelace_sum(verts: Sequence[Point]) -> tuple[int, int]:
     >>> shoelace_sum([(0, 0, 1), (1, 0, 1), (1, 1, 2)])
     (1, 2)
     """
-    num, den = 0, 1  # the sum so far is num / den: denominators multiplied in only when they change
-    X1, Y1, D1 = verts[-1]
-    for X2, Y2, D2 in verts:
-        t, d = X1 * Y2 - X2 * Y1, D1 * D2
-        if d == den:
-            num += t
-        else:
-            num, den = num * d + t * den, den * d
+    if len(verts) < 2:
+        return 0, verts[0][2]
+    (X0, Y0, D0), (X1, Y1, D1) = verts[0], verts[1]
+    num, pre = X0 * Y1 - X1 * Y0, D0  # the sum so far is num / (pre * D1): each denominator once
+    for X2, Y2, D2 in verts[2:]:
+        num = num * D2 + (X1 * Y2 - X2 * Y1) * pre
+        pre *= D1
         X1, Y1, D1 = X2, Y2, D2
-    return num, den
+    num += (X1 * Y0 - X0 * Y1) * (pre // D0)  # the closing edge, over D1 * D0: pre has D0
+    return num, pre * D1
 
 
 def vertex_centroid(verts: Sequence[Point]) -> tuple[Fraction, Fraction]:

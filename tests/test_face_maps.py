@@ -105,3 +105,25 @@ def test_geojson_from_the_face_arrays_equals_the_per_cell_objects(act):
         assert f["properties"]["gradient"] == [[str(g) for g in row] for row in want.gradient]
         assert f["properties"]["offset"] == [str(o) for o in want.offset]
         assert f["properties"]["pattern"] == "".join(map(str, net.pattern_at(p)))
+
+
+def test_one_breakpoint_pieces_copied_by_runs_of_columns():
+    """ReLU pieces read as side bits (copied by runs of consecutive columns, or by one take), flipped where a
+    neuron's line is the other way round: a dead neuron (0 x + 0 y + 0), one constant on the window, a line
+    twice (once reversed, once scaled), among 40 neurons, against the exact pattern at every face."""
+    rng = np.random.default_rng(7)
+    W = [[int(a), int(b)] for a, b in rng.integers(-9, 10, size=(40, 2))]
+    b = [int(c) for c in rng.integers(-9, 10, size=40)]
+    W[36], b[36] = [0, 0], 0  # dead: pre-activation 0 everywhere, piece 0
+    W[37], b[37] = [1, 1], 50  # constant on the window: piece 1
+    W[38], b[38] = [-W[3][0], -W[3][1]], -b[3]  # line 3 reversed
+    W[39], b[39] = [2 * W[3][0], 2 * W[3][1]], 2 * b[3]  # line 3 scaled
+    net = ExactNet.from_layers([(W, b), ([[1] * 40], [0])])
+    fm = _check_every_face(net, 2)
+    assert fm._runs is not None and len(fm._runs) > 1 and fm._flat is not None
+    every = np.arange(len(fm))
+    by_runs = fm.pieces(every)
+    fm._runs = None  # one take instead
+    assert np.array_equal(fm.pieces(every), by_runs)
+    assert by_runs[:, 36].max() == 0 and by_runs[:, 37].min() == 1
+    assert np.array_equal(by_runs[:, 38], 1 - by_runs[:, 3]) and np.array_equal(by_runs[:, 39], by_runs[:, 3])

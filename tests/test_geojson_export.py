@@ -288,6 +288,16 @@ def test_ratio_texts_in_int64_arrays_is_str_of_each_fraction(nums, d):
     assert ratio_texts(nums, d) == [str(Fraction(a, d)) for a in nums]
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(int64_edges, ints, st.integers(-(2**62), 2**62).map(lambda a: a << 40)), max_size=14),
+       st.integers(0, 200), st.sampled_from([1, 3, 5 * 7 * 11, 2**55 - 1, 2**56 + 1, 2**63 - 1, 2**63 + 1]),
+       st.sampled_from([1, -1]))
+def test_ratio_texts_over_a_power_of_two_times_an_odd_number(nums, k, odd, sign):
+    """The int64 path for d = 2^k o past int64 (o within it): values inside and outside int64, zeros."""
+    d = sign * (odd << k)
+    assert ratio_texts(nums, d) == [str(Fraction(a, d)) for a in nums]
+
+
 def test_ratio_texts_past_the_digit_limit():
     big = 7**20000   # 16 902 digits
     texts = ratio_texts([big, 3], 3 * big)
@@ -375,3 +385,35 @@ def test_geojson_leaves_the_collectors_state_as_it_was(monkeypatch):
     finally:
         gc.enable()
         gc.set_threshold(*before)
+
+
+def _far_layers(seed, n, row_exp, out_exp):
+    """A 2-n-1 net whose neuron rows are scaled by 2^e each (same lines, huge or tiny coefficients)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    scale = 2.0 ** rng.integers(-row_exp, row_exp + 1, size=(n, 1))
+    return [(rng.standard_normal((n, 2)) * scale, rng.standard_normal(n) * scale[:, 0]),
+            (rng.standard_normal((1, n)) * 2.0 ** rng.integers(-out_exp, out_exp + 1, size=(1, n)),
+             rng.standard_normal(1))]
+
+
+@pytest.mark.parametrize("layers, window", [
+    (_far_layers(5, 20, 500, 500), 2.0**400),  # coordinates near 2^400, areas near 2^800
+    (_far_layers(6, 20, 500, 500), 2.0**-300),  # tiny coordinates and areas
+    (_far_layers(7, 12, 0, 0), 2.0**520),  # areas beyond the float range: text
+    ([([[1, 0], [0, 1], [1, 1], [1, -1], [2, 2], [1, 0]], [0, 0, 0, 0, -1, 0]), ([[1, -2, 3, 1, 0, 2]], [0])], 3),
+])
+def test_geojson_areas_and_maps_from_the_arrays_are_the_exact_ones(layers, window):
+    """The block path (rounded areas proved by the double-double filter, int64 map texts) against the
+    per-cell path and against the exact area of each cell written by json_number."""
+    r = exact.regions(layers, window=window)
+    fast = gx.feature_collection(r.cells, r.face_maps)
+    assert fast == gx.feature_collection(r.cells)
+    areas = [f["properties"]["area"] for f in fast["features"]]
+    def fraction_area(verts):  # vertex by vertex in Fractions: independent of the integer shoelace
+        pts = [(Fraction(X, D), Fraction(Y, D)) for X, Y, D in verts]
+        return sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(pts, pts[1:] + pts[:1])) / 2
+
+    assert areas == [json_number(fraction_area(c.verts)) for c in r.cells]
+    assert json.dumps(fast) == json.dumps(r.to_geojson())
