@@ -293,8 +293,8 @@ def counted_files(path: str | os.PathLike, window: Any, *, dim: int | None = Non
         recorded = line.get("window")
         if ("activation_regions" in line and isinstance(line.get("sha256"), str)
                 and (_same_window(recorded, window) or _same_cube(recorded, cube, dim))):
-            path = line.get("path")
-            done.add((path if isinstance(path, str) else os.path.realpath(line["file"]), line["sha256"]))
+            real = line.get("path")
+            done.add((real if isinstance(real, str) else os.path.realpath(line["file"]), line["sha256"]))
     return done
 
 

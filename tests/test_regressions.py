@@ -2761,3 +2761,18 @@ def test_locate_in_cells_with_an_overflowed_float_vertex():
         reg = exact.regions(net, window=1e200)
         found = reg.locate((h / 10, h / 10))
     assert found is not None and found.pattern == (1, 1, 0)
+
+
+def test_count_many_resume_names_the_results_file_for_a_bad_line(tmp_path):
+    """``count-many --resume`` with a bad line after a good one named the checkpoint of the good line
+    (``--jsonl '/.../a.json': line 2 is not a count-many result line``): the loop reused the name of the
+    results file's path for each line's recorded net path."""
+    from exact.cli import main
+
+    net, out = str(tmp_path / "a.json"), tmp_path / "out.jsonl"
+    exact.save_json(THREE_LINES_2D, net)
+    assert main(["count-many", net, "--jsonl", str(out), "-q"]) == 0
+    with open(out, "a") as f:
+        f.write("not json\n")
+    with pytest.raises(InputError, match=re.escape(f"--jsonl {str(out)!r}: line 2 is not")):
+        exact.cli_many.counted_files(out, 10)
