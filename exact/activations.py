@@ -190,7 +190,10 @@ def get_activation(name: str, *params: object) -> Activation:
     try:
         vals = [to_fraction(p) for p in params]
     except (TypeError, ValueError) as exc:
-        raise InputError(f"activation {name!r} parameters {params!r}: {exc}") from None
+        why = str(exc)
+        if any(type(p).__name__ == "Decimal" for p in params):  # as for weights: the user chooses
+            why = "Decimal values are refused: pass Fraction(d) for its exact value or float(d), the nearest"
+        raise InputError(f"activation {name!r} parameters {params!r}: {why}") from None
     n_params = {"relu": 0, "abs": 0, "identity": 0, "leaky_relu": 1, "hardtanh": 2}.get(key)
     if n_params is not None and len(vals) > n_params:
         raise InputError(f"activation {name!r} takes at most {counted(n_params, 'parameter')}, "

@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import difflib
 import re
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
+
+import numpy as np
 
 from .activations import Activation, get_activation, piecewise_linear
 from .errors import SpecFileError
@@ -204,7 +207,7 @@ def _spelled_out(text: str) -> str:
     return hint
 
 
-def spec_value(v: Any, where: str) -> Any:
+def spec_value(v: Any, where: str, *, noun: str = "a weight") -> Any:
     """Read one weight, bias or activation parameter of a spec: a number or an exact string.
 
     Parameters
@@ -213,6 +216,8 @@ def spec_value(v: Any, where: str) -> Any:
         The value read.
     where : str
         Names the value in messages.
+    noun : str, default "a weight"
+        What the value is, for the message (``"a parameter"`` for an activation's).
 
     Returns
     -------
@@ -246,7 +251,7 @@ def spec_value(v: Any, where: str) -> Any:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         kind = ("a list" if isinstance(v, list) else f"the boolean {v!r}" if isinstance(v, bool)
                 else f"{type_phrase(v)} {v!r}"[:80])
-        raise SpecFileError(f"{where} is {kind}; a weight is a number or an exact rational string 'p/q'")
+        raise SpecFileError(f"{where} is {kind}; {noun} is a number or an exact rational string 'p/q'")
     return v
 
 
@@ -356,8 +361,18 @@ def _one_activation(obj: Any, where: str) -> Activation:
     params = obj.get("params", [])
     if not isinstance(params, list):
         raise SpecFileError(f"{where}.params must be a list, got {params!r}"[:200])
-    values = [spec_value(v, f"{where}.params[{i}]") for i, v in enumerate(params)]
+    values = [v if _python_number(v) else spec_value(v, f"{where}.params[{i}]", noun="a parameter")
+              for i, v in enumerate(params)]
     return get_activation(obj["name"], *values)
+
+
+def _python_number(v: Any) -> bool:
+    """Tell whether a value is a number given in Python (a Fraction, a numpy scalar): read as weights are.
+
+    A spec file's JSON gives none of these; in Python an ``activation={"name": ..., "params": [...]}``
+    may, and :func:`~exact.activations.get_activation` reads (or refuses) them by their exact value.
+    """
+    return isinstance(v, (Fraction, Decimal, np.generic))
 
 
 def check_activation_count(act: Any, n_layers: int, where: str) -> None:

@@ -2776,3 +2776,24 @@ def test_count_many_resume_names_the_results_file_for_a_bad_line(tmp_path):
         f.write("not json\n")
     with pytest.raises(InputError, match=re.escape(f"--jsonl {str(out)!r}: line 2 is not")):
         exact.cli_many.counted_files(out, 10)
+
+
+def test_activation_params_in_python_take_fractions_and_numpy_numbers():
+    """Fresh-clone trial: ``as_exact_net(..., activation={"name": "leaky_relu", "params": [Fraction(1, 10)]})``
+    was refused with a spec-file error calling the parameter a weight ("a weight is a number or an exact
+    rational string"); a Fraction is read exactly, a numpy scalar at its value, a Decimal refused as for
+    weights (the user chooses its exact value or its float), and a spec's bad parameter is "a parameter"."""
+    from decimal import Decimal
+
+    from exact.errors import SpecFileError
+
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]
+    net = exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [Fraction(1, 10)]})
+    assert net.activations[0].slopes[0] == Fraction(1, 10)
+    net = exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [np.float32(0.5)]})
+    assert net.activations[0].slopes[0] == Fraction(1, 2)
+    assert exact.count_regions(layers, activation={"name": "leaky_relu", "params": [Fraction(1, 10)]}) == (4, 4)
+    with pytest.raises(InputError, match=r"Decimal values are refused: pass Fraction\(d\)"):
+        exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [Decimal("0.1")]})
+    with pytest.raises(SpecFileError, match=r"params\[0\] is a list; a parameter is a number"):
+        exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [[1]]})
