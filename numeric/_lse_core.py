@@ -248,6 +248,8 @@ def finite_outputs(ops, a, m, lam: float, need, goal: str, idx=None) -> dict[str
         out["lse"] = ops.like(ops.to64(m) + _lse_term(ops, a, z, lam, r, idx), m)
     if "logp" in need:
         out["logp"] = ops.sub_(z, xp.log1p(r))
+        if lam < 0:  # z = λ (+0.0) = -0.0 at the dominant entry; v - (-0.0) = v + 0.0 makes log 1 +0.0
+            out["logp"] = ops.sub_(out["logp"], -0.0)
     if "p" in need:
         out["p"] = ops.div_(e, s)
     return out
@@ -266,7 +268,7 @@ def limit_outputs(ops, a, m, need) -> dict[str, Any]:
     if "p" in need:
         out["p"] = xp.where(nan, math.nan, hit / k)
     if "logp" in need:
-        out["logp"] = xp.where(nan, math.nan, xp.where(hit > 0, -xp.log(k), -math.inf))
+        out["logp"] = xp.where(nan, math.nan, xp.where(hit > 0, 0.0 - xp.log(k), -math.inf))
     return out
 
 
@@ -279,12 +281,15 @@ def uniform_outputs(ops, a, need) -> dict[str, Any]:
     if "p" in need:
         out["p"] = xp.where(nan, math.nan, ops.full_like(a, 1.0 / n))
     if "logp" in need:
-        out["logp"] = xp.where(nan, math.nan, ops.full_like(a, -math.log(n)))
+        out["logp"] = xp.where(nan, math.nan, ops.full_like(a, 0.0 - math.log(n)))
     return out
 
 
 def outputs(ops, a, lam: float, need, goal: str) -> dict[str, Any]:
-    """All requested outputs (kept dims) for any λ != NaN; λ = 0 gives p and logp only."""
+    """All requested outputs (kept dims) for any λ != NaN; λ = 0 gives p and logp only.
+
+    ``log 1`` is +0.0 on every path (``0.0 - log k``, not ``-log k``; see ``finite_outputs``).
+    """
     xp = ops.xp
     if lam == 0:
         return uniform_outputs(ops, a, need)

@@ -227,8 +227,14 @@ def _prepare(x) -> tuple[Any, Any, str]:
     return x, x.dtype, str(x.dtype).removeprefix("torch.")
 
 
+_NAMES = {"lse": "logsumexp", "p": "softmax", "logp": "log_softmax"}
+
+
 def torch_apply(x, lam: float, axis: Any, func: str):
     """``func`` ("lse", "p" or "logp") of a tensor along ``axis``, differentiable; λ checked."""
+    if x.is_meta:
+        raise ValueError(f"x is a meta tensor (shape {tuple(x.shape)}): meta tensors hold no values, so "
+                         f"{_NAMES[func]} has nothing to compute; create x on a real device (cpu, cuda)")
     a, out_dtype, goal = _prepare(x)
     dim = normalize_axis(axis, a.dim())
     if func == "lse" and lam == 0:

@@ -202,8 +202,10 @@ def seeded_mlp(widths: Sequence[int], seed: int = 0, activation: str = "relu") -
     Raises
     ------
     ValueError
-        For fewer than three widths, a width that is not a positive integer or an
-        unknown activation.
+        For fewer than three widths, a width that is not a positive integer, a seed outside
+        ``[-2**63, 2**64 - 1]`` or an unknown activation.
+    TypeError
+        If ``seed`` is not an integer, or ``widths`` not a sequence.
 
     Examples
     --------
@@ -216,10 +218,20 @@ def seeded_mlp(widths: Sequence[int], seed: int = 0, activation: str = "relu") -
     ...
     ValueError: widths needs input, at least one hidden and output width, got [2, 1]
     """
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise TypeError(f"seed must be an integer, got {type(seed).__name__} {seed!r}")
+    if not -2**63 <= int(seed) <= 2**64 - 1:
+        raise ValueError(f"seed must be in [-2**63, 2**64 - 1] (torch.manual_seed's range), got {seed!r}")
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Sequence) and not hasattr(widths, "tolist"):
+        raise TypeError(f"widths must be a sequence of integers, got {type(widths).__name__} {widths!r}")
     ws = list(widths)
+    for i, v in enumerate(ws):
+        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise ValueError(f"widths[{i}] must be a positive integer, got {v!r} in {ws}")
+    ws = [int(v) for v in ws]
     if len(ws) < 3:
         raise ValueError(f"widths needs input, at least one hidden and output width, got {ws}")
-    torch.manual_seed(seed)
+    torch.manual_seed(int(seed))
     if len(ws) == 3:
         return MLPShallow(ws[0], ws[1], ws[2], activation=activation)
     return MLPDeep(ws[0], ws[1:-1], ws[-1], activation=activation)

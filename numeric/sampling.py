@@ -133,6 +133,27 @@ def _model_dtype(model: nn.Module) -> torch.dtype:
     return torch.float32
 
 
+def _forward(model: nn.Module, x: torch.Tensor, caller: str | None):
+    """``model(x)``; when the first ``nn.Linear`` fed ``x`` wants another width, say so.
+
+    ``caller`` names the sampling function (its points are 2-D); None means points the user gave.
+    """
+    def check(mod, inp):
+        if inp and inp[0] is x and mod.in_features != x.shape[-1]:
+            w = mod.in_features
+            what = (f"{caller} samples 2-D points of the plane: use a model with 2-D inputs" if caller
+                    else f"got points of width {x.shape[-1]}")
+            raise ValueError(f"model {type(model).__name__} takes {w}-D inputs (its first nn.Linear has "
+                             f"in_features={w}), but {what}")
+
+    hooks = [m.register_forward_pre_hook(check) for m in model.modules() if isinstance(m, nn.Linear)]
+    try:
+        return model(x)
+    finally:
+        for h in hooks:
+            h.remove()
+
+
 @_accepts_bound
 @torch.no_grad()
 def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 500, chunk: int = 1 << 16,
@@ -160,7 +181,8 @@ def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 5
     Raises
     ------
     ValueError
-        A model with several outputs and no ``output`` index, or an index out of range.
+        A model with several outputs and no ``output`` index, or an index out of range; a
+        model whose first ``nn.Linear`` does not take 2-D inputs.
     TypeError
         ``model`` not a torch module.
 
@@ -178,7 +200,7 @@ def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 5
     dt = _model_dtype(model)
     out = np.empty(len(pts), dtype=np.float64)
     for s in range(0, len(pts), chunk):
-        y = model(torch.as_tensor(pts[s : s + chunk], dtype=dt))
+        y = _forward(model, torch.as_tensor(pts[s : s + chunk], dtype=dt), "evaluate_grid")
         y = y.reshape(y.shape[0], -1)
         m = y.shape[1]
         if output is None and m != 1:
@@ -222,7 +244,8 @@ def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Te
     Raises
     ------
     ValueError
-        A model without ``nn.Linear`` layers.
+        A model without ``nn.Linear`` layers, or whose first ``nn.Linear`` does not take
+        ``d`` inputs.
 
     Examples
     --------
@@ -231,6 +254,11 @@ def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Te
     >>> [z.shape for z in hidden_preactivations(net, np.zeros((5, 2)))]
     [torch.Size([5, 3])]
     """
+    return _preactivations(model, points, None)
+
+
+def _preactivations(model: nn.Module, points: np.ndarray, caller: str | None) -> list[torch.Tensor]:
+    dt = _model_dtype(model)  # checks the model first
     seen: list[torch.Tensor] = []
     hooks = [
         m.register_forward_hook(lambda mod, inp, out: seen.append(out))
@@ -238,7 +266,7 @@ def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Te
         if isinstance(m, nn.Linear)
     ]
     try:
-        model(torch.as_tensor(points, dtype=_model_dtype(model)))
+        _forward(model, torch.as_tensor(points, dtype=dt), caller)
     finally:
         for h in hooks:
             h.remove()
@@ -342,7 +370,8 @@ def grid_patterns(
     Raises
     ------
     TypeError, ValueError
-        A window that is not a finite number > 0, or ``res < 1``.
+        A window that is not a finite number > 0, or ``res < 1``; a model whose first
+        ``nn.Linear`` does not take 2-D inputs (ValueError).
 
     Examples
     --------
@@ -352,13 +381,14 @@ def grid_patterns(
     True
     """
     _check_grid(window, res)
+    _model_dtype(model)  # a torch module, before its activations are looked for
     bps = tuple(breakpoints) if breakpoints is not None else infer_breakpoints(model)
     pts = grid_points(window, res)
     ids = np.empty(len(pts), dtype=np.int64)
     table: dict[bytes, int] = {}
     rows: list[np.ndarray] = []
     for s in range(0, len(pts), chunk):
-        zs = hidden_preactivations(model, pts[s : s + chunk])
+        zs = _preactivations(model, pts[s : s + chunk], "grid_patterns")
         piece = torch.cat([sum((z > b).to(torch.int8) for b in bps) for z in zs], dim=1).numpy()
         uniq, inv = _unique_rows(piece, bits=1 if len(bps) == 1 else 2)
         local = np.empty(len(uniq), dtype=np.int64)

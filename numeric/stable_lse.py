@@ -59,6 +59,8 @@ Examples
 from __future__ import annotations
 
 import math
+import numbers
+from decimal import Decimal
 from typing import Any
 
 import numpy as np
@@ -73,12 +75,30 @@ def _is_torch(x: Any) -> bool:
 
 
 def _check_lam(lam: Any) -> float:
-    if isinstance(lam, bool) or not isinstance(lam, (int, float, np.integer, np.floating)):
-        raise TypeError(f"lam must be a real number, got {type(lam).__name__} {lam!r}")
-    lam = float(lam)
-    if math.isnan(lam):
-        raise ValueError("lam must not be NaN")
-    return lam
+    """λ as the float it is used as: the nearest float of any real number (Fraction, Decimal...).
+
+    A nonzero λ with no float near it (beyond the float range, or rounding to 0) is refused
+    rather than turned into the limit ±inf or into 0 (where logsumexp is undefined).
+    """
+    if isinstance(lam, (bool, np.bool_)) or not isinstance(lam, (numbers.Real, Decimal)):
+        raise TypeError(f"lam must be a real number (int, float, Fraction, Decimal, numpy scalar), "
+                        f"got {type(lam).__name__} {lam!r}")
+    try:
+        value = float(lam)
+    except OverflowError:  # an int or Fraction beyond the float range
+        value = math.inf
+    except ValueError:  # Decimal('sNaN')
+        value = math.nan
+    if math.isnan(value):
+        raise ValueError(f"lam must not be NaN, got {lam!r}")
+    shown = repr(lam) if len(repr(lam)) <= 60 else f"{repr(lam)[:40]}... ({len(repr(lam))} characters)"
+    if math.isinf(value) and lam != value:
+        raise ValueError(f"lam = {shown} is beyond the float range (|lam| <= 1.8e308); pass lam=inf for "
+                         "the limit (the max)")
+    if value == 0 and lam != 0:
+        raise ValueError(f"lam = {shown} is nonzero but rounds to 0.0 as a float, where logsumexp is "
+                         "undefined and softmax uniform; rescale x instead (softmax(x; λ) = softmax(λ x; 1))")
+    return value
 
 
 def _apply(x: Any, lam: Any, axis: Any, func: str):
@@ -102,8 +122,9 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     ----------
     x : array_like or torch.Tensor, shape (..., n, ...)
         Input; numpy in, numpy out; torch in, torch out (differentiable).
-    lam : float, default 1
-        Inverse temperature λ; ``±inf`` gives max/min.  ``0`` raises.
+    lam : real number, default 1
+        Inverse temperature λ; ``±inf`` gives max/min.  ``0`` raises.  Used as a float: a
+        Fraction or Decimal is rounded to the nearest float.
     axis : int, default -1
         Axis to reduce (of length n).
 
@@ -115,7 +136,8 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     Raises
     ------
     ValueError
-        ``lam = 0`` or NaN; scalar input.
+        ``lam = 0`` or NaN, or nonzero with no float near it (``10**400``); scalar input; a
+        torch meta tensor (it holds no values).
     IndexError
         ``axis`` out of range.
     TypeError
@@ -139,6 +161,9 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     3.0
     >>> float(logsumexp(np.array([1.0, 2.0, 3.0]), lam=-np.inf))
     1.0
+    >>> from fractions import Fraction
+    >>> float(logsumexp(np.array([0.0, 0.0]), lam=Fraction(1, 2)))  # 2 log 2
+    1.3862943611198906
     >>> float(logsumexp(np.array([1e3, 999.0], dtype=np.float16), lam=1e4))
     1000.0
     >>> float(logsumexp(np.array([1e308, -1e308]), lam=1e-308)) / 1e308  # x - m overflows
@@ -154,9 +179,9 @@ def softmax(x: Any, lam: float = 1.0, axis: int = -1):
     ----------
     x : array_like or torch.Tensor, shape (..., n, ...)
         Input; numpy in, numpy out; torch in, torch out (differentiable).
-    lam : float, default 1
+    lam : real number, default 1
         ``±inf`` gives the (uniform over ties) arg max/min indicator, ``0`` the uniform
-        distribution.
+        distribution.  Used as a float: a Fraction or Decimal is rounded to the nearest float.
     axis : int, default -1
         Axis along which the result sums to 1.
 
@@ -168,7 +193,8 @@ def softmax(x: Any, lam: float = 1.0, axis: int = -1):
     Raises
     ------
     ValueError
-        ``lam`` NaN; scalar input.
+        ``lam`` NaN or nonzero with no float near it (``10**400``); scalar input; a torch
+        meta tensor (it holds no values).
     IndexError
         ``axis`` out of range.
     TypeError
@@ -206,9 +232,10 @@ def log_softmax(x: Any, lam: float = 1.0, axis: int = -1):
     ----------
     x : array_like or torch.Tensor, shape (..., n, ...)
         Input; numpy in, numpy out; torch in, torch out (differentiable).
-    lam : float, default 1
+    lam : real number, default 1
         Inverse temperature λ; ``±inf`` gives ``-log k`` at the k maximisers (minimisers)
-        and ``-inf`` elsewhere, ``0`` the uniform ``-log n``.
+        and ``-inf`` elsewhere, ``0`` the uniform ``-log n``.  Used as a float: a Fraction
+        or Decimal is rounded to the nearest float.
     axis : int, default -1
         Axis along which ``exp`` of the result sums to 1.
 
@@ -220,7 +247,8 @@ def log_softmax(x: Any, lam: float = 1.0, axis: int = -1):
     Raises
     ------
     ValueError
-        ``lam`` NaN; scalar input.
+        ``lam`` NaN or nonzero with no float near it (``10**400``); scalar input; a torch
+        meta tensor (it holds no values).
     IndexError
         ``axis`` out of range.
     TypeError

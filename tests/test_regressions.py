@@ -2797,3 +2797,124 @@ def test_activation_params_in_python_take_fractions_and_numpy_numbers():
         exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [Decimal("0.1")]})
     with pytest.raises(SpecFileError, match=r"params\[0\] is a list; a parameter is a number"):
         exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [[1]]})
+
+
+# --- numeric trial (fresh clone): meta tensors, input width, seed, lam types, -0.0 ---------
+
+
+def test_numeric_lse_softmax_refuse_meta_tensors_naming_x():
+    """Fresh-clone trial: ``numeric.logsumexp(torch.ones(3, device='meta'))`` raised torch's raw
+    ``Tensor.item() cannot be called on meta tensors``; a meta tensor has a shape but no values,
+    so every function refuses it up front, naming ``x`` (the same for softmax, log_softmax)."""
+    import torch
+
+    x = torch.ones(3, device="meta")
+    for f in (numeric.logsumexp, numeric.softmax, numeric.log_softmax):
+        with pytest.raises(ValueError, match=r"x is a meta tensor .*hold no values"):
+            f(x)
+        with pytest.raises(ValueError, match=r"x is a meta tensor"):
+            f(torch.ones(2, 0, device="meta"))  # even an empty axis: no values to return
+
+
+def test_numeric_sampling_names_model_input_width():
+    """Fresh-clone trial: ``numeric.grid_patterns(numeric.seeded_mlp([3, 4, 1]), window=1, res=10)``
+    raised torch's raw ``mat1 and mat2 shapes cannot be multiplied (100x2 and 3x4)``; the grid is
+    2-D, so the error names the model and its input width 3 (evaluate_grid too), and
+    hidden_preactivations names the width of the points it was given."""
+    net = numeric.seeded_mlp([3, 4, 1])
+    with pytest.raises(ValueError, match=r"model MLPShallow takes 3-D inputs .*grid_patterns samples 2-D points"):
+        numeric.grid_patterns(net, window=1, res=10)
+    with pytest.raises(ValueError, match=r"model MLPShallow takes 3-D inputs .*evaluate_grid samples 2-D points"):
+        numeric.evaluate_grid(net, window=1, res=10)
+    with pytest.raises(ValueError, match=r"model MLPShallow takes 3-D inputs .*got points of width 2"):
+        numeric.hidden_preactivations(net, np.zeros((4, 2)))
+    assert [z.shape[1] for z in numeric.hidden_preactivations(net, np.zeros((4, 3)))] == [4]
+
+
+def test_numeric_seeded_mlp_names_bad_seed_and_widths():
+    """Fresh-clone trial: ``numeric.seeded_mlp([2, 3, 1], seed="a")`` raised ``invalid literal for
+    int()`` from inside torch; the seed is checked first, named with its value, and a bad width is
+    named by its place in ``widths`` (not as MLPShallow's ``hidden_size``)."""
+    with pytest.raises(TypeError, match=r"seed must be an integer, got str 'a'"):
+        numeric.seeded_mlp([2, 3, 1], seed="a")
+    with pytest.raises(TypeError, match=r"seed must be an integer, got bool True"):
+        numeric.seeded_mlp([2, 3, 1], seed=True)
+    with pytest.raises(ValueError, match=r"seed must be in \[-2\*\*63, 2\*\*64 - 1\] .*, got 18446744073709551616"):
+        numeric.seeded_mlp([2, 3, 1], seed=2**64)
+    with pytest.raises(ValueError, match=r"widths\[1\] must be a positive integer, got 3.0 in \[2, 3.0, 1\]"):
+        numeric.seeded_mlp([2, 3.0, 1])
+    with pytest.raises(ValueError, match=r"widths\[2\] must be a positive integer, got True"):
+        numeric.seeded_mlp([2, 3, True, 1])
+    with pytest.raises(ValueError, match=r"widths\[0\] must be a positive integer, got 0"):
+        numeric.seeded_mlp([0, 3, 1])
+    with pytest.raises(TypeError, match=r"widths must be a sequence of integers, got int 5"):
+        numeric.seeded_mlp(5)
+    net = numeric.seeded_mlp([np.int64(2), 3, 1], seed=np.int64(7))  # numpy integers are integers
+    assert net.fc0.weight.shape == (3, 2)
+
+
+def test_numeric_lam_accepts_fraction_and_decimal_refuses_complex():
+    """Fresh-clone trial: ``numeric.logsumexp(x, lam=Fraction(1, 3))`` said "lam must be a real
+    number, got Fraction".  A Fraction or Decimal is real: it is used as the nearest float
+    (1/3 -> 0.333...), so the result equals the one for ``lam=float(lam)``; a string or complex
+    is refused naming lam and its value; a nonzero lam that has no float (10**400, 10**-400)
+    is refused rather than rounded to inf or 0."""
+    from decimal import Decimal
+
+    x = np.array([0.0, 1.0, 3.0])
+    assert numeric.logsumexp(x, lam=Fraction(1, 3)) == numeric.logsumexp(x, lam=1 / 3)
+    assert numeric.softmax(x, lam=Decimal("0.1")).tolist() == numeric.softmax(x, lam=0.1).tolist()
+    assert numeric.logsumexp(x, lam=Decimal("-Infinity")) == 0.0  # the min
+    with pytest.raises(TypeError, match=r"lam must be a real number .*got complex 1j"):
+        numeric.logsumexp(x, lam=1j)
+    with pytest.raises(TypeError, match=r"lam must be a real number .*got str '0.5'"):
+        numeric.softmax(x, lam="0.5")
+    with pytest.raises(ValueError, match=r"lam = Fraction\(1, 10{25}.*\(414 characters\) is nonzero but rounds to 0.0"):
+        numeric.softmax(x, lam=Fraction(1, 10**400))
+    with pytest.raises(ValueError, match=r"lam = 1000.* is beyond the float range"):
+        numeric.logsumexp(x, lam=10**400)
+    with pytest.raises(ValueError, match=r"lam must not be NaN, got Decimal\('NaN'\)"):
+        numeric.logsumexp(x, lam=Decimal("NaN"))
+
+
+def test_exact_softmax_reads_decimal_exactly():
+    """Fresh-clone trial: ``exact.softmax([Decimal('0.1'), 0])`` said "x[0] must be a number or a
+    sympy expression, got Decimal('0.1')".  Windows read Decimals exactly, so do the exact twins:
+    Decimal('0.1') is 1/10 (not the float 0.1's binary value), lam too; a non-finite Decimal is
+    refused as non-finite.  softmax_exact reads a Decimal exactly instead of guessing with
+    nsimplify (Decimal('0.333...3') is not 1/3)."""
+    from decimal import Decimal
+
+    import sympy as sp
+
+    from exact.symbolic.expressions import softmax_exact
+
+    e = sp.exp(sp.Rational(1, 10))
+    assert [sp.simplify(v - w) for v, w in zip(exact.softmax([Decimal("0.1"), 0]), [e / (e + 1), 1 / (e + 1)])] == [0, 0]
+    assert exact.logsumexp([Decimal("0.1"), Decimal("0.1")], lam=Decimal("2")) == sp.Rational(1, 10) + sp.log(2) / 2
+    assert exact.softmax([1, 3, 3], lam=Decimal("Infinity")) == [0, sp.Rational(1, 2), sp.Rational(1, 2)]
+    with pytest.raises(InputError, match=r"x\[1\] must be finite, got Decimal\('NaN'\)"):
+        exact.softmax([0, Decimal("NaN")])
+    third = Decimal("0.3333333333333333333333")
+    assert softmax_exact([third, 0])[0].has(sp.Rational(3333333333333333333333, 10**22))
+
+
+def test_numeric_log_softmax_gives_plus_zero_not_minus_zero():
+    """Fresh-clone trial: ``numeric.log_softmax(np.array([1., 2., 2.]), lam=-np.inf)`` gave ``-0.0``
+    for the unique minimiser (log 1 = +0): ``-log(k)`` at k = 1 in the limits, ``λ (x - m)`` with
+    λ < 0 at the dominant entry, ``-log(n)`` for n = 1 at λ = 0.  Every path now returns +0.0
+    (numpy and torch); softmax never gave -0.0."""
+    import math
+
+    import torch
+
+    cases = [([1.0, 2.0, 2.0], -np.inf, 0), ([1.0, 2.0, 3.0], np.inf, 2), ([1.0], -1.0, 0), ([1.0], 0.0, 0),
+             ([1.0, 1000.0], -1.0, 0), ([np.inf, 1.0], 1.0, 0), ([1.0, -np.inf], -2.5, 1)]
+    for x, lam, k in cases:
+        for arr in (np.array(x), torch.tensor(x), torch.tensor(x, dtype=torch.float32)):
+            for f in (numeric.log_softmax, numeric.softmax):
+                v = float(f(arr, lam=lam)[k])
+                assert v == (1.0 if f is numeric.softmax else 0.0) and math.copysign(1.0, v) == 1.0, (x, lam, f)
+
+
+# --- fresh-clone trial: drawing far windows, 1-D nets, check --res, truncated .pt, op errors ----------

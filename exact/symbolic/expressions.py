@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import random
 from collections.abc import Sequence
+from decimal import Decimal
+from fractions import Fraction
 
 import mpmath
 import sympy as sp
@@ -204,8 +206,9 @@ def softmax_exact(values: Sequence, lam=1) -> list:
 
     Parameters
     ----------
-    values : sequence of int, Fraction, float or sympy number, length n
-        Floats go through :func:`sympy.nsimplify`, so ``0.5`` becomes ``1/2``.
+    values : sequence of int, Fraction, Decimal, float or sympy number, length n
+        Floats go through :func:`sympy.nsimplify`, so ``0.5`` becomes ``1/2``; Decimals are
+        read exactly.
     lam : number, default 1
         The inverse temperature λ (also nsimplified).
 
@@ -221,8 +224,16 @@ def softmax_exact(values: Sequence, lam=1) -> list:
     >>> softmax_exact([0, 1], lam=2)
     [1/(1 + exp(2)), exp(2)/(1 + exp(2))]
     """
-    xs = [sp.nsimplify(v) for v in values]
-    return [sp.simplify(v) for v in softmax_vec(xs, sp.nsimplify(lam))]
+    xs = [_rational(v) for v in values]
+    return [sp.simplify(v) for v in softmax_vec(xs, _rational(lam))]
+
+
+def _rational(v):
+    """Read a Decimal exactly (nsimplify would guess: 0.333...3 -> 1/3), nsimplify anything else."""
+    if isinstance(v, Decimal) and v.is_finite():
+        q = Fraction(v)
+        return sp.Rational(q.numerator, q.denominator)
+    return sp.nsimplify(v)
 
 
 def _sample_value(sym: sp.Symbol, rng: random.Random):

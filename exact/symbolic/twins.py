@@ -2,8 +2,8 @@
 
 Same names and signature as :func:`numeric.logsumexp`, :func:`numeric.softmax` and
 :func:`numeric.log_softmax` (``x, lam=1, axis=-1``), but every value is an exact sympy
-expression: floats are taken at their exact binary value, ints and Fractions as
-rationals, and sympy expressions (symbols too) as they are.  One table of cases can so
+expression: floats are taken at their exact binary value, ints, Fractions and Decimals
+as rationals, and sympy expressions (symbols too) as they are.  One table of cases can so
 run through both sides and compare (``float(exact)`` against the float result).
 
     lse(x; λ) = (1/λ) log Σ_j exp(λ x_j),   softmax(x; λ)_k = exp(λ x_k) / Σ_j exp(λ x_j)
@@ -31,6 +31,7 @@ from __future__ import annotations
 import math
 import numbers
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
@@ -47,7 +48,8 @@ def logsumexp(x: Any, lam: Any = 1, axis: int = -1) -> Any:
     Parameters
     ----------
     x : sequence of numbers or sympy expressions, 1-D or 2-D (nested lists, ndarray)
-        Finite entries; floats are taken at their exact binary value.
+        Finite entries; floats are taken at their exact binary value, Decimals at their
+        decimal value.
     lam : number or sympy expression, default 1
         Inverse temperature λ; ``±inf`` (float or ``sympy.oo``) gives the max/min.
     axis : int, default -1
@@ -161,6 +163,10 @@ def log_softmax(x: Any, lam: Any = 1, axis: int = -1) -> list:
 def _check_lam(lam: Any) -> sp.Expr:
     if isinstance(lam, bool) or isinstance(lam, str):
         raise InputTypeError(f"lam must be a real number or a sympy expression, got {lam!r}")
+    if isinstance(lam, Decimal):  # exactly (a signalling NaN cannot even be compared)
+        if lam.is_nan():
+            raise InputError(f"lam must not be NaN, got {lam!r}")
+        return (sp.oo if lam > 0 else -sp.oo) if lam.is_infinite() else _exact(lam, "lam")
     if (isinstance(lam, float) and math.isinf(lam)) or lam in (sp.oo, -sp.oo):
         return sp.oo if lam > 0 else -sp.oo
     if isinstance(lam, (sp.Basic, numbers.Number)) and not isinstance(lam, complex):
@@ -179,6 +185,11 @@ def _exact(v: Any, what: str) -> sp.Expr:
         if v.has(sp.nan) or v in (sp.oo, -sp.oo, sp.zoo):
             raise InputError(f"{what} must be finite, got {v}")
         return v
+    if isinstance(v, Decimal):  # exactly its decimal value (as windows read it)
+        if not v.is_finite():
+            raise InputError(f"{what} must be finite, got {v!r}")
+        q = Fraction(v)
+        return sp.Rational(q.numerator, q.denominator)
     if isinstance(v, numbers.Integral):
         return sp.Integer(int(v))
     if isinstance(v, numbers.Rational):
