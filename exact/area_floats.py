@@ -274,7 +274,8 @@ def _fan_areas(xs: tuple[np.ndarray, ...], ys: tuple[np.ndarray, ...]) -> np.nda
     bound += 2 * small.shape[1] * U * np.abs(small).sum(axis=1)  # gamma_N <= 2 N u, any order
     big, g = _two_sum(hi, small.sum(axis=1))
     err = (np.abs(g) + (2 * bound + _SLACK)) * SAFE
-    up = np.nextafter(big, np.inf) - big
-    down = big - np.nextafter(big, -np.inf)
+    gap_at = np.clip(big, _LOW, _HIGH)  # no subnormal gap (a zero or clockwise sum) for np.errstate to raise
+    up = np.nextafter(gap_at, np.inf) - gap_at
+    down = gap_at - np.nextafter(gap_at, -np.inf)
     sure = (big >= _LOW) & (big <= _HIGH) & (2 * err < np.minimum(up, down))
     return np.where(sure, big / 2, np.nan)
