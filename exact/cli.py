@@ -65,6 +65,7 @@ from pathlib import Path
 
 from ._version import __version__
 from .cli_arguments import check_leading_options, check_option_values, command_parser, unrecognized_message
+from .cli_drawing import check_drawings, refuse_drawing_nd, save_plot
 from .cli_many import add_count_many_command
 from .cli_output import (
     STDOUT,
@@ -110,8 +111,8 @@ EXIT_PIPE = 128 + 13
 MAX_COUNT_PARAMETERS = 20_000_000
 """Largest benchmark net ``exactnet count`` builds (80 MB of float32 weights)."""
 
-MAX_CHECK_PIXELS = 16_000_000
-"""Largest grid ``exactnet check`` samples (4000 x 4000 pixels)."""
+CHECK_RES = 4000
+"""Largest ``exactnet check --res``: a grid of 4000 x 4000 pixels (about 0.64 GB while sampling)."""
 
 QUIET_HELP = "no progress bars or progress messages on standard error (errors are still shown)"
 """The one meaning of ``-q``/``--quiet``, in every command."""
@@ -184,15 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
     sh.add_argument("--seed", type=int_arg("--seed", 0, 2**63 - 1), default=0,
                     help="torch.manual_seed of both nets (default 0)")
     sh.add_argument("--res", type=int_arg("--res", 10, 4000), default=1000,
-                    help="pixels per side for sampling (default 1000)")
+                    help="pixels per side for sampling, 10 to 4000 (default 1000)")
     _common(sh, window=False, json_out=False)
     sh.set_defaults(func=_cmd_sheet)
 
     k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
     k.add_argument("spec", help="network spec: .json, .npz, .pt or .safetensors")
     _common(k)
-    k.add_argument("--res", type=int_arg("--res", 1, 10**9), default=1000,
-                   help="pixels per side (default 1000, as on the sheet; at most 4000)")
+    k.add_argument("--res", type=int_arg("--res", 1, CHECK_RES, f" ({CHECK_RES ** 2:,} pixels, about "
+                                         f"{CHECK_RES ** 2 * 40 / 1e9:.2g} GB while sampling)"), default=1000,
+                   help=f"pixels per side, 1 to {CHECK_RES} (default 1000, as on the sheet)")
     k.add_argument("--show-missed", type=int_arg("--show-missed", 0, 10**9), default=10, metavar="N",
                    help="list the N largest missed regions (default 10)")
     k.add_argument("--fail-on-missed", action="store_true",
@@ -246,22 +248,6 @@ def _level_set_options(r: argparse.ArgumentParser) -> None:
                         "pattern, or by the output at each cell's centroid")
 
 
-def _only_counts_in_nd(args, d: int) -> None:
-    """Refuse what needs a plane for a net of input width ``d != 2`` given without ``--plane``."""
-    if args.html and d != 3:
-        raise InputError(f"--html draws 2-D and 3-D inputs, and this network's input is {d}-D: add --plane "
-                         "'[[..],[..],[..]]' (three input points) for a 2-D slice, or drop --html for the "
-                         f"exact {d}-D counts")
-    options = (("--plot", args.plot), ("--geojson", args.geojson), ("--level-set", args.level_set),
-               ("--decision-boundary", args.decision_boundary), ("--segments", args.segments))
-    wanted = [o for o, v in options if v]
-    if wanted:
-        named = " and ".join([", ".join(wanted[:-1]), wanted[-1]] if len(wanted) > 1 else wanted)
-        raise InputError(f"{named} {'needs' if len(wanted) == 1 else 'need'} a 2-D input, and this network's "
-                         f"input is {d}-D: add --plane '[[..],[..],[..]]' (three input points), or drop "
-                         f"{named} for the exact {d}-D counts")
-
-
 def _window_for(window, d: int, whose: str = "this network's"):
     """Return ``--window`` for input width ``d`` (the square [-B, B]^2 as B); refuse one for another width."""
     box = "an interval lo,hi" if d == 1 else f"a box lo1,hi1,...,lo{d},hi{d}"
@@ -313,7 +299,7 @@ def _cmd_regions(args) -> int:
     if args.plane is not None:
         source["sliced_from_widths"] = list(net.widths)
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
-        _only_counts_in_nd(args, net.input_dim)
+        refuse_drawing_nd(args, net.input_dim)
         source["input_width"] = net.input_dim
     args.window = _window_for(args.window, 2 if args.plane is not None else net.input_dim,
                               "the --plane slice's" if args.plane is not None else "this network's")
@@ -326,6 +312,7 @@ def _cmd_regions(args) -> int:
         return 0
     reg = regions(net, window=args.window, plane=args.plane, max_regions=args.max_regions,
                   max_memory=args.max_memory, progress=not args.quiet, **args.tiling)
+    check_drawings(reg, args)  # a window matplotlib or a browser cannot draw: before any output
     if "input_width" in source:  # a 3-D net drawn by --html
         data = {**source, "window": args.window, "activation_regions": reg.n_activation,
                 "linear_regions": reg.n_linear}
@@ -337,7 +324,7 @@ def _cmd_regions(args) -> int:
         data["geojson"] = args.geojson
         end_stdout(args.geojson)
     if args.plot:
-        _save_plot(reg, args.plot, args, curves)
+        save_plot(reg, args.plot, args, curves)
         data["plot"] = args.plot
     return _finish(reg, args, data)
 
@@ -388,13 +375,6 @@ def _level_sets(reg, args, data: dict) -> list:
     if args.segments:
         data["segments"] = args.segments
     return curves
-
-
-def _save_plot(reg, path: str, args, curves: list) -> None:
-    from .plotting import save_regions_plot
-
-    save_regions_plot(reg, path, color=args.color, output=args.output, level_set=curves or None,
-                      mark_points=True if reg.plane is not None else None)
 
 
 def _cmd_count(args) -> int:
@@ -463,10 +443,6 @@ def _cmd_check(args) -> int:
     if args.window is None:
         raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
     args.window = _window_for(args.window, 2, "check's")  # an interval or box: said in the CLI's words
-    if args.res * args.res > MAX_CHECK_PIXELS:
-        gb = args.res**2 * 40 / 1e9
-        raise ResourceLimitError(f"--res {args.res} means {args.res ** 2:,} pixels (about {gb:.2g} GB while "
-                                 f"sampling); check samples at most {MAX_CHECK_PIXELS:,} (--res 4000)")
     rep = cross_check(args.spec, window=args.window, res=args.res)
     data = {"spec": args.spec, **rep.as_dict(), "window": args.window}  # the window counted, exact
     shown = rep.missed[: args.show_missed]

@@ -56,7 +56,8 @@ CLI_WORDS = (("raise max_regions (None for no limit)", "raise --max-regions"),
               ("with exact.regions (exactnet regions SPEC), or in Python give cross_check plane=(x0, x1, x2) "
                "for a 2-D slice", "with exactnet regions SPEC (check samples 2-D inputs only, and takes no "
                "slice of a wider one)"),
-              ("with exact.regions (exactnet regions SPEC)", "with exactnet regions SPEC"))
+              ("with exact.regions (exactnet regions SPEC)", "with exactnet regions SPEC"),
+              ("as window=B with B at most", "as --window B with B at most"), (": window=", ": --window "))
 """The library's advice, in the command line's own words."""
 
 _CLI_NAMES = ((re.compile(r"\bmax_(regions|memory|pieces)=(\S+?)([;,)]?(?:\s|$))"), r"--max-\1 \2\3"),
@@ -304,8 +305,10 @@ def memory_arg(text: str) -> int | str | None:
     return int(value) if value is not None and value.isdigit() else value
 
 
-def int_arg(name: str, lo: int, hi: int) -> Callable[[str], int]:
+def int_arg(name: str, lo: int, hi: int, why: str = "") -> Callable[[str], int]:
     """Return a parser of an integer from ``lo`` to ``hi`` for the option ``name``.
+
+    ``why``, if given, follows the range in the message (``" (16,000,000 pixels)"``).
 
     Examples
     --------
@@ -318,7 +321,7 @@ def int_arg(name: str, lo: int, hi: int) -> Callable[[str], int]:
         except ValueError:
             v = None
         if v is None or not lo <= v <= hi:
-            raise argparse.ArgumentTypeError(f"{name} takes an integer from {lo} to {hi}, got {text!r}")
+            raise argparse.ArgumentTypeError(f"{name} takes an integer from {lo} to {hi}{why}, got {text!r}")
         return v
 
     return parse

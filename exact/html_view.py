@@ -37,6 +37,7 @@ from .json_numbers import json_number
 from .level_sets import output_maps
 from .nd.plot3d import cell_facets, check_regions_3d
 from .network import AffineMap
+from .plot_limits import check_drawable
 
 __all__ = ["MAX_HTML_CELLS", "plotly_js", "regions_html", "save_regions_html", "view_data"]
 
@@ -231,11 +232,12 @@ def _check_regions(reg: Any, max_cells: Any) -> bool:
     if hasattr(reg, "boundaries") and hasattr(reg, "window"):
         three_d = False
     elif hasattr(reg, "lo") and hasattr(reg, "whole_space"):
-        check_regions_3d(reg, "the HTML view")
+        check_regions_3d(reg, "the HTML view", "2-D and 3-D")
         three_d = True
     else:
         raise InputTypeError(f"the HTML view draws the Regions or RegionsND of exact.regions(...), "
                              f"got {type(reg).__name__}")
+    check_drawable(reg, "the HTML view", "a browser (plotly.js)")
     if len(reg.cells) > max_cells:
         raise ResourceLimitError(f"the HTML view: {len(reg.cells)} cells, more than max_cells={max_cells} "
                                  "(a browser draws about 4 000 a second); draw a smaller window or raise "
@@ -262,7 +264,8 @@ def _floats(p: tuple[int, ...]) -> list[float]:
         return [float(f"{x / p[-1]:.{_DIGITS}g}") for x in p[:-1]]
     except OverflowError:
         raise InputError("the HTML view: a vertex lies beyond the float range (about 1.8e308), which a "
-                         "browser cannot draw; draw a window instead (regions(net, window=B))") from None
+                         "browser cannot draw; draw a window instead (as window=B with B at most 2^1000)"
+                         ) from None
 
 
 def _fill_note(color: str, cmap: str | None, output: int, values: list[Fraction] | None) -> str:

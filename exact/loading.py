@@ -315,17 +315,26 @@ def _zip_head(p: str) -> bool:
     return _head(p)[:4] in (b"PK\x03\x04", b"PK\x05\x06")
 
 
-def _torch_reason(exc: Exception) -> str:
-    """Give torch's reason for refusing a file, without its advice to retry with ``weights_only=False``."""
+def _torch_reason(exc: Exception) -> tuple[str, bool]:
+    """Give torch's reason for refusing a file (whole sentences), and whether it is a pickled class.
+
+    Without torch's advice to retry with ``weights_only=False``; a reason longer than 600
+    characters ends at its last full sentence within them.
+    """
     text = re.sub(r"\x1b\[[0-9;]*m", "", str(exc))
-    if "WeightsUnpickler error:" in text:
+    pickled = "WeightsUnpickler error:" in text
+    if pickled:
         text = text.split("WeightsUnpickler error:", 1)[1]
         text = re.split(r"\.\s|\n\n", text.strip(), maxsplit=1)[0]
     else:
         text = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
     if "weights_only" in text:  # a sentence of advice, not a reason
         text = type(exc).__name__
-    return text.strip()[:200]
+    text = text.strip()
+    if len(text) > 600:
+        cut = text.rfind(". ", 0, 600)
+        text = text[: cut + 1] if cut > 0 else text[:600] + " ..."
+    return text, pickled
 
 
 def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
@@ -339,8 +348,12 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
     try:
         state = torch.load(p, map_location="cpu", weights_only=True)
     except Exception as exc:  # unpickling refusals and corrupt files
+        reason, pickled = _torch_reason(exc)
+        if not pickled:  # a truncated or corrupt file: no advice about what was saved
+            raise SpecFileError(f"{where} could not be read as a torch checkpoint: it may be truncated or "
+                                f"corrupt (torch: {reason})") from None
         raise SpecFileError(
-            f"{where} is not a state_dict of tensors readable with weights_only=True ({_torch_reason(exc)}); "
+            f"{where} is not a state_dict of tensors readable with weights_only=True ({reason}); "
             "exactnet never runs pickled code: save model.state_dict() instead of the model"
         ) from None
     if not isinstance(state, dict):

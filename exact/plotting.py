@@ -26,6 +26,7 @@ from .array_input import to_vector
 from .errors import InputError, InputTypeError
 from .fill_colors import COLOR_MODES, cell_colors, pattern_hash
 from .level_sets import output_maps
+from .plot_limits import DRAW_LIMIT, check_drawable, limit_text
 from .wording import counted
 
 __all__ = ["COLOR_MODES", "pattern_hash", "plot_level_set", "plot_regions", "save_regions_plot"]
@@ -82,7 +83,8 @@ def plot_regions(reg: Any, ax=None, *, fill: bool = True, color: str = "index", 
     Raises
     ------
     InputError
-        An unknown ``color``, coordinates beyond floats, a marked point off the plane.
+        An unknown ``color``, a window or certified box reaching beyond
+        :data:`~exact.plot_limits.DRAW_LIMIT` (``2**1000``), a marked point off the plane.
     InputTypeError
         ``level_set`` or ``mark_points`` of the wrong type.
 
@@ -98,13 +100,13 @@ def plot_regions(reg: Any, ax=None, *, fill: bool = True, color: str = "index", 
     """
     if color not in COLOR_MODES:
         raise InputError(f"color must be one of {', '.join(map(repr, COLOR_MODES))}, got {color!r}")
+    check_drawable(reg, "plot")  # before any figure: matplotlib's transforms overflow far before 1.8e308
     ax = _axes(ax)
     artists: list[Any] = [_fill(ax, reg, color, cmap, alpha, output)] if fill else []
     artists += _boundaries(ax, reg, linewidth)
     _frame(ax, reg)
-    levels = _level_sets(reg, level_set, output)
-    for k, ls in enumerate(levels + ([reg.decision_boundary()] if decision_boundary else [])):
-        artists += plot_level_set(ls, ax, color=_LEVEL_COLORS[k % 5], linewidth=2 * linewidth + 0.4)
+    levels = _level_sets(reg, level_set, output) + ([reg.decision_boundary()] if decision_boundary else [])
+    artists += _draw_curves(ax, levels, 2 * linewidth + 0.4)
     if mark_points is not None and mark_points is not False:
         artists += _mark(ax, reg, mark_points)
     if legend:
@@ -116,7 +118,7 @@ def plot_regions(reg: Any, ax=None, *, fill: bool = True, color: str = "index", 
 
 
 def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float = 2.0,
-                   label: str | None = None) -> list:
+                   label: str | None = None, linestyle: Any = "solid") -> list:
     """Draw a :class:`~exact.LevelSet`: its segments, flat pieces (hatched) and isolated points.
 
     Parameters
@@ -131,6 +133,9 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
         Width of the segments.
     label : str, optional
         Legend label; by default ``f_k = c`` or ``decision boundary``.
+    linestyle : str or (offset, dashes), default "solid"
+        Line style of the segments (:func:`plot_regions` dashes a decision boundary, so a
+        level set under it stays in view).
 
     Returns
     -------
@@ -141,7 +146,7 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
     Raises
     ------
     InputError
-        Coordinates beyond the float range.
+        Coordinates beyond :data:`~exact.plot_limits.DRAW_LIMIT` (``2**1000``).
 
     Examples
     --------
@@ -154,11 +159,9 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
     from matplotlib.collections import LineCollection, PolyCollection
 
     ax = _axes(ax)
-    if label is None:
-        c = str(ls.level) if len(str(ls.level)) <= 12 else f"{float(ls.level):.6g}"
-        label = ls.kind if ls.kind != "level set" else f"$f_{{{ls.output}}} = {c}$"
+    label = _curve_label(ls) if label is None else label
     lc = LineCollection([[_fxy(p), _fxy(q)] for p, q in ls.segments], colors=color, linewidths=linewidth,
-                        label=label, zorder=3)
+                        linestyles=linestyle, label=label, zorder=3)
     ax.add_collection(lc)
     out: list[Any] = [lc]
     if ls.flat_pieces:
@@ -171,6 +174,37 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
         out.append(ax.scatter([x for x, _ in xy], [y for _, y in xy], color=color, s=25, zorder=4,
                               label=f"{label} (points)"))
     return out
+
+
+def _curve_label(ls: Any) -> str:
+    """Name a level set ``f_k = c`` (TeX) or a decision boundary, for the legend."""
+    c = str(ls.level) if len(str(ls.level)) <= 12 else f"{float(ls.level):.6g}"
+    return ls.kind if ls.kind != "level set" else f"$f_{{{ls.output}}} = {c}$"
+
+
+def _draw_curves(ax, curves: list, linewidth: float) -> list:
+    """Draw level sets and decision boundaries in turn: a boundary dashed, on top; a repeat's label says so.
+
+    A decision boundary of one output is the level set ``f_0 = 0``: drawn solid over it, the
+    level set would vanish, so a boundary is dashed and a label names the set drawn before
+    that it equals (compared exactly: the same segments, isolated points and flat pieces).
+    """
+    artists: list[Any] = []
+    for k, ls in enumerate(curves):
+        label = _curve_label(ls)
+        same = [_curve_label(d) for d in curves[:k] if _point_set(d) == _point_set(ls)]
+        if same:
+            label += f" (the same set as {same[0]})"
+        dashed = ls.kind == "decision boundary"
+        artists += plot_level_set(ls, ax, color=_LEVEL_COLORS[k % 5], linewidth=linewidth, label=label,
+                                  linestyle=(0, (4, 3)) if dashed else "solid")
+    return artists
+
+
+def _point_set(ls: Any) -> tuple:
+    """Return the exact set a LevelSet draws: segments (either direction), isolated points, flat pieces."""
+    return (frozenset(frozenset(s) for s in ls.segments), frozenset(ls.points),
+            frozenset(frozenset(vs) for _, vs in ls.flat_pieces))
 
 
 def _axes(ax):
@@ -225,6 +259,7 @@ def save_regions_plot(reg: Any, target: Any, *, format: str | None = None, dpi: 
     """
     from matplotlib.figure import Figure
 
+    check_drawable(reg, "plot")  # before the figure is made
     fig = Figure(figsize=figsize)
     plot_regions(reg, ax=fig.add_subplot(), **kwargs)
     fig.savefig(target, format=format, dpi=dpi, bbox_inches="tight")
@@ -401,20 +436,27 @@ def _legend(ax, artists: list) -> None:
 
 
 def _fxy(p: tuple[Fraction, Fraction]) -> tuple[float, float]:
-    """Return an exact Cartesian point as floats, refusing coordinates beyond the float range."""
+    """Return an exact Cartesian point as floats, refusing coordinates beyond what matplotlib draws."""
     try:
-        return float(p[0]), float(p[1])
+        x, y = float(p[0]), float(p[1])
     except OverflowError:
         raise InputError(_BEYOND) from None
+    if abs(x) > DRAW_LIMIT or abs(y) > DRAW_LIMIT:
+        raise InputError(_BEYOND)
+    return x, y
 
 
 def _xy(p: tuple[int, int, int]) -> tuple[float, float]:
-    """Return a homogeneous integer point as floats, refusing coordinates beyond the float range."""
+    """Return a homogeneous integer point as floats, refusing coordinates beyond what matplotlib draws."""
     try:
-        return p[0] / p[2], p[1] / p[2]
+        x, y = p[0] / p[2], p[1] / p[2]
     except OverflowError:
         raise InputError(_BEYOND) from None
+    if abs(x) > DRAW_LIMIT or abs(y) > DRAW_LIMIT:
+        raise InputError(_BEYOND)
+    return x, y
 
 
-_BEYOND = ("plot: a vertex lies beyond the float range (about 1.8e308), which matplotlib cannot "
-           "draw; plot a window instead (regions(net, window=B))")
+_BEYOND = (f"plot: a vertex lies beyond {limit_text()}; matplotlib draws in floats (its transforms multiply "
+           "and subtract coordinates) and draws coordinates up to that size: plot a window instead "
+           "(as window=B with B at most 2^1000)")

@@ -268,6 +268,12 @@ def _module_activation(m: Any) -> Activation | None:
 
 
 _DROPOUTS = ("Dropout", "Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout")
+_NONLINEAR = frozenset(
+    "sigmoid tanh gelu silu mish softplus softsign elu selu celu hardswish hardsigmoid logsigmoid tanhshrink "
+    "softshrink hardshrink softmax softmin log_softmax glu rrelu expit exp exp2 expm1 log log2 log10 log1p "
+    "sin cos tan sinh cosh asinh atan erf erfc sqrt rsqrt square reciprocal sign sgn abs absolute floor ceil "
+    "round trunc frac".split())
+"""Functions and methods of one tensor that are activations exactnet lacks (unsupported ones only)."""
 _MAXPOOLS = ("MaxPool1d", "MaxPool2d", "MaxPool3d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
              "AdaptiveMaxPool3d", "FractionalMaxPool2d", "FractionalMaxPool3d")
 
@@ -330,7 +336,8 @@ def module_op(label: str, m: Any) -> Op | None:
         raise UnsupportedNetworkError(_MAXPOOL.format(label=f"{label} ({name})"))
     act = _module_activation(m)
     if act is None:
-        raise UnsupportedActivationError(
+        activation = type(m).__module__ == "torch.nn.modules.activation"  # not LayerNorm, Embedding, ...
+        raise (UnsupportedActivationError if activation else UnsupportedNetworkError)(
             f"{label} ({name}) is not a supported piecewise-linear activation or layer; "
             f"supported: {SUPPORTED_TEXT}")
     return Op("act", label, act)
@@ -415,8 +422,10 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
 
     Raises
     ------
-    UnsupportedActivationError
-        An unsupported call (named, with residual additions and max pooling explained).
+    UnsupportedNetworkError
+        An unsupported call (named, with residual additions and max pooling explained);
+        its subclass UnsupportedActivationError for a nonlinear function of one value
+        (``torch.sigmoid(x)``, ``x.tanh()``).
     InputError
         Arguments computed in forward where constants are needed, constants where the
         chain needs a tensor, weights that are not parameters of the module.
@@ -447,9 +456,11 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
         if node.op == "call_function" and node.target is torch.reshape:
             return _view_op(node, label)
         name = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", node.target)
-        # f(x) of one value alone is an activation exactnet lacks; anything else (x * y, 0.5 * x) a structure
+        # a nonlinear f(x) of one value alone is an activation exactnet lacks; anything else (x * y,
+        # 0.5 * x, -x, x.detach(), x[0], x.clamp(0, 1)) is a structure it does not read
         alone = len(node.args) == 1 and not node.kwargs and is_node(node.args[0])
-        raise (UnsupportedActivationError if alone else UnsupportedNetworkError)(
+        activation = alone and str(name).rstrip("_") in _NONLINEAR
+        raise (UnsupportedActivationError if activation else UnsupportedNetworkError)(
             f"{label}: operation {name!r} is not supported; supported: {SUPPORTED_TEXT}") from None
     if kind == "maxpool":
         raise UnsupportedNetworkError(_MAXPOOL.format(label=label))

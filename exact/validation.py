@@ -72,6 +72,10 @@ _UNITS = {"": 1, "b": 1, "k": 10**3, "kb": 10**3, "m": 10**6, "mb": 10**6, "g": 
           "t": 10**12, "tb": 10**12, "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 
 
+_FINITE = ("window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
+           "ymax), the vertices of a convex polygon, or None; got {got}")
+
+
 def check_window(window: Any) -> Fraction | ConvexWindow | None:
     """Validate a window: a half-width, ``None`` (whole plane), a rectangle or a convex polygon.
 
@@ -79,7 +83,8 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
     ----------
     window : number, str, (xmin, xmax, ymin, ymax), sequence of (x, y), ConvexWindow or None
         A finite number ``B > 0`` for the square ``[-B, B]^2``; ``None`` or one of the
-        strings ``"plane"``, ``"none"``, ``"inf"`` for the whole plane; four numbers for
+        strings ``"plane"``, ``"none"`` for the whole plane (not ``"inf"``: refused as
+        ``float("inf")`` is, as no half-width); four numbers for
         the rectangle ``[xmin, xmax] x [ymin, ymax]``; three or more vertices ``(x, y)`` of a
         convex polygon (either orientation; see :func:`exact.windows.convex_window`).  All
         values are taken exactly (floats at their binary value).
@@ -118,16 +123,17 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
         return _as_square(window if checked == window else checked)
     if hasattr(window, "tolist") and not isinstance(window, (list, tuple)):
         window = window.tolist()  # numpy scalars and arrays (0-d too), torch tensors: plain numbers
-    if isinstance(window, str) and window.strip().lower() in ("plane", "none", "inf"):
+    if isinstance(window, str) and window.strip().lower() in ("plane", "none"):
         return None
+    if isinstance(window, str) and window.strip().lower().lstrip("+") in ("inf", "infinity"):
+        raise InputError(_FINITE.format(got=repr(window)) + " (for the whole plane give None or 'plane')")
     if isinstance(window, bool) or isinstance(window, (dict, str, bytes)):
         raise InputTypeError(f"window must be a number, a rectangle (xmin, xmax, ymin, ymax), the vertices "
                              f"of a convex polygon, or None (also 'plane') for the whole plane; got "
                              f"{plain_text(window)}")
     if isinstance(window, np.ndarray) or (isinstance(window, Sequence) and not isinstance(window, str)):
         return _as_square(_shaped_window(window))
-    msg = ("window must be a finite number > 0 (half-width B of [-B, B]^2), a rectangle (xmin, xmax, ymin, "
-           f"ymax), the vertices of a convex polygon, or None; got {plain_text(window)}")
+    msg = _FINITE.format(got=plain_text(window))
     if isinstance(window, (complex, Decimal)) or "complex" in type(window).__name__:
         return _positive(window_number(window, "window"), msg)  # refused as complex; a Decimal exactly
     try:

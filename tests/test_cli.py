@@ -84,7 +84,7 @@ CLI_CASES = [
     (["count", "2-99999999999-1"], 1, "parameters"),
     (["count", "2-3-1", "--window", "-1"], 2, "--window takes a number"),
     (["count", "2-3-1", "--window", "nan"], 2, "--window takes a number"),
-    (["check", "{spec}", "--res", "30000"], 1, "900,000,000 pixels"),
+    (["check", "{spec}", "--res", "30000"], 2, "--res takes an integer from 1 to 4000 (16,000,000 pixels"),
     (["check", "{spec}", "--window", "plane"], 2, "cannot cover the whole plane"),
     (["regions", "{spec}", "--plot", "{tmp}/no/such/folder/r.png"], 2, "does not exist"),
     (["regions", "{spec}", "--geojson", "{tmp}"], 2, "is a folder"),

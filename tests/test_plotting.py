@@ -90,7 +90,7 @@ def test_level_sets_and_decision_boundary_are_drawn_from_the_exact_segments():
     assert isinstance(arts[5], PathCollection) and arts[5].get_offsets().tolist() == [[0.0, 0.0]]  # its point
     assert len(arts[6].get_segments()) == 4                                           # the decision boundary
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert "$f_{0} = 0$" in labels and "decision boundary" in labels
+    assert "$f_{0} = 0$" in labels and "decision boundary (the same set as $f_{0} = 0$)" in labels  # one output
     flat = r.plot(ax=axes(), level_set=-1)  # one level: its (empty) segments and its point
     assert len(flat) == 5
     with pytest.raises(InputTypeError, match="level_set must be a number"):

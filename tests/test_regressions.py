@@ -627,7 +627,8 @@ def test_infinite_window_says_how_to_ask_for_the_whole_plane():
     net = [([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
     with pytest.raises(InputError, match=r"got inf \(for the whole plane give None or 'plane'\)"):
         exact.count_regions(net, window=float("inf"))
-    assert exact.count_regions(net, window="inf") == exact.count_regions(net, window=None)
+    with pytest.raises(InputError, match=r"got 'inf' \(for the whole plane give None or 'plane'\)"):  # as the README
+        exact.count_regions(net, window="inf")  # says: 'inf' is the whole plane on the command line only
 
 
 def test_cli_help_names_safetensors(capsys):
@@ -2918,3 +2919,192 @@ def test_numeric_log_softmax_gives_plus_zero_not_minus_zero():
 
 
 # --- fresh-clone trial: drawing far windows, 1-D nets, check --res, truncated .pt, op errors ----------
+
+
+def _diag_net(tmp_path):
+    """The trial's spec t.json: relu(x) + relu(y), four quadrant regions."""
+    p = tmp_path / "t.json"
+    p.write_text('{"layers": [{"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, 1]], "bias": [0]}]}')
+    return str(p)
+
+
+def _net_1d(tmp_path):
+    """relu(x) + relu(1/2 - x): breakpoints 0 and 1/2, three regions."""
+    p = tmp_path / "net1d.json"
+    p.write_text('{"layers": [{"weight": [[1], [-1]], "bias": [0, 0.5]}, {"weight": [[1, 1]], "bias": [0]}]}')
+    return str(p)
+
+
+def test_plot_of_a_window_wider_than_floats_is_refused_before_any_figure(tmp_path):
+    """`exactnet regions t.json --window 1e308 --plot p.png` leaked matplotlib overflow warnings and ended in
+    'internal error (ValueError: cannot convert float NaN to integer)': the window is 2e308 wide.  Measured:
+    1e307 draws cleanly, 5e307 overflows in a transform; drawings now stop at 2^1000, refused before any
+    figure, with no warning, on every drawing path (plot, save_regions_plot, _repr_png_, HTML, 3-D)."""
+    import io
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from exact.plot_limits import check_drawable
+
+    spec = _diag_net(tmp_path)
+    far = exact.regions(spec, window=1e308)
+    figures = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no RuntimeWarning leaks from a refused plot
+        for draw in (far.plot, lambda: exact.plotting.save_regions_plot(far, io.BytesIO(), format="png"),
+                     lambda: exact.save_regions_html(far, str(tmp_path / "far.html"))):
+            with pytest.raises(InputError, match=r"window=1\.00e\+308 reaches 1\.00e\+308 and is 2\.00e\+308 "
+                                                 r"wide, beyond the float range.*draws in floats.*2\^1000"):
+                draw()
+        assert far._repr_png_() is None  # a notebook shows the text repr instead
+    assert plt.get_fignums() == figures and not (tmp_path / "far.html").exists()
+    at_limit = exact.regions(spec, window=2**1000)  # 2^1000 itself draws, without a warning
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert at_limit._repr_png_()[:4] == b"\x89PNG"
+    with pytest.raises(InputError, match=r"window=None \(whole plane\) is drawn in its certified box"):
+        check_drawable(exact.Regions(far.net, None, Fraction(2**1001), [], []), "plot")
+    cube = exact.regions([([[1, 0, 0], [0, 1, 1]], [0, 0]), ([[1, 1]], [0])], window=1e200)
+    with pytest.raises(InputError, match=r"plot_regions_3d: window=1\.00e\+200 .*up to 2\^500"):
+        cube.plot()
+    status, out, err = _cli(["regions", spec, "--window", "1e308", "--plot", str(tmp_path / "p.png"), "-q"])
+    assert status == 2 and "internal error" not in err and not (tmp_path / "p.png").exists()
+    assert "--plot: --window 1e+308 reaches 1e+308 and is 2e+308 wide" in err
+
+
+def test_cli_plot_refusal_advises_the_window_option_not_python(tmp_path):
+    """`--window 1e400 --plot p.png` advised 'plot a window instead (regions(net, window=B))': the user gave a
+    window, and that is Python syntax on the command line."""
+    status, _, err = _cli(["regions", _diag_net(tmp_path), "--window", "1e400", "--plot", str(tmp_path / "p.png")])
+    assert status == 2 and "give a smaller window (every coordinate at most 2^1000, as --window B with B at most 2^1000)" in err
+    assert "regions(net" not in err and "window=" not in err
+
+
+def test_one_d_nets_are_not_told_to_give_three_plane_points(tmp_path):
+    """A 1-D net's --plot/--geojson/--html/--level-set and Regions.plot() advised --plane (three input points),
+    which a 1-D input cannot give; save_regions_html said it 'draws networks with 3-D input' (it draws 2-D
+    too).  They now say where a 1-D input's intervals are shown."""
+    spec = _net_1d(tmp_path)
+    for options in (["--plot", "x.png"], ["--geojson", "x.json"], ["--html", "x.html"], ["--level-set", "0"],
+                    ["--decision-boundary"]):
+        status, _, err = _cli(["regions", spec, *options])
+        assert status == 2 and "exactnet segment SPEC --from LO --to HI" in err and "--plane '" not in err, err
+    r = exact.regions(spec, window=3)
+    with pytest.raises(InputError, match=r"1-D, whose cells are intervals: .*c\.vertices") as info:
+        r.plot()
+    assert "plane=" not in str(info.value)
+    with pytest.raises(InputError, match=r"^the HTML view draws networks with 2-D and 3-D input; this one's "
+                                         r"input is 1-D, whose cells are intervals"):
+        exact.save_regions_html(r, str(tmp_path / "x.html"))
+    assert sorted(c.vertices for c in r.cells) == [[(-3,), (0,)], [(0,), (Fraction(1, 2),)],
+                                                   [(3,), (Fraction(1, 2),)]]  # what the message points to
+
+
+def test_check_res_range_is_the_real_one_in_the_parser(tmp_path):
+    """`exactnet check --res 0` said '--res takes an integer from 1 to 1000000000' while --res 5000 was
+    refused later with status 1 ('at most 16,000,000 (--res 4000)'): the parser now states 1 to 4000."""
+    spec = _diag_net(tmp_path)
+    for res in ("0", "5000"):
+        status, _, err = _cli(["check", spec, "--res", res])
+        assert status == 2 and "--res takes an integer from 1 to 4000 (16,000,000 pixels" in err, err
+    assert _cli(["check", spec, "--window", "1", "--res", "2", "-q"])[0] == 0
+
+
+def test_one_d_locate_reports_the_shape_given(tmp_path):
+    """`regions(net1d, window=3).locate([0.5, 1.0])` reported 'got shape (1, 2)' for an input of shape (2,)."""
+    r = exact.regions(_net_1d(tmp_path), window=3)
+    with pytest.raises(InputError, match=r"shape \(m, 1\) or \(1,\) for this 1-D network \(one point \[x\], or "
+                                         r"several \[\[x1\], \[x2\], \.\.\.\]\), got shape \(2,\)$"):
+        r.locate([0.5, 1.0])
+    assert r.locate([0.25]).pattern == (1, 1) and r.locate([[0.25], [-1], [1]]).tolist() == [0, 1, 2]
+
+
+def test_truncated_torch_file_is_called_corrupt_with_torch_reason_whole(tmp_path):
+    """`head -c 100 a.pt > b.pt`: torch's reason was cut mid-sentence ('... your checkpoint file is);') and
+    the message advised saving model.state_dict(), wrong for a corrupt file."""
+    import torch
+
+    from exact.errors import SpecFileError
+
+    m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    torch.save(m.state_dict(), tmp_path / "a.pt")
+    (tmp_path / "b.pt").write_bytes((tmp_path / "a.pt").read_bytes()[:100])
+    with pytest.raises(SpecFileError, match=r"'.*b\.pt' could not be read as a torch checkpoint: it may be "
+                                            r"truncated or corrupt \(torch: .*\.\)$") as info:
+        exact.load_spec(str(tmp_path / "b.pt"))
+    assert "state_dict" not in str(info.value) and "checkpoint file is)" not in str(info.value)
+    torch.save(m, tmp_path / "model.pt")  # a pickled module: the advice stays
+    with pytest.raises(SpecFileError, match=r"Unsupported global.*save model\.state_dict\(\) instead"):
+        exact.load_spec(str(tmp_path / "model.pt"))
+
+
+def test_unsupported_ops_that_are_no_activations_are_network_errors():
+    """torch.neg(x) and x.detach() raised UnsupportedActivationError, while x * x, x.clamp(0, 1) and x[:, :2]
+    raised UnsupportedNetworkError with the same 'operation ... is not supported' text; so did a LayerNorm
+    module.  Only nonlinear functions of one value (sigmoid, tanh) are activation errors now."""
+    import torch
+
+    from exact.errors import UnsupportedActivationError, UnsupportedNetworkError
+
+    class Op(torch.nn.Module):
+        def __init__(self, f):
+            super().__init__()
+            self.l0, self.l1, self.f = torch.nn.Linear(2, 2), torch.nn.Linear(2, 1), f
+
+        def forward(self, x):
+            return self.l1(self.f(self.l0(x)))
+
+    cases = [("neg", torch.neg, False), ("detach", lambda h: h.detach(), False), ("mul", lambda h: h * h, False),
+             ("clamp", lambda h: h.clamp(0, 1), False), ("getitem", lambda h: h[:, :2], False),
+             ("sigmoid", torch.sigmoid, True), ("tanh", lambda h: h.tanh(), True)]
+    for name, f, activation in cases:
+        with pytest.raises(UnsupportedNetworkError, match=f"operation '{name}' is not supported") as info:
+            exact.count_regions(Op(f), window=1)
+        assert (info.type is UnsupportedActivationError) == activation, name
+    for module, activation in ((torch.nn.LayerNorm(2), False), (torch.nn.Sigmoid(), True)):
+        with pytest.raises(UnsupportedNetworkError, match="is not a supported piecewise-linear") as info:
+            exact.count_regions(torch.nn.Sequential(torch.nn.Linear(2, 2), module, torch.nn.Linear(2, 1)),
+                                window=1)
+        assert (info.type is UnsupportedActivationError) == activation, module
+
+
+def test_window_inf_as_text_is_refused_as_the_number_is():
+    """window='inf' was quietly the whole plane in the API while window=float('inf') was refused; the README
+    documents 'inf' on the command line only.  Both say to give None; --window inf stays the whole plane."""
+    net = [([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]
+    for w in ("inf", " +Infinity"):
+        with pytest.raises(InputError, match=rf"got {re.escape(repr(w))} \(for the whole plane give None or 'plane'\)"):
+            exact.count_regions(net, window=w)
+    assert exact.count_regions(net, window="plane") == exact.count_regions(net, window=None)
+
+
+def test_readme_names_exact_vertices_and_count_many_takes_an_interval(tmp_path):
+    """The README said `cell.polygon` is exact (a float shapely polygon; `cell.vertices` are exact) and that a
+    1-D interval window is 'not yet in count-many', which reads it."""
+    readme = open(os.path.join(os.path.dirname(__file__), "..", "README.md"), encoding="utf-8").read()
+    assert "`cell.polygon` (exact)" not in readme and "use `cell.vertices` (exact" in readme
+    assert "not yet in `count-many`" not in readme
+    cell = exact.regions(_diag_net(tmp_path), window=1).cells[0]
+    assert all(type(v) is Fraction for p in cell.vertices for v in p)
+    assert all(type(v) is float for p in cell.polygon.exterior.coords for v in p)
+    status, out, _ = _cli(["count-many", _net_1d(tmp_path), "--window=-1,1", "-q"])
+    line = json.loads(out)
+    assert status == 0 and line["window"] == {"box": [-1, 1]} and line["activation_regions"] == 3
+
+
+def test_decision_boundary_over_the_same_level_set_stays_distinguishable(tmp_path):
+    """--level-set 0 --decision-boundary of one output: the orange boundary hid the red level set f0 = 0 it
+    equals.  The boundary is now dashed on top, and its label says it is the same set."""
+    from matplotlib.figure import Figure
+
+    r = exact.regions(_diag_net(tmp_path), window=2)
+    arts = exact.plotting.plot_regions(r, ax=Figure().add_subplot(), level_set=0, decision_boundary=True)
+    level, boundary = arts[3], arts[5]  # fill, 2 boundary kinds, f0 = 0 (+ flat), decision boundary
+    assert level.get_label() == "$f_{0} = 0$" and level.get_linestyle()[0][1] is None  # solid
+    assert boundary.get_label() == "decision boundary (the same set as $f_{0} = 0$)"
+    assert boundary.get_linestyle()[0][1] is not None  # dashed, drawn after (over) the level set
+    labels = [t.get_text() for t in arts[0].axes.get_legend().get_texts()]
+    assert "decision boundary (the same set as $f_{0} = 0$)" in labels
+    other = exact.plotting.plot_regions(r, ax=Figure().add_subplot(), level_set=1, decision_boundary=True)
+    assert other[4].get_label() == "decision boundary"  # f0 = 1 is another set: no note

@@ -27,6 +27,7 @@ from typing import Any
 
 from ..errors import InputError, InputTypeError, ResourceLimitError
 from ..fill_colors import cell_colors, cell_values
+from ..plot_limits import check_drawable
 from .polytope import HPoint, determinant, interior_point, neighbours, point_from_fractions, vertex_masks
 
 __all__ = ["MAX_PLOT_CELLS", "cell_facets", "check_regions_3d", "facet_polygons", "plot_regions_3d"]
@@ -110,7 +111,7 @@ def _ring(poly: Any, vm: list[int], mask: int, index: int, row: int) -> list[int
     return ring
 
 
-def check_regions_3d(reg: Any, where: str) -> None:
+def check_regions_3d(reg: Any, where: str, draws: str = "3-D") -> None:
     """Refuse anything but the exact cells of a network with 3-D input.
 
     Parameters
@@ -119,6 +120,8 @@ def check_regions_3d(reg: Any, where: str) -> None:
         What was given.
     where : str
         The function's name, for the message.
+    draws : str, default "3-D"
+        The input widths the caller draws, for the message (``"2-D and 3-D"``).
 
     Returns
     -------
@@ -138,14 +141,22 @@ def check_regions_3d(reg: Any, where: str) -> None:
     Traceback (most recent call last):
     ...
     exact.errors.InputError: plot draws networks with 3-D input; this one's input is 4-D: ...
+    >>> check_regions_3d(regions([([[1]], [0]), ([[1]], [0])], window=1), "plot")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: plot draws networks with 3-D input; this one's input is 1-D, whose cells are ...
     """
     if not (hasattr(reg, "lo") and hasattr(reg, "whole_space") and hasattr(reg, "cells")):
         hint = " (a plane's Regions: use Regions.plot)" if hasattr(reg, "boundaries") else ""
         raise InputTypeError(f"{where} takes the RegionsND of exact.regions(net, window=...) for a net with "
                              f"3-D input, got {type(reg).__name__}{hint}")
     d = len(reg.lo)
+    if d == 1:  # three points of a line span no plane: say what shows a 1-D input
+        raise InputError(f"{where} draws networks with {draws} input; this one's input is 1-D, whose cells "
+                         "are intervals: read their exact ends as [c.vertices for c in r.cells], sizes with "
+                         "r.summary(), or the exact breakpoints with exact.count_on_segment(net, [lo], [hi])")
     if d != 3:
-        raise InputError(f"{where} draws networks with 3-D input; this one's input is {d}-D: draw a 2-D "
+        raise InputError(f"{where} draws networks with {draws} input; this one's input is {d}-D: draw a 2-D "
                          "slice instead (exact.regions(net, plane=[x0, x1, x2]), then .plot())")
 
 
@@ -206,10 +217,8 @@ def plot_regions_3d(reg: Any, ax=None, *, color: str = "index", cmap: str | None
     from mpl_toolkits.mplot3d.art3d import Poly3DCollection
 
     check_regions_3d(reg, "plot_regions_3d")
-    _check_options(alpha, max_cells)
-    if len(reg.cells) > max_cells:
-        raise ResourceLimitError(f"plot_regions_3d: {len(reg.cells)} cells, more than max_cells={max_cells}; "
-                                 "draw a smaller box or raise max_cells")
+    check_drawable(reg, "plot_regions_3d")  # before any figure: the 3-D projection overflows past ~1e154
+    _check_options(reg, alpha, max_cells)
     values = cell_values(reg, output) if color == "output" else None
     colors = cell_colors(reg, color, cmap=cmap, output=output, values=values)
     per_facet, _, polys = zip(*facet_polygons(reg))
@@ -263,11 +272,14 @@ def facet_polygons(reg: Any) -> list[tuple[int, int, list[tuple[float, float, fl
             for c in reg.cells for row, ring in cell_facets(c)]
 
 
-def _check_options(alpha: Any, max_cells: Any) -> None:
+def _check_options(reg: Any, alpha: Any, max_cells: Any) -> None:
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 <= alpha <= 1:
         raise InputError(f"alpha must be a number in [0, 1], got {alpha!r}")
     if isinstance(max_cells, bool) or not isinstance(max_cells, int) or max_cells < 1:
         raise InputError(f"max_cells must be a positive integer, got {max_cells!r}")
+    if len(reg.cells) > max_cells:
+        raise ResourceLimitError(f"plot_regions_3d: {len(reg.cells)} cells, more than max_cells={max_cells}; "
+                                 "draw a smaller box or raise max_cells")
 
 
 def _axes3d(ax):
@@ -307,7 +319,8 @@ def _float_point(p: HPoint) -> tuple[float, ...]:
         return tuple(x / p[-1] for x in p[:-1])
     except OverflowError:
         raise InputError("plot_regions_3d: a vertex lies beyond the float range (about 1.8e308), which "
-                         "matplotlib cannot draw; draw a box instead (regions(net, window=B))") from None
+                         "matplotlib cannot draw; draw a box instead (as window=B with B at most 2^500)"
+                         ) from None
 
 
 def _float_value(v: Any, k: int) -> float:

@@ -39,7 +39,8 @@ __all__ = ["locate_points"]
 def _exact_points(arr: np.ndarray, d: int) -> list[tuple[Fraction, ...]]:
     """Read an ``(m, d)`` array of real numbers exactly, with messages naming the bad entry."""
     if arr.ndim != 2 or arr.shape[1] != d:
-        raise InputError(f"points must have shape (m, {d}) or ({d},) for this {d}-D network, got shape "
+        one = " (one point [x], or several [[x1], [x2], ...])" if d == 1 else ""
+        raise InputError(f"points must have shape (m, {d}) or ({d},) for this {d}-D network{one}, got shape "
                          f"{arr.shape}")
     out = []
     for i, row in enumerate(arr.tolist()):

@@ -415,7 +415,7 @@ class RegionsND:
         from .point_location import locate_points
 
         arr = points if isinstance(points, np.ndarray) else np.array(points, dtype=object)
-        if arr.ndim == 1:
+        if arr.ndim == 1 and len(arr) == len(self.lo):  # else refused with the shape as given
             k = int(locate_points(self, arr.reshape(1, -1))[0])
             return None if k < 0 else self.cells[k]
         return locate_points(self, arr)
