@@ -3108,3 +3108,15 @@ def test_decision_boundary_over_the_same_level_set_stays_distinguishable(tmp_pat
     assert "decision boundary (the same set as $f_{0} = 0$)" in labels
     other = exact.plotting.plot_regions(r, ax=Figure().add_subplot(), level_set=1, decision_boundary=True)
     assert other[4].get_label() == "decision boundary"  # f0 = 1 is another set: no note
+
+
+def test_area_floats_raise_nothing_under_errstate_raise_for_a_flat_polygon():
+    """Review of the double-double area filter: for a zero-area or clockwise polygon its gap test took
+    ``nextafter`` of 0 (a subnormal) before it checked the decided range, so under
+    ``np.errstate(all="raise")`` it raised FloatingPointError (it never gave a wrong float)."""
+    from exact.area_floats import rounded_areas
+
+    with np.errstate(all="raise"):
+        got = rounded_areas([(0, 0, 1), (1, 1, 1), (2, 2, 1), (1, 0, 1)], np.array([0, 1, 2, 0, 1, 3]),
+                            np.array([0, 3, 6]))
+    assert np.isnan(got).all()  # area 0; a clockwise triangle: left to the exact shoelace sum
