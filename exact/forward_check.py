@@ -185,7 +185,7 @@ def _test_points(W0: np.ndarray, b0: np.ndarray, per: int, seed: int) -> np.ndar
     with np.errstate(all="ignore"):
         norms = np.abs(W0).sum(axis=1)
         dist = np.abs(b0[norms > 0]) / norms[norms > 0]
-        R = float(np.clip(np.max(dist[np.isfinite(dist)], initial=1.0), 2.0**-8, 2.0**100))
+        R = min(max(float(np.max(dist[np.isfinite(dist)], initial=1.0)), 2.0**-8), 2.0**100)  # (a finite max)
     scales = np.repeat([2.0**-8, 1.0, 2.0**8, R, 4 * R], per)[:, None]
     # rng.uniform(-s, s) is -s + (2 s) u, u from the generator's stream: the same numbers
     X = -scales + (2 * scales) * _unit_draws(5 * per, W0.shape[1], seed)
@@ -242,13 +242,32 @@ def _float_forward(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activ
         z = h @ W.T + b
         for bound, _ in layer:
             s = bound(s)
-        bp, slopes, icepts = _act_arrays(a)
+        bp, slopes, icepts, slope_max, icept_max = _act_floats(a)
         q = np.searchsorted(bp, z, side="left")  # the number of breakpoints strictly below z
         h = slopes[q] * z + icepts[q]
-        s = np.abs(slopes).max() * s + np.abs(icepts).max()
+        s = slope_max * s + icept_max
     for bound, _ in parts[-1]:
         s = bound(s)
     return h @ Ws[-1].T + bs[-1], s
+
+
+_ACTS: list[tuple[Activation, tuple]] = []
+"""The floats of the last few activations used, beside them (:func:`_act_floats`)."""
+
+
+def _act_floats(a: Activation) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """Return :func:`_act_arrays` of ``a`` and its largest absolute slope and intercept.
+
+    Found by identity first: an activation is immutable, and hashing one to look it up by
+    value hashes each of its Fractions (several microseconds a layer).
+    """
+    for held, got in _ACTS:
+        if held is a:
+            return got
+    bp, slopes, icepts = _act_arrays(a)
+    got = (bp, slopes, icepts, float(np.abs(slopes).max()), float(np.abs(icepts).max()))
+    _ACTS[:] = [(a, got), *_ACTS[:7]]  # (the activation is held here, so its identity is not reused)
+    return got
 
 
 @functools.lru_cache(maxsize=64)

@@ -26,14 +26,16 @@ from hypothesis import strategies as st
 
 import exact._certified.small_cells as small_cells
 import exact._certified.subdivision as subdivision
+import exact.forward_check as forward_check
+import exact.validation as validation
 from exact import ExactNet, count_regions, from_torch
 from exact._certified.chords import crossing_pairs, find_chords
 from exact._certified.float_net import act_floats, parallel_reps
 from exact._certified.last_layer import batched_counts, count_last_layer
 from exact._certified.plane import batched_plane_cells
 from exact._certified.subdivision import Subdivision
-from exact.activations import get_activation
-from exact.errors import InputError, Undecided
+from exact.activations import get_activation, piecewise_linear
+from exact.errors import InputError, ResourceLimitError, Undecided
 from exact.forward_check import _test_points
 from exact.predicates import (
     line_from_fractions,
@@ -171,10 +173,10 @@ def test_activation_floats_are_cached_read_only():
     assert third[1][0] == 1 / 3 and third[3][1] > 0
 
 
-@pytest.mark.parametrize("per, seed", [(8, 0), (64, 0), (13, 7)])
-def test_forward_check_points_are_the_generators_uniform_points(per, seed):
+@pytest.mark.parametrize("per, seed, far", [(8, 0, 30), (64, 0, 30), (13, 7, 30), (8, 1, 1e40)])
+def test_forward_check_points_are_the_generators_uniform_points(per, seed, far):
     rng = np.random.default_rng(5)
-    W0, b0 = rng.standard_normal((4, 2)), rng.standard_normal(4) * 30
+    W0, b0 = rng.standard_normal((4, 2)), rng.standard_normal(4) * far  # (1e40: R capped at 2^100)
     with np.errstate(all="ignore"):
         norms = np.abs(W0).sum(axis=1)
         R = float(np.clip(np.max(np.abs(b0) / norms, initial=1.0), 2.0**-8, 2.0**100))
@@ -269,7 +271,7 @@ _PENTAGON = ([(1.0, 0.5), (0.0, 1.0), (-1.0, 0.5), (-1.0, -1.0), (1.0, -1.0)],
 def _float_cell(pts, lines):
     u = 2.0**-53
     edges = [(a, b, c, u, u, u, -1, -1, abs(a), abs(b), abs(c)) for a, b, c in lines]
-    return small_cells._Cell([x for x, _ in pts], [y for _, y in pts], [0.0] * len(pts), edges, [0], None)
+    return small_cells._Cell([x for x, _ in pts], [y for _, y in pts], [0.0] * len(pts), edges, bytearray([0]))
 
 
 def _matches(piece, verts, edges):
@@ -311,10 +313,10 @@ def test_cut_pieces_are_split_polygons_pieces():
             got = small_cells._split(cell, cut)
             seen[{1: "above", -1: "below", 2: "cut"}[where]] += 1
             if where != 2:
-                assert len(got) == 1 and got[0].pattern == [1 if where == 1 else 0]
+                assert len(got) == 1 and list(got[0].pattern) == [1 if where == 1 else 0]
                 continue
             seen["vertex 0 above" if side(exact_line, verts[0]) > 0 else "vertex 0 below"] += 1  # both ways round
-            assert [p.pattern for p in got] == [[1], [0]]
+            assert [list(p.pattern) for p in got] == [[1], [0]]
             for piece, (pv, pe) in zip(got, (pos, neg)):
                 assert _matches(piece, pv, pe)
     assert min(seen.values()) >= 5, seen  # every case met: each side, cuts either way round, ties
@@ -344,3 +346,125 @@ def test_box_sides_claims_hold_exactly_and_nan_is_undecided():
                 positive += values[0] > 0
             assert ups[j] == positive  # the pieces counted are the lines the cell is above
     assert 100 <= decided < 40 * 8 - 10  # most decided, some not
+
+
+# --- the small path's second speed-up: no box test twice, cells cut in place, byte patterns ------------
+
+
+def test_small_path_tests_an_uncut_cells_undecided_lines_at_its_vertices_as_the_exact_engine(monkeypatch):
+    # every layer's box tests in arrays (_FEW_TESTS = 0): a line the box leaves undecided on a cell
+    # not yet cut goes straight to the cell's vertices; the counts stay the exact engine's
+    monkeypatch.setattr(small_cells, "_FEW_TESTS", 0)
+    direct, real, inside = [0], small_cells._split_at_vertices, [False]
+    real_split = small_cells._split
+
+    def vertices(cell, line):
+        direct[0] += not inside[0]
+        return real(cell, line)
+
+    def split(cell, line):
+        inside[0] = True
+        try:
+            return real_split(cell, line)
+        finally:
+            inside[0] = False
+
+    monkeypatch.setattr(small_cells, "_split_at_vertices", vertices)
+    monkeypatch.setattr(small_cells, "_split", split)
+    decided = 0
+    for seed in range(0, 60, 2):
+        net, half = _tiny_case(seed)
+        got = _small_or_none(net, half)
+        if got is not None:
+            ref = exact_engine_regions(net, window=half)
+            assert got == (ref.n_activation, ref.n_linear), seed
+            decided += 1
+    assert decided >= 15 and direct[0] >= 50, (decided, direct)
+
+
+def test_cut_finds_the_two_sign_changes_of_every_run():
+    # every run of positive vertices around a pentagon (each start, each length): the positive piece
+    # keeps exactly the edges with a positive end, the negative piece those with a negative end
+    pts, lines = _PENTAGON
+    n = len(pts)
+    cut = (1.0, 1.0, 0.1, 0.0, 0.0, 0.0, 0, 0, 1.0, 1.0, 0.1)  # parallel to no edge
+    for start in range(n):
+        for run in range(1, n):
+            signs = [(i - start) % n < run for i in range(n)]
+            cell = _float_cell(pts, lines)
+            edges = list(cell.lines)
+            pos, neg = small_cells._cut(cell, signs, cut, 0)
+            for piece, keep in ((pos, True), (neg, False)):
+                mine = sorted(edges.index(e) for e in piece.lines if e is not cut)
+                assert mine == [i for i in range(n) if keep in (signs[i], signs[(i + 1) % n])], (signs, keep)
+                assert piece.lines[-1] is cut and len(piece.xs) == len(piece.lines)
+            assert list(pos.pattern) == [1] and list(neg.pattern) == [0] and neg is cell and neg.box is None
+
+
+def test_cut_refuses_signs_of_no_convex_cell():
+    cut = (1.0, 1.0, 0.1, 0.0, 0.0, 0.0, 0, 0, 1.0, 1.0, 0.1)
+    with pytest.raises(Undecided, match="more than two runs"):
+        small_cells._cut(_float_cell(*_SQUARE), [True, False, True, False], cut, 0)
+
+
+def test_small_path_hands_over_pieces_past_a_byte():
+    # a pattern keeps a piece per byte: an activation of 255 breakpoints is handed over at once
+    n = 255
+    slopes = [1 + q % 2 for q in range(n + 1)]
+    icepts = [Fraction(0)]
+    for q in range(n):  # continuous at each breakpoint q
+        icepts.append(slopes[q] * q + icepts[q] - slopes[q + 1] * q)
+    act = piecewise_linear("zigzag", range(n), slopes, icepts)
+    net = ExactNet.from_layers([([[1.0, 0.5]], [0.0]), ([[1.0]], [0.0]), ([[1.0]], [0.0])], activation=act)
+    with pytest.raises(Undecided, match="too many pieces"):
+        small_cells.small_counts(net, Fraction(1))
+
+
+def test_auto_memory_budget_is_read_at_most_once_a_second(monkeypatch):
+    reads = []
+    monkeypatch.setattr(validation, "available_memory", lambda: reads.append(1) or 8000)
+    assert validation.check_max_memory("auto") == 4000 and len(reads) == 1  # a new reader: asked
+    assert validation.check_max_memory("auto") == 4000 and len(reads) == 1  # within the second: kept
+    validation._recent_read[1] -= 1.5  # a second and a half later: read again
+    assert validation.check_max_memory("auto") == 4000 and len(reads) == 2
+    monkeypatch.setattr(validation, "available_memory", lambda: 1000)  # another reader: asked at once
+    assert validation.check_max_memory("auto") == 500
+    net = from_torch(seeded_torch([2, 5, 5, 5, 5, 1], 0))
+    with pytest.raises(ResourceLimitError):  # the small budget still refuses (and the small path steps aside)
+        count_regions(net, window=10)
+
+
+@pytest.mark.parametrize("act", [get_activation("relu"), get_activation("hardtanh", -3, 2),
+                                 get_activation("leaky_relu", Fraction(-5, 2)), get_activation("abs")])
+def test_forward_check_activation_floats_by_identity(act):
+    # the misread check's scale uses each activation's largest |slope| and |intercept|, found by identity
+    got = forward_check._act_floats(act)
+    assert got is forward_check._act_floats(act)
+    assert got[3] == float(max(abs(v) for v in act.slopes)) and got[4] == float(max(abs(v) for v in act.intercepts))
+    twin = type(act)(act.name, act.breakpoints, act.slopes, act.intercepts)  # equal, not the same object
+    assert twin is not act and forward_check._act_floats(twin)[3:] == got[3:]
+    assert [a.tolist() for a in got[:3]] == [[float(v) for v in vals]
+                                             for vals in (act.breakpoints, act.slopes, act.intercepts)]
+
+
+def test_intersection_vertices_are_within_their_bound_of_the_exact_crossing():
+    # the Cramer vertex of two float lines (exact as given, then with error bounds that hold) is
+    # within its bound of the exact crossing, in Fractions; only near-parallel pairs are handed over
+    rng = np.random.default_rng(11)
+    decided = 0
+    for _ in range(3000):
+        a1, b1, c1, a2, b2, c2 = (rng.normal(size=6) * 2.0 ** rng.integers(-30, 30, size=6)).tolist()
+        if rng.random() < 0.3:  # nearly parallel: the second line a tiny turn of the first
+            a2, b2 = a1 * (1 + rng.normal() * 2.0**-40), b1
+        A1, B1, C1, A2, B2, C2 = (Fraction(v) for v in (a1, b1, c1, a2, b2, c2))
+        D = A1 * B2 - A2 * B1
+        lines = [(a, b, c, 0.0, 0.0, 0.0, 0, 0, abs(a), abs(b), abs(c)) for a, b, c in ((a1, b1, c1), (a2, b2, c2))]
+        try:
+            x, y, e = small_cells._intersect(*lines)
+        except Undecided:
+            assert D == 0 or abs(D) < 2.0**-30 * (abs(A1 * B2) + abs(A2 * B1)), (a1, b1, a2, b2)
+            continue
+        X, Y = (B1 * C2 - B2 * C1) / D, (C1 * A2 - C2 * A1) / D
+        assert abs(Fraction(x) - X) <= Fraction(e) and abs(Fraction(y) - Y) <= Fraction(e)
+        decided += 1
+    assert decided >= 1500

@@ -82,6 +82,8 @@ SMALL_CELLS_PER_LAYER = 80
 _UP4, _U3, _U5, _U5UP = 1 + 4 * U, 3 * U, 5 * U, 5 * U * (1 + U)
 """The factors of the bounds below, made once (the same floats as written out in place)."""
 
+_INF = float("inf")
+
 _CELL_BYTES = 4096
 """A bound on one cell's memory here (its vertex, line and pattern lists: about 1.5 kB at 20 neurons)."""
 
@@ -138,20 +140,21 @@ def is_small(net: ExactNet, max_memory: int | None = None) -> bool:
 
 
 class _Cell:
-    """A convex cell: float vertices with their error bounds, the line of each edge, pattern and maps.
+    """A convex cell: float vertices with their error bounds, the line of each edge, and its pattern.
 
     ``lines[i]`` is the edge from vertex ``i`` to ``i + 1``: ``(a, b, c, ea, eb, ec, g, q, |a|, |b|,
     |c|)``, the float line, its entrywise error bound, its neuron ``g`` (global index; ``-1`` a
     side of the window) and breakpoint ``q``, and the line's absolute values.  ``box`` is
     ``(cx, cy, rx, ry, ax, ay)``: every exact point of the cell is within ``rx`` of ``cx`` in x
     and ``ry`` of ``cy`` in y, and ``ax >= |cx| + rx``, ``ay >= |cy| + ry`` (each rounded upward by
-    a factor ``1 + 4u``).
+    a factor ``1 + 4u``).  ``pattern`` holds each neuron's piece so far, a byte each
+    (:func:`_net_floats` hands nets of 255 or more breakpoints in a layer over).
     """
 
-    __slots__ = ("box", "emax", "es", "lines", "maps", "pattern", "xs", "ys")
+    __slots__ = ("box", "emax", "es", "lines", "pattern", "xs", "ys")
 
-    def __init__(self, xs: list, ys: list, es: list, lines: list, pattern: list, maps: list | None):
-        self.xs, self.ys, self.es, self.lines, self.pattern, self.maps = xs, ys, es, lines, pattern, maps
+    def __init__(self, xs: list, ys: list, es: list, lines: list, pattern: bytearray):
+        self.xs, self.ys, self.es, self.lines, self.pattern = xs, ys, es, lines, pattern
         self.box = None  # made when first needed (most cells of the last layer never need it)
 
 
@@ -184,6 +187,8 @@ def _net_floats(net: ExactNet) -> tuple:
     the float weights and activations alone, as the bounds are, so it goes with them.
     """
     b = net_bounds(net)
+    if any(len(a.breakpoints) > 254 for a in net.activations):  # a piece past 255 would not fit a byte
+        raise Undecided("too many pieces of an activation for the small-net path")
     for held, floats in _FLOATS:
         if held is b:  # the bounds object is held here, so its identity cannot be reused
             return floats
@@ -192,7 +197,10 @@ def _net_floats(net: ExactNet) -> tuple:
     errs = [([tuple(r) for r in e.tolist()], e.reshape(len(W), len(a[0]), 3))
             for e, W, a in zip(b.line_err, b.Ws, acts)]
     betas = [[beta for beta, _ in bps] for bps, _, _, _ in acts]
-    floats = (b.Ws, b.bs, errs, [((bs_, np.array(bs_)), s, c) for bs_, (_, s, c, _) in zip(betas, acts)],
+    # per layer: the breakpoints, the slopes (None for ReLU's 0, 1) and the intercepts (None when all 0)
+    relu = [s.tolist() == [0.0, 1.0] and not np.signbit(s).any() for _, s, _, _ in acts]
+    floats = (b.Ws, b.bs, errs, [((bs_, np.array(bs_)), None if r else s, c if c.any() else None)
+                                 for bs_, r, (_, s, c, _) in zip(betas, relu, acts)],
               (2 * b.E[-1] + 2 * U * (b.A[-1] + b.E[-1])) * SAFE + TINY, _structure(net))
     _FLOATS[:] = [(b, floats), *_FLOATS[:3]]
     return floats
@@ -261,7 +269,7 @@ def small_counts(net: ExactNet, window: Fraction | ConvexWindow, *, max_regions:
     rows = rec.tolist()
     lines = [(r[4], r[5], r[6], ea, eb, ec, -1, -1, abs(r[4]), abs(r[5]), abs(r[6])) for r in rows]
     M = np.concatenate([Ws[0], bs[0][:, None]], axis=1)[None]  # (1, k, 3): [W | b] in the window
-    cells = [_Cell([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], lines, [], None)]
+    cells = [_Cell([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows], lines, bytearray())]
     g0, prev, anc = 0, None, [0]
     for l, (bps, slopes, inter) in enumerate(acts):
         k0, k = Ws[l].shape[1], len(Ws[l])
@@ -293,31 +301,37 @@ def _split_layer(cells: list, M: np.ndarray, g0: int, bps: tuple, err: tuple, ma
     and ``err`` the bounds of its lines, neuron-major (each as a list and as an array).  Neuron
     ``j`` (global ``g0 + j``) has piece ``q + 1`` or more on the positive side of its line ``q``
     (above ``bps[q]``).  The lines the cell's box decides (:func:`_box_sides`) miss every piece
-    of the cell; the others cut the pieces one after the other (:func:`_split`).  Returns the
-    new cells and, for each, its cell's row of ``M``.
+    of the cell; the others cut the pieces one after the other (:func:`_split`; while the cell
+    is uncut, its box, on which those lines were found undecided, is not tested again:
+    :func:`_split_at_vertices`).  Returns the new cells and, for each, its cell's row of ``M``.
     """
     (bps, bps_array), (err, err_array) = bps, err
     k, nq = M.shape[1], len(bps)
     lines = [(j, g0 + j, q, err[j * nq + q]) for j in range(k) for q in range(nq)]
     out, anc = [], []
-    if len(cells) * len(lines) <= _FEW_TESTS:  # few tests: each in Python (in _split) costs less than arrays
-        above, open_ = [[0] * k] * len(cells), [range(len(lines))] * len(cells)
-    else:
+    boxed = len(cells) * len(lines) > _FEW_TESTS  # else each test in Python (in _split) costs less
+    if boxed:
         above, open_ = _box_sides(M, cells, bps_array, err_array)
+    else:
+        above, open_ = [[0] * k] * len(cells), [range(len(lines))] * len(cells)
     for r, (cell, maps, ups, todo) in enumerate(zip(cells, M.tolist(), above, open_)):
-        cell.maps = maps
         cell.pattern.extend(ups)  # (before any cut: every piece inherits it)
         if not todo:  # the box decides every line: the cell goes on whole
             out.append(cell)
             anc.append(r)
             continue
-        pieces = [cell]
+        pieces: tuple | list = (cell,)
         for t in todo:
             j, g, q, e = lines[t]
             m0, m1, m2 = maps[j]
             m2 -= bps[q]  # its rounding is in line_err
             line = (m0, m1, m2, *e, g, q, abs(m0), abs(m1), abs(m2))
-            pieces = [p for piece in pieces for p in _split(piece, line)]
+            if len(pieces) > 1:
+                pieces = [p for piece in pieces for p in _split(piece, line)]
+            elif boxed:  # still the whole cell, whose box left this line undecided
+                pieces = _split_at_vertices(cell, line)
+            else:
+                pieces = _split(cell, line)
         out.extend(pieces)
         anc.extend([r] * len(pieces))
         if len(out) > max_cells:
@@ -326,19 +340,20 @@ def _split_layer(cells: list, M: np.ndarray, g0: int, bps: tuple, err: tuple, ma
 
 
 def _next_maps(W: np.ndarray, b: np.ndarray, M: np.ndarray, anc: list, cells: list, g0: int,
-               slopes: np.ndarray, inter: np.ndarray) -> np.ndarray:
+               slopes: np.ndarray | None, inter: np.ndarray | None) -> np.ndarray:
     """Compute the next layer's float maps in every cell, as :func:`~exact._certified.bounds.next_map` does.
 
     ``M[anc[i]]`` (shape ``(k0, 3)``) are the last layer's maps in cell ``i``: then
     ``H_j = s_j m_j + c_j e3`` from the cell's pieces of the ``k0`` neurons from ``g0`` (one
     rounding each), and ``M' = W H + b e3`` (a matrix product and one rounding): within the
     bounds of :func:`~exact._certified.bounds.layer_bounds`, whatever the summation order.
-    Returns the maps, shape ``(C, k, 3)``.
+    ``slopes`` None stands for ReLU's slopes 0 and 1 (the piece itself is the factor, the same
+    products), ``inter`` None for intercepts all zero.  Returns the maps, shape ``(C, k, 3)``.
     """
-    k0 = M.shape[1]
-    piece = np.array([c.pattern[g0 : g0 + k0] for c in cells], dtype=np.int64)  # (C, k0)
-    H = M[anc] * slopes[piece][:, :, None]  # (C, k0, 3)
-    if inter.any():
+    C, k0 = len(cells), M.shape[1]
+    piece = np.frombuffer(b"".join([c.pattern[g0 : g0 + k0] for c in cells]), dtype=np.uint8).reshape(C, k0)
+    H = M[anc] * (piece if slopes is None else slopes[piece])[:, :, None]  # (C, k0, 3)
+    if inter is not None:
         H[:, :, 2] += inter[piece]
     M = W @ H
     M[:, :, 2] += b
@@ -367,7 +382,8 @@ def _box_sides(M: np.ndarray, cells: list, bps: np.ndarray, E: np.ndarray) -> tu
              + _U5 * (np.abs(t0) + np.abs(t1) + np.abs(c))) * SAFE + TINY
     above = (f > bound).sum(axis=2).tolist()
     todo: list[list[int]] = [[] for _ in range(C)]
-    rows, cols = (~(f < -bound) & ~(f > bound)).reshape(C, k * nq).nonzero()  # (NaN: undecided)
+    # decided: f > bound or f < -bound, that is |f| > bound (bound > 0); NaN on either side: undecided
+    rows, cols = (~(np.abs(f) > bound)).reshape(C, k * nq).nonzero()
     for r, t in zip(rows.tolist(), cols.tolist()):
         todo[r].append(t)
     return above, todo
@@ -392,7 +408,14 @@ def _split(cell: _Cell, line: tuple) -> tuple[_Cell, ...]:
         return (cell,)
     if f < -bound:
         return (cell,)
-    every = (common + (am + bm) * cell.emax + _U5UP * (am * ax + bm * ay + ac)) * SAFE + TINY
+    return _split_at_vertices(cell, line)
+
+
+def _split_at_vertices(cell: _Cell, line: tuple) -> tuple[_Cell, ...]:
+    """Split ``cell`` by ``line`` from its vertices' certified sides (:func:`_split` after its box test)."""
+    m0, m1, c, ea, eb, ec, g, _, am, bm, ac = line
+    _, _, _, _, ax, ay = cell.box or _box(cell)
+    every = (ea * ax + eb * ay + ec + (am + bm) * cell.emax + _U5UP * (am * ax + bm * ay + ac)) * SAFE + TINY
     signs = []
     for x, y, ev in zip(cell.xs, cell.ys, cell.es):
         f = m0 * x + m1 * y + c
@@ -425,62 +448,64 @@ def _vertex_side(m0: float, m1: float, c: float, ea: float, eb: float, ec: float
 
 
 def _cut(cell: _Cell, signs: list, cut: tuple, g: int) -> tuple[_Cell, _Cell]:
-    """Cut ``cell`` in two along ``cut``, given each vertex's certified side (True: positive)."""
-    n = len(signs)
-    i1 = i2 = -1
-    prev = signs[-1]
-    for i, sign in enumerate(signs):
-        if sign != prev:  # between vertex i - 1 and i
-            if sign:
-                i2 = i - 1  # the edge from i - 1 enters the positive side
-            else:
-                i1 = i - 1  # ... leaves it
-        prev = sign
-    i1, i2 = i1 % n, i2 % n
+    """Cut ``cell`` in two along ``cut``, given each vertex's certified side (True: positive).
+
+    The negative piece is ``cell`` itself, given its new vertices and edges (one object fewer).
+    """
+    # the signs change twice around a convex cell: between vertices j - 1 and j, and h - 1 and h (mod n)
+    n, first = len(signs), signs[0]
+    j = signs.index(not first)
+    h = signs.index(first, j) if first in signs[j:] else n
+    if signs.count(first) != n - (h - j):  # a third change: the sides are not those of a convex cell
+        raise Undecided("a line meets a cell's vertices in more than two runs of signs")
+    # i1: the edge from vertex i1 leaves the positive side; i2: the edge from vertex i2 enters it
+    i1, i2 = (j - 1, h - 1) if first else (h - 1, j - 1)
     lines, xs, ys, es = cell.lines, cell.xs, cell.ys, cell.es
     px, py, pe = _intersect(cut, lines[i1])
     qx, qy, qe = _intersect(cut, lines[i2])
     a, b = i2 + 1, i1 + 1  # positive: vertices a .. b - 1, edges i2 .. i1; negative: b .. a - 1, i1 .. i2
-    up, down = cell.pattern.copy(), cell.pattern
+    up = cell.pattern.copy()
     up[g] += 1
+    cell.box = None
     if i2 < i1:  # the positive vertices do not wrap around, the negative ones do
-        return (_Cell([qx, *xs[a:b], px], [qy, *ys[a:b], py], [qe, *es[a:b], pe], [*lines[i2:b], cut], up,
-                      cell.maps),
-                _Cell([px, *xs[b:], *xs[:a], qx], [py, *ys[b:], *ys[:a], qy], [pe, *es[b:], *es[:a], qe],
-                      [*lines[i1:], *lines[:a], cut], down, cell.maps))
-    return (_Cell([qx, *xs[a:], *xs[:b], px], [qy, *ys[a:], *ys[:b], py], [qe, *es[a:], *es[:b], pe],
-                  [*lines[i2:], *lines[:b], cut], up, cell.maps),
-            _Cell([px, *xs[b:a], qx], [py, *ys[b:a], qy], [pe, *es[b:a], qe], [*lines[i1:a], cut], down,
-                  cell.maps))
+        pos = _Cell([qx, *xs[a:b], px], [qy, *ys[a:b], py], [qe, *es[a:b], pe], [*lines[i2:b], cut], up)
+        cell.xs, cell.ys = [px, *xs[b:], *xs[:a], qx], [py, *ys[b:], *ys[:a], qy]
+        cell.es = [pe, *es[b:], *es[:a], qe]
+        cell.lines = [*lines[i1:], *lines[:a], cut]
+        return pos, cell
+    pos = _Cell([qx, *xs[a:], *xs[:b], px], [qy, *ys[a:], *ys[:b], py], [qe, *es[a:], *es[:b], pe],
+                [*lines[i2:], *lines[:b], cut], up)
+    cell.xs, cell.ys, cell.es = [px, *xs[b:a], qx], [py, *ys[b:a], qy], [pe, *es[b:a], qe]
+    cell.lines = [*lines[i1:a], cut]
+    return pos, cell
 
 
 def _intersect(L1: tuple, L2: tuple) -> tuple[float, float, float]:
     """One Cramer intersection with the bound of :func:`~exact._certified.bounds.intersect`.
 
     Raises :class:`~exact.errors.Undecided` when the lines are too close to parallel or the
-    point is beyond the float range.
+    point is beyond the float range.  A product's absolute value is taken as the product of
+    the absolute values (``|fl(a b)| = fl(|a| |b|)``: rounding to nearest is symmetric).
     """
     a1, b1, c1, ea1, eb1, ec1, _, _, aa1, ab1, ac1 = L1
     a2, b2, c2, ea2, eb2, ec2, _, _, aa2, ab2, ac2 = L2
-    p, r = a1 * b2, a2 * b1
-    D = p - r
+    D = a1 * b2 - a2 * b1
     dD = (ea1 * ab2 + aa1 * eb2 + ea1 * eb2 + ea2 * ab1 + aa2 * eb1 + ea2 * eb1
-          + _U3 * (abs(p) + abs(r))) * SAFE + TINY
+          + _U3 * (aa1 * ab2 + aa2 * ab1)) * SAFE + TINY
     room = abs(D) - dD
     if not room > 0:
         raise Undecided("two lines are too close to parallel to intersect in floats")
-    p, r = b1 * c2, b2 * c1
-    Nx, dNx = p - r, (eb1 * ac2 + ab1 * ec2 + eb1 * ec2 + eb2 * ac1 + ab2 * ec1 + eb2 * ec1
-                      + _U3 * (abs(p) + abs(r)))
-    p, r = c1 * a2, c2 * a1
-    Ny, dNy = p - r, (ec1 * aa2 + ac1 * ea2 + ec1 * ea2 + ec2 * aa1 + ac2 * ea1 + ec2 * ea1
-                      + _U3 * (abs(p) + abs(r)))
+    Nx, dNx = b1 * c2 - b2 * c1, (eb1 * ac2 + ab1 * ec2 + eb1 * ec2 + eb2 * ac1 + ab2 * ec1 + eb2 * ec1
+                                  + _U3 * (ab1 * ac2 + ab2 * ac1))
+    Ny, dNy = c1 * a2 - c2 * a1, (ec1 * aa2 + ac1 * ea2 + ec1 * ea2 + ec2 * aa1 + ac2 * ea1 + ec2 * ea1
+                                  + _U3 * (ac1 * aa2 + ac2 * aa1))
     dNx, dNy = dNx + TINY, dNy + TINY  # each product's underflow (<= 2^-1075), which the division magnifies
     x, y = Nx / D, Ny / D
-    ex = (abs(x) * dD + dNx) / room + U * abs(x)
-    ey = (abs(y) * dD + dNy) / room + U * abs(y)
+    ax, ay = abs(x), abs(y)
+    ex = (ax * dD + dNx) / room + U * ax
+    ey = (ay * dD + dNy) / room + U * ay
     e = max(ex, ey) * SAFE * SAFE + TINY
-    if not abs(x + y + ex + ey) < float("inf"):  # (max() could drop a NaN)
+    if not -_INF < x + y + ex + ey < _INF:  # (max() could drop a NaN)
         raise Undecided("a vertex is beyond the float range")
     return x, y, e
 
@@ -495,16 +520,13 @@ def _linear_count(net: ExactNet, cells: list, outs: np.ndarray, thresh: np.ndarr
     differ; the others join when ``g``'s gain to the output is structurally zero
     (:func:`_gain_is_zero`), else when their exact maps are equal.
     """
-    # a pattern as one integer, a byte per neuron (pieces < 256: at most SMALL_LINES breakpoints here);
+    # a pattern as one integer, a byte per neuron (pieces < 256: _net_floats hands bigger nets over);
     # the neighbour across neuron g's line q, from the cell on piece q + 1, is that integer less pw[g]
     n = len(cells[0].pattern)
-    try:
-        keys = [int.from_bytes(bytes(c.pattern), "big") for c in cells]
-    except ValueError:  # a piece past 255 (only for a net far bigger than is_small allows)
-        raise Undecided("too many pieces of an activation for the small-net path") from None
+    keys = [int.from_bytes(c.pattern, "big") for c in cells]
     pw = [1 << 8 * (n - 1 - g) for g in range(n)]
     index = {key: i for i, key in enumerate(keys)}
-    pairs = []  # (cell, neighbour, neuron), from the cell above the neuron's line
+    pairs: list[int] = []  # cell, neighbour, neuron, ... (flat), from the cell above the neuron's line
     for i, (c, key) in enumerate(zip(cells, keys)):
         pattern = c.pattern
         for line in c.lines:
@@ -514,12 +536,15 @@ def _linear_count(net: ExactNet, cells: list, outs: np.ndarray, thresh: np.ndarr
             j = index.get(key - pw[g])
             if j is None:  # cannot happen when every test was certified; hand over all the same
                 raise Undecided("a cell's neighbour across an edge is missing")
-            pairs.append((i, j, g))
+            pairs.extend((i, j, g))
     if not pairs:
         return len(cells)
-    ijg = np.array(pairs)
+    ijg = np.fromiter(pairs, dtype=np.int64, count=len(pairs)).reshape(-1, 3)
     apart = (np.abs(outs[ijg[:, 0]] - outs[ijg[:, 1]]) > thresh).any(axis=(1, 2))  # NaN: not apart
+    if apart.all():  # every pair of neighbours certainly apart: no union to make
+        return len(cells)
     parent = list(range(len(cells)))
+    regions = len(cells)  # less one per union made
     exact: dict[int, object] = {}
 
     def root(i: int) -> int:
@@ -532,15 +557,15 @@ def _linear_count(net: ExactNet, cells: list, outs: np.ndarray, thresh: np.ndarr
         ri, rj = root(i), root(j)
         if ri == rj:
             continue
-        if _gain_is_zero(structure, g, cells[i].pattern):
-            parent[ri] = rj
-            continue
-        for t in (i, j):
-            if t not in exact:
-                exact[t] = affine_on_pattern(net, cells[t].pattern)
-        if exact[i] == exact[j]:
-            parent[ri] = rj
-    return sum(1 for i in range(len(cells)) if root(i) == i)
+        if not _gain_is_zero(structure, g, cells[i].pattern):
+            for t in (i, j):
+                if t not in exact:
+                    exact[t] = affine_on_pattern(net, cells[t].pattern)
+            if not exact[i] == exact[j]:
+                continue
+        parent[ri] = rj
+        regions -= 1
+    return regions
 
 
 def _structure(net: ExactNet) -> tuple:
