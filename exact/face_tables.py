@@ -196,13 +196,15 @@ class LineFaces:
             self._made[v] = True
         return p
 
-    def make_vertices(self, vs: np.ndarray) -> None:
+    def make_vertices(self, vs: np.ndarray, arrays: tuple[np.ndarray, ...] | None = None) -> None:
         """Make the exact vertices ``vs`` not made yet, at array speed where ``int64`` provably holds them.
 
         Parameters
         ----------
         vs : ndarray of int
             Vertex indices (repeats allowed).
+        arrays : (X, Y, D, fits), optional
+            :func:`~exact.line_crossings.crossing_arrays` of every vertex, when made already.
         """
         if 8 * vs.size > self._made.size:  # many: a mask, no sort
             need = np.zeros(self._made.size, dtype=bool)
@@ -216,7 +218,8 @@ class LineFaces:
             self._table = line_table(self.lines)
         coords = self._coords
         with gc_paused():  # millions of acyclic tuples: no collections over the growing heap
-            pts = crossing_points(self.lines, self.vert_lines[todo], self._table)
+            got = arrays if arrays is None or todo.size == len(coords) else tuple(a[todo] for a in arrays)
+            pts = crossing_points(self.lines, self.vert_lines[todo], self._table, got)
             if todo.size == len(coords):
                 coords[:] = pts  # in place: subsets share this list
             else:
@@ -415,10 +418,17 @@ class LineFaces:
         x, y : ndarray of float64, shape (V,)
             :func:`exact.line_crossings.rounded_crossings`; face ``f``'s ring is at
             ``origin[half[start[f]:start[f + 1]]]``.
+
+        Notes
+        -----
+        The exact vertices not made yet are made too (as by :meth:`all_vertices`), from
+        the same exact crossings: the pairs of lines are crossed once for both.
         """
         if self._table is None:
             self._table = line_table(self.lines)
-        return rounded_crossings(self.lines, self.vert_lines, self._table)
+        arrays = crossing_arrays(self._table, self.vert_lines)
+        self.make_vertices(np.arange(len(self.vert_lines)), arrays)
+        return rounded_crossings(self.lines, self.vert_lines, self._table, arrays, self._coords)
 
     def edges(self, f: int) -> tuple[Line, ...]:
         """Return face ``f``'s edge lines, oriented with the face on their positive side (no vertex made).

@@ -359,8 +359,8 @@ def _feature_blocks(cells: Sequence[Cell], face_maps: MapSource | None) -> Itera
     """Yield the features of ``cells`` as columns, :data:`BLOCK` cells at a time."""
     faces = getattr(face_maps, "faces", None)  # one hidden layer: the face arrays (LineFaces)
     if faces is not None and len(cells):
+        xa, ya = faces.rounded_vertices()  # every vertex's floats at array speed (its exact one made too)
         coords = faces.all_vertices()  # exact, made once (the cells' polygons share them)
-        xa, ya = faces.rounded_vertices()  # every vertex's floats at array speed
         doubles = double_vertices(coords)  # for the areas' floats (rounded_ring_areas)
     for start in range(0, len(cells), BLOCK):
         block = cells[start:start + BLOCK]

@@ -179,9 +179,14 @@ def _int64_ratio_texts(nums: Sequence[int], d: int) -> list[str] | None:
         fits = np.array([-_INT64 <= v <= _INT64 for v in nums], dtype=bool)
     every = bool(fits.all())
     a = np.array(nums if every else list(compress(nums, fits.tolist())), dtype=np.int64)
-    go = np.gcd(a, np.int64(o))  # exact: every value and every gcd fits
     v2 = np.frexp((a & -a).astype(np.float64))[1] - 1  # a's factors of 2 (at most 62; -1 for a = 0)
     s = np.where(a == 0, 63, np.minimum(v2, k))  # 63: a = 0, whose text is "0" (every other shift <= 62)
+    if o == 1:  # d = 2^k: every gcd is 1, the reduced denominator 2^(k - s) (none for a = 0)
+        over = [f"/{decimal_text(1 << (k - t))}" if t < k else "" for t in range(63)] + [""]  # by shift
+        red = (a >> np.minimum(s, 62)).tolist()
+        texts = list(map(str.__add__, map(str, red), map(over.__getitem__, s.tolist())))
+        return texts if every else _merge_texts(nums, fits, texts, d)
+    go = np.gcd(a, np.int64(o))  # exact: every value and every gcd fits
     red = (a >> np.minimum(s, 62)) // go  # exact: a is a multiple of 2^s and of go
     if o < 2**56:  # one int64 key per (gcd, shift)
         keys, inv = np.unique(go * 64 + s, return_inverse=True)
@@ -192,8 +197,11 @@ def _int64_ratio_texts(nums: Sequence[int], d: int) -> list[str] | None:
     qs = [1 if t == 63 else (o // g) << (k - t) for g, t in pairs]  # each reduced denominator once
     over = [f"/{decimal_text(q)}" if q != 1 else "" for q in qs]
     texts = list(map(str.__add__, map(str, red.tolist()), map(over.__getitem__, inv.reshape(-1).tolist())))
-    if every:
-        return texts
+    return texts if every else _merge_texts(nums, fits, texts, d)
+
+
+def _merge_texts(nums: Sequence[int], fits: np.ndarray, texts: list[str], d: int) -> list[str]:
+    """Put the int64 ``texts`` of the values where ``fits`` among the Python ones of the others."""
     out = np.empty(len(nums), dtype=object)
     out[fits] = texts
     out[~fits] = _python_ratio_texts(list(compress(nums, (~fits).tolist())), d)

@@ -6,7 +6,9 @@ terms with a positive last coordinate, as :func:`exact.predicates.intersect_line
 it.  Where the bit lengths of the coefficients prove that every product and difference
 fits in a signed 64-bit integer, the pairs are computed all at once in numpy ``int64``;
 the others one by one in Python integers (:func:`~exact.predicates.intersect_lines`).
-Their float brackets: :func:`exact.face_tables.crossing_floats`.
+Their float brackets: :func:`exact.face_tables.crossing_floats`; their correctly rounded
+floats: :func:`rounded_crossings` (from the same :func:`crossing_arrays` when the caller
+passes them, so that the exact points and their floats cost one crossing of the pairs).
 
 Examples
 --------
@@ -122,7 +124,8 @@ def _crossing_chunk(table: tuple[np.ndarray, np.ndarray], pairs: np.ndarray
 
 
 def crossing_points(lines: Sequence[Line], pairs: np.ndarray,
-                    table: tuple[np.ndarray, np.ndarray] | None = None) -> list[Point]:
+                    table: tuple[np.ndarray, np.ndarray] | None = None,
+                    arrays: tuple[np.ndarray, ...] | None = None) -> list[Point]:
     """Return the exact crossings of line pairs, as :func:`~exact.predicates.intersect_lines` does.
 
     Parameters
@@ -132,6 +135,8 @@ def crossing_points(lines: Sequence[Line], pairs: np.ndarray,
         Indices of two crossing lines per row.
     table : (coef, bits), optional
         :func:`line_table` of ``lines``, when the caller keeps it.
+    arrays : (X, Y, D, fits), optional
+        :func:`crossing_arrays` of these pairs, when the caller has them already.
 
     Returns
     -------
@@ -143,7 +148,9 @@ def crossing_points(lines: Sequence[Line], pairs: np.ndarray,
     ValueError
         If two paired lines are parallel.
     """
-    X, Y, D, fits = crossing_arrays(line_table(lines) if table is None else table, pairs)
+    if arrays is None:
+        arrays = crossing_arrays(line_table(lines) if table is None else table, pairs)
+    X, Y, D, fits = arrays
     out = list(zip(X.tolist(), Y.tolist(), D.tolist()))
     for k in np.flatnonzero(~fits).tolist():
         a, b = pairs[k].tolist()
@@ -155,7 +162,9 @@ def crossing_points(lines: Sequence[Line], pairs: np.ndarray,
 
 
 def rounded_crossings(lines: Sequence[Line], pairs: np.ndarray,
-                      table: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+                      table: tuple[np.ndarray, np.ndarray] | None = None,
+                      arrays: tuple[np.ndarray, ...] | None = None,
+                      points: Sequence[Point] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Return the crossings' coordinates as the correctly rounded floats of ``X / D`` and ``Y / D``.
 
     Parameters
@@ -165,6 +174,11 @@ def rounded_crossings(lines: Sequence[Line], pairs: np.ndarray,
         Indices of two crossing lines per row.
     table : (coef, bits), optional
         :func:`line_table` of ``lines``.
+    arrays : (X, Y, D, fits), optional
+        :func:`crossing_arrays` of these pairs, when the caller has them already.
+    points : sequence of Point, optional
+        :func:`crossing_points` of these pairs, when the caller has them already: the
+        crossings past ``int64`` are read from them, not made again.
 
     Returns
     -------
@@ -182,13 +196,17 @@ def rounded_crossings(lines: Sequence[Line], pairs: np.ndarray,
     >>> rounded_crossings([(1, -1, 0), (3, 3, -1)], np.array([[0, 1]]))[0].tolist()
     [0.16666666666666666]
     """
-    X, Y, D, fits = crossing_arrays(line_table(lines) if table is None else table, pairs)
+    if arrays is None:
+        arrays = crossing_arrays(line_table(lines) if table is None else table, pairs)
+    X, Y, D, fits = arrays
     big = 2**53
     exact = fits & (np.abs(X) <= big) & (np.abs(Y) <= big) & (D <= big)
     with np.errstate(invalid="ignore", divide="ignore"):
         x, y = X / D.astype(np.float64), Y / D.astype(np.float64)
     for k in np.flatnonzero(~exact).tolist():
-        if fits[k]:
+        if points is not None:
+            p = points[k]
+        elif fits[k]:
             p = (int(X[k]), int(Y[k]), int(D[k]))
         else:
             a, b = pairs[k].tolist()
