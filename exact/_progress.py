@@ -11,7 +11,7 @@ from __future__ import annotations
 __all__ = ["progress_bar"]
 
 
-def progress_bar(enabled: bool, total: int, desc: str, unit: str = "it"):
+def progress_bar(enabled: bool, total: int, desc: str, unit: str = "it", *, rate: bool = True):
     """Make a tqdm bar on standard error, or a no-op bar when disabled.
 
     Parameters
@@ -24,6 +24,10 @@ def progress_bar(enabled: bool, total: int, desc: str, unit: str = "it"):
         Label shown before the bar.
     unit : str
         Name of one update.
+    rate : bool, default True
+        Show the rate (and the time left, worked out from it); False: the count and the
+        time elapsed only, for updates whose time includes start-up (a process pool's
+        workers starting and importing), where a rate per update would mislead.
 
     Returns
     -------
@@ -42,7 +46,12 @@ def progress_bar(enabled: bool, total: int, desc: str, unit: str = "it"):
         return _NoBar()
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False)
+    if rate:
+        return tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False)
+    counts = "{n_fmt}/{total_fmt} " + unit + "s" if total is not None else "{n_fmt} " + unit + "s"
+    bar = "{desc}: {percentage:3.0f}%|{bar}| " if total is not None else "{desc}: "
+    return tqdm(total=total, desc=desc, unit=unit, delay=1.0, leave=False,
+                bar_format=bar + counts + " [{elapsed} elapsed, start-up included]")
 
 
 class _NoBar:

@@ -183,7 +183,7 @@ def to_vector(obj: Any, what: str, *, noun: str | None = None) -> list[Fraction]
     vals = _to_nested(obj, what, noun=noun)
     if not isinstance(vals, list) or any(isinstance(v, list) for v in vals):
         raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
-    return [_entry(v, what, i, None) for i, v in enumerate(vals)]
+    return [_entry(v, what, i, None, noun) for i, v in enumerate(vals)]
 
 
 def describe_value(obj: Any) -> str:
@@ -326,12 +326,12 @@ def _to_nested(obj: Any, what: str, depth: int = 0, noun: str | None = None) -> 
     return obj
 
 
-def _entry(v: Any, what: str, i: int, j: int | None) -> Fraction:
-    """Read one entry exactly; the message names ``what`` and the entry's position."""
+def _entry(v: Any, what: str, i: int, j: int | None, noun: str | None = None) -> Fraction:
+    """Read one entry exactly; the message names ``what``, the entry's position and ``noun`` (its kind)."""
     where = f"{what}[{i}]" if j is None else f"{what}[{i}, {j}]"
     if isinstance(v, (str, bytes)):
-        raise InputTypeError(f"{where} is the string {_REPR.repr(v)}; weights are numbers, not text "
-                             "(Fraction(text) gives a decimal's exact value)")
+        raise InputTypeError(f"{where} is the string {_REPR.repr(v)}; {_noun(what, noun)} are numbers, not "
+                             "text (Fraction(text) gives a decimal's exact value)")
     if isinstance(v, Decimal):
         raise InputTypeError(f"{where} is {v!r}; Decimal weights are refused: pass Fraction(d) for its "
                              "exact value or float(d) for the nearest float")

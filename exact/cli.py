@@ -38,6 +38,8 @@ Exit status
     Standard output was closed by its reader (``| head``): the command stops quietly, as a
     Unix tool ended by SIGPIPE (status 128 + 13), every command alike; no summary claims a
     file written to standard output that was cut short.
+143
+    Terminated (SIGTERM, as ``timeout`` and Slurm send): handled as Ctrl-C, pools shut down.
 
 A closed standard output (``>&-``) is refused before any work, with status 1 and one line
 on standard error, unless nothing goes there (``count-many --jsonl FILE``).  An option's value
@@ -79,6 +81,7 @@ from .cli_output import (
     stdout_option,
 )
 from .cli_segment import add_segment_command
+from .cli_signals import EXIT_TERMINATED, Terminated, terminate_as_interrupt
 from .cli_tiles import add_tile_options, with_tiles
 from .cli_values import (
     AxisBox,
@@ -189,7 +192,8 @@ def build_parser() -> argparse.ArgumentParser:
     _common(sh, window=False, json_out=False)
     sh.set_defaults(func=_cmd_sheet)
 
-    k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)")
+    k = sub.add_parser("check", help="exact vs grid-sampled regions of a spec file (the sheet's method)",
+                       epilog=_CHECK_TERMS)
     k.add_argument("spec", help="network spec: .json, .npz, .pt or .safetensors")
     _common(k)
     k.add_argument("--res", type=int_arg("--res", 1, CHECK_RES, f" ({CHECK_RES ** 2:,} pixels, about "
@@ -437,6 +441,22 @@ def _cmd_sheet(args) -> int:
     return 0
 
 
+_CHECK_TERMS = (
+    "Report: 'missed' regions are exact regions no pixel centre fell in; 'sampled patterns' are the "
+    "distinct patterns at pixel centres (not a bound on the regions: spurious ones count too); "
+    "'spurious' patterns are no region's pattern, either exactly on a boundary (a pixel centre on "
+    "a neuron's line or vertex: the pattern of that line, exact, no float error) or from float "
+    "error (seen only where the sampled pattern differs from the exact one); 'pixel "
+    "disagreements' are pixels whose sampled pattern differs from the exact one at the centre; "
+    "'unexplained' ones are not within the sampler's float error of a boundary (should be 0); "
+    "'decided exactly' pixels needed rational arithmetic (the float filter could not decide).")
+"""The terms of ``exactnet check``'s report, shown by ``exactnet check --help``."""
+
+_CHECK_LABELS = {"sampled_regions": "sampled_patterns", "boundary_patterns": "spurious_on_a_boundary",
+                 "float_error_patterns": "spurious_from_float_error"}
+"""Text labels of ``check``'s report where its JSON keys say less (``sampled_regions``: patterns)."""
+
+
 def _cmd_check(args) -> int:
     from .crosscheck import cross_check
 
@@ -451,7 +471,7 @@ def _cmd_check(args) -> int:
         data["missed"] = [{"pattern": t, "area": a} for t, (_, a) in zip(patterns, shown)]
         print_counts(data, True)
     else:
-        print_counts(data, False)
+        print_counts({_CHECK_LABELS.get(k, k): v for k, v in data.items()}, False)
         if shown:
             print(f"largest missed regions (of {len(rep.missed)}):")
             for t, (_, a) in zip(patterns, shown):
@@ -530,7 +550,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None and _writes_stdout(args):  # started with >&-: refuse before any work
         more = "; give --jsonl FILE" if args.command == "count-many" else ""
         return _fail(args, f"standard output is closed, and the results go there{more}", EXIT_REFUSED)
-    with full_stdout_writes():  # a write cut short by a reader that stopped raises (see cli_output)
+    # a write cut short by a reader that stopped raises (see cli_output); SIGTERM as Ctrl-C (cli_signals)
+    with full_stdout_writes(), terminate_as_interrupt():
         return _run(args)
 
 
@@ -544,6 +565,8 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(args, f"error: {exc}", EXIT_INPUT)
     except MemoryError:
         return _fail(args, "ran out of memory; try a smaller window, net or --max-regions", EXIT_REFUSED)
+    except Terminated:  # SIGTERM (timeout, Slurm): pools shut down as for Ctrl-C
+        return _fail(args, "terminated", EXIT_TERMINATED)
     except KeyboardInterrupt:
         return _fail(args, "interrupted", 130)
     except BrokenPipeError:  # the reader stopped early (| head): nothing to say; no second error at exit

@@ -38,7 +38,7 @@ from .cli_values import int_arg
 from .errors import InputError
 from .tile_grid import check_tiles
 from .windows import ConvexWindow
-from .worker_threads import dask_client, process_pool
+from .worker_threads import dask_client, process_pool, terminate_workers
 
 __all__ = ["add_tile_options", "tiles_arg", "with_tiles"]
 
@@ -191,6 +191,10 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
             yield client.get_executor()
     elif args.tiles is not None and args.jobs is not None and args.jobs > 1:
         with process_pool(args.jobs) as pool:
-            yield pool
+            try:
+                yield pool
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: end the running tiles too, not wait for them
+                terminate_workers(pool)
+                raise
     else:
         yield None

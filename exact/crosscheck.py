@@ -5,6 +5,8 @@ pass with a rigorous running error bound (filter) and, where the bound cannot de
 by exact rational evaluation.  The sampled pattern (the torch model in its own dtype,
 usually float32) is compared pixel by pixel; a disagreement is *explained* when the
 pixel centre lies within the sampled dtype's error bound of a neuron's breakpoint.
+A sampled pattern that is no region's pattern is *spurious*: either a pixel centre lies
+exactly on a boundary (the exact pattern there is a line's or vertex's) or float error.
 
 Examples
 --------
@@ -156,7 +158,7 @@ def _exact_patterns(net: ExactNet, pts: np.ndarray) -> tuple[np.ndarray, int]:
     return pattern, int(undecided.sum())
 
 
-@dataclass
+@dataclass(repr=False)
 class CrossCheck:
     """Exact versus sampled activation patterns on a pixel grid.
 
@@ -170,17 +172,26 @@ class CrossCheck:
     exact_count : int
         Exact activation regions in the window.
     sampled_count : int
-        Distinct patterns seen at pixel centres (a lower bound).
+        Distinct patterns seen at pixel centres.  Not a bound on ``exact_count``: it
+        counts the ``spurious`` patterns too; the regions the grid hit are
+        ``exact_count - len(missed)``.
     missed : list of (pattern, area)
         Exact regions no pixel centre fell in, largest first, with exact areas (float).
     spurious : int
-        Sampled patterns that exist nowhere in the window (float error of the sampler).
+        Sampled patterns that are no region's pattern: ``boundary_patterns + float_patterns``.
     disagreements : int
         Pixels whose sampled pattern differs from the exact pattern at the pixel centre.
     unexplained : int
         Disagreements not within the sampler's float error of a boundary (should be 0).
     exact_filtered : int
         Pixels whose exact pattern needed rational arithmetic (float filter undecided).
+    boundary_patterns : int
+        Spurious patterns that are the exact pattern at some pixel centre: that centre
+        lies exactly on a boundary, and the pattern is that of a line or vertex (a
+        neuron exactly at its breakpoint), not of a 2-D region.  No float error.
+    float_patterns : int
+        Spurious patterns that are the exact pattern at no pixel centre: seen only where
+        the sampler's float pattern differs from the exact one (its float error).
     """
 
     window: float | dict
@@ -192,6 +203,8 @@ class CrossCheck:
     disagreements: int = 0
     unexplained: int = 0
     exact_filtered: int = 0
+    boundary_patterns: int = 0
+    float_patterns: int = 0
 
     def as_dict(self) -> dict:
         """Return the report as a JSON-ready dict (areas as floats)."""
@@ -204,10 +217,22 @@ class CrossCheck:
             "missed_area_total": float(sum(a for _, a in self.missed)),
             "largest_missed_area": float(self.missed[0][1]) if self.missed else 0.0,
             "spurious_patterns": self.spurious,
+            "boundary_patterns": self.boundary_patterns,
+            "float_error_patterns": self.float_patterns,
             "pixel_disagreements": self.disagreements,
             "unexplained_disagreements": self.unexplained,
             "pixels_decided_exactly": self.exact_filtered,
         }
+
+    def __repr__(self) -> str:
+        """Show the counts and the first few missed patterns as digit strings (``'0110'``)."""
+        shown = ", ".join(repr("".join(str(int(v)) for v in p)) for p, _ in self.missed[:3])
+        more = f", … and {len(self.missed) - 3} more" if len(self.missed) > 3 else ""
+        return (f"CrossCheck(window={self.window!r}, res={self.res}, exact_count={self.exact_count}, "
+                f"sampled_count={self.sampled_count}, missed={len(self.missed)} [{shown}{more}], "
+                f"spurious={self.spurious} (boundary {self.boundary_patterns}, float {self.float_patterns}), "
+                f"disagreements={self.disagreements}, unexplained={self.unexplained}, "
+                f"exact_filtered={self.exact_filtered})")
 
 
 def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *, plane=None,
@@ -275,17 +300,20 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
         key=lambda t: -t[1],
     )
     u_s = _unit_roundoff(next(model.parameters()).dtype)
-    n_exact, n_diff, n_unexplained = _compare_pixels(enet, pts, pix, bps, u_s)
+    n_exact, n_diff, n_unexplained, at_pixels = _compare_pixels(enet, pts, pix, bps, u_s)
+    spurious = sampled - set(exact_set)  # those in at_pixels: the exact pattern of a line or vertex
     return CrossCheck(
         window=B.to_json() if poly else float(B),
         res=res,
         exact_count=reg.n_activation,
         sampled_count=len(sampled),
         missed=missed,
-        spurious=len(sampled - set(exact_set)),
+        spurious=len(spurious),
         disagreements=n_diff,
         unexplained=n_unexplained,
         exact_filtered=n_exact,
+        boundary_patterns=len(spurious & at_pixels),
+        float_patterns=len(spurious - at_pixels),
     )
 
 
@@ -428,17 +456,21 @@ def _unit_roundoff(dtype) -> float:
 
 
 def _compare_pixels(enet: ExactNet, pts: np.ndarray, sampled_pix: np.ndarray, bps: list, u_s: float
-                    ) -> tuple[int, int, int]:
+                    ) -> tuple[int, int, int, set]:
     """Count pixels decided exactly, pixels whose sampled pattern is wrong, and unexplained ones.
 
     A wrong pixel is explained when its centre lies within the sampler's float error
     (including the rounding of the input to its dtype) of some neuron's breakpoint.
+    Also return the set of exact patterns at the pixel centres.
     """
     n_exact = n_diff = n_unexplained = 0
+    at_pixels: set = set()
     for s in range(0, len(pts), 1 << 14):
         p = pts[s : s + (1 << 14)]
         exact_pat, k = _exact_patterns(enet, p)
         n_exact += k
+        if len(p):
+            at_pixels.update(tuple(int(v) for v in row) for row in np.unique(exact_pat, axis=0))
         diff = np.any(sampled_pix[s : s + len(p)] != exact_pat, axis=1)
         if not diff.any():
             continue
@@ -449,4 +481,4 @@ def _compare_pixels(enet: ExactNet, pts: np.ndarray, sampled_pix: np.ndarray, bp
             for bp in bb:
                 near |= ~np.all(np.abs(z - bp) > 2 * ez, axis=1)  # NaN: an overflow, the sampler's too
         n_unexplained += int((~near).sum())
-    return n_exact, n_diff, n_unexplained
+    return n_exact, n_diff, n_unexplained, at_pixels

@@ -22,13 +22,19 @@ JSON
     An optional entry ``"activation"`` (a string, dict or list, as in JSON) gives the
     activations: ``torch.save({**model.state_dict(), "activation": "abs"}, path)``; an
     optional entry ``"widths"`` the widths the layers must have.  A state_dict in memory
-    (given to :func:`as_exact_net`) is read the same way (:mod:`exact.state_dicts`).
+    (given to :func:`as_exact_net`) is read the same way (:mod:`exact.state_dicts`).  A
+    training checkpoint ``{"epoch": 3, "model_state_dict": sd, "optimizer_state_dict":
+    ...}`` is read from its one entry that is a dict of tensors, when the checkpoint has
+    no tensor of its own (several such entries are refused, naming them:
+    :func:`exact.state_dicts.checkpoint_entry`).
 ``.safetensors``
     The same tensors in a safetensors file, read directly (:mod:`exact.safetensors_file`;
     F64, F32, F16, BF16 and the integers I8 ... I64, U8 ... U64, exactly).  Its layers are
     taken in the natural order of their
-    names (``2`` before ``10``), and its ``__metadata__`` may hold ``"activation"`` (a name
-    or JSON) and ``"widths"`` (JSON).
+    names (``2`` before ``10``); when that order does not chain (``input_layer``,
+    ``hidden``, ``output`` sort otherwise), in the one order in which the weights' shapes
+    (and ``"widths"``, if given) chain: none or several such orders are refused.  Its
+    ``__metadata__`` may hold ``"activation"`` (a name or JSON) and ``"widths"`` (JSON).
 
 The ``activation`` entry of every format is a name (``"relu"``, ``"abs"``,
 ``"identity"``, ``"leaky_relu"``, ``"hardtanh"``), an object ``{"name": ..., "params":
@@ -65,7 +71,13 @@ from .errors import InputError, InputTypeError, ResidualModuleError, SpecFileErr
 from .network import ExactNet
 from .safetensors_file import read_safetensors
 from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, json_float, spec_matrix, spec_vector
-from .state_dicts import check_architecture, from_state_dict, given_activation, resolve_activation
+from .state_dicts import (
+    check_architecture,
+    checkpoint_entry,
+    from_state_dict,
+    given_activation,
+    resolve_activation,
+)
 from .wording import type_phrase
 
 __all__ = ["as_exact_net", "load_spec", "save_json"]
@@ -358,6 +370,7 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
         ) from None
     if not isinstance(state, dict):
         raise SpecFileError(f"{where} holds {type_phrase(state)}, not a state_dict")
+    state, where = checkpoint_entry(state, where)
     for key, v in state.items():
         if key not in ("activation", "widths") and not isinstance(v, torch.Tensor):
             raise SpecFileError(f"{where}: entry {key!r} is {type_phrase(v)}, not a tensor")
@@ -386,7 +399,7 @@ def _load_safetensors(p: str, activation: Any, widths: Any) -> ExactNet:
                                 "exactnet reads 'activation' and 'widths' (other metadata is ignored)")
     order = sorted(tensors, key=lambda k: _natural(k.rsplit(".", 1)[0]) + [(2, 0, k)])
     state.update((k, tensors[k]) for k in order)
-    return from_state_dict(state, where, activation=activation, widths=widths, in_file=True)
+    return from_state_dict(state, where, activation=activation, widths=widths, in_file=True, by_shapes=True)
 
 
 # ---------------------------------------------------------------------------------------

@@ -50,7 +50,7 @@ from .validation import (
     prepare_net,
 )
 from .windows import ConvexWindow, convex_window, rectangle_window
-from .worker_threads import check_executor, one_thread, process_pool, warm_worker
+from .worker_threads import check_executor, one_thread, process_pool, terminate_workers, warm_worker
 
 __all__ = ["DASK_HEAP_RESERVE", "NetFailure", "count_many", "iter_count_many", "timed_counts"]
 
@@ -299,6 +299,10 @@ def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jo
         for outcome in run(pool, nets, task, plane, activation, on_error):
             bar.update()
             yield outcome
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM in exactnet: end our workers now, not after their nets
+        if owned:
+            terminate_workers(pool)
+        raise
     finally:
         bar.close()
         if owned:

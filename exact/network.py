@@ -403,7 +403,7 @@ class ExactNet:
         d = self.input_dim
         pts = []
         for name, p in (("plane[0]", x0), ("plane[1]", x1), ("plane[2]", x2)):
-            v = to_vector(p, name)
+            v = to_vector(p, name, noun="a point's coordinates")
             if len(v) != d:
                 raise InputError(f"{name} has {counted(len(v), 'coordinate')} but the network input is {d}-D")
             pts.append(v)

@@ -54,10 +54,14 @@ class NeuronActivity:
         off).  ``on + off == n_cells``.
     dead : tuple of (int, int)
         Neurons off (slope zero, one piece) on every cell: over the window their output
-        is one constant and they could be removed (ReLU: never on).
+        is one constant and they could be removed (ReLU: never on).  Each is a pair
+        ``(layer, index)`` counted from 0, as the indices of ``on`` and ``off``: ``(1, 0)``
+        is the first neuron of the second hidden layer ("hidden layer 2" in messages, which
+        count layers from 1).
     always_active : tuple of (int, int)
         Neurons on one piece of nonzero slope on every cell: over the window they act as
-        one affine map, their nonlinearity unused (ReLU: always on).
+        one affine map, their nonlinearity unused (ReLU: always on).  Pairs ``(layer,
+        index)`` from 0, as ``dead``.
 
     Notes
     -----

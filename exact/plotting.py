@@ -70,8 +70,8 @@ def plot_regions(reg: Any, ax=None, *, fill: bool = True, color: str = "index", 
         exactly).  ``True`` marks those three points, labelled ``p0, p1, p2``, at ``(0, 0),
         (1, 0), (0, 1)``; the axes of a slice are labelled ``u`` and ``v``.
     legend : bool
-        Add a legend below the axes (``ax.get_legend()``, not in the returned list); on axes of
-        your own, use ``layout="constrained"`` or ``bbox_inches="tight"`` to keep it in view.
+        Add a legend (``ax.get_legend()``, not in the returned list): below the axes if the figure
+        has a layout engine (``ax=None``: constrained), else inside them (``loc="best"``).
 
     Returns
     -------
@@ -260,7 +260,7 @@ def save_regions_plot(reg: Any, target: Any, *, format: str | None = None, dpi: 
     from matplotlib.figure import Figure
 
     check_drawable(reg, "plot")  # before the figure is made
-    fig = Figure(figsize=figsize)
+    fig = Figure(figsize=figsize, layout="constrained")  # room for the legend below the axes
     plot_regions(reg, ax=fig.add_subplot(), **kwargs)
     fig.savefig(target, format=format, dpi=dpi, bbox_inches="tight")
 
@@ -397,14 +397,14 @@ def _mark(ax, reg: Any, points: Any) -> list:
 
 def _plane_xy(reg: Any, point: Any, i: int) -> tuple[float, float]:
     """Place a marked point in the plot's coordinates: as given, or solved on ``reg.plane``."""
-    v = to_vector(point, f"mark_points[{i}]")
+    v = to_vector(point, f"mark_points[{i}]", noun="a point's coordinates")
     plane = getattr(reg, "plane", None)
     if len(v) == 2:
         return _fxy((v[0], v[1]))
     if plane is None:
         raise InputError(f"mark_points[{i}] has {counted(len(v), 'coordinate')}; give 2 (the plot's "
                          "coordinates), or set Regions.plane to the slice's three input-space points")
-    x0, x1, x2 = (to_vector(p, f"plane[{k}]") for k, p in enumerate(plane))
+    x0, x1, x2 = (to_vector(p, f"plane[{k}]", noun="a point's coordinates") for k, p in enumerate(plane))
     if len(v) != len(x0):
         raise InputError(f"mark_points[{i}] has {counted(len(v), 'coordinate')} but the plane's points have "
                          f"{len(x0)}")
@@ -424,15 +424,22 @@ def _plane_xy(reg: Any, point: Any, i: int) -> tuple[float, float]:
 
 
 def _legend(ax, artists: list) -> None:
-    """Add a legend below the axes for the artists that have a label and draw something."""
+    """Add a legend for the artists that have a label and draw something.
+
+    Below the axes when the figure has a layout engine (it makes room: the figures made
+    here are constrained); else inside the axes, where it least covers (``loc="best"``):
+    below them it would hang off a figure of default layout.
+    """
     from matplotlib.collections import LineCollection
 
     handles = [a for a in artists
                if not (a.get_label() or "_").startswith("_")
                and not (isinstance(a, LineCollection) and len(a.get_segments()) == 0)]
-    if handles:
+    if handles and ax.figure.get_layout_engine() is not None:
         ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=2,
                   fontsize="small", frameon=False)
+    elif handles:
+        ax.legend(handles=handles, loc="best", fontsize="small", framealpha=0.85)
 
 
 def _fxy(p: tuple[Fraction, Fraction]) -> tuple[float, float]:

@@ -27,7 +27,8 @@ from .network import ExactNet, expand_activations
 from .spec_values import activation_from_spec, check_activation_count, did_you_mean
 from .wording import counted, type_phrase
 
-__all__ = ["check_architecture", "from_state_dict", "given_activation", "resolve_activation"]
+__all__ = ["check_architecture", "checkpoint_entry", "from_state_dict", "given_activation",
+           "resolve_activation"]
 
 _ENTRIES = ("activation", "widths")
 
@@ -129,7 +130,8 @@ def _widths(obj: Any, what: str) -> tuple[int, ...]:
 
 
 def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
-                    widths: Sequence[int] | None = None, in_file: bool = False) -> ExactNet:
+                    widths: Sequence[int] | None = None, in_file: bool = False,
+                    by_shapes: bool = False) -> ExactNet:
     """Read a state_dict of Linear layers, in its order, with its activations and widths.
 
     Parameters
@@ -146,6 +148,10 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         The widths the network must have (checked like a ``"widths"`` entry).
     in_file : bool, optional
         The state_dict was read from a file: faults raise :class:`SpecFileError`.
+    by_shapes : bool, optional
+        The order of ``state`` may not be the layers' (a ``.safetensors`` file's names
+        sorted): if it does not chain, take the one order in which the weights' shapes
+        (and the widths, if given) chain; none or several such orders are refused.
 
     Returns
     -------
@@ -171,6 +177,9 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     """
     err = SpecFileError if in_file else InputError
     names = _layer_names(state, where, err, in_file)
+    hint = ""
+    if by_shapes:
+        names, hint = _chain_order(state, names, widths if widths is not None else state.get("widths"))
     layers = []
     for i, n in enumerate(names):
         W, b = state[n + ".weight"], state.get(n + ".bias")
@@ -183,7 +192,9 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         if i and shape[1] != layers[-1][0].shape[0]:
             raise err(f"{where}: '{n}.weight' has shape {shape}: it reads {counted(shape[1], 'input')}, "
                       f"but '{names[i - 1]}.weight' gives {counted(layers[-1][0].shape[0], 'output')}; the "
-                      f"layers do not chain in this order ({', '.join(names)})")
+                      f"layers do not chain in this order ({', '.join(names)}){hint}")
+        for key, v in ((n + ".weight", W), (n + ".bias", b)):
+            _check_finite(v, key, i + 1, f"{where}: ", err)
         layers.append((W, b if b is not None else _zeros(W, shape[0])))
     act = resolve_activation(state.get("activation"), activation, len(layers), where, err)
     net = ExactNet.from_layers(layers, activation=act)
@@ -193,6 +204,142 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         except InputError as exc:
             raise err(str(exc)) from None
     return check_architecture(net, widths=widths, where=where)
+
+
+_ORDER_STEPS = 10_000
+"""The most steps spent looking for the order in which a state_dict's layers chain."""
+
+
+def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str]:
+    """Return the names as given if their shapes chain, else the only order that chains (and widths).
+
+    With no such order, or several, return the names as given and advice for the message.
+    """
+    shapes = {n: tuple(getattr(state[n + ".weight"], "shape", ())) for n in names}
+    if any(len(v) != 2 for v in shapes.values()) or len(names) > 200:
+        return names, ""  # a bad shape is named by the caller; a deep net: no search
+    try:
+        want = _widths(widths, "widths") if widths is not None else None
+    except (InputError, InputTypeError):
+        want = None  # refused later, with its own message
+    want = want if want is not None and len(want) == len(names) + 1 else None
+
+    def fits(i: int, n: str, prev: str | None) -> bool:
+        out, inp = shapes[n]
+        chains = prev is None or inp == shapes[prev][0]
+        return chains and (want is None or (out, inp) == (want[i + 1], want[i]))
+
+    if all(fits(i, n, names[i - 1] if i else None) for i, n in enumerate(names)):
+        return names, ""
+    found: list[list[str]] = []
+    steps = 0
+
+    def walk(path: list[str]) -> None:
+        nonlocal steps
+        steps += 1
+        if len(found) > 1 or steps > _ORDER_STEPS:
+            return
+        if len(path) == len(names):
+            found.append(list(path))
+        for n in names:
+            if n not in path and fits(len(path), n, path[-1] if path else None):
+                walk(path + [n])
+
+    walk([])
+    if len(found) == 1 and steps <= _ORDER_STEPS:
+        return found[0], ""
+    how = "in no order" if not found else "in more than one order" if len(found) > 1 else \
+        f"in no order found in {_ORDER_STEPS} steps"
+    return names, (f"; the layers are taken in the natural order of their names, and their shapes chain "
+                   f"{how}: rename them so that their names sort in layer order ('0', '1', '2' or 'fc1', "
+                   "'fc2', ...), "
+                   "or give exact.as_exact_net the state_dict in layer order (a dict of the tensors, as "
+                   "safetensors.torch.load_file reads them, in the order the layers run)")
+
+
+def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:
+    """Return the state_dict inside a training checkpoint dict, or ``obj`` itself.
+
+    A checkpoint such as ``{"epoch": 3, "model_state_dict": sd, "optimizer_state_dict":
+    ...}`` holds the state_dict under some key.  It is read when it cannot be mistaken:
+    ``obj`` has no tensor of its own (no entry with a shape), and exactly one of its
+    entries is a dict of tensors (besides ``activation`` and ``widths`` entries; an
+    optimizer's state holds lists and numbers too).  Several such entries are refused,
+    naming them; anything else is returned as it is (and read, or refused, as a state_dict).
+
+    Parameters
+    ----------
+    obj : Any
+        What the file holds.
+    where : str
+        Names the file in messages.
+
+    Returns
+    -------
+    (Any, str)
+        The one state_dict entry and ``where`` naming it (``"spec file 'c.pt', entry
+        'model'"``), or ``obj`` and ``where``.
+
+    Raises
+    ------
+    SpecFileError
+        Several entries are state_dicts.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> sd = {"0.weight": np.ones((1, 2))}
+    >>> got, where = checkpoint_entry({"epoch": 3, "model_state_dict": sd, "optimizer": {"lr": 0.1}}, "f")
+    >>> got is sd, where
+    (True, "f, entry 'model_state_dict'")
+    >>> checkpoint_entry({"model": sd, "ema": sd}, "spec file 'c.pt'")
+    Traceback (most recent call last):
+    ...
+    exact.errors.SpecFileError: spec file 'c.pt' is a checkpoint with several state_dicts, 'model' and ...
+    """
+    if not isinstance(obj, Mapping) or any(hasattr(v, "shape") for v in obj.values()):
+        return obj, where
+    found = [k for k, v in obj.items() if _is_state_dict(v)]
+    if len(found) > 1:
+        keys = " and ".join(repr(k) for k in found)
+        raise SpecFileError(f"{where} is a checkpoint with several state_dicts, {keys}: save the one to "
+                            "count "
+                            f"alone, e.g. torch.save(checkpoint[{found[0]!r}], path)")
+    return (obj[found[0]], f"{where}, entry {found[0]!r}") if found else (obj, where)
+
+
+def _is_state_dict(v: Any) -> bool:
+    """Tell whether ``v`` is a dict of tensors (and architecture entries)."""
+    if not isinstance(v, Mapping):
+        return False
+    layers = [x for k, x in v.items() if k not in _ENTRIES]
+    return bool(layers) and all(hasattr(x, "shape") and hasattr(x, "dtype") for x in layers)
+
+
+def _check_finite(v: Any, key: str, layer: int, head: str, err: type) -> None:
+    """Refuse a NaN or infinite entry, naming the state_dict key, the layer (from 1) and the place."""
+    if v is None or not hasattr(v, "dtype"):
+        return
+    if type(v).__module__.startswith("torch"):
+        import torch
+
+        if not v.is_floating_point() or v.device.type == "meta":
+            return
+        bad = torch.nonzero(~torch.isfinite(v))
+        first = tuple(int(k) for k in bad[0]) if len(bad) else None
+    else:
+        import numpy as np
+
+        if np.asarray(v).dtype.kind not in "fc":
+            return
+        bad = np.argwhere(~np.isfinite(np.asarray(v)))
+        first = tuple(int(k) for k in bad[0]) if len(bad) else None
+    if first is None:
+        return
+    value = float(v[first].real) if hasattr(v[first], "real") else float(v[first])
+    place = f"neuron {first[0]}" + (f", input {first[1]}" if len(first) > 1 else "")
+    kind = "weight" if key.endswith(".weight") else "bias"
+    raise err(f"{head}{kind} {key} (layer {layer}) contains {value!r} at {place}; weights must be finite")
 
 
 def _zeros(W: Any, n: int) -> Any:

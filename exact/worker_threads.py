@@ -31,9 +31,10 @@ from importlib import import_module
 from typing import Any
 
 from .errors import InputError, InputTypeError
+from .worker_lifeline import die_with
 
 __all__ = ["CONNECT_TIMEOUT", "COUNTING_MODULES", "HEAP_RESERVE", "check_executor", "dask_client",
-           "one_thread", "process_pool", "warm_worker"]
+           "one_thread", "process_pool", "terminate_workers", "warm_worker"]
 
 CONNECT_TIMEOUT = 10
 """Seconds :func:`dask_client` waits for a scheduler to answer."""
@@ -129,7 +130,9 @@ def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
         Its workers start by ``forkserver`` where the platform has it, else by ``spawn``
         (never ``fork``: a forked copy of a process that holds torch's or BLAS's threads can
         hang), each readied by :func:`warm_worker` as it starts.  Shut it down when done
-        (``with process_pool(2) as pool:``).
+        (``with process_pool(2) as pool:``).  On Linux each worker ends when the process that
+        made the pool ends, even by SIGKILL (:func:`exact.worker_lifeline.die_with`); the fork
+        server and the resource tracker then end too.
 
     Notes
     -----
@@ -154,7 +157,41 @@ def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
     else:
         ctx = multiprocessing.get_context("forkserver")
         _preload_counting(ctx)
-    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=warm_worker)
+    return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker,
+                                  initargs=(os.getpid(),))
+
+
+def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """End a process pool's workers now (SIGTERM), their running jobs unfinished, and shut it down.
+
+    What an interrupted caller does instead of ``pool.shutdown(wait=True)``, which waits for the
+    running jobs (a tile of a big net: minutes).
+
+    Parameters
+    ----------
+    pool : concurrent.futures.ProcessPoolExecutor
+        The pool; its workers get SIGTERM (``terminate_workers`` where Python has it, 3.14).
+
+    Examples
+    --------
+    >>> pool = process_pool(1)
+    >>> pool.submit(abs, -1).result()
+    1
+    >>> terminate_workers(pool)
+    """
+    own = getattr(pool, "terminate_workers", None)
+    if own is not None:  # Python 3.14
+        own()
+    else:
+        for worker in list((getattr(pool, "_processes", None) or {}).values()):
+            worker.terminate()
+    pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _start_worker(creator: int) -> None:
+    """Initialize a worker of :func:`process_pool`: end with process ``creator``, then :func:`warm_worker`."""
+    die_with(creator)
+    warm_worker()
 
 
 COUNTING_MODULES = ("exact.many_nets", "exact.tiled_counts", "numpy.ma", "numpy.random")

@@ -3120,3 +3120,203 @@ def test_area_floats_raise_nothing_under_errstate_raise_for_a_flat_polygon():
         got = rounded_areas([(0, 0, 1), (1, 1, 1), (2, 2, 1), (1, 0, 1)], np.array([0, 1, 2, 0, 1, 3]),
                             np.array([0, 3, 6]))
     assert np.isnan(got).all()  # area 0; a clockwise triangle: left to the exact shoelace sum
+
+
+def test_cross_check_splits_spurious_patterns_of_pixel_centres_on_a_boundary():
+    """Fresh-clone trial: |x| as relu(x) + relu(-x) checked at res=3 reported 3 "sampled regions" of 2 and one
+    "spurious pattern from float error", though the middle column of centres lies exactly on x = 0, where the
+    exact pattern is (0, 0): the line's, no region's.  Spurious patterns are now split into those on a boundary
+    and those from float error; the repr is short (digit strings of the first missed patterns)."""
+    layers = [([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])]
+    rep = exact.cross_check(layers, window=1, res=3)
+    assert (rep.exact_count, rep.sampled_count, rep.spurious, rep.disagreements) == (2, 3, 1, 0)
+    assert (rep.boundary_patterns, rep.float_patterns) == (1, 0)
+    assert exact_patterns_at(exact.ExactNet.from_layers(layers), np.array([[0.0, 0.0]])).tolist() == [[0, 0]]  # the line's
+    d = rep.as_dict()
+    assert (d["spurious_patterns"], d["boundary_patterns"], d["float_error_patterns"]) == (1, 1, 0)
+    even = exact.cross_check(layers, window=1, res=4)  # no centre on x = 0
+    assert (even.sampled_count, even.spurious, even.boundary_patterns, even.float_patterns) == (2, 0, 0, 0)
+    rep.missed = [((0, 1, 1, 0), 0.5)] * 5
+    text = repr(rep)
+    assert "'0110', '0110', '0110', … and 2 more" in text and "boundary 1" in text and len(text) < 300
+    status, out, _ = _cli(["check", "--help"])
+    assert status == 0 and "exactly on a boundary" in " ".join(out.split())
+
+
+def test_check_text_report_names_sampled_patterns_and_spurious_kinds(tmp_path):
+    """Fresh-clone trial: `exactnet check` wrote "sampled regions: 3" for 2 regions; its text now says
+    patterns, and which spurious ones lie on a boundary; --json keeps its old keys and adds the two kinds."""
+    spec = tmp_path / "absnet.json"
+    spec.write_text('{"layers":[{"weight":[[1,0],[-1,0]],"bias":[0,0]},{"weight":[[1,1]],"bias":[0]}]}')
+    status, out, _ = _cli(["check", str(spec), "--window", "1", "--res", "3", "-q"])
+    lines = {k.strip(): v.strip() for k, v in (ln.split(":", 1) for ln in out.splitlines())}
+    assert status == 0 and lines["sampled patterns"] == "3" and lines["spurious on a boundary"] == "1"
+    assert lines["spurious from float error"] == "0" and "sampled regions" not in lines
+    status, out, _ = _cli(["check", str(spec), "--window", "1", "--res", "3", "--json", "-q"])
+    data = json.loads(out)
+    assert data["sampled_regions"] == 3 and data["boundary_patterns"] == 1 and data["float_error_patterns"] == 0
+
+
+def test_safetensors_layers_whose_names_do_not_sort_in_order_load_by_their_shapes(tmp_path):
+    """Fresh-clone trial: a .safetensors of layers `input_layer`, `hidden`, `output` was refused ("the layers
+    do not chain in this order (hidden, input_layer, output)"), while the same weights load as .pt.  When the
+    natural order of the names does not chain, the one order in which the shapes chain is taken; when the
+    shapes chain in several orders, the message says how to load the file."""
+    rng = np.random.default_rng(5)
+    W1, W2, W3 = rng.normal(size=(4, 2)), rng.normal(size=(3, 4)), rng.normal(size=(1, 3))
+    b1, b2, b3 = rng.normal(size=4), rng.normal(size=3), rng.normal(size=1)
+    t = {"input_layer.weight": W1, "input_layer.bias": b1, "hidden.weight": W2, "hidden.bias": b2,
+         "output.weight": W3, "output.bias": b3}
+    f = _safetensors_file(tmp_path / "named.safetensors", {k: ("F64", v) for k, v in t.items()})
+    want = exact.ExactNet.from_layers([(W1, b1), (W2, b2), (W3, b3)])
+    got = exact.load_spec(f)
+    assert got.widths == (2, 4, 3, 1) and got.weights == want.weights and got.biases == want.biases
+    assert exact.count_regions(f, window=3) == exact.count_regions(want, window=3)
+    sq = {"input_layer.weight": W1, "hidden.weight": rng.normal(size=(4, 4)), "mid.weight": rng.normal(size=(4, 4)),
+          "output.weight": rng.normal(size=(1, 4))}  # hidden/mid chain either way round: refused
+    g = _safetensors_file(tmp_path / "sq.safetensors", {k: ("F64", v) for k, v in sq.items()})
+    with pytest.raises(exact.SpecFileError, match="chain in more than one order: rename them .*as_exact_net"):
+        exact.load_spec(g)
+
+
+def test_training_checkpoint_dict_is_read_from_its_one_state_dict_entry(tmp_path):
+    """Fresh-clone trial: torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": ...}) was
+    refused ("entry 'epoch' is an int, not a tensor").  Its one entry that is a dict of tensors is read;
+    two such entries are refused, naming both."""
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(2, 5), torch.nn.ReLU(), torch.nn.Linear(5, 1)).double()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
+    model(torch.ones(3, 2, dtype=torch.float64)).sum().backward()
+    opt.step()
+    sd = model.state_dict()
+    torch.save({"epoch": 3, "model_state_dict": sd, "optimizer_state_dict": opt.state_dict()}, tmp_path / "ck.pt")
+    assert exact.count_regions(tmp_path / "ck.pt", window=2) == exact.count_regions(model, window=2)
+    torch.save({"model": sd, "ema": sd, "step": 7}, tmp_path / "two.pt")
+    with pytest.raises(exact.SpecFileError, match="several state_dicts, 'model' and 'ema'"):
+        exact.load_spec(tmp_path / "two.pt")
+    torch.save({"epoch": 3, "extra": torch.zeros(2), "model": sd}, tmp_path / "own.pt")  # a tensor of its own
+    with pytest.raises(exact.SpecFileError, match="entry 'epoch' is an int"):
+        exact.load_spec(tmp_path / "own.pt")
+
+
+def test_point_given_as_text_is_called_a_point_not_a_weight():
+    """Fresh-clone trial: count_on_segment(net, [-1, '2/3'], [1, 1]) and plane=([0,0],[1,'x'],[0,1]) said
+    "...is the string '2/3'; weights are numbers, not text" of a point.  They now say a point's coordinates."""
+    net = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]
+    with pytest.raises(InputTypeError, match=r"^a\[1\] is the string '2/3'; a point's coordinates are numbers"):
+        exact.count_on_segment(net, [-1, "2/3"], [1, 1])
+    with pytest.raises(InputTypeError, match=r"is the string 'x'; a point's coordinates are numbers"):
+        exact.regions(net, plane=([0, 0], [1, "x"], [0, 1]))
+    with pytest.raises(InputTypeError, match=r"is the string 'x'; a point's coordinates are numbers"):
+        exact.ExactNet.from_layers(net).restrict_to_plane([0, 0], [1, "x"], [0, 1])
+    with pytest.raises(InputTypeError, match=r"^weight of layer 0\[0, 0\] is the string '1/2'; weights are numbers"):
+        exact.regions([([["1/2", 0]], [0]), ([[1]], [0])])
+
+
+def test_nan_in_a_state_dict_names_its_key_and_layer_from_one(tmp_path):
+    """Fresh-clone trial: NaN at `2.weight` (the second affine layer) was "weight of layer 1 contains nan at
+    neuron 3, input 5", while other messages count layers from 1 ("hidden layer 1", "layer 2's weight").
+    A state_dict's message now names the key and the layer from 1."""
+    torch = pytest.importorskip("torch")
+    m = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.ReLU(), torch.nn.Linear(6, 4), torch.nn.ReLU(),
+                            torch.nn.Linear(4, 1))
+    with torch.no_grad():
+        m[2].weight[3, 5] = float("nan")
+        m[4].bias[0] = float("inf")
+    torch.save(m.state_dict(), tmp_path / "nan.pt")
+    with pytest.raises(exact.SpecFileError, match=r"nan\.pt': weight 2\.weight \(layer 2\) contains nan at "
+                                                  r"neuron 3, input 5; weights must be finite"):
+        exact.load_spec(tmp_path / "nan.pt")
+    sd = {k: v.numpy() for k, v in m.state_dict().items()}
+    sd["2.weight"][3, 5] = 0.0
+    with pytest.raises(InputError, match=r"bias 4\.bias \(layer 3\) contains inf at neuron 0"):
+        exact.as_exact_net(sd)
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/stat"), reason="Linux only (/proc, pidfd, prctl)")
+def test_pool_workers_end_when_their_creator_is_killed(tmp_path):
+    """Fresh-clone trial: `exactnet count-many ... --jobs 2` killed by SIGKILL (or SIGTERM) left the fork server,
+    both workers and the resource tracker running for good, holding its stdout open (`| tail` hung).  The workers
+    of exactnet's own pools now watch their creator (exact.worker_lifeline); the rest then ends.  Every process
+    of the creator's session must be gone a few seconds after the kill."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = tmp_path / "pool.py"
+    script.write_text("import time\nfrom exact.worker_threads import process_pool\nif __name__ == '__main__':\n"
+                      "    pool = process_pool(2)\n    list(pool.map(abs, [-1, -2, -3]))\n"
+                      "    print('ready', flush=True)\n    time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                            start_new_session=True, cwd=tmp_path)
+
+    def session() -> list[int]:
+        found = []
+        for name in filter(str.isdigit, os.listdir("/proc")):
+            try:
+                with open(f"/proc/{name}/stat") as f:
+                    stat = f.read()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2:].split()
+            if int(fields[3]) == proc.pid and fields[0] != "Z":
+                found.append(int(name))
+        return found
+
+    assert proc.stdout.readline().strip() == "ready"
+    assert len(session()) >= 4  # the script, the fork server, two workers (and the resource tracker)
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 5
+    while session() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = session()
+    for pid in left:
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
+
+
+def test_legend_stays_in_a_default_figure_on_the_users_own_axes():
+    """Fresh-clone trial: r.plot(ax=ax, decision_boundary=True) on fig, ax = plt.subplots() put the legend
+    below the axes, its bottom edge at -12 px: cut off in fig.savefig.  On a figure with no layout engine
+    the legend now goes inside the axes; figures with one (ax=None makes a constrained one) keep it below."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    r = exact.regions([([[1, 0], [0, 1], [1, 1]], [0, 0, -0.5]), ([[1, -1, 1]], [0.2])], window=2)
+    for layout in (None, "constrained"):
+        fig = Figure(figsize=(6.4, 4.8), layout=layout)  # plt.subplots()'s default size
+        ax = fig.add_subplot()
+        r.plot(ax=ax, decision_boundary=True)
+        FigureCanvasAgg(fig).draw()  # rendered with Agg: the layout engine has run
+        box, frame = ax.get_legend().get_window_extent(), fig.bbox
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1 and frame.y0 <= box.y0 and box.y1 <= frame.y1, (layout, box)
+        below = box.y1 <= ax.get_window_extent().y0
+        assert below == (layout == "constrained")
+
+
+def test_count_many_progress_bar_shows_elapsed_time_not_a_rate_with_start_up_in_it(tmp_path, monkeypatch):
+    """Fresh-clone trial: `exactnet count-many one.pt --window 0.1` showed `1/1 [00:04, 4.17s/net]` while the
+    JSON line said "seconds": 0.0096: the bar's clock started before the pool and its workers' imports.  The
+    bar now shows the count and the time elapsed (start-up included, said so), no rate per net."""
+    import exact.cli_many as cli_many
+    from exact._progress import progress_bar
+
+    bars = []
+
+    def recording(*args, **kwargs):
+        bars.append((kwargs, progress_bar(*args, **kwargs)))
+        return bars[-1][1]
+
+    monkeypatch.setattr(cli_many, "progress_bar", recording)
+    spec = tmp_path / "n.json"
+    spec.write_text('{"layers": [{"weight": [[1, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}')
+    status, out, _ = _cli(["count-many", str(spec), "--window", "1"])
+    assert status == 0 and json.loads(out.splitlines()[0])["activation_regions"] == 2
+    (kwargs, bar), = bars
+    assert kwargs["rate"] is False and bar.n == 1 and bar.total == 1
+    text = str(bar)
+    assert "1/1 nets" in text and "elapsed, start-up included" in text and "/net" not in text and "/s" not in text
+    assert "net/s" in str(progress_bar(True, 1, "nets", unit="net")) or "s/net" in str(
+        progress_bar(True, 1, "nets", unit="net"))  # the default bar keeps its rate
