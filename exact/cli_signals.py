@@ -50,7 +50,9 @@ def terminate_as_interrupt() -> Iterator[None]:
     Returns
     -------
     context manager
-        Outside the main thread (where Python cannot set a handler) it changes nothing.
+        Outside the main thread (where Python cannot set a handler), or when SIGTERM is
+        ignored (``SIG_IGN``, inherited from the caller) or handled outside Python, it
+        changes nothing.
 
     Examples
     --------
@@ -58,8 +60,9 @@ def terminate_as_interrupt() -> Iterator[None]:
     ...     signal.getsignal(signal.SIGTERM) is _raise_terminated
     True
     """
-    if threading.current_thread() is not threading.main_thread():
-        yield
+    current = signal.getsignal(signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread() or current in (signal.SIG_IGN, None):
+        yield  # no handler can be set here; SIGTERM ignored by the caller stays ignored; one set in C stays
         return
     previous = signal.signal(signal.SIGTERM, _raise_terminated)
     try:

@@ -299,7 +299,8 @@ def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jo
         for outcome in run(pool, nets, task, plane, activation, on_error):
             bar.update()
             yield outcome
-    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM in exactnet: end our workers now, not after their nets
+    except (KeyboardInterrupt, GeneratorExit):  # Ctrl-C, SIGTERM in exactnet, or the caller stopped: end
+        # our workers now, not after their nets (an interrupt in the consumer reaches here as GeneratorExit)
         if owned:
             terminate_workers(pool)
         raise

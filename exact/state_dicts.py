@@ -179,7 +179,10 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     names = _layer_names(state, where, err, in_file)
     hint = ""
     if by_shapes:
-        names, hint = _chain_order(state, names, widths if widths is not None else state.get("widths"))
+        try:
+            names, hint = _chain_order(state, names, widths if widths is not None else state.get("widths"))
+        except _Unordered as why:
+            raise err(f"{where}: {why}") from None
     layers = []
     for i, n in enumerate(names):
         W, b = state[n + ".weight"], state.get(n + ".bias")
@@ -210,10 +213,17 @@ _ORDER_STEPS = 10_000
 """The most steps spent looking for the order in which a state_dict's layers chain."""
 
 
+class _Unordered(Exception):
+    """The layer order of a state_dict's unnumbered names is ambiguous (:func:`_chain_order`)."""
+
+
 def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str]:
     """Return the names as given if their shapes chain, else the only order that chains (and widths).
 
-    With no such order, or several, return the names as given and advice for the message.
+    Unnumbered names (``input_layer``, ``hidden``) are trusted only when no other order
+    chains: their alphabetical order says nothing of the layers'.  With no chaining order,
+    or several, return the names as given and advice for the message; raise
+    :class:`_Unordered` when unnumbered names chain but so does another order.
     """
     shapes = {n: tuple(getattr(state[n + ".weight"], "shape", ())) for n in names}
     if any(len(v) != 2 for v in shapes.values()) or len(names) > 200:
@@ -229,8 +239,9 @@ def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[st
         chains = prev is None or inp == shapes[prev][0]
         return chains and (want is None or (out, inp) == (want[i + 1], want[i]))
 
-    if all(fits(i, n, names[i - 1] if i else None) for i, n in enumerate(names)):
-        return names, ""
+    chains = all(fits(i, n, names[i - 1] if i else None) for i, n in enumerate(names))
+    if chains and all(any(c.isdigit() for c in n) for n in names):
+        return names, ""  # numbered names ('0', 'fc1', 'net.2'): their natural order is the layers'
     found: list[list[str]] = []
     steps = 0
 
@@ -248,6 +259,11 @@ def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[st
     walk([])
     if len(found) == 1 and steps <= _ORDER_STEPS:
         return found[0], ""
+    if chains:  # unnumbered names that chain, but so does another order: their alphabet is no layer order
+        raise _Unordered(f"the layers' names ({', '.join(names)}) are not numbered and their shapes chain in "
+                         "more than one order, so their order is unknown; rename them so that their names "
+                         "sort in layer order ('0', '1', '2' or 'fc1', 'fc2', ...), or give "
+                         "exact.as_exact_net the state_dict in layer order")
     how = "in no order" if not found else "in more than one order" if len(found) > 1 else \
         f"in no order found in {_ORDER_STEPS} steps"
     return names, (f"; the layers are taken in the natural order of their names, and their shapes chain "
@@ -305,7 +321,14 @@ def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:
         raise SpecFileError(f"{where} is a checkpoint with several state_dicts, {keys}: save the one to "
                             "count "
                             f"alone, e.g. torch.save(checkpoint[{found[0]!r}], path)")
-    return (obj[found[0]], f"{where}, entry {found[0]!r}") if found else (obj, where)
+    if not found:
+        return obj, where
+    entry, extra = obj[found[0]], {k: obj[k] for k in _ENTRIES if k in obj}
+    for k, v in extra.items():  # the checkpoint's own architecture entries describe the net too
+        if k in entry and entry[k] != v:
+            raise SpecFileError(f"{where}: its {k!r} entry {v!r} disagrees with the {k!r} entry {entry[k]!r} "
+                                f"inside its state_dict {found[0]!r}"[:300])
+    return ({**entry, **extra} if extra else entry), f"{where}, entry {found[0]!r}"
 
 
 def _is_state_dict(v: Any) -> bool:

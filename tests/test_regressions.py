@@ -3320,3 +3320,39 @@ def test_count_many_progress_bar_shows_elapsed_time_not_a_rate_with_start_up_in_
     assert "1/1 nets" in text and "elapsed, start-up included" in text and "/net" not in text and "/s" not in text
     assert "net/s" in str(progress_bar(True, 1, "nets", unit="net")) or "s/net" in str(
         progress_bar(True, 1, "nets", unit="net"))  # the default bar keeps its rate
+
+
+def test_a_checkpoints_own_activation_entry_is_not_dropped(tmp_path):
+    """Review of the checkpoint reading: ``{"epoch": 3, "model_state_dict": sd, "activation": "abs"}`` was
+    read from its state_dict entry alone, so the abs net was counted as a ReLU net, silently."""
+    import torch
+
+    from exact.errors import SpecFileError
+    from exact.loading import load_spec
+
+    sd = {"0.weight": torch.tensor([[1.0, 0.0], [0.0, 1.0]]), "0.bias": torch.zeros(2),
+          "2.weight": torch.tensor([[1.0, 1.0]]), "2.bias": torch.zeros(1)}
+    torch.save({"epoch": 3, "model_state_dict": sd, "activation": "abs"}, tmp_path / "c.pt")
+    assert [a.name for a in load_spec(str(tmp_path / "c.pt")).activations] == ["abs"]
+    torch.save({"model_state_dict": {**sd, "activation": "relu"}, "activation": "abs"}, tmp_path / "d.pt")
+    with pytest.raises(SpecFileError, match="disagrees"):
+        load_spec(str(tmp_path / "d.pt"))
+
+
+def test_unnumbered_safetensors_names_whose_order_chains_with_another_are_refused(tmp_path):
+    """Review (older than the by-shapes ordering): a .safetensors with layers a_first 4x2, c_second 4x4,
+    b_third 4x4, d_out 1x4 was read in the names' natural order, which chains, swapping the two hidden
+    layers with no error.  Unnumbered names are now trusted only when no other order chains."""
+    import torch
+    from test_formats import write_safetensors
+
+    from exact.errors import SpecFileError
+    from exact.loading import load_spec
+
+    rng = np.random.default_rng(0)
+    state = {}
+    for name, (o, i) in [("a_first", (4, 2)), ("c_second", (4, 4)), ("b_third", (4, 4)), ("d_out", (1, 4))]:
+        state[name + ".weight"] = torch.tensor(rng.normal(size=(o, i)), dtype=torch.float32)
+        state[name + ".bias"] = torch.tensor(rng.normal(size=o), dtype=torch.float32)
+    with pytest.raises(SpecFileError, match="not numbered and their shapes chain in more than one order"):
+        load_spec(str(write_safetensors(tmp_path / "n.safetensors", state)))
