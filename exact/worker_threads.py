@@ -184,7 +184,8 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
         own()
     else:
         for worker in list((getattr(pool, "_processes", None) or {}).values()):
-            worker.terminate()
+            if worker.is_alive():  # reads its exit status first: no signal to a reaped worker's reused pid
+                worker.terminate()
     pool.shutdown(wait=True, cancel_futures=True)
 
 
