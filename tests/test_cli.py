@@ -432,7 +432,9 @@ def test_exact_number_text_reads_back_exactly_and_is_never_longer_than_p_over_q(
     text = exact_number_text(q)
     assert exact_number(text) == q  # the independent reader: Fraction's own parser
     assert len(text) <= len(fraction_text(q))
-    if m and d in (1, 2, 5, 8, 125) and abs(k) >= 40:  # a decimal of 40 digits or more: scientific
+    # a decimal of 40 digits or more: scientific (m prime to 10, so that no factor cancels: 5^30 / 10^40 is
+    # 1/10737418240000000000, shorter as p/q than as 9.094947017729282379150390625e-20)
+    if m % 2 and m % 5 and d in (1, 2, 5, 8, 125) and abs(k) >= 40:
         assert "e" in text and "/" not in text and len(text) < 60
     if d in (3, 7) and m % d:  # not a decimal: p/q as it is
         assert text == fraction_text(q)
