@@ -60,7 +60,7 @@ from .errors import Undecided
 from .json_numbers import maps_text
 from .layer_split import square
 from .network import AffineMap, ExactNet
-from .polygon_areas import area_candidates, polygon_area, vertex_float_areas
+from .polygon_areas import area_candidates, polygon_area, vertex_boxes, vertex_float_areas
 from .predicates import Line, Point, compare_along, unoriented_key
 from .prefix_maps import PrefixMaps
 from .residue_maps import BlockMaps
@@ -395,15 +395,7 @@ class CertifiedCells:
         """
         if self._bbox is None:
             t = self.table
-            with np.errstate(over="ignore", invalid="ignore"):
-                xlo, xhi = np.nextafter(t.x - t.err, -np.inf), np.nextafter(t.x + t.err, np.inf)
-                ylo, yhi = np.nextafter(t.y - t.err, -np.inf), np.nextafter(t.y + t.err, np.inf)
-            unknown = ~(np.isfinite(t.x) & np.isfinite(t.y) & np.isfinite(t.err))  # anywhere: never dropped
-            for end, inf in ((xlo, -np.inf), (xhi, np.inf), (ylo, -np.inf), (yhi, np.inf)):
-                end[unknown] = inf
-            s = t.start
-            self._bbox = (np.minimum.reduceat(xlo, s), np.maximum.reduceat(xhi, s),
-                          np.minimum.reduceat(ylo, s), np.maximum.reduceat(yhi, s))
+            self._bbox = vertex_boxes(t.x, t.y, t.err, t.start)
         return self._bbox
 
     def float_areas(self) -> tuple[np.ndarray, np.ndarray] | None:

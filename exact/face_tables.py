@@ -29,7 +29,7 @@ from ._fp import U
 from .box_grid import BoxGrid
 from .gc_pause import gc_paused
 from .line_crossings import crossing_arrays, crossing_points, line_table, rounded_crossings
-from .polygon_areas import area_candidates, polygon_area, vertex_float_areas
+from .polygon_areas import area_candidates, polygon_area, vertex_boxes, vertex_float_areas
 from .predicates import Line, Point, intersect_lines, point_in_polygon
 
 __all__ = ["LineFaces", "crossing_floats", "face_cycles"]
@@ -454,17 +454,7 @@ class LineFaces:
             From :meth:`vertex_floats`, each vertex widened by its bound, rounded outwards.
         """
         x, y, err = self.vertex_floats()
-        with np.errstate(over="ignore", invalid="ignore"):
-            ends = [np.nextafter(c - err, -np.inf) for c in (x, y)]
-            ends += [np.nextafter(c + err, np.inf) for c in (x, y)]
-        unknown = ~(np.isfinite(x) & np.isfinite(y) & np.isfinite(err))  # beyond the float range: anywhere
-        for k, end in enumerate((-np.inf, -np.inf, np.inf, np.inf)):
-            ends[k][unknown] = end
-        if not self.n_faces:
-            return tuple(np.zeros(0) for _ in range(4))
-        org, s = self.origin[self.half], self.start[:-1]
-        return (np.minimum.reduceat(ends[0][org], s), np.maximum.reduceat(ends[2][org], s),
-                np.minimum.reduceat(ends[1][org], s), np.maximum.reduceat(ends[3][org], s))
+        return vertex_boxes(x, y, err, self.start[:-1], self.origin[self.half])
 
     def locate(self, p: Point) -> int | None:
         """Return the face whose closed polygon holds ``p``, decided exactly (None if none).

@@ -26,7 +26,8 @@ import numpy as np
 from ._fp import SAFE, TINY, U
 from .predicates import Point, shoelace_sum
 
-__all__ = ["area_candidates", "extreme_areas", "float_areas", "polygon_area", "vertex_float_areas"]
+__all__ = ["area_candidates", "extreme_areas", "float_areas", "polygon_area", "vertex_boxes",
+           "vertex_float_areas"]
 
 def polygon_area(verts: Sequence[Point]) -> Fraction:
     """Compute the exact area of a counter-clockwise polygon (shoelace formula).
@@ -190,6 +191,48 @@ def vertex_float_areas(x: np.ndarray, y: np.ndarray, err: np.ndarray, start: np.
     if not (np.all(np.isfinite(twice)) and np.all(np.isfinite(bound))):
         return None
     return twice / 2, bound
+
+
+def vertex_boxes(x: np.ndarray, y: np.ndarray, err: np.ndarray, start: np.ndarray,
+                 ring: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Return each polygon's float bounding box, widened so that it holds the exact polygon.
+
+    Parameters
+    ----------
+    x, y, err : ndarray of float64, shape (V,)
+        Float vertices and bounds ``max(|x - x*|, |y - y*|) <= err`` on their errors.
+    start : ndarray of int, shape (C,)
+        Polygon ``k``'s vertices (positions in ``ring``, or in ``x`` without it) are
+        ``start[k]`` up to ``start[k + 1]`` (or the end).
+    ring : ndarray of int, optional
+        The polygons' vertices as indices into ``x``, polygon after polygon (default: ``x``
+        itself is in that order).
+
+    Returns
+    -------
+    xlo, xhi, ylo, yhi : ndarray of float64, shape (C,)
+        Each vertex widened by its bound, rounded outwards; a vertex beyond the float range
+        (not finite, or with an infinite bound: ``inf - inf`` is NaN, which every comparison
+        would fail) makes its polygon's box the whole plane.
+
+    Examples
+    --------
+    >>> x, y = np.array([0.0, 1.0, 0.0, 5.0]), np.array([0.0, 0.0, 1.0, np.inf])
+    >>> [b.tolist() for b in vertex_boxes(x, y, np.zeros(4), np.array([0, 3]))]
+    [[0.0, -inf], [1.0, inf], [0.0, -inf], [1.0, inf]]
+    """
+    if not len(start):
+        return tuple(np.zeros(0) for _ in range(4))  # type: ignore[return-value]
+    with np.errstate(over="ignore", invalid="ignore"):
+        ends = [np.nextafter(c - err, -np.inf) for c in (x, y)]
+        ends += [np.nextafter(c + err, np.inf) for c in (x, y)]
+    unknown = ~(np.isfinite(x) & np.isfinite(y) & np.isfinite(err))  # beyond the float range: anywhere
+    for end, inf in zip(ends, (-np.inf, -np.inf, np.inf, np.inf)):
+        end[unknown] = inf
+    if ring is not None:
+        ends = [end[ring] for end in ends]
+    return (np.minimum.reduceat(ends[0], start), np.maximum.reduceat(ends[2], start),
+            np.minimum.reduceat(ends[1], start), np.maximum.reduceat(ends[3], start))
 
 
 def area_candidates(area: np.ndarray, err: np.ndarray, among: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
