@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ from ._api import regions
 from ._certified.float_net import float_weights
 from ._fp import TINY, U32, U
 from .errors import InputError, Undecided
+from .float_rounding import round_or_inf
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
 from .window_texts import exact_number_text, window_text
@@ -393,16 +395,12 @@ def check_float_weights(net: ExactNet) -> None:
     for l, (W, b) in enumerate(zip(net.weights, net.biases), start=1):
         named = [(f"weight [{i}][{j}]", v) for i, row in enumerate(W) for j, v in enumerate(row)]
         for where, v in named + [(f"bias [{i}]", v) for i, v in enumerate(b)]:
-            if abs(v) >= _FLOAT_END:
+            if math.isinf(round_or_inf(v)):
                 raise InputError(f"{head} layer {l}'s {where} = {exact_number_text(v)} is beyond the float "
                                  "range (about 1.8e308); count its regions exactly with exact.regions, which "
                                  "reads it exactly")
     raise InputError(f"{head} its weights' rounding is beyond the float range; count its regions exactly "
                      "with exact.regions")
-
-
-_FLOAT_END = 2**1024 - 2**970
-"""The least value that rounds to infinity: the largest float, ``2^1024 - 2^971``, plus half its ulp."""
 
 
 def _short(q: Fraction) -> str:
