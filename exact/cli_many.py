@@ -40,12 +40,11 @@ import json
 import math
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import nullcontext
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, TextIO
 
-from ._progress import progress_bar
 from .cli_values import cli_words, exact_number, int_arg
 from .errors import InputError
 from .window_texts import window_json
@@ -178,21 +177,8 @@ def _run(files: list[str], sources: dict[str, tuple[str, str | None]], window: A
         return 0
     where = {"executor": executor} if executor is not None else {"jobs": args.jobs}
     outcomes = timed_counts(files, window=args.window, max_regions=args.max_regions,
-                            max_memory=args.max_memory, on_error="return", **where)
-    # the bar's time includes the pool's start-up (workers importing torch: seconds), which each line's
-    # "seconds" leaves out: it shows the time elapsed, not a rate per net that would mislead
-    bar = progress_bar(not args.quiet, len(files), "nets", unit="net", rate=False)
-    try:
-        return _write_lines(_counted(outcomes, bar), files, sources, window, out)
-    finally:
-        bar.close()
-
-
-def _counted(outcomes: Iterable[Any], bar: Any) -> Iterator[Any]:
-    """Pass the outcomes on, advancing the bar at each."""
-    for outcome in outcomes:
-        bar.update()
-        yield outcome
+                            max_memory=args.max_memory, on_error="return", progress=not args.quiet, **where)
+    return _write_lines(outcomes, files, sources, window, out)
 
 
 def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float | None]], files: list[str],

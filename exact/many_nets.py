@@ -293,8 +293,9 @@ def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jo
     """Run a checked batch; a pool of our own starts at the first ``next`` and ends with the iterator."""
     pool, owned = (executor, False) if executor is not None else _own_pool(jobs)
     total = len(nets) if isinstance(nets, Sized) else None
-    # on workers the first results wait for their start-up (imports): no rate, which would count it
-    bar = progress_bar(progress, total, "nets", unit="net", rate=pool is None)  # type: ignore[arg-type]
+    # the first results wait for the workers' start-up, or for torch's import to read a .pt file (seconds,
+    # which no net's "seconds" holds): the bar shows the time elapsed, not a rate per net that would mislead
+    bar = progress_bar(progress, total, "nets", unit="net", rate=False)  # type: ignore[arg-type]
     run = _serial if pool is None else _parallel
     try:
         for outcome in run(pool, nets, task, plane, activation, on_error):

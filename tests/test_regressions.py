@@ -3300,7 +3300,7 @@ def test_count_many_progress_bar_shows_elapsed_time_not_a_rate_with_start_up_in_
     """Fresh-clone trial: `exactnet count-many one.pt --window 0.1` showed `1/1 [00:04, 4.17s/net]` while the
     JSON line said "seconds": 0.0096: the bar's clock started before the pool and its workers' imports.  The
     bar now shows the count and the time elapsed (start-up included, said so), no rate per net."""
-    import exact.cli_many as cli_many
+    import exact.many_nets as many_nets  # count-many's bar is count_many's own (timed_counts(progress=...))
     from exact._progress import progress_bar
 
     bars = []
@@ -3309,7 +3309,7 @@ def test_count_many_progress_bar_shows_elapsed_time_not_a_rate_with_start_up_in_
         bars.append((kwargs, progress_bar(*args, **kwargs)))
         return bars[-1][1]
 
-    monkeypatch.setattr(cli_many, "progress_bar", recording)
+    monkeypatch.setattr(many_nets, "progress_bar", recording)
     spec = tmp_path / "n.json"
     spec.write_text('{"layers": [{"weight": [[1, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}')
     status, out, _ = _cli(["count-many", str(spec), "--window", "1"])
