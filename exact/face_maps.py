@@ -36,8 +36,7 @@ from .gc_pause import gc_paused
 from .json_numbers import maps_text
 from .network import AffineMap, ExactNet, IntLayer
 
-__all__ = ["FaceGraph", "FaceMaps", "LazyFaceMaps", "ShallowCells", "breadth_first_levels", "face_sides",
-           "neuron_line_columns"]
+__all__ = ["FaceMaps", "LazyFaceMaps", "ShallowCells"]
 
 
 def _bit(bits: np.ndarray, faces: np.ndarray, cols: np.ndarray) -> np.ndarray:

@@ -38,7 +38,8 @@ from ._fp import U
 from ._progress import progress_bar
 from .activations import Activation
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
-from .face_maps import FaceGraph, FaceMaps
+from .face_graph import FaceGraph
+from .face_maps import FaceMaps
 from .line_arrangement import build_arrangement
 from .line_count import arrangement_faces, first_layer_lines
 from .network import ExactNet, IntLayer

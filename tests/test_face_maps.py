@@ -14,7 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exact import ExactNet
-from exact.face_maps import FaceGraph, FaceMaps, breadth_first_levels
+from exact.face_graph import FaceGraph, breadth_first_levels
+from exact.face_maps import FaceMaps
 from exact.line_arrangement import build_arrangement
 from exact.line_count import first_layer_lines
 from exact.network import affine_on_pattern

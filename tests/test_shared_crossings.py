@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 from exact import regions
+from exact.face_graph import breadth_first_levels
 from exact.face_graph import breadth_first_levels as levels_moved
-from exact.face_maps import FaceMaps, breadth_first_levels
+from exact.face_maps import FaceMaps
 from exact.json_numbers import ratio_texts
 from exact.line_crossings import crossing_arrays, crossing_points, line_table, rounded_crossings
 from exact.network import affine_on_pattern
