@@ -36,9 +36,10 @@ from concurrent.futures import Executor
 
 from .cli_values import int_arg
 from .errors import InputError
+from .pool_ending import terminate_workers
 from .tile_grid import check_tiles
 from .windows import ConvexWindow
-from .worker_threads import dask_client, process_pool, terminate_workers
+from .worker_threads import dask_client, process_pool
 
 __all__ = ["add_tile_options", "tiles_arg", "with_tiles"]
 

@@ -38,6 +38,7 @@ from .cells import RegionCounts
 from .errors import ExactnetError, InputError, InputTypeError
 from .nd.box_window import check_box
 from .network import ExactNet
+from .pool_ending import terminate_workers
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -50,7 +51,7 @@ from .validation import (
     prepare_net,
 )
 from .windows import ConvexWindow, convex_window, rectangle_window
-from .worker_threads import check_executor, one_thread, process_pool, terminate_workers, warm_worker
+from .worker_threads import check_executor, one_thread, process_pool, warm_worker
 
 __all__ = ["DASK_HEAP_RESERVE", "NetFailure", "count_many", "iter_count_many", "timed_counts"]
 

@@ -34,7 +34,7 @@ from .errors import InputError, InputTypeError
 from .worker_lifeline import die_with
 
 __all__ = ["CONNECT_TIMEOUT", "COUNTING_MODULES", "HEAP_RESERVE", "check_executor", "dask_client",
-           "one_thread", "process_pool", "terminate_workers", "warm_worker"]
+           "one_thread", "process_pool", "warm_worker"]
 
 CONNECT_TIMEOUT = 10
 """Seconds :func:`dask_client` waits for a scheduler to answer."""
@@ -159,34 +159,6 @@ def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
         _preload_counting(ctx)
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker,
                                   initargs=(os.getpid(),))
-
-
-def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
-    """End a process pool's workers now (SIGTERM), their running jobs unfinished, and shut it down.
-
-    What an interrupted caller does instead of ``pool.shutdown(wait=True)``, which waits for the
-    running jobs (a tile of a big net: minutes).
-
-    Parameters
-    ----------
-    pool : concurrent.futures.ProcessPoolExecutor
-        The pool; its workers get SIGTERM (``terminate_workers`` where Python has it, 3.14).
-
-    Examples
-    --------
-    >>> pool = process_pool(1)
-    >>> pool.submit(abs, -1).result()
-    1
-    >>> terminate_workers(pool)
-    """
-    own = getattr(pool, "terminate_workers", None)
-    if own is not None:  # Python 3.14
-        own()
-    else:
-        for worker in list((getattr(pool, "_processes", None) or {}).values()):
-            if worker.is_alive():  # reads its exit status first: no signal to a reaped worker's reused pid
-                worker.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _start_worker(creator: int) -> None:

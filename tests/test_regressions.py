@@ -3356,3 +3356,39 @@ def test_unnumbered_safetensors_names_whose_order_chains_with_another_are_refuse
         state[name + ".bias"] = torch.tensor(rng.normal(size=o), dtype=torch.float32)
     with pytest.raises(SpecFileError, match="not numbered and their shapes chain in more than one order"):
         load_spec(str(write_safetensors(tmp_path / "n.safetensors", state)))
+
+
+def test_terminate_workers_ends_a_pool_whose_worker_died_while_writing_a_result(tmp_path):
+    """Intermittent CI hang: `exactnet count 2-128^6 --tiles 8 --jobs 2` did not end on SIGTERM (about one run
+    in ten on a loaded machine).  A worker terminated while writing a tile's result left part of a message in
+    the pool's result pipe; the pool's manager thread waited for the rest for ever (the creator holds a copy of
+    the pipe's write end), and the shutdown waited for that thread.  Once unblocked, the manager thread of
+    Python 3.11.7 (no fix of CPython gh-107219) died of the futures the caller had cancelled, printing a
+    traceback and leaving the thread that feeds jobs stuck on a 1 MB job no worker reads, which held up the
+    exit.  Here a job writes half a result itself, deterministically; the script must end, quietly."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "partial.py"
+    script.write_text(
+        "import os, struct, sys, time\n"
+        "from exact.pool_ending import terminate_workers\n"
+        "from exact.worker_threads import process_pool\n"
+        "def half_a_result():\n"
+        "    frame = sys._getframe()\n"
+        "    while 'result_queue' not in frame.f_locals:\n"
+        "        frame = frame.f_back\n"
+        "    writer = frame.f_locals['result_queue']._writer\n"
+        "    os.write(writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)  # 10 bytes of 1 MiB\n"
+        "    time.sleep(60)\n"
+        "if __name__ == '__main__':\n"
+        "    pool = process_pool(1)\n"
+        "    futures = [pool.submit(half_a_result), pool.submit(len, b'x' * (1 << 20))]\n"
+        "    futures += [pool.submit(abs, -k) for k in range(4)]\n"
+        "    time.sleep(1.0)\n"
+        "    print(sum(f.cancel() for f in futures), flush=True)  # as the tiles' loop does when interrupted\n"
+        "    terminate_workers(pool)\n"
+        "    print('ended', flush=True)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    assert run.stdout.split() == ["4", "ended"], run.stderr
+    assert run.returncode == 0 and run.stderr == ""

@@ -240,7 +240,8 @@ def test_die_with_itself_does_nothing():
 def test_terminate_workers_does_not_wait_for_running_jobs():
     from concurrent.futures import BrokenExecutor
 
-    from exact.worker_threads import process_pool, terminate_workers
+    from exact.pool_ending import terminate_workers
+    from exact.worker_threads import process_pool
 
     pool = process_pool(2)
     assert pool.submit(abs, -1).result() == 1

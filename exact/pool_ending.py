@@ -1,0 +1,118 @@
+"""End a process pool now, its running jobs unfinished, without hanging on what the workers left.
+
+What an interrupted caller (Ctrl-C, SIGTERM in ``exactnet``, a consumer that stops early)
+does instead of ``pool.shutdown(wait=True)``, which waits for the running jobs (a tile of a
+big net: minutes).  Ending workers abruptly can leave a
+:class:`~concurrent.futures.ProcessPoolExecutor` stuck, and :func:`terminate_workers` undoes
+the two ways it does:
+
+* a worker ended while it was writing a result leaves part of a message in the result pipe.
+  The pool's manager thread waits for the rest for ever: this process holds a copy of the
+  pipe's write end (``concurrent.futures`` never writes with it).  Once the workers are
+  gone that copy is the last one, and closing it turns the wait into an end of file, which
+  the manager thread handles as a broken pool.  Seen as ``exactnet count 2-128^6 --tiles 8
+  --jobs 2`` not ending on SIGTERM in about one run in ten on a loaded machine.
+* the manager thread of a broken pool sets an error on every future not done, and on Python
+  versions without the fix of CPython gh-107219 (3.11.7 has none) it dies of the
+  :class:`~concurrent.futures.InvalidStateError` a cancelled future raises, before it ends
+  the thread that feeds jobs to the workers.  That thread, stuck writing a job no worker
+  reads, then holds up the interpreter's exit.  The caller's own loop cancels the futures
+  not started, so this happens whenever the pool breaks before its manager thread has seen
+  the shutdown.  The pool is shut down before its workers get the signal (so its manager
+  thread drops the cancelled futures first whenever it can); if it dies all the same, its
+  traceback is not shown and the job pipe's read end is closed after it, which ends the
+  feeding thread.
+
+Examples
+--------
+>>> from exact.worker_threads import process_pool
+>>> pool = process_pool(1)
+>>> pool.submit(abs, -1).result()
+1
+>>> terminate_workers(pool)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+__all__ = ["TERMINATE_GRACE", "terminate_workers"]
+
+TERMINATE_GRACE = 5.0
+"""Seconds :func:`terminate_workers` gives a worker to end on SIGTERM before it sends SIGKILL."""
+
+
+def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """End a process pool's workers now (SIGTERM), their running jobs unfinished, and shut it down.
+
+    Parameters
+    ----------
+    pool : concurrent.futures.ProcessPoolExecutor
+        The pool.  Its futures not started are cancelled; its workers get SIGTERM, and
+        SIGKILL after :data:`TERMINATE_GRACE` seconds if one is still there.  Returns once
+        the workers and the pool's threads have ended.
+
+    Examples
+    --------
+    >>> import time
+    >>> from exact.worker_threads import process_pool
+    >>> pool = process_pool(1)
+    >>> running = pool.submit(time.sleep, 60)
+    >>> time.sleep(1.0)
+    >>> start = time.monotonic(); terminate_workers(pool); time.monotonic() - start < 30
+    True
+    """
+    workers = list((getattr(pool, "_processes", None) or {}).values())
+    manager = getattr(pool, "_executor_manager_thread", None)
+    results = getattr(pool, "_result_queue", None)  # read first: a shutdown forgets all four
+    jobs = getattr(pool, "_call_queue", None)
+    with _quiet_about_cancelled_futures(manager):
+        pool.shutdown(wait=False, cancel_futures=True)  # the manager thread drops the futures not started
+        for worker in workers:
+            if worker.is_alive():  # reads its exit status first: no signal to a reaped worker's reused pid
+                worker.terminate()
+        for worker in workers:
+            worker.join(TERMINATE_GRACE)
+            if worker.is_alive():
+                worker.kill()
+                worker.join()
+        _close(getattr(results, "_writer", None))  # the last write end now: a half-read result ends in EOF
+        if manager is not None:
+            manager.join()
+    _close(getattr(jobs, "_reader", None))  # a feeding thread stuck on a job no worker reads gets EPIPE
+    _close(getattr(results, "_reader", None))
+
+
+def _close(connection: Any) -> None:
+    """Close a :class:`multiprocessing.connection.Connection` (or nothing, for None); twice is harmless."""
+    if connection is not None:
+        connection.close()
+
+
+@contextlib.contextmanager
+def _quiet_about_cancelled_futures(manager: threading.Thread | None) -> Iterator[None]:
+    """Inside the block, an :class:`~concurrent.futures.InvalidStateError` that ends ``manager`` is not shown.
+
+    CPython gh-107219: a broken pool's manager thread (before the fix) dies of a cancelled
+    future.  Every other exception, in any thread, goes to the hook that was there before.
+    """
+    if manager is None:
+        yield
+        return
+    before = threading.excepthook
+
+    def hook(args: Any) -> None:
+        if args.thread is manager and isinstance(args.exc_value, cf.InvalidStateError):
+            return
+        before(args)
+
+    threading.excepthook = hook
+    try:
+        yield
+    finally:
+        if threading.excepthook is hook:
+            threading.excepthook = before
