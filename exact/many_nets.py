@@ -36,6 +36,7 @@ from ._api import count_regions, read_net
 from ._progress import progress_bar
 from .cells import RegionCounts
 from .errors import ExactnetError, InputError, InputTypeError
+from .held_interrupts import held_submit
 from .nd.box_window import check_box
 from .network import ExactNet
 from .pool_ending import terminate_workers
@@ -451,8 +452,8 @@ def _submit_chunk(pool: cf.Executor, batch: list[tuple[int, str | None, ExactNet
     """
     nets = [e for _, _, e in batch]
     if _dask_client(pool) is not None:  # the keyword goes to Client.submit, not to the function
-        return pool.submit(_count_chunk, nets, task, next(_TOKENS), pure=False)
-    return pool.submit(_count_chunk, nets, task, next(_TOKENS))
+        return held_submit(pool, _count_chunk, nets, task, next(_TOKENS), pure=False)
+    return held_submit(pool, _count_chunk, nets, task, next(_TOKENS))
 
 
 _TOKENS = itertools.count()

@@ -67,6 +67,7 @@ from ._fp import U
 from ._progress import progress_bar
 from .cells import RegionCounts, Regions
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
+from .held_interrupts import held_submit
 from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
@@ -359,15 +360,18 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
                 bar.update()
                 yield out
             return
-        pending = {executor.submit(worker, job): job for job in first}
+        pending: dict[cf.Future, TileJob] = {}
         try:
+            for job in first:
+                pending[held_submit(executor, worker, job)] = job
             while pending:
                 finished, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
                     job = pending.pop(fut)
                     out = fut.result()
                     if isinstance(out, Crowded):
-                        pending.update((executor.submit(worker, q), q) for q in again(out, job))
+                        for quarter in again(out, job):
+                            pending[held_submit(executor, worker, quarter)] = quarter
                         continue
                     bar.update()
                     yield out
