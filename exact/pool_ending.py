@@ -37,13 +37,17 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import threading
+import time
 from collections.abc import Iterator
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
+
+from .held_interrupts import interrupts_held
 
 __all__ = ["TERMINATE_GRACE", "terminate_workers"]
 
 TERMINATE_GRACE = 5.0
-"""Seconds :func:`terminate_workers` gives a worker to end on SIGTERM before it sends SIGKILL."""
+"""Seconds :func:`terminate_workers` gives the workers to end on SIGTERM before it sends SIGKILL."""
 
 
 def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
@@ -52,9 +56,17 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
     Parameters
     ----------
     pool : concurrent.futures.ProcessPoolExecutor
-        The pool.  Its futures not started are cancelled; its workers get SIGTERM, and
-        SIGKILL after :data:`TERMINATE_GRACE` seconds if one is still there.  Returns once
-        the workers and the pool's threads have ended.
+        The pool, made with the ``forkserver`` or ``spawn`` start method (as
+        :func:`exact.worker_threads.process_pool` makes it).  Its futures not started are
+        cancelled, the running ones fail with ``BrokenProcessPool``; its workers get SIGTERM,
+        and SIGKILL when they are still there :data:`TERMINATE_GRACE` seconds later.
+        Returns once the workers and the pool's threads have ended; a Ctrl-C (or SIGTERM in
+        ``exactnet``) meanwhile is raised then (:func:`exact.held_interrupts.interrupts_held`).
+
+    Notes
+    -----
+    With the ``fork`` start method, a process forked while the pool existed holds a copy of
+    the result pipe's write end, and a half-written result can still hold the manager thread.
 
     Examples
     --------
@@ -66,25 +78,42 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
     >>> start = time.monotonic(); terminate_workers(pool); time.monotonic() - start < 30
     True
     """
-    workers = list((getattr(pool, "_processes", None) or {}).values())
+    processes = getattr(pool, "_processes", None) or {}  # the manager thread's dict too: kept after shutdown
     manager = getattr(pool, "_executor_manager_thread", None)
     results = getattr(pool, "_result_queue", None)  # read first: a shutdown forgets all four
     jobs = getattr(pool, "_call_queue", None)
-    with _quiet_about_cancelled_futures(manager):
+    with interrupts_held(), _quiet_about_cancelled_futures(manager):
         pool.shutdown(wait=False, cancel_futures=True)  # the manager thread drops the futures not started
+        workers = list(processes.values())  # after the shutdown: a worker started in place of one is listed
         for worker in workers:
             if worker.is_alive():  # reads its exit status first: no signal to a reaped worker's reused pid
                 worker.terminate()
+        deadline = time.monotonic() + TERMINATE_GRACE  # one grace for all the workers, not one each
         for worker in workers:
-            worker.join(TERMINATE_GRACE)
+            worker.join(max(0.0, deadline - time.monotonic()))
             if worker.is_alive():
                 worker.kill()
                 worker.join()
         _close(getattr(results, "_writer", None))  # the last write end now: a half-read result ends in EOF
         if manager is not None:
             manager.join()
+            _settle_what_is_left(manager)
     _close(getattr(jobs, "_reader", None))  # a feeding thread stuck on a job no worker reads gets EPIPE
     _close(getattr(results, "_reader", None))
+
+
+def _settle_what_is_left(manager: threading.Thread) -> None:
+    """Cancel, or fail with BrokenProcessPool, the futures a manager thread that died (gh-107219) left."""
+    broken = BrokenProcessPool("the pool's workers were terminated while the future was running or pending")
+    for item in list(getattr(manager, "pending_work_items", {}).values()):
+        future = item.future
+        if future.done():
+            continue
+        if future.cancel():  # not started: cancelled, and whoever waits on it (cf.wait) is told
+            future.set_running_or_notify_cancel()
+            continue
+        with contextlib.suppress(cf.InvalidStateError):  # set meanwhile by another thread
+            future.set_exception(broken)
 
 
 def _close(connection: Any) -> None:

@@ -3428,3 +3428,79 @@ def test_sigterm_while_a_pool_starts_a_worker_leaves_no_worker_unknown_to_the_po
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.stdout.split() == ["143", "[]"], run.stdout + run.stderr
     assert "Traceback" not in run.stderr
+
+
+_HALF_A_RESULT = (
+    "import os, signal, struct, sys, threading, time\n"
+    "import exact.pool_ending as ending\n"
+    "from exact.worker_threads import process_pool\n"
+    "def half_a_result():\n"
+    "    frame = sys._getframe()\n"
+    "    while 'result_queue' not in frame.f_locals:\n"
+    "        frame = frame.f_back\n"
+    "    writer = frame.f_locals['result_queue']._writer\n"
+    "    os.write(writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)  # 10 bytes of 1 MiB\n"
+    "    time.sleep(60)\n"
+    "def deaf():\n"
+    "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+    "    time.sleep(60)\n"
+    "if __name__ == '__main__':\n")
+
+
+def _run_pool_script(tmp_path, body: str):
+    import subprocess
+    import sys
+
+    script = tmp_path / "pool_script.py"
+    script.write_text(_HALF_A_RESULT + body)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path,
+                          start_new_session=True)
+
+
+def test_a_second_ctrl_c_inside_terminate_workers_waits_until_the_pool_is_ended(tmp_path):
+    """Review of terminate_workers: a second Ctrl-C (or SIGTERM) landing inside it cut its cleanup short, and
+    the exit then hung on the pool's manager thread (a half-written result, a worker slow to die).  It now holds
+    interrupts (exact.held_interrupts.interrupts_held) and raises the second one when the pool has ended."""
+    run = _run_pool_script(tmp_path,
+                           "    ending.TERMINATE_GRACE = 1.0\n"
+                           "    pool = process_pool(2)\n"
+                           "    futures = [pool.submit(half_a_result), pool.submit(deaf)]\n"
+                           "    time.sleep(1.5)\n"
+                           "    threading.Timer(0.3, os.kill, (os.getpid(), signal.SIGINT)).start()  # the 2nd Ctrl-C\n"
+                           "    start = time.monotonic()\n"
+                           "    try:\n"
+                           "        ending.terminate_workers(pool)\n"
+                           "    except KeyboardInterrupt:\n"
+                           "        print('raised after the grace:', time.monotonic() - start >= 1.0, flush=True)\n")
+    assert run.stdout.split() == ["raised", "after", "the", "grace:", "True"], run.stderr
+    assert run.returncode == 0
+
+
+def test_terminate_workers_settles_the_futures_a_dying_manager_thread_left(tmp_path):
+    """Review of terminate_workers: on Python 3.11.7 the manager thread of a broken pool sets the error on the
+    futures in order and dies at the first the caller cancelled (CPython gh-107219), leaving the later ones
+    pending for ever (a .result() on them never returned).  They are now cancelled (or failed) after it."""
+    run = _run_pool_script(tmp_path,
+                           "    pool = process_pool(1)\n"
+                           "    futures = [pool.submit(half_a_result), pool.submit(len, b'x' * (1 << 20))]\n"
+                           "    futures += [pool.submit(abs, -1), pool.submit(abs, -2)]\n"
+                           "    time.sleep(1.5)\n"
+                           "    futures[2].cancel()  # a job not started is cancelled by the caller, the next is not\n"
+                           "    ending.terminate_workers(pool)\n"
+                           "    print([f.done() for f in futures], futures[3].cancelled(), flush=True)\n")
+    assert run.stdout.split() == ["[True,", "True,", "True,", "True]", "True"], run.stderr
+    assert run.returncode == 0 and run.stderr == ""
+
+
+def test_terminate_workers_gives_all_workers_one_grace_not_one_each(tmp_path):
+    """Review of terminate_workers: workers that ignore SIGTERM were each given TERMINATE_GRACE seconds in turn
+    (two such workers: twice the grace before the SIGKILLs); the grace is now one deadline for all."""
+    run = _run_pool_script(tmp_path,
+                           "    ending.TERMINATE_GRACE = 2.0\n"
+                           "    pool = process_pool(2)\n"
+                           "    futures = [pool.submit(deaf), pool.submit(deaf)]\n"
+                           "    time.sleep(1.5)\n"
+                           "    start = time.monotonic()\n"
+                           "    ending.terminate_workers(pool)\n"
+                           "    print(round(time.monotonic() - start, 1), flush=True)\n")
+    assert 1.9 <= float(run.stdout) < 3.5, run.stdout + run.stderr
