@@ -36,15 +36,22 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import logging
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from .held_interrupts import interrupts_held
 
-__all__ = ["TERMINATE_GRACE", "terminate_workers"]
+log = logging.getLogger(__name__)
+
+__all__ = ["STUCK_AFTER", "TERMINATE_GRACE", "terminate_workers", "wait_first"]
+
+STUCK_AFTER = 2.0
+"""Seconds :func:`wait_first` watches a pool stuck on a dead worker's half-written result, then ends it."""
 
 TERMINATE_GRACE = 5.0
 """Seconds :func:`terminate_workers` gives the workers to end on SIGTERM before it sends SIGKILL."""
@@ -114,6 +121,63 @@ def _settle_what_is_left(manager: threading.Thread) -> None:
             continue
         with contextlib.suppress(cf.InvalidStateError):  # set meanwhile by another thread
             future.set_exception(broken)
+
+
+def wait_first(futures: Sequence[cf.Future], executor: cf.Executor) -> set[cf.Future]:
+    """Wait until one of ``futures`` is done (``concurrent.futures.wait``, first completed); return the done.
+
+    A worker killed while it was writing its result (the out-of-memory killer, ``kill -9``)
+    leaves the pool's manager thread waiting for the rest for ever, and no future of the pool
+    ever completes: a plain wait hangs.  Here, when ``executor`` is a process pool, one of its
+    workers has ended, and its manager thread has been waiting in a pipe read all along for
+    :data:`STUCK_AFTER` seconds, the pool is ended (:func:`terminate_workers`, with a logged
+    warning): its futures fail with ``BrokenProcessPool``, and the wait returns.
+
+    Parameters
+    ----------
+    futures : sequence of concurrent.futures.Future
+        The futures, not empty.
+    executor : concurrent.futures.Executor
+        The executor they came from (only a ``ProcessPoolExecutor`` is watched).
+
+    Returns
+    -------
+    set of concurrent.futures.Future
+        The futures done, at least one.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     [f.result() for f in wait_first([pool.submit(abs, -4)], pool)]
+    [4]
+    """
+    stuck_since = None
+    while True:
+        done, _ = cf.wait(futures, timeout=STUCK_AFTER / 4, return_when=cf.FIRST_COMPLETED)
+        if done:
+            return done
+        if not _stuck(executor):
+            stuck_since = None
+        elif stuck_since is None:
+            stuck_since = time.monotonic()
+        elif time.monotonic() - stuck_since >= STUCK_AFTER:
+            log.warning("a worker process ended while sending its result, and the pool waited for the rest "
+                        "for %.0f s: ending the pool (killed, out of memory?)", STUCK_AFTER)
+            terminate_workers(executor)  # type: ignore[arg-type]  # _stuck: a process pool
+            stuck_since = None
+
+
+def _stuck(executor: cf.Executor) -> bool:
+    """Whether a process pool's manager thread is reading a pipe while one of its workers has ended."""
+    if not isinstance(executor, cf.ProcessPoolExecutor):
+        return False
+    manager = getattr(executor, "_executor_manager_thread", None)
+    processes = getattr(executor, "_processes", None)
+    if manager is None or not processes or not any(p.exitcode is not None for p in list(processes.values())):
+        return False
+    frame = sys._current_frames().get(manager.ident)
+    return frame is not None and frame.f_code.co_name in ("_recv", "_recv_bytes")
 
 
 def _close(connection: Any) -> None:

@@ -71,6 +71,7 @@ from .held_interrupts import held_submit
 from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
+from .pool_ending import wait_first
 from .predicates import Line, Point, compare_along, side
 from .tile_balance import tiles_for
 from .tile_grid import Seam, Tile, check_tiles, pieces_overlap, seam_piece, seam_segments
@@ -365,8 +366,7 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
             for job in first:
                 pending[held_submit(executor, worker, job)] = job
             while pending:
-                finished, _ = cf.wait(list(pending), return_when=cf.FIRST_COMPLETED)
-                for fut in finished:
+                for fut in wait_first(list(pending), executor):
                     job = pending.pop(fut)
                     out = fut.result()
                     if isinstance(out, Crowded):

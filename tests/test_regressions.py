@@ -3444,6 +3444,12 @@ _HALF_A_RESULT = (
     "def deaf():\n"
     "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
     "    time.sleep(60)\n"
+    "def half_a_result_then_die():\n"
+    "    frame = sys._getframe()\n"
+    "    while 'result_queue' not in frame.f_locals:\n"
+    "        frame = frame.f_back\n"
+    "    os.write(frame.f_locals['result_queue']._writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)\n"
+    "    os._exit(137)  # as the out-of-memory killer would end it\n"
     "if __name__ == '__main__':\n")
 
 
@@ -3504,3 +3510,18 @@ def test_terminate_workers_gives_all_workers_one_grace_not_one_each(tmp_path):
                            "    ending.terminate_workers(pool)\n"
                            "    print(round(time.monotonic() - start, 1), flush=True)\n")
     assert 1.9 <= float(run.stdout) < 3.5, run.stdout + run.stderr
+
+
+def test_a_worker_killed_while_sending_its_result_fails_the_wait_instead_of_hanging_it(tmp_path):
+    """Found while fixing the SIGTERM hang: a worker that dies while writing its result (the out-of-memory
+    killer, kill -9) leaves the pool's manager thread waiting for the rest for ever, so no future ever
+    completes and count_many / count_regions(tiles=..., executor=...) waited for good.  Their waits now go
+    through exact.pool_ending.wait_first, which ends such a pool: the future fails with BrokenProcessPool."""
+    run = _run_pool_script(tmp_path,
+                           "    pool = process_pool(1)\n"
+                           "    future = pool.submit(half_a_result_then_die)\n"
+                           "    start = time.monotonic()\n"
+                           "    done = ending.wait_first([future], pool)\n"
+                           "    print(done == {future}, type(future.exception()).__name__,\n"
+                           "          time.monotonic() - start < 15, flush=True)\n")
+    assert run.stdout.split() == ["True", "BrokenProcessPool", "True"], run.stdout + run.stderr
