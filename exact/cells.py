@@ -330,6 +330,9 @@ class Regions:
         shape = getattr(point, "shape", None)
         if hasattr(point, "tolist") and not isinstance(point, (list, tuple)):
             point = point.tolist()  # numpy arrays, torch tensors
+        if isinstance(point, (str, bytes)) or not hasattr(point, "__len__"):
+            raise InputTypeError(f"point must be a pair of numbers (x, y) or a list of pairs, got "
+                                 f"{type(point).__name__} {point!r}"[:200])
         if shape is not None and len(shape) == 2 and shape[0] == 0:
             return []  # no points, as an (0, 2) array
         if len(point) and all(isinstance(q, (list, tuple)) for q in point):
@@ -410,8 +413,9 @@ class Regions:
         -------
         dict
             ``widths``, ``window`` (exact: a float equal to it, else ``"p/q"``; None for the plane), ``box``,
-            ``activation_regions``, ``linear_regions``, ``smallest_area``, ``largest_area`` (over the bounded
-            cells: in the whole plane an unbounded cell has no area; None without any).
+            ``activation_regions``, ``linear_regions``, in the whole plane ``bounded_cells`` and
+            ``unbounded_cells``, then ``smallest_area``, ``largest_area`` (over the bounded cells: an
+            unbounded cell has no area; None without any).
             Areas are as :func:`~exact.json_numbers.json_number` writes them: a float, or text past its range.
 
         Examples
@@ -434,6 +438,8 @@ class Regions:
             "box": json_number(self.box),
             "activation_regions": self.n_activation,
             "linear_regions": self.n_linear,
+            **({} if self.window is not None else  # the areas below are the bounded cells' only: say how many
+               {"bounded_cells": len(bounded), "unbounded_cells": len(self.cells) - len(bounded)}),
             "smallest_area": None if extremes is None else json_number(extremes[0]),
             "largest_area": None if extremes is None else json_number(extremes[1]),
         }

@@ -3525,3 +3525,15 @@ def test_a_worker_killed_while_sending_its_result_fails_the_wait_instead_of_hang
                            "    print(done == {future}, type(future.exception()).__name__,\n"
                            "          time.monotonic() - start < 15, flush=True)\n")
     assert run.stdout.split() == ["True", "BrokenProcessPool", "True"], run.stdout + run.stderr
+
+
+def test_whole_plane_summary_says_its_areas_are_of_the_bounded_cells_only():
+    """Fresh-clone trial (a teacher): `exactnet regions net --window plane` for the lines x=0, y=0, x+y=1 printed
+    `smallest area: 0.5 / largest area: 0.5` while six of its seven cells are unbounded (they have no area), and
+    said nothing of it.  The whole-plane summary now gives the numbers of bounded and unbounded cells."""
+    net = [([[1.0, 0.0], [0.0, 1.0], [1.0, 1.0]], [0.0, 0.0, -1.0]), ([[1.0, 1.0, 1.0]], [0.0])]
+    plane = exact.regions(net, window=None).summary()
+    assert (plane["bounded_cells"], plane["unbounded_cells"], plane["activation_regions"]) == (1, 6, 7)
+    assert plane["smallest_area"] == plane["largest_area"] == 0.5  # the one bounded triangle
+    windowed = exact.regions(net, window=2).summary()
+    assert "bounded_cells" not in windowed and windowed["largest_area"] == 4.0
