@@ -32,7 +32,7 @@ from .layer_split import RawCell, square
 from .memory_headroom import available_memory
 from .network import AffineMap, ExactNet
 from .plane_location import locate_beyond_box
-from .polygon_areas import extreme_areas, polygon_area
+from .polygon_areas import polygon_area
 from .predicates import (
     Line,
     Point,
@@ -42,6 +42,7 @@ from .predicates import (
     point_to_fractions,
     vertex_centroid,
 )
+from .region_summaries import region_summary
 from .windows import ConvexWindow
 
 if TYPE_CHECKING:
@@ -331,8 +332,7 @@ class Regions:
         if hasattr(point, "tolist") and not isinstance(point, (list, tuple)):
             point = point.tolist()  # numpy arrays, torch tensors
         if isinstance(point, (str, bytes)) or not hasattr(point, "__len__"):
-            raise InputTypeError(f"point must be a pair of numbers (x, y) or a list of pairs, got "
-                                 f"{type(point).__name__} {point!r}"[:200])
+            raise InputTypeError(f"point must be a pair (x, y) or a list of pairs, got {point!r}"[:200])
         if shape is not None and len(shape) == 2 and shape[0] == 0:
             return []  # no points, as an (0, 2) array
         if len(point) and all(isinstance(q, (list, tuple)) for q in point):
@@ -424,25 +424,7 @@ class Regions:
         >>> regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0).summary()["largest_area"]
         2.0
         """
-        bounded = [c.index for c in self.cells if c.bounded]  # an unbounded cell has no area
-        if self.certified is not None:  # certified float areas filter, exact areas of the candidates decide
-            extremes = self.certified.extreme_areas(bounded)
-        elif self.face_maps is not None:  # one hidden layer: the same from the face arrays
-            extremes = self.face_maps.faces.extreme_areas(bounded)
-        else:
-            extremes = extreme_areas([self.cells[k].verts for k in bounded])  # floats filter, exact decides
-        return {
-            "widths": list(self.net.widths),
-            "window": (self.window.to_json() if isinstance(self.window, ConvexWindow)
-                       else None if self.window is None else exact_json(self.window)),
-            "box": json_number(self.box),
-            "activation_regions": self.n_activation,
-            "linear_regions": self.n_linear,
-            **({} if self.window is not None else  # the areas below are the bounded cells' only: say how many
-               {"bounded_cells": len(bounded), "unbounded_cells": len(self.cells) - len(bounded)}),
-            "smallest_area": None if extremes is None else json_number(extremes[0]),
-            "largest_area": None if extremes is None else json_number(extremes[1]),
-        }
+        return region_summary(self)
 
     def to_geojson(self) -> dict:
         """Return a GeoJSON FeatureCollection with one Polygon feature per cell.

@@ -425,6 +425,7 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_sheet(args) -> int:
+    from .errors import VerificationError
     from .sheet import write_sheet
 
     out = Path(args.out)
@@ -436,7 +437,10 @@ def _cmd_sheet(args) -> int:
     if not out.parent.is_dir():
         raise InputError(f"--out {args.out!r}: the folder {str(out.parent)!r} does not exist")
     log = None if args.quiet else (lambda s: print(f"[sheet] {s}", file=sys.stderr, flush=True))
-    path = write_sheet(args.out, seed=args.seed, res=args.res, log=log)
+    try:
+        path = write_sheet(args.out, seed=args.seed, res=args.res, log=log)
+    except VerificationError as exc:  # a failed proof is a failure while working, not bad input
+        return _fail(args, f"failed: {exc}", EXIT_REFUSED)
     print(path)
     return 0
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import concurrent.futures as cf
 import contextlib
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -66,6 +67,8 @@ def interrupts_held() -> Iterator[None]:
     came: list[int] = []
 
     def note(signum: int, frame: Any) -> None:
+        if signum in came:  # the same signal again: whoever sends it insists (a call blocked for good)
+            before[signum](signum, frame)
         came.append(signum)
 
     before = {}
@@ -76,9 +79,10 @@ def interrupts_held() -> Iterator[None]:
         yield
     finally:
         for number, handler in before.items():
-            signal.signal(number, handler)
+            if signal.getsignal(number) is note:  # not one the block itself installed meanwhile
+                signal.signal(number, handler)
         if came:
-            before[came[0]](came[0], None)
+            before[came[0]](came[0], sys._getframe())
 
 
 def held_submit(executor: cf.Executor, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:

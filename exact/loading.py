@@ -205,7 +205,7 @@ def _load_json(p: str, activation: Any) -> ExactNet:
 
     _refuse_binary_json(p, where)
     try:
-        with open(p, encoding="utf-8") as f:
+        with open(p, encoding="utf-8-sig") as f:  # a byte-order mark (as Windows editors write) is skipped
             data = json.load(f, parse_int=parse_int, parse_float=json_float, object_pairs_hook=no_duplicates)
     except SpecFileError:
         raise

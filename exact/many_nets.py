@@ -39,7 +39,7 @@ from .errors import ExactnetError, InputError, InputTypeError
 from .held_interrupts import held_submit
 from .nd.box_window import check_box
 from .network import ExactNet
-from .pool_ending import terminate_workers, wait_first
+from .pool_ending import completed_watched, terminate_workers
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -421,21 +421,20 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
                 size = _chunk_size(workers, None if total is None else total - index - 1)
         if batch:
             futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
-        while futures:
-            for fut in wait_first(list(futures), pool):
-                members = futures.pop(fut)
-                try:
-                    outcomes = fut.result()
-                except Exception as exc:  # noqa: BLE001 - a lost worker: every net of the chunk failed
-                    if isinstance(exc, BrokenProcessPool) and hasattr(exc, "add_note"):
-                        exc.add_note("a worker process ended abruptly: killed (out of memory?), or, from a "
-                                     "script, count_many was not called under `if __name__ == \"__main__\":` "
-                                     "(each worker imports the script)")
-                    outcomes = [(exc, None)] * len(members)
-                for (index, source), (counts, seconds) in zip(members, outcomes):
-                    if isinstance(counts, BaseException):
-                        counts, seconds = _failed(index, source, counts, on_error), None
-                    yield index, counts, seconds
+        for fut in completed_watched(list(futures), pool):
+            members = futures.pop(fut)
+            try:
+                outcomes = fut.result()
+            except Exception as exc:  # noqa: BLE001 - a lost worker: every net of the chunk failed
+                if isinstance(exc, BrokenProcessPool) and hasattr(exc, "add_note"):
+                    exc.add_note("a worker process ended abruptly: killed (out of memory?), or, from a "
+                                 "script, count_many was not called under `if __name__ == \"__main__\":` "
+                                 "(each worker imports the script)")
+                outcomes = [(exc, None)] * len(members)
+            for (index, source), (counts, seconds) in zip(members, outcomes):
+                if isinstance(counts, BaseException):
+                    counts, seconds = _failed(index, source, counts, on_error), None
+                yield index, counts, seconds
     finally:  # stopped early (an error raised, the iterator closed): cancel what has not started
         for fut in futures:
             fut.cancel()

@@ -40,7 +40,7 @@ import logging
 import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
@@ -48,7 +48,7 @@ from .held_interrupts import interrupts_held
 
 log = logging.getLogger(__name__)
 
-__all__ = ["STUCK_AFTER", "TERMINATE_GRACE", "terminate_workers", "wait_first"]
+__all__ = ["STUCK_AFTER", "TERMINATE_GRACE", "completed_watched", "terminate_workers", "wait_first"]
 
 STUCK_AFTER = 2.0
 """Seconds :func:`wait_first` watches a pool stuck on a dead worker's half-written result, then ends it."""
@@ -103,7 +103,10 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
                 worker.join()
         _close(getattr(results, "_writer", None))  # the last write end now: a half-read result ends in EOF
         if manager is not None:
-            manager.join()
+            manager.join(TERMINATE_GRACE)  # not for ever: a child of a worker may hold the result pipe open
+            if manager.is_alive():
+                log.warning("the pool's manager thread still waits on a result pipe another process holds "
+                            "open (a child of a worker?): left waiting")
             _settle_what_is_left(manager)
     _close(getattr(jobs, "_reader", None))  # a feeding thread stuck on a job no worker reads gets EPIPE
     _close(getattr(results, "_reader", None))
@@ -152,20 +155,68 @@ def wait_first(futures: Sequence[cf.Future], executor: cf.Executor) -> set[cf.Fu
     ...     [f.result() for f in wait_first([pool.submit(abs, -4)], pool)]
     [4]
     """
-    stuck_since = None
+    watch = _StuckWatch(executor)
     while True:
         done, _ = cf.wait(futures, timeout=STUCK_AFTER / 4, return_when=cf.FIRST_COMPLETED)
         if done:
             return done
-        if not _stuck(executor):
-            stuck_since = None
-        elif stuck_since is None:
-            stuck_since = time.monotonic()
-        elif time.monotonic() - stuck_since >= STUCK_AFTER:
+        watch.idle()
+
+
+def completed_watched(futures: Iterable[cf.Future], executor: cf.Executor) -> Iterator[cf.Future]:
+    """``concurrent.futures.as_completed(futures)``, the pool watched as by :func:`wait_first`.
+
+    One waiter per future for the whole wait (as ``as_completed``), not one per future at each
+    completion (a :func:`wait_first` loop: quadratic, 4 s of CPU for 4000 futures).
+
+    Parameters
+    ----------
+    futures : iterable of concurrent.futures.Future
+        The futures.
+    executor : concurrent.futures.Executor
+        The executor they came from (only a ``ProcessPoolExecutor`` is watched).
+
+    Returns
+    -------
+    iterator of concurrent.futures.Future
+        Each future, once done, in the order they complete.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(1) as pool:
+    ...     sorted(f.result() for f in completed_watched([pool.submit(abs, -4), pool.submit(abs, 3)], pool))
+    [3, 4]
+    """
+    pending, watch = set(futures), _StuckWatch(executor)
+    while pending:
+        try:
+            for fut in cf.as_completed(pending, timeout=STUCK_AFTER / 4):
+                pending.discard(fut)
+                watch.since = None
+                yield fut
+        except cf.TimeoutError:
+            watch.idle()
+
+
+class _StuckWatch:
+    """Ends a process pool once :func:`_stuck` has held for :data:`STUCK_AFTER` seconds of idle waits."""
+
+    def __init__(self, executor: cf.Executor) -> None:
+        self.executor = executor
+        self.since: float | None = None
+
+    def idle(self) -> None:
+        """Note a wait slice with no future done; end the pool once it has been stuck long enough."""
+        if not _stuck(self.executor):
+            self.since = None
+        elif self.since is None:
+            self.since = time.monotonic()
+        elif time.monotonic() - self.since >= STUCK_AFTER:
             log.warning("a worker process ended while sending its result, and the pool waited for the rest "
                         "for %.0f s: ending the pool (killed, out of memory?)", STUCK_AFTER)
-            terminate_workers(executor)  # type: ignore[arg-type]  # _stuck: a process pool
-            stuck_since = None
+            terminate_workers(self.executor)  # type: ignore[arg-type]  # _stuck: a process pool
+            self.since = None
 
 
 def _stuck(executor: cf.Executor) -> bool:
@@ -207,5 +258,5 @@ def _quiet_about_cancelled_futures(manager: threading.Thread | None) -> Iterator
     try:
         yield
     finally:
-        if threading.excepthook is hook:
+        if threading.excepthook is hook and not manager.is_alive():  # left waiting: it may die of it later
             threading.excepthook = before

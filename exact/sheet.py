@@ -13,6 +13,7 @@ import math
 import os
 import statistics
 import time
+from collections import Counter
 from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, NamedTuple
@@ -165,7 +166,8 @@ def _title_section(seed: int, body: list[str]) -> _Section:
         "the binary values of the float32 weights). Each of the "
         f"{steps} derivation steps marked ✔ was checked when this file was written, and says how: an "
         "equality by sympy and, independently, by mpmath at random points (derivatives also by finite "
-        "differences, limits also evaluated next to the limit point) — except the two recurrences "
+        "differences, limits also evaluated next to the limit point; a limit that closes a squeeze is also "
+        "checked to be taken of the bound derived before it) — except the two recurrences "
         "(induction, sympy's `rsolve` and iterating them) and the parameter counts (counting the entries of "
         "symbol matrices); an inequality by a proof of the sign of the difference (sympy's assumptions, "
         "sign rules for sums and products, or interval arithmetic with outward rounding, `mpmath.iv`), "
@@ -272,7 +274,9 @@ def _shallow_counts_section(shallow) -> _Section:
         + f", and the farthest has max-norm {float(radii[-1]):.4g}." if radii else "", "",
         "So yes: the lines and especially their crossings crowd the centre, and beyond the farthest "
         "crossing zooming out only shows the same rays (the count is constant from there on). "
-        "This follows from the init's bounded bias-to-weight ratio; no Gaussian bias is needed.", ""], {})
+        "This follows from the init: the bias is bounded, $|b| \\le 1/\\sqrt2$, so a line far from the origin "
+        "needs a small weight (distance $> R$ needs $\\lVert w\\rVert < 1/(\\sqrt2 R)$), which is the rarer the "
+        "larger $R$; the ratio itself is not bounded. No Gaussian bias is needed.", ""], {})
 
 
 class _Panel(NamedTuple):
@@ -325,8 +329,9 @@ def _deep_panels(rplane, windows: list) -> tuple[list[_Panel], str]:
 
     The zooms are found from the exact regions' activation-only boundaries
     (``is_linear_boundary`` False): the first shows every bounded one, the second the point
-    where most of them meet, at twice the length of the shortest one there.  Coordinates are
-    rounded to floats here only to choose what to draw.  Returns the panels and the caption's end.
+    where most of them meet, at twice the length of the shortest one there (or, when no two
+    meet, the shortest one: :func:`_second_zoom`).  Coordinates are rounded to floats here only
+    to choose what to draw.  Returns the panels and the caption's end.
     """
     box = float(rplane.box)
     segs = [(_xy(p), _xy(q)) for k, (_, _, p, q) in enumerate(rplane.boundaries)
@@ -343,20 +348,39 @@ def _deep_panels(rplane, windows: list) -> tuple[list[_Panel], str]:
     ys = [y for seg in bounded for _, y in seg]
     whole = _nice_square((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2,
                          min(0.6 * max(max(xs) - min(xs), max(ys) - min(ys)), box))
-    ends = [pt for seg in segs for pt in seg]
-    hub = max(ends, key=ends.count)
-    n_hub = ends.count(hub)
-    shortest = min(math.dist(*seg) for seg in segs if hub in seg)
-    close = _nice_square(*hub, 2 * shortest)
+    close, what, there = _second_zoom(rplane)
     which = "all" if len(bounded) == len(segs) else f"the {len(bounded)} bounded"
-    for (c, h), what in ((whole, f"{which} dashed boundaries"), (close, f"{n_hub} dashed boundaries meet")):
-        title = (f"zoom: {what}\n"
+    for (c, h), shown in ((whole, f"{which} dashed boundaries"), (close, what)):
+        title = (f"zoom: {shown}\n"
                  f"$x_1 \\in [{c[0] - h:.4g}, {c[0] + h:.4g}]$, $x_2 \\in [{c[1] - h:.4g}, {c[1] + h:.4g}]$")
         panels.append(_Panel(rplane, c, h, title, 1.8))
     return panels, (f"two zooms on the {len(segs)} dashed boundaries found in the exact regions: {which} "
                     f"of them lie in $x_1 \\in [{min(xs):.4g}, {max(xs):.4g}]$, $x_2 \\in [{min(ys):.4g}, "
-                    f"{max(ys):.4g}]$, and {n_hub} meet at $({hub[0]:.4f}, {hub[1]:.4f})$, the shortest "
-                    f"there {shortest:.3g} long.")
+                    f"{max(ys):.4g}]$, {there}")
+
+
+def _second_zoom(rplane) -> tuple[tuple[tuple[float, float], float], str, str]:
+    """Choose the second zoom of ``deep_regions.png``: where most dashed boundaries meet, if two do.
+
+    Endpoints are compared exactly (as fractions); when no point ends two or more dashed
+    boundaries the zoom shows the shortest one instead.  Returns the square, the panel's title
+    and the end of the caption (after "…lie in …").
+    """
+    segs = [(p, q) for k, (_, _, p, q) in enumerate(rplane.boundaries) if not rplane.is_linear_boundary(k)]
+    at = Counter(pt for p, q in segs for pt in {_exact_xy(p), _exact_xy(q)})
+    (hub, n_hub), = at.most_common(1)  # the first point met among those met most often
+    if n_hub >= 2:
+        shortest = min(math.dist(_xy(p), _xy(q)) for p, q in segs if hub in (_exact_xy(p), _exact_xy(q)))
+        x, y = float(hub[0]), float(hub[1])
+        return (_nice_square(x, y, 2 * shortest), f"{n_hub} dashed boundaries meet",
+                f"and {n_hub} meet at $({x:.4f}, {y:.4f})$, the shortest there {shortest:.3g} long.")
+    p, q = min(segs, key=lambda seg: math.dist(_xy(seg[0]), _xy(seg[1])))
+    (x0, y0), (x1, y1) = _xy(p), _xy(q)
+    length = math.dist((x0, y0), (x1, y1))
+    mid = ((x0 + x1) / 2, (y0 + y1) / 2)
+    return (_nice_square(*mid, length), "the shortest dashed boundary",
+            f"and no two of them share an endpoint: the second zoom shows the shortest one, {length:.3g} long, "
+            f"centred at $({mid[0]:.4f}, {mid[1]:.4f})$.")
 
 
 def _farthest_vertex(rplane) -> float:
@@ -384,6 +408,11 @@ def _draw_panel(panel: _Panel, ax) -> None:
         ax.set_title(panel.title)
     scale_ticks(ax.xaxis, max(abs(cx - h), abs(cx + h)), "$x_1$")
     scale_ticks(ax.yaxis, max(abs(cy - h), abs(cy + h)), "$x_2$")
+
+
+def _exact_xy(p: tuple[int, int, int]) -> tuple[Fraction, Fraction]:
+    """Return a homogeneous integer point as exact fractions (to compare points)."""
+    return Fraction(p[0], p[2]), Fraction(p[1], p[2])
 
 
 def _xy(p: tuple[int, int, int]) -> tuple[float, float]:

@@ -93,7 +93,7 @@ def check_keys(obj: dict, allowed: tuple[str, ...], where: str) -> None:
                                 f"allowed keys: {', '.join(map(repr, allowed))}")
 
 
-def exact_string(text: str, where: str) -> Fraction:
+def exact_string(text: str, where: str, *, noun: str = "a weight") -> Fraction:
     """Read ``"p"`` or ``"p/q"`` (decimal or ``0x`` hexadecimal integers) exactly.
 
     Parameters
@@ -102,6 +102,8 @@ def exact_string(text: str, where: str) -> Fraction:
         The string.
     where : str
         Names the value in messages.
+    noun : str, default "a weight"
+        What the value is, for the message (``"a parameter"`` for an activation's).
 
     Returns
     -------
@@ -119,7 +121,7 @@ def exact_string(text: str, where: str) -> Fraction:
     """
     m = _EXACT.fullmatch(text)
     if m is None:
-        raise SpecFileError(f"{where} is the string {text[:60]!r}; a weight is a number or an exact "
+        raise SpecFileError(f"{where} is the string {text[:60]!r}; {noun} is a number or an exact "
                             "rational string such as '-1/3' or '0x1f/0x3'")
     sign, num, den = m.groups()
 
@@ -235,7 +237,7 @@ def spec_value(v: Any, where: str, *, noun: str = "a weight") -> Any:
     (Fraction(1, 2), 0.5)
     """
     if isinstance(v, str):
-        return exact_string(v, where)
+        return exact_string(v, where, noun=noun)
     if isinstance(v, _BeyondFloatRange):
         raise SpecFileError(f"{where} is {v.text[:40]}, beyond the float64 range (whose largest value is "
                             "1.7976931348623157e308): a JSON decimal is read as the nearest float64, which "

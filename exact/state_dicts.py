@@ -49,19 +49,26 @@ def given_activation(activation: Any) -> Any:
 
     Raises
     ------
-    SpecFileError
-        A malformed spec object.
+    InputError
+        A malformed spec object (not a :class:`SpecFileError`: no file is read here).
 
     Examples
     --------
     >>> given_activation({"name": "leaky_relu", "params": [0.5]}).describe()
     'leaky_relu(0.5)'
+    >>> given_activation({"name": "leaky_relu", "params": ["a"]})
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: activation.params[0] is the string 'a'; a parameter is a number or an exact ...
     """
-    if isinstance(activation, dict):
-        return activation_from_spec(activation, "activation")
-    if isinstance(activation, (list, tuple)):
-        return [activation_from_spec(a, f"activation[{i}]") if isinstance(a, dict) else a
-                for i, a in enumerate(activation)]
+    try:
+        if isinstance(activation, dict):
+            return activation_from_spec(activation, "activation")
+        if isinstance(activation, (list, tuple)):
+            return [activation_from_spec(a, f"activation[{i}]") if isinstance(a, dict) else a
+                    for i, a in enumerate(activation)]
+    except SpecFileError as exc:  # the same checks as a spec file's entry, but this argument came from Python
+        raise InputError(str(exc)) from None
     return activation
 
 

@@ -19,7 +19,9 @@ for lam in (0.0, 1.0, 10.0, 1e306, np.inf, -np.inf):
     # lse_lambda = (1/lambda) log sum exp(lambda sigma) is undefined at lambda = 0 (its limit
     # there is +inf or -inf from either side, as `exactnet prove` shows); softmax is uniform
     lse = f"{float(numeric.logsumexp(sigma, lam=lam)):.6f}" if lam != 0 else "undefined"
-    print(f"lambda={lam:>8g}  softmax={np.round(p, 5)}  lse={lse}")
+    # 6 significant digits (scientific notation when an entry is small), not 5 decimals, which would
+    # show 2.06e-09 as 0 and 0.999955 as 0.99995 (at 1e306 the small entries, exp(-1e306), are 0.0 in floats)
+    print(f"lambda={lam:>8g}  softmax={np.array2string(p, precision=6)}  lse={lse}")
 
 fig = plt.figure(figsize=(13, 8), layout="constrained")
 numeric.plot_softmax_images(lams=(1, 10, 100), axes=fig.subplots(2, 3).ravel())

@@ -14,13 +14,15 @@ Examples
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
+from decimal import Decimal
 
 import numpy as np
 
 from .stable_lse import logsumexp, softmax
 
-__all__ = ["plot_lse_contours", "plot_softmax_images", "plot_model_images", "plot_pattern_image",
+__all__ = ["MAX_RES", "plot_lse_contours", "plot_softmax_images", "plot_model_images", "plot_pattern_image",
            "scale_ticks"]
 
 
@@ -38,6 +40,49 @@ def _axes(axes, n: int, ncols: int, size=(4.2, 4.0)):
     if len(axes) < n:
         raise ValueError(f"axes: need {n} axes, got {len(axes)}")
     return axes
+
+
+def _check_numbers(values, name: str, example: str, *, finite_positive: bool = False) -> list:
+    """``values`` as a non-empty list of real numbers; each refused with its index and value."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__len__") or getattr(values, "ndim", 1) != 1:
+        raise TypeError(f"{name} must be a sequence of numbers such as {example}, got "
+                        f"{type(values).__name__} {values!r}"[:200])
+    out = list(values)
+    if not out:
+        raise ValueError(f"{name} must hold at least one number, got {values!r}")
+    for i, v in enumerate(out):
+        if finite_positive:
+            out[i] = _check_bound(v, f"{name}[{i}]")
+        elif isinstance(v, bool) or not isinstance(v, (numbers.Real, Decimal)):
+            raise TypeError(f"{name}[{i}] must be a real number, got {type(v).__name__} {v!r}"[:200])
+        elif v.is_nan() if isinstance(v, Decimal) else v != v:
+            raise ValueError(f"{name}[{i}] must not be NaN, got {v!r}")
+    return out
+
+
+def _check_bound(bound, name: str = "bound") -> float:
+    """``bound`` as a float, refused unless a finite number > 0 (with its name and value)."""
+    if isinstance(bound, bool) or not isinstance(bound, (numbers.Real, Decimal)):
+        raise TypeError(f"{name} must be a number, got {type(bound).__name__} {bound!r}"[:200])
+    try:
+        b = float(bound)
+    except (OverflowError, ValueError):  # an int past the float range, a signalling NaN
+        b = float("nan")
+    if not 0 < b < float("inf"):  # False for NaN too
+        raise ValueError(f"{name} must be a finite number > 0 (the half-width of the square shown), "
+                         f"got {bound!r}"[:200])
+    return b
+
+
+def _check_count(value, name: str, least: int, most: int, why: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer, got {type(value).__name__} {value!r}"[:200])
+    if not least <= value <= most:
+        raise ValueError(f"{name} must be an integer from {least} to {most} ({why}), got {value!r}")
+
+
+MAX_RES = 4000
+"""Largest ``res`` of the sheet's images: ``res**2`` pixels, each computed in float64 several times."""
 
 
 def _sigma_grid(bound: float, res: int):
@@ -78,8 +123,12 @@ def plot_lse_contours(
 
     Raises
     ------
+    TypeError
+        ``lams`` not a sequence of real numbers; ``bound``, ``res`` or ``levels`` not a number.
     ValueError
-        If ``axes`` holds fewer than ``len(lams) + 1`` axes.
+        If ``axes`` holds fewer than ``len(lams) + 1`` axes; ``lams`` empty or holding 0 (where lse
+        is undefined); ``bound`` not finite and > 0; ``res`` not in 2..:data:`MAX_RES`;
+        ``levels`` not in 1..1000.
 
     Notes
     -----
@@ -98,10 +147,17 @@ def plot_lse_contours(
     """
     from matplotlib.ticker import MaxNLocator
 
+    lams = _check_numbers(lams, "lams", "(1, 10, 100)")
+    for i, lam in enumerate(lams):
+        if lam == 0:
+            raise ValueError(f"lams[{i}] is 0, where lse is undefined ((1/λ) log n -> ±inf as λ -> 0±)")
+    bound = _check_bound(bound)
+    _check_count(res, "res", 2, MAX_RES, "a contour needs a grid of at least 2 x 2 points")
+    _check_count(levels, "levels", 1, 1000, "the most contour levels drawn")
     axes = _axes(axes, len(lams) + 1, 2)
     S1, S2, S = _sigma_grid(bound, res)
     lv = MaxNLocator(levels).tick_values(-bound, bound + np.log(2))
-    panels = [(logsumexp(S, lam=lam, axis=-1), f"lse contours, $\\lambda = {lam:g}$") for lam in lams]
+    panels = [(logsumexp(S, lam=lam, axis=-1), f"lse contours, $\\lambda = {float(lam):g}$") for lam in lams]
     panels.append((np.maximum(S1, S2), "max$(\\sigma_1, \\sigma_2)$ (the limit $\\lambda \\to \\infty$)"))
     out = []
     for ax, (Z, title) in zip(axes, panels):
@@ -150,8 +206,11 @@ def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0
 
     Raises
     ------
+    TypeError
+        ``lams`` not a sequence of real numbers; ``bound`` or ``res`` not a number.
     ValueError
-        If ``axes`` holds fewer than ``2 * len(lams)`` axes.
+        If ``axes`` holds fewer than ``2 * len(lams)`` axes; ``lams`` empty; ``bound`` not
+        finite and > 0; ``res`` not in 1..:data:`MAX_RES`.
 
     Examples
     --------
@@ -164,8 +223,9 @@ def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0
     ValueError: axes: need 4 axes, got 1
     >>> plt.close("all")
     """
-    import matplotlib.pyplot as plt
-
+    lams = _check_numbers(lams, "lams", "(1, 10, 100)")
+    bound = _check_bound(bound)
+    _check_count(res, "res", 1, MAX_RES, "pixels per side")
     n = len(lams)
     axes = _axes(axes, 2 * n, n)
     _, _, S = _sigma_grid(bound, res)
@@ -176,9 +236,9 @@ def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0
             P = softmax(S, lam=lam, axis=-1)[..., k]
             im = ax.imshow(P, origin="lower", extent=(-bound, bound, -bound, bound), vmin=0, vmax=1,
                            cmap="magma")
-            ax.set_title(f"softmax component {k + 1}, $\\lambda = {lam:g}$")
+            ax.set_title(f"softmax component {k + 1}, $\\lambda = {float(lam):g}$")
             _label(ax)
-            plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+            ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)  # the axes' own figure, not pyplot's
             out.append(im)
     return out
 
@@ -207,9 +267,12 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
 
     Raises
     ------
+    TypeError
+        ``bounds`` not a sequence of numbers.
     ValueError
-        If ``axes`` holds fewer than ``len(bounds)`` axes, or (as raised by
-        :func:`~numeric.sampling.evaluate_grid`) for a ``B`` or ``res`` it rejects.
+        If ``axes`` holds fewer than ``len(bounds)`` axes, ``bounds`` is empty or holds a ``B``
+        that is not finite and > 0, or (as raised by :func:`~numeric.sampling.evaluate_grid`)
+        for a ``res`` it rejects.
 
     Examples
     --------
@@ -220,16 +283,15 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
     [[-1.0, 1.0, -1.0, 1.0], [-100.0, 100.0, -100.0, 100.0]]
     >>> plt.close("all")
     """
-    import matplotlib.pyplot as plt
-
     from .sampling import evaluate_grid
 
+    bounds = _check_numbers(bounds, "bounds", "(1.0, 100.0)", finite_positive=True)
     axes = _axes(axes, len(bounds), 3, size=(5.2, 4.4))
     out = []
     for ax, B in zip(axes, bounds):
         img = evaluate_grid(model, B, res)
         im = ax.imshow(img, origin="lower", extent=(-B, B, -B, B), cmap="viridis", interpolation="nearest")
-        bar = plt.colorbar(im, ax=ax, fraction=0.046, pad=0.04)
+        bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)  # the axes' own figure, not pyplot's
         scale_ticks(bar.ax.yaxis, float(np.nanmax(np.abs(img))), "output")
         if lines is not None:
             _overlay_lines(ax, lines, B)

@@ -142,7 +142,7 @@ def test_numeric_limit_check_approaches_from_the_side_asked_for():
 
 def test_inequality_proofs_name_their_method():
     d = built("bounds")
-    upper, lower = d.steps[2], d.steps[5]
+    upper, lower = d.steps[2], d.steps[6]  # the lower chain starts from lse's definition (steps 3-5)
     assert (upper.relation, lower.relation) == ("<=", ">=")
     assert "interval arithmetic (mpmath.iv)" in upper.method and "log is increasing" in upper.method
     assert "premise" not in upper.method and "rhs - lhs >= 0 proved" in upper.method

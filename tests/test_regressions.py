@@ -2786,8 +2786,6 @@ def test_activation_params_in_python_take_fractions_and_numpy_numbers():
     weights (the user chooses its exact value or its float), and a spec's bad parameter is "a parameter"."""
     from decimal import Decimal
 
-    from exact.errors import SpecFileError
-
     layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]
     net = exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [Fraction(1, 10)]})
     assert net.activations[0].slopes[0] == Fraction(1, 10)
@@ -2796,8 +2794,8 @@ def test_activation_params_in_python_take_fractions_and_numpy_numbers():
     assert exact.count_regions(layers, activation={"name": "leaky_relu", "params": [Fraction(1, 10)]}) == (4, 4)
     with pytest.raises(InputError, match=r"Decimal values are refused: pass Fraction\(d\)"):
         exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [Decimal("0.1")]})
-    with pytest.raises(SpecFileError, match=r"params\[0\] is a list; a parameter is a number"):
-        exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [[1]]})
+    with pytest.raises(InputError, match=r"params\[0\] is a list; a parameter is a number"):  # no file: not a
+        exact.as_exact_net(layers, activation={"name": "leaky_relu", "params": [[1]]})  # SpecFileError since C6
 
 
 # --- numeric trial (fresh clone): meta tensors, input width, seed, lam types, -0.0 ---------
@@ -3537,3 +3535,341 @@ def test_whole_plane_summary_says_its_areas_are_of_the_bounded_cells_only():
     assert plane["smallest_area"] == plane["largest_area"] == 0.5  # the one bounded triangle
     windowed = exact.regions(net, window=2).summary()
     assert "bounded_cells" not in windowed and windowed["largest_area"] == 4.0
+
+
+# --- fresh-clone trial (a teacher): argument errors, honest example output, colour bars, BOM, 1-D plot --------
+
+
+def test_softmax_temperature_example_prints_significant_digits(tmp_path, monkeypatch, capsys):
+    """Fresh-clone trial: examples/softmax_temperature.py printed ``np.round(p, 5)``, so the lambda=10 line read
+    ``[0.0000e+00 5.0000e-05 9.9995e-01]`` for the true 2.06e-09, 4.54e-05, 0.999955; it now prints 6
+    significant digits, checked here against the formula exp(λ(σ_k - 3)) / Σ exp(λ(σ_j - 3)) in math."""
+    import math
+    import runpy
+    import sys
+
+    import matplotlib.pyplot as plt
+
+    monkeypatch.setattr(sys, "argv", ["softmax_temperature.py", str(tmp_path / "s.png")])
+    runpy.run_path(os.path.join(os.path.dirname(__file__), "..", "examples", "softmax_temperature.py"))
+    plt.close("all")
+    line = next(s for s in capsys.readouterr().out.splitlines() if s.startswith("lambda=      10 "))
+    shown = [float(v) for v in line.split("softmax=[")[1].split("]")[0].split()]
+    terms = [math.exp(10 * (s - 3)) for s in (1, 2, 3)]
+    for got, want in zip(shown, [t / sum(terms) for t in terms]):
+        assert abs(got - want) <= 1e-6 * want, line
+
+
+def test_locate_refuses_a_string_point_naming_it():
+    """Fresh-clone trial: ``regions(net, window=1).locate("0,0")`` said "point must have 2 coordinates, got 3"
+    (it counted the string's characters); a str (or a lone number) is now refused as not a point."""
+    r = exact.regions([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])], window=1)
+    with pytest.raises(InputTypeError, match=r"^point must be a pair \(x, y\) or a list of pairs, "
+                                             r"got '0,0'$"):
+        r.locate("0,0")
+    with pytest.raises(InputTypeError, match=r"^point must be a pair .* got 0\.5$"):
+        r.locate(np.float64(0.5))
+    assert r.locate(np.array([0.5, 0.5])).pattern == (1, 1)
+
+
+def test_exact_lse_names_a_string_entry_by_its_index_in_1d_x():
+    """Fresh-clone trial: ``exact.logsumexp(["1", "2"], lam=1)`` said "x[0][0] must be a number" (a str was
+    taken for a row of characters); the bad entry is x[0].  A 2-D x still names [row][column]."""
+    for f in (exact.logsumexp, exact.softmax, exact.log_softmax):
+        with pytest.raises(InputTypeError, match=r"^x\[0\] must be a number or a sympy expression, got '1'$"):
+            f(["1", "2"], lam=1)
+    with pytest.raises(InputTypeError, match=r"^x\[1\] must be a number .*, got b'2'$"):
+        exact.logsumexp([1, b"2"], lam=1)
+    with pytest.raises(InputTypeError, match=r"^x\[0\]\[1\] must be a number .*, got '2'$"):
+        exact.logsumexp([[1, "2"]], lam=1)
+
+
+def test_activation_params_given_in_python_are_refused_as_input_not_as_a_spec_file(tmp_path):
+    """Fresh-clone trial: ``as_exact_net(layers, activation={"name": "leaky_relu", "params": ["a"]})`` raised
+    SpecFileError "... a weight is a number ...": no file is read and the value is a slope parameter.  It is
+    now an InputError calling it a parameter; the same entry in a JSON file is still a SpecFileError."""
+    from exact.errors import SpecFileError
+
+    layers = [([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])]
+    bad = {"name": "leaky_relu", "params": ["a"]}
+    with pytest.raises(InputError, match=r"^activation\.params\[0\] is the string 'a'; a parameter is a "
+                                         r"number or an exact rational string") as info:
+        exact.as_exact_net(layers, activation=bad)
+    assert not isinstance(info.value, SpecFileError)
+    with pytest.raises(InputError, match=r"^activation\[0\]\.params\[0\] is the string 'a'; a parameter") as info:
+        exact.as_exact_net(layers, activation=[bad])
+    assert not isinstance(info.value, SpecFileError)
+    path = tmp_path / "net.json"
+    path.write_text(json.dumps({"layers": [{"weight": w, "bias": b} for w, b in layers], "activation": bad}))
+    with pytest.raises(SpecFileError, match=r"activation\.params\[0\] is the string 'a'; a parameter is"):
+        exact.load_spec(str(path))
+
+
+@pytest.mark.parametrize("call, kwargs, error, message", [
+    ("plot_lse_contours", {"lams": 10}, TypeError, r"lams must be a sequence of numbers such as \(1, 10, 100\), "
+                                                   r"got int 10"),
+    ("plot_lse_contours", {"lams": ["1"]}, TypeError, r"lams\[0\] must be a real number, got str '1'"),
+    ("plot_lse_contours", {"lams": [1, float("nan")]}, ValueError, r"lams\[1\] must not be NaN"),
+    ("plot_lse_contours", {"lams": [0]}, ValueError, r"lams\[0\] is 0, where lse is undefined"),
+    ("plot_lse_contours", {"bound": 0}, ValueError, r"bound must be a finite number > 0 .*got 0$"),
+    ("plot_lse_contours", {"bound": -1}, ValueError, r"bound must be a finite number > 0 .*got -1$"),
+    ("plot_lse_contours", {"bound": float("nan")}, ValueError, r"bound must be a finite number > 0 .*got nan$"),
+    ("plot_lse_contours", {"bound": 10 ** 400}, ValueError, r"bound must be a finite number > 0"),
+    ("plot_lse_contours", {"res": 1}, ValueError, r"res must be an integer from 2 to 4000 .*got 1$"),
+    ("plot_lse_contours", {"res": 20.0}, TypeError, r"res must be an integer, got float 20\.0"),
+    ("plot_lse_contours", {"levels": 0}, ValueError, r"levels must be an integer from 1 to 1000 .*got 0$"),
+    ("plot_softmax_images", {"bound": 0}, ValueError, r"bound must be a finite number > 0 .*got 0$"),
+    ("plot_softmax_images", {"lams": []}, ValueError, r"lams must hold at least one number, got \[\]"),
+    ("plot_softmax_images", {"res": 0}, ValueError, r"res must be an integer from 1 to 4000 .*got 0$"),
+])
+def test_numeric_plots_name_a_bad_argument_and_its_value(call, kwargs, error, message):
+    """Fresh-clone trial: ``plot_lse_contours(lams=10)`` raised "object of type 'int' has no len()", bound=0,
+    -1 or nan were drawn silently (plot_softmax_images too), res=1 failed inside matplotlib and levels=0 with a
+    ZeroDivisionError; each is now refused up front, naming the argument and its value."""
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    with pytest.raises(error, match=message):
+        getattr(numeric, call)(**kwargs)
+    assert plt.get_fignums() == before  # refused before any figure is made
+
+
+def test_plot_model_images_names_bounds_not_window():
+    """Fresh-clone trial: ``plot_model_images(net, bounds=(0,))`` said "window must be ..." (the parameter is
+    ``bounds``); a bad entry is now named by its index in bounds."""
+    from numeric.models import seeded_mlp
+
+    with pytest.raises(ValueError, match=r"^bounds\[1\] must be a finite number > 0 .*got 0$"):
+        numeric.plot_model_images(seeded_mlp([2, 3, 1]), bounds=(1.0, 0), res=4)
+    with pytest.raises(TypeError, match=r"^bounds must be a sequence of numbers .*got float 1\.0"):
+        numeric.plot_model_images(seeded_mlp([2, 3, 1]), bounds=1.0, res=4)
+
+
+def test_numeric_colour_bars_go_to_the_axes_own_figure_not_pyplot():
+    """Fresh-clone trial: plot_softmax_images / plot_model_images called ``plt.colorbar(im, ax=ax)``: on axes of
+    a ``matplotlib.figure.Figure()`` that warned once per panel ("Adding colorbar to a different Figure") and
+    left a stray empty pyplot figure.  The bars now use ``ax.figure``: no warning, no pyplot figure."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    from numeric.models import seeded_mlp
+
+    before = plt.get_fignums()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = Figure()
+        ims = numeric.plot_softmax_images(lams=(1, 10), res=8, axes=fig.subplots(2, 2).ravel())
+        fig2 = Figure()
+        ims += numeric.plot_model_images(seeded_mlp([2, 3, 1]), bounds=(1.0, 10.0), res=8,
+                                         axes=fig2.subplots(1, 2))
+    assert plt.get_fignums() == before
+    assert len(fig.axes) == 4 + 4 and len(fig2.axes) == 2 + 2  # each panel has its colour bar in its figure
+    assert all(im.colorbar is not None and im.colorbar.ax.figure is im.axes.figure for im in ims)
+
+
+def test_a_json_spec_with_a_utf8_byte_order_mark_is_read(tmp_path):
+    """Fresh-clone trial: a JSON spec saved with a UTF-8 BOM (as Windows editors write) was refused with
+    Python's hint "decode using utf-8-sig"; it is now read, giving the same network as without the mark."""
+    plain = tmp_path / "plain.json"
+    exact.save_json([([[1, 0], [0, 1]], [0, 0]), ([[1, -1]], [Fraction(1, 3)])], str(plain))
+    bom = tmp_path / "bom.json"
+    bom.write_bytes(b"\xef\xbb\xbf" + plain.read_bytes())
+    a, b = exact.load_spec(str(plain)), exact.load_spec(str(bom))
+    assert (a.weights, a.biases) == (b.weights, b.biases) and list(b.biases[1]) == [Fraction(1, 3)]
+    assert exact.count_regions(str(bom), window=1) == (4, 4)
+
+
+def test_regions_nd_plot_of_a_1d_net_names_itself_and_says_what_shows_intervals():
+    """Fresh-clone trial: ``RegionsND.plot()`` on a 1-D net named plot_regions_3d in its error; it now names
+    RegionsND.plot and (as before) says what shows a 1-D input's intervals.  There is no 1-D drawing in the
+    package, so a 1-D ``_repr_png_()`` stays None (the notebook shows the text repr)."""
+    r = exact.regions([([[1], [-1]], [0, 1]), ([[1, 1]], [0])], window=2)
+    with pytest.raises(InputError, match=r"^RegionsND\.plot draws networks with 3-D input; this one's input is "
+                                         r"1-D, whose cells are intervals: .*count_on_segment") as info:
+        r.plot()
+    assert "plot_regions_3d" not in str(info.value)
+    assert r._repr_png_() is None
+
+
+# --- the verified-derivation sheet (fresh-clone trial) ---------------------------------------
+
+def _limit_fact(d, value):
+    """The index of the fact ``Limit(f, λ, ∞) = value`` and the symbols of ``f`` by name."""
+    import sympy as sp
+
+    i = next(i for i, f in enumerate(d.facts) if isinstance(f.lhs, sp.Limit) and f.rhs == value)
+    lim = d.facts[i].lhs
+    return i, lim, {s.name: s for s in lim.args[0].free_symbols}
+
+
+def test_limit_infinity_checks_the_squeeze_not_only_the_limit_of_its_bound():
+    """Fresh-clone trial: ``limit-infinity``'s ✔ covered lim 1/((n-1)e^{-dλ}+1) = 1 but not the squeeze
+    "1/(1+(n-1)e^{-λd}) ≤ softmax_{j*} ≤ 1" written beside it: the limit of another bound (n + 5 in
+    place of n) or of a "lower bound" above 1 still verified.  The bound is now derived from softmax's
+    definition in a checked chain (the ≥ by a proof of the sign of the difference), and the limit must
+    be taken of exactly that bound."""
+    import sympy as sp
+
+    from exact.symbolic.theorems import THEOREMS
+
+    d = THEOREMS["limit-infinity"]()
+    i, lim, sym = _limit_fact(d, 1)
+    n, dd, lam = sym["n"], sym["d"], sym["lambda"]
+    above_one = 1 / (1 - (n - 1) * sp.exp(-dd * lam))   # tends to 1 too, but is > 1 > softmax
+    assert d.verified
+    assert not d.replaced(fact=i, lhs=lim.subs(n, n + 5)).verified
+    assert not d.replaced(fact=i, lhs=sp.Limit(above_one, lam, sp.oo)).verified
+    (k,) = [k for k, s in enumerate(d.steps) if s.relation == ">="]   # the lower bound of softmax_{j*}
+    assert d.steps[k].expr == lim.args[0] and not d.replaced(step=k, expr=above_one).verified
+
+
+def test_limit_ties_checks_the_squeeze_not_only_the_limit_of_its_bound():
+    """Fresh-clone trial, as for ``limit-infinity``: ``limit-ties`` checked lim 1/(t + r e^{-λd}) = 1/t,
+    not "1/(t + r e^{-λd}) ≤ softmax_{j*} ≤ 1/t"; now both bounds are derived from the definition."""
+    import sympy as sp
+
+    from exact.symbolic.theorems import THEOREMS
+
+    d = THEOREMS["limit-ties"]()
+    t = sp.Symbol("t", integer=True, positive=True)
+    i, lim, sym = _limit_fact(d, 1 / t)
+    r, dd, lam = sym["r"], sym["d"], sym["lambda"]
+    assert d.verified
+    assert not d.replaced(fact=i, lhs=lim.subs(r, r + 5)).verified
+    assert not d.replaced(fact=i, lhs=sp.Limit(1 / (t - r * sp.exp(-dd * lam)), lam, sp.oo)).verified
+    upper = [k for k, s in enumerate(d.steps) if s.relation == "<="]
+    assert [d.steps[k].expr for k in upper] == [1 / t] and not d.replaced(step=upper[0], expr=1 / (t + 1)).verified
+
+
+def test_sheet_stops_with_status_1_and_writes_nothing_when_a_derivation_fails(tmp_path, monkeypatch, capsys):
+    """Fresh-clone trial: a derivation that failed inside ``exactnet sheet`` exited with 2, the status of a
+    usage or input error; a failure while working is 1 (README), with one line and no traceback."""
+    import sympy as sp
+
+    from exact.cli import main
+    from exact.symbolic import theorems
+    from exact.symbolic.derivation import Derivation
+
+    def wrong():
+        x = sp.Symbol("x", positive=True)
+        d = Derivation("broken", "$(x + 1)^2 = x^2 + 1$")
+        d.start((x + 1) ** 2)
+        d.step(x**2 + 1, "wrong expansion")
+        return d
+
+    monkeypatch.setitem(theorems.THEOREMS, "softmax-values", wrong)
+    out = tmp_path / "s"
+    assert main(["sheet", "--out", str(out), "--res", "10", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err == "exactnet sheet: failed: broken: step 1 'wrong expansion' not verified: (x + 1)**2 = x**2 + 1\n"
+    assert not out.exists() or list(out.iterdir()) == []
+
+
+def test_sheet_second_zoom_does_not_say_one_boundary_meets():
+    """Fresh-clone trial: with seed 3 no two dashed boundaries of the deep net share an endpoint, yet 3(d)
+    said "and 1 meet at (1.6996, -2.2602)" and the panel "zoom: 1 dashed boundaries meet".  The count
+    of boundaries at a point is now exact, and with no shared endpoint the zoom shows the shortest one."""
+    from collections import Counter
+
+    from exact.sheet import _deep_panels
+    from numeric import seeded_mlp
+
+    def most_met(rplane):  # endpoints compared as fractions, independently of the sheet
+        segs = [(p, q) for k, (_, _, p, q) in enumerate(rplane.boundaries) if not rplane.is_linear_boundary(k)]
+        at = Counter(pt for seg in segs for pt in {(Fraction(X, D), Fraction(Y, D)) for X, Y, D in seg})
+        return max(at.values())
+
+    for seed, met in ((3, 1), (0, 4)):
+        deep = seeded_mlp([2, 5, 5, 5, 5, 1], seed=seed)
+        rplane, small = exact.regions(deep, window=None), exact.regions(deep, window=1.0)
+        panels, caption = _deep_panels(rplane, [small] * 3)
+        assert most_met(rplane) == met
+        if met == 1:
+            assert "no two of them share an endpoint" in caption and " meet at " not in caption
+            assert panels[-1].title.startswith("zoom: the shortest dashed boundary\n")
+        else:
+            assert f"and {met} meet at $(" in caption and panels[-1].title.startswith(f"zoom: {met} dashed")
+
+
+def test_sheet_3c_does_not_call_the_distance_ratio_bounded():
+    """Fresh-clone trial: 3(c) said the distance |b|/‖w‖ is "occasionally large when ‖w‖ is small", then
+    that the crowding "follows from the init's bounded bias-to-weight ratio", which is not bounded.  The
+    prose now names what is bounded, |b| ≤ 1/√2 (checked here on the net's exact biases)."""
+    from exact.sheet import _shallow_counts_section
+    from numeric import seeded_mlp
+    from numeric.models import layers_of
+
+    net = seeded_mlp([2, 20, 1])
+    text = "\n".join(_shallow_counts_section(net).lines)
+    assert "bounded bias-to-weight ratio" not in text and "the ratio itself is not bounded" in text
+    assert "$|b| \\le 1/\\sqrt2$" in text
+    assert all(2 * Fraction(float(b)) ** 2 <= 1 for b in layers_of(net)[0][1])
+
+
+_HALF_RESULT_CHILD = (
+    "import os, signal, struct, sys, threading, time\n"
+    "import exact.pool_ending as ending\n"
+    "from exact.held_interrupts import held_submit\n"
+    "from exact.worker_threads import process_pool\n"
+    "def half_a_result_then_die(child=False):\n"
+    "    frame = sys._getframe()\n"
+    "    while 'result_queue' not in frame.f_locals:\n"
+    "        frame = frame.f_back\n"
+    "    if child and os.fork() == 0:  # a child of the job keeps the result pipe's write end open\n"
+    "        time.sleep(8)\n"
+    "        os._exit(0)\n"
+    "    os.write(frame.f_locals['result_queue']._writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)\n"
+    "    os._exit(137)\n"
+    "if __name__ == '__main__':\n")
+
+
+def _run_child_script(tmp_path, body: str):
+    import subprocess
+    import sys
+
+    script = tmp_path / "pool_script.py"
+    script.write_text(_HALF_RESULT_CHILD + body)
+    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path,
+                          start_new_session=True)
+
+
+def test_a_repeated_ctrl_c_gets_through_a_held_submit_that_blocks_for_good(tmp_path):
+    """Review of held_submit: with the manager thread stuck on a dead worker's half result, each submit writes to
+    its wakeup pipe; at 16384 submits the pipe is full and submit blocks for ever.  Held, every Ctrl-C was lost
+    (only SIGKILL ended the process); the same signal a second time inside the block is now handed over."""
+    run = _run_child_script(tmp_path,
+               "    pool = process_pool(1)\n"
+               "    pool.submit(half_a_result_then_die)\n"
+               "    time.sleep(1.5)\n"
+               "    for at in (3, 4):\n"
+               "        threading.Timer(at, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+               "    try:\n"
+               "        for n in range(40000):\n"
+               "            held_submit(pool, abs, -1)\n"
+               "    except KeyboardInterrupt:\n"
+               "        print('interrupted', n >= 16000, flush=True)\n"
+               "    os._exit(0)\n")
+    assert run.stdout.split() == ["interrupted", "True"], run.stdout + run.stderr
+
+
+def test_terminate_workers_does_not_hold_ctrl_c_while_a_worker_s_child_holds_the_result_pipe(tmp_path):
+    """Review of terminate_workers: when a child of the dead worker still holds the result pipe's write end,
+    closing this process's copy does not end the manager thread's read, and manager.join() waited (Ctrl-C held)
+    for as long as that child lived.  The join now gives up after TERMINATE_GRACE, quietly."""
+    run = _run_child_script(tmp_path,
+               "    ending.TERMINATE_GRACE = 1.0\n"
+               "    pool = process_pool(1)\n"
+               "    future = pool.submit(half_a_result_then_die, True)\n"
+               "    time.sleep(1.5)\n"
+               "    start = time.monotonic()\n"
+               "    threading.Timer(0.5, os.kill, (os.getpid(), signal.SIGINT)).start()\n"
+               "    try:\n"
+               "        ending.terminate_workers(pool)\n"
+               "    except KeyboardInterrupt:\n"
+               "        print('interrupted', time.monotonic() - start < 6, type(future.exception()).__name__,\n"
+               "              flush=True)\n"
+               "    os._exit(0)\n")
+    assert run.stdout.split() == ["interrupted", "True", "BrokenProcessPool"], run.stdout + run.stderr
+    assert "Traceback" not in run.stderr

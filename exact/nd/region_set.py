@@ -475,9 +475,24 @@ class RegionsND:
         -------
         list
             The Poly3DCollection of every cell's facets (and a colour bar for ``"output"``).
-        """
-        from .plot3d import plot_regions_3d
 
+        Raises
+        ------
+        InputError
+            An input width other than 3; for a 1-D input the message says what shows its
+            intervals (:meth:`summary`, :func:`exact.count_on_segment`).
+
+        Examples
+        --------
+        >>> from exact import regions
+        >>> regions([([[1]], [0]), ([[1]], [0])], window=1).plot()
+        Traceback (most recent call last):
+        ...
+        exact.errors.InputError: RegionsND.plot draws networks with 3-D input; this one's input is 1-D, ...
+        """
+        from .plot3d import check_regions_3d, plot_regions_3d
+
+        check_regions_3d(self, "RegionsND.plot")  # named as called, not as the function it hands off to
         return plot_regions_3d(self, ax, **kwargs)
 
     def _repr_png_(self) -> bytes | None:

@@ -190,13 +190,14 @@ def bounds() -> Derivation:
         r"$\sigma_j$)",
     )
     tail = sp.Sum(sp.exp(-lam * dlt[j]), (j, 1, n))
-    d.start(sp.log(sp.Sum(sp.exp(lam * (M - dlt[j])), (j, 1, n))) / lam,
-            r"lse with $\sigma_j = M - \delta_j$")
+    lse = sp.log(sp.Sum(sp.exp(lam * (M - dlt[j])), (j, 1, n))) / lam
+    d.start(lse, r"lse with $\sigma_j = M - \delta_j$")
     d.step(M + sp.log(tail) / lam, r"factor $e^{\lambda M}$ out of the sum")
     d.step(M + sp.log(n) / lam,
            r"each $e^{-\lambda\delta_j} \le 1$, so the sum is $\le n$; log is increasing and $\lambda > 0$",
            relation="<=")
-    d.start(M + sp.log(tail) / lam, "the same lse, for the lower bound")
+    d.start(lse, r"lse with $\sigma_j = M - \delta_j$ again, for the lower bound")
+    d.step(M + sp.log(tail) / lam, r"factor $e^{\lambda M}$ out of the sum")
     d.step(M + sp.log(1 + sp.Sum(sp.exp(-lam * dlt[j]), (j, 1, n - 1))) / lam,
            r"split off the term $j = n$: $e^{-\lambda\delta_n} = e^0 = 1$", subs={dlt[n]: 0})
     d.step(M, r"the remaining sum is $\ge 0$, so the log is $\ge 0$", relation=">=")

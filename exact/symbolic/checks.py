@@ -11,7 +11,8 @@ does this for every link of every theorem).
 * :func:`sign_check`: an inequality proved by :func:`~exact.symbolic.signs.prove_nonnegative`
   (sympy assumptions, structural lemmas, interval arithmetic) and spot-checked at random points.
 * :func:`continuity_check`, :func:`derivative_quotient_check`, :func:`same_limit_check`: the
-  limit arguments of 2(e); :func:`approx_check`: decimal values by interval arithmetic.
+  limit arguments of 2(e); :func:`limit_of_check`: a limit of an expression derived elsewhere
+  (a squeeze's bound); :func:`approx_check`: decimal values by interval arithmetic.
 
 Examples
 --------
@@ -44,6 +45,7 @@ __all__ = [
     "continuity_check",
     "derivative_quotient_check",
     "same_limit_check",
+    "limit_of_check",
     "approx_check",
 ]
 
@@ -467,6 +469,45 @@ def same_limit_check(*, hyps=()) -> Check:
             return None
         got = equal_check(hyps=hyps)(lhs.args[0], rhs.args[0])
         return f"the two functions under the limit are equal ({got})" if got else None
+
+    return check
+
+
+def limit_of_check(expected: sp.Basic, what: str, *, hyps=()) -> Check:
+    """Check ``Limit(f, x, x0) = rhs`` where ``f`` must be ``expected``, an expression derived elsewhere.
+
+    A limit alone says nothing about the quantity it is meant to bound; this check also
+    requires the function under the limit to be ``expected`` (e.g. the last expression of a
+    verified chain of inequalities), so the limit cannot be taken of some other expression.
+
+    Parameters
+    ----------
+    expected : sympy.Expr
+        What the function under the limit must equal (sympy, :func:`verify_equal`).
+    what : str
+        Where ``expected`` comes from, for the description (e.g. "the lower bound of step 4").
+    hyps : iterable of sympy relations, optional
+        Conditions for :func:`verify_equal`.
+
+    Returns
+    -------
+    callable
+        ``check(lhs, rhs) -> str | None``: the limit checked as by :func:`equal_check`.
+
+    Examples
+    --------
+    >>> x = sp.Symbol("x", positive=True)
+    >>> limit_of_check(1 / (1 + 1 / x), "the bound")(sp.Limit(1 / (1 + 1 / x), x, sp.oo), 1) is not None
+    True
+    >>> limit_of_check(1 / (1 + 1 / x), "the bound")(sp.Limit(1 / (1 + 2 / x), x, sp.oo), 1) is None
+    True
+    """
+    def check(lhs, rhs):
+        if not isinstance(lhs, sp.Limit):
+            return None
+        same = verify_equal(lhs.args[0], expected, hyps=hyps)
+        got = same and equal_check(hyps=hyps)(lhs, rhs)
+        return f"the function under the limit is {what} (sympy: {same}); the limit: {got}" if got else None
 
     return check
 

@@ -18,7 +18,14 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .checks import continuity_check, derivative_quotient_check, equal_check, same_limit_check, sign_check
+from .checks import (
+    continuity_check,
+    derivative_quotient_check,
+    equal_check,
+    limit_of_check,
+    same_limit_check,
+    sign_check,
+)
 from .derivation import Derivation
 from .expressions import exp_sum, lse_sum, softmax_sum, softmax_vec, symbols
 from .pointwise import probability_vector
@@ -29,53 +36,87 @@ __all__ = ["limit_infinity", "limit_ties", "limit_minus_infinity", "limit_zero",
 def limit_infinity() -> Derivation:
     r"""2(e): lse → max and softmax → one-hot argmax as λ → ∞ (unique maximiser).
 
+    The squeezes are checked: the maximal component is rewritten from the definition into
+    ``1/(1 + Σ_{j≠j*} e^{-λ(d+ε_j)})`` and bounded below by ``1/(1 + (n-1)e^{-λd})`` (a proof of
+    the sign of the difference); a non-maximal component is bounded above by ``e^{-λd}``; and
+    each limit is taken of exactly the bound derived (:func:`.checks.limit_of_check`).
+
     Returns
     -------
     Derivation
-        Six facts: the squeeze of lse, softmax's components, and the case n = 2 directly.
+        Two chains (the maximal and a non-maximal component), the limits of their bounds, the
+        squeeze of lse, and the case n = 2 directly.
 
     Examples
     --------
     >>> limit_infinity().facts[0].latex
     '\\lim_{\\lambda \\to \\infty}\\left(M + \\frac{\\log{\\left(n \\right)}}{\\lambda}\\right) = M'
     """
-    lam, n, _, _, _, _, _, _ = symbols()
+    lam, n, j, k, _, _, _, _ = symbols()
     M = sp.Symbol("M", real=True)
     dgap = sp.Symbol("d", positive=True)
-    r = sp.Symbol("r", nonnegative=True)
+    eps = sp.IndexedBase("epsilon", nonnegative=True)
     d = Derivation(
         "2(e) The limit λ → ∞: max and arg max",
         r"$\lim_{\lambda\to\infty}\operatorname{lse}(\sigma;\lambda) = \max_j\sigma_j$ and "
         r"$\lim_{\lambda\to\infty}\operatorname{softmax}(\sigma;\lambda) = e_{j^*}$ for a unique maximiser "
         r"$j^*$",
-        r"squeeze between the verified bounds; gaps $d_j = \sigma_{j^*} - \sigma_j > 0$ for $j \ne j^*$",
+        r"$\lambda > 0$; number the entries so that the maximiser is the last, $j^* = n$ (softmax permutes "
+        r"with its input); $\sigma_n = M = \max_j\sigma_j$ and $\sigma_j = M - d - \varepsilon_j$ with "
+        r"$\varepsilon_j \ge 0$ for $j < n$, where $d = d_{\min} > 0$ is the smallest gap; squeeze between "
+        r"the bounds below, each checked",
     )
-    d.fact(sp.Limit(M + sp.log(n) / lam, lam, sp.oo), "=", M,
-           r"the upper bound tends to $M$ and the lower bound is $M$: squeeze")
-    d.fact(sp.exp(-lam * dgap) / (1 + sp.exp(-lam * dgap) + r), "<=", sp.exp(-lam * dgap),
-           r"divide by $e^{\lambda\sigma_{j^*}}$: the denominator is $1 + e^{-\lambda d_j} + r$, $r \ge 0$ "
-           r"the other terms", label=r"\operatorname{softmax}_j =")
-    d.fact(sp.Limit(sp.exp(-lam * dgap), lam, sp.oo), "=", 0, "so every non-maximal component tends to 0")
-    d.fact(sp.Limit(1 / (1 + (n - 1) * sp.exp(-lam * dgap)), lam, sp.oo), "=", 1,
-           r"$\frac{1}{1 + (n-1)e^{-\lambda d_{\min}}} \le \operatorname{softmax}_{j^*} \le 1$: the maximal "
-           r"component tends to 1")
+    lse_upper = M + sp.log(n) / lam
+    d.fact(sp.Limit(lse_upper, lam, sp.oo), "=", M,
+           r"$M \le \operatorname{lse} \le M + \frac{\log n}{\lambda}$ (checked in 2(e) Bounds): the upper "
+           r"bound tends to $M$ and the lower bound is $M$: squeeze",
+           check=limit_of_check(lse_upper, "the upper bound of lse from 2(e) Bounds"))
+    others = sp.Sum(sp.exp(lam * (M - dgap - eps[j])), (j, 1, n - 1))
+    tail = sp.Sum(sp.exp(-lam * (dgap + eps[j])), (j, 1, n - 1))
+    d.start(sp.exp(lam * M) / (sp.exp(lam * M) + others),
+            r"$\operatorname{softmax}_{j^*}$, $j^* = n$, by definition "
+            r"($e^{\lambda\sigma_n} = e^{\lambda M}$)")
+    d.step(1 / (1 + tail), r"divide numerator and denominator by $e^{\lambda M}$: this is "
+           r"$1/(1 + \sum_{j \ne j^*} e^{-\lambda(\sigma_{j^*} - \sigma_j)})$")
+    lower = 1 / (1 + (n - 1) * sp.exp(-lam * dgap))
+    d.step(lower, r"each of the $n - 1$ terms is $e^{-\lambda(d + \varepsilon_j)} \le e^{-\lambda d}$ "
+           r"($\varepsilon_j \ge 0$, $\lambda > 0$), and $1/x$ decreases on $x > 0$", relation=">=")
+    d.fact(sp.Limit(lower, lam, sp.oo), "=", 1,
+           r"so $\frac{1}{1 + (n-1)e^{-\lambda d}} \le \operatorname{softmax}_{j^*} \le 1$ (the upper bound: "
+           r"Softmax is a probability vector) and the maximal component tends to 1: squeeze",
+           check=limit_of_check(lower, "the lower bound of softmax_{j*} derived above"))
+    d.start(sp.exp(lam * (M - dgap - eps[k])) / (sp.exp(lam * M) + others),
+            r"$\operatorname{softmax}_k$ for a non-maximal $k < n$, by definition")
+    d.step(sp.exp(-lam * (dgap + eps[k])) / (1 + tail),
+           r"divide numerator and denominator by $e^{\lambda M}$")
+    d.step(sp.exp(-lam * (dgap + eps[k])), r"the denominator is $\ge 1$", relation="<=")
+    d.step(sp.exp(-lam * dgap), r"$\varepsilon_k \ge 0$ and $\lambda > 0$", relation="<=")
+    d.fact(sp.Limit(sp.exp(-lam * dgap), lam, sp.oo), "=", 0,
+           r"so $0 < \operatorname{softmax}_k \le e^{-\lambda d} \to 0$ (positivity: Softmax is a "
+           r"probability vector): every non-maximal component tends to 0",
+           check=limit_of_check(sp.exp(-lam * dgap), "the upper bound of softmax_k derived above"))
     a = sp.Symbol("a", real=True)
-    d.fact(sp.log(sp.exp(a * lam) + sp.exp((a - dgap) * lam)) / lam, "=",
-           a + sp.log(1 + sp.exp(-dgap * lam)) / lam,
+    rest = sp.log(1 + sp.exp(-dgap * lam)) / lam
+    d.fact(sp.log(sp.exp(a * lam) + sp.exp((a - dgap) * lam)) / lam, "=", a + rest,
            r"$n = 2$, $\sigma = (a, a - d)$: factor out the larger term",
            label=r"n = 2:")
-    d.fact(sp.Limit(sp.log(1 + sp.exp(-dgap * lam)) / lam, lam, sp.oo), "=", 0,
-           r"so the $n = 2$ limit is $a = \max(a, a - d)$")
+    d.fact(sp.Limit(rest, lam, sp.oo), "=", 0,
+           r"so the $n = 2$ limit is $a = \max(a, a - d)$",
+           check=limit_of_check(rest, "the remainder after a in the n = 2 fact above"))
     return d.conclude("lse → max and softmax → one-hot of the arg max.")
 
 
 def limit_ties() -> Derivation:
     r"""2(e): with t tied maximisers softmax → uniform 1/t on them.
 
+    A maximal component is rewritten from the definition into ``1/(t + Σ_j e^{-λ(d+ε_j)})`` and
+    bounded by ``1/(t + r e^{-λd}) ≤ softmax_{j*} ≤ 1/t`` (proofs of the signs of the
+    differences); the limit is taken of exactly the lower bound derived.
+
     Returns
     -------
     Derivation
-        The limit of a maximal component's lower bound and a three-entry example.
+        Two chains (the two bounds), the limit of the lower bound, and a three-entry example.
 
     Examples
     --------
@@ -85,15 +126,36 @@ def limit_ties() -> Derivation:
     lam = sp.Symbol("lambda", positive=True)
     t = sp.Symbol("t", integer=True, positive=True)
     r = sp.Symbol("r", integer=True, nonnegative=True)
+    j = sp.Symbol("j", integer=True, positive=True)
+    M = sp.Symbol("M", real=True)
     dgap = sp.Symbol("d", positive=True)
+    eps = sp.IndexedBase("epsilon", nonnegative=True)
     d = Derivation(
         "2(e) Ties: the limit is uniform over the maximisers",
         r"if $t$ entries attain the max, $\operatorname{softmax}_j \to 1/t$ on them and $0$ elsewhere",
-        r"$r$ further entries, smaller by at least $d > 0$",
+        r"$\lambda > 0$; $t$ entries equal $M = \max\sigma$ and $r$ further entries are "
+        r"$\sigma_j = M - d - \varepsilon_j$, $j = 1, \dots, r$, with $\varepsilon_j \ge 0$ (smaller than "
+        r"the max by at least $d > 0$); $j^*$ is a maximiser",
     )
-    d.fact(sp.Limit(1 / (t + r * sp.exp(-lam * dgap)), lam, sp.oo), "=", 1 / t,
-           r"$\frac{1}{t + r e^{-\lambda d}} \le \operatorname{softmax}_{j^*} \le \frac1t$ for a maximal "
-           r"component $j^*$ (divide by $e^{\lambda\max\sigma}$): squeeze")
+    others = sp.Sum(sp.exp(lam * (M - dgap - eps[j])), (j, 1, r))
+    definition = sp.exp(lam * M) / (t * sp.exp(lam * M) + others)
+    why = (r"$\operatorname{softmax}_{j^*}$ by definition: each of the $t$ maximisers contributes "
+           r"$e^{\lambda M}$ to the denominator")
+    middle = 1 / (t + sp.Sum(sp.exp(-lam * (dgap + eps[j])), (j, 1, r)))
+    divide = r"divide numerator and denominator by $e^{\lambda\max\sigma} = e^{\lambda M}$"
+    d.start(definition, why)
+    d.step(middle, divide)
+    d.step(1 / t, r"the sum is $\ge 0$ and $1/x$ decreases on $x > 0$", relation="<=")
+    lower = 1 / (t + r * sp.exp(-lam * dgap))
+    d.start(definition, why + ", for the lower bound")
+    d.step(middle, divide)
+    d.step(lower, r"each of the $r$ terms is $e^{-\lambda(d + \varepsilon_j)} \le e^{-\lambda d}$ "
+           r"($\varepsilon_j \ge 0$, $\lambda > 0$), and $1/x$ decreases on $x > 0$", relation=">=")
+    d.fact(sp.Limit(lower, lam, sp.oo), "=", 1 / t,
+           r"so $\frac{1}{t + r e^{-\lambda d}} \le \operatorname{softmax}_{j^*} \le \frac1t$ and a maximal "
+           r"component tends to $1/t$: squeeze (a non-maximal one tends to 0 as in the limit "
+           r"$\lambda\to\infty$)",
+           check=limit_of_check(lower, "the lower bound of softmax_{j*} derived above"))
     ps = softmax_vec([sp.Integer(0), sp.Integer(0), -dgap], lam)  # (x, x, x - d) shifted by -x
     d.fact(sp.Matrix([[sp.Limit(p, lam, sp.oo) for p in ps]]), "=",
            sp.Matrix([[sp.Rational(1, 2), sp.Rational(1, 2), 0]]),
@@ -135,11 +197,11 @@ def limit_minus_infinity() -> Derivation:
            check=equal_check(rewrite=(to_sigma, "substituting τ_j = −σ_j")))
     b = sp.Symbol("b", real=True)
     gap = sp.Symbol("d", positive=True)
-    d.fact(-sp.log(sp.exp(-b * mu) + sp.exp(-(b + gap) * mu)) / mu, "=",
-           b - sp.log(1 + sp.exp(-gap * mu)) / mu, "factor out the smaller entry's term",
-           label=r"n = 2,\ \sigma = (b, b + d):")
-    d.fact(sp.Limit(sp.log(1 + sp.exp(-gap * mu)) / mu, mu, sp.oo), "=", 0,
-           r"so the limit is $b = \min\sigma$")
+    rest = sp.log(1 + sp.exp(-gap * mu)) / mu
+    d.fact(-sp.log(sp.exp(-b * mu) + sp.exp(-(b + gap) * mu)) / mu, "=", b - rest,
+           "factor out the smaller entry's term", label=r"n = 2,\ \sigma = (b, b + d):")
+    d.fact(sp.Limit(rest, mu, sp.oo), "=", 0, r"so the limit is $b = \min\sigma$",
+           check=limit_of_check(rest, "the remainder after b in the n = 2 fact above"))
     return d.conclude("λ → −∞ turns lse into the min and softmax into the (uniform over ties) arg min.")
 
 

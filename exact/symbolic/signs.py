@@ -6,6 +6,7 @@ returned in words, so a rendered derivation says how its inequality was checked.
 rounding is outward) over the domains of its symbols; :func:`prove_nonnegative` combines it
 with sympy's assumptions and with rules that are lemmas: a product's sign from its factors',
 a sum of nonnegative terms, ``log a - log b >= 0`` when ``a - b >= 0`` (log increases),
+``1/a - 1/b >= 0`` when ``a > 0`` and ``b - a >= 0`` (1/x decreases on x > 0),
 ``N c - sum_{j=1}^N f_j = sum_j (c - f_j)``, even powers, ``log a >= 0`` when ``a >= 1``.
 
 Examples
@@ -209,7 +210,8 @@ def _prove(e, strict, domains, depth) -> list | None:
 
 def _forms(e):
     seen = []
-    for f in (_constants_into_sums(e), e, sp.factor_terms(e)):
+    for make in (_constants_into_sums, lambda x: x, sp.factor_terms, lambda x: sp.factor_terms(sp.expand(x))):
+        f = make(e)  # the last form splits exp(a + b) = exp(a) exp(b) and factors common terms out
         if f not in seen:
             seen.append(f)
             yield f
@@ -268,7 +270,8 @@ def _addition(e, strict, domains, depth) -> list | None:
     proofs = [_prove(t, False, domains, depth) for t in e.args]
     if all(proofs) and (not strict or any(_prove(t, True, domains, depth) for t in e.args)):
         return [f"a sum of terms each >= 0{', one > 0' if strict else ''}"] + sum(proofs, [])
-    return _log_difference(e, strict, domains, depth) or _merge_sum(e, strict, domains, depth)
+    return (_log_difference(e, strict, domains, depth) or _reciprocal_difference(e, strict, domains, depth)
+            or _merge_sum(e, strict, domains, depth))
 
 
 def _log_difference(e, strict, domains, depth) -> list | None:
@@ -282,6 +285,30 @@ def _log_difference(e, strict, domains, depth) -> list | None:
     why = _prove(a - b, strict, domains, depth)
     if why_b and why:
         return [f"log is increasing: `log({a}) - log({b})` has the sign of `{a - b}`"] + why
+    return None
+
+
+def _reciprocal(t):
+    """Return ``a`` when ``t`` is ``1/a`` (a power -1, or a positive number); else None."""
+    if isinstance(t, sp.Pow) and t.exp == -1:
+        return t.base
+    if t.is_Number and t.is_positive:
+        return 1 / t
+    return None
+
+
+def _reciprocal_difference(e, strict, domains, depth) -> list | None:
+    """``1/a - 1/b >= 0`` because 1/x decreases on x > 0: prove ``a > 0`` and ``b - a >= 0``."""
+    if len(e.args) != 2:
+        return None
+    for pos, neg in (e.args, e.args[::-1]):
+        a, b = _reciprocal(pos), _reciprocal(-neg)
+        if a is None or b is None:
+            continue
+        why_a = _prove(a, True, domains, depth)
+        why = why_a and _prove(b - a, strict, domains, depth)
+        if why:
+            return [f"1/x decreases on x > 0: `1/({a}) - 1/({b})` has the sign of `{b - a}`"] + why_a + why
     return None
 
 

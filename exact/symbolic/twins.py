@@ -208,7 +208,8 @@ def _rows(x: Any, axis: int) -> tuple[list[list[sp.Expr]], bool, bool]:
     if isinstance(x, (str, bytes)) or not hasattr(x, "__len__"):
         raise InputTypeError(f"x must be a 1-D or 2-D sequence of numbers, got {x!r}")
     items = list(x.tolist() if hasattr(x, "tolist") else x)
-    two_d = bool(items) and all(isinstance(r, Sequence) or hasattr(r, "tolist") for r in items)
+    two_d = bool(items) and all(  # a str entry is a bad number, not a row of characters
+        (isinstance(r, Sequence) or hasattr(r, "tolist")) and not isinstance(r, (str, bytes)) for r in items)
     if not two_d:
         if axis not in (0, -1):
             raise InputError(f"axis must be 0 or -1 for 1-D x, got {axis!r}")
