@@ -3873,3 +3873,48 @@ def test_terminate_workers_does_not_hold_ctrl_c_while_a_worker_s_child_holds_the
                "    os._exit(0)\n")
     assert run.stdout.split() == ["interrupted", "True", "BrokenProcessPool"], run.stdout + run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_a_wide_d_dimensional_box_is_refused_with_its_true_power_of_two():
+    """Fresh-clone trial (C3): ``count 100-2-1`` said "2^100 vertices, about 9.26e+10 TB" and ``784-16-1``
+    "6.98e+11 TB" (the size was taken at 2^64 corners) and advised raising --max-memory.  The size is now
+    2^d times the bytes of one corner, 2^100 x 892 bytes (a tuple of 101 entries, two list slots, a tight
+    set), and no budget is offered for it."""
+    from exact.nd.job_memory import box_corner_bytes
+
+    assert box_corner_bytes(100) == 2**100 * 892                            # 1.13e33 bytes
+    for mem in ("2GB", None):
+        with pytest.raises(exact.ResourceLimitError,
+                           match=r"the 100-D box alone has 2\^100 corners, at least 1\.1e\+33 bytes: more than any"
+                           ) as e:
+            exact.count_regions([([[1] * 100, [0] * 99 + [1]], [0, 0]), ([[1, 1]], [0])], window=1, max_memory=mem)
+        assert "raise max_memory" not in str(e.value)
+
+
+def test_a_20_20_1_net_is_refused_before_its_box_is_built():
+    """Fresh-clone trial (B1): ``count 20-20-1 --max-memory 2GB`` built the 2^20 corners (16-18 s, 1.9 GB) and
+    ended in a MemoryError: the first cut's table of corner pairs, 16 bytes x 2^19 x 2^19 for a hyperplane
+    through the centre, is now counted up front.  By hand: x_1 = 0 has 2^19 corners on each side."""
+    import time
+
+    layers = [([[1] + [0] * 19] + [[1] * 20] * 19, [0] * 20), ([[1] * 20], [0])]
+    start = time.perf_counter()
+    with pytest.raises(exact.ResourceLimitError, match=r"the 20-20-1 net needs at least 4\.4 TB .* 524,288 x "
+                                                       r"524,288 pairs"):
+        exact.count_regions(layers, window=10, max_memory="2GB")
+    assert time.perf_counter() - start < 2
+
+
+def test_the_exact_rank_of_a_dense_20_by_20_matrix_is_fast():
+    """``exact.nd.polytope.rank`` eliminated without dividing, so the entries doubled in length at every
+    column: the whole space of a 20-20-1 net spent 56 s in the rank of its first layer's 20 x 20 weights
+    (float weights: 50-bit integers).  Rows are now kept primitive; a Vandermonde matrix has full rank."""
+    import time
+
+    from exact.nd.polytope import rank
+
+    vander = [[(k + 2) ** j * 2**50 + 1 if j == 0 else (k + 2) ** j for j in range(18)] for k in range(18)]
+    start = time.perf_counter()
+    assert rank(vander) == 18
+    assert rank(vander + [[2 * v for v in vander[3]]]) == 18 and rank(vander[:5] + vander[:5]) == 5
+    assert time.perf_counter() - start < 1

@@ -1,5 +1,8 @@
 """Reading a box window for a network of any input width, and whether its corners fit in memory.
 
+:func:`check_box_fits` lives in :mod:`exact.nd.job_memory`, with the rest of the up-front
+estimate, and is kept here under its old name.
+
 Examples
 --------
 >>> check_box([(0, 1), (0, 2)], 2)
@@ -13,12 +16,11 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from .._certified.budget import format_bytes
 from ..array_input import plain_text
-from ..errors import InputError, InputTypeError, ResourceLimitError
+from ..errors import InputError, InputTypeError
 from ..windows import window_number
 from ..wording import counted
-from .layer_cells import cell_bytes_nd
+from .job_memory import check_box_fits
 
 __all__ = ["BoxLike", "check_box", "check_box_fits"]
 
@@ -132,35 +134,3 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
         raise InputError(f"window must be a finite number > 0 (half-width B of [-B, B]^{d}) or one (lo, hi) "
                          f"pair per axis, got {plain_text(window)}")
     return (-B,) * d, (B,) * d
-
-
-def check_box_fits(d: int, max_memory: int | None) -> None:
-    """Refuse a box whose ``2^d`` vertices alone would exceed the memory budget.
-
-    Parameters
-    ----------
-    d : int
-        The input width.
-    max_memory : int or None
-        The budget in bytes; ``None`` for no limit.
-
-    Raises
-    ------
-    ResourceLimitError
-        When the box's vertices alone would take more.
-
-    Examples
-    --------
-    >>> check_box_fits(3, 10**6)
-    >>> check_box_fits(40, 10**9)
-    Traceback (most recent call last):
-    ...
-    exact.errors.ResourceLimitError: the 40-D box alone has 2^40 vertices, ...
-    """
-    if max_memory is None:
-        return
-    need = (1 << min(d, 64)) * (cell_bytes_nd(1, 0, d, 0, 0) - 1000)
-    if need > max_memory:
-        raise ResourceLimitError(f"the {d}-D box alone has 2^{d} vertices, about {format_bytes(need)}, "
-                                 f"more than max_memory={format_bytes(max_memory)}; raise max_memory "
-                                 "(None for no limit)")

@@ -157,7 +157,8 @@ def enumerate_cells_nd(net: ExactNet, start: Polytope, *, max_regions: int | Non
     TooManyRegionsError
         More than ``max_regions`` cells.
     ResourceLimitError
-        The cells would take more than ``max_memory`` bytes.
+        The cells would take more than ``max_memory`` bytes, or the memory ran out
+        (a ``MemoryError``, told with the cells made so far).
 
     Notes
     -----
@@ -181,9 +182,18 @@ def enumerate_cells_nd(net: ExactNet, start: Polytope, *, max_regions: int | Non
     d, n_neurons, n_out = net.input_dim, sum(net.widths[1:-1]), net.output_dim
     budget = _Budget(max_regions, max_memory, progress, lambda p: part_bytes(len(p.verts), len(p.rows), d),
                      lambda p: cell_bytes_nd(len(p.verts), len(p.rows), d, n_neurons, n_out))
-    for l, layer in enumerate(layers[:-1]):
-        state = _split_layer(state, layer, net.activations[l], l, budget)
-    return _output_cells(state, layers[-1], net, budget)
+    try:
+        for l, layer in enumerate(layers[:-1]):
+            state = _split_layer(state, layer, net.activations[l], l, budget)
+        return _output_cells(state, layers[-1], net, budget)
+    except MemoryError:  # a pair table or the cells past what the estimates saw
+        made = ", ".join(f"{n:,} in hidden layer {l + 1}" for l, n in sorted(budget.counts.items())) or "none"
+        widths = "-".join(map(str, net.widths))
+        raise ResourceLimitError(
+            f"ran out of memory making the exact cells of the {widths} net (cells so far: {made}; "
+            f"about {format_bytes(budget.held)} held by the estimate, the box had {len(start.verts):,} "
+            "corners); give max_memory below the free memory to be stopped sooner, or use a smaller net "
+            "or window") from None
 
 
 def pre_activations(W: np.ndarray, bi: Sequence[int], scale: int, A: tuple, t: int

@@ -52,6 +52,7 @@ __all__ = [
     "facet_rows",
     "interior_point",
     "neighbours",
+    "pair_table_bytes",
     "point_from_fractions",
     "point_to_fractions",
     "primitive",
@@ -299,13 +300,35 @@ _VECTOR_PAIRS = 1024
 """From this many vertex pairs on (and at most 64 rows), numpy finds the pairs sharing ``d - 1`` rows."""
 
 
+def pair_table_bytes(n_pos: int, n_neg: int, n_rows: int) -> int:
+    """Return the bytes :func:`split` certainly holds at once to pair the vertices on the two sides of a cut.
+
+    From :data:`_VECTOR_PAIRS` pairs on (and at most 64 rows) the pairs are tested as one
+    numpy ``uint64`` table; it and the first step of its popcount are held together: 16
+    bytes a pair, a lower bound (further temporaries not counted).  Below, no table: 0.
+
+    Parameters
+    ----------
+    n_pos, n_neg, n_rows : int
+        Vertices strictly above and below the hyperplane; rows of the polytope.
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> pair_table_bytes(2**19, 2**19, 40), pair_table_bytes(10, 10, 6)    # a 20-D box's first cut; few pairs
+    (4398046511104, 0)
+    """
+    pairs = n_pos * n_neg
+    return 16 * pairs if pairs >= _VECTOR_PAIRS and n_rows <= 64 else 0
+
+
 def _candidate_pairs(T: list[int], pos: list[int], neg: list[int], n_rows: int, d: int
                      ) -> list[tuple[int, int]]:
-    """List the pairs ``(u, v)`` of opposite vertices that share at least ``d - 1`` tight rows.
-
-    A necessary condition for an edge (its rows have rank ``d - 1``); exact either way.
-    """
-    if len(pos) * len(neg) >= _VECTOR_PAIRS and n_rows <= 64:
+    """List the pairs ``(u, v)`` of opposite vertices sharing ``>= d - 1`` tight rows (as an edge must)."""
+    if pair_table_bytes(len(pos), len(neg), n_rows):   # the same switch as the memory estimate's
         tp = np.array([T[u] for u in pos], dtype=np.uint64)
         tn = np.array([T[v] for v in neg], dtype=np.uint64)
         i, j = np.nonzero(_popcount64(tp[:, None] & tn[None, :]) >= d - 1)
@@ -539,8 +562,8 @@ def rank(vectors: Sequence[Sequence[int]]) -> int:
         p = rows[r]
         for i in range(r + 1, len(rows)):
             f = rows[i][col]
-            if f:
-                rows[i] = [a * p[col] - f * b for a, b in zip(rows[i], p)]
+            if f:   # made primitive: else the entries double in length at every column (20 x 20: 1 min)
+                rows[i] = list(primitive([a * p[col] - f * b for a, b in zip(rows[i], p)]))
         r += 1
     return r
 

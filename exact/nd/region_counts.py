@@ -27,8 +27,8 @@ from fractions import Fraction
 from ..cells import RegionCounts
 from ..network import ExactNet
 from .facet_adjacency import linear_labels_by_map
+from .job_memory import fitting_box
 from .layer_cells import RawCellND, enumerate_cells_nd
-from .polytope import box
 from .whole_space import whole_space_cells
 
 __all__ = ["count_cells_nd", "count_linear"]
@@ -61,7 +61,7 @@ def count_linear(cells: Sequence[RawCellND], n_box: int) -> int:
 
     Examples
     --------
-    >>> from exact.nd.polytope import split
+    >>> from exact.nd.polytope import box, split
     >>> _, a, b = split(box([Fraction(-1)] * 2, [Fraction(1)] * 2), (1, 0, 0))     # x = 0
     >>> same = ((0, 0, 1),)                                                      # the output 1 on both
     >>> count_linear([RawCellND(a, (1,), same, 1), RawCellND(b, (0,), same, 1)], 4)
@@ -97,7 +97,8 @@ def count_cells_nd(net: ExactNet, lo: Sequence[Fraction] | None, hi: Sequence[Fr
     Raises
     ------
     TooManyRegionsError, ResourceLimitError
-        From the guards.
+        From the guards; a box whose corners and first cut alone pass ``max_memory``
+        before anything is made (:func:`~exact.nd.job_memory.check_job_memory`).
 
     Examples
     --------
@@ -110,6 +111,6 @@ def count_cells_nd(net: ExactNet, lo: Sequence[Fraction] | None, hi: Sequence[Fr
         _, cells = whole_space_cells(net, max_regions=max_regions, max_memory=max_memory, progress=progress,
                                      hug=False)
     else:
-        cells = enumerate_cells_nd(net, box(list(lo), list(hi)), max_regions=max_regions,
+        cells = enumerate_cells_nd(net, fitting_box(net, lo, hi, max_memory), max_regions=max_regions,
                                    max_memory=max_memory, progress=progress)
     return RegionCounts(len(cells), count_linear(cells, 2 * net.input_dim))

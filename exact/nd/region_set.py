@@ -31,6 +31,7 @@ from ..network import AffineMap, ExactNet
 from ..predicates import to_fraction
 from .box_clip import clip_to_box
 from .facet_adjacency import linear_labels_by_map, shared_facets
+from .job_memory import fitting_box
 from .layer_cells import RawCellND, enumerate_cells_nd
 from .polytope import HPoint, Polytope, Row, box, contains, facet_rows, interior_point, point_from_fractions
 from .volume import polytope_volume
@@ -342,8 +343,8 @@ class RegionsND:
         -------
         RegionsND
         """
-        raw = enumerate_cells_nd(net, box(list(lo), list(hi)), max_regions=max_regions, max_memory=max_memory,
-                                 progress=progress)
+        raw = enumerate_cells_nd(net, fitting_box(net, lo, hi, max_memory), max_regions=max_regions,
+                                 max_memory=max_memory, progress=progress)
         return cls(net, lo, hi, raw)
 
     @classmethod

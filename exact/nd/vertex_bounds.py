@@ -25,9 +25,9 @@ from fractions import Fraction
 
 import numpy as np
 
-from ..activations import Activation
 from ..network import ExactNet
-from .polytope import Row, primitive, unoriented
+from .breakpoint_planes import breakpoint_rows
+from .polytope import unoriented
 
 __all__ = ["BOUND_BITS", "first_layer_vertices", "half_past", "vertex_bound"]
 
@@ -134,7 +134,7 @@ def first_layer_vertices(net: ExactNet) -> list[tuple[int, int]] | None:
         return None
     layer, act, d = net.integer_layers()[0], net.activations[0], net.input_dim
     rows = {unoriented(r) for z, b in zip(layer.Wi, layer.bi)
-            for r in _breakpoint_rows(z, b, layer.scale, act)}
+            for r in breakpoint_rows(z, b, layer.scale, act)}
     if len(rows) < d or math.comb(len(rows), d) * math.factorial(d) > _CRAMER_TERMS:
         return None if len(rows) >= d else []
     R = np.array(sorted(rows), dtype=object)
@@ -153,16 +153,6 @@ def first_layer_vertices(net: ExactNet) -> list[tuple[int, int]] | None:
 
 _CRAMER_TERMS = 500_000
 """The first layer's vertices are made exactly (for the hugging cube) when ``C(n, d) d!`` is at most this."""
-
-
-def _breakpoint_rows(z: Sequence[int], b: int, scale: int, act: Activation) -> list[Row]:
-    """Return the hyperplanes ``(z . x + b) / scale = beta`` of a first-layer neuron, one per breakpoint."""
-    out = []
-    for beta in act.breakpoints:
-        row = [beta.denominator * v for v in z] + [beta.denominator * b - beta.numerator * scale]
-        if any(row[:-1]):
-            out.append(primitive(row))
-    return out
 
 
 def _dets(M: np.ndarray) -> np.ndarray:

@@ -62,6 +62,7 @@ from .._certified.bounds import quiet_floats
 from ..line_count import round_up_pow2
 from ..network import ExactNet, IntLayer
 from .box_clip import clip_to_box
+from .job_memory import fitting_box
 from .layer_cells import RawCellND, enumerate_cells_nd, pre_activations
 from .polytope import HPoint, Row, box, neighbours, primitive, rank, vertex_masks
 from .vertex_bounds import BOUND_BITS, first_layer_vertices, half_past, vertex_bound
@@ -368,8 +369,8 @@ def _certified_cells(net: ExactNet, max_regions: int | None, max_memory: int | N
     box_mask = (1 << (2 * d)) - 1
     prefixes: dict = {}   # pattern_rows' shared prefixes, for every box
     while True:
-        cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
-                                   max_memory=max_memory, progress=progress)
+        cells = enumerate_cells_nd(net, fitting_box(net, [-half] * d, [half] * d, max_memory),
+                                   max_regions=max_regions, max_memory=max_memory, progress=progress)
         ok, extent = True, Fraction(0)
         for c in cells:
             if not any(t & box_mask for t in c.poly.tight):
@@ -416,7 +417,8 @@ def _certified_box(core: ExactNet, net: ExactNet | None, hug: bool, max_regions:
     if net is None and not hug:
         return big, big, None
     d = core.input_dim
-    cells = enumerate_cells_nd(core if net is None else net, box([-big] * d, [big] * d),
+    made = core if net is None else net
+    cells = enumerate_cells_nd(made, fitting_box(made, [-big] * d, [big] * d, max_memory),
                                max_regions=max_regions, max_memory=max_memory, progress=progress)
     half = min(half_past(_far_vertices(cells, d)), big) if hug else big
     return half, big, None if net is None else cells
@@ -475,8 +477,8 @@ def whole_space_parts(net: ExactNet, *, max_regions: int | None = None, max_memo
         half = round_up_pow2(half_y * max(sum(abs(v) for v in row) for row in inv))
     if cells is None:
         made_in = half
-        cells = enumerate_cells_nd(net, box([-half] * d, [half] * d), max_regions=max_regions,
-                                   max_memory=max_memory, progress=progress)
+        cells = enumerate_cells_nd(net, fitting_box(net, [-half] * d, [half] * d, max_memory),
+                                   max_regions=max_regions, max_memory=max_memory, progress=progress)
     return half, made_in, cells
 
 
