@@ -404,6 +404,7 @@ def _cmd_count(args) -> int:
 
 
 def _cmd_prove(args) -> int:
+    from .errors import VerificationError
     from .symbolic.theorems import THEOREMS
 
     if args.list:
@@ -412,7 +413,10 @@ def _cmd_prove(args) -> int:
         return 0
     if args.name is not None and args.name not in THEOREMS:
         raise InputError(f"unknown theorem {args.name!r}; choose from: {', '.join(THEOREMS)}")
-    derivations = [THEOREMS[name]() for name in ([args.name] if args.name else THEOREMS)]
+    try:
+        derivations = [THEOREMS[name]() for name in ([args.name] if args.name else THEOREMS)]
+    except VerificationError as exc:  # a failed proof is a failure while working, not bad input
+        return _fail(args, f"failed: {exc}", EXIT_REFUSED)
     if args.latex:
         from .symbolic.render import latex_document
 

@@ -3918,3 +3918,26 @@ def test_the_exact_rank_of_a_dense_20_by_20_matrix_is_fast():
     assert rank(vander) == 18
     assert rank(vander + [[2 * v for v in vander[3]]]) == 18 and rank(vander[:5] + vander[:5]) == 5
     assert time.perf_counter() - start < 1
+
+
+def test_prove_stops_with_status_1_when_a_derivation_fails(monkeypatch, capsys):
+    """Teacher trial, follow-up: `exactnet sheet` now exits 1 on a failed derivation, and `exactnet prove` still
+    exited 2 (the status of a usage or input error) for the same failure.  Both say so in one line, status 1."""
+    import sympy as sp
+
+    from exact.cli import main
+    from exact.symbolic import theorems
+    from exact.symbolic.derivation import Derivation
+
+    def wrong():
+        x = sp.Symbol("x", positive=True)
+        d = Derivation("broken", "$(x + 1)^2 = x^2 + 1$")
+        d.start((x + 1) ** 2)
+        d.step(x**2 + 1, "wrong expansion")
+        return d
+
+    monkeypatch.setitem(theorems.THEOREMS, "softmax-values", wrong)
+    assert main(["prove", "softmax-values"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err == ("exactnet prove: failed: broken: step 1 'wrong expansion' not verified: "
+                            "(x + 1)**2 = x**2 + 1\n") and captured.out == ""
