@@ -3431,6 +3431,7 @@ def test_sigterm_while_a_pool_starts_a_worker_leaves_no_worker_unknown_to_the_po
 _HALF_A_RESULT = (
     "import os, signal, struct, sys, threading, time\n"
     "import exact.pool_ending as ending\n"
+    "from exact.held_interrupts import held_submit\n"
     "from exact.worker_threads import process_pool\n"
     "def half_a_result():\n"
     "    frame = sys._getframe()\n"
@@ -3442,10 +3443,13 @@ _HALF_A_RESULT = (
     "def deaf():\n"
     "    signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
     "    time.sleep(60)\n"
-    "def half_a_result_then_die():\n"
+    "def half_a_result_then_die(child=False):\n"
     "    frame = sys._getframe()\n"
     "    while 'result_queue' not in frame.f_locals:\n"
     "        frame = frame.f_back\n"
+    "    if child and os.fork() == 0:  # a child of the job keeps the result pipe's write end open\n"
+    "        time.sleep(8)\n"
+    "        os._exit(0)\n"
     "    os.write(frame.f_locals['result_queue']._writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)\n"
     "    os._exit(137)  # as the out-of-memory killer would end it\n"
     "if __name__ == '__main__':\n")
@@ -3808,38 +3812,11 @@ def test_sheet_3c_does_not_call_the_distance_ratio_bounded():
     assert all(2 * Fraction(float(b)) ** 2 <= 1 for b in layers_of(net)[0][1])
 
 
-_HALF_RESULT_CHILD = (
-    "import os, signal, struct, sys, threading, time\n"
-    "import exact.pool_ending as ending\n"
-    "from exact.held_interrupts import held_submit\n"
-    "from exact.worker_threads import process_pool\n"
-    "def half_a_result_then_die(child=False):\n"
-    "    frame = sys._getframe()\n"
-    "    while 'result_queue' not in frame.f_locals:\n"
-    "        frame = frame.f_back\n"
-    "    if child and os.fork() == 0:  # a child of the job keeps the result pipe's write end open\n"
-    "        time.sleep(8)\n"
-    "        os._exit(0)\n"
-    "    os.write(frame.f_locals['result_queue']._writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)\n"
-    "    os._exit(137)\n"
-    "if __name__ == '__main__':\n")
-
-
-def _run_child_script(tmp_path, body: str):
-    import subprocess
-    import sys
-
-    script = tmp_path / "pool_script.py"
-    script.write_text(_HALF_RESULT_CHILD + body)
-    return subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path,
-                          start_new_session=True)
-
-
 def test_a_repeated_ctrl_c_gets_through_a_held_submit_that_blocks_for_good(tmp_path):
     """Review of held_submit: with the manager thread stuck on a dead worker's half result, each submit writes to
     its wakeup pipe; at 16384 submits the pipe is full and submit blocks for ever.  Held, every Ctrl-C was lost
     (only SIGKILL ended the process); the same signal a second time inside the block is now handed over."""
-    run = _run_child_script(tmp_path,
+    run = _run_pool_script(tmp_path,
                "    pool = process_pool(1)\n"
                "    pool.submit(half_a_result_then_die)\n"
                "    time.sleep(1.5)\n"
@@ -3858,7 +3835,7 @@ def test_terminate_workers_does_not_hold_ctrl_c_while_a_worker_s_child_holds_the
     """Review of terminate_workers: when a child of the dead worker still holds the result pipe's write end,
     closing this process's copy does not end the manager thread's read, and manager.join() waited (Ctrl-C held)
     for as long as that child lived.  The join now gives up after TERMINATE_GRACE, quietly."""
-    run = _run_child_script(tmp_path,
+    run = _run_pool_script(tmp_path,
                "    ending.TERMINATE_GRACE = 1.0\n"
                "    pool = process_pool(1)\n"
                "    future = pool.submit(half_a_result_then_die, True)\n"
