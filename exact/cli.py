@@ -93,7 +93,7 @@ from .cli_values import (
     widths_arg,
     window_arg,
 )
-from .errors import ExactnetError, InputError, ResourceLimitError
+from .errors import ExactnetError, InputError, ResourceLimitError, VerificationError
 from .network import parameter_count
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 from .window_texts import exact_number_text, window_text
@@ -404,7 +404,6 @@ def _cmd_count(args) -> int:
 
 
 def _cmd_prove(args) -> int:
-    from .errors import VerificationError
     from .symbolic.theorems import THEOREMS
 
     if args.list:
@@ -413,10 +412,7 @@ def _cmd_prove(args) -> int:
         return 0
     if args.name is not None and args.name not in THEOREMS:
         raise InputError(f"unknown theorem {args.name!r}; choose from: {', '.join(THEOREMS)}")
-    try:
-        derivations = [THEOREMS[name]() for name in ([args.name] if args.name else THEOREMS)]
-    except VerificationError as exc:  # a failed proof is a failure while working, not bad input
-        return _fail(args, f"failed: {exc}", EXIT_REFUSED)
+    derivations = [THEOREMS[name]() for name in ([args.name] if args.name else THEOREMS)]
     if args.latex:
         from .symbolic.render import latex_document
 
@@ -429,7 +425,6 @@ def _cmd_prove(args) -> int:
 
 
 def _cmd_sheet(args) -> int:
-    from .errors import VerificationError
     from .sheet import write_sheet
 
     out = Path(args.out)
@@ -441,11 +436,7 @@ def _cmd_sheet(args) -> int:
     if not out.parent.is_dir():
         raise InputError(f"--out {args.out!r}: the folder {str(out.parent)!r} does not exist")
     log = None if args.quiet else (lambda s: print(f"[sheet] {s}", file=sys.stderr, flush=True))
-    try:
-        path = write_sheet(args.out, seed=args.seed, res=args.res, log=log)
-    except VerificationError as exc:  # a failed proof is a failure while working, not bad input
-        return _fail(args, f"failed: {exc}", EXIT_REFUSED)
-    print(path)
+    print(write_sheet(args.out, seed=args.seed, res=args.res, log=log))
     return 0
 
 
@@ -569,6 +560,8 @@ def _run(args: argparse.Namespace) -> int:
         return args.func(args)
     except ResourceLimitError as exc:
         return _fail(args, f"refused: {exc}", EXIT_REFUSED)
+    except VerificationError as exc:  # a failed proof (prove, sheet): a failure while working, not bad input
+        return _fail(args, f"failed: {exc}", EXIT_REFUSED)
     except ExactnetError as exc:
         return _fail(args, f"error: {exc}", EXIT_INPUT)
     except MemoryError:
