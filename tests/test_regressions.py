@@ -3918,3 +3918,78 @@ def test_prove_stops_with_status_1_when_a_derivation_fails(monkeypatch, capsys):
     captured = capsys.readouterr()
     assert captured.err == ("exactnet prove: failed: broken: step 1 'wrong expansion' not verified: "
                             "(x + 1)**2 = x**2 + 1\n") and captured.out == ""
+
+
+def test_hessian_psd_chain_starts_from_the_hessian_not_from_an_abstract_p():
+    """Helper review of the squeeze fix: ``hessian``'s vᵀHv ≥ 0 chain started from λ(δ_km p_k − p_k p_m)
+    with an abstract p, linked to the computed Hessian by its words only.  It now starts from the
+    definition vᵀ(∂p_k/∂σ_m)v, goes to the entries of the chain above (checked summand by summand) and
+    writes p for softmax in a checked step; the abstract form as vᵀHv, or the p-part doubled, is refused."""
+    import sympy as sp
+
+    from exact.symbolic.theorems import THEOREMS
+
+    d = THEOREMS["hessian"]()
+    (i,) = [i for i, s in enumerate(d.steps) if i and s.relation == ""]
+    assert d.steps[i].expr.has(sp.Derivative) and d.steps[i + 1].expr.has(d.steps[3].expr)
+    assert d.verified
+    pform = d.steps[i + 2].expr   # Σ_k Σ_m v_k λ(δ_km p_k − p_k p_m) v_m, p abstract: the old unchecked start
+    assert not d.replaced(step=i + 1, expr=pform).verified
+    twice = d   # the p-part of the chain doubled, vᵀHv = 2λ Var_p(v) ≥ 0: the old chain, doubled, verified
+    for k in range(i + 2, len(d.steps)):
+        twice = twice.replaced(step=k, expr=2 * d.steps[k].expr)
+    assert not twice.verified
+
+
+def test_limit_ties_example_is_the_limit_of_the_softmax_it_names():
+    """Helper review: the example's check computed the limits of whatever vector was written, not that it
+    is the softmax of (x, x, x − d); the limits of softmax(0, 0, −2d) (also (1/2, 1/2, 0)) verified."""
+    import sympy as sp
+
+    from exact.symbolic.expressions import softmax_vec
+    from exact.symbolic.theorems import THEOREMS
+
+    d = THEOREMS["limit-ties"]()
+    i = len(d.facts) - 1
+    lim = d.facts[i].lhs[0]
+    lam = lim.args[1]
+    (gap,) = [s for s in lim.args[0].free_symbols if s.name == "d"]
+    assert d.verified and d.facts[i].rhs == sp.Matrix([[sp.Rational(1, 2), sp.Rational(1, 2), 0]])
+    other = sp.Matrix([[sp.Limit(p, lam, sp.oo) for p in softmax_vec([0, 0, -2 * gap], lam)]])
+    assert not d.replaced(fact=i, lhs=other).verified
+
+
+def test_max_regions_switch_fact_is_checked_on_the_network_pieces():
+    """Helper review: "f_on − f_off = a_i z_i" was checked as (a z + c) − c = a z, nothing about a network;
+    pieces that are not the net's affine maps (the inactive neuron k counted on both sides) verified.  Now
+    each piece is compared with Σ a_l max(0, z_l) + c on its region."""
+    import sympy as sp
+
+    from exact.symbolic.theorems import THEOREMS
+
+    d = THEOREMS["max-regions"]()
+    i = len(d.facts) - 1
+    rhs = d.facts[i].rhs
+    extra = sp.Symbol("a_k", real=True) * sp.Symbol("z_k", real=True)
+    assert d.verified
+    wrong = sp.Add(rhs + extra, sp.Mul(-1, extra, evaluate=False), evaluate=False)
+    assert not d.replaced(fact=i, lhs=wrong).verified
+
+
+def test_softmax_counterexamples_are_differences_of_softmax_definitions():
+    """Helper review: ``softmax-values``' "softmax(σ3)_3 − softmax(σ1)_3 > 0" and ``temperature``'s
+    counterexample proved the sign of values written by hand, tied to softmax by their labels only; the
+    sides are now the definitions exp(λσ_k)/Σ_j exp(λσ_j) of the vectors named."""
+    import sympy as sp
+
+    from exact.symbolic.expressions import softmax_vec
+    from exact.symbolic.theorems import THEOREMS
+
+    def sm(xs):
+        return softmax_vec([sp.Integer(x) for x in xs], 1)
+
+    values, temperature = THEOREMS["softmax-values"](), THEOREMS["temperature"]()
+    assert values.facts[-1].lhs == sm([10, 20, 30])[2] - sm([1, 2, 3])[2]
+    assert temperature.facts[-1].lhs == sm([1, 2, 3])[0] - sm([10, 20, 30])[0]
+    assert values.verified and temperature.verified
+    assert not temperature.replaced(fact=0, lhs=sm([10, 20, 30])[0] - sm([1, 2, 3])[0]).verified

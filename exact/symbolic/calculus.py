@@ -131,21 +131,49 @@ def hessian() -> Derivation:
     d.fact(sp.Sum(lam * (delta * p - p * pm), (m, 1, n)), "=", 0,
            r"uses $\sum_m p_m = 1$: $H$ is singular, $\mathbf{1}$ is in its "
            r"kernel", label=r"(H\mathbf{1})_k =")
-    _psd_chain(d)
+    _psd_chain(d, d.steps[3].expr)
     return d.conclude(r"lse is convex ($H \succeq 0$ for every $n$) but not strictly: $H$ is singular along "
                       r"$\mathbf{1}$, where lse grows linearly ($\operatorname{lse}(\sigma + c\mathbf{1}) = "
                       r"\operatorname{lse}(\sigma) + c$).")
 
 
-def _psd_chain(d: Derivation) -> None:
-    """Append vᵀHv = λ Σ_k p_k (v_k − Σ_m p_m v_m)² ≥ 0 for symbolic n (a variance under p)."""
-    lam, n, _, k, m, _, _, _ = symbols()
+def _same_summand_check(*, hyps=()):
+    """Check ``Sum(f, limits) = Sum(g, limits)`` (the same limits) by ``f = g`` (:func:`.equal_check`)."""
+    def check(lhs, rhs):
+        outer = []
+        while isinstance(lhs, sp.Sum) and isinstance(rhs, sp.Sum) and lhs.limits == rhs.limits:
+            outer += lhs.limits
+            lhs, rhs = lhs.function, rhs.function
+        got = equal_check(hyps=hyps)(lhs, rhs) if outer else None
+        return f"the same sums over {', '.join(str(x[0]) for x in outer)}; their summands are equal ({got})" \
+            if got else None
+
+    return check
+
+
+def _psd_chain(d: Derivation, hess: sp.Expr) -> None:
+    """Append vᵀ(∂p_k/∂σ_m)v = vᵀHv (``hess``: the entries computed before) = λ Var_p(v) ≥ 0, symbolic n."""
+    lam, n, j, k, m, s, _, _ = symbols()
     p = sp.IndexedBase("p", positive=True)
     v = sp.IndexedBase("v", real=True)
     samplers = {"p": probability_vector}
+
+    def to_softmax(e):
+        return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == p,
+                         lambda x: softmax_sum(s, lam, n, j, x.indices[0]))
+
+    def quadratic(h):
+        return sp.Sum(sp.Sum(v[k] * h * v[m], (m, 1, n)), (k, 1, n))
+
     h = lam * (sp.KroneckerDelta(k, m) * p[k] - p[k] * p[m])
-    d.start(sp.Sum(sp.Sum(v[k] * h * v[m], (m, 1, n)), (k, 1, n)),
-            r"$v^\top H v$ for a real vector $v$, with $p$ the softmax: $p_k > 0$, $\sum_k p_k = 1$")
+    d.start(quadratic(sp.Derivative(softmax_sum(s, lam, n, j, k), s[m])),
+            r"$v^\top H v$ for a real vector $v$, by definition: $H_{km} = \partial p_k/\partial\sigma_m$, "
+            r"the derivative of the gradient $p = \operatorname{softmax}(\sigma;\lambda)$")
+    d.step(quadratic(hess), r"the entries $H_{km}$ computed in the chain above",
+           check=_same_summand_check(hyps=d.hypotheses))
+    d.step(quadratic(h), r"write $p_k = \operatorname{softmax}(\sigma;\lambda)_k$; it has $p_k > 0$ and "
+           r"$\sum_k p_k = 1$ (Softmax is a probability vector)",
+           check=equal_check(rewrite=(to_softmax, "substituting p_k = exp(λσ_k)/S"), hyps=d.hypotheses))
     d.step(lam * sp.Sum(p[k] * v[k] ** 2, (k, 1, n)) - lam * sp.Sum(p[k] * v[k], (k, 1, n)) ** 2,
            r"$\delta_{km}$ keeps $m = k$ in the first double sum; the second is a product of two sums",
            check=equal_check(hyps=d.hypotheses, samplers=samplers))

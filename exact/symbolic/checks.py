@@ -482,8 +482,9 @@ def limit_of_check(expected: sp.Basic, what: str, *, hyps=()) -> Check:
 
     Parameters
     ----------
-    expected : sympy.Expr
-        What the function under the limit must equal (sympy, :func:`verify_equal`).
+    expected : sympy.Expr or sympy.Matrix
+        What the function under the limit must equal (sympy, :func:`verify_equal`); a matrix
+        for a matrix of limits, entry by entry.
     what : str
         Where ``expected`` comes from, for the description (e.g. "the lower bound of step 4").
     hyps : iterable of sympy relations, optional
@@ -503,9 +504,11 @@ def limit_of_check(expected: sp.Basic, what: str, *, hyps=()) -> Check:
     True
     """
     def check(lhs, rhs):
-        if not isinstance(lhs, sp.Limit):
+        lims = list(lhs) if isinstance(lhs, sp.MatrixBase) else [lhs]
+        want = list(expected) if isinstance(expected, sp.MatrixBase) else [expected]
+        if len(lims) != len(want) or not all(isinstance(e, sp.Limit) for e in lims):
             return None
-        same = verify_equal(lhs.args[0], expected, hyps=hyps)
+        same = verify_equal(sp.Matrix([[e.args[0] for e in lims]]), sp.Matrix([want]), hyps=hyps)
         got = same and equal_check(hyps=hyps)(lhs, rhs)
         return f"the function under the limit is {what} (sympy: {same}); the limit: {got}" if got else None
 

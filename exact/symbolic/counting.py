@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .checks import Check
+from .checks import Check, equal_check, verify_equal
 from .derivation import Derivation
 
-__all__ = ["recurrence_check", "max_regions", "parameter_count_formula"]
+__all__ = ["recurrence_check", "relu_switch_check", "max_regions", "parameter_count_formula"]
 
 
 def recurrence_check(func: sp.Function, var: sp.Symbol, base: tuple, increment: sp.Expr) -> Check:
@@ -71,6 +71,60 @@ def recurrence_check(func: sp.Function, var: sp.Symbol, base: tuple, increment: 
     return check
 
 
+def relu_switch_check(net: sp.Expr, pre: tuple, signs_on: tuple, signs_off: tuple) -> Check:
+    """Check ``f_on - f_off = rhs`` where ``f_on``, ``f_off`` must be ``net`` on two activation regions.
+
+    The link's lhs must be the unevaluated difference ``Add(f_on, Mul(-1, f_off))``.  Each piece
+    is compared with ``net`` (which holds ``Max(0, z)`` for each preactivation ``z``) after
+    every ``z`` is replaced by a fresh symbol of the sign its region gives it, so that each
+    ``Max`` resolves (sympy); then ``f_on - f_off = rhs`` is checked as by :func:`.equal_check`.
+
+    Parameters
+    ----------
+    net : sympy.Expr
+        The network, built from ``Max(0, z)`` of the preactivations.
+    pre : tuple of sympy.Symbol
+        The preactivations ``z``.
+    signs_on, signs_off : tuple of {1, -1}
+        The sign of each preactivation on the two regions.
+
+    Returns
+    -------
+    callable
+        ``check(lhs, rhs) -> str | None``.
+
+    Examples
+    --------
+    >>> a, z, c = sp.symbols("a z c", real=True)
+    >>> check = relu_switch_check(a * sp.Max(0, z) + c, (z,), (1,), (-1,))
+    >>> check(sp.Add(a * z + c, sp.Mul(-1, c, evaluate=False), evaluate=False), a * z) is not None
+    True
+    >>> check(sp.Add(a * z + 2 * c, sp.Mul(-1, 2 * c, evaluate=False), evaluate=False), a * z) is None
+    True
+    """
+    def on_region(piece, signs):
+        rep = {zl: sg * sp.Dummy(f"{zl}", positive=True) for zl, sg in zip(pre, signs)}
+        return verify_equal(net.xreplace(rep), piece.xreplace(rep))
+
+    def check(lhs, rhs):
+        if not isinstance(lhs, sp.Add) or len(lhs.args) != 2:
+            return None
+        on, neg = lhs.args
+        if not (isinstance(neg, sp.Mul) and len(neg.args) == 2 and neg.args[0] == -1):
+            return None
+        off = neg.args[1]
+        if on_region(on, signs_on) is None or on_region(off, signs_off) is None:
+            return None
+        diff = equal_check()(on - off, rhs)
+        if diff is None:
+            return None
+        return (f"each piece is the network on its region: every preactivation replaced by a symbol of its "
+                f"sign there, each max(0, z) resolves and the network equals the piece (sympy); their "
+                f"difference: {diff}")
+
+    return check
+
+
 def max_regions() -> Derivation:
     r"""Bonus 4: n lines cut the plane into at most n(n+1)/2 + 1 regions.
 
@@ -123,12 +177,15 @@ def max_regions() -> Derivation:
     d.fact(sp.Sum(sp.binomial(n, i), (i, 0, 1)), "=", n + 1,
            r"input dimension $d$: $\sum_{i=0}^{d}\binom{n}{i}$ in general position (Zaslavsky); $d = 1$: $n$ "
            r"points cut a line into $n + 1$ intervals", label=r"d = 1:")
-    a, w1, w2, b, x1, x2, c = sp.symbols("a_i w_i1 w_i2 b_i x_1 x_2 c", real=True)
-    z = w1 * x1 + w2 * x2 + b
-    d.fact(sp.Add(a * z + c, -c, evaluate=False), "=", a * z,
-           r"across the line of neuron $i$ (away from the other lines) only neuron $i$ switches, so the "
-           r"output's affine map changes by $a_i(w_i\cdot x + b_i)$: by $0$ exactly when the output weight "
-           r"$a_i = 0$",
+    a, z, c = [sp.symbols(f"{v}_i {v}_j {v}_k", real=True) for v in "az"] + [sp.Symbol("c", real=True)]
+    net = sum(al * sp.Max(0, zl) for al, zl in zip(a, z)) + c   # f(x) = sum_l a_l ReLU(z_l) + c
+    on, off = a[0] * z[0] + a[1] * z[1] + c, a[1] * z[1] + c
+    d.fact(sp.Add(on, sp.Mul(-1, off, evaluate=False), evaluate=False), "=", a[0] * z[0],
+           r"across the line $z_i = w_i\cdot x + b_i = 0$ of neuron $i$ (away from the other lines) only "
+           r"neuron $i$ switches, so the output's affine map changes by $a_i z_i$: by $0$ exactly when the "
+           r"output weight $a_i = 0$; checked for $f = \sum_{l\in\{i,j,k\}} a_l\max(0, z_l) + c$ with "
+           r"neuron $j$ active and $k$ inactive on both sides",
+           check=relu_switch_check(net, z, (1, 1, -1), (-1, 1, -1)),
            label=r"f_{\text{on}} - f_{\text{off}} =")
     return d.conclude(
         r"a $2\to n\to 1$ ReLU net has at most $n(n+1)/2+1$ activation regions, reached exactly when no two "

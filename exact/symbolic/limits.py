@@ -156,11 +156,15 @@ def limit_ties() -> Derivation:
            r"component tends to $1/t$: squeeze (a non-maximal one tends to 0 as in the limit "
            r"$\lambda\to\infty$)",
            check=limit_of_check(lower, "the lower bound of softmax_{j*} derived above"))
+    x = sp.Symbol("x", real=True)
     ps = softmax_vec([sp.Integer(0), sp.Integer(0), -dgap], lam)  # (x, x, x - d) shifted by -x
     d.fact(sp.Matrix([[sp.Limit(p, lam, sp.oo) for p in ps]]), "=",
            sp.Matrix([[sp.Rational(1, 2), sp.Rational(1, 2), 0]]),
-           "example with a tie (offset invariance removes x)",
-           label=r"\sigma = (x, x, x - d) \sim (0, 0, -d):")
+           "example with a tie: the limits of the softmax of $(0, 0, -d)$, which is that of $(x, x, x - d)$ "
+           "(offset invariance removes $x$)",
+           label=r"\sigma = (x, x, x - d) \sim (0, 0, -d):",
+           check=limit_of_check(sp.Matrix([softmax_vec([x, x, x - dgap], lam)]),
+                                "the softmax of (x, x, x - d), entry by entry"))
     return d.conclude("ties are broken uniformly: the limit is the uniform distribution on the arg max set.")
 
 

@@ -85,7 +85,8 @@ def softmax_values() -> Derivation:
     d.fact(sp.Matrix([softmax_vec([sp.Integer(v) for v in s3], 1)]), "=", sp.Matrix([p3]),
            r"divide numerator and denominator by $e^{10}$", label=r"\operatorname{softmax}(\sigma_3) =")
     d.fact(sp.Matrix([p3]), "approx", _decimals(p3), "decimal values", check=approx_check())
-    d.fact(p3[2] - p1[2], ">", 0, r"so $\operatorname{softmax}(\sigma_3) \neq \operatorname{softmax}(\sigma_1)$: "
+    d.fact(softmax_vec([sp.Integer(v) for v in s3], 1)[2] - softmax_vec([sp.Integer(v) for v in s1], 1)[2], ">", 0,
+           r"so $\operatorname{softmax}(\sigma_3) \neq \operatorname{softmax}(\sigma_1)$: "
            r"$\sigma_3 = 10\,\sigma_1$ is not a shift of $\sigma_1$",
            label=r"\operatorname{softmax}(\sigma_3)_3 - \operatorname{softmax}(\sigma_1)_3 =")
     return d.conclude(r"$\sigma_1$ and $\sigma_2$ (which differ by the offset 10) give identical results; "
@@ -175,8 +176,8 @@ def temperature() -> Derivation:
     d.step(softmax_sum(s, mu, n, j, k),
            r"write $\mu = a\lambda$: $\lambda(a\sigma_j) = (a\lambda)\sigma_j = \mu\sigma_j$, so this is "
            r"$\operatorname{softmax}(\sigma;\mu)_k$", check=equal_check(subs={mu: a * lam}))
-    p1 = softmax_exact([1, 2, 3])
-    p3 = softmax_exact([10, 20, 30])
+    p1 = softmax_vec([sp.Integer(v) for v in (1, 2, 3)], 1)
+    p3 = softmax_vec([sp.Integer(v) for v in (10, 20, 30)], 1)
     d.fact(p1[0] - p3[0], ">", 0, r"counterexample $\sigma_3 = 10\sigma_1$ at $\lambda = 1$, i.e. $a = 10$",
            label=r"\operatorname{softmax}(\sigma_1;1)_1 - \operatorname{softmax}(10\sigma_1;1)_1 =")
     return d.conclude(r"rescaling by $a$ is the temperature change $\lambda \to a\lambda$; "
