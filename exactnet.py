@@ -1,6 +1,6 @@
 """``python -m exactnet``: the exactnet command line (the same as the ``exactnet`` script)."""
 
-from exact.cli import run
+from exact.command_entry import run
 
 if __name__ == "__main__":
     run()

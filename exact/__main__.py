@@ -1,10 +1,9 @@
 """``python -m exact``: the exactnet command line (the same as the ``exactnet`` script).
 
-Running the module runs :func:`exact.cli.run`; importing it imports the command line's
-parser module and nothing more.
+Running the module runs :func:`exact.command_entry.run`; importing it imports nothing more.
 """
 
-from .cli import run
+from .command_entry import run
 
 __all__: list[str] = []
 

@@ -63,6 +63,7 @@ import os
 import re
 import sys
 from collections.abc import Sequence
+from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 from ._version import __version__
@@ -566,6 +567,9 @@ def _run(args: argparse.Namespace) -> int:
         return _fail(args, f"error: {exc}", EXIT_INPUT)
     except MemoryError:
         return _fail(args, "ran out of memory; try a smaller window, net or --max-regions", EXIT_REFUSED)
+    except BrokenExecutor:  # a --jobs worker ended on its own (out of memory, kill -9): not a bug
+        return _fail(args, "a worker process ended abruptly (killed: out of memory?); the run stopped. Try "
+                     "fewer --jobs, more --tiles, or a smaller net or window", EXIT_REFUSED)
     except Terminated:  # SIGTERM (timeout, Slurm): pools shut down as for Ctrl-C
         return _fail(args, "terminated", EXIT_TERMINATED)
     except KeyboardInterrupt:
@@ -588,10 +592,5 @@ def _fail(args, message: str, status: int) -> int:
     return status
 
 
-def run() -> None:
-    """Entry point of the ``exactnet`` console script and ``python -m exactnet``."""
-    sys.exit(main())
-
-
 if __name__ == "__main__":  # pragma: no cover
-    run()
+    sys.exit(main())

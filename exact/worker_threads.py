@@ -25,7 +25,9 @@ import concurrent.futures as cf
 import contextlib
 import multiprocessing
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from importlib import import_module
 from typing import Any
@@ -157,8 +159,33 @@ def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
     else:
         ctx = multiprocessing.get_context("forkserver")
         _preload_counting(ctx)
+        from multiprocessing import forkserver  # not at import: sockets, selectors
+
+        with _children_deaf_to_ctrl_c():
+            forkserver.ensure_running()  # and the resource tracker: each started once per process
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker,
                                   initargs=(os.getpid(),))
+
+
+@contextlib.contextmanager
+def _children_deaf_to_ctrl_c() -> Iterator[None]:
+    """Ignore SIGINT in this process inside the block, so that the processes started in it ignore it too.
+
+    A Ctrl-C in a terminal goes to every process of the group: the fork server and the
+    resource tracker, still importing, printed a ``KeyboardInterrupt`` traceback (or "Fatal
+    Python error: init_import_site") under the command's own one line; an ignored signal stays
+    ignored across ``exec``, and both ignore it anyway once started (so do the workers the
+    fork server forks: this process ends them, by SIGTERM).  A Ctrl-C in the few milliseconds
+    of the block is lost; in a thread other than the main one nothing is changed.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
 
 
 def _start_worker(creator: int) -> None:
