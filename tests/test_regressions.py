@@ -4060,3 +4060,20 @@ def test_ctrl_c_to_the_group_while_the_fork_server_imports_prints_no_traceback(t
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path,
                          env=env, start_new_session=True)
     assert (run.stdout, run.stderr) == ("3\n", "")
+
+
+def test_a_sigterm_after_the_command_has_finished_does_not_turn_it_into_a_killed_run(tmp_path):
+    """Fresh-clone trial (researcher): a SIGINT or SIGTERM in the last milliseconds, after the summary was
+    printed, ended a complete run by that signal (exit -2 / -15: a job scheduler records a failure; 8 times in
+    runs stopped near their end).  Once the command has returned, the console script ignores both."""
+    import subprocess
+    import sys
+
+    code = ("import atexit, os, signal, sys, time\n"
+            "atexit.register(lambda: (os.kill(os.getpid(), signal.SIGTERM), time.sleep(0.2)))  # while exiting\n"
+            "sys.argv = ['exactnet', 'count', '2-3-1', '--json']\n"
+            "from exact.command_entry import run\n"
+            "run()\n")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.startswith('{"widths": "2-3-1"')
