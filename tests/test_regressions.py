@@ -4077,3 +4077,33 @@ def test_a_sigterm_after_the_command_has_finished_does_not_turn_it_into_a_killed
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith('{"widths": "2-3-1"')
+
+
+def test_an_nd_cut_whose_vertex_pair_table_passes_max_memory_is_refused_before_it_is_made():
+    """Fresh-clone trial (teacher) and the n-D size work: at 12-12-1 the process grew by 0.5 - 0.9 GB in the
+    tables of vertex pairs a cut compares (16 bytes a pair, held at once) while the running estimate, which
+    counts cells only, said 24 - 63 MB; with --max-memory 500MB it ran on towards GBs.  Each cut's table is now
+    checked against the room left (`exactnet count 12-12-1 --max-memory 500MB` is refused after 6 s: "cutting
+    a cell of 13,252 vertices compares 5,206 x 8,046 vertex pairs at once (670 MB)").  Exact counts of the
+    sides decide; an uneven cut is not refused for what an even one would need."""
+    from exact.errors import ResourceLimitError
+    from exact.nd.layer_cells import _check_pair_table
+    from exact.nd.polytope import box, pair_table_bytes
+
+    cube = box([Fraction(-1)] * 8, [Fraction(1)] * 8)  # 256 corners
+    middle = (1, 0, 0, 0, 0, 0, 0, 0, 0)  # x1 = 0: 128 corners on each side
+    need = pair_table_bytes(128, 128, len(cube.rows))
+    assert need == 16 * 128 * 128
+    _check_pair_table(cube, middle, need)  # fits exactly
+    _check_pair_table(cube, middle, None)  # no limit
+    with pytest.raises(ResourceLimitError, match=r"compares 128 x 128 vertex pairs"):
+        _check_pair_table(cube, middle, need - 1)
+    corner = (1, 1, 1, 1, 0, 0, 0, 0, 3)  # x1 + ... + x4 = -3: 240 corners above, 16 below
+    _check_pair_table(cube, corner, 16 * 240 * 16)  # an even split would need 16 * 128 * 128: not what decides
+    with pytest.raises(ResourceLimitError, match=r"compares 240 x 16 vertex pairs"):
+        _check_pair_table(cube, corner, 16 * 240 * 16 - 1)
+    import numeric
+
+    net = numeric.seeded_mlp([9, 9, 1], seed=0)  # the cells' estimate alone would let it run past 20 MB
+    with pytest.raises(ResourceLimitError, match=r"vertex pairs at once \(10.6 MB\), more than the"):
+        exact.count_regions(net, window=10, max_memory=20_000_000)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from operator import mul
 
 import numpy as np
 
@@ -37,7 +38,7 @@ from ..activations import Activation
 from ..errors import ResourceLimitError, TooManyRegionsError
 from ..network import ExactNet, IntLayer
 from .float_filter import bounding_box, point_floats, row_floats, sure_box_signs, sure_signs
-from .polytope import Polytope, primitive, split
+from .polytope import Polytope, pair_table_bytes, primitive, split
 
 __all__ = ["part_bytes", "RawCellND", "cell_bytes_nd", "enumerate_cells_nd", "pre_activations"]
 
@@ -348,7 +349,8 @@ def _cut_cell(poly: Polytope, Z: list, s: int, bps: list[tuple[int, int]], sure:
                        f"layer {layer_no + 1}: hyperplanes", unit="plane")
     try:
         for h, (j, q) in enumerate(todo):
-            _cut_one(parts, _breakpoint_row(Z[j], s, bps[q]), h)
+            room = None if budget.max_memory is None else budget.max_memory - budget.held - parts.bytes
+            _cut_one(parts, _breakpoint_row(Z[j], s, bps[q]), h, room)
             budget.check(layer_no, len(parts), parts.bytes + parts.sides.nbytes)
             bar.update()
     finally:
@@ -363,8 +365,12 @@ _CUT_BAR_FROM = 64
 """A cell cut by at least this many hyperplanes gets its own progress bar (when asked for)."""
 
 
-def _cut_one(parts: _Parts, row: tuple[int, ...] | int, h: int) -> None:
-    """Cut every part that hyperplane ``row`` (the ``h``-th) crosses; record each part's side of it."""
+def _cut_one(parts: _Parts, row: tuple[int, ...] | int, h: int, room: int | None = None) -> None:
+    """Cut every part that hyperplane ``row`` (the ``h``-th) crosses; record each part's side of it.
+
+    ``room``: the bytes left under ``max_memory``; a cut whose table of vertex pairs
+    (:func:`~exact.nd.polytope.pair_table_bytes`) would not fit is refused before it is made.
+    """
     n = len(parts)
     if isinstance(row, int):  # constant on the cell: its sign decides, no hyperplane
         parts.sides[:n, h] = row
@@ -376,11 +382,33 @@ def _cut_one(parts: _Parts, row: tuple[int, ...] | int, h: int) -> None:
             parts.sides[:n, h] = parts.box_signs(rf[0])
             cand = np.nonzero(parts.sides[:n, h] == 0)[0].tolist()
     for k in cand:
+        _check_pair_table(parts.polys[k], row, room)
         where, above, below = split(parts.polys[k], row)
         if where == 2:
             parts.replace(k, above, below, h)
         else:
             parts.sides[k, h] = where
+
+
+def _check_pair_table(poly: Polytope, row: tuple[int, ...], room: int | None) -> None:
+    """Refuse the cut of ``poly`` by ``row`` when its table of vertex pairs alone passes ``room`` bytes.
+
+    The running estimate counts the cells, not this table (16 bytes for each pair of vertices
+    on opposite sides, held at once): at 12-12-1 the process grew by 0.5 - 0.9 GB in such
+    tables while the estimate said 24 - 63 MB.  The sides are counted exactly only when even
+    an even split of the vertices would not fit.
+    """
+    n = len(poly.verts)
+    if room is None or pair_table_bytes((n + 1) // 2, n // 2, len(poly.rows)) <= room:
+        return
+    vals = [sum(map(mul, row, p)) for p in poly.verts]
+    n_pos, n_neg = sum(v > 0 for v in vals), sum(v < 0 for v in vals)
+    need = pair_table_bytes(n_pos, n_neg, len(poly.rows))
+    if need > max(room, 0):
+        raise ResourceLimitError(
+            f"cutting a cell of {n:,} vertices compares {n_pos:,} x {n_neg:,} vertex pairs at once "
+            f"({format_bytes(need)}), more than the {format_bytes(max(room, 0))} left under max_memory; "
+            "raise max_memory (None for no limit), or use a smaller window or a net with fewer inputs")
 
 
 def _children(polys: list[Polytope], pieces: np.ndarray, pat: tuple, Z: list, s: int,
