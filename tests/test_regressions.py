@@ -3364,30 +3364,14 @@ def test_terminate_workers_ends_a_pool_whose_worker_died_while_writing_a_result(
     Python 3.11.7 (no fix of CPython gh-107219) died of the futures the caller had cancelled, printing a
     traceback and leaving the thread that feeds jobs stuck on a 1 MB job no worker reads, which held up the
     exit.  Here a job writes half a result itself, deterministically; the script must end, quietly."""
-    import subprocess
-    import sys
-
-    script = tmp_path / "partial.py"
-    script.write_text(
-        "import os, struct, sys, time\n"
-        "from exact.pool_ending import terminate_workers\n"
-        "from exact.worker_threads import process_pool\n"
-        "def half_a_result():\n"
-        "    frame = sys._getframe()\n"
-        "    while 'result_queue' not in frame.f_locals:\n"
-        "        frame = frame.f_back\n"
-        "    writer = frame.f_locals['result_queue']._writer\n"
-        "    os.write(writer.fileno(), struct.pack('!i', 1 << 20) + b'x' * 10)  # 10 bytes of 1 MiB\n"
-        "    time.sleep(60)\n"
-        "if __name__ == '__main__':\n"
-        "    pool = process_pool(1)\n"
-        "    futures = [pool.submit(half_a_result), pool.submit(len, b'x' * (1 << 20))]\n"
-        "    futures += [pool.submit(abs, -k) for k in range(4)]\n"
-        "    time.sleep(1.0)\n"
-        "    print(sum(f.cancel() for f in futures), flush=True)  # as the tiles' loop does when interrupted\n"
-        "    terminate_workers(pool)\n"
-        "    print('ended', flush=True)\n")
-    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=30, cwd=tmp_path)
+    run = _run_pool_script(tmp_path,
+                           "    pool = process_pool(1)\n"
+                           "    futures = [pool.submit(half_a_result), pool.submit(len, b'x' * (1 << 20))]\n"
+                           "    futures += [pool.submit(abs, -k) for k in range(4)]\n"
+                           "    time.sleep(1.0)\n"
+                           "    print(sum(f.cancel() for f in futures), flush=True)  # as the tiles' loop does\n"
+                           "    ending.terminate_workers(pool)\n"
+                           "    print('ended', flush=True)\n")
     assert run.stdout.split() == ["4", "ended"], run.stderr
     assert run.returncode == 0 and run.stderr == ""
 
@@ -3747,23 +3731,26 @@ def test_limit_ties_checks_the_squeeze_not_only_the_limit_of_its_bound():
     assert [d.steps[k].expr for k in upper] == [1 / t] and not d.replaced(step=upper[0], expr=1 / (t + 1)).verified
 
 
+
+def _wrong_derivation():
+    """A derivation whose one step is false, ``(x + 1)^2 = x^2 + 1``: its check must fail."""
+    import sympy as sp
+
+    from exact.symbolic.derivation import Derivation
+
+    x = sp.Symbol("x", positive=True)
+    d = Derivation("broken", "$(x + 1)^2 = x^2 + 1$")
+    d.start((x + 1) ** 2)
+    d.step(x**2 + 1, "wrong expansion")
+    return d
+
 def test_sheet_stops_with_status_1_and_writes_nothing_when_a_derivation_fails(tmp_path, monkeypatch, capsys):
     """Fresh-clone trial: a derivation that failed inside ``exactnet sheet`` exited with 2, the status of a
     usage or input error; a failure while working is 1 (README), with one line and no traceback."""
-    import sympy as sp
-
     from exact.cli import main
     from exact.symbolic import theorems
-    from exact.symbolic.derivation import Derivation
 
-    def wrong():
-        x = sp.Symbol("x", positive=True)
-        d = Derivation("broken", "$(x + 1)^2 = x^2 + 1$")
-        d.start((x + 1) ** 2)
-        d.step(x**2 + 1, "wrong expansion")
-        return d
-
-    monkeypatch.setitem(theorems.THEOREMS, "softmax-values", wrong)
+    monkeypatch.setitem(theorems.THEOREMS, "softmax-values", _wrong_derivation)
     out = tmp_path / "s"
     assert main(["sheet", "--out", str(out), "--res", "10", "--quiet"]) == 1
     err = capsys.readouterr().err
@@ -3900,20 +3887,10 @@ def test_the_exact_rank_of_a_dense_20_by_20_matrix_is_fast():
 def test_prove_stops_with_status_1_when_a_derivation_fails(monkeypatch, capsys):
     """Teacher trial, follow-up: `exactnet sheet` now exits 1 on a failed derivation, and `exactnet prove` still
     exited 2 (the status of a usage or input error) for the same failure.  Both say so in one line, status 1."""
-    import sympy as sp
-
     from exact.cli import main
     from exact.symbolic import theorems
-    from exact.symbolic.derivation import Derivation
 
-    def wrong():
-        x = sp.Symbol("x", positive=True)
-        d = Derivation("broken", "$(x + 1)^2 = x^2 + 1$")
-        d.start((x + 1) ** 2)
-        d.step(x**2 + 1, "wrong expansion")
-        return d
-
-    monkeypatch.setitem(theorems.THEOREMS, "softmax-values", wrong)
+    monkeypatch.setitem(theorems.THEOREMS, "softmax-values", _wrong_derivation)
     assert main(["prove", "softmax-values"]) == 1
     captured = capsys.readouterr()
     assert captured.err == ("exactnet prove: failed: broken: step 1 'wrong expansion' not verified: "
