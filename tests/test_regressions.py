@@ -3731,7 +3731,6 @@ def test_limit_ties_checks_the_squeeze_not_only_the_limit_of_its_bound():
     assert [d.steps[k].expr for k in upper] == [1 / t] and not d.replaced(step=upper[0], expr=1 / (t + 1)).verified
 
 
-
 def _wrong_derivation():
     """A derivation whose one step is false, ``(x + 1)^2 = x^2 + 1``: its check must fail."""
     import sympy as sp
