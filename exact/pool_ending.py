@@ -42,6 +42,7 @@ import threading
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures.process import BrokenProcessPool
+from multiprocessing import connection
 from typing import Any
 
 from .held_interrupts import interrupts_held
@@ -95,12 +96,7 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
         for worker in workers:
             if worker.is_alive():  # reads its exit status first: no signal to a reaped worker's reused pid
                 worker.terminate()
-        deadline = time.monotonic() + TERMINATE_GRACE  # one grace for all the workers, not one each
-        for worker in workers:
-            worker.join(max(0.0, deadline - time.monotonic()))
-            if worker.is_alive():
-                worker.kill()
-                worker.join()
+        _wait_ended(workers)
         _close(getattr(results, "_writer", None))  # the last write end now: a half-read result ends in EOF
         if manager is not None:
             manager.join(TERMINATE_GRACE)  # not for ever: a child of a worker may hold the result pipe open
@@ -110,6 +106,24 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
             _settle_what_is_left(manager)
     _close(getattr(jobs, "_reader", None))  # a feeding thread stuck on a job no worker reads gets EPIPE
     _close(getattr(results, "_reader", None))
+
+
+def _wait_ended(workers: list) -> None:
+    """Wait until ``workers`` have ended: :data:`TERMINATE_GRACE` seconds for all, then SIGKILL the rest.
+
+    Waits on their sentinels only: reading a worker's exit status here (``join``) raced the pool's
+    manager thread reading the same status, and the one that lost recorded exit code 255.
+    """
+    waiting = {worker.sentinel: worker for worker in workers}
+    deadline = time.monotonic() + TERMINATE_GRACE  # one grace for all the workers, not one each
+    while waiting and (ended := connection.wait(list(waiting), max(0.0, deadline - time.monotonic()))):
+        for sentinel in ended:
+            del waiting[sentinel]
+    for worker in waiting.values():
+        worker.kill()
+    while waiting:
+        for sentinel in connection.wait(list(waiting)):
+            del waiting[sentinel]
 
 
 def _settle_what_is_left(manager: threading.Thread) -> None:
