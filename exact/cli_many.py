@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from .cli_values import cli_words, exact_number, int_arg
 from .errors import InputError
 from .window_texts import window_json
-from .worker_threads import dask_client
+from .worker_threads import dask_client, start_fork_server_deaf_to_ctrl_c
 
 if TYPE_CHECKING:
     from .cells import RegionCounts
@@ -175,6 +175,8 @@ def _run(files: list[str], sources: dict[str, tuple[str, str | None]], window: A
 
     if not files:
         return 0
+    if executor is None and args.jobs > 1:
+        start_fork_server_deaf_to_ctrl_c()  # a Ctrl-C to the terminal's group: no traceback from them
     where = {"executor": executor} if executor is not None else {"jobs": args.jobs}
     outcomes = timed_counts(files, window=args.window, max_regions=args.max_regions,
                             max_memory=args.max_memory, on_error="return", progress=not args.quiet, **where)

@@ -39,7 +39,7 @@ from .errors import InputError
 from .pool_ending import terminate_workers
 from .tile_grid import check_tiles
 from .windows import ConvexWindow
-from .worker_threads import dask_client, process_pool
+from .worker_threads import dask_client, process_pool, start_fork_server_deaf_to_ctrl_c
 
 __all__ = ["add_tile_options", "tiles_arg", "with_tiles"]
 
@@ -191,6 +191,7 @@ def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
         with dask_client(args.scheduler, name="--scheduler") as client:
             yield client.get_executor()
     elif args.tiles is not None and args.jobs is not None and args.jobs > 1:
+        start_fork_server_deaf_to_ctrl_c()  # a Ctrl-C to the terminal's group: no traceback from them
         with process_pool(args.jobs) as pool:
             try:
                 yield pool

@@ -93,8 +93,9 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
     with interrupts_held(), _quiet_about_cancelled_futures(manager):
         pool.shutdown(wait=False, cancel_futures=True)  # the manager thread drops the futures not started
         workers = list(processes.values())  # after the shutdown: a worker started in place of one is listed
+        ended = set(connection.wait([worker.sentinel for worker in workers], 0))  # reads no exit status
         for worker in workers:
-            if worker.is_alive():  # reads its exit status first: no signal to a reaped worker's reused pid
+            if worker.sentinel not in ended:  # terminate() signals only a worker not known to be reaped
                 worker.terminate()
         _wait_ended(workers)
         _close(getattr(results, "_writer", None))  # the last write end now: a half-read result ends in EOF

@@ -36,7 +36,7 @@ from .errors import InputError, InputTypeError
 from .worker_lifeline import die_with
 
 __all__ = ["CONNECT_TIMEOUT", "COUNTING_MODULES", "HEAP_RESERVE", "check_executor", "dask_client",
-           "one_thread", "process_pool", "warm_worker"]
+           "one_thread", "process_pool", "start_fork_server_deaf_to_ctrl_c", "warm_worker"]
 
 CONNECT_TIMEOUT = 10
 """Seconds :func:`dask_client` waits for a scheduler to answer."""
@@ -159,12 +159,39 @@ def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
     else:
         ctx = multiprocessing.get_context("forkserver")
         _preload_counting(ctx)
-        from multiprocessing import forkserver  # not at import: sockets, selectors
-
-        with _children_deaf_to_ctrl_c():
-            forkserver.ensure_running()  # and the resource tracker: each started once per process
     return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_start_worker,
                                   initargs=(os.getpid(),))
+
+
+def start_fork_server_deaf_to_ctrl_c() -> None:
+    """Start :func:`process_pool`'s fork server (and the resource tracker) ignoring Ctrl-C; for ``exactnet``.
+
+    A Ctrl-C in a terminal goes to every process of the group: the fork server and the
+    resource tracker, still importing, printed a ``KeyboardInterrupt`` traceback (or "Fatal
+    Python error: init_import_site") under the command's own one line.  The command line
+    calls this before its first pool; the fork server is one per process and passes the
+    setting on to every worker it forks (the command ends them by SIGTERM), so the library
+    never calls it for its callers' processes.  Nothing is done where there is no fork server
+    or when it runs already.
+
+    Returns
+    -------
+    None
+
+    Examples
+    --------
+    >>> import subprocess
+    >>> code = "from exact.worker_threads import start_fork_server_deaf_to_ctrl_c as go; go(); go(); print(1)"
+    >>> subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.split()
+    ['1']
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return
+    _preload_counting(multiprocessing.get_context("forkserver"))
+    from multiprocessing import forkserver  # not at import: sockets, selectors
+
+    with _children_deaf_to_ctrl_c():
+        forkserver.ensure_running()  # and the resource tracker: each started once per process
 
 
 @contextlib.contextmanager

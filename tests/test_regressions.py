@@ -4023,13 +4023,14 @@ def test_ctrl_c_to_the_group_while_the_fork_server_imports_prints_no_traceback(t
     script.write_text(
         "import multiprocessing, os, signal, threading, time\n"
         "from multiprocessing import forkserver\n"
-        "from exact.worker_threads import process_pool\n"
+        "from exact.worker_threads import process_pool, start_fork_server_deaf_to_ctrl_c\n"
         "if __name__ == '__main__':\n"
         "    multiprocessing.get_context('forkserver').set_forkserver_preload(['slow_import'])\n"
         "    def ctrl_c():\n"
         "        time.sleep(0.8)  # the fork server is in slow_import\n"
         "        os.kill(forkserver._forkserver._forkserver_pid, signal.SIGINT)\n"
         "    threading.Thread(target=ctrl_c).start()\n"
+        "    start_fork_server_deaf_to_ctrl_c()  # as the command line does before its pools\n"
         "    with process_pool(1) as pool:\n"
         "        print(pool.submit(abs, -3).result(), flush=True)\n")
     env = dict(os.environ, PYTHONPATH=str(tmp_path) + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -4083,3 +4084,25 @@ def test_an_nd_cut_whose_vertex_pair_table_passes_max_memory_is_refused_before_i
     net = numeric.seeded_mlp([9, 9, 1], seed=0)  # the cells' estimate alone would let it run past 20 MB
     with pytest.raises(ResourceLimitError, match=r"vertex pairs at once \(10.6 MB\), more than the"):
         exact.count_regions(net, window=10, max_memory=20_000_000)
+
+
+def test_the_library_leaves_the_fork_server_of_its_callers_hearing_ctrl_c(tmp_path):
+    """Review of the fork-server fix: process_pool started the (one per process) fork server with SIGINT
+    ignored, and it passes that on to every worker it forks, so a user's own forkserver pools made later
+    ignored Ctrl-C too.  Only the command line asks for it now (start_fork_server_deaf_to_ctrl_c)."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "user.py"
+    script.write_text(
+        "import multiprocessing, signal\n"
+        "from exact.worker_threads import process_pool\n"
+        "def handler():\n"
+        "    return signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+        "if __name__ == '__main__':\n"
+        "    with process_pool(1) as pool:\n"
+        "        pool.submit(abs, -1).result()\n"
+        "    with multiprocessing.get_context('forkserver').Pool(1) as mine:\n"
+        "        print(mine.apply(handler), flush=True)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert run.stdout == "True\n", run.stderr

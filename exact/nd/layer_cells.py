@@ -349,7 +349,8 @@ def _cut_cell(poly: Polytope, Z: list, s: int, bps: list[tuple[int, int]], sure:
                        f"layer {layer_no + 1}: hyperplanes", unit="plane")
     try:
         for h, (j, q) in enumerate(todo):
-            room = None if budget.max_memory is None else budget.max_memory - budget.held - parts.bytes
+            room = (None if budget.max_memory is None
+                    else budget.max_memory - budget.held - parts.bytes - parts.sides.nbytes)
             _cut_one(parts, _breakpoint_row(Z[j], s, bps[q]), h, room)
             budget.check(layer_no, len(parts), parts.bytes + parts.sides.nbytes)
             bar.update()
