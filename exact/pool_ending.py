@@ -93,7 +93,7 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
     with interrupts_held(), _quiet_about_cancelled_futures(manager):
         pool.shutdown(wait=False, cancel_futures=True)  # the manager thread drops the futures not started
         workers = list(processes.values())  # after the shutdown: a worker started in place of one is listed
-        ended = set(connection.wait([worker.sentinel for worker in workers], 0))  # reads no exit status
+        ended = _ended(workers)
         for worker in workers:
             if worker.sentinel not in ended:  # terminate() signals only a worker not known to be reaped
                 worker.terminate()
@@ -109,11 +109,19 @@ def terminate_workers(pool: cf.ProcessPoolExecutor) -> None:
     _close(getattr(results, "_reader", None))
 
 
+def _ended(workers: list) -> set:
+    """Return the sentinels of the ``workers`` that have ended, now; reads no exit status.
+
+    Reading one (``is_alive``, ``exitcode``, ``join``) raced the pool's manager thread reading
+    the same status, and the one that lost recorded exit code 255.
+    """
+    return set(connection.wait([worker.sentinel for worker in workers], 0))
+
+
 def _wait_ended(workers: list) -> None:
     """Wait until ``workers`` have ended: :data:`TERMINATE_GRACE` seconds for all, then SIGKILL the rest.
 
-    Waits on their sentinels only: reading a worker's exit status here (``join``) raced the pool's
-    manager thread reading the same status, and the one that lost recorded exit code 255.
+    Waits on their sentinels only, as :func:`_ended` looks.
     """
     waiting = {worker.sentinel: worker for worker in workers}
     deadline = time.monotonic() + TERMINATE_GRACE  # one grace for all the workers, not one each
@@ -240,16 +248,16 @@ def _stuck(executor: cf.Executor) -> bool:
         return False
     manager = getattr(executor, "_executor_manager_thread", None)
     processes = getattr(executor, "_processes", None)
-    if manager is None or not processes or not any(p.exitcode is not None for p in list(processes.values())):
+    if manager is None or not processes or not _ended(list(processes.values())):
         return False
     frame = sys._current_frames().get(manager.ident)
     return frame is not None and frame.f_code.co_name in ("_recv", "_recv_bytes")
 
 
-def _close(connection: Any) -> None:
+def _close(end: Any) -> None:
     """Close a :class:`multiprocessing.connection.Connection` (or nothing, for None); twice is harmless."""
-    if connection is not None:
-        connection.close()
+    if end is not None:
+        end.close()
 
 
 @contextlib.contextmanager
