@@ -67,7 +67,7 @@ from concurrent.futures import BrokenExecutor
 from pathlib import Path
 
 from ._version import __version__
-from .cli_arguments import check_leading_options, check_option_values, command_parser, unrecognized_message
+from .cli_arguments import check_argument_words, check_option_values, command_parser, unrecognized_message
 from .cli_drawing import check_drawings, refuse_drawing_nd, save_plot
 from .cli_many import add_count_many_command
 from .cli_output import (
@@ -533,7 +533,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = build_parser()
     argv = _join_negative_values(sys.argv[1:] if argv is None else list(argv))
-    check_leading_options(parser, argv)
+    check_argument_words(parser, argv)
     asked = {"-h", "--help", "--version"} & set(argv[: (argv + ["--"]).index("--")])
     if sys.stdout is None and asked:
         what = "the help" if asked - {"--version"} else "the version"

@@ -5,7 +5,8 @@ the command's own usage error (exit status 2):
 
 * an option of a command given before the command's name (``exactnet -q count 2-5-1``) or
   after ``--``, which ends the options: where it goes, not "did you mean: -q -> -q";
-* an unknown option: the closest known one (:func:`unrecognized_message`);
+* an unknown option: the closest known one (:func:`unrecognized_message`), and an unknown
+  command's name likewise (:func:`check_command_name`);
 * an option given ``--`` (``--geojson=--``), which Python 3.11's argparse turns into an
   empty list, or an empty value (``--geojson ''``), which would be taken for "not given"
   or for the current folder (:func:`check_option_values`).
@@ -27,7 +28,8 @@ from __future__ import annotations
 import argparse
 import difflib
 
-__all__ = ["check_leading_options", "check_option_values", "command_parser", "unrecognized_message"]
+__all__ = ["check_argument_words", "check_command_name", "check_leading_options", "check_option_values",
+           "command_parser", "unrecognized_message"]
 
 _NOT_EMPTY = {"--out": "a folder name", "--scheduler": "an address such as tcp://10.0.0.5:8786"}
 """What an option that must not be empty takes, when not a file name."""
@@ -213,3 +215,74 @@ def check_leading_options(parser: argparse.ArgumentParser, argv: list[str]) -> N
     before, options = " ".join(argv[:start]), sum(w.startswith("-") for w in argv[:start])
     command.error(f"{before} {'goes' if options == 1 else 'go'} after the command name: "
                   f"exactnet {argv[start]} ... {before}")
+
+
+def check_command_name(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Refuse a misspelt command's name with the closest command (argparse before 3.14 lists them all).
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The top-level parser, with subcommands.
+    argv : list of str
+        The arguments as given.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SystemExit
+        With status 2, through ``parser.error``, when the first word that is not an option is
+        no command's name but close to one.
+
+    Examples
+    --------
+    >>> top = argparse.ArgumentParser(prog="tool")
+    >>> _ = top.add_subparsers(dest="command").add_parser("regions")
+    >>> check_command_name(top, ["regions", "net.pt"])
+    >>> check_command_name(top, ["regoins", "net.pt"])
+    Traceback (most recent call last):
+    ...
+    SystemExit: 2
+    """
+    commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    word = next((w for w in argv if not w.startswith("-")), None)
+    if word is None or word in commands or "--" in argv[:argv.index(word)]:
+        return
+    close = difflib.get_close_matches(word, list(commands), n=1, cutoff=0.6)
+    if close:
+        parser.error(f"argument COMMAND: invalid choice: {word!r} (did you mean {close[0]!r}? "
+                     f"choose from {', '.join(map(repr, commands))})")
+
+
+def check_argument_words(parser: argparse.ArgumentParser, argv: list[str]) -> None:
+    """Check the words before parsing: a command's option before its name, a misspelt command's name.
+
+    :func:`check_leading_options`, then :func:`check_command_name`.
+
+    Parameters
+    ----------
+    parser : argparse.ArgumentParser
+        The top-level parser, with subcommands.
+    argv : list of str
+        The arguments as given.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    SystemExit
+        With status 2, through ``parser.error`` or the command's, as those functions do.
+
+    Examples
+    --------
+    >>> top = argparse.ArgumentParser(prog="tool")
+    >>> _ = top.add_subparsers(dest="command").add_parser("run", prog="tool run")
+    >>> check_argument_words(top, ["run"])
+    """
+    check_leading_options(parser, argv)
+    check_command_name(parser, argv)

@@ -349,14 +349,30 @@ def _deep_panels(rplane, windows: list) -> tuple[list[_Panel], str]:
     whole = _nice_square((max(xs) + min(xs)) / 2, (max(ys) + min(ys)) / 2,
                          min(0.6 * max(max(xs) - min(xs), max(ys) - min(ys)), box))
     close, what, there = _second_zoom(rplane)
-    which = "all" if len(bounded) == len(segs) else f"the {len(bounded)} bounded"
-    for (c, h), shown in ((whole, f"{which} dashed boundaries"), (close, what)):
+    shown_all, on, lie = _zoom_words(len(segs), len(bounded))
+    for (c, h), shown in ((whole, shown_all), (close, what)):
         title = (f"zoom: {shown}\n"
                  f"$x_1 \\in [{c[0] - h:.4g}, {c[0] + h:.4g}]$, $x_2 \\in [{c[1] - h:.4g}, {c[1] + h:.4g}]$")
         panels.append(_Panel(rplane, c, h, title, 1.8))
-    return panels, (f"two zooms on the {len(segs)} dashed boundaries found in the exact regions: {which} "
-                    f"of them lie in $x_1 \\in [{min(xs):.4g}, {max(xs):.4g}]$, $x_2 \\in [{min(ys):.4g}, "
-                    f"{max(ys):.4g}]$, {there}")
+    return panels, (f"two zooms on {on} found in the exact regions: {lie} $x_1 \\in [{min(xs):.4g}, "
+                    f"{max(xs):.4g}]$, $x_2 \\in [{min(ys):.4g}, {max(ys):.4g}]$, {there}")
+
+
+def _zoom_words(n: int, bounded: int) -> tuple[str, str, str]:
+    """Word the first zoom of ``n`` dashed boundaries, ``bounded`` of them bounded: title, object, subject.
+
+    >>> _zoom_words(9, 1)
+    ('the bounded dashed boundary', 'the 9 dashed boundaries', 'the only bounded one lies in')
+    >>> _zoom_words(1, 1)
+    ('the dashed boundary', 'the only dashed boundary', 'it lies in')
+    """
+    if n == 1:
+        return "the dashed boundary", "the only dashed boundary", "it lies in"
+    if bounded == n:
+        return "all dashed boundaries", f"the {n} dashed boundaries", "all of them lie in"
+    if bounded == 1:
+        return "the bounded dashed boundary", f"the {n} dashed boundaries", "the only bounded one lies in"
+    return f"the {bounded} bounded dashed boundaries", f"the {n} dashed boundaries", f"the {bounded} bounded ones lie in"
 
 
 def _second_zoom(rplane) -> tuple[tuple[tuple[float, float], float], str, str]:
@@ -378,6 +394,10 @@ def _second_zoom(rplane) -> tuple[tuple[tuple[float, float], float], str, str]:
     (x0, y0), (x1, y1) = _xy(p), _xy(q)
     length = math.dist((x0, y0), (x1, y1))
     mid = ((x0 + x1) / 2, (y0 + y1) / 2)
+    if len(segs) == 1:
+        return (_nice_square(*mid, length), "the dashed boundary",
+                f"and the second zoom shows it closer: it is {length:.3g} long, centred at "
+                f"$({mid[0]:.4f}, {mid[1]:.4f})$.")
     return (_nice_square(*mid, length), "the shortest dashed boundary",
             f"and no two of them share an endpoint: the second zoom shows the shortest one, {length:.3g} long, "
             f"centred at $({mid[0]:.4f}, {mid[1]:.4f})$.")

@@ -4106,3 +4106,32 @@ def test_the_library_leaves_the_fork_server_of_its_callers_hearing_ctrl_c(tmp_pa
         "        print(mine.apply(handler), flush=True)\n")
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert run.stdout == "True\n", run.stderr
+
+
+# lead, session 11 (student trial)
+
+
+def test_a_misspelt_command_name_gets_the_closest_command(capsys):
+    """Student trial: ``exactnet regoins`` listed every command and suggested none, while a misspelt
+    option got "did you mean"."""
+    from exact.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["regoins", "net.pt"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'regoins' (did you mean 'regions'?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["xyz"])
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: argparse's own list
+
+
+def test_the_sheet_words_one_dashed_boundary_and_one_bounded_one():
+    """Student trial: seed 1's sheet read "the 1 bounded of them lie in" and its panel "the 1 bounded
+    dashed boundaries"; a net with one dashed boundary read "the 1 dashed boundaries ... no two of them
+    share an endpoint"."""
+    from exact.sheet import _zoom_words
+
+    assert _zoom_words(9, 1) == ("the bounded dashed boundary", "the 9 dashed boundaries",
+                                 "the only bounded one lies in")
+    assert _zoom_words(1, 1) == ("the dashed boundary", "the only dashed boundary", "it lies in")
+    assert _zoom_words(5, 3)[2] == "the 3 bounded ones lie in" and _zoom_words(5, 5)[2] == "all of them lie in"
