@@ -271,6 +271,7 @@ def _window_for(window, d: int, whose: str = "this network's"):
 def _cmd_regions(args) -> int:
     from ._api import count_regions, regions
     from .loading import as_exact_net
+    from .state_dicts import recorded_readings
 
     if args.count_only and (args.plot or args.geojson or args.html or args.stats):
         raise InputError("--count-only builds no cells: drop --plot/--geojson/--html/--stats or --count-only")
@@ -295,12 +296,13 @@ def _cmd_regions(args) -> int:
         from .html_view import plotly_js
 
         plotly_js()  # refuse a missing plotly before any work
-    net = as_exact_net(args.spec)
+    with recorded_readings() as read:  # a state_dict: the layer order read and what was assumed
+        net = as_exact_net(args.spec)
     if args.output is not None and args.output >= net.widths[-1]:
         raise InputError(f"--output {args.output} is out of range: the network has "
                          f"{counted(net.widths[-1], 'output')}, numbered from 0")
     args.output = args.output or 0
-    source = {"spec": args.spec}
+    source = {"spec": args.spec, **(read[-1] if read else {})}
     if args.plane is not None:
         source["sliced_from_widths"] = list(net.widths)
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
@@ -459,12 +461,14 @@ _CHECK_LABELS = {"sampled_regions": "sampled_patterns", "boundary_patterns": "sp
 
 def _cmd_check(args) -> int:
     from .crosscheck import cross_check
+    from .state_dicts import recorded_readings
 
     if args.window is None:
         raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
     args.window = _window_for(args.window, 2, "check's")  # an interval or box: said in the CLI's words
-    rep = cross_check(args.spec, window=args.window, res=args.res)
-    data = {"spec": args.spec, **rep.as_dict(), "window": args.window}  # the window counted, exact
+    with recorded_readings() as read:  # a state_dict: the layer order read and what was assumed
+        rep = cross_check(args.spec, window=args.window, res=args.res)
+    data = {"spec": args.spec, **(read[-1] if read else {}), **rep.as_dict(), "window": args.window}
     shown = rep.missed[: args.show_missed]
     patterns = _pattern_texts([p for p, _ in shown])  # one digit per neuron, as GeoJSON writes them
     if args.json:

@@ -63,7 +63,8 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     as_json : bool
         One JSON object instead of lines.
     file : text file, optional
-        Where to print (default: standard output at the time of the call).
+        Where to print (default: standard output at the time of the call).  A list of
+        strings (names) is printed as one line, the names separated by commas.
 
     Returns
     -------
@@ -85,6 +86,8 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     width = max((len(k) for k in data if len(k) <= LABEL_WIDTH), default=0)  # a longer label is not padded
     for k, v in data.items():
         shown = "none (no bounded cell)" if v is None else v
+        if isinstance(v, list) and v and all(isinstance(x, str) for x in v):  # names: a state_dict's layers
+            shown = ", ".join(v)
         print(f"{k.replace('_', ' '):>{width}}: {shown}", file=file)
 
 

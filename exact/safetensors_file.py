@@ -12,6 +12,11 @@ round ``2**53 + 1``), as integer ``.npz`` and ``.pt`` weights are read.  ``BOOL`
 8-bit floats and complex dtypes are refused.  No ``safetensors`` package is needed;
 nothing in the file is executed.
 
+The file keeps names, not the order a module registered or runs its layers in: the
+header's order is its writer's (the reference writer sorts the tensors by dtype, then by
+name), so a state_dict read from it has its layers in its names' order
+(:mod:`exact.state_dicts`).
+
 Examples
 --------
 >>> import json, os, struct, tempfile

@@ -1,11 +1,21 @@
 """Read a state_dict of Linear layers (in memory, ``.pt`` or ``.safetensors``) with its architecture.
 
 A state_dict maps ``<layer>.weight`` (shape ``(out, in)``) and ``<layer>.bias`` (shape
-``(out,)``, optional: zeros) to tensors or numpy arrays, one layer after the other, the
-last the output layer.  It says nothing of the activations, so those come from an
-``"activation"`` entry (as in every spec format, :mod:`exact.spec_values`) or from the
-``activation`` argument, default ReLU; an optional ``"widths"`` entry or ``widths``
-argument states the widths the layers must have.  Given both ways, they must agree.
+``(out,)``, optional: zeros) to tensors or numpy arrays, the last layer the output layer.
+It says nothing of the activations, so those come from an ``"activation"`` entry (as in
+every spec format, :mod:`exact.spec_values`) or from the ``activation`` argument, default
+ReLU; an optional ``"widths"`` entry or ``widths`` argument states the widths the layers
+must have.  Given both ways, they must agree.
+
+Nor does a state_dict say in which order the layers run: a dict keeps the order the
+module registered them in (``__init__``), which need not be the order ``forward`` runs
+them.  Numbered names (``0``, ``fc1``, ``net.2``: every name has a digit) give a second
+order, their numbers' (``2`` before ``10``).  When the two differ, the one in which the
+weights' shapes chain is read; when both chain, exactnet cannot tell which runs and
+refuses.  A ``.safetensors`` file keeps no registration order (its writer sorts the
+names), so its layers are read in their names' numbers' order (:func:`from_state_dict`,
+``by_shapes``).  Inside :func:`recorded_readings`, each state_dict read leaves a note of
+the order read and of what was assumed, for the command line's summary.
 
 Examples
 --------
@@ -14,11 +24,19 @@ Examples
 >>> net = from_state_dict(state, "net", activation="abs", widths=[2, 2, 1])
 >>> net.widths, net.activations[0].name
 ((2, 2, 1), 'abs')
+>>> square = {n + ".weight": np.eye(2) for n in ("fc1", "fc3", "fc2")}  # registered in another order
+>>> from_state_dict(square, "net")
+Traceback (most recent call last):
+...
+exact.errors.InputError: net: its layers fc1, fc3, fc2 (as stored) and fc1, fc2, fc3 (by their names' ...
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import contextlib
+import contextvars
+import re
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .activations import Activation
@@ -27,8 +45,8 @@ from .network import ExactNet, expand_activations
 from .spec_values import activation_from_spec, check_activation_count, did_you_mean
 from .wording import counted, type_phrase
 
-__all__ = ["check_architecture", "checkpoint_entry", "from_state_dict", "given_activation",
-           "resolve_activation"]
+__all__ = ["ASSUMED", "check_architecture", "checkpoint_entry", "from_state_dict", "given_activation",
+           "recorded_readings", "resolve_activation"]
 
 _ENTRIES = ("activation", "widths")
 
@@ -144,8 +162,9 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     Parameters
     ----------
     state : mapping
-        ``<layer>.weight`` and ``<layer>.bias`` tensors or numpy arrays, in forward order,
-        and optionally ``"activation"`` (as in a spec file) and ``"widths"``.
+        ``<layer>.weight`` and ``<layer>.bias`` tensors or numpy arrays, and optionally
+        ``"activation"`` (as in a spec file) and ``"widths"``; the layers' order is
+        chosen as the module's docstring says.
     where : str
         Names the state_dict in messages (``"net"``, ``"spec file 'n.pt'"``).
     activation : str, Activation, dict or list, optional
@@ -156,9 +175,8 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     in_file : bool, optional
         The state_dict was read from a file: faults raise :class:`SpecFileError`.
     by_shapes : bool, optional
-        The order of ``state`` may not be the layers' (a ``.safetensors`` file's names
-        sorted): if it does not chain, take the one order in which the weights' shapes
-        (and the widths, if given) chain; none or several such orders are refused.
+        ``state`` has no registration order (a ``.safetensors`` file's): read by its names'
+        numbers, else in the one order in which shapes and widths chain (none, several: refused).
 
     Returns
     -------
@@ -169,8 +187,8 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     SpecFileError or InputError
         An entry that is not a layer's weight or bias, a value that is not a tensor or
         array, a bias without its weight, no weights, a weight that is not 2-D, a bias of
-        the wrong shape, layers whose shapes do not chain, widths or activations that
-        disagree with the arguments.
+        the wrong shape, layers whose shapes do not chain, or chain both as stored and in
+        their names' numbers' order, widths or activations that disagree with the arguments.
     UnsupportedActivationError
         An activation that is not piecewise linear.
 
@@ -184,12 +202,11 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     """
     err = SpecFileError if in_file else InputError
     names = _layer_names(state, where, err, in_file)
-    hint = ""
-    if by_shapes:
-        try:
-            names, hint = _chain_order(state, names, widths if widths is not None else state.get("widths"))
-        except _Unordered as why:
-            raise err(f"{where}: {why}") from None
+    try:
+        names, how, hint = (_chain_order if by_shapes else _stored_order)(
+            state, names, widths if widths is not None else state.get("widths"))
+    except _Unordered as why:
+        raise err(f"{where}: {why}") from None
     layers = []
     for i, n in enumerate(names):
         W, b = state[n + ".weight"], state.get(n + ".bias")
@@ -213,7 +230,61 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
             check_architecture(net, widths=state["widths"], where=f"{where}: its 'widths' entry")
         except InputError as exc:
             raise err(str(exc)) from None
-    return check_architecture(net, widths=widths, where=where)
+    check_architecture(net, widths=widths, where=where)
+    _note(names, how, net, "its 'activation' entry" if "activation" in state else
+          "given" if activation is not None else "assumed")
+    return net
+
+
+ASSUMED = ("one chain of Linear layers in the order read, the activation after each hidden layer, no skip "
+           "connections, no shared (tied) weights, no two Linear layers in a row: a state_dict cannot show "
+           "them; if the network has any, pass the torch module itself")
+"""What reading a state_dict assumes (the command line's summary says it)."""
+
+_READINGS: contextvars.ContextVar[list[dict] | None] = contextvars.ContextVar("exact_state_dict_readings",
+                                                                              default=None)
+
+
+@contextlib.contextmanager
+def recorded_readings() -> Iterator[list[dict]]:
+    """Note each state_dict read inside the block: the layers' order and what was assumed.
+
+    Yields
+    ------
+    list of dict
+        One dict per state_dict read (in memory, ``.pt`` or ``.safetensors``), filled as
+        they are read: ``layers_read`` (the weights' names, in the order read),
+        ``layer_order`` (how that order was chosen), ``activation`` (its description,
+        with ``assumed`` when the state_dict named none and none was given) and
+        ``assumed`` (:data:`ASSUMED`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> with recorded_readings() as notes:
+    ...     _ = from_state_dict({"fc1.weight": np.ones((3, 2)), "fc2.weight": np.ones((1, 3))}, "net")
+    >>> notes[0]["layers_read"], notes[0]["activation"]
+    (['fc1.weight', 'fc2.weight'], 'relu (assumed: the state_dict names none)')
+    """
+    notes: list[dict] = []
+    token = _READINGS.set(notes)
+    try:
+        yield notes
+    finally:
+        _READINGS.reset(token)
+
+
+def _note(names: list[str], how: str, net: ExactNet, source: str) -> None:
+    """Leave a note of a state_dict read, inside :func:`recorded_readings` (else nothing)."""
+    notes = _READINGS.get()
+    if notes is None:
+        return
+    kinds = list(dict.fromkeys(a.describe() for a in net.activations))
+    act = "/".join(kinds) if kinds else "none (no hidden layer)"
+    act += " (assumed: the state_dict names none)" if source == "assumed" and kinds else \
+        f" ({source})" if kinds else ""
+    notes.append({"layers_read": [n + ".weight" for n in names], "layer_order": how, "activation": act,
+                  "assumed": ASSUMED})
 
 
 _ORDER_STEPS = 10_000
@@ -221,34 +292,92 @@ _ORDER_STEPS = 10_000
 
 
 class _Unordered(Exception):
-    """The layer order of a state_dict's unnumbered names is ambiguous (:func:`_chain_order`)."""
+    """The layer order of a state_dict is ambiguous (:func:`_chain_order`, :func:`_stored_order`)."""
 
 
-def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str]:
-    """Return the names as given if their shapes chain, else the only order that chains (and widths).
+def _natural(name: str) -> list[Any]:
+    """Sort key putting ``'2'`` before ``'10'`` and ``'fc2'`` before ``'fc10'``."""
+    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
 
-    Unnumbered names (``input_layer``, ``hidden``) are trusted only when no other order
-    chains: their alphabetical order says nothing of the layers'.  With no chaining order,
-    or several, return the names as given and advice for the message; raise
-    :class:`_Unordered` when unnumbered names chain but so does another order.
-    """
+
+def _numbered(names: list[str]) -> bool:
+    """Tell whether every name has a number (``'0'``, ``'fc1'``, ``'net.2'``)."""
+    return all(any(c.isdigit() for c in n) for n in names)
+
+
+def _shape_table(state: Mapping, names: list[str], widths: Any) -> tuple[dict, Any] | None:
+    """Return each layer's weight shape and the widths given (if usable), or None for a bad shape."""
     shapes = {n: tuple(getattr(state[n + ".weight"], "shape", ())) for n in names}
-    if any(len(v) != 2 for v in shapes.values()) or len(names) > 200:
-        return names, ""  # a bad shape is named by the caller; a deep net: no search
+    if any(len(v) != 2 for v in shapes.values()):
+        return None  # a bad shape is named by the caller
     try:
         want = _widths(widths, "widths") if widths is not None else None
     except (InputError, InputTypeError):
         want = None  # refused later, with its own message
-    want = want if want is not None and len(want) == len(names) + 1 else None
+    return shapes, (want if want is not None and len(want) == len(names) + 1 else None)
+
+
+def _fits(shapes: dict, want: Any, i: int, n: str, prev: str | None) -> bool:
+    """Tell whether layer ``n``, taken ``i``-th after ``prev``, chains (and has the widths wanted)."""
+    out, inp = shapes[n]
+    chains = prev is None or inp == shapes[prev][0]
+    return chains and (want is None or (out, inp) == (want[i + 1], want[i]))
+
+
+def _chains(shapes: dict, want: Any, order: list[str]) -> bool:
+    """Tell whether the layers chain in this order."""
+    return all(_fits(shapes, want, i, n, order[i - 1] if i else None) for i, n in enumerate(order))
+
+
+def _stored_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str, str]:
+    """Return the layers as stored or in their names' numbers' order, how, and advice for the message.
+
+    The mapping's order is the module's registration order, not necessarily the order its
+    forward runs; numbered names give a second order.  When they differ, the one that
+    chains is read; raise :class:`_Unordered` when both do.
+    """
+    if not _numbered(names):
+        return names, "as stored (the names are not numbered)", ""
+    numbered = sorted(names, key=_natural)
+    table = _shape_table(state, names, widths)
+    if numbered == names:
+        return names, "as stored, the order of their names' numbers too", ""
+    if table is None:
+        return names, "as stored", ""  # a bad shape: named by the caller
+    stored_ok, numbered_ok = _chains(*table, names), _chains(*table, numbered)
+    if stored_ok and numbered_ok:
+        raise _Unordered(f"its layers {', '.join(names)} (as stored) and {', '.join(numbered)} (by their "
+                         "names' numbers) both chain; exactnet cannot tell which order the network runs (a "
+                         "state_dict keeps the order the module registered its layers in, not the order "
+                         "forward runs them): pass the torch module itself, or the weights as a list of "
+                         "(W, b) in the order they run")
+    if numbered_ok:
+        return numbered, f"by their names' numbers (as stored, {', '.join(names)}, they do not chain)", ""
+    if stored_ok:
+        return names, f"as stored (by their names' numbers, {', '.join(numbered)}, they do not chain)", ""
+    return names, "as stored", f"; nor by their names' numbers ({', '.join(numbered)})"
+
+
+def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str, str]:
+    """Return the names as given if their shapes chain, else the only order that chains (and widths).
+
+    Unnumbered names (``input_layer``, ``hidden``) are trusted only when no other order
+    chains: their alphabetical order says nothing of the layers'.  Return the order, how
+    it was chosen, and, with no chaining order or several, the names as given and advice
+    for the message; raise :class:`_Unordered` when unnumbered names chain but so does
+    another order.
+    """
+    table = _shape_table(state, names, widths)
+    if table is None or len(names) > 200:
+        return names, "by their names' numbers", ""  # a deep net: no search
+    shapes, want = table
 
     def fits(i: int, n: str, prev: str | None) -> bool:
-        out, inp = shapes[n]
-        chains = prev is None or inp == shapes[prev][0]
-        return chains and (want is None or (out, inp) == (want[i + 1], want[i]))
+        return _fits(shapes, want, i, n, prev)
 
-    chains = all(fits(i, n, names[i - 1] if i else None) for i, n in enumerate(names))
-    if chains and all(any(c.isdigit() for c in n) for n in names):
-        return names, ""  # numbered names ('0', 'fc1', 'net.2'): their natural order is the layers'
+    chains = _chains(shapes, want, names)
+    if chains and _numbered(names):  # numbered names ('0', 'fc1', 'net.2'): the order they were saved with
+        return names, "by their names' numbers (a .safetensors file keeps no other order)", ""
     found: list[list[str]] = []
     steps = 0
 
@@ -265,7 +394,7 @@ def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[st
 
     walk([])
     if len(found) == 1 and steps <= _ORDER_STEPS:
-        return found[0], ""
+        return found[0], "the one order in which their shapes chain", ""
     if chains:  # unnumbered names that chain, but so does another order: their alphabet is no layer order
         raise _Unordered(f"the layers' names ({', '.join(names)}) are not numbered and their shapes chain in "
                          "more than one order, so their order is unknown; rename them so that their names "
@@ -273,11 +402,11 @@ def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[st
                          "exact.as_exact_net the state_dict in layer order")
     how = "in no order" if not found else "in more than one order" if len(found) > 1 else \
         f"in no order found in {_ORDER_STEPS} steps"
-    return names, (f"; the layers are taken in the natural order of their names, and their shapes chain "
-                   f"{how}: rename them so that their names sort in layer order ('0', '1', '2' or 'fc1', "
-                   "'fc2', ...), "
-                   "or give exact.as_exact_net the state_dict in layer order (a dict of the tensors, as "
-                   "safetensors.torch.load_file reads them, in the order the layers run)")
+    return names, "by their names' numbers", (
+        f"; the layers are taken in the natural order of their names, and their shapes chain {how}: rename "
+        "them so that their names sort in layer order ('0', '1', '2' or 'fc1', 'fc2', ...), or give "
+        "exact.as_exact_net the state_dict in layer order (a dict of the tensors, as "
+        "safetensors.torch.load_file reads them, in the order the layers run)")
 
 
 def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:

@@ -308,3 +308,48 @@ def test_a_number_past_the_float_range_is_measured_against_the_largest_float(tmp
     p.write_text('{"layers": [{"weight": [[1.8e308, 0]], "bias": [0]}, {"weight": [[1]], "bias": [0]}]}')
     with pytest.raises(exact.errors.SpecFileError, match=r"whose largest value is 1\.7976931348623157e308"):
         exact.load_spec(p)
+
+
+# --- the order of a state_dict's layers -----------------------------------------------------------
+
+class _RunsAsRegistered(nn.Module):
+    """Layers named against their order: l2 (2 -> 4) runs first, then l1 (4 -> 1)."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(3)
+        self.l2, self.l1 = nn.Linear(2, 4), nn.Linear(4, 1)
+
+    def forward(self, x):
+        return self.l1(torch.relu(self.l2(x)))
+
+
+def test_a_stored_order_that_chains_is_read_when_the_names_numbers_do_not(tmp_path):
+    from exact.state_dicts import recorded_readings
+
+    m = _RunsAsRegistered()
+    torch.save(m.state_dict(), tmp_path / "n.pt")
+    st = write_safetensors(tmp_path / "n.safetensors", m.state_dict())
+    hows = []
+    for net in (m.state_dict(), tmp_path / "n.pt", st):
+        with recorded_readings() as notes:
+            assert exact.as_exact_net(net) == exact.from_torch(m)
+        assert notes[0]["layers_read"] == ["l2.weight", "l1.weight"]
+        hows.append(notes[0]["layer_order"])
+    assert hows == ["as stored (by their names' numbers, l1, l2, they do not chain)"] * 2 + [
+        "the one order in which their shapes chain"]
+
+
+def test_the_one_order_that_chains_is_read_and_two_that_chain_are_refused():
+    state = OrderedDict([("fc1.weight", torch.ones(3, 2)), ("fc3.weight", torch.ones(4, 3)),
+                         ("fc2.weight", torch.ones(3, 3)), ("fc4.weight", torch.ones(1, 4))])
+    with pytest.raises(InputError, match=r"fc1, fc3, fc2, fc4 \(as stored\) and fc1, fc2, fc3, fc4 .* both chain"):
+        exact.as_exact_net({**state, "fc3.weight": torch.ones(3, 3), "fc2.weight": torch.ones(3, 3),
+                            "fc4.weight": torch.ones(1, 3)})
+    assert exact.as_exact_net(state).widths == (2, 3, 3, 4, 1)  # only the numbered order chains
+    with pytest.raises(InputError, match=r"do not chain in this order \(fc1, fc3, fc2, fc4\); nor by their names' "
+                                         r"numbers \(fc1, fc2, fc3, fc4\)"):
+        exact.as_exact_net({**state, "fc2.weight": torch.ones(5, 3)})
+    square = OrderedDict((k, torch.eye(3)) for k in ("fc1.weight", "fc3.weight", "fc2.weight"))
+    with pytest.raises(InputError, match=r"fc1, fc3, fc2 \(as stored\) and fc1, fc2, fc3 .* both chain"):
+        exact.as_exact_net(square, widths=[3, 3, 3, 3])  # the widths are the same either way

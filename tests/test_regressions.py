@@ -4135,3 +4135,126 @@ def test_the_sheet_words_one_dashed_boundary_and_one_bounded_one():
                                  "the only bounded one lies in")
     assert _zoom_words(1, 1) == ("the dashed boundary", "the only dashed boundary", "it lies in")
     assert _zoom_words(5, 3)[2] == "the 3 bounded ones lie in" and _zoom_words(5, 5)[2] == "all of them lie in"
+
+
+
+# state_dict order helper, session 11
+# A state_dict keeps the order a module registered its layers in, not the order forward runs them.
+
+
+def _st_write_session11(path, state):
+    """A .safetensors file of float64 tensors, as the format describes it, in the dict's order."""
+    import struct
+
+    header, chunks, offset = {}, [], 0
+    for name, t in state.items():
+        raw = np.ascontiguousarray(t.detach().double().numpy()).astype("<f8").tobytes()
+        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
+        chunks.append(raw)
+        offset += len(raw)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
+    return path
+
+
+def _misregistered_session11(hidden=(8, 8)):
+    """fc1, fc3, fc2, fc4 registered in that order, run fc1 -> fc2 -> fc3 -> fc4 (review t07)."""
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(2, 8)
+            self.fc3 = nn.Linear(*hidden)  # registered before fc2
+            self.fc2 = nn.Linear(8, hidden[0])
+            self.fc4 = nn.Linear(hidden[1], 1)
+
+        def forward(self, x):
+            x = torch.relu(self.fc1(x))
+            x = torch.relu(self.fc2(x))
+            return self.fc4(torch.relu(self.fc3(x)))
+
+    torch.manual_seed(0)
+    return Net().double()
+
+
+def test_a_state_dict_whose_stored_and_numbered_orders_both_chain_is_refused(tmp_path, capsys):
+    """Review t07: square hidden layers registered fc1, fc3, fc2, fc4 and run fc1 ... fc4 were read as stored
+    (128 regions) from a dict or .pt, by number (77, the module's) from .safetensors: now the dict and the .pt
+    are refused naming both orders, and the .safetensors file says which order it read."""
+    import torch
+
+    from exact.cli import main
+    from exact.errors import SpecFileError
+
+    m = _misregistered_session11()
+    assert exact.count_regions(m, window=3) == (77, 77)
+    both = r"its layers fc1, fc3, fc2, fc4 \(as stored\) and fc1, fc2, fc3, fc4 \(by their names' numbers\) both chain"
+    with pytest.raises(InputError, match=both + r"; exactnet cannot tell which order the network runs"):
+        exact.as_exact_net(m.state_dict())
+    pt = tmp_path / "sd.pt"
+    torch.save(m.state_dict(), pt)
+    with pytest.raises(SpecFileError, match=both):
+        exact.count_regions(str(pt), window=3)
+    assert main(["regions", str(pt), "--window", "3", "--count-only", "-q"]) == 2
+    assert "pass the torch module itself, or the weights as a list of (W, b)" in capsys.readouterr().err
+    st = _st_write_session11(tmp_path / "sd.safetensors", m.state_dict())
+    assert exact.count_regions(str(st), window=3) == (77, 77)  # the one order a .safetensors file has
+    assert main(["regions", str(st), "--window", "3", "--count-only", "-q", "--json"]) == 0
+    got = json.loads(capsys.readouterr().out)
+    assert got["layers_read"] == ["fc1.weight", "fc2.weight", "fc3.weight", "fc4.weight"]
+    assert got["layer_order"] == "by their names' numbers (a .safetensors file keeps no other order)"
+    assert (got["activation_regions"], got["linear_regions"]) == (77, 77)
+
+
+def test_a_state_dict_is_read_in_the_one_of_its_two_orders_that_chains(tmp_path):
+    """Review t07: when only the names' numbers' order chains (fc3 is 8 -> 6, fc2 6 -> 5), it is read, from a
+    dict, a .pt and a .safetensors file alike; before, the dict and the .pt were refused as not chaining."""
+    import torch
+
+    from exact.state_dicts import recorded_readings
+
+    m = _misregistered_session11(hidden=(6, 5))  # fc2: 8 -> 6, fc3: 6 -> 5
+    want = exact.count_regions(m, window=3)
+    pt = tmp_path / "sd.pt"
+    torch.save(m.state_dict(), pt)
+    st = _st_write_session11(tmp_path / "sd.safetensors", m.state_dict())
+    assert [k for k in m.state_dict() if k.endswith("weight")] == ["fc1.weight", "fc3.weight", "fc2.weight",
+                                                                   "fc4.weight"]
+    for net in (m.state_dict(), str(pt), str(st)):
+        with recorded_readings() as notes:
+            assert exact.as_exact_net(net) == exact.from_torch(m)
+        assert notes[0]["layers_read"] == ["fc1.weight", "fc2.weight", "fc3.weight", "fc4.weight"]
+        assert exact.count_regions(net, window=3) == want
+
+
+def test_an_nn_sequential_state_dict_is_read_as_before_with_what_was_assumed(tmp_path, capsys):
+    """Review t07/F2: an nn.Sequential's names 0, 2, ..., 12 (square hidden layers, so every order of them
+    chains) agree with its registration order: read, not refused; the summary names the order and the
+    activation assumed."""
+    import torch
+    from torch import nn
+
+    from exact.cli import main
+
+    torch.manual_seed(1)
+    mods = [nn.Linear(2, 3)]
+    for _ in range(5):
+        mods += [nn.ReLU(), nn.Linear(3, 3)]
+    m = nn.Sequential(*mods, nn.ReLU(), nn.Linear(3, 1)).double()  # Linear layers 0, 2, ..., 12: '10' < '2' as text
+    assert exact.as_exact_net(m.state_dict()) == exact.from_torch(m)
+    pt = tmp_path / "seq.pt"
+    torch.save(m.state_dict(), pt)
+    assert exact.load_spec(pt) == exact.from_torch(m)
+    assert main(["regions", str(pt), "--window", "2", "--count-only", "-q"]) == 0
+    out = capsys.readouterr().out
+    names = ", ".join(f"{i}.weight" for i in range(0, 14, 2))
+    assert f"layers read: {names}\n" in out
+    assert "layer order: as stored, the order of their names' numbers too\n" in out
+    assert "activation: relu (assumed: the state_dict names none)\n" in out
+    assert "assumed: one chain of Linear layers in the order read" in out and "pass the torch module itself" in out
+    want = exact.count_regions(m, window=2)
+    assert f"activation regions: {want.activation}\n" in out
