@@ -369,7 +369,11 @@ def _read_vertices(vertices: Any) -> list[Point]:
     """Read at least three vertices ``(x, y)`` exactly; refuse repeated consecutive ones."""
     rows = vertices.tolist() if isinstance(vertices, np.ndarray) else vertices
     if isinstance(rows, (str, bytes, dict)) or not hasattr(rows, "__len__") or len(rows) < 3:
-        raise InputError(f"window: a polygon needs at least three vertices (x, y), got {_show(vertices)}")
+        pairs = hasattr(rows, "__len__") and len(rows) == 2 and all(hasattr(r, "__len__") for r in rows)
+        hint = ("; two pairs are read as a polygon's vertices here: for the rectangle [x0, x1] x [y0, y1] "
+                "give (x0, x1, y0, y1) (per-axis pairs are for inputs of other widths)") if pairs else ""
+        raise InputError(f"window: a polygon needs at least three vertices (x, y), got {_show(vertices)}"
+                         + hint)
     pts = []
     for i, v in enumerate(rows):
         if isinstance(v, (str, bytes)) or not hasattr(v, "__len__") or len(v) != 2:

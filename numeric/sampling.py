@@ -36,6 +36,8 @@ __all__ = [
     "grid_patterns",
     "hidden_preactivations",
     "infer_breakpoints",
+    "CURVED_ACTIVATIONS",
+    "GRID_BYTES",
 ]
 
 
@@ -120,8 +122,28 @@ def grid_points(window: float, res: int) -> np.ndarray:
     [[-0.5, -0.5], [0.5, -0.5], [-0.5, 0.5], [0.5, 0.5]]
     """
     xs = pixel_centres(window, res)
+    _check_grid_memory(res)
     X, Y = np.meshgrid(xs, xs, indexing="xy")
     return np.stack([X.ravel(), Y.ravel()], axis=1)
+
+
+GRID_BYTES = 40
+"""Bytes per pixel a grid of points holds at its peak: the two coordinate grids, the stacked
+points (float64) and one result per pixel (8 bytes)."""
+
+
+def _check_grid_memory(res: int) -> None:
+    """Refuse a ``res x res`` grid larger than this machine's memory, before any of it is made."""
+    import os
+
+    try:
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (AttributeError, ValueError, OSError):  # not known here: numpy says it if it must
+        return
+    need = GRID_BYTES * int(res) ** 2
+    if need > total:
+        raise ValueError(f"res={res}: a {res} x {res} grid needs about {need / 2**30:,.0f} GiB, more than "
+                         f"this machine's {total / 2**30:,.0f} GiB of memory; choose a smaller res")
 
 
 def _model_dtype(model: nn.Module) -> torch.dtype:
@@ -218,11 +240,23 @@ def infer_breakpoints(model: nn.Module) -> tuple[float, ...]:
     """Breakpoints of the model's activation: (0,) for ReLU/Abs/LeakyReLU, (min, max) for Hardtanh.
 
     Models calling ``torch.relu`` inside ``forward`` have no activation module; they get (0,).
+    A model with an activation module that is not piecewise linear (sigmoid, tanh, GELU, ...)
+    has no pieces to sample: ValueError (:data:`CURVED_ACTIVATIONS`).
     """
     for m in model.modules():
+        if isinstance(m, CURVED_ACTIVATIONS):
+            raise ValueError(f"{type(model).__name__} uses {type(m).__name__}, which is not piecewise "
+                             "linear: it has no activation pieces to sample (pass breakpoints= to threshold "
+                             "its pre-activations anyway)")
         if isinstance(m, nn.Hardtanh):
             return (float(m.min_val), float(m.max_val))
     return (0.0,)
+
+
+CURVED_ACTIVATIONS = (nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.CELU, nn.SELU, nn.Softplus, nn.Mish,
+                      nn.Softsign, nn.Tanhshrink, nn.LogSigmoid, nn.Hardswish)
+"""Activation modules :func:`infer_breakpoints` refuses: curved, not piecewise linear, so a pattern of
+"which piece" means nothing for them (a sigmoid net's "18 patterns" would be a threshold's)."""
 
 
 @torch.no_grad()

@@ -4258,3 +4258,42 @@ def test_an_nn_sequential_state_dict_is_read_as_before_with_what_was_assumed(tmp
     assert "assumed: one chain of Linear layers in the order read" in out and "pass the torch module itself" in out
     want = exact.count_regions(m, window=2)
     assert f"activation regions: {want.activation}\n" in out
+
+
+
+def test_a_progress_bar_writing_to_a_log_is_redrawn_every_30_seconds(capsys):
+    """Student trial: ``exactnet count 2-100000-1 --window plane 2> log`` wrote a redraw of its bar ten
+    times a second into the log; a bar whose standard error is no terminal now waits 30 s between
+    redraws."""
+    from exact._progress import LOG_INTERVAL, progress_bar
+
+    bar = progress_bar(True, 10, "cells")  # capsys: standard error is no terminal
+    try:
+        assert bar.mininterval == LOG_INTERVAL == 30.0
+    finally:
+        bar.close()
+
+
+def test_two_per_axis_pairs_as_a_2d_window_say_how_to_write_the_rectangle():
+    """Student trial: ``window=((-3, 3), (-2, 2))``, the documented form for other input widths, was
+    refused for a 2-D net as a polygon of two vertices, with no word on the rectangle's form."""
+    net = [([[1, 0]], [0]), ([[1]], [0])]
+    with pytest.raises(InputError, match=r"got \[\(-3, 3\), \(-2, 2\)\]; .* give \(x0, x1, y0, y1\)"):
+        exact.count_regions(net, window=((-3, 3), (-2, 2)))
+    assert exact.count_regions(net, window=(-3, 3, -2, 2)).activation == 2
+
+
+def test_grid_sampling_refuses_a_sigmoid_net_and_a_grid_bigger_than_memory():
+    """Student trial: ``numeric.grid_patterns`` of a Linear-Sigmoid-Linear module reported 18 "patterns"
+    (thresholds of a smooth net) without a word, and ``res=10**6`` died in numpy's allocation
+    ("Unable to allocate 7.28 TiB") instead of being refused before it."""
+    import torch
+
+    curved = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.Sigmoid(), torch.nn.Linear(6, 1))
+    with pytest.raises(ValueError, match="uses Sigmoid, which is not piecewise linear"):
+        numeric.grid_patterns(curved, window=3, res=20)
+    assert numeric.grid_patterns(curved, window=3, res=20, breakpoints=[0.0]).n_patterns >= 1  # asked for
+    relu = numeric.seeded_mlp([2, 5, 1], seed=0)
+    for sample in (numeric.grid_patterns, numeric.evaluate_grid):
+        with pytest.raises(ValueError, match=r"res=1000000: a 1000000 x 1000000 grid needs about [\d,]+ GiB"):
+            sample(relu, window=3, res=10**6)
