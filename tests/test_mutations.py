@@ -13,6 +13,7 @@ and fails the test: such a check could not fail.
 """
 
 import random
+from fractions import Fraction
 
 import mpmath
 import pytest
@@ -21,6 +22,7 @@ from test_proofs import built
 
 from exact.errors import VerificationError
 from exact.symbolic.derivation import Derivation
+from exact.symbolic.net_example import N_ACT, counts_of
 from exact.symbolic.pointwise import RandomPoint, evaluate, probability_vector
 from exact.symbolic.theorems import THEOREMS
 
@@ -77,7 +79,35 @@ class _Pieces(sp.Function):
             return sp.Integer(1 + sum(1 for _ in range(int(x))))
 
 
-_TRUTH = {"R": _Regions, "P": _Pieces}
+def _plane_counts(W, b, a):
+    """The net's (activation, linear) regions in the plane by the public API, for the facts of bonus 4."""
+    import exact
+
+    def frac(v):
+        return Fraction(int(v.p), int(v.q))
+
+    rows = [[frac(v) for v in W.row(i)] for i in range(W.rows)]
+    got = exact.count_regions([(rows, [frac(v) for v in b]), ([[frac(v) for v in a]], [0])], window=None)
+    return got.activation, got.linear
+
+
+class _Activation(sp.Function):
+    """N_act(W, b, a) by ``exact.count_regions``: the test's own truth for the example's counts."""
+
+    @classmethod
+    def eval(cls, W, b, a):
+        return sp.Integer(_plane_counts(W, b, a)[0])
+
+
+class _Linear(sp.Function):
+    """N_lin(W, b, a) by ``exact.count_regions``."""
+
+    @classmethod
+    def eval(cls, W, b, a):
+        return sp.Integer(_plane_counts(W, b, a)[1])
+
+
+_TRUTH = {"R": _Regions, "P": _Pieces, "N_act": _Activation, "N_lin": _Linear}
 
 
 def _known(e):
@@ -192,3 +222,49 @@ def test_inequality_mutations_that_stay_true_are_not_counted():
     x = sp.Symbol("x", positive=True)
     assert not false_somewhere(2 * x, ">", 0) and false_somewhere(x - 1, ">", 0)
     assert mutants(sp.Integer(0)) == {"plus1": 1}
+
+
+def _example_fact(d: Derivation) -> int:
+    """The index of bonus 4's example fact ``(N_act, N_lin)(W, b, a) = (7, 4)``."""
+    return next(i for i, f in enumerate(d.facts) if isinstance(f.lhs, sp.MatrixBase) and f.lhs.has(N_ACT))
+
+
+def test_the_region_example_fails_for_a_wrong_weight_or_number():
+    """Bonus 4's "7 activation but 4 linear regions" is checked on its net: change a weight or a number
+    and the fact fails (its check reads the weights from the fact and counts them twice)."""
+    d = built("max-regions")
+    i = _example_fact(d)
+    W, b, a = d.facts[i].lhs[0].args
+    assert (W.tolist(), list(b), list(a)) == ([[1, 0], [0, 1], [1, 1]], [0, 0, -1], [1, 1, 0])
+    same_counts = [(W, b, sp.Matrix([[0, 1, 1]])), (sp.Matrix([[1, 0], [0, 1], [1, sp.Rational(9, 8)]]), b, a)]
+    assert not [net for net in same_counts if _caught(d, fact=i, facts=[i], lhs=counts_of(*net))]  # recounted
+    wrong_nets = {
+        "no zero output weight (7 linear regions)": (W, b, sp.Matrix([[1, 1, 1]])),
+        "two zero output weights (2 linear regions)": (W, b, sp.Matrix([[1, 0, 0]])),
+        "three lines through one point (6 activation regions)": (W, sp.Matrix([0, 0, 0]), a),
+        "two parallel lines (6 activation regions)": (sp.Matrix([[1, 0], [0, 1], [1, 0]]), b, a),
+    }
+    assert [name for name, net in wrong_nets.items() if not _caught(d, fact=i, facts=[i], lhs=counts_of(*net))] == []
+    for counts in ([[7, 5]], [[6, 4]], [[8, 4]], [[4, 7]], [[7, 7]]):
+        assert _caught(d, fact=i, facts=[i], rhs=sp.Matrix(counts)), counts
+
+
+def test_each_route_of_the_region_example_check_can_fail_alone(monkeypatch):
+    """The engine's counts and sympy's sign patterns each reject a wrong net on their own."""
+    import exact.symbolic.net_example as ne
+
+    d = built("max-regions")
+    i = _example_fact(d)
+    W, b, _ = d.facts[i].lhs[0].args
+    wrong = counts_of(W, b, sp.Matrix([[1, 1, 1]]))          # (7, 7), and no zero output weight
+    check = d.facts[i].check
+    assert check(d.facts[i].lhs, sp.Matrix([[7, 4]])) is not None
+    assert check(wrong, sp.Matrix([[7, 4]])) is None
+    n = sp.Symbol("n", integer=True, positive=True)
+    loose = ne.region_counts_check(n, n * (n + 1) / 2 + 1, zero_weights=0)   # the premise out of the way
+    assert loose(wrong, sp.Matrix([[7, 7]])) is not None
+    monkeypatch.setattr(ne, "engine_counts", lambda *args: (7, 4))
+    assert loose(wrong, sp.Matrix([[7, 4]])) is None                           # sympy alone says no
+    monkeypatch.undo()
+    monkeypatch.setattr(ne, "sympy_counts", lambda *args: (7, 4, "skipped"))
+    assert loose(wrong, sp.Matrix([[7, 4]])) is None                           # the engine alone says no

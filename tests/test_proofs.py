@@ -235,3 +235,90 @@ def test_prove_command(capsys):
     assert "hessian" in capsys.readouterr().out
     assert main(["prove", "nope"]) == 2
     assert "unknown theorem 'nope'" in capsys.readouterr().err
+
+
+def _plain(text):
+    """Words and math alike, lower case without spaces: "the limit $\\lambda\\to\\infty$" -> "thelimitλ→∞"."""
+    for tex, char in ((r"\lambda", "λ"), (r"\to", "→"), (r"\infty", "∞"), ("$", ""), (" ", "")):
+        text = text.replace(tex, char)
+    return text.lower()
+
+
+def _citations(d):
+    """(link, why, method) of each link whose words name another theorem of the registry."""
+    titles = {_plain(THEOREMS[name]().title.split(":")[0]) for name in THEOREMS} - {_plain(d.title.split(":")[0])}
+    titles |= {t.split(")", 1)[1] for t in titles if t.startswith("2(e)thelimit")}  # "the limit λ → ∞"
+    links = [(f"step {i}", s.why, s.method) for i, s in enumerate(d.steps) if s.relation]
+    links += [(f"fact {i + 1}", f.why, f.method) for i, f in enumerate(d.facts)]
+    return [(label, why, method) for label, why, method in links if any(t in _plain(why) for t in titles)]
+
+
+@pytest.mark.parametrize("name", list(THEOREMS))
+def test_a_link_that_names_another_theorem_builds_it_in_its_check(name):
+    """A premise taken from another theorem ("p_k > 0 and sum_k p_k = 1 (Softmax is a probability vector)")
+    was words only: `exactnet prove hessian` marked the step with that theorem never verified.  Now the
+    check builds the cited theorem (once per run) and finds each premise in it."""
+    unchecked = [label for label, _, method in _citations(built(name)) if "built and verified in this run" not in method]
+    assert unchecked == []
+
+
+def test_the_citations_are_where_the_sheet_needs_them():
+    cited = {name: [label for label, _, _ in _citations(built(name))] for name in THEOREMS}
+    assert cited["hessian"] == ["step 6"] and cited["lambda-derivative"] == ["step 4"]
+    assert cited["limit-infinity"] == ["fact 1", "fact 2", "fact 3"] and cited["limit-ties"] == ["fact 1"]
+    assert cited["limit-minus-infinity"] == ["step 1"]
+    methods = [s.method for s in built("hessian").steps[6:]]
+    assert sum("`Sum(p[k], (k, 1, n)) = 1` is chain 1 of 'Softmax is a probability vector'" in m for m in methods) == 2
+    assert sum("`p[k] > 0` is fact 1 of 'Softmax is a probability vector'" in m for m in methods) == 2
+
+
+def test_a_premise_the_cited_theorem_does_not_show_fails_the_link():
+    from exact.symbolic.calculus import softmax_sums_to_one
+    from exact.symbolic.expressions import softmax_sum, symbols
+    from exact.symbolic.premises import cited_check, proves
+
+    lam, n, j, k, _, s, _, _ = symbols()
+    p = sp.IndexedBase("p", positive=True)
+    ok = lambda lhs, rhs: "the link's own check"  # noqa: E731
+
+    def softmax(e):
+        return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == p,
+                         lambda x: softmax_sum(s, lam, n, j, x.indices[0]))
+
+    def unnormalised(e):  # p_k = exp(λσ_k): not a probability vector
+        return e.replace(lambda x: isinstance(x, sp.Indexed) and x.base == p, lambda x: sp.exp(lam * s[x.indices[0]]))
+
+    total = (sp.Sum(p[k], (k, 1, n)), "=", 1)
+    assert cited_check(ok, softmax_sums_to_one, [total], (softmax, "softmax"))(0, 0) is not None
+    assert cited_check(ok, softmax_sums_to_one, [total], (unnormalised, "exp"))(0, 0) is None
+    for wrong in [(total[0], "=", 2), (p[k], "<", 0), (p[k], ">", 1), (p[k], ">=", 1)]:
+        assert cited_check(ok, softmax_sums_to_one, [wrong], (softmax, "softmax"))(0, 0) is None, wrong
+    assert cited_check(lambda lhs, rhs: None, softmax_sums_to_one, [total], (softmax, "softmax"))(0, 0) is None
+    d = built("sum-to-one")
+    assert proves(d, softmax(p[k]), ">=", 0) == "fact 1 of 'Softmax is a probability vector'"  # > gives >=
+    assert proves(d, softmax(p[k]), "<", 1) is None                                        # only <= 1 is shown
+    assert proves(d, softmax(total[0]), "<=", 1) == "chain 1 of 'Softmax is a probability vector' (steps 0 to 2)"
+
+    def broken():
+        raise VerificationError("the cited theorem fails")
+
+    d = Derivation("citing", "s")
+    with pytest.raises(VerificationError, match="fact 1 'cites a failing theorem' not verified"):
+        d.fact(0, "=", 0, "cites a failing theorem", check=cited_check(ok, broken, [total], (softmax, "softmax")))
+
+
+def test_softmax_at_most_one_is_checked_by_the_term_of_its_sum():
+    """"0 < softmax_k <= 1" was claimed but only "> 0" was checked; lambda-derivative used "<= 1"."""
+    from exact.symbolic.premises import term_of_sum_check
+
+    d = built("sum-to-one")
+    (i,) = [i for i, f in enumerate(d.facts) if f.relation == "<="]
+    assert d.facts[i].rhs == 1 and "is at least each of its terms" in d.facts[i].method
+    j, k, n = sp.symbols("j k n", integer=True, positive=True)
+    x = sp.IndexedBase("x", real=True)
+    S = sp.Sum(sp.exp(x[j]), (j, 1, n))
+    check = term_of_sum_check(hyps=[k <= n])
+    assert check(sp.exp(x[k]) / S, 1) is not None
+    assert term_of_sum_check()(sp.exp(x[k]) / S, 1) is None                          # k <= n not known
+    assert check(sp.exp(x[k]) / sp.Sum(sp.exp(x[j]), (j, 2, n)), 1) is None           # k = 1 left out
+    assert check(sp.exp(2 * x[k]) / S, 1) is None and check(x[k] / sp.Sum(x[j], (j, 1, n)), 1) is None

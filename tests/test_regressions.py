@@ -4297,3 +4297,49 @@ def test_grid_sampling_refuses_a_sigmoid_net_and_a_grid_bigger_than_memory():
     for sample in (numeric.grid_patterns, numeric.evaluate_grid):
         with pytest.raises(ValueError, match=r"res=1000000: a 1000000 x 1000000 grid needs about [\d,]+ GiB"):
             sample(relu, window=3, res=10**6)
+
+
+
+# symbolic helper, session 11
+
+
+def test_max_regions_example_7_activation_4_linear_regions_is_a_checked_fact():
+    """Session 11: max-regions' conclusion said "e.g. 7 activation but 4 linear regions for 3 lines in general
+    position with one zero output weight" with no check behind it.  It is now a fact on the sheet's net
+    (x1 = 0, x2 = 0, x1 + x2 = 1; a = (1, 1, 0)), checked by the engine and by sympy's sign patterns."""
+    import sympy as sp
+
+    from exact.symbolic.net_example import N_ACT, counts_of
+    from exact.symbolic.theorems import THEOREMS
+
+    d = THEOREMS["max-regions"]()
+    (i,) = [i for i, f in enumerate(d.facts) if isinstance(f.lhs, sp.MatrixBase) and f.lhs.has(N_ACT)]
+    W, b, a = d.facts[i].lhs[0].args
+    assert d.facts[i].rhs == sp.Matrix([[7, 4]]) and "7 activation, 4 linear regions" in d.facts[i].method
+    got = exact.count_regions([(W.tolist(), list(b)), ([list(a)], [0])], window=None)
+    assert (got.activation, got.linear) == (7, 4)
+    assert not d.replaced(fact=i, lhs=counts_of(W, b, sp.Matrix([[1, 1, 1]]))).verified    # (7, 7)
+    assert not d.replaced(fact=i, rhs=sp.Matrix([[7, 3]])).verified
+
+
+def test_hessian_run_alone_builds_the_theorem_its_premises_come_from(monkeypatch):
+    """Session 11: hessian's "p_k > 0 and sum_k p_k = 1 (Softmax is a probability vector)" was words: run
+    alone (`exactnet prove hessian`) nothing verified them.  The check now builds that theorem and finds
+    both premises in it: sum_k p_k = 1 its chain 1, p_k > 0 its fact 1."""
+    from exact.symbolic import calculus, premises
+
+    monkeypatch.setattr(premises, "_BUILT", {})
+    d = calculus.hessian()
+    cited = premises._BUILT[calculus.softmax_sums_to_one]
+    assert cited.title == "Softmax is a probability vector" and cited.verified
+    assert "`p[k] > 0` is fact 1 of 'Softmax is a probability vector'" in d.steps[-1].method
+
+
+def test_lambda_derivative_takes_softmax_at_most_one_from_a_checked_fact():
+    """Session 11: lambda-derivative's "0 < p_k <= 1 (softmax is a probability vector)" cited a theorem that
+    checked p_k > 0 only; "softmax_k <= 1" is now its fact 2, and the step finds it there."""
+    from exact.symbolic.theorems import THEOREMS
+
+    step = THEOREMS["lambda-derivative"]().steps[-1]
+    assert "`p[k] <= 1` is fact 2 of 'Softmax is a probability vector'" in step.method
+    assert THEOREMS["sum-to-one"]().facts[1].relation == "<="

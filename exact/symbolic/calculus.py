@@ -18,6 +18,7 @@ from .checks import equal_check, sign_check
 from .derivation import Derivation
 from .expressions import exp_sum, lse_sum, softmax_sum, symbols
 from .pointwise import probability_vector
+from .premises import cited_check, term_of_sum_check
 
 __all__ = ["gradient_is_softmax", "softmax_sums_to_one", "hessian", "bounds"]
 
@@ -63,12 +64,12 @@ def gradient_is_softmax() -> Derivation:
 
 
 def softmax_sums_to_one() -> Derivation:
-    """Σ_k softmax_k = 1 for symbolic n, and every component is positive.
+    """Σ_k softmax_k = 1 for symbolic n, and every component is positive and at most 1.
 
     Returns
     -------
     Derivation
-        Two steps to 1 and the positivity fact.
+        Two steps to 1, the positivity fact and the fact softmax_k ≤ 1.
 
     Examples
     --------
@@ -77,15 +78,18 @@ def softmax_sums_to_one() -> Derivation:
     """
     lam, n, j, k, _, s, _, _ = symbols()
     d = Derivation("Softmax is a probability vector",
-                   r"$\sum_{k=1}^n \operatorname{softmax}(\sigma;\lambda)_k = 1$ and every component is "
-                   r"positive (so $0 < \operatorname{softmax}_k \le 1$)",
-                   r"$n$ symbolic")
+                   r"$\sum_{k=1}^n \operatorname{softmax}(\sigma;\lambda)_k = 1$ and "
+                   r"$0 < \operatorname{softmax}_k \le 1$",
+                   r"$n$ symbolic, $1 \le k \le n$", hypotheses=(sp.Le(k, n),))
     S = exp_sum(s, lam, n, j)
     d.start(sp.Sum(softmax_sum(s, lam, n, j, k), (k, 1, n)), "sum of the components")
     d.step(sp.Sum(sp.exp(lam * s[k]), (k, 1, n)) / S, "the denominator does not depend on k")
     d.step(sp.Integer(1), "numerator and denominator are the same sum (rename k to j)")
     d.fact(softmax_sum(s, lam, n, j, k), ">", 0, "exponentials and their sums are positive",
            label=r"\operatorname{softmax}(\sigma;\lambda)_k =")
+    d.fact(softmax_sum(s, lam, n, j, k), "<=", 1,
+           r"the numerator $e^{\lambda\sigma_k}$ is one of the positive terms of the denominator",
+           check=term_of_sum_check(hyps=d.hypotheses), label=r"\operatorname{softmax}(\sigma;\lambda)_k =")
     return d.conclude("softmax maps into the open probability simplex.")
 
 
@@ -165,6 +169,11 @@ def _psd_chain(d: Derivation, hess: sp.Expr) -> None:
     def quadratic(h):
         return sp.Sum(sp.Sum(v[k] * h * v[m], (m, 1, n)), (k, 1, n))
 
+    def cite(check, *premises):  # p_k > 0, sum_k p_k = 1: found in "Softmax is a probability vector"
+        return cited_check(check, softmax_sums_to_one, premises, (to_softmax, "p_k = exp(λσ_k)/S"))
+
+    total, positive = (sp.Sum(p[k], (k, 1, n)), "=", 1), (p[k], ">", 0)
+
     h = lam * (sp.KroneckerDelta(k, m) * p[k] - p[k] * p[m])
     d.start(quadratic(sp.Derivative(softmax_sum(s, lam, n, j, k), s[m])),
             r"$v^\top H v$ for a real vector $v$, by definition: $H_{km} = \partial p_k/\partial\sigma_m$, "
@@ -172,8 +181,9 @@ def _psd_chain(d: Derivation, hess: sp.Expr) -> None:
     d.step(quadratic(hess), r"the entries $H_{km}$ computed in the chain above",
            check=_same_summand_check(hyps=d.hypotheses))
     d.step(quadratic(h), r"write $p_k = \operatorname{softmax}(\sigma;\lambda)_k$; it has $p_k > 0$ and "
-           r"$\sum_k p_k = 1$ (Softmax is a probability vector)",
-           check=equal_check(rewrite=(to_softmax, "substituting p_k = exp(λσ_k)/S"), hyps=d.hypotheses))
+           r"$\sum_k p_k = 1$ (from Softmax is a probability vector, built in the check)",
+           check=cite(equal_check(rewrite=(to_softmax, "substituting p_k = exp(λσ_k)/S"), hyps=d.hypotheses),
+                      positive, total))
     d.step(lam * sp.Sum(p[k] * v[k] ** 2, (k, 1, n)) - lam * sp.Sum(p[k] * v[k], (k, 1, n)) ** 2,
            r"$\delta_{km}$ keeps $m = k$ in the first double sum; the second is a product of two sums",
            check=equal_check(hyps=d.hypotheses, samplers=samplers))
@@ -181,9 +191,9 @@ def _psd_chain(d: Derivation, hess: sp.Expr) -> None:
     d.step(lam * sp.Sum(p[k] * (v[k] - mean) ** 2, (k, 1, n)),
            r"expand the square: $\sum_k p_k(v_k - \bar v)^2 = \sum_k p_k v_k^2 - 2\bar v\sum_k p_k v_k + "
            r"\bar v^2\sum_k p_k$ with $\bar v = \sum_m p_m v_m$, and $\sum_k p_k = 1$: a variance under $p$",
-           check=equal_check(subs={sp.Sum(p[k], (k, 1, n)): 1}, hyps=d.hypotheses, samplers=samplers))
+           check=cite(equal_check(subs={total[0]: 1}, hyps=d.hypotheses, samplers=samplers), total))
     d.step(sp.Integer(0), r"$\lambda > 0$, $p_k > 0$ and squares are $\ge 0$", relation=">=",
-           check=sign_check(">=", samplers=samplers))
+           check=cite(sign_check(">=", samplers=samplers), positive))
 
 
 def bounds() -> Derivation:

@@ -12,6 +12,7 @@ import sympy as sp
 
 from .checks import Check, equal_check, verify_equal
 from .derivation import Derivation
+from .net_example import counts_of, line_equations, region_counts_check
 
 __all__ = ["recurrence_check", "relu_switch_check", "max_regions", "parameter_count_formula"]
 
@@ -177,6 +178,14 @@ def max_regions() -> Derivation:
     d.fact(sp.Sum(sp.binomial(n, i), (i, 0, 1)), "=", n + 1,
            r"input dimension $d$: $\sum_{i=0}^{d}\binom{n}{i}$ in general position (Zaslavsky); $d = 1$: $n$ "
            r"points cut a line into $n + 1$ intervals", label=r"d = 1:")
+    W, b, out = sp.Matrix([[1, 0], [0, 1], [1, 1]]), sp.Matrix([0, 0, -1]), sp.Matrix([[1, 1, 0]])
+    counts, zero = sp.Matrix([[7, 4]]), [i + 1 for i, v in enumerate(out) if v == 0]  # words from the numbers
+    d.fact(counts_of(W, b, out), "=", counts,
+           rf"example: $f(x) = a\cdot\max(0, Wx + b)$ with the lines {line_equations(W, b)} in general "
+           rf"position and one zero output weight has $N_{{act}} = {counts[0]}$ activation but "
+           rf"$N_{{lin}} = {counts[1]}$ linear regions in the plane: the line of the neuron with "
+           rf"$a_{zero[0]} = 0$ separates no two affine pieces (next fact)",
+           check=region_counts_check(n, d.steps[1].expr))
     a, z, c = [sp.symbols(f"{v}_i {v}_j {v}_k", real=True) for v in "az"] + [sp.Symbol("c", real=True)]
     net = sum(al * sp.Max(0, zl) for al, zl in zip(a, z)) + c   # f(x) = sum_l a_l ReLU(z_l) + c
     on, off = a[0] * z[0] + a[1] * z[1] + c, a[1] * z[1] + c
@@ -193,7 +202,8 @@ def max_regions() -> Derivation:
         r"(m_p - 1)$ ($L$ distinct lines, $m_p$ lines through the crossing point $p$). Its linear regions "
         r"are as many exactly when, in addition, every output weight $a_i \ne 0$: a line whose neuron has "
         r"$a_i = 0$ separates no two affine pieces, and its activation regions merge (e.g. 7 activation but "
-        r"4 linear regions for 3 lines in general position with one zero output weight).")
+        r"4 linear regions for 3 lines in general position with one zero output weight: the fact checked "
+        r"above).")
 
 
 def _count_check(widths: list[int], subs: dict | None = None) -> Check:

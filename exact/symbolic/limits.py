@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sympy as sp
 
+from .calculus import bounds, softmax_sums_to_one
 from .checks import (
     continuity_check,
     derivative_quotient_check,
@@ -29,6 +30,7 @@ from .checks import (
 from .derivation import Derivation
 from .expressions import exp_sum, lse_sum, softmax_sum, softmax_vec, symbols
 from .pointwise import probability_vector
+from .premises import cited_check
 
 __all__ = ["limit_infinity", "limit_ties", "limit_minus_infinity", "limit_zero", "lambda_derivative"]
 
@@ -52,7 +54,7 @@ def limit_infinity() -> Derivation:
     >>> limit_infinity().facts[0].latex
     '\\lim_{\\lambda \\to \\infty}\\left(M + \\frac{\\log{\\left(n \\right)}}{\\lambda}\\right) = M'
     """
-    lam, n, j, k, _, _, _, _ = symbols()
+    lam, n, j, k, _, sigma, _, _ = symbols()
     M = sp.Symbol("M", real=True)
     dgap = sp.Symbol("d", positive=True)
     eps = sp.IndexedBase("epsilon", nonnegative=True)
@@ -67,10 +69,12 @@ def limit_infinity() -> Derivation:
         r"the bounds below, each checked",
     )
     lse_upper = M + sp.log(n) / lam
+    lse = sp.log(sp.Sum(sp.exp(lam * (M - sp.IndexedBase("delta", nonnegative=True)[j])), (j, 1, n))) / lam
     d.fact(sp.Limit(lse_upper, lam, sp.oo), "=", M,
-           r"$M \le \operatorname{lse} \le M + \frac{\log n}{\lambda}$ (checked in 2(e) Bounds): the upper "
-           r"bound tends to $M$ and the lower bound is $M$: squeeze",
-           check=limit_of_check(lse_upper, "the upper bound of lse from 2(e) Bounds"))
+           r"$M \le \operatorname{lse} \le M + \frac{\log n}{\lambda}$ (from 2(e) Bounds, built in the "
+           r"check): the upper bound tends to $M$ and the lower bound is $M$: squeeze",
+           check=cited_check(limit_of_check(lse_upper, "the upper bound of lse from 2(e) Bounds"), bounds,
+                             [(lse, "<=", lse_upper), (lse, ">=", M)]))
     others = sp.Sum(sp.exp(lam * (M - dgap - eps[j])), (j, 1, n - 1))
     tail = sp.Sum(sp.exp(-lam * (dgap + eps[j])), (j, 1, n - 1))
     d.start(sp.exp(lam * M) / (sp.exp(lam * M) + others),
@@ -81,10 +85,13 @@ def limit_infinity() -> Derivation:
     lower = 1 / (1 + (n - 1) * sp.exp(-lam * dgap))
     d.step(lower, r"each of the $n - 1$ terms is $e^{-\lambda(d + \varepsilon_j)} \le e^{-\lambda d}$ "
            r"($\varepsilon_j \ge 0$, $\lambda > 0$), and $1/x$ decreases on $x > 0$", relation=">=")
+    p_k = softmax_sum(sigma, lam, n, j, k)
     d.fact(sp.Limit(lower, lam, sp.oo), "=", 1,
            r"so $\frac{1}{1 + (n-1)e^{-\lambda d}} \le \operatorname{softmax}_{j^*} \le 1$ (the upper bound: "
-           r"Softmax is a probability vector) and the maximal component tends to 1: squeeze",
-           check=limit_of_check(lower, "the lower bound of softmax_{j*} derived above"))
+           r"from Softmax is a probability vector, built in the check) and the maximal component tends to 1: "
+           r"squeeze",
+           check=cited_check(limit_of_check(lower, "the lower bound of softmax_{j*} derived above"),
+                             softmax_sums_to_one, [(p_k, "<=", 1)]))
     d.start(sp.exp(lam * (M - dgap - eps[k])) / (sp.exp(lam * M) + others),
             r"$\operatorname{softmax}_k$ for a non-maximal $k < n$, by definition")
     d.step(sp.exp(-lam * (dgap + eps[k])) / (1 + tail),
@@ -92,9 +99,11 @@ def limit_infinity() -> Derivation:
     d.step(sp.exp(-lam * (dgap + eps[k])), r"the denominator is $\ge 1$", relation="<=")
     d.step(sp.exp(-lam * dgap), r"$\varepsilon_k \ge 0$ and $\lambda > 0$", relation="<=")
     d.fact(sp.Limit(sp.exp(-lam * dgap), lam, sp.oo), "=", 0,
-           r"so $0 < \operatorname{softmax}_k \le e^{-\lambda d} \to 0$ (positivity: Softmax is a "
-           r"probability vector): every non-maximal component tends to 0",
-           check=limit_of_check(sp.exp(-lam * dgap), "the upper bound of softmax_k derived above"))
+           r"so $0 < \operatorname{softmax}_k \le e^{-\lambda d} \to 0$ (positivity: from Softmax is a "
+           r"probability vector, built in the check): every non-maximal component tends to 0",
+           check=cited_check(limit_of_check(sp.exp(-lam * dgap),
+                                            "the upper bound of softmax_k derived above"),
+                             softmax_sums_to_one, [(p_k, ">", 0)]))
     a = sp.Symbol("a", real=True)
     rest = sp.log(1 + sp.exp(-dgap * lam)) / lam
     d.fact(sp.log(sp.exp(a * lam) + sp.exp((a - dgap) * lam)) / lam, "=", a + rest,
@@ -153,9 +162,10 @@ def limit_ties() -> Derivation:
            r"($\varepsilon_j \ge 0$, $\lambda > 0$), and $1/x$ decreases on $x > 0$", relation=">=")
     d.fact(sp.Limit(lower, lam, sp.oo), "=", 1 / t,
            r"so $\frac{1}{t + r e^{-\lambda d}} \le \operatorname{softmax}_{j^*} \le \frac1t$ and a maximal "
-           r"component tends to $1/t$: squeeze (a non-maximal one tends to 0 as in the limit "
-           r"$\lambda\to\infty$)",
-           check=limit_of_check(lower, "the lower bound of softmax_{j*} derived above"))
+           r"component tends to $1/t$: squeeze (a non-maximal one tends to 0 by the argument of 2(e) The "
+           r"limit λ → ∞, built in the check; not redone here for $t$ maximisers)",
+           check=cited_check(limit_of_check(lower, "the lower bound of softmax_{j*} derived above"),
+                             limit_infinity, ()))
     x = sp.Symbol("x", real=True)
     ps = softmax_vec([sp.Integer(0), sp.Integer(0), -dgap], lam)  # (x, x, x - d) shifted by -x
     d.fact(sp.Matrix([[sp.Limit(p, lam, sp.oo) for p in ps]]), "=",
@@ -197,8 +207,8 @@ def limit_minus_infinity() -> Derivation:
     d.start(sp.log(sp.Sum(sp.exp(-mu * s[j]), (j, 1, n))) / (-mu), r"lse at $\lambda = -\mu$")
     d.step(-(sp.log(sp.Sum(sp.exp(mu * tau[j]), (j, 1, n))) / mu),
            r"with $\tau = -\sigma$: $-\mu\sigma_j = \mu\tau_j$, so this is $-\operatorname{lse}(\tau;\mu)$, "
-           r"whose limit is $-\max\tau = \min\sigma$ by the limit $\lambda\to\infty$",
-           check=equal_check(rewrite=(to_sigma, "substituting τ_j = −σ_j")))
+           r"whose limit is $-\max\tau = \min\sigma$ by 2(e) The limit λ → ∞ (built in the check)",
+           check=cited_check(equal_check(rewrite=(to_sigma, "substituting τ_j = −σ_j")), limit_infinity, ()))
     b = sp.Symbol("b", real=True)
     gap = sp.Symbol("d", positive=True)
     rest = sp.log(1 + sp.exp(-gap * mu)) / mu
@@ -285,7 +295,9 @@ def lambda_derivative() -> Derivation:
            r"$\log p_k = \lambda\sigma_k - \log S$ and $\sum_k p_k = 1$ give $\log S - \lambda\sum_k "
            r"p_k\sigma_k = -\sum_k p_k\log p_k = H(p)$: this is $-H(p)/\lambda^2$",
            check=equal_check(rewrite=rewrite))
-    d.step(sp.Integer(0), r"$0 < p_k \le 1$ (softmax is a probability vector), so $p_k \log p_k \le 0$",
-           relation="<=", check=sign_check("<=", domains={p[k]: (0, 1)}, samplers={"p": probability_vector},
-                                           cite="0 < p_k <= 1 as softmax is a probability vector"))
+    d.step(sp.Integer(0), r"$0 < p_k \le 1$ (from Softmax is a probability vector, built in the check), so "
+           r"$p_k \log p_k \le 0$", relation="<=",
+           check=cited_check(sign_check("<=", domains={p[k]: (0, 1)}, samplers={"p": probability_vector},
+                                        cite="0 < p_k <= 1, the premises below"),
+                             softmax_sums_to_one, [(p[k], ">", 0), (p[k], "<=", 1)], rewrite))
     return d.conclude("lse is nonincreasing in λ: cooling (λ ↑) moves it down towards the max.")

@@ -2,7 +2,9 @@ r"""The sheet's theorems as checked derivations (exercise 2, bonus 4, 3(a)), and
 
 Each function returns a :class:`~exact.symbolic.derivation.Derivation` whose links were all
 checked when it was built (sympy and, independently, mpmath at random points; inequalities by
-a proof of the sign of the difference); :data:`THEOREMS` maps the CLI names to the functions.
+a proof of the sign of the difference); :data:`THEOREMS` maps the CLI names to the functions,
+each building its theorem once per process (:func:`~.premises.shared_theorem`), so that a
+theorem cited by another (:func:`~.premises.cited_check`) is built once in a run.
 They take no arguments; each raises :class:`~exact.errors.VerificationError` if a link
 cannot be verified (a change in sympy, never bad input).  This module holds 2(a); the others
 live in :mod:`.calculus` (gradient, Hessian, bounds), :mod:`.limits` (2(e)) and
@@ -27,6 +29,7 @@ from .counting import max_regions, parameter_count_formula
 from .derivation import Derivation
 from .expressions import exp_sum, lse_sum, softmax_exact, softmax_sum, softmax_vec, symbols
 from .limits import lambda_derivative, limit_infinity, limit_minus_infinity, limit_ties, limit_zero
+from .premises import shared_theorem
 from .render import latex_document
 
 __all__ = [
@@ -184,7 +187,7 @@ def temperature() -> Derivation:
                       r"$\sigma_3 = 10\sigma_1$ shows it is not an invariance.")
 
 
-THEOREMS = {
+THEOREMS = {name: shared_theorem(f) for name, f in {
     "softmax-values": softmax_values,
     "offset": offset_invariance,
     "lse-offset": lse_offset,
@@ -200,7 +203,7 @@ THEOREMS = {
     "lambda-derivative": lambda_derivative,
     "max-regions": max_regions,
     "parameter-count": parameter_count_formula,
-}
+}.items()}
 
 
 def all_theorems() -> list[Derivation]:
