@@ -15,7 +15,7 @@ Examples
 from __future__ import annotations
 
 import reprlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -26,7 +26,7 @@ from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 from .wording import counted, type_phrase
 
-__all__ = ["describe_value", "float_layers", "to_matrix", "to_vector", "plain_text"]
+__all__ = ["describe_value", "float_layers", "refuse_sparse", "to_matrix", "to_vector", "plain_text"]
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist = 3, 60, 60, 6
@@ -257,6 +257,43 @@ def plain_text(obj: Any, limit: int = 80) -> str:
         return str(obj)[:limit] if isinstance(obj, (Fraction, Decimal)) else repr(obj)[:limit]
     except ValueError:  # an integer past Python's 4300-digit limit on str(int)
         return f"<{type_phrase(obj)} of more than 4300 digits>"
+
+
+def refuse_sparse(state: Mapping, where: str, err: type = InputError) -> None:
+    """Refuse a sparse torch tensor among a state_dict's values, naming its key.
+
+    Parameters
+    ----------
+    state : mapping
+        A state_dict: names to tensors or arrays.
+    where : str
+        Names the state_dict in messages.
+    err : type, optional
+        The error raised (:class:`~exact.errors.SpecFileError` for a file).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError (or ``err``)
+        A value is a sparse (COO, CSR, ...) torch tensor.
+
+    Examples
+    --------
+    >>> import torch
+    >>> refuse_sparse({"fc.weight": torch.eye(2).to_sparse()}, "net")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: net: entry 'fc.weight' is a sparse tensor (layout torch.sparse_coo); call ...
+    """
+    for key, v in state.items():
+        sparse = type(v).__module__.startswith("torch") and getattr(v, "layout", None) not in (None,
+                                                                                              _torch().strided)
+        if sparse:
+            raise err(f"{where}: entry {key!r} is a sparse tensor (layout {v.layout}); call .to_dense() on "
+                      "it before reading (or saving) the state_dict")
 
 
 def _torch():

@@ -347,7 +347,7 @@ def adaptive_avg_pool_map(shape: tuple[int, ...], output_size: Sequence[int | No
 
 
 def batch_norm_scale(mean: np.ndarray, var: np.ndarray, weight: np.ndarray | None, bias: np.ndarray | None,
-                     eps: float) -> tuple[np.ndarray, np.ndarray]:
+                     eps: float, label: str = "BatchNorm") -> tuple[np.ndarray, np.ndarray]:
     """Compute BatchNorm's per-channel scale and shift in float64, as torch's eval forward does.
 
     Parameters
@@ -358,6 +358,8 @@ def batch_norm_scale(mean: np.ndarray, var: np.ndarray, weight: np.ndarray | Non
         The affine parameters (None: 1 and 0).
     eps : float
         Added to the variance.
+    label : str, optional
+        Names the layer in messages.
 
     Returns
     -------
@@ -365,6 +367,13 @@ def batch_norm_scale(mean: np.ndarray, var: np.ndarray, weight: np.ndarray | Non
         ``alpha = weight * (1 / sqrt(var + eps))``, each operation rounded to float64
         (IEEE ``sqrt`` and division are correctly rounded), and ``beta = bias - mean *
         alpha`` rounded once; the layer computes ``x * alpha + beta``.
+
+    Raises
+    ------
+    InputError
+        For some channel ``var + eps`` is not positive (a negative running variance, or
+        zero with ``eps = 0``: the scale is NaN or infinite), or ``alpha`` or ``beta``
+        overflows float64.  The message names the layer, the channel and the values.
 
     Notes
     -----
@@ -379,12 +388,29 @@ def batch_norm_scale(mean: np.ndarray, var: np.ndarray, weight: np.ndarray | Non
     >>> batch_norm_scale(np.array([1.0]), np.array([3.0]), None, None, 1.0)
     (array([0.5]), array([-0.5]))
     """
-    invstd = 1.0 / np.sqrt(var + np.float64(eps))
-    alpha = invstd * (weight if weight is not None else 1.0)
+    with np.errstate(all="ignore"):
+        denom = var + np.float64(eps)
+        invstd = 1.0 / np.sqrt(denom)
+        alpha = invstd * (weight if weight is not None else 1.0)
     b = bias if bias is not None else np.zeros_like(alpha)
-    beta = np.array([float(Fraction(bi) - Fraction(mi) * Fraction(ai))  # one rounding (fused multiply-add)
-                     for bi, mi, ai in zip(b.tolist(), mean.tolist(), alpha.tolist())], dtype=np.float64)
+    for c in range(len(alpha)):
+        if not denom[c] > 0 or not np.isfinite(alpha[c]):
+            why = "is not positive, so 1 / sqrt(var + eps) is not a finite real" if not denom[c] > 0 else (
+                f"gives the scale weight / sqrt(var + eps) = {float(alpha[c])!r}, beyond float64")
+            raise InputError(f"{label}: channel {c} has running_var {float(var[c])!r} and eps {eps!r}: "
+                             f"var + eps = {float(denom[c])!r} {why}; fix the running statistics (or eps)")
+    beta = np.array([_fused_shift(bi, mi, ai, c, label) for c, (bi, mi, ai)
+                     in enumerate(zip(b.tolist(), mean.tolist(), alpha.tolist()))], dtype=np.float64)
     return alpha, beta
+
+
+def _fused_shift(b: float, m: float, a: float, c: int, label: str) -> float:
+    """Return ``b - m * a`` rounded once (a fused multiply-add); InputError if it overflows float64."""
+    try:
+        return float(Fraction(b) - Fraction(m) * Fraction(a))
+    except OverflowError:
+        raise InputError(f"{label}: channel {c} has the shift bias - running_mean * scale = {b!r} - {m!r} * "
+                         f"{a!r}, beyond float64; fix the running statistics") from None
 
 
 def batch_norm_map(shape: tuple[int, ...], alpha: np.ndarray, beta: np.ndarray, label: str = "BatchNorm"

@@ -6,6 +6,27 @@ the network read; a difference beyond the rounding bound of the two float comput
 means the reader missed something the forward does, and the reading is refused.  It
 decides nothing about regions: every region decision stays exact.
 
+A point where the magnitude bound ``S`` of the tolerance exceeds ``2^1000`` (huge weights,
+or a deep net) cannot be checked in float64; if there is one, ``points_per_scale`` more
+points are checked, on scales ``2^-k`` running geometrically from the largest where ``S``
+stays below ``2^1000`` (found by bisection: ``S`` grows with the scale) down to ``x = 0``,
+where only the biases act; if even ``x = 0`` cannot be checked, the reading is refused,
+never accepted unchecked.
+
+A parametrized module (``weight_norm``, ``spectral_norm``...) computes its weights in
+forward, in its own dtype: it is read, and checked, as a copy whose parametrizations are
+replaced by the values they computed (the ``source`` of :func:`check_forward`), so the
+check is as strict as for plain weights; a forward that tests the identity of a submodule
+(a global hook comparing ``mod is model[2]``) is not seen on the copy.
+
+Limits: the check runs in float64, so it sees what the forward computes, not in which
+precision.  A forward that enters ``torch.autocast`` (computing in bfloat16 or float16
+while its weights are float32) is refused, as it is seen from inside: every torch call of
+the forward is watched for an enabled autocast that the caller did not enable.  Settings
+outside the module that lower float32 precision (``torch.set_float32_matmul_precision``,
+TF32, oneDNN's bf16 math) are not seen: the network read is the one of the exact weights,
+which torch computes up to its own rounding.
+
 Examples
 --------
 >>> import torch
@@ -33,7 +54,8 @@ __all__ = ["check_forward", "dense_bound"]
 
 def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: int = 0, *,
                   input_shape: Sequence[int] | None = None,
-                  layer_parts: Sequence[Sequence[tuple[Callable, int]]] | None = None) -> None:
+                  layer_parts: Sequence[Sequence[tuple[Callable, int]]] | None = None,
+                  source: Any = None) -> None:
     """Compare a module's own forward (float64) with the network read from it.
 
     Parameters
@@ -55,6 +77,9 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
         Per layer of ``net``, the magnitude bound ``s -> |W| s + |b|`` (:func:`dense_bound`)
         and fan-in of each operation the reader composed into it (a Conv, then a
         BatchNorm...), each rounded by the module.  Default: each layer is one operation.
+    source : torch.nn.Module, optional
+        The module read, if not ``module``: a parametrized module's plain copy
+        (:func:`exact.module_wrappers.deparametrized_copy`), whose forward is run.
 
     Returns
     -------
@@ -63,22 +88,20 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
     Raises
     ------
     InputError
-        At some point the two outputs differ by more than the rounding bound (in float64, and
-        for a parametrized module again in its own precision), or the module's forward
-        fails or returns another shape.
+        At some point the two outputs differ by more than the rounding bound; the forward
+        fails, returns another shape, or runs under ``torch.autocast`` in a dtype other
+        than its weights'; no point can be checked (``S > 2^1000`` even at ``x = 0``).
 
     Notes
     -----
-    The points are uniform in ``[-s, s]^d`` for ``s`` in ``2^-8, 1, 2^8`` and the distance
-    ``R`` of the farthest first-layer hyperplane and ``4R``.  With ``S`` the forward of ``|x|``
+    The points are uniform in ``[-s, s]^d`` for ``s`` in ``2^-8, 1, 2^8``, ``R`` (the distance
+    of the farthest first-layer hyperplane) and ``4R``.  With ``S`` the forward of ``|x|``
     through ``|W|``, ``|b|`` (of each of the ``layer_parts``) and each activation's largest
     slope and intercept, both float computations are within ``gamma_K S`` of the exact value
     (``K`` = the sum of the fan-ins + 2, ``gamma_K ~ K 2^-53``), so the tolerance is
     ``(8 K 2^-53 + 2^-40) S``: a misread (a dropped ReLU, a wrong slope) shows as a relative
-    difference far above it.  A parametrized module (``weight_norm``...) computes other
-    weights in float64; when its float64 run disagrees, it is run again in its own dtype of
-    unit roundoff ``u``, with tolerance ``(8 K u + 2^-40) S``, and only a disagreement there
-    too is refused.  Points where ``S`` overflows are skipped.  Cost ``O(points * parameters)``.
+    difference far above it.  Points where ``S > 2^1000``, parametrized modules and the
+    limits of the check: see :mod:`exact.forward_check`.  Cost ``O(points * parameters)``.
 
     Examples
     --------
@@ -96,21 +119,67 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
     layer_parts = layer_parts or [[(dense_bound(W, b), W.shape[1])] for W, b in zip(Ws, bs)]
     n_par = sum(W.size + b.size for W, b in zip(Ws, bs))
     per = int(min(points_per_scale, max(8, 1e5 // max(n_par, 1))))  # a budget for wide nets
-    X = _test_points(Ws[0], bs[0], per, seed)
     K = sum(fan_in + 2 for parts in layer_parts for _, fan_in in parts)
-    shape = tuple(input_shape) if input_shape is not None else None
-    theirs = _module_forward(module, X, net.output_dim, None, shape)
-    ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * 2.0**-53, layer_parts)
-    dtype = next((p.dtype for p in module.parameters() if p.is_floating_point()), None) if bad.any() else None
-    if dtype not in (None, _torch().float64) and _parametrized(module):
-        # Weights computed in forward (weight_norm and other parametrizations) come out
-        # differently in float64: for them, the module's own precision decides.
-        X = _torch().from_numpy(X).to(dtype).double().numpy()
-        theirs = _module_forward(module, X, net.output_dim, dtype, shape)
-        u = _torch().finfo(dtype).eps / 2
-        ours, tol, bad = _compare(Ws, bs, net.activations, X, theirs, K * u, layer_parts)
+    runner = functools.partial(_run_and_compare, module if source is None else source, Ws, bs,
+                               net.activations, net.output_dim, K * 2.0**-53, layer_parts,
+                               tuple(input_shape) if input_shape is not None else None, type(module).__name__)
+    X = _test_points(Ws[0], bs[0], per, seed)
+    theirs, ours, tol, bad, unchecked = runner(X)
+    if unchecked.any():  # S overflows somewhere: check at scales where it does not
+        X2 = _small_points(Ws, bs, net.activations, layer_parts, per, seed, type(module).__name__)
+        X, theirs, ours, tol, bad = (np.concatenate(ab) for ab in zip((X, theirs, ours, tol, bad),
+                                                                       (X2, *runner(X2)[:4])))
     if bad.any():
         _refuse(module, X, theirs, ours, tol, bad)
+
+
+_LIMIT = 2.0**1000
+"""The largest magnitude bound ``S`` at which a point is checked (headroom for both forwards' rounding)."""
+
+
+def _run_and_compare(module: Any, Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],
+                     m: int, Ku: float, parts: Sequence[Sequence[tuple[Callable, int]]],
+                     shape: tuple[int, ...] | None, name: str, X: np.ndarray) -> tuple[np.ndarray, ...]:
+    """Run the module at ``X``: its outputs, ours, the tolerances, where they differ, which are unchecked."""
+    theirs = _module_forward(module, X, m, shape, name)
+    with np.errstate(all="ignore"):
+        ours, scale = _float_forward(Ws, bs, acts, X, parts)
+        tol = (8 * Ku + 2.0**-40) * scale + 1e-300
+        checked = scale <= _LIMIT  # (NaN: not checked)
+        bad = checked & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
+    return theirs, ours, tol, bad, ~checked.all(axis=1)
+
+
+def _small_points(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],
+                  parts: Sequence[Sequence[tuple[Callable, int]]], per: int, seed: int, name: str
+                  ) -> np.ndarray:
+    """Return ``per`` points on scales ``2^-k`` from the largest where ``S <= 2^1000`` down to ``x = 0``.
+
+    ``S`` grows with the scale (every bound is monotone), so the largest scale ``2^-h``
+    (``0 <= h <= 1075``) is found by bisection; the points' scales run geometrically from it
+    to ``2^-1075``, where they round to 0 (the biases alone: there an added constant shows).
+    InputError if even at ``x = 0`` ``S`` exceeds the limit.
+    """
+    U = -1.0 + 2.0 * _unit_draws(per, Ws[0].shape[1], seed + 1)
+
+    def fits(k: int) -> bool:
+        with np.errstate(all="ignore"):
+            s = _float_forward(Ws, bs, acts, U * 2.0**-k, parts)[1]
+        return bool(np.all(s <= _LIMIT))
+
+    lo, hi = -1, 1075  # fits(hi) once checked; lo: not known to fit
+    if not fits(hi):
+        raise InputError(
+            f"could not check the reading of {name} against its forward: the float64 magnitude bound of the "
+            "network (|x| carried through |W| and |b| of every layer) exceeds 2^1000 at every test point, "
+            "even at x = 0, so no point can be compared in float64 within a rounding bound (the module's "
+            "own float64 forward may overflow there too); scale the weights or biases down, or pass the "
+            "layers as (W, b) pairs")
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        lo, hi = (lo, mid) if fits(mid) else (mid, hi)
+    ks = np.rint(np.linspace(hi, 1075, per))[:, None]
+    return U * 2.0**-ks
 
 
 def dense_bound(W: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -147,30 +216,6 @@ def _refuse(module: Any, X: np.ndarray, theirs: np.ndarray, ours: np.ndarray, to
     )
 
 
-def _parametrized(module: Any) -> bool:
-    """Tell whether any submodule computes a weight from others (``torch.nn.utils.parametrize``)."""
-    from torch.nn.utils.parametrize import is_parametrized
-
-    return any(is_parametrized(m) for m in module.modules())
-
-
-def _torch():
-    import torch
-
-    return torch
-
-
-def _compare(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...], X: np.ndarray,
-             theirs: np.ndarray, Ku: float, parts: Sequence[Sequence[tuple[Callable, int]]]
-             ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Return the read network's outputs at ``X``, the tolerances and where ``theirs`` differs."""
-    with np.errstate(all="ignore"):
-        ours, scale = _float_forward(Ws, bs, acts, X, parts)
-        tol = (8 * Ku + 2.0**-40) * scale + 1e-300
-        bad = np.isfinite(scale) & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
-    return ours, tol, bad
-
-
 def _float_weights(net: ExactNet) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """Return the net's weights as float64 arrays (huge exact values become +-inf)."""
     fl = net.float_layers()
@@ -200,37 +245,96 @@ def _unit_draws(n: int, d: int, seed: int) -> np.ndarray:
     return u
 
 
-def _module_forward(module: Any, X: np.ndarray, m: int, dtype: Any, shape: tuple[int, ...] | None
+def _module_forward(module: Any, X: np.ndarray, m: int, shape: tuple[int, ...] | None, name: str
                     ) -> np.ndarray:
-    """Run the module's forward at ``X``, in float64 (``dtype`` None) or as it is (in ``dtype``).
+    """Run the module's forward at ``X`` on float64 copies of its floating parameters and buffers.
 
-    In float64, the module runs on float64 copies of its floating parameters and buffers.
-    Each row of ``X`` is reshaped to ``shape`` when given.
+    Each row of ``X`` is reshaped to ``shape`` when given.  Every torch call of the forward
+    is watched for an autocast the forward itself enabled (:class:`_AutocastWatch`).
     """
     torch = _torch()
     from torch.func import functional_call
 
-    state = {} if dtype is not None else {
-        k: (v.detach().cpu().double() if v.is_floating_point() else v)
-        for k, v in list(module.named_parameters()) + list(module.named_buffers())}
+    state = {k: (v.detach().cpu().to(torch.float64, copy=True) if v.is_floating_point() else v.clone())
+             for k, v in list(module.named_parameters()) + list(module.named_buffers())}  # copies: a forward
+    # that writes into its buffers (a counter, a power iteration) must leave the module as it is
     threads = torch.get_num_threads()
+    watch = _AutocastWatch()
     try:
         # A few hundred points are a tiny job: on a busy machine, torch's thread pool makes it
         # 100x slower than one thread does.  The setting is restored at once.
         torch.set_num_threads(1)
-        with torch.no_grad():
-            x = torch.from_numpy(X).to(dtype or torch.float64)
+        with torch.no_grad(), watch:
+            x = torch.from_numpy(X.copy())  # a copy: a forward writing into its input must not move X
             y = functional_call(module, state, (x.reshape(len(X), *shape) if shape else x,))
     except Exception as exc:  # the user's forward: any error
-        raise InputError(f"could not run forward of {type(module).__name__} in {dtype or torch.float64} to "
-                         f"check the reading ({type(exc).__name__}: {str(exc)[:200]})") from None
+        raise InputError(f"could not run forward of {name} in torch.float64 to check the reading "
+                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
     finally:
         torch.set_num_threads(threads)
+    dtypes = {str(p.dtype) for p in module.parameters() if p.is_floating_point()}
+    if watch.seen is not None and dtypes - {watch.seen[1]}:
+        func, dtype, device = watch.seen
+        raise InputError(
+            f"forward of {name} calls {func} under torch.autocast({device!r}, dtype={dtype}) while its "
+            f"weights are {', '.join(sorted(dtypes))}: it computes in lower precision than the network of "
+            "its weights that is read, and a float64 check cannot see that; remove the autocast from "
+            f"forward, or convert the module to the dtype it computes in (module.to({dtype}))")
     if not isinstance(y, torch.Tensor) or tuple(y.shape) != (len(X), m):
         shape = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
-        raise InputError(f"forward of {type(module).__name__} returns {shape} for {len(X)} points; the "
+        raise InputError(f"forward of {name} returns {shape} for {len(X)} points; the "
                          f"network read gives ({len(X)}, {m})")
     return y.detach().cpu().double().numpy()
+
+
+class _AutocastWatch:
+    """A torch function mode noting the first call made under an autocast its caller had not enabled.
+
+    ``seen`` is None, or ``(function name, autocast dtype, device)``.
+    """
+
+    def __init__(self) -> None:
+        self.seen: tuple[str, str, str] | None = None
+        self._mode: Any = None
+
+    def __enter__(self) -> _AutocastWatch:
+        from torch.overrides import TorchFunctionMode
+
+        before = _autocasts()
+        watch = self
+
+        class Mode(TorchFunctionMode):
+            def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
+                if watch.seen is None:
+                    new = [(dev, dt) for dev, dt in _autocasts() if (dev, dt) not in before]
+                    if new:
+                        watch.seen = (getattr(func, "__name__", str(func)), new[0][1], new[0][0])
+                return func(*args, **(kwargs or {}))
+
+        self._mode = Mode()
+        self._mode.__enter__()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._mode.__exit__(*exc)
+
+
+def _autocasts() -> list[tuple[str, str]]:
+    """Return the enabled autocasts as (device, dtype) pairs (CPU and CUDA)."""
+    torch = _torch()
+    try:
+        on = [d for d in ("cpu", "cuda") if torch.is_autocast_enabled(d)]
+        return [(d, str(torch.get_autocast_dtype(d))) for d in on]
+    except (TypeError, AttributeError):  # torch < 2.4: per-device functions
+        pairs = [("cpu", str(torch.get_autocast_cpu_dtype()))] if torch.is_autocast_cpu_enabled() else []
+        gpu = [("cuda", str(torch.get_autocast_gpu_dtype()))] if torch.is_autocast_enabled() else []
+        return pairs + gpu
+
+
+def _torch():
+    import torch
+
+    return torch
 
 
 def _float_forward(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],

@@ -67,6 +67,7 @@ from fractions import Fraction
 from typing import Any
 
 from .activations import Activation, get_activation
+from .array_input import refuse_sparse
 from .errors import InputError, InputTypeError, ResidualModuleError, SpecFileError
 from .network import ExactNet
 from .safetensors_file import read_safetensors
@@ -374,6 +375,7 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
     for key, v in state.items():
         if key not in ("activation", "widths") and not isinstance(v, torch.Tensor):
             raise SpecFileError(f"{where}: entry {key!r} is {type_phrase(v)}, not a tensor")
+    refuse_sparse(state, where, SpecFileError)
     return from_state_dict(state, where, activation=activation, widths=widths, in_file=True)
 
 
@@ -558,6 +560,7 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
     if isinstance(net, Mapping):
         if "layers" in net:
             return check_architecture(_from_spec_object(dict(net), "net", activation), widths=widths)
+        refuse_sparse(net, "net (a state_dict)")
         return from_state_dict(net, "net (a state_dict)", activation=activation, widths=widths)
     from .residual_nets import ResidualNet  # the readers of objects, imported when an object is given
     from .torch_reading import from_torch

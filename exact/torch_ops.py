@@ -51,7 +51,13 @@ from .conv_folding import (
     reshape_shape,
     unflatten_shape,
 )
-from .errors import InputError, InputTypeError, UnsupportedActivationError, UnsupportedNetworkError
+from .errors import (
+    ExactnetError,
+    InputError,
+    InputTypeError,
+    UnsupportedActivationError,
+    UnsupportedNetworkError,
+)
 from .wording import type_phrase
 
 __all__ = ["Op", "is_node", "module_op", "node_label", "node_op"]
@@ -139,6 +145,9 @@ def _floats(t: Any, label: str, what: str) -> np.ndarray:
         raise InputTypeError(f"{label}: its {what} is {type_phrase(t)}, not a tensor")
     if t.is_complex() or not t.is_floating_point():
         raise InputTypeError(f"{label}: its {what} has dtype {t.dtype}; weights must be real floats")
+    if t.layout != torch.strided:
+        raise InputTypeError(f"{label}: its {what} is a sparse tensor (layout {t.layout}); call .to_dense() "
+                             "on it (module.weight = nn.Parameter(module.weight.to_dense()))")
     a = t.detach().cpu().double().numpy()  # float16/bfloat16/float32 -> float64 is exact
     if not np.isfinite(a).all():
         at = tuple(int(i) for i in np.argwhere(~np.isfinite(a))[0])
@@ -227,7 +236,7 @@ def _batch_norm(label: str, m: Any) -> Op:
     stats = [_floats(t, label, w) if t is not None else None
              for t, w in ((m.running_mean, "running_mean"), (m.running_var, "running_var"),
                           (m.weight, "weight"), (m.bias, "bias"))]
-    alpha, beta = batch_norm_scale(*stats, float(m.eps))
+    alpha, beta = batch_norm_scale(*stats, float(m.eps), f"{label} ({name})")
     ranks = (1, 2) if isinstance(m, nn.BatchNorm1d) else (3,)
 
     def build(shape: tuple[int, ...]) -> tuple[Any, tuple[int, ...]]:
@@ -254,16 +263,24 @@ def _reshape(label: str, sizes: tuple[int, ...]) -> Op:
     return Op("reshape", label, lambda shape: reshape_shape(shape, sizes, label), first)
 
 
-def _module_activation(m: Any) -> Activation | None:
+def _activation(label: str, kind: str, *params: Any) -> Activation:
+    """Return ``get_activation(kind, *params)``; its refusal names the module or node."""
+    try:
+        return get_activation(kind, *params)
+    except ExactnetError as exc:
+        raise type(exc)(f"{label}: {exc}") from None
+
+
+def _module_activation(label: str, m: Any) -> Activation | None:
     """Return the activation of a torch activation module, or None if it is not one we read."""
     import torch.nn as nn
 
     if isinstance(m, nn.ReLU):
         return get_activation("relu")
     if isinstance(m, nn.LeakyReLU):
-        return get_activation("leaky_relu", m.negative_slope)
+        return _activation(label, "leaky_relu", m.negative_slope)
     if isinstance(m, nn.Hardtanh):  # includes ReLU6 = hardtanh(0, 6)
-        return get_activation("hardtanh", m.min_val, m.max_val)
+        return _activation(label, "hardtanh", m.min_val, m.max_val)
     return None
 
 
@@ -334,7 +351,7 @@ def module_op(label: str, m: Any) -> Op | None:
         return None
     if name in _MAXPOOLS:
         raise UnsupportedNetworkError(_MAXPOOL.format(label=f"{label} ({name})"))
-    act = _module_activation(m)
+    act = _module_activation(label, m)
     if act is None:
         activation = type(m).__module__ == "torch.nn.modules.activation"  # not LayerNorm, Embedding, ...
         raise (UnsupportedActivationError if activation else UnsupportedNetworkError)(
@@ -494,7 +511,7 @@ def _function_op(kind: str, bound: dict[str, Any], label: str, gm: Any) -> Op | 
     if kind == "relu6":
         return Op("act", label, get_activation("hardtanh", 0.0, 6.0))
     extra = {"leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val")}.get(kind, ())
-    return Op("act", label, get_activation(kind, *(bound[k] for k in extra)))
+    return Op("act", label, _activation(label, kind, *(bound[k] for k in extra)))
 
 
 def _refuse_add(node: Any, label: str) -> None:

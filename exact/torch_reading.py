@@ -29,7 +29,9 @@ operation.
 Whatever the path, :func:`~exact.forward_check.check_forward` then runs the module's own forward (on a
 float64 copy of its parameters) on a few hundred points at several scales and compares
 it with the read network; a disagreement beyond the rounding bound of the two float
-computations means a misread and is refused.
+computations means a misread and is refused.  A parametrized module (``weight_norm``,
+``spectral_norm``) is read, and checked, as a copy holding the values its parametrizations
+compute (:func:`~exact.module_wrappers.deparametrized_copy`): the module is left unchanged.
 
 Examples
 --------
@@ -56,6 +58,7 @@ from typing import Any
 from .activations import Activation
 from .errors import InputError, InputTypeError, ResidualModuleError, UnsupportedNetworkError
 from .forward_check import check_forward, dense_bound
+from .module_wrappers import deparametrized_copy, hook_advice, refuse_wrapper
 from .network import ExactNet
 from .sparse_affine import SparseAffine
 from .torch_ops import RESIDUAL_MESSAGE, Op, is_node, module_op, node_label, node_op
@@ -129,7 +132,8 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
     ...
     exact.errors.UnsupportedActivationError: module '1' (Sigmoid) is not a supported piecewise-linear ...
     """
-    ops, shape, plain = module_ops(module, input_shape)
+    source = deparametrized_copy(module)  # parametrized: a plain copy; the module is not run, nor changed
+    ops, shape, plain = module_ops(source, input_shape)
     joins = [op.label for op in ops if op.kind == "residual"]
     if joins:
         raise ResidualModuleError(
@@ -138,10 +142,9 @@ def from_torch(module: Any, input_shape: Sequence[int] | None = None) -> ExactNe
             "(or exact.count_on_segment), or get the plain network equal to it in a window with "
             "exact.lower_on_window(net, window, input_shape=...)")
     net, shape, parts = _assemble(ops, module, shape)
-    # A plain Sequential's data flow is the chain of its children: only an instance-level
-    # ``forward`` override or a global hook could escape that reading, and either shows at
-    # almost any point, so 8 points per scale check it.
-    check_forward(module, net, points_per_scale=8 if plain else 64, input_shape=shape, layer_parts=parts)
+    # a plain Sequential is the chain of its children: a forward override or global hook shows at 8 points
+    check_forward(module, net, points_per_scale=8 if plain else 64, input_shape=shape, layer_parts=parts,
+                  source=source)
     return net
 
 
@@ -180,9 +183,11 @@ def module_ops(module: Any, input_shape: Sequence[int] | None = None
 
     if not isinstance(module, nn.Module):
         raise InputError(f"net must be a torch nn.Module, got {type(module).__name__}")
+    refuse_wrapper(module)
     shape = _check_input_shape(input_shape)
     _refuse_unmaterialised(module)
     _refuse_hooks(module)
+    module = deparametrized_copy(module)  # read parametrized weights on a copy: the module is left as it is
     leaves = _sequential_leaves(module, nn)
     if leaves is not None:
         ops = [op for op in (module_op(f"module {t!r}", m) for t, m in leaves) if op is not None]
@@ -208,10 +213,9 @@ def _refuse_hooks(module: Any) -> None:
     """Raise InputError if ``module`` or any submodule has forward (pre-)hooks."""
     for name, m in module.named_modules():
         if m._forward_hooks or m._forward_pre_hooks:
-            raise InputError(
-                f"module {name or type(module).__name__!r} has forward hooks, which could change "
-                "what flows between layers; remove them, or pass the layers as (W, b) pairs"
-            )
+            advice = hook_advice(m) or "remove them, or pass the layers as (W, b) pairs"
+            raise InputError(f"module {name or type(module).__name__!r} has forward hooks, which could "
+                             f"change what flows between layers; {advice}")
 
 
 def _refuse_unmaterialised(module: Any) -> None:

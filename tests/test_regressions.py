@@ -4343,3 +4343,217 @@ def test_lambda_derivative_takes_softmax_at_most_one_from_a_checked_fact():
     step = THEOREMS["lambda-derivative"]().steps[-1]
     assert "`p[k] <= 1` is fact 2 of 'Softmax is a probability vector'" in step.method
     assert THEOREMS["sum-to-one"]().facts[1].relation == "<="
+
+
+
+# torch reading helper, session 11
+
+
+def _huge_mlp(w1: float, w2: float, b1: float = 0.0):
+    import torch
+
+    m = torch.nn.Sequential(torch.nn.Linear(2, 2), torch.nn.ReLU(), torch.nn.Linear(2, 1)).double()
+    with torch.no_grad():
+        m[0].weight.copy_(torch.tensor([[w1, 0.0], [w1, w1]], dtype=torch.float64))
+        m[0].bias.fill_(b1)
+        m[2].weight.copy_(torch.tensor([[w2, -w2]], dtype=torch.float64))
+        m[2].bias.zero_()
+    return m
+
+
+def test_forward_check_whose_bound_overflows_everywhere_checks_smaller_points_or_refuses():
+    """Review F8: with weights 1e200 and 1e150 the check's magnitude bound S overflowed at every test point,
+    every point was skipped, and a global hook adding 1 to the output passed unchecked.  Now the check adds
+    points on scales down to x = 0 where S fits (there the hook shows); an honest huge net is read; a net
+    whose S overflows even at x = 0 is refused as uncheckable, never accepted unchecked."""
+    import torch
+
+    m = _huge_mlp(1e200, 1e150)
+    hook = torch.nn.modules.module.register_module_forward_hook(lambda mod, i, o: o + 1 if mod is m[2] else None)
+    try:
+        with pytest.raises(InputError, match=r"does not reproduce its forward: at x = \[-?0\.0, -?0\.0\]"):
+            exact.as_exact_net(m)
+    finally:
+        hook.remove()
+    net = exact.as_exact_net(m)  # the same net without the hook: read, and exact
+    assert list(net.weights[1][0]) == [Fraction(1e150), Fraction(-1e150)]
+    assert exact.count_regions(net, window=1).activation == 4
+    with pytest.raises(InputError, match=r"could not check the reading of Sequential .* even at x = 0"):
+        exact.as_exact_net(_huge_mlp(1e200, 1e150, b1=1e200))
+
+
+def test_parametrized_bfloat16_module_is_checked_as_strictly_as_a_plain_one():
+    """Review F3b: a bfloat16 module with any parametrization was judged by its own-dtype run with a tolerance
+    of 8 K 2^-9 S (22% of S on a 2-8-1 net), so a forward override scaling the output by 1.1 passed.  The
+    module is now read and checked as a copy holding the parametrizations' values, in float64, strictly."""
+    import types
+
+    import torch
+    import torch.nn.functional as F
+    from torch.nn.utils.parametrizations import weight_norm
+
+    torch.manual_seed(0)
+    for dtype in (torch.bfloat16, torch.float16, torch.float32):
+        m = torch.nn.Sequential(weight_norm(torch.nn.Linear(2, 8)), torch.nn.ReLU(), torch.nn.Linear(8, 1)).to(dtype)
+        net = exact.as_exact_net(m)  # honest: read, at the weights the module computes
+        assert net.weights[0][3][1] == Fraction(float(m[0].weight.detach()[3, 1]))
+        m[2].forward = types.MethodType(lambda self, x: F.linear(x, self.weight, self.bias) * 1.1, m[2])
+        with pytest.raises(InputError, match=r"does not reproduce its forward: .* \(tolerance [\d.e-]+\)"):
+            exact.as_exact_net(m)
+
+
+def test_forward_under_autocast_is_refused():
+    """Review F3: a forward running under torch.autocast(bfloat16) computes with bf16-rounded weights, but the
+    float64 check cannot see it (float64 is not autocast), and the float32 weights were read.  Every torch
+    call of the checked forward is now watched for an autocast the forward itself enables."""
+    import torch
+
+    class Autocast(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.net = torch.nn.Sequential(torch.nn.Linear(2, 16), torch.nn.ReLU(), torch.nn.Linear(16, 1))
+
+        def forward(self, x):
+            with torch.autocast("cpu", dtype=torch.bfloat16):
+                return self.net(x)
+
+    torch.manual_seed(0)
+    with pytest.raises(InputError, match=r"calls linear under torch.autocast\('cpu', dtype=torch.bfloat16\) "
+                                         r"while its weights are torch.float32"):
+        exact.as_exact_net(Autocast())
+    assert exact.as_exact_net(Autocast().to(torch.bfloat16)).widths == (2, 16, 1)  # computes in its dtype
+    with torch.autocast("cpu", dtype=torch.bfloat16):  # the caller's autocast is not the module's
+        assert exact.as_exact_net(Autocast().net).widths == (2, 16, 1)
+
+
+def test_batch_norm_with_bad_running_variance_names_module_channel_and_value():
+    """Review F4: eval-mode BatchNorm with a negative running_var, zero var with eps=0, or a scale beyond
+    float64 raised a raw ValueError/OverflowError from fractions; now an InputError names them."""
+    import torch
+
+    cases = ((-0.5, 1e-5, 1.0, r"running_var -0.5 and eps 1e-05: var \+ eps = -0.49999 is not positive"),
+             (0.0, 0.0, 1.0, r"running_var 0.0 and eps 0.0: var \+ eps = 0.0 is not positive"),
+             (1e-300, 0.0, 1e300, r"running_var 1e-300 and eps 0.0: var \+ eps = 1e-300 gives the scale "
+                                  r"weight / sqrt\(var \+ eps\) = inf"))
+    for var, eps, w, message in cases:
+        bn = torch.nn.BatchNorm1d(4, eps=eps).double()
+        bn.running_var[2] = var
+        with torch.no_grad():
+            bn.weight[2] = w
+        m = torch.nn.Sequential(torch.nn.Linear(2, 4).double(), bn, torch.nn.ReLU(),
+                                torch.nn.Linear(4, 1).double()).eval()
+        with pytest.raises(InputError, match=r"module '1' \(BatchNorm1d\): channel 2 has " + message):
+            exact.count_regions(m, window=3.0)
+
+
+def test_sparse_weights_are_refused_naming_the_tensor(tmp_path):
+    """Review F5: sparse COO/CSR weights gave raw NotImplementedError/RuntimeError/TypeError (API) and
+    "internal error ... This is a bug" with torch's 94-line dispatch table (CLI)."""
+    import subprocess
+    import sys
+    import warnings
+
+    import torch
+
+    torch.manual_seed(0)
+    mlp = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 1))
+    for layout, name in (("to_sparse", "sparse_coo"), ("to_sparse_csr", "sparse_csr")):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # torch: "sparse CSR support is in beta"
+            sd = {k: (getattr(v, layout)() if v.dim() == 2 else v) for k, v in mlp.state_dict().items()}
+        with pytest.raises(InputError, match=rf"entry '0.weight' is a sparse tensor \(layout torch.{name}\); "
+                                             r"call .to_dense\(\)"):
+            exact.count_regions(sd, window=3.0)
+        path = tmp_path / f"{name}.pt"
+        torch.save(sd, path)
+        with pytest.raises(exact.errors.SpecFileError, match=r"entry '0.weight' is a sparse tensor"):
+            exact.load_spec(path)
+        p = subprocess.run([sys.executable, "-m", "exact", "regions", str(path), "--count-only", "-q"],
+                           capture_output=True, text=True, timeout=120)
+        assert p.returncode == 2 and "sparse tensor" in p.stderr and "internal error" not in p.stderr
+    mlp[0].weight = torch.nn.Parameter(mlp[0].weight.detach().to_sparse())
+    with pytest.raises(InputTypeError, match=r"module '0': its weight is a sparse tensor \(layout "
+                                             r"torch.sparse_coo\); call .to_dense\(\)"):
+        exact.count_regions(mlp, window=3.0)
+
+
+def test_reading_a_spectral_norm_module_in_train_mode_leaves_it_unchanged():
+    """Review F9: reading a spectral_norm module in train mode ran its power iteration on the user's module
+    (its _u buffer moved).  It is now read from a copy whose parametrizations hold their values; the copy
+    must not share torch's injected class with the module (removing a parametrization on it would delete
+    the module's weight property)."""
+    import torch
+    from torch.nn.utils.parametrizations import spectral_norm, weight_norm
+
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(spectral_norm(torch.nn.Linear(2, 8)), torch.nn.ReLU(),
+                            weight_norm(torch.nn.Linear(8, 1))).train()
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    kinds = [type(c) for c in m]
+    exact.count_regions(m, window=3.0)
+    assert [k for k, v in m.state_dict().items() if not torch.equal(v, before[k])] == []
+    assert [type(c) for c in m] == kinds and m[0].weight.shape == (8, 2) and m[2].weight.shape == (1, 8)
+
+
+def test_wrapped_pruned_and_misparametrized_modules_are_refused_with_advice():
+    """Review F9: torch.compile, jit.script/trace and DataParallel gave fx's own assertion text; a pruned
+    module was refused as "has forward hooks" without the way out; F.hardtanh(x, 0.5, 0.2) without naming
+    its node."""
+    import warnings
+
+    import torch
+    import torch.nn.functional as F
+    import torch.nn.utils.prune as prune
+
+    def mlp():
+        return torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+
+    warnings.filterwarnings("ignore", category=DeprecationWarning)  # torch.jit: "please switch ..."
+    cases = ((torch.compile(mlp()), r"net is an OptimizedModule \(made by torch.compile\).* ._orig_mod"),
+             (torch.jit.script(mlp()), r"net is a TorchScript module \(RecursiveScriptModule, made by"),
+             (torch.jit.trace(mlp(), torch.zeros(1, 2)), r"net is a TorchScript module \(TopLevelTracedModule"),
+             (torch.nn.DataParallel(mlp()), r"net is a DataParallel wrapper.* its .module"),
+             (torch.nn.Sequential(torch.jit.script(torch.nn.Linear(2, 3)), torch.nn.ReLU(), torch.nn.Linear(3, 1)),
+              r"module '0' of net is a TorchScript module"))
+    for net, message in cases:
+        with pytest.raises(exact.errors.UnsupportedNetworkError, match=message):
+            exact.as_exact_net(net)
+    pruned = mlp()
+    prune.l1_unstructured(pruned[0], "weight", amount=0.3)
+    with pytest.raises(InputError, match=r"module '0' has forward hooks.* it is pruned .* make the pruning "
+                                         r"permanent with torch.nn.utils.prune.remove\(module, 'weight'\)"):
+        exact.as_exact_net(pruned)
+
+    class Clamped(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.c = torch.nn.Linear(2, 6), torch.nn.Linear(6, 1)
+
+        def forward(self, x):
+            return self.c(F.hardtanh(self.a(x), 0.5, 0.2))
+
+    with pytest.raises(InputError, match=r"node 'hardtanh' \(call_function hardtanh\): hardtanh needs min < max"):
+        exact.as_exact_net(Clamped())
+    leaky = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.LeakyReLU(float("nan")), torch.nn.Linear(6, 1))
+    with pytest.raises(InputError, match=r"module '1': activation 'leaky_relu' parameters \(nan,\)"):
+        exact.as_exact_net(leaky)
+
+
+# torch reading helper, session 11 (continued)
+
+
+def test_forward_check_runs_on_copies_of_float64_buffers():
+    """Found with review F9: the forward check passed float64 buffers to the module as ``v.double()``, which
+    is the buffer itself for a float64 module, so a forward writing into a buffer (a counter, a power
+    iteration) changed the user's module while it was read."""
+    import types
+
+    import torch
+    import torch.nn.functional as F
+
+    m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
+    m[0].register_buffer("calls", torch.zeros(1, dtype=torch.float64))
+    m[0].forward = types.MethodType(lambda self, x: F.linear(x, self.weight, self.bias + 0 * self.calls.add_(1)),
+                                    m[0])
+    assert exact.as_exact_net(m).widths == (2, 3, 1)
+    assert m[0].calls.item() == 0.0
