@@ -122,7 +122,8 @@ def _stages(ops: list[Op], shape: tuple[int, ...] | None, first: list
             stages.append(op.value)
         elif op.kind == "residual":
             body, seen, out = _stages(op.value, shape, first)
-            shape = start = shape or seen  # x + x on a flat input of unknown length: no shape yet
+            if shape is None:  # the skip starts at the input, whose shape g's first layer tells
+                shape = start = seen  # (None still for x + x on a flat input of unknown length)
             if out != shape:
                 raise InputError(f"{op.label} adds values of shapes {shape} and {out} per sample; a skip "
                                  "connection x + g(x) needs g to keep x's shape (no broadcasting)")

@@ -40,6 +40,7 @@ from typing import Any
 import numpy as np
 
 from .activations import Activation, get_activation
+from .batch_axis import batch_size_message, is_batch_size
 from .conv_folding import (
     adaptive_avg_pool_map,
     avg_pool_map,
@@ -539,27 +540,12 @@ def _view_op(node: Any, label: str) -> tuple[Op, Any]:
     if not is_node(x):
         raise InputError(f"{label}: its input is the constant {x!r}, not the previous layer's output"[:200])
     batch = sizes[0]
-    if not (batch == -1 or _is_batch_size(batch, x)):
-        raise UnsupportedNetworkError(
-            f"{label}: its first size must be -1 or the batch size x.size(0) (the reshape must keep each "
-            f"sample's values together), got {batch!r}")
+    if not (batch == -1 or is_batch_size(batch, x)):
+        raise UnsupportedNetworkError(batch_size_message(label, batch))
     rest = sizes[1:]
     if not all(isinstance(s, int) and not isinstance(s, bool) for s in rest):
         raise InputError(f"{label}: the sizes after the batch must be constant integers, got {rest!r}"[:200])
     return _reshape(label, tuple(rest)), x
-
-
-def _is_batch_size(v: Any, x: Any) -> bool:
-    """Tell whether ``v`` is the node ``x.size(0)`` or ``x.shape[0]``."""
-    if not is_node(v):
-        return False
-    if v.op == "call_method" and v.target == "size":
-        return tuple(v.args) == (x, 0) and not v.kwargs
-    if v.op == "call_function" and v.target is operator.getitem and tuple(v.args[1:]) == (0,):
-        g = v.args[0]
-        return (is_node(g) and g.op == "call_function" and g.target is getattr
-                and tuple(g.args) == (x, "shape"))
-    return False
 
 
 def _constants(bound: dict[str, Any], label: str) -> None:

@@ -279,7 +279,8 @@ def read_graph(gm: Any) -> list[Op]:
     -----
     Every node must feed the output, and every operation on the way back must read
     exactly one tensor (its input; ``F.linear`` and ``F.conv2d`` also read parameters, and
-    ``x.view(x.size(0), -1)`` the batch size of its own input), so the nodes
+    ``out.view(x.size(0), -1)`` the batch size of its input or of a value before it on the path,
+    :func:`~exact.batch_axis.is_batch_size`), so the nodes
     form one path and each value on it is used once, by the next operation: the structure
     :class:`~exact.network.ExactNet` represents.  A reused value needs an operation that
     joins two tensors: an addition ``v + g(v)`` with ``g`` computed from ``v`` by such a path

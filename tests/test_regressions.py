@@ -4557,3 +4557,90 @@ def test_forward_check_runs_on_copies_of_float64_buffers():
                                     m[0])
     assert exact.as_exact_net(m).widths == (2, 3, 1)
     assert m[0].calls.item() == 0.0
+
+
+
+# residual reading helper, session 11
+
+
+def _nested_skip_at_the_input():
+    """y = x + d(relu(h + c(relu(b(h))))) with h = a(x): the outer skip starts at the input, 2 -> 3 -> 2."""
+    import torch
+
+    class Nested(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.a, self.b, self.c = torch.nn.Linear(2, 3), torch.nn.Linear(3, 3), torch.nn.Linear(3, 3)
+            self.d, self.o = torch.nn.Linear(3, 2), torch.nn.Linear(2, 1)
+
+        def pre_activations(self, x):
+            h = self.a(x)
+            z = self.b(h)
+            inner = h + self.c(torch.relu(z))
+            return z, inner, x + self.d(torch.relu(inner))
+
+        def forward(self, x):
+            return self.o(torch.relu(self.pre_activations(x)[2]))
+
+    return Nested().double()
+
+
+def test_a_nested_skip_from_the_input_is_read_without_input_shape():
+    """Review F6: reading an inner block overwrote the outer body's starting shape with the shape before the
+    inner block ((3,) for the input's (2,)), so this valid net was refused: 'add_1 adds values of shapes (3,)
+    and (2,)'.  It needed input_shape=(2,)."""
+    import torch
+
+    m = _nested_skip_at_the_input()
+    low = exact.lower_on_window(m, 2)
+    assert low == exact.lower_on_window(m, 2, input_shape=(2,))
+    assert exact.count_regions(m, window=2) == (21, 19)
+    g = -2 + (np.arange(400) + 2**0.5 - 1) * (4 / 400)
+    with torch.no_grad():   # the module's own activation patterns on a grid
+        pre = m.pre_activations(torch.from_numpy(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)))
+    assert len({r.tobytes() for r in (torch.cat(pre, 1) > 0).numpy()}) == 21   # a lower bound, reached here
+    for p in ([Fraction(1, 3), Fraction(-7, 5)], [Fraction(-2), Fraction(2)], [Fraction(0), Fraction(1, 7)]):
+        with torch.no_grad():
+            y = m(torch.tensor([[float(v) for v in p]], dtype=torch.float64)).item()
+        assert abs(float(low.evaluate(p)[0]) - y) <= 1e-12 * (1 + abs(y))
+
+
+def _view_by_input_batch(first):
+    """Conv then ``out.view(first(x), -1)`` with x the input of forward (review F7), seeded."""
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.conv, self.fc = torch.nn.Conv2d(1, 2, 3), torch.nn.Linear(2 * 2 * 2, 1)
+
+        def forward(self, x):
+            out = torch.relu(self.conv(x.view(-1, 1, 4, 4)))
+            return self.fc(out.view(first(x), -1))
+
+    return Net().double()
+
+
+def test_a_view_by_the_batch_size_of_the_input_is_read():
+    """Review F7: out.view(x.size(0), -1) with x the network's input was refused with the reason 'got size'.
+    The input's batch size is the batch size of every value read from it; the reading is exact."""
+    import torch
+
+    from exact.errors import UnsupportedNetworkError
+
+    for first in (lambda x: x.size(0), lambda x: x.shape[0]):
+        m = _view_by_input_batch(first)
+        net = exact.from_torch(m)
+        assert net.widths == (16, 8, 1)
+        rng = np.random.default_rng(0)
+        for p in rng.integers(-40, 40, size=(6, 16)):
+            p = [Fraction(int(v), 16) for v in p]
+            with torch.no_grad():
+                y = m(torch.tensor([[float(v) for v in p]], dtype=torch.float64)).item()
+            assert abs(float(net.evaluate(p)[0]) - y) <= 1e-12 * (1 + abs(y))
+    with pytest.raises(UnsupportedNetworkError, match=r"node 'view_1' \(call_method view\): its first size is the "
+                       r"value of node 'size' \(call_method size\), not the batch size.*write out.flatten\(1\) or "
+                       r"out.view\(-1, k\) instead"):
+        exact.from_torch(_view_by_input_batch(lambda x: x.size(1)))

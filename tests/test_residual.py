@@ -349,3 +349,104 @@ def test_rectangle_and_polygon_windows_agree_with_a_lowering_on_a_larger_box():
         ours = exact.count_regions(m, window=window)
         assert ours == exact.count_regions(big, window=window)
         assert ours.activation == exact.regions(m, window=window).n_activation > 5
+
+
+# ---------------------------------------------------------------------------------------
+# random nested and sequential blocks: skips at the input, blocks in blocks, a skip sum as output
+# ---------------------------------------------------------------------------------------
+
+PIECES = {"relu": (0.0,), "leaky_relu": (0.0,), "hardtanh": (-1.0, 1.0), "abs": (0.0,)}   # breakpoints
+
+
+def random_items(rng, w_in, w_out, depth, n):
+    """Items mapping w_in values to w_out: ("lin", a, b), ("act", name), ("blk", items mapping w to w)."""
+    items, w = [], w_in
+    for _ in range(n):
+        r = rng.random()
+        if depth > 0 and r < 0.4:
+            items.append(("blk", random_items(rng, w, w, depth - 1, rng.randint(1, 3))))
+        elif r < 0.7:
+            items.append(("lin", w, rng.randint(1, 4)))
+            w = items[-1][2]
+        else:
+            items.append(("act", rng.choice(list(ACTS))))
+    if w != w_out or not any(it[0] == "lin" for it in items):
+        items.append(("lin", w, w_out))
+    return items
+
+
+class Program(nn.Module):
+    """Runs a tree of items; records the pattern of the module's own neurons on request."""
+
+    def __init__(self, items, seed):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.items, self.lins = items, nn.ModuleList()
+        todo = list(items)
+        while todo:   # in the order forward meets them
+            it = todo.pop(0)
+            if it[0] == "lin":
+                self.lins.append(nn.Linear(it[1], it[2]))
+            elif it[0] == "blk":
+                todo = list(it[1]) + todo
+
+    def forward(self, x):
+        return self.run(self.items, x, iter(self.lins), None)
+
+    def run(self, items, x, lins, rec):
+        for it in items:
+            if it[0] == "lin":
+                x = next(lins)(x)
+            elif it[0] == "act":
+                if rec is not None:   # the piece: breakpoints below the pre-activation (Activation.piece)
+                    rec.append(sum((x > b).to(torch.int64) for b in PIECES[it[1]]))
+                x = ACTS[it[1]][0](x)
+            else:
+                x = x + self.run(it[1], x, lins, rec)
+        return x
+
+    def patterns(self, X):
+        """The pattern of the module's own neurons at each row of X, as tuples."""
+        rec = []
+        with torch.no_grad():
+            self.run(self.items, torch.as_tensor(X, dtype=torch.float64), iter(self.lins), rec)
+        return [tuple(row) for row in torch.cat(rec, 1).tolist()] if rec else [()] * len(X)
+
+
+def random_program(seed):
+    rng = random.Random(seed)
+    kind = seed % 3
+    if kind == 0:     # the outer skip starts at the network's input
+        items = [("blk", random_items(rng, 2, 2, 2, rng.randint(2, 4)))] + random_items(rng, 2, 1, 1, rng.randint(0, 3))
+    elif kind == 1:   # the output is a skip sum
+        w = rng.randint(1, 3)
+        items = random_items(rng, 2, w, 1, rng.randint(1, 3)) + [("blk", random_items(rng, w, w, 2, rng.randint(1, 4)))]
+    else:
+        items = random_items(rng, 2, rng.randint(1, 2), 3, rng.randint(2, 6))
+    return Program(items, seed).double()
+
+
+@pytest.mark.parametrize("seed", range(24))
+def test_random_nested_blocks_match_the_module_and_a_dense_grid(seed):
+    """Cells' exact maps against torch's float64 value and autograd gradient, their patterns against the
+    module's at their interior points; every pattern a dense grid meets is a cell's (a lower bound)."""
+    m = random_program(seed)
+    B = 2.0
+    r = exact.regions(m, window=B)
+    assert exact.count_regions(m, window=B).activation == r.n_activation
+    U = np.random.default_rng(seed).uniform(-B, B, size=(40, 2))
+    for u, c in zip(U, r.locate(U)):
+        x = torch.tensor(u[None], requires_grad=True)
+        y = m(x)[0]
+        J = np.stack([torch.autograd.grad(y[j], x, retain_graph=True)[0][0].numpy() for j in range(len(y))])
+        p = [Fraction(float(v)) for v in u]
+        ours = [float(sum(g * v for g, v in zip(row, p)) + o) for row, o in zip(c.affine.gradient, c.affine.offset)]
+        assert np.allclose(ours, y.detach().numpy(), rtol=1e-12, atol=1e-12)
+        assert np.allclose([[float(g) for g in row] for row in c.affine.gradient], J, rtol=1e-12, atol=1e-12)
+    own = [i for i, o in enumerate(r.own or [True] * len(r.cells[0].pattern)) if o]   # None: no skip at all
+    ours = [tuple(c.pattern[i] for i in own) for c in r.cells]
+    assert m.patterns(np.array([[float(v) for v in c.interior_point()] for c in r.cells])) == ours
+    g = -B + (np.arange(300) + 2**0.5 - 1) * (2 * B / 300)   # off the lines x = 0, y = 0 of kinks at the input
+    found = set(m.patterns(np.stack(np.meshgrid(g, g), -1).reshape(-1, 2)))
+    assert found <= set(ours) and len(found) <= r.n_activation
+    assert len(found) >= 0.9 * r.n_activation   # dense enough to meet nearly all cells here
