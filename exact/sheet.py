@@ -168,11 +168,13 @@ def _title_section(seed: int, body: list[str]) -> _Section:
         "equality by sympy and, independently, by mpmath at random points (derivatives also by finite "
         "differences, limits also evaluated next to the limit point; a limit that closes a squeeze is also "
         "checked to be taken of the bound derived before it) — except the two recurrences "
-        "(induction, sympy's `rsolve` and iterating them) and the parameter counts (counting the entries of "
-        "symbol matrices); an inequality by a proof of the sign of the difference (sympy's assumptions, "
-        "sign rules for sums and products, or interval arithmetic with outward rounding, `mpmath.iv`), "
-        "spot-checked at random points; decimal values by interval arithmetic. Sampled numbers are "
-        "labelled as such.", ""], {})
+        "(induction, sympy's `rsolve` and iterating them), the parameter counts (counting the entries of "
+        "symbol matrices) and the region counts of bonus 4's example (exactnet's line counter, and "
+        "independently sign patterns and distinct affine maps in sympy); an inequality by a proof of the "
+        "sign of the difference (sympy's assumptions, sign rules for sums and products, or interval "
+        "arithmetic with outward rounding, `mpmath.iv`), spot-checked at random points; decimal values by "
+        "interval arithmetic. A premise taken from another derivation is found in it, and that derivation "
+        "is built and checked in the same run. Sampled numbers are labelled as such.", ""], {})
 
 
 def _lse_softmax_section(say: _Progress) -> _Section:
@@ -469,8 +471,9 @@ def _max_regions_section(seed: int, quick: bool, say: _Progress) -> _Section:
         c = count_regions([lines, ([list(a)], [0])], window=None)
         rows.append([f"$a = ({a[0]}, {a[1]}, {a[2]})$", c.activation, c.linear])
     md += ["The maximum counts activation regions; linear regions reach it only when, in addition, every "
-           "output weight $a_i \\ne 0$. The example of the conclusion, counted by the package: the lines "
-           "$x_1 = 0$, $x_2 = 0$, $x_1 + x_2 = 1$ (general position) with output weights $a$:", "",
+           "output weight $a_i \\ne 0$. The example checked in the derivation above, counted by the "
+           "package: the lines $x_1 = 0$, $x_2 = 0$, $x_1 + x_2 = 1$ (general position) with output weights "
+           "$a$:", "",
            _md_table(["output weights", "exact activation regions", "exact linear regions"], rows), "",
            f"With $a_3 = 0$ the line $x_1 + x_2 = 1$ separates no two affine pieces: the {rows[1][1]} "
            f"activation regions merge into the {rows[1][2]} regions of the two other lines. So the "

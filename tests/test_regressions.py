@@ -4644,3 +4644,14 @@ def test_a_view_by_the_batch_size_of_the_input_is_read():
                        r"value of node 'size' \(call_method size\), not the batch size.*write out.flatten\(1\) or "
                        r"out.view\(-1, k\) instead"):
         exact.from_torch(_view_by_input_batch(lambda x: x.size(1)))
+
+
+
+def test_a_sum_written_unevaluated_keeps_its_order_in_the_sheet():
+    """Student trial: 3(a) read ``6 \\cdot 1 + 3 \\cdot 5 + 6 \\cdot 5 + ... = 111`` for 2-5-5-5-5-1, the
+    output layer's term first: sympy's printer sorts a sum's terms."""
+    from exact.symbolic.render import fact_math
+    from exact.symbolic.theorems import THEOREMS
+
+    text = fact_math(THEOREMS["parameter-count"]().facts[-1])
+    assert r"= 3 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 1 = 111" in text

@@ -134,7 +134,19 @@ def fact_math(f) -> str:
         LaTeX math (no dollar signs).
     """
     rel = REL_LATEX[f.relation]
-    return f"{f.label} {sp.latex(f.lhs)} {rel} {sp.latex(f.rhs)}".strip()
+    return f"{f.label} {_side_latex(f.lhs)} {rel} {_side_latex(f.rhs)}".strip()
+
+
+def _side_latex(expr) -> str:
+    """Write a fact's side; a sum built unevaluated keeps its terms in the order they were written.
+
+    sympy's printer sorts a sum's terms: the parameters of 2-5-5-5-5-1 came out output layer
+    first (``6*1 + 3*5 + ...``), a difference ``f_on - f_off`` with its second term first.
+    """
+    expr = sp.sympify(expr)
+    if expr.is_Add and sp.Add(*expr.args) != expr:  # unevaluated: the order is the author's
+        return sp.latex(expr, order="none")
+    return sp.latex(expr)
 
 
 def markdown(d) -> str:
