@@ -70,6 +70,16 @@ SUPPORTED_TEXT = ("Linear, Conv1d/Conv2d, AvgPool1d/AvgPool2d, AdaptiveAvgPool1d
                   "BatchNorm1d/2d, Flatten, Unflatten, view/reshape, Identity, eval-mode Dropout, and the "
                   "activations ReLU, LeakyReLU, Hardtanh, ReLU6, Abs")
 
+_OUTPUT_SQUASH = ("; if it squashes the output (a classifier's sigmoid or softmax), read the model without "
+                  "it: its regions and decision boundary are those of the logits")
+_HINTS = {"prelu": "; PReLU's slopes are parameters exactnet does not read: with one slope a, "
+                   "nn.LeakyReLU(a) is the same function",
+          "clamp": "; clamp(min=0) is a ReLU: write torch.relu(x) (clamp(min=a, max=b): F.hardtanh(x, a, b))",
+          "clamp_min": "; clamp_min(0) is a ReLU: write torch.relu(x)",
+          "maximum": "; maximum(x, 0) is a ReLU: write torch.relu(x)",
+          "sigmoid": _OUTPUT_SQUASH, "softmax": _OUTPUT_SQUASH, "log_softmax": _OUTPUT_SQUASH}
+"""Advice after the refusal of a common spelling of a supported operation, or of an output squashing."""
+
 _MAXPOOL = ("{label} takes the maximum over each window: a maximum of affine pieces is not one of the "
             "activations exactnet represents (ReLU, LeakyReLU, Hardtanh, Abs), and writing it with extra "
             "ReLU neurons (max(a, b) = b + relu(a - b)) would add activation boundaries the network does not "
@@ -357,7 +367,7 @@ def module_op(label: str, m: Any) -> Op | None:
         activation = type(m).__module__ == "torch.nn.modules.activation"  # not LayerNorm, Embedding, ...
         raise (UnsupportedActivationError if activation else UnsupportedNetworkError)(
             f"{label} ({name}) is not a supported piecewise-linear activation or layer; "
-            f"supported: {SUPPORTED_TEXT}")
+            f"supported: {SUPPORTED_TEXT}{_HINTS.get(name.lower(), '')}")
     return Op("act", label, act)
 
 
@@ -478,8 +488,9 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
         # 0.5 * x, -x, x.detach(), x[0], x.clamp(0, 1)) is a structure it does not read
         alone = len(node.args) == 1 and not node.kwargs and is_node(node.args[0])
         activation = alone and str(name).rstrip("_") in _NONLINEAR
+        hint = _HINTS.get(str(name).rstrip("_"), "")
         raise (UnsupportedActivationError if activation else UnsupportedNetworkError)(
-            f"{label}: operation {name!r} is not supported; supported: {SUPPORTED_TEXT}") from None
+            f"{label}: operation {name!r} is not supported; supported: {SUPPORTED_TEXT}{hint}") from None
     if kind == "maxpool":
         raise UnsupportedNetworkError(_MAXPOOL.format(label=label))
     if kind == "add":

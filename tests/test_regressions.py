@@ -4655,3 +4655,27 @@ def test_a_sum_written_unevaluated_keeps_its_order_in_the_sheet():
 
     text = fact_math(THEOREMS["parameter-count"]().facts[-1])
     assert r"= 3 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 1 = 111" in text
+
+
+
+def test_refusals_of_relu_spellings_prelu_and_output_squashing_say_what_to_write():
+    """Student trial: x.clamp(min=0), torch.maximum and a classifier's final sigmoid were refused with no
+    hint, and PReLU was called not piecewise linear."""
+    from torch import nn
+
+    from exact.errors import UnsupportedActivationError, UnsupportedNetworkError
+
+    class Clamped(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.b(self.a(x).clamp(min=0))
+
+    with pytest.raises(UnsupportedNetworkError, match=r"clamp\(min=0\) is a ReLU: write torch.relu\(x\)"):
+        exact.count_regions(Clamped(), window=1)
+    for last, hint in ((nn.Sigmoid(), "read the model without it"), (nn.PReLU(), r"nn.LeakyReLU\(a\) is the same")):
+        m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), last)
+        with pytest.raises(UnsupportedActivationError, match=hint):
+            exact.count_regions(m, window=1)
