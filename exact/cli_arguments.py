@@ -205,7 +205,7 @@ def check_leading_options(parser: argparse.ArgumentParser, argv: list[str]) -> N
     ...
     SystemExit: 2
     """
-    commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    commands = _commands(parser)
     start = next((i for i, w in enumerate(argv) if w in commands), None)
     if not start or all(w.startswith("-") for w in argv[:start]) or "--" in argv[:start]:
         return  # no command, nothing before it, or only options: parse_known_args says it
@@ -247,7 +247,7 @@ def check_command_name(parser: argparse.ArgumentParser, argv: list[str]) -> None
     ...
     SystemExit: 2
     """
-    commands = next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    commands = _commands(parser)
     word = next((w for w in argv if not w.startswith("-")), None)
     if word is None or word in commands or "--" in argv[:argv.index(word)]:
         return
@@ -286,3 +286,8 @@ def check_argument_words(parser: argparse.ArgumentParser, argv: list[str]) -> No
     """
     check_leading_options(parser, argv)
     check_command_name(parser, argv)
+
+
+def _commands(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    """Return the parser's commands by name (empty without subcommands)."""
+    return next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
