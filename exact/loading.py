@@ -77,6 +77,7 @@ from .state_dicts import (
     checkpoint_entry,
     from_state_dict,
     given_activation,
+    natural_key,
     resolve_activation,
 )
 from .wording import type_phrase
@@ -379,11 +380,6 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
     return from_state_dict(state, where, activation=activation, widths=widths, in_file=True)
 
 
-def _natural(name: str) -> list[Any]:
-    """Sort key putting ``'2'`` before ``'10'`` and ``'fc2'`` before ``'fc10'``."""
-    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
-
-
 def _load_safetensors(p: str, activation: Any, widths: Any) -> ExactNet:
     """Read a ``.safetensors`` state_dict; layers in the natural order of their names."""
     where = f"spec file {p!r}"
@@ -399,7 +395,7 @@ def _load_safetensors(p: str, activation: Any, widths: Any) -> ExactNet:
             hint = did_you_mean(key, ("activation", "widths"))
             raise SpecFileError(f"{where}: __metadata__ has the key {key!r}{hint}; "
                                 "exactnet reads 'activation' and 'widths' (other metadata is ignored)")
-    order = sorted(tensors, key=lambda k: _natural(k.rsplit(".", 1)[0]) + [(2, 0, k)])
+    order = sorted(tensors, key=lambda k: natural_key(k.rsplit(".", 1)[0]) + [(2, 0, k)])
     state.update((k, tensors[k]) for k in order)
     return from_state_dict(state, where, activation=activation, widths=widths, in_file=True, by_shapes=True)
 

@@ -46,7 +46,7 @@ from .spec_values import activation_from_spec, check_activation_count, did_you_m
 from .wording import counted, type_phrase
 
 __all__ = ["ASSUMED", "check_architecture", "checkpoint_entry", "from_state_dict", "given_activation",
-           "recorded_readings", "resolve_activation"]
+           "natural_key", "recorded_readings", "resolve_activation"]
 
 _ENTRIES = ("activation", "widths")
 
@@ -295,8 +295,23 @@ class _Unordered(Exception):
     """The layer order of a state_dict is ambiguous (:func:`_chain_order`, :func:`_stored_order`)."""
 
 
-def _natural(name: str) -> list[Any]:
-    """Sort key putting ``'2'`` before ``'10'`` and ``'fc2'`` before ``'fc10'``."""
+def natural_key(name: str) -> list[Any]:
+    """Return the sort key putting ``'2'`` before ``'10'`` and ``'fc2'`` before ``'fc10'``.
+
+    Parameters
+    ----------
+    name : str
+
+    Returns
+    -------
+    list
+        The name's runs of digits as numbers, the rest as text.
+
+    Examples
+    --------
+    >>> sorted(["fc10", "fc2", "out"], key=natural_key)
+    ['fc2', 'fc10', 'out']
+    """
     return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
 
 
@@ -338,7 +353,7 @@ def _stored_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[s
     """
     if not _numbered(names):
         return names, "as stored (the names are not numbered)", ""
-    numbered = sorted(names, key=_natural)
+    numbered = sorted(names, key=natural_key)
     table = _shape_table(state, names, widths)
     if numbered == names:
         return names, "as stored, the order of their names' numbers too", ""
