@@ -7,6 +7,9 @@ works along one axis with kept dimensions, in the computation dtype (float32 or 
     m = max x (λ > 0) or min x (λ < 0),   z = λ (x - m) <= 0,   e = exp z,   s = Σ e = 1 + r
     lse = m + log1p(r) / λ,   softmax = e / s,   log_softmax = z - log1p(r)
 
+with ``r`` summed without the dominant term where ``s < 1.5`` (and ``s = 1 + r`` there), and
+summed again from ``exp(z + 700)`` in float64 where it is below the smallest normal number.
+
 Error goal, for every output y: ``|ŷ - y| <= 4 (ulp(y) + u C)`` with ``C = Σ_j |x_j ∂y/∂x_j|``
 (what rounding the inputs alone may cause).  The plain computation above is within it except
 for the rounding of ``z`` itself: ``|Δz_j| <= ρ u |z_j|`` (ρ = 1 when λ is a power of two,
@@ -192,29 +195,29 @@ def certify(ops, lam: float, m, z, e, s, need, float32: bool):
 
 
 def _rest(ops, e, s, idx):
-    """``r = s - 1`` without cancellation: the sum without one dominant term where s < 1.5."""
+    """``r = s - 1`` without cancellation, and the slices ``near`` (s < 1.5, else None).
+
+    In ``near`` the sum is taken again without one dominant term (e = 1).
+    """
     near = s < 1.5
     if not ops.any(near):
-        return s - 1.0
-    return ops.rest_near(e, s, near, idx)
+        return s - 1.0, None
+    return ops.rest_near(e, s, near, idx), near
 
 
-def _lse_term(ops, a, z, lam: float, r, idx):
-    """Return ``log1p(r) / λ`` in float64.
+def _low_rest(ops, z, r):
+    """Return the slices where ``r`` is below the smallest normal, and ``e^700 r`` there (float64).
 
-    Where ``r`` is subnormal and |λ| < 1 (the division would magnify its lost bits) the
-    rest is summed again, scaled by e^700.
+    Each term of such a rest is an underflowed or subnormal ``exp``, with few or no bits;
+    summed again from ``exp(z + 700)`` (float64, only those slices' rows) they keep all
+    of theirs.  ``(None, None)`` when no slice is low (one comparison per slice).
     """
-    xp = ops.xp
-    term = ops.to64(xp.log1p(r)) / lam
-    if not abs(lam) < 1:
-        return term
+    if ops.length(z) == 1:
+        return None, None  # no rest at all: r = 0 is exact
     low = r < ops.tiny(r)
     if not ops.any(low):
-        return term
-    ew = xp.exp(ops.to64(z) + 700.0)
-    ops.put_(ew, ops.dom_index(a, lam) if idx is None else idx, 0.0)
-    return xp.where(low, ops.total(ew) / lam * math.exp(-700.0), term)
+        return None, None
+    return low, ops.rest_scaled(z, low)
 
 
 def finite_outputs(ops, a, m, lam: float, need, goal: str, idx=None) -> dict[str, Any]:
@@ -242,16 +245,22 @@ def finite_outputs(ops, a, m, lam: float, need, goal: str, idx=None) -> dict[str
         e = e + e * corr
         z = z + corr
         s = ops.total(e)
-    r = _rest(ops, e, s, idx)
+    r, near = _rest(ops, e, s, idx)
     out: dict[str, Any] = {"s": s, "m": m}
+    if "p" in need:  # s = 1 + r: the plain sum loses the terms below half an ulp of 1
+        out["p"] = ops.div_(e, s if near is None else xp.where(near, r + 1.0, s))
+    low, big = _low_rest(ops, z, r) if "lse" in need or "logp" in need else (None, None)
     if "lse" in need:
-        out["lse"] = ops.like(ops.to64(m) + _lse_term(ops, a, z, lam, r, idx), m)
+        term = ops.to64(xp.log1p(r)) / lam
+        if low is not None:  # |λ| < 1 would magnify the lost bits: divide before scaling back
+            term = xp.where(low, big / lam * math.exp(-700.0), term)
+        out["lse"] = ops.like(ops.to64(m) + term, m)
     if "logp" in need:
+        if low is not None:
+            r = xp.where(low, ops.like(big * math.exp(-700.0), r), r)
         out["logp"] = ops.sub_(z, xp.log1p(r))
         if lam < 0:  # z = λ (+0.0) = -0.0 at the dominant entry; v - (-0.0) = v + 0.0 makes log 1 +0.0
             out["logp"] = ops.sub_(out["logp"], -0.0)
-    if "p" in need:
-        out["p"] = ops.div_(e, s)
     return out
 
 
@@ -317,32 +326,29 @@ def lse_grad(ops, p, g):
     return ops.unsqueeze(g) * p
 
 
-def softmax_grad(ops, p, g, lam: float, near, frozen):
+def softmax_grad(ops, p, g, lam: float, near):
     """Return ``λ p ⊙ (h - <h, p>)``, with ``h = g - g_dom`` in the slices ``near`` (p_dom > 1/2).
 
     Relative to the dominant entry, its own component is ``-Σ_j p_j (g_j - g_dom)``: small
-    terms, not the difference of two numbers near ``g_dom``.  ``frozen`` slices (an
-    infinite dominant entry) are constant in x: their gradient is 0.
+    terms, not the difference of two numbers near ``g_dom``.  Slices with an infinite
+    dominant entry use their limit ``p`` (uniform over the tied entries): the gradient is
+    the limit of the gradient along equal entries, as the values are (0 when one-hot).
     """
-    xp = ops.xp
     h = g if near is None else g - ops.near_dominant(g, p, near)
     out = h - ops.dot(h, p)
     out *= p  # in place: one array fewer (autograd allows it: the subtraction keeps nothing)
-    if frozen is not None:
-        out = xp.where(frozen, 0.0, out)
     return scaled(ops, out, lam)
 
 
-def log_softmax_grad(ops, p, g, lam: float, near, frozen):
+def log_softmax_grad(ops, p, g, lam: float, near):
     """Return ``λ (g - p Σ g)``, the dominant component apart in the slices ``near``.
 
     There it is ``g_dom (1 - p_dom) - p_dom Σ_{j≠dom} g_j``, each sum without its big term.
+    Slices with an infinite dominant entry use their limit ``p``, so the gradient is the
+    limit too (``[-5, 2, 3]`` for ``(log_softmax([inf, 1, 2]) * [1, 2, 3]).sum()``).
     """
-    xp = ops.xp
     out = p * -ops.total(g)
     out += g
     if near is not None:
         out = ops.fix_dominant(out, g, p, near)
-    if frozen is not None:
-        out = xp.where(frozen, 0.0, out)
     return scaled(ops, out, lam)

@@ -87,6 +87,18 @@ class NumpyOps:
         np.moveaxis(rest, self.axis, -1)[..., 0][where] = np.sum(rows, axis=-1)
         return rest
 
+    def rest_scaled(self, z, low):
+        """``Σ_{j≠dom} exp(z_j + 700)`` (float64) in the slices ``low``, 0 elsewhere; only their rows."""
+        rows, where = self._near_rows(z, low)
+        rows = np.exp(rows.astype(np.float64) + 700.0)
+        np.put_along_axis(rows, np.argmax(rows, axis=-1)[:, None], 0.0, axis=-1)  # the z = 0 term
+        sums = np.sum(rows, axis=-1)
+        if z.ndim == 1:
+            return sums
+        out = np.zeros(low.shape, dtype=np.float64)
+        np.moveaxis(out, self.axis, -1)[..., 0][where] = sums
+        return out
+
     def _near_rows(self, x, near):
         """Return copies of the slices where ``near`` (k, n) and the index to write them back."""
         if x.ndim == 1:
@@ -150,9 +162,31 @@ class NumpyOps:
         return np.any(mask, axis=self.axis, keepdims=True)
 
 
+def _as_array(x: Any) -> np.ndarray:
+    """``x`` as an ndarray; masked arrays, ragged nesting and sequences of tensors refused."""
+    if isinstance(x, np.ma.MaskedArray):
+        raise TypeError(f"x is a numpy masked array (shape {x.shape}): numeric would ignore its mask; "
+                        "pass x.filled(-np.inf) (+inf for lam < 0) to give the masked entries weight 0, "
+                        "or x.data to keep them")
+    try:
+        return np.asarray(x)
+    except (ValueError, TypeError, RuntimeError) as err:
+        what = f"{type(x).__name__} of length {len(x)}" if hasattr(x, "__len__") else type(x).__name__
+        if isinstance(x, (list, tuple)) and any(type(v).__module__.startswith("torch") for v in x):
+            raise TypeError(f"x is a {what} holding torch tensors: numeric reads it as a numpy array and "
+                            "would drop their gradients; pass one tensor (torch.stack(x))") from None
+        seq = isinstance(x, (list, tuple))
+        lengths = [len(v) if hasattr(v, "__len__") else None for v in x] if seq else []
+        if len(set(lengths)) > 1:
+            shown = lengths if len(lengths) <= 10 else [*lengths[:10], "..."]
+            raise ValueError(f"x is ragged: a {what} whose entries have lengths {shown} (None: a number); "
+                             "numeric needs a rectangular array") from None
+        raise ValueError(f"x ({what}) is not a rectangular array of real numbers ({err})") from None
+
+
 def _prepare(x: Any) -> tuple[np.ndarray, np.dtype, str]:
     """Return the computation array, the dtype to return, and the dtype judged by the goal."""
-    a = np.asarray(x)
+    a = _as_array(x)
     if a.dtype.kind == "c":
         raise TypeError(f"x must be real, got complex dtype {a.dtype}")
     if a.dtype.kind not in "biuf":
@@ -161,8 +195,10 @@ def _prepare(x: Any) -> tuple[np.ndarray, np.dtype, str]:
         return a.astype(np.float64), np.dtype(np.float64), "float64"
     if a.dtype.itemsize < 4:  # float16: float32 inside, far more accurate than the result
         return a.astype(np.float32), a.dtype, "float16"
-    if a.dtype.itemsize > 8:  # longdouble: float64 inside
-        return a.astype(np.float64), a.dtype, "float64"
+    if a.dtype.itemsize > 8:
+        raise TypeError(f"x has dtype {a.dtype} (np.longdouble), which numeric does not compute: float64 "
+                        "would overflow beyond 1.8e308 and round away its extra bits; convert it "
+                        "(x.astype(np.float64)) or use exact.logsumexp, which reads it exactly")
     return a, a.dtype, a.dtype.name
 
 

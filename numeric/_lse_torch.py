@@ -80,6 +80,12 @@ class TorchOps:
         idx = e.argmax(dim=self.dim, keepdim=True) if idx is None else idx
         return torch.where(near, e.scatter(self.dim, idx, 0.0).sum(dim=self.dim, keepdim=True), s - 1.0)
 
+    def rest_scaled(self, z, low):
+        """``Σ_{j≠dom} exp(z_j + 700)`` (float64) in the slices ``low``, 0 elsewhere (whole array)."""
+        ew = torch.exp(z.double() + 700.0)
+        ew.scatter_(self.dim, ew.argmax(dim=self.dim, keepdim=True), 0.0)
+        return torch.where(low, ew.sum(dim=self.dim, keepdim=True), 0.0)
+
     def near_dominant(self, g, p, near):
         """``g`` at the dominant entry (the largest p) of the slices ``near``, 0 elsewhere."""
         return torch.where(near, g.gather(self.dim, p.argmax(dim=self.dim, keepdim=True)), 0.0)
@@ -138,33 +144,40 @@ def _tensor(v):
 
 
 def _forward(ctx, a, lam: float, dim: int, goal: str, need: set):
-    """Run the core; keep what the backward needs (a, p, the masks of special slices)."""
+    """Run the core; keep what the backward needs (a, p, the slices near one-hot).
+
+    Each array becomes one tensor: softmax's output is the saved ``p`` itself, so that
+    autograd's version counter sees an in-place change of the output (and the backward
+    raises, as torch.softmax's does) instead of reading the changed values.
+    """
     grad = bool(ctx.needs_input_grad[0])
     ops, arr = _route(a, dim)
     with np.errstate(all="ignore"):
         out = outputs(ops, arr, lam, need | ({"p"} if grad else set()), goal)
     ctx.lam, ctx.dim, ctx.goal = lam, dim, goal
+    if "lse" in need:  # no view of a tensor made here: autograd forbids changing those in place
+        lse = out["lse"]
+        out["lse"] = np.squeeze(lse, axis=dim) if isinstance(lse, np.ndarray) else lse.squeeze(dim).clone()
+    res = {k: _tensor(v) for k, v in out.items() if k in need or (grad and k == "p")}
     if grad:
-        xp = ops.xp
-        m, s = out.get("m"), out.get("s")  # none for λ = 0
-        ctx.frozen = None if m is None or not ops.any(xp.isinf(m)) else _tensor(xp.isinf(m))
+        s = out.get("s")  # none for λ = 0
         ctx.near = None if s is None or not ops.any(s < 2) else _tensor(s < 2)
-        ctx.save_for_backward(a, _tensor(out["p"]))
-    return {k: _tensor(v) for k, v in out.items() if k in need}
+        ctx.save_for_backward(a, res["p"])
+    return res
 
 
 def _backward(ctx, g, grad_fn):
-    """Run ``grad_fn(ops, a, p, g)``: differentiably under ``create_graph``, else on the route."""
+    """Run ``grad_fn(ops, p, g, near)``: differentiably under ``create_graph``, else on the route."""
     a, p = ctx.saved_tensors
     if torch.is_grad_enabled():  # create_graph: p through the softmax function, torch ops
         p = SoftmaxFunction.apply(a, ctx.lam, ctx.dim, ctx.goal)
-        return grad_fn(TorchOps(ctx.dim), a, p, g, ctx.near, ctx.frozen)
-    ops, an = _route(a, ctx.dim)
+        return grad_fn(TorchOps(ctx.dim), p, g, ctx.near)
+    ops, _ = _route(a, ctx.dim)
     if isinstance(ops, TorchOps):
-        return grad_fn(ops, an, p, g, ctx.near, ctx.frozen)
-    masks = [None if t is None else t.numpy() for t in (ctx.near, ctx.frozen)]
+        return grad_fn(ops, p, g, ctx.near)
+    near = None if ctx.near is None else ctx.near.numpy()
     with np.errstate(all="ignore"):
-        return torch.from_numpy(np.ascontiguousarray(grad_fn(ops, an, p.numpy(), g.detach().numpy(), *masks)))
+        return torch.from_numpy(np.ascontiguousarray(grad_fn(ops, p.numpy(), g.detach().numpy(), near)))
 
 
 class LseFunction(torch.autograd.Function):
@@ -172,11 +185,11 @@ class LseFunction(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, a, lam, dim, goal):
-        return _forward(ctx, a, lam, dim, goal, {"lse"})["lse"].squeeze(dim)
+        return _forward(ctx, a, lam, dim, goal, {"lse"})["lse"]
 
     @staticmethod
     def backward(ctx, g):
-        grad = _backward(ctx, g, lambda ops, a, p, g, near, frozen: lse_grad(ops, p, g))
+        grad = _backward(ctx, g, lambda ops, p, g, near: lse_grad(ops, p, g))
         return grad, None, None, None
 
 
@@ -191,8 +204,7 @@ class SoftmaxFunction(torch.autograd.Function):
     def backward(ctx, g):
         if math.isinf(ctx.lam) or ctx.lam == 0:
             return torch.zeros_like(g), None, None, None  # piecewise constant in x
-        grad = _backward(ctx, g, lambda ops, a, p, g, near, frozen:
-                         softmax_grad(ops, p, g, ctx.lam, near, frozen))
+        grad = _backward(ctx, g, lambda ops, p, g, near: softmax_grad(ops, p, g, ctx.lam, near))
         return grad, None, None, None
 
 
@@ -207,8 +219,7 @@ class LogSoftmaxFunction(torch.autograd.Function):
     def backward(ctx, g):
         if math.isinf(ctx.lam) or ctx.lam == 0:
             return torch.zeros_like(g), None, None, None
-        grad = _backward(ctx, g, lambda ops, a, p, g, near, frozen:
-                         log_softmax_grad(ops, p, g, ctx.lam, near, frozen))
+        grad = _backward(ctx, g, lambda ops, p, g, near: log_softmax_grad(ops, p, g, ctx.lam, near))
         return grad, None, None, None
 
 
@@ -235,15 +246,20 @@ def torch_apply(x, lam: float, axis: Any, func: str):
     if x.is_meta:
         raise ValueError(f"x is a meta tensor (shape {tuple(x.shape)}): meta tensors hold no values, so "
                          f"{_NAMES[func]} has nothing to compute; create x on a real device (cpu, cuda)")
+    if x.is_nested:
+        raise TypeError(f"x is a nested tensor: {_NAMES[func]} needs a dense (strided) tensor; pad it "
+                        "(x.to_padded_tensor(-math.inf)) or call it on each component")
+    if x.layout != torch.strided:
+        raise TypeError(f"x has layout {x.layout} (sparse): {_NAMES[func]} needs a dense (strided) tensor; "
+                        "x.to_dense() reads its absent entries as 0 (use -inf for no weight)")
     a, out_dtype, goal = _prepare(x)
     dim = normalize_axis(axis, a.dim())
     if func == "lse" and lam == 0:
         raise ValueError("logsumexp with lam = 0 is undefined: (1/λ) log n -> ±inf as λ -> 0±")
-    if a.shape[dim] == 0:
+    if a.shape[dim] == 0:  # like torch's: new tensors, in the graph (their gradient is empty)
         if func != "lse":
-            return a.to(out_dtype)
-        shape = a.shape[:dim] + a.shape[dim + 1:]
-        return torch.full(shape, -math.inf if lam > 0 else math.inf, dtype=out_dtype, device=a.device)
+            return a.clone().to(out_dtype)
+        return (a.sum(dim=dim) + (-math.inf if lam > 0 else math.inf)).to(out_dtype)
     if a.dtype == torch.float32 and math.isfinite(lam) and not FLOAT32_LAM[0] <= abs(lam) <= FLOAT32_LAM[1]:
         a = a.double()  # λ itself has no float32 value close enough
     return _FUNCTIONS[func].apply(a, lam, dim, goal).to(out_dtype)

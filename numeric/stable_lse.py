@@ -34,16 +34,38 @@ How the hard cases are handled
   ``logsumexp`` raises (its limit is ±∞).
 * ``+inf`` entries (for λ > 0) take all the mass, uniformly; ``-inf`` entries get 0.
   When every entry is ``-inf`` the policy is the limit of equal entries: lse ``-inf``,
-  softmax uniform, log_softmax ``-log n``, gradient of lse uniform (finite), of softmax
-  and log_softmax 0.  NaN propagates to its slice.
+  softmax uniform, log_softmax ``-log n``.  NaN propagates to its slice.  Gradients
+  follow the same limits (finite λ): the backward formulas with the limit weights, so
+  ``(log_softmax([inf, 1, 2]) * [1, 2, 3]).sum()`` has gradient ``[-5, 2, 3]`` as for
+  ``x_0 = 1e6``; softmax's is 0 where one entry wins and that of equal entries among
+  tied infinite ones (all ``-inf``: lse uniform, softmax and log_softmax those of equal
+  entries).  λ = ±inf and λ = 0 give gradient 0 (piecewise constant in x).
 * Empty input along ``axis``: lse ``(1/λ) log 0`` (``-inf`` for λ > 0, ``+inf`` for
-  λ < 0), softmax empty.  An ``axis`` out of range raises ``IndexError``.
+  λ < 0), softmax empty; torch returns new tensors in the graph (gradient empty), as
+  torch's own functions do.  An ``axis`` out of range raises ``IndexError``.
 * float16/bfloat16 are computed in float32 and cast back; float32 with |λ| beyond
-  float32's reach (above 3.4e38 or below 2^-100) in float64; integers and bools are
-  promoted to the default float type.
+  float32's reach (above 3.4e38 or below 2^-100) in float64.  Integers and bools are
+  promoted to the default float type first: float64 for numpy (exact below 2^53),
+  ``torch.get_default_dtype()`` for torch, float32 unless changed, so
+  ``logsumexp(torch.tensor([2**24 + 1, 2**24]), lam=inf)`` is ``16777216.0``: the two
+  entries tie (pass ``dtype=torch.float64`` tensors to keep them apart).
+* Refused with a TypeError or ValueError naming ``x``: np.longdouble (float64 inside
+  would overflow beyond 1.8e308 and round its extra bits away; ``exact.logsumexp``
+  reads it exactly), numpy masked arrays (the mask would be ignored: fill the masked
+  entries with ``-inf``), ragged nested lists, sequences of tensors that require grad
+  (``torch.stack`` them), sparse and nested tensors.
+* When the rest ``Σ_{j≠dom} exp(λ (x_j - m))`` is below the smallest normal number
+  (a sum of subnormal or underflowed terms), lse and log_softmax sum it again from
+  ``exp(λ (x_j - m) + 700)`` in float64, in those slices only, so ``lse([0, -746, ...])``
+  keeps its 1e-321 instead of 0.  Not covered: softmax's gradient where ``p_k`` is
+  subnormal carries ``p_k``'s absolute error, about ``|λ (g_k - <g, p>)| / 2`` units of
+  the smallest subnormal (tiny in absolute terms, far beyond 4 relative ulps).
 * torch: custom autograd backwards (never ``exp(x - out)``), exact at ties and near
   one-hot weights; under ``create_graph`` differentiable again (Hessians).  CPU tensors
-  run numpy's kernels on shared memory (faster here than torch's CPU exp).
+  run numpy's kernels on shared memory (faster here than torch's CPU exp).  softmax's
+  output is the tensor its backward reads: changing it in place (``y.mul_(2)``) makes
+  backward raise, as ``torch.softmax``'s does.  Any torch.Tensor, subclasses included,
+  takes the torch route; the result is a plain torch.Tensor.
 
 Examples
 --------
@@ -60,6 +82,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from decimal import Decimal
 from typing import Any
 
@@ -71,7 +94,9 @@ __all__ = ["logsumexp", "softmax", "log_softmax"]
 
 
 def _is_torch(x: Any) -> bool:
-    return type(x).__module__.startswith("torch")
+    """Tell whether ``x`` is a torch.Tensor, subclasses included (no torch import: a tensor loaded it)."""
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
 
 
 def _check_lam(lam: Any) -> float:
@@ -121,7 +146,9 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     Parameters
     ----------
     x : array_like or torch.Tensor, shape (..., n, ...)
-        Input; numpy in, numpy out; torch in, torch out (differentiable).
+        Input; numpy in, numpy out; torch in, torch out (differentiable).  Integers
+        are promoted to the default float type (torch: float32 unless changed, where
+        ``2**24 + 1`` and ``2**24`` tie; numpy: float64, exact below 2^53).
     lam : real number, default 1
         Inverse temperature λ; ``±inf`` gives max/min.  ``0`` raises.  Used as a float: a
         Fraction or Decimal is rounded to the nearest float.
@@ -136,12 +163,14 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     Raises
     ------
     ValueError
-        ``lam = 0`` or NaN, or nonzero with no float near it (``10**400``); scalar input; a
-        torch meta tensor (it holds no values).
+        ``lam = 0`` or NaN, or nonzero with no float near it (``10**400``); scalar or
+        ragged input; a torch meta tensor (it holds no values).
     IndexError
         ``axis`` out of range.
     TypeError
-        Complex or non-numeric input, non-real ``lam``, non-integer ``axis``.
+        Complex, non-numeric or np.longdouble input, a numpy masked array, a sparse or
+        nested tensor, a sequence of tensors requiring grad; non-real ``lam``; non-integer
+        ``axis``.
 
     See Also
     --------
@@ -150,7 +179,9 @@ def logsumexp(x: Any, lam: float = 1.0, axis: int = -1):
     Notes
     -----
     ``lse = m + log1p(Σ_{j≠k} exp(λ (x_j - m))) / λ`` with ``m = x_k`` the max (λ > 0) or
-    the min (λ < 0).  Bounds: ``max x <= lse <= max x + log(n)/λ`` for λ > 0.  Within
+    the min (λ < 0).  Bounds: ``max x <= lse <= max x + log(n)/λ`` for λ > 0 (up to
+    rounding, within the documented error: about 1 ulp at ties, more where ``max x`` and
+    ``log(n)/λ`` cancel).  Within
     ``4 (ulp + u Σ_j p_j |x_j|)`` of the exact value, p the softmax (see the module's
     Accuracy).  O(n) time and two arrays of x's size; the torch gradient is the softmax.
 
@@ -178,7 +209,9 @@ def softmax(x: Any, lam: float = 1.0, axis: int = -1):
     Parameters
     ----------
     x : array_like or torch.Tensor, shape (..., n, ...)
-        Input; numpy in, numpy out; torch in, torch out (differentiable).
+        Input; numpy in, numpy out; torch in, torch out (differentiable).  Integers
+        are promoted to the default float type (torch: float32 unless changed, where
+        ``2**24 + 1`` and ``2**24`` tie; numpy: float64, exact below 2^53).
     lam : real number, default 1
         ``±inf`` gives the (uniform over ties) arg max/min indicator, ``0`` the uniform
         distribution.  Used as a float: a Fraction or Decimal is rounded to the nearest float.
@@ -193,12 +226,14 @@ def softmax(x: Any, lam: float = 1.0, axis: int = -1):
     Raises
     ------
     ValueError
-        ``lam`` NaN or nonzero with no float near it (``10**400``); scalar input; a torch
-        meta tensor (it holds no values).
+        ``lam`` NaN or nonzero with no float near it (``10**400``); scalar or ragged
+        input; a torch meta tensor (it holds no values).
     IndexError
         ``axis`` out of range.
     TypeError
-        Complex or non-numeric input, non-real ``lam``, non-integer ``axis``.
+        Complex, non-numeric or np.longdouble input, a numpy masked array, a sparse or
+        nested tensor, a sequence of tensors requiring grad; non-real ``lam``; non-integer
+        ``axis``.
 
     See Also
     --------
@@ -231,7 +266,9 @@ def log_softmax(x: Any, lam: float = 1.0, axis: int = -1):
     Parameters
     ----------
     x : array_like or torch.Tensor, shape (..., n, ...)
-        Input; numpy in, numpy out; torch in, torch out (differentiable).
+        Input; numpy in, numpy out; torch in, torch out (differentiable).  Integers
+        are promoted to the default float type (torch: float32 unless changed, where
+        ``2**24 + 1`` and ``2**24`` tie; numpy: float64, exact below 2^53).
     lam : real number, default 1
         Inverse temperature λ; ``±inf`` gives ``-log k`` at the k maximisers (minimisers)
         and ``-inf`` elsewhere, ``0`` the uniform ``-log n``.  Used as a float: a Fraction
@@ -247,12 +284,14 @@ def log_softmax(x: Any, lam: float = 1.0, axis: int = -1):
     Raises
     ------
     ValueError
-        ``lam`` NaN or nonzero with no float near it (``10**400``); scalar input; a torch
-        meta tensor (it holds no values).
+        ``lam`` NaN or nonzero with no float near it (``10**400``); scalar or ragged
+        input; a torch meta tensor (it holds no values).
     IndexError
         ``axis`` out of range.
     TypeError
-        Complex or non-numeric input, non-real ``lam``, non-integer ``axis``.
+        Complex, non-numeric or np.longdouble input, a numpy masked array, a sparse or
+        nested tensor, a sequence of tensors requiring grad; non-real ``lam``; non-integer
+        ``axis``.
 
     See Also
     --------

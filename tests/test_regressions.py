@@ -4679,3 +4679,231 @@ def test_refusals_of_relu_spellings_prelu_and_output_squashing_say_what_to_write
         m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), last)
         with pytest.raises(UnsupportedActivationError, match=hint):
             exact.count_regions(m, window=1)
+
+
+
+# numeric helper, session 11
+
+
+def _numeric_routes():
+    """Both torch routes of numeric's lse/softmax: numpy kernels on shared memory, and torch ops."""
+    import contextlib
+
+    import numeric._lse_torch as lt
+
+    @contextlib.contextmanager
+    def route(flag):
+        old, lt.CPU_VIA_NUMPY = lt.CPU_VIA_NUMPY, flag
+        try:
+            yield
+        finally:
+            lt.CPU_VIA_NUMPY = old
+
+    return [route(True), route(False)]
+
+
+def test_numeric_softmax_output_changed_in_place_raises_at_backward_like_torch():
+    """Review 1: the numpy route wrapped one array as two tensors (output, saved p): y.mul_(2) or
+    y.clamp_ then backward gave a silently wrong gradient.  torch.softmax raises; so does numeric now."""
+    import torch
+
+    for ctx in _numeric_routes():
+        with ctx:
+            for change in (lambda y: y.mul_(2.0), lambda y: y.clamp_(min=0.2)):
+                x = torch.tensor([[0.0, 1.0, 2.0], [3.0, -1.0, 0.5]], dtype=torch.float64, requires_grad=True)
+                y = numeric.softmax(x)
+                change(y)
+                with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+                    y.sum().backward()
+    x = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    y = torch.softmax(x, 0)
+    y.mul_(2.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        y.sum().backward()
+
+
+def test_numeric_lse_and_log_softmax_outputs_changed_in_place_keep_the_right_gradient():
+    """Review 1: lse and log_softmax save p apart from their output: an in-place change of the output is an
+    ordinary graph step, and the gradient is that of the same out-of-place computation (torch's).  lse's
+    output was a view made inside the autograd Function, which torch refused to change in place."""
+    import torch
+
+    w = torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64)
+    for ctx in _numeric_routes():
+        with ctx:
+            for ours, theirs in ((numeric.logsumexp, lambda x: torch.logsumexp(x, 0)),
+                                 (numeric.log_softmax, lambda x: torch.log_softmax(x, 0))):
+                x = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+                y = ours(x)
+                y.mul_(3.0)
+                (got,) = torch.autograd.grad((y * w).sum(), x)
+                (want,) = torch.autograd.grad((theirs(x) * 3.0 * w).sum(), x)
+                np.testing.assert_allclose(got.numpy(), want.numpy(), rtol=1e-15, atol=1e-16)
+
+
+def test_numeric_refuses_masked_ragged_tensor_lists_sparse_nested_and_longdouble():
+    """Review 2, 3: a masked array's mask was ignored (the weight went to the masked entry), ragged lists
+    gave numpy's raw 'inhomogeneous shape', lists of tensors requiring grad torch's 'Can't call numpy()',
+    sparse and nested tensors crashed, np.longdouble was computed in float64 (lse([1e400, 0]) = inf)."""
+    import torch
+
+    masked = np.ma.masked_array([1.0, 2.0, -100.0], mask=[0, 0, 1])
+    with pytest.raises(TypeError, match=r"x is a numpy masked array \(shape \(3,\)\): numeric would ignore"):
+        numeric.softmax(masked)
+    with pytest.raises(ValueError, match=r"x is ragged: a list of length 2 whose entries have lengths \[2"):
+        numeric.logsumexp([[1.0, 2.0], [3.0]])
+    with pytest.raises(TypeError, match=r"x is a list of length 2 holding torch tensors.*torch.stack\(x\)"):
+        numeric.softmax([torch.tensor(1.0, requires_grad=True), torch.tensor(2.0)])
+    with pytest.raises(TypeError, match=r"x has layout torch.sparse_coo \(sparse\): softmax needs a dense"):
+        numeric.softmax(torch.eye(2).to_sparse())
+    nested = torch.nested.nested_tensor([torch.ones(2), torch.ones(3)])
+    with pytest.raises(TypeError, match=r"x is a nested tensor: log_softmax needs a dense"):
+        numeric.log_softmax(nested)
+    if np.finfo(np.longdouble).nmant > 52:
+        x = np.array([np.longdouble("1e400"), 0], dtype=np.longdouble)
+        with pytest.raises(TypeError, match=r"x has dtype float(96|128) \(np.longdouble\), which numeric"):
+            numeric.logsumexp(x)
+
+
+def test_numeric_empty_torch_input_is_in_the_graph_like_torchs():
+    """Review 2: empty lse had no grad_fn (autograd.grad failed; torch.logsumexp gives an empty gradient) and
+    empty softmax returned x itself."""
+    import math
+
+    import torch
+
+    x = torch.zeros(3, 0, dtype=torch.float64, requires_grad=True)
+    for ours, theirs in ((numeric.logsumexp, lambda t: torch.logsumexp(t, -1)),
+                         (numeric.softmax, lambda t: torch.softmax(t, -1)),
+                         (numeric.log_softmax, lambda t: torch.log_softmax(t, -1))):
+        y, t = ours(x), theirs(x)
+        assert y is not x and y.grad_fn is not None and y.tolist() == t.tolist() and y.shape == t.shape
+        (got,) = torch.autograd.grad(y.sum(), x)
+        (want,) = torch.autograd.grad(t.sum(), x)
+        assert got.shape == want.shape == (3, 0)
+    assert numeric.logsumexp(x, lam=-2).tolist() == [math.inf] * 3
+
+
+def test_numeric_tensor_subclass_takes_the_torch_route():
+    """Review 2: a torch.Tensor subclass defined outside a torch* module went to numpy (gradient lost)."""
+    import torch
+
+    class Tagged(torch.Tensor):
+        pass
+
+    x = torch.tensor([0.0, 1.0, 2.0], dtype=torch.float64).as_subclass(Tagged).requires_grad_()
+    y = numeric.logsumexp(x)
+    assert isinstance(y, torch.Tensor) and y.grad_fn is not None
+    y.backward()
+    np.testing.assert_allclose(x.grad.numpy(), torch.softmax(x.detach().as_subclass(torch.Tensor), 0).numpy(),
+                               rtol=1e-15)
+
+
+def test_numeric_exact_twin_reads_longdouble_at_its_exact_value():
+    """Review 3: exact.logsumexp on a longdouble array raised "'numpy.longdouble' object is not iterable"; it
+    reads each entry at its exact binary value (as_integer_ratio), not rounded to float."""
+    import sympy as sp
+
+    third = np.longdouble(1) / np.longdouble(3)
+    num, den = third.as_integer_ratio()
+    got = exact.logsumexp(np.array([third, 0], dtype=np.longdouble))
+    q = sp.Rational(num, den)
+    assert sp.simplify(got - (q + sp.log(1 + sp.exp(-q)))) == 0
+    assert exact.softmax(np.array([np.longdouble(2), np.longdouble(2)])) == [sp.Rational(1, 2)] * 2
+    with pytest.raises(InputError, match=r"x\[0\] must be finite, got np.longdouble\('inf'\)"):
+        exact.logsumexp(np.array([np.inf, 1.0], dtype=np.longdouble))
+
+
+def _numeric_ulps(got: float, want, dtype) -> float:
+    """|got - want| in units of the dtype's spacing at ``want`` (mpmath), the smallest subnormal at least."""
+    import mpmath
+
+    info = np.finfo(dtype)
+    _, e = mpmath.frexp(want)
+    spacing = mpmath.ldexp(1, max(e - 1, info.minexp) - info.nmant)
+    return float(abs(mpmath.mpf(got) - want) / spacing)
+
+
+def test_numeric_softmax_dominant_weight_within_the_goal_when_the_rest_is_below_half_an_ulp():
+    """Review 4: p = e / s with the plain sum s lost the terms below half an ulp of 1: up to 6.5 ulps (numpy)
+    and 10.5 (torch ops) off the dominant weight, goal 4.  s = 1 + r with the rest summed apart."""
+    import math
+
+    import mpmath
+    import torch
+
+    mpmath.mp.dps = 60
+    for dtype, u in ((np.float32, 2.0 ** -24), (np.float64, 2.0 ** -53)):
+        t = float(np.asarray(-math.log(0.99 * u / 2), dtype=dtype))
+        for n in (16, 128, 1000):
+            x = np.array([0.0] + [-t] * (n - 1), dtype=dtype)
+            want = 1 / (1 + (n - 1) * mpmath.exp(-mpmath.mpf(t)))
+            got = [float(numeric.softmax(x)[0])]
+            for ctx in _numeric_routes():
+                with ctx:
+                    got.append(float(numeric.softmax(torch.from_numpy(x))[0]))
+            assert max(_numeric_ulps(v, want, dtype) for v in got) <= 4, (dtype, n, got)
+
+
+def test_numeric_lse_and_log_softmax_keep_a_rest_of_subnormal_terms():
+    """Review 4: lse([0, -746 x 999]) and log_softmax[0] gave 0.0 where the answer is 1.04e-321 (each exp
+    underflows); float32 [0, -104 x 999] gave 0.0 for 6.8e-43.  The rest is summed again scaled by e^700."""
+    import mpmath
+    import torch
+
+    mpmath.mp.dps = 60
+    for dtype, t in ((np.float64, 746.0), (np.float64, 744.5), (np.float32, 104.0), (np.float32, 102.5)):
+        x = np.array([0.0] + [-t] * 999, dtype=dtype)
+        want = mpmath.log1p(999 * mpmath.exp(-mpmath.mpf(t)))
+        for lam in (1.0, 0.5, 2.0):
+            xs = x / lam  # the same rest: exp(λ x_j) = exp(-t); exact for these powers of two
+            want_lse = want / lam
+            got = [(float(numeric.logsumexp(xs, lam=lam)), float(numeric.log_softmax(xs, lam=lam)[0]))]
+            for ctx in _numeric_routes():
+                with ctx:
+                    tx = torch.from_numpy(xs)
+                    got.append((float(numeric.logsumexp(tx, lam=lam)),
+                                float(numeric.log_softmax(tx, lam=lam)[0])))
+            for lse, lp0 in got:
+                assert _numeric_ulps(lse, want_lse, dtype) <= 4, (dtype, t, lam, lse)
+                assert _numeric_ulps(lp0, -want, dtype) <= 4, (dtype, t, lam, lp0)
+
+
+def test_numeric_gradients_at_infinite_entries_are_the_limits():
+    """Student trial: log_softmax's gradient was zeroed where the dominant entry is infinite ([0, 0, 0] for
+    x0 = inf, [-5, 2, 3] for x0 = 1e6; [-0, -0] for [-inf, 1] at λ = -1, limit [2, -2]).  The values take the
+    limit of equal entries; the gradients now follow the same limit."""
+    import math
+
+    import torch
+
+    w = torch.tensor([1.0, 2.0, 3.0], dtype=torch.float64)
+    for ctx in _numeric_routes():
+        with ctx:
+            for x0, lam, want in ((math.inf, 1.0, [-5.0, 2.0, 3.0]), (1e6, 1.0, [-5.0, 2.0, 3.0])):
+                x = torch.tensor([x0, 1.0, 2.0], dtype=torch.float64, requires_grad=True)
+                (g,) = torch.autograd.grad((numeric.log_softmax(x, lam=lam) * w).sum(), x)
+                assert g.tolist() == want
+            x = torch.tensor([-math.inf, 1.0], dtype=torch.float64, requires_grad=True)
+            (g,) = torch.autograd.grad((numeric.log_softmax(x, lam=-1.0) * w[:2]).sum(), x)
+            assert g.tolist() == [2.0, -2.0]
+            # softmax: tied infinite entries have the gradient of tied large finite ones, all -inf of equal
+            for inf_x, finite_x in (([math.inf, math.inf, 1.0], [1e6, 1e6, 1.0]),
+                                    ([-math.inf, -math.inf, -math.inf], [0.0, 0.0, 0.0])):
+                grads = []
+                for v in (inf_x, finite_x):
+                    x = torch.tensor(v, dtype=torch.float64, requires_grad=True)
+                    grads.append(torch.autograd.grad((numeric.softmax(x, lam=2.0) * w).sum(), x)[0].tolist())
+                assert grads[0] == grads[1] and any(grads[0])
+
+
+def test_numeric_integer_input_is_promoted_to_the_default_float_type():
+    """Review 6 (documented): torch integers become float32 (2**24 + 1 and 2**24 tie), numpy's float64."""
+    import math
+
+    import torch
+
+    assert float(numeric.logsumexp(torch.tensor([2**24 + 1, 2**24]), lam=math.inf)) == 16777216.0
+    assert numeric.softmax(torch.tensor([2**24 + 1, 2**24]), lam=math.inf).tolist() == [0.5, 0.5]
+    assert float(numeric.logsumexp(np.array([2**24 + 1, 2**24]), lam=math.inf)) == 16777217.0
+    assert "2**24 + 1" in numeric.logsumexp.__doc__ and "up to" in numeric.logsumexp.__doc__

@@ -361,5 +361,9 @@ def test_each_slice_of_a_matrix_has_its_own_gradient():
                         gg = gs[:, 0] if fn is logsumexp else (gs if axis == -1 else gs.T.copy())
                         out.backward(torch.tensor(gg))
                         got = x.grad.numpy() if axis == -1 else x.grad.numpy().T
-                        for a, b in zip(got, want):
-                            np.testing.assert_array_max_ulp(a, b, maxulp=2)
+                        for a, b, g in zip(got, want, gs):
+                            # the all -inf row has the uniform limit's gradient λ p (g - <g, p>): its
+                            # small components cancel, and torch.dot and matmul sum <g, p> in different
+                            # orders, so compare within the gradient's own error (u |λ| Σ|g|), not ulps
+                            scale = abs(lam) * np.abs(g).sum() * 2.0 ** -53
+                            np.testing.assert_allclose(a, b, rtol=4 * 2.0 ** -53, atol=4 * scale)

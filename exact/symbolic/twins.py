@@ -194,12 +194,12 @@ def _exact(v: Any, what: str) -> sp.Expr:
         return sp.Integer(int(v))
     if isinstance(v, numbers.Rational):
         return sp.Rational(int(v.numerator), int(v.denominator))
-    if isinstance(v, numbers.Real):
-        f = float(v)
-        if not math.isfinite(f):
-            raise InputError(f"{what} must be finite, got {v!r}")
-        q = Fraction(f)
-        return sp.Rational(q.numerator, q.denominator)
+    if isinstance(v, numbers.Real):  # its exact binary value: a longdouble has more bits than a float
+        try:
+            num, den = (v if hasattr(v, "as_integer_ratio") else Fraction(float(v))).as_integer_ratio()
+        except (OverflowError, ValueError):  # inf, NaN
+            raise InputError(f"{what} must be finite, got {v!r}") from None
+        return sp.Rational(num, den)
     raise InputTypeError(f"{what} must be a number or a sympy expression, got {v!r}")
 
 
@@ -209,7 +209,8 @@ def _rows(x: Any, axis: int) -> tuple[list[list[sp.Expr]], bool, bool]:
         raise InputTypeError(f"x must be a 1-D or 2-D sequence of numbers, got {x!r}")
     items = list(x.tolist() if hasattr(x, "tolist") else x)
     two_d = bool(items) and all(  # a str entry is a bad number, not a row of characters
-        (isinstance(r, Sequence) or hasattr(r, "tolist")) and not isinstance(r, (str, bytes)) for r in items)
+        (isinstance(r, Sequence) or hasattr(r, "tolist") and getattr(r, "ndim", 1) != 0)  # not a numpy scalar
+        and not isinstance(r, (str, bytes)) for r in items)
     if not two_d:
         if axis not in (0, -1):
             raise InputError(f"axis must be 0 or -1 for 1-D x, got {axis!r}")
