@@ -13,6 +13,9 @@ stays below ``2^1000`` (found by bisection: ``S`` grows with the scale) down to 
 where only the biases act; if even ``x = 0`` cannot be checked, the reading is refused,
 never accepted unchecked.
 
+:func:`compare_forward` is the comparison itself, for a network read whose float forward
+is computed otherwise (the residual reader's).
+
 A parametrized module (``weight_norm``, ``spectral_norm``...) computes its weights in
 forward, in its own dtype: it is read, and checked, as a copy whose parametrizations are
 replaced by the values they computed (the ``source`` of :func:`check_forward`), so the
@@ -48,7 +51,7 @@ from .errors import InputError
 from .float_rounding import round_or_inf
 from .network import ExactNet
 
-__all__ = ["check_forward", "dense_bound"]
+__all__ = ["check_forward", "compare_forward", "dense_bound"]
 
 
 
@@ -120,52 +123,125 @@ def check_forward(module: Any, net: ExactNet, points_per_scale: int = 64, seed: 
     n_par = sum(W.size + b.size for W, b in zip(Ws, bs))
     per = int(min(points_per_scale, max(8, 1e5 // max(n_par, 1))))  # a budget for wide nets
     K = sum(fan_in + 2 for parts in layer_parts for _, fan_in in parts)
-    runner = functools.partial(_run_and_compare, module if source is None else source, Ws, bs,
-                               net.activations, net.output_dim, K * 2.0**-53, layer_parts,
-                               tuple(input_shape) if input_shape is not None else None, type(module).__name__)
-    X = _test_points(Ws[0], bs[0], per, seed)
-    theirs, ours, tol, bad, unchecked = runner(X)
+
+    def forward(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        return (*_float_forward(Ws, bs, net.activations, X, layer_parts), K)
+
+    compare_forward(module if source is None else source, forward, (Ws[0], bs[0]), points_per_scale=per,
+                    seed=seed, input_shape=input_shape, name=type(module).__name__)
+
+
+def compare_forward(module: Any, forward: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, int]],
+                    first_layer: tuple[np.ndarray, np.ndarray], *, points_per_scale: int = 64, seed: int = 0,
+                    input_shape: Sequence[int] | None = None, name: str | None = None) -> None:
+    """Run a module's own forward (float64) at points and compare it with the float forward of a net read.
+
+    The common step of :func:`check_forward` and of the residual reader's check
+    (:func:`exact.residual_reading.read_residual`).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        The module whose forward is run: on float64 copies of its floating parameters and
+        buffers, its other buffers cloned (:func:`torch.func.functional_call`, under
+        ``torch.no_grad()``), so a forward that writes into them leaves it as it was.  A
+        parametrized module is passed as its plain copy
+        (:func:`exact.module_wrappers.deparametrized_copy`): else its parametrizations are
+        recomputed in float64, and a float32 one is refused.
+    forward : callable
+        ``X -> (Y, S, K)``: the float64 forward of the network read at the rows of ``X``, its
+        magnitude bound ``S`` (same shape as ``Y``) and its number of roundings ``K``, such that
+        this forward and the module's are both within ``gamma_K S`` of the exact value of the
+        network read (``gamma_K = K u / (1 - K u)``, ``u = 2^-53``), ``S`` nondecreasing in ``|X|``.
+    first_layer : (ndarray, ndarray)
+        The float weights ``W`` (shape (m, input width)) and biases of the first affine layer,
+        for the scales of the points (``R``, the distance of its farthest hyperplane); a
+        ``(0, n)`` and a ``(0,)`` array if there is none.
+    points_per_scale : int, optional
+        Random points per scale.
+    seed : int, optional
+        Seed of the points.
+    input_shape : sequence of int, optional
+        The shape of one sample the module reads; each row of ``X`` is reshaped to it.
+    name : str, optional
+        The module's name in messages (default: its class name).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        As :func:`check_forward`.
+
+    Notes
+    -----
+    The points are those of :func:`check_forward`.  A point is compared where ``S <= 2^1000``,
+    with tolerance ``(8 K 2^-53 + 2^-40) S + 10^-300``: the two computations differ by at most
+    ``2 gamma_K S <= 4 K 2^-53 S`` (while ``K 2^-53 <= 1/2``), the ``2^-40 S`` covers the
+    rounding of ``S`` itself and the ``10^-300`` underflow, so the tolerance bounds both
+    roundings and a sound reading is never refused, while a misread shows far above it.
+    Where ``S > 2^1000`` (or is NaN) float64 cannot bound the error and the point is not
+    compared; if there is one, ``points_per_scale`` more points are compared on scales from
+    the largest where ``S`` fits down to ``x = 0`` (module notes), and if ``S`` overflows even
+    at ``x = 0`` the reading is refused: never accepted unchecked.
+
+    Examples
+    --------
+    >>> import torch
+    >>> m = torch.nn.Linear(2, 1)
+    >>> W, b = m.weight.detach().double().numpy(), m.bias.detach().double().numpy()
+    >>> compare_forward(m, lambda X: (X @ W.T + b, np.abs(X) @ np.abs(W).T + np.abs(b), 4), (W, b))
+    >>> compare_forward(m, lambda X: (X @ W.T, np.abs(X) @ np.abs(W).T + np.abs(b), 4), (W, b))
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: reading Linear does not reproduce its forward: ...
+    """
+    name = name or type(module).__name__
+    shape = tuple(input_shape) if input_shape is not None else None
+    X = _test_points(*first_layer, points_per_scale, seed)
+    theirs, ours, tol, bad, unchecked = _run_and_compare(module, forward, shape, name, X)
     if unchecked.any():  # S overflows somewhere: check at scales where it does not
-        X2 = _small_points(Ws, bs, net.activations, layer_parts, per, seed, type(module).__name__)
-        X, theirs, ours, tol, bad = (np.concatenate(ab) for ab in zip((X, theirs, ours, tol, bad),
-                                                                       (X2, *runner(X2)[:4])))
+        X2 = _small_points(lambda Z: forward(Z)[1], X.shape[1], points_per_scale, seed, name)
+        X, theirs, ours, tol, bad = (np.concatenate(ab) for ab in zip(
+            (X, theirs, ours, tol, bad), (X2, *_run_and_compare(module, forward, shape, name, X2)[:4])))
     if bad.any():
-        _refuse(module, X, theirs, ours, tol, bad)
+        _refuse(name, X, theirs, ours, tol, bad)
 
 
 _LIMIT = 2.0**1000
 """The largest magnitude bound ``S`` at which a point is checked (headroom for both forwards' rounding)."""
 
 
-def _run_and_compare(module: Any, Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],
-                     m: int, Ku: float, parts: Sequence[Sequence[tuple[Callable, int]]],
-                     shape: tuple[int, ...] | None, name: str, X: np.ndarray) -> tuple[np.ndarray, ...]:
+def _run_and_compare(module: Any, forward: Callable, shape: tuple[int, ...] | None, name: str, X: np.ndarray
+                     ) -> tuple[np.ndarray, ...]:
     """Run the module at ``X``: its outputs, ours, the tolerances, where they differ, which are unchecked."""
-    theirs = _module_forward(module, X, m, shape, name)
     with np.errstate(all="ignore"):
-        ours, scale = _float_forward(Ws, bs, acts, X, parts)
-        tol = (8 * Ku + 2.0**-40) * scale + 1e-300
+        ours, scale, K = forward(X)
+    theirs = _module_forward(module, X, ours.shape[1], shape, name)
+    with np.errstate(all="ignore"):
+        tol = (8 * K * 2.0**-53 + 2.0**-40) * scale + 1e-300
         checked = scale <= _LIMIT  # (NaN: not checked)
         bad = checked & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
     return theirs, ours, tol, bad, ~checked.all(axis=1)
 
 
-def _small_points(Ws: list[np.ndarray], bs: list[np.ndarray], acts: tuple[Activation, ...],
-                  parts: Sequence[Sequence[tuple[Callable, int]]], per: int, seed: int, name: str
+def _small_points(scale: Callable[[np.ndarray], np.ndarray], d: int, per: int, seed: int, name: str
                   ) -> np.ndarray:
     """Return ``per`` points on scales ``2^-k`` from the largest where ``S <= 2^1000`` down to ``x = 0``.
 
-    ``S`` grows with the scale (every bound is monotone), so the largest scale ``2^-h``
-    (``0 <= h <= 1075``) is found by bisection; the points' scales run geometrically from it
-    to ``2^-1075``, where they round to 0 (the biases alone: there an added constant shows).
-    InputError if even at ``x = 0`` ``S`` exceeds the limit.
+    ``scale`` maps points to ``S``, which grows with the scale (every bound is monotone, and
+    so is rounding), so the largest scale ``2^-h`` (``0 <= h <= 1075``) is found by
+    bisection; the points' scales run geometrically from it to ``2^-1075``, where they round
+    to 0 (the biases alone: there an added constant shows).  InputError if even at ``x = 0``
+    ``S`` exceeds the limit.
     """
-    U = -1.0 + 2.0 * _unit_draws(per, Ws[0].shape[1], seed + 1)
+    U = -1.0 + 2.0 * _unit_draws(per, d, seed + 1)
 
     def fits(k: int) -> bool:
         with np.errstate(all="ignore"):
-            s = _float_forward(Ws, bs, acts, U * 2.0**-k, parts)[1]
-        return bool(np.all(s <= _LIMIT))
+            return bool(np.all(scale(U * 2.0**-k) <= _LIMIT))
 
     lo, hi = -1, 1075  # fits(hi) once checked; lo: not known to fit
     if not fits(hi):
@@ -204,12 +280,12 @@ def dense_bound(W: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarr
     return lambda s: s @ absW.T + absb
 
 
-def _refuse(module: Any, X: np.ndarray, theirs: np.ndarray, ours: np.ndarray, tol: np.ndarray,
+def _refuse(name: str, X: np.ndarray, theirs: np.ndarray, ours: np.ndarray, tol: np.ndarray,
             bad: np.ndarray) -> None:
     """Raise the misread error at the first point where the two forwards differ."""
     i, j = np.argwhere(bad)[0]
     raise InputError(
-        f"reading {type(module).__name__} does not reproduce its forward: at x = {X[i].tolist()} "
+        f"reading {name} does not reproduce its forward: at x = {X[i].tolist()} "
         f"output {j} is {float(theirs[i, j])!r} but the network read gives {float(ours[i, j])!r} "
         f"(tolerance {tol[i, j]:.3g}); forward does something the reader does not see. Pass the "
         "layers as (W, b) pairs, or report the module"

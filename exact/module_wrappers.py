@@ -125,7 +125,8 @@ def deparametrized_copy(module: Any) -> Any:
     Raises
     ------
     InputError
-        The module cannot be copied (an attribute that ``copy.deepcopy`` refuses).
+        The module cannot be copied (an attribute that ``copy.deepcopy`` refuses), or a
+        parametrization fails (a user's parametrization, or a global hook it runs, raises).
 
     Examples
     --------
@@ -147,10 +148,14 @@ def deparametrized_copy(module: Any) -> Any:
     except Exception as exc:  # a user's attribute: any error
         raise InputError(f"could not copy {type(module).__name__} to read its parametrized weights without "
                          f"changing it ({type(exc).__name__}: {str(exc)[:200]})") from None
-    with torch.no_grad():
-        for m in clone.modules():
-            if parametrize.is_parametrized(m):
-                _plain_values(m, nn)
+    try:
+        with torch.no_grad():
+            for m in clone.modules():
+                if parametrize.is_parametrized(m):
+                    _plain_values(m, nn)
+    except Exception as exc:  # a user's parametrization or global hook: any error
+        raise InputError(f"could not compute the parametrized weights of {type(module).__name__} to read "
+                         f"them ({type(exc).__name__}: {str(exc)[:200]})") from None
     return clone
 
 
@@ -161,7 +166,9 @@ def _plain_values(m: Any, nn: Any) -> None:
     shared by a module and its deep copies, and removing a parametrization deletes the
     class's property, breaking the user's module.  Here the copy gets its own class back.
     """
-    values = {name: getattr(m, name).detach().clone() for name in list(m.parametrizations.keys())}
+    # the parametrizations called as the property torch injects calls them (the copy has no cached value):
+    # through the property, an AttributeError raised inside would show as "no attribute 'weight'"
+    values = {name: m.parametrizations[name]().detach().clone() for name in list(m.parametrizations.keys())}
     m.__class__ = type(m).__bases__[0]  # parametrize subclasses the module's class once
     del m.parametrizations
     for name, v in values.items():

@@ -31,13 +31,16 @@ exact.errors.InputError: Res has skip connections x + g(x): they are analysed ex
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
 from .array_input import to_vector
 from .errors import InputError
+from .float_rounding import round_or_inf
+from .forward_check import compare_forward
+from .module_wrappers import deparametrized_copy
 from .nd.box_window import check_box
 from .network import ExactNet
 from .residual_nets import AffineStage, Block, Lowering, ResidualNet
@@ -71,8 +74,12 @@ def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> Resi
     Returns
     -------
     ResidualNet
-        On the flattened input; checked against the module's own forward (float64, 192
-        points at three scales, tolerance the rounding bound of both computations).
+        On the flattened input; checked against the module's own forward as
+        :func:`exact.forward_check.check_forward` checks a plain net (float64, 320 points at
+        five scales, more on smaller scales where the rounding bound overflows, tolerance the
+        rounding bound of both computations).  A parametrized module is read, and checked, as
+        its plain copy (:func:`exact.module_wrappers.deparametrized_copy`); the module is not
+        changed.
 
     Raises
     ------
@@ -81,7 +88,8 @@ def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> Resi
         connection (named by its fx node).
     InputError
         As :func:`exact.from_torch`; a skip connection adding values of different shapes;
-        an output of several axes; a forward that disagrees with the network read.
+        an output of several axes; a forward that disagrees with the network read, or that
+        cannot be checked (:func:`exact.forward_check.compare_forward`).
 
     Examples
     --------
@@ -89,7 +97,8 @@ def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> Resi
     >>> read_residual(nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)))
     ResidualNet(input_dim=2, output_dim=1, stages=3)
     """
-    ops, shape, _ = module_ops(module, input_shape)
+    source = deparametrized_copy(module)  # parametrized: read and checked on a plain copy; module untouched
+    ops, shape, _ = module_ops(source, input_shape)
     first: list[tuple[int, ...] | None] = [shape]
     stages, _, out = _stages(ops, shape, first)
     name = type(module).__name__
@@ -99,8 +108,21 @@ def read_residual(module: Any, input_shape: Sequence[int] | None = None) -> Resi
         raise InputError(f"the output of {name} has shape {out} per sample; a network's output must be one "
                          "vector per sample: end it with nn.Flatten()")
     net = ResidualNet(stages, math.prod(first[0]))
-    _check_forward(module, net, first[0])
+    compare_forward(source, _float_forward(net, name), _first_layer(net), input_shape=first[0], name=name)
     return net
+
+
+def _float_forward(net: ResidualNet, name: str) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray, int]]:
+    """Return ``net.float_forward``, refusing (not raising OverflowError) a weight beyond float64's range."""
+    def forward(X: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+        try:
+            return net.float_forward(X)
+        except OverflowError:  # a weight (of affine layers composed exactly) that no float64 holds
+            raise InputError(f"could not check the reading of {name} against its forward: a weight of the "
+                             "network read (its runs of affine layers composed exactly) exceeds the float64 "
+                             "range, so no point can be compared in float64 within a rounding bound; scale "
+                             "the weights down") from None
+    return forward
 
 
 def _has_affine(stages: Sequence[Any]) -> bool:
@@ -155,55 +177,15 @@ def _composed(run: list[SparseAffine]) -> AffineStage:
     return AffineStage(total, tuple((f.abs_bound, f.fan_in()) for f in run))
 
 
-def _check_forward(module: Any, net: ResidualNet, shape: tuple[int, ...]) -> None:
-    """Compare the module's forward (on float64 parameters) with the net read; refuse a misread."""
-    import torch
-
-    rng = np.random.default_rng(0)
-    X = np.concatenate([rng.uniform(-s, s, size=(64, net.input_dim)) for s in (2.0**-8, 1.0, 2.0**8)
-                        + _far_scales(net)])
-    X = X.astype(np.float32).astype(np.float64)
-    from torch.func import functional_call
-
-    state = {k: (v.detach().cpu().double() if v.is_floating_point() else v)  # float64, the module untouched
-             for k, v in list(module.named_parameters()) + list(module.named_buffers())}
-    try:
-        with torch.no_grad():  # a copy of X: a forward that writes into its input (x += g(x)) must not move X
-            y = functional_call(module, state, (torch.from_numpy(X.copy()).reshape(len(X), *shape),))
-    except Exception as exc:  # the user's forward: any error
-        raise InputError(f"could not run forward of {type(module).__name__} in float64 to check the reading "
-                         f"({type(exc).__name__}: {str(exc)[:200]})") from None
-    if not isinstance(y, torch.Tensor) or tuple(y.shape) != (len(X), net.output_dim):
-        got = getattr(y, "shape", type(y).__name__)
-        raise InputError(f"forward of {type(module).__name__} returns {got} for {len(X)} points; the "
-                         f"network read gives ({len(X)}, {net.output_dim})")
-    theirs = y.detach().cpu().double().numpy()
-    ours, S, K = net.float_forward(X)
-    with np.errstate(all="ignore"):
-        tol = (8 * K * 2.0**-53 + 2.0**-40) * S + 1e-300
-        bad = np.isfinite(S) & ~(np.abs(ours - theirs) <= tol)
-    if bad.any():
-        i, j = np.argwhere(bad)[0]
-        raise InputError(f"reading {type(module).__name__} does not reproduce its forward: at x = "
-                         f"{X[i].tolist()} output {j} is {float(theirs[i, j])!r} but the network read gives "
-                         f"{float(ours[i, j])!r} (tolerance {tol[i, j]:.3g}); forward does something the "
-                         "reader does not see")
-
-
-def _far_scales(net: ResidualNet) -> tuple[float, ...]:
-    """Return ``R``, the distance of the first affine stage's farthest hyperplane, and ``4 R``."""
+def _first_layer(net: ResidualNet) -> tuple[np.ndarray, np.ndarray]:
+    """Return the float weights and biases of the first stage if it is affine, else empty arrays."""
     first = net.stages[0] if net.stages and isinstance(net.stages[0], AffineStage) else None
     if first is None:
-        return ()
+        return np.zeros((0, net.input_dim)), np.zeros(0)
     f = first.map
     W = np.zeros(f.shape)
-    W[f.rows, f.cols] = np.array([float(v) for v in f.nums.tolist()]) / float(f.den)
-    b = np.array([float(v) for v in f.bias.tolist()]) / float(f.den)
-    with np.errstate(all="ignore"):
-        norms = np.abs(W).sum(axis=1)
-        dist = np.abs(b[norms > 0]) / norms[norms > 0]
-        R = float(np.clip(np.max(dist[np.isfinite(dist)], initial=1.0), 2.0**-8, 2.0**100))
-    return (R, 4 * R)
+    W[f.rows, f.cols] = [round_or_inf(int(v), int(f.den)) for v in f.nums.tolist()]
+    return W, np.array([round_or_inf(int(v), int(f.den)) for v in f.bias.tolist()])  # huge: +-inf
 
 
 def lower_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = None, activation: Any = None,

@@ -4907,3 +4907,125 @@ def test_numeric_integer_input_is_promoted_to_the_default_float_type():
     assert numeric.softmax(torch.tensor([2**24 + 1, 2**24]), lam=math.inf).tolist() == [0.5, 0.5]
     assert float(numeric.logsumexp(np.array([2**24 + 1, 2**24]), lam=math.inf)) == 16777217.0
     assert "2**24 + 1" in numeric.logsumexp.__doc__ and "up to" in numeric.logsumexp.__doc__
+
+
+
+# residual check helper, session 11
+
+
+def _huge_residual(w1: float, w2: float, b1: float = 0.0, dtype=None):
+    """x + b(relu(a(x))), then out: a's weights w1, b's w2 (f = x0 + x1 exactly), a's bias b1."""
+    import torch
+
+    class HugeRes(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.out = torch.nn.Linear(2, 2), torch.nn.Linear(2, 2), torch.nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.out(x + self.b(torch.relu(self.a(x))))
+
+    m = HugeRes().double()
+    with torch.no_grad():
+        m.a.weight.copy_(torch.tensor([[w1, 0.0], [w1, 0.0]], dtype=torch.float64))
+        m.a.bias.fill_(b1)
+        m.b.weight.copy_(torch.tensor([[w2, -w2], [0.0, 0.0]], dtype=torch.float64))
+        m.b.bias.zero_()
+        m.out.weight.fill_(1.0)
+        m.out.bias.zero_()
+    return m
+
+
+def test_residual_check_whose_bound_overflows_everywhere_checks_smaller_points_or_refuses():
+    """Review of F8's fix: the residual reader's own forward check still skipped every point where its
+    magnitude bound S overflowed (weights 1e200 and 1e150: all of them), so a global hook adding 1 to the
+    output of a residual module passed unchecked.  It now runs the plain check's comparison
+    (exact.forward_check.compare_forward): points down to x = 0 where S fits, refused if none does."""
+    import torch
+
+    m = _huge_residual(1e200, 1e150)
+    hook = torch.nn.modules.module.register_module_forward_hook(lambda mod, i, o: o + 1 if mod is m.out else None)
+    try:
+        with pytest.raises(InputError, match=r"reading HugeRes does not reproduce its forward: at x = \[-?0\.0"):
+            exact.read_residual(m)
+    finally:
+        hook.remove()
+    counts = exact.count_regions(m, window=1)  # the same module without the hook: read, and exact
+    assert (counts.activation, counts.linear) == (2, 1)  # f = x0 + x1: the huge terms cancel exactly
+    with pytest.raises(InputError, match=r"could not check the reading of HugeRes .* even at x = 0"):
+        exact.read_residual(_huge_residual(1e200, 1e150, b1=1e200))
+    m = _huge_residual(1.0, 1e200)
+    big = torch.nn.Linear(2, 2).double()
+    with torch.no_grad():
+        big.weight.copy_(1e200 * torch.eye(2, dtype=torch.float64))
+    m.b = torch.nn.Sequential(m.b, big)  # composed exactly with b: a weight 1e400, no float64 (was a traceback)
+    with pytest.raises(InputError, match=r"could not check the reading of HugeRes .* exceeds the float64 range"):
+        exact.read_residual(m)
+
+
+def test_residual_check_leaves_the_module_and_its_float64_buffers_unchanged():
+    """Review of F9's fix: the residual check passed float64 buffers to the forward as ``v.double()``, the
+    module's own tensor, so a forward writing into a buffer changed the user's module, and a float64
+    spectral_norm module in train mode had its ``_u``/``_v`` advanced by reading."""
+    import torch
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    m = _huge_residual(1.0, 1.0)
+    m.a.register_buffer("calls", torch.zeros(1, dtype=torch.float64))
+    m.a.register_buffer("steps", torch.zeros(1, dtype=torch.int64))
+    real = m.a.forward
+    m.a.forward = lambda x: real(x) + 0 * m.a.calls.add_(1) + 0 * m.a.steps.add_(1)
+    assert exact.read_residual(m).input_dim == 2
+    assert m.a.calls.item() == 0.0 and m.a.steps.item() == 0
+    torch.manual_seed(0)
+    m = _huge_residual(1.0, 1.0)
+    m.a, m.b = spectral_norm(torch.nn.Linear(2, 6)).double(), spectral_norm(torch.nn.Linear(6, 2)).double()
+    m.train()
+    before = {k: v.clone() for k, v in m.state_dict().items()}
+    exact.read_residual(m)
+    assert all(torch.equal(v, before[k]) for k, v in m.state_dict().items())
+
+
+@pytest.mark.parametrize("wrap", ["spectral_norm", "weight_norm"])
+def test_residual_check_reads_float32_parametrized_modules(wrap):
+    """Review of F3's fix: the residual check recomputed a module's parametrizations in float64 while the
+    reader read the float32 weights they give, so every float32 parametrized residual module was refused
+    as a misread.  It is now read, and checked, on its plain copy (deparametrized_copy)."""
+    import torch
+    from torch.nn.utils import parametrizations
+
+    from exact.module_wrappers import deparametrized_copy
+
+    torch.manual_seed(0)
+    m = _huge_residual(1.0, 1.0).float()
+    f = getattr(parametrizations, wrap)
+    m.a, m.b = f(torch.nn.Linear(2, 6)), f(torch.nn.Linear(6, 2))
+    m.train()
+    net = exact.read_residual(m)
+    plain = deparametrized_copy(m)
+    x = torch.tensor([[0.25, -0.5]])
+    with torch.no_grad():
+        want = plain.double()(x.double()).item()
+    got = float(exact.lower_on_window(net, 1).evaluate([Fraction(1, 4), Fraction(-1, 2)])[0])
+    assert abs(got - want) <= 1e-12 * max(1.0, abs(want))
+
+
+def test_a_parametrization_that_raises_is_refused_naming_its_error():
+    """Found while fixing the residual check: a global forward hook that fails on a parametrization's own
+    module (``mod.out_features`` on ``_SpectralNorm``) raised a traceback from deparametrized_copy, whose
+    AttributeError, raised inside torch's property, said only "no attribute 'weight'"."""
+    import torch
+    from torch.nn.utils.parametrizations import spectral_norm
+
+    m = _huge_residual(1.0, 1.0).float()
+    m.a = spectral_norm(torch.nn.Linear(2, 2))
+    hook = torch.nn.modules.module.register_module_forward_hook(
+        lambda mod, i, o: o + 1 if mod.out_features == 1 else None)
+    try:
+        for read in (exact.read_residual, lambda m: exact.from_torch(torch.nn.Sequential(m.a, m.out))):
+            with pytest.raises(InputError, match=r"could not compute the parametrized weights of \w+ to read "
+                                                 r"them \(AttributeError: '_SpectralNorm' object has no "
+                                                 r"attribute 'out_features'\)"):
+                read(m)
+    finally:
+        hook.remove()
