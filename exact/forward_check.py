@@ -9,9 +9,11 @@ decides nothing about regions: every region decision stays exact.
 A point where the magnitude bound ``S`` of the tolerance exceeds ``2^1000`` (huge weights,
 or a deep net) cannot be checked in float64; if there is one, ``points_per_scale`` more
 points are checked, on scales ``2^-k`` running geometrically from the largest where ``S``
-stays below ``2^1000`` (found by bisection: ``S`` grows with the scale) down to ``x = 0``,
-where only the biases act; if even ``x = 0`` cannot be checked, the reading is refused,
-never accepted unchecked.
+stays below ``2^1000`` (found by bisection: ``S`` grows with the scale) down 60 binary
+orders (never into float64's subnormal range, where rounding errors are absolute), and at
+``x = 0``, where only the biases act; if even ``x = 0`` cannot be checked, the reading is
+refused, never accepted unchecked.  Where ``2^1000 < S <= 2^1023`` a point is compared if
+the module's output there is finite (an honest forward may overflow, and then is not).
 
 :func:`compare_forward` is the comparison itself, for a network read whose float forward
 is computed otherwise (the residual reader's).
@@ -177,14 +179,16 @@ def compare_forward(module: Any, forward: Callable[[np.ndarray], tuple[np.ndarra
 
     Notes
     -----
-    The points are those of :func:`check_forward`.  A point is compared where ``S <= 2^1000``,
-    with tolerance ``(8 K 2^-53 + 2^-40) S + 10^-300``: the two computations differ by at most
-    ``2 gamma_K S <= 4 K 2^-53 S`` (while ``K 2^-53 <= 1/2``), the ``2^-40 S`` covers the
-    rounding of ``S`` itself and the ``10^-300`` underflow, so the tolerance bounds both
-    roundings and a sound reading is never refused, while a misread shows far above it.
+    The points are those of :func:`check_forward`.  A point is compared where ``S <= 2^1000``
+    (and where ``S <= 2^1023`` if the module's output is finite: an honest forward may
+    overflow above ``2^1000``), with tolerance ``(8 K 2^-53 + 2^-40) S + 10^-300``: the two
+    computations differ by at most ``2 gamma_K S <= 4 K 2^-53 S`` (while ``K 2^-53 <= 1/2``),
+    the ``2^-40 S`` covers the rounding of ``S`` itself and the ``10^-300`` underflow, so the
+    tolerance bounds both roundings and a sound reading is never refused, while a misread
+    shows far above it.
     Where ``S > 2^1000`` (or is NaN) float64 cannot bound the error and the point is not
-    compared; if there is one, ``points_per_scale`` more points are compared on scales from
-    the largest where ``S`` fits down to ``x = 0`` (module notes), and if ``S`` overflows even
+    compared; if there is one, ``points_per_scale`` more points are compared on scales below
+    the largest where ``S`` fits, and at ``x = 0`` (module notes), and if ``S`` overflows even
     at ``x = 0`` the reading is refused: never accepted unchecked.
 
     Examples
@@ -211,7 +215,15 @@ def compare_forward(module: Any, forward: Callable[[np.ndarray], tuple[np.ndarra
 
 
 _LIMIT = 2.0**1000
-"""The largest magnitude bound ``S`` at which a point is checked (headroom for both forwards' rounding)."""
+"""The largest magnitude bound ``S`` at which a point is always checked (headroom for rounding)."""
+
+_FAR = 2.0**1023
+"""Up to this ``S`` a point is checked where the module's output is finite (beyond ``_LIMIT`` an honest
+float64 forward may overflow; where it did not, the rounding bound holds)."""
+
+_DEPTH = 60
+"""Binary orders of magnitude the rescue points span below the largest scale that fits: their products
+stay far from float64's subnormal range, where rounding errors are absolute (the tolerance is relative)."""
 
 
 def _run_and_compare(module: Any, forward: Callable, shape: tuple[int, ...] | None, name: str, X: np.ndarray
@@ -222,20 +234,21 @@ def _run_and_compare(module: Any, forward: Callable, shape: tuple[int, ...] | No
     theirs = _module_forward(module, X, ours.shape[1], shape, name)
     with np.errstate(all="ignore"):
         tol = (8 * K * 2.0**-53 + 2.0**-40) * scale + 1e-300
-        checked = scale <= _LIMIT  # (NaN: not checked)
+        checked = (scale <= _LIMIT) | ((scale <= _FAR) & np.isfinite(theirs))  # (NaN S: not checked)
         bad = checked & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
     return theirs, ours, tol, bad, ~checked.all(axis=1)
 
 
 def _small_points(scale: Callable[[np.ndarray], np.ndarray], d: int, per: int, seed: int, name: str
                   ) -> np.ndarray:
-    """Return ``per`` points on scales ``2^-k`` from the largest where ``S <= 2^1000`` down to ``x = 0``.
+    """Return ``per`` points on scales ``2^-k`` below the largest where ``S <= 2^1000``, and ``x = 0``.
 
     ``scale`` maps points to ``S``, which grows with the scale (every bound is monotone, and
     so is rounding), so the largest scale ``2^-h`` (``0 <= h <= 1075``) is found by
-    bisection; the points' scales run geometrically from it to ``2^-1075``, where they round
-    to 0 (the biases alone: there an added constant shows).  InputError if even at ``x = 0``
-    ``S`` exceeds the limit.
+    bisection; the points' scales run geometrically from it down :data:`_DEPTH` binary orders
+    (never below ``2^-1000``), and the last point is ``x = 0`` (the biases alone: there an
+    added constant shows).  Subnormal points would make the rounding errors absolute, which
+    the tolerance does not bound.  InputError if even at ``x = 0`` ``S`` exceeds the limit.
     """
     U = -1.0 + 2.0 * _unit_draws(per, d, seed + 1)
 
@@ -254,8 +267,8 @@ def _small_points(scale: Callable[[np.ndarray], np.ndarray], d: int, per: int, s
     while hi - lo > 1:
         mid = (lo + hi) // 2
         lo, hi = (lo, mid) if fits(mid) else (mid, hi)
-    ks = np.rint(np.linspace(hi, 1075, per))[:, None]
-    return U * 2.0**-ks
+    ks = np.rint(np.linspace(hi, min(hi + _DEPTH, 1000), max(per - 1, 1)))[:, None]
+    return np.concatenate([U[: len(ks)] * 2.0**-ks, np.zeros((1, d))])
 
 
 def dense_bound(W: np.ndarray, b: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:

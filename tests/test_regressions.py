@@ -5029,3 +5029,40 @@ def test_a_parametrization_that_raises_is_refused_naming_its_error():
                 read(m)
     finally:
         hook.remove()
+
+
+
+# lead, session 11 (review of the forward check's rescue)
+
+
+def test_the_forward_check_compares_points_between_2_1000_and_overflow_and_keeps_rescue_points_normal():
+    """Review of f569ecc: points with 2^1000 < S < inf, compared before, were skipped, and the rescue
+    points (smaller scales) never reached a far kink: LeakyReLU(0.5) read as ReLU with 1e300 weights was
+    accepted, and an honest net with a bias of 2^1001 refused. The rescue scales also ran into float64's
+    subnormal range, where rounding errors are absolute and the relative tolerance is no bound."""
+    import torch
+    from torch import nn
+
+    from exact.forward_check import _float_forward, _float_weights, _small_points, check_forward, dense_bound
+    from exact.network import ExactNet
+
+    m = nn.Sequential(nn.Linear(2, 1), nn.LeakyReLU(0.5), nn.Linear(1, 1)).double()
+    with torch.no_grad():
+        m[0].weight[:] = torch.tensor([[1e300, 0.0]], dtype=torch.float64)
+        m[0].bias[:] = 1e301  # its kink at x1 = -10
+        m[2].weight[:], m[2].bias[:] = 1.0, 0.0
+    layers = [(m[i].weight.detach().numpy(), m[i].bias.detach().numpy()) for i in (0, 2)]
+    with pytest.raises(InputError, match="does not reproduce its forward"):
+        check_forward(m, ExactNet.from_layers(layers, activation="relu"))
+    check_forward(m, exact.as_exact_net(m))  # the right reading (LeakyReLU 0.5) passes
+
+    honest = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)).double()
+    with torch.no_grad():
+        honest[0].bias[:] = torch.tensor([2.0**1001, -2.0**1001, 1.0], dtype=torch.float64)
+    assert exact.as_exact_net(honest).widths == (2, 3, 1)
+
+    net = exact.as_exact_net(nn.Sequential(nn.Linear(2, 6, bias=False), nn.ReLU(), nn.Linear(6, 1)).double())
+    Ws, bs = _float_weights(net)
+    parts = [[(dense_bound(W, b), W.shape[1])] for W, b in zip(Ws, bs)]
+    X = _small_points(lambda Z: _float_forward(Ws, bs, net.activations, Z * 2.0**550 * 2.0**550, parts)[1], 2, 64, 0, "m")
+    assert not np.any((np.abs(X) < 2.0**-1000) & (X != 0)) and not X[-1].any()  # normal scales, then x = 0
