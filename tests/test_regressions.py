@@ -5066,3 +5066,23 @@ def test_the_forward_check_compares_points_between_2_1000_and_overflow_and_keeps
     parts = [[(dense_bound(W, b), W.shape[1])] for W, b in zip(Ws, bs)]
     X = _small_points(lambda Z: _float_forward(Ws, bs, net.activations, Z * 2.0**550 * 2.0**550, parts)[1], 2, 64, 0, "m")
     assert not np.any((np.abs(X) < 2.0**-1000) & (X != 0)) and not X[-1].any()  # normal scales, then x = 0
+
+
+
+def test_a_theorem_handed_out_is_a_copy_and_a_citation_as_a_whole_says_what_is_not_checked():
+    """Review of ef032a1: THEOREMS handed out the one build that later citations are checked against, so
+    a caller editing a step of 'sum-to-one' changed it for every later caller; a citation with no
+    premise said "built and verified in this run" while its carried-over claim was words only."""
+    import sympy as sp
+
+    from exact.symbolic.theorems import THEOREMS
+
+    mine = THEOREMS["sum-to-one"]()
+    mine.steps[0] = mine.steps[0]._replace(expr=sp.Integer(42)) if hasattr(mine.steps[0], "_replace") else None
+    mine.conclusion = "changed"
+    again = THEOREMS["sum-to-one"]()
+    assert again.conclusion != "changed" and again.steps[0] is not None and again.steps[0].expr != 42
+    methods = [s.method for s in THEOREMS["limit-ties"]().steps if s.relation] + \
+        [f.method for f in THEOREMS["limit-ties"]().facts]
+    whole = [m for m in methods if "as a whole" in m]
+    assert whole and all("stated, not checked" in m for m in whole)

@@ -74,7 +74,10 @@ def verified_theorem(build: Callable[[], Derivation]) -> Derivation:
 
 
 def shared_theorem(build: Callable[[], Derivation]) -> Callable[[], Derivation]:
-    """Wrap a theorem function so that it returns its build of this run (:func:`verified_theorem`).
+    """Wrap a theorem function so that it returns a copy of its build of this run (:func:`verified_theorem`).
+
+    A copy: the build is what later citations are checked against, so a caller that
+    changes what it was given (a step, the conclusion) must not change it.
 
     Parameters
     ----------
@@ -94,10 +97,13 @@ def shared_theorem(build: Callable[[], Derivation]) -> Callable[[], Derivation]:
     ...     d.fact(1, "=", 1, "trivially")
     ...     return d
     >>> shared_theorem(one).__doc__, shared_theorem(one)() is verified_theorem(one)
-    ('One.', True)
+    ('One.', False)
+    >>> shared_theorem(one)().facts == verified_theorem(one).facts
+    True
     """
     def theorem() -> Derivation:
-        return verified_theorem(build)
+        return verified_theorem(build).replaced()  # its own steps and facts (a deepcopy of sympy would
+        # evaluate the unevaluated sums the checks read)
 
     theorem.__name__, theorem.__qualname__ = build.__name__, build.__qualname__
     theorem.__doc__ = build.__doc__
@@ -210,7 +216,8 @@ def cited_check(check: Check, build: Callable[[], Derivation], premises,
                 return None
             where.append(f"`{sp.sstr(plhs)} {rel} {sp.sstr(prhs)}` is {found}")
         if not where:  # the argument as a whole: its theorem is verified in this run, whatever is run
-            return f"{got}; cites {d.title!r}, built and verified in this run"
+            return (f"{got}; cites {d.title!r} as a whole, built and verified in this run (that its "
+                    "argument carries over here is stated, not checked)")
         after = f" (after {rewrite[1]})" if rewrite else ""
         return f"{got}; premises from {d.title!r}, built and verified in this run{after}: " + "; ".join(where)
 
