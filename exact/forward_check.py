@@ -391,10 +391,11 @@ class _AutocastWatch:
 
         before = _autocasts()
         watch = self
+        any_on = _any_autocast_test() if not before else None  # the usual case: none on when reading starts
 
         class Mode(TorchFunctionMode):
             def __torch_function__(self, func, types, args=(), kwargs=None):  # noqa: ANN001, ANN204
-                if watch.seen is None:
+                if watch.seen is None and (any_on is None or any_on()):
                     new = [(dev, dt) for dev, dt in _autocasts() if (dev, dt) not in before]
                     if new:
                         watch.seen = (getattr(func, "__name__", str(func)), new[0][1], new[0][0])
@@ -406,6 +407,16 @@ class _AutocastWatch:
 
     def __exit__(self, *exc: Any) -> None:
         self._mode.__exit__(*exc)
+
+
+def _any_autocast_test() -> Callable[[], bool]:
+    """Return a cheap test of whether any autocast (CPU or CUDA) is on (run on every watched call)."""
+    torch = _torch()
+    try:
+        torch.is_autocast_enabled("cpu")
+    except TypeError:  # torch < 2.4: per-device functions
+        return lambda: torch.is_autocast_cpu_enabled() or torch.is_autocast_enabled()
+    return lambda: torch.is_autocast_enabled("cpu") or torch.is_autocast_enabled("cuda")
 
 
 def _autocasts() -> list[tuple[str, str]]:
