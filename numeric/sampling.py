@@ -236,27 +236,185 @@ def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 5
     return out.reshape(res, res)
 
 
-def infer_breakpoints(model: nn.Module) -> tuple[float, ...]:
-    """Breakpoints of the model's activation: (0,) for ReLU/Abs/LeakyReLU, (min, max) for Hardtanh.
+def infer_breakpoints(model: nn.Module, points: np.ndarray | None = None) -> tuple[float, ...]:
+    """Return the breakpoints of the activations the model's forward runs between its linear layers.
 
-    Models calling ``torch.relu`` inside ``forward`` have no activation module; they get (0,).
-    A model with an activation module that is not piecewise linear (sigmoid, tanh, GELU, ...)
-    has no pieces to sample: ValueError (:data:`CURVED_ACTIVATIONS`).
+    One forward on two points records, in call order, the calls on values that depend on the
+    input: linear layers (``F.linear``, ``matmul``...), piecewise-linear activations and curved
+    functions, whether a module or ``forward`` itself calls them (``torch.relu``, ``F.gelu``...).
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model; evaluated in the dtype of its parameters.
+    points : ndarray, shape (n, d), optional
+        Inputs of the probing forward; default two points of the width of the first
+        ``nn.Linear`` (2 if there is none).
+
+    Returns
+    -------
+    tuple of float
+        ``(0.0,)`` for ReLU, LeakyReLU, PReLU, Abs (and when no activation is seen),
+        ``(min, max)`` for Hardtanh, ReLU6 and clamp, ``(-3, 3)`` for Hardsigmoid,
+        ``(-l, l)`` for Hard/Softshrink.
+
+    Raises
+    ------
+    ValueError
+        A function that is not piecewise linear (:data:`CURVED_ACTIVATIONS`, ``torch.sigmoid``,
+        ``F.gelu``, softmax, exp...) called before the last linear layer: the hidden patterns
+        would be thresholds of a curved function, not pieces. After the last linear layer (a
+        classifier's final sigmoid) it is fine. Also: activations with different breakpoints
+        before the last linear layer, or clamp bounds that are tensors (pass ``breakpoints=``).
+
+    Examples
+    --------
+    >>> from torch import nn
+    >>> infer_breakpoints(nn.Sequential(nn.Linear(2, 3), nn.Hardtanh(), nn.Linear(3, 1), nn.Sigmoid()))
+    (-1.0, 1.0)
+    >>> infer_breakpoints(nn.Sequential(nn.Linear(2, 3), nn.Tanh(), nn.Linear(3, 1)))
+    Traceback (most recent call last):
+    ...
+    ValueError: Sequential uses Tanh, which is not piecewise linear, before its last linear layer: ...
     """
-    for m in model.modules():
-        if isinstance(m, CURVED_ACTIVATIONS):
-            raise ValueError(f"{type(model).__name__} uses {type(m).__name__}, which is not piecewise "
-                             "linear: it has no activation pieces to sample (pass breakpoints= to threshold "
-                             "its pre-activations anyway)")
-        if isinstance(m, nn.Hardtanh):
-            return (float(m.min_val), float(m.max_val))
-    return (0.0,)
+    dt = _model_dtype(model)
+    if points is None:  # two points of the first nn.Linear's width
+        points = np.array([[0.25], [-0.5]]) * np.ones(next((m.in_features for m in model.modules()
+                                                           if isinstance(m, nn.Linear)), 2))
+    calls = _record_calls(model, torch.as_tensor(np.asarray(points), dtype=dt), None)
+    return _breakpoints_from(model, calls)
 
 
 CURVED_ACTIVATIONS = (nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.CELU, nn.SELU, nn.Softplus, nn.Mish,
                       nn.Softsign, nn.Tanhshrink, nn.LogSigmoid, nn.Hardswish)
-"""Activation modules :func:`infer_breakpoints` refuses: curved, not piecewise linear, so a pattern of
-"which piece" means nothing for them (a sigmoid net's "18 patterns" would be a threshold's)."""
+"""Activation modules that are curved, not piecewise linear: :func:`infer_breakpoints` refuses them (and
+the functions they call) before a model's last linear layer, where a pattern of "which piece" means
+nothing (a sigmoid net's "18 patterns" would be a threshold's)."""
+
+_LINEAR_CALLS = frozenset({"linear", "bilinear", "matmul", "mm", "addmm", "einsum", "__matmul__"})
+_CURVED_CALLS = frozenset({
+    "sigmoid", "sigmoid_", "special_expit", "tanh", "tanh_", "gelu", "silu", "elu", "elu_", "celu", "celu_",
+    "selu", "selu_", "softplus", "mish", "softsign", "tanhshrink", "log_sigmoid", "logsigmoid", "hardswish",
+    "glu", "softmax", "log_softmax", "softmin", "exp", "exp_", "exp2", "expm1", "log", "log_", "log1p",
+    "log2", "sqrt", "rsqrt", "erf", "erfc", "sin", "cos", "pow", "__pow__", "__rpow__", "square",
+    "reciprocal", "__rtruediv__", "layer_norm", "group_norm", "rms_norm", "normalize", "local_response_norm",
+})
+_PIECEWISE_CALLS: dict[str, Callable] = {
+    **dict.fromkeys(("relu", "relu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "abs", "abs_",
+                     "absolute"), lambda a: (0.0,)),
+    "relu6": lambda a: (0.0, 6.0),
+    "hardsigmoid": lambda a: (-3.0, 3.0),
+    **dict.fromkeys(("hardtanh", "hardtanh_"), lambda a: (a(1, "min_val", -1.0), a(2, "max_val", 1.0))),
+    **dict.fromkeys(("clamp", "clamp_", "clip", "clip_"), lambda a: (a(1, "min", None), a(2, "max", None))),
+    **dict.fromkeys(("clamp_min", "clamp_min_"), lambda a: (a(1, "min", None),)),
+    **dict.fromkeys(("clamp_max", "clamp_max_"), lambda a: (a(1, "max", None),)),
+    **dict.fromkeys(("hardshrink", "softshrink"), lambda a: (-a(1, "lambd", 0.5), a(1, "lambd", 0.5))),
+    **dict.fromkeys(("_threshold", "threshold", "threshold_"), lambda a: (a(1, "threshold", None),)),
+}  # piecewise-linear calls: how their breakpoints are read from the call's arguments
+
+
+def _call_name(func: Callable) -> str:
+    """How the user wrote a call: ``torch.sigmoid``, ``Tensor.tanh``, ``torch.nn.functional.gelu``."""
+    name = getattr(func, "__name__", repr(func))
+    mod = getattr(func, "__module__", None) or ""
+    if not mod:
+        return f"Tensor.{name}"
+    if mod.startswith(("torch._C._nn", "torch.nn.functional")):
+        return f"torch.nn.functional.{name.lstrip('_')}"
+    if mod == "torch._C._special":
+        return f"torch.special.{name.removeprefix('special_')}"
+    return f"{'torch' if mod.startswith('torch._C') else mod}.{name}"
+
+
+def _read_breakpoints(name: str, args: tuple, kwargs: dict) -> tuple[float, ...] | None:
+    """Breakpoints of a piecewise-linear call, sorted; None when a bound is not one number."""
+    def arg(i, key, default):
+        return args[i] if len(args) > i else kwargs.get(key, default)
+
+    out = []
+    for v in _PIECEWISE_CALLS[name](arg):
+        if isinstance(v, torch.Tensor):
+            if v.numel() != 1:
+                return None
+            v = v.item()
+        if v is not None:
+            out.append(float(v))
+    return tuple(sorted(set(out)))
+
+
+def _record_calls(model: nn.Module, x: torch.Tensor, caller: str | None) -> list[tuple[str, str, object]]:
+    """Run ``model(x)`` once and list its calls on input-dependent values: (kind, label, breakpoints).
+
+    ``kind`` is "linear", "curved" or "piecewise"; ``label`` names the activation module making the
+    call, or the call and the module whose ``forward`` makes it.
+    """
+    from torch.overrides import TorchFunctionMode
+    from torch.utils._pytree import tree_flatten
+
+    tainted = {id(x): x}  # tensors that depend on x, kept alive so that their ids stay theirs
+    stack: list[nn.Module] = [model]
+    calls: list[tuple[str, str, object]] = []
+
+    def label(func) -> str:
+        inner = stack[-1]
+        if inner is not model and type(inner).__module__ == "torch.nn.modules.activation":
+            return type(inner).__name__
+        return f"{_call_name(func)} in {type(inner).__name__}.forward"
+
+    class Recorder(TorchFunctionMode):
+        def __torch_function__(self, func, types, args=(), kwargs=None):
+            kwargs = kwargs or {}
+            hit = any(id(t) in tainted for t in tree_flatten((args, kwargs))[0] if torch.is_tensor(t))
+            name = getattr(func, "__name__", "")
+            if hit and name in _LINEAR_CALLS:
+                calls.append(("linear", label(func), None))
+            elif hit and name in _CURVED_CALLS:
+                calls.append(("curved", label(func), None))
+            elif hit and name in _PIECEWISE_CALLS:
+                calls.append(("piecewise", label(func), _read_breakpoints(name, args, kwargs)))
+            out = func(*args, **kwargs)
+            if hit:
+                tainted.update((id(t), t) for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor))
+            return out
+
+    def leave(mod, inp, out):
+        stack.pop()  # returns None: a hook's return value would replace the module's output
+
+    hooks = [h for m in model.modules() if m is not model
+             for h in (m.register_forward_pre_hook(lambda mod, inp: stack.append(mod)),
+                       m.register_forward_hook(leave))]
+    try:
+        with torch.no_grad(), Recorder():
+            _forward(model, x, caller)
+    finally:
+        for h in hooks:
+            h.remove()
+    return calls
+
+
+def _breakpoints_from(model: nn.Module, calls: list[tuple[str, str, object]]) -> tuple[float, ...]:
+    """Breakpoints of the activations before the last linear call; refuse curved or mixed ones."""
+    name = type(model).__name__
+    last = max((i for i, c in enumerate(calls) if c[0] == "linear"), default=0)
+    hidden = calls[:last]
+    for kind, where, _ in hidden:
+        if kind == "curved":
+            raise ValueError(
+                f"{name} uses {where}, which is not piecewise linear, before its last linear layer: its "
+                "hidden patterns would be thresholds of a curved function, not activation pieces (pass "
+                "breakpoints= to threshold its pre-activations anyway; after the last linear layer, such as "
+                "a classifier's final sigmoid, a curved function is fine)")
+    found: dict[tuple[float, ...], str] = {}
+    for where, bps in ((where, bps) for kind, where, bps in hidden if kind == "piecewise"):
+        if bps is None:
+            raise ValueError(f"{name} uses {where} with bounds that are tensors, not one number: its "
+                             "breakpoints differ between neurons; pass breakpoints= to choose the thresholds")
+        found.setdefault(bps, where)
+    if len(found) > 1:
+        kinds = ", ".join(f"{where} at {bps}" for bps, where in found.items())
+        raise ValueError(f"{name} mixes activations with different breakpoints ({kinds}): one set of "
+                         "thresholds would split some neurons' pieces; pass breakpoints= to choose them")
+    return next(iter(found), (0.0,))
 
 
 @torch.no_grad()
@@ -416,8 +574,12 @@ def grid_patterns(
     """
     _check_grid(window, res)
     _model_dtype(model)  # a torch module, before its activations are looked for
-    bps = tuple(breakpoints) if breakpoints is not None else infer_breakpoints(model)
     pts = grid_points(window, res)
+    if breakpoints is not None:
+        bps = tuple(breakpoints)
+    else:
+        probe = torch.as_tensor(pts[:2], dtype=_model_dtype(model))
+        bps = _breakpoints_from(model, _record_calls(model, probe, "grid_patterns"))
     ids = np.empty(len(pts), dtype=np.int64)
     table: dict[bytes, int] = {}
     rows: list[np.ndarray] = []

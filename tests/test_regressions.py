@@ -5086,3 +5086,61 @@ def test_a_theorem_handed_out_is_a_copy_and_a_citation_as_a_whole_says_what_is_n
         [f.method for f in THEOREMS["limit-ties"]().facts]
     whole = [m for m in methods if "as a whole" in m]
     assert whole and all("stated, not checked" in m for m in whole)
+
+
+
+# breakpoints helper, session 11
+
+
+def test_grid_breakpoints_see_a_tanh_after_a_hardtanh():
+    """Review of 2027823: infer_breakpoints returned at the first Hardtanh, so a later Tanh between hidden
+    layers was never looked at and Hardtanh-Linear-Tanh-Linear got (-1, 1) silently."""
+    import torch.nn as nn
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.Hardtanh(), nn.Linear(3, 3), nn.Tanh(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match="Sequential uses Tanh, which is not piecewise linear, before its last"):
+        numeric.sampling.infer_breakpoints(net)
+
+
+def test_grid_breakpoints_accept_a_sigmoid_after_the_last_linear():
+    """Review of 2027823: a ReLU net ending in nn.Sigmoid (a classifier's squashing) was refused, although
+    its hidden patterns are ReLU's; the sigmoid after the last Linear changes no pattern."""
+    import torch
+    import torch.nn as nn
+
+    torch.manual_seed(0)
+    body = nn.Sequential(nn.Linear(2, 5), nn.ReLU(), nn.Linear(5, 1))
+    squashed = nn.Sequential(*body, nn.Sigmoid())
+    assert numeric.sampling.infer_breakpoints(squashed) == (0.0,)
+    g, h = numeric.grid_patterns(squashed, window=3, res=40), numeric.grid_patterns(body, window=3, res=40)
+    assert g.pattern_set() == h.pattern_set() and (g.image == h.image).all()
+
+
+def test_grid_breakpoints_see_torch_sigmoid_called_in_forward():
+    """Review of 2027823: torch.sigmoid called in forward (no module) was not seen, so grid_patterns counted
+    thresholds of a smooth net as patterns."""
+    import torch
+    import torch.nn as nn
+
+    class Smooth(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.b(torch.sigmoid(self.a(x)))
+
+    with pytest.raises(ValueError, match=r"Smooth uses torch\.sigmoid in Smooth\.forward, which is not piecewise"):
+        numeric.grid_patterns(Smooth(), window=3, res=20)
+
+
+def test_grid_breakpoints_refuse_relu_mixed_with_hardtanh():
+    """Review of 2027823: ReLU with Hardtanh got Hardtanh's (-1, 1) for every neuron, splitting a ReLU
+    neuron's negative piece at -1 (a sampled count above the exact one); now refused, breakpoints= asked."""
+    import torch.nn as nn
+
+    net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Hardtanh(), nn.Linear(3, 1))
+    with pytest.raises(ValueError, match=r"mixes activations with different breakpoints \(ReLU at \(0\.0,\), "
+                                         r"Hardtanh at \(-1\.0, 1\.0\)\).*pass breakpoints="):
+        numeric.grid_patterns(net, window=3, res=20)
+    assert numeric.grid_patterns(net, window=3, res=20, breakpoints=[0.0]).counts.sum() == 400

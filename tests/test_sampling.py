@@ -3,14 +3,17 @@
 import json
 
 import numpy as np
+import pytest
 import torch
 from catalogue import seeded_torch
+from torch import nn
 
 from exact import regions
 from exact.cli import main
 from exact.crosscheck import cross_check, exact_patterns_at
 from exact.network import ExactNet
 from numeric import evaluate_grid, grid_patterns, pixel_centres
+from numeric.sampling import infer_breakpoints
 
 
 def test_image_orientation_x1_along_columns():
@@ -84,3 +87,66 @@ def test_numeric_never_imports_exact():
             "print(sorted(m for m in sys.modules if m == 'exact' or m.startswith('exact.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+class _Calls(nn.Module):
+    """Linear(2, 3), then ``act`` called in ``forward`` (no activation module), then Linear(3, 1)."""
+
+    def __init__(self, act):
+        super().__init__()
+        self.a, self.b, self.act = nn.Linear(2, 3), nn.Linear(3, 1), act
+
+    def forward(self, x):
+        return self.b(self.act(self.a(x)))
+
+
+@pytest.mark.parametrize("act, shown", [
+    (torch.sigmoid, "torch.sigmoid"), (torch.Tensor.tanh, "Tensor.tanh"),
+    (torch.nn.functional.gelu, "torch.nn.functional.gelu"), (torch.nn.functional.softplus, "torch.nn.functional.softplus"),
+    (torch.nn.functional.silu, "torch.nn.functional.silu"), (lambda z: torch.softmax(z, -1), "torch.softmax"),
+    (torch.exp, "torch.exp"),
+])
+def test_curved_functions_called_in_forward_are_refused_by_name(act, shown):
+    with pytest.raises(ValueError, match=rf"_Calls uses {shown} in _Calls.forward, which is not piecewise linear"):
+        grid_patterns(_Calls(act), window=2.0, res=8)
+    assert grid_patterns(_Calls(act), window=2.0, res=8, breakpoints=[0.0]).counts.sum() == 64  # asked for
+
+
+@pytest.mark.parametrize("act, bps", [
+    (torch.relu, (0.0,)), (torch.abs, (0.0,)), (lambda z: torch.clamp(z, -2, 3), (-2.0, 3.0)),
+    (lambda z: z.clamp(min=0.5), (0.5,)), (torch.nn.functional.relu6, (0.0, 6.0)),
+    (lambda z: torch.nn.functional.hardtanh(z, -0.5, 0.5), (-0.5, 0.5)),
+    (torch.nn.functional.hardsigmoid, (-3.0, 3.0)), (lambda z: z, (0.0,)),
+])
+def test_breakpoints_are_read_from_the_calls_forward_makes(act, bps):
+    assert infer_breakpoints(_Calls(act)) == bps
+
+
+def test_curved_functions_of_parameters_only_are_not_refused():
+    """exp of a learned scale is a constant for the input: the net stays piecewise linear."""
+    class Scaled(_Calls):
+        def forward(self, x):
+            return self.b(torch.relu(self.a(x)) * self.a.weight.sum().exp())
+
+    assert infer_breakpoints(Scaled(torch.relu)) == (0.0,)
+
+
+def test_shared_breakpoints_mix_and_an_output_clamp_is_not_hidden():
+    mixed = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.LeakyReLU(), nn.Linear(3, 3),
+                          nn.PReLU(), nn.Linear(3, 1), nn.Hardtanh(-5, 5))
+    assert infer_breakpoints(mixed) == (0.0,)
+
+    class Clamp(nn.Module):
+        def forward(self, x):
+            return x.clamp(-1, 1)
+
+    same = nn.Sequential(nn.Linear(2, 3), nn.Hardtanh(), nn.Linear(3, 3), Clamp(), nn.Linear(3, 1))
+    assert infer_breakpoints(same) == (-1.0, 1.0)
+
+
+def test_clamp_bounds_that_are_tensors_ask_for_breakpoints():
+    net = _Calls(lambda z: z.clamp(min=torch.tensor([0.0, 1.0, 2.0])))
+    with pytest.raises(ValueError, match=r"uses Tensor.clamp in _Calls.forward with bounds that are tensors.*"
+                                         r"pass breakpoints="):
+        grid_patterns(net, window=2.0, res=8)
+    assert infer_breakpoints(_Calls(lambda z: z.clamp(min=torch.tensor(0.25)))) == (0.25,)
