@@ -29,11 +29,11 @@ JSON
     :func:`exact.state_dicts.checkpoint_entry`).
 ``.safetensors``
     The same tensors in a safetensors file, read directly (:mod:`exact.safetensors_file`;
-    F64, F32, F16, BF16 and the integers I8 ... I64, U8 ... U64, exactly).  Its layers are
-    taken in the natural order of their
-    names (``2`` before ``10``); when that order does not chain (``input_layer``,
-    ``hidden``, ``output`` sort otherwise), in the one order in which the weights' shapes
-    (and ``"widths"``, if given) chain: none or several such orders are refused.  Its
+    F64, F32, F16, BF16 and the integers I8 ... I64, U8 ... U64, exactly).  Names that
+    their numbers order (``net.0`` ... ``net.10``) are taken in that order (``2`` before
+    ``10``); other names (``input_layer``, ``hidden``; ``encoder.0``, ``decoder.0``), or
+    numbers whose order does not chain, in the one order in which the weights' shapes (and
+    ``"widths"``, if given) chain: none or several such orders are refused.  Its
     ``__metadata__`` may hold ``"activation"`` (a name or JSON) and ``"widths"`` (JSON).
 
 The ``activation`` entry of every format is a name (``"relu"``, ``"abs"``,
@@ -381,7 +381,7 @@ def _load_pt(p: str, activation: Any, widths: Any) -> ExactNet:
 
 
 def _load_safetensors(p: str, activation: Any, widths: Any) -> ExactNet:
-    """Read a ``.safetensors`` state_dict; layers in the natural order of their names."""
+    """Read a ``.safetensors`` state_dict; its layers ordered as :mod:`exact.state_dicts` says."""
     where = f"spec file {p!r}"
     tensors, meta = read_safetensors(p)
     state: dict[str, Any] = {}
@@ -395,7 +395,7 @@ def _load_safetensors(p: str, activation: Any, widths: Any) -> ExactNet:
             hint = did_you_mean(key, ("activation", "widths"))
             raise SpecFileError(f"{where}: __metadata__ has the key {key!r}{hint}; "
                                 "exactnet reads 'activation' and 'widths' (other metadata is ignored)")
-    order = sorted(tensors, key=lambda k: natural_key(k.rsplit(".", 1)[0]) + [(2, 0, k)])
+    order = sorted(tensors, key=lambda k: (natural_key(k.rsplit(".", 1)[0]), k))  # 'fc1' before 'fc1b'
     state.update((k, tensors[k]) for k in order)
     return from_state_dict(state, where, activation=activation, widths=widths, in_file=True, by_shapes=True)
 

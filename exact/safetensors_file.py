@@ -14,8 +14,8 @@ nothing in the file is executed.
 
 The file keeps names, not the order a module registered or runs its layers in: the
 header's order is its writer's (the reference writer sorts the tensors by dtype, then by
-name), so a state_dict read from it has its layers in its names' order
-(:mod:`exact.state_dicts`).
+name), so a state_dict read from it is ordered by its names' numbers, or else by the one
+order in which its shapes chain (:mod:`exact.state_dicts`).
 
 Examples
 --------

@@ -9,13 +9,15 @@ must have.  Given both ways, they must agree.
 
 Nor does a state_dict say in which order the layers run: a dict keeps the order the
 module registered them in (``__init__``), which need not be the order ``forward`` runs
-them.  Numbered names (``0``, ``fc1``, ``net.2``: every name has a digit) give a second
-order, their numbers' (``2`` before ``10``).  When the two differ, the one in which the
-weights' shapes chain is read; when both chain, exactnet cannot tell which runs and
-refuses.  A ``.safetensors`` file keeps no registration order (its writer sorts the
-names), so its layers are read in their names' numbers' order (:func:`from_state_dict`,
-``by_shapes``).  Inside :func:`recorded_readings`, each state_dict read leaves a note of
-the order read and of what was assumed, for the command line's summary.
+them.  Names ordered by their numbers (any two first differ in a number: ``net.2`` and
+``net.10``, ``block1.fc2`` and ``block2.fc1``, ``10.0`` and ``11``) give a second order,
+their numbers' (``2`` before ``10``); of the two, the one in which the weights' shapes
+chain is read, and both chaining is refused.  Other names (``fc1`` and ``fc1b``,
+``encoder.0`` and ``decoder.0``) are read as stored.  A ``.safetensors`` file keeps no
+registration order (its writer sorts the names): names ordered by their numbers are read
+so, others in the one order in which the shapes chain, several such orders refused
+(:func:`from_state_dict`, ``by_shapes``).  Each read leaves a note of the order read
+and what was assumed (:func:`recorded_readings`).
 
 Examples
 --------
@@ -175,8 +177,8 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     in_file : bool, optional
         The state_dict was read from a file: faults raise :class:`SpecFileError`.
     by_shapes : bool, optional
-        ``state`` has no registration order (a ``.safetensors`` file's): read by its names'
-        numbers, else in the one order in which shapes and widths chain (none, several: refused).
+        ``state`` has no registration order (a ``.safetensors`` file's): names ordered by their
+        numbers are read so, others in the one order in which shapes and widths chain.
 
     Returns
     -------
@@ -287,8 +289,8 @@ def _note(names: list[str], how: str, net: ExactNet, source: str) -> None:
                   "assumed": ASSUMED})
 
 
-_ORDER_STEPS = 10_000
-"""The most steps spent looking for the order in which a state_dict's layers chain."""
+_ORDER_STEPS, _ORDER_LAYERS = 10_000, 200
+"""The most steps spent looking for the order in which a state_dict's layers chain, and the most layers."""
 
 
 class _Unordered(Exception):
@@ -316,8 +318,13 @@ def natural_key(name: str) -> list[Any]:
 
 
 def _numbered(names: list[str]) -> bool:
-    """Tell whether every name has a number (``'0'``, ``'fc1'``, ``'net.2'``)."""
-    return all(any(c.isdigit() for c in n) for n in names)
+    """Tell whether numbers order the names: any two first differ in a number (net.2, net.10; 10.0, 11)."""
+    keys = sorted(natural_key(n) for n in names)
+    for a, b in zip(keys, keys[1:]):
+        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None)
+        if i is None or a[i][0] or b[i][0]:  # one name starts the other (fc1, fc1b), or a word differs
+            return False
+    return any(c.isdigit() for c in names[0])
 
 
 def _shape_table(state: Mapping, names: list[str], widths: Any) -> tuple[dict, Any] | None:
@@ -352,7 +359,7 @@ def _stored_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[s
     chains is read; raise :class:`_Unordered` when both do.
     """
     if not _numbered(names):
-        return names, "as stored (the names are not numbered)", ""
+        return names, "as stored (the names are not ordered by numbers)", ""
     numbered = sorted(names, key=natural_key)
     table = _shape_table(state, names, widths)
     if numbered == names:
@@ -374,54 +381,52 @@ def _stored_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[s
 
 
 def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str, str]:
-    """Return the names as given if their shapes chain, else the only order that chains (and widths).
+    """Return names ordered by their numbers if their shapes chain, else the one order that chains.
 
-    Unnumbered names (``input_layer``, ``hidden``) are trusted only when no other order
-    chains: their alphabetical order says nothing of the layers'.  Return the order, how
-    it was chosen, and, with no chaining order or several, the names as given and advice
-    for the message; raise :class:`_Unordered` when unnumbered names chain but so does
-    another order.
+    Other names (``input_layer``, ``hidden``; ``encoder.0``, ``decoder.0``) say nothing of the
+    layers' order.  Raise :class:`_Unordered` when the shapes (and widths) chain in several
+    orders or the search stops at its limits; with none, return the names and advice.
     """
     table = _shape_table(state, names, widths)
-    if table is None or len(names) > 200:
-        return names, "by their names' numbers", ""  # a deep net: no search
+    if table is None:
+        return names, "by their names' numbers", ""  # a bad shape: named by the caller
     shapes, want = table
-
-    def fits(i: int, n: str, prev: str | None) -> bool:
-        return _fits(shapes, want, i, n, prev)
-
-    chains = _chains(shapes, want, names)
-    if chains and _numbered(names):  # numbered names ('0', 'fc1', 'net.2'): the order they were saved with
+    if _numbered(names) and _chains(shapes, want, names):  # 'net.0' ... 'net.10', 'block1.fc2': as saved
         return names, "by their names' numbers (a .safetensors file keeps no other order)", ""
-    found: list[list[str]] = []
-    steps = 0
+    found, searched = _orders_that_chain(shapes, want, names)
+    if len(found) == 1 and searched:
+        return found[0], "the one order in which their shapes chain", ""
+    if not found and searched:
+        return names, "by their names' numbers", "; nor in any other order"
+    listed = ", ".join(names)
+    what = (f"the layers ({listed}) do not chain in their names' numbers' order, but" if _numbered(names) else
+            f"the layers' names ({listed}) are not numbered and" if not any(c.isdigit() for c in listed) else
+            f"the layers' names ({listed}) are not ordered by their numbers alone, and")
+    how = ("chain in more than one order" if len(found) > 1 else f"were not searched ({len(names)} layers)"
+           if len(names) > _ORDER_LAYERS else f"were searched for {_ORDER_STEPS} steps, without an answer")
+    raise _Unordered(f"{what} their shapes {how}: rename them to sort in layer order ('0', '1', ..., or "
+                     "'fc1', 'fc2', ...), or give exact.as_exact_net a dict of the tensors in layer order")
 
-    def walk(path: list[str]) -> None:
-        nonlocal steps
-        steps += 1
-        if len(found) > 1 or steps > _ORDER_STEPS:
+
+def _orders_that_chain(shapes: dict, want: Any, names: list[str]) -> tuple[list[list[str]], bool]:
+    """Return up to two orders in which the layers chain, and whether the search was complete."""
+    if len(names) > _ORDER_LAYERS:
+        return [], False
+    found: list[list[str]] = []
+    steps = [0]
+
+    def walk(path: list[str], used: set[str]) -> None:
+        steps[0] += 1
+        if len(found) > 1 or steps[0] > _ORDER_STEPS:
             return
         if len(path) == len(names):
             found.append(list(path))
         for n in names:
-            if n not in path and fits(len(path), n, path[-1] if path else None):
-                walk(path + [n])
+            if n not in used and _fits(shapes, want, len(path), n, path[-1] if path else None):
+                walk(path + [n], used | {n})
 
-    walk([])
-    if len(found) == 1 and steps <= _ORDER_STEPS:
-        return found[0], "the one order in which their shapes chain", ""
-    if chains:  # unnumbered names that chain, but so does another order: their alphabet is no layer order
-        raise _Unordered(f"the layers' names ({', '.join(names)}) are not numbered and their shapes chain in "
-                         "more than one order, so their order is unknown; rename them so that their names "
-                         "sort in layer order ('0', '1', '2' or 'fc1', 'fc2', ...), or give "
-                         "exact.as_exact_net the state_dict in layer order")
-    how = "in no order" if not found else "in more than one order" if len(found) > 1 else \
-        f"in no order found in {_ORDER_STEPS} steps"
-    return names, "by their names' numbers", (
-        f"; the layers are taken in the natural order of their names, and their shapes chain {how}: rename "
-        "them so that their names sort in layer order ('0', '1', '2' or 'fc1', 'fc2', ...), or give "
-        "exact.as_exact_net the state_dict in layer order (a dict of the tensors, as "
-        "safetensors.torch.load_file reads them, in the order the layers run)")
+    walk([], set())
+    return found, len(found) > 1 or steps[0] <= _ORDER_STEPS
 
 
 def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:

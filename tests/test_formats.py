@@ -353,3 +353,72 @@ def test_the_one_order_that_chains_is_read_and_two_that_chain_are_refused():
     square = OrderedDict((k, torch.eye(3)) for k in ("fc1.weight", "fc3.weight", "fc2.weight"))
     with pytest.raises(InputError, match=r"fc1, fc3, fc2 \(as stored\) and fc1, fc2, fc3 .* both chain"):
         exact.as_exact_net(square, widths=[3, 3, 3, 3])  # the widths are the same either way
+
+
+def _read_three_ways(m, tmp_path):
+    """The module's state_dict read as a dict, from a .pt and from a .safetensors file, with their notes."""
+    from exact.state_dicts import recorded_readings
+
+    torch.save(m.state_dict(), tmp_path / "m.pt")
+    got = []
+    for net in (m.state_dict(), tmp_path / "m.pt", write_safetensors(tmp_path / "m.safetensors", m.state_dict())):
+        with recorded_readings() as notes:
+            got.append((exact.as_exact_net(net), notes[0]["layer_order"]))
+    return got
+
+
+class _Blocks(nn.Module):
+    """block1.fc1, block1.fc2, block2.fc1, block2.fc2, square in the middle: numbers order the names."""
+
+    def __init__(self):
+        super().__init__()
+        torch.manual_seed(4)
+        self.block1 = nn.ModuleDict({"fc1": nn.Linear(2, 3), "fc2": nn.Linear(3, 3)})
+        self.block2 = nn.ModuleDict({"fc1": nn.Linear(3, 3), "fc2": nn.Linear(3, 1)})
+
+    def forward(self, x):
+        x = torch.relu(self.block1["fc2"](torch.relu(self.block1["fc1"](x))))
+        return self.block2["fc2"](torch.relu(self.block2["fc1"](x)))
+
+
+@pytest.mark.parametrize("make", ["sequential", "nested", "blocks"])
+def test_names_that_numbers_order_are_read_by_their_numbers_everywhere(tmp_path, make):
+    """Square hidden layers, so every order chains: nn.Sequential's 0 ... 12, a Sequential of blocks
+    (0.0 ... 10.0, then 11: no one pattern, but any two names first differ in a number) and block1.fc2
+    names are read by their numbers, from a dict, a .pt and a .safetensors file alike."""
+    torch.manual_seed(2)
+    if make == "sequential":
+        m = nn.Sequential(nn.Linear(2, 3), *[x for _ in range(5) for x in (nn.ReLU(), nn.Linear(3, 3))], nn.ReLU(),
+                          nn.Linear(3, 1))
+    elif make == "nested":
+        m = nn.Sequential(*[nn.Sequential(nn.Linear(2, 2), nn.ReLU()) for _ in range(11)], nn.Linear(2, 1))
+    else:
+        m = _Blocks()
+    m = m.double()
+    for net, how in _read_three_ways(m, tmp_path):
+        assert net == exact.from_torch(m)
+        assert how in ("as stored, the order of their names' numbers too",
+                       "by their names' numbers (a .safetensors file keeps no other order)")
+
+
+def test_the_search_for_a_safetensors_order_refuses_at_its_limits(tmp_path, monkeypatch):
+    """Unnumbered names whose shapes chain in one order only are read in it; past the search's limits (201
+    layers; its steps) they are refused, not read in their names' order."""
+    from exact import state_dicts
+
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [f"l{letters[i // 26]}{letters[i % 26]}" for i in range(201)]  # in alphabetical order, all 2 x 2
+    deep = write_safetensors(tmp_path / "deep.safetensors", {n + ".weight": torch.eye(2) for n in names})
+    with pytest.raises(SpecFileError, match=r"are not numbered and their shapes were not searched \(201 layers\)"):
+        exact.load_spec(deep)
+    assert exact.as_exact_net({n + ".weight": torch.eye(2) for n in names}).widths == (2,) * 202  # as stored
+    rng = np.random.default_rng(7)
+    three = {n + ".weight": torch.tensor(rng.normal(size=s)) for n, s in
+             [("z_in", (4, 2)), ("b_mid", (3, 4)), ("a_out", (1, 3))]}
+    p = write_safetensors(tmp_path / "three.safetensors", three)
+    want = exact.as_exact_net({k: three[k] for k in ("z_in.weight", "b_mid.weight", "a_out.weight")})
+    assert exact.load_spec(p) == want
+    monkeypatch.setattr(state_dicts, "_ORDER_STEPS", 3)
+    with pytest.raises(SpecFileError, match=r"\(a_out, b_mid, z_in\) are not numbered and their shapes were "
+                                            r"searched for 3 steps, without an answer: rename them"):
+        exact.load_spec(p)

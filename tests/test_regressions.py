@@ -4108,39 +4108,8 @@ def test_the_library_leaves_the_fork_server_of_its_callers_hearing_ctrl_c(tmp_pa
     assert run.stdout == "True\n", run.stderr
 
 
-# lead, session 11 (student trial)
-
-
-def test_a_misspelt_command_name_gets_the_closest_command(capsys):
-    """Student trial: ``exactnet regoins`` listed every command and suggested none, while a misspelt
-    option got "did you mean"."""
-    from exact.cli import main
-
-    with pytest.raises(SystemExit) as stop:
-        main(["regoins", "net.pt"])
-    assert stop.value.code == 2
-    assert "invalid choice: 'regoins' (did you mean 'regions'?" in capsys.readouterr().err
-    with pytest.raises(SystemExit):
-        main(["xyz"])
-    assert "did you mean" not in capsys.readouterr().err  # nothing close: argparse's own list
-
-
-def test_the_sheet_words_one_dashed_boundary_and_one_bounded_one():
-    """Student trial: seed 1's sheet read "the 1 bounded of them lie in" and its panel "the 1 bounded
-    dashed boundaries"; a net with one dashed boundary read "the 1 dashed boundaries ... no two of them
-    share an endpoint"."""
-    from exact.sheet import _zoom_words
-
-    assert _zoom_words(9, 1) == ("the bounded dashed boundary", "the 9 dashed boundaries",
-                                 "the only bounded one lies in")
-    assert _zoom_words(1, 1) == ("the dashed boundary", "the only dashed boundary", "it lies in")
-    assert _zoom_words(5, 3)[2] == "the 3 bounded ones lie in" and _zoom_words(5, 5)[2] == "all of them lie in"
-
-
-
 # state_dict order helper, session 11
 # A state_dict keeps the order a module registered its layers in, not the order forward runs them.
-
 
 def _st_write_session11(path, state):
     """A .safetensors file of float64 tensors, as the format describes it, in the dict's order."""
@@ -4260,6 +4229,34 @@ def test_an_nn_sequential_state_dict_is_read_as_before_with_what_was_assumed(tmp
     assert f"activation regions: {want.activation}\n" in out
 
 
+# lead, session 11 (student trial)
+
+
+def test_a_misspelt_command_name_gets_the_closest_command(capsys):
+    """Student trial: ``exactnet regoins`` listed every command and suggested none, while a misspelt
+    option got "did you mean"."""
+    from exact.cli import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["regoins", "net.pt"])
+    assert stop.value.code == 2
+    assert "invalid choice: 'regoins' (did you mean 'regions'?" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["xyz"])
+    assert "did you mean" not in capsys.readouterr().err  # nothing close: argparse's own list
+
+
+def test_the_sheet_words_one_dashed_boundary_and_one_bounded_one():
+    """Student trial: seed 1's sheet read "the 1 bounded of them lie in" and its panel "the 1 bounded
+    dashed boundaries"; a net with one dashed boundary read "the 1 dashed boundaries ... no two of them
+    share an endpoint"."""
+    from exact.sheet import _zoom_words
+
+    assert _zoom_words(9, 1) == ("the bounded dashed boundary", "the 9 dashed boundaries",
+                                 "the only bounded one lies in")
+    assert _zoom_words(1, 1) == ("the dashed boundary", "the only dashed boundary", "it lies in")
+    assert _zoom_words(5, 3)[2] == "the 3 bounded ones lie in" and _zoom_words(5, 5)[2] == "all of them lie in"
+
 
 def test_a_progress_bar_writing_to_a_log_is_redrawn_every_30_seconds(capsys):
     """Student trial: ``exactnet count 2-100000-1 --window plane 2> log`` wrote a redraw of its bar ten
@@ -4281,23 +4278,6 @@ def test_two_per_axis_pairs_as_a_2d_window_say_how_to_write_the_rectangle():
     with pytest.raises(InputError, match=r"got \[\(-3, 3\), \(-2, 2\)\]; .* give \(x0, x1, y0, y1\)"):
         exact.count_regions(net, window=((-3, 3), (-2, 2)))
     assert exact.count_regions(net, window=(-3, 3, -2, 2)).activation == 2
-
-
-def test_grid_sampling_refuses_a_sigmoid_net_and_a_grid_bigger_than_memory():
-    """Student trial: ``numeric.grid_patterns`` of a Linear-Sigmoid-Linear module reported 18 "patterns"
-    (thresholds of a smooth net) without a word, and ``res=10**6`` died in numpy's allocation
-    ("Unable to allocate 7.28 TiB") instead of being refused before it."""
-    import torch
-
-    curved = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.Sigmoid(), torch.nn.Linear(6, 1))
-    with pytest.raises(ValueError, match="uses Sigmoid, which is not piecewise linear"):
-        numeric.grid_patterns(curved, window=3, res=20)
-    assert numeric.grid_patterns(curved, window=3, res=20, breakpoints=[0.0]).n_patterns >= 1  # asked for
-    relu = numeric.seeded_mlp([2, 5, 1], seed=0)
-    for sample in (numeric.grid_patterns, numeric.evaluate_grid):
-        with pytest.raises(ValueError, match=r"res=1000000: a 1000000 x 1000000 grid needs about [\d,]+ GiB"):
-            sample(relu, window=3, res=10**6)
-
 
 
 # symbolic helper, session 11
@@ -4345,9 +4325,23 @@ def test_lambda_derivative_takes_softmax_at_most_one_from_a_checked_fact():
     assert THEOREMS["sum-to-one"]().facts[1].relation == "<="
 
 
+def test_grid_sampling_refuses_a_sigmoid_net_and_a_grid_bigger_than_memory():
+    """Student trial: ``numeric.grid_patterns`` of a Linear-Sigmoid-Linear module reported 18 "patterns"
+    (thresholds of a smooth net) without a word, and ``res=10**6`` died in numpy's allocation
+    ("Unable to allocate 7.28 TiB") instead of being refused before it."""
+    import torch
+
+    curved = torch.nn.Sequential(torch.nn.Linear(2, 6), torch.nn.Sigmoid(), torch.nn.Linear(6, 1))
+    with pytest.raises(ValueError, match="uses Sigmoid, which is not piecewise linear"):
+        numeric.grid_patterns(curved, window=3, res=20)
+    assert numeric.grid_patterns(curved, window=3, res=20, breakpoints=[0.0]).n_patterns >= 1  # asked for
+    relu = numeric.seeded_mlp([2, 5, 1], seed=0)
+    for sample in (numeric.grid_patterns, numeric.evaluate_grid):
+        with pytest.raises(ValueError, match=r"res=1000000: a 1000000 x 1000000 grid needs about [\d,]+ GiB"):
+            sample(relu, window=3, res=10**6)
+
 
 # torch reading helper, session 11
-
 
 def _huge_mlp(w1: float, w2: float, b1: float = 0.0):
     import torch
@@ -4539,27 +4533,6 @@ def test_wrapped_pruned_and_misparametrized_modules_are_refused_with_advice():
         exact.as_exact_net(leaky)
 
 
-# torch reading helper, session 11 (continued)
-
-
-def test_forward_check_runs_on_copies_of_float64_buffers():
-    """Found with review F9: the forward check passed float64 buffers to the module as ``v.double()``, which
-    is the buffer itself for a float64 module, so a forward writing into a buffer (a counter, a power
-    iteration) changed the user's module while it was read."""
-    import types
-
-    import torch
-    import torch.nn.functional as F
-
-    m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
-    m[0].register_buffer("calls", torch.zeros(1, dtype=torch.float64))
-    m[0].forward = types.MethodType(lambda self, x: F.linear(x, self.weight, self.bias + 0 * self.calls.add_(1)),
-                                    m[0])
-    assert exact.as_exact_net(m).widths == (2, 3, 1)
-    assert m[0].calls.item() == 0.0
-
-
-
 # residual reading helper, session 11
 
 
@@ -4646,44 +4619,26 @@ def test_a_view_by_the_batch_size_of_the_input_is_read():
         exact.from_torch(_view_by_input_batch(lambda x: x.size(1)))
 
 
+# torch reading helper, session 11 (continued)
 
-def test_a_sum_written_unevaluated_keeps_its_order_in_the_sheet():
-    """Student trial: 3(a) read ``6 \\cdot 1 + 3 \\cdot 5 + 6 \\cdot 5 + ... = 111`` for 2-5-5-5-5-1, the
-    output layer's term first: sympy's printer sorts a sum's terms."""
-    from exact.symbolic.render import fact_math
-    from exact.symbolic.theorems import THEOREMS
+def test_forward_check_runs_on_copies_of_float64_buffers():
+    """Found with review F9: the forward check passed float64 buffers to the module as ``v.double()``, which
+    is the buffer itself for a float64 module, so a forward writing into a buffer (a counter, a power
+    iteration) changed the user's module while it was read."""
+    import types
 
-    text = fact_math(THEOREMS["parameter-count"]().facts[-1])
-    assert r"= 3 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 1 = 111" in text
+    import torch
+    import torch.nn.functional as F
 
-
-
-def test_refusals_of_relu_spellings_prelu_and_output_squashing_say_what_to_write():
-    """Student trial: x.clamp(min=0), torch.maximum and a classifier's final sigmoid were refused with no
-    hint, and PReLU was called not piecewise linear."""
-    from torch import nn
-
-    from exact.errors import UnsupportedActivationError, UnsupportedNetworkError
-
-    class Clamped(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
-
-        def forward(self, x):
-            return self.b(self.a(x).clamp(min=0))
-
-    with pytest.raises(UnsupportedNetworkError, match=r"clamp\(min=0\) is a ReLU: write torch.relu\(x\)"):
-        exact.count_regions(Clamped(), window=1)
-    for last, hint in ((nn.Sigmoid(), "read the model without it"), (nn.PReLU(), r"nn.LeakyReLU\(a\) is the same")):
-        m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), last)
-        with pytest.raises(UnsupportedActivationError, match=hint):
-            exact.count_regions(m, window=1)
-
+    m = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1)).double()
+    m[0].register_buffer("calls", torch.zeros(1, dtype=torch.float64))
+    m[0].forward = types.MethodType(lambda self, x: F.linear(x, self.weight, self.bias + 0 * self.calls.add_(1)),
+                                    m[0])
+    assert exact.as_exact_net(m).widths == (2, 3, 1)
+    assert m[0].calls.item() == 0.0
 
 
 # numeric helper, session 11
-
 
 def _numeric_routes():
     """Both torch routes of numeric's lse/softmax: numpy kernels on shared memory, and torch ops."""
@@ -4909,9 +4864,40 @@ def test_numeric_integer_input_is_promoted_to_the_default_float_type():
     assert "2**24 + 1" in numeric.logsumexp.__doc__ and "up to" in numeric.logsumexp.__doc__
 
 
+def test_a_sum_written_unevaluated_keeps_its_order_in_the_sheet():
+    """Student trial: 3(a) read ``6 \\cdot 1 + 3 \\cdot 5 + 6 \\cdot 5 + ... = 111`` for 2-5-5-5-5-1, the
+    output layer's term first: sympy's printer sorts a sum's terms."""
+    from exact.symbolic.render import fact_math
+    from exact.symbolic.theorems import THEOREMS
+
+    text = fact_math(THEOREMS["parameter-count"]().facts[-1])
+    assert r"= 3 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 5 + 6 \cdot 1 = 111" in text
+
+
+def test_refusals_of_relu_spellings_prelu_and_output_squashing_say_what_to_write():
+    """Student trial: x.clamp(min=0), torch.maximum and a classifier's final sigmoid were refused with no
+    hint, and PReLU was called not piecewise linear."""
+    from torch import nn
+
+    from exact.errors import UnsupportedActivationError, UnsupportedNetworkError
+
+    class Clamped(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.b(self.a(x).clamp(min=0))
+
+    with pytest.raises(UnsupportedNetworkError, match=r"clamp\(min=0\) is a ReLU: write torch.relu\(x\)"):
+        exact.count_regions(Clamped(), window=1)
+    for last, hint in ((nn.Sigmoid(), "read the model without it"), (nn.PReLU(), r"nn.LeakyReLU\(a\) is the same")):
+        m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), last)
+        with pytest.raises(UnsupportedActivationError, match=hint):
+            exact.count_regions(m, window=1)
+
 
 # residual check helper, session 11
-
 
 def _huge_residual(w1: float, w2: float, b1: float = 0.0, dtype=None):
     """x + b(relu(a(x))), then out: a's weights w1, b's w2 (f = x0 + x1 exactly), a's bias b1."""
@@ -5031,7 +5017,6 @@ def test_a_parametrization_that_raises_is_refused_naming_its_error():
         hook.remove()
 
 
-
 # lead, session 11 (review of the forward check's rescue)
 
 
@@ -5068,7 +5053,6 @@ def test_the_forward_check_compares_points_between_2_1000_and_overflow_and_keeps
     assert not np.any((np.abs(X) < 2.0**-1000) & (X != 0)) and not X[-1].any()  # normal scales, then x = 0
 
 
-
 def test_a_theorem_handed_out_is_a_copy_and_a_citation_as_a_whole_says_what_is_not_checked():
     """Review of ef032a1: THEOREMS handed out the one build that later citations are checked against, so
     a caller editing a step of 'sum-to-one' changed it for every later caller; a citation with no
@@ -5087,6 +5071,117 @@ def test_a_theorem_handed_out_is_a_copy_and_a_citation_as_a_whole_says_what_is_n
     whole = [m for m in methods if "as a whole" in m]
     assert whole and all("stated, not checked" in m for m in whole)
 
+
+# state_dict order helper 2, session 11
+
+
+def _three_readings_s11h2(m, tmp_path):
+    """Read ``m``'s state_dict as a dict, from a .pt and from a .safetensors file: (net or message, order)."""
+    import torch
+    from test_formats import write_safetensors
+
+    from exact.errors import SpecFileError
+    from exact.state_dicts import recorded_readings
+
+    torch.save(m.state_dict(), tmp_path / "m.pt")
+    got = []
+    for net in (m.state_dict(), str(tmp_path / "m.pt"), write_safetensors(tmp_path / "m.safetensors", m.state_dict())):
+        with recorded_readings() as notes:
+            try:
+                got.append((exact.as_exact_net(net), notes[0]["layer_order"]))
+            except (InputError, SpecFileError) as exc:
+                got.append((str(exc), None))
+    return got
+
+
+def _two_parts_s11h2(first, second, widths, seed=0):
+    """A module with parts ``first`` (two Linear layers) and ``second`` (two), registered and run in that
+    order, ReLU between every two Linear layers: names first.0, first.2, second.0, second.2."""
+    import torch
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self, w):
+            super().__init__()
+            setattr(self, first, nn.Sequential(nn.Linear(w[0], w[1]), nn.ReLU(), nn.Linear(w[1], w[2]), nn.ReLU()))
+            setattr(self, second, nn.Sequential(nn.Linear(w[2], w[3]), nn.ReLU(), nn.Linear(w[3], w[4])))
+
+        def forward(self, x):
+            return getattr(self, second)(getattr(self, first)(x))
+
+    torch.manual_seed(seed)
+    return Net(widths).double()
+
+
+def test_a_safetensors_of_fc1_fc1b_fc2_is_read_in_its_one_order_or_refused(tmp_path, capsys):
+    """Review, session 11: a .safetensors of fc1, fc1b, fc2 (run in that order) was sorted fc1b, fc1, fc2
+    (a glued sort key put 'fc1b' first); with square layers that order chains and was read silently, the
+    summary saying "by their names' numbers".  fc1 and fc1b are not ordered by their numbers: a dict or
+    .pt is read as registered, a .safetensors file in the one order its shapes chain, else refused."""
+    import torch
+    from torch import nn
+
+    from exact.cli import main
+
+    class Net(nn.Module):
+        def __init__(self, d):
+            super().__init__()
+            torch.manual_seed(d)
+            self.fc1, self.fc1b, self.fc2 = nn.Linear(d, 3), nn.Linear(3, 3), nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.fc2(torch.relu(self.fc1b(torch.relu(self.fc1(x)))))
+
+    square = Net(3).double()  # 3 -> 3 -> 3 -> 1: fc1 and fc1b chain either way round
+    got = _three_readings_s11h2(square, tmp_path)
+    assert isinstance(got[2][0], str), "read in some order"
+    assert re.search(r"\(fc1, fc1b, fc2\) are not ordered by their numbers alone, and their shapes chain in more "
+                     r"than one order: rename them", got[2][0])
+    assert got[0][0] == got[1][0] == exact.from_torch(square)
+    assert exact.count_regions(got[1][0], window=3) == exact.count_regions(square, window=3)
+    m = Net(2).double()  # 2 -> 3 -> 3 -> 1: one order chains
+    got = _three_readings_s11h2(m, tmp_path)
+    assert [net == exact.from_torch(m) for net, _ in got] == [True] * 3
+    assert [how for _, how in got] == ["as stored (the names are not ordered by numbers)"] * 2 + [
+        "the one order in which their shapes chain"]
+    assert main(["regions", str(tmp_path / "m.pt"), "--window", "2", "--count-only", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "layers read: fc1.weight, fc1b.weight, fc2.weight\n" in out
+    assert "layer order: as stored (the names are not ordered by numbers)\n" in out
+
+
+@pytest.mark.parametrize("first, second", [("encoder", "decoder"), ("features", "classifier")])
+def test_square_encoder_decoder_state_dicts_are_read_as_registered_not_refused(tmp_path, first, second):
+    """Review, session 11: since b43123c the names encoder.0 ... decoder.2 (features.0 ... classifier.2)
+    counted as numbered, so with square layers a dict or .pt, read right before, was refused as chaining
+    both as stored and "by number" (decoder first), and a .safetensors was read decoder first, silently
+    (widths (4, 4, 2, 4, 4) for a (2, 4, 4, 4, 2) autoencoder).  Words, not numbers, order these names:
+    a dict or .pt is read as registered, a .safetensors whose shapes chain in several orders refused."""
+    for widths in ((2, 4, 4, 4, 2), (3, 3, 3, 3, 3)):
+        m = _two_parts_s11h2(first, second, widths)
+        (d, how), (pt, _), (st, _) = _three_readings_s11h2(m, tmp_path)
+        assert isinstance(st, str), f"read with widths {st.widths}"
+        assert f"{second}.0, {second}.2, {first}.0, {first}.2) are not ordered by their numbers alone, and their " \
+            "shapes chain in more than one order" in st
+        assert d == pt == exact.from_torch(m) and how == "as stored (the names are not ordered by numbers)"
+        assert exact.count_regions(pt, window=2) == exact.count_regions(m, window=2)
+
+
+def test_a_safetensors_encoder_decoder_is_read_in_the_one_order_its_shapes_chain(tmp_path):
+    """Review, session 11: a .safetensors of encoder (2 -> 4 -> 3) and decoder (3 -> 5 -> 2) was read
+    decoder first, since that order chains too (3 -> 5 -> 2 -> 4 -> 3): silently another network.  Now
+    it is refused (two orders chain), and encoder 2 -> 4 -> 3, decoder 3 -> 4 -> 1, whose shapes chain
+    in one order only, is read in it; the dict and .pt are read as registered."""
+    m = _two_parts_s11h2("encoder", "decoder", (2, 4, 3, 5, 2), seed=2)
+    (d, _), (pt, _), (st, _) = _three_readings_s11h2(m, tmp_path)
+    assert isinstance(st, str), f"read with widths {st.widths}"
+    assert "their shapes chain in more than one order" in st
+    assert d == pt == exact.from_torch(m)
+    m = _two_parts_s11h2("encoder", "decoder", (2, 4, 3, 4, 1), seed=1)
+    got = _three_readings_s11h2(m, tmp_path)
+    assert [net == exact.from_torch(m) for net, _ in got] == [True] * 3
+    assert got[2][1] == "the one order in which their shapes chain"
+    assert exact.count_regions(got[2][0], window=2) == exact.count_regions(m, window=2)
 
 
 # breakpoints helper, session 11
