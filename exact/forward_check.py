@@ -344,8 +344,8 @@ def _module_forward(module: Any, X: np.ndarray, m: int, shape: tuple[int, ...] |
     torch = _torch()
     from torch.func import functional_call
 
-    state = {k: (v.detach().cpu().to(torch.float64, copy=True) if v.is_floating_point() else v.clone())
-             for k, v in list(module.named_parameters()) + list(module.named_buffers())}  # copies: a forward
+    state = {k: (v.detach().to("cpu", torch.float64, copy=True) if v.is_floating_point() else v.clone())
+             for k, v in (*module.named_parameters(), *module.named_buffers())}  # copies: a forward
     # that writes into its buffers (a counter, a power iteration) must leave the module as it is
     threads = torch.get_num_threads()
     watch = _AutocastWatch()
@@ -361,8 +361,8 @@ def _module_forward(module: Any, X: np.ndarray, m: int, shape: tuple[int, ...] |
                          f"({type(exc).__name__}: {str(exc)[:200]})") from None
     finally:
         torch.set_num_threads(threads)
-    dtypes = {str(p.dtype) for p in module.parameters() if p.is_floating_point()}
-    if watch.seen is not None and dtypes - {watch.seen[1]}:
+    dtypes = {str(p.dtype) for p in module.parameters() if p.is_floating_point()} if watch.seen else set()
+    if dtypes - {watch.seen and watch.seen[1]}:
         func, dtype, device = watch.seen
         raise InputError(
             f"forward of {name} calls {func} under torch.autocast({device!r}, dtype={dtype}) while its "
