@@ -5239,3 +5239,36 @@ def test_grid_breakpoints_refuse_relu_mixed_with_hardtanh():
                                          r"Hardtanh at \(-1\.0, 1\.0\)\).*pass breakpoints="):
         numeric.grid_patterns(net, window=3, res=20)
     assert numeric.grid_patterns(net, window=3, res=20, breakpoints=[0.0]).counts.sum() == 400
+
+
+
+def test_the_forward_checks_rescue_reaches_far_scales_and_stands_down_when_points_were_compared():
+    """Second review of the forward check: the rescue's scales never went above 1, so a LeakyReLU read as
+    ReLU whose kink was at -2^50 (the check's own far points overflowing) was accepted; and an honest
+    module whose near points were compared was refused "at every test point, even at x = 0" because the
+    rescue found no fitting scale."""
+    import torch
+    from torch import nn
+
+    from exact.forward_check import check_forward
+    from exact.network import ExactNet
+
+    first, last = nn.Linear(1, 2).double(), nn.Linear(2, 1).double()
+    with torch.no_grad():
+        first.weight.fill_(1.0)
+        first.bias.copy_(torch.tensor([2.0**50, 2.0**100], dtype=torch.float64))
+        last.weight.copy_(torch.tensor([[2.0**945, 0.0]], dtype=torch.float64))
+        last.bias.zero_()
+    module = nn.Sequential(first, nn.LeakyReLU(0.5), last)
+    layers = [(first.weight.detach(), first.bias.detach()), (last.weight.detach(), last.bias.detach())]
+    with pytest.raises(InputError, match="does not reproduce its forward"):
+        check_forward(module, ExactNet.from_layers(layers, activation="relu"))
+    exact.from_torch(module)  # the right reading passes
+
+    a, b = nn.Linear(1, 1).double(), nn.Linear(1, 1).double()
+    with torch.no_grad():
+        a.weight.fill_(2.0**1016)
+        a.bias.fill_(2.0**1001)
+        b.weight.fill_(1.0)
+        b.bias.zero_()
+    assert exact.from_torch(nn.Sequential(a, nn.ReLU(), b)).widths == (1, 1, 1)
