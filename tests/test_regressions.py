@@ -5272,3 +5272,19 @@ def test_the_forward_checks_rescue_reaches_far_scales_and_stands_down_when_point
         b.weight.fill_(1.0)
         b.bias.zero_()
     assert exact.from_torch(nn.Sequential(a, nn.ReLU(), b)).widths == (1, 1, 1)
+
+
+
+def test_the_public_verified_theorem_hands_out_a_copy_too():
+    """Second review: ``premises.verified_theorem`` (in ``__all__``) returned the cached build itself, so a
+    fact appended to it (1 = 2) showed in later THEOREMS copies and ``proves`` found it."""
+    import sympy as sp
+
+    from exact.symbolic import calculus, premises
+    from exact.symbolic.derivation import Fact
+    from exact.symbolic.theorems import THEOREMS
+
+    forged = premises.verified_theorem(calculus.softmax_sums_to_one)
+    forged.facts.append(Fact(sp.Integer(1), "=", sp.Integer(2), "forged"))
+    assert premises.proves(premises.verified_theorem(calculus.softmax_sums_to_one), 1, "=", 2) is None
+    assert all(f.why != "forged" for f in THEOREMS["sum-to-one"]().facts)

@@ -57,7 +57,8 @@ def verified_theorem(build: Callable[[], Derivation]) -> Derivation:
     Returns
     -------
     Derivation
-        The same object on every call; :meth:`~.Derivation.replaced` gives a changed copy.
+        A copy of the one build (its own steps and facts): the build is what citations are
+        checked against, so a caller's change to what it was given never reaches it.
 
     Examples
     --------
@@ -65,9 +66,16 @@ def verified_theorem(build: Callable[[], Derivation]) -> Derivation:
     ...     d = Derivation("one", "$1 = 1$")
     ...     d.fact(1, "=", 1, "trivially")
     ...     return d
-    >>> verified_theorem(one) is verified_theorem(one)
-    True
+    >>> mine = verified_theorem(one)
+    >>> mine.facts.clear()
+    >>> len(verified_theorem(one).facts)
+    1
     """
+    return _build_once(build).replaced()  # (a deepcopy of sympy would evaluate unevaluated sums)
+
+
+def _build_once(build: Callable[[], Derivation]) -> Derivation:
+    """Return this process's one build of ``build`` (never handed out: citations read it)."""
     if build not in _BUILT:
         _BUILT[build] = build()
     return _BUILT[build]
@@ -96,14 +104,11 @@ def shared_theorem(build: Callable[[], Derivation]) -> Callable[[], Derivation]:
     ...     d = Derivation("one", "$1 = 1$")
     ...     d.fact(1, "=", 1, "trivially")
     ...     return d
-    >>> shared_theorem(one).__doc__, shared_theorem(one)() is verified_theorem(one)
-    ('One.', False)
-    >>> shared_theorem(one)().facts == verified_theorem(one).facts
-    True
+    >>> shared_theorem(one).__doc__, shared_theorem(one)().facts == verified_theorem(one).facts
+    ('One.', True)
     """
     def theorem() -> Derivation:
-        return verified_theorem(build).replaced()  # its own steps and facts (a deepcopy of sympy would
-        # evaluate the unevaluated sums the checks read)
+        return verified_theorem(build)  # a copy with its own steps and facts
 
     theorem.__name__, theorem.__qualname__ = build.__name__, build.__qualname__
     theorem.__doc__ = build.__doc__
@@ -206,7 +211,7 @@ def cited_check(check: Check, build: Callable[[], Derivation], premises,
         got = check(lhs, rhs)
         if got is None:
             return None
-        d = verified_theorem(build)
+        d = _build_once(build)
         where = []
         for plhs, rel, prhs in premises:
             plhs, prhs = sp.sympify(plhs), sp.sympify(prhs)
