@@ -45,6 +45,28 @@ _MIN_PIXEL = Fraction(1, 2**511)  # a pixel's area at least 2^-1022, the smalles
 _RESOLUTION = Fraction(1, 2**44)  # pixel width / largest coordinate: float centres (2^-52 off) stay in pixels
 
 
+def _sampled_model(net: Any, enet: ExactNet, plane: Any):
+    """Return the torch model to sample: the user's module, if grid sampling reads it as the chain it is.
+
+    Else (a plane slice, weights given as arrays, or a module that is not a chain of
+    ``nn.Linear`` layers and activations, such as a conv or BatchNorm net, which
+    :func:`numeric.call_log.check_chain` refuses) a plain MLP of the network read, in the
+    module's dtype: the same function within the forward check's rounding bound.
+    """
+    import torch
+
+    if not isinstance(net, torch.nn.Module) or plane is not None:
+        return torch_model(enet)
+    from numeric.call_log import check_chain, model_dtype, record_calls
+
+    dtype = model_dtype(net)
+    try:
+        check_chain(net, record_calls(net, torch.zeros((2, enet.input_dim), dtype=dtype), "cross_check"))
+    except ValueError:
+        return torch_model(enet, dtype=dtype)
+    return net
+
+
 def torch_model(net: ExactNet, dtype: Any = None):
     """Build a torch ``nn.Sequential`` with the net's weights (float64 unless ``dtype`` given).
 
@@ -273,8 +295,6 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
     >>> cross_check([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1.0, res=4).missed
     []
     """
-    import torch
-
     if bound is not None:
         warnings.warn("cross_check(bound=...) is now window=...; bound= will be removed", FutureWarning,
                       stacklevel=2)
@@ -292,7 +312,7 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
                          f"input is {d}-D: count its {d}-D regions exactly with exact.regions (exactnet "
                          f"regions SPEC){slice_}")
     check_float_weights(enet)
-    model = net if isinstance(net, torch.nn.Module) and plane is None else torch_model(enet)
+    model = _sampled_model(net, enet, plane)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
     bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]

@@ -210,13 +210,8 @@ def compare_forward(module: Any, forward: Callable[[np.ndarray], tuple[np.ndarra
     shape = tuple(input_shape) if input_shape is not None else None
     X = _test_points(*first_layer, points_per_scale, seed)
     theirs, ours, tol, bad, unchecked = _run_and_compare(module, forward, shape, name, X)
-    if unchecked.any():  # S overflows somewhere: check at scales where it does not
-        try:
-            X2 = _small_points(lambda Z: forward(Z)[1], X.shape[1], points_per_scale, seed, name)
-        except InputError:
-            if unchecked.all():  # no point compared at all: never accepted unchecked
-                raise
-            X2 = X[:0]  # some points were compared: those stand
+    X2 = _rescue_points(forward, unchecked, X.shape[1], points_per_scale, seed, name)
+    if X2 is not None:
         X, theirs, ours, tol, bad = (np.concatenate(ab) for ab in zip(
             (X, theirs, ours, tol, bad), (X2, *_run_and_compare(module, forward, shape, name, X2)[:4])))
     if bad.any():
@@ -250,6 +245,23 @@ def _run_and_compare(module: Any, forward: Callable, shape: tuple[int, ...] | No
         checked = (scale <= _LIMIT) | ((scale <= _FAR) & np.isfinite(theirs))  # (NaN S: not checked)
         bad = checked & ~(np.abs(ours - theirs) <= tol)  # NaN on either side differs
     return theirs, ours, tol, bad, ~checked.all(axis=1)
+
+
+def _rescue_points(forward: Callable, unchecked: np.ndarray, d: int, per: int, seed: int, name: str
+                   ) -> np.ndarray | None:
+    """Return the rescue points if some point was not compared (:func:`_small_points`), else None.
+
+    None too when no rescue scale fits but some points were compared (those stand); when no
+    point at all was compared, the reading is refused: never accepted unchecked.
+    """
+    if not unchecked.any():
+        return None
+    try:
+        return _small_points(lambda Z: forward(Z)[1], d, per, seed, name)
+    except InputError:
+        if unchecked.all():
+            raise
+        return None
 
 
 def _small_points(scale: Callable[[np.ndarray], np.ndarray], d: int, per: int, seed: int, name: str

@@ -27,6 +27,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from .call_log import breakpoints_from, check_chain, forward_checked, model_dtype, record_calls
+
 __all__ = [
     "DEFAULT_WINDOW",
     "pixel_centres",
@@ -146,36 +148,6 @@ def _check_grid_memory(res: int) -> None:
                          f"this machine's {total / 2**30:,.0f} GiB of memory; choose a smaller res")
 
 
-def _model_dtype(model: nn.Module) -> torch.dtype:
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch nn.Module, got {type(model).__name__} (numeric samples torch "
-                        "models; for an exact.ExactNet use exact.regions or exact.cross_check)")
-    for p in model.parameters():
-        return p.dtype
-    return torch.float32
-
-
-def _forward(model: nn.Module, x: torch.Tensor, caller: str | None):
-    """``model(x)``; when the first ``nn.Linear`` fed ``x`` wants another width, say so.
-
-    ``caller`` names the sampling function (its points are 2-D); None means points the user gave.
-    """
-    def check(mod, inp):
-        if inp and inp[0] is x and mod.in_features != x.shape[-1]:
-            w = mod.in_features
-            what = (f"{caller} samples 2-D points of the plane: use a model with 2-D inputs" if caller
-                    else f"got points of width {x.shape[-1]}")
-            raise ValueError(f"model {type(model).__name__} takes {w}-D inputs (its first nn.Linear has "
-                             f"in_features={w}), but {what}")
-
-    hooks = [m.register_forward_pre_hook(check) for m in model.modules() if isinstance(m, nn.Linear)]
-    try:
-        return model(x)
-    finally:
-        for h in hooks:
-            h.remove()
-
-
 @_accepts_bound
 @torch.no_grad()
 def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 500, chunk: int = 1 << 16,
@@ -219,10 +191,10 @@ def evaluate_grid(model: nn.Module, window: float = DEFAULT_WINDOW, res: int = 5
     True
     """
     pts = grid_points(window, res)
-    dt = _model_dtype(model)
+    dt = model_dtype(model)
     out = np.empty(len(pts), dtype=np.float64)
     for s in range(0, len(pts), chunk):
-        y = _forward(model, torch.as_tensor(pts[s : s + chunk], dtype=dt), "evaluate_grid")
+        y = forward_checked(model, torch.as_tensor(pts[s : s + chunk], dtype=dt), "evaluate_grid")
         y = y.reshape(y.shape[0], -1)
         m = y.shape[1]
         if output is None and m != 1:
@@ -265,7 +237,9 @@ def infer_breakpoints(model: nn.Module, points: np.ndarray | None = None) -> tup
         ``F.gelu``, softmax, exp...) called before the last linear layer: the hidden patterns
         would be thresholds of a curved function, not pieces. After the last linear layer (a
         classifier's final sigmoid) it is fine. Also: activations with different breakpoints
-        before the last linear layer, or clamp bounds that are tensors (pass ``breakpoints=``).
+        before the last linear layer, or clamp bounds that are tensors (pass ``breakpoints=``);
+        a model :func:`grid_patterns` would misread, or in training mode, or whose forward
+        raises on ``points`` (see :func:`grid_patterns`).
 
     Examples
     --------
@@ -277,12 +251,15 @@ def infer_breakpoints(model: nn.Module, points: np.ndarray | None = None) -> tup
     ...
     ValueError: Sequential uses Tanh, which is not piecewise linear, before its last linear layer: ...
     """
-    dt = _model_dtype(model)
+    dt, hint = model_dtype(model), ""
     if points is None:  # two points of the first nn.Linear's width
-        points = np.array([[0.25], [-0.5]]) * np.ones(next((m.in_features for m in model.modules()
-                                                           if isinstance(m, nn.Linear)), 2))
-    calls = _record_calls(model, torch.as_tensor(np.asarray(points), dtype=dt), None)
-    return _breakpoints_from(model, calls)
+        width = next((m.in_features for m in model.modules() if isinstance(m, nn.Linear)), 2)
+        points = np.array([[0.25], [-0.5]]) * np.ones(width)
+        hint = (f" (infer_breakpoints took the width {width} of its first nn.Linear, as no points= were "
+                "given: pass points= of the model's input width)")
+    calls = record_calls(model, torch.as_tensor(np.asarray(points), dtype=dt), None, hint)
+    check_chain(model, calls)
+    return breakpoints_from(model, calls)
 
 
 CURVED_ACTIVATIONS = (nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.CELU, nn.SELU, nn.Softplus, nn.Mish,
@@ -290,132 +267,6 @@ CURVED_ACTIVATIONS = (nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.CELU, nn
 """Activation modules that are curved, not piecewise linear: :func:`infer_breakpoints` refuses them (and
 the functions they call) before a model's last linear layer, where a pattern of "which piece" means
 nothing (a sigmoid net's "18 patterns" would be a threshold's)."""
-
-_LINEAR_CALLS = frozenset({"linear", "bilinear", "matmul", "mm", "addmm", "einsum", "__matmul__"})
-_CURVED_CALLS = frozenset({
-    "sigmoid", "sigmoid_", "special_expit", "tanh", "tanh_", "gelu", "silu", "elu", "elu_", "celu", "celu_",
-    "selu", "selu_", "softplus", "mish", "softsign", "tanhshrink", "log_sigmoid", "logsigmoid", "hardswish",
-    "glu", "softmax", "log_softmax", "softmin", "exp", "exp_", "exp2", "expm1", "log", "log_", "log1p",
-    "log2", "sqrt", "rsqrt", "erf", "erfc", "sin", "cos", "pow", "__pow__", "__rpow__", "square",
-    "reciprocal", "__rtruediv__", "layer_norm", "group_norm", "rms_norm", "normalize", "local_response_norm",
-})
-_PIECEWISE_CALLS: dict[str, Callable] = {
-    **dict.fromkeys(("relu", "relu_", "leaky_relu", "leaky_relu_", "prelu", "rrelu", "rrelu_", "abs", "abs_",
-                     "absolute"), lambda a: (0.0,)),
-    "relu6": lambda a: (0.0, 6.0),
-    "hardsigmoid": lambda a: (-3.0, 3.0),
-    **dict.fromkeys(("hardtanh", "hardtanh_"), lambda a: (a(1, "min_val", -1.0), a(2, "max_val", 1.0))),
-    **dict.fromkeys(("clamp", "clamp_", "clip", "clip_"), lambda a: (a(1, "min", None), a(2, "max", None))),
-    **dict.fromkeys(("clamp_min", "clamp_min_"), lambda a: (a(1, "min", None),)),
-    **dict.fromkeys(("clamp_max", "clamp_max_"), lambda a: (a(1, "max", None),)),
-    **dict.fromkeys(("hardshrink", "softshrink"), lambda a: (-a(1, "lambd", 0.5), a(1, "lambd", 0.5))),
-    **dict.fromkeys(("_threshold", "threshold", "threshold_"), lambda a: (a(1, "threshold", None),)),
-}  # piecewise-linear calls: how their breakpoints are read from the call's arguments
-
-
-def _call_name(func: Callable) -> str:
-    """How the user wrote a call: ``torch.sigmoid``, ``Tensor.tanh``, ``torch.nn.functional.gelu``."""
-    name = getattr(func, "__name__", repr(func))
-    mod = getattr(func, "__module__", None) or ""
-    if not mod:
-        return f"Tensor.{name}"
-    if mod.startswith(("torch._C._nn", "torch.nn.functional")):
-        return f"torch.nn.functional.{name.lstrip('_')}"
-    if mod == "torch._C._special":
-        return f"torch.special.{name.removeprefix('special_')}"
-    return f"{'torch' if mod.startswith('torch._C') else mod}.{name}"
-
-
-def _read_breakpoints(name: str, args: tuple, kwargs: dict) -> tuple[float, ...] | None:
-    """Breakpoints of a piecewise-linear call, sorted; None when a bound is not one number."""
-    def arg(i, key, default):
-        return args[i] if len(args) > i else kwargs.get(key, default)
-
-    out = []
-    for v in _PIECEWISE_CALLS[name](arg):
-        if isinstance(v, torch.Tensor):
-            if v.numel() != 1:
-                return None
-            v = v.item()
-        if v is not None:
-            out.append(float(v))
-    return tuple(sorted(set(out)))
-
-
-def _record_calls(model: nn.Module, x: torch.Tensor, caller: str | None) -> list[tuple[str, str, object]]:
-    """Run ``model(x)`` once and list its calls on input-dependent values: (kind, label, breakpoints).
-
-    ``kind`` is "linear", "curved" or "piecewise"; ``label`` names the activation module making the
-    call, or the call and the module whose ``forward`` makes it.
-    """
-    from torch.overrides import TorchFunctionMode
-    from torch.utils._pytree import tree_flatten
-
-    tainted = {id(x): x}  # tensors that depend on x, kept alive so that their ids stay theirs
-    stack: list[nn.Module] = [model]
-    calls: list[tuple[str, str, object]] = []
-
-    def label(func) -> str:
-        inner = stack[-1]
-        if inner is not model and type(inner).__module__ == "torch.nn.modules.activation":
-            return type(inner).__name__
-        return f"{_call_name(func)} in {type(inner).__name__}.forward"
-
-    class Recorder(TorchFunctionMode):
-        def __torch_function__(self, func, types, args=(), kwargs=None):
-            kwargs = kwargs or {}
-            hit = any(id(t) in tainted for t in tree_flatten((args, kwargs))[0] if torch.is_tensor(t))
-            name = getattr(func, "__name__", "")
-            if hit and name in _LINEAR_CALLS:
-                calls.append(("linear", label(func), None))
-            elif hit and name in _CURVED_CALLS:
-                calls.append(("curved", label(func), None))
-            elif hit and name in _PIECEWISE_CALLS:
-                calls.append(("piecewise", label(func), _read_breakpoints(name, args, kwargs)))
-            out = func(*args, **kwargs)
-            if hit:
-                tainted.update((id(t), t) for t in tree_flatten(out)[0] if isinstance(t, torch.Tensor))
-            return out
-
-    def leave(mod, inp, out):
-        stack.pop()  # returns None: a hook's return value would replace the module's output
-
-    hooks = [h for m in model.modules() if m is not model
-             for h in (m.register_forward_pre_hook(lambda mod, inp: stack.append(mod)),
-                       m.register_forward_hook(leave))]
-    try:
-        with torch.no_grad(), Recorder():
-            _forward(model, x, caller)
-    finally:
-        for h in hooks:
-            h.remove()
-    return calls
-
-
-def _breakpoints_from(model: nn.Module, calls: list[tuple[str, str, object]]) -> tuple[float, ...]:
-    """Breakpoints of the activations before the last linear call; refuse curved or mixed ones."""
-    name = type(model).__name__
-    last = max((i for i, c in enumerate(calls) if c[0] == "linear"), default=0)
-    hidden = calls[:last]
-    for kind, where, _ in hidden:
-        if kind == "curved":
-            raise ValueError(
-                f"{name} uses {where}, which is not piecewise linear, before its last linear layer: its "
-                "hidden patterns would be thresholds of a curved function, not activation pieces (pass "
-                "breakpoints= to threshold its pre-activations anyway; after the last linear layer, such as "
-                "a classifier's final sigmoid, a curved function is fine)")
-    found: dict[tuple[float, ...], str] = {}
-    for where, bps in ((where, bps) for kind, where, bps in hidden if kind == "piecewise"):
-        if bps is None:
-            raise ValueError(f"{name} uses {where} with bounds that are tensors, not one number: its "
-                             "breakpoints differ between neurons; pass breakpoints= to choose the thresholds")
-        found.setdefault(bps, where)
-    if len(found) > 1:
-        kinds = ", ".join(f"{where} at {bps}" for bps, where in found.items())
-        raise ValueError(f"{name} mixes activations with different breakpoints ({kinds}): one set of "
-                         "thresholds would split some neurons' pieces; pass breakpoints= to choose them")
-    return next(iter(found), (0.0,))
-
 
 @torch.no_grad()
 def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Tensor]:
@@ -450,15 +301,15 @@ def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Te
 
 
 def _preactivations(model: nn.Module, points: np.ndarray, caller: str | None) -> list[torch.Tensor]:
-    dt = _model_dtype(model)  # checks the model first
+    dt = model_dtype(model)  # checks the model first
     seen: list[torch.Tensor] = []
     hooks = [
-        m.register_forward_hook(lambda mod, inp, out: seen.append(out))
+        m.register_forward_hook(lambda mod, inp, out: seen.append(out.detach().clone()))  # before in-place
         for m in model.modules()
         if isinstance(m, nn.Linear)
     ]
     try:
-        _forward(model, torch.as_tensor(points, dtype=dt), caller)
+        forward_checked(model, torch.as_tensor(points, dtype=dt), caller)
     finally:
         for h in hooks:
             h.remove()
@@ -530,6 +381,16 @@ class GridPatterns:
         return {tuple(int(v) for v in row) for row in self.patterns}
 
 
+def _check_breakpoints(breakpoints: Sequence[float]) -> tuple[float, ...]:
+    try:
+        bps = tuple(float(b) for b in breakpoints)
+    except (TypeError, ValueError):
+        bps = ()
+    if not bps or not all(np.isfinite(bps)):
+        raise ValueError(f"breakpoints must be a non-empty sequence of finite numbers, got {breakpoints!r}")
+    return tuple(sorted(set(bps)))
+
+
 @_accepts_bound
 def grid_patterns(
     model: nn.Module,
@@ -544,7 +405,8 @@ def grid_patterns(
     Parameters
     ----------
     model : torch.nn.Module
-        An MLP of ``nn.Linear`` layers (the last one is the output).
+        A chain of ``nn.Linear`` layers (the last one is the output), each hidden layer's
+        output going straight into an activation; in eval mode.
     window : float, default 10
         Half-width ``B`` of the square ``[-B, B]^2`` (was ``bound``).
     res : int
@@ -564,6 +426,15 @@ def grid_patterns(
     TypeError, ValueError
         A window that is not a finite number > 0, or ``res < 1``; a model whose first
         ``nn.Linear`` does not take 2-D inputs (ValueError).
+    ValueError
+        A model it would misread, found by one forward on two points
+        (:func:`numeric.call_log.check_chain`), with or without ``breakpoints``: a linear call
+        that is not an ``nn.Linear`` module's (``F.linear``, ``matmul``, a convolution), an
+        activation whose input is not exactly an ``nn.Linear`` output (a shift, a batch norm
+        between them), any other call on input-dependent values before the last layer
+        (``maximum``, ``where``, products, norms); a dropout, batch norm or RReLU module in
+        training mode (refused before any forward: call ``model.eval()``); a forward that
+        raises. Without ``breakpoints``, as :func:`infer_breakpoints`.
 
     Examples
     --------
@@ -573,20 +444,20 @@ def grid_patterns(
     True
     """
     _check_grid(window, res)
-    _model_dtype(model)  # a torch module, before its activations are looked for
+    bps = None if breakpoints is None else _check_breakpoints(breakpoints)
+    dt = model_dtype(model)  # a torch module, before its activations are looked for
     pts = grid_points(window, res)
-    if breakpoints is not None:
-        bps = tuple(breakpoints)
-    else:
-        probe = torch.as_tensor(pts[:2], dtype=_model_dtype(model))
-        bps = _breakpoints_from(model, _record_calls(model, probe, "grid_patterns"))
+    calls = record_calls(model, torch.as_tensor(pts[:2], dtype=dt), "grid_patterns")
+    check_chain(model, calls)  # one forward on two points: a chain of nn.Linear layers and activations
+    bps = bps or breakpoints_from(model, calls)
     ids = np.empty(len(pts), dtype=np.int64)
     table: dict[bytes, int] = {}
     rows: list[np.ndarray] = []
     for s in range(0, len(pts), chunk):
         zs = _preactivations(model, pts[s : s + chunk], "grid_patterns")
-        piece = torch.cat([sum((z > b).to(torch.int8) for b in bps) for z in zs], dim=1).numpy()
-        uniq, inv = _unique_rows(piece, bits=1 if len(bps) == 1 else 2)
+        piece = torch.cat([sum((z > b).to(torch.int8) for b in bps) for z in zs], dim=1).numpy() if zs else \
+            np.zeros((len(pts[s : s + chunk]), 0), np.int8)  # no hidden layer: one pattern, the empty one
+        uniq, inv = _unique_rows(piece, bits=len(bps).bit_length())
         local = np.empty(len(uniq), dtype=np.int64)
         for k, row in enumerate(uniq):
             key = row.tobytes()

@@ -5241,7 +5241,6 @@ def test_grid_breakpoints_refuse_relu_mixed_with_hardtanh():
     assert numeric.grid_patterns(net, window=3, res=20, breakpoints=[0.0]).counts.sum() == 400
 
 
-
 def test_the_forward_checks_rescue_reaches_far_scales_and_stands_down_when_points_were_compared():
     """Second review of the forward check: the rescue's scales never went above 1, so a LeakyReLU read as
     ReLU whose kink was at -2^50 (the check's own far points overflowing) was accepted; and an honest
@@ -5274,7 +5273,6 @@ def test_the_forward_checks_rescue_reaches_far_scales_and_stands_down_when_point
     assert exact.from_torch(nn.Sequential(a, nn.ReLU(), b)).widths == (1, 1, 1)
 
 
-
 def test_the_public_verified_theorem_hands_out_a_copy_too():
     """Second review: ``premises.verified_theorem`` (in ``__all__``) returned the cached build itself, so a
     fact appended to it (1 = 2) showed in later THEOREMS copies and ``proves`` found it."""
@@ -5288,3 +5286,117 @@ def test_the_public_verified_theorem_hands_out_a_copy_too():
     forged.facts.append(Fact(sp.Integer(1), "=", sp.Integer(2), "forged"))
     assert premises.proves(premises.verified_theorem(calculus.softmax_sums_to_one), 1, "=", 2) is None
     assert all(f.why != "forged" for f in THEOREMS["sum-to-one"]().facts)
+
+
+# grid sampling helper, session 11
+
+
+def test_grid_sampling_refuses_a_first_layer_of_f_linear_and_a_shift_before_relu():
+    """Review of 38f964a: an F.linear first layer (not an nn.Linear, so not thresholded) gave 9 sampled
+    patterns against 34 true ones, and relu(a(x) - 3) 19 against 9 (the hook thresholded a(x), not
+    a(x) - 3): a "lower bound" above the count, silently. Both are refused now, naming the call."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class FirstF(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w, self.b = nn.Parameter(torch.randn(5, 2)), nn.Parameter(torch.randn(5))
+            self.l2, self.out = nn.Linear(5, 4), nn.Linear(4, 1)
+
+        def forward(self, x):
+            return self.out(torch.relu(self.l2(torch.relu(F.linear(x, self.w, self.b)))))
+
+    class Shift(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.o = nn.Linear(2, 6), nn.Linear(6, 1)
+
+        def forward(self, x):
+            return self.o(torch.relu(self.a(x) - 3.0))
+
+    torch.manual_seed(0)
+    with pytest.raises(ValueError, match=r"FirstF calls torch.nn.functional.linear in FirstF.forward, a linear "
+                                         r"layer that is not an nn.Linear module's own.*exact.count_regions"):
+        numeric.grid_patterns(FirstF(), window=5, res=100)
+    with pytest.raises(ValueError, match=r"Shift applies torch.relu in Shift.forward to the result of Tensor.sub "
+                                         r"in Shift.forward, not to an nn.Linear module's output"):
+        numeric.grid_patterns(Shift(), window=10, res=200, breakpoints=[0.0])
+
+
+def test_grid_sampling_refuses_batch_norm_between_linear_and_relu():
+    """Review of 38f964a: Linear -> BatchNorm1d(eval) -> ReLU gave 19 sampled patterns against 18 true
+    ones (the sign of the batch norm's output), and maximum, where, z * z and z / z.norm gave (0.0,)."""
+    from torch import nn
+
+    net = nn.Sequential(nn.Linear(2, 6), nn.BatchNorm1d(6), nn.ReLU(), nn.Linear(6, 1)).eval()
+    with pytest.raises(ValueError, match=r"Sequential computes torch.nn.functional.batch_norm in BatchNorm1d."
+                                         r"forward on input-dependent values before its last linear layer"):
+        numeric.grid_patterns(net, window=10, res=100)
+
+    class Square(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.o = nn.Linear(2, 4), nn.Linear(4, 1)
+
+        def forward(self, x):
+            z = self.a(x)
+            return self.o(z * z)
+
+    with pytest.raises(ValueError, match=r"Square computes Tensor.mul in Square.forward on input-dependent"):
+        numeric.sampling.infer_breakpoints(Square())
+
+
+def test_grid_sampling_leaves_a_training_batch_norm_alone():
+    """Review of 38f964a: infer_breakpoints and grid_patterns ran a train-mode BatchNorm's forward, moving
+    its running statistics (num_batches_tracked 0 -> 3); now refused before any forward."""
+    import torch
+    from torch import nn
+
+    net = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1)).train()
+    mean = net[1].running_mean.clone()
+    for sample in (numeric.sampling.infer_breakpoints, lambda m: numeric.grid_patterns(m, res=8)):
+        with pytest.raises(ValueError, match=r"model Sequential has modules in training mode .*\(1 \(BatchNorm1d\)"
+                                             r"\): .*call model.eval\(\) first"):
+            sample(net)
+    assert int(net[1].num_batches_tracked) == 0 and torch.equal(net[1].running_mean, mean)
+
+
+def test_grid_sampling_turns_a_forward_error_into_a_named_value_error():
+    """Review of 38f964a: a model whose forward raised passed torch's raw RuntimeError through, and the
+    default probe points of infer_breakpoints (the first nn.Linear's width) did not fit an F.linear input
+    layer: "mat1 and mat2 shapes cannot be multiplied"."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Wide(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w, self.out = nn.Parameter(torch.randn(5, 3)), nn.Linear(5, 1)
+
+        def forward(self, x):
+            return self.out(torch.relu(F.linear(x, self.w)))
+
+    with pytest.raises(ValueError, match=r"model Wide's forward raised RuntimeError on 2 points of width 5 "
+                                         r"\(mat1 and mat2 shapes cannot be multiplied.*infer_breakpoints took the "
+                                         r"width 5 of its first nn.Linear.*pass points="):
+        numeric.sampling.infer_breakpoints(Wide())
+
+
+def test_cross_check_of_a_module_grid_sampling_cannot_read_samples_the_network_read():
+    """Third review round: once grid sampling refused models that are not a chain of nn.Linear layers and
+    activations (it had sampled them wrong), ``cross_check`` of an eval-mode BatchNorm net raised its
+    ValueError; it now samples a plain MLP of the network read, in the module's dtype."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    bn = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1)).eval()
+    with torch.no_grad():
+        bn[1].running_mean.uniform_(-0.5, 0.5)
+        bn[1].running_var.uniform_(0.5, 2.0)
+    report = exact.cross_check(bn, window=2, res=200)
+    assert report.missed == [] or all(area < 0.05 for _, area in report.missed)
+    assert report.exact_count == exact.count_regions(bn, window=2).activation and report.unexplained == 0

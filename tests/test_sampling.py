@@ -116,7 +116,7 @@ def test_curved_functions_called_in_forward_are_refused_by_name(act, shown):
     (torch.relu, (0.0,)), (torch.abs, (0.0,)), (lambda z: torch.clamp(z, -2, 3), (-2.0, 3.0)),
     (lambda z: z.clamp(min=0.5), (0.5,)), (torch.nn.functional.relu6, (0.0, 6.0)),
     (lambda z: torch.nn.functional.hardtanh(z, -0.5, 0.5), (-0.5, 0.5)),
-    (torch.nn.functional.hardsigmoid, (-3.0, 3.0)), (lambda z: z, (0.0,)),
+    (torch.nn.functional.hardsigmoid, (-3.0, 3.0)),
 ])
 def test_breakpoints_are_read_from_the_calls_forward_makes(act, bps):
     assert infer_breakpoints(_Calls(act)) == bps
@@ -150,3 +150,151 @@ def test_clamp_bounds_that_are_tensors_ask_for_breakpoints():
                                          r"pass breakpoints="):
         grid_patterns(net, window=2.0, res=8)
     assert infer_breakpoints(_Calls(lambda z: z.clamp(min=torch.tensor(0.25)))) == (0.25,)
+
+
+# grid sampling helper, session 11: grid_patterns refuses what it would misread
+
+
+class _Forward(nn.Module):
+    """Linear(2, 4) ``a``, Linear(2, 4) ``b`` and Linear(4, 1) ``o``; ``forward`` runs ``f(self, x)``."""
+
+    def __init__(self, f, seed=0):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.a, self.b, self.o, self.f = nn.Linear(2, 4), nn.Linear(2, 4), nn.Linear(4, 1), f
+        self.w = nn.Parameter(torch.randn(4, 2))
+
+    def forward(self, x):
+        return self.f(self, x)
+
+
+F = torch.nn.functional
+
+
+@pytest.mark.parametrize("f, shown", [
+    (lambda m, x: m.o(torch.relu(F.linear(x, m.w))), r"calls torch.nn.functional.linear in _Forward.forward, a "
+                                                      r"linear layer that is not an nn.Linear module's own"),
+    (lambda m, x: m.o(torch.relu(x @ m.w.T)), r"calls Tensor.matmul in _Forward.forward, a linear layer"),
+    (lambda m, x: m.o(torch.relu(m.a(x) - 3.0)), r"applies torch.relu in _Forward.forward to the result of "
+                                                 r"Tensor.sub in _Forward.forward, not to an nn.Linear"),
+    (lambda m, x: m.o(torch.relu(2 * m.a(x))), r"applies torch.relu .* to the result of Tensor.mul in"),
+    (lambda m, x: m.o(torch.maximum(m.a(x), m.b(x))), r"computes torch.maximum in _Forward.forward on input-"),
+    (lambda m, x: m.o(torch.where(m.a(x) > 1, m.a(x), 0.1 * m.a(x))), r"computes Tensor.gt in _Forward"),
+    (lambda m, x: m.o(m.a(x) * m.a(x)), r"computes Tensor.mul in _Forward.forward on input-dependent values"),
+    (lambda m, x: m.o(torch.relu(m.a(x)) * torch.relu(m.b(x))), r"computes Tensor.mul in _Forward.forward"),
+    (lambda m, x: m.o(torch.relu(m.a(x) / m.a(x).norm(dim=1, keepdim=True))), r"computes .*norm in _Forward"),
+    (lambda m, x: m.o(torch.relu(torch.cat([m.a(x)[:, :2], m.b(x)[:, 2:]], 1))), r"computes Tensor.__getitem__"),
+    (lambda m, x: (m.a(x), m.o(torch.relu(m.b(x))))[1], r"feeds the output of nn.Linear 'a' to no activation"),
+    (lambda m, x: m.o(torch.relu(m.a(x)) + torch.relu(m.b(x))), r"computes Tensor.add in _Forward.forward"),
+    (lambda m, x: m.o(torch.relu(m.a(x).add_(1.0))), r"computes Tensor.add_ in _Forward.forward on input"),
+    (lambda m, x: m.o(F.dropout(torch.relu(m.a(x)), 0.5)), r"calls torch.nn.functional.dropout in _Forward.fo"
+                                                            r"rward with training=True: its forward is random"),
+])
+def test_grid_patterns_refuses_models_it_would_misread(f, shown):
+    """grid_patterns thresholds nn.Linear outputs: anything else (a linear call of its own, a shift, a max,
+    a product) would give patterns that are not the model's, silently; breakpoints= does not lift it."""
+    with pytest.raises(ValueError, match=rf"_Forward {shown}.*count its regions exactly with exact.count_regions"):
+        grid_patterns(_Forward(f), window=2.0, res=8)
+    with pytest.raises(ValueError, match=rf"_Forward {shown}"):
+        grid_patterns(_Forward(f), window=2.0, res=8, breakpoints=[0.0])
+    with pytest.raises(ValueError, match=rf"_Forward {shown}"):
+        infer_breakpoints(_Forward(f))
+
+
+@pytest.mark.parametrize("net, shown", [
+    (nn.Sequential(nn.Unflatten(1, (1, 2)), nn.Conv1d(1, 3, 1), nn.Tanh(), nn.Conv1d(3, 1, 1), nn.Flatten()),
+     r"Sequential calls torch.conv1d in Conv1d.forward, a linear layer that is not an nn.Linear"),
+    (nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1)).eval(),
+     r"Sequential computes torch.nn.functional.batch_norm in BatchNorm1d.forward on input-dependent values"),
+    (nn.Sequential(nn.Linear(2, 4), nn.Linear(4, 4), nn.ReLU(), nn.Linear(4, 1)),
+     r"Sequential feeds the output of nn.Linear '0' to no activation before its next linear layer"),
+    (nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.ReLU6(), nn.Linear(4, 1)),
+     r"Sequential applies ReLU6 to the result of ReLU, not to an nn.Linear module's output"),
+    (nn.ReLU(), r"ReLU runs no nn.Linear layer on its input"),
+])
+def test_grid_patterns_refuses_layers_that_are_not_a_chain_of_linear_and_activations(net, shown):
+    with pytest.raises(ValueError, match=shown):
+        grid_patterns(net, window=2.0, res=8)
+
+
+def test_grid_patterns_accepts_what_it_samples_right():
+    """Reshapes, eval-mode dropout, scaling by constants after an activation, an in-place activation and
+    a function after the last layer leave the patterns the ones of the nn.Linear outputs."""
+    torch.manual_seed(0)
+    plain = nn.Sequential(nn.Linear(2, 5), nn.Hardtanh(), nn.Linear(5, 1))
+    inplace = nn.Sequential(nn.Linear(2, 5), nn.Hardtanh(inplace=True), nn.Linear(5, 1))
+    inplace.load_state_dict(plain.state_dict())
+    g = grid_patterns(plain, window=3.0, res=60)
+    assert grid_patterns(inplace, window=3.0, res=60).pattern_set() == g.pattern_set()  # 10 of 21 before
+    z = plain[0](torch.as_tensor(np.asarray(np.meshgrid(*[pixel_centres(3.0, 60)] * 2)).reshape(2, -1).T,
+                                 dtype=torch.float32))
+    assert g.n_patterns == len({tuple(r) for r in ((z > -1).int() + (z > 1).int()).tolist()})
+    scaled = _Forward(lambda m, x: m.o((torch.relu(m.a(x.view(-1, 2))) * 2.0 - 1.0).flatten(1)))
+    drop = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Dropout(0.5), nn.Linear(4, 3), nn.Softmax(-1)).eval()
+    for net in (scaled, drop):
+        assert infer_breakpoints(net) == (0.0,) and grid_patterns(net, window=2.0, res=8).counts.sum() == 64
+    assert grid_patterns(nn.Linear(2, 1), window=1.0, res=4).n_patterns == 1  # no hidden layer: one region
+
+
+@pytest.mark.parametrize("module", [nn.BatchNorm1d(4), nn.Dropout(0.5), nn.RReLU(), nn.InstanceNorm1d(4)])
+def test_grid_sampling_refuses_training_mode_before_any_forward(module):
+    net = nn.Sequential(nn.Linear(2, 4), module, nn.ReLU(), nn.Linear(4, 1)).train()
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    for sample in (lambda: grid_patterns(net, window=1.0, res=4), lambda: infer_breakpoints(net),
+                   lambda: evaluate_grid(net, window=1.0, res=4)):
+        with pytest.raises(ValueError, match=rf"model Sequential has modules in training mode whose forward is "
+                                             rf"random or depends on the batch \(1 \({type(module).__name__}\)\)"
+                                             r".*call model.eval\(\) first \(nothing was run\)"):
+            sample()
+    assert all(torch.equal(v, net.state_dict()[k]) for k, v in state.items())  # num_batches_tracked still 0
+
+
+def test_grid_sampling_puts_back_a_buffer_the_forward_changes():
+    class Stats(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.o = nn.Linear(2, 3), nn.Linear(3, 1)
+            self.register_buffer("seen", torch.zeros(()))
+
+        def forward(self, x):
+            self.seen += 1
+            return self.o(torch.relu(self.a(x)))
+
+    net = Stats()
+    with pytest.raises(ValueError, match=r"Stats changes its buffer seen in forward .* the buffer was put back"):
+        grid_patterns(net, window=1.0, res=4)
+    assert net.seen.item() == 0
+
+
+def test_grid_sampling_names_the_model_when_its_forward_fails():
+    class Boom(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a = nn.Linear(2, 1)
+
+        def forward(self, x):
+            raise RuntimeError("boom")
+
+    for sample in (grid_patterns, evaluate_grid):
+        with pytest.raises(ValueError, match=r"model Boom's forward raised RuntimeError on \d+ points of width 2 "
+                                             r"\(boom\); .* samples 2-D points"):
+            sample(Boom(), window=1.0, res=4)
+    wide = _Forward(lambda m, x: m.o(torch.relu(F.linear(x, torch.ones(4, 3)))))
+    with pytest.raises(ValueError, match=r"model _Forward's forward raised RuntimeError on 2 points of width 2 "
+                                         r"\(.*\); the model must map .* \(infer_breakpoints took the width 2 of "
+                                         r"its first nn.Linear, as no points= were given: pass points= "):
+        infer_breakpoints(wide)
+    with pytest.raises(ValueError, match="a linear layer that is not an nn.Linear module's own"):
+        infer_breakpoints(wide, points=np.zeros((2, 3)))
+
+
+def test_grid_patterns_packs_five_pieces_apart():
+    """Four breakpoints give pieces 0..4, three bits: packed in two, (4, 0) and (0, 1) were one pattern."""
+    net = nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1))
+    with torch.no_grad():
+        net[0].weight.copy_(torch.eye(2))
+        net[0].bias.zero_()
+    g = grid_patterns(net, window=5.0, res=10, breakpoints=[-4, -2, 0, 2])
+    assert g.n_patterns == 25
+    with pytest.raises(ValueError, match=r"breakpoints must be a non-empty sequence of finite numbers, got \[\]"):
+        grid_patterns(net, window=5.0, res=10, breakpoints=[])
