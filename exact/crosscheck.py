@@ -100,7 +100,8 @@ def torch_model(net: ExactNet, dtype: Any = None):
     dtype = dtype or torch.float64
     mods: list = []
     for l, (W, b) in enumerate(zip(net.weights, net.biases)):
-        lin = nn.Linear(len(W[0]), len(W)).to(dtype)
+        lin = nn.Linear(len(W[0]), len(W), device="meta").to_empty(device="cpu").to(dtype)  # no random init:
+        # the caller's torch random state stays as it was
         with torch.no_grad():
             lin.weight.copy_(torch.tensor([[float(v) for v in r] for r in W], dtype=torch.float64))
             lin.bias.copy_(torch.tensor([float(v) for v in b], dtype=torch.float64))

@@ -503,10 +503,12 @@ def breakpoints_from(model: nn.Module, calls: list[Call]) -> tuple[float, ...]:
     for c in (c for c in hidden if c.kind == "piecewise"):
         if c.breakpoints is None:
             raise ValueError(f"{name} uses {c.where} with bounds that are tensors, not one number: its "
-                             "breakpoints differ between neurons; pass breakpoints= to choose the thresholds")
+                             "breakpoints differ between neurons, and no one set of thresholds samples them; "
+                             "count its regions exactly with exact.count_regions")
         found.setdefault(c.breakpoints, c.where)
     if len(found) > 1:
         kinds = ", ".join(f"{where} at {bps}" for bps, where in found.items())
         raise ValueError(f"{name} mixes activations with different breakpoints ({kinds}): one set of "
-                         "thresholds would split some neurons' pieces; pass breakpoints= to choose them")
+                         "thresholds would split some neurons' pieces and count patterns the model does not "
+                         "have (breakpoints= does too); count its regions exactly with exact.count_regions")
     return next(iter(found), (0.0,))

@@ -5231,12 +5231,12 @@ def test_grid_breakpoints_see_torch_sigmoid_called_in_forward():
 
 def test_grid_breakpoints_refuse_relu_mixed_with_hardtanh():
     """Review of 2027823: ReLU with Hardtanh got Hardtanh's (-1, 1) for every neuron, splitting a ReLU
-    neuron's negative piece at -1 (a sampled count above the exact one); now refused, breakpoints= asked."""
+    neuron's negative piece at -1 (a sampled count above the exact one); now refused."""
     import torch.nn as nn
 
     net = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 3), nn.Hardtanh(), nn.Linear(3, 1))
     with pytest.raises(ValueError, match=r"mixes activations with different breakpoints \(ReLU at \(0\.0,\), "
-                                         r"Hardtanh at \(-1\.0, 1\.0\)\).*pass breakpoints="):
+                                         r"Hardtanh at \(-1\.0, 1\.0\)\).*exact.count_regions"):
         numeric.grid_patterns(net, window=3, res=20)
     assert numeric.grid_patterns(net, window=3, res=20, breakpoints=[0.0]).counts.sum() == 400
 
@@ -5400,3 +5400,21 @@ def test_cross_check_of_a_module_grid_sampling_cannot_read_samples_the_network_r
     report = exact.cross_check(bn, window=2, res=200)
     assert report.missed == [] or all(area < 0.05 for _, area in report.missed)
     assert report.exact_count == exact.count_regions(bn, window=2).activation and report.unexplained == 0
+
+
+def test_cross_check_leaves_torch_random_state_and_mixed_breakpoints_are_not_sent_to_breakpoints():
+    """Third review round: ``cross_check`` of a module it samples through a plain MLP drew torch random
+    numbers (nn.Linear's default init), and grid sampling's refusal of mixed activations advised
+    ``breakpoints=``, which counts patterns the model does not have (175 and 360 against 109 exact)."""
+    import torch
+    from torch import nn
+
+    torch.manual_seed(0)
+    bn = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1)).eval()
+    before = torch.get_rng_state()
+    exact.cross_check(bn, window=2, res=50)
+    assert torch.equal(before, torch.get_rng_state())
+    mixed = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.1), nn.Linear(4, 4), nn.Hardtanh(), nn.Linear(4, 1))
+    with pytest.raises(ValueError, match="mixes activations") as refused:
+        numeric.grid_patterns(mixed, window=2, res=20)
+    assert "exact.count_regions" in str(refused.value) and "pass breakpoints=" not in str(refused.value)

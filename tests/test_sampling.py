@@ -144,10 +144,10 @@ def test_shared_breakpoints_mix_and_an_output_clamp_is_not_hidden():
     assert infer_breakpoints(same) == (-1.0, 1.0)
 
 
-def test_clamp_bounds_that_are_tensors_ask_for_breakpoints():
+def test_clamp_bounds_that_are_tensors_are_refused_for_exact_counts():
     net = _Calls(lambda z: z.clamp(min=torch.tensor([0.0, 1.0, 2.0])))
     with pytest.raises(ValueError, match=r"uses Tensor.clamp in _Calls.forward with bounds that are tensors.*"
-                                         r"pass breakpoints="):
+                                         r"exact.count_regions"):
         grid_patterns(net, window=2.0, res=8)
     assert infer_breakpoints(_Calls(lambda z: z.clamp(min=torch.tensor(0.25)))) == (0.25,)
 
