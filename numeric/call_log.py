@@ -250,6 +250,11 @@ def _read_breakpoints(name: str, args: tuple, kwargs: dict) -> tuple[float, ...]
     return tuple(sorted(set(out)))
 
 
+_UNFED = ("reads a value that does not come from the activation before it (an activation or layer computed "
+          "and not used?): grid_patterns would count neurons that do not shape the function")
+"""Why an nn.Linear call is refused whose input skips the latest activation (:meth:`_Log.linear_input`)."""
+
+
 class _Log:
     """The state of one recorded forward: input-dependent tensors, their makers, nn.Linear outputs."""
 
@@ -260,6 +265,35 @@ class _Log:
         self.linear_out: dict[int, torch.Tensor] = {}  # nn.Linear outputs and a copy of their values
         self.stack: list[nn.Module] = [model]
         self.names = {id(m): n for n, m in model.named_modules()}
+        self.parents: dict[int, list[int]] = {}  # each input-dependent tensor: the ones it was made from
+        self.last_activation: set[int] | None = None  # the outputs of the latest activation
+        self.unfed: dict[int, str] = {}  # nn.Linear calls whose input skips the activation before them
+
+    def made(self, made: list[torch.Tensor], hits: list[torch.Tensor], entry: Call | None) -> None:
+        """Note what ``made`` was made from, and an activation's outputs."""
+        for t in made:
+            self.parents.setdefault(id(t), [id(h) for h in hits if h is not t])
+        if entry is not None and entry.kind in ("piecewise", "curved"):
+            self.last_activation = {id(t) for t in made}
+
+    def linear_input(self, mod: nn.Module, inp: tuple, stack: list) -> None:
+        """Push an nn.Linear about to run on ``stack``; its input must come from the latest activation.
+
+        A layer whose output goes into an activation that nothing reads (a branch computed and
+        thrown away) would be thresholded as neurons the function does not have.
+        """
+        stack.append(mod)
+        if self.last_activation is None or not inp or id(inp[0]) not in self.tainted:
+            return
+        seen, todo = set(), [id(inp[0])]
+        while todo:
+            i = todo.pop()
+            if i in self.last_activation:
+                return
+            if i not in seen:
+                seen.add(i)
+                todo.extend(self.parents.get(i, ()))
+        self.unfed[id(mod)] = _UNFED
 
     def label(self, func) -> str:
         inner = self.stack[-1]
@@ -276,7 +310,9 @@ class _Log:
             return
         self.linear_out[id(out)] = out.detach().clone()
         self.made_by[id(out)] = where
-        self.calls.append(Call("linear", where, tensor=id(out)))
+        unfed = self.unfed.pop(id(mod), None)
+        self.calls.append(Call("linear", where, tensor=id(out),
+                               problem=unfed and f"calls {where}, which {unfed}"))
 
     def unchanged(self, hits: list[torch.Tensor]) -> set[int]:
         """Ids of the nn.Linear outputs among ``hits`` that still hold the values their layer returned."""
@@ -332,9 +368,9 @@ class _Log:
 def record_calls(model: nn.Module, x: torch.Tensor, caller: str | None = None, hint: str = "") -> list[Call]:
     """Run ``model(x)`` once and list its calls on values that depend on ``x``.
 
-    Module hooks keep which module makes each call and the output of each ``nn.Linear``
-    module; a torch function mode sees every call.  A buffer the forward changes (a batch
-    norm's running statistics) is put back and logged as a problem.
+    Module hooks keep which module makes each call and each ``nn.Linear`` module's input and
+    output; a torch function mode sees every call.  A buffer the forward changes is put back
+    and logged as a problem.
 
     Parameters
     ----------
@@ -377,6 +413,7 @@ def record_calls(model: nn.Module, x: torch.Tensor, caller: str | None = None, h
                 entry = log.classify(func, args, kwargs, hits, made, unchanged)
                 if entry is not None:
                     log.calls.append(entry)
+                log.made(made, hits, entry)
                 for t in made:
                     log.tainted.setdefault(id(t), t)
                     log.made_by.setdefault(id(t), log.label(func))
@@ -388,8 +425,11 @@ def record_calls(model: nn.Module, x: torch.Tensor, caller: str | None = None, h
         if mod is not model:
             log.stack.pop()  # returns None: a hook's return value would replace the module's output
 
-    hooks = [m.register_forward_pre_hook(lambda mod, inp: log.stack.append(mod)) for m in model.modules()
-             if m is not model] + [m.register_forward_hook(leave) for m in model.modules()]
+    def enter(mod, inp):
+        log.stack.append(mod) if not isinstance(mod, nn.Linear) else log.linear_input(mod, inp, log.stack)
+
+    hooks = [m.register_forward_pre_hook(enter) for m in model.modules() if m is not model]
+    hooks += [m.register_forward_hook(leave) for m in model.modules()]
     buffers = [(n, b, b.detach().clone()) for n, b in model.named_buffers()]
     try:
         with torch.no_grad(), Recorder():
@@ -451,9 +491,10 @@ def check_chain(model: nn.Module, calls: list[Call]) -> None:
         raise ValueError(f"{name} runs no nn.Linear layer on its input: grid_patterns samples the patterns "
                          "of nn.Linear layers and activations")
     last = linear[-1]
-    for i, c in enumerate(calls):  # after the last linear layer only the output changes
-        if c.problem and (i < last or c.kind in ("linear", "state")):
-            raise ValueError(f"{name} {c.problem}{_EXACT}")
+    found = [c for i, c in enumerate(calls)  # after the last linear layer only the output changes
+             if c.problem and (i < last or c.kind in ("linear", "state"))]
+    for c in sorted(found, key=lambda c: _UNFED in c.problem):  # the call breaking the chain first
+        raise ValueError(f"{name} {c.problem}{_EXACT}")
     fed = {c.tensor for c in calls[:last] if c.kind in ("piecewise", "curved")}
     for c in calls[:last]:
         if c.kind == "linear" and c.tensor not in fed:

@@ -5418,3 +5418,46 @@ def test_cross_check_leaves_torch_random_state_and_mixed_breakpoints_are_not_sen
     with pytest.raises(ValueError, match="mixes activations") as refused:
         numeric.grid_patterns(mixed, window=2, res=20)
     assert "exact.count_regions" in str(refused.value) and "pass breakpoints=" not in str(refused.value)
+
+
+def test_grid_sampling_refuses_a_layer_or_activation_computed_and_not_used():
+    """Third review round: a hidden layer computed and thrown away (h = relu(l0(x)); relu(l1(h)); return
+    l2(h)) sampled 48 patterns where the function, a 2-6-1 net, has 20; a ReLU whose result is discarded
+    (relu(z); return l1(z)) sampled 20 patterns of an affine map. The next layer must read the activation
+    before it."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Net(nn.Module):
+        def __init__(self, body, dims=(2, 6, 6, 1)):
+            super().__init__()
+            self.body = body
+            self.l0, self.l1, self.l2 = (nn.Linear(a, b) for a, b in zip(dims, dims[1:]))
+
+        def forward(self, x):
+            return self.body(self, x)
+
+    def dead_layer(s, x):
+        h = F.relu(s.l0(x))
+        F.relu(s.l1(h))
+        return s.l2(h)
+
+    def dead_relu(s, x):
+        z = s.l0(x)
+        F.relu(z)
+        return s.l1(z)
+
+    torch.manual_seed(0)
+    for body in (dead_layer, dead_relu):
+        with pytest.raises(ValueError, match="does not come from the activation before it"):
+            numeric.grid_patterns(Net(body), window=3, res=30)
+
+    def chain(s, x):
+        return s.l2(F.relu(s.l1(F.relu(s.l0(x)))).flatten(1))
+
+    kept = Net(chain)
+    assert numeric.grid_patterns(kept, window=3, res=30).n_patterns <= exact.count_regions(kept, window=3).activation
+    inplace = nn.Sequential(nn.Linear(2, 5), nn.ReLU(inplace=True), nn.Dropout(0.5), nn.Linear(5, 1)).eval()
+    assert numeric.grid_patterns(inplace, window=3, res=30).n_patterns <= exact.count_regions(
+        inplace, window=3).activation
