@@ -45,6 +45,18 @@ _MIN_PIXEL = Fraction(1, 2**511)  # a pixel's area at least 2^-1022, the smalles
 _RESOLUTION = Fraction(1, 2**44)  # pixel width / largest coordinate: float centres (2^-52 off) stay in pixels
 
 
+def _one_set_of_breakpoints(enet: ExactNet) -> list[tuple[float, ...]]:
+    """Return each layer's breakpoints; InputError if they differ (the sampler has one set for all)."""
+    bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]
+    if len(set(bps)) > 1:
+        kinds = ", ".join(sorted({a.describe() for a in enet.activations}))
+        raise InputError(f"cross_check samples every layer at one set of breakpoints, and this network's "
+                         f"activations ({kinds}) have different ones: the sampled patterns would disagree "
+                         "with the exact ones where nothing is wrong; its exact counts (exact.count_regions) "
+                         "stand without it")
+    return bps
+
+
 def _sampled_model(net: Any, enet: ExactNet, plane: Any):
     """Return the torch model to sample: the user's module, if grid sampling reads it as the chain it is.
 
@@ -314,9 +326,9 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
                          f"regions SPEC){slice_}")
     check_float_weights(enet)
     model = _sampled_model(net, enet, plane)
+    bps = _one_set_of_breakpoints(enet)
     reg = regions(enet, window=B)
     exact_set = {c.pattern: c for c in reg.cells}
-    bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]
     pts, pix, sampled = _sample(model, B, res, bps[0] if bps else (0.0,))
     missed = sorted(
         ((p, float(c.exact_area)) for p, c in exact_set.items() if p not in sampled),
