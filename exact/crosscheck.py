@@ -45,6 +45,18 @@ _MIN_PIXEL = Fraction(1, 2**511)  # a pixel's area at least 2^-1022, the smalles
 _RESOLUTION = Fraction(1, 2**44)  # pixel width / largest coordinate: float centres (2^-52 off) stay in pixels
 
 
+def _read_for_check(net: Any, plane: Any, window: Any) -> ExactNet:
+    """Read the network; a residual module as the plain network equal to it on the window checked."""
+    from .errors import ResidualModuleError
+
+    try:
+        return prepare_net(net, plane=plane, any_width=True)
+    except ResidualModuleError:
+        from .residual_reading import lower_on_window
+
+        return lower_on_window(net, window, plane=plane)
+
+
 def _one_set_of_breakpoints(enet: ExactNet) -> list[tuple[float, ...]]:
     """Return each layer's breakpoints; InputError if they differ (the sampler has one set for all)."""
     bps = [tuple(float(b) for b in act.breakpoints) for act in enet.activations]
@@ -317,7 +329,7 @@ def cross_check(net: Any, window: WindowLike = DEFAULT_WINDOW, res: int = 400, *
         raise InputError("cross_check needs a finite window (a number > 0): sampling cannot cover the plane")
     poly = isinstance(B, ConvexWindow)
     check_sampled_window(B, res)
-    enet = prepare_net(net, plane=plane, any_width=True)
+    enet = _read_for_check(net, plane, window)
     if enet.input_dim != 2:
         d = enet.input_dim
         slice_ = ", or in Python give cross_check plane=(x0, x1, x2) for a 2-D slice" if d > 2 else ""

@@ -5476,3 +5476,26 @@ def test_cross_check_refuses_activations_with_different_breakpoints():
         exact.cross_check(net, window=2, res=40)
     relu = exact.ExactNet.from_layers(layers)
     assert exact.cross_check(relu, window=2, res=40).unexplained == 0
+
+
+def test_cross_check_of_a_residual_module_checks_it_on_its_window():
+    """Third review round: ``cross_check(residual_module, window=3.0)`` raised ResidualModuleError telling the
+    user to "call with a window" although one was given; it now checks the plain network equal to the
+    module on that window (exact.lower_on_window)."""
+    import torch
+    import torch.nn.functional as F
+    from torch import nn
+
+    class Res(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.o = nn.Linear(2, 4), nn.Linear(4, 2), nn.Linear(2, 1)
+
+        def forward(self, x):
+            return self.o(F.relu(x + self.b(F.relu(self.a(x)))))
+
+    torch.manual_seed(0)
+    m = Res()
+    report = exact.cross_check(m, window=3.0, res=120)
+    assert report.exact_count == exact.count_regions(m, window=3.0).activation and report.unexplained == 0
+    assert report.sampled_count <= report.exact_count
