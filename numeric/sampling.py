@@ -41,7 +41,6 @@ __all__ = [
     "grid_patterns",
     "hidden_preactivations",
     "infer_breakpoints",
-    "CURVED_ACTIVATIONS",
     "GRID_BYTES",
 ]
 
@@ -236,11 +235,12 @@ def infer_breakpoints(model: nn.Module, points: np.ndarray | None = None) -> tup
     Raises
     ------
     ValueError
-        A function that is not piecewise linear (:data:`CURVED_ACTIVATIONS`, ``torch.sigmoid``,
-        ``F.gelu``, softmax, exp...) called before the last linear layer: the hidden patterns
-        would be thresholds of a curved function, not pieces. After the last linear layer (a
+        A function that is not piecewise linear (``nn.Sigmoid``, ``torch.sigmoid``, ``F.gelu``,
+        softmax, exp...) called before the last linear layer: the hidden patterns would be
+        thresholds of a curved function, not pieces. After the last linear layer (a
         classifier's final sigmoid) it is fine. Also: activations with different breakpoints
-        before the last linear layer, or clamp bounds that are tensors (pass ``breakpoints=``);
+        before the last linear layer, or clamp bounds that are tensors (no one set of
+        thresholds samples them);
         a model :func:`grid_patterns` would misread, or in training mode, or whose forward
         raises on ``points`` (see :func:`grid_patterns`).
 
@@ -264,12 +264,6 @@ def infer_breakpoints(model: nn.Module, points: np.ndarray | None = None) -> tup
     check_chain(model, calls)
     return breakpoints_from(model, calls)
 
-
-CURVED_ACTIVATIONS = (nn.Sigmoid, nn.Tanh, nn.GELU, nn.SiLU, nn.ELU, nn.CELU, nn.SELU, nn.Softplus, nn.Mish,
-                      nn.Softsign, nn.Tanhshrink, nn.LogSigmoid, nn.Hardswish)
-"""Activation modules that are curved, not piecewise linear: :func:`infer_breakpoints` refuses them (and
-the functions they call) before a model's last linear layer, where a pattern of "which piece" means
-nothing (a sigmoid net's "18 patterns" would be a threshold's)."""
 
 @torch.no_grad()
 def hidden_preactivations(model: nn.Module, points: np.ndarray) -> list[torch.Tensor]:
