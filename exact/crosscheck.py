@@ -30,7 +30,7 @@ import numpy as np
 from ._api import regions
 from ._certified.float_net import float_weights
 from ._fp import TINY, U32, U
-from .errors import InputError, Undecided
+from .errors import InputError, ResidualModuleError, Undecided
 from .float_rounding import round_or_inf
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
@@ -47,8 +47,6 @@ _RESOLUTION = Fraction(1, 2**44)  # pixel width / largest coordinate: float cent
 
 def _read_for_check(net: Any, plane: Any, window: Any) -> ExactNet:
     """Read the network; a residual module as the plain network equal to it on the window checked."""
-    from .errors import ResidualModuleError
-
     try:
         return prepare_net(net, plane=plane, any_width=True)
     except ResidualModuleError:

@@ -4112,20 +4112,10 @@ def test_the_library_leaves_the_fork_server_of_its_callers_hearing_ctrl_c(tmp_pa
 # A state_dict keeps the order a module registered its layers in, not the order forward runs them.
 
 def _st_write_session11(path, state):
-    """A .safetensors file of float64 tensors, as the format describes it, in the dict's order."""
-    import struct
+    """A .safetensors file of the state_dict's tensors, in the dict's order (test_formats' writer)."""
+    from test_formats import write_safetensors
 
-    header, chunks, offset = {}, [], 0
-    for name, t in state.items():
-        raw = np.ascontiguousarray(t.detach().double().numpy()).astype("<f8").tobytes()
-        header[name] = {"dtype": "F64", "shape": list(t.shape), "data_offsets": [offset, offset + len(raw)]}
-        chunks.append(raw)
-        offset += len(raw)
-    text = json.dumps(header).encode()
-    text += b" " * (-len(text) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(text)) + text + b"".join(chunks))
-    return path
+    return write_safetensors(path, state, order=list(state))
 
 
 def _misregistered_session11(hidden=(8, 8)):
