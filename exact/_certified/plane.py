@@ -8,6 +8,7 @@ every ray leaving it provably meets no further breakpoint line.
 from __future__ import annotations
 
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
@@ -23,7 +24,7 @@ from .float_net import constraint_rows, net_parts
 from .subdivision import batched_cells
 from .threads import one_blas_thread
 
-__all__ = ["batched_plane_cells", "rays_leave_freely"]
+__all__ = ["RayVerdict", "batched_plane_cells", "box_exits", "judge_rays", "rays_leave_freely", "verdict"]
 
 
 @quiet_floats
@@ -69,12 +70,87 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
        SIAM, 2002, §2.2 and §3.1 (the error bounds).
     """
     C = len(cells)
-    ex, ray, n_out = _box_exits(cells)
+    ex, ray, n_out, _ = box_exits(cells)
     if len(ex) == 0:
         if C == 1:
             return True, Fraction(0)  # nothing crosses the box; all neurons are constant
         raise Undecided("cells without lines leaving the box")
-    cell = np.repeat(np.arange(C), cells.nv)[ex]  # sorted, as ex is
+    n_lines = np.add.reduceat((cells.label >= 0).astype(np.int64), cells.start)
+    return verdict([judge_rays(net, cells, ex, ray, n_out, n_lines)])
+
+
+class RayVerdict(NamedTuple):
+    """What :func:`judge_rays` found on some rays leaving a box.
+
+    Attributes
+    ----------
+    strip : Fraction or None
+        A box half-width that reaches the far side of a strip (the least of them).
+    cut : Fraction or None
+        A coordinate bound of the farthest point where a ray is cut.
+    undecided : Undecided or None
+        Why some rays could not be judged in floats.
+    """
+
+    strip: Fraction | None
+    cut: Fraction | None
+    undecided: Undecided | None
+
+
+def verdict(found: list[RayVerdict]) -> tuple[bool, Fraction]:
+    """Combine :func:`judge_rays`' findings into the certificate's ``(ok, extent)``.
+
+    A strip decides first (its box is worth trying whatever else failed); then an
+    undecided ray raises; then the farthest cut says how far to grow.
+
+    Raises
+    ------
+    Undecided
+        When some ray could not be judged and no strip was found.
+
+    Examples
+    --------
+    >>> verdict([RayVerdict(None, Fraction(5), None), RayVerdict(None, Fraction(9), None)])
+    (False, Fraction(9, 1))
+    >>> verdict([RayVerdict(None, None, None)])
+    (True, Fraction(0, 1))
+    """
+    strips = [v.strip for v in found if v.strip is not None]
+    if strips:
+        return False, min(strips)
+    for v in found:
+        if v.undecided is not None:
+            raise v.undecided
+    cuts = [v.cut for v in found if v.cut is not None]
+    return (False, max(cuts)) if cuts else (True, Fraction(0))
+
+
+@quiet_floats
+def judge_rays(net: ExactNet, cells: BatchedCells, ex: np.ndarray, ray: np.ndarray, n_out: np.ndarray,
+               n_lines: np.ndarray) -> RayVerdict:
+    """Check the rays leaving a box at the vertices ``ex`` against every constraint of their cells.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network the cells belong to.
+    cells : BatchedCells
+        Cells of the net in a window.
+    ex, ray, n_out : ndarray
+        Vertices where a line leaves the box, that line's label, and the outward normal
+        of the box side there (:func:`box_exits`, or a part of it).
+    n_lines : ndarray of int, shape (C,)
+        For every cell, the number of line edges its piece of the box has (only ``1`` or
+        more matters: a cell with one line and an exactly parallel opposite constraint is
+        a strip).
+
+    Returns
+    -------
+    RayVerdict
+    """
+    cell = np.repeat(np.arange(len(cells)), cells.nv)[ex]
+    order = np.argsort(cell, kind="stable")
+    ex, ray, n_out, cell = ex[order], ray[order], n_out[order], cell[order]
     bcells, bi = np.unique(cell, return_inverse=True)
     # (ray, line) and (cell, line, first-layer neuron) arrays, a chunk of boundary cells at a time
     N, k1 = len(cells.label_neuron), net.widths[1]
@@ -83,22 +159,18 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     for b0, b1 in even_chunks(len(bcells), N * (k1 + 4), 8 * blocks.BLOCK):
         r0, r1 = np.searchsorted(bi, [b0, b1])
         strip, cut = _chunk_of_rays(cells, parts, bcells[b0:b1], bi[r0:r1] - b0, ex[r0:r1], ray[r0:r1],
-                                    n_out[r0:r1], cell[r0:r1])
+                                    n_out[r0:r1], cell[r0:r1], n_lines)
         if strip is not None:
             strips.append(strip)
         elif isinstance(cut, Undecided):
             failed = failed or cut
         elif cut is not None:
             cuts.append(cut)
-    if strips:
-        return False, min(strips)
-    if failed is not None:
-        raise failed
-    return (False, max(cuts)) if cuts else (True, Fraction(0))
+    return RayVerdict(min(strips) if strips else None, max(cuts) if cuts else None, failed)
 
 
 def _chunk_of_rays(cells: BatchedCells, parts: tuple, bcells: np.ndarray, bi: np.ndarray, ex: np.ndarray,
-                   ray: np.ndarray, n_out: np.ndarray, cell: np.ndarray):
+                   ray: np.ndarray, n_out: np.ndarray, cell: np.ndarray, n_lines: np.ndarray):
     """:func:`rays_leave_freely` on the rays ``ex`` of the boundary cells ``bcells``.
 
     Returns ``(strip, cut)``: a box half-width that reaches the far side of a strip (or
@@ -120,7 +192,7 @@ def _chunk_of_rays(cells: BatchedCells, parts: tuple, bcells: np.ndarray, bi: np
         if not np.all(rep[bi[xi], ki] == rep[bi[xi], ray[xi]]):
             raise Undecided("a constraint may be parallel to a ray leaving the box")
         skip[xi, ki] = True  # exactly parallel: constant along the ray, never cuts it
-        strip = _strip_extent(cells, cell[xi], A[xi, ki], R[xi])
+        strip = _strip_extent(n_lines[cell[xi]], A[xi, ki], R[xi])
         if strip is not None:
             return strip, None
     bad = (deriv < -derr) & ~skip
@@ -132,11 +204,25 @@ def _chunk_of_rays(cells: BatchedCells, parts: tuple, bcells: np.ndarray, bi: np
         return None, why
 
 
-def _box_exits(cells: BatchedCells) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Find where breakpoint lines meet the box sides.
+def box_exits(cells: BatchedCells) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Find where breakpoint lines meet the window's sides.
 
-    Returns ``(ex, ray, n_out)``: the vertices where a line's edge and a box edge meet, the
-    label of that line, and the outward normal ``(a, b)`` of that box side.
+    Parameters
+    ----------
+    cells : BatchedCells
+        Cells in a window that holds the origin (the sides' outward normals are read
+        from the sign of their lines' constant terms).
+
+    Returns
+    -------
+    ex : ndarray of int
+        The vertices where a line's edge and a window edge meet, in increasing order.
+    ray : ndarray of int
+        The label of that line.
+    n_out : ndarray, shape (K, 2)
+        The outward normal ``(a, b)`` of that window side.
+    side : ndarray, shape (K, 3)
+        The float line ``(a, b, c)`` of that window side.
     """
     lab, start, nv = cells.label, cells.start, cells.nv
     V = len(lab)
@@ -149,7 +235,7 @@ def _box_exits(cells: BatchedCells) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     # ray direction: along the line, pointing out through the box side at the vertex
     box = cells.lines[np.where(leaving[ex], ex, prev[ex])]
     n_out = -np.sign(box[:, 2])[:, None] * box[:, :2]
-    return ex, ray, n_out
+    return ex, ray, n_out, box
 
 
 def _ray_directions(R: np.ndarray, Re: np.ndarray, n_out: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -183,17 +269,14 @@ def _derivatives(A: np.ndarray, err: np.ndarray, d: np.ndarray, de: np.ndarray
     return deriv, derr
 
 
-def _strip_extent(cells: BatchedCells, cell: np.ndarray, parallel: np.ndarray, ray_line: np.ndarray
-                  ) -> Fraction | None:
+def _strip_extent(n_lines: np.ndarray, parallel: np.ndarray, ray_line: np.ndarray) -> Fraction | None:
     """Return a box half-width that reaches the far side of a strip, or ``None`` if none is.
 
-    A cell whose only line in the box has an opposite, exactly parallel constraint
-    ``parallel`` (one per ray along ``ray_line``) is a strip: that constraint's line is a
-    facet outside the box, or behind it.
+    A cell whose only line in the box (``n_lines``: its cell's line edges, one per ray) has an
+    opposite, exactly parallel constraint ``parallel`` (one per ray along ``ray_line``) is a
+    strip: that constraint's line is a facet outside the box, or behind it.
     """
-    lab, start = cells.label, cells.start
-    n_lines = np.add.reduceat((lab >= 0).astype(np.int64), start)
-    strip = (n_lines[cell] == 1) & ((parallel[:, :2] * ray_line[:, :2]).sum(axis=1) < 0)
+    strip = (n_lines == 1) & ((parallel[:, :2] * ray_line[:, :2]).sum(axis=1) < 0)
     if not strip.any():
         return None
     Ls = parallel[strip]
