@@ -6,6 +6,7 @@ Run on demand (not part of the test suite), on a quiet machine:
     python benchmarks/parallel.py --quick    # fewer checkpoints, smaller nets
     python benchmarks/parallel.py --quick --tiles-only   # one small net in tiles: a few seconds
     python benchmarks/parallel.py --tiles-only --grids 4 # one big net in 4 x 4 tiles only
+    python benchmarks/parallel.py --plane-only           # one big net's whole plane, untiled and in tiles
 
 Every ratio compares with the serial run of the same job, timed in the same run; counts
 must be identical (the script stops if they are not).  Checkpoints: a 2-64-64-1 net
@@ -28,6 +29,13 @@ tile's own set-up; the best of three) against the untiled run there (also the be
 (``ru_maxrss``) each worker reaches above its idle peak (after importing exact), for the
 untiled run in a fresh worker and for the tiles on a fresh pool of two; a worker that
 ran a bigger job before keeps that peak, hence the fresh pools.
+
+The whole plane of the same net: the untiled count (best of three) against the count of its
+certified box in tiles (:mod:`exact._certified.plane_frame` certifies the box from a thin frame
+along its sides first; its time is shown apart and is part of every tiled row), serial, on one
+warm worker, and on a pool of two.  The tiles count the box's last layer without building it,
+as every tiled count does, while the untiled whole-plane count builds it for its certificate, so
+even the serial tiles can be faster than the untiled run.
 """
 
 from __future__ import annotations
@@ -303,17 +311,71 @@ def tile_rows(widths: list[int], tiles: int, even: bool = False) -> list:
     return rows + (even_rows(big, label, tiles, t1, one) if even else [])
 
 
+def _plane_in_worker(net) -> tuple:
+    """The untiled whole-plane count in a worker, timed there."""
+    return timed(lambda: exact.count_regions(net, window=None))
+
+
+def _plane_grid_rows(big, one, t1: float, n: int) -> list:
+    """Rows for the whole plane of ``big`` in ``n x n`` tiles: serial, one worker, a pool of two."""
+    def tiled(executor=None):
+        return exact.count_regions(big, window=None, tiles=n, executor=executor)
+
+    got, tt = min((timed(tiled) for _ in range(3)), key=lambda r: r[1])
+    assert got == one, "tiled whole-plane counts differ"
+    rows = [(f"  same, {n}x{n} tiles, serial", tt, t1 / tt)]
+    with ProcessPoolExecutor(1) as pool:  # per-tile cost: the tiles on one warm worker
+        list(pool.map(_warm, range(2)))
+        t1w = min(pool.submit(_plane_in_worker, big).result()[1] for _ in range(3))
+        got1, tw = min((timed(lambda: tiled(pool)) for _ in range(3)), key=lambda r: r[1])
+    assert got1 == one, "tiled whole-plane counts on one worker differ"
+    rows.append((f"  same, {n}x{n} tiles, ProcessPoolExecutor(1): {100 * (tw - t1w) / t1w:+.1f} % against "
+                 f"the untiled count in that worker ({t1w:.2f} s)", tw, t1w / tw))
+    with ProcessPoolExecutor(2) as pool:
+        list(pool.map(_warm, range(4)))
+        first, ta = timed(lambda: tiled(pool))
+        again, tb = min((timed(lambda: tiled(pool)) for _ in range(3)), key=lambda r: r[1])
+    assert first == again == one, "tiled whole-plane counts on the pool differ"
+    rows.append((f"  same, {n}x{n} tiles, ProcessPoolExecutor(2), workers' first count", ta, t1 / ta))
+    rows.append((f"  same, {n}x{n} tiles, the same pool again (workers warm, best of 3)", tb, t1 / tb))
+    return rows
+
+
+def plane_rows(widths: list[int], grids: list[int]) -> list:
+    """Rows for one net's whole-plane count: untiled, its frame certificate, and tiles of its box."""
+    import numeric
+    from exact._certified.plane_frame import certified_plane_box
+    from exact.line_count import initial_box
+
+    big = exact.as_exact_net(numeric.seeded_mlp(widths, seed=0))
+    label = "-".join(map(str, widths))
+    exact.count_regions(big, window=None)  # first count in the process: not timed
+    one, t1 = min((timed(lambda: exact.count_regions(big, window=None)) for _ in range(3)), key=lambda r: r[1])
+    rows = [(f"{label}, whole plane, untiled, one process", t1, 1.0)]
+    half, tf = min((timed(lambda: certified_plane_box(big, start=initial_box(big) * 256)) for _ in range(3)),
+                   key=lambda r: r[1])
+    rows.append((f"  its box [-{half}, {half}]^2 certified from the frame alone (part of every tiled row)", tf,
+                 math.nan))
+    for n in grids:
+        rows += _plane_grid_rows(big, one, t1, n)
+    return rows
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="fewer checkpoints, a smaller net")
     ap.add_argument("--tiles-only", action="store_true", help="only the one-big-net rows")
     ap.add_argument("--grids", default="2,4", help="tile grids to time, N for N x N (default: 2,4)")
     ap.add_argument("--even", action="store_true", help="also the even grid of tiles (balance=False)")
+    ap.add_argument("--plane-only", action="store_true", help="only the whole-plane rows")
     args = ap.parse_args(argv)
     _warm(0)  # the serial runs' imports before any clock, as the workers'
-    rows = [] if args.tiles_only else many_net_rows(20 if args.quick else 60)
-    for n in (int(v) for v in args.grids.split(",")):
-        rows += tile_rows([2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1], n, args.even)
+    grids = [int(v) for v in args.grids.split(",")]
+    widths = [2, 64, 64, 64, 1] if args.quick else [2, 128, 128, 128, 128, 1]
+    rows = [] if args.tiles_only or args.plane_only else many_net_rows(20 if args.quick else 60)
+    for n in [] if args.plane_only else grids:
+        rows += tile_rows(widths, n, args.even)
+    rows += plane_rows(widths, grids)
     print(f"Machine: {os.cpu_count()} cores; counts identical in every row.\n")
     print("| job | time | speed-up vs serial |\n|---|---|---|")
     for name, t, r in rows:

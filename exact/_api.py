@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
+from ._certified.plane_frame import certified_plane_box
 from ._certified.small_cells import is_small, small_counts
 from .cells import RegionCounts, Regions
 from .certified_regions import certified_plane_regions, certified_window_regions
@@ -98,6 +99,9 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
     tiles, executor, tile_cells : int or (nx, ny), concurrent.futures.Executor, int or None
         Cut the window (square or rectangle) into ``n x n`` tiles, run on ``executor`` (else
         here), joined exactly: the same cells (:mod:`exact.tiled_counts`; big tiles cut in four).
+        With ``window=None`` the tiles cut a box certified, from a thin frame along its sides,
+        to meet every cell of the plane (:mod:`exact._certified.plane_frame`; where floats
+        cannot decide that, the run is untiled, logged on ``exact.counting``).
 
     Returns
     -------
@@ -142,7 +146,11 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         out = _regions_nd(enet, window, max_regions, max_memory, progress)
     else:
         w, kw = check_window(window), _guards(max_regions, max_memory, progress)
-        out = exact_regions(enet, w, **kw) if tiling is None else regions_in_tiles(enet, w, **kw, **tiling)
+        box = w if w is not None or tiling is None else _plane_box(enet, None, max_regions, kw["max_memory"])
+        if tiling is None or box is None:
+            out = exact_regions(enet, w, **kw)
+        else:  # a window, or the whole plane's certified box: its cells are the plane's
+            out = regions_in_tiles(enet, box, **kw, **tiling, plane=w is None)
         out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
     out.own = own  # a residual net's own neurons (the others carry its skips)
     return out
@@ -229,7 +237,10 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
     if tiling is not None:  # (never for one hidden layer: _check_tiling)
-        return count_in_tiles(enet, w, max_regions=max_regions, max_memory=mem, progress=progress, **tiling)
+        box = w if w is not None else _plane_box(enet, initial_box(enet) * _FAR_START, max_regions, mem)
+        if box is not None:
+            return count_in_tiles(enet, box, max_regions=max_regions, max_memory=mem, progress=progress,
+                                  plane=w is None, **tiling)
     if enet.n_hidden_layers == 1:
         if isinstance(w, ConvexWindow) and not w.is_rectangle:
             r = exact_regions(enet, w, max_regions=max_regions, progress=progress, max_memory=mem)
@@ -278,6 +289,40 @@ def read_net(net: Any, plane: Any, activation: Any, window: Any) -> tuple[ExactN
         return low.net, low.own
 
 
+def _plane_box(enet: ExactNet, start: Fraction | None, max_regions: int | None, mem: int | None
+              ) -> Fraction | None:
+    """Certify a box holding every cell of the whole plane from its frame alone, for tiles.
+
+    Parameters
+    ----------
+    enet : ExactNet
+        A network with 2-D input and at least two hidden layers.
+    start : Fraction or None
+        The first box tried (``None``: :func:`~exact.line_count.initial_box`).
+    max_regions, mem : int or None
+        The checked guards.
+
+    Returns
+    -------
+    Fraction or None
+        The certified box's half-width
+        (:func:`exact._certified.plane_frame.certified_plane_box`); ``None`` when a float
+        test is too close to call (logged): the caller then runs untiled.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [-1]), ([[1]], [0])])
+    >>> _plane_box(net, None, None, None)
+    Fraction(2, 1)
+    """
+    try:
+        return certified_plane_box(enet, start=start, max_regions=max_regions, max_memory=mem)
+    except Undecided as why:
+        log.info("tiles: floats could not certify a whole-plane box from its frame (%s); computed untiled",
+                 why)
+        return None
+
+
 def _guards(max_regions: Any, max_memory: Any, progress: bool) -> dict:
     """Check the guards; return them as the keywords of the engines (``max_memory`` in bytes)."""
     check_max_regions(max_regions)
@@ -298,9 +343,6 @@ def _check_tiling(enet: ExactNet, window: Any, tiles: Any, executor: Any, tile_c
         raise InputError(f"tiles= cuts a 2-D window, but the network's input width is {enet.input_dim}; "
                          "give plane= to work on a plane through the input space")
     w = check_window(window)
-    if w is None:
-        raise InputError("tiles= cuts a window into tiles, not the whole plane (window=None); give a "
-                         "half-width B or a rectangle (xmin, xmax, ymin, ymax)")
     if isinstance(w, ConvexWindow) and not w.is_rectangle:
         raise InputError(f"tiles= cuts a square or a rectangle, not the {w}; give a half-width B or a "
                          "rectangle (xmin, xmax, ymin, ymax)")
@@ -450,7 +492,7 @@ def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regi
             else:
                 _check_regions(len(out.cells), per_cell, max_regions, max_memory)
                 return out
-            start, n = _float_plane_box(enet, max_regions, progress, max_memory)
+            start, n = _float__plane_box(enet, max_regions, progress, max_memory)
             _check_regions(n, per_cell, max_regions, max_memory)
         box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start,
                                      max_memory=max_memory)
@@ -542,7 +584,7 @@ _SHALLOW_CELL_BYTES = 1500
 """Memory of one cell of a one-hidden-layer :class:`Regions` (measured: 1.3-1.4 kB at peak)."""
 
 
-def _float_plane_box(enet: ExactNet, max_regions: int | None, progress: bool, max_memory: int | None = None
+def _float__plane_box(enet: ExactNet, max_regions: int | None, progress: bool, max_memory: int | None = None
                      ) -> tuple[Fraction, int | None]:
     """Where the float whole-plane certificate ends and its number of cells (initial box, None: undecided)."""
     try:

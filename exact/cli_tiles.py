@@ -172,9 +172,6 @@ def _check_usage(args: argparse.Namespace) -> None:
     shown = args.tiles if isinstance(args.tiles, int) else ",".join(map(str, args.tiles))
     if args.scheduler and args.jobs is not None:
         raise InputError(f"--scheduler computes the tiles on the cluster's workers: drop --jobs {args.jobs}")
-    if args.window is None:
-        raise InputError(f"--tiles {shown} cuts a window into tiles, not the whole plane (--window plane): "
-                         "give --window B or a rectangle xmin,xmax,ymin,ymax")
     if isinstance(args.window, ConvexWindow) and not args.window.is_rectangle:
         raise InputError(f"--tiles {shown} cuts a square or a rectangle, not the {args.window}: give "
                          "--window B or a rectangle xmin,xmax,ymin,ymax")

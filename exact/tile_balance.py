@@ -29,17 +29,18 @@ import numpy as np
 from ._certified.float_net import float_weights
 from ._certified.threads import one_blas_thread
 from .errors import Undecided
+from .line_count import round_up_pow2
 from .network import ExactNet
 from .tile_grid import Tile, grid_tiles
 
-__all__ = ["MAX_SAMPLE_WORK", "balanced_tiles", "cell_density", "tiles_for"]
+__all__ = ["CORE_SHARE", "MAX_SAMPLE_WORK", "balanced_tiles", "cell_density", "crowded_core", "tiles_for"]
 
 MAX_SAMPLE_WORK = 200_000_000
 """The most multiply-adds the estimate may take (sample points times weights), about 0.1 s."""
 
 
 def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fraction], nx: int, ny: int,
-              balance: bool = True) -> list[Tile]:
+              balance: bool = True, plane: bool = False) -> list[Tile]:
     """Cut the window into ``nx * ny`` tiles: balanced by estimated cells, or an even grid.
 
     Parameters
@@ -53,6 +54,10 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
     balance : bool
         Place the seams by :func:`cell_density` (:func:`balanced_tiles`); ``False``, or
         when the net cannot be evaluated in floats: the even grid (:func:`~exact.tile_grid.grid_tiles`).
+    plane : bool
+        The window is a square around the origin certified to hold the whole plane's cells,
+        which crowd in a much smaller square: balance the tiles of that square
+        (:func:`crowded_core`) and stretch the outer ones to the window's sides.
 
     Returns
     -------
@@ -68,11 +73,71 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
     """
     if not balance or nx * ny == 1:
         return grid_tiles(bounds, nx, ny)
-    samples = _samples(net, nx, ny)
-    density = cell_density(net, bounds, samples)
+    core = bounds
+    if plane:
+        c = crowded_core(net, bounds[1])
+        core = (-c, c, -c, c)
+    density = cell_density(net, core, _samples(net, nx, ny))
     if density is None:
         return grid_tiles(bounds, nx, ny)
-    return balanced_tiles(bounds, density, nx, ny)
+    tiles = balanced_tiles(core, density, nx, ny)
+    if core == bounds:
+        return tiles
+    x0, x1, y0, y1 = bounds
+    return [Tile(x0 if t.x0 == -c else t.x0, x1 if t.x1 == c else t.x1, y0 if t.y0 == -c else t.y0,
+                 y1 if t.y1 == c else t.y1) for t in tiles]
+
+
+CORE_SHARE = 0.9
+""":func:`crowded_core`'s square is twice the radius holding this share of the first layer's crossings."""
+
+
+def crowded_core(net: ExactNet, half: Fraction) -> Fraction:
+    """Find a square ``[-c, c]^2`` inside ``[-half, half]^2`` where the cells crowd.
+
+    A square certified to hold every cell of the plane reaches far past most of the
+    cells (2^8 times past the first layer's farthest crossing for a count), so seams
+    balanced by sample boxes over it would all pass through the one or two boxes holding
+    nearly every cell (2-128-128-128-128-1: its whole-plane box is ``2^23`` wide, and
+    116 000 of its 135 000 cells lie in ``[-10, 10]^2``).  The first layer's crossings
+    show where the cells crowd: ``c`` is twice the max-norm radius holding
+    :data:`CORE_SHARE` of them, rounded up to a power of two (an estimate, for seams only).
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input.
+    half : Fraction
+        The half-width of the square.
+
+    Returns
+    -------
+    Fraction
+        ``c``, at most ``half``; ``half`` when the first layer has no two crossing lines or
+        no float form.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
+    >>> crowded_core(net, Fraction(1024))     # the crossings (0, 0), (1, 0), (0, 1): 2 x 1
+    Fraction(2, 1)
+    """
+    try:
+        Ws, bs, _, _ = float_weights(net)
+    except Undecided:
+        return half
+    W, b = Ws[0][:: max(1, len(bs[0]) // 2000)], bs[0][:: max(1, len(bs[0]) // 2000)]  # <= 2000 lines
+    i, j = np.triu_indices(len(b), 1)
+    with np.errstate(all="ignore"):
+        det = W[i, 0] * W[j, 1] - W[i, 1] * W[j, 0]
+        r = np.maximum(np.abs((W[i, 1] * b[j] - W[j, 1] * b[i]) / det),
+                       np.abs((W[j, 0] * b[i] - W[i, 0] * b[j]) / det))
+    r = r[np.isfinite(r)]
+    if len(r) == 0:
+        return half
+    q = 2 * float(np.quantile(r, CORE_SHARE))
+    return half if not q < 2.0**1000 else min(half, round_up_pow2(Fraction(q)))
 
 
 def _samples(net: ExactNet, nx: int, ny: int) -> int:

@@ -5,7 +5,9 @@ window into rectangles that hold about the same number of estimated cells
 (:mod:`exact.tile_balance`; seams anywhere are exact, :mod:`exact.tile_grid`), compute each as an ordinary
 rectangle-window job (:class:`~exact.tile_jobs.TileJob`), serially or on any
 :class:`concurrent.futures.Executor` (a process pool, a dask.distributed
-``Client.get_executor()``), and join the tiles exactly.
+``Client.get_executor()``), and join the tiles exactly.  For the whole plane they cut a
+box whose cells are the plane's, certified beforehand from a frame along its sides
+(:mod:`exact._certified.plane_frame`).
 
 A worker runs :func:`count_tile` (or :func:`exact_tile` for :func:`exact.regions`).  Most
 cells lie inside one tile and need nothing more than being counted, so the certified-float
@@ -101,7 +103,7 @@ cell and hidden neuron), maps and vertices of at most this many cells (``max_mem
 def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
                    executor: cf.Executor | None = None, max_regions: int | None = None,
                    max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
-                   progress: bool = False, balance: bool = True) -> RegionCounts:
+                   progress: bool = False, balance: bool = True, plane: bool = False) -> RegionCounts:
     """Count activation and linear regions in a rectangle, tile by tile (checked arguments).
 
     Parameters
@@ -127,6 +129,11 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     balance : bool, default True
         Place the seams so that the tiles hold about the same number of estimated cells
         (:func:`exact.tile_balance.tiles_for`); ``False``: an even grid.
+    plane : bool, default False
+        ``window`` is a square certified to meet every cell of the whole plane
+        (:func:`exact._certified.plane_frame.certified_plane_box`): the seams are balanced
+        in the much smaller square where its cells crowd
+        (:func:`exact.tile_balance.crowded_core`).
 
     Returns
     -------
@@ -147,7 +154,7 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     RegionCounts(activation=2, linear=2)
     """
     bounds = _bounds(window)
-    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance)
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, plane)
     done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress))
     counts = _join_counts(net, done)
     if max_regions is not None and counts.activation > max_regions:
@@ -159,7 +166,7 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
 def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
                      executor: cf.Executor | None = None, max_regions: int | None = None,
                      max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
-                     progress: bool = False, balance: bool = True) -> Regions:
+                     progress: bool = False, balance: bool = True, plane: bool = False) -> Regions:
     """Build the exact regions in a rectangle, tile by tile (checked arguments).
 
     Parameters
@@ -168,6 +175,11 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
         As in :func:`count_in_tiles`.
     max_memory : int or None
         The memory budget of each tile's job, and of all the cells gathered here.
+    plane : bool, default False
+        ``window`` is a box certified to meet every cell of the whole plane (a half-width,
+        :func:`exact._certified.plane_frame.certified_plane_box`): the regions are the
+        plane's, drawn in that box, as the untiled ``regions(net, None)``; seams as in
+        :func:`count_in_tiles`.
 
     Returns
     -------
@@ -190,7 +202,7 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     [((0,), 3, Fraction(2, 1)), ((1,), 3, Fraction(2, 1))]
     """
     bounds = _bounds(window)
-    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance)
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, plane)
     per_cell = cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
     pieces: dict[tuple[int, ...], list[RawCell]] = {}
     held = 0
@@ -206,7 +218,8 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     if max_regions is not None and len(pieces) > max_regions:
         raise TooManyRegionsError(f"{len(pieces)} cells exceed max_regions={max_regions}")
     cells = [ps[0] if len(ps) == 1 else _merged(ps) for ps in pieces.values()]
-    return Regions.from_raw(net, window, window.half if isinstance(window, ConvexWindow) else window, cells)
+    half = window.half if isinstance(window, ConvexWindow) else window
+    return Regions.from_raw(net, None if plane else window, half, cells)
 
 
 # --- the workers: one tile each ---------------------------------------------------------------
@@ -313,11 +326,11 @@ def _bounds(window: Fraction | ConvexWindow) -> tuple[Fraction, Fraction, Fracti
 
 
 def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | None, max_memory: int | None,
-                tile_cells: int | None, balance: bool) -> list[TileJob]:
+                tile_cells: int | None, balance: bool, plane: bool = False) -> list[TileJob]:
     """One job per first tile (balanced by estimated cells, or an even grid)."""
     nx, ny = check_tiles(tiles)
     return [TileJob(net, t, t.seam_sides(bounds), max_regions, max_memory, tile_cells, os.getpid())
-            for t in tiles_for(net, bounds, nx, ny, balance)]
+            for t in tiles_for(net, bounds, nx, ny, balance, plane)]
 
 
 def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,

@@ -96,7 +96,7 @@ def seams(kind):
     if kind == "balanced":
         yield
         return
-    with mock.patch.object(tiled_counts, "tiles_for", lambda net, bounds, nx, ny, balance=True:
+    with mock.patch.object(tiled_counts, "tiles_for", lambda net, bounds, nx, ny, balance=True, plane=False:
                            grid_tiles(bounds, nx, ny)):
         yield
 
@@ -687,7 +687,6 @@ def test_a_failing_tile_stops_the_run_with_its_error(request):
 # --- refusals ------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kwargs, error, match", [
-    ({"tiles": 2, "window": None}, InputError, "not the whole plane"),
     ({"tiles": 2, "window": [(0, 0), (1, 0), (0, 1)]}, InputError, "a square or a rectangle, not the polygon"),
     ({"executor": ThreadPoolExecutor(1)}, InputError, "give tiles= too"),
     ({"tiles": 2, "executor": "pool"}, InputTypeError, "executor must be a concurrent.futures.Executor, got str"),
@@ -781,7 +780,6 @@ def test_cli_regions_with_tiles_equal_without(window, jobs, tmp_path, capsys, sp
     (["count", "2-5-1", "--scheduler", "tcp://127.0.0.1:1"], "--scheduler 'tcp://127.0.0.1:1' runs the tiles"),
     (["count", "2-5-1", "--tiles", "2", "--jobs", "2", "--scheduler", "tcp://127.0.0.1:1"],
      "--scheduler computes the tiles on the cluster's workers: drop --jobs 2"),
-    (["count", "2-5-1", "--tiles", "4", "--window", "plane"], "--tiles 4 cuts a window into tiles, not the whole"),
     (["count", "2-5-1", "--tiles", "3,2", "--window", "[[0,0],[1,0],[0,1]]"],
      "--tiles 3,2 cuts a square or a rectangle, not the polygon (0, 0), (1, 0), (0, 1)"),
     (["count", "3-5-1", "--tiles", "2"], "--tiles 2 cuts a 2-D window, and these nets' input is 3-D"),

@@ -106,7 +106,10 @@ def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None 
     TooManyRegionsError, ResourceLimitError
         When the frame's cells are over ``max_regions`` or ``max_memory``.
     """
-    hf = float(half)
+    try:
+        hf = float(half)
+    except OverflowError:
+        raise Undecided("the box is beyond the float range") from None
     found: list[tuple[BatchedCells, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
     lines_of: dict[bytes, set[int]] = {}  # each cell's lines leaving the box, over the whole frame
     patterns: set[bytes] = set()
