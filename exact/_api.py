@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._certified import batched_counts, batched_plane_cells
 from ._certified.budget import format_bytes
-from ._certified.plane_frame import certified_plane_box
+from ._certified.plane_frame import tiles_box
 from ._certified.small_cells import is_small, small_counts
 from .cells import RegionCounts, Regions
 from .certified_regions import certified_plane_regions, certified_window_regions
@@ -146,7 +146,8 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         out = _regions_nd(enet, window, max_regions, max_memory, progress)
     else:
         w, kw = check_window(window), _guards(max_regions, max_memory, progress)
-        box = w if w is not None or tiling is None else _plane_box(enet, None, max_regions, kw["max_memory"])
+        box = w if w is not None or tiling is None else tiles_box(
+            enet, None, max_regions=max_regions, max_memory=kw["max_memory"], executor=tiling["executor"])
         if tiling is None or box is None:
             out = exact_regions(enet, w, **kw)
         else:  # a window, or the whole plane's certified box: its cells are the plane's
@@ -237,7 +238,8 @@ def _counts_2d(enet: ExactNet, w: Fraction | ConvexWindow | None, max_regions: i
     if enet.n_hidden_layers == 0:
         return RegionCounts(1, 1)
     if tiling is not None:  # (never for one hidden layer: _check_tiling)
-        box = w if w is not None else _plane_box(enet, initial_box(enet) * _FAR_START, max_regions, mem)
+        box = w if w is not None else tiles_box(enet, initial_box(enet) * _FAR_START, max_regions=max_regions,
+                                                max_memory=mem, executor=tiling["executor"])
         if box is not None:
             return count_in_tiles(enet, box, max_regions=max_regions, max_memory=mem, progress=progress,
                                   plane=w is None, **tiling)
@@ -287,40 +289,6 @@ def read_net(net: Any, plane: Any, activation: Any, window: Any) -> tuple[ExactN
 
         low = lowering_on_window(net, window, plane=plane, activation=activation)
         return low.net, low.own
-
-
-def _plane_box(enet: ExactNet, start: Fraction | None, max_regions: int | None, mem: int | None
-              ) -> Fraction | None:
-    """Certify a box holding every cell of the whole plane from its frame alone, for tiles.
-
-    Parameters
-    ----------
-    enet : ExactNet
-        A network with 2-D input and at least two hidden layers.
-    start : Fraction or None
-        The first box tried (``None``: :func:`~exact.line_count.initial_box`).
-    max_regions, mem : int or None
-        The checked guards.
-
-    Returns
-    -------
-    Fraction or None
-        The certified box's half-width
-        (:func:`exact._certified.plane_frame.certified_plane_box`); ``None`` when a float
-        test is too close to call (logged): the caller then runs untiled.
-
-    Examples
-    --------
-    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [-1]), ([[1]], [0])])
-    >>> _plane_box(net, None, None, None)
-    Fraction(2, 1)
-    """
-    try:
-        return certified_plane_box(enet, start=start, max_regions=max_regions, max_memory=mem)
-    except Undecided as why:
-        log.info("tiles: floats could not certify a whole-plane box from its frame (%s); computed untiled",
-                 why)
-        return None
 
 
 def _guards(max_regions: Any, max_memory: Any, progress: bool) -> dict:

@@ -15,13 +15,14 @@ from fractions import Fraction
 
 import numpy as np
 import pytest
-from test_many_nets import process_pool  # noqa: F401 - the same module-scoped pool
+from test_many_nets import dask_cluster, needs_dask, process_pool  # noqa: F401 - the same module-scoped pools
 from test_tiles import canon
 
 import exact
 import numeric
 from exact import _api, tile_balance
 from exact._api import exact_regions
+from exact._certified import plane_frame
 from exact._certified.plane import rays_leave_freely
 from exact._certified.plane_frame import FRAME_DEPTH, certified_plane_box, frame_certificate
 from exact._certified.subdivision import batched_cells
@@ -138,9 +139,18 @@ def test_lines_through_the_box_corners_and_the_frame_seams():
     assert exact.count_regions(seam, None, tiles=2) == exact.count_regions(seam, None)
 
 
-def test_whole_plane_tiles_on_a_process_pool(process_pool):  # noqa: F811 - the imported fixture
+@pytest.mark.parametrize("where", ["process_pool", pytest.param("dask", marks=needs_dask)])
+def test_whole_plane_tiles_and_their_frame_on_an_executor(where, request, monkeypatch):
+    executor = (request.getfixturevalue("process_pool") if where == "process_pool"
+                else request.getfixturevalue("dask_cluster")[1].get_executor())
     net = exact.as_exact_net(numeric.seeded_mlp([2, 16, 16, 16, 1], seed=5))
-    assert exact.count_regions(net, None, tiles=2, executor=process_pool) == exact.count_regions(net, None)
+    for half in (initial_box(net), initial_box(net) * 256):
+        assert frame_certificate(net, half, executor=executor) == frame_certificate(net, half)
+    ran = []
+    monkeypatch.setattr(plane_frame, "frame_certificate",
+                        lambda *a, _run=plane_frame.frame_certificate, **k: ran.append(k["executor"]) or _run(*a, **k))
+    assert exact.count_regions(net, None, tiles=2, executor=executor) == exact.count_regions(net, None)
+    assert ran and all(e is executor for e in ran)     # the frame ran there too
 
 
 def test_an_undecided_frame_counts_untiled(monkeypatch, caplog, tiled_runs):
@@ -149,7 +159,7 @@ def test_an_undecided_frame_counts_untiled(monkeypatch, caplog, tiled_runs):
     def undecided(*args, **kwargs):
         raise Undecided("a test too close to call")
 
-    monkeypatch.setattr(_api, "certified_plane_box", undecided)
+    monkeypatch.setattr(plane_frame, "certified_plane_box", undecided)
     with caplog.at_level(logging.INFO, logger="exact.counting"):
         assert exact.count_regions(net, None, tiles=2) == exact.count_regions(net, None)
     assert "could not certify a whole-plane box from its frame (a test too close to call)" in caplog.text

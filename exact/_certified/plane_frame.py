@@ -29,7 +29,10 @@ Fraction(2, 1)
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+import logging
 from fractions import Fraction
+from typing import NamedTuple
 
 import numpy as np
 
@@ -37,11 +40,14 @@ from ..errors import Undecided
 from ..line_count import initial_box, round_up_pow2
 from ..network import ExactNet
 from ..windows import ConvexWindow, rectangle_window
-from .cell_table import BatchedCells
 from .plane import RayVerdict, box_exits, judge_rays, verdict
 from .subdivision import batched_cells
+from .threads import one_blas_thread
 
-__all__ = ["FRAME_DEPTH", "certified_plane_box", "frame_certificate", "frame_rectangles"]
+__all__ = ["FRAME_DEPTH", "FrameSide", "certified_plane_box", "frame_certificate", "frame_rectangles",
+           "side_lines", "side_verdict", "tiles_box"]
+
+log = logging.getLogger("exact.counting")
 
 FRAME_DEPTH = 64
 """The frame's rectangles are ``half / FRAME_DEPTH`` thick: thin enough to hold few cells besides
@@ -72,12 +78,104 @@ def frame_rectangles(half: Fraction) -> list[ConvexWindow]:
             rectangle_window(-h, -h + t, -h, h), rectangle_window(h - t, h, -h, h)]
 
 
+class FrameSide(NamedTuple):
+    """What one rectangle of the frame shows of the cells along its side (:func:`side_lines`).
+
+    Attributes
+    ----------
+    lines : dict of bytes to frozenset of int
+        For each cell with a line leaving the box here (its pattern's bytes), the labels of
+        those lines.
+    patterns : frozenset of bytes
+        Every cell of the rectangle (its pattern's bytes).
+    """
+
+    lines: dict[bytes, frozenset[int]]
+    patterns: frozenset[bytes]
+
+
+def _side_exits(net: ExactNet, rect: ConvexWindow, max_regions: int | None, max_memory: int | None) -> tuple:
+    """Find the cells of one frame rectangle and the rays leaving the box through its outer sides.
+
+    Returns ``(cells, ex, ray, n_out, cell)``: the cells, and for each ray its vertex, line
+    label, outward normal and cell.
+    """
+    half = max(abs(v) for v in rect.bounds)
+    try:
+        hf = float(half)
+    except OverflowError:
+        raise Undecided("the box is beyond the float range") from None
+    cells = batched_cells(net, rect, max_regions=max_regions, max_memory=max_memory)
+    ex, ray, n_out, side = box_exits(cells)
+    outer = (np.abs(side[:, 2]) == hf) & (((side[:, 0] == 0) & (np.abs(side[:, 1]) == 1))
+                                         | ((side[:, 1] == 0) & (np.abs(side[:, 0]) == 1)))
+    ex, ray, n_out = ex[outer], ray[outer], n_out[outer]
+    return cells, ex, ray, n_out, np.repeat(np.arange(len(cells)), cells.nv)[ex]
+
+
+@one_blas_thread
+def side_lines(net: ExactNet, rect: ConvexWindow, max_regions: int | None = None,
+               max_memory: int | None = None) -> FrameSide:
+    """Find the lines leaving the box from each cell of one frame rectangle (the first pass).
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    rect : ConvexWindow
+        One of :func:`frame_rectangles`.
+    max_regions, max_memory : int or None
+        As in :func:`frame_certificate`.
+
+    Returns
+    -------
+    FrameSide
+    """
+    cells, _, ray, _, cell = _side_exits(net, rect, max_regions, max_memory)
+    lines: dict[bytes, set[int]] = {}
+    for c, r in zip(cell.tolist(), ray.tolist()):
+        lines.setdefault(cells.patterns[c].tobytes(), set()).add(r)
+    return FrameSide({k: frozenset(v) for k, v in lines.items()},
+                     frozenset(p.tobytes() for p in cells.patterns))
+
+
+@one_blas_thread
+def side_verdict(net: ExactNet, rect: ConvexWindow, one_line: frozenset[bytes],
+                 max_regions: int | None = None, max_memory: int | None = None) -> RayVerdict | None:
+    """Judge the rays leaving the box through one frame rectangle (the second pass).
+
+    Parameters
+    ----------
+    net, rect, max_regions, max_memory
+        As in :func:`side_lines`.
+    one_line : frozenset of bytes
+        The cells (their patterns' bytes) all of whose rays, over the whole frame, leave
+        along one line: each has that one line in the box.
+
+    Returns
+    -------
+    RayVerdict or None
+        ``None`` when no ray leaves through this rectangle.
+    """
+    cells, ex, ray, n_out, cell = _side_exits(net, rect, max_regions, max_memory)
+    if len(ex) == 0:
+        return None
+    n_lines = np.full(len(cells), 2, dtype=np.int64)  # one, or more: all that matters
+    for c in np.unique(cell).tolist():
+        if cells.patterns[c].tobytes() in one_line:
+            n_lines[c] = 1
+    return judge_rays(net, cells, ex, ray, n_out, n_lines)
+
+
 def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None = None,
-                      max_memory: int | None = None) -> tuple[bool, Fraction]:
+                      max_memory: int | None = None, executor: cf.Executor | None = None
+                      ) -> tuple[bool, Fraction]:
     """Check the whole-plane certificate of the box ``[-half, half]^2`` on a frame along its sides.
 
     The same judgement as :func:`~exact._certified.plane.rays_leave_freely` on the cells
-    of the whole box, from the cells of :func:`frame_rectangles` only.
+    of the whole box, from the cells of :func:`frame_rectangles` only, in two passes over
+    the four rectangles: :func:`side_lines`, then :func:`side_verdict` (which needs every
+    cell's lines over the whole frame).
 
     Parameters
     ----------
@@ -90,6 +188,9 @@ def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None 
         Guards of the frame's cells, as in
         :func:`~exact._certified.subdivision.batched_cells` (the frame holds fewer cells
         than the box).
+    executor : concurrent.futures.Executor, optional
+        Run the four rectangles of each pass there (the net travels with each); ``None``:
+        here.
 
     Returns
     -------
@@ -102,46 +203,30 @@ def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None 
     ------
     Undecided
         When a test is too close to call in floats (as
-        :func:`~exact._certified.plane.rays_leave_freely`).
+        :func:`~exact._certified.plane.rays_leave_freely`), or the box is beyond the float
+        range.
     TooManyRegionsError, ResourceLimitError
         When the frame's cells are over ``max_regions`` or ``max_memory``.
     """
-    try:
-        hf = float(half)
-    except OverflowError:
-        raise Undecided("the box is beyond the float range") from None
-    found: list[tuple[BatchedCells, np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = []
-    lines_of: dict[bytes, set[int]] = {}  # each cell's lines leaving the box, over the whole frame
-    patterns: set[bytes] = set()
-    for rect in frame_rectangles(half):
-        cells = batched_cells(net, rect, max_regions=max_regions, max_memory=max_memory)
-        ex, ray, n_out, side = box_exits(cells)
-        outer = (np.abs(side[:, 2]) == hf) & (((side[:, 0] == 0) & (np.abs(side[:, 1]) == 1))
-                                             | ((side[:, 1] == 0) & (np.abs(side[:, 0]) == 1)))
-        ex, ray, n_out = ex[outer], ray[outer], n_out[outer]
-        cell = np.repeat(np.arange(len(cells)), cells.nv)[ex]
-        for c, r in zip(cell.tolist(), ray.tolist()):
-            lines_of.setdefault(cells.patterns[c].tobytes(), set()).add(r)
-        patterns.update(p.tobytes() for p in cells.patterns)
-        found.append((cells, ex, ray, n_out, cell))
-    if not lines_of:
-        if len(patterns) == 1:  # one cell holds the box's sides, so the box: nothing crosses it
-            return True, Fraction(0)
+    rects = frame_rectangles(half)
+    n = len(rects)
+    run = map if executor is None else executor.map
+    sides = list(run(side_lines, [net] * n, rects, [max_regions] * n, [max_memory] * n))
+    lines: dict[bytes, set[int]] = {}
+    for side in sides:
+        for key, labels in side.lines.items():
+            lines.setdefault(key, set()).update(labels)
+    if not lines:
+        if len(frozenset().union(*(side.patterns for side in sides))) == 1:
+            return True, Fraction(0)  # one cell holds the box's sides, so the box: nothing crosses it
         raise Undecided("cells without lines leaving the box")
-    judged: list[RayVerdict] = []
-    for cells, ex, ray, n_out, cell in found:
-        if len(ex) == 0:
-            continue
-        n_lines = np.full(len(cells), 2, dtype=np.int64)  # one, or more: all that matters
-        for c in np.unique(cell).tolist():
-            if len(lines_of[cells.patterns[c].tobytes()]) == 1:
-                n_lines[c] = 1
-        judged.append(judge_rays(net, cells, ex, ray, n_out, n_lines))
-    return verdict(judged)
+    one_line = frozenset(key for key, labels in lines.items() if len(labels) == 1)
+    judged = run(side_verdict, [net] * n, rects, [one_line] * n, [max_regions] * n, [max_memory] * n)
+    return verdict([v for v in judged if v is not None])
 
 
 def certified_plane_box(net: ExactNet, *, start: Fraction | None = None, max_regions: int | None = None,
-                        max_memory: int | None = None) -> Fraction:
+                        max_memory: int | None = None, executor: cf.Executor | None = None) -> Fraction:
     """Find a box whose cells are the whole plane's, from frames only (:func:`frame_certificate`).
 
     Parameters
@@ -151,7 +236,7 @@ def certified_plane_box(net: ExactNet, *, start: Fraction | None = None, max_reg
     start : Fraction, optional
         The first box tried, at least :func:`~exact.line_count.initial_box` (its default).
         The box grows as :func:`~exact._certified.plane.batched_plane_cells`' does.
-    max_regions, max_memory : int or None
+    max_regions, max_memory, executor
         As in :func:`frame_certificate`.
 
     Returns
@@ -169,8 +254,44 @@ def certified_plane_box(net: ExactNet, *, start: Fraction | None = None, max_reg
     """
     half = initial_box(net) if start is None else max(start, initial_box(net))
     for _ in range(60):
-        ok, ext = frame_certificate(net, half, max_regions=max_regions, max_memory=max_memory)
+        ok, ext = frame_certificate(net, half, max_regions=max_regions, max_memory=max_memory,
+                                    executor=executor)
         if ok:
             return half
         half = round_up_pow2(2 * max(half, ext))
     raise Undecided("the certified box did not settle after 60 doublings")
+
+
+def tiles_box(net: ExactNet, start: Fraction | None, *, max_regions: int | None, max_memory: int | None,
+              executor: cf.Executor | None = None) -> Fraction | None:
+    """Find the box for a tiled whole-plane job, or ``None`` where floats cannot decide (logged).
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input and at least one hidden layer.
+    start : Fraction or None
+        The first box tried (``None``: :func:`~exact.line_count.initial_box`).
+    max_regions, max_memory, executor
+        As in :func:`frame_certificate` (checked).
+
+    Returns
+    -------
+    Fraction or None
+        :func:`certified_plane_box`'s half-width; ``None`` when a float test is too close
+        to call, logged at INFO level on ``exact.counting``: the caller then runs untiled.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [-1]), ([[1]], [0])])
+    >>> tiles_box(net, None, max_regions=None, max_memory=None)
+    Fraction(2, 1)
+    """
+    try:
+        return certified_plane_box(net, start=start, max_regions=max_regions, max_memory=max_memory,
+                                   executor=executor)
+    except Undecided as why:
+        log.info("tiles: floats could not certify a whole-plane box from its frame (%s); computed untiled",
+                 why)
+        return None
