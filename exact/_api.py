@@ -97,11 +97,8 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
     progress : bool, default False
         Show a progress bar (on stderr) on long enumerations.
     tiles, executor, tile_cells : int or (nx, ny), concurrent.futures.Executor, int or None
-        Cut the window (square or rectangle) into ``n x n`` tiles, run on ``executor`` (else
-        here), joined exactly: the same cells (:mod:`exact.tiled_counts`; big tiles cut in four).
-        With ``window=None`` the tiles cut a box certified, from a thin frame along its sides,
-        to meet every cell of the plane (:mod:`exact._certified.plane_frame`; where floats
-        cannot decide that, the run is untiled, logged on ``exact.counting``).
+        Cut the window (square, rectangle; ``None``: the certified whole-plane box) into ``n x n``
+        tiles on ``executor`` (else here), joined exactly: the same cells (:mod:`exact.tiled_counts`).
 
     Returns
     -------
@@ -146,15 +143,19 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         out = _regions_nd(enet, window, max_regions, max_memory, progress)
     else:
         w, kw = check_window(window), _guards(max_regions, max_memory, progress)
-        box = w if w is not None or tiling is None else tiles_box(
-            enet, None, max_regions=max_regions, max_memory=kw["max_memory"], executor=tiling["executor"])
-        if tiling is None or box is None:
-            out = exact_regions(enet, w, **kw)
-        else:  # a window, or the whole plane's certified box: its cells are the plane's
-            out = regions_in_tiles(enet, box, **kw, **tiling, plane=w is None)
+        out = exact_regions(enet, w, **kw) if tiling is None else _tiled_regions(enet, w, kw, tiling)
         out.plane = None if plane is None else tuple(plane)  # the slice's points, for plot(mark_points=True)
     out.own = own  # a residual net's own neurons (the others carry its skips)
     return out
+
+
+def _tiled_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, kw: dict, tiling: dict) -> Regions:
+    """:func:`regions` in tiles: of a window, or of the whole plane's certified box (untiled if none is)."""
+    box = w if w is not None else tiles_box(enet, None, max_regions=kw["max_regions"],
+                                            max_memory=kw["max_memory"], executor=tiling["executor"])
+    if box is None:
+        return exact_regions(enet, w, **kw)
+    return regions_in_tiles(enet, box, **kw, **tiling, plane=w is None)
 
 
 def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[Any] | None = None,
