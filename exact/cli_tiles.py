@@ -13,9 +13,10 @@ cluster.  Both call :func:`exact.count_regions` / :func:`exact.regions` with ``t
 * ``--scheduler ADDRESS``: the workers of a dask.distributed cluster
   (:func:`exact.worker_threads.dask_client`, as ``count-many --scheduler``).
 
-Usage errors, found before any work (exit status 2): ``--jobs`` or ``--scheduler`` without
-``--tiles``, both together, ``--tiles`` with ``--window plane``, with a polygon window or
-with the seeded nets of an input width other than 2.
+With ``--window plane`` the tiles cut a box certified to meet every cell of the plane
+(:mod:`exact._certified.plane_frame`).  Usage errors, found before any work (exit status 2):
+``--jobs`` or ``--scheduler`` without ``--tiles``, both together, ``--tiles`` with a polygon
+window or with the seeded nets of an input width other than 2.
 
 Examples
 --------
@@ -107,8 +108,9 @@ def add_tile_options(parser: argparse.ArgumentParser) -> None:
     True
     """
     parser.add_argument("--tiles", type=tiles_arg, metavar="N|NX,NY",
-                        help="cut the window (a square or rectangle) into N x N (or NX x NY) tiles computed "
-                             "apart and joined exactly: the same answer as without")
+                        help="cut the window (a square or rectangle; with --window plane, a box certified to "
+                             "meet every cell of the plane) into N x N (or NX x NY) tiles computed apart and "
+                             "joined exactly: the same answer as without")
     parser.add_argument("--jobs", type=int_arg("--jobs", 1, 4096), default=None,
                         help="with --tiles: worker processes on this machine (default: the tiles one after "
                              "the other, in this process)")
