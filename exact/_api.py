@@ -461,7 +461,7 @@ def exact_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, *, max_regi
             else:
                 _check_regions(len(out.cells), per_cell, max_regions, max_memory)
                 return out
-            start, n = _float__plane_box(enet, max_regions, progress, max_memory)
+            start, n = _float_plane_box(enet, max_regions, progress, max_memory)
             _check_regions(n, per_cell, max_regions, max_memory)
         box, raw = whole_plane_cells(enet, max_regions=max_regions, progress=progress, start=start,
                                      max_memory=max_memory)
@@ -553,7 +553,7 @@ _SHALLOW_CELL_BYTES = 1500
 """Memory of one cell of a one-hidden-layer :class:`Regions` (measured: 1.3-1.4 kB at peak)."""
 
 
-def _float__plane_box(enet: ExactNet, max_regions: int | None, progress: bool, max_memory: int | None = None
+def _float_plane_box(enet: ExactNet, max_regions: int | None, progress: bool, max_memory: int | None = None
                      ) -> tuple[Fraction, int | None]:
     """Where the float whole-plane certificate ends and its number of cells (initial box, None: undecided)."""
     try:
