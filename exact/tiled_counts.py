@@ -216,7 +216,8 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
         for rc in raw:
             pieces.setdefault(rc.pattern, []).append(rc)
     if max_regions is not None and len(pieces) > max_regions:
-        raise TooManyRegionsError(f"{len(pieces)} cells exceed max_regions={max_regions}")
+        raise TooManyRegionsError(f"{len(pieces)} cells exceed max_regions={max_regions}; raise max_regions "
+                                  "(None for no limit)")
     cells = [ps[0] if len(ps) == 1 else _merged(ps) for ps in pieces.values()]
     half = window.half if isinstance(window, ConvexWindow) else window
     return Regions.from_raw(net, None if plane else window, half, cells)

@@ -5489,3 +5489,19 @@ def test_cross_check_of_a_residual_module_checks_it_on_its_window():
     report = exact.cross_check(m, window=3.0, res=120)
     assert report.exact_count == exact.count_regions(m, window=3.0).activation and report.unexplained == 0
     assert report.sampled_count <= report.exact_count
+
+
+@pytest.mark.parametrize("first", ["identity", piecewise_linear("doubled", [], [2], [3])])
+@pytest.mark.parametrize("at", [400, 1000])
+def test_a_first_layer_without_breakpoints_does_not_hide_the_plane_s_lines(first, at):
+    """Review of the whole-plane tiles: with a first hidden layer without breakpoints (``identity``, a
+    custom activation with none) the first box saw no line, and its one cell was certified as the whole
+    plane: 1 region where x = at and y = at make 4, untiled, in tiles, from regions() and the CLI (the
+    count was right for at = 400 only by starting far out). A lone cell is now certified only if none of
+    its neurons has a line anywhere (exact._certified.plane.lone_cell)."""
+    b = -at if first == "identity" else -(2 * at + 3)   # the doubled layer maps x to 2x + 3
+    net = exact.ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 0], [0, 1]], [b, b]), ([[1, 1]], [0])],
+                                     activation=[first, "relu"])
+    assert exact.count_regions(net, Fraction(2**20)) == (4, 4)
+    assert exact.count_regions(net, None) == (4, 4) == exact.count_regions(net, None, tiles=2)
+    assert exact.regions(net, None).n_activation == 4 == exact.regions(net, None, tiles=2).n_activation

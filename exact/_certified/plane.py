@@ -24,7 +24,8 @@ from .float_net import constraint_rows, net_parts
 from .subdivision import batched_cells
 from .threads import one_blas_thread
 
-__all__ = ["RayVerdict", "batched_plane_cells", "box_exits", "judge_rays", "rays_leave_freely", "verdict"]
+__all__ = ["RayVerdict", "batched_plane_cells", "box_exits", "judge_rays", "lone_cell", "rays_leave_freely",
+           "verdict"]
 
 
 @quiet_floats
@@ -72,11 +73,58 @@ def rays_leave_freely(net: ExactNet, cells: BatchedCells) -> tuple[bool, Fractio
     C = len(cells)
     ex, ray, n_out, _ = box_exits(cells)
     if len(ex) == 0:
-        if C == 1:
-            return True, Fraction(0)  # nothing crosses the box; all neurons are constant
+        if C == 1:  # no line crosses the box: certified if no neuron of the one cell has a line at all
+            return lone_cell(net, cells.patterns)
         raise Undecided("cells without lines leaving the box")
     n_lines = np.add.reduceat((cells.label >= 0).astype(np.int64), cells.start)
     return verdict([judge_rays(net, cells, ex, ray, n_out, n_lines)])
+
+
+def lone_cell(net: ExactNet, patterns: np.ndarray) -> tuple[bool, Fraction]:
+    """Check whether the one cell of a box that no line crosses is the whole plane.
+
+    It is when every constraint of its pattern is constant (no path of nonzero weights and
+    slopes to the input): then no neuron changes piece anywhere.  Otherwise some line lies
+    outside the box (a first layer without breakpoints, ``identity`` or a custom
+    activation, hides deeper lines from :func:`~exact.line_count.initial_box`): the box
+    must grow past the farthest such line's foot point.
+
+    Parameters
+    ----------
+    net : ExactNet
+        The network.
+    patterns : ndarray, shape (1, n_hidden)
+        The one cell's pattern.
+
+    Returns
+    -------
+    ok : bool
+        Whether the cell is the whole plane.
+    extent : Fraction
+        When not ``ok``, twice the farthest foot point of the cell's lines.
+
+    Raises
+    ------
+    Undecided
+        When a line's foot point is beyond the float range (or its float gradient is zero):
+        the exact engine decides.
+
+    Examples
+    --------
+    >>> net = ExactNet.from_layers([([[1, 0]], [0]), ([[1]], [-1000]), ([[1]], [0])],
+    ...                            activation=["identity", "relu"])     # the line x = 1000
+    >>> lone_cell(net, np.array([[0, 0]], dtype=np.int8))
+    (False, Fraction(2000, 1))
+    """
+    rows, _, support, _ = constraint_rows(net, patterns)
+    lines = rows[0][support[0].any(axis=1)]
+    if len(lines) == 0:
+        return True, Fraction(0)
+    with np.errstate(all="ignore"):
+        foot = np.abs(lines[:, 2]) / np.hypot(lines[:, 0], lines[:, 1])
+    if not np.isfinite(foot).all():
+        raise Undecided("a line of the one cell in the box lies beyond the float range")
+    return False, Fraction(float(2 * foot.max()))
 
 
 class RayVerdict(NamedTuple):

@@ -40,7 +40,7 @@ from ..errors import Undecided
 from ..line_count import initial_box, round_up_pow2
 from ..network import ExactNet
 from ..windows import ConvexWindow, rectangle_window
-from .plane import RayVerdict, box_exits, judge_rays, verdict
+from .plane import RayVerdict, box_exits, judge_rays, lone_cell, verdict
 from .subdivision import batched_cells
 from .threads import one_blas_thread
 
@@ -217,8 +217,9 @@ def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None 
         for key, labels in side.lines.items():
             lines.setdefault(key, set()).update(labels)
     if not lines:
-        if len(frozenset().union(*(side.patterns for side in sides))) == 1:
-            return True, Fraction(0)  # one cell holds the box's sides, so the box: nothing crosses it
+        patterns = frozenset().union(*(side.patterns for side in sides))
+        if len(patterns) == 1:  # one cell holds the box's sides, so the box: is it the plane?
+            return lone_cell(net, np.frombuffer(next(iter(patterns)), dtype=np.int8)[None])
         raise Undecided("cells without lines leaving the box")
     one_line = frozenset(key for key, labels in lines.items() if len(labels) == 1)
     judged = run(side_verdict, [net] * n, rects, [one_line] * n, [max_regions] * n, [max_memory] * n)
