@@ -215,9 +215,9 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
                 "count them with count_regions()")
         for rc in raw:
             pieces.setdefault(rc.pattern, []).append(rc)
-    if max_regions is not None and len(pieces) > max_regions:
-        raise TooManyRegionsError(f"{len(pieces)} cells exceed max_regions={max_regions}; raise max_regions "
-                                  "(None for no limit)")
+        if max_regions is not None and len(pieces) > max_regions:  # as soon as the tiles done show it
+            raise TooManyRegionsError(f"more than max_regions={max_regions} cells ({len(pieces):,} in the "
+                                      "tiles done); raise max_regions (None for no limit)")
     cells = [ps[0] if len(ps) == 1 else _merged(ps) for ps in pieces.values()]
     half = window.half if isinstance(window, ConvexWindow) else window
     return Regions.from_raw(net, None if plane else window, half, cells)
@@ -358,9 +358,8 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
             return [dataclasses.replace(job, tile_cells=None)]
         log.info("tile %s is crowded (%s): cut into four", out.tile, out.why)
         known += 3
-        if progress:  # one tile known less, four more
-            bar.total += 3
-            bar.refresh()
+        if progress:  # one tile known less, four more; shown at the next update (a refresh here would
+            bar.total += 3  # draw before the bar's first second and past its interval in a log file)
         return [dataclasses.replace(job, tile=q, seams=q.seam_sides(bounds)) for q in out.tile.quarters()]
 
     try:

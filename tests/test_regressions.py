@@ -729,7 +729,8 @@ def test_tiled_progress_bar_has_a_total_that_grows_when_a_tile_is_cut(monkeypatc
     assert made[-1].shown == [(1, 4), (2, 4), (3, 4), (4, 4)]        # 2 x 2 tiles: done of 4
     tiled_counts.count_in_tiles(net, Fraction(10), 1, tile_cells=1000, progress=True)
     bar = made[-1]
-    assert bar.shown[0] == (0, 4) and bar.n == bar.total == 4        # one tile, cut in four
+    assert bar.shown[0] == (1, 4) and bar.n == bar.total == 4        # one tile, cut in four (shown at the
+    # first update after the cut: a refresh at the cut drew too early and too often, see below)
 
 
 def test_locate_in_the_whole_space_of_a_net_without_hyperplanes():
@@ -5505,3 +5506,36 @@ def test_a_first_layer_without_breakpoints_does_not_hide_the_plane_s_lines(first
     assert exact.count_regions(net, Fraction(2**20)) == (4, 4)
     assert exact.count_regions(net, None) == (4, 4) == exact.count_regions(net, None, tiles=2)
     assert exact.regions(net, None).n_activation == 4 == exact.regions(net, None, tiles=2).n_activation
+
+
+def test_cutting_crowded_tiles_does_not_redraw_the_progress_bar(capsys):
+    """New-user trial: each crowded tile cut in four called ``bar.refresh()``, which ignores the bar's
+    one-second delay and its 30-second interval in a log file: 20 redraws in under a second into a file,
+    and in a terminal a line never cleared (an error message was printed on it)."""
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 32, 32, 32, 1], seed=0))
+    assert exact.count_regions(net, tiles=2, tile_cells=300, progress=True) == exact.count_regions(net)
+    err = capsys.readouterr().err
+    assert err.count("\r") + err.count("\n") <= 2, err
+
+
+def test_exactnet_repr_lists_the_activations_in_layer_order():
+    """New-user trial: the repr sorted the activations' names, so relu/abs/identity read as abs/identity/relu
+    (and a torch net ReLU, LeakyReLU, Hardtanh as hardtanh/leaky_relu/relu), where the CLI prints them in
+    layer order."""
+    layers = [([[1, 0]], [0]), ([[1]], [0]), ([[1]], [0]), ([[1]], [0])]
+    assert repr(exact.ExactNet.from_layers(layers, activation=["relu", "abs", "identity"])) == (
+        "ExactNet(widths=(2, 1, 1, 1, 1), activation=relu/abs/identity)")
+    assert repr(exact.ExactNet.from_layers(layers)) == "ExactNet(widths=(2, 1, 1, 1, 1), activation=relu)"
+
+
+def test_tiled_regions_refuse_over_max_regions_as_soon_as_the_tiles_done_show_it(monkeypatch):
+    """New-user trial: ``regions(net, None, tiles=4, max_regions=...)`` computed every tile (4.9 s) before
+    refusing, where the untiled run refused in 0.1 s."""
+    from exact import tiled_counts
+
+    ran = []
+    monkeypatch.setattr(tiled_counts, "exact_tile", lambda job, _run=tiled_counts.exact_tile: ran.append(1) or _run(job))
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 5, 5, 5, 5, 1], seed=0))
+    with pytest.raises(exact.TooManyRegionsError, match=r"more than max_regions=30 cells \(\d+ in the tiles done\)"):
+        exact.regions(net, tiles=4, max_regions=30)   # 81 cells, no tile alone over 30
+    assert 0 < len(ran) < 16
