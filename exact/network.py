@@ -369,8 +369,9 @@ class ExactNet:
         return parameter_count(self.widths)
 
     def __repr__(self) -> str:
-        acts = sorted({a.describe() for a in self.activations}) or ["none"]
-        return f"ExactNet(widths={self.widths}, activation={'/'.join(acts)})"
+        acts = [a.describe() for a in self.activations]  # in layer order; one name when all are alike
+        shown = "none" if not acts else acts[0] if len(set(acts)) == 1 else "/".join(acts)
+        return f"ExactNet(widths={self.widths}, activation={shown})"
 
     # -- transformations ----------------------------------------------------------------
     def restrict_to_plane(self, x0: Any, x1: Any, x2: Any) -> ExactNet:

@@ -27,7 +27,7 @@ from exact._certified.plane import rays_leave_freely
 from exact._certified.plane_frame import FRAME_DEPTH, certified_plane_box, frame_certificate
 from exact._certified.subdivision import batched_cells
 from exact.cli import main
-from exact.errors import Undecided
+from exact.errors import TooManyRegionsError, Undecided
 from exact.line_count import initial_box
 from exact.network import ExactNet
 
@@ -193,3 +193,11 @@ def test_whole_plane_seams_are_balanced_where_the_cells_crowd(plane, most):
 def test_a_box_beyond_the_float_range_is_undecided_not_a_crash():
     with pytest.raises(Undecided, match="beyond the float range"):
         frame_certificate(ExactNet.from_layers(DIAGONALS), Fraction(2) ** 1100)
+
+
+def test_a_refusal_from_the_frame_says_it_is_the_frame():
+    # new-user trial: "more than 100 cells in hidden layer 3 (it would have 114)" for a net of 20 550
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 32, 32, 32, 1], seed=0))
+    assert exact.count_regions(net, None).activation == 5355
+    with pytest.raises(TooManyRegionsError, match=r"^the frame along the sides of the whole-plane box \[-\d+, "):
+        exact.count_regions(net, None, tiles=2, max_regions=40)   # the frame holds 45 to 62 cells a side

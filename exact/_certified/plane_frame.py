@@ -36,7 +36,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..errors import Undecided
+from ..errors import ResourceLimitError, Undecided
 from ..line_count import initial_box, round_up_pow2
 from ..network import ExactNet
 from ..windows import ConvexWindow, rectangle_window
@@ -255,8 +255,12 @@ def certified_plane_box(net: ExactNet, *, start: Fraction | None = None, max_reg
     """
     half = initial_box(net) if start is None else max(start, initial_box(net))
     for _ in range(60):
-        ok, ext = frame_certificate(net, half, max_regions=max_regions, max_memory=max_memory,
-                                    executor=executor)
+        try:
+            ok, ext = frame_certificate(net, half, max_regions=max_regions, max_memory=max_memory,
+                                        executor=executor)
+        except ResourceLimitError as exc:  # (TooManyRegionsError too) say whose cells: not the plane's
+            raise type(exc)(f"the frame along the sides of the whole-plane box [-{half}, {half}]^2 alone "
+                            f"(its cells decide if the box meets every cell of the plane): {exc}") from None
         if ok:
             return half
         half = round_up_pow2(2 * max(half, ext))
