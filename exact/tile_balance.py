@@ -33,7 +33,8 @@ from .line_count import round_up_pow2
 from .network import ExactNet
 from .tile_grid import Tile, grid_tiles
 
-__all__ = ["CORE_SHARE", "MAX_SAMPLE_WORK", "balanced_tiles", "cell_density", "crowded_core", "tiles_for"]
+__all__ = ["CORE_SHARE", "MAX_SAMPLE_WORK", "balanced_tiles", "cell_density", "crowded_core", "tile_parts",
+           "tiles_for"]
 
 MAX_SAMPLE_WORK = 200_000_000
 """The most multiply-adds the estimate may take (sample points times weights), about 0.1 s."""
@@ -55,9 +56,10 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
         Place the seams by :func:`cell_density` (:func:`balanced_tiles`); ``False``, or
         when the net cannot be evaluated in floats: the even grid (:func:`~exact.tile_grid.grid_tiles`).
     plane : bool
-        The window is a square around the origin certified to hold the whole plane's cells,
-        which crowd in a much smaller square: balance the tiles of that square
-        (:func:`crowded_core`) and stretch the outer ones to the window's sides.
+        The window is a square around the origin certified to hold the whole plane's cells
+        (or a tile of it), which crowd in a much smaller square (:func:`crowded_core`):
+        balance the tiles of the window's part of that square, and stretch the outer ones
+        to the window's sides.
 
     Returns
     -------
@@ -73,19 +75,57 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
     """
     if not balance or nx * ny == 1:
         return grid_tiles(bounds, nx, ny)
+    x0, x1, y0, y1 = bounds
     core = bounds
     if plane:
-        c = crowded_core(net, bounds[1])
-        core = (-c, c, -c, c)
+        c = crowded_core(net, max(abs(v) for v in bounds))
+        part = (max(x0, -c), min(x1, c), max(y0, -c), min(y1, c))
+        if part[0] < part[1] and part[2] < part[3]:  # else the window misses the crowd: balance it whole
+            core = part
     density = cell_density(net, core, _samples(net, nx, ny))
     if density is None:
         return grid_tiles(bounds, nx, ny)
     tiles = balanced_tiles(core, density, nx, ny)
     if core == bounds:
         return tiles
-    x0, x1, y0, y1 = bounds
-    return [Tile(x0 if t.x0 == -c else t.x0, x1 if t.x1 == c else t.x1, y0 if t.y0 == -c else t.y0,
-                 y1 if t.y1 == c else t.y1) for t in tiles]
+    cx0, cx1, cy0, cy1 = core
+    return [Tile(x0 if t.x0 == cx0 else t.x0, x1 if t.x1 == cx1 else t.x1, y0 if t.y0 == cy0 else t.y0,
+                 y1 if t.y1 == cy1 else t.y1) for t in tiles]
+
+
+def tile_parts(net: ExactNet, tile: Tile, plane: bool = False) -> tuple[Tile, ...]:
+    """Cut a crowded tile in four: its quarters, or in a whole-plane box four tiles balanced like the first.
+
+    Parameters
+    ----------
+    net : ExactNet
+        A network with 2-D input.
+    tile : Tile
+        The tile to cut.
+    plane : bool
+        The tile is part of a box certified to hold the whole plane's cells: its cells
+        crowd in a corner or a strip of it, which quarters would leave whole level after
+        level, so it is cut by :func:`tiles_for` (``plane=True``) into 2 x 2 tiles.
+
+    Returns
+    -------
+    tuple of 4 Tile
+        One level deeper than ``tile``.
+
+    Examples
+    --------
+    >>> from exact.network import ExactNet
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, -1]), ([[1, 1, 1]], [0])])
+    >>> tile = Tile(Fraction(-1024), Fraction(0), Fraction(0), Fraction(1024))
+    >>> str(tile_parts(net, tile)[0])
+    '[-1024, -512] x [0, 512]'
+    >>> str(tile_parts(net, tile, plane=True)[0])     # the crossings lie within [-2, 2]^2
+    '[-1024, -485/512] x [0, 241/256]'
+    """
+    if not plane:
+        return tile.quarters()
+    parts = tiles_for(net, (tile.x0, tile.x1, tile.y0, tile.y1), 2, 2, True, True)
+    return tuple(Tile(t.x0, t.x1, t.y0, t.y1, tile.depth + 1) for t in parts)
 
 
 CORE_SHARE = 0.9

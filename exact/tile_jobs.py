@@ -294,7 +294,7 @@ def within_limits(job: TileJob, run: Callable[[int | None], Any]) -> Any:
     except ResourceLimitError as exc:
         if job.tile.depth < MAX_DEPTH:
             return Crowded(job.tile, str(exc), memory=True)
-        raise
+        raise ResourceLimitError(f"the tile {job.tile}, cut {MAX_DEPTH} times already: {exc}") from None
 
 
 TILE_SIDES = ((0.0, 1.0), (-1.0, 0.0), (0.0, -1.0), (1.0, 0.0))

@@ -75,7 +75,7 @@ from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
 from .pool_ending import wait_first
 from .predicates import Line, Point, compare_along, side
-from .tile_balance import tiles_for
+from .tile_balance import tile_parts, tiles_for
 from .tile_grid import Seam, Tile, check_tiles, pieces_overlap, seam_piece, seam_segments
 from .tile_jobs import (
     TILE_SIDES,
@@ -155,7 +155,7 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     """
     bounds = _bounds(window)
     first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, plane)
-    done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress))
+    done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress, plane))
     counts = _join_counts(net, done)
     if max_regions is not None and counts.activation > max_regions:
         raise TooManyRegionsError(f"{counts.activation} cells exceed max_regions={max_regions}; raise "
@@ -206,7 +206,7 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     per_cell = cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
     pieces: dict[tuple[int, ...], list[RawCell]] = {}
     held = 0
-    for _, raw in _results(exact_tile, first, bounds, executor, progress):
+    for _, raw in _results(exact_tile, first, bounds, executor, progress, plane):
         held += len(raw)
         if max_memory is not None and held * per_cell > max_memory:
             raise ResourceLimitError(
@@ -335,8 +335,8 @@ def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | Non
 
 
 def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,
-             executor: cf.Executor | None, progress: bool) -> Iterator[Any]:
-    """Run the jobs (here or on the executor) and yield their results; crowded tiles go back in quarters.
+             executor: cf.Executor | None, progress: bool, plane: bool = False) -> Iterator[Any]:
+    """Run the jobs (here or on the executor) and yield their results; crowded tiles go back cut in four.
 
     Here the tiles run breadth first, so that :func:`~exact.tile_jobs.tile_budget` is spent
     level by level, as it is on an executor (about).
@@ -360,7 +360,8 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
         known += 3
         if progress:  # one tile known less, four more; shown at the next update (a refresh here would
             bar.total += 3  # draw before the bar's first second and past its interval in a log file)
-        return [dataclasses.replace(job, tile=q, seams=q.seam_sides(bounds)) for q in out.tile.quarters()]
+        return [dataclasses.replace(job, tile=q, seams=q.seam_sides(bounds))
+                for q in tile_parts(job.net, out.tile, plane)]
 
     try:
         if executor is None:

@@ -5539,3 +5539,15 @@ def test_tiled_regions_refuse_over_max_regions_as_soon_as_the_tiles_done_show_it
     with pytest.raises(exact.TooManyRegionsError, match=r"more than max_regions=30 cells \(\d+ in the tiles done\)"):
         exact.regions(net, tiles=4, max_regions=30)   # 81 cells, no tile alone over 30
     assert 0 < len(ran) < 16
+
+
+def test_crowded_tiles_of_the_whole_plane_are_cut_where_the_cells_crowd():
+    """New-user trial: in the whole plane, a tile over max_memory was cut into geometric quarters of a box
+    about 10^6 wide; the quarter holding the crowd kept all its cells at every level until the 12th cut,
+    then the job was refused (2-64-64-64-1 with max_memory="8MB" and 2 or 4 tiles; a window took 2 MB).
+    Such tiles are now cut into 2 x 2 tiles balanced where the cells crowd (exact.tile_balance.tile_parts),
+    and a tile still over the budget at the last level is named."""
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 64, 64, 64, 1], seed=0))
+    assert exact.count_regions(net, None, tiles=2, max_memory="8MB") == (20550, 20550)
+    with pytest.raises(exact.ResourceLimitError, match=r"^the tile \[.*\], cut 12 times already: "):
+        exact.count_regions(net, None, tiles=2, max_memory="2MB")
