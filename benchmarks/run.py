@@ -266,14 +266,31 @@ def bench_deep_plane(quick: bool) -> str:
             r = exact_regions(net, w, max_regions=None, progress=False, precount=False, plane_start=start)
             report(act=r.n_activation, lin=r.n_linear, t=time.perf_counter() - t)
         """)
+        # anchor: Regioncam in the same certified box (float32; its count need not be right there)
+        rc = timed_case(f"""
+            import regioncam
+            from numeric.models import seeded_mlp
+            m = seeded_mlp({widths}, seed=0)
+            lins = [l for l in m.modules() if hasattr(l, "weight")]
+            def run():
+                cam = regioncam.Regioncam(size={half})
+                for l in lins[:-1]:
+                    cam.linear(l.weight.detach().numpy().T.copy(), l.bias.detach().numpy().copy())
+                    cam.relu()
+                return cam.num_faces
+            n, dt = timed(run)
+            report(faces=n, t=dt)
+        """)
         same = "✔" if (fast.get("act"), fast.get("lin")) == (ref.get("act"), ref.get("lin")) else "✘"
         rows.append([name, f"{fast.get('act')} / {fast.get('lin')}", f"{half:g}", fmt_t(fast.get("t")),
-                     f"{fast.get('peak_mb', 0):.0f} MB",
+                     f"{fast.get('peak_mb', 0):.0f} MB", rc.get("faces", rc.get("error")), fmt_t(rc.get("t")),
+                     f"{fast['t'] / rc['t']:.2g}×" if "t" in fast and rc.get("t") else "—",
                      ("window 4× box: " if big else "plane: ") + f"{ref.get('act')} / {ref.get('lin')} {same}",
                      fmt_t(ref.get("t")),
                      f"{ref['t'] / fast['t']:.0f}×" if "t" in ref and "t" in fast else "—"])
         print(f"  deep plane {name}: {rows[-1]}", file=sys.stderr, flush=True)
     return table(["net", "count_regions(net, window=None) act. / linear", "certified box half-width", "time", "peak",
+                  "Regioncam 0.5.2 faces in the same box", "its time", "time / Regioncam",
                   "exact engine", "its time", "speed-up"], rows)
 
 
