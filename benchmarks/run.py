@@ -112,20 +112,7 @@ def bench_nets(quick: bool, regioncam_large: bool = False) -> str:
             report(act=r.n_activation, lin=r.n_linear, t=dt)
         """)
         skip_rc = name == "2-1000-1" and not regioncam_large
-        rc = {"error": "not run (15 GB; --regioncam-large)"} if skip_rc else timed_case(f"""
-            import regioncam
-            from numeric.models import seeded_mlp
-            m = seeded_mlp({widths}, seed=0)
-            lins = [l for l in m.modules() if hasattr(l, "weight")]
-            def run():
-                cam = regioncam.Regioncam(size=10.0)
-                for l in lins[:-1]:
-                    cam.linear(l.weight.detach().numpy().T.copy(), l.bias.detach().numpy().copy())
-                    cam.relu()
-                return cam.num_faces
-            n, dt = timed(run)
-            report(faces=n, t=dt)
-        """)
+        rc = {"error": "not run (15 GB; --regioncam-large)"} if skip_rc else timed_case(regioncam_case(widths, 10.0))
         grid = run_case(f"""
             import torch
             from numeric.models import seeded_mlp
@@ -233,6 +220,24 @@ def bench_plane(quick: bool) -> str:
                   "speed-up", "peak"], rows)
 
 
+def regioncam_case(widths: list, size: float) -> str:
+    """The case that times Regioncam 0.5.2 on the seeded net in ``[-size, size]^2`` (float32 faces)."""
+    return f"""
+        import regioncam
+        from numeric.models import seeded_mlp
+        m = seeded_mlp({widths}, seed=0)
+        lins = [l for l in m.modules() if hasattr(l, "weight")]
+        def run():
+            cam = regioncam.Regioncam(size={size})
+            for l in lins[:-1]:
+                cam.linear(l.weight.detach().numpy().T.copy(), l.bias.detach().numpy().copy())
+                cam.relu()
+            return cam.num_faces
+        n, dt = timed(run)
+        report(faces=n, t=dt)
+    """
+
+
 def bench_deep_plane(quick: bool) -> str:
     rows = []
     for name, widths, _, _ in NETS:
@@ -267,20 +272,7 @@ def bench_deep_plane(quick: bool) -> str:
             report(act=r.n_activation, lin=r.n_linear, t=time.perf_counter() - t)
         """)
         # anchor: Regioncam in the same certified box (float32; its count need not be right there)
-        rc = timed_case(f"""
-            import regioncam
-            from numeric.models import seeded_mlp
-            m = seeded_mlp({widths}, seed=0)
-            lins = [l for l in m.modules() if hasattr(l, "weight")]
-            def run():
-                cam = regioncam.Regioncam(size={half})
-                for l in lins[:-1]:
-                    cam.linear(l.weight.detach().numpy().T.copy(), l.bias.detach().numpy().copy())
-                    cam.relu()
-                return cam.num_faces
-            n, dt = timed(run)
-            report(faces=n, t=dt)
-        """)
+        rc = timed_case(regioncam_case(widths, half))
         same = "✔" if (fast.get("act"), fast.get("lin")) == (ref.get("act"), ref.get("lin")) else "✘"
         rows.append([name, f"{fast.get('act')} / {fast.get('lin')}", f"{half:g}", fmt_t(fast.get("t")),
                      f"{fast.get('peak_mb', 0):.0f} MB", rc.get("faces", rc.get("error")), fmt_t(rc.get("t")),
