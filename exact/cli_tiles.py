@@ -185,8 +185,14 @@ def _check_usage(args: argparse.Namespace) -> None:
 
 @contextlib.contextmanager
 def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
-    """Start the executor of ``--jobs`` or ``--scheduler`` (None: this process); shut it down at the end."""
-    if args.tiles is not None and args.scheduler:
+    """Start the executor of ``--jobs`` or ``--scheduler`` (None: this process); shut it down at the end.
+
+    None for seeded nets of one hidden layer too: they are counted whole (by formula), not in tiles.
+    """
+    widths = getattr(args, "widths", None)
+    if widths is not None and len(widths) == 3:
+        yield None
+    elif args.tiles is not None and args.scheduler:
         with dask_client(args.scheduler, name="--scheduler") as client:
             yield client.get_executor()
     elif args.tiles is not None and args.jobs is not None and args.jobs > 1:

@@ -5551,3 +5551,15 @@ def test_crowded_tiles_of_the_whole_plane_are_cut_where_the_cells_crowd():
     assert exact.count_regions(net, None, tiles=2, max_memory="8MB") == (20550, 20550)
     with pytest.raises(exact.ResourceLimitError, match=r"^the tile \[.*\], cut 12 times already: "):
         exact.count_regions(net, None, tiles=2, max_memory="2MB")
+
+
+def test_cli_tiles_of_a_one_hidden_layer_net_start_no_pool(monkeypatch, capsys):
+    """New-user trial: ``exactnet count 2-30-1 --window plane --tiles 4 --jobs 2`` started a worker pool
+    (1.91 s against 1.54 s) for a net that is counted whole, by its arrangement formula."""
+    from exact import cli_tiles
+    from exact.cli import main
+
+    pools = []
+    monkeypatch.setattr(cli_tiles, "process_pool", lambda jobs: pools.append(jobs))
+    assert main(["count", "2-30-1", "--window", "plane", "--tiles", "4", "--jobs", "2", "--json", "-q"]) == 0
+    assert json.loads(capsys.readouterr().out)["activation_regions"] == 466 and pools == []
