@@ -187,15 +187,13 @@ def _check_usage(args: argparse.Namespace) -> None:
 def _executor(args: argparse.Namespace) -> Iterator[Executor | None]:
     """Start the executor of ``--jobs`` or ``--scheduler`` (None: this process); shut it down at the end.
 
-    None for seeded nets of one hidden layer too: they are counted whole (by formula), not in tiles.
+    No pool for ``--jobs`` with seeded nets of one hidden layer: they are counted whole (by formula).
     """
-    widths = getattr(args, "widths", None)
-    if widths is not None and len(widths) == 3:
-        yield None
-    elif args.tiles is not None and args.scheduler:
+    shallow = getattr(args, "widths", None) is not None and len(args.widths) == 3
+    if args.tiles is not None and args.scheduler:
         with dask_client(args.scheduler, name="--scheduler") as client:
             yield client.get_executor()
-    elif args.tiles is not None and args.jobs is not None and args.jobs > 1:
+    elif args.tiles is not None and args.jobs is not None and args.jobs > 1 and not shallow:
         start_fork_server_deaf_to_ctrl_c()  # a Ctrl-C to the terminal's group: no traceback from them
         with process_pool(args.jobs) as pool:
             try:
