@@ -5563,3 +5563,17 @@ def test_cli_tiles_of_a_one_hidden_layer_net_start_no_pool(monkeypatch, capsys):
     monkeypatch.setattr(cli_tiles, "process_pool", lambda jobs: pools.append(jobs))
     assert main(["count", "2-30-1", "--window", "plane", "--tiles", "4", "--jobs", "2", "--json", "-q"]) == 0
     assert json.loads(capsys.readouterr().out)["activation_regions"] == 466 and pools == []
+
+
+@pytest.mark.parametrize("d", [9 * 10**307, 17 * 10**307], ids=["9e307", "1.7e308"])
+def test_a_lone_cell_whose_line_lies_near_the_float_limit_is_not_a_crash(d):
+    """Review of the lone-cell fix: twice the foot distance of a line at 9e307 overflowed a float, and
+    Fraction(inf) raised OverflowError from count_regions and regions (whole plane, tiled or not)."""
+    import warnings
+
+    net = exact.ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 0], [0, 1]], [-d, -d]), ([[1, 1]], [0])],
+                                     activation=["identity", "relu"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")   # no RuntimeWarning from numpy either
+        assert exact.count_regions(net, None) == (4, 4) == exact.count_regions(net, None, tiles=2)
+        assert exact.regions(net, None).n_activation == 4

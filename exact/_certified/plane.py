@@ -124,7 +124,7 @@ def lone_cell(net: ExactNet, patterns: np.ndarray) -> tuple[bool, Fraction]:
         foot = np.abs(lines[:, 2]) / np.hypot(lines[:, 0], lines[:, 1])
     if not np.isfinite(foot).all():
         raise Undecided("a line of the one cell in the box lies beyond the float range")
-    return False, Fraction(float(2 * foot.max()))
+    return False, 2 * Fraction(float(foot.max()))  # doubled exactly: 2 * foot may overflow a float
 
 
 class RayVerdict(NamedTuple):
