@@ -5345,9 +5345,11 @@ def test_grid_sampling_leaves_a_training_batch_norm_alone():
     import torch
     from torch import nn
 
+    from numeric.sampling import infer_breakpoints  # (numeric.sampling is not imported by `import numeric`)
+
     net = nn.Sequential(nn.Linear(2, 4), nn.BatchNorm1d(4), nn.ReLU(), nn.Linear(4, 1)).train()
     mean = net[1].running_mean.clone()
-    for sample in (numeric.sampling.infer_breakpoints, lambda m: numeric.grid_patterns(m, res=8)):
+    for sample in (infer_breakpoints, lambda m: numeric.grid_patterns(m, res=8)):
         with pytest.raises(ValueError, match=r"model Sequential has modules in training mode .*\(1 \(BatchNorm1d\)"
                                              r"\): .*call model.eval\(\) first"):
             sample(net)
@@ -5577,3 +5579,33 @@ def test_a_lone_cell_whose_line_lies_near_the_float_limit_is_not_a_crash(d):
         warnings.simplefilter("error")   # no RuntimeWarning from numpy either
         assert exact.count_regions(net, None) == (4, 4) == exact.count_regions(net, None, tiles=2)
         assert exact.regions(net, None).n_activation == 4
+
+
+def test_the_whole_plane_frame_on_a_pool_whose_worker_dies_sending_its_result_does_not_hang(tmp_path):
+    """Review of the frame on an executor: its two passes used ``executor.map``, which waits for ever when a
+    worker is killed while it writes its result (the pool's manager thread waits for the rest), where the
+    tiles end such a pool; the frame now waits as the tiles do (exact.pool_ending.completed_watched)."""
+    run = _run_pool_script(tmp_path,
+                           "    from exact._certified import plane_frame\n"
+                           "    pool = process_pool(1)\n"
+                           "    start = time.monotonic()\n"
+                           "    try:\n"
+                           "        plane_frame._on_each(pool, half_a_result_then_die, [False])\n"
+                           "    except Exception as exc:\n"
+                           "        print(type(exc).__name__, time.monotonic() - start < 15, flush=True)\n")
+    assert run.stdout.split() == ["BrokenProcessPool", "True"], run.stdout + run.stderr
+
+
+def test_an_undecided_frame_on_a_cluster_is_not_logged_as_a_failed_task():
+    """Review of the frame on an executor: an Undecided raised in a dask worker (an expected hand-over to
+    the untiled count) was logged by the cluster as four "Compute Failed" tracebacks; it now comes back
+    as a value and is raised in the caller."""
+    from exact._certified import plane_frame
+
+    def undecided(_):
+        raise exact.errors.Undecided("too close to call")
+
+    out = plane_frame._undecided_as_value(undecided, 0)
+    assert isinstance(out, exact.errors.Undecided) and str(out) == "too close to call"
+    with pytest.raises(exact.errors.Undecided, match="too close to call"):
+        plane_frame._on_each(None, undecided, [0])

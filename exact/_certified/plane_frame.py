@@ -31,14 +31,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import logging
+from collections.abc import Callable
 from fractions import Fraction
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from ..errors import ResourceLimitError, Undecided
+from ..held_interrupts import held_submit
 from ..line_count import initial_box, round_up_pow2
 from ..network import ExactNet
+from ..pool_ending import completed_watched
 from ..windows import ConvexWindow, rectangle_window
 from .plane import RayVerdict, box_exits, judge_rays, lone_cell, verdict
 from .subdivision import batched_cells
@@ -210,8 +213,7 @@ def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None 
     """
     rects = frame_rectangles(half)
     n = len(rects)
-    run = map if executor is None else executor.map
-    sides = list(run(side_lines, [net] * n, rects, [max_regions] * n, [max_memory] * n))
+    sides = _on_each(executor, side_lines, [net] * n, rects, [max_regions] * n, [max_memory] * n)
     lines: dict[bytes, set[int]] = {}
     for side in sides:
         for key, labels in side.lines.items():
@@ -222,8 +224,44 @@ def frame_certificate(net: ExactNet, half: Fraction, *, max_regions: int | None 
             return lone_cell(net, np.frombuffer(next(iter(patterns)), dtype=np.int8)[None])
         raise Undecided("cells without lines leaving the box")
     one_line = frozenset(key for key, labels in lines.items() if len(labels) == 1)
-    judged = run(side_verdict, [net] * n, rects, [one_line] * n, [max_regions] * n, [max_memory] * n)
+    judged = _on_each(executor, side_verdict, [net] * n, rects, [one_line] * n, [max_regions] * n,
+                      [max_memory] * n)
     return verdict([v for v in judged if v is not None])
+
+
+def _on_each(executor: cf.Executor | None, side: Callable, *columns: list) -> list:
+    """Run ``side`` on each rectangle's arguments, here or on the executor; results in order.
+
+    On an executor the jobs are submitted with interrupts held and waited for as the tiles
+    are (:func:`exact.pool_ending.completed_watched`: a worker killed while sending its
+    result ends the pool with ``BrokenProcessPool`` instead of a wait for ever).  An
+    :class:`~exact.errors.Undecided` comes back as a value (:func:`_undecided_as_value`), so
+    a cluster does not log an expected hand-over as a failed task; it is raised here.
+    """
+    jobs = list(zip(*columns))
+    if executor is None:
+        out = [_undecided_as_value(side, *job) for job in jobs]
+    else:
+        futures = [held_submit(executor, _undecided_as_value, side, *job) for job in jobs]
+        try:
+            for _ in completed_watched(futures, executor):
+                pass
+            out = [f.result() for f in futures]
+        finally:  # stopped by an error: cancel what has not started
+            for f in futures:
+                f.cancel()
+    for o in out:
+        if isinstance(o, Undecided):
+            raise o
+    return out
+
+
+def _undecided_as_value(side: Callable, *args: Any) -> Any:
+    """Return ``side(*args)``, or the :class:`~exact.errors.Undecided` it raised."""
+    try:
+        return side(*args)
+    except Undecided as why:
+        return why
 
 
 def certified_plane_box(net: ExactNet, *, start: Fraction | None = None, max_regions: int | None = None,
