@@ -33,15 +33,15 @@ from .line_count import round_up_pow2
 from .network import ExactNet
 from .tile_grid import Tile, grid_tiles
 
-__all__ = ["CORE_SHARE", "MAX_SAMPLE_WORK", "balanced_tiles", "cell_density", "crowded_core", "tile_parts",
-           "tiles_for"]
+__all__ = ["CORE_GROWTH", "CORE_SHARE", "MAX_SAMPLE_WORK", "balanced_tiles", "cell_density", "crowded_core",
+           "tile_parts", "tiles_for"]
 
 MAX_SAMPLE_WORK = 200_000_000
 """The most multiply-adds the estimate may take (sample points times weights), about 0.1 s."""
 
 
 def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fraction], nx: int, ny: int,
-              balance: bool = True, plane: bool = False) -> list[Tile]:
+              balance: bool = True, plane: bool = False, grow: int = 1) -> list[Tile]:
     """Cut the window into ``nx * ny`` tiles: balanced by estimated cells, or an even grid.
 
     Parameters
@@ -60,6 +60,8 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
         (or a tile of it), which crowd in a much smaller square (:func:`crowded_core`):
         balance the tiles of the window's part of that square, and stretch the outer ones
         to the window's sides.
+    grow : int, default 1
+        With ``plane``, that square's half-width is :func:`crowded_core`'s times ``grow``.
 
     Returns
     -------
@@ -78,7 +80,7 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
     x0, x1, y0, y1 = bounds
     core = bounds
     if plane:
-        c = crowded_core(net, max(abs(v) for v in bounds))
+        c = crowded_core(net, max(abs(v) for v in bounds)) * grow
         part = (max(x0, -c), min(x1, c), max(y0, -c), min(y1, c))
         if part[0] < part[1] and part[2] < part[3]:  # else the window misses the crowd: balance it whole
             core = part
@@ -105,7 +107,9 @@ def tile_parts(net: ExactNet, tile: Tile, plane: bool = False) -> tuple[Tile, ..
     plane : bool
         The tile is part of a box certified to hold the whole plane's cells: its cells
         crowd in a corner or a strip of it, which quarters would leave whole level after
-        level, so it is cut by :func:`tiles_for` (``plane=True``) into 2 x 2 tiles.
+        level, so it is cut by :func:`tiles_for` (``plane=True``) into 2 x 2 tiles, in a
+        crowded square 4 times wider at each level (:data:`CORE_GROWTH`), which soon holds
+        the far parts of the outer tiles too.
 
     Returns
     -------
@@ -119,14 +123,19 @@ def tile_parts(net: ExactNet, tile: Tile, plane: bool = False) -> tuple[Tile, ..
     >>> tile = Tile(Fraction(-1024), Fraction(0), Fraction(0), Fraction(1024))
     >>> str(tile_parts(net, tile)[0])
     '[-1024, -512] x [0, 512]'
-    >>> str(tile_parts(net, tile, plane=True)[0])     # the crossings lie within [-2, 2]^2
-    '[-1024, -485/512] x [0, 241/256]'
+    >>> str(tile_parts(net, tile, plane=True)[0])     # crossings within [-2, 2]^2, balanced in [-8, 8]^2
+    '[-1024, -63/16] x [0, 131/32]'
     """
     if not plane:
         return tile.quarters()
-    parts = tiles_for(net, (tile.x0, tile.x1, tile.y0, tile.y1), 2, 2, True, True)
+    grow = CORE_GROWTH ** (tile.depth + 1)
+    parts = tiles_for(net, (tile.x0, tile.x1, tile.y0, tile.y1), 2, 2, True, True, grow)
     return tuple(Tile(t.x0, t.x1, t.y0, t.y1, tile.depth + 1) for t in parts)
 
+
+CORE_GROWTH = 4
+""":func:`tile_parts` balances a whole-plane tile of depth ``d`` in a square ``4^(d + 1)`` times
+:func:`crowded_core`'s."""
 
 CORE_SHARE = 0.9
 """:func:`crowded_core`'s square is twice the radius holding this share of the first layer's crossings."""
@@ -140,8 +149,9 @@ def crowded_core(net: ExactNet, half: Fraction) -> Fraction:
     balanced by sample boxes over it would all pass through the one or two boxes holding
     nearly every cell (2-128-128-128-128-1: its whole-plane box is ``2^23`` wide, and
     116 000 of its 135 000 cells lie in ``[-10, 10]^2``).  The first layer's crossings
-    show where the cells crowd: ``c`` is twice the max-norm radius holding
-    :data:`CORE_SHARE` of them, rounded up to a power of two (an estimate, for seams only).
+    show where the cells crowd (the first layer with breakpoints, the affine layers before it
+    folded in): ``c`` is twice the max-norm radius holding :data:`CORE_SHARE` of them,
+    rounded up to a power of two (an estimate, for seams only).
 
     Parameters
     ----------
@@ -167,7 +177,17 @@ def crowded_core(net: ExactNet, half: Fraction) -> Fraction:
         Ws, bs, _, _ = float_weights(net)
     except Undecided:
         return half
-    W, b = Ws[0][:: max(1, len(bs[0]) // 2000)], bs[0][:: max(1, len(bs[0]) // 2000)]  # <= 2000 lines
+    W, b = Ws[0], bs[0]
+    for l, act in enumerate(net.activations):  # layers without breakpoints are affine: fold them in
+        if act.breakpoints:
+            b = b - float(act.breakpoints[0])
+            break
+        s, c = float(act.slopes[0]), float(act.intercepts[0])
+        with np.errstate(all="ignore"):
+            W, b = Ws[l + 1] @ (s * W), Ws[l + 1] @ (s * b + c) + bs[l + 1]
+    else:
+        return half  # no breakpoint in any layer: no lines
+    W, b = W[:: max(1, len(b) // 2000)], b[:: max(1, len(b) // 2000)]  # at most 2000 lines
     i, j = np.triu_indices(len(b), 1)
     with np.errstate(all="ignore"):
         det = W[i, 0] * W[j, 1] - W[i, 1] * W[j, 0]

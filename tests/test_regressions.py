@@ -5609,3 +5609,19 @@ def test_an_undecided_frame_on_a_cluster_is_not_logged_as_a_failed_task():
     assert isinstance(out, exact.errors.Undecided) and str(out) == "too close to call"
     with pytest.raises(exact.errors.Undecided, match="too close to call"):
         plane_frame._on_each(None, undecided, [0])
+
+
+def test_far_tiles_of_the_whole_plane_are_cut_too():
+    """Review of tile_parts: each cut balanced only the tile's part inside the crowded square and stretched
+    the rest, so an outer tile's far part never shrank (2-64-64-64-1 in 2 tiles with 6 MB: a tile of 159
+    cells 5e5 wide after 12 cuts, refused); and crowded_core read an identity first layer's x = 0, y = 0,
+    not the lines where the cells crowd (refused at 1 MB where quarters passed). The square now grows 4
+    times a level, and crowded_core folds breakpoint-free layers into the first one with breakpoints."""
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 64, 64, 64, 1], seed=0))
+    assert exact.count_regions(net, None, tiles=2, max_memory="6MB") == (20550, 20550)
+    rng = np.random.default_rng(5)
+    ident = exact.ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), (rng.normal(size=(24, 2)), 1000 + rng.normal(size=24) * 10),
+                                        (rng.normal(size=(24, 24)), rng.normal(size=24) * 10), (np.ones((1, 24)), [0])],
+                                       activation=["identity", "relu", "relu"])
+    whole = exact.count_regions(ident, None, max_regions=None)
+    assert exact.count_regions(ident, None, tiles=2, max_memory="700kB", max_regions=None) == whole
