@@ -474,12 +474,13 @@ def _check_regions(n: int | None, per_cell: int, max_regions: int | None, max_me
         return
     if max_regions is not None and n > max_regions:
         raise TooManyRegionsError(f"{n} cells exceed max_regions={max_regions}; raise max_regions (None for "
-                                  "no limit) or shrink the window")
+                                  "no limit) or shrink the window (or give one, not the whole plane)")
     if max_memory is not None and n * per_cell > max_memory:
         raise ResourceLimitError(
             f"regions() would need about {format_bytes(n * per_cell)} for its {n:,} cells (about "
             f"{format_bytes(per_cell)} each), more than max_memory={format_bytes(max_memory)}; raise "
-            "max_memory (None for no limit) or shrink the window, or count them with count_regions(), "
+            "max_memory (None for no limit) or shrink the window "
+            "(or give one, not the whole plane), or count them with count_regions(), "
             "which builds no polygons"
         )
 

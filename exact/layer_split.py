@@ -437,7 +437,8 @@ def _first_layer_cells(net: ExactNet, half: Fraction, counts: list[int],
     cut = first_layer_lines(net)
     if max_regions is not None and arrangement_faces(cut, half) > max_regions:
         raise TooManyRegionsError(f"more than max_regions={max_regions} cells after hidden layer 1; "
-                                  "raise max_regions (None for no limit) or shrink the window")
+                                  "raise max_regions (None for no limit) or shrink the window "
+                                  "(or give one, not the whole plane)")
     arr = build_arrangement(cut, half)
     counts[0] += len(arr.faces)
     fm = FaceMaps(net, FaceGraph.from_arrangement(arr), maps=False)
@@ -482,7 +483,8 @@ def _split_layer(state: Iterable[tuple], layer: IntLayer, act: Activation, layer
         if max_regions is not None and counts[layer_no] > max_regions:
             raise TooManyRegionsError(
                 f"more than max_regions={max_regions} cells after hidden layer {layer_no + 1}; "
-                "raise max_regions (None for no limit) or shrink the window"
+                "raise max_regions (None for no limit) or shrink the window "
+                "(or give one, not the whole plane)"
             )
         children.reverse()
         while children:
@@ -505,7 +507,8 @@ def _output_cells(state: Iterable[tuple], out_layer: IntLayer, max_regions: int 
                     raise ResourceLimitError(
                         f"the exact cells would need more than max_memory={format_bytes(max_memory)} "
                         f"(more than {len(cells):,} cells so far, about {format_bytes(max_memory / limit)} "
-                        "each); raise max_memory (None for no limit) or shrink the window, or count them "
+                        "each); raise max_memory (None for no limit) or shrink the window "
+                        "(or give one, not the whole plane), or count them "
                         "with count_regions, which builds no polygons"
                     )
     finally:

@@ -159,7 +159,8 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     counts = _join_counts(net, done)
     if max_regions is not None and counts.activation > max_regions:
         raise TooManyRegionsError(f"{counts.activation} cells exceed max_regions={max_regions}; raise "
-                                  "max_regions (None for no limit) or shrink the window")
+                                  "max_regions (None for no limit) or shrink the window "
+                                  "(or give one, not the whole plane)")
     return counts
 
 

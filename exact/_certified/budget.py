@@ -114,7 +114,8 @@ class Budget:
         if self.max_regions is not None and cells > self.max_regions:
             raise TooManyRegionsError(
                 f"more than max_regions={self.max_regions} cells in {where} (it would have {cells:,}); "
-                "raise max_regions (None for no limit) or shrink the window"
+                "raise max_regions (None for no limit) or shrink the window "
+                "(or give one, not the whole plane)"
             )
         if self.max_memory is not None and nbytes > self.max_memory:
             raise ResourceLimitError(

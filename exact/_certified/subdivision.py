@@ -522,7 +522,7 @@ def check_size(n: int, max_regions: int | None, layer: int) -> None:
     if max_regions is not None and n > max_regions:
         raise TooManyRegionsError(
             f"more than max_regions={max_regions} cells in hidden layer {layer} (it has {n:,}); "
-            "raise max_regions (None for no limit) or shrink the window"
+            "raise max_regions (None for no limit) or shrink the window (or give one, not the whole plane)"
         )
 
 

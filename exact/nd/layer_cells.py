@@ -279,13 +279,15 @@ class _Budget:
         if self.max_regions is not None and n > self.max_regions:
             raise TooManyRegionsError(
                 f"more than max_regions={self.max_regions} cells after hidden layer {layer_no + 1}; "
-                "raise max_regions (None for no limit) or shrink the window")
+                "raise max_regions (None for no limit) or shrink the window "
+                "(or give one, not the whole space)")
         used = self.held + parts_bytes
         if self.max_memory is not None and used > self.max_memory:
             raise ResourceLimitError(
                 f"the exact cells would need more than max_memory={format_bytes(self.max_memory)} "
                 f"({n:,} cells in hidden layer {layer_no + 1} so far, {format_bytes(used)} held); "
-                "raise max_memory (None for no limit) or shrink the window")
+                "raise max_memory (None for no limit) or shrink the window "
+                "(or give one, not the whole space)")
 
 
 class _Parts:
