@@ -5630,3 +5630,58 @@ def test_far_tiles_of_the_whole_plane_are_cut_too():
                                        activation=["identity", "relu", "relu"])
     whole = exact.count_regions(ident, None, max_regions=None)
     assert exact.count_regions(ident, None, tiles=2, max_memory="700kB", max_regions=None) == whole
+
+
+def test_the_whole_plane_frame_stops_at_its_first_failed_job():
+    """Third review: the frame's passes waited for all four jobs before raising the first one's error, and
+    cancelled nothing (a thread pool of one ran three more 1 s jobs first); the first failure now stops the
+    pass and the jobs not started are cancelled."""
+    import concurrent.futures as cf
+    import time
+
+    from exact._certified import plane_frame
+
+    ran = []
+
+    def side(i):
+        if i == 0:
+            raise exact.TooManyRegionsError("side 0: too many cells")
+        time.sleep(0.3)
+        ran.append(i)
+
+    with cf.ThreadPoolExecutor(1) as pool:
+        with pytest.raises(exact.TooManyRegionsError, match="side 0"):
+            plane_frame._on_each(pool, side, [0, 1, 2, 3])
+    assert len(ran) <= 1, ran   # at most the job already started when job 0 failed (it ran all three)
+
+
+def test_a_ctrl_c_while_the_frame_submits_cancels_the_jobs_already_submitted():
+    """Third review: the frame submitted its jobs outside its try/finally, so a Ctrl-C on the third submit
+    left the first two queued on the user's own executor (one ran after the interrupt)."""
+    import concurrent.futures as cf
+    import os
+    import signal
+    import time
+
+    from exact._certified import plane_frame
+
+    ran = []
+
+    def side(i):
+        time.sleep(0.3)
+        ran.append(i)
+
+    class CtrlCOnThirdSubmit(cf.ThreadPoolExecutor):
+        made: list = []
+
+        def submit(self, fn, /, *args, **kwargs):
+            if len(self.made) == 2:
+                os.kill(os.getpid(), signal.SIGINT)
+            self.made.append(super().submit(fn, *args, **kwargs))
+            return self.made[-1]
+
+    pool = CtrlCOnThirdSubmit(1)
+    with pytest.raises(KeyboardInterrupt):
+        plane_frame._on_each(pool, side, [0, 1, 2, 3])
+    pool.shutdown(wait=True)
+    assert len(ran) <= 1 and all(f.cancelled() for f in pool.made[1:]), (ran, pool.made)
