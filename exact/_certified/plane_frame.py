@@ -240,18 +240,17 @@ def _on_each(executor: cf.Executor | None, side: Callable, *columns: list) -> li
     """
     jobs = list(zip(*columns))
     if executor is None:
-        out = [_undecided_as_value(side, *job) for job in jobs]
-    else:
-        futures: list[cf.Future] = []
-        try:  # (an interrupt while submitting cancels the jobs already submitted too)
-            for job in jobs:
-                futures.append(held_submit(executor, _undecided_as_value, side, *job))
-            for f in completed_watched(futures, executor):
-                f.result()  # the first job to fail stops the pass
-            out = [f.result() for f in futures]
-        finally:  # stopped by an error or an interrupt: cancel what has not started
-            for f in futures:
-                f.cancel()
+        return [side(*job) for job in jobs]  # (an Undecided stops the pass at once)
+    futures: list[cf.Future] = []
+    try:  # (an interrupt while submitting cancels the jobs already submitted too)
+        for job in jobs:
+            futures.append(held_submit(executor, _undecided_as_value, side, *job))
+        for f in completed_watched(futures, executor):
+            f.result()  # the first job to fail stops the pass
+        out = [f.result() for f in futures]
+    finally:  # stopped by an error or an interrupt: cancel what has not started
+        for f in futures:
+            f.cancel()
     for o in out:
         if isinstance(o, Undecided):
             raise o
