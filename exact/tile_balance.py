@@ -41,7 +41,7 @@ MAX_SAMPLE_WORK = 200_000_000
 
 
 def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fraction], nx: int, ny: int,
-              balance: bool = True, plane: bool = False, grow: int = 1) -> list[Tile]:
+              balance: bool = True, core: Fraction | None = None) -> list[Tile]:
     """Cut the window into ``nx * ny`` tiles: balanced by estimated cells, or an even grid.
 
     Parameters
@@ -55,13 +55,11 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
     balance : bool
         Place the seams by :func:`cell_density` (:func:`balanced_tiles`); ``False``, or
         when the net cannot be evaluated in floats: the even grid (:func:`~exact.tile_grid.grid_tiles`).
-    plane : bool
+    core : Fraction, optional
         The window is a square around the origin certified to hold the whole plane's cells
-        (or a tile of it), which crowd in a much smaller square (:func:`crowded_core`):
-        balance the tiles of the window's part of that square, and stretch the outer ones
-        to the window's sides.
-    grow : int, default 1
-        With ``plane``, that square's half-width is :func:`crowded_core`'s times ``grow``.
+        (or a tile of it), which crowd in the much smaller square ``[-core, core]^2``
+        (:func:`crowded_core`): balance the tiles of the window's part of that square, and
+        stretch the outer ones to the window's sides.  ``None``: balance the whole window.
 
     Returns
     -------
@@ -78,24 +76,23 @@ def tiles_for(net: ExactNet, bounds: tuple[Fraction, Fraction, Fraction, Fractio
     if not balance or nx * ny == 1:
         return grid_tiles(bounds, nx, ny)
     x0, x1, y0, y1 = bounds
-    core = bounds
-    if plane:
-        c = crowded_core(net, max(abs(v) for v in bounds)) * grow
-        part = (max(x0, -c), min(x1, c), max(y0, -c), min(y1, c))
-        if part[0] < part[1] and part[2] < part[3]:  # else the window misses the crowd: balance it whole
-            core = part
-    density = cell_density(net, core, _samples(net, nx, ny))
+    part = bounds
+    if core is not None:
+        crowd = (max(x0, -core), min(x1, core), max(y0, -core), min(y1, core))
+        if crowd[0] < crowd[1] and crowd[2] < crowd[3]:  # else the window misses the crowd: balance it whole
+            part = crowd
+    density = cell_density(net, part, _samples(net, nx, ny))
     if density is None:
         return grid_tiles(bounds, nx, ny)
-    tiles = balanced_tiles(core, density, nx, ny)
-    if core == bounds:
+    tiles = balanced_tiles(part, density, nx, ny)
+    if part == bounds:
         return tiles
-    cx0, cx1, cy0, cy1 = core
+    cx0, cx1, cy0, cy1 = part
     return [Tile(x0 if t.x0 == cx0 else t.x0, x1 if t.x1 == cx1 else t.x1, y0 if t.y0 == cy0 else t.y0,
                  y1 if t.y1 == cy1 else t.y1) for t in tiles]
 
 
-def tile_parts(net: ExactNet, tile: Tile, plane: bool = False) -> tuple[Tile, ...]:
+def tile_parts(net: ExactNet, tile: Tile, core: Fraction | None = None) -> tuple[Tile, ...]:
     """Cut a crowded tile in four: its quarters, or in a whole-plane box four tiles balanced like the first.
 
     Parameters
@@ -104,12 +101,13 @@ def tile_parts(net: ExactNet, tile: Tile, plane: bool = False) -> tuple[Tile, ..
         A network with 2-D input.
     tile : Tile
         The tile to cut.
-    plane : bool
-        The tile is part of a box certified to hold the whole plane's cells: its cells
-        crowd in a corner or a strip of it, which quarters would leave whole level after
-        level, so it is cut by :func:`tiles_for` (``plane=True``) into 2 x 2 tiles, in a
-        crowded square 4 times wider at each level (:data:`CORE_GROWTH`), which soon holds
-        the far parts of the outer tiles too.
+    core : Fraction, optional
+        The tile is part of a box certified to hold the whole plane's cells, which crowd in
+        ``[-core, core]^2`` (:func:`crowded_core`), often in a corner or a strip of the
+        tile, which quarters would leave whole level after level: it is cut by
+        :func:`tiles_for` into 2 x 2 tiles, in a crowded square 4 times wider at each level
+        (:data:`CORE_GROWTH`), which soon holds the far parts of the outer tiles too.
+        ``None``: quarters.
 
     Returns
     -------
@@ -123,13 +121,14 @@ def tile_parts(net: ExactNet, tile: Tile, plane: bool = False) -> tuple[Tile, ..
     >>> tile = Tile(Fraction(-1024), Fraction(0), Fraction(0), Fraction(1024))
     >>> str(tile_parts(net, tile)[0])
     '[-1024, -512] x [0, 512]'
-    >>> str(tile_parts(net, tile, plane=True)[0])     # crossings within [-2, 2]^2, balanced in [-8, 8]^2
+    >>> core = crowded_core(net, Fraction(1024))     # crossings within [-2, 2]^2
+    >>> str(tile_parts(net, tile, core)[0])           # balanced in [-8, 8]^2
     '[-1024, -63/16] x [0, 131/32]'
     """
-    if not plane:
+    if core is None:
         return tile.quarters()
-    grow = CORE_GROWTH ** (tile.depth + 1)
-    parts = tiles_for(net, (tile.x0, tile.x1, tile.y0, tile.y1), 2, 2, True, True, grow)
+    grown = core * CORE_GROWTH ** (tile.depth + 1)
+    parts = tiles_for(net, (tile.x0, tile.x1, tile.y0, tile.y1), 2, 2, True, grown)
     return tuple(Tile(t.x0, t.x1, t.y0, t.y1, tile.depth + 1) for t in parts)
 
 

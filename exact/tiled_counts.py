@@ -75,7 +75,7 @@ from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
 from .pool_ending import wait_first
 from .predicates import Line, Point, compare_along, side
-from .tile_balance import tile_parts, tiles_for
+from .tile_balance import crowded_core, tile_parts, tiles_for
 from .tile_grid import Seam, Tile, check_tiles, pieces_overlap, seam_piece, seam_segments
 from .tile_jobs import (
     TILE_SIDES,
@@ -154,8 +154,9 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
     RegionCounts(activation=2, linear=2)
     """
     bounds = _bounds(window)
-    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, plane)
-    done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress, plane))
+    core = crowded_core(net, bounds[1]) if plane else None
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, core)
+    done: list[TileSummary] = list(_results(count_tile, first, bounds, executor, progress, core))
     counts = _join_counts(net, done)
     if max_regions is not None and counts.activation > max_regions:
         raise TooManyRegionsError(f"{counts.activation} cells exceed max_regions={max_regions}; raise "
@@ -203,11 +204,12 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     [((0,), 3, Fraction(2, 1)), ((1,), 3, Fraction(2, 1))]
     """
     bounds = _bounds(window)
-    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, plane)
+    core = crowded_core(net, bounds[1]) if plane else None
+    first = _first_jobs(net, bounds, tiles, max_regions, max_memory, tile_cells, balance, core)
     per_cell = cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
     pieces: dict[tuple[int, ...], list[RawCell]] = {}
     held = 0
-    for _, raw in _results(exact_tile, first, bounds, executor, progress, plane):
+    for _, raw in _results(exact_tile, first, bounds, executor, progress, core):
         held += len(raw)
         if max_memory is not None and held * per_cell > max_memory:
             raise ResourceLimitError(
@@ -328,15 +330,15 @@ def _bounds(window: Fraction | ConvexWindow) -> tuple[Fraction, Fraction, Fracti
 
 
 def _first_jobs(net: ExactNet, bounds: tuple, tiles: Any, max_regions: int | None, max_memory: int | None,
-                tile_cells: int | None, balance: bool, plane: bool = False) -> list[TileJob]:
-    """One job per first tile (balanced by estimated cells, or an even grid)."""
+                tile_cells: int | None, balance: bool, core: Fraction | None = None) -> list[TileJob]:
+    """One job per first tile (balanced by estimated cells, in ``core``'s square for the plane; or even)."""
     nx, ny = check_tiles(tiles)
     return [TileJob(net, t, t.seam_sides(bounds), max_regions, max_memory, tile_cells, os.getpid())
-            for t in tiles_for(net, bounds, nx, ny, balance, plane)]
+            for t in tiles_for(net, bounds, nx, ny, balance, core)]
 
 
 def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tuple,
-             executor: cf.Executor | None, progress: bool, plane: bool = False) -> Iterator[Any]:
+             executor: cf.Executor | None, progress: bool, core: Fraction | None = None) -> Iterator[Any]:
     """Run the jobs (here or on the executor) and yield their results; crowded tiles go back cut in four.
 
     Here the tiles run breadth first, so that :func:`~exact.tile_jobs.tile_budget` is spent
@@ -362,7 +364,7 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
         if progress:  # one tile known less, four more; shown at the next update (a refresh here would
             bar.total += 3  # draw before the bar's first second and past its interval in a log file)
         return [dataclasses.replace(job, tile=q, seams=q.seam_sides(bounds))
-                for q in tile_parts(job.net, out.tile, plane)]
+                for q in tile_parts(job.net, out.tile, core)]
 
     try:
         if executor is None:

@@ -96,7 +96,7 @@ def seams(kind):
     if kind == "balanced":
         yield
         return
-    with mock.patch.object(tiled_counts, "tiles_for", lambda net, bounds, nx, ny, balance=True, plane=False:
+    with mock.patch.object(tiled_counts, "tiles_for", lambda net, bounds, nx, ny, balance=True, core=None:
                            grid_tiles(bounds, nx, ny)):
         yield
 
