@@ -186,7 +186,8 @@ def crowded_core(net: ExactNet, half: Fraction) -> Fraction:
             W, b = Ws[l + 1] @ (s * W), Ws[l + 1] @ (s * b + c) + bs[l + 1]
     else:
         return half  # no breakpoint in any layer: no lines
-    W, b = W[:: max(1, len(b) // 2000)], b[:: max(1, len(b) // 2000)]  # at most 2000 lines
+    step = -(-len(b) // 2000)  # every step-th line: at most 2000 of them
+    W, b = W[::step], b[::step]
     i, j = np.triu_indices(len(b), 1)
     with np.errstate(all="ignore"):
         det = W[i, 0] * W[j, 1] - W[i, 1] * W[j, 0]

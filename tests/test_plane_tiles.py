@@ -202,3 +202,13 @@ def test_a_refusal_from_the_frame_says_it_is_the_frame():
     assert exact.count_regions(net, None).activation == 5355
     with pytest.raises(TooManyRegionsError, match=r"^the frame along the sides of the whole-plane box \[-\d+, "):
         exact.count_regions(net, None, tiles=2, max_regions=40)   # the frame holds 45 to 62 cells a side
+
+
+def test_crowded_core_reads_at_most_2000_lines(monkeypatch):
+    # its comment promised 2000, but every len // 2000-th line read up to 3999 (8 M crossings)
+    seen = []
+    real = np.triu_indices
+    monkeypatch.setattr(np, "triu_indices", lambda n, k=0: seen.append(n) or real(n, k))
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 3999, 2, 1], seed=0))
+    assert tile_balance.crowded_core(net, Fraction(2**30)) <= 2**30
+    assert seen and max(seen) <= 2000, seen
