@@ -185,8 +185,8 @@ def judge_rays(net: ExactNet, cells: BatchedCells, ex: np.ndarray, ray: np.ndarr
     cells : BatchedCells
         Cells of the net in a window.
     ex, ray, n_out : ndarray
-        Vertices where a line leaves the box, that line's label, and the outward normal
-        of the box side there (:func:`box_exits`, or a part of it).
+        Vertices where a line leaves the box (in increasing order), that line's label, and
+        the outward normal of the box side there (:func:`box_exits`, or a selection of it).
     n_lines : ndarray of int, shape (C,)
         For every cell, the number of line edges its piece of the box has (only ``1`` or
         more matters: a cell with one line and an exactly parallel opposite constraint is
@@ -196,9 +196,7 @@ def judge_rays(net: ExactNet, cells: BatchedCells, ex: np.ndarray, ray: np.ndarr
     -------
     RayVerdict
     """
-    cell = np.repeat(np.arange(len(cells)), cells.nv)[ex]
-    order = np.argsort(cell, kind="stable")
-    ex, ray, n_out, cell = ex[order], ray[order], n_out[order], cell[order]
+    cell = np.repeat(np.arange(len(cells)), cells.nv)[ex]  # sorted, as ex is
     bcells, bi = np.unique(cell, return_inverse=True)
     # (ray, line) and (cell, line, first-layer neuron) arrays, a chunk of boundary cells at a time
     N, k1 = len(cells.label_neuron), net.widths[1]
