@@ -34,7 +34,7 @@ from ._certified.budget import format_bytes
 from ._certified.plane_frame import tiles_box
 from ._certified.small_cells import is_small, small_counts
 from .cells import RegionCounts, Regions
-from .certified_regions import certified_plane_regions, certified_window_regions
+from .certified_regions import certified_plane_regions, certified_window_regions, tile_cells_exact
 from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError, Undecided
 from .gc_pause import gc_paused
 from .layer_split import cell_bytes, enumerate_cells, square
@@ -155,7 +155,7 @@ def _tiled_regions(enet: ExactNet, w: Fraction | ConvexWindow | None, kw: dict, 
                                             max_memory=kw["max_memory"], executor=tiling["executor"])
     if box is None:
         return exact_regions(enet, w, **kw)
-    return regions_in_tiles(enet, box, **kw, **tiling, plane=w is None)
+    return regions_in_tiles(enet, box, **kw, **tiling, plane=w is None, cells_of=tile_cells_exact)
 
 
 def count_regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[Any] | None = None,

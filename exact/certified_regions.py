@@ -42,6 +42,8 @@ True
 
 from __future__ import annotations
 
+import logging
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -56,9 +58,9 @@ from ._float_range import to_float
 from ._progress import progress_bar
 from .cell_blocks import block_polygons
 from .cells import Regions
-from .errors import Undecided
+from .errors import ResourceLimitError, Undecided
 from .json_numbers import maps_text
-from .layer_split import square
+from .layer_split import RawCell, cell_bytes, enumerate_cells, square
 from .network import AffineMap, ExactNet
 from .polygon_areas import area_candidates, polygon_area, vertex_boxes, vertex_float_areas
 from .predicates import Line, Point, compare_along, unoriented_key
@@ -66,7 +68,9 @@ from .prefix_maps import PrefixMaps
 from .residue_maps import BlockMaps
 from .windows import ConvexWindow
 
-__all__ = ["CertifiedCells", "certified_plane_regions", "certified_window_regions"]
+__all__ = ["CertifiedCells", "certified_plane_regions", "certified_window_regions", "tile_cells_exact"]
+
+log = logging.getLogger("exact.counting")
 
 _BLOCK = 256
 """Cells made exact together when one of them is asked for (they share most prefixes)."""
@@ -524,6 +528,52 @@ class CertifiedCells:
             out.append((i, j, p, q) if compare_along(key, p, q) < 0 else (i, j, q, p))
             same.append(lab[c] == lab[d])
         return out, same
+
+
+def tile_cells_exact(net: ExactNet, window: ConvexWindow, *, max_regions: int | None = None,
+                     max_memory: int | None = None) -> list[RawCell]:
+    """Return every exact cell of a net in a convex window, as the exact engine does (a tile of regions()).
+
+    A deep net's cells are built with certified floats and made exact a block at a time
+    (:class:`CertifiedCells`), several times faster than the exact engine
+    (:func:`~exact.layer_split.enumerate_cells`), which takes one hidden layer, and a test too
+    close to call (logged at INFO level on ``exact.counting``).
+
+    Parameters
+    ----------
+    net : ExactNet
+    window : ConvexWindow
+    max_regions, max_memory : int or None
+        As for the exact engine (``max_memory`` is checked before any exact object is made).
+
+    Returns
+    -------
+    list of RawCell
+        The exact engine's cells, in another order (polygons and maps in lowest terms).
+
+    Examples
+    --------
+    >>> from exact.windows import rectangle_window
+    >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, -1]], [0]), ([[1]], [0])])
+    >>> max((c.pattern, c.out) for c in tile_cells_exact(net, rectangle_window(-1, 1, -1, 1)))
+    ((1, 1, 1), ((1, -1, 0),))
+    """
+    try:
+        if net.n_hidden_layers > 1:
+            table = batched_cells(net, window, max_regions=max_regions, max_memory=max_memory)
+            cells, per_cell = CertifiedCells(table, window), cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
+            if max_memory is not None and len(cells) * per_cell > max_memory:  # as the exact engine refuses
+                raise ResourceLimitError(f"{len(cells):,} cells of about {per_cell:,} bytes each would take "
+                                         f"more than max_memory={max_memory:,} bytes")
+            cells.resolve_all()
+            scale = cells.maps.scales[-1]
+            rows = [cells.output_rows(i)[0] for i in range(len(cells))]
+            gs = [math.gcd(scale, *(v for row in r for v in row)) for r in rows]  # lowest terms, as exact's
+            return [RawCell(*cells.polygon(i), cells.pattern(i), tuple(tuple(v // g for v in o) for o in r),
+                            scale // g) for i, (r, g) in enumerate(zip(rows, gs))]
+    except Undecided as why:
+        log.info("a tile: certified floats could not decide (%s); using the exact engine", why)
+    return enumerate_cells(net, window.verts, window.edges, max_regions=max_regions, max_memory=max_memory)
 
 
 def _block_of(i: int, n: int) -> range:

@@ -9,8 +9,8 @@ rectangle-window job (:class:`~exact.tile_jobs.TileJob`), serially or on any
 box whose cells are the plane's, certified beforehand from a frame along its sides
 (:mod:`exact._certified.plane_frame`).
 
-A worker runs :func:`count_tile` (or :func:`exact_tile` for :func:`exact.regions`).  Most
-cells lie inside one tile and need nothing more than being counted, so the certified-float
+A worker runs :func:`count_tile` (:func:`exact_tile` for :func:`exact.regions`: :mod:`exact.tile_cells`).
+Most cells lie inside one tile and need nothing more than being counted, so the certified-float
 engine counts the tile's last layer without building it, and finds the cells with an edge
 on a seam from the same chords, without building them either
 (:func:`exact._certified.last_layer.count_with_border_cells`, engine ``"counted"``).  That
@@ -74,7 +74,8 @@ from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
 from .pool_ending import wait_first
-from .predicates import Line, Point, compare_along, side
+from .predicates import Line, Point
+from .seam_merge import merged_cell
 from .tile_balance import crowded_core, tile_parts, tiles_for
 from .tile_grid import Seam, Tile, check_tiles, pieces_overlap, seam_piece, seam_segments
 from .tile_jobs import (
@@ -88,7 +89,7 @@ from .tile_jobs import (
     tile_budget,
     within_limits,
 )
-from .windows import ConvexWindow, line_through
+from .windows import ConvexWindow
 from .worker_threads import one_thread
 
 __all__ = ["DEFAULT_TILE_CELLS", "count_in_tiles", "count_tile", "exact_tile", "regions_in_tiles"]
@@ -168,7 +169,8 @@ def count_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *
 def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any, *,
                      executor: cf.Executor | None = None, max_regions: int | None = None,
                      max_memory: int | None = None, tile_cells: int | None = DEFAULT_TILE_CELLS,
-                     progress: bool = False, balance: bool = True, plane: bool = False) -> Regions:
+                     progress: bool = False, balance: bool = True, plane: bool = False,
+                     cells_of: Callable[..., list[RawCell]] | None = None) -> Regions:
     """Build the exact regions in a rectangle, tile by tile (checked arguments).
 
     Parameters
@@ -182,6 +184,12 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
         :func:`exact._certified.plane_frame.certified_plane_box`): the regions are the
         plane's, drawn in that box, as the untiled ``regions(net, None)``; seams as in
         :func:`count_in_tiles`.
+    cells_of : callable, optional
+        ``cells_of(net, window, max_regions=, max_memory=)``: every exact cell of a tile
+        (a :class:`~exact.windows.ConvexWindow`), as a list of RawCell; by default the exact
+        engine (:func:`~exact.layer_split.enumerate_cells`).  :func:`exact.regions` gives
+        :func:`exact.certified_regions.tile_cells_exact`, which builds a deep net's cells with
+        certified floats, several times faster.
 
     Returns
     -------
@@ -209,7 +217,8 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
     per_cell = cell_bytes(sum(net.widths[1:-1]), net.widths[-1])
     pieces: dict[tuple[int, ...], list[RawCell]] = {}
     held = 0
-    for _, raw in _results(exact_tile, first, bounds, executor, progress, core):
+    worker = functools.partial(exact_tile, cells_of=cells_of)  # pickled by name
+    for _, raw in _results(worker, first, bounds, executor, progress, core):
         held += len(raw)
         if max_memory is not None and held * per_cell > max_memory:
             raise ResourceLimitError(
@@ -221,7 +230,7 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
         if max_regions is not None and len(pieces) > max_regions:  # as soon as the tiles done show it
             raise TooManyRegionsError(f"more than max_regions={max_regions} cells ({len(pieces):,} in the "
                                       "tiles done); raise max_regions (None for no limit)")
-    cells = [ps[0] if len(ps) == 1 else _merged(ps) for ps in pieces.values()]
+    cells = [ps[0] if len(ps) == 1 else merged_cell(ps) for ps in pieces.values()]
     half = window.half if isinstance(window, ConvexWindow) else window
     return Regions.from_raw(net, None if plane else window, half, cells)
 
@@ -263,12 +272,15 @@ def count_tile(job: TileJob) -> TileSummary | Crowded:
     return out
 
 
-def exact_tile(job: TileJob) -> tuple[Tile, list[RawCell]] | Crowded:
+def exact_tile(job: TileJob, cells_of: Callable[..., list[RawCell]] | None = None
+               ) -> tuple[Tile, list[RawCell]] | Crowded:
     """Compute one tile's exact cells (polygons, patterns, output maps): the worker of :func:`exact.regions`.
 
     Parameters
     ----------
     job : TileJob
+    cells_of : callable, optional
+        The engine, as in :func:`regions_in_tiles` (default: the exact engine).
 
     Returns
     -------
@@ -289,9 +301,10 @@ def exact_tile(job: TileJob) -> tuple[Tile, list[RawCell]] | Crowded:
     [(0,), (1,)]
     """
     w = job.tile.window
+    make = cells_of or (lambda net, win, **limits: enumerate_cells(net, win.verts, win.edges, **limits))
     with one_thread(job.parent):
-        return within_limits(job, lambda cap: (job.tile, enumerate_cells(
-            job.net, w.verts, w.edges, max_regions=cap, max_memory=job.max_memory)))
+        return within_limits(job, lambda cap: (job.tile, make(job.net, w, max_regions=cap,
+                                                              max_memory=job.max_memory)))
 
 
 def _summarize(job: TileJob, cap: int | None) -> TileSummary:
@@ -565,35 +578,3 @@ def _maps_apart(s: TileSummary, p: np.ndarray, t: TileSummary, q: np.ndarray) ->
     with np.errstate(invalid="ignore", over="ignore"):
         bound = (s.map_err[p] + t.map_err[q]) * (1 + 4 * U)
         return np.any(np.abs(s.maps[p] - t.maps[q]) > bound, axis=(1, 2))
-
-
-def _merged(pieces: list[RawCell]) -> RawCell:
-    """Merge the pieces of one cell cut by seams: the exact convex hull of their vertices."""
-    verts = _hull({v for rc in pieces for v in rc.verts})
-    edges = tuple(line_through(p, q) for p, q in zip(verts, verts[1:] + verts[:1]))
-    rc = pieces[0]
-    return RawCell(verts, edges, rc.pattern, rc.out, rc.out_den)
-
-
-def _hull(points: set[Point]) -> tuple[Point, ...]:
-    """Return the exact convex hull (monotone chain), counter-clockwise, without straight angles.
-
-    Every decision is an exact predicate: the order of points by ``x`` then ``y``
-    (:func:`~exact.predicates.compare_along`) and the turns (:func:`~exact.predicates.side`).
-    """
-    pts = sorted(points, key=functools.cmp_to_key(_xy_order))
-
-    def chain(seq: list[Point]) -> list[Point]:
-        out: list[Point] = []
-        for p in seq:
-            while len(out) >= 2 and side(line_through(out[-2], out[-1]), p) <= 0:
-                out.pop()
-            out.append(p)
-        return out
-
-    return tuple(chain(pts)[:-1] + chain(pts[::-1])[:-1])
-
-
-def _xy_order(p: Point, q: Point) -> int:
-    """Compare two points by ``x``, then by ``y``, exactly."""
-    return compare_along((0, -1, 0), p, q) or compare_along((1, 0, 0), p, q)

@@ -5536,7 +5536,8 @@ def test_tiled_regions_refuse_over_max_regions_as_soon_as_the_tiles_done_show_it
     from exact import tiled_counts
 
     ran = []
-    monkeypatch.setattr(tiled_counts, "exact_tile", lambda job, _run=tiled_counts.exact_tile: ran.append(1) or _run(job))
+    monkeypatch.setattr(tiled_counts, "exact_tile",
+                        lambda job, _run=tiled_counts.exact_tile, **kw: ran.append(1) or _run(job, **kw))
     net = exact.as_exact_net(numeric.seeded_mlp([2, 5, 5, 5, 5, 1], seed=0))
     with pytest.raises(exact.TooManyRegionsError, match=r"more than max_regions=30 cells \(\d+ in the tiles done\)"):
         exact.regions(net, tiles=4, max_regions=30)   # 81 cells, no tile alone over 30
