@@ -69,6 +69,7 @@ from typing import Any
 from .activations import Activation, get_activation
 from .array_input import refuse_sparse
 from .errors import InputError, InputTypeError, ResidualModuleError, SpecFileError
+from .layer_order import natural_key
 from .network import ExactNet
 from .safetensors_file import read_safetensors
 from .spec_values import MAX_DECIMAL_DIGITS, check_keys, did_you_mean, json_float, spec_matrix, spec_vector
@@ -77,7 +78,6 @@ from .state_dicts import (
     checkpoint_entry,
     from_state_dict,
     given_activation,
-    natural_key,
     resolve_activation,
 )
 from .wording import type_phrase

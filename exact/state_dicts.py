@@ -8,16 +8,10 @@ ReLU; an optional ``"widths"`` entry or ``widths`` argument states the widths th
 must have.  Given both ways, they must agree.
 
 Nor does a state_dict say in which order the layers run: a dict keeps the order the
-module registered them in (``__init__``), which need not be the order ``forward`` runs
-them.  Names ordered by their numbers (any two first differ in a number: ``net.2`` and
-``net.10``, ``block1.fc2`` and ``block2.fc1``, ``10.0`` and ``11``) give a second order,
-their numbers' (``2`` before ``10``); of the two, the one in which the weights' shapes
-chain is read, and both chaining is refused.  Other names (``fc1`` and ``fc1b``,
-``encoder.0`` and ``decoder.0``) are read as stored.  A ``.safetensors`` file keeps no
-registration order (its writer sorts the names): names ordered by their numbers are read
-so, others in the one order in which the shapes chain, several such orders refused
-(:func:`from_state_dict`, ``by_shapes``).  Each read leaves a note of the order read
-and what was assumed (:func:`recorded_readings`).
+module registered them in, a ``.safetensors`` file none; :mod:`exact.layer_order` chooses
+(registration order or the names' numbers, whichever chains; for a ``.safetensors`` file
+the one order in which the shapes chain), refusing an ambiguous order.  Each read leaves a
+note of the order read and what was assumed (:func:`recorded_readings`).
 
 Examples
 --------
@@ -37,18 +31,18 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from .activations import Activation
 from .errors import InputError, InputTypeError, SpecFileError
+from .layer_order import chain_order, stored_order
 from .network import ExactNet, expand_activations
 from .spec_values import activation_from_spec, check_activation_count, did_you_mean
 from .wording import counted, type_phrase
 
 __all__ = ["ASSUMED", "check_architecture", "checkpoint_entry", "from_state_dict", "given_activation",
-           "natural_key", "recorded_readings", "resolve_activation"]
+           "recorded_readings", "resolve_activation"]
 
 _ENTRIES = ("activation", "widths")
 
@@ -205,9 +199,9 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
     err = SpecFileError if in_file else InputError
     names = _layer_names(state, where, err, in_file)
     try:
-        names, how, hint = (_chain_order if by_shapes else _stored_order)(
-            state, names, widths if widths is not None else state.get("widths"))
-    except _Unordered as why:
+        table = _shape_table(state, names, widths if widths is not None else state.get("widths"))
+        names, how, hint = (chain_order if by_shapes else stored_order)(names, table)
+    except InputError as why:  # an ambiguous order
         raise err(f"{where}: {why}") from None
     layers = []
     for i, n in enumerate(names):
@@ -289,44 +283,6 @@ def _note(names: list[str], how: str, net: ExactNet, source: str) -> None:
                   "assumed": ASSUMED})
 
 
-_ORDER_STEPS, _ORDER_LAYERS = 10_000, 200
-"""The most steps spent looking for the order in which a state_dict's layers chain, and the most layers."""
-
-
-class _Unordered(Exception):
-    """The layer order of a state_dict is ambiguous (:func:`_chain_order`, :func:`_stored_order`)."""
-
-
-def natural_key(name: str) -> list[Any]:
-    """Return the sort key putting ``'2'`` before ``'10'`` and ``'fc2'`` before ``'fc10'``.
-
-    Parameters
-    ----------
-    name : str
-
-    Returns
-    -------
-    list
-        The name's runs of digits as numbers, the rest as text.
-
-    Examples
-    --------
-    >>> sorted(["fc10", "fc2", "out"], key=natural_key)
-    ['fc2', 'fc10', 'out']
-    """
-    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
-
-
-def _numbered(names: list[str]) -> bool:
-    """Tell whether numbers order the names: any two first differ in a number (net.2, net.10; 10.0, 11)."""
-    keys = sorted(natural_key(n) for n in names)
-    for a, b in zip(keys, keys[1:]):
-        i = next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None)
-        if i is None or a[i][0] or b[i][0]:  # one name starts the other (fc1, fc1b), or a word differs
-            return False
-    return any(c.isdigit() for c in names[0])
-
-
 def _shape_table(state: Mapping, names: list[str], widths: Any) -> tuple[dict, Any] | None:
     """Return each layer's weight shape and the widths given (if usable), or None for a bad shape."""
     shapes = {n: tuple(getattr(state[n + ".weight"], "shape", ())) for n in names}
@@ -337,96 +293,6 @@ def _shape_table(state: Mapping, names: list[str], widths: Any) -> tuple[dict, A
     except (InputError, InputTypeError):
         want = None  # refused later, with its own message
     return shapes, (want if want is not None and len(want) == len(names) + 1 else None)
-
-
-def _fits(shapes: dict, want: Any, i: int, n: str, prev: str | None) -> bool:
-    """Tell whether layer ``n``, taken ``i``-th after ``prev``, chains (and has the widths wanted)."""
-    out, inp = shapes[n]
-    chains = prev is None or inp == shapes[prev][0]
-    return chains and (want is None or (out, inp) == (want[i + 1], want[i]))
-
-
-def _chains(shapes: dict, want: Any, order: list[str]) -> bool:
-    """Tell whether the layers chain in this order."""
-    return all(_fits(shapes, want, i, n, order[i - 1] if i else None) for i, n in enumerate(order))
-
-
-def _stored_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str, str]:
-    """Return the layers as stored or in their names' numbers' order, how, and advice for the message.
-
-    The mapping's order is the module's registration order, not necessarily the order its
-    forward runs; numbered names give a second order.  When they differ, the one that
-    chains is read; raise :class:`_Unordered` when both do.
-    """
-    if not _numbered(names):
-        return names, "as stored (the names are not ordered by numbers)", ""
-    numbered = sorted(names, key=natural_key)
-    table = _shape_table(state, names, widths)
-    if numbered == names:
-        return names, "as stored, the order of their names' numbers too", ""
-    if table is None:
-        return names, "as stored", ""  # a bad shape: named by the caller
-    stored_ok, numbered_ok = _chains(*table, names), _chains(*table, numbered)
-    if stored_ok and numbered_ok:
-        raise _Unordered(f"its layers {', '.join(names)} (as stored) and {', '.join(numbered)} (by their "
-                         "names' numbers) both chain; exactnet cannot tell which order the network runs (a "
-                         "state_dict keeps the order the module registered its layers in, not the order "
-                         "forward runs them): pass the torch module itself, or the weights as a list of "
-                         "(W, b) in the order they run")
-    if numbered_ok:
-        return numbered, f"by their names' numbers (as stored, {', '.join(names)}, they do not chain)", ""
-    if stored_ok:
-        return names, f"as stored (by their names' numbers, {', '.join(numbered)}, they do not chain)", ""
-    return names, "as stored", f"; nor by their names' numbers ({', '.join(numbered)})"
-
-
-def _chain_order(state: Mapping, names: list[str], widths: Any) -> tuple[list[str], str, str]:
-    """Return names ordered by their numbers if their shapes chain, else the one order that chains.
-
-    Other names (``input_layer``, ``hidden``; ``encoder.0``, ``decoder.0``) say nothing of the
-    layers' order.  Raise :class:`_Unordered` when the shapes (and widths) chain in several
-    orders or the search stops at its limits; with none, return the names and advice.
-    """
-    table = _shape_table(state, names, widths)
-    if table is None:
-        return names, "by their names' numbers", ""  # a bad shape: named by the caller
-    shapes, want = table
-    if _numbered(names) and _chains(shapes, want, names):  # 'net.0' ... 'net.10', 'block1.fc2': as saved
-        return names, "by their names' numbers (a .safetensors file keeps no other order)", ""
-    found, searched = _orders_that_chain(shapes, want, names)
-    if len(found) == 1 and searched:
-        return found[0], "the one order in which their shapes chain", ""
-    if not found and searched:
-        return names, "by their names' numbers", "; nor in any other order"
-    listed = ", ".join(names)
-    what = (f"the layers ({listed}) do not chain in their names' numbers' order, but" if _numbered(names) else
-            f"the layers' names ({listed}) are not numbered and" if not any(c.isdigit() for c in listed) else
-            f"the layers' names ({listed}) are not ordered by their numbers alone, and")
-    how = ("chain in more than one order" if len(found) > 1 else f"were not searched ({len(names)} layers)"
-           if len(names) > _ORDER_LAYERS else f"were searched for {_ORDER_STEPS} steps, without an answer")
-    raise _Unordered(f"{what} their shapes {how}: rename them to sort in layer order ('0', '1', ..., or "
-                     "'fc1', 'fc2', ...), or give exact.as_exact_net a dict of the tensors in layer order")
-
-
-def _orders_that_chain(shapes: dict, want: Any, names: list[str]) -> tuple[list[list[str]], bool]:
-    """Return up to two orders in which the layers chain, and whether the search was complete."""
-    if len(names) > _ORDER_LAYERS:
-        return [], False
-    found: list[list[str]] = []
-    steps = [0]
-
-    def walk(path: list[str], used: set[str]) -> None:
-        steps[0] += 1
-        if len(found) > 1 or steps[0] > _ORDER_STEPS:
-            return
-        if len(path) == len(names):
-            found.append(list(path))
-        for n in names:
-            if n not in used and _fits(shapes, want, len(path), n, path[-1] if path else None):
-                walk(path + [n], used | {n})
-
-    walk([], set())
-    return found, len(found) > 1 or steps[0] <= _ORDER_STEPS
 
 
 def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:

@@ -404,7 +404,7 @@ def test_names_that_numbers_order_are_read_by_their_numbers_everywhere(tmp_path,
 def test_the_search_for_a_safetensors_order_refuses_at_its_limits(tmp_path, monkeypatch):
     """Unnumbered names whose shapes chain in one order only are read in it; past the search's limits (201
     layers; its steps) they are refused, not read in their names' order."""
-    from exact import state_dicts
+    from exact import layer_order
 
     letters = "abcdefghijklmnopqrstuvwxyz"
     names = [f"l{letters[i // 26]}{letters[i % 26]}" for i in range(201)]  # in alphabetical order, all 2 x 2
@@ -418,7 +418,7 @@ def test_the_search_for_a_safetensors_order_refuses_at_its_limits(tmp_path, monk
     p = write_safetensors(tmp_path / "three.safetensors", three)
     want = exact.as_exact_net({k: three[k] for k in ("z_in.weight", "b_mid.weight", "a_out.weight")})
     assert exact.load_spec(p) == want
-    monkeypatch.setattr(state_dicts, "_ORDER_STEPS", 3)
+    monkeypatch.setattr(layer_order, "ORDER_STEPS", 3)
     with pytest.raises(SpecFileError, match=r"\(a_out, b_mid, z_in\) are not numbered and their shapes were "
                                             r"searched for 3 steps, without an answer: rename them"):
         exact.load_spec(p)

@@ -5686,3 +5686,35 @@ def test_a_ctrl_c_while_the_frame_submits_cancels_the_jobs_already_submitted():
         plane_frame._on_each(pool, side, [0, 1, 2, 3])
     pool.shutdown(wait=True)
     assert len(ran) <= 1 and all(f.cancelled() for f in pool.made[1:]), (ran, pool.made)
+
+
+def test_a_safetensors_of_numbered_layers_and_an_unnumbered_output_is_read_in_number_order(tmp_path, capsys):
+    """Left from session 11's review: an ordinary .safetensors of fc1, fc2, fc3 and out with equal hidden
+    widths was refused ("not ordered by their numbers alone, and their shapes chain in more than one order"),
+    since fc2 and fc3 chain either way round.  Names that first differ in a number are now taken to run in
+    their numbers' order, as wholly numbered names are, and the one order that then chains is read (the
+    command line says so); where that still leaves several orders, or none, the file is refused as before."""
+    import torch
+    from test_formats import write_safetensors
+
+    from exact.cli import main
+
+    torch.manual_seed(3)
+    layers = [("fc1", torch.nn.Linear(2, 4)), ("fc2", torch.nn.Linear(4, 4)), ("fc3", torch.nn.Linear(4, 4)),
+              ("out", torch.nn.Linear(4, 1))]
+    state = {f"{n}.{k}": v.detach().double() for n, lin in layers for k, v in lin.state_dict().items()}
+    path = write_safetensors(tmp_path / "mlp.safetensors", state)
+    want = exact.as_exact_net(state)                          # a dict: read in its (registration) order
+    assert exact.load_spec(path) == want and want.widths == (2, 4, 4, 4, 1)
+    assert main(["regions", str(path), "--window", "2", "--count-only", "-q"]) == 0
+    assert "layer order: the one order in which their shapes chain, numbered names in numbers' order\n" in \
+        capsys.readouterr().out
+    # fc_a, fc_b are not numbered: both orders chain, refused as before
+    named = {k.replace("fc2", "fc_a").replace("fc3", "fc_b"): v for k, v in state.items()}
+    with pytest.raises(exact.SpecFileError, match="their shapes chain in more than one order"):
+        exact.load_spec(write_safetensors(tmp_path / "named.safetensors", named))
+    # fc2 (1 x 4) cannot come before fc3: two other orders chain (out and fc3 either way round), refused
+    shapes = {"fc1": (4, 2), "fc2": (1, 4), "fc3": (4, 4), "out": (4, 4)}
+    odd = {f"{n}.weight": torch.ones(s, dtype=torch.float64) for n, s in shapes.items()}
+    with pytest.raises(exact.SpecFileError, match="chain in more than one order"):
+        exact.load_spec(write_safetensors(tmp_path / "odd.safetensors", odd))
