@@ -365,8 +365,8 @@ def _level_sets(reg, args, data: dict) -> list:
         elif args.json:
             data.setdefault("level_sets", []).append(ls.as_dict())
         else:
-            level = exact_number_text(ls.level)  # 1e400 as "1e+400", not 401 digits
-            name = ls.kind if ls.kind == "decision boundary" else f"level set f{ls.output} = {level}"
+            name = ls.kind if ls.kind == "decision boundary" else (  # a boundary of 2+ outputs has no level
+                f"level set f{ls.output} = {exact_number_text(ls.level)}")  # 1e400: "1e+400", not 401 digits
             ends = "end goes" if ls.ends_beyond_box == 1 else "ends go"
             data[name] = (f"{counted(len(ls.segments), 'segment')}, "
                           f"{counted(len(ls.points), 'isolated point')}, "

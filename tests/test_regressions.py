@@ -5718,3 +5718,21 @@ def test_a_safetensors_of_numbered_layers_and_an_unnumbered_output_is_read_in_nu
     odd = {f"{n}.weight": torch.ones(s, dtype=torch.float64) for n, s in shapes.items()}
     with pytest.raises(exact.SpecFileError, match="chain in more than one order"):
         exact.load_spec(write_safetensors(tmp_path / "odd.safetensors", odd))
+
+
+@pytest.mark.parametrize("extra", [[], ["--segments", "-"]])
+def test_cli_decision_boundary_of_two_outputs_in_text_mode(tmp_path, capsys, extra):
+    """New-user trial, session 13: `exactnet regions two_out.pt --decision-boundary` (a 2-class classifier)
+    ended in "internal error (TypeError ...)" unless --json was given: the text summary wrote the level of
+    every curve, and a decision boundary of two or more outputs has none (level None)."""
+    import torch
+
+    from exact.cli import main
+
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    torch.save(m.state_dict(), tmp_path / "two_out.pt")
+    assert main(["regions", str(tmp_path / "two_out.pt"), "--decision-boundary", *extra]) == 0
+    out = capsys.readouterr().out
+    n = len(exact.regions(m).decision_boundary().segments)
+    assert n > 0 and (f"decision boundary: {n} segments" in out or json.loads(out.splitlines()[0])[0]["segments"])
