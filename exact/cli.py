@@ -79,6 +79,7 @@ from .cli_output import (
     jsonl_dash,
     output_target,
     print_counts,
+    print_failure,
     stdout_option,
 )
 from .cli_segment import add_segment_command
@@ -158,8 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
     10
     """
     p = argparse.ArgumentParser(
-        prog="exactnet",
-        description="Exact geometry and verified calculus of small neural networks.",
+        prog="exactnet", description="Exact geometry and verified calculus of small neural networks.",
         epilog="Exit status: 0 success, 1 refused or failed (size limits, --fail-on-missed), "
                "2 usage or input error, 141 the reader of standard output stopped (| head).",
     )
@@ -302,7 +302,8 @@ def _cmd_regions(args) -> int:
         raise InputError(f"--output {args.output} is out of range: the network has "
                          f"{counted(net.widths[-1], 'output')}, numbered from 0")
     args.output = args.output or 0
-    source = {"spec": args.spec, **(read[-1] if read else {})}
+    args.reading = read[-1] if read else None  # said with a refusal (a wrong layer order can cause one)
+    source = {"spec": args.spec, **(args.reading or {})}
     if args.plane is not None:
         source["sliced_from_widths"] = list(net.widths)
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
@@ -591,8 +592,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _fail(args, message: str, status: int) -> int:
-    message = cli_words(message)
-    print(f"exactnet {args.command}: {message}", file=sys.stderr)
+    print_failure(args.command, cli_words(message), getattr(args, "reading", None))  # a state_dict: as read
     return status
 
 

@@ -38,7 +38,8 @@ from .json_numbers import json_number
 from .window_texts import window_json, window_text
 
 __all__ = ["LABEL_WIDTH", "STDOUT", "TO_STDOUT_HELP", "FullWrites", "check_writable", "end_stdout",
-           "full_stdout_writes", "jsonl_dash", "output_target", "print_counts", "stdout_option"]
+           "full_stdout_writes", "jsonl_dash", "output_target", "print_counts", "print_failure",
+           "stdout_option"]
 
 STDOUT = "-"
 """The file name that means standard output."""
@@ -48,6 +49,38 @@ TO_STDOUT_HELP = "; '-' writes it to standard output, and the summary then goes 
 
 LABEL_WIDTH = 40
 """Labels of the text report are right-aligned to the longest one up to this width."""
+
+
+def print_failure(command: str, message: str, reading: dict | None = None) -> None:
+    """Print a command's one-line failure on standard error, with what a state_dict was read as.
+
+    A refusal after reading a state_dict may come from reading it wrong (layers taken in
+    another order than the one forward runs: a 16-D "input" refused for its size), so the
+    layers and order read are said below it.
+
+    Parameters
+    ----------
+    command : str
+        The subcommand (``regions``).
+    message : str
+        The failure, in the command line's words.
+    reading : dict, optional
+        The note of the state_dict read (:func:`exact.state_dicts.recorded_readings`).
+
+    Examples
+    --------
+    >>> import contextlib, io
+    >>> with contextlib.redirect_stderr(io.StringIO()) as err:
+    ...     print_failure("regions", "refused: too big", {"layers_read": ["b.weight", "a.weight"],
+    ...                                                   "layer_order": "as stored"})
+    >>> print(err.getvalue().strip())
+    exactnet regions: refused: too big
+      (the state_dict was read as b.weight, a.weight, in this order: as stored)
+    """
+    print(f"exactnet {command}: {message}", file=sys.stderr)
+    if reading:
+        print(f"  (the state_dict was read as {', '.join(reading['layers_read'])}, in this order: "
+              f"{reading['layer_order']})", file=sys.stderr)
 
 
 def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:

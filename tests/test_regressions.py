@@ -5736,3 +5736,28 @@ def test_cli_decision_boundary_of_two_outputs_in_text_mode(tmp_path, capsys, ext
     out = capsys.readouterr().out
     n = len(exact.regions(m).decision_boundary().segments)
     assert n > 0 and (f"decision boundary: {n} segments" in out or json.loads(out.splitlines()[0])[0]["segments"])
+
+
+def test_cli_refusal_after_reading_a_state_dict_says_what_was_read(tmp_path, capsys):
+    """New-user trial, session 13: a state_dict registering head (16 -> 2) before stem (2 -> 16) and mid
+    chains as stored, so it was read as a 16-D net and refused for its size ("use a net with fewer
+    inputs"), without a word on the layer order read (printed only on success).  A refusal after a
+    state_dict was read now says what it was read as; other refusals are one line, as before."""
+    import torch
+
+    from exact.cli import main
+
+    class Registered(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.head, self.stem, self.mid = torch.nn.Linear(16, 2), torch.nn.Linear(2, 16), torch.nn.Linear(16, 16)
+
+    torch.save(Registered().state_dict(), tmp_path / "order.pt")
+    assert main(["regions", str(tmp_path / "order.pt"), "--window", "3"]) == 1
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith("exactnet regions: refused: the 16-2-16-16 net needs") and err[1] == (
+        "  (the state_dict was read as head.weight, stem.weight, mid.weight, in this order: as stored (the "
+        "names are not ordered by numbers))")
+    exact.save_json(exact.as_exact_net(numeric.seeded_mlp([2, 8, 8, 1], seed=0)), tmp_path / "n.json")
+    assert main(["regions", str(tmp_path / "n.json"), "--max-regions", "3"]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[1:] == []
