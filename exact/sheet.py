@@ -9,12 +9,13 @@ file.  ``tests/test_sheet.py`` runs it.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import statistics
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from fractions import Fraction
 from typing import Any, NamedTuple
 
@@ -98,27 +99,45 @@ def write_sheet(out_dir: str = "sheet07", *, seed: int = 0, res: int = 1000, qui
     say = _Progress(log)
     if isinstance(res, bool) or not isinstance(res, int) or res < 10:
         raise ValueError(f"res must be an integer >= 10, got {res!r}")
-    os.makedirs(out_dir, exist_ok=True)
-    img_res = 120 if quick else 400
-    shallow = seeded_mlp([2, 20, 1], seed=seed)
-    deep = seeded_mlp([2, 5, 5, 5, 5, 1], seed=seed)
-    say("2: log-sum-exp and soft(arg)max (13 derivations, 2 figures)")
-    md = _save(_lse_softmax_section(say), out_dir)
-    say("3(a)-(b): the 2→20→1 net and its images")
-    md += _save(_shallow_net_section(shallow, img_res, say), out_dir)
-    say("3(c): exact counts of the 2→20→1 net")
-    md += _save(_shallow_counts_section(shallow), out_dir)
-    say("3(d): the 2→5→5→5→5→1 net, its images and exact regions")
-    md += _save(_deep_net_section(deep, img_res), out_dir)
-    say("4: maximum number of regions")
-    md += _save(_max_regions_section(seed, quick, say), out_dir)
-    md += _save(_cross_check_section(shallow, deep, res, say), out_dir)
-    md = _title_section(seed, md).lines + md
-    path = os.path.join(out_dir, "sheet07.md")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write("\n".join(md))
+    with _new_folder(out_dir):  # an interrupted run leaves no empty folder behind
+        img_res = 120 if quick else 400
+        shallow = seeded_mlp([2, 20, 1], seed=seed)
+        deep = seeded_mlp([2, 5, 5, 5, 5, 1], seed=seed)
+        say("2: log-sum-exp and soft(arg)max (13 derivations, 2 figures)")
+        md = _save(_lse_softmax_section(say), out_dir)
+        say("3(a)-(b): the 2→20→1 net and its images")
+        md += _save(_shallow_net_section(shallow, img_res, say), out_dir)
+        say("3(c): exact counts of the 2→20→1 net")
+        md += _save(_shallow_counts_section(shallow), out_dir)
+        say("3(d): the 2→5→5→5→5→1 net, its images and exact regions")
+        md += _save(_deep_net_section(deep, img_res), out_dir)
+        say("4: maximum number of regions")
+        md += _save(_max_regions_section(seed, quick, say), out_dir)
+        md += _save(_cross_check_section(shallow, deep, res, say), out_dir)
+        md = _title_section(seed, md).lines + md
+        path = os.path.join(out_dir, "sheet07.md")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write("\n".join(md))
     say(f"wrote {path} in {say.elapsed():.1f} s")
     return path
+
+
+@contextlib.contextmanager
+def _new_folder(out_dir: str) -> Iterator[None]:
+    """Make ``out_dir`` (and its parents); if the work inside fails before writing into it, remove it again."""
+    made, folder = [], os.path.abspath(out_dir)
+    while not os.path.exists(folder):  # the folders made here, innermost first
+        made.append(folder)
+        folder = os.path.dirname(folder)
+    os.makedirs(out_dir, exist_ok=True)
+    try:
+        yield
+    except BaseException:
+        for folder in made:
+            if os.listdir(folder):
+                break
+            os.rmdir(folder)
+        raise
 
 
 class _Progress:

@@ -5761,3 +5761,29 @@ def test_cli_refusal_after_reading_a_state_dict_says_what_was_read(tmp_path, cap
     exact.save_json(exact.as_exact_net(numeric.seeded_mlp([2, 8, 8, 1], seed=0)), tmp_path / "n.json")
     assert main(["regions", str(tmp_path / "n.json"), "--max-regions", "3"]) == 1
     assert capsys.readouterr().err.strip().splitlines()[1:] == []
+
+
+def test_an_interrupted_sheet_leaves_no_empty_folder(tmp_path, monkeypatch):
+    """New-user trial, session 13: `timeout -s INT 3 exactnet sheet --out sheetint` left an empty folder
+    sheetint/.  A folder write_sheet made and wrote nothing into is removed when the run stops; a folder
+    that was there before, or holds files, stays."""
+    from exact import sheet
+
+    def interrupted(say):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sheet, "_lse_softmax_section", interrupted)
+    for out in (tmp_path / "new", tmp_path / "a" / "b"):
+        with pytest.raises(KeyboardInterrupt):
+            sheet.write_sheet(str(out), quick=True)
+        assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == []     # nor its parent a/, made for it
+    (tmp_path / "old").mkdir()
+    with pytest.raises(KeyboardInterrupt):
+        sheet.write_sheet(str(tmp_path / "old"), quick=True)
+    assert (tmp_path / "old").is_dir()
+    monkeypatch.setattr(sheet, "_lse_softmax_section", lambda say: (_ for _ in ()).throw(RuntimeError("x")))
+    monkeypatch.setattr(sheet.os, "makedirs", lambda p, exist_ok: os.mkdir(p) or open(f"{p}/x.png", "w").close())
+    with pytest.raises(RuntimeError):
+        sheet.write_sheet(str(tmp_path / "full"), quick=True)
+    assert (tmp_path / "full" / "x.png").exists()
