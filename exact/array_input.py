@@ -26,7 +26,8 @@ from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 from .wording import counted, type_phrase
 
-__all__ = ["describe_value", "float_layers", "refuse_sparse", "to_matrix", "to_vector", "plain_text"]
+__all__ = ["MAX_DECIMAL_EXPONENT", "decimal_fraction", "describe_value", "float_layers", "plain_text",
+           "refuse_sparse", "to_matrix", "to_vector"]
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist = 3, 60, 60, 6
@@ -184,6 +185,42 @@ def to_vector(obj: Any, what: str, *, noun: str | None = None) -> list[Fraction]
     if not isinstance(vals, list) or any(isinstance(v, list) for v in vals):
         raise InputError(f"{what} must be a 1-D array, got {describe_value(obj)}")
     return [_entry(v, what, i, None, noun) for i, v in enumerate(vals)]
+
+
+MAX_DECIMAL_EXPONENT = 4300
+"""The largest exponent of a ``Decimal`` window number (``Fraction(Decimal("1e999999999"))`` would build a
+3-billion-bit integer); 4300 is Python's own limit of digits for an integer's text."""
+
+
+def decimal_fraction(value: Decimal, what: str) -> Fraction:
+    """Read a ``Decimal`` exactly, as ``Fraction(value)`` does, refusing what is not finite or too long.
+
+    Parameters
+    ----------
+    value : Decimal
+    what : str
+        Names the number in messages (``"window"``, ``"level c"``).
+
+    Returns
+    -------
+    Fraction
+
+    Raises
+    ------
+    InputError
+        NaN or an infinity, or an exponent beyond :data:`MAX_DECIMAL_EXPONENT`.
+
+    Examples
+    --------
+    >>> decimal_fraction(Decimal("0.1"), "x")
+    Fraction(1, 10)
+    """
+    if not value.is_finite():
+        raise InputError(f"{what} must be a finite number, got {value!r}")
+    if value and abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
+        raise InputError(f"{what} is {value!r}, whose exponent is beyond {MAX_DECIMAL_EXPONENT}: refused "
+                         "(floats end near 1e308)")
+    return Fraction(value)
 
 
 def describe_value(obj: Any) -> str:
@@ -370,8 +407,9 @@ def _entry(v: Any, what: str, i: int, j: int | None, noun: str | None = None) ->
         raise InputTypeError(f"{where} is the string {_REPR.repr(v)}; {_noun(what, noun)} are numbers, not "
                              "text (Fraction(text) gives a decimal's exact value)")
     if isinstance(v, Decimal):
-        raise InputTypeError(f"{where} is {v!r}; Decimal weights are refused: pass Fraction(d) for its "
-                             "exact value or float(d) for the nearest float")
+        raise InputTypeError(f"{where} is {v!r}; Decimal {_noun(what, noun)} are refused (the exact value, "
+                             "or the nearest float?): pass Fraction(d) for its exact value or float(d) for "
+                             "the nearest float")
     if isinstance(v, (list, tuple, np.ndarray)):
         raise InputError(f"{where} is a sequence, not a number: {what} is nested too deeply")
     try:

@@ -96,9 +96,10 @@ from .cli_values import (
     window_arg,
 )
 from .errors import ExactnetError, InputError, ResourceLimitError, VerificationError
+from .json_numbers import exact_number_text
 from .network import parameter_count
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
-from .window_texts import exact_number_text, window_text
+from .window_texts import window_text
 from .windows import ConvexWindow
 from .wording import counted
 
@@ -161,8 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="exactnet", description="Exact geometry and verified calculus of small neural networks.",
         epilog="Exit status: 0 success, 1 refused or failed (size limits, --fail-on-missed), "
-               "2 usage or input error, 141 the reader of standard output stopped (| head).",
-    )
+               "2 usage or input error, 141 the reader of standard output stopped (| head).")
     p.add_argument("--version", action="version", version=f"exactnet {__version__}")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -372,7 +372,7 @@ def _level_sets(reg, args, data: dict) -> list:
             data[name] = (f"{counted(len(ls.segments), 'segment')}, "
                           f"{counted(len(ls.points), 'isolated point')}, "
                           f"{counted(len(ls.flat_pieces), 'flat cell')}, length {ls.length:.6g}"
-                          + (f" inside the certified box [-{ls.box}, {ls.box}]^2"
+                          + (f" inside the box [-{ls.box}, {ls.box}]^2"
                              f" ({ls.ends_beyond_box} {ends} on beyond it)" if ls.ends_beyond_box else ""))
     if args.segments == STDOUT:
         json.dump([ls.as_dict() for ls in curves], sys.stdout)

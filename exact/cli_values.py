@@ -23,8 +23,9 @@ from collections.abc import Callable
 from fractions import Fraction
 
 from .errors import InputError
+from .json_numbers import exact_number_text
 from .validation import check_max_memory, check_window
-from .window_texts import exact_number_text, window_json, window_text
+from .window_texts import window_json, window_text
 from .windows import ConvexWindow, rectangle_window
 
 __all__ = ["CLI_WORDS", "MAX_EXPONENT", "AxisBox", "cli_words", "exact_number", "int_arg", "level_arg",

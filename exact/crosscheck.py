@@ -32,9 +32,10 @@ from ._certified.float_net import float_weights
 from ._fp import TINY, U32, U
 from .errors import InputError, ResidualModuleError, Undecided
 from .float_rounding import round_or_inf
+from .json_numbers import exact_number_text
 from .network import ExactNet
 from .validation import DEFAULT_WINDOW, WindowLike, check_window, prepare_net
-from .window_texts import exact_number_text, window_text
+from .window_texts import window_text
 from .windows import ConvexWindow
 
 __all__ = ["CrossCheck", "check_float_weights", "check_sampled_window", "cross_check", "exact_patterns_at",

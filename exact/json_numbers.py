@@ -24,8 +24,9 @@ import numpy as np
 from .errors import InputError
 from .predicates import Point, shoelace_sum
 
-__all__ = ["area_json", "area_jsons", "decimal_text", "exact_json", "float_ring", "fraction_text",
-           "json_number", "maps_text", "ratio_text", "ratio_texts", "scientific_text"]
+__all__ = ["SHORT_TEXT", "area_json", "area_jsons", "decimal_text", "exact_json", "exact_number_text",
+           "float_ring", "fraction_text", "json_number", "maps_text", "ratio_text", "ratio_texts",
+           "scientific_text"]
 
 
 def json_number(q: Fraction) -> float | str:
@@ -416,3 +417,61 @@ def float_ring(verts: Sequence[Point]) -> list[list[float]]:
         ) from None
     ring.append(ring[0])
     return ring
+
+
+SHORT_TEXT = 20
+"""Longest ``"p/q"`` :func:`exact_number_text` writes as it is when a shorter exact form exists."""
+
+
+def exact_number_text(q: Fraction) -> str:
+    """Write an exact value as short text that reads back to the same value (``--window``, ``--level``).
+
+    :func:`~exact.cli_values.exact_number` reads it back.
+
+    ``"p/q"`` (or ``"p"``) as :func:`~exact.json_numbers.fraction_text` writes it, up to
+    :data:`SHORT_TEXT` characters; a longer one that is a decimal, ``m * 10**k``, in
+    scientific notation with every digit of ``m`` (``10**400`` is ``"1e+400"``); any other
+    long value as ``"p/q"``, however long (no shorter exact form).  A decimal is written
+    in plain notation (``0.10000000000000001``) where that is shorter.
+
+    Parameters
+    ----------
+    q : Fraction or int
+        The exact value (a window, a level).
+
+    Returns
+    -------
+    str
+        Text such as ``"5/2"``, ``"1e+400"`` or ``"-1.5e-300"``: never longer than ``"p/q"``.
+
+    Examples
+    --------
+    >>> [exact_number_text(q) for q in (Fraction(-1, 3), Fraction(10**400), Fraction(3, 2 * 10**300))]
+    ['-1/3', '1e+400', '1.5e-300']
+    >>> from exact.cli_values import exact_number
+    >>> exact_number(exact_number_text(Fraction(-12345, 10**30))) == Fraction(-12345, 10**30)
+    True
+    >>> exact_number_text(Fraction(10**16 + 1, 10**17))   # plain decimal where it is the shortest
+    '0.10000000000000001'
+    """
+    q = Fraction(q)
+    text = fraction_text(q)
+    if len(text) <= SHORT_TEXT:
+        return text
+    d = q.denominator
+    twos = (d & -d).bit_length() - 1
+    rest, fives = d >> twos, 0
+    while rest % 5 == 0:
+        rest, fives = rest // 5, fives + 1
+    if rest != 1:  # not a decimal: no shorter exact form
+        return text
+    k = max(twos, fives)  # q = m / 10**k with m an integer
+    digits = decimal_text(abs(q.numerator) * 10**k // d)
+    mantissa = digits.rstrip("0")
+    exponent = len(digits) - 1 - k
+    sign = "-" if q < 0 else ""
+    short = f"{sign}{mantissa[0]}{'.' if len(mantissa) > 1 else ''}{mantissa[1:]}e{exponent:+d}"
+    if 0 < k <= SHORT_TEXT:  # 0.10000000000000001, shorter than 1.0000000000000001e-1
+        padded = digits.rjust(k + 1, "0")
+        short = min(short, f"{sign}{padded[:-k]}.{padded[-k:]}", key=len)
+    return short if len(short) < len(text) else text

@@ -24,12 +24,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from decimal import Decimal
 from fractions import Fraction
 from functools import cmp_to_key
 from typing import Any
 
+from .array_input import decimal_fraction
 from .errors import InputError, InputTypeError
-from .json_numbers import fraction_text
+from .json_numbers import exact_number_text, fraction_text
+from .plane_pieces import PlanePieces, clip_polygon
 from .predicates import (
     Line,
     Point,
@@ -40,7 +43,6 @@ from .predicates import (
     point_in_polygon,
     point_to_fractions,
     side,
-    split_polygon,
     to_fraction,
     unoriented_key,
 )
@@ -49,6 +51,7 @@ __all__ = ["LevelSet", "decision_boundary", "level_set", "output_maps"]
 
 XY = tuple[Fraction, Fraction]
 _Map = tuple[Fraction, Fraction, Fraction]  # a x + b y + o
+_Flat = tuple[int, Sequence[Point], Sequence[Line]]  # a full-dimensional piece: cell index, polygon
 
 
 class LevelSet:
@@ -77,9 +80,11 @@ class LevelSet:
         does not change and so no boundary is drawn).  Segments may run along their
         sides.
     box : Fraction or None
-        For regions of the whole plane (``window=None``), the half-width of the certified
-        box ``[-box, box]^2`` the set is cut at (it holds every vertex of the regions; the
-        set goes on past it, see :attr:`ends_beyond_box`); ``None`` in a window.
+        For regions of the whole plane (``window=None``), the half-width of the box
+        ``[-box, box]^2`` the set is cut at: the regions' certified box, doubled until it
+        holds every end and bend of the set and a point of each of its pieces strictly
+        inside (an unbounded cell is cut by its own edges, not the certified box), so the
+        set goes on for ever past each of its :attr:`ends_beyond_box`; ``None`` in a window.
 
     Examples
     --------
@@ -109,13 +114,14 @@ class LevelSet:
         return len(self.segments)
 
     def __repr__(self) -> str:
-        what = f"level={self.level}, output={self.output}" if self.level is not None else "arg max"
+        what = (f"level={exact_number_text(self.level)}, output={self.output}" if self.level is not None
+                else "arg max")  # a huge level in short exact text (1e+400)
         return (f"LevelSet({self.kind}, {what}, segments={len(self.segments)}, points={len(self.points)}, "
                 f"flat_pieces={len(self.flat_pieces)})")
 
     @property
     def ends_beyond_box(self) -> int:
-        """How many segment ends lie on the certified box's sides, where the set goes on (0 in a window)."""
+        """How many segment ends lie on the sides of :attr:`box`, where the set goes on (0 in a window)."""
         if self.box is None:
             return 0
         return sum(abs(x) == self.box or abs(y) == self.box for seg in self.segments for x, y in seg)
@@ -124,8 +130,8 @@ class LevelSet:
     def length(self) -> float:
         """Total length of the segments, as a float (``math.inf`` beyond the float range).
 
-        In the whole plane this is the length inside the certified box :attr:`box`: the
-        set goes on past each of its :attr:`ends_beyond_box`.
+        In the whole plane this is the length inside :attr:`box`: the set goes on past
+        each of its :attr:`ends_beyond_box`.
         """
         total = 0.0
         for (x0, y0), (x1, y1) in self.segments:
@@ -144,6 +150,11 @@ class LevelSet:
             One two-point line per segment; :attr:`points` and :attr:`flat_pieces` are
             not in it.
 
+        Raises
+        ------
+        InputError
+            A segment end beyond the float range.
+
         Examples
         --------
         >>> from exact import regions
@@ -153,7 +164,11 @@ class LevelSet:
         """
         import shapely
 
-        return shapely.MultiLineString([[(float(x), float(y)) for x, y in s] for s in self.segments])
+        try:
+            return shapely.MultiLineString([[(float(x), float(y)) for x, y in s] for s in self.segments])
+        except OverflowError:
+            raise InputError("to_shapely: a segment end is beyond the float range, which shapely's "
+                             "coordinates cannot hold; use .segments (exact Fractions)") from None
 
     def as_dict(self) -> dict:
         """Return the set as JSON-ready exact strings.
@@ -163,8 +178,9 @@ class LevelSet:
         dict
             ``kind``, ``level`` and ``output`` (strings/ints or None), ``segments`` (pairs
             of ``[x, y]`` exact strings such as ``"1/3"``), ``points``, ``flat_cells``
-            (cell indices), ``flat_pieces`` (exact polygons), ``length`` (float), and in the
-            whole plane ``box`` (exact string, else None) and ``ends_beyond_box``.
+            (cell indices), ``flat_pieces`` (exact polygons), ``length`` (float; None beyond
+            the float range), and in the whole plane ``box`` (exact string, else None) and
+            ``ends_beyond_box``.
 
         Examples
         --------
@@ -184,7 +200,7 @@ class LevelSet:
             "points": [xy(p) for p in self.points],
             "flat_cells": [k for k, _ in self.flat_pieces],
             "flat_pieces": [[xy(v) for v in vs] for _, vs in self.flat_pieces],
-            "length": self.length,
+            "length": self.length if math.isfinite(self.length) else None,  # JSON has no Infinity
             "box": None if self.box is None else fraction_text(self.box),
             "ends_beyond_box": self.ends_beyond_box,
         }
@@ -199,7 +215,7 @@ def level_set(reg: Any, c: Any = 0, output: Any = 0) -> LevelSet:
         The exact cells (this function reads ``reg.cells`` and ``reg.net.output_dim``).
     c : real, default 0
         The level, taken at its exact value (a float at its binary value; pass a
-        ``Fraction`` for ``1/10``).
+        ``Fraction`` or a ``Decimal`` for ``1/10``).
     output : int, default 0
         Which output of the network.
 
@@ -224,7 +240,9 @@ def level_set(reg: Any, c: Any = 0, output: Any = 0) -> LevelSet:
     crossings of edges whose ends lie strictly on opposite sides, of which the extreme
     two along the line are the segment's ends.  Cells with ``a = b = 0`` are flat.
     Pieces on one line are then merged into maximal segments.  In the whole plane
-    (``window=None``) segments are cut at the certified box ``reg.box``.
+    (``window=None``) an unbounded cell's line is cut by the cell's own edges (its part
+    beyond the certified box ``reg.box`` included), and the set is drawn in
+    :attr:`LevelSet.box` (:mod:`exact.plane_pieces`).
     O(V log V) exact operations for V cell vertices in all, the maps from
     :func:`output_maps` (measured: 0.4 s for the 4667 cells of a 2-100-1 net, 18 s for
     466 031 cells of 2-1000-1, on a shared 2-core machine).
@@ -243,17 +261,23 @@ def level_set(reg: Any, c: Any = 0, output: Any = 0) -> LevelSet:
     k = _check_output(output, reg.net.output_dim)
     pieces: list[tuple[Line, Point, Point]] = []
     flats: list[tuple[int, Sequence[Point], Sequence[Line]]] = []
+    plane = PlanePieces(reg.box) if reg.window is None else None  # unbounded cells: cut by their own edges
     for cell, rows in _cells_and_maps(reg, k, level):
         a, b, o = rows[k][0], rows[k][1], rows[k][2] - level
+        outer = plane is not None and not cell.bounded
         if a == 0 and b == 0:
-            if o == 0:
+            if o == 0 and outer:
+                plane.add_flat(cell.index, plane.own_edges(cell))
+            elif o == 0:
                 flats.append((cell.index, cell.verts, cell.edges))
             continue
         line = line_from_fractions(a, b, o)
-        chord = _chord(cell.verts, cell.edges, line)
-        if chord is not None:
+        chord = None if outer else _chord(cell.verts, cell.edges, line)
+        if outer:
+            plane.add_line(line, plane.own_edges(cell))
+        elif chord is not None:
             pieces.append((line, *chord))
-    return _assemble(reg, "level set", level, k, pieces, flats)
+    return _assemble(reg, "level set", level, k, pieces, flats, plane)
 
 
 def decision_boundary(reg: Any) -> LevelSet:
@@ -299,21 +323,28 @@ def decision_boundary(reg: Any) -> LevelSet:
         return ls
     pieces: list[tuple[Line, Point, Point]] = []
     flats: list[tuple[int, Sequence[Point], Sequence[Line]]] = []
+    plane = PlanePieces(reg.box) if reg.window is None else None  # unbounded cells: cut by their own edges
     for cell, rows in zip(reg.cells, output_maps(reg)):
         groups: dict[_Map, list[int]] = {}
         for i, m in enumerate(rows):
             groups.setdefault(m, []).append(i)
         maps = list(groups)
+        own = plane.own_edges(cell) if plane is not None and not cell.bounded else None
         for g, members in enumerate(groups.values()):
             if len(members) > 1:
-                others = [_diff(maps[g], m) for m in maps if m != maps[g]]
-                piece = _clip_polygon(cell.verts, cell.edges, others)
-                if piece is not None:
+                others = [_halfplane(_diff(maps[g], m)) for m in maps if m != maps[g]]
+                piece = None if own is not None else clip_polygon(cell.verts, cell.edges, others)
+                if own is not None:
+                    plane.add_flat(cell.index, own + others)
+                elif piece is not None:
                     flats.append((cell.index, *piece))
         for i in range(len(maps)):
             for j in range(i + 1, len(maps)):
-                pieces += _tie_piece(cell, maps, i, j)
-    return _assemble(reg, "decision boundary", None, None, pieces, flats)
+                if own is not None:
+                    _tie_line(plane, own, maps, i, j)
+                else:
+                    pieces += _tie_piece(cell, maps, i, j)
+    return _assemble(reg, "decision boundary", None, None, pieces, flats, plane)
 
 
 def _cells_and_maps(reg: Any, k: int, level: Fraction) -> Any:
@@ -324,8 +355,11 @@ def _cells_and_maps(reg: Any, k: int, level: Fraction) -> Any:
         if certified is not None:
             certified.resolve_all()
         return zip(reg.cells, output_maps(reg))
+    near = near.tolist()
+    if reg.window is None:  # an unbounded cell goes on past its vertices: the floats do not rule it out
+        near = sorted({*near, *(i for i, c in enumerate(reg.cells) if not c.bounded)})
     certified.resolve(near)  # the exact polygons and maps of these cells only
-    cells = [reg.cells[i] for i in near.tolist()]
+    cells = [reg.cells[i] for i in near]
     return zip(cells, [_rows(c.affine) for c in cells])
 
 
@@ -368,6 +402,8 @@ def _rows(aff: Any) -> list[_Map]:
 
 
 def _check_level(c: Any) -> Fraction:
+    if isinstance(c, Decimal):  # exactly, as a window's numbers
+        return decimal_fraction(c, "level c")
     try:
         return to_fraction(c)
     except TypeError as exc:
@@ -420,6 +456,14 @@ def _tie_piece(cell: Any, maps: list[_Map], i: int, j: int) -> list[tuple[Line, 
     return [(line, p, q)]
 
 
+def _tie_line(plane: PlanePieces, own: list[Line], maps: list[_Map], i: int, j: int) -> None:
+    """:func:`_tie_piece` in an unbounded cell of the whole plane (its own edges ``own``), into ``plane``."""
+    d = _diff(maps[i], maps[j])
+    if d[0] != 0 or d[1] != 0:  # a constant nonzero difference: never tied
+        others = [_halfplane(_diff(maps[i], m)) for k, m in enumerate(maps) if k not in (i, j)]
+        plane.add_line(line_from_fractions(*d), own + others)
+
+
 def _chord(verts: Sequence[Point], edges: Sequence[Line], line: Line) -> tuple[Point, Point] | None:
     """Cut the closed convex polygon by ``line``: the two extreme points along the line, or None.
 
@@ -446,33 +490,23 @@ def _clip_segment(line: Line, p: Point, q: Point, h: Line) -> tuple[Point, Point
     return (r, q) if sp < 0 else (p, r)
 
 
-def _clip_polygon(verts: Sequence[Point], edges: Sequence[Line], maps: list[_Map]
-                  ) -> tuple[tuple[Point, ...], tuple[Line, ...]] | None:
-    """Return the part of a convex polygon where every map is ``>= 0``, if it has positive area."""
-    vs, es = tuple(verts), tuple(edges)
-    for m in maps:
-        h = _halfplane(m)
-        if h is True:
-            continue
-        if h is False:
-            return None
-        where, pos, _ = split_polygon(vs, es, h)
-        if where == -1:
-            return None
-        if where == 2:
-            vs, es = pos
-    return vs, es
-
-
 def _normal_point(p: Point) -> Point:
     """Return the point in lowest terms (so that equal points are equal tuples)."""
     return point_from_xy(*point_to_fractions(p))
 
 
 def _assemble(reg: Any, kind: str, level: Fraction | None, output: int | None,
-              pieces: list[tuple[Line, Point, Point]],
-              flats: list[tuple[int, Sequence[Point], Sequence[Line]]]) -> LevelSet:
-    """Merge the cells' pieces into maximal segments; keep the isolated points."""
+              pieces: list[tuple[Line, Point, Point]], flats: list[_Flat], plane: PlanePieces | None = None
+              ) -> LevelSet:
+    """Merge the cells' pieces into maximal segments; keep the isolated points.
+
+    In the whole plane, the unbounded cells' pieces (``plane``) are drawn in the box
+    :meth:`~exact.plane_pieces.PlanePieces.box` picks; a decision boundary's flat pieces
+    are no part of it, so a point of it in one is kept.
+    """
+    box = None if plane is None else plane.box()
+    if plane is not None:
+        pieces, flats = pieces + plane.segments(box), flats + plane.flat_polygons(box)
     by_line: dict[Line, list[tuple[Point, Point]]] = {}
     touches: set[Point] = set()
     for line, p, q in pieces:
@@ -485,12 +519,11 @@ def _assemble(reg: Any, kind: str, level: Fraction | None, output: int | None,
     merged: dict[Line, list[tuple[Point, Point]]] = {k: _merge_on_line(k, v) for k, v in by_line.items()}
     points = [p for p in touches
               if not any(_on_segment(k, s, p) for k, segs in merged.items() for s in segs)
-              and not any(point_in_polygon(vs, es, p) >= 0 for _, vs, es in flats)]
+              and not (kind == "level set" and any(point_in_polygon(vs, es, p) >= 0 for _, vs, es in flats))]
     points.sort(key=point_to_fractions)
     segments = sorted((s for segs in merged.values() for s in segs),
                       key=lambda s: (point_to_fractions(s[0]), point_to_fractions(s[1])))
-    return LevelSet(kind, level, output, segments, points, [(k, vs) for k, vs, _ in flats],
-                    box=reg.box if reg.window is None else None)
+    return LevelSet(kind, level, output, segments, points, [(k, vs) for k, vs, _ in flats], box=box)
 
 
 def _merge_on_line(key: Line, segs: list[tuple[Point, Point]]) -> list[tuple[Point, Point]]:

@@ -343,7 +343,7 @@ def _output_maps(state: Iterable[tuple], out_layer, limit: int | None, max_memor
         pieces.append((t0, t1, pat, tuple((Fraction(p, den), Fraction(q, den)) for p, q in PQ)))
         if limit is not None and len(pieces) > limit:
             raise ResourceLimitError(
-                f"the pieces would need more than max_memory={format_bytes(max_memory)} (more than "
+                f"the pieces would need more than max_memory={format_bytes(max_memory)} ("
                 f"{len(pieces):,} pieces so far, about {format_bytes(per_piece)} each); raise max_memory "
                 "(None for no limit) or shorten the segment")
     return pieces

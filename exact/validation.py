@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .array_input import plain_text, to_vector
+from .array_input import decimal_fraction, plain_text, to_vector
 from .errors import InputError, InputTypeError
 from .loading import as_exact_net
 from .memory_headroom import available_memory
@@ -375,7 +375,7 @@ def check_point(point: Any, name: str, dim: int) -> tuple[Fraction, ...]:
     Parameters
     ----------
     point : sequence of real, numpy array or torch tensor, shape (dim,)
-        Coordinates: ints, floats (at their exact binary value), Fractions.
+        Coordinates: ints, floats (at their exact binary value), Fractions, Decimals (exactly).
     name : str
         The argument's name, for messages (``"a"``).
     dim : int
@@ -414,6 +414,9 @@ def check_point(point: Any, name: str, dim: int) -> tuple[Fraction, ...]:
                     finite = True  # to_vector words the refusal of what is not a number
                 if not finite:
                     raise InputError(f"{name}[{i}] must be a finite number, got {v!r}")
+    if isinstance(flat, (list, tuple)) and any(isinstance(v, Decimal) for v in flat):  # exactly, as windows
+        point = [decimal_fraction(v, f"{name}[{i}]") if isinstance(v, Decimal) else v
+                 for i, v in enumerate(flat)]
     coords = to_vector(point, name, noun="a point's coordinates")
     if len(coords) != dim:
         raise InputError(f"{name} has {counted(len(coords), 'coordinate')} but the network input is {dim}-D")

@@ -27,7 +27,7 @@ import numpy as np
 
 from ._float_range import to_float
 from ._fp import U
-from .array_input import plain_text
+from .array_input import decimal_fraction, plain_text
 from .errors import InputError, InputTypeError, Undecided
 from .json_numbers import exact_json
 from .polygon_areas import polygon_area
@@ -40,12 +40,8 @@ from .predicates import (
     side,
 )
 
-__all__ = ["MAX_DECIMAL_EXPONENT", "ConvexWindow", "convex_window", "line_through", "rectangle_window",
-           "window_number"]
+__all__ = ["ConvexWindow", "convex_window", "line_through", "rectangle_window", "window_number"]
 
-MAX_DECIMAL_EXPONENT = 4300
-"""The largest exponent of a ``Decimal`` window number (``Fraction(Decimal("1e999999999"))`` would build a
-3-billion-bit integer); 4300 is Python's own limit of digits for an integer's text."""
 
 
 @dataclass(frozen=True)
@@ -205,7 +201,7 @@ def window_number(value: Any, what: str) -> Fraction:
         A complex number, a bool, a string or another non-number, each said as it is.
     InputError
         NaN or an infinity, or a ``Decimal`` whose exponent is beyond
-        :data:`MAX_DECIMAL_EXPONENT`.
+        :data:`~exact.array_input.MAX_DECIMAL_EXPONENT`.
 
     Examples
     --------
@@ -223,12 +219,7 @@ def window_number(value: Any, what: str) -> Fraction:
         raise InputTypeError(f"{what} is the complex number {value!r}; complex numbers are not accepted: "
                              "give a real number")
     if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise InputError(f"{what} must be a finite number, got {value!r}")
-        if value and abs(value.adjusted()) > MAX_DECIMAL_EXPONENT:
-            raise InputError(f"{what} is {value!r}, whose exponent is beyond {MAX_DECIMAL_EXPONENT}: refused "
-                             "(floats end near 1e308)")
-        return Fraction(value)
+        return decimal_fraction(value, what)
     try:
         return to_fraction(value)
     except TypeError:

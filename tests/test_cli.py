@@ -425,8 +425,7 @@ def test_exact_number_text_reads_back_exactly_and_is_never_longer_than_p_over_q(
     from fractions import Fraction
 
     from exact.cli_values import exact_number
-    from exact.json_numbers import fraction_text
-    from exact.window_texts import exact_number_text
+    from exact.json_numbers import exact_number_text, fraction_text
 
     q = Fraction(m) * Fraction(10) ** k / d
     text = exact_number_text(q)

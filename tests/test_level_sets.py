@@ -238,11 +238,55 @@ def test_seeded_nets_level_sets_are_exact_and_complete(widths, seed):
         assert left * right == -1, (p, q)
 
 
-def test_whole_plane_level_set_lies_in_the_certified_box():
+def test_whole_plane_level_set_lies_in_its_box():
     r = exact.regions(seeded_layers([2, 5, 5, 1], seed=3), window=None)
     ls = r.level_set(0)
     check_on_level(r.net, ls, 0)
-    assert all(abs(v) <= r.box for s in ls.segments for p in s for v in p)
+    assert ls.box >= r.box and all(abs(v) <= ls.box for s in ls.segments for p in s for v in p)
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_whole_plane_level_sets_are_those_of_the_window_of_their_box(seed):
+    # the plane's unbounded cells are cut by their own edges and drawn in ls.box; the regions of the
+    # window [-ls.box, ls.box]^2 (another run, another engine path) give the same segments and points
+    rng = __import__("random").Random(seed)
+    widths = [2] + [rng.randint(2, 6) for _ in range(rng.randint(1, 3))] + [rng.randint(1, 3)]
+    net = exact.as_exact_net(seeded_mlp(widths, seed=seed))
+    r = exact.regions(net, None)
+    for k in range(widths[-1]):
+        for c in (F(0), F(rng.randint(-40, 40), 4), F(rng.choice([1, -1]) * 10 ** rng.randint(1, 4))):
+            ls = r.level_set(c, output=k)
+            got = exact.regions(net, window=ls.box).level_set(c, output=k)
+            assert (ls.segments, ls.points) == (got.segments, got.points), (k, c)
+    db = r.decision_boundary()
+    got = exact.regions(net, window=db.box).decision_boundary()
+    assert (db.segments, db.points) == (got.segments, got.points)
+
+
+small_line = st.tuples(st.integers(-3, 3), st.integers(-3, 3), st.integers(-6, 6)).filter(lambda t: t[:2] != (0, 0))
+
+
+@settings(max_examples=300, deadline=None)
+@given(line=small_line, halfplanes=st.lists(small_line, max_size=4), ts=st.lists(st.integers(-40, 40), max_size=8))
+def test_hypothesis_line_interval_is_where_every_half_plane_holds(line, halfplanes, ts):
+    from exact.plane_pieces import line_interval
+    from exact.predicates import compare_along, point_to_fractions
+
+    a, b, c = line
+    n = a * a + b * b
+    got = line_interval(line, halfplanes)
+    for t in [F(k, 4) for k in ts]:            # points of the line: its foot + t (-b, a)
+        p = (F(-c * a, n) - t * b, F(-c * b, n) + t * a)
+        holds = all(h[0] * p[0] + h[1] * p[1] + h[2] >= 0 for h in halfplanes)
+        hp = (p[0].numerator * p[1].denominator, p[1].numerator * p[0].denominator,
+              p[0].denominator * p[1].denominator)
+        inside = got is not None and (got[0] is None or compare_along(line, got[0], hp) <= 0) and (
+            got[1] is None or compare_along(line, hp, got[1]) <= 0)
+        assert holds == inside, (p, got)
+    for end in got or ():
+        if end is not None:                    # a finite end lies on the line and on a half-plane's line
+            x, y = point_to_fractions(end)
+            assert a * x + b * y + c == 0 and any(h[0] * x + h[1] * y + h[2] == 0 for h in halfplanes)
 
 
 @pytest.mark.parametrize("seed", [4, 7])

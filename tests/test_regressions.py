@@ -10,6 +10,7 @@ New bugs get a new case here, in the same form.
 """
 
 import json
+import math
 import os
 import re
 from fractions import Fraction
@@ -5787,3 +5788,85 @@ def test_an_interrupted_sheet_leaves_no_empty_folder(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError):
         sheet.write_sheet(str(tmp_path / "full"), quick=True)
     assert (tmp_path / "full" / "x.png").exists()
+
+
+def test_whole_plane_level_sets_go_on_past_the_certified_box():
+    """Review, session 13: in the whole plane a level set was cut at the certified box, which holds the
+    cells' vertices but not the set's: |x| - 1 = 5 (the lines x = +-6; box 2) came back empty with
+    ends_beyond_box 0, relu(x) + relu(y) = 4 touched the box at its corner and came back as an isolated
+    point, and the decision boundary of relu(x) against 5 (the line x = 5) was empty.  An unbounded cell
+    is now cut by its own edges, and the set drawn in a box (LevelSet.box) doubled until it holds every
+    end and bend."""
+    r = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])], window=None)
+    ls = r.level_set(5)
+    assert r.box == 2 and ls.box == 8 and ls.ends_beyond_box == 4 and ls.length == 32
+    assert ls.segments == (((-6, -8), (-6, 8)), ((6, -8), (6, 8)))
+    r = exact.regions([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])], window=None)     # relu(x) + relu(y)
+    ls = r.level_set(4 * r.box)
+    assert ls.points == () and len(ls.segments) == 3 and ls.ends_beyond_box == 2
+    assert {(0, 4 * r.box), (4 * r.box, 0)} in [set(seg) for seg in ls.segments]    # the diagonal, whole
+    db = exact.regions([([[1, 0]], [0]), ([[1], [0]], [0, 5])], window=None).decision_boundary()
+    assert [(p[0], q[0]) for p, q in db.segments] == [(5, 5)] and db.ends_beyond_box == 2
+
+
+def test_a_bend_of_a_level_set_on_the_certified_box_is_not_an_end_beyond_it():
+    """Review, session 13: a level set bending exactly on the certified box's side had both branches
+    counted in ends_beyond_box (8 ends, 4 right): the set does not go on there.  Its box is now doubled
+    past every bend, and the plane's set is the set of the window of that box."""
+    net = [([[-2, 1], [-2, 1], [-1, 2]], [-1, -1, 2]), ([[-2, 1, 2], [-1, 2, 1], [0, 2, 1], [-1, 1, 2]],
+                                                         [-1, 2, 0, 2]), ([[2, -2, 0, 0]], [-1])]
+    act = {"name": "leaky_relu", "params": [-0.5]}
+    r = exact.regions(net, window=None, activation=act)
+    ls = r.level_set(-8)
+    assert r.box == 4 and (-4, -3) in {p for s in ls.segments for p in s}     # a bend on the box's side
+    assert ls.box == 8 and ls.ends_beyond_box == 4
+    assert ls.segments == exact.regions(net, window=8, activation=act).level_set(-8).segments
+
+
+def test_a_decision_boundary_point_on_an_area_tie_is_kept():
+    """Review, session 13: f0 = f1 = 0 and f2 = -|x| - |y|: at the origin f2 is maximal with them, and
+    f0 - f2 is not identically zero on a cell there, so the origin is on the decision boundary (its
+    docstring's definition); it was dropped as lying in the flat pieces where f0 and f1 tie on an area,
+    which are part of a level set but no part of a boundary."""
+    eye = [[1, 0], [-1, 0], [0, 1], [0, -1]]
+    net = [(eye, [0, 0, 0, 0]), ([[0, 0, 0, 0], [0, 0, 0, 0], [-1, -1, -1, -1]], [0, 0, 0])]
+    db = exact.regions(net, window=1).decision_boundary()
+    assert db.points == ((0, 0),) and db.segments == () and len(db.flat_pieces) == 4
+    two = exact.regions([(eye, [0, 0, 0, 0]), ([[0, 0, 0, 0], [-1, -1, -1, -1]], [0, 0])], window=1)
+    assert two.decision_boundary().points == ((0, 0),)
+
+
+def test_level_sets_beyond_the_float_range_write_valid_json_and_refuse_shapely(tmp_path, capsys):
+    """Review, session 13: a level set longer than the float range wrote "length": Infinity, which is no
+    JSON (node's JSON.parse refuses the file; jq reads 1.8e308), and to_shapely() raised a bare
+    OverflowError.  The length is now null there and to_shapely() an InputError; a huge level reads
+    as short exact text in the repr, as the command line writes it."""
+    from exact.cli import main
+
+    r = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])], window=10**400)
+    ls = r.level_set(0)
+    assert ls.length == math.inf and ls.as_dict()["length"] is None
+    with pytest.raises(InputError, match="beyond the float range"):
+        ls.to_shapely()
+    assert repr(r.level_set(Fraction(10**400))).startswith("LevelSet(level set, level=1e+400, output=0")
+    exact.save_json(exact.as_exact_net([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])]), tmp_path / "abs.json")
+    assert main(["regions", str(tmp_path / "abs.json"), "--window", "1e400", "--level-set", "0", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out, parse_constant=lambda c: pytest.fail(f"not JSON: {c}"))
+    assert data["level_sets"][0]["length"] is None
+
+
+def test_decimal_levels_and_segment_ends_are_read_exactly_as_windows_are():
+    """Review, session 13: Decimal("2.5") was read exactly as a window, but refused as a level c and as
+    a segment's end (whose message called the coordinate a "weight").  Both now read a Decimal exactly;
+    Decimal weights are still refused, the message naming what is refused."""
+    from decimal import Decimal
+
+    net = [([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])]            # |x| - 1
+    r = exact.regions(net, window=Decimal("2.5"))
+    assert r.level_set(Decimal("0.5")).segments == r.level_set(Fraction(1, 2)).segments != ()
+    got = exact.count_on_segment(net, [Decimal("-0.1"), 0], [1, 1])
+    assert got.breakpoints[0] == exact.count_on_segment(net, [Fraction(-1, 10), 0], [1, 1]).breakpoints[0]
+    with pytest.raises(InputError, match="level c"):
+        r.level_set(Decimal("NaN"))
+    with pytest.raises(InputTypeError, match=r"Decimal weights are refused \(the exact value, or the nearest"):
+        exact.as_exact_net([([[Decimal("0.1"), 0]], [0]), ([[1]], [0])])
