@@ -154,6 +154,10 @@ def process_pool(jobs: int) -> cf.ProcessPoolExecutor:
     ...     pool.submit(abs, -3).result()
     3
     """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):  # a starting worker runs a script
+        print("exactnet: a worker process, starting, ran the script's top level, which starts a pool of its "
+              'own: put the script\'s work under `if __name__ == "__main__":`', file=sys.stderr, flush=True)
+        raise SystemExit(1)  # not the traceback of each worker's failed start (about 90 lines each)
     if "forkserver" not in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("spawn")
     else:

@@ -5870,3 +5870,23 @@ def test_decimal_levels_and_segment_ends_are_read_exactly_as_windows_are():
         r.level_set(Decimal("NaN"))
     with pytest.raises(InputTypeError, match=r"Decimal weights are refused \(the exact value, or the nearest"):
         exact.as_exact_net([([[Decimal("0.1"), 0]], [0]), ([[1]], [0])])
+
+
+def test_a_script_without_the_main_guard_gets_one_line_per_worker_not_its_tracebacks(tmp_path):
+    """New-user trial, session 13: count_many(..., jobs=2) at a script's top level, without the
+    `if __name__ == "__main__":` guard, printed about 176 lines: each starting worker runs the script
+    again, starts a pool of its own and fails with multiprocessing's traceback; the useful hint came last.
+    A worker that starts a pool while it is starting now says what to do in one line and exits."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "noguard.py"
+    script.write_text("import exact\nnets = [[([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])]] * 4\n"
+                      "print(exact.count_many(nets, window=3, jobs=2))\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=120, env=env,
+                          cwd=tmp_path)
+    lines = done.stderr.splitlines()
+    assert done.returncode != 0 and "a worker process, starting, ran the script's top level" in lines[0]
+    assert len(lines) < 40 and "count_many was not called under" in done.stderr
