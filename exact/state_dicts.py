@@ -208,7 +208,9 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         W, b = state[n + ".weight"], state.get(n + ".bias")
         shape = tuple(W.shape)
         if len(shape) != 2:
-            raise err(f"{where}: {n}.weight has shape {shape}, not 2-D (out, in)")
+            conv = ("; a convolution's weight? a state_dict is read as Linear layers only: pass the torch "
+                    "module itself (exact.as_exact_net(module), in Python), which reads convolutions")
+            raise err(f"{where}: {n}.weight has shape {shape}, not 2-D (out, in)" + conv * (len(shape) > 2))
         if b is not None and tuple(b.shape) != shape[:1]:
             raise err(f"{where}: {n}.bias has shape {tuple(b.shape)}, but {n}.weight has "
                       f"{counted(shape[0], 'row')}")

@@ -5890,3 +5890,17 @@ def test_a_script_without_the_main_guard_gets_one_line_per_worker_not_its_traceb
     lines = done.stderr.splitlines()
     assert done.returncode != 0 and "a worker process, starting, ran the script's top level" in lines[0]
     assert len(lines) < 40 and "count_many was not called under" in done.stderr
+
+
+def test_a_conv_state_dict_is_refused_saying_to_pass_the_module():
+    """New-user trial, session 13: a conv net's state_dict was refused with "0.weight has shape (4, 1, 2),
+    not 2-D (out, in)", not saying what to do; the module itself is read (convolutions folded)."""
+    import torch
+
+    m = torch.nn.Sequential(torch.nn.Unflatten(1, (1, 2)), torch.nn.Conv1d(1, 4, 2), torch.nn.ReLU(),
+                            torch.nn.Flatten(), torch.nn.Linear(4, 1))
+    with pytest.raises(InputError, match=r"not 2-D \(out, in\); a convolution's weight\? .*pass the torch module"):
+        exact.as_exact_net(m.state_dict())
+    assert exact.as_exact_net(m).widths == (2, 4, 1)
+    with pytest.raises(InputError, match=r"not 2-D \(out, in\)$"):            # a 1-D weight: no such advice
+        exact.as_exact_net({"a.weight": torch.ones(3)})
