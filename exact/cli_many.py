@@ -178,13 +178,15 @@ def _run(files: list[str], sources: dict[str, tuple[str, str | None]], window: A
     if executor is None and args.jobs > 1:
         start_fork_server_deaf_to_ctrl_c()  # a Ctrl-C to the terminal's group: no traceback from them
     where = {"executor": executor} if executor is not None else {"jobs": args.jobs}
-    outcomes = timed_counts(files, window=args.window, max_regions=args.max_regions,
+    readings: dict[int, dict] = {}  # a state_dict: its layer order read, what was assumed
+    outcomes = timed_counts(files, window=args.window, max_regions=args.max_regions, readings=readings,
                             max_memory=args.max_memory, on_error="return", progress=not args.quiet, **where)
-    return _write_lines(outcomes, files, sources, window, out)
+    return _write_lines(outcomes, files, sources, window, out, readings)
 
 
 def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float | None]], files: list[str],
-                 sources: dict[str, tuple[str, str | None]], window: Any, out: TextIO) -> int:
+                 sources: dict[str, tuple[str, str | None]], window: Any, out: TextIO,
+                 readings: dict[int, dict]) -> int:
     from .many_nets import NetFailure
 
     failed = 0
@@ -197,6 +199,7 @@ def _write_lines(outcomes: Iterable[tuple[int, RegionCounts | NetFailure, float 
         else:
             line.update(activation_regions=result.activation, linear_regions=result.linear,
                         seconds=round(seconds, 6))
+        line.update(readings.pop(index, {}))
         out.write(json.dumps(line) + "\n")
         out.flush()
     return failed

@@ -21,6 +21,7 @@ Examples
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
 import itertools
 import logging
 import os
@@ -40,6 +41,7 @@ from .held_interrupts import held_submit
 from .nd.box_window import check_box
 from .network import ExactNet
 from .pool_ending import completed_watched, terminate_workers
+from .state_dicts import recorded_readings
 from .validation import (
     DEFAULT_MAX_MEMORY,
     DEFAULT_MAX_REGIONS,
@@ -262,6 +264,7 @@ def timed_counts(
     max_memory: MemoryLike = DEFAULT_MAX_MEMORY,
     on_error: OnError = "raise",
     progress: bool = False,
+    readings: dict[int, dict] | None = None,
 ) -> Iterator[tuple[int, RegionCounts | NetFailure, float | None]]:
     """:func:`iter_count_many` with each net's counting time, as the worker measured it.
 
@@ -269,6 +272,10 @@ def timed_counts(
     ----------
     nets, window, executor, jobs, plane, activation, max_regions, max_memory, on_error, progress
         As in :func:`count_many`.
+    readings : dict, optional
+        Filled, as the nets are read, with the note of each net read from a state_dict, by
+        index (:func:`exact.state_dicts.recorded_readings`: the layer order read and what was
+        assumed), before that net's result is yielded.
 
     Returns
     -------
@@ -286,11 +293,11 @@ def timed_counts(
     [(0, RegionCounts(activation=2, linear=2), True)]
     """
     task = _check_shared(nets, window, executor, jobs, plane, max_regions, max_memory, on_error)
-    return _outcomes(nets, task, executor, jobs, plane, activation, on_error, progress)
+    return _outcomes(nets, task, executor, jobs, plane, activation, on_error, progress, readings)
 
 
 def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jobs: int | None, plane: Any,
-              activation: Any, on_error: OnError, progress: bool
+              activation: Any, on_error: OnError, progress: bool, readings: dict[int, dict] | None = None
               ) -> Iterator[tuple[int, RegionCounts | NetFailure, float | None]]:
     """Run a checked batch; a pool of our own starts at the first ``next`` and ends with the iterator."""
     pool, owned = (executor, False) if executor is not None else _own_pool(jobs)
@@ -300,7 +307,7 @@ def _outcomes(nets: Iterable[Any], task: _Task, executor: cf.Executor | None, jo
     bar = progress_bar(progress, total, "nets", unit="net", rate=False)  # type: ignore[arg-type]
     run = _serial if pool is None else _parallel
     try:
-        for outcome in run(pool, nets, task, plane, activation, on_error):
+        for outcome in run(pool, nets, task, plane, activation, on_error, readings):
             bar.update()
             yield outcome
     except (KeyboardInterrupt, GeneratorExit):  # Ctrl-C, SIGTERM in exactnet, or the caller stopped: end
@@ -387,18 +394,18 @@ def _own_pool(jobs: int | None) -> tuple[cf.Executor | None, bool]:
 
 
 def _serial(pool: None, nets: Iterable[Any], task: _Task, plane: Any, activation: Any,
-            on_error: OnError) -> Iterator[tuple[int, Any, float | None]]:
+            on_error: OnError, readings: dict[int, dict] | None) -> Iterator[tuple[int, Any, float | None]]:
     """Read and count each net in turn, in this process."""
     for index, net in enumerate(nets):
         try:
-            counts, seconds = _count_task(_read(net, plane, activation, task), task)
+            counts, seconds = _count_task(_read(net, plane, activation, task, readings, index), task)
         except Exception as exc:  # noqa: BLE001 - one net's failure is reported, not fatal
             counts, seconds = _failed(index, _source(net), exc, on_error), None
         yield index, counts, seconds
 
 
 def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, activation: Any,
-              on_error: OnError) -> Iterator[tuple[int, Any, float | None]]:
+              on_error: OnError, readings: dict[int, dict] | None) -> Iterator[tuple[int, Any, float | None]]:
     """Read each net here, submit them in chunks, and yield the results as the chunks come back.
 
     A chunk of several nets per task keeps the executor's cost per task (tens of
@@ -412,7 +419,7 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     try:
         for index, net in enumerate(nets):
             try:
-                batch.append((index, _source(net), _read(net, plane, activation, task)))
+                batch.append((index, _source(net), _read(net, plane, activation, task, readings, index)))
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
                 yield index, _failed(index, _source(net), exc, on_error), None
             if len(batch) >= size:
@@ -513,9 +520,13 @@ def _dask_client(pool: cf.Executor) -> Any:
     return client if client is not None and type(pool).__module__.startswith("distributed") else None
 
 
-def _read(net: Any, plane: Any, activation: Any, task: _Task) -> ExactNet:
-    """Read one net (in this process), refusing a box window of another input width."""
-    enet = read_net(net, plane, activation, task.window)[0]
+def _read(net: Any, plane: Any, activation: Any, task: _Task, readings: dict[int, dict] | None = None,
+          index: int = 0) -> ExactNet:
+    """Read one net (in this process), refusing a box window of another input width; note its reading."""
+    with contextlib.nullcontext([]) if readings is None else recorded_readings() as notes:
+        enet = read_net(net, plane, activation, task.window)[0]
+    if notes:
+        readings[index] = notes[-1]
     if isinstance(task.window, tuple) and enet.input_dim != len(task.window):
         raise InputError(f"window is a box of {len(task.window)} axes, and this network's input is "
                          f"{enet.input_dim}-D: count nets of each input width apart, or give a half-width "

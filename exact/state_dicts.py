@@ -46,6 +46,10 @@ __all__ = ["ASSUMED", "check_architecture", "checkpoint_entry", "from_state_dict
 
 _ENTRIES = ("activation", "widths")
 
+_CONV_HINT = ("; a convolution's weight? a state_dict is read as Linear layers only: pass the torch module "
+              "itself (exact.as_exact_net(module), in Python), which reads convolutions")
+"""Said when a state_dict's weight has more than two axes."""
+
 
 def given_activation(activation: Any) -> Any:
     """Read an ``activation`` argument: a name, an Activation, a spec object, or a list of them.
@@ -208,9 +212,7 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         W, b = state[n + ".weight"], state.get(n + ".bias")
         shape = tuple(W.shape)
         if len(shape) != 2:
-            conv = ("; a convolution's weight? a state_dict is read as Linear layers only: pass the torch "
-                    "module itself (exact.as_exact_net(module), in Python), which reads convolutions")
-            raise err(f"{where}: {n}.weight has shape {shape}, not 2-D (out, in)" + conv * (len(shape) > 2))
+            raise err(f"{where}: {n}.weight has shape {shape}, not 2-D (out, in)" + _CONV_HINT * (W.ndim > 2))
         if b is not None and tuple(b.shape) != shape[:1]:
             raise err(f"{where}: {n}.bias has shape {tuple(b.shape)}, but {n}.weight has "
                       f"{counted(shape[0], 'row')}")

@@ -5904,3 +5904,27 @@ def test_a_conv_state_dict_is_refused_saying_to_pass_the_module():
     assert exact.as_exact_net(m).widths == (2, 4, 1)
     with pytest.raises(InputError, match=r"not 2-D \(out, in\)$"):            # a 1-D weight: no such advice
         exact.as_exact_net({"a.weight": torch.ones(3)})
+
+
+def test_count_many_lines_say_how_a_state_dict_was_read(tmp_path, capsys):
+    """New-user trial, session 13: `exactnet count-many res_sd.pt` wrote its counts with no word of what a
+    state_dict cannot show (a residual model's state_dict is counted as a plain chain, a LeakyReLU one as
+    ReLU), where `exactnet regions` prints layers_read, layer_order, activation and assumed.  Each line
+    of a state_dict now has them too; other files' lines are unchanged."""
+    import torch
+
+    from exact.cli import main
+
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.LeakyReLU(0.1), torch.nn.Linear(8, 1))
+    torch.save(m.state_dict(), tmp_path / "a.pt")
+    exact.save_json(exact.as_exact_net(m), tmp_path / "b.json")
+    for jobs in ("1", "2"):
+        out = tmp_path / f"c{jobs}.jsonl"
+        assert main(["count-many", str(tmp_path / "a.pt"), str(tmp_path / "b.json"), "--jsonl", str(out), "-q",
+                     "--jobs", jobs]) == 0
+        lines = {json.loads(t)["file"].rsplit("/", 1)[-1]: json.loads(t) for t in out.read_text().splitlines()}
+        assert lines["a.pt"]["activation"] == "relu (assumed: the state_dict names none)"
+        assert lines["a.pt"]["layers_read"] == ["0.weight", "2.weight"]
+        assert "skip connections" in lines["a.pt"]["assumed"]
+        assert "layer_order" in lines["a.pt"] and "activation" not in lines["b.json"]
