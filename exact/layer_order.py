@@ -10,9 +10,9 @@ and ``fc1b``, ``encoder.0`` and ``decoder.0``) are read as stored.
 
 A ``.safetensors`` file keeps no registration order (its writer sorts the names): names
 ordered by their numbers are read so, others in the one order in which the shapes chain
-(:func:`chain_order`).  Where several orders chain, names that first differ in a number
-(``fc1`` and ``fc3`` beside ``out``) are taken to run in their numbers' order, as wholly
-numbered names are, and the one order that chains so is read; several are refused.
+(:func:`chain_order`); several such orders are refused, naming two of them.  (``fc1``,
+``fc2``, ``fc3`` beside ``out`` with equal widths are refused: nothing in the file says the
+numbers run upwards, and a decoder's ``up2, up1`` run downwards.)
 
 Each function takes the layers' names and ``table``: their weights' shapes and the widths
 wanted (or None), or None when a shape is bad (named by the caller).  It returns the order,
@@ -21,10 +21,9 @@ not chain, or raises :class:`~exact.errors.InputError` when the order is ambiguo
 
 Examples
 --------
->>> shapes = {"fc1": (4, 2), "fc2": (4, 4), "fc3": (4, 4), "out": (1, 4)}   # fc2, fc3 chain either way
->>> order, how, _ = chain_order(["fc1", "fc2", "fc3", "out"], (shapes, None))
->>> order, how
-(['fc1', 'fc2', 'fc3', 'out'], "the one order in which their shapes chain, numbered names in numbers' order")
+>>> shapes = {"in": (4, 2), "hidden": (3, 4), "out": (1, 3)}
+>>> chain_order(["hidden", "in", "out"], (shapes, None))[:2]
+(['in', 'hidden', 'out'], 'the one order in which their shapes chain')
 """
 
 from __future__ import annotations
@@ -60,7 +59,7 @@ def natural_key(name: str) -> list[Any]:
     >>> sorted(["fc10", "fc2", "out"], key=natural_key)
     ['fc2', 'fc10', 'out']
     """
-    return [(0, int(t), "") if t.isdigit() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
+    return [(0, int(t), "") if t.isdecimal() else (1, 0, t) for t in re.split(r"(\d+)", name) if t]
 
 
 def ordered_by_numbers(names: list[str]) -> bool:
@@ -84,7 +83,7 @@ def ordered_by_numbers(names: list[str]) -> bool:
         i = _first_difference(a, b)
         if i is None or a[i][0] or b[i][0]:  # one name starts the other (fc1, fc1b), or a word differs
             return False
-    return any(c.isdigit() for c in names[0])
+    return any(c.isdecimal() for c in names[0])
 
 
 def stored_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
@@ -139,9 +138,8 @@ def stored_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
 def chain_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
     """Return names ordered by their numbers if their shapes chain, else the one order that chains.
 
-    Other names (``input_layer``, ``hidden``; ``encoder.0``, ``decoder.0``) say nothing of
-    the layers' order, but names that first differ in a number (``fc1``, ``fc3``) are taken
-    to run in their numbers' order when the shapes alone chain in several orders.
+    Other names (``input_layer``, ``hidden``; ``encoder.0``, ``decoder.0``; ``fc1``, ``fc2``
+    beside ``out``) say nothing of the layers' order.
 
     Parameters
     ----------
@@ -157,14 +155,16 @@ def chain_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
     Raises
     ------
     InputError
-        When the shapes (and widths) chain in several orders, or the search stops at its
-        limits (:data:`ORDER_LAYERS` layers, :data:`ORDER_STEPS` steps).
+        When the shapes (and widths) chain in several orders (two of them named), or the
+        search stops at its limits (:data:`ORDER_LAYERS` layers, :data:`ORDER_STEPS` steps).
 
     Examples
     --------
-    >>> chain_order(["hidden", "input", "output"], ({"hidden": (4, 3), "input": (3, 2), "output": (1, 4)},
-    ...                                              None))[:2]
-    (['input', 'hidden', 'output'], 'the one order in which their shapes chain')
+    >>> square = {"fc1": (4, 2), "fc2": (4, 4), "fc3": (4, 4), "out": (1, 4)}   # fc2, fc3 chain either way
+    >>> chain_order(["fc1", "fc2", "fc3", "out"], (square, None))
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: the layers' names (fc1, fc2, fc3, out) are not ordered by their numbers ...
     """
     if table is None:
         return names, "by their names' numbers", ""  # a bad shape: named by the caller
@@ -172,22 +172,19 @@ def chain_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
     numbered = ordered_by_numbers(names)
     if numbered and _chains(shapes, want, names):  # 'net.0' ... 'net.10', 'block1.fc2': as saved
         return names, "by their names' numbers (a .safetensors file keeps no other order)", ""
-    found, searched = _orders_that_chain(shapes, want, names, {})
+    found, searched = _orders_that_chain(shapes, want, names)
     if len(found) == 1 and searched:
         return found[0], "the one order in which their shapes chain", ""
     if not found and searched:
         return names, "by their names' numbers", "; nor in any other order"
-    rules = _number_rules(names) if not numbered else {}
-    if rules and len(found) > 1:
-        kept, searched = _orders_that_chain(shapes, want, names, rules)
-        if len(kept) == 1 and searched:
-            return kept[0], "the one order in which their shapes chain, numbered names in numbers' order", ""
     listed = ", ".join(names)
+    digits = any(c.isdecimal() for c in listed)
     what = (f"the layers ({listed}) do not chain in their names' numbers' order, but" if numbered else
-            f"the layers' names ({listed}) are not numbered and" if not any(c.isdigit() for c in listed) else
+            f"the layers' names ({listed}) are not numbered and" if not digits else
             f"the layers' names ({listed}) are not ordered by their numbers alone, and")
-    how = ("chain in more than one order" if len(found) > 1 else f"were not searched ({len(names)} layers)"
-           if len(names) > ORDER_LAYERS else f"were searched for {ORDER_STEPS} steps, without an answer")
+    how = (f"chain in more than one order ({'; '.join(', '.join(o) for o in found)}, ...)" if len(found) > 1
+           else f"were not searched ({len(names)} layers)" if len(names) > ORDER_LAYERS
+           else f"were searched for {ORDER_STEPS} steps, without an answer")
     raise InputError(f"{what} their shapes {how}: rename them to sort in layer order ('0', '1', ..., or "
                      "'fc1', 'fc2', ...), or give exact.as_exact_net a dict of the tensors in layer order")
 
@@ -195,18 +192,6 @@ def chain_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
 def _first_difference(a: list, b: list) -> int | None:
     """Return the first position where two natural keys differ (None: one starts the other)."""
     return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), None)
-
-
-def _number_rules(names: list[str]) -> dict[str, set[str]]:
-    """Return, for each name, the names run before it: those first differing from it in a lower number."""
-    keys = {n: natural_key(n) for n in names}
-    rules: dict[str, set[str]] = {}
-    for a in names:
-        for b in names:
-            i = _first_difference(keys[a], keys[b])
-            if i is not None and not keys[a][i][0] and not keys[b][i][0] and keys[a][i] < keys[b][i]:
-                rules.setdefault(b, set()).add(a)
-    return rules
 
 
 def _fits(shapes: dict, want: Any, i: int, n: str, prev: str | None) -> bool:
@@ -221,12 +206,8 @@ def _chains(shapes: dict, want: Any, order: list[str]) -> bool:
     return all(_fits(shapes, want, i, n, order[i - 1] if i else None) for i, n in enumerate(order))
 
 
-def _orders_that_chain(shapes: dict, want: Any, names: list[str], rules: dict[str, set[str]]
-                       ) -> tuple[list[list[str]], bool]:
-    """Return up to two orders in which the layers chain, and whether the search was complete.
-
-    Each name comes after the names ``rules`` puts before it.
-    """
+def _orders_that_chain(shapes: dict, want: Any, names: list[str]) -> tuple[list[list[str]], bool]:
+    """Return up to two orders in which the layers chain, and whether the search was complete."""
     if len(names) > ORDER_LAYERS:
         return [], False
     found: list[list[str]] = []
@@ -239,8 +220,7 @@ def _orders_that_chain(shapes: dict, want: Any, names: list[str], rules: dict[st
         if len(path) == len(names):
             found.append(list(path))
         for n in names:
-            if (n not in used and rules.get(n, set()) <= used
-                    and _fits(shapes, want, len(path), n, path[-1] if path else None)):
+            if n not in used and _fits(shapes, want, len(path), n, path[-1] if path else None):
                 walk(path + [n], used | {n})
 
     walk([], set())

@@ -3175,7 +3175,7 @@ def test_safetensors_layers_whose_names_do_not_sort_in_order_load_by_their_shape
     sq = {"input_layer.weight": W1, "hidden.weight": rng.normal(size=(4, 4)), "mid.weight": rng.normal(size=(4, 4)),
           "output.weight": rng.normal(size=(1, 4))}  # hidden/mid chain either way round: refused
     g = _safetensors_file(tmp_path / "sq.safetensors", {k: ("F64", v) for k, v in sq.items()})
-    with pytest.raises(exact.SpecFileError, match="chain in more than one order: rename them .*as_exact_net"):
+    with pytest.raises(exact.SpecFileError, match=r"chain in more than one order \(.*\): rename them .*as_exact_net"):
         exact.load_spec(g)
 
 
@@ -5128,7 +5128,7 @@ def test_a_safetensors_of_fc1_fc1b_fc2_is_read_in_its_one_order_or_refused(tmp_p
     got = _three_readings_s11h2(square, tmp_path)
     assert isinstance(got[2][0], str), "read in some order"
     assert re.search(r"\(fc1, fc1b, fc2\) are not ordered by their numbers alone, and their shapes chain in more "
-                     r"than one order: rename them", got[2][0])
+                     r"than one order \(fc1, fc1b, fc2; fc1b, fc1, fc2, \.\.\.\): rename them", got[2][0])
     assert got[0][0] == got[1][0] == exact.from_torch(square)
     assert exact.count_regions(got[1][0], window=3) == exact.count_regions(square, window=3)
     m = Net(2).double()  # 2 -> 3 -> 3 -> 1: one order chains
@@ -5689,54 +5689,31 @@ def test_a_ctrl_c_while_the_frame_submits_cancels_the_jobs_already_submitted():
     assert len(ran) <= 1 and all(f.cancelled() for f in pool.made[1:]), (ran, pool.made)
 
 
-def test_a_safetensors_of_numbered_layers_and_an_unnumbered_output_is_read_in_number_order(tmp_path, capsys):
-    """Left from session 11's review: an ordinary .safetensors of fc1, fc2, fc3 and out with equal hidden
-    widths was refused ("not ordered by their numbers alone, and their shapes chain in more than one order"),
-    since fc2 and fc3 chain either way round.  Names that first differ in a number are now taken to run in
-    their numbers' order, as wholly numbered names are, and the one order that then chains is read (the
-    command line says so); where that still leaves several orders, or none, the file is refused as before."""
+def test_a_safetensors_of_numbered_layers_beside_others_is_refused_naming_two_orders(tmp_path):
+    """Review, session 13: a rule read a .safetensors of fc1, fc2, fc3 and out (equal hidden widths, fc2
+    and fc3 chaining either way round) in the numbers' order; it also read stem, up2, up1, head, a
+    decoder numbered downwards, as stem, up1, up2, head: silently another network, where it was refused
+    before.  Nothing in the file says which way the numbers run, so both are refused again, the message
+    now naming two of the orders that chain; the order of a dict in memory is the caller's."""
     import torch
     from test_formats import write_safetensors
 
-    from exact.cli import main
-
     torch.manual_seed(3)
-    layers = [("fc1", torch.nn.Linear(2, 4)), ("fc2", torch.nn.Linear(4, 4)), ("fc3", torch.nn.Linear(4, 4)),
-              ("out", torch.nn.Linear(4, 1))]
-    state = {f"{n}.{k}": v.detach().double() for n, lin in layers for k, v in lin.state_dict().items()}
-    path = write_safetensors(tmp_path / "mlp.safetensors", state)
-    want = exact.as_exact_net(state)                          # a dict: read in its (registration) order
-    assert exact.load_spec(path) == want and want.widths == (2, 4, 4, 4, 1)
-    assert main(["regions", str(path), "--window", "2", "--count-only", "-q"]) == 0
-    assert "layer order: the one order in which their shapes chain, numbered names in numbers' order\n" in \
-        capsys.readouterr().out
-    # fc_a, fc_b are not numbered: both orders chain, refused as before
-    named = {k.replace("fc2", "fc_a").replace("fc3", "fc_b"): v for k, v in state.items()}
-    with pytest.raises(exact.SpecFileError, match="their shapes chain in more than one order"):
-        exact.load_spec(write_safetensors(tmp_path / "named.safetensors", named))
-    # fc2 (1 x 4) cannot come before fc3: two other orders chain (out and fc3 either way round), refused
-    shapes = {"fc1": (4, 2), "fc2": (1, 4), "fc3": (4, 4), "out": (4, 4)}
-    odd = {f"{n}.weight": torch.ones(s, dtype=torch.float64) for n, s in shapes.items()}
-    with pytest.raises(exact.SpecFileError, match="chain in more than one order"):
-        exact.load_spec(write_safetensors(tmp_path / "odd.safetensors", odd))
+    for names in (("fc1", "fc2", "fc3", "out"), ("stem", "up2", "up1", "head")):
+        layers = [torch.nn.Linear(2, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)]
+        state = {f"{n}.{k}": v.detach().double() for n, lin in zip(names, layers) for k, v in lin.state_dict().items()}
+        path = write_safetensors(tmp_path / f"{names[1]}.safetensors", state)
+        with pytest.raises(exact.SpecFileError, match=r"their shapes chain in more than one order \(\w+, \w+, "
+                                                       r"\w+, \w+; \w+, \w+, \w+, \w+, \.\.\.\): rename them"):
+            exact.load_spec(path)
+        assert exact.as_exact_net(state).widths == (2, 4, 4, 4, 1)           # a dict: read in its order
 
 
-@pytest.mark.parametrize("extra", [[], ["--segments", "-"]])
-def test_cli_decision_boundary_of_two_outputs_in_text_mode(tmp_path, capsys, extra):
-    """New-user trial, session 13: `exactnet regions two_out.pt --decision-boundary` (a 2-class classifier)
-    ended in "internal error (TypeError ...)" unless --json was given: the text summary wrote the level of
-    every curve, and a decision boundary of two or more outputs has none (level None)."""
-    import torch
-
-    from exact.cli import main
-
-    torch.manual_seed(0)
-    m = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
-    torch.save(m.state_dict(), tmp_path / "two_out.pt")
-    assert main(["regions", str(tmp_path / "two_out.pt"), "--decision-boundary", *extra]) == 0
-    out = capsys.readouterr().out
-    n = len(exact.regions(m).decision_boundary().segments)
-    assert n > 0 and (f"decision boundary: {n} segments" in out or json.loads(out.splitlines()[0])[0]["segments"])
+def test_a_layer_name_with_a_superscript_digit_is_read_not_a_traceback():
+    """Review, session 13: natural_key took '²' for a number (str.isdigit) and int('²') raised a bare
+    ValueError; only decimal digits are numbers now."""
+    got = exact.as_exact_net({"fc1².weight": np.ones((3, 2)), "out.weight": np.ones((1, 3))})
+    assert got.widths == (2, 3, 1)
 
 
 def test_cli_refusal_after_reading_a_state_dict_says_what_was_read(tmp_path, capsys):
