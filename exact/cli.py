@@ -296,14 +296,13 @@ def _cmd_regions(args) -> int:
         from .html_view import plotly_js
 
         plotly_js()  # refuse a missing plotly before any work
-    with recorded_readings() as read:  # a state_dict: the layer order read and what was assumed
+    with recorded_readings() as args.readings:  # a state_dict's reading: said in the summary and any refusal
         net = as_exact_net(args.spec)
     if args.output is not None and args.output >= net.widths[-1]:
         raise InputError(f"--output {args.output} is out of range: the network has "
                          f"{counted(net.widths[-1], 'output')}, numbered from 0")
     args.output = args.output or 0
-    args.reading = read[-1] if read else None  # said with a refusal (a wrong layer order can cause one)
-    source = {"spec": args.spec, **(args.reading or {})}
+    source = {"spec": args.spec, **(args.readings[-1] if args.readings else {})}
     if args.plane is not None:
         source["sliced_from_widths"] = list(net.widths)
     elif net.input_dim != 2:  # the d-dimensional engine: counts (cells are polytopes, not drawn here)
@@ -467,9 +466,10 @@ def _cmd_check(args) -> int:
     if args.window is None:
         raise InputError("check samples a grid, which cannot cover the whole plane: give --window B")
     args.window = _window_for(args.window, 2, "check's")  # an interval or box: said in the CLI's words
-    with recorded_readings() as read:  # a state_dict: the layer order read and what was assumed
+    with recorded_readings() as args.readings:  # a state_dict's reading: said in the summary and any refusal
         rep = cross_check(args.spec, window=args.window, res=args.res)
-    data = {"spec": args.spec, **(read[-1] if read else {}), **rep.as_dict(), "window": args.window}
+    data = {"spec": args.spec, **(args.readings[-1] if args.readings else {}), **rep.as_dict(),
+            "window": args.window}
     shown = rep.missed[: args.show_missed]
     patterns = _pattern_texts([p for p, _ in shown])  # one digit per neuron, as GeoJSON writes them
     if args.json:
@@ -592,7 +592,7 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _fail(args, message: str, status: int) -> int:
-    print_failure(args.command, cli_words(message), getattr(args, "reading", None))  # a state_dict: as read
+    print_failure(args.command, cli_words(message), (getattr(args, "readings", None) or [None])[-1])
     return status
 
 

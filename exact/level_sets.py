@@ -402,6 +402,8 @@ def _rows(aff: Any) -> list[_Map]:
 
 
 def _check_level(c: Any) -> Fraction:
+    if getattr(c, "ndim", None) == 0 and hasattr(c, "item"):  # a 0-d array or tensor: its one value, as it is
+        c = c.item()
     if isinstance(c, Decimal):  # exactly, as a window's numbers
         return decimal_fraction(c, "level c")
     try:

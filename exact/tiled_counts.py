@@ -222,9 +222,9 @@ def regions_in_tiles(net: ExactNet, window: Fraction | ConvexWindow, tiles: Any,
         held += len(raw)
         if max_memory is not None and held * per_cell > max_memory:
             raise ResourceLimitError(
-                f"regions() with tiles would gather more than {held:,} cells here (about {per_cell:,} bytes "
-                f"each), more than max_memory={max_memory:,} bytes; raise max_memory (None for no limit) or "
-                "count them with count_regions()")
+                f"regions() with tiles would gather {held:,} cell pieces here (a cell cut by seams is one a "
+                f"tile; about {per_cell:,} bytes each), more than max_memory={max_memory:,} bytes; raise "
+                "max_memory (None for no limit) or count them with count_regions()")
         for rc in raw:
             pieces.setdefault(rc.pattern, []).append(rc)
         if max_regions is not None and len(pieces) > max_regions:  # as soon as the tiles done show it

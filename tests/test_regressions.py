@@ -5739,6 +5739,13 @@ def test_cli_refusal_after_reading_a_state_dict_says_what_was_read(tmp_path, cap
     exact.save_json(exact.as_exact_net(numeric.seeded_mlp([2, 8, 8, 1], seed=0)), tmp_path / "n.json")
     assert main(["regions", str(tmp_path / "n.json"), "--max-regions", "3"]) == 1
     assert capsys.readouterr().err.strip().splitlines()[1:] == []
+    # check reads inside the call that refuses (review of this fix): it says so too
+    torch.save(torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1)).state_dict(),
+               tmp_path / "sd3.pt")
+    assert main(["check", str(tmp_path / "sd3.pt"), "--window", "2"]) == 2
+    assert capsys.readouterr().err.splitlines()[1] == (
+        "  (the state_dict was read as 0.weight, 2.weight, in this order: as stored, the order of their names' "
+        "numbers too)")
 
 
 def test_an_interrupted_sheet_leaves_no_empty_folder(tmp_path, monkeypatch):
@@ -5905,3 +5912,25 @@ def test_count_many_lines_say_how_a_state_dict_was_read(tmp_path, capsys):
         assert lines["a.pt"]["layers_read"] == ["0.weight", "2.weight"]
         assert "skip connections" in lines["a.pt"]["assumed"]
         assert "layer_order" in lines["a.pt"] and "activation" not in lines["b.json"]
+
+
+def test_tiled_regions_memory_refusal_counts_cell_pieces_as_such():
+    """Review, session 13: the tiled regions() refusal said it "would gather more than 92 cells" for a net of
+    81 cells: it counts the pieces the tiles return (a cell cut by seams once per tile).  It says so now."""
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 5, 5, 5, 5, 1], seed=0))
+    per_cell = 3300 + 8 * 20 + 400                                          # exact.layer_split.cell_bytes
+    assert exact.regions(net, 10, max_memory=81 * per_cell).n_activation == 81
+    with pytest.raises(exact.ResourceLimitError, match=r"would gather \d+ cell pieces here \(a cell cut by seams"):
+        exact.regions(net, 10, tiles=3, max_memory=81 * per_cell)
+
+
+def test_a_0d_array_level_is_its_exact_value():
+    """Review, session 13: r.level_set(np.array(Fraction(1, 10))) (an object array, or a Decimal's) was read
+    through float(), as 3602879701896397/2^55; a 0-d array or tensor is now read as its one value."""
+    from decimal import Decimal
+
+    r = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])], window=2)
+    want = r.level_set(Fraction(1, 10))
+    for c in (np.array(Fraction(1, 10)), np.array(Decimal("0.1"))):
+        assert r.level_set(c).level == Fraction(1, 10) and r.level_set(c).segments == want.segments
+    assert r.level_set(np.float32(0.5)).level == Fraction(1, 2)
