@@ -20,7 +20,7 @@ from fractions import Fraction
 from typing import Any
 
 from .errors import InputError
-from .json_numbers import json_number
+from .json_numbers import exact_json, json_number
 from .neuron_usage import neuron_activity
 from .region_measures import sizes_or_none
 
@@ -121,7 +121,7 @@ def analysis_json(regions: Any, measure: str = "auto") -> dict:
     -------
     dict
         ``region_sizes``: ``measure``, ``exact``, ``bounded``, ``unbounded``, ``smallest``,
-        ``median``, ``largest`` (exact values as :func:`~exact.json_numbers.json_number`);
+        ``median``, ``largest`` (exact values without loss, as :func:`~exact.json_numbers.exact_json`);
         ``neuron_activity``: :meth:`exact.NeuronActivity.to_json`.
 
     Raises
@@ -144,5 +144,5 @@ def analysis_json(regions: Any, measure: str = "auto") -> dict:
         stats = {k: getattr(s, k) for k in ("smallest", "median", "largest")}
         sizes = {"measure": s.measure, "exact": s.exact, "bounded": s.n_bounded,
                  "unbounded": len(s.unbounded),
-                 **{k: json_number(v) if isinstance(v, Fraction) else v for k, v in stats.items()}}
+                 **{k: exact_json(v) if isinstance(v, Fraction) else v for k, v in stats.items()}}
     return {"region_sizes": sizes, "neuron_activity": neuron_activity(regions).to_json()}

@@ -5934,3 +5934,20 @@ def test_a_0d_array_level_is_its_exact_value():
     for c in (np.array(Fraction(1, 10)), np.array(Decimal("0.1"))):
         assert r.level_set(c).level == Fraction(1, 10) and r.level_set(c).segments == want.segments
     assert r.level_set(np.float32(0.5)).level == Fraction(1, 2)
+
+
+def test_exact_region_sizes_are_written_without_loss_where_the_json_says_exact(capsys):
+    """d-D review, session 13: summary() and --stats --json said "exact": true and wrote the smallest,
+    median and largest size as rounded floats (1.0833333333333333 for 13/12).  They are written as
+    exact_json does now: the float where one equals the value, else "p/q".  Also: the 1-D window message
+    read "2 numbers (lo_1, hi_1, ..., lo_1, hi_1)"."""
+    from exact.analysis_text import analysis_json
+
+    net = [([[1, 0, 0], [0, 1, -1], [1, 1, 1]], [0, 0, -1]), ([[1, -1, 1], [0, 0, 0]], [0, 2]), ([[1, 1]], [0])]
+    r = exact.regions(net, window=2)
+    s = r.summary()
+    assert s["exact"] is True and s["smallest"] == "13/12" == str(exact.region_sizes(r).smallest)
+    sizes = analysis_json(r)["region_sizes"]
+    assert sizes["exact"] is True and sizes["smallest"] == "13/12"
+    with pytest.raises(InputError, match=r"or 2 numbers \(lo_1, hi_1\), for this 1-D network"):
+        exact.count_regions([([[1]], [0]), ([[1]], [0])], [(0, 1), (0, 1)])

@@ -437,7 +437,8 @@ class RegionsND:
             ``activation_regions``, ``linear_regions``, ``bounded_regions``,
             ``unbounded_regions``, ``measure``, ``exact`` and the ``smallest``, ``median``
             and ``largest`` size of a bounded cell (None without one, or for radii without
-            scipy: then ``measure`` says so).
+            scipy: then ``measure`` says so); exact sizes without loss, as
+            :func:`~exact.json_numbers.exact_json` writes them (``"13/12"``), radii as floats.
 
         Examples
         --------
@@ -446,7 +447,7 @@ class RegionsND:
         >>> s["activation_regions"], s["measure"], s["smallest"], s["largest"]
         (2, 'volume', 4.0, 4.0)
         """
-        from ..json_numbers import exact_json, json_number
+        from ..json_numbers import exact_json
         from ..region_measures import sizes_or_none
 
         s = sizes_or_none(self, measure)
@@ -459,7 +460,7 @@ class RegionsND:
                 "unbounded_regions": len(self.cells) - bounded,
                 "measure": "radius: needs scipy (the analysis extra)" if s is None else s.measure,
                 "exact": s is not None and s.exact,
-                **{k: v if v is None or not s.exact else json_number(v) for k, v in stats.items()}}
+                **{k: v if v is None or not s.exact else exact_json(v) for k, v in stats.items()}}
 
     def plot(self, ax=None, **kwargs: Any) -> list:
         """Draw the cells of a 3-D input in matplotlib 3-D axes, clipped to the box.
