@@ -114,9 +114,8 @@ def check_box(window: Any, d: int) -> tuple[tuple[Fraction, ...], tuple[Fraction
         if len(window) != d:
             flat = not any(isinstance(v, (list, tuple)) for v in window)
             got = counted(len(window), "number" if flat else "pair")
-            axes = "lo_1, hi_1" + (f", ..., lo_{d}, hi_{d}" if d > 1 else "")
-            raise InputError(f"window must give one (lo, hi) pair per axis, or {2 * d} numbers ({axes}), for "
-                             f"this {d}-D network; got {got}"
+            raise InputError(f"window must give one (lo, hi) pair per axis, or {2 * d} numbers (lo_1, hi_1"
+                             f"{f', ..., lo_{d}, hi_{d}' * (d > 1)}), for this {d}-D network; got {got}"
                              + (" (four numbers are a 2-D rectangle)" if flat and len(window) == 4 else "")
                              + ("" if flat else _polygon_hint(window, d)))
         lo, hi = [], []
