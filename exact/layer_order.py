@@ -182,7 +182,8 @@ def chain_order(names: list[str], table: Table) -> tuple[list[str], str, str]:
     what = (f"the layers ({listed}) do not chain in their names' numbers' order, but" if numbered else
             f"the layers' names ({listed}) are not numbered and" if not digits else
             f"the layers' names ({listed}) are not ordered by their numbers alone, and")
-    how = (f"chain in more than one order ({'; '.join(', '.join(o) for o in found)}, ...)" if len(found) > 1
+    two = "; ".join(", ".join(o) for o in found)
+    how = (f"chain in more than one order (two of them: {two})" if len(found) > 1
            else f"were not searched ({len(names)} layers)" if len(names) > ORDER_LAYERS
            else f"were searched for {ORDER_STEPS} steps, without an answer")
     raise InputError(f"{what} their shapes {how}: rename them to sort in layer order ('0', '1', ..., or "

@@ -403,6 +403,8 @@ def _rows(aff: Any) -> list[_Map]:
 
 def _check_level(c: Any) -> Fraction:
     if getattr(c, "ndim", None) == 0 and hasattr(c, "item"):  # a 0-d array or tensor: its one value, as it is
+        if bool(getattr(c, "mask", False)):  # .item() would drop the mask
+            raise InputError(f"level c is masked, so it has no value: got {c!r}")
         c = c.item()
     if isinstance(c, Decimal):  # exactly, as a window's numbers
         return decimal_fraction(c, "level c")

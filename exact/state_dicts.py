@@ -46,9 +46,6 @@ __all__ = ["ASSUMED", "check_architecture", "checkpoint_entry", "from_state_dict
 
 _ENTRIES = ("activation", "widths")
 
-_CONV_HINT = ("; a convolution's weight? a state_dict is read as Linear layers only: pass the torch module "
-              "itself (exact.as_exact_net(module), in Python), which reads convolutions")
-"""Said when a state_dict's weight has more than two axes."""
 
 
 def given_activation(activation: Any) -> Any:
@@ -212,7 +209,7 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
         W, b = state[n + ".weight"], state.get(n + ".bias")
         shape = tuple(W.shape)
         if len(shape) != 2:
-            raise err(f"{where}: {n}.weight has shape {shape}, not 2-D (out, in)" + _CONV_HINT * (W.ndim > 2))
+            raise err(_not_a_matrix(where, n, shape))
         if b is not None and tuple(b.shape) != shape[:1]:
             raise err(f"{where}: {n}.bias has shape {tuple(b.shape)}, but {n}.weight has "
                       f"{counted(shape[0], 'row')}")
@@ -363,6 +360,15 @@ def _is_state_dict(v: Any) -> bool:
         return False
     layers = [x for k, x in v.items() if k not in _ENTRIES]
     return bool(layers) and all(hasattr(x, "shape") and hasattr(x, "dtype") for x in layers)
+
+
+def _not_a_matrix(where: str, name: str, shape: tuple) -> str:
+    """Say that a layer's weight is not a matrix (more axes: a convolution's? pass the module)."""
+    text = f"{where}: {name}.weight has shape {shape}, not 2-D (out, in)"
+    if len(shape) > 2:
+        text += ("; a convolution's weight? a state_dict is read as Linear layers only: pass the torch "
+                 "module itself (exact.as_exact_net(module), in Python), which reads convolutions")
+    return text
 
 
 def _check_finite(v: Any, key: str, layer: int, head: str, err: type) -> None:

@@ -5128,7 +5128,7 @@ def test_a_safetensors_of_fc1_fc1b_fc2_is_read_in_its_one_order_or_refused(tmp_p
     got = _three_readings_s11h2(square, tmp_path)
     assert isinstance(got[2][0], str), "read in some order"
     assert re.search(r"\(fc1, fc1b, fc2\) are not ordered by their numbers alone, and their shapes chain in more "
-                     r"than one order \(fc1, fc1b, fc2; fc1b, fc1, fc2, \.\.\.\): rename them", got[2][0])
+                     r"than one order \(two of them: fc1, fc1b, fc2; fc1b, fc1, fc2\): rename them", got[2][0])
     assert got[0][0] == got[1][0] == exact.from_torch(square)
     assert exact.count_regions(got[1][0], window=3) == exact.count_regions(square, window=3)
     m = Net(2).double()  # 2 -> 3 -> 3 -> 1: one order chains
@@ -5703,8 +5703,8 @@ def test_a_safetensors_of_numbered_layers_beside_others_is_refused_naming_two_or
         layers = [torch.nn.Linear(2, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)]
         state = {f"{n}.{k}": v.detach().double() for n, lin in zip(names, layers) for k, v in lin.state_dict().items()}
         path = write_safetensors(tmp_path / f"{names[1]}.safetensors", state)
-        with pytest.raises(exact.SpecFileError, match=r"their shapes chain in more than one order \(\w+, \w+, "
-                                                       r"\w+, \w+; \w+, \w+, \w+, \w+, \.\.\.\): rename them"):
+        with pytest.raises(exact.SpecFileError, match=r"their shapes chain in more than one order \(two of them: "
+                                                       r"\w+, \w+, \w+, \w+; \w+, \w+, \w+, \w+\): rename them"):
             exact.load_spec(path)
         assert exact.as_exact_net(state).widths == (2, 4, 4, 4, 1)           # a dict: read in its order
 
@@ -5951,3 +5951,42 @@ def test_exact_region_sizes_are_written_without_loss_where_the_json_says_exact(c
     assert sizes["exact"] is True and sizes["smallest"] == "13/12"
     with pytest.raises(InputError, match=r"or 2 numbers \(lo_1, hi_1\), for this 1-D network"):
         exact.count_regions([([[1]], [0]), ([[1]], [0])], [(0, 1), (0, 1)])
+
+
+@pytest.mark.parametrize("extra", [[], ["--segments", "-"]])
+def test_cli_decision_boundary_of_two_outputs_in_text_mode(tmp_path, capsys, extra):
+    """New-user trial, session 13: `exactnet regions two_out.pt --decision-boundary` (a 2-class classifier)
+    ended in "internal error (TypeError ...)" unless --json was given: the text summary wrote the level of
+    every curve, and a decision boundary of two or more outputs has none (level None)."""
+    import torch
+
+    from exact.cli import main
+
+    torch.manual_seed(0)
+    m = torch.nn.Sequential(torch.nn.Linear(2, 8), torch.nn.ReLU(), torch.nn.Linear(8, 2))
+    torch.save(m.state_dict(), tmp_path / "two_out.pt")
+    assert main(["regions", str(tmp_path / "two_out.pt"), "--decision-boundary", *extra]) == 0
+    out = capsys.readouterr().out
+    n = len(exact.regions(m).decision_boundary().segments)
+    assert n > 0 and (f"decision boundary: {n} segments" in out or json.loads(out.splitlines()[0])[0]["segments"])
+
+
+def test_a_masked_level_is_refused_and_odd_weights_without_ndim_are_refused_cleanly():
+    """Review of this session's fixes: reading a 0-d level through .item() dropped a mask (a masked level
+    was read as 1/2, np.ma.masked as 0), and the conv hint asked a weight for .ndim, which an array-like
+    with .shape and .dtype need not have (AttributeError)."""
+    r = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [-1])], window=2)
+    for c in (np.ma.masked_array(0.5, mask=True), np.ma.masked):
+        with pytest.raises(InputError, match="level c is masked"):
+            r.level_set(c)
+    assert r.level_set(np.ma.masked_array(0.5, mask=False)).level == Fraction(1, 2)
+
+    class Arr:  # shape and dtype, no ndim
+        def __init__(self, a):
+            self._a, self.shape, self.dtype = a, a.shape, a.dtype
+
+        def __array__(self, dtype=None, copy=None):
+            return self._a
+
+    with pytest.raises(InputError, match=r"has shape \(3, 2, 2\), not 2-D \(out, in\); a convolution's"):
+        exact.as_exact_net({"a.weight": Arr(np.ones((3, 2, 2))), "b.weight": np.ones((1, 3))})
