@@ -547,8 +547,9 @@ def _cross_check_section(shallow, deep, res: int, say: _Progress) -> _Section:
     return _Section([
         "## Cross-check: exact regions versus pixel sampling", "",
         f"The sheet counts regions from images. Sampling the activation pattern at the centres of "
-        f"{res}×{res} pixels (float32, as the torch model computes) finds only a lower bound on the number "
-        "of activation regions:", "",
+        f"{res}×{res} pixels (float32, as the torch model computes) misses the small regions, and a pixel "
+        "centre within float32 error of a boundary can show a pattern of the wrong side (even one no "
+        "region has), so the sampled count is no bound on the exact one:", "",
         _md_table(["net", "window", "exact activation regions", "sampled patterns", "missed",
                    "largest missed area", "pixels off", "unexplained"], rows), "",
         "'pixels off' counts pixel centres whose float32 pattern differs from the exact one; "

@@ -19,7 +19,8 @@ model = nn.Sequential(nn.Linear(2, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(), nn
 
 r = exact.regions(model, window=3.0)  # weights taken at their exact float32 values
 print(f"{r.n_activation} activation regions, {r.n_linear} linear regions in [-3, 3]^2")
-print("smallest region area (exact):", float(min(c.exact_area for c in r.cells)))
+smallest = min(c.exact_area for c in r.cells)  # an exact Fraction
+print(f"smallest region area: {float(smallest):.6g} (exactly {smallest.numerator} / {smallest.denominator})")
 cell = r.locate((0.5, -1.0))
 print("pattern at (0.5, -1):", cell.pattern, " output map:", cell.affine)
 print("whole plane:", exact.count_regions(model, window=None))

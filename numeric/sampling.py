@@ -66,6 +66,9 @@ def _accepts_bound(f: Callable) -> Callable:
 
 
 def _check_grid(window: float, res: int) -> None:
+    if window is None:  # the whole plane (as exact.count_regions takes it) has no pixels
+        raise TypeError("window=None, the whole plane, cannot be sampled on a grid: give a half-width B "
+                        "(the square [-B, B]^2)")
     if isinstance(window, bool) or not isinstance(window, (int, float, np.floating, np.integer)):
         raise TypeError(f"window must be a number, got {window!r}")
     if not np.isfinite(window) or window <= 0:

@@ -5990,3 +5990,19 @@ def test_a_masked_level_is_refused_and_odd_weights_without_ndim_are_refused_clea
 
     with pytest.raises(InputError, match=r"has shape \(3, 2, 2\), not 2-D \(out, in\); a convolution's"):
         exact.as_exact_net({"a.weight": Arr(np.ones((3, 2, 2))), "b.weight": np.ones((1, 3))})
+
+
+def test_the_sheet_no_longer_calls_pixel_sampling_a_lower_bound_and_sampling_refuses_the_plane(tmp_path):
+    """Teacher trial, session 13: the sheet said pixel sampling "finds only a lower bound on the number of
+    activation regions", while its own table shows pixels off (a pixel centre near a boundary can show
+    another pattern, even one no region has: no bound, as the README says); grid_patterns(window=None)
+    said "window must be a number, got None" where the README lists window=None among its words."""
+    from exact import sheet
+
+    section = sheet._cross_check_section(numeric.seeded_mlp([2, 20, 1], seed=0),
+                                         numeric.seeded_mlp([2, 5, 5, 5, 5, 1], seed=0), 10, lambda m: None)
+    text = "\n".join(section.lines)
+    assert "lower bound" not in text and "so the sampled count is no bound on the exact one" in text
+    net = numeric.seeded_mlp([2, 4, 1], seed=0)
+    with pytest.raises(TypeError, match=r"window=None, the whole plane, cannot be sampled on a grid"):
+        numeric.grid_patterns(net, window=None, res=10)
