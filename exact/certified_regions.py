@@ -43,7 +43,6 @@ True
 from __future__ import annotations
 
 import logging
-import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -60,7 +59,7 @@ from .cell_blocks import block_polygons
 from .cells import Regions
 from .errors import ResourceLimitError, Undecided
 from .json_numbers import maps_text
-from .layer_split import RawCell, cell_bytes, enumerate_cells, square
+from .layer_split import RawCell, cell_bytes, enumerate_cells, reduce_map, square
 from .network import AffineMap, ExactNet
 from .polygon_areas import area_candidates, polygon_area, vertex_boxes, vertex_float_areas
 from .predicates import Line, Point, compare_along, unoriented_key
@@ -566,11 +565,9 @@ def tile_cells_exact(net: ExactNet, window: ConvexWindow, *, max_regions: int | 
                 raise ResourceLimitError(f"{len(cells):,} cells of about {per_cell:,} bytes each would take "
                                          f"more than max_memory={max_memory:,} bytes")
             cells.resolve_all()
-            scale = cells.maps.scales[-1]
-            rows = [cells.output_rows(i)[0] for i in range(len(cells))]
-            gs = [math.gcd(scale, *(v for row in r for v in row)) for r in rows]  # lowest terms, as exact's
-            return [RawCell(*cells.polygon(i), cells.pattern(i), tuple(tuple(v // g for v in o) for o in r),
-                            scale // g) for i, (r, g) in enumerate(zip(rows, gs))]
+            scale = cells.maps.scales[-1]  # each map in lowest terms, as the exact engine's
+            return [RawCell(*cells.polygon(i), cells.pattern(i), *reduce_map(cells.output_rows(i)[0], scale))
+                    for i in range(len(cells))]
     except Undecided as why:
         log.info("a tile: certified floats could not decide (%s); using the exact engine", why)
     return enumerate_cells(net, window.verts, window.edges, max_regions=max_regions, max_memory=max_memory)

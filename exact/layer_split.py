@@ -45,7 +45,7 @@ from .line_count import arrangement_faces, first_layer_lines
 from .network import ExactNet, IntLayer
 from .predicates import Line, Point, canonical_line, split_polygon
 
-__all__ = ["RawCell", "cell_bytes", "enumerate_cells", "square"]
+__all__ = ["RawCell", "cell_bytes", "enumerate_cells", "reduce_map", "square"]
 
 
 @dataclass
@@ -109,7 +109,26 @@ def square(half_num: int, half_den: int) -> tuple[tuple[Point, ...], tuple[Line,
     return verts, edges
 
 
-def _reduce_map(rows: Sequence[tuple[int, int, int]], t: int) -> tuple[tuple, int]:
+def reduce_map(rows: Sequence[tuple[int, int, int]], t: int) -> tuple[tuple, int]:
+    """Put an exact output map ``(a x + b y + c) / t`` per row in lowest terms, as :class:`RawCell` holds it.
+
+    Parameters
+    ----------
+    rows : sequence of (int, int, int)
+        Per output, the integers ``(a, b, c)``.
+    t : int
+        The common positive denominator.
+
+    Returns
+    -------
+    (tuple of (int, int, int), int)
+        The rows and the denominator divided by their common gcd.
+
+    Examples
+    --------
+    >>> reduce_map([(2, 4, 6), (0, 0, 2)], 8)
+    (((1, 2, 3), (0, 0, 1)), 4)
+    """
     g = math.gcd(t, *(v for r in rows for v in r))
     if g > 1:
         rows = tuple((a // g, b // g, c // g) for a, b, c in rows)
@@ -499,7 +518,7 @@ def _output_cells(state: Iterable[tuple], out_layer: IntLayer, max_regions: int 
     bar = progress_bar(progress, None, "cells", unit="cell")
     try:
         for vs, es, pat, A, t in state:
-            rows_r, s_r = _reduce_map(out_map(A, t), out_layer.scale * t)
+            rows_r, s_r = reduce_map(out_map(A, t), out_layer.scale * t)
             cells.append(RawCell(vs, es, pat, rows_r, s_r))
             if len(cells) % 1024 == 0:
                 bar.update(1024)
