@@ -272,10 +272,11 @@ def level_set(reg: Any, c: Any = 0, output: Any = 0) -> LevelSet:
                 flats.append((cell.index, cell.verts, cell.edges))
             continue
         line = line_from_fractions(a, b, o)
-        chord = None if outer else _chord(cell.verts, cell.edges, line)
         if outer:
             plane.add_line(line, plane.own_edges(cell))
-        elif chord is not None:
+            continue
+        chord = _chord(cell.verts, cell.edges, line)
+        if chord is not None:
             pieces.append((line, *chord))
     return _assemble(reg, "level set", level, k, pieces, flats, plane)
 
@@ -333,17 +334,17 @@ def decision_boundary(reg: Any) -> LevelSet:
         for g, members in enumerate(groups.values()):
             if len(members) > 1:
                 others = [_halfplane(_diff(maps[g], m)) for m in maps if m != maps[g]]
-                piece = None if own is not None else clip_polygon(cell.verts, cell.edges, others)
                 if own is not None:
                     plane.add_flat(cell.index, own + others)
-                elif piece is not None:
+                elif (piece := clip_polygon(cell.verts, cell.edges, others)) is not None:
                     flats.append((cell.index, *piece))
         for i in range(len(maps)):
             for j in range(i + 1, len(maps)):
-                if own is not None:
-                    _tie_line(plane, own, maps, i, j)
-                else:
-                    pieces += _tie_piece(cell, maps, i, j)
+                tie = _tie(maps, i, j)
+                if tie is not None and own is not None:
+                    plane.add_line(tie[0], own + tie[1])
+                elif tie is not None:
+                    pieces += _tie_piece(cell, *tie)
     return _assemble(reg, "decision boundary", None, None, pieces, flats, plane)
 
 
@@ -357,7 +358,7 @@ def _cells_and_maps(reg: Any, k: int, level: Fraction) -> Any:
         return zip(reg.cells, output_maps(reg))
     near = near.tolist()
     if reg.window is None:  # an unbounded cell goes on past its vertices: the floats do not rule it out
-        near = sorted({*near, *(i for i, c in enumerate(reg.cells) if not c.bounded)})
+        near = sorted({*near, *certified.on_border.nonzero()[0].tolist()})
     certified.resolve(near)  # the exact polygons and maps of these cells only
     cells = [reg.cells[i] for i in near]
     return zip(cells, [_rows(c.affine) for c in cells])
@@ -436,20 +437,25 @@ def _halfplane(m: _Map) -> Line | bool:
     return line_from_fractions(*m)
 
 
-def _tie_piece(cell: Any, maps: list[_Map], i: int, j: int) -> list[tuple[Line, Point, Point]]:
-    """Find the part of ``maps[i] = maps[j]`` in ``cell`` where both are maximal (0 or 1 piece)."""
+def _tie(maps: list[_Map], i: int, j: int) -> tuple[Line, list[Line | bool]] | None:
+    """Return the line ``maps[i] = maps[j]`` and the half-planes where ``maps[i]`` is at least each other map.
+
+    None when the difference is a nonzero constant: never tied (equal maps were grouped).
+    """
     d = _diff(maps[i], maps[j])
     if d[0] == 0 and d[1] == 0:
-        return []  # a constant nonzero difference: never tied (equal maps were grouped)
-    line = line_from_fractions(*d)
+        return None
+    sides = [_halfplane(_diff(maps[i], m)) for k, m in enumerate(maps) if k not in (i, j)]
+    return line_from_fractions(*d), sides
+
+
+def _tie_piece(cell: Any, line: Line, sides: list[Line | bool]) -> list[tuple[Line, Point, Point]]:
+    """Find the part of the tie ``line`` in ``cell`` where every one of ``sides`` holds (0 or 1 piece)."""
     chord = _chord(cell.verts, cell.edges, line)
     if chord is None:
         return []
     p, q = chord
-    for k, m in enumerate(maps):
-        if k in (i, j):
-            continue
-        h = _halfplane(_diff(maps[i], m))
+    for h in sides:
         if h is False:
             return []
         if h is not True:
@@ -458,14 +464,6 @@ def _tie_piece(cell: Any, maps: list[_Map], i: int, j: int) -> list[tuple[Line, 
                 return []
             p, q = cut
     return [(line, p, q)]
-
-
-def _tie_line(plane: PlanePieces, own: list[Line], maps: list[_Map], i: int, j: int) -> None:
-    """:func:`_tie_piece` in an unbounded cell of the whole plane (its own edges ``own``), into ``plane``."""
-    d = _diff(maps[i], maps[j])
-    if d[0] != 0 or d[1] != 0:  # a constant nonzero difference: never tied
-        others = [_halfplane(_diff(maps[i], m)) for k, m in enumerate(maps) if k not in (i, j)]
-        plane.add_line(line_from_fractions(*d), own + others)
 
 
 def _chord(verts: Sequence[Point], edges: Sequence[Line], line: Line) -> tuple[Point, Point] | None:
