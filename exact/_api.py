@@ -37,11 +37,12 @@ from .cells import RegionCounts, Regions
 from .certified_regions import certified_plane_regions, certified_window_regions, tile_cells_exact
 from .errors import InputError, ResidualModuleError, ResourceLimitError, TooManyRegionsError, Undecided
 from .gc_pause import gc_paused
-from .layer_split import cell_bytes, enumerate_cells, square
+from .layer_split import cell_bytes, enumerate_cells
 from .line_arrangement import line_faces
 from .line_count import arrangement_faces, first_layer_lines, initial_box, shallow_line_jumps
 from .network import ExactNet
 from .predicates import Line, line_from_fractions, point_in_polygon, unoriented_key
+from .square_window import square
 from .tile_grid import check_tile_cells, check_tiles
 from .tiled_counts import DEFAULT_TILE_CELLS, count_in_tiles, regions_in_tiles
 from .validation import (

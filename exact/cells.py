@@ -28,7 +28,7 @@ from .errors import InputError, InputTypeError
 from .face_maps import ShallowCells
 from .geojson_export import check_collection_memory, feature_collection, write_feature_collection
 from .json_numbers import exact_json, json_number
-from .layer_split import RawCell, square
+from .layer_split import RawCell
 from .memory_headroom import available_memory
 from .network import AffineMap, ExactNet
 from .plane_location import locate_beyond_box
@@ -43,6 +43,7 @@ from .predicates import (
     vertex_centroid,
 )
 from .region_summaries import region_summary
+from .square_window import square
 from .windows import ConvexWindow
 
 if TYPE_CHECKING:

@@ -59,12 +59,13 @@ from .cell_blocks import block_polygons
 from .cells import Regions
 from .errors import ResourceLimitError, Undecided
 from .json_numbers import maps_text
-from .layer_split import RawCell, cell_bytes, enumerate_cells, reduce_map, square
+from .layer_split import RawCell, cell_bytes, enumerate_cells, reduce_map
 from .network import AffineMap, ExactNet
 from .polygon_areas import area_candidates, polygon_area, vertex_boxes, vertex_float_areas
 from .predicates import Line, Point, compare_along, unoriented_key
 from .prefix_maps import PrefixMaps
 from .residue_maps import BlockMaps
+from .square_window import square
 from .windows import ConvexWindow
 
 __all__ = ["CertifiedCells", "certified_plane_regions", "certified_window_regions", "tile_cells_exact"]

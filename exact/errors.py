@@ -141,7 +141,8 @@ class TooManyRegionsError(ResourceLimitError):
     Examples
     --------
     >>> from exact import ExactNet
-    >>> from exact.layer_split import enumerate_cells, square
+    >>> from exact.layer_split import enumerate_cells
+    >>> from exact.square_window import square
     >>> net = ExactNet.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])  # 4 cells
     >>> enumerate_cells(net, *square(1, 1), max_regions=3)
     Traceback (most recent call last):

@@ -44,8 +44,9 @@ from .line_arrangement import build_arrangement
 from .line_count import arrangement_faces, first_layer_lines
 from .network import ExactNet, IntLayer
 from .predicates import Line, Point, canonical_line, split_polygon
+from .square_window import square
 
-__all__ = ["RawCell", "cell_bytes", "enumerate_cells", "reduce_map", "square"]
+__all__ = ["RawCell", "cell_bytes", "enumerate_cells", "reduce_map"]
 
 
 @dataclass
@@ -79,34 +80,6 @@ class RawCell:
     pattern: tuple[int, ...]
     out: tuple[tuple[int, int, int], ...]  # output map rows, over out_den
     out_den: int
-
-
-def square(half_num: int, half_den: int) -> tuple[tuple[Point, ...], tuple[Line, ...]]:
-    """Return the square ``[-h, h]^2`` with ``h = half_num / half_den`` as an exact polygon.
-
-    Parameters
-    ----------
-    half_num, half_den : int
-        Numerator and positive denominator of the half-width ``h``.
-
-    Returns
-    -------
-    verts : tuple of 4 Point
-        The corners, counter-clockwise from ``(-h, -h)``.
-    edges : tuple of 4 Line
-        ``edges[i]`` supports the side from ``verts[i]`` to ``verts[i + 1]``, oriented
-        with the interior on its positive side.
-
-    Examples
-    --------
-    >>> verts, edges = square(1, 2)
-    >>> verts[0], edges[0]
-    ((-1, -1, 2), (0, 2, 1))
-    """
-    n, d = half_num, half_den
-    verts = ((-n, -n, d), (n, -n, d), (n, n, d), (-n, n, d))
-    edges = ((0, d, n), (-d, 0, n), (0, -d, n), (d, 0, n))  # y>-h, x<h, y<h, x>-h
-    return verts, edges
 
 
 def reduce_map(rows: Sequence[tuple[int, int, int]], t: int) -> tuple[tuple, int]:

@@ -34,34 +34,12 @@ from .predicates import (
     split_polygon,
     unoriented_key,
 )
+from .square_window import square
 
-__all__ = ["PlanePieces", "clip_polygon", "line_interval", "square_sides"]
+__all__ = ["PlanePieces", "clip_polygon", "line_interval"]
 
 Interval = tuple[Line, Point | None, Point | None]
 """A piece of a line: its low and high ends along it (:func:`~exact.predicates.compare_along`), None: none."""
-
-
-def square_sides(half: Fraction) -> tuple[tuple[Point, ...], tuple[Line, ...]]:
-    """Return the square ``[-half, half]^2``: its corners and sides, the inside on each side's positive side.
-
-    Parameters
-    ----------
-    half : Fraction
-        Positive.
-
-    Returns
-    -------
-    verts : tuple of 4 Point
-    edges : tuple of 4 Line
-
-    Examples
-    --------
-    >>> square_sides(Fraction(1, 2))[1]
-    ((0, 2, 1), (-2, 0, 1), (0, -2, 1), (2, 0, 1))
-    """
-    n, d = half.numerator, half.denominator
-    return (((-n, -n, d), (n, -n, d), (n, n, d), (-n, n, d)),
-            ((0, d, n), (-d, 0, n), (0, -d, n), (d, 0, n)))
 
 
 def line_interval(line: Line, halfplanes: Iterable[Line | bool]) -> tuple[Point | None, Point | None] | None:
@@ -128,7 +106,7 @@ def clip_polygon(verts: Sequence[Point], edges: Sequence[Line], halfplanes: Iter
 
     Examples
     --------
-    >>> clip_polygon(*square_sides(Fraction(1)), [(1, 0, 0)])[0]      # x >= 0 of [-1, 1]^2
+    >>> clip_polygon(*square(1, 1), [(1, 0, 0)])[0]      # x >= 0 of [-1, 1]^2
     ((0, -1, 1), (1, -1, 1), (1, 1, 1), (0, 1, 1))
     """
     vs, es = tuple(verts), tuple(edges)
@@ -156,7 +134,7 @@ class PlanePieces:
 
     def __init__(self, box: Fraction):
         self.certified = box
-        self._box_keys = {unoriented_key(e) for e in square_sides(box)[1]}
+        self._box_keys = {unoriented_key(e) for e in square(box.numerator, box.denominator)[1]}
         self.intervals: list[Interval] = []
         self.flats: list[tuple[int, list[Line | bool]]] = []
 
@@ -205,7 +183,7 @@ class PlanePieces:
 
     def segments(self, half: Fraction) -> list[tuple[Line, Point, Point]]:
         """Return the pieces cut at the square ``[-half, half]^2``: ``(line, low end, high end)`` each."""
-        sides = square_sides(half)[1]
+        sides = square(half.numerator, half.denominator)[1]
         out = []
         for line, lo, hi in self.intervals:
             got = line_interval(line, sides)
@@ -222,7 +200,7 @@ class PlanePieces:
         """Return the full-dimensional pieces in ``[-half, half]^2``: ``(cell index, verts, edges)`` each."""
         out = []
         for index, halfplanes in self.flats:
-            got = clip_polygon(*square_sides(half), halfplanes)
+            got = clip_polygon(*square(half.numerator, half.denominator), halfplanes)
             if got is not None:
                 out.append((index, *got))
         return out

@@ -23,11 +23,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from fractions import Fraction
 
-from .layer_split import RawCell, enumerate_cells, square
+from .layer_split import RawCell, enumerate_cells
 from .line_count import round_up_pow2
 from .network import ExactNet
 from .plane_location import pattern_constraints
 from .predicates import Line, line_meets_open_box
+from .square_window import square
 
 __all__ = ["far_vertices", "whole_plane_cells"]
 

@@ -12,7 +12,8 @@ from exact import ExactNet, count_regions, from_torch
 from exact._certified.chord_faces import arrange_cells
 from exact._certified.subdivision import Subdivision, batched_cells
 from exact.errors import TooManyRegionsError, Undecided
-from exact.layer_split import enumerate_cells, square
+from exact.layer_split import enumerate_cells
+from exact.square_window import square
 
 
 def _exact_cells(net, half):

@@ -14,10 +14,11 @@ from exact.adjacency import shared_edges
 from exact.cells import Regions
 from exact.certified_regions import CertifiedCells, certified_plane_regions, certified_window_regions
 from exact.errors import ResourceLimitError, TooManyRegionsError, Undecided
-from exact.layer_split import enumerate_cells, square
+from exact.layer_split import enumerate_cells
 from exact.polygon_areas import polygon_area
 from exact.predicates import point_from_xy, point_in_polygon
 from exact.residue_maps import BlockMaps
+from exact.square_window import square
 from exact.whole_plane import whole_plane_cells
 from exact.windows import ConvexWindow, convex_window, rectangle_window
 

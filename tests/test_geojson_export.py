@@ -21,8 +21,9 @@ import exact.geojson_export as gx
 from exact.cells import Regions
 from exact.errors import InputTypeError, ResourceLimitError, UnsupportedActivationError
 from exact.json_numbers import area_json, area_jsons, json_number, maps_text, ratio_texts
-from exact.layer_split import enumerate_cells, square
+from exact.layer_split import enumerate_cells
 from exact.polygon_areas import polygon_area
+from exact.square_window import square
 from exact.windows import ConvexWindow
 from numeric.models import seeded_mlp
 

@@ -42,7 +42,8 @@ from exact._certified.last_layer import batched_counts
 from exact._certified.plane import batched_plane_cells
 from exact._certified.subdivision import Subdivision, batched_cells
 from exact.errors import InputError, InputTypeError, ResourceLimitError, TooManyRegionsError
-from exact.layer_split import cell_bytes, enumerate_cells, square
+from exact.layer_split import cell_bytes, enumerate_cells
+from exact.square_window import square
 from exact.validation import available_memory, check_max_memory
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -282,7 +282,8 @@ def test_locate_exact_on_boundaries():
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_shallow_fast_path_agrees_with_layer_splitting(seed):
     # two independent exact engines: line arrangement with face tracing vs polygon splitting
-    from exact.layer_split import enumerate_cells, square
+    from exact.layer_split import enumerate_cells
+    from exact.square_window import square
 
     rng = np.random.default_rng(seed)
     W = rng.integers(-4, 5, size=(14, 2)).astype(float)  # small integers: parallels and concurrencies

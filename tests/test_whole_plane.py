@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 import exact
 from exact import ExactNet
 from exact._certified.plane import batched_plane_cells
-from exact.layer_split import enumerate_cells, square
+from exact.layer_split import enumerate_cells
 from exact.plane_location import pattern_constraints
+from exact.square_window import square
 from exact.whole_plane import whole_plane_cells
 
 ACTS = ["relu", "leaky_relu", "hardtanh", "abs"]
