@@ -14,7 +14,8 @@ import exact
 g = torch.Generator().manual_seed(0)  # two interleaved half circles, with noise (no download)
 t, upper = torch.rand(400, generator=g) * torch.pi, torch.rand(400, generator=g) < 0.5
 X = torch.stack([torch.where(upper, torch.cos(t), 1 - torch.cos(t)),
-                 torch.where(upper, torch.sin(t), 0.5 - torch.sin(t))], 1) + 0.1 * torch.randn(400, 2, generator=g)
+                 torch.where(upper, torch.sin(t), 0.5 - torch.sin(t))], 1)
+X = X + 0.1 * torch.randn(400, 2, generator=g)
 y = upper.long()
 torch.manual_seed(0)
 net = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 16), nn.ReLU(), nn.Linear(16, 2))
