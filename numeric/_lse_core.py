@@ -282,10 +282,18 @@ def limit_outputs(ops, a, m, need) -> dict[str, Any]:
 
 
 def uniform_outputs(ops, a, need) -> dict[str, Any]:
-    """λ = 0: the uniform distribution (NaN slices stay NaN)."""
+    """λ = 0: the uniform distribution; NaN in a slice with a NaN, or an infinite entry beside others.
+
+    An infinite entry among other values takes all the mass as λ -> 0 from one side
+    (``+inf`` from above, ``-inf`` from below) and none from the other, so that slice has no
+    limit at λ = 0 (``torch.softmax(0 * x)`` gives NaN too).  A slice of equal infinite
+    entries is uniform for every λ (the policy of equal entries), so at λ = 0 as well.
+    """
     xp = ops.xp
     n = ops.length(a)
-    nan = ops.any_along(xp.isnan(a))
+    up, down = a == math.inf, a == -math.inf
+    nan = (ops.any_along(xp.isnan(a)) | (ops.any_along(up) & ops.any_along(~up))
+           | (ops.any_along(down) & ops.any_along(~down)))
     out: dict[str, Any] = {}
     if "p" in need:
         out["p"] = xp.where(nan, math.nan, ops.full_like(a, 1.0 / n))

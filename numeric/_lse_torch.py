@@ -193,6 +193,12 @@ class LseFunction(torch.autograd.Function):
         return grad, None, None, None
 
 
+def _constant_grad(ctx, g):
+    """Return the gradient where the output is constant in x (λ = 0, ±inf): 0, NaN on NaN outputs."""
+    _, p = ctx.saved_tensors
+    return torch.where(torch.isnan(p).to(g.device), torch.full_like(g, math.nan), torch.zeros_like(g))
+
+
 class SoftmaxFunction(torch.autograd.Function):
     """softmax along ``dim``; backward :func:`numeric._lse_core.softmax_grad`."""
 
@@ -203,7 +209,7 @@ class SoftmaxFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         if math.isinf(ctx.lam) or ctx.lam == 0:
-            return torch.zeros_like(g), None, None, None  # piecewise constant in x
+            return _constant_grad(ctx, g), None, None, None  # piecewise constant in x
         grad = _backward(ctx, g, lambda ops, p, g, near: softmax_grad(ops, p, g, ctx.lam, near))
         return grad, None, None, None
 
@@ -218,7 +224,7 @@ class LogSoftmaxFunction(torch.autograd.Function):
     @staticmethod
     def backward(ctx, g):
         if math.isinf(ctx.lam) or ctx.lam == 0:
-            return torch.zeros_like(g), None, None, None
+            return _constant_grad(ctx, g), None, None, None
         grad = _backward(ctx, g, lambda ops, p, g, near: log_softmax_grad(ops, p, g, ctx.lam, near))
         return grad, None, None, None
 

@@ -30,7 +30,8 @@ How the hard cases are handled
   terms (TwoSum, TwoProduct) are added (float64) or the slice is redone in float64
   (float32).
 * ``λ = +inf`` gives the max and the uniform distribution over the maximisers (one-hot
-  without ties), ``λ = -inf`` the min/argmin; ``λ = 0`` gives the uniform softmax, while
+  without ties), ``λ = -inf`` the min/argmin; ``λ = 0`` gives the uniform softmax (NaN in a
+  slice with an infinite entry beside other values: its limits from λ > 0 and λ < 0 differ), while
   ``logsumexp`` raises (its limit is ±∞).
 * ``+inf`` entries (for λ > 0) take all the mass, uniformly; ``-inf`` entries get 0.
   When every entry is ``-inf`` the policy is the limit of equal entries: lse ``-inf``,

@@ -6006,3 +6006,25 @@ def test_the_sheet_no_longer_calls_pixel_sampling_a_lower_bound_and_sampling_ref
     net = numeric.seeded_mlp([2, 4, 1], seed=0)
     with pytest.raises(TypeError, match=r"window=None, the whole plane, cannot be sampled on a grid"):
         numeric.grid_patterns(net, window=None, res=10)
+
+
+def test_softmax_at_lam_0_is_nan_where_an_infinite_entry_has_no_limit():
+    # softmax(x; 0) was uniform even beside an infinite entry, where the limits from λ > 0 and
+    # λ < 0 differ: the slice has no value at λ = 0 (torch.softmax(0 * x) gives NaN too).  A slice of
+    # equal infinite entries is uniform on both sides, so at 0 as well.
+    import torch
+
+    inf = math.inf
+    x = np.array([[1.0, inf], [-inf, 1.0], [inf, -inf], [inf, inf], [-inf, -inf], [1.0, 2.0]])
+    above, below = numeric.softmax(x, lam=1e-300, axis=1), numeric.softmax(x, lam=-1e-300, axis=1)
+    has_limit = (above == below).all(axis=1)
+    assert has_limit.tolist() == [False, False, False, True, True, True]
+    for lam in (0.0, -0.0, 0):
+        got = numeric.softmax(x, lam=lam, axis=1)
+        assert np.isnan(got[~has_limit]).all()
+        assert got[has_limit].tolist() == [[0.5, 0.5]] * 3 == above[has_limit].tolist()
+        assert np.isnan(numeric.log_softmax(x.astype(np.float32), lam=lam, axis=1)[~has_limit]).all()
+    t = torch.tensor(x, requires_grad=True)
+    (numeric.softmax(t, lam=0.0, axis=1) * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum().backward()
+    assert torch.isnan(t.grad[torch.from_numpy(~has_limit)]).all()  # no value, no gradient
+    assert t.grad[torch.from_numpy(has_limit)].tolist() == [[0.0, 0.0]] * 3  # constant in x

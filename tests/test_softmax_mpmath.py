@@ -107,6 +107,18 @@ def _limit(xs, dominant, lam):
             "c_lse": mpmath.mpf(0), "c_p": zero, "c_logp": zero}
 
 
+def _zero_side(xs, side: int) -> list:
+    """The softmax's limit as λ -> 0 from the side of ``side`` (±1): the dominant infinity takes all.
+
+    Where the dominant entry (the max from above, the min from below) is infinite, the mass is
+    uniform over the entries equal to it; else the other infinity gets 0 and the finite entries
+    share the mass evenly (``exp(λ x) -> 1``).
+    """
+    dominant = max(xs) if side > 0 else min(xs)
+    take = [v == dominant for v in xs] if math.isinf(dominant) else [math.isfinite(v) for v in xs]
+    return [mpmath.mpf(1) / sum(take) if t else mpmath.mpf(0) for t in take]
+
+
 @functools.cache
 def reference(xs: tuple[float, ...], lam: float) -> dict:
     """Exact lse, softmax, log_softmax of ``xs`` (floats at their value) and their conditions."""
@@ -118,8 +130,13 @@ def reference(xs: tuple[float, ...], lam: float) -> dict:
                     "c_logp": [0] * n}
         if lam == 0:
             out = _limit(xs, xs[0], 1.0)
-            out["p"] = [mpmath.mpf(1) / n] * n
-            out["logp"] = [-mpmath.log(n)] * n
+            sides = {tuple(_zero_side(xs, side)) for side in (1, -1)}
+            if len(sides) > 1:  # the limits as λ -> 0+ and 0- differ: no value at 0
+                nan = mpmath.mpf(NAN)
+                out["p"], out["logp"] = [nan] * n, [nan] * n
+            else:
+                out["p"] = [mpmath.mpf(1) / n] * n
+                out["logp"] = [-mpmath.log(n)] * n
             out["lse"] = None  # undefined: logsumexp raises
             return out
         dominant = max(xs) if lam > 0 else min(xs)
