@@ -2,7 +2,9 @@
 
 The page draws the cells of a 2-D result (:class:`~exact.Regions`: filled polygons) or of a
 3-D one (:class:`~exact.RegionsND`: every cell's facets as one mesh), coloured as the
-matplotlib plots colour them (:mod:`exact.fill_colors`).  Hovering a cell shows its
+matplotlib plots colour them (:mod:`exact.fill_colors`); in 2-D the shared edges are drawn as
+the plot draws them, solid where the exact map changes and dashed where it does not
+(:mod:`exact.edge_kinds`).  Hovering a cell shows its
 activation pattern and its exact affine map (fractions as text, then a float view), and a
 panel under the plot keeps the full exact text of the last cell hovered.
 
@@ -31,6 +33,9 @@ import os
 from fractions import Fraction
 from typing import Any
 
+import numpy as np
+
+from .edge_kinds import boundary_segments
 from .errors import ExactnetError, InputError, InputTypeError, ResourceLimitError
 from .fill_colors import cell_colors, cell_values, rgba_hex
 from .json_numbers import json_number
@@ -75,7 +80,10 @@ def view_data(reg: Any, *, color: str = "index", cmap: str | None = None, output
         exact fractions, and rounded), ``fill`` (``#rrggbb``), ``value`` (``color="output"``:
         the exact value at the interior point, as text), and its geometry: ``xy`` (2-D: the
         vertices counter-clockwise) or ``xyz`` with ``facets`` (3-D: the vertices, and each
-        facet as vertex indices in order, :func:`exact.nd.plot3d.cell_facets`).
+        facet as vertex indices in order, :func:`exact.nd.plot3d.cell_facets`).  In 2-D also
+        ``boundaries``: the shared edges as float segments ``[[x0, y0], [x1, y1]]``, under
+        ``linear`` where the exact output map changes across and ``activation_only`` where it
+        does not (:func:`exact.edge_kinds.boundary_segments`), drawn solid and dashed.
 
     Raises
     ------
@@ -107,11 +115,21 @@ def view_data(reg: Any, *, color: str = "index", cmap: str | None = None, output
             item["value"] = str(values[k])
         item.update(_solid(c) if three_d else {"xy": [_floats(p) for p in c.verts]})
         cells.append(item)
-    return {"format": "exactnet-regions-view", "version": 1, "dim": 3 if three_d else 2,
+    data = {"format": "exactnet-regions-view", "version": 1, "dim": 3 if three_d else 2,
             "title": _title(reg, three_d), "axes": ["x1", "x2", "x3"][: 3 if three_d else 2],
             "layers": list(reg.net.widths[1:-1]), "n_activation": reg.n_activation, "n_linear": reg.n_linear,
             "color": color, "output": output, "fill_note": _fill_note(color, cmap, output, values),
             "bounds": _bounds(reg, three_d, cells), "cells": cells}
+    if not three_d:
+        data["boundaries"] = _boundary_lines(reg)
+    return data
+
+
+def _boundary_lines(reg: Any) -> dict[str, list]:
+    """Return the shared edges of 2-D cells, each ``[[x0, y0], [x1, y1]]``, split as the plot splits them."""
+    segs, linear = boundary_segments(reg, _floats)
+    short = np.array([float(f"{v:.{_DIGITS}g}") for v in segs.ravel().tolist()]).reshape(segs.shape)
+    return {"linear": short[linear].tolist(), "activation_only": short[~linear].tolist()}
 
 
 def regions_html(reg: Any, *, color: str = "index", cmap: str | None = None, output: int = 0,
@@ -338,7 +356,7 @@ _PAGE = """<!DOCTYPE html>
 <h3>@TITLE@</h3>
 <p>Hover a cell: its activation pattern (hidden layers split by |) and its exact affine map
 (fractions), then a float view for reading.  Coordinates are drawn as floats.
-<span id="exactnet-fill"></span></p>
+<span id="exactnet-fill"></span> <span id="exactnet-lines"></span></p>
 <div id="exactnet-plot"></div>
 <div id="exactnet-cell">(hover a cell)</div>
 <div id="exactnet-status" hidden data-state="loading" data-cells-expected="@N@" data-cells-shown=""
@@ -354,6 +372,10 @@ _SCRIPT = r"""
   var data = JSON.parse(document.getElementById("exactnet-data").textContent);
   var cells = data.cells, gd = document.getElementById("exactnet-plot");
   document.getElementById("exactnet-fill").textContent = data.fill_note;
+  if (data.dim === 2) {
+    document.getElementById("exactnet-lines").textContent = "Lines: solid black where the exact map " +
+      "changes (linear-region boundaries), dashed grey where only a neuron switches piece (activation-only).";
+  }
   function esc(s) { return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;"); }
   function patternText(p) {
     var out = [], k = 0;
@@ -379,10 +401,18 @@ _SCRIPT = r"""
       var x = c.xy.map(function (p) { return p[0]; }), y = c.xy.map(function (p) { return p[1]; });
       x.push(x[0]); y.push(y[0]);
       return {type: "scatter", mode: "lines", x: x, y: y, fill: "toself", fillcolor: c.fill,
-              opacity: data.opacity, line: {color: "rgba(40,40,40,0.7)", width: 0.6}, hoveron: "fills",
+              opacity: data.opacity, line: {width: 0}, hoveron: "fills",
               hoverinfo: "text", text: describe(c, true).map(esc).join("<br>"), name: "cell " + c.index,
               showlegend: false};
-    });
+    }).concat([edges(data.boundaries.linear, "linear-region boundary", {color: "black", width: 1.2}),
+               edges(data.boundaries.activation_only, "activation-only boundary",
+                     {color: "rgb(115,115,115)", width: 0.8, dash: "dash"})]);
+  }
+  function edges(segs, name, line) {
+    var x = [], y = [];
+    segs.forEach(function (s) { x.push(s[0][0], s[1][0], null); y.push(s[0][1], s[1][1], null); });
+    return {type: "scatter", mode: "lines", x: x, y: y, line: line, hoverinfo: "skip", name: name,
+            showlegend: true};
   }
   function traces3d() {
     var X = [], Y = [], Z = [], I = [], J = [], K = [], FC = [], HT = [], CD = [], EX = [], EY = [], EZ = [];
@@ -407,7 +437,8 @@ _SCRIPT = r"""
   function layout() {
     var b = data.bounds, ax = data.axes;
     if (data.dim === 2) {
-      return {margin: {t: 20}, hovermode: "closest", showlegend: false,
+      return {margin: {t: 20}, hovermode: "closest", showlegend: true,
+              legend: {orientation: "h", x: 0, y: 1.02, yanchor: "bottom"},
               xaxis: {title: {text: ax[0]}, range: b[0], constrain: "domain"},
               yaxis: {title: {text: ax[1]}, range: b[1], scaleanchor: "x", scaleratio: 1}};
     }
@@ -439,6 +470,9 @@ _SCRIPT = r"""
         if (c) { show(c); }
       });
       status.setAttribute("data-cells-shown", String(countShown()));
+      status.setAttribute("data-boundaries", gd._fullData.filter(function (t) {
+        return / boundary$/.test(t.name);
+      }).map(function (t) { return t.x.filter(function (v) { return v !== null; }).length / 2; }).join(","));
       status.setAttribute("data-plotly", Plotly.version);
       if (window.exactnetErrors.length === 0) { status.setAttribute("data-state", "rendered"); }
     }).catch(window.exactnetFail);

@@ -23,6 +23,7 @@ from fractions import Fraction
 from typing import Any
 
 from .array_input import to_vector
+from .edge_kinds import boundary_segments
 from .errors import InputError, InputTypeError
 from .fill_colors import COLOR_MODES, cell_colors, pattern_hash
 from .level_sets import output_maps
@@ -324,14 +325,8 @@ def _float_values(certified: Any, output: int):
 def _boundaries(ax, reg: Any, linewidth: float) -> list:
     from matplotlib.collections import LineCollection
 
-    lin, act = [], []
-    certified = getattr(reg, "certified", None)
-    if certified is not None:  # the certified float segments; linear or not is decided exactly
-        segs, linear = certified.float_segments()
-        lin, act = list(segs[linear]), list(segs[~linear])
-    for k, (_, _, p, q) in enumerate(reg.boundaries if certified is None else ()):
-        seg = [_xy(p), _xy(q)]
-        (lin if reg.is_linear_boundary(k) else act).append(seg)
+    segs, linear = boundary_segments(reg, _xy)  # linear or not is decided exactly
+    lin, act = list(segs[linear]), list(segs[~linear])
     lc = LineCollection(lin, colors="black", linewidths=linewidth, label="linear-region boundary")
     ac = LineCollection(
         act, colors="0.45", linewidths=linewidth * 0.6, linestyles="dashed",

@@ -35,6 +35,7 @@ import pytest
 import exact
 from exact.cli import main
 from exact.html_view import regions_html, save_regions_html, view_data
+from numeric.models import seeded_mlp
 
 IN_CI = os.environ.get("CI") == "true"
 needs_plotly = pytest.mark.skipif(importlib.util.find_spec("plotly") is None and not IN_CI,
@@ -259,6 +260,8 @@ def test_2d_page_shows_every_cell_and_hover_gives_the_exact_map(tmp_path):
     assert attrs["data-state"] == "rendered", attrs.get("data-errors")
     assert attrs["data-errors"] == "" and not [ln for ln in console if "Uncaught" in ln]
     assert attrs["data-cells-shown"] == attrs["data-cells-expected"] == str(r.n_activation)
+    lines = data["boundaries"]   # drawn as two traces: linear-region, then activation-only boundaries
+    assert attrs["data-boundaries"] == f"{len(lines['linear'])},{len(lines['activation_only'])}" != "0,0"
     exact_map = data["cells"][target.index]["map"][0]
     assert len(exact_map) > 200
     label = attrs["data-label"]
@@ -326,3 +329,28 @@ def test_cli_html_refusal_names_what_the_cli_user_can_do(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "more than the 20000 it draws" in err and "max_cells=20000" not in err
     assert "or raise max_cells" not in err and not out.exists()
+
+
+def maps_change_across(reg, seg):
+    """Whether the exact output map differs on the two sides of a float segment (cells found exactly)."""
+    (x0, y0), (x1, y1) = seg
+    mx, my, nx, ny = F(x0 + x1) / 2, F(y0 + y1) / 2, F(y0 - y1), F(x1 - x0)
+    d = F(1, 10**6) / max(abs(nx), abs(ny))
+    a, b = reg.locate((mx + d * nx, my + d * ny)), reg.locate((mx - d * nx, my - d * ny))
+    assert a is not None and b is not None and a.index != b.index
+    return a.affine != b.affine
+
+
+@pytest.mark.parametrize("net", ["plane", "deep"])
+def test_2d_data_splits_the_boundaries_where_the_exact_map_changes(net):
+    # the page drew every edge alike: activation-only boundaries (same map on both sides) looked like
+    # bends of the function; now they are their own dashed trace, as in the matplotlib plot
+    x = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, -1]], [0])], window=1)   # relu(x) - relu(-x) = x
+    assert view_data(x)["boundaries"] == {"linear": [], "activation_only": [[[0.0, -1.0], [0.0, 1.0]]]}
+    r = exact.regions(PLANE_NET if net == "plane" else seeded_mlp([2, 5, 5, 1], seed=3), window=2)
+    assert (r.certified is not None) == (net == "deep")   # both ways the split is made
+    b = view_data(r)["boundaries"]
+    assert b["linear"] and b["activation_only"]   # both kinds there
+    assert len(b["linear"]) + len(b["activation_only"]) == len(r.boundaries)
+    assert all(maps_change_across(r, s) for s in b["linear"])
+    assert not any(maps_change_across(r, s) for s in b["activation_only"])
