@@ -296,7 +296,7 @@ def _shape_table(state: Mapping, names: list[str], widths: Any) -> tuple[dict, A
     return shapes, (want if want is not None and len(want) == len(names) + 1 else None)
 
 
-def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:
+def checkpoint_entry(obj: Any, where: str, in_file: bool = True) -> tuple[Any, str]:
     """Return the state_dict inside a training checkpoint dict, or ``obj`` itself.
 
     A checkpoint such as ``{"epoch": 3, "model_state_dict": sd, "optimizer_state_dict":
@@ -311,7 +311,10 @@ def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:
     obj : Any
         What the file holds.
     where : str
-        Names the file in messages.
+        Names the file (or the argument) in messages.
+    in_file : bool, default True
+        Whether ``obj`` came from a file (a :class:`SpecFileError` then, else an
+        :class:`InputError` saying which entry to pass).
 
     Returns
     -------
@@ -321,8 +324,8 @@ def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:
 
     Raises
     ------
-    SpecFileError
-        Several entries are state_dicts.
+    SpecFileError, InputError
+        Several entries are state_dicts (from a file, in memory).
 
     Examples
     --------
@@ -341,6 +344,9 @@ def checkpoint_entry(obj: Any, where: str) -> tuple[Any, str]:
     found = [k for k, v in obj.items() if _is_state_dict(v)]
     if len(found) > 1:
         keys = " and ".join(repr(k) for k in found)
+        if not in_file:
+            raise InputError(f"{where} is a checkpoint with several state_dicts, {keys}: pass the one to "
+                             f"count, e.g. checkpoint[{found[0]!r}]")
         raise SpecFileError(f"{where} is a checkpoint with several state_dicts, {keys}: save the one to "
                             "count "
                             f"alone, e.g. torch.save(checkpoint[{found[0]!r}], path)")

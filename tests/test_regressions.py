@@ -6028,3 +6028,22 @@ def test_softmax_at_lam_0_is_nan_where_an_infinite_entry_has_no_limit():
     (numeric.softmax(t, lam=0.0, axis=1) * torch.tensor([1.0, 2.0], dtype=torch.float64)).sum().backward()
     assert torch.isnan(t.grad[torch.from_numpy(~has_limit)]).all()  # no value, no gradient
     assert t.grad[torch.from_numpy(has_limit)].tolist() == [[0.0, 0.0]] * 3  # constant in x
+
+
+def test_a_training_checkpoint_in_memory_is_read_as_its_file_is(tmp_path):
+    # fresh-clone trial: torch.load("ckpt.pt") passed to regions() was refused ("entry 'epoch' is not a
+    # Linear layer's ..."), while the same checkpoint given as its path was read from 'model_state_dict'
+    import torch
+
+    from numeric.models import seeded_mlp
+
+    m = seeded_mlp([2, 5, 5, 1], seed=1)
+    ckpt = {"epoch": 3, "model_state_dict": m.state_dict(),
+            "optimizer_state_dict": {"state": {}, "param_groups": [{"lr": 0.1}]}}
+    torch.save(ckpt, tmp_path / "ckpt.pt")
+    want = exact.count_regions(m, window=3)
+    assert exact.count_regions(ckpt, window=3) == exact.count_regions(str(tmp_path / "ckpt.pt"), window=3) == want
+    assert exact.as_exact_net(ckpt) == exact.as_exact_net(m)
+    with pytest.raises(InputError, match=r"several state_dicts, 'model' and 'ema': pass the one to count, "
+                                         r"e.g. checkpoint\['model'\]"):
+        exact.count_regions({"model": m.state_dict(), "ema": m.state_dict()}, window=3)
