@@ -22,10 +22,10 @@ JSON
     An optional entry ``"activation"`` (a string, dict or list, as in JSON) gives the
     activations: ``torch.save({**model.state_dict(), "activation": "abs"}, path)``; an
     optional entry ``"widths"`` the widths the layers must have.  A state_dict in memory
-    (given to :func:`as_exact_net`) is read the same way (:mod:`exact.state_dicts`), and so is a
-    training checkpoint in memory.  A training checkpoint ``{"epoch": 3, "model_state_dict": sd, "optimizer_state_dict":
-    ...}`` is read from its one entry that is a dict of tensors, when the checkpoint has
-    no tensor of its own (several such entries are refused, naming them:
+    (given to :func:`as_exact_net`) is read the same way (:mod:`exact.state_dicts`).  A
+    training checkpoint ``{"epoch": 3, "model_state_dict": sd, "optimizer_state_dict":
+    ...}``, in a file or in memory, is read from its one entry that is a dict of tensors, when
+    the checkpoint has no tensor of its own (several such entries are refused, naming them:
     :func:`exact.state_dicts.checkpoint_entry`).
 ``.safetensors``
     The same tensors in a safetensors file, read directly (:mod:`exact.safetensors_file`;
@@ -554,11 +554,7 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
     if isinstance(net, (str, os.PathLike)):
         return load_spec(net, activation=activation, widths=widths)
     if isinstance(net, Mapping):
-        if "layers" in net:
-            return check_architecture(_from_spec_object(dict(net), "net", activation), widths=widths)
-        net, where = checkpoint_entry(net, "net (a state_dict)", in_file=False)  # as a .pt file is read
-        refuse_sparse(net, where)
-        return from_state_dict(net, where, activation=activation, widths=widths)
+        return _from_mapping(net, activation, widths)
     from .residual_nets import ResidualNet  # the readers of objects, imported when an object is given
     from .torch_reading import from_torch
 
@@ -572,3 +568,12 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
     act = given_activation(activation)
     return check_architecture(ExactNet.from_layers(net, activation=act if act is not None else "relu"),
                               widths=widths)
+
+
+def _from_mapping(net: Mapping, activation: Any, widths: Sequence[int] | None) -> ExactNet:
+    """Read a spec object (``{"layers": ...}``), a state_dict, or a training checkpoint holding one."""
+    if "layers" in net:
+        return check_architecture(_from_spec_object(dict(net), "net", activation), widths=widths)
+    state, where = checkpoint_entry(net, "net (a state_dict)", in_file=False)  # as a .pt file is read
+    refuse_sparse(state, where)
+    return from_state_dict(state, where, activation=activation, widths=widths)
