@@ -198,7 +198,8 @@ def save_regions_html(reg: Any, target: str | os.PathLike | Any, **kwargs: Any) 
     Raises
     ------
     ExactnetError, InputError, InputTypeError, ResourceLimitError
-        As :func:`regions_html`.
+        As :func:`regions_html`; also InputError for a path that cannot be written (a missing
+        folder, a folder, no permission).
 
     Examples
     --------
@@ -213,7 +214,11 @@ def save_regions_html(reg: Any, target: str | os.PathLike | Any, **kwargs: Any) 
     if hasattr(target, "write"):
         target.write(page)
         return
-    with open(target, "w", encoding="utf-8") as f:
+    try:
+        f = open(target, "w", encoding="utf-8")  # noqa: SIM115 (closed by the with below)
+    except OSError as e:  # as write_geojson says it
+        raise InputError(f"save_regions_html: cannot write {os.fspath(target)!r}: {e.strerror}") from None
+    with f:
         f.write(page)
 
 

@@ -6047,3 +6047,14 @@ def test_a_training_checkpoint_in_memory_is_read_as_its_file_is(tmp_path):
     with pytest.raises(InputError, match=r"several state_dicts, 'model' and 'ema': pass the one to count, "
                                          r"e.g. checkpoint\['model'\]"):
         exact.count_regions({"model": m.state_dict(), "ema": m.state_dict()}, window=3)
+
+
+def test_save_regions_html_into_a_missing_folder_is_an_input_error(tmp_path):
+    # fresh-clone trial: a raw FileNotFoundError, where write_geojson says "cannot write" for the same mistake
+    pytest.importorskip("plotly")
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1)
+    for bad, why in ((tmp_path / "nodir" / "v.html", "No such file or directory"), (tmp_path, "Is a directory")):
+        with pytest.raises(InputError, match=f"save_regions_html: cannot write '{re.escape(str(bad))}': {why}"):
+            exact.save_regions_html(r, bad)
+    exact.save_regions_html(r, tmp_path / "v.html")
+    assert "data-cells-expected=\"2\"" in (tmp_path / "v.html").read_text(encoding="utf-8")
