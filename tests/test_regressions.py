@@ -6058,3 +6058,15 @@ def test_save_regions_html_into_a_missing_folder_is_an_input_error(tmp_path):
             exact.save_regions_html(r, bad)
     exact.save_regions_html(r, tmp_path / "v.html")
     assert "data-cells-expected=\"2\"" in (tmp_path / "v.html").read_text(encoding="utf-8")
+
+
+def test_a_2d_only_method_of_d_dimensional_regions_says_to_take_a_plane():
+    # fresh-clone trial: RegionsND.level_set / decision_boundary / to_geojson were bare AttributeErrors
+    net = [([[1, 0, 0], [0, 1, 1]], [0, 0]), ([[1, -1]], [0])]
+    r = exact.regions(net, window=1)
+    for name in ("level_set", "decision_boundary", "to_geojson", "write_geojson"):
+        with pytest.raises(AttributeError, match=rf"RegionsND has no {name}: .* 3-D input take a plane .*plane="):
+            getattr(r, name)
+    assert not hasattr(r, "boundaries") and not hasattr(r, "no_such_thing")   # 2-D detection unchanged
+    s = exact.regions(net, window=1, plane=([0, 0, 0], [1, 0, 0], [0, 1, 0]))   # what the message says works
+    assert s.level_set(0).kind == "level set"

@@ -267,6 +267,11 @@ class CellND:
                 f"linear_region={self.linear_region}, n_vertices={len(self.verts)})")
 
 
+_PLANE_ONLY = {"level_set": "level sets", "decision_boundary": "decision boundaries",
+               "to_geojson": "GeoJSON polygons", "write_geojson": "GeoJSON polygons"}
+"""Methods of 2-D :class:`~exact.cells.Regions` that d-D regions lack, and what they make."""
+
+
 class RegionsND:
     """The exact subdivision of a box of ``R^d`` (or of ``R^d``) into activation and linear regions.
 
@@ -512,6 +517,15 @@ class RegionsND:
         except ExactnetError:
             return None
         return buf.getvalue()
+
+    def __getattr__(self, name: str) -> Any:
+        """Say where a method of 2-D regions is (level sets, GeoJSON): on a 2-D slice of the input."""
+        if name in _PLANE_ONLY:
+            raise AttributeError(
+                f"RegionsND has no {name}: {_PLANE_ONLY[name]} are made of 2-D regions; for a net with "
+                f"{self.net.widths[0]}-D input take a plane through the input, "
+                "regions(net, window, plane=(p0, p1, p2)), whose Regions has it")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def __len__(self) -> int:
         return len(self.cells)
