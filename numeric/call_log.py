@@ -205,7 +205,9 @@ def forward_checked(model: nn.Module, x: torch.Tensor, caller: str | None, hint:
     hooks = [m.register_forward_pre_hook(check) for m in model.modules() if isinstance(m, nn.Linear)]
     try:
         return model(x)
-    except (_WidthError, MemoryError, RecursionError):
+    except _WidthError as e:  # raised as a plain ValueError: the private class is only the hook's marker
+        raise ValueError(str(e)) from None
+    except (MemoryError, RecursionError):
         raise
     except Exception as e:  # the model's own error: say whose and on what
         what = f"{caller} samples 2-D points: " if caller else ""

@@ -6070,3 +6070,12 @@ def test_a_2d_only_method_of_d_dimensional_regions_says_to_take_a_plane():
     assert not hasattr(r, "boundaries") and not hasattr(r, "no_such_thing")   # 2-D detection unchanged
     s = exact.regions(net, window=1, plane=([0, 0, 0], [1, 0, 0], [0, 1, 0]))   # what the message says works
     assert s.level_set(0).kind == "level set"
+
+
+def test_a_model_of_the_wrong_input_width_is_a_plain_value_error_in_sampling():
+    # fresh-clone trial: grid_patterns of a 3-D model raised numeric.call_log._WidthError, a private type
+    from numeric.models import seeded_mlp
+
+    with pytest.raises(ValueError, match=r"takes 3-D inputs .*2-D points of the plane") as info:
+        numeric.grid_patterns(seeded_mlp([3, 4, 1], seed=0), window=2, res=10)
+    assert type(info.value) is ValueError and info.value.__cause__ is None
