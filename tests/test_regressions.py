@@ -6079,3 +6079,13 @@ def test_a_model_of_the_wrong_input_width_is_a_plain_value_error_in_sampling():
     with pytest.raises(ValueError, match=r"takes 3-D inputs .*2-D points of the plane") as info:
         numeric.grid_patterns(seeded_mlp([3, 4, 1], seed=0), window=2, res=10)
     assert type(info.value) is ValueError and info.value.__cause__ is None
+
+
+def test_the_exact_twin_says_lam_must_not_be_nan_rather_than_finite():
+    # fresh-clone trial: lam=nan was refused as "must be finite", yet lam=±inf is taken (the limits)
+    import sympy as sp
+
+    for lam in (math.nan, np.float32("nan"), sp.nan):
+        with pytest.raises(InputError, match=r"lam must not be NaN \(±inf and finite values are taken\)"):
+            exact.logsumexp([1, 2, 3], lam=lam)
+    assert exact.logsumexp([1, 2, 3], lam=np.float64("inf")) == 3 == exact.logsumexp([1, 2, 3], lam=sp.oo)

@@ -169,6 +169,8 @@ def _check_lam(lam: Any) -> sp.Expr:
         return (sp.oo if lam > 0 else -sp.oo) if lam.is_infinite() else _exact(lam, "lam")
     if (isinstance(lam, float) and math.isinf(lam)) or lam in (sp.oo, -sp.oo):
         return sp.oo if lam > 0 else -sp.oo
+    if lam is sp.nan or (isinstance(lam, numbers.Real) and not isinstance(lam, sp.Basic) and lam != lam):
+        raise InputError(f"lam must not be NaN (±inf and finite values are taken), got {lam!r}")
     if isinstance(lam, (sp.Basic, numbers.Number)) and not isinstance(lam, complex):
         value = _exact(lam, "lam")
         if value.is_real is False:
