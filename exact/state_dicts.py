@@ -218,7 +218,7 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
                       f"but '{names[i - 1]}.weight' gives {counted(layers[-1][0].shape[0], 'output')}; the "
                       f"layers do not chain in this order ({', '.join(names)}){hint}")
         for key, v in ((n + ".weight", W), (n + ".bias", b)):
-            _check_finite(v, key, i + 1, f"{where}: ", err)
+            _check_finite(v, key, i, f"{where}: ", err)  # layers from 0, as ExactNet numbers them
         layers.append((W, b if b is not None else _zeros(W, shape[0])))
     act = resolve_activation(state.get("activation"), activation, len(layers), where, err)
     net = ExactNet.from_layers(layers, activation=act)

@@ -6089,3 +6089,20 @@ def test_the_exact_twin_says_lam_must_not_be_nan_rather_than_finite():
         with pytest.raises(InputError, match=r"lam must not be NaN \(±inf and finite values are taken\)"):
             exact.logsumexp([1, 2, 3], lam=lam)
     assert exact.logsumexp([1, 2, 3], lam=np.float64("inf")) == 3 == exact.logsumexp([1, 2, 3], lam=sp.oo)
+
+
+def test_a_state_dict_numbers_its_layers_from_0_as_every_other_message_does(tmp_path):
+    # fresh-clone trial: a .pt said "weight 0.weight (layer 1) contains inf" for the first layer, while a JSON
+    # spec of the same net says "weight of layer 0"
+    import torch
+
+    from numeric.models import seeded_mlp
+
+    sd = seeded_mlp([2, 3, 1], seed=0).state_dict()
+    sd["2.weight"][0, 1] = math.inf
+    torch.save(sd, tmp_path / "inf.pt")
+    layers = [(sd[f"{k}.weight"].tolist(), sd[f"{k}.bias"].tolist()) for k in (0, 2)]
+    with pytest.raises(InputError, match=r"weight of layer 1 contains inf at neuron 0, input 1"):
+        exact.as_exact_net(layers)
+    with pytest.raises(InputError, match=r"weight 2\.weight \(layer 1\) contains inf at neuron 0, input 1"):
+        exact.as_exact_net(str(tmp_path / "inf.pt"))
