@@ -6099,10 +6099,10 @@ def test_a_state_dict_numbers_its_layers_from_0_as_every_other_message_does(tmp_
     from numeric.models import seeded_mlp
 
     sd = seeded_mlp([2, 3, 1], seed=0).state_dict()
-    sd["2.weight"][0, 1] = math.inf
+    sd["fc1.weight"][0, 1] = math.inf
     torch.save(sd, tmp_path / "inf.pt")
-    layers = [(sd[f"{k}.weight"].tolist(), sd[f"{k}.bias"].tolist()) for k in (0, 2)]
+    layers = [(sd[f"fc{k}.weight"].tolist(), sd[f"fc{k}.bias"].tolist()) for k in (0, 1)]
     with pytest.raises(InputError, match=r"weight of layer 1 contains inf at neuron 0, input 1"):
         exact.as_exact_net(layers)
-    with pytest.raises(InputError, match=r"weight 2\.weight \(layer 1\) contains inf at neuron 0, input 1"):
+    with pytest.raises(InputError, match=r"weight fc1\.weight \(layer 1\) contains inf at neuron 0, input 1"):
         exact.as_exact_net(str(tmp_path / "inf.pt"))
