@@ -36,3 +36,8 @@ def __getattr__(name):
     if name in _LAZY:
         return getattr(import_module(f".{_LAZY[name]}", __name__), name)
     raise AttributeError(f"module 'numeric' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    """Return the names loaded so far and the lazy public ones (what tab completion offers)."""
+    return sorted(set(globals()) | set(__all__))

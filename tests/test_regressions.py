@@ -6106,3 +6106,14 @@ def test_a_state_dict_numbers_its_layers_from_0_as_every_other_message_does(tmp_
         exact.as_exact_net(layers)
     with pytest.raises(InputError, match=r"weight fc1\.weight \(layer 1\) contains inf at neuron 0, input 1"):
         exact.as_exact_net(str(tmp_path / "inf.pt"))
+
+
+def test_dir_of_numeric_lists_its_lazy_names():
+    # fresh-clone trial: dir(numeric) lacked 17 names of numeric.__all__ (grid_patterns, plot_*, MLPShallow),
+    # loaded on first use: tab completion in a notebook hid them
+    import subprocess
+    import sys
+
+    code = "import numeric; print(sorted(set(numeric.__all__) - set(dir(numeric))))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
