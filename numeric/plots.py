@@ -244,13 +244,14 @@ def plot_softmax_images(lams: Sequence[float] = (1, 10, 100), bound: float = 1.0
 
 
 def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8, 1e10), res: int = 400,
-                      axes=None, lines=None):
+                      axes=None, lines=None, output: int | None = None):
     """Draw images of a model's output on ``[-B, B]^2`` for each ``B`` (the sheet's zoom series).
 
     Parameters
     ----------
     model : torch.nn.Module
-        A model from R^2 to R, evaluated by :func:`numeric.sampling.evaluate_grid`.
+        A model from R^2 to R (or to R^m with ``output``), evaluated by
+        :func:`numeric.sampling.evaluate_grid`.
     bounds : sequence of float, default (1e0, 1e2, ..., 1e10)
         The half-widths ``B``, one panel each.
     res : int, default 400
@@ -259,6 +260,8 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
         At least ``len(bounds)`` axes; by default a new figure with three columns.
     lines : sequence of (w1, w2, b), optional
         Lines ``w1 x1 + w2 x2 + b = 0`` to overlay (e.g. the exact first-layer lines).
+    output : int, optional
+        The output to draw, for a model with several (a scalar model needs none).
 
     Returns
     -------
@@ -272,7 +275,8 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
     ValueError
         If ``axes`` holds fewer than ``len(bounds)`` axes, ``bounds`` is empty or holds a ``B``
         that is not finite and > 0, or (as raised by :func:`~numeric.sampling.evaluate_grid`)
-        for a ``res`` it rejects.
+        for a ``res`` it rejects, a model of several outputs without ``output`` or an
+        ``output`` out of range.
 
     Examples
     --------
@@ -289,13 +293,13 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
     axes = _axes(axes, len(bounds), 3, size=(5.2, 4.4))
     out = []
     for ax, B in zip(axes, bounds):
-        img = evaluate_grid(model, B, res)
+        img = evaluate_grid(model, B, res, output=output)
         im = ax.imshow(img, origin="lower", extent=(-B, B, -B, B), cmap="viridis", interpolation="nearest")
         bar = ax.figure.colorbar(im, ax=ax, fraction=0.046, pad=0.04)  # the axes' own figure, not pyplot's
         scale_ticks(bar.ax.yaxis, float(np.nanmax(np.abs(img))), "output")
         if lines is not None:
             _overlay_lines(ax, lines, B)
-        ax.set_title(f"range $[-B, B]^2$, $B = {_pow10(B)}$")
+        ax.set_title(f"range $[-B, B]^2$, $B = {_pow10(B)}$" + ("" if output is None else f", output {output}"))
         _label(ax, "$x_1$", "$x_2$")
         scale_ticks(ax.xaxis, B, "$x_1$")
         scale_ticks(ax.yaxis, B, "$x_2$")

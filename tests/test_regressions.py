@@ -6117,3 +6117,30 @@ def test_dir_of_numeric_lists_its_lazy_names():
     code = "import numeric; print(sorted(set(numeric.__all__) - set(dir(numeric))))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_plot_model_images_draws_the_output_its_message_asks_for():
+    # fresh-clone trial: a two-output model was refused with "pass output=0..1", an argument
+    # plot_model_images did not have
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    from numeric.models import seeded_mlp
+
+    m = seeded_mlp([2, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"the model has 2 outputs; an image needs a scalar output: pass "
+                                         r"output=0\.\.1"):
+        numeric.plot_model_images(m, bounds=(1.0,), res=8)
+    (im,) = numeric.plot_model_images(m, bounds=(2.0,), res=8, output=1)
+    centres = (np.arange(8) + 0.5) / 8 * 4 - 2          # pixel centres of [-2, 2], x1 along the columns
+    x1, x2 = np.meshgrid(centres, centres)
+    with torch.no_grad():
+        want = m(torch.tensor(np.stack([x1.ravel(), x2.ravel()], 1), dtype=torch.float32))[:, 1].double().numpy()
+    assert np.allclose(im.get_array(), want.reshape(8, 8), rtol=1e-6, atol=1e-6)
+    assert im.axes.get_title().endswith("output 1")
+    with pytest.raises(ValueError, match=r"output must be in 0\.\.1, got 2"):
+        numeric.plot_model_images(m, bounds=(1.0,), res=8, output=2)
+    plt.close("all")
