@@ -299,7 +299,8 @@ def plot_model_images(model, bounds: Sequence[float] = (1e0, 1e2, 1e4, 1e6, 1e8,
         scale_ticks(bar.ax.yaxis, float(np.nanmax(np.abs(img))), "output")
         if lines is not None:
             _overlay_lines(ax, lines, B)
-        ax.set_title(f"range $[-B, B]^2$, $B = {_pow10(B)}$" + ("" if output is None else f", output {output}"))
+        which = "" if output is None else f", output {output}"
+        ax.set_title(f"range $[-B, B]^2$, $B = {_pow10(B)}${which}")
         _label(ax, "$x_1$", "$x_2$")
         scale_ticks(ax.xaxis, B, "$x_1$")
         scale_ticks(ax.yaxis, B, "$x_2$")
