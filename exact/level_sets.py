@@ -411,8 +411,8 @@ def _check_level(c: Any) -> Fraction:
         return decimal_fraction(c, "level c")
     try:
         return to_fraction(c)
-    except TypeError as exc:
-        raise InputTypeError(f"level c must be a real number, got {c!r} ({exc})") from None
+    except TypeError:  # (to_fraction's own text says the same again: "expected a real number, got ...")
+        raise InputTypeError(f"level c must be a real number, got {type(c).__name__} {c!r}") from None
     except ValueError:
         raise InputError(f"level c must be finite, got {c!r}") from None
 

@@ -6144,3 +6144,11 @@ def test_plot_model_images_draws_the_output_its_message_asks_for():
     with pytest.raises(ValueError, match=r"output must be in 0\.\.1, got 2"):
         numeric.plot_model_images(m, bounds=(1.0,), res=8, output=2)
     plt.close("all")
+
+
+def test_a_level_that_is_not_a_number_is_said_once():
+    # fresh-clone trial: "level c must be a real number, got 'abc' (expected a real number, got str 'abc')"
+    r = exact.regions([([[1.0, 0.0]], [0.0]), ([[1.0]], [0.0])], window=1)
+    for c, shown in (("abc", "str 'abc'"), (None, "NoneType None"), ([1], "list [1]")):
+        with pytest.raises(InputTypeError, match=f"^level c must be a real number, got {re.escape(shown)}$"):
+            r.level_set(c)
