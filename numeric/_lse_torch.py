@@ -247,6 +247,20 @@ def _prepare(x) -> tuple[Any, Any, str]:
 _NAMES = {"lse": "logsumexp", "p": "softmax", "logp": "log_softmax"}
 
 
+def _refuse_transforms(x, func: str) -> None:
+    """Refuse a tensor of a torch.func transform (vmap, grad, jacrev...): say what works instead.
+
+    The functions compute CPU tensors through numpy and decide per slice where the exact
+    error terms are needed (data-dependent branches), which torch.func cannot trace.
+    """
+    wrapped = getattr(torch._C._functorch, "is_functorch_wrapped_tensor", None)  # private: absent, skipped
+    if wrapped is not None and wrapped(x):
+        raise TypeError(f"numeric.{_NAMES[func]} does not run under torch.func transforms (vmap, grad, "
+                        "jacrev, ...): it branches on the values per slice. Its gradients work with "
+                        "torch.autograd (loss.backward(), torch.autograd.grad, gradcheck), and it takes a "
+                        "whole batch at once along axis")
+
+
 def torch_apply(x, lam: float, axis: Any, func: str):
     """``func`` ("lse", "p" or "logp") of a tensor along ``axis``, differentiable; λ checked."""
     if x.is_meta:
@@ -258,6 +272,7 @@ def torch_apply(x, lam: float, axis: Any, func: str):
     if x.layout != torch.strided:
         raise TypeError(f"x has layout {x.layout} (sparse): {_NAMES[func]} needs a dense (strided) tensor; "
                         "x.to_dense() reads its absent entries as 0 (use -inf for no weight)")
+    _refuse_transforms(x, func)
     a, out_dtype, goal = _prepare(x)
     dim = normalize_axis(axis, a.dim())
     if func == "lse" and lam == 0:

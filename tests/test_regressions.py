@@ -6152,3 +6152,19 @@ def test_a_level_that_is_not_a_number_is_said_once():
     for c, shown in (("abc", "str 'abc'"), (None, "NoneType None"), ([1], "list [1]")):
         with pytest.raises(InputTypeError, match=f"^level c must be a real number, got {re.escape(shown)}$"):
             r.level_set(c)
+
+
+@pytest.mark.parametrize("transform", ["vmap", "grad", "jacrev"])
+def test_numeric_under_torch_func_transforms_says_what_works_instead(transform):
+    # fresh-clone trial: torch.func.vmap/grad gave torch's raw "must override the setup_context staticmethod"
+    import torch
+
+    f = {"vmap": lambda: torch.func.vmap(lambda r: numeric.logsumexp(r, lam=1.0))(torch.randn(3, 4)),
+         "grad": lambda: torch.func.grad(lambda r: numeric.logsumexp(r, lam=1.0))(torch.randn(4)),
+         "jacrev": lambda: torch.func.jacrev(lambda r: numeric.softmax(r, lam=2.0))(torch.randn(4))}[transform]
+    with pytest.raises(TypeError, match=r"^numeric\.(logsumexp|softmax) does not run under torch\.func "
+                                        r"transforms .* torch\.autograd"):
+        f()
+    x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)   # what the message offers
+    (g,) = torch.autograd.grad(numeric.logsumexp(x, lam=2.0), x)
+    assert torch.allclose(g, torch.softmax(2.0 * x, 0), rtol=1e-14, atol=0)   # ∇lse = softmax
