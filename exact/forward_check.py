@@ -394,6 +394,8 @@ def _module_forward(module: Any, X: np.ndarray, m: int, shape: tuple[int, ...] |
             f"weights are {', '.join(sorted(dtypes))}: it computes in lower precision than the network of "
             "its weights that is read, and a float64 check cannot see that; remove the autocast from "
             f"forward, or convert the module to the dtype it computes in (module.to({dtype}))")
+    if isinstance(y, torch.Tensor) and m == 1 and tuple(y.shape) == (len(X),):  # a squeezed single output
+        y = y[:, None]
     if not isinstance(y, torch.Tensor) or tuple(y.shape) != (len(X), m):
         shape = tuple(y.shape) if isinstance(y, torch.Tensor) else type(y).__name__
         raise InputError(f"forward of {name} returns {shape} for {len(X)} points; the "

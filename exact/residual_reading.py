@@ -40,13 +40,14 @@ from .array_input import to_vector
 from .errors import InputError
 from .float_rounding import round_or_inf
 from .forward_check import compare_forward
+from .graph_ops import Op
 from .module_wrappers import deparametrized_copy
 from .nd.box_window import check_box
 from .network import ExactNet
 from .residual_nets import AffineStage, Block, Lowering, ResidualNet
+from .scalar_ops import shape_ahead
 from .sparse_affine import SparseAffine
 from .state_dicts import check_architecture
-from .torch_ops import Op
 from .torch_reading import module_ops
 from .windows import ConvexWindow, convex_window
 from .wording import counted
@@ -136,7 +137,7 @@ def _stages(ops: list[Op], shape: tuple[int, ...] | None, first: list
     stages: list = []
     run: list[Any] = []
     start = shape
-    for op in ops:
+    for i, op in enumerate(ops):
         if op.kind in ("act", "residual") and run:
             stages.append(_composed(run))
             run = []
@@ -151,6 +152,9 @@ def _stages(ops: list[Op], shape: tuple[int, ...] | None, first: list
                                  "connection x + g(x) needs g to keep x's shape (no broadcasting)")
             stages.append(Block(tuple(body)))
         else:
+            if shape is None and op.first_shape is None and op.kind == "affine":
+                shape = start = shape_ahead(ops, i)  # a scaling of the input: the first layer's shape
+                first[0] = first[0] or shape
             if shape is None and op.first_shape is None and op.kind == "affine":
                 raise InputError(f"{op.label} needs the shape of the network's input sample: begin the "
                                  "network with nn.Unflatten(1, (C, H, W)), or lower it yourself with "

@@ -10,7 +10,9 @@ accepts becomes one :class:`Op`:
 * ``"reshape"``: Flatten, Unflatten, ``torch.flatten``, ``view``/``reshape`` that keep the
   batch axis;
 * ``"act"``: ReLU, LeakyReLU, Hardtanh (ReLU6), Abs;
-* no op at all for Identity and eval-mode Dropout (of every kind).
+* no op at all for Identity and eval-mode Dropout (of every kind);
+* steps with a constant number (``x * c``, ``x / c``, ``x + c``, ``-x``) and ``squeeze(d)``
+  are read by :mod:`exact.scalar_ops`, before this module is asked.
 
 An addition of two computed values is no operation of the chain: the reader takes it as a
 skip connection ``x + g(x)`` (:func:`exact.torch_reading.read_graph`).  Everything else is
@@ -34,7 +36,6 @@ from __future__ import annotations
 import functools
 import math
 import operator
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -59,16 +60,18 @@ from .errors import (
     UnsupportedActivationError,
     UnsupportedNetworkError,
 )
+from .graph_ops import Op, is_node, node_label
 from .wording import type_phrase
 
-__all__ = ["Op", "is_node", "module_op", "node_label", "node_op"]
+__all__ = ["module_op", "node_op"]
 
 _REQUIRED = object()
 """Marks a parameter without a default in the signature tables below."""
 
 SUPPORTED_TEXT = ("Linear, Conv1d/Conv2d, AvgPool1d/AvgPool2d, AdaptiveAvgPool1d/2d, eval-mode "
-                  "BatchNorm1d/2d, Flatten, Unflatten, view/reshape, Identity, eval-mode Dropout, and the "
-                  "activations ReLU, LeakyReLU, Hardtanh, ReLU6, Abs")
+                  "BatchNorm1d/2d, Flatten, Unflatten, view/reshape, squeeze(d), Identity, eval-mode "
+                  "Dropout, x * c, x / c, x + c, -x with a constant number c, and the activations ReLU, "
+                  "LeakyReLU, Hardtanh, ReLU6, Abs")
 
 _OUTPUT_SQUASH = ("; if it squashes the output (a classifier's sigmoid or softmax), read the model without "
                   "it: its regions and decision boundary are those of the logits")
@@ -88,64 +91,6 @@ _MAXPOOL = ("{label} takes the maximum over each window: a maximum of affine pie
 RESIDUAL_MESSAGE = ("{label} adds two computed values ({a} and {b}) that are not x and g(x) with g a "
                     "chain of layers computed from x: only skip connections x + g(x) are read (two unrelated "
                     "branches, or a skip over a join of values, have no exact form here)")
-
-
-@dataclass(frozen=True)
-class Op:
-    """One operation of the chain read from a torch module.
-
-    Attributes
-    ----------
-    kind : str
-        ``"affine"``, ``"reshape"`` or ``"act"``.
-    label : str
-        Names the module or fx node in messages.
-    value : callable or Activation
-        ``"affine"``: ``shape -> (map, out_shape)`` with ``map`` a
-        :class:`~exact.sparse_affine.SparseAffine` or a dense float pair ``(W, b)``;
-        ``"reshape"``: ``shape -> out_shape``; ``"act"``: the :class:`Activation`.
-        Shapes are per sample (without the batch axis).
-    first_shape : tuple of int or None
-        The per-sample input shape this operation implies when nothing before it fixes one
-        (a Linear: ``(in_features,)``); None if it needs to be told (a convolution) or, for
-        a reshape, if it leaves a flat input as it is.
-    """
-
-    kind: str
-    label: str
-    value: Any
-    first_shape: tuple[int, ...] | None = None
-
-
-def node_label(node: Any) -> str:
-    """Name a node for messages: ``node 'relu' (call_function relu)``.
-
-    Parameters
-    ----------
-    node : torch.fx.Node
-
-    Returns
-    -------
-    str
-    """
-    target = node.target if isinstance(node.target, str) else getattr(node.target, "__name__", node.target)
-    return f"node {node.name!r} ({node.op} {target})"
-
-
-def is_node(v: Any) -> bool:
-    """Tell whether ``v`` is a ``torch.fx.Node`` (a value computed in forward).
-
-    Parameters
-    ----------
-    v : object
-
-    Returns
-    -------
-    bool
-    """
-    from torch.fx import Node
-
-    return isinstance(v, Node)
 
 
 def _floats(t: Any, label: str, what: str) -> np.ndarray:

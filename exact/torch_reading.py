@@ -58,10 +58,12 @@ from typing import Any
 from .activations import Activation
 from .errors import InputError, InputTypeError, ResidualModuleError, UnsupportedNetworkError
 from .forward_check import check_forward, dense_bound
+from .graph_ops import Op, is_node, node_label
 from .module_wrappers import deparametrized_copy, hook_advice, refuse_wrapper
 from .network import ExactNet
+from .scalar_ops import scalar_node_op, shape_ahead
 from .sparse_affine import SparseAffine
-from .torch_ops import RESIDUAL_MESSAGE, Op, is_node, module_op, node_label, node_op
+from .torch_ops import RESIDUAL_MESSAGE, module_op, node_op
 
 __all__ = ["from_torch", "module_ops", "read_graph"]
 
@@ -259,7 +261,7 @@ def read_graph(gm: Any) -> list[Op]:
     Returns
     -------
     list of Op
-        In forward order (:class:`~exact.torch_ops.Op`: affine maps, reshapes and
+        In forward order (:class:`~exact.graph_ops.Op`: affine maps, reshapes and
         activations; a skip connection ``v + g(v)`` as an op of kind ``"residual"`` whose
         value is the list of ``g``'s ops); no-ops are dropped.  Each op's label names its
         fx node.
@@ -407,7 +409,7 @@ def _chain_back(end: Any, start: Any, gm: Any) -> list[Op]:
                              "a skip connection x + g(x) needs g to read x")
         pair = _add_operands(node)
         if pair is None:
-            op, node = node_op(node, gm)
+            op, node = scalar_node_op(node) or node_op(node, gm)
         else:
             skip, branch = _skip_and_branch(node, *pair)
             op, node = Op("residual", node_label(node), _chain_back(branch, skip, gm)), skip
@@ -529,7 +531,7 @@ def _assemble(ops: list[Op], module: Any, input_shape: tuple[int, ...] | None
     pending: list[tuple[Any, str]] = []
     shape = net_shape = input_shape
     prev = "the input"
-    for op in ops:
+    for i, op in enumerate(ops):
         if op.kind == "act":
             if not pending:
                 raise UnsupportedNetworkError(
@@ -539,6 +541,8 @@ def _assemble(ops: list[Op], module: Any, input_shape: tuple[int, ...] | None
             acts.append(op.value)
             pending = []
         else:
+            if shape is None and op.first_shape is None and op.kind == "affine":
+                shape = net_shape = shape_ahead(ops, i)  # a scaling of the input: the first layer's shape
             if shape is None and op.first_shape is None and op.kind == "affine":
                 raise InputError(
                     f"{op.label} needs the shape of the network's input sample: pass from_torch(net, "

@@ -6168,3 +6168,28 @@ def test_numeric_under_torch_func_transforms_says_what_works_instead(transform):
     x = torch.tensor([0.5, -1.0, 2.0], dtype=torch.float64, requires_grad=True)   # what the message offers
     (g,) = torch.autograd.grad(numeric.logsumexp(x, lam=2.0), x)
     assert torch.allclose(g, torch.softmax(2.0 * x, 0), rtol=1e-14, atol=0)   # ∇lse = softmax
+
+
+def test_a_forward_that_normalises_its_input_and_squeezes_its_output_is_read():
+    # fresh-clone trial: (x - 0.5) / 2.0, out * 2 + 1, -out and out.squeeze(-1) in forward were refused
+    # ("node 'sub' ... is not supported"); they are exact affine steps (tests/test_scalar_ops.py has each)
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.fc1, self.fc2 = torch.nn.Linear(2, 6), torch.nn.Linear(6, 1)
+
+        def forward(self, x):
+            return (2 * self.fc2(torch.relu(self.fc1((x - 0.5) / 2.0))) + 1).squeeze(-1)
+
+    net = exact.as_exact_net(Net())
+    m = Net()
+    W1 = [[Fraction(w) / 2 for w in row] for row in m.fc1.weight.tolist()]
+    b1 = [b - sum(Fraction(w) for w in row) / 4 for row, b in zip(m.fc1.weight.tolist(), map(Fraction, m.fc1.bias.tolist()))]
+    W2 = [[2 * Fraction(w) for w in row] for row in m.fc2.weight.tolist()]
+    b2 = [2 * Fraction(b) + 1 for b in m.fc2.bias.tolist()]
+    folded = exact.as_exact_net([(W1, b1), (W2, b2)])
+    assert net.weights == folded.weights and net.biases == folded.biases
+    assert exact.count_regions(Net(), window=4) == exact.count_regions(folded, window=4)

@@ -1,0 +1,188 @@
+"""Elementwise steps of a traced forward with a constant number, read as exact affine maps.
+
+A forward often scales, shifts or squeezes its values besides its layers: an input
+normalised as ``(x - 0.5) / 2``, an output ``2 * out + 1`` or ``-out``, a regression head's
+``out.squeeze(-1)``.  Each such fx node becomes an affine :class:`~exact.graph_ops.Op`
+``x -> a x + b`` on every entry (``a``, ``b`` the exact rationals of the constants, floats at
+their binary value: ``x / 3.0`` is ``x`` times exactly ``1/3``), composed with its neighbours
+exactly like any layer; ``squeeze`` of a per-sample axis of length 1 is a reshape.  A step
+that is not affine in the computed value (``c / x``, ``x * y``, ``x // c``) is not read here
+and is refused by :func:`exact.torch_ops.node_op`.
+
+Examples
+--------
+>>> import torch, exact
+>>> class Net(torch.nn.Module):
+...     def __init__(self):
+...         super().__init__()
+...         self.fc1, self.fc2 = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+...     def forward(self, x):
+...         return (2 * self.fc2(torch.relu(self.fc1((x - 0.5) / 4))) + 1).squeeze(-1)
+>>> _ = torch.manual_seed(0)
+>>> net = Net()
+>>> exact.count_regions(net, window=10) == exact.count_regions(exact.as_exact_net(net), window=10)
+True
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import operator
+from fractions import Fraction
+from typing import Any
+
+from .errors import InputError, UnsupportedNetworkError
+from .graph_ops import Op, is_node, node_label
+from .sparse_affine import SparseAffine
+
+__all__ = ["scalar_node_op", "shape_ahead"]
+
+_KINDS = {"mul": "mul", "mul_": "mul", "div": "div", "div_": "div", "true_divide": "div",
+          "true_divide_": "div", "neg": "neg", "neg_": "neg", "negative": "neg", "add": "add", "add_": "add",
+          "sub": "sub", "sub_": "sub", "subtract": "sub", "squeeze": "squeeze"}
+"""Method names (``x.mul(c)``) and, with the functions of :func:`_function_kinds`, what each computes."""
+
+
+def _function_kinds() -> dict[Any, str]:
+    import torch
+
+    return {operator.mul: "mul", operator.imul: "mul", torch.mul: "mul", torch.multiply: "mul",
+            operator.truediv: "div", operator.itruediv: "div", torch.div: "div", torch.true_divide: "div",
+            torch.divide: "div", operator.neg: "neg", torch.neg: "neg", torch.negative: "neg",
+            operator.add: "add", operator.iadd: "add", torch.add: "add", operator.sub: "sub",
+            operator.isub: "sub", torch.sub: "sub", torch.subtract: "sub", torch.squeeze: "squeeze"}
+
+
+def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
+    """Read a node that scales, shifts or squeezes one computed value by constants.
+
+    Parameters
+    ----------
+    node : torch.fx.Node
+
+    Returns
+    -------
+    (Op, torch.fx.Node) or None
+        The step (an elementwise affine op, or a reshape for ``squeeze``) and the node it
+        reads; None for any other node (left to :func:`exact.torch_ops.node_op`).
+
+    Raises
+    ------
+    InputError
+        A division by zero, a non-finite constant, ``squeeze`` of the batch axis or of all axes.
+    UnsupportedNetworkError
+        A division with ``rounding_mode`` (floor or trunc: not affine).
+    """
+    if node.op == "call_method":
+        kind = _KINDS.get(node.target) if isinstance(node.target, str) else None
+    elif node.op == "call_function":
+        try:
+            kind = _function_kinds().get(node.target)
+        except TypeError:  # an unhashable target
+            kind = None
+    else:
+        kind = None
+    if kind is None:
+        return None
+    label = node_label(node)
+    if kind == "squeeze":
+        return _squeeze(node, label)
+    args, kwargs = list(node.args), dict(node.kwargs)
+    for key in ("input", "other"):  # torch.mul(input=x, other=2.0)
+        if key in kwargs:
+            args.append(kwargs.pop(key))
+    alpha = kwargs.pop("alpha", 1)
+    rounding = kwargs.pop("rounding_mode", None)
+    tensors = [a for a in args if is_node(a)]
+    if kwargs or len(tensors) != 1 or len(args) != (1 if kind == "neg" else 2):
+        return None  # two computed values (a skip connection, a product), or arguments not read here
+    x = tensors[0]
+    if kind == "neg":
+        return _elementwise(label, Fraction(-1), Fraction(0)), x
+    c = _number(args[1] if args[0] is x else args[0], label)
+    if kind in ("add", "sub"):
+        c *= _number(alpha, label)
+    if kind == "mul":
+        return _elementwise(label, c, Fraction(0)), x
+    if kind == "div":
+        if rounding is not None:
+            raise UnsupportedNetworkError(f"{label} divides with rounding_mode={rounding!r}: a rounded "
+                                          "quotient is not affine in x")
+        if args[0] is not x:
+            return None  # c / x: not affine in x
+        if c == 0:
+            raise InputError(f"{label} divides by 0")
+        return _elementwise(label, 1 / c, Fraction(0)), x
+    if kind == "add":
+        return _elementwise(label, Fraction(1), c), x
+    return (_elementwise(label, Fraction(1), -c) if args[0] is x else _elementwise(label, Fraction(-1), c)), x
+
+
+def shape_ahead(ops: list[Op], i: int) -> tuple[int, ...] | None:
+    """Return the per-sample shape an elementwise step at the input takes: the next layer's input shape.
+
+    An elementwise step keeps the shape, so before the first layer (nothing fixing the shape
+    yet) it works on what that layer reads: the ``first_shape`` of the first affine op after
+    ``ops[i]``, past other elementwise steps and reshapes.
+
+    Parameters
+    ----------
+    ops : list of Op
+    i : int
+        The index of the step.
+
+    Returns
+    -------
+    tuple of int or None
+        None when ``ops[i]`` is not an elementwise step or nothing after it tells a shape.
+    """
+    if not getattr(ops[i], "elementwise", False):
+        return None
+    for op in ops[i + 1:]:
+        if op.kind == "affine" and op.first_shape is not None:
+            return op.first_shape
+        if not (op.kind == "reshape" or getattr(op, "elementwise", False)):
+            return None
+    return None
+
+
+def _number(v: Any, label: str) -> Fraction:
+    """Return the exact value of a constant number (a float at its binary value)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or is_node(v):
+        raise InputError(f"{label}: its constant must be a real number, got {v!r}"[:200])
+    if isinstance(v, float) and not math.isfinite(v):
+        raise InputError(f"{label}: its constant is {v!r}; the network's numbers must be finite")
+    return Fraction(v)
+
+
+def _elementwise(label: str, scale: Fraction, shift: Fraction) -> Op:
+    """Return the op ``x -> scale x + shift`` on every entry, of any per-sample shape."""
+    def build(shape: tuple[int, ...]) -> tuple[SparseAffine, tuple[int, ...]]:
+        n = math.prod(shape)
+        return SparseAffine.from_fractions(range(n), range(n), [scale] * n, [shift] * n, (n, n)), shape
+
+    return Op("affine", label, build, None, elementwise=True)
+
+
+def _squeeze(node: Any, label: str) -> tuple[Op, Any] | None:
+    """``x.squeeze(d)`` of a per-sample axis of length 1 (``d`` not the batch axis)."""
+    args = list(node.args) + [node.kwargs[k] for k in ("input", "dim") if k in node.kwargs]
+    if set(node.kwargs) - {"input", "dim"} or not args or not is_node(args[0]):
+        return None
+    if len(args) != 2 or isinstance(args[1], bool) or not isinstance(args[1], int):
+        raise InputError(f"{label} squeezes every axis of length 1, the batch axis too when one sample is "
+                         "given: name the axis, e.g. squeeze(-1)")
+    d = args[1]
+    if d == 0:
+        raise InputError(f"{label} squeezes the batch axis (0): the network must keep one row per sample")
+
+    def shape_of(shape: tuple[int, ...]) -> tuple[int, ...]:
+        k = d - 1 if d > 0 else len(shape) + d
+        if not 0 <= k < len(shape):
+            raise InputError(f"{label} squeezes axis {d}, which per-sample shape {shape} does not have")
+        if shape[k] != 1:  # as torch: an axis longer than 1 stays
+            return shape
+        return shape[:k] + shape[k + 1:] or (1,)  # one output value stays a vector of one
+
+    return Op("reshape", label, shape_of), args[0]

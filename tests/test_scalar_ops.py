@@ -1,0 +1,137 @@
+"""Steps with a constant number in a torch forward (exact/scalar_ops.py), read as exact affine maps.
+
+Each module below is checked against a network folded by hand in Fractions (the same
+function written as plain layers), and against its own float64 forward at random points;
+the refusals name the node and say why.
+"""
+
+from __future__ import annotations
+
+import random
+from fractions import Fraction as F
+
+import pytest
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+import exact  # noqa: E402
+from exact.errors import InputError, UnsupportedNetworkError  # noqa: E402
+
+
+class Net(nn.Module):
+    """fc1 -> relu -> fc2, with ``body(self, x)`` as the forward (the steps around the layers)."""
+
+    def __init__(self, body, seed=0):
+        super().__init__()
+        torch.manual_seed(seed)
+        self.fc1, self.fc2, self.body = nn.Linear(2, 5), nn.Linear(5, 1), body
+
+    def forward(self, x):
+        return self.body(self, x)
+
+
+def layers(m):
+    """The plain layers of ``m`` as exact Fractions: [(W1, b1), (W2, b2)]."""
+    return [([[F(v) for v in row] for row in lin.weight.tolist()], [F(v) for v in lin.bias.tolist()])
+            for lin in (m.fc1, m.fc2)]
+
+
+def fold(m, pre=(1, 0), mid=(1, 0), post=(1, 0)):
+    """The net x -> post(fc2(mid(relu(fc1(pre(x)))))) with each step t -> a t + b folded by hand."""
+    (W1, b1), (W2, b2) = layers(m)
+    (a0, c0), (a1, c1), (a2, c2) = (tuple(F(v) for v in p) for p in (pre, mid, post))
+    # fc1(a0 x + c0) = a0 W1 x + (W1 c0 1 + b1); relu(a1 t + c1) is not folded into the next layer unless
+    # a1 > 0 and c1 = 0 (then relu(a1 t) = a1 relu(t)): the cases below keep to that
+    assert c1 == 0 and a1 > 0
+    W1f = [[a0 * w for w in row] for row in W1]
+    b1f = [sum(w * c0 for w in row) + b for row, b in zip(W1, b1)]
+    W2f = [[a2 * a1 * w for w in row] for row in W2]
+    b2f = [a2 * b + c2 for b in b2]
+    return exact.as_exact_net([(W1f, b1f), (W2f, b2f)])
+
+
+CASES = {
+    "normalised input (x - 0.5) / 2": (lambda s, x: s.fc2(torch.relu(s.fc1((x - 0.5) / 2.0))), {"pre": (F(1, 2), F(-1, 4))}),
+    "x / 3.0 is exactly a third": (lambda s, x: s.fc2(torch.relu(s.fc1(x / 3.0))), {"pre": (F(1, 3), 0)}),
+    "output 2 * out + 1": (lambda s, x: 2 * s.fc2(torch.relu(s.fc1(x))) + 1, {"post": (2, 1)}),
+    "output 1 - out": (lambda s, x: 1 - s.fc2(torch.relu(s.fc1(x))), {"post": (-1, 1)}),
+    "output -out": (lambda s, x: -s.fc2(torch.relu(s.fc1(x))), {"post": (-1, 0)}),
+    "torch.add(out, 2, alpha=0.5)": (lambda s, x: torch.add(s.fc2(torch.relu(s.fc1(x))), 2.0, alpha=0.5),
+                                     {"post": (1, 1)}),
+    "hidden scaled 0.5 * relu": (lambda s, x: s.fc2(0.5 * torch.relu(s.fc1(x))), {"mid": (F(1, 2), 0)}),
+    "methods mul/sub/div": (lambda s, x: s.fc2(torch.relu(s.fc1(x.sub(1).mul(4).div(8)))),
+                            {"pre": (F(1, 2), F(-1, 2))}),
+    "squeeze(-1) of one output": (lambda s, x: s.fc2(torch.relu(s.fc1(x))).squeeze(-1), {}),
+}
+
+
+@pytest.mark.parametrize("name", list(CASES))
+def test_a_constant_step_is_read_as_the_hand_folded_network(name):
+    body, steps = CASES[name]
+    m = Net(body, seed=len(name))
+    read, want = exact.as_exact_net(m), fold(m, **steps)
+    assert read.weights == want.weights and read.biases == want.biases   # exact: the same rationals
+    assert exact.count_regions(m, window=4) == exact.count_regions(want, window=4)
+    rng = random.Random(0)
+    pts = [(F(rng.randint(-400, 400), 100), F(rng.randint(-400, 400), 100)) for _ in range(20)]
+    with torch.no_grad():
+        got = m.double()(torch.tensor([[float(x), float(y)] for x, y in pts], dtype=torch.float64))
+    for (x, y), g in zip(pts, got.reshape(len(pts), -1)[:, 0].tolist()):
+        assert abs(float(read.evaluate((x, y))[0]) - g) <= 1e-12 * (1 + abs(g))
+
+
+def test_a_residual_branch_scaled_by_a_constant_is_read():
+    class Res(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(3)
+            self.a, self.g, self.out = nn.Linear(2, 4), nn.Linear(4, 4), nn.Linear(4, 1)
+
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            return self.out(h + torch.relu(self.g(h)) / 2)
+
+    class Twice(Res):   # the same function with the half folded into g's output layer
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            return self.out(h + 0.5 * torch.relu(self.g(h)))
+
+    assert exact.count_regions(Res(), window=3) == exact.count_regions(Twice(), window=3)
+    assert exact.regions(Res(), window=3).n_activation > 10
+
+
+@pytest.mark.parametrize("body, err, match", [
+    (lambda s, x: s.fc2(torch.relu(1.0 / s.fc1(x))), UnsupportedNetworkError, r"operation 'truediv' is not"),
+    (lambda s, x: s.fc2(torch.relu(torch.div(s.fc1(x), 2.0, rounding_mode="floor"))), UnsupportedNetworkError,
+     r"divides with rounding_mode='floor': a rounded quotient is not affine"),
+    (lambda s, x: s.fc2(torch.relu(s.fc1(x) / 0.0)), InputError, r"node 'truediv' .* divides by 0"),
+    (lambda s, x: s.fc2(torch.relu(s.fc1(x) * float("inf"))), InputError, r"its constant is inf"),
+    (lambda s, x: s.fc2(torch.relu(s.fc1(x))).squeeze(), InputError, r"squeezes every axis .* squeeze\(-1\)"),
+    (lambda s, x: s.fc2(torch.relu(s.fc1(x))).squeeze(0), InputError, r"squeezes the batch axis"),
+    (lambda s, x: s.fc2(torch.relu(s.fc1(x) * s.fc1(x))), UnsupportedNetworkError, r"operation 'mul' is not"),
+])
+def test_steps_that_are_not_affine_in_x_are_refused_naming_the_node(body, err, match):
+    with pytest.raises(err, match=match):
+        exact.as_exact_net(Net(body))
+
+
+def test_a_residual_net_with_a_normalised_input_counts_as_its_window_moved():
+    # (x - 1/2) / 2 maps [-3, 3]^2 onto [-7/4, 5/4]^2: the net without it counts the same there
+    class Res(nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(3)
+            self.a, self.g, self.out = nn.Linear(2, 4), nn.Linear(4, 4), nn.Linear(4, 1)
+
+        def forward(self, x):
+            h = torch.relu(self.a((x - 0.5) / 2))
+            return self.out(h + torch.relu(self.g(h))).squeeze(-1)
+
+    class Plain(Res):
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            return self.out(h + torch.relu(self.g(h)))
+
+    moved = [(-1.75, -1.75), (1.25, -1.75), (1.25, 1.25), (-1.75, 1.25)]
+    assert exact.count_regions(Res(), window=3) == exact.count_regions(Plain(), window=moved)
