@@ -158,13 +158,21 @@ def test_whole_space_is_drawn_in_the_certified_box_and_said_so():
     assert ax.get_xlim() == (float(r.lo[0]), float(r.hi[0]))
 
 
-def test_no_pyplot_state_is_left():
+def test_a_new_figure_is_a_pyplot_one_as_in_2d_and_the_notebook_picture_is_not():
+    # fresh-clone trial: r2.plot() made a pyplot figure, r3.plot() an unmanaged one, which plt.show() and a
+    # notebook's inline backend never show; the notebook's own picture (_repr_png_) stays outside pyplot
     import matplotlib.pyplot as plt
 
-    before = plt.get_fignums()
-    arts = plot_regions_3d(exact.regions(CUBE_CUT, window=1))
-    assert plt.get_fignums() == before
-    assert isinstance(arts[0].axes.figure, Figure)
+    plt.close("all")
+    r = exact.regions(CUBE_CUT, window=1)
+    arts = r.plot()
+    assert plt.get_fignums() == [arts[0].axes.figure.number]
+    exact.regions([([[1, 0]], [0]), ([[1]], [0])], window=1).plot()   # the 2-D plot does the same
+    assert len(plt.get_fignums()) == 2
+    plt.close("all")
+    assert r._repr_png_().startswith(b"\x89PNG") and plt.get_fignums() == []
+    arts = plot_regions_3d(r, Figure().add_subplot(projection="3d"))   # an ax given: pyplot untouched
+    assert plt.get_fignums() == []
 
 
 def test_refusals():

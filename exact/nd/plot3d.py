@@ -6,9 +6,9 @@ around the facet exactly: two of them follow each other iff they span an edge of
 turned counter-clockwise seen from outside the cell by the sign of an exact integer
 determinant.  Floats are made only to draw.
 
-matplotlib is imported lazily; with ``ax=None`` a new :class:`matplotlib.figure.Figure` is
-made outside pyplot (no pyplot state, nothing shown); save it with ``savefig`` or put it in
-a notebook cell.
+matplotlib is imported lazily; with ``ax=None`` a new pyplot figure is made, as the 2-D
+plot makes one (``plt.show()`` shows it, a notebook draws it); give ``ax`` (e.g. of a
+:class:`matplotlib.figure.Figure`) to draw outside pyplot.
 
 Examples
 --------
@@ -171,8 +171,8 @@ def plot_regions_3d(reg: Any, ax=None, *, color: str = "index", cmap: str | None
         The regions of a net with 3-D input (:func:`exact.regions`).  For the whole
         space, the cells are drawn clipped to the certified box, and the title says so.
     ax : mpl_toolkits.mplot3d.Axes3D, optional
-        Where to draw; by default the 3-D axes of a new :class:`~matplotlib.figure.Figure`
-        (outside pyplot: ``artists[0].axes.figure``).
+        Where to draw; by default the 3-D axes of a new pyplot figure
+        (``artists[0].axes.figure``), as the 2-D plot.
     color : {"index", "pattern", "output"}
         Fill by linear region, by :func:`exact.plotting.pattern_hash` of the pattern, or by
         output ``output`` at the cell's exact interior point (with a colour bar), as
@@ -283,11 +283,11 @@ def _check_options(reg: Any, alpha: Any, max_cells: Any) -> None:
 
 
 def _axes3d(ax):
-    """Return ``ax`` if it is 3-D, or the 3-D axes of a new Figure (outside pyplot)."""
+    """Return ``ax`` if it is 3-D, or the 3-D axes of a new pyplot figure (as the 2-D plot makes one)."""
     if ax is None:
-        from matplotlib.figure import Figure
+        import matplotlib.pyplot as plt
 
-        return Figure(figsize=(7, 7)).add_subplot(projection="3d")
+        return plt.figure(figsize=(7, 7)).add_subplot(projection="3d")
     if getattr(ax, "name", None) != "3d":
         raise InputTypeError(f"ax must be 3-D axes (fig.add_subplot(projection='3d')), "
                              f"got {type(ax).__name__}")

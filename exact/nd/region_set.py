@@ -473,7 +473,7 @@ class RegionsND:
         Parameters
         ----------
         ax : mpl_toolkits.mplot3d.Axes3D, optional
-            Where to draw; by default a new Figure's 3-D axes (outside pyplot).
+            Where to draw; by default a new pyplot figure's 3-D axes, as the 2-D plot.
         **kwargs
             ``color``, ``cmap``, ``alpha``, ``output``, ... of
             :func:`exact.nd.plot3d.plot_regions_3d`.
@@ -510,9 +510,11 @@ class RegionsND:
 
         if len(self.lo) != 3 or len(self.cells) > 2000:
             return None
+        from matplotlib.figure import Figure
+
         buf = io.BytesIO()
-        try:
-            artists = self.plot()
+        try:  # outside pyplot: a notebook must not draw a second, pyplot, figure after this one
+            artists = self.plot(Figure(figsize=(7, 7)).add_subplot(projection="3d"))
             artists[0].axes.figure.savefig(buf, format="png", dpi=72)
         except ExactnetError:
             return None
