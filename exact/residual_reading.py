@@ -268,7 +268,9 @@ def lowering_on_window(net: Any, window: Any, *, plane: Sequence[Any] | None = N
     rnet = net if isinstance(net, ResidualNet) else read_residual(net, input_shape)
     dim = 2 if plane is not None else rnet.input_dim
     name = type(net).__name__
-    if window is None or (isinstance(window, str) and window.strip().lower() in ("plane", "none", "inf")):
+    infinite = isinstance(window, (int, float)) and not isinstance(window, bool) and math.isinf(window)
+    if window is None or infinite or (isinstance(window, str) and window.strip().lower() in ("plane", "none",
+                                                                                               "inf")):
         where = "plane" if dim == 2 else "space"
         box = (", a rectangle (xmin, xmax, ymin, ymax) or a convex polygon" if dim == 2
                else f", or one (lo, hi) per axis of the {dim}-D box")

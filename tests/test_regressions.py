@@ -6193,3 +6193,23 @@ def test_a_forward_that_normalises_its_input_and_squeezes_its_output_is_read():
     folded = exact.as_exact_net([(W1, b1), (W2, b2)])
     assert net.weights == folded.weights and net.biases == folded.biases
     assert exact.count_regions(Net(), window=4) == exact.count_regions(folded, window=4)
+
+
+def test_an_infinite_window_of_a_residual_net_says_the_whole_plane_is_refused():
+    # fresh-clone trial: window=inf gave "window must be a finite number, got inf" for a residual net, where a
+    # plain MLP's message points to the whole plane; for a residual net that is refused, and now it says why
+    import torch
+
+    class Res(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.g, self.out = torch.nn.Linear(2, 4), torch.nn.Linear(4, 4), torch.nn.Linear(4, 1)
+
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            return self.out(h + torch.relu(self.g(h)))
+
+    for w in (math.inf, None, "plane"):
+        with pytest.raises(InputError, match=r"Res has skip connections .* the whole plane \(window=None\) has no "
+                                             r"bound for them\. Give a window"):
+            exact.count_regions(Res(), window=w)
