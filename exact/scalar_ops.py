@@ -5,7 +5,9 @@ normalised as ``(x - 0.5) / 2``, an output ``2 * out + 1`` or ``-out``, a regres
 ``out.squeeze(-1)``.  Each such fx node becomes an affine :class:`~exact.graph_ops.Op`
 ``x -> a x + b`` on every entry (``a``, ``b`` the exact rationals of the constants, floats at
 their binary value: ``x / 3.0`` is ``x`` times exactly ``1/3``), composed with its neighbours
-exactly like any layer; ``squeeze`` of a per-sample axis of length 1 is a reshape.  A step
+exactly like any layer; ``squeeze`` of a per-sample axis of length 1 is a reshape.  A constant
+is taken as Python holds it (a float64): a float32 forward rounds ``0.1`` to float32 as it
+rounds every product, and the float64 forward that checks the reading uses it as read.  A step
 that is not affine in the computed value (``c / x``, ``x * y``, ``x // c``) is not read here
 and is refused by :func:`exact.torch_ops.node_op`.
 
