@@ -26,6 +26,7 @@ from .array_input import to_vector
 from .edge_kinds import boundary_segments
 from .errors import InputError, InputTypeError
 from .fill_colors import COLOR_MODES, cell_colors, pattern_hash
+from .json_numbers import exact_number_text, scientific_text
 from .level_sets import output_maps
 from .plot_limits import DRAW_LIMIT, check_drawable, limit_text
 from .wording import counted
@@ -179,7 +180,8 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
 
 def _curve_label(ls: Any) -> str:
     """Name a level set ``f_k = c`` (TeX) or a decision boundary, for the legend."""
-    c = str(ls.level) if len(str(ls.level)) <= 12 else f"{float(ls.level):.6g}"
+    text = exact_number_text(Fraction(ls.level))  # "1e+400"; else rounded from the exact value, never a float
+    c = text if len(text) <= 12 else scientific_text(Fraction(ls.level))
     return ls.kind if ls.kind != "level set" else f"$f_{{{ls.output}}} = {c}$"
 
 

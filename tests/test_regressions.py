@@ -6213,3 +6213,26 @@ def test_an_infinite_window_of_a_residual_net_says_the_whole_plane_is_refused():
         with pytest.raises(InputError, match=r"Res has skip connections .* the whole plane \(window=None\) has no "
                                              r"bound for them\. Give a window"):
             exact.count_regions(Res(), window=w)
+
+
+def test_a_level_beyond_the_float_range_is_drawn_with_its_value_in_the_legend(tmp_path):
+    # review: plot(level_set=10**400) raised OverflowError (the CLI: "internal error"), float(level) in the
+    # legend; a level of 1e-400 was labelled "f_0 = 0"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from exact.cli import main
+
+    K = 10**500    # f = K (relu(x) - relu(y)) reaches every level below inside the window
+    r = exact.regions([([[1, 0], [0, 1]], [0, 0]), ([[K, -K]], [0])], window=2)
+    for level, label in ((10**400, "1e+400"), (-(10**400), "-1e+400"), (Fraction(1, 10**400), "1e-400")):
+        ax = Figure().add_subplot()
+        r.plot(ax, level_set=level)
+        assert [t.get_text() for t in ax.get_legend().get_texts()][-1] == f"$f_{{0}} = {label}$"
+    spec = tmp_path / "abs.json"
+    spec.write_text('{"layers": [{"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, -1]], "bias": [0]}]}')
+    assert main(["regions", str(spec), "--window", "2", "--level-set", "1e400", "--plot", str(tmp_path / "p.png"),
+                 "-q"]) == 0
+    assert (tmp_path / "p.png").stat().st_size > 0
