@@ -32,6 +32,7 @@ from .layer_split import RawCell
 from .memory_headroom import available_memory
 from .network import AffineMap, ExactNet
 from .plane_location import locate_beyond_box
+from .plot_limits import check_float_frame
 from .polygon_areas import polygon_area
 from .predicates import (
     Line,
@@ -449,6 +450,7 @@ class Regions:
         >>> len(g["features"]), g["features"][0]["geometry"]["type"]
         (2, 'Polygon')
         """
+        check_float_frame(self, "GeoJSON export")  # before any work (GeoJSON numbers are floats)
         check_collection_memory(len(self.cells), sum(self.net.widths[1:-1]), available_memory())
         self._make_exact()
         source = self.face_maps if self.face_maps is not None else self.certified  # maps as arrays
@@ -476,6 +478,7 @@ class Regions:
         >>> f = io.StringIO(); r.write_geojson(f); json.loads(f.getvalue()) == r.to_geojson()
         True
         """
+        check_float_frame(self, "GeoJSON export")  # before anything is written (GeoJSON numbers are floats)
         self._make_exact()
         write_feature_collection(self.cells, self.face_maps if self.face_maps is not None else self.certified,
                                  file, progress, self.net.activations)

@@ -27,7 +27,7 @@ from typing import Any
 from .errors import InputError
 from .json_numbers import fraction_text, scientific_text
 
-__all__ = ["DRAW_LIMIT", "DRAW_LIMIT_3D", "check_drawable", "limit_text"]
+__all__ = ["DRAW_LIMIT", "DRAW_LIMIT_3D", "check_drawable", "check_float_frame", "limit_text"]
 
 DRAW_LIMIT = 2**1000
 """The largest coordinate (in size) of a 2-D drawing's frame: ``2**1000``, about ``1.07e301``."""
@@ -36,6 +36,9 @@ DRAW_LIMIT_3D = 2**500
 """The largest coordinate (in size) of a 3-D drawing's frame: ``2**500``, about ``3.27e150``."""
 
 _FLOAT_MAX = Fraction(2**1024 - 2**971)
+
+_OVERFLOW = Fraction(2**1024 - 2**970)
+"""The least size that a division to float rounds to infinity (halfway past the largest float)."""
 
 
 def limit_text(dim: int = 2) -> str:
@@ -108,6 +111,48 @@ def check_drawable(reg: Any, where: str, drawer: str = "matplotlib") -> None:
     raise InputError(f"{where}: {what}; {drawer} draws in floats (its transforms {how}), so it draws "
                      f"coordinates up to {limit_text(dim)} in size: {advice} (every coordinate at most "
                      f"2^{k}, as window=B with B at most 2^{k})")
+
+
+def check_float_frame(reg: Any, where: str) -> None:
+    """Refuse, before any work, 2-D regions whose frame reaches beyond the float range.
+
+    Every vertex lies in the frame (the window, or the certified box of the whole plane)
+    and the frame's corners are vertices, so some vertex has a float coordinate exactly
+    when the frame stays below ``2^1024 - 2^970`` in size (where division rounds to
+    infinity): a GeoJSON of such regions would fail part way, after writing its start.
+
+    Parameters
+    ----------
+    reg : Regions
+        2-D regions (a window, a polygon window or the whole plane).
+    where : str
+        What needs floats, for the message (``"GeoJSON export"``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InputError
+        A frame coordinate beyond the float range, naming the window.
+
+    Examples
+    --------
+    >>> from exact import regions
+    >>> check_float_frame(regions([([[1, 0]], [0]), ([[1]], [0])], window=10**400), "GeoJSON export")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: GeoJSON export: window=1e+400 reaches 1e+400, beyond the float range ...
+    """
+    lo, hi, window = _frame(reg)
+    big = max(max(abs(v) for v in lo), max(abs(v) for v in hi))
+    if big < _OVERFLOW:
+        return
+    what = ("window=None (whole plane) is written in its certified box, which" if window is None
+            else f"window={window}")
+    raise InputError(f"{where}: {what} reaches {_number(big)}, beyond the float range (about 1.8e+308) of "
+                     "its numbers; the exact vertices are in Cell.vertices")
 
 
 def _frame(reg: Any) -> tuple[list[Fraction], list[Fraction], str | None]:

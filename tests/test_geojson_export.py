@@ -352,11 +352,14 @@ def test_area_json_beyond_the_float_range(scale):
     [([[1.0, 0.0], [0.0, 1.0]], [0.0, 0.0]), ([[1.0, 1.0], [1.0, -1.0]], [0.0, 0.5]), ([[1.0, 1.0]], [0.0])],
 ])
 def test_geojson_refuses_vertices_beyond_the_float_range(layers):
-    """GeoJSON numbers are floats: a window corner at 10^400 is refused by name (not written as Infinity)."""
+    """GeoJSON numbers are floats: a window corner at 10^400 is refused by name (not written as Infinity),
+    before anything is written."""
     r = exact.regions(layers, window=10**400)
-    for write in (r.to_geojson, lambda: r.write_geojson(io.StringIO())):
-        with pytest.raises(exact.InputError, match=r"vertex coordinate reaches 1.00000e\+400"):
+    f = io.StringIO()
+    for write in (r.to_geojson, lambda: r.write_geojson(f)):
+        with pytest.raises(exact.InputError, match=r"GeoJSON export: window=1e\+400 reaches 1e\+400, beyond"):
             write()
+    assert f.getvalue() == ""
 
 
 def test_geojson_leaves_the_collectors_state_as_it_was(monkeypatch):

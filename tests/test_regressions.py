@@ -6236,3 +6236,21 @@ def test_a_level_beyond_the_float_range_is_drawn_with_its_value_in_the_legend(tm
     assert main(["regions", str(spec), "--window", "2", "--level-set", "1e400", "--plot", str(tmp_path / "p.png"),
                  "-q"]) == 0
     assert (tmp_path / "p.png").stat().st_size > 0
+
+
+def test_geojson_beyond_the_float_range_is_refused_before_anything_is_written(tmp_path, capsys):
+    # review: `--geojson -` with --window 1e400 wrote '{"type": "FeatureCollection", "features": [' to standard
+    # output and then failed (rc 2): truncated JSON in a pipe; now the frame is checked before any work
+    from exact.cli import main
+
+    spec = tmp_path / "abs.json"
+    spec.write_text('{"layers": [{"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, -1]], "bias": [0]}]}')
+    assert main(["regions", str(spec), "--window", "1e400", "--geojson", "-", "-q"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "GeoJSON export: --window 1e+400 reaches 1e+400, beyond the float range" in err
+    big = exact.regions(str(spec), window=10**400)
+    with pytest.raises(InputError, match=r"GeoJSON export: window=1e\+400 reaches 1e\+400, beyond the float"):
+        big.to_geojson()
+    edge = exact.regions(str(spec), window=2**1023)   # the largest power of two: every vertex a float
+    g = edge.to_geojson()
+    assert max(abs(x) for f in g["features"] for x, _ in f["geometry"]["coordinates"][0]) == 2.0**1023
