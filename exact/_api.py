@@ -99,7 +99,10 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         Show a progress bar (on stderr) on long enumerations.
     tiles, executor, tile_cells : int or (nx, ny), concurrent.futures.Executor, int or None
         Cut the window (square, rectangle; ``None``: the certified whole-plane box) into ``n x n``
-        tiles on ``executor`` (else here), joined exactly: the same cells (:mod:`exact.tiled_counts`).
+        tiles on ``executor`` (else here), joined exactly: the same cells (:mod:`exact.tiled_counts`),
+        numbered in another order; in the whole plane the certified box may be another one (the
+        frame certificate's, :mod:`exact._certified.plane_frame`), so unbounded cells are clipped
+        to it, and ``box`` and the level sets' lengths in it differ from an untiled run's.
 
     Returns
     -------
@@ -306,8 +309,11 @@ def _check_tiling(enet: ExactNet, window: Any, tiles: Any, executor: Any, tile_c
         if executor is not None:
             raise InputError("executor= runs the tiles of a window: give tiles= too (e.g. tiles=4 for 4 x 4 "
                              "tiles); to count many nets on an executor use count_many")
+        if tile_cells != DEFAULT_TILE_CELLS:
+            raise InputError(f"tile_cells={tile_cells!r} sizes the tiles' jobs: give tiles= too "
+                             "(e.g. tiles=4)")
         return None
-    check_tiles(tiles)
+    tiles = check_tiles(tiles)  # (nx, ny) as plain ints
     check_tile_cells(tile_cells)
     if enet.input_dim != 2:
         raise InputError(f"tiles= cuts a 2-D window, but the network's input width is {enet.input_dim}; "

@@ -110,7 +110,9 @@ def add_tile_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--tiles", type=tiles_arg, metavar="N|NX,NY",
                         help="cut the window (a square or rectangle; with --window plane, a box certified to "
                              "meet every cell of the plane) into N x N (or NX x NY) tiles computed apart and "
-                             "joined exactly: the same answer as without")
+                             "joined exactly: the same counts and cells as without (numbered in another "
+                             "order; in the plane the certified box may be another, which clips the "
+                             "unbounded cells and the level sets' rays elsewhere)")
     parser.add_argument("--jobs", type=int_arg("--jobs", 1, 4096), default=None,
                         help="with --tiles: worker processes on this machine (default: the tiles one after "
                              "the other, in this process)")

@@ -23,6 +23,7 @@ Examples
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -177,11 +178,11 @@ def check_tiles(tiles: Any) -> tuple[int, int]:
     pair = tuple(tiles) if isinstance(tiles, (tuple, list)) else (tiles, tiles)
     if len(pair) != 2:
         raise InputError(f"{what}, got {tiles!r}")
-    for v in pair:
-        if isinstance(v, bool) or not isinstance(v, int):
-            raise InputTypeError(f"{what} of integers, got {tiles!r}")
-        if v < 1:
-            raise InputError(f"{what}, got {tiles!r}")
+    if any(isinstance(v, bool) or type(v).__name__ == "bool_" or not hasattr(v, "__index__") for v in pair):
+        raise InputTypeError(f"{what} of integers, got {tiles!r}")
+    pair = tuple(operator.index(v) for v in pair)  # numpy integers too, as plain ints
+    if min(pair) < 1:
+        raise InputError(f"{what}, got {tiles!r}")
     if pair[0] * pair[1] > MAX_TILES:
         raise InputError(f"tiles={tiles!r} asks for {pair[0] * pair[1]:,} tiles, more than {MAX_TILES:,} "
                          "(each tile costs a few milliseconds whatever its size, and big tiles are cut "

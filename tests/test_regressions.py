@@ -6254,3 +6254,18 @@ def test_geojson_beyond_the_float_range_is_refused_before_anything_is_written(tm
     edge = exact.regions(str(spec), window=2**1023)   # the largest power of two: every vertex a float
     g = edge.to_geojson()
     assert max(abs(x) for f in g["features"] for x, _ in f["geometry"]["coordinates"][0]) == 2.0**1023
+
+
+def test_numpy_integer_tiles_are_taken_and_tile_cells_without_tiles_is_refused():
+    # review: tiles=np.int64(2) was refused ("must be ... integers") though numpy integers are taken for
+    # output= and windows; tile_cells=5 without tiles= was silently ignored
+    net = [([[1, 0], [0, 1], [1, 1]], [0, 0, Fraction(-1, 2)]), ([[1, 1, 1]], [0])]
+    want = exact.count_regions(net, 2)
+    for tiles in (np.int64(2), (np.int32(2), 1), np.array(3), (np.uint8(1), np.int16(2))):
+        assert exact.count_regions(net, 2, tiles=tiles) == want
+        assert exact.regions(net, 2, tiles=tiles).n_activation == want.activation
+    for bad in (np.float64(2.0), np.True_, 2.0):
+        with pytest.raises(InputTypeError, match=r"tiles must be a positive integer .* of integers"):
+            exact.count_regions(net, 2, tiles=bad)
+    with pytest.raises(InputError, match=r"tile_cells=5 sizes the tiles' jobs: give tiles= too"):
+        exact.count_regions(net, 2, tile_cells=5)

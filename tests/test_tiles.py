@@ -752,7 +752,7 @@ def test_cli_count_with_tiles_equals_without(window, tiles, jobs, capsys, spy_po
     tiled = _cli_json(argv + ["--tiles", tiles] + (["--jobs", jobs] if jobs else []), capsys)
     assert tiled == plain
     assert spy_pools["pools"] == ([2] if jobs else [])                     # --jobs 2: a pool of 2
-    grid = int(tiles) if "," not in tiles else tuple(map(int, tiles.split(",")))
+    grid = (int(tiles),) * 2 if "," not in tiles else tuple(map(int, tiles.split(",")))   # as checked: (nx, ny)
     assert spy_pools["runs"] == [(grid, "ProcessPoolExecutor" if jobs else "NoneType")]
 
 
@@ -767,7 +767,7 @@ def test_cli_regions_with_tiles_equal_without(window, jobs, tmp_path, capsys, sp
         assert plain["activation_regions"] > 10
         assert _cli_json(argv + ["--tiles", "3", *extra], capsys) == plain
     assert spy_pools["pools"] == ([2, 2] if jobs else [])
-    assert spy_pools["runs"] == [(3, "ProcessPoolExecutor" if jobs else "NoneType")] * 2
+    assert spy_pools["runs"] == [((3, 3), "ProcessPoolExecutor" if jobs else "NoneType")] * 2
     gj = tmp_path / "cells.geojson"
     _cli_json(["regions", str(spec), f"--window={window}", "--tiles", "2", "--geojson", str(gj), "--json", "-q"],
               capsys)
@@ -817,7 +817,7 @@ def test_cli_counts_tiles_on_a_dask_scheduler(dask_cluster, capsys, spy_pools): 
     argv = ["count", "2-16-16-1", "--window=-1,4,-3,2", "--json", "-q"]
     plain = _cli_json(argv, capsys)
     assert _cli_json(argv + ["--tiles", "3", "--scheduler", cluster.scheduler_address], capsys) == plain
-    assert spy_pools["runs"] == [(3, "ClientExecutor")]
+    assert spy_pools["runs"] == [((3, 3), "ClientExecutor")]   # tiles as checked: (nx, ny)
 
 
 # --- a dask worker killed mid-run --------------------------------------------------------
