@@ -99,10 +99,8 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         Show a progress bar (on stderr) on long enumerations.
     tiles, executor, tile_cells : int or (nx, ny), concurrent.futures.Executor, int or None
         Cut the window (square, rectangle; ``None``: the certified whole-plane box) into ``n x n``
-        tiles on ``executor`` (else here), joined exactly: the same cells (:mod:`exact.tiled_counts`),
-        numbered in another order; in the whole plane the certified box may be another one (the
-        frame certificate's, :mod:`exact._certified.plane_frame`), so unbounded cells are clipped
-        to it, and ``box`` and the level sets' lengths in it differ from an untiled run's.
+        tiles on ``executor`` (else here), joined exactly: the same cells in another order, a plane's
+        box perhaps another (:mod:`exact.tiled_counts`).
 
     Returns
     -------
@@ -117,10 +115,8 @@ def regions(net: Any, window: WindowLike = DEFAULT_WINDOW, *, plane: Sequence[An
         Bad window, NaN weights, shape mismatch...
     UnsupportedActivationError
         Activations that are not piecewise linear.
-    TooManyRegionsError
-        When the enumeration exceeds ``max_regions``.
-    ResourceLimitError
-        When the job would need more than ``max_memory``.
+    TooManyRegionsError, ResourceLimitError
+        Beyond ``max_regions`` cells; a job needing more than ``max_memory``.
 
     See Also
     --------

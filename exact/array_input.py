@@ -26,8 +26,8 @@ from .errors import InputError, InputTypeError
 from .predicates import to_fraction
 from .wording import counted, type_phrase
 
-__all__ = ["MAX_DECIMAL_EXPONENT", "decimal_fraction", "describe_value", "float_layers", "plain_text",
-           "refuse_sparse", "to_matrix", "to_vector"]
+__all__ = ["MAX_DECIMAL_EXPONENT", "decimal_fraction", "decimal_refusal", "describe_value", "float_layers",
+           "plain_text", "refuse_decimals", "refuse_masked", "refuse_sparse", "to_matrix", "to_vector"]
 
 _REPR = reprlib.Repr()
 _REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlist = 3, 60, 60, 6
@@ -389,15 +389,90 @@ def _to_nested(obj: Any, what: str, depth: int = 0, noun: str | None = None) -> 
             raise InputTypeError(f"{what} has dtype {obj.dtype}; {values} must be real numbers")
         if obj.dtype.itemsize > 8 and kind == "f":
             raise InputTypeError(f"{what} has dtype {obj.dtype}; use float64 or Fraction")
-        if np.ma.is_masked(obj):
-            raise InputError(f"{what} is a masked array with masked entries, which have no value; pass "
-                             "arr.filled(value) or the values themselves")
+        refuse_masked(obj, what)
         if kind != "O":
             return np.asarray(obj).tolist()  # a masked array without masked entries: its values
         obj = list(obj)
     if isinstance(obj, (list, tuple)) and depth < 2:
         return [_to_nested(x, what, depth + 1, noun) for x in obj]
     return obj
+
+
+def decimal_refusal(where: str, d: Any, kind: str = "coordinates") -> str:
+    """Say why a Decimal point coordinate or weight is refused, and what to pass instead.
+
+    Parameters
+    ----------
+    where : str
+        Names the entry (``"point[0]"``).
+    d : Decimal
+    kind : str, default "coordinates"
+        What the entries are, plural (``"weights"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> decimal_refusal("point[0]", Decimal("0.1")).split(" (")[0]
+    "point[0] is Decimal('0.1'); Decimal coordinates are refused"
+    """
+    return (f"{where} is {d!r}; Decimal {kind} are refused (the exact value, or the nearest float?): pass "
+            "Fraction(d) for its exact value or float(d) for the nearest float")
+
+
+def refuse_decimals(values: Any, what: str) -> None:
+    """Refuse Decimal entries of a point (:func:`decimal_refusal`), naming the first one.
+
+    Parameters
+    ----------
+    values : sequence
+        The coordinates.
+    what : str
+        Names the point (``"point"``): the entry is ``what[k]``.
+
+    Raises
+    ------
+    InputTypeError
+
+    Examples
+    --------
+    >>> refuse_decimals((0.5, Decimal("1")), "point")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputTypeError: point[1] is Decimal('1'); Decimal coordinates are refused (the exact ...
+    """
+    for k, v in enumerate(values):
+        if isinstance(v, Decimal):
+            raise InputTypeError(decimal_refusal(f"{what}[{k}]", v))
+
+
+def refuse_masked(obj: Any, what: str) -> None:
+    """Refuse a numpy masked array with masked entries, which have no value (``tolist`` makes them None).
+
+    Parameters
+    ----------
+    obj : Any
+        Anything: only a masked array with some entry masked is refused.
+    what : str
+        Names the argument in the message.
+
+    Raises
+    ------
+    InputError
+        Naming ``what``.
+
+    Examples
+    --------
+    >>> refuse_masked(np.ma.masked_array([1.0, 2.0], mask=[0, 1]), "point")
+    Traceback (most recent call last):
+    ...
+    exact.errors.InputError: point is a masked array with masked entries, which have no value; pass ...
+    """
+    if isinstance(obj, np.ma.MaskedArray) and np.ma.is_masked(obj):
+        raise InputError(f"{what} is a masked array with masked entries, which have no value; pass "
+                         "arr.filled(value) or the values themselves")
 
 
 def _entry(v: Any, what: str, i: int, j: int | None, noun: str | None = None) -> Fraction:
@@ -407,9 +482,8 @@ def _entry(v: Any, what: str, i: int, j: int | None, noun: str | None = None) ->
         raise InputTypeError(f"{where} is the string {_REPR.repr(v)}; {_noun(what, noun)} are numbers, not "
                              "text (Fraction(text) gives a decimal's exact value)")
     if isinstance(v, Decimal):
-        raise InputTypeError(f"{where} is {v!r}; Decimal {_noun(what, noun)} are refused (the exact value, "
-                             "or the nearest float?): pass Fraction(d) for its exact value or float(d) for "
-                             "the nearest float")
+        point = noun or what.startswith(("point", "plane"))
+        raise InputTypeError(decimal_refusal(where, v, "coordinates" if point else _noun(what, None)))
     if isinstance(v, (list, tuple, np.ndarray)):
         raise InputError(f"{where} is a sequence, not a number: {what} is nested too deeply")
     try:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .activations import pattern_text
 from .adjacency import merge_linear, shared_edges
+from .array_input import refuse_decimals, refuse_masked
 from .errors import InputError, InputTypeError
 from .face_maps import ShallowCells
 from .geojson_export import check_collection_memory, feature_collection, write_feature_collection
@@ -331,6 +332,7 @@ class Regions:
         [(1,), (0,)]
         """
         shape = getattr(point, "shape", None)
+        refuse_masked(point, "point")
         if hasattr(point, "tolist") and not isinstance(point, (list, tuple)):
             point = point.tolist()  # numpy arrays, torch tensors
         if isinstance(point, (str, bytes)) or not hasattr(point, "__len__"):
@@ -341,9 +343,12 @@ class Regions:
             return [self.locate(q) for q in point]
         if len(point) != 2:
             raise InputError(f"point must have 2 coordinates, got {len(point)}")
+        refuse_decimals(point, "point")  # as ExactNet.evaluate and plane= do
         try:
             p = point_from_xy(point[0], point[1])
-        except (TypeError, ValueError) as exc:
+        except TypeError as exc:
+            raise InputTypeError(f"point {tuple(point)!r}: {exc}") from None
+        except ValueError as exc:
             raise InputError(f"point {tuple(point)!r}: {exc}") from None
         if self.window is None and not point_in_box(p, self.box, closed=True):
             return locate_beyond_box(self, p)  # past the clipped polygons: an unbounded cell

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from .array_input import decimal_fraction, plain_text, to_vector
+from .array_input import decimal_fraction, plain_text, refuse_masked, to_vector
 from .errors import InputError, InputTypeError
 from .loading import as_exact_net
 from .memory_headroom import available_memory
@@ -122,6 +122,7 @@ def check_window(window: Any) -> Fraction | ConvexWindow | None:
     if isinstance(window, ConvexWindow):  # made by hand, perhaps: checked like any polygon
         checked = convex_window(window.vertices)
         return _as_square(window if checked == window else checked)
+    refuse_masked(window, "window")
     if hasattr(window, "tolist") and not isinstance(window, (list, tuple)):
         window = window.tolist()  # numpy scalars and arrays (0-d too), torch tensors: plain numbers
     if isinstance(window, str) and window.strip().lower() in ("plane", "none"):

@@ -6269,3 +6269,28 @@ def test_numpy_integer_tiles_are_taken_and_tile_cells_without_tiles_is_refused()
             exact.count_regions(net, 2, tiles=bad)
     with pytest.raises(InputError, match=r"tile_cells=5 sizes the tiles' jobs: give tiles= too"):
         exact.count_regions(net, 2, tile_cells=5)
+
+
+def test_decimal_and_masked_points_and_windows_are_refused_as_such():
+    # review: locate((Decimal('0.5'), 0)) was an InputError "expected a real number, got Decimal"; plane= said
+    # "Decimal a point's coordinates are refused"; masked entries read as None ("got None")
+    from decimal import Decimal
+
+    net = exact.as_exact_net([([[1, 0], [0, 1]], [0, 0]), ([[1, -1]], [0])])
+    r = exact.regions(net, 1)
+    why = r"Decimal coordinates are refused \(the exact value, or the nearest float\?\): pass Fraction\(d\)"
+    with pytest.raises(InputTypeError, match=r"^point\[0\] is Decimal\('0\.5'\); " + why):
+        r.locate((Decimal("0.5"), 0))
+    with pytest.raises(InputTypeError, match=r"^plane\[1\]\[0\] is Decimal\('1'\); " + why):
+        exact.regions(net, 2, plane=[[0, 0], [Decimal("1"), 0], [0, 1]])
+    with pytest.raises(InputTypeError, match=r"^point\[0\] is Decimal\('0\.5'\); " + why):
+        net.evaluate((Decimal("0.5"), 0))
+    masked = r"is a masked array with masked entries, which have no value; pass arr\.filled\(value\)"
+    with pytest.raises(InputError, match="^point " + masked):
+        r.locate(np.ma.masked_array([0.5, -0.5], mask=[0, 1]))
+    for w in (np.ma.masked_array([0, 1, 0, 1], mask=[0, 0, 0, 1]), np.ma.masked_array(2.0, mask=True)):
+        with pytest.raises(InputError, match="^window " + masked):
+            exact.regions(net, w)
+    assert r.locate(np.ma.masked_array([0.5, -0.5], mask=[0, 0])).pattern == (1, 0)   # nothing masked: read
+    with pytest.raises(InputTypeError, match=r"point \('a', 0\): expected a real number, got str 'a'"):
+        r.locate(("a", 0))
