@@ -122,11 +122,12 @@ def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
 
 
 def shape_ahead(ops: list[Op], i: int) -> tuple[int, ...] | None:
-    """Return the per-sample shape an elementwise step at the input takes: the next layer's input shape.
+    """Return the per-sample shape an elementwise step at the input takes: what the next op reads.
 
-    An elementwise step keeps the shape, so before the first layer (nothing fixing the shape
-    yet) it works on what that layer reads: the ``first_shape`` of the first affine op after
-    ``ops[i]``, past other elementwise steps and reshapes.
+    An elementwise step (and an activation) keeps the shape, so before anything fixes the
+    shape it works on what the first op after it that implies one reads: its
+    ``first_shape`` (a Linear's ``(in_features,)``, an Unflatten's or a view's input
+    length), looking into a skip connection's branch, which reads the same value.
 
     Parameters
     ----------
@@ -137,14 +138,22 @@ def shape_ahead(ops: list[Op], i: int) -> tuple[int, ...] | None:
     Returns
     -------
     tuple of int or None
-        None when ``ops[i]`` is not an elementwise step or nothing after it tells a shape.
+        None when ``ops[i]`` is not an elementwise step or nothing after it tells a shape
+        (a convolution, which needs ``input_shape``).
     """
     if not getattr(ops[i], "elementwise", False):
         return None
-    for op in ops[i + 1:]:
-        if op.kind == "affine" and op.first_shape is not None:
+    return _first_shape(ops[i + 1:])
+
+
+def _first_shape(ops: list[Op]) -> tuple[int, ...] | None:
+    """Return the ``first_shape`` of the first op that implies one, past shape-keeping steps (None: a conv)."""
+    for op in ops:
+        if op.first_shape is not None:
             return op.first_shape
-        if not (op.kind == "reshape" or getattr(op, "elementwise", False)):
+        if op.kind == "residual":  # x + g(x): g reads x
+            return _first_shape(op.value)
+        if op.kind == "affine" and not op.elementwise:  # a convolution: the shape must be told
             return None
     return None
 

@@ -98,13 +98,70 @@ class Res(nn.Module):
 
 
 def test_a_residual_branch_scaled_by_a_constant_is_read():
-    # relu(g(h)) / 2 = relu(g(h) / 2): the same net with g's weights halved by hand (exact in floats)
+    # relu(g(h)) / 2 = relu(g(h) / 2): the same function as the net with g's weights halved by hand (exact
+    # in floats); a positive scale moves no boundary, so the values are compared, exactly, not the counts
     folded = Res()
     with torch.no_grad():
         folded.g.weight /= 2
         folded.g.bias /= 2
+    scaled = exact.lower_on_window(Res(scale=2.0), 3)
+    plain, want = exact.lower_on_window(Res(), 3), exact.lower_on_window(folded, 3)
+    rng = random.Random(1)
+    pts = [(F(rng.randint(-300, 300), 100), F(rng.randint(-300, 300), 100)) for _ in range(30)]
+    assert [scaled.evaluate(p) for p in pts] == [want.evaluate(p) for p in pts]
+    assert [scaled.evaluate(p) for p in pts] != [plain.evaluate(p) for p in pts]   # the half is there
     assert exact.count_regions(Res(scale=2.0), window=3) == exact.count_regions(folded, window=3)
-    assert exact.regions(Res(scale=2.0), window=3).n_activation > 10
+
+
+class Shaped(nn.Module):
+    """Steps with constants where the input's shape is told only by what follows them (review, session 14)."""
+
+    def __init__(self, case):
+        super().__init__()
+        torch.manual_seed(5)
+        self.case = case
+        self.unflat, self.conv, self.lin = nn.Unflatten(1, (1, 4, 4)), nn.Conv2d(1, 2, 3), nn.Linear(8, 1)
+        self.rows, self.row_lin, self.out = nn.Unflatten(1, (2, 3)), nn.Linear(3, 4), nn.Linear(8, 1)
+        self.wide = nn.Linear(6, 2)
+
+    def forward(self, x):
+        if self.case == "scale, Unflatten, conv":
+            return self.lin(torch.relu(self.conv(self.unflat(x * 2))).flatten(1))
+        if self.case == "scale, view, conv":
+            return self.lin(torch.relu(self.conv((x * 2).view(-1, 1, 4, 4))).flatten(1))
+        if self.case == "scale, Unflatten to rows, Linear per row":
+            return self.out(torch.relu(self.row_lin(self.rows(x * 2))).flatten(1))
+        return self.wide(torch.relu(x * 0.1 - 0.2))  # an activation before the first layer
+
+
+@pytest.mark.parametrize("case", ["scale, Unflatten, conv", "scale, view, conv",
+                                  "scale, Unflatten to rows, Linear per row", "relu of a scaled input"])
+def test_a_scaled_input_takes_its_shape_from_what_reads_it(case):
+    # review: a step before an Unflatten, a view, or an activation was refused ("needs the shape of the
+    # network's input sample"), or sized by a Linear past the reshape ("do not reshape the 3 values")
+    m = Shaped(case)
+    net = exact.as_exact_net(m)
+    rng = random.Random(2)
+    pts = [[F(rng.randint(-200, 200), 100) for _ in range(net.widths[0])] for _ in range(10)]
+    with torch.no_grad():
+        got = m.double()(torch.tensor([[float(v) for v in p] for p in pts], dtype=torch.float64))
+    for p, g in zip(pts, got.reshape(len(pts), -1).tolist()):
+        assert all(abs(float(a) - b) <= 1e-12 * (1 + abs(b)) for a, b in zip(net.evaluate(p), g))
+
+
+def test_a_residual_net_that_scales_its_input_before_the_first_skip_is_read():
+    class Skip(nn.Module):
+        def __init__(self, scaled):
+            super().__init__()
+            torch.manual_seed(7)
+            self.g1, self.g2, self.o, self.scaled = nn.Linear(2, 3), nn.Linear(3, 2), nn.Linear(2, 1), scaled
+
+        def forward(self, x):
+            h = (x - 0.5) * 2 if self.scaled else x
+            return self.o(h + self.g2(torch.relu(self.g1(h))))
+
+    # (x - 1/2) 2 maps [-3, 3]^2 onto [-7, 5]^2
+    assert exact.count_regions(Skip(True), window=3) == exact.count_regions(Skip(False), window=(-7, 5, -7, 5))
 
 
 @pytest.mark.parametrize("body, err, match", [
