@@ -147,7 +147,7 @@ def shape_ahead(ops: list[Op], i: int) -> tuple[int, ...] | None:
 
 
 def _first_shape(ops: list[Op]) -> tuple[int, ...] | None:
-    """Return the ``first_shape`` of the first op that implies one, past shape-keeping steps (None: a conv)."""
+    """Return the ``first_shape`` of the first op that implies one, past shape-keeping steps (None: conv)."""
     for op in ops:
         if op.first_shape is not None:
             return op.first_shape
