@@ -572,7 +572,7 @@ def as_exact_net(net: Any, activation: Any = None, *, widths: Sequence[int] | No
 
 def _from_mapping(net: Mapping, activation: Any, widths: Sequence[int] | None) -> ExactNet:
     """Read a spec object (``{"layers": ...}``), a state_dict, or a training checkpoint holding one."""
-    if "layers" in net:
+    if isinstance(net.get("layers"), (list, tuple)):  # not a checkpoint's hyperparameter "layers": 3
         return check_architecture(_from_spec_object(dict(net), "net", activation), widths=widths)
     state, where = checkpoint_entry(net, "net (a state_dict)", in_file=False)  # as a .pt file is read
     refuse_sparse(state, where)

@@ -301,7 +301,7 @@ def checkpoint_entry(obj: Any, where: str, in_file: bool = True) -> tuple[Any, s
 
     A checkpoint such as ``{"epoch": 3, "model_state_dict": sd, "optimizer_state_dict":
     ...}`` holds the state_dict under some key.  It is read when it cannot be mistaken:
-    ``obj`` has no tensor of its own (no entry with a shape), and exactly one of its
+    ``obj`` has no tensor of its own (no entry with an axis), and exactly one of its
     entries is a dict of tensors (besides ``activation`` and ``widths`` entries; an
     optimizer's state holds lists and numbers too).  Several such entries are refused,
     naming them; anything else is returned as it is (and read, or refused, as a state_dict).
@@ -339,8 +339,8 @@ def checkpoint_entry(obj: Any, where: str, in_file: bool = True) -> tuple[Any, s
     ...
     exact.errors.SpecFileError: spec file 'c.pt' is a checkpoint with several state_dicts, 'model' and ...
     """
-    if not isinstance(obj, Mapping) or any(hasattr(v, "shape") for v in obj.values()):
-        return obj, where
+    if not isinstance(obj, Mapping) or any(len(getattr(v, "shape", ())) for v in obj.values()):
+        return obj, where  # a tensor of its own (a 0-d loss or a numpy step count is no layer's)
     found = [k for k, v in obj.items() if _is_state_dict(v)]
     if len(found) > 1:
         keys = " and ".join(repr(k) for k in found)
@@ -355,8 +355,9 @@ def checkpoint_entry(obj: Any, where: str, in_file: bool = True) -> tuple[Any, s
     entry, extra = obj[found[0]], {k: obj[k] for k in _ENTRIES if k in obj}
     for k, v in extra.items():  # the checkpoint's own architecture entries describe the net too
         if k in entry and entry[k] != v:
-            raise SpecFileError(f"{where}: its {k!r} entry {v!r} disagrees with the {k!r} entry {entry[k]!r} "
-                                f"inside its state_dict {found[0]!r}"[:300])
+            raise (SpecFileError if in_file else InputError)(
+                f"{where}: its {k!r} entry {v!r} disagrees with the {k!r} entry {entry[k]!r} inside its "
+                f"state_dict {found[0]!r}"[:300])
     return ({**entry, **extra} if extra else entry), f"{where}, entry {found[0]!r}"
 
 

@@ -6294,3 +6294,25 @@ def test_decimal_and_masked_points_and_windows_are_refused_as_such():
     assert r.locate(np.ma.masked_array([0.5, -0.5], mask=[0, 0])).pattern == (1, 0)   # nothing masked: read
     with pytest.raises(InputTypeError, match=r"point \('a', 0\): expected a real number, got str 'a'"):
         r.locate(("a", 0))
+
+
+def test_a_checkpoint_with_a_scalar_tensor_or_a_layers_count_is_still_read_as_a_checkpoint(tmp_path):
+    # review: {"epoch", "model_state_dict", "loss": tensor(0.1)} (or a numpy step count) was taken for a
+    # state_dict ("entry 'epoch' is not a Linear layer's ..."), a hyperparameter "layers": 3 for a spec object,
+    # and a disagreeing activation in memory raised SpecFileError
+    import torch
+
+    from numeric.models import seeded_mlp
+
+    m = seeded_mlp([2, 5, 1], seed=0)
+    sd, want = m.state_dict(), exact.count_regions(m, window=3)
+    for ckpt in ({"epoch": 1, "model_state_dict": sd, "loss": torch.tensor(0.1)},
+                 {"epoch": 1, "model": sd, "step": np.int64(5), "lr": np.float64(0.1)},
+                 {"epoch": 1, "model": sd, "layers": 3}):
+        assert exact.count_regions(ckpt, window=3) == want
+        if "step" not in ckpt:   # numpy values are pickled code: a file of them is refused (weights_only)
+            torch.save(ckpt, tmp_path / "c.pt")
+            assert exact.count_regions(str(tmp_path / "c.pt"), window=3) == want
+    with pytest.raises(InputError, match=r"its 'activation' entry 'abs' disagrees") as info:
+        exact.count_regions({"activation": "abs", "model_state_dict": {**sd, "activation": "relu"}}, window=3)
+    assert type(info.value) is InputError   # in memory: no spec file
