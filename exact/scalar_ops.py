@@ -98,6 +98,7 @@ def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
     rounding = kwargs.pop("rounding_mode", None)
     tensors = [a for a in args if is_node(a)]
     if kwargs or len(tensors) != 1 or len(args) != (1 if kind == "neg" else 2):
+        _refuse_tensor_constant(tensors, kind, label)
         return None  # two computed values (a skip connection, a product), or arguments not read here
     x = tensors[0]
     if kind == "neg":
@@ -112,7 +113,8 @@ def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
             raise UnsupportedNetworkError(f"{label} divides with rounding_mode={rounding!r}: a rounded "
                                           "quotient is not affine in x")
         if args[0] is not x:
-            return None  # c / x: not affine in x
+            raise UnsupportedNetworkError(f"{label} divides the constant {args[0]!r} by a computed value: "
+                                          "c / x is not affine in x (x / c is read)")
         if c == 0:
             raise InputError(f"{label} divides by 0")
         return _elementwise(label, 1 / c, Fraction(0)), x
@@ -158,6 +160,19 @@ def _first_shape(ops: list[Op]) -> tuple[int, ...] | None:
     return None
 
 
+def _refuse_tensor_constant(tensors: list, kind: str, label: str) -> None:
+    """Refuse a step by a tensor the module holds (a buffer, ``torch.tensor(2.0)``): say to write a number."""
+    import torch
+
+    const = [a for a in tensors
+             if a.op == "get_attr" or (a.op == "call_function" and a.target is torch.tensor)]
+    if len(tensors) == 2 and len(const) == 1:
+        verb = {"mul": "multiplies by", "div": "divides by", "add": "adds", "sub": "subtracts"}[kind]
+        raise UnsupportedNetworkError(f"{label} {verb} the tensor {const[0].name!r}, a constant of the "
+                                      "module: only a Python number is read as a constant (x * 2.0); write "
+                                      "its value as a number in forward")
+
+
 def _number(v: Any, label: str) -> Fraction:
     """Return the exact value of a constant number (a float at its binary value)."""
     if isinstance(v, bool) or not isinstance(v, numbers.Real) or is_node(v):
@@ -181,19 +196,19 @@ def _squeeze(node: Any, label: str) -> tuple[Op, Any] | None:
     args = list(node.args) + [node.kwargs[k] for k in ("input", "dim") if k in node.kwargs]
     if set(node.kwargs) - {"input", "dim"} or not args or not is_node(args[0]):
         return None
-    if len(args) != 2 or isinstance(args[1], bool) or not isinstance(args[1], int):
+    dims = tuple(args[1]) if len(args) == 2 and isinstance(args[1], (tuple, list)) else tuple(args[1:])
+    if len(args) != 2 or not dims or any(isinstance(d, bool) or not isinstance(d, int) for d in dims):
         raise InputError(f"{label} squeezes every axis of length 1, the batch axis too when one sample is "
                          "given: name the axis, e.g. squeeze(-1)")
-    d = args[1]
-    if d == 0:
+    if 0 in dims:
         raise InputError(f"{label} squeezes the batch axis (0): the network must keep one row per sample")
 
     def shape_of(shape: tuple[int, ...]) -> tuple[int, ...]:
-        k = d - 1 if d > 0 else len(shape) + d
-        if not 0 <= k < len(shape):
-            raise InputError(f"{label} squeezes axis {d}, which per-sample shape {shape} does not have")
-        if shape[k] != 1:  # as torch: an axis longer than 1 stays
-            return shape
-        return shape[:k] + shape[k + 1:] or (1,)  # one output value stays a vector of one
+        ks = {d - 1 if d > 0 else len(shape) + d: d for d in dims}
+        for k, d in ks.items():
+            if not 0 <= k < len(shape):
+                raise InputError(f"{label} squeezes axis {d}, which per-sample shape {shape} does not have")
+        # as torch: an axis longer than 1 stays; one output value stays a vector of one
+        return tuple(n for k, n in enumerate(shape) if not (k in ks and n == 1)) or (1,)
 
     return Op("reshape", label, shape_of), args[0]

@@ -63,6 +63,8 @@ CASES = {
     "methods mul/sub/div": (lambda s, x: s.fc2(torch.relu(s.fc1(x.sub(1).mul(4).div(8)))),
                             {"pre": (F(1, 2), F(-1, 2))}),
     "squeeze(-1) of one output": (lambda s, x: s.fc2(torch.relu(s.fc1(x))).squeeze(-1), {}),
+    "squeeze((1,))": (lambda s, x: s.fc2(torch.relu(s.fc1(x))).squeeze((1,)), {}),
+    "torch.squeeze(out, dim=1)": (lambda s, x: torch.squeeze(s.fc2(torch.relu(s.fc1(x))), dim=1), {}),
 }
 
 
@@ -165,7 +167,10 @@ def test_a_residual_net_that_scales_its_input_before_the_first_skip_is_read():
 
 
 @pytest.mark.parametrize("body, err, match", [
-    (lambda s, x: s.fc2(torch.relu(1.0 / s.fc1(x))), UnsupportedNetworkError, r"operation 'truediv' is not"),
+    (lambda s, x: s.fc2(torch.relu(1.0 / s.fc1(x))), UnsupportedNetworkError,
+     r"divides the constant 1\.0 by a computed value: c / x is not affine in x \(x / c is read\)"),
+    (lambda s, x: s.fc2(torch.relu(s.fc1(x) * torch.tensor(2.0))), UnsupportedNetworkError,
+     r"multiplies by the tensor '_tensor_constant0', a constant of the module: only a Python number"),
     (lambda s, x: s.fc2(torch.relu(torch.div(s.fc1(x), 2.0, rounding_mode="floor"))), UnsupportedNetworkError,
      r"divides with rounding_mode='floor': a rounded quotient is not affine"),
     (lambda s, x: s.fc2(torch.relu(s.fc1(x) / 0.0)), InputError, r"node 'truediv' .* divides by 0"),
