@@ -77,6 +77,7 @@ from .cli_output import (
     end_stdout,
     full_stdout_writes,
     jsonl_dash,
+    level_set_line,
     output_target,
     print_counts,
     print_failure,
@@ -96,7 +97,6 @@ from .cli_values import (
     window_arg,
 )
 from .errors import ExactnetError, InputError, ResourceLimitError, VerificationError
-from .json_numbers import exact_number_text
 from .network import parameter_count
 from .validation import DEFAULT_MAX_MEMORY, DEFAULT_MAX_REGIONS, DEFAULT_WINDOW, check_window
 from .window_texts import window_text
@@ -365,14 +365,7 @@ def _level_sets(reg, args, data: dict) -> list:
         elif args.json:
             data.setdefault("level_sets", []).append(ls.as_dict())
         else:
-            name = ls.kind if ls.kind == "decision boundary" else (  # a boundary of 2+ outputs has no level
-                f"level set f{ls.output} = {exact_number_text(ls.level)}")  # 1e400: "1e+400", not 401 digits
-            ends = "end goes" if ls.ends_beyond_box == 1 else "ends go"
-            data[name] = (f"{counted(len(ls.segments), 'segment')}, "
-                          f"{counted(len(ls.points), 'isolated point')}, "
-                          f"{counted(len(ls.flat_pieces), 'flat cell')}, length {ls.length:.6g}"
-                          + (f" inside the box [-{ls.box}, {ls.box}]^2"
-                             f" ({ls.ends_beyond_box} {ends} on beyond it)" if ls.ends_beyond_box else ""))
+            data.update([level_set_line(ls)])
     if args.segments == STDOUT:
         json.dump([ls.as_dict() for ls in curves], sys.stdout)
         end_stdout(args.segments)

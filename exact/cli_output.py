@@ -27,19 +27,21 @@ import argparse
 import contextlib
 import io
 import json
+import math
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from fractions import Fraction
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from .errors import InputError
-from .json_numbers import json_number
+from .json_numbers import exact_number_text, json_number, scientific_text
 from .window_texts import window_json, window_text
+from .wording import counted
 
 __all__ = ["LABEL_WIDTH", "STDOUT", "TO_STDOUT_HELP", "FullWrites", "check_writable", "end_stdout",
-           "full_stdout_writes", "jsonl_dash", "output_target", "print_counts", "print_failure",
-           "stdout_option"]
+           "full_stdout_writes", "jsonl_dash", "level_set_line", "output_target", "print_counts",
+           "print_failure", "stdout_option"]
 
 STDOUT = "-"
 """The file name that means standard output."""
@@ -376,3 +378,49 @@ def jsonl_dash(command: Callable[[argparse.Namespace], int]) -> Callable[[argpar
         return command(args)
 
     return run
+
+
+def level_set_line(ls: Any) -> tuple[str, str]:
+    """Return the summary line of a level set or decision boundary: its label and its text.
+
+    Numbers are short and exact where they must be: the level and the whole plane's box as
+    :func:`~exact.json_numbers.exact_number_text` writes them (``1e+400``, not 401 digits),
+    and a length beyond the float range said so (not ``inf``).
+
+    Parameters
+    ----------
+    ls : LevelSet
+
+    Returns
+    -------
+    (str, str)
+
+    Examples
+    --------
+    >>> from exact import regions
+    >>> r = regions([([[1, 0]], [0]), ([[1]], [0])], window=None)
+    >>> name, text = level_set_line(r.level_set(10**400))
+    >>> print(name, "/", text.split("length ")[1])
+    level set f0 = 1e+400 / beyond the float range inside the box [-B, B]^2 with B = 2^1329 (2 ends go ...)
+    """
+    name = ls.kind if ls.kind == "decision boundary" else (  # a boundary of 2+ outputs has no level
+        f"level set f{ls.output} = {exact_number_text(ls.level)}")
+    length = "beyond the float range" if math.isinf(ls.length) else f"{ls.length:.6g}"
+    text = (f"{counted(len(ls.segments), 'segment')}, {counted(len(ls.points), 'isolated point')}, "
+            f"{counted(len(ls.flat_pieces), 'flat cell')}, length {length}")
+    if ls.ends_beyond_box:
+        b, ends = _short_box(Fraction(ls.box)), "end goes" if ls.ends_beyond_box == 1 else "ends go"
+        exact_short = "^" not in b and not b.startswith("about")
+        box = f"[-{b}, {b}]^2" if exact_short else f"[-B, B]^2 with B = {b}"
+        text += f" inside the box {box} ({ls.ends_beyond_box} {ends} on beyond it)"
+    return name, text
+
+
+def _short_box(b: Fraction) -> str:
+    """Write a certified box's half-width short: exactly (``2^1331`` for a long power of two), else about."""
+    text = exact_number_text(b)
+    if len(text) <= 20:
+        return text
+    if b.denominator == 1 and b.numerator & (b.numerator - 1) == 0:
+        return f"2^{b.numerator.bit_length() - 1}"
+    return f"about {scientific_text(b, 3)}"

@@ -6316,3 +6316,20 @@ def test_a_checkpoint_with_a_scalar_tensor_or_a_layers_count_is_still_read_as_a_
     with pytest.raises(InputError, match=r"its 'activation' entry 'abs' disagrees") as info:
         exact.count_regions({"activation": "abs", "model_state_dict": {**sd, "activation": "relu"}}, window=3)
     assert type(info.value) is InputError   # in memory: no spec file
+
+
+def test_a_whole_plane_level_set_summary_writes_its_box_and_length_short(tmp_path, capsys):
+    # review: `--window plane --level-set 1e400` printed "length inf inside the box [-1171828...(401 digits)]^2"
+    from exact.cli import main
+
+    spec = tmp_path / "abs.json"
+    spec.write_text('{"layers": [{"weight": [[1, 0], [0, 1]], "bias": [0, 0]}, {"weight": [[1, -1]], "bias": [0]}]}')
+    assert main(["regions", str(spec), "--window", "plane", "--level-set", "1e400", "-q"]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    r = exact.regions(str(spec), window=None)
+    k = Fraction(r.level_set(10**400).box).numerator.bit_length() - 1
+    assert Fraction(r.level_set(10**400).box) == 2**k   # a power of two: written 2^k, exactly
+    assert line.endswith(f"length beyond the float range inside the box [-B, B]^2 with B = 2^{k} "
+                         "(2 ends go on beyond it)") and len(line) < 200
+    assert main(["regions", str(spec), "--window", "plane", "--level-set", "1", "-q"]) == 0
+    assert "length 3.41421 inside the box [-2, 2]^2 (2 ends go on beyond it)" in capsys.readouterr().out
