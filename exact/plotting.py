@@ -180,9 +180,11 @@ def plot_level_set(ls: Any, ax=None, *, color: str = "crimson", linewidth: float
 
 def _curve_label(ls: Any) -> str:
     """Name a level set ``f_k = c`` (TeX) or a decision boundary, for the legend."""
+    if ls.kind != "level set":  # a decision boundary (of two or more outputs: no level)
+        return ls.kind
     text = exact_number_text(Fraction(ls.level))  # "1e+400"; else rounded from the exact value, never a float
     c = text if len(text) <= 12 else scientific_text(Fraction(ls.level))
-    return ls.kind if ls.kind != "level set" else f"$f_{{{ls.output}}} = {c}$"
+    return f"$f_{{{ls.output}}} = {c}$"
 
 
 def _draw_curves(ax, curves: list, linewidth: float) -> list:

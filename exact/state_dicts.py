@@ -218,7 +218,7 @@ def from_state_dict(state: Mapping, where: str, *, activation: Any = None,
                       f"but '{names[i - 1]}.weight' gives {counted(layers[-1][0].shape[0], 'output')}; the "
                       f"layers do not chain in this order ({', '.join(names)}){hint}")
         for key, v in ((n + ".weight", W), (n + ".bias", b)):
-            _check_finite(v, key, i, f"{where}: ", err)  # layers from 0, as ExactNet numbers them
+            _check_finite(v, key, f"affine layer {i + 1} of {len(names)}", f"{where}: ", err)
         layers.append((W, b if b is not None else _zeros(W, shape[0])))
     act = resolve_activation(state.get("activation"), activation, len(layers), where, err)
     net = ExactNet.from_layers(layers, activation=act)
@@ -378,8 +378,11 @@ def _not_a_matrix(where: str, name: str, shape: tuple) -> str:
     return text
 
 
-def _check_finite(v: Any, key: str, layer: int, head: str, err: type) -> None:
-    """Refuse a NaN or infinite entry, naming the state_dict key, the layer (from 1) and the place."""
+def _check_finite(v: Any, key: str, layer: str, head: str, err: type) -> None:
+    """Refuse a NaN or infinite entry, naming the state_dict key, the layer and the place.
+
+    The layer is an ordinal (``affine layer 2 of 3``), so that neither a count from 0 nor from 1 is guessed.
+    """
     if v is None or not hasattr(v, "dtype"):
         return
     if type(v).__module__.startswith("torch"):
@@ -401,7 +404,7 @@ def _check_finite(v: Any, key: str, layer: int, head: str, err: type) -> None:
     value = float(v[first].real) if hasattr(v[first], "real") else float(v[first])
     place = f"neuron {first[0]}" + (f", input {first[1]}" if len(first) > 1 else "")
     kind = "weight" if key.endswith(".weight") else "bias"
-    raise err(f"{head}{kind} {key} (layer {layer}) contains {value!r} at {place}; weights must be finite")
+    raise err(f"{head}{kind} {key} ({layer}) contains {value!r} at {place}; weights must be finite")
 
 
 def _zeros(W: Any, n: int) -> Any:

@@ -121,7 +121,7 @@ BAD_STATES = [
      r"'b.weight' has shape \(1, 4\): it reads 4 inputs, but 'a.weight' gives 3 outputs; the layers do not chain "
      r"in this order \(a, b\)"),
     ("NaN weights", {"0.weight": torch.tensor([[float("nan"), 1.0]])},
-     r"weight 0.weight \(layer 0\) contains nan at neuron 0, input 0"),
+     r"weight 0.weight \(affine layer 1 of 1\) contains nan at neuron 0, input 0"),
 ]
 
 
@@ -258,7 +258,7 @@ BAD_FILES = [
                                                                                   "b.weight": torch.ones(1, 4)}),
      SpecFileError, r"'b.weight' has shape \(1, 4\): it reads 4 inputs, but 'a.weight' gives 3 outputs"),
     ("NaN weights", lambda t: write_safetensors(t / "n.safetensors", {"0.weight": torch.tensor([[float("nan")]])}),
-     InputError, r"weight 0.weight \(layer 0\) contains nan"),
+     InputError, r"weight 0.weight \(affine layer 1 of 1\) contains nan"),
 ]
 
 
