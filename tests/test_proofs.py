@@ -266,7 +266,7 @@ def test_the_citations_are_where_the_sheet_needs_them():
     cited = {name: [label for label, _, _ in _citations(built(name))] for name in THEOREMS}
     assert cited["hessian"] == ["step 6"] and cited["lambda-derivative"] == ["step 4"]
     assert cited["limit-infinity"] == ["fact 1", "fact 2", "fact 3"] and cited["limit-ties"] == ["fact 1"]
-    assert cited["limit-minus-infinity"] == ["step 1"]
+    assert cited["limit-minus-infinity"] == ["step 1", "step 3"]   # lse (limit-infinity), softmax (limit-ties)
     methods = [s.method for s in built("hessian").steps[6:]]
     assert sum("`Sum(p[k], (k, 1, n)) = 1` is chain 1 of 'Softmax is a probability vector'" in m for m in methods) == 2
     assert sum("`p[k] > 0` is fact 1 of 'Softmax is a probability vector'" in m for m in methods) == 2

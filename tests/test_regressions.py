@@ -6341,3 +6341,21 @@ def test_a_whole_plane_level_set_summary_writes_its_box_and_length_short(tmp_pat
                          "(2 ends go on beyond it)") and len(line) < 200
     assert main(["regions", str(spec), "--window", "plane", "--level-set", "1", "-q"]) == 0
     assert "length 3.41421 inside the box [-2, 2]^2 (2 ends go on beyond it)" in capsys.readouterr().out
+
+
+def test_the_limit_to_minus_infinity_checks_its_softmax_claim():
+    # teacher trial: "λ → −∞ turns ... softmax into the (uniform over ties) arg min" was concluded with no
+    # step deriving or checking it (the steps covered lse only); now a chain rewrites softmax(σ; −μ) as
+    # softmax(−σ; μ), checked, citing 2(e) Ties
+    import sympy as sp
+
+    from exact.errors import VerificationError
+    from exact.symbolic.limits import limit_minus_infinity
+
+    d = limit_minus_infinity()
+    last = d.steps[-1]
+    assert "softmax}_k" in last.why and "2(e) Ties" in last.method and "τ_j = −σ_j" in last.method
+    assert "softmax" in d.statement and r"\arg\min" in d.statement
+    wrong = last.expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(-e.args[0]))   # the sign lost
+    with pytest.raises(VerificationError, match="step 3"):
+        d.replaced(step=len(d.steps) - 1, expr=wrong).verify()

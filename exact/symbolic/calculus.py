@@ -80,7 +80,8 @@ def softmax_sums_to_one() -> Derivation:
     d = Derivation("Softmax is a probability vector",
                    r"$\sum_{k=1}^n \operatorname{softmax}(\sigma;\lambda)_k = 1$ and "
                    r"$0 < \operatorname{softmax}_k \le 1$",
-                   r"$n$ symbolic, $1 \le k \le n$", hypotheses=(sp.Le(k, n),))
+                   r"$n$ symbolic, $1 \le k \le n$, $\lambda > 0$ (for $\lambda < 0$ apply it to $-\sigma$: "
+                   r"2(e) The limit λ → −∞)", hypotheses=(sp.Le(k, n),))
     S = exp_sum(s, lam, n, j)
     d.start(sp.Sum(softmax_sum(s, lam, n, j, k), (k, 1, n)), "sum of the components")
     d.step(sp.Sum(sp.exp(lam * s[k]), (k, 1, n)) / S, "the denominator does not depend on k")

@@ -191,13 +191,14 @@ def limit_minus_infinity() -> Derivation:
     >>> limit_minus_infinity().steps[-1].expr
     -log(Sum(exp(mu*tau[j]), (j, 1, n)))/mu
     """
-    _, n, j, _, _, s, _, _ = symbols()
+    _, n, j, k, _, s, _, _ = symbols()
     mu = sp.Symbol("mu", positive=True)
     tau = sp.IndexedBase("tau", real=True)
     d = Derivation(
         "2(e) The limit λ → −∞: min and arg min",
         r"$\operatorname{lse}(\sigma;-\mu) = -\operatorname{lse}(-\sigma;\mu) \to -\max(-\sigma) = "
-        r"\min\sigma$",
+        r"\min\sigma$ and $\operatorname{softmax}(\sigma;-\mu) = \operatorname{softmax}(-\sigma;\mu)$, "
+        r"which tends to the uniform distribution on $\arg\max(-\sigma) = \arg\min\sigma$",
         r"$\lambda = -\mu$, $\mu > 0$",
     )
 
@@ -216,6 +217,12 @@ def limit_minus_infinity() -> Derivation:
            "factor out the smaller entry's term", label=r"n = 2,\ \sigma = (b, b + d):")
     d.fact(sp.Limit(rest, mu, sp.oo), "=", 0, r"so the limit is $b = \min\sigma$",
            check=limit_of_check(rest, "the remainder after b in the n = 2 fact above"))
+    d.start(sp.exp(-mu * s[k]) / sp.Sum(sp.exp(-mu * s[j]), (j, 1, n)), r"$\operatorname{softmax}_k$ at "
+            r"$\lambda = -\mu$")
+    d.step(sp.exp(mu * tau[k]) / sp.Sum(sp.exp(mu * tau[j]), (j, 1, n)),
+           r"with $\tau = -\sigma$ this is $\operatorname{softmax}_k(\tau;\mu)$, whose limit is uniform on "
+           r"$\arg\max\tau = \arg\min\sigma$ (ties included) by 2(e) Ties (built in the check)",
+           check=cited_check(equal_check(rewrite=(to_sigma, "substituting τ_j = −σ_j")), limit_ties, ()))
     return d.conclude("λ → −∞ turns lse into the min and softmax into the (uniform over ties) arg min.")
 
 

@@ -113,7 +113,8 @@ def offset_invariance() -> Derivation:
     d = Derivation(
         "2(a)(i) Offset invariance of softmax",
         r"$\operatorname{softmax}(\sigma + c\mathbf{1};\lambda)_k = \operatorname{softmax}(\sigma;\lambda)_k$",
-        r"$n \in \mathbb{N}$ symbolic, $c \in \mathbb{R}$, $1 \le k \le n$",
+        r"$n \in \mathbb{N}$ symbolic, $c \in \mathbb{R}$, $1 \le k \le n$, $\lambda > 0$ (for $\lambda < 0$ "
+        r"apply it to $-\sigma$: 2(e) The limit λ → −∞)",
         hypotheses=(sp.Le(k, n),),
     )
     S = exp_sum(s, lam, n, j)
@@ -173,7 +174,8 @@ def temperature() -> Derivation:
         "2(a)(ii) Rescaling the input changes the temperature",
         r"$\operatorname{softmax}(a\sigma;\lambda) = \operatorname{softmax}(\sigma; a\lambda)$, which "
         r"differs from $\operatorname{softmax}(\sigma;\lambda)$ in general",
-        r"$a > 0$, $n$ symbolic",
+        r"$a > 0$, $n$ symbolic, $\lambda > 0$ (for $\lambda < 0$ apply it to $-\sigma$: 2(e) The limit "
+        r"λ → −∞)",
     )
     d.start(sp.exp(lam * a * s[k]) / sp.Sum(sp.exp(lam * a * s[j]), (j, 1, n)), r"definition at $a\sigma$")
     d.step(softmax_sum(s, mu, n, j, k),
