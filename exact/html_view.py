@@ -43,6 +43,7 @@ from .level_sets import output_maps
 from .nd.plot3d import cell_facets, check_regions_3d
 from .network import AffineMap
 from .plot_limits import check_drawable
+from .wording import counts_title
 
 __all__ = ["MAX_HTML_CELLS", "plotly_js", "regions_html", "save_regions_html", "view_data"]
 
@@ -317,8 +318,7 @@ def _bounds(reg: Any, three_d: bool, cells: list[dict]) -> list[list[float]]:
 
 def _title(reg: Any, three_d: bool) -> str:
     """Name the widths, the counts and the window (for the whole space: the certified box)."""
-    head = (f"{'-'.join(map(str, reg.net.widths))}: {reg.n_activation} activation / "
-            f"{reg.n_linear} linear regions")
+    head = counts_title(reg.net.widths, reg.n_activation, reg.n_linear)
     if three_d:
         b = reg.hi[0]
         cube = all(v == b for v in reg.hi) and all(v == -b for v in reg.lo)

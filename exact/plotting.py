@@ -29,7 +29,7 @@ from .fill_colors import COLOR_MODES, cell_colors, pattern_hash
 from .json_numbers import exact_number_text, scientific_text
 from .level_sets import output_maps
 from .plot_limits import DRAW_LIMIT, check_drawable, limit_text
-from .wording import counted
+from .wording import counted, counts_title
 
 __all__ = ["COLOR_MODES", "pattern_hash", "plot_level_set", "plot_regions", "save_regions_plot"]
 
@@ -357,10 +357,7 @@ def _frame(ax, reg: Any) -> None:
     where = f"whole plane (certified box $[-{hs}, {hs}]^2$)" if reg.window is None else f"$[-{hs}, {hs}]^2$"
     if bounds:
         where = str(reg.window)
-    ax.set_title(
-        f"{'-'.join(map(str, reg.net.widths))}: {reg.n_activation} activation / "
-        f"{reg.n_linear} linear regions\n{where}"
-    )
+    ax.set_title(f"{counts_title(reg.net.widths, reg.n_activation, reg.n_linear)}\n{where}")
 
 
 def _level_sets(reg: Any, level_set: Any, output: int) -> list:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["counted", "type_phrase", "with_article"]
+__all__ = ["counted", "counts_title", "type_phrase", "with_article"]
 
 _READ_AS_LETTERS = ("nd", "mpf", "mpc", "mpq", "mpz")
 """Starts of names read letter by letter whose first sound is a vowel ("an ndarray", "an mpf")."""
@@ -52,6 +52,26 @@ def counted(n: int, noun: str, plural: str | None = None, *, fmt: str = "") -> s
     """
     word = noun if n == 1 else (plural if plural is not None else noun + "s")
     return f"{n:{fmt}} {word}"
+
+
+def counts_title(widths: Any, n_activation: int, n_linear: int) -> str:
+    """Name a net by its widths and its region counts, as the pictures' titles do.
+
+    Parameters
+    ----------
+    widths : sequence of int
+    n_activation, n_linear : int
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> counts_title((2, 4, 3), 4, 1)
+    '2-4-3: 4 activation / 1 linear region'
+    """
+    return f"{'-'.join(map(str, widths))}: {n_activation} activation / {counted(n_linear, 'linear region')}"
 
 
 def with_article(word: str) -> str:

@@ -6359,3 +6359,23 @@ def test_the_limit_to_minus_infinity_checks_its_softmax_claim():
     wrong = last.expr.replace(lambda e: isinstance(e, sp.exp), lambda e: sp.exp(-e.args[0]))   # the sign lost
     with pytest.raises(VerificationError, match="step 3"):
         d.replaced(step=len(d.steps) - 1, expr=wrong).verify()
+
+
+def test_a_picture_title_says_one_linear_region_in_the_singular():
+    # teacher trial: an affine net's plot was titled "2-4-3: 4 activation / 1 linear regions"
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib.figure import Figure
+
+    from exact.html_view import view_data
+
+    r = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, -1]], [0])], window=1)   # relu(x) - relu(-x) = x
+    ax = Figure().add_subplot()
+    r.plot(ax)
+    assert ax.get_title().startswith("2-2-1: 2 activation / 1 linear region\n")
+    assert view_data(r)["title"].startswith("2-2-1: 2 activation / 1 linear region, ")
+    r3 = exact.regions([([[1, 0, 0], [-1, 0, 0]], [0, 0]), ([[1, -1]], [0])], window=1)
+    ax3 = Figure().add_subplot(projection="3d")
+    r3.plot(ax3)
+    assert ax3.get_title().startswith("3-2-1: 2 activation / 1 linear region\n")

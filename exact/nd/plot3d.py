@@ -28,6 +28,7 @@ from typing import Any
 from ..errors import InputError, InputTypeError, ResourceLimitError
 from ..fill_colors import cell_colors, cell_values
 from ..plot_limits import check_drawable
+from ..wording import counts_title
 from .polytope import HPoint, determinant, interior_point, neighbours, point_from_fractions, vertex_masks
 
 __all__ = ["MAX_PLOT_CELLS", "cell_facets", "check_regions_3d", "facet_polygons", "plot_regions_3d"]
@@ -309,8 +310,7 @@ def _frame(ax, reg: Any) -> None:
     else:
         box = " x ".join(f"[{a:g}, {b:g}]" for a, b in zip(lo, hi))
     where = f"whole space: cells clipped to the certified box {box}" if reg.whole_space else box
-    ax.set_title(f"{'-'.join(map(str, reg.net.widths))}: {reg.n_activation} activation / {reg.n_linear} "
-                 f"linear regions\n{where}")
+    ax.set_title(f"{counts_title(reg.net.widths, reg.n_activation, reg.n_linear)}\n{where}")
 
 
 def _float_point(p: HPoint) -> tuple[float, ...]:
