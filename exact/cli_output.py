@@ -118,12 +118,16 @@ def print_counts(data: dict, as_json: bool, file: TextIO | None = None) -> None:
     if as_json:
         print(json.dumps(data), file=file)
         return
-    width = max((len(k) for k in data if len(k) <= LABEL_WIDTH), default=0)  # a longer label is not padded
+    plane = "unbounded_cells" in data  # there the areas are of the bounded cells only: the labels say so
+    labels = {k: k.replace("_", " ") for k in data}
+    if plane:
+        labels.update({k: labels[k].replace(" area", " bounded area") for k in data if k.endswith("_area")})
+    width = max((len(t) for t in labels.values() if len(t) <= LABEL_WIDTH), default=0)  # longer: not padded
     for k, v in data.items():
         shown = "none (no bounded cell)" if v is None else v
         if isinstance(v, list) and v and all(isinstance(x, str) for x in v):  # names: a state_dict's layers
             shown = ", ".join(v)
-        print(f"{k.replace('_', ' '):>{width}}: {shown}", file=file)
+        print(f"{labels[k]:>{width}}: {shown}", file=file)
 
 
 class FullWrites(io.TextIOBase):

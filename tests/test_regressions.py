@@ -827,7 +827,7 @@ def test_whole_plane_locate_beyond_the_box_and_areas_of_bounded_cells_only(tmp_p
     p = tmp_path / "one.json"
     exact.save_json(one, p)
     assert main(["regions", str(p), "--window", "plane", "-q"]) == 0
-    assert "largest area: none (no bounded cell)" in capsys.readouterr().out
+    assert "largest bounded area: none (no bounded cell)" in capsys.readouterr().out
     # on a boundary past the box (x = 0 of |x|): the cell of smallest index, as inside the box
     v = exact.regions([([[1, 0], [-1, 0]], [0, 0]), ([[1, 1]], [0])], window=None)
     assert v.locate((0, 10**9)).index == 0 and v.locate((0, -2.0**70)).index == 0
@@ -6379,3 +6379,18 @@ def test_a_picture_title_says_one_linear_region_in_the_singular():
     ax3 = Figure().add_subplot(projection="3d")
     r3.plot(ax3)
     assert ax3.get_title().startswith("3-2-1: 2 activation / 1 linear region\n")
+
+
+def test_whole_plane_area_lines_say_they_are_of_the_bounded_cells(tmp_path, capsys):
+    # teacher trial: `--window plane` printed "largest area: 0.5" where 6 of 7 cells are unbounded
+    from exact.cli import main
+
+    spec = tmp_path / "tri.json"   # x = 0, y = 0, x + y = 1: one bounded triangle of area 1/2
+    spec.write_text('{"layers": [{"weight": [[1, 0], [0, 1], [1, 1]], "bias": [0, 0, -1]}, '
+                    '{"weight": [[1, 1, 0]], "bias": [0]}]}')
+    assert main(["regions", str(spec), "--window", "plane", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "unbounded cells: 6" in out and "smallest bounded area: 0.5" in out and "largest bounded area: 0.5" in out
+    assert main(["regions", str(spec), "--window", "2", "-q"]) == 0   # in a window every cell is bounded
+    out = capsys.readouterr().out
+    assert "largest area: 4.0" in out and "bounded area" not in out
