@@ -296,6 +296,9 @@ def _cmd_regions(args) -> int:
         from .html_view import plotly_js
 
         plotly_js()  # refuse a missing plotly before any work
+        if (args.level_set or args.decision_boundary) and not args.quiet:
+            print("exactnet regions: note: --html draws the regions only; level sets and decision boundaries "
+                  "are drawn by --plot and written by --segments", file=sys.stderr)
     with recorded_readings() as args.readings:  # a state_dict's reading: said in the summary and any refusal
         net = as_exact_net(args.spec)
     if args.output is not None and args.output >= net.widths[-1]:

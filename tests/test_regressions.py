@@ -6394,3 +6394,18 @@ def test_whole_plane_area_lines_say_they_are_of_the_bounded_cells(tmp_path, caps
     assert main(["regions", str(spec), "--window", "2", "-q"]) == 0   # in a window every cell is bounded
     out = capsys.readouterr().out
     assert "largest area: 4.0" in out and "bounded area" not in out
+
+
+def test_html_with_a_level_set_says_the_page_draws_the_regions_only(tmp_path, capsys):
+    # teacher trial: --html with --level-set/--decision-boundary dropped the curves from the page silently
+    pytest.importorskip("plotly")
+    from exact.cli import main
+
+    spec = tmp_path / "net.json"
+    exact.save_json([([[1, 0], [0, 1]], [0, 0]), ([[1, -1], [0, 1]], [0, 0])], spec)
+    args = ["regions", str(spec), "--window", "2", "--html", str(tmp_path / "v.html")]
+    assert main(args + ["--level-set", "0", "--decision-boundary"]) == 0
+    assert "note: --html draws the regions only; level sets and decision boundaries are drawn by --plot" in (
+        capsys.readouterr().err)
+    assert main(args) == 0 and "note:" not in capsys.readouterr().err
+    assert main(args + ["--level-set", "0", "-q"]) == 0 and capsys.readouterr().err == ""
