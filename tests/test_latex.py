@@ -25,6 +25,8 @@ def compile_latex(source: str, tmp_path) -> list[str]:
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=False)
     log = (tmp_path / "doc.log").read_text(encoding="latin-1")
     errors = [m.group(0) for m in re.finditer(r"^! .*(?:\n.*){0,2}", log, re.M)]
+    # a glyph taken from another font (">" in \texttt from the math font): a wrong character in the PDF
+    errors += [m.group(0) for m in re.finditer(r"^LaTeX Font Warning: Font shape .*", log, re.M)]
     if not (tmp_path / "doc.pdf").exists() and not errors:
         errors = ["no PDF written"]
     return errors

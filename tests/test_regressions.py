@@ -6409,3 +6409,12 @@ def test_html_with_a_level_set_says_the_page_draws_the_regions_only(tmp_path, ca
         capsys.readouterr().err)
     assert main(args) == 0 and "note:" not in capsys.readouterr().err
     assert main(args + ["--level-set", "0", "-q"]) == 0 and capsys.readouterr().err == ""
+
+
+def test_code_in_the_latex_proofs_uses_the_typewriter_fonts_own_glyphs():
+    # teacher trial: `p[k] > 0` became \texttt{p[k] \textgreater{} 0}, whose ">" pdflatex takes from the math
+    # font ("Font shape OML/cmtt/m/n undefined"); tests/test_latex.py now fails the compile on that warning
+    from exact.symbolic.render import tex_text
+
+    assert tex_text("`p[k] > 0` and a < b") == r"\texttt{p[k] \char62{} 0} and a \textless{} b"
+    assert "textgreater" not in tex_text("`{a|b}\\c ~ ^ <`")

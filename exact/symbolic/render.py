@@ -38,13 +38,15 @@ _ESCAPE = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "_": r"\_", "%": r
            "#": r"\#", "^": r"\^{}", "~": r"\~{}", "<": r"\textless{}", ">": r"\textgreater{}",
            "|": r"\textbar{}", "$": r"\$"}
 _SPANS = re.compile(r"(\$\$.+?\$\$|\$[^$]+\$|`[^`]*`)", re.S)
+_CODE_ESCAPE = {**_ESCAPE, **{ch: rf"\char{ord(ch)}{{}}" for ch in "\\{}<>|~^"}}
+"""In ``\texttt``: the typewriter font's own ASCII glyphs (``\textgreater`` there takes the math font's)."""
 
 
-def _escape(s: str) -> str:
+def _escape(s: str, table: dict[str, str] = _ESCAPE) -> str:
     out = []
     for ch in s:
-        if ch in _ESCAPE:
-            out.append(_ESCAPE[ch])
+        if ch in table:
+            out.append(table[ch])
         elif ch in _UNICODE:
             out.append(r"\ensuremath{" + _UNICODE[ch] + "}")
         elif ch in _TEXT_UNICODE:
@@ -93,7 +95,7 @@ def tex_text(s: str) -> str:
         if i % 2 == 0:
             out.append(_escape(part))
         elif part.startswith("`"):
-            out.append(r"\texttt{" + _escape(part[1:-1]) + "}")
+            out.append(r"\texttt{" + _escape(part[1:-1], _CODE_ESCAPE) + "}")
         else:
             out.append(_math(part))
     return "".join(out)
