@@ -80,7 +80,9 @@ _HINTS = {"prelu": "; PReLU's slopes are parameters exactnet does not read: with
           "clamp": "; clamp(min=0) is a ReLU: write torch.relu(x) (clamp(min=a, max=b): F.hardtanh(x, a, b))",
           "clamp_min": "; clamp_min(0) is a ReLU: write torch.relu(x)",
           "maximum": "; maximum(x, 0) is a ReLU: write torch.relu(x)",
-          "sigmoid": _OUTPUT_SQUASH, "softmax": _OUTPUT_SQUASH, "log_softmax": _OUTPUT_SQUASH}
+          "sigmoid": _OUTPUT_SQUASH, "softmax": _OUTPUT_SQUASH, "log_softmax": _OUTPUT_SQUASH,
+          "getitem": "; to pick one output (out[:, k]), read the model without the indexing and choose the "
+                     "output where it matters (level_set(c, output=k), plot(color='output', output=k))"}
 """Advice after the refusal of a common spelling of a supported operation, or of an output squashing."""
 
 _MAXPOOL = ("{label} takes the maximum over each window: a maximum of affine pieces is not one of the "

@@ -6418,3 +6418,20 @@ def test_code_in_the_latex_proofs_uses_the_typewriter_fonts_own_glyphs():
 
     assert tex_text("`p[k] > 0` and a < b") == r"\texttt{p[k] \char62{} 0} and a \textless{} b"
     assert "textgreater" not in tex_text("`{a|b}\\c ~ ^ <`")
+
+
+def test_indexing_one_output_is_refused_with_where_to_choose_it():
+    # teacher trial: out[:, 0] in forward was refused as "operation 'getitem' is not supported", no more
+    import torch
+
+    class Pick(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.o = torch.nn.Linear(2, 3), torch.nn.Linear(3, 2)
+
+        def forward(self, x):
+            return self.o(torch.relu(self.a(x)))[:, 0]
+
+    with pytest.raises(exact.UnsupportedNetworkError, match=r"operation 'getitem' is not supported; .* to pick "
+                                                              r"one output \(out\[:, k\]\), read the model without"):
+        exact.count_regions(Pick(), window=2)
