@@ -104,8 +104,10 @@ def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
     if kind == "neg":
         return _elementwise(label, Fraction(-1), Fraction(0)), x
     c = _number(args[1] if args[0] is x else args[0], label)
-    if kind in ("add", "sub"):
-        c *= _number(alpha, label)
+    if kind in ("add", "sub"):  # input ± alpha * other: alpha scales the second operand, x or c
+        sign, a = (1 if kind == "add" else -1), _number(alpha, label)
+        return (_elementwise(label, Fraction(1), sign * a * c) if args[0] is x
+                else _elementwise(label, sign * a, c)), x
     if kind == "mul":
         return _elementwise(label, c, Fraction(0)), x
     if kind == "div":
@@ -118,9 +120,7 @@ def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
         if c == 0:
             raise InputError(f"{label} divides by 0")
         return _elementwise(label, 1 / c, Fraction(0)), x
-    if kind == "add":
-        return _elementwise(label, Fraction(1), c), x
-    return (_elementwise(label, Fraction(1), -c) if args[0] is x else _elementwise(label, Fraction(-1), c)), x
+    raise AssertionError(kind)  # every kind is handled above
 
 
 def shape_ahead(ops: list[Op], i: int) -> tuple[int, ...] | None:

@@ -6435,3 +6435,25 @@ def test_indexing_one_output_is_refused_with_where_to_choose_it():
     with pytest.raises(exact.UnsupportedNetworkError, match=r"operation 'getitem' is not supported; .* to pick "
                                                               r"one output \(out\[:, k\]\), read the model without"):
         exact.count_regions(Pick(), window=2)
+
+
+def test_alpha_of_torch_add_scales_the_second_operand_even_when_it_is_the_computed_value():
+    # self-review: torch.add(2.0, x, alpha=3) = 2 + 3x was read as x + 6 (alpha applied to the constant);
+    # the forward check refused the module ("does not reproduce its forward") instead of reading it
+    import torch
+
+    class Add(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(0)
+            self.a, self.o = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.o(torch.relu(torch.add(2.0, self.a(x), alpha=3)))
+
+    m = Add()
+    W, b = m.a.weight.tolist(), m.a.bias.tolist()
+    folded = exact.as_exact_net([([[3 * Fraction(w) for w in row] for row in W], [3 * Fraction(v) + 2 for v in b]),
+                                 (m.o.weight.tolist(), m.o.bias.tolist())])
+    got = exact.as_exact_net(m)
+    assert got.weights == folded.weights and got.biases == folded.biases
