@@ -184,12 +184,14 @@ def limit_minus_infinity() -> Derivation:
     Returns
     -------
     Derivation
-        The rewrite as −lse(τ; μ) with τ = −σ, and the n = 2 limit.
+        The rewrite as −lse(τ; μ) with τ = −σ, the n = 2 limit, and softmax as softmax(τ; μ).
 
     Examples
     --------
-    >>> limit_minus_infinity().steps[-1].expr
+    >>> limit_minus_infinity().steps[1].expr
     -log(Sum(exp(mu*tau[j]), (j, 1, n)))/mu
+    >>> limit_minus_infinity().steps[-1].expr
+    exp(mu*tau[k])/Sum(exp(mu*tau[j]), (j, 1, n))
     """
     _, n, j, k, _, s, _, _ = symbols()
     mu = sp.Symbol("mu", positive=True)
