@@ -71,14 +71,14 @@ _REQUIRED = object()
 SUPPORTED_TEXT = ("Linear, Conv1d/Conv2d, AvgPool1d/AvgPool2d, AdaptiveAvgPool1d/2d, eval-mode "
                   "BatchNorm1d/2d, Flatten, Unflatten, view/reshape, squeeze(d), Identity, eval-mode "
                   "Dropout, x * c, x / c, x + c, -x with a constant number c, and the activations ReLU, "
-                  "LeakyReLU, Hardtanh, ReLU6, Abs")
+                  "LeakyReLU, Hardtanh, ReLU6, Abs (also as clamp(min=0) and clamp(min=a, max=b))")
 
 _OUTPUT_SQUASH = ("; if it squashes the output (a classifier's sigmoid or softmax), read the model without "
                   "it: its regions and decision boundary are those of the logits")
 _HINTS = {"prelu": "; PReLU's slopes are parameters exactnet does not read: with one slope a, "
                    "nn.LeakyReLU(a) is the same function",
-          "clamp": "; clamp(min=0) is a ReLU: write torch.relu(x) (clamp(min=a, max=b): F.hardtanh(x, a, b))",
-          "clamp_min": "; clamp_min(0) is a ReLU: write torch.relu(x)",
+          "clamp": "; clamp(min=0) is read as a ReLU and clamp(min=a, max=b) as F.hardtanh(x, a, b)",
+          "clamp_min": "; clamp_min(0) is read as a ReLU",
           "maximum": "; maximum(x, 0) is a ReLU: write torch.relu(x)",
           "sigmoid": _OUTPUT_SQUASH, "softmax": _OUTPUT_SQUASH, "log_softmax": _OUTPUT_SQUASH,
           "getitem": "; to pick one output (out[:, k]), read the model without the indexing and choose the "
@@ -406,6 +406,9 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
         chain needs a tensor, weights that are not parameters of the module.
     """
     label = node_label(node)
+    clamp = _clamp_op(node, label)
+    if clamp is not None:
+        return clamp
     if node.op == "call_module":
         bound = _bind(node, (("input", _REQUIRED),))
         return module_op(label, gm.get_submodule(node.target)), _tensor_arg(bound, "input", label)
@@ -471,6 +474,38 @@ def _function_op(kind: str, bound: dict[str, Any], label: str, gm: Any) -> Op | 
         return Op("act", label, get_activation("hardtanh", 0.0, 6.0))
     extra = {"leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val")}.get(kind, ())
     return Op("act", label, _activation(label, kind, *(bound[k] for k in extra)))
+
+
+_CLAMPS = {"clamp": "clamp", "clamp_": "clamp", "clip": "clamp", "clip_": "clamp", "clamp_min": "clamp_min",
+           "clamp_min_": "clamp_min"}
+"""Method and function names of clamp: ReLU as ``clamp(min=0)``, Hardtanh as ``clamp(min=a, max=b)``."""
+
+
+def _clamp_op(node: Any, label: str) -> tuple[Op, Any] | None:
+    """Read ``clamp(x, min=0)`` as a ReLU, ``clamp(x, min=a, max=b)`` as Hardtanh(a, b); None for no clamp."""
+    import torch
+
+    name = (node.target if node.op == "call_method" else
+            getattr(node.target, "__name__", None) if node.op == "call_function"
+            and getattr(torch, str(getattr(node.target, "__name__", "")), None) is node.target else None)
+    kind = _CLAMPS.get(name) if isinstance(name, str) else None
+    if kind is None:
+        return None
+    params = (("input", _REQUIRED), ("min", _REQUIRED if kind == "clamp_min" else None),
+              ("max", None if kind == "clamp" else 0))
+    bound = _bind(node, params if kind == "clamp" else params[:2])
+    inp = _tensor_arg(bound, "input", label)
+    _constants(bound, label)
+    lo, hi = bound["min"], bound.get("max")
+    if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in (lo, hi)):
+        raise UnsupportedNetworkError(f"{label} clamps at tensors {lo!r}, {hi!r}: only numbers are read")
+    if lo == 0 and hi is None:
+        return Op("act", label, get_activation("relu")), inp
+    if lo is not None and hi is not None:
+        return Op("act", label, _activation(label, "hardtanh", lo, hi)), inp
+    raise UnsupportedNetworkError(f"{label} clamps with min={lo!r}, max={hi!r}: read are clamp(min=0), a "
+                                  "ReLU, and clamp(min=a, max=b), Hardtanh(a, b); write min(x, b) as "
+                                  "b - relu(b - x) and max(x, a) as a + relu(x - a)")
 
 
 def _refuse_add(node: Any, label: str) -> None:

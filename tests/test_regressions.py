@@ -3058,7 +3058,7 @@ def test_unsupported_ops_that_are_no_activations_are_network_errors():
 
     # (torch.neg is read since session 14: -x is affine, exact.scalar_ops)
     cases = [("detach", lambda h: h.detach(), False), ("mul", lambda h: h * h, False),
-             ("clamp", lambda h: h.clamp(0, 1), False), ("getitem", lambda h: h[:, :2], False),
+             ("getitem", lambda h: h[:, :2], False),   # (clamp(0, 1) is read as Hardtanh since session 14)
              ("sigmoid", torch.sigmoid, True), ("tanh", lambda h: h.tanh(), True)]
     for name, f, activation in cases:
         with pytest.raises(UnsupportedNetworkError, match=f"operation '{name}' is not supported") as info:
@@ -4881,9 +4881,10 @@ def test_refusals_of_relu_spellings_prelu_and_output_squashing_say_what_to_write
             self.a, self.b = nn.Linear(2, 3), nn.Linear(3, 1)
 
         def forward(self, x):
-            return self.b(self.a(x).clamp(min=0))
+            return self.b(self.a(x).clamp(min=0.5))   # (clamp(min=0) is read as a ReLU since session 14)
 
-    with pytest.raises(UnsupportedNetworkError, match=r"clamp\(min=0\) is a ReLU: write torch.relu\(x\)"):
+    with pytest.raises(UnsupportedNetworkError, match=r"clamps with min=0\.5, max=None: .* max\(x, a\) as "
+                                                      r"a \+ relu\(x - a\)"):
         exact.count_regions(Clamped(), window=1)
     for last, hint in ((nn.Sigmoid(), "read the model without it"), (nn.PReLU(), r"nn.LeakyReLU\(a\) is the same")):
         m = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1), last)
@@ -6457,3 +6458,44 @@ def test_alpha_of_torch_add_scales_the_second_operand_even_when_it_is_the_comput
                                  (m.o.weight.tolist(), m.o.bias.tolist())])
     got = exact.as_exact_net(m)
     assert got.weights == folded.weights and got.biases == folded.biases
+
+
+@pytest.mark.parametrize("spelling", ["x.clamp(min=0)", "torch.clamp(x, min=0)", "x.clamp_min(0)", "x.clip(-1, 2)",
+                                      "torch.clamp(x, min=-1, max=2)"])
+def test_clamp_is_read_as_the_relu_or_hardtanh_it_is(spelling):
+    # teacher trial: x.clamp(min=0), a student's ReLU, was refused ("operation 'clamp' is not supported")
+    import torch
+
+    class Net(torch.nn.Module):
+        def __init__(self, how):
+            super().__init__()
+            torch.manual_seed(4)
+            self.a, self.o, self.how = torch.nn.Linear(2, 5), torch.nn.Linear(5, 1), how
+
+        def forward(self, x):
+            h = self.a(x)
+            return self.o({"x.clamp(min=0)": lambda: h.clamp(min=0), "torch.clamp(x, min=0)": lambda: torch.clamp(h, min=0),
+                           "x.clamp_min(0)": lambda: h.clamp_min(0), "x.clip(-1, 2)": lambda: h.clip(-1, 2),
+                           "torch.clamp(x, min=-1, max=2)": lambda: torch.clamp(h, min=-1, max=2),
+                           "relu": lambda: torch.relu(h),
+                           "hardtanh": lambda: torch.nn.functional.hardtanh(h, -1.0, 2.0)}[self.how]())
+
+    want = Net("relu" if "-1" not in spelling else "hardtanh")
+    assert exact.as_exact_net(Net(spelling)) == exact.as_exact_net(want)
+    assert exact.count_regions(Net(spelling), window=3) == exact.count_regions(want, window=3)
+
+
+def test_a_clamp_on_one_side_only_is_refused_saying_how_to_write_it():
+    import torch
+
+    class Half(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.o = torch.nn.Linear(2, 5), torch.nn.Linear(5, 1)
+
+        def forward(self, x):
+            return self.o(self.a(x).clamp(max=1))
+
+    with pytest.raises(exact.UnsupportedNetworkError, match=r"clamps with min=None, max=1: read are clamp\(min=0\), "
+                                                              r"a ReLU, .* write min\(x, b\) as b - relu\(b - x\)"):
+        exact.count_regions(Half(), window=2)
