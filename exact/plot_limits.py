@@ -151,8 +151,9 @@ def check_float_frame(reg: Any, where: str) -> None:
         return
     what = ("window=None (whole plane) is written in its certified box, which" if window is None
             else f"window={window}")
-    raise InputError(f"{where}: {what} reaches {_number(big)}, beyond the float range (about 1.8e+308) of "
-                     "its numbers; the exact vertices are in Cell.vertices")
+    raise InputError(f"{where}: {what} reaches {_number(big)}, beyond the float range of its numbers (a "
+                     "coordinate of 2^1024 - 2^970, about 1.797693e+308, or more rounds to infinity); the "
+                     "exact vertices are in Cell.vertices")
 
 
 def _frame(reg: Any) -> tuple[list[Fraction], list[Fraction], str | None]:

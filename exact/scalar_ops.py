@@ -42,7 +42,7 @@ __all__ = ["scalar_node_op", "shape_ahead"]
 
 _KINDS = {"mul": "mul", "mul_": "mul", "div": "div", "div_": "div", "true_divide": "div",
           "true_divide_": "div", "neg": "neg", "neg_": "neg", "negative": "neg", "add": "add", "add_": "add",
-          "sub": "sub", "sub_": "sub", "subtract": "sub", "squeeze": "squeeze"}
+          "sub": "sub", "sub_": "sub", "subtract": "sub", "rsub": "rsub", "squeeze": "squeeze"}
 """Method names (``x.mul(c)``) and, with the functions of :func:`_function_kinds`, what each computes."""
 
 
@@ -53,7 +53,8 @@ def _function_kinds() -> dict[Any, str]:
             operator.truediv: "div", operator.itruediv: "div", torch.div: "div", torch.true_divide: "div",
             torch.divide: "div", operator.neg: "neg", torch.neg: "neg", torch.negative: "neg",
             operator.add: "add", operator.iadd: "add", torch.add: "add", operator.sub: "sub",
-            operator.isub: "sub", torch.sub: "sub", torch.subtract: "sub", torch.squeeze: "squeeze"}
+            operator.isub: "sub", torch.sub: "sub", torch.subtract: "sub", torch.rsub: "rsub",
+            torch.squeeze: "squeeze"}
 
 
 def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
@@ -108,6 +109,9 @@ def scalar_node_op(node: Any) -> tuple[Op, Any] | None:
         sign, a = (1 if kind == "add" else -1), _number(alpha, label)
         return (_elementwise(label, Fraction(1), sign * a * c) if args[0] is x
                 else _elementwise(label, sign * a, c)), x
+    if kind == "rsub":  # other - alpha * input
+        a = _number(alpha, label)
+        return (_elementwise(label, -a, c) if args[0] is x else _elementwise(label, Fraction(1), -a * c)), x
     if kind == "mul":
         return _elementwise(label, c, Fraction(0)), x
     if kind == "div":
@@ -167,7 +171,8 @@ def _refuse_tensor_constant(tensors: list, kind: str, label: str) -> None:
     const = [a for a in tensors
              if a.op == "get_attr" or (a.op == "call_function" and a.target is torch.tensor)]
     if len(tensors) == 2 and len(const) == 1:
-        verb = {"mul": "multiplies by", "div": "divides by", "add": "adds", "sub": "subtracts"}[kind]
+        verb = {"mul": "multiplies by", "div": "divides by", "add": "adds", "sub": "subtracts",
+                "rsub": "subtracts from", "neg": "negates"}[kind]
         raise UnsupportedNetworkError(f"{label} {verb} the tensor {const[0].name!r}, a constant of the "
                                       "module: only a Python number is read as a constant (x * 2.0); write "
                                       "its value as a number in forward")

@@ -6499,3 +6499,29 @@ def test_a_clamp_on_one_side_only_is_refused_saying_how_to_write_it():
     with pytest.raises(exact.UnsupportedNetworkError, match=r"clamps with min=None, max=1: read are clamp\(min=0\), "
                                                               r"a ReLU, .* write min\(x, b\) as b - relu\(b - x\)"):
         exact.count_regions(Half(), window=2)
+
+
+def test_torch_rsub_is_read_and_the_geojson_limit_is_said_with_its_digits():
+    # final review: torch.rsub(x, 2.0) was refused ("operation 'rsub' is not supported"); the GeoJSON refusal said
+    # "reaches 1.80e+308, beyond the float range (about 1.8e+308)", which read as a contradiction
+    import torch
+
+    class R(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            torch.manual_seed(2)
+            self.a, self.o = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1)
+
+        def forward(self, x):
+            return self.o(torch.relu(torch.rsub(self.a(x), 0.5, alpha=2)))   # 0.5 - 2 a(x)
+
+    m = R()
+    folded = exact.as_exact_net([([[-2 * Fraction(w) for w in row] for row in m.a.weight.tolist()],
+                                  [Fraction(1, 2) - 2 * Fraction(b) for b in m.a.bias.tolist()]),
+                                 (m.o.weight.tolist(), m.o.bias.tolist())])
+    assert exact.as_exact_net(m) == folded
+    r = exact.regions([([[1, 0]], [0]), ([[1]], [0])], window=2**1024 - 2**970)
+    with pytest.raises(InputError, match=r"beyond the float range of its numbers \(a coordinate of 2\^1024 - "
+                                         r"2\^970, about 1\.797693e\+308, or more rounds to infinity\)"):
+        r.to_geojson()
+    assert exact.regions([([[1, 0]], [0]), ([[1]], [0])], window=2**1024 - 2**970 - 1).to_geojson()["features"]

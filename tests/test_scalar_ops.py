@@ -63,6 +63,8 @@ CASES = {
         lambda s, x: torch.add(2.0, s.fc2(torch.relu(s.fc1(x))), alpha=3), {"post": (3, 2)}),
     "torch.sub(2, out, alpha=3)": (lambda s, x: torch.sub(2.0, s.fc2(torch.relu(s.fc1(x))), alpha=3),
                                    {"post": (-3, 2)}),
+    "torch.rsub(out, 2, alpha=3) is 2 - 3 out": (
+        lambda s, x: torch.rsub(s.fc2(torch.relu(s.fc1(x))), 2.0, alpha=3), {"post": (-3, 2)}),
     "out.sub(2, alpha=0.5)": (lambda s, x: s.fc2(torch.relu(s.fc1(x))).sub(2.0, alpha=0.5), {"post": (1, -1)}),
     "hidden scaled 0.5 * relu": (lambda s, x: s.fc2(0.5 * torch.relu(s.fc1(x))), {"mid": (F(1, 2), 0)}),
     "methods mul/sub/div": (lambda s, x: s.fc2(torch.relu(s.fc1(x.sub(1).mul(4).div(8)))),
