@@ -344,10 +344,13 @@ def _refuse_hidden_writes(nodes: list[Any], gm: Any) -> None:
         for v in _aliases(target, gm):
             later = [u for u in v.users if u is not n and order[u] > order[n]]
             if later:
+                name = n.target if isinstance(n.target, str) else getattr(n.target, "__name__", "")
+                fix = (f"x.{name[:-1]}(...) instead of x.{name}(...)" if name.endswith("_") and name != "_"
+                       else "the out-of-place operation (x = x + c for x += c, inplace=False for a module)")
                 raise InputError(
                     f"{node_label(n)} writes in place into {target.name!r}, which {node_label(later[0])} "
                     "reads afterwards: the traced data flow does not show the write (x + x.relu_() adds "
-                    "relu(x) twice); use the out-of-place operation (torch.relu(x), inplace=False)")
+                    f"relu(x) twice); use {fix}")
 
 
 def _writes_in_place(n: Any, gm: Any) -> bool:

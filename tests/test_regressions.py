@@ -6525,3 +6525,21 @@ def test_torch_rsub_is_read_and_the_geojson_limit_is_said_with_its_digits():
                                          r"2\^970, about 1\.797693e\+308, or more rounds to infinity\)"):
         r.to_geojson()
     assert exact.regions([([[1, 0]], [0]), ([[1]], [0])], window=2**1024 - 2**970 - 1).to_geojson()["features"]
+
+
+def test_a_hidden_in_place_write_is_refused_naming_its_own_out_of_place_form():
+    # final review: h.add_(1.0) read again afterwards was refused with the advice "(torch.relu(x), inplace=False)"
+    import torch
+
+    class W(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.a, self.b, self.c = torch.nn.Linear(2, 3), torch.nn.Linear(3, 1), torch.nn.Linear(3, 1)
+
+        def forward(self, x):
+            h = torch.relu(self.a(x))
+            g = h.add_(1.0)   # h is g now, though the graph's h is the value before the write
+            return self.b(h) + self.c(g)
+
+    with pytest.raises(InputError, match=r"writes in place into .* use x\.add\(\.\.\.\) instead of x\.add_\(\.\.\.\)$"):
+        exact.count_regions(W(), window=2)
