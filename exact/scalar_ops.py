@@ -28,6 +28,7 @@ True
 
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import operator
@@ -46,6 +47,7 @@ _KINDS = {"mul": "mul", "mul_": "mul", "div": "div", "div_": "div", "true_divide
 """Method names (``x.mul(c)``) and, with the functions of :func:`_function_kinds`, what each computes."""
 
 
+@functools.cache
 def _function_kinds() -> dict[Any, str]:
     import torch
 

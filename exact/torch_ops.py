@@ -77,8 +77,6 @@ _OUTPUT_SQUASH = ("; if it squashes the output (a classifier's sigmoid or softma
                   "it: its regions and decision boundary are those of the logits")
 _HINTS = {"prelu": "; PReLU's slopes are parameters exactnet does not read: with one slope a, "
                    "nn.LeakyReLU(a) is the same function",
-          "clamp": "; clamp(min=0) is read as a ReLU and clamp(min=a, max=b) as F.hardtanh(x, a, b)",
-          "clamp_min": "; clamp_min(0) is read as a ReLU",
           "maximum": "; maximum(x, 0) is a ReLU: write torch.relu(x)",
           "sigmoid": _OUTPUT_SQUASH, "softmax": _OUTPUT_SQUASH, "log_softmax": _OUTPUT_SQUASH,
           "getitem": "; to pick one output (out[:, k]), read the model without the indexing and choose the "
@@ -354,12 +352,21 @@ def _function_table() -> dict[Any, tuple[str, tuple[tuple[str, Any], ...]]]:
         table[f] = ("maxpool", ())
     for f in (operator.add, operator.iadd, torch.add, operator.sub, operator.isub, torch.sub):
         table[f] = ("add", ())
+    for name, kind in _CLAMPS.items():
+        if hasattr(torch, name):
+            table[getattr(torch, name)] = (kind, x + _CLAMP_PARAMS[kind])
     return table
 
 
+_CLAMPS = {"clamp": "clamp", "clamp_": "clamp", "clip": "clamp", "clip_": "clamp", "clamp_min": "clamp_min",
+           "clamp_min_": "clamp_min"}
+"""Method and function names of clamp: ReLU as ``clamp(min=0)``, Hardtanh as ``clamp(min=a, max=b)``."""
+
+_CLAMP_PARAMS = {"clamp": (("min", None), ("max", None)), "clamp_min": (("min", _REQUIRED),)}
+
 _METHODS = {"relu": "relu", "relu_": "relu", "abs": "abs", "abs_": "abs", "absolute": "abs",
             "absolute_": "abs", "flatten": "flatten", "view": "view", "reshape": "view",
-            "add": "add", "add_": "add", "sub": "add", "sub_": "add"}
+            "add": "add", "add_": "add", "sub": "add", "sub_": "add", **_CLAMPS}
 
 
 def _bind(node: Any, params: tuple[tuple[str, Any], ...]) -> dict[str, Any]:
@@ -406,9 +413,6 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
         chain needs a tensor, weights that are not parameters of the module.
     """
     label = node_label(node)
-    clamp = _clamp_op(node, label)
-    if clamp is not None:
-        return clamp
     if node.op == "call_module":
         bound = _bind(node, (("input", _REQUIRED),))
         return module_op(label, gm.get_submodule(node.target)), _tensor_arg(bound, "input", label)
@@ -418,12 +422,14 @@ def node_op(node: Any, gm: Any) -> tuple[Op | None, Any]:
             return _view_op(node, label)
         if kind == "add":
             _refuse_add(node, label)
-        params = (("input", _REQUIRED),) + ((("start_dim", 0), ("end_dim", -1)) if kind == "flatten" else ())
-        bound = _bind(node, params)
+        extra = {"flatten": (("start_dim", 0), ("end_dim", -1)), **_CLAMP_PARAMS}.get(kind, ())
+        bound = _bind(node, (("input", _REQUIRED),) + extra)
         inp = _tensor_arg(bound, "input", label)
         _constants(bound, label)
         if kind == "flatten":
             return _flatten(label, bound["start_dim"], bound["end_dim"]), inp
+        if kind in _CLAMP_PARAMS:
+            return Op("act", label, _clamp_activation(label, bound["min"], bound.get("max"))), inp
         return Op("act", label, get_activation(kind)), inp
     table = _function_table() if node.op == "call_function" else {}
     try:
@@ -472,37 +478,20 @@ def _function_op(kind: str, bound: dict[str, Any], label: str, gm: Any) -> Op | 
         return None
     if kind == "relu6":
         return Op("act", label, get_activation("hardtanh", 0.0, 6.0))
+    if kind in _CLAMP_PARAMS:
+        return Op("act", label, _clamp_activation(label, bound["min"], bound.get("max")))
     extra = {"leaky_relu": ("negative_slope",), "hardtanh": ("min_val", "max_val")}.get(kind, ())
     return Op("act", label, _activation(label, kind, *(bound[k] for k in extra)))
 
 
-_CLAMPS = {"clamp": "clamp", "clamp_": "clamp", "clip": "clamp", "clip_": "clamp", "clamp_min": "clamp_min",
-           "clamp_min_": "clamp_min"}
-"""Method and function names of clamp: ReLU as ``clamp(min=0)``, Hardtanh as ``clamp(min=a, max=b)``."""
-
-
-def _clamp_op(node: Any, label: str) -> tuple[Op, Any] | None:
-    """Read ``clamp(x, min=0)`` as a ReLU, ``clamp(x, min=a, max=b)`` as Hardtanh(a, b); None for no clamp."""
-    import torch
-
-    name = (node.target if node.op == "call_method" else
-            getattr(node.target, "__name__", None) if node.op == "call_function"
-            and getattr(torch, str(getattr(node.target, "__name__", "")), None) is node.target else None)
-    kind = _CLAMPS.get(name) if isinstance(name, str) else None
-    if kind is None:
-        return None
-    params = (("input", _REQUIRED), ("min", _REQUIRED if kind == "clamp_min" else None),
-              ("max", None if kind == "clamp" else 0))
-    bound = _bind(node, params if kind == "clamp" else params[:2])
-    inp = _tensor_arg(bound, "input", label)
-    _constants(bound, label)
-    lo, hi = bound["min"], bound.get("max")
+def _clamp_activation(label: str, lo: Any, hi: Any) -> Activation:
+    """Return ``clamp(x, min=0)`` as a ReLU, ``clamp(x, min=a, max=b)`` as Hardtanh(a, b); refuse the rest."""
     if not all(v is None or (isinstance(v, (int, float)) and not isinstance(v, bool)) for v in (lo, hi)):
         raise UnsupportedNetworkError(f"{label} clamps at tensors {lo!r}, {hi!r}: only numbers are read")
     if lo == 0 and hi is None:
-        return Op("act", label, get_activation("relu")), inp
+        return get_activation("relu")
     if lo is not None and hi is not None:
-        return Op("act", label, _activation(label, "hardtanh", lo, hi)), inp
+        return _activation(label, "hardtanh", lo, hi)
     raise UnsupportedNetworkError(f"{label} clamps with min={lo!r}, max={hi!r}: read are clamp(min=0), a "
                                   "ReLU, and clamp(min=a, max=b), Hardtanh(a, b); write min(x, b) as "
                                   "b - relu(b - x) and max(x, a) as a + relu(x - a)")
