@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import InputError
-from .json_numbers import exact_number_text, json_number, scientific_text
+from .json_numbers import SHORT_TEXT, exact_number_text, json_number, scientific_text
 from .window_texts import window_json, window_text
 from .wording import counted
 
@@ -413,18 +413,15 @@ def level_set_line(ls: Any) -> tuple[str, str]:
     text = (f"{counted(len(ls.segments), 'segment')}, {counted(len(ls.points), 'isolated point')}, "
             f"{counted(len(ls.flat_pieces), 'flat cell')}, length {length}")
     if ls.ends_beyond_box:
-        b, ends = _short_box(Fraction(ls.box)), "end goes" if ls.ends_beyond_box == 1 else "ends go"
-        exact_short = "^" not in b and not b.startswith("about")
-        box = f"[-{b}, {b}]^2" if exact_short else f"[-B, B]^2 with B = {b}"
+        b, ends = Fraction(ls.box), "end goes" if ls.ends_beyond_box == 1 else "ends go"
+        short = exact_number_text(b)
+        box = f"[-{short}, {short}]^2" if len(short) <= SHORT_TEXT else f"[-B, B]^2 with B = {_long_box(b)}"
         text += f" inside the box {box} ({ls.ends_beyond_box} {ends} on beyond it)"
     return name, text
 
 
-def _short_box(b: Fraction) -> str:
-    """Write a certified box's half-width short: exactly (``2^1331`` for a long power of two), else about."""
-    text = exact_number_text(b)
-    if len(text) <= 20:
-        return text
+def _long_box(b: Fraction) -> str:
+    """Write a long certified half-width short: exactly (``2^1331`` for a power of two), else about."""
     if b.denominator == 1 and b.numerator & (b.numerator - 1) == 0:
         return f"2^{b.numerator.bit_length() - 1}"
     return f"about {scientific_text(b, 3)}"
