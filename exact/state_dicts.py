@@ -341,21 +341,20 @@ def checkpoint_entry(obj: Any, where: str, in_file: bool = True) -> tuple[Any, s
     """
     if not isinstance(obj, Mapping) or any(len(getattr(v, "shape", ())) for v in obj.values()):
         return obj, where  # a tensor of its own (a 0-d loss or a numpy step count is no layer's)
+    err = SpecFileError if in_file else InputError
     found = [k for k, v in obj.items() if _is_state_dict(v)]
     if len(found) > 1:
-        keys = " and ".join(repr(k) for k in found)
-        if not in_file:
-            raise InputError(f"{where} is a checkpoint with several state_dicts, {keys}: pass the one to "
-                             f"count, e.g. checkpoint[{found[0]!r}]")
-        raise SpecFileError(f"{where} is a checkpoint with several state_dicts, {keys}: save the one to "
-                            "count "
-                            f"alone, e.g. torch.save(checkpoint[{found[0]!r}], path)")
+        one = f"checkpoint[{found[0]!r}]"
+        how = (f"save the one to count alone, e.g. torch.save({one}, path)" if in_file
+               else f"pass the one to count, e.g. {one}")
+        keys = " and ".join(map(repr, found))
+        raise err(f"{where} is a checkpoint with several state_dicts, {keys}: {how}")
     if not found:
         return obj, where
     entry, extra = obj[found[0]], {k: obj[k] for k in _ENTRIES if k in obj}
     for k, v in extra.items():  # the checkpoint's own architecture entries describe the net too
         if k in entry and entry[k] != v:
-            raise (SpecFileError if in_file else InputError)(
+            raise err(
                 f"{where}: its {k!r} entry {v!r} disagrees with the {k!r} entry {entry[k]!r} inside its "
                 f"state_dict {found[0]!r}"[:300])
     return ({**entry, **extra} if extra else entry), f"{where}, entry {found[0]!r}"
