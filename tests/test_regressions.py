@@ -6543,3 +6543,34 @@ def test_a_hidden_in_place_write_is_refused_naming_its_own_out_of_place_form():
 
     with pytest.raises(InputError, match=r"writes in place into .* use x\.add\(\.\.\.\) instead of x\.add_\(\.\.\.\)$"):
         exact.count_regions(W(), window=2)
+
+
+def test_a_ctrl_c_while_the_command_starts_its_fork_server_is_raised_not_lost(tmp_path):
+    """Session 15: the command line started its fork server with SIGINT ignored (so that the server, still
+    importing, prints no traceback), and a Ctrl-C in those milliseconds was lost: 1 of 30 Ctrl-Cs sent 0.1 -
+    0.35 s into `exactnet count 2-100-100-100-100-1 --tiles 3 --jobs 2` let the count run to its end.  SIGINT
+    is now blocked instead: the server inherits the block (checked in /proc), and this process raises the
+    Ctrl-C once the server has started."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "start.py"
+    script.write_text(
+        "import os, signal\n"
+        "from multiprocessing import forkserver\n"
+        "from exact.worker_threads import start_fork_server_deaf_to_ctrl_c\n"
+        "start = forkserver.ensure_running\n"
+        "def ctrl_c_meanwhile():\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    start()\n"
+        "forkserver.ensure_running = ctrl_c_meanwhile\n"
+        "try:\n"
+        "    start_fork_server_deaf_to_ctrl_c()\n"
+        "    print('lost', flush=True)\n"
+        "except KeyboardInterrupt:\n"
+        "    print('raised', flush=True)\n"
+        "pid = forkserver._forkserver._forkserver_pid\n"
+        "blocked = next(l for l in open(f'/proc/{pid}/status') if l.startswith('SigBlk:')).split()[1]\n"
+        "print(bool(int(blocked, 16) >> (signal.SIGINT - 1) & 1), flush=True)\n")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert (run.stdout, run.stderr) == ("raised\nTrue\n", "")
