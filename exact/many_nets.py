@@ -38,6 +38,7 @@ from ._progress import progress_bar
 from .cells import RegionCounts
 from .errors import ExactnetError, InputError, InputTypeError
 from .held_interrupts import held_submit
+from .job_retry import RUNS, lost_by_executor
 from .nd.box_window import check_box
 from .network import ExactNet
 from .pool_ending import completed_watched, terminate_workers
@@ -414,7 +415,7 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
     total = len(nets) if isinstance(nets, Sized) else None
     workers = _pool_workers(pool)
     size = _chunk_size(workers, total)
-    futures: dict[cf.Future, list[tuple[int, str | None]]] = {}
+    futures: dict[cf.Future, tuple[list[tuple[int, str | None, ExactNet]], int]] = {}  # chunk, runs so far
     batch: list[tuple[int, str | None, ExactNet]] = []
     try:
         for index, net in enumerate(nets):
@@ -423,25 +424,32 @@ def _parallel(pool: cf.Executor, nets: Iterable[Any], task: _Task, plane: Any, a
             except Exception as exc:  # noqa: BLE001 - reported as this net's failure
                 yield index, _failed(index, _source(net), exc, on_error), None
             if len(batch) >= size:
-                futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
+                futures[_submit_chunk(pool, batch, task)] = batch, 1
                 batch = []
                 size = _chunk_size(workers, None if total is None else total - index - 1)
         if batch:
-            futures[_submit_chunk(pool, batch, task)] = [b[:2] for b in batch]
-        for fut in completed_watched(list(futures), pool):
-            members = futures.pop(fut)
-            try:
-                outcomes = fut.result()
-            except Exception as exc:  # noqa: BLE001 - a lost worker: every net of the chunk failed
-                if isinstance(exc, BrokenProcessPool) and hasattr(exc, "add_note"):
-                    exc.add_note("a worker process ended abruptly: killed (out of memory?), or, from a "
-                                 "script, count_many was not called under `if __name__ == \"__main__\":` "
-                                 "(each worker imports the script)")
-                outcomes = [(exc, None)] * len(members)
-            for (index, source), (counts, seconds) in zip(members, outcomes):
-                if isinstance(counts, BaseException):
-                    counts, seconds = _failed(index, source, counts, on_error), None
-                yield index, counts, seconds
+            futures[_submit_chunk(pool, batch, task)] = batch, 1
+        while futures:  # (a chunk run again is waited for in the next round)
+            for fut in completed_watched(list(futures), pool):
+                chunk, runs = futures.pop(fut)
+                try:
+                    outcomes = fut.result()
+                except Exception as exc:  # noqa: BLE001 - a lost worker: every net of the chunk failed
+                    if runs < RUNS and lost_by_executor(exc):  # its executor's failure, maybe: once more
+                        log.warning("a chunk of %d nets failed on the executor (%s: %s); running it again",
+                                    len(chunk), type(exc).__name__, exc)
+                        with contextlib.suppress(Exception):  # (an executor that takes no more: failed)
+                            futures[_submit_chunk(pool, chunk, task)] = chunk, runs + 1
+                            continue
+                    if isinstance(exc, BrokenProcessPool) and hasattr(exc, "add_note"):
+                        exc.add_note("a worker process ended abruptly: killed (out of memory?), or, from a "
+                                     "script, count_many was not called under `if __name__ == \"__main__\":` "
+                                     "(each worker imports the script)")
+                    outcomes = [(exc, None)] * len(chunk)
+                for (index, source, _), (counts, seconds) in zip(chunk, outcomes):
+                    if isinstance(counts, BaseException):
+                        counts, seconds = _failed(index, source, counts, on_error), None
+                    yield index, counts, seconds
     finally:  # stopped early (an error raised, the iterator closed): cancel what has not started
         for fut in futures:
             fut.cancel()

@@ -70,6 +70,7 @@ from ._progress import progress_bar
 from .cells import RegionCounts, Regions
 from .errors import ResourceLimitError, TooManyRegionsError, Undecided
 from .held_interrupts import held_submit
+from .job_retry import RUNS, lost_by_executor
 from .layer_split import RawCell, cell_bytes, enumerate_cells
 from .network import AffineMap, ExactNet, affine_on_pattern
 from .plane_location import pattern_constraints
@@ -391,17 +392,25 @@ def _results(worker: Callable[[TileJob], Any], first: list[TileJob], bounds: tup
                 bar.update()
                 yield out
             return
-        pending: dict[cf.Future, TileJob] = {}
+        pending: dict[cf.Future, tuple[TileJob, int]] = {}  # each job with its runs so far
         try:
             for job in first:
-                pending[held_submit(executor, worker, job)] = job
+                pending[held_submit(executor, worker, job)] = job, 1
             while pending:
                 for fut in wait_first(list(pending), executor):
-                    job = pending.pop(fut)
-                    out = fut.result()
+                    job, runs = pending.pop(fut)
+                    try:
+                        out = fut.result()
+                    except Exception as exc:
+                        if runs >= RUNS or not lost_by_executor(exc):
+                            raise
+                        log.warning("tile %s failed on the executor (%s: %s); running it again", job.tile,
+                                    type(exc).__name__, exc)
+                        pending[held_submit(executor, worker, job)] = job, runs + 1
+                        continue
                     if isinstance(out, Crowded):
                         for quarter in again(out, job):
-                            pending[held_submit(executor, worker, quarter)] = quarter
+                            pending[held_submit(executor, worker, quarter)] = quarter, 1
                         continue
                     bar.update()
                     yield out

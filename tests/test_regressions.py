@@ -9,6 +9,8 @@ where no such snapshot can run, by undoing the fix in a scratch copy).
 New bugs get a new case here, in the same form.
 """
 
+import collections
+import concurrent.futures
 import json
 import math
 import os
@@ -6574,3 +6576,70 @@ def test_a_ctrl_c_while_the_command_starts_its_fork_server_is_raised_not_lost(tm
         "print(bool(int(blocked, 16) >> (signal.SIGINT - 1) & 1), flush=True)\n")
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert (run.stdout, run.stderr) == ("raised\nTrue\n", "")
+
+
+class _LosesEachJobFirst(concurrent.futures.Executor):
+    """Runs each job here; the first ``lose`` runs of each job fail as dask's executor fails when the worker
+    holding the result is killed at the wrong moment (a TypeError raised inside distributed)."""
+
+    def __init__(self, lose: int):
+        self.lose, self.runs = lose, collections.Counter()
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = concurrent.futures.Future()
+        key = repr(args[0].tile)
+        self.runs[key] += 1
+        if self.runs[key] <= self.lose:
+            future.set_exception(TypeError("cannot unpack non-iterable TileSummary object"))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_a_tile_the_executor_lost_is_run_again_once_not_reported_as_a_crash():
+    """Clean-clone CI, session 15: test_a_dask_worker_killed_mid_tiled_run_costs_nothing_but_time failed once.
+    The killed worker held a finished tile; dask's executor read the task's status after its result, found it
+    being computed again, and failed the future with "TypeError: cannot unpack non-iterable TileSummary
+    object", which ended the tiled count.  A job whose failure may be its executor's is now run once more
+    (the answer is exact: a second run costs only time); a second loss, and refusals, are raised."""
+    net = exact.as_exact_net(numeric.seeded_mlp([2, 8, 8, 1], seed=0))
+    ref = exact.count_regions(net, window=4)
+    lossy = _LosesEachJobFirst(1)
+    assert exact.count_regions(net, window=4, tiles=2, executor=lossy) == ref
+    assert sorted(set(lossy.runs.values())) == [2]  # each tile: lost once, then run
+    assert exact.regions(net, window=4, tiles=2, executor=_LosesEachJobFirst(1)).n_linear == ref.linear
+    with pytest.raises(TypeError, match="cannot unpack"):  # lost twice: raised
+        exact.count_regions(net, window=4, tiles=2, executor=_LosesEachJobFirst(2))
+    refusing = _LosesEachJobFirst(0)
+    with pytest.raises(exact.TooManyRegionsError):  # a refusal is the same on every run: not run again
+        exact.count_regions(net, window=4, tiles=2, executor=refusing, max_regions=2, tile_cells=None)
+    assert set(refusing.runs.values()) == {1}
+
+
+class _LosesEachChunkFirst(concurrent.futures.Executor):
+    """Runs each submitted call here; the first ``lose`` calls fail as a lost dask job does."""
+
+    def __init__(self, lose: int):
+        self.lose, self.calls = lose, 0
+
+    def submit(self, fn, /, *args, **kwargs):
+        future = concurrent.futures.Future()
+        self.calls += 1
+        if self.calls <= self.lose:
+            future.set_exception(TypeError("cannot unpack non-iterable tuple object"))
+        else:
+            future.set_result(fn(*args, **kwargs))
+        return future
+
+
+def test_count_many_runs_a_chunk_its_executor_lost_again_instead_of_failing_its_nets():
+    """Session 15, with the tiled fix: count_many reported every net of a chunk as failed when the chunk's future
+    failed, also when the executor (a dask worker killed as it held the result) and not the nets failed.  Such
+    a chunk is now run once more; lost twice, its nets are reported failed, with the executor's error."""
+    nets = [numeric.seeded_mlp([2, 4, 1], seed=s) for s in range(3)]
+    ref = [exact.count_regions(n) for n in nets]
+    lossy = _LosesEachChunkFirst(1)
+    assert exact.count_many(nets, executor=lossy) == ref
+    assert lossy.calls >= 2
+    failing = exact.count_many(nets[:1], executor=_LosesEachChunkFirst(2), on_error="return")
+    assert (failing[0].error, failing[0].message) == ("TypeError", "cannot unpack non-iterable tuple object")
